@@ -1,0 +1,157 @@
+"""Working-day calendar: China's public holidays and make-up working days (调休), office hours, overrides."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from .errors import EngineError
+
+DEFAULT_TZ = "Asia/Shanghai"
+_MAX_SCAN_DAYS = 3660
+
+
+def _parse_hours(spec: str) -> tuple[tuple[time, time], ...]:
+    """Parse "09:00-12:00,13:30-17:30" into ordered intervals; "" means the whole day."""
+    if not spec.strip():
+        return ((time(0), time.max),)
+    intervals = []
+    for part in spec.split(","):
+        try:
+            start_s, end_s = part.strip().split("-")
+            start, end = time.fromisoformat(start_s.strip()), time.fromisoformat(end_s.strip())
+        except ValueError as exc:
+            raise EngineError(f"office hours {part.strip()!r}: expected HH:MM-HH:MM") from exc
+        if end <= start:
+            raise EngineError(f"office hours {part.strip()!r}: the end must be after the start")
+        intervals.append((start, end))
+    intervals.sort()
+    for (_, prev_end), (start, _) in zip(intervals, intervals[1:]):
+        if start < prev_end:
+            raise EngineError(f"office hours {spec!r}: intervals overlap")
+    return tuple(intervals)
+
+
+@dataclass
+class WorkCalendar:
+    """Answers "is this a working day?" and adds working time to a moment.
+
+    One working day is the length of the office hours (the whole day when none are set), so
+    `add_workdays(t, 1.5)` moves forward by one and a half office days of working time.
+    """
+
+    tz_name: str = DEFAULT_TZ
+    office_hours: str = ""
+    extra_holidays: dict[date, str] = field(default_factory=dict)
+    extra_workdays: dict[date, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.tz = ZoneInfo(self.tz_name)
+        self.intervals = _parse_hours(self.office_hours)
+        self.day_length = sum((self._span(a, b) for a, b in self.intervals), timedelta())
+        self._official = holidays.China()
+
+    @classmethod
+    def from_file(cls, path: str | Path | None, tz_name: str = DEFAULT_TZ, office_hours: str = "") -> "WorkCalendar":
+        """Build a calendar, adding the official notices listed in a TOML override file."""
+        if path is None:
+            return cls(tz_name, office_hours)
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise EngineError(f"{path}: calendar override file not found") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise EngineError(f"{path}: not valid TOML: {exc}") from exc
+        return cls(tz_name, office_hours, _dates(path, raw, "holidays"), _dates(path, raw, "workdays"))
+
+    @staticmethod
+    def _span(start: time, end: time) -> timedelta:
+        day = date(2000, 1, 1)
+        end_dt = datetime.combine(day, end) if end != time.max else datetime.combine(day + timedelta(days=1), time(0))
+        return end_dt - datetime.combine(day, start)
+
+    def is_workday(self, day: date) -> bool:
+        """True on a working day: weekdays that are not holidays, plus weekend days made working days."""
+        if day in self.extra_workdays:
+            return True
+        if day in self.extra_holidays:
+            return False
+        return self._official.is_working_day(day)
+
+    def holiday_name(self, day: date) -> str | None:
+        """The name of the holiday on this day, if any."""
+        return self.extra_holidays.get(day) or self._official.get(day)
+
+    def _windows(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The office intervals of one local day, as aware datetimes (empty on a day off)."""
+        if not self.is_workday(day):
+            return []
+        out = []
+        for start, end in self.intervals:
+            s = datetime.combine(day, start, self.tz)
+            e = datetime.combine(day, end, self.tz) if end != time.max else datetime.combine(day + timedelta(days=1), time(0), self.tz)
+            out.append((s, e))
+        return out
+
+    def add_workdays(self, start: datetime, days: float) -> datetime:
+        """The moment `days` working days of working time after `start` (aware, in the calendar's zone)."""
+        if days < 0:
+            raise EngineError("working days to add must not be negative")
+        return self._add(_aware(start).astimezone(self.tz), self.day_length * days)
+
+    def add_workhours(self, start: datetime, hours: float) -> datetime:
+        """The moment `hours` hours of office time after `start`."""
+        if hours < 0:
+            raise EngineError("working hours to add must not be negative")
+        return self._add(_aware(start).astimezone(self.tz), timedelta(hours=hours))
+
+    def _add(self, cursor: datetime, remaining: timedelta) -> datetime:
+        day = cursor.date()
+        for _ in range(_MAX_SCAN_DAYS):
+            for s, e in self._windows(day):
+                if e <= cursor:
+                    continue
+                begin = max(s, cursor)
+                if remaining <= e - begin:
+                    return begin + remaining
+                remaining -= e - begin
+            day += timedelta(days=1)
+        raise EngineError("working-day calculation ran past ten years; check the calendar")
+
+    def workdays_between(self, start: datetime, end: datetime) -> float:
+        """Working time from `start` to `end` in working days; negative when `end` is earlier."""
+        a, b = _aware(start).astimezone(self.tz), _aware(end).astimezone(self.tz)
+        sign = 1.0
+        if b < a:
+            a, b, sign = b, a, -1.0
+        if (b.date() - a.date()).days > _MAX_SCAN_DAYS:
+            raise EngineError("working-day calculation spans more than ten years")
+        total, day = timedelta(), a.date()
+        while day <= b.date():
+            for s, e in self._windows(day):
+                lo, hi = max(s, a), min(e, b)
+                if hi > lo:
+                    total += hi - lo
+            day += timedelta(days=1)
+        return sign * (total / self.day_length)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _dates(path: str | Path, raw: dict, key: str) -> dict[date, str]:
+    table = raw.get(key, {})
+    if not isinstance(table, dict):
+        raise EngineError(f"{path}: [{key}] must be a table of \"YYYY-MM-DD\" = \"reason\"")
+    out = {}
+    for text, reason in table.items():
+        try:
+            out[date.fromisoformat(str(text))] = str(reason)
+        except ValueError as exc:
+            raise EngineError(f"{path}: [{key}] {text!r} is not a date (YYYY-MM-DD)") from exc
+    return out

@@ -1,0 +1,419 @@
+"""Running cases: start, claim, release, reassign, complete and fire timers.
+
+Each public function is one engine operation. It runs inside the caller's write session (one
+transaction, committed once by the caller) and appends its audit events to that same transaction.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from . import audit, forms, repository
+from .definitions import ProcessModel
+from .errors import CaseFailed, Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
+from .models import Case, KeySequence, Task, User, Membership
+from .routing import ROLE_RANK, Actor
+from .runtime import Runtime
+from .store import prune
+
+_DONE = TaskState.COMPLETED
+
+
+@dataclass
+class Outcome:
+    """What an operation did to a case."""
+
+    case_id: int
+    business_key: str
+    status: str
+    opened: list[dict[str, Any]] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+class _Op:
+    """State shared by the steps of one operation on one case."""
+
+    def __init__(self, session: Session, rt: Runtime, actor: Actor, case_key: str, now: datetime) -> None:
+        self.session, self.rt, self.actor, self.case_key, self.now = session, rt, actor, case_key, now
+        self.events: list[audit.Event] = []
+        self.service_events: list[tuple[str, dict]] = []
+        self.case_id: int | None = None
+
+    def record(self, event: str, details: dict | None = None, department: str | None = None,
+               task_id: str | None = None, actor: str | None = None) -> None:
+        self.events.append(audit.Event(event, actor or self.actor.username, details or {}, department,
+                                       self.case_id, self.case_key, task_id))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --- start -----------------------------------------------------------------------------------------
+
+def start(session: Session, rt: Runtime, actor: Actor, process_key: str, data: dict[str, Any] | None = None,
+          business_key: str | None = None, key_prefix: str | None = None) -> Outcome:
+    """Start a case of the newest version of a process, run it until it waits, and store it."""
+    if data is not None and not isinstance(data, dict):
+        raise InvalidInput("initial data must be a JSON object")
+    data = dict(data or {})
+    _check_data_keys(rt, data)
+    definition = repository.latest(session, process_key)
+    model = rt.model(session, definition.id)
+    now = _now()
+    key = business_key or next_business_key(session, key_prefix or _prefix(process_key), now)
+    if session.execute(select(Case.id).where(Case.business_key == key)).first():
+        raise Conflict(f"a case with business key {key} already exists")
+    op = _Op(session, rt, actor, key, now)
+    wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=rt.script_engine(op))
+    wf.data.update(data)
+    wf.task_tree.data.update(data)
+    for task in wf.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    case_id = session.execute(insert(Case).values(
+        business_key=key, definition_id=definition.id, process_key=process_key, status="running", state="{}",
+        version=0, summary="{}", started_by=actor.username, started_at=now, updated_at=now,
+    ).returning(Case.id)).scalar_one()
+    op.case_id = case_id
+    op.record("case_started", {"process": process_key, "version": definition.version, "data": data})
+    return _advance(op, wf, model, case_version=0, action=lambda: None)
+
+
+def next_business_key(session: Session, prefix: str, now: datetime) -> str:
+    """The next key such as ADM-2026-000123 (one counter per prefix and year, safe under concurrency)."""
+    scope = f"{prefix}-{now.astimezone(timezone.utc).year}"
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(KeySequence).values(prefix=scope, last=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["prefix"], set_={"last": KeySequence.last + 1})
+    value = session.execute(stmt.returning(KeySequence.last)).scalar_one()
+    return f"{scope}-{value:06d}"
+
+
+def _prefix(process_key: str) -> str:
+    letters = "".join(ch for ch in process_key.upper() if ch.isalpha())
+    return letters[:3] or "CASE"
+
+
+def _check_data_keys(rt: Runtime, data: dict[str, Any]) -> None:
+    bad = {k: "names must start with a letter and not hide a function" for k in data
+           if not isinstance(k, str) or not k[:1].isalpha() or k in rt.functions}
+    if bad:
+        raise InvalidInput("the initial data has invalid names", bad)
+
+
+# --- human task actions ----------------------------------------------------------------------------
+
+def _task_for_update(session: Session, task_id: str, lock_case: bool) -> tuple[Task, Case]:
+    stmt = select(Task, Case).join(Case, Case.id == Task.case_id).where(Task.id == task_id)
+    if lock_case:
+        stmt = stmt.with_for_update(of=Case)
+    row = session.execute(stmt).first()
+    if row is None:
+        raise NotFound(f"no task {task_id}")
+    return row[0], row[1]
+
+
+def _require_open(task: Task) -> None:
+    if task.state != "open":
+        raise Conflict(f"task {task.name!r} of case {task.case_id} is already {task.state}")
+
+
+def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> Task:
+    """Take an open, unclaimed task of one's department; exactly one of two racing claims wins."""
+    task, case = _task_for_update(session, task_id, lock_case=False)
+    actor.require(task.department_code, task.role, f"claim {task.name!r}")
+    _require_open(task)
+    if task.assignee == actor.username:
+        return task
+    now = _now()
+    result = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.assignee.is_(None))
+                             .values(assignee=actor.username, claimed_at=now))
+    if result.rowcount != 1:
+        holder = session.execute(select(Task.assignee, Task.state).where(Task.id == task_id)).first()
+        raise Conflict(f"task {task.name!r} was just claimed by {holder.assignee}" if holder.state == "open"
+                       else f"task {task.name!r} is already {holder.state}")
+    _audit_task(session, actor, case, task, "task_claimed", {}, now)
+    task.assignee, task.claimed_at = actor.username, now
+    return task
+
+
+def release(session: Session, rt: Runtime, actor: Actor, task_id: str) -> Task:
+    """Give a claimed task back to the department queue (its assignee or a supervisor may)."""
+    task, case = _task_for_update(session, task_id, lock_case=False)
+    _require_open(task)
+    if task.assignee is None:
+        raise Conflict(f"task {task.name!r} is not claimed")
+    if task.assignee != actor.username and actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
+        raise PermissionDenied(f"only {task.assignee} or a supervisor of {task.department_code} may release this task")
+    now = _now()
+    result = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.assignee == task.assignee)
+                             .values(assignee=None, claimed_at=None))
+    if result.rowcount != 1:
+        raise Conflict(f"task {task.name!r} changed while releasing it; reload and try again")
+    _audit_task(session, actor, case, task, "task_released", {"previous_assignee": task.assignee}, now)
+    task.assignee = None
+    return task
+
+
+def reassign(session: Session, rt: Runtime, actor: Actor, task_ids: list[str], to_user: str, reason: str) -> list[Task]:
+    """A supervisor hands one or many open tasks of their department to a member, with the reason recorded."""
+    if not reason or not reason.strip():
+        raise InvalidInput("a reason is required to reassign", {"reason": "is required"})
+    target = session.execute(select(User).where(User.username == to_user, User.active.is_(True))).scalar_one_or_none()
+    if target is None:
+        raise NotFound(f"no active user {to_user!r}")
+    memberships = dict(session.execute(select(Membership.department_code, Membership.role)
+                                       .where(Membership.user_id == target.id)).all())
+    now, out = _now(), []
+    for task_id in task_ids:
+        task, case = _task_for_update(session, task_id, lock_case=False)
+        _require_open(task)
+        if actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
+            raise PermissionDenied(f"only a supervisor of {task.department_code} may reassign {task.name!r}")
+        if ROLE_RANK.get(memberships.get(task.department_code, ""), 0) < ROLE_RANK.get(task.role, 1):
+            raise InvalidInput(f"{to_user} cannot take {task.name!r}", {"to_user": f"is not a {task.role} of {task.department_code}"})
+        session.execute(update(Task).where(Task.id == task_id).values(assignee=to_user, claimed_at=now))
+        _audit_task(session, actor, case, task, "task_reassigned",
+                    {"from": task.assignee, "to": to_user, "reason": reason.strip()}, now)
+        task.assignee = to_user
+        out.append(task)
+    return out
+
+
+def _audit_task(session: Session, actor: Actor, case: Case, task: Task, event: str, details: dict, now: datetime) -> None:
+    details = {"task": task.name, "element": task.element_id, **details}
+    audit.append(session, [audit.Event(event, actor.username, details, task.department_code, case.id,
+                                       case.business_key, task.id)], now)
+
+
+def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict[str, Any]) -> Outcome:
+    """Validate the form, complete the task and run the case on until it waits."""
+    task, case = _task_for_update(session, task_id, lock_case=True)
+    actor.require(task.department_code, task.role, f"complete {task.name!r}")
+    _require_open(task)
+    if task.assignee not in (None, actor.username):
+        raise Conflict(f"task {task.name!r} is claimed by {task.assignee}")
+    if case.status != "running":
+        raise Conflict(f"case {case.business_key} is {case.status}; its tasks cannot be completed")
+    if not isinstance(values, dict):
+        raise InvalidInput("submitted values must be a JSON object")
+    model = rt.model(session, case.definition_id)
+    now = _now()
+    op = _Op(session, rt, actor, case.business_key, now)
+    op.case_id = case.id
+    wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
+    spiff_task = wf.get_task_from_id(UUID(task_id))
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise Conflict(f"task {task.name!r} is no longer waiting for input")
+    clean = forms.validate(forms.fields_of(spiff_task.task_spec), values, spiff_task.data)
+
+    def action() -> None:
+        spiff_task.data.update(clean)
+        spiff_task.run()
+
+    op.record("task_completed", {"task": task.name, "element": task.element_id, "data": clean},
+              task.department_code, task_id)
+    op.completed = (task_id, clean)
+    return _advance(op, wf, model, case.version, action)
+
+
+def fire_timers(session: Session, rt: Runtime, case_id: int, actor: Actor | None = None) -> Outcome:
+    """Fire the due timers of one case (the caller has claimed the case row)."""
+    case = session.execute(select(Case).where(Case.id == case_id).with_for_update()).scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"no case #{case_id}")
+    model = rt.model(session, case.definition_id)
+    op = _Op(session, rt, actor or Actor.system("worker"), case.business_key, _now())
+    op.case_id = case.id
+    wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
+    return _advance(op, wf, model, case.version, wf.refresh_timers)
+
+
+def load(session: Session, rt: Runtime, case: Case) -> BpmnWorkflow:
+    """The running workflow of a case, for reading (nothing is stored)."""
+    model = rt.model(session, case.definition_id)
+    op = _Op(session, rt, Actor.system("reader"), case.business_key, _now())
+    return rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
+
+
+# --- the shared step: run, diff, route, persist ----------------------------------------------------
+
+def _advance(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: int, action) -> Outcome:
+    before_ready = _ready_ids(wf)
+    waiting = _waiting_timers(wf)
+    error = None
+    try:
+        action()
+        wf.do_engine_steps()
+    except (SpiffWorkflowException, EngineError) as exc:
+        error = _failure_message(exc)
+    fired = [(pid, eid, tid) for tid, (pid, eid, task) in waiting.items() if task.state == _DONE]
+    prune(wf)
+    ready = _ready_tasks(wf)
+    opened = [t for tid, t in ready.items() if tid not in before_ready]
+    completed_id = getattr(op, "completed", (None, None))[0]
+    cancelled = [tid for tid in before_ready if tid not in ready and tid != completed_id]
+    for event, details in op.service_events:
+        op.record(event, details)
+    rows = []
+    for task in opened:
+        try:
+            rows.append(_inbox_row(op, wf, model, task))
+        except EngineError as exc:
+            error = error or exc.message
+    for pid, eid, _ in fired:
+        _timer_fired(op, model, pid, eid)
+    status = "failed" if error else _status(wf, ready)
+    _persist(op, wf, model, case_version, status, error, rows, cancelled, completed_id)
+    return Outcome(op.case_id, op.case_key, status, rows, cancelled, [e.event for e in op.events], error)
+
+
+def _failure_message(exc: Exception) -> str:
+    task = getattr(exc, "task", None)
+    element = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
+    inner = getattr(exc, "error", None) or getattr(exc, "exception", None)
+    text = str(exc).split("\n")[0]
+    if inner is not None and str(inner) not in text:
+        text = f"{text}: {inner}"
+    return f"{element}: {text}" if element else text
+
+
+def _all_tasks(wf: BpmnWorkflow):
+    yield from wf.tasks.values()
+    for sub in wf.subprocesses.values():
+        yield from sub.tasks.values()
+
+
+def _ready_ids(wf: BpmnWorkflow) -> set[str]:
+    return set(_ready_tasks(wf))
+
+
+def _ready_tasks(wf: BpmnWorkflow) -> dict[str, Any]:
+    return {str(t.id): t for t in _all_tasks(wf) if t.state == TaskState.READY and t.task_spec.manual}
+
+
+def _waiting_timers(wf: BpmnWorkflow) -> dict[str, tuple[str, str, Any]]:
+    out = {}
+    for task in _all_tasks(wf):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if task.state == TaskState.WAITING and isinstance(definition, TimerEventDefinition):
+            out[str(task.id)] = (task.workflow.spec.name, task.task_spec.bpmn_id, task)
+    return out
+
+
+def _next_due(wf: BpmnWorkflow) -> datetime | None:
+    due = None
+    for _, _, task in _waiting_timers(wf).values():
+        value = task.internal_data.get("event_value")
+        if isinstance(value, dict):
+            value = value.get("next") if value.get("cycles", 0) != 0 else None
+        if not value:
+            continue
+        moment = datetime.fromisoformat(value)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        due = moment if due is None or moment < due else due
+    return due
+
+
+def _status(wf: BpmnWorkflow, ready: dict) -> str:
+    if wf.completed:
+        return "completed"
+    if ready:
+        return "running"
+    for task in _all_tasks(wf):
+        if task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent):
+            return "running"
+    return "stuck"
+
+
+def _inbox_row(op: _Op, wf: BpmnWorkflow, model: ProcessModel, task) -> dict[str, Any]:
+    pid, eid = task.workflow.spec.name, task.task_spec.bpmn_id
+    info = model.user_tasks.get((pid, eid))
+    if info is None:
+        raise EngineError(f"{eid}: user task has no routing information")
+    department = info.department
+    if info.department_expr:
+        department = str(wf.script_engine.evaluate(task, info.department_expr) or "")
+        if department not in op.rt.department_codes(op.session):
+            raise EngineError(f"{eid}: department expression {info.department_expr!r} gave {department!r}, which is no department")
+    due = _moment(wf, task, info.due_expr)
+    row = dict(id=str(task.id), case_id=op.case_id, process_key=model.process_key, element_id=eid, name=info.name,
+               lane=info.lane, department_code=department, role=info.role, state="open", assignee=None,
+               priority=info.priority, created_at=op.now, due_at=due, follow_up_at=_moment(wf, task, info.follow_up_expr))
+    op.record("task_ready", {"task": info.name, "element": eid, "role": info.role,
+                             "due": due.isoformat() if due else None}, department, row["id"], actor="system:engine")
+    return row
+
+
+def _moment(wf: BpmnWorkflow, task, expr: str | None) -> datetime | None:
+    if not expr:
+        return None
+    try:
+        value = wf.script_engine.evaluate(task, expr)
+    except SpiffWorkflowException as exc:
+        raise EngineError(f"{task.task_spec.bpmn_id}: due date {expr!r} failed: {_failure_message(exc)}") from exc
+    moment = datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _timer_fired(op: _Op, model: ProcessModel, pid: str, eid: str) -> None:
+    info = model.timers.get((pid, eid))
+    kind = info.sla if info and info.sla else "timer_fired"
+    details = {"timer": info.name if info else eid, "element": eid}
+    department = None
+    if info and info.attached_to:
+        attached = model.user_tasks.get((pid, info.attached_to))
+        department = attached.department if attached else None
+        details["task_element"] = info.attached_to
+        if info.sla:
+            column = Task.reminded_at if info.sla == "reminder" else Task.escalated_at
+            op.session.execute(update(Task).where(Task.case_id == op.case_id, Task.element_id == info.attached_to,
+                                                  Task.state == "open").values({column.key: op.now}))
+            details["notify"] = "assignee" if info.sla == "reminder" else "supervisor"
+    op.record(kind, details, department)
+
+
+def _persist(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: int, status: str, error: str | None,
+             rows: list[dict], cancelled: list[str], completed_id: str | None) -> None:
+    session = op.session
+    if status in ("completed", "stuck", "failed"):
+        op.record(f"case_{status}", {"error": error} if error else {})
+    values = dict(state=op.rt.serializer.dumps(wf), status=status, version=case_version + 1,
+                  next_due_at=None if status != "running" else _next_due(wf), updated_at=op.now,
+                  summary=json.dumps(_summary(op.rt, wf), ensure_ascii=False), error=error)
+    if status == "completed":
+        values["ended_at"] = op.now
+    result = session.execute(update(Case).where(Case.id == op.case_id, Case.version == case_version).values(**values))
+    if result.rowcount != 1:
+        raise Conflict(f"case {op.case_key} was changed by someone else at the same moment; reload and try again")
+    if completed_id:
+        _, clean = op.completed
+        session.execute(update(Task).where(Task.id == completed_id).values(
+            state="completed", closed_at=op.now, completed_by=op.actor.username, assignee=op.actor.username,
+            data=json.dumps(clean, ensure_ascii=False, default=str)))
+    if cancelled:
+        session.execute(update(Task).where(Task.id.in_(cancelled)).values(state="cancelled", closed_at=op.now))
+        for tid in cancelled:
+            op.record("task_cancelled", {}, None, tid, actor="system:engine")
+    if rows:
+        session.execute(insert(Task), rows)
+    audit.append(session, op.events, op.now)
+
+
+def _summary(rt: Runtime, wf: BpmnWorkflow) -> dict[str, Any]:
+    data = wf.data if wf.completed else (wf.last_task.data if wf.last_task is not None else wf.task_tree.data)
+    return {k: data[k] for k in rt.summary_fields if k in data}

@@ -1,0 +1,279 @@
+"""The `jointreview` command line. Other packages add commands through the `jointreview.cli` entry points."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import select
+
+from . import audit, cases, repository, timers
+from .config import Settings, make_runtime
+from .definitions import read_files
+from .errors import DeployError, EngineError, InvalidInput
+from .models import Case, Task
+from .routing import Actor, add_user, load_actor, seed_departments
+from .runtime import Runtime
+
+CLI_GROUP = "jointreview.cli"
+
+
+def _runtime(args: argparse.Namespace) -> Runtime:
+    rt = make_runtime(Settings.from_env(args.db))
+    if args.command != "init-db" and not rt.db.is_migrated():
+        raise EngineError(f"the database at {rt.db.url} has no schema yet; run `jointreview init-db` first")
+    return rt
+
+
+def _json_arg(text: str | None, file: str | None, what: str) -> dict[str, Any]:
+    if file:
+        text = Path(file).read_text(encoding="utf-8")
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise EngineError(f"{what} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(value, dict):
+        raise EngineError(f"{what} must be a JSON object like {{\"field\": \"value\"}}")
+    return value
+
+
+def _actor(rt: Runtime, username: str | None) -> Actor:
+    if not username:
+        return Actor.system("cli")
+    with rt.db.read() as session:
+        return load_actor(session, username)
+
+
+def _print_task_rows(rows: list[dict[str, Any]] | list[Task]) -> None:
+    for row in rows:
+        get = row.get if isinstance(row, dict) else (lambda k, r=row: getattr(r, k))
+        due = get("due_at")
+        due_text = due.astimezone().strftime("%Y-%m-%d %H:%M") if due else "-"
+        who = get("assignee") or "(unclaimed)"
+        print(f"  {get('id')}  {get('department_code'):<6} {get('role'):<10} {get('name')}  due {due_text}  {who}")
+
+
+# --- commands --------------------------------------------------------------------------------------
+
+def cmd_init_db(rt: Runtime, args: argparse.Namespace) -> int:
+    rt.db.migrate()
+    with rt.db.write() as session:
+        added = seed_departments(session)
+    print(f"database ready at {rt.db.url} (schema at newest revision; {added} departments added)")
+    return 0
+
+
+def cmd_validate(rt: Runtime, args: argparse.Namespace) -> int:
+    files = read_files(args.paths)
+    with rt.db.read() as session:
+        compiled = rt.compile(session, files)
+    for key, model in sorted(compiled.processes.items()):
+        print(f"ok: {key} ({model.name}) uses {', '.join(model.files)}")
+    print(f"{len(files)} files valid")
+    return 0
+
+
+def cmd_deploy(rt: Runtime, args: argparse.Namespace) -> int:
+    files = read_files(args.paths)
+    with rt.db.write() as session:
+        results = repository.deploy(session, rt, _actor(rt, args.user), files, args.note or "")
+    for item in results:
+        state = "new version" if item.created else "unchanged"
+        print(f"{item.process_key} v{item.version} ({item.name}): {state}")
+    return 0
+
+
+def cmd_start(rt: Runtime, args: argparse.Namespace) -> int:
+    data = _json_arg(args.data, args.data_file, "--data")
+    with rt.db.write() as session:
+        outcome = cases.start(session, rt, _actor(rt, args.user), args.process, data, args.key)
+    print(f"started {outcome.business_key} ({outcome.status})")
+    _print_task_rows(outcome.opened)
+    return 0 if outcome.status != "failed" else 1
+
+
+def cmd_tasks(rt: Runtime, args: argparse.Namespace) -> int:
+    with rt.db.read() as session:
+        stmt = select(Task, Case.business_key).join(Case, Case.id == Task.case_id)
+        if not args.all:
+            stmt = stmt.where(Task.state == "open")
+        if args.user:
+            actor = load_actor(session, args.user)
+            stmt = stmt.where(Task.department_code.in_(list(actor.departments)))
+        if args.department:
+            stmt = stmt.where(Task.department_code == args.department)
+        if args.case:
+            stmt = stmt.where(Case.business_key == args.case)
+        rows = session.execute(stmt.order_by(Task.due_at, Task.created_at).limit(args.limit)).all()
+    if not rows:
+        print("no tasks")
+    for task, key in rows:
+        due = task.due_at.astimezone().strftime("%Y-%m-%d %H:%M") if task.due_at else "-"
+        print(f"{task.id}  {key:<18} {task.department_code:<6} {task.name}  [{task.state}] "
+              f"due {due}  {task.assignee or '(unclaimed)'}")
+    return 0
+
+
+def cmd_claim(rt: Runtime, args: argparse.Namespace) -> int:
+    actor = _actor(rt, args.user)
+    with rt.db.write() as session:
+        task = cases.claim(session, rt, actor, args.task)
+    print(f"claimed {task.name!r} for {actor.username}")
+    return 0
+
+
+def cmd_release(rt: Runtime, args: argparse.Namespace) -> int:
+    actor = _actor(rt, args.user)
+    with rt.db.write() as session:
+        task = cases.release(session, rt, actor, args.task)
+    print(f"released {task.name!r}")
+    return 0
+
+
+def cmd_reassign(rt: Runtime, args: argparse.Namespace) -> int:
+    actor = _actor(rt, args.user)
+    with rt.db.write() as session:
+        moved = cases.reassign(session, rt, actor, args.tasks, args.to, args.reason)
+    print(f"reassigned {len(moved)} task(s) to {args.to}")
+    return 0
+
+
+def cmd_complete(rt: Runtime, args: argparse.Namespace) -> int:
+    values = _json_arg(args.data, args.data_file, "--data")
+    actor = _actor(rt, args.user)
+    with rt.db.write() as session:
+        outcome = cases.complete(session, rt, actor, args.task, values)
+    print(f"completed; case {outcome.business_key} is {outcome.status}")
+    _print_task_rows(outcome.opened)
+    if outcome.error:
+        print(f"error: {outcome.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_worker(rt: Runtime, args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    print(f"timer worker {args.name} on {rt.db.url} (Ctrl-C to stop)", flush=True)
+    try:
+        result = timers.run(rt, args.name, poll=args.poll, once=args.once)
+    except KeyboardInterrupt:
+        return 0
+    print(f"fired timers of {result.fired} case(s); {result.failed} failed")
+    return 0 if result.failed == 0 else 1
+
+
+def cmd_audit_verify(rt: Runtime, args: argparse.Namespace) -> int:
+    with rt.db.read() as session:
+        result = audit.verify(session)
+    print(result)
+    return 0 if result.ok else 1
+
+
+def cmd_user_add(rt: Runtime, args: argparse.Namespace) -> int:
+    memberships = {}
+    for item in args.dept or []:
+        code, _, role = item.partition(":")
+        memberships[code.strip().upper()] = (role or "reviewer").strip()
+    with rt.db.write() as session:
+        add_user(session, args.username, args.name or args.username, None, memberships, tuple(args.role or ()))
+    print(f"user {args.username} added")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every built-in and plugged-in command."""
+    parser = argparse.ArgumentParser(prog="jointreview", description="JointReview: cross-department joint review engine")
+    parser.add_argument("--db", help="database URL (default: $JOINTREVIEW_DATABASE_URL or sqlite:///jointreview.db)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    add("init-db", cmd_init_db, "create or upgrade the database schema and the standard departments")
+    p = add("validate", cmd_validate, "check BPMN/DMN files and print every problem as file:line: element: message")
+    p.add_argument("paths", nargs="+", help=".bpmn/.dmn files or folders")
+    p = add("deploy", cmd_deploy, "validate and deploy BPMN/DMN files; changed processes get a new version")
+    p.add_argument("paths", nargs="+", help=".bpmn/.dmn files or folders")
+    p.add_argument("--note", help="why this version is deployed")
+    p.add_argument("--user", help="deploying user (default: system)")
+    p = add("start", cmd_start, "start a case of the newest version of a process")
+    p.add_argument("process", help="process id, e.g. admission_review")
+    p.add_argument("--data", help="initial data as a JSON object")
+    p.add_argument("--data-file", help="file with the initial data as a JSON object")
+    p.add_argument("--key", help="business key (default: generated, e.g. ADM-2026-000123)")
+    p.add_argument("--user", help="starting user (default: system)")
+    p = add("tasks", cmd_tasks, "list inbox tasks")
+    p.add_argument("--user", help="only tasks of this user's departments")
+    p.add_argument("--department", help="only tasks of this department code")
+    p.add_argument("--case", help="only tasks of this business key")
+    p.add_argument("--all", action="store_true", help="include completed and cancelled tasks")
+    p.add_argument("--limit", type=int, default=50)
+    for name, func, text in (("claim", cmd_claim, "claim a task"), ("release", cmd_release, "release a claimed task")):
+        p = add(name, func, text)
+        p.add_argument("task", help="task id")
+        p.add_argument("--user", required=True)
+    p = add("complete", cmd_complete, "complete a task with form values")
+    p.add_argument("task", help="task id")
+    p.add_argument("--user", required=True)
+    p.add_argument("--data", help="form values as a JSON object")
+    p.add_argument("--data-file", help="file with the form values as a JSON object")
+    p = add("reassign", cmd_reassign, "reassign tasks to a member (supervisors)")
+    p.add_argument("tasks", nargs="+", help="task ids")
+    p.add_argument("--to", required=True, help="username of the new assignee")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--user", required=True)
+    p = add("worker", cmd_worker, "run the timer worker (fires due timers, reminders, escalations)")
+    p.add_argument("--name", default="worker")
+    p.add_argument("--poll", type=float, default=0.5, help="longest sleep between checks, in seconds")
+    p.add_argument("--once", action="store_true", help="fire what is due now and exit")
+    p = sub.add_parser("audit", help="audit log commands", description="audit log commands")
+    audit_sub = p.add_subparsers(dest="audit_command", metavar="SUBCOMMAND", required=True)
+    v = audit_sub.add_parser("verify", help="check the hash chain; names the first tampered entry")
+    v.set_defaults(func=cmd_audit_verify)
+    p = sub.add_parser("user", help="user commands", description="user commands")
+    user_sub = p.add_subparsers(dest="user_command", metavar="SUBCOMMAND", required=True)
+    u = user_sub.add_parser("add", help="add a user with department memberships")
+    u.add_argument("username")
+    u.add_argument("--name", help="display name")
+    u.add_argument("--dept", action="append", help="CODE:role, e.g. EDU:reviewer (repeatable)")
+    u.add_argument("--role", action="append", choices=["designer", "auditor", "admin"])
+    u.set_defaults(func=cmd_user_add)
+    for entry in entry_points(group=CLI_GROUP):
+        entry.load()(add)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; errors print a plain message and give a non-zero exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        rt = _runtime(args)
+        return args.func(rt, args)
+    except DeployError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except InvalidInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except EngineError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Settings from the environment, and building a runtime with the installed service handlers."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
+from .calendar import DEFAULT_TZ, WorkCalendar
+from .db import Database, database_url
+from .runtime import Runtime
+
+HANDLER_GROUP = "jointreview.handlers"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, read from JOINTREVIEW_* environment variables."""
+
+    database_url: str
+    timezone: str = DEFAULT_TZ
+    office_hours: str = ""
+    calendar_file: str | None = None
+
+    @classmethod
+    def from_env(cls, database: str | None = None) -> "Settings":
+        """Settings from the environment; `database` overrides JOINTREVIEW_DATABASE_URL."""
+        return cls(
+            database_url=database_url(database),
+            timezone=os.environ.get("JOINTREVIEW_TZ", DEFAULT_TZ),
+            office_hours=os.environ.get("JOINTREVIEW_OFFICE_HOURS", ""),
+            calendar_file=os.environ.get("JOINTREVIEW_CALENDAR") or None,
+        )
+
+
+def make_runtime(settings: Settings, db: Database | None = None) -> Runtime:
+    """A runtime with the calendar configured and every installed handler plugin registered."""
+    calendar = WorkCalendar.from_file(settings.calendar_file, settings.timezone, settings.office_hours)
+    rt = Runtime(db or Database(settings.database_url), calendar)
+    for entry in entry_points(group=HANDLER_GROUP):
+        entry.load()(rt)
+    return rt

@@ -1,0 +1,121 @@
+"""Database connection: SQLite (embedded default) or PostgreSQL, sessions, migrations, statement counts."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import EngineError
+
+DEFAULT_URL = "sqlite:///jointreview.db"
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL given, else $JOINTREVIEW_DATABASE_URL, else a SQLite file in the working directory."""
+    url = url or os.environ.get("JOINTREVIEW_DATABASE_URL") or DEFAULT_URL
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+@dataclass
+class Counts:
+    statements: int = 0
+    commits: int = 0
+
+
+class Database:
+    """Engines and session factories for one database URL.
+
+    Write sessions on SQLite start with BEGIN IMMEDIATE, so one writer at a time holds the lock from
+    its first read: the single-writer claim that makes concurrent operations on one case safe.
+    """
+
+    def __init__(self, url: str | None = None, echo: bool = False) -> None:
+        self.url = database_url(url)
+        parsed = make_url(self.url)
+        self.dialect = parsed.get_backend_name()
+        if self.dialect == "sqlite":
+            self.engine = _sqlite_engine(self.url, echo)
+        elif self.dialect == "postgresql":
+            self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        else:
+            raise EngineError(f"unsupported database {self.dialect!r}; use sqlite:/// or postgresql://")
+        self.counts = Counts()
+        event.listen(self.engine, "before_cursor_execute", self._count_statement)
+        event.listen(self.engine, "commit", self._count_commit)
+        self._writer = sessionmaker(self.engine.execution_options(jr_write=True), expire_on_commit=False)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _count_statement(self, *args) -> None:
+        self.counts.statements += 1
+
+    def _count_commit(self, *args) -> None:
+        self.counts.commits += 1
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session for one engine operation: committed once at the end, rolled back on any error."""
+        with self._writer() as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; nothing it does is committed."""
+        with self._reader() as session:
+            yield session
+            session.rollback()
+
+    def migrate(self) -> None:
+        """Upgrade the schema to the newest Alembic revision (creates it on an empty database)."""
+        cfg = migration_config()
+        with self.engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+
+    def is_migrated(self) -> bool:
+        """True when the schema exists (at least the case table)."""
+        return inspect(self.engine).has_table("cases")
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        self.engine.dispose()
+
+
+def migration_config() -> Config:
+    """Alembic configuration pointing at the engine's migration scripts."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    return cfg
+
+
+def _sqlite_engine(url: str, echo: bool) -> Engine:
+    path = make_url(url).database
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        immediate = connection.get_execution_options().get("jr_write")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine

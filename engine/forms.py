@@ -1,0 +1,221 @@
+"""User-task forms defined in the BPMN (camunda:formData): checks at deploy, coercion and validation at submit.
+
+SpiffWorkflow reads the fields but enforces nothing; every rule below is ours.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .errors import InvalidInput
+
+FIELD_TYPES = ("string", "long", "double", "boolean", "date", "enum")
+CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max", "pattern")
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_TRUE = {"true", "1", "on", "yes", "y", "是"}
+_FALSE = {"false", "0", "off", "no", "n", "否", ""}
+
+# Message templates by code, so an adapter can translate them; params fill the braces.
+MESSAGES = {
+    "required": "is required",
+    "not_integer": "must be a whole number",
+    "not_number": "must be a number",
+    "not_boolean": "must be yes or no",
+    "not_date": "must be a date (YYYY-MM-DD)",
+    "not_option": "must be one of: {options}",
+    "too_short": "must be at least {limit} characters",
+    "too_long": "must be at most {limit} characters",
+    "too_small": "must be at least {limit}",
+    "too_large": "must be at most {limit}",
+    "pattern": "does not have the expected format",
+    "unknown": "is not a field of this form",
+}
+
+
+@dataclass
+class FormField:
+    """One field as the engine enforces it."""
+
+    id: str
+    label: str
+    type: str
+    default: Any = None
+    options: list[tuple[str, str]] = field(default_factory=list)
+    constraints: dict[str, str] = field(default_factory=dict)
+    properties: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def required(self) -> bool:
+        return "required" in self.constraints
+
+    @property
+    def readonly(self) -> bool:
+        return "readonly" in self.constraints
+
+
+def fields_of(task_spec: Any) -> list[FormField]:
+    """The form fields of a parsed Camunda user task spec (empty when it has no form)."""
+    form = getattr(task_spec, "form", None)
+    out = []
+    for raw in getattr(form, "fields", None) or []:
+        out.append(FormField(
+            id=raw.id,
+            label=raw.label or raw.id,
+            type=raw.type or "string",
+            default=raw.default_value or None,
+            options=[(o.id, o.name) for o in getattr(raw, "options", [])],
+            constraints={v.name: v.config for v in raw.validation},
+            properties={p.id: p.value for p in raw.properties},
+        ))
+    return out
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.messages: dict[str, str] = {}
+        self.codes: dict[str, tuple[str, dict]] = {}
+
+    def add(self, fid: str, code: str, **params: Any) -> None:
+        if fid not in self.messages:
+            self.messages[fid] = MESSAGES[code].format(**params)
+            self.codes[fid] = (code, params)
+
+
+def validate(form: list[FormField], submitted: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Coerce and check submitted values; return the clean values or raise InvalidInput (one message per field)."""
+    errors, clean = _Errors(), {}
+    current = current or {}
+    known = {f.id for f in form}
+    for name in submitted:
+        if name not in known:
+            errors.add(name, "unknown")
+    for f in form:
+        if f.readonly:
+            continue
+        raw = submitted.get(f.id)
+        if raw is None or (isinstance(raw, str) and not raw.strip() and f.type != "boolean"):
+            if f.required:
+                errors.add(f.id, "required")
+            elif f.type == "boolean":
+                clean[f.id] = False
+            else:
+                clean[f.id] = None
+            continue
+        value = _coerce(f, raw, errors)
+        if f.id not in errors.messages:
+            _constrain(f, value, errors)
+        clean[f.id] = value
+    if errors.messages:
+        exc = InvalidInput("the form has errors; nothing was saved", errors.messages)
+        exc.codes = errors.codes
+        raise exc
+    return clean
+
+
+def _coerce(f: FormField, raw: Any, errors: _Errors) -> Any:
+    text = raw.strip() if isinstance(raw, str) else raw
+    try:
+        if f.type == "long":
+            if isinstance(text, bool) or (isinstance(text, float) and not text.is_integer()):
+                raise ValueError
+            return int(text)
+        if f.type == "double":
+            if isinstance(text, bool):
+                raise ValueError
+            return float(Decimal(str(text)))
+        if f.type == "boolean":
+            if isinstance(text, bool):
+                return text
+            lowered = str(text).lower()
+            if lowered in _TRUE | _FALSE:
+                return lowered in _TRUE
+            raise ValueError
+        if f.type == "date":
+            return date.fromisoformat(str(text)).isoformat()
+        if f.type == "enum":
+            ids = [o for o, _ in f.options]
+            if str(text) not in ids:
+                errors.add(f.id, "not_option", options=", ".join(ids))
+            return str(text)
+        return str(text) if not isinstance(text, str) else text
+    except (ValueError, TypeError, InvalidOperation):
+        code = {"long": "not_integer", "double": "not_number", "boolean": "not_boolean", "date": "not_date"}[f.type]
+        errors.add(f.id, code)
+        return raw
+
+
+def _constrain(f: FormField, value: Any, errors: _Errors) -> None:
+    c = f.constraints
+    if isinstance(value, str) and f.type in ("string", "enum"):
+        if "minlength" in c and len(value) < int(c["minlength"]):
+            errors.add(f.id, "too_short", limit=c["minlength"])
+        if "maxlength" in c and len(value) > int(c["maxlength"]):
+            errors.add(f.id, "too_long", limit=c["maxlength"])
+        if "pattern" in c and not re.fullmatch(c["pattern"], value):
+            errors.add(f.id, "pattern")
+    bound = _bound_parser(f.type)
+    if bound is not None:
+        if "min" in c and bound(value) < bound(c["min"]):
+            errors.add(f.id, "too_small", limit=c["min"])
+        if "max" in c and bound(value) > bound(c["max"]):
+            errors.add(f.id, "too_large", limit=c["max"])
+
+
+def _bound_parser(kind: str):
+    return {"long": Decimal, "double": Decimal, "date": date.fromisoformat}.get(kind)
+
+
+def form_problems(task_node, camunda_ns: str, function_names: set[str]) -> list[tuple[Any, str]]:
+    """Deploy-time checks of one userTask's camunda:formData; (xml element, message) pairs."""
+    ns = {"c": camunda_ns}
+    out: list[tuple[Any, str]] = []
+    seen: set[str] = set()
+    for node in task_node.xpath(".//c:formData/c:formField", namespaces=ns):
+        fid = node.get("id") or ""
+        where = f"form field {fid!r}" if fid else "form field"
+        if not _IDENT.match(fid):
+            out.append((node, f"{where}: id must start with a letter and use only letters, digits and _"))
+        elif fid in seen:
+            out.append((node, f"{where}: id is used twice in this form"))
+        elif fid in function_names:
+            out.append((node, f"{where}: id hides the expression function {fid}(); rename the field"))
+        seen.add(fid)
+        kind = node.get("type") or "string"
+        if kind not in FIELD_TYPES:
+            out.append((node, f"{where}: type {kind!r} is not supported; use one of {', '.join(FIELD_TYPES)}"))
+            continue
+        options = [v.get("id") for v in node.xpath("./c:value", namespaces=ns)]
+        if kind == "enum" and not options:
+            out.append((node, f"{where}: an enum field needs at least one value"))
+        out.extend((node, f"{where}: {m}") for m in _constraint_problems(node, ns, kind))
+        default = node.get("defaultValue")
+        if default and kind == "enum" and default not in options:
+            out.append((node, f"{where}: default {default!r} is not one of its values"))
+    return out
+
+
+def _constraint_problems(node, ns: dict, kind: str) -> list[str]:
+    out = []
+    for constraint in node.xpath("./c:validation/c:constraint", namespaces=ns):
+        name, config = constraint.get("name"), constraint.get("config")
+        if name not in CONSTRAINTS:
+            out.append(f"constraint {name!r} is not supported; use one of {', '.join(CONSTRAINTS)}")
+        elif name in ("minlength", "maxlength") and not (config or "").isdigit():
+            out.append(f"constraint {name} needs a whole number, not {config!r}")
+        elif name in ("min", "max"):
+            parse = _bound_parser(kind)
+            try:
+                if parse is None:
+                    raise ValueError
+                parse(config or "")
+            except (ValueError, InvalidOperation):
+                out.append(f"constraint {name}={config!r} does not fit a {kind} field")
+        elif name == "pattern":
+            try:
+                re.compile(config or "")
+            except re.error as exc:
+                out.append(f"constraint pattern {config!r} is not a valid regular expression: {exc}")
+    return out

@@ -1,0 +1,123 @@
+"""The documented set of safe functions that BPMN/DMN expressions and scripts may call.
+
+Dates and times are exchanged as ISO 8601 strings (time-zone aware), so task data stays plain JSON.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Callable
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from .calendar import WorkCalendar
+
+
+def _moment(value: Any, cal: WorkCalendar) -> datetime:
+    if value is None:
+        return datetime.now(timezone.utc).astimezone(cal.tz)
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=cal.tz)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=cal.tz)
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=cal.tz)
+
+
+def _day(value: Any, cal: WorkCalendar) -> date:
+    if isinstance(value, str) and len(value) == 10:
+        return date.fromisoformat(value)
+    return _moment(value, cal).date()
+
+
+def build_functions(cal: WorkCalendar) -> dict[str, Callable]:
+    """The functions available to expressions, bound to a working-day calendar."""
+
+    def workdays(n: float, start: Any = None) -> str:
+        """The moment `n` working days after `start` (default: now), as an aware ISO string."""
+        return cal.add_workdays(_moment(start, cal), float(n)).isoformat()
+
+    def workhours(n: float, start: Any = None) -> str:
+        """The moment `n` office hours after `start` (default: now)."""
+        return cal.add_workhours(_moment(start, cal), float(n)).isoformat()
+
+    def workdays_between(start: Any, end: Any) -> float:
+        """Working days of working time from `start` to `end` (negative if `end` is earlier)."""
+        return round(cal.workdays_between(_moment(start, cal), _moment(end, cal)), 4)
+
+    def is_workday(day: Any = None) -> bool:
+        """Whether the day (default: today) is a working day in the official calendar."""
+        return cal.is_workday(_day(day, cal))
+
+    def now() -> str:
+        """The current moment in the calendar's time zone."""
+        return datetime.now(timezone.utc).astimezone(cal.tz).isoformat()
+
+    def today() -> str:
+        """Today's date in the calendar's time zone, as YYYY-MM-DD."""
+        return datetime.now(timezone.utc).astimezone(cal.tz).date().isoformat()
+
+    def add_days(start: Any, n: int) -> str:
+        """Calendar days after a date or moment (keeps the input's kind: date → date)."""
+        if isinstance(start, str) and len(start) == 10:
+            return (date.fromisoformat(start) + timedelta(days=int(n))).isoformat()
+        return (_moment(start, cal) + timedelta(days=int(n))).isoformat()
+
+    def days_between(start: Any, end: Any) -> int:
+        """Whole calendar days from `start` to `end`."""
+        return (_day(end, cal) - _day(start, cal)).days
+
+    def months_between(start: Any, end: Any) -> int:
+        """Whole calendar months from `start` to `end` (a month counts once its day is reached)."""
+        a, b = _day(start, cal), _day(end, cal)
+        months = (b.year - a.year) * 12 + (b.month - a.month)
+        return months - 1 if b.day < a.day else months
+
+    def years_between(start: Any, end: Any) -> int:
+        """Whole years from `start` to `end`."""
+        return months_between(start, end) // 12
+
+    def timer_due(value: Any) -> str:
+        """A timer's due moment: an ISO duration counts from now, an ISO date-time is taken as is."""
+        text = str(value).strip()
+        if text.upper().startswith("P"):
+            parsed = TimerEventDefinition.parse_iso_duration(text)
+            start = datetime.now(timezone.utc)
+            return (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat()
+        return _moment(text, cal).isoformat()
+
+    def digits(text: Any) -> str:
+        """Only the digits of a text (e.g. to compare phone numbers)."""
+        return re.sub(r"\D", "", str(text or ""))
+
+    def blank(value: Any) -> bool:
+        """True for None, an empty or whitespace-only text, or an empty list/dict."""
+        if value is None:
+            return True
+        if isinstance(value, str):
+            return not value.strip()
+        if isinstance(value, (list, dict, tuple, set)):
+            return not value
+        return False
+
+    def coalesce(*values: Any) -> Any:
+        """The first value that is not blank."""
+        return next((v for v in values if not blank(v)), None)
+
+
+    def clamp(value: float, low: float, high: float) -> float:
+        """`value` limited to the range [low, high]."""
+        return max(low, min(high, value))
+
+    return {f.__name__: f for f in (
+        workdays, workhours, workdays_between, is_workday, now, today, add_days, days_between,
+        months_between, years_between, timer_due, digits, blank, coalesce, clamp)}
+
+
+def describe(functions: dict[str, Callable]) -> list[tuple[str, str]]:
+    """(signature, one-line description) for each safe function, for docs and the designer."""
+    out = []
+    for name, fn in sorted(functions.items()):
+        out.append((f"{name}{inspect.signature(fn)}", (fn.__doc__ or "").strip().splitlines()[0]))
+    return out

@@ -1,0 +1,86 @@
+"""Process repository: deploy validated BPMN/DMN sets as new, content-hashed versions."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import audit
+from .errors import NotFound
+from .models import Deployment, DeploymentFile, ProcessDefinition
+from .routing import Actor
+from .runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """One process in a deploy: its version and whether this deploy created it."""
+
+    process_key: str
+    name: str
+    version: int
+    created: bool
+
+
+def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes], note: str = "") -> list[Deployed]:
+    """Validate everything first, then store a new version of each process whose content changed."""
+    compiled = rt.compile(session, files)
+    now = datetime.now(timezone.utc)
+    results, new = [], []
+    for key, model in sorted(compiled.processes.items()):
+        current = latest(session, key, required=False)
+        if current is not None and current.content_hash == model.content_hash:
+            results.append(Deployed(key, current.name, current.version, False))
+            continue
+        version = (current.version if current else 0) + 1
+        new.append((model, version))
+        results.append(Deployed(key, model.name, version, True))
+    if not new:
+        return results
+    deployment = Deployment(deployed_at=now, deployed_by=actor.username, note=note)
+    session.add(deployment)
+    session.flush()
+    for name, content in sorted(files.items()):
+        session.add(DeploymentFile(deployment_id=deployment.id, filename=name, content=content.decode("utf-8"),
+                                   sha256=hashlib.sha256(content).hexdigest()))
+    events = []
+    for model, version in new:
+        session.add(ProcessDefinition(process_key=model.process_key, version=version, name=model.name,
+                                      content_hash=model.content_hash, deployment_id=deployment.id,
+                                      files="\n".join(model.files), deployed_at=now))
+        events.append(audit.Event("process_deployed", actor.username, {
+            "process": model.process_key, "version": version, "files": model.files,
+            "content_hash": model.content_hash, "deployment": deployment.id, "note": note}))
+    session.flush()
+    audit.append(session, events, now)
+    return results
+
+
+def latest(session: Session, process_key: str, required: bool = True) -> ProcessDefinition | None:
+    """The newest version of a process; new cases start on it."""
+    found = session.execute(select(ProcessDefinition).where(ProcessDefinition.process_key == process_key)
+                            .order_by(ProcessDefinition.version.desc()).limit(1)).scalar_one_or_none()
+    if found is None and required:
+        raise NotFound(f"no process {process_key!r} is deployed")
+    return found
+
+
+def versions(session: Session) -> list[ProcessDefinition]:
+    """Every deployed version, newest first within each process."""
+    return list(session.execute(select(ProcessDefinition)
+                                .order_by(ProcessDefinition.process_key, ProcessDefinition.version.desc())).scalars())
+
+
+def version_count(session: Session, process_key: str) -> int:
+    """How many versions of a process exist."""
+    return session.execute(select(func.count()).where(ProcessDefinition.process_key == process_key)).scalar_one()
+
+
+def files_of(session: Session, definition: ProcessDefinition) -> dict[str, str]:
+    """The files stored with a version's deployment."""
+    rows = session.execute(select(DeploymentFile.filename, DeploymentFile.content)
+                           .where(DeploymentFile.deployment_id == definition.deployment_id))
+    return dict(rows.all())

@@ -1,0 +1,125 @@
+"""Departments, users and who may act on which task (a BPMN lane is a department)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import EngineError, NotFound, PermissionDenied
+from .models import Department, Membership, User
+
+ROLE_RANK = {"reviewer": 1, "supervisor": 2, "head": 3}
+GLOBAL_ROLES = ("designer", "auditor", "admin")
+
+DEFAULT_DEPARTMENTS = [
+    ("EDU", "教育局", "Education Bureau"),
+    ("PSB", "公安局", "Public Security Bureau"),
+    ("HRSS", "人社局", "Human Resources and Social Security Bureau"),
+    ("HUD", "住建局", "Housing and Urban-Rural Development Bureau"),
+    ("HEALTH", "卫健委", "Health Commission"),
+    ("STREET", "街道办", "Street Office"),
+    ("FIN", "财政局", "Finance Bureau"),
+    ("JOINT", "联席办", "Joint Review Office"),
+]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a user with department memberships and global roles, or a system component."""
+
+    username: str
+    display_name: str = ""
+    departments: dict[str, str] = field(default_factory=dict)  # code → role
+    roles: frozenset[str] = frozenset()
+
+    @classmethod
+    def system(cls, name: str) -> "Actor":
+        """A system actor (worker, portal); it may drive timers and messages, not human tasks."""
+        return cls(f"system:{name}", name)
+
+    def rank_in(self, department: str) -> int:
+        """0 when not a member, else 1 reviewer, 2 supervisor, 3 head."""
+        return ROLE_RANK.get(self.departments.get(department, ""), 0)
+
+    def may_work_on(self, department: str, role: str) -> bool:
+        """Member of the department with at least the role the task needs."""
+        return self.rank_in(department) >= ROLE_RANK.get(role, 1)
+
+    def require(self, department: str, role: str, action: str) -> None:
+        """Raise PermissionDenied unless `may_work_on`."""
+        if not self.may_work_on(department, role):
+            need = "a member" if role == "reviewer" else f"a {role}"
+            raise PermissionDenied(f"{self.username} may not {action}: only {need} of {department} may")
+
+
+class Directory:
+    """Lane name → department code, built from the departments table (codes, names and aliases)."""
+
+    def __init__(self, departments: list[Department]) -> None:
+        self.codes = {d.code for d in departments}
+        self.names = {d.code: d.name_zh for d in departments}
+        self._lanes: dict[str, str] = {}
+        for d in departments:
+            for name in [d.code, d.name_zh, d.name_en, *d.aliases.splitlines()]:
+                if name.strip():
+                    self._lanes[_norm(name)] = d.code
+
+    @classmethod
+    def load(cls, session: Session) -> "Directory":
+        """Read the current departments."""
+        return cls(list(session.execute(select(Department)).scalars()))
+
+    def resolve(self, lane: str) -> str | None:
+        """The department code for a lane name, or None."""
+        return self._lanes.get(_norm(lane))
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def seed_departments(session: Session) -> int:
+    """Create the standard departments that do not exist yet; returns how many were added."""
+    existing = set(session.execute(select(Department.code)).scalars())
+    added = 0
+    for code, zh, en in DEFAULT_DEPARTMENTS:
+        if code not in existing:
+            session.add(Department(code=code, name_zh=zh, name_en=en, aliases=""))
+            added += 1
+    session.flush()
+    return added
+
+
+def load_actor(session: Session, username: str) -> Actor:
+    """The actor for an active user, with memberships; NotFound when there is no such active user."""
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not user.active:
+        raise NotFound(f"no active user {username!r}")
+    rows = session.execute(select(Membership.department_code, Membership.role).where(Membership.user_id == user.id))
+    roles = frozenset(r for r in user.roles.split(",") if r)
+    return Actor(user.username, user.display_name, {code: role for code, role in rows}, roles)
+
+
+def add_user(session: Session, username: str, display_name: str, password_hash: str | None = None,
+             memberships: dict[str, str] | None = None, roles: tuple[str, ...] = ()) -> User:
+    """Create a user with department memberships (code → reviewer/supervisor/head) and global roles."""
+    if session.execute(select(User.id).where(User.username == username)).first():
+        raise EngineError(f"user {username!r} already exists")
+    for role in roles:
+        if role not in GLOBAL_ROLES:
+            raise EngineError(f"unknown role {role!r}; use {', '.join(GLOBAL_ROLES)}")
+    directory = Directory.load(session)
+    user = User(username=username, display_name=display_name, password_hash=password_hash,
+                roles=",".join(roles), active=True, created_at=datetime.now(timezone.utc))
+    session.add(user)
+    session.flush()
+    for code, role in (memberships or {}).items():
+        if code not in directory.codes:
+            raise NotFound(f"no department {code!r}")
+        if role not in ROLE_RANK:
+            raise EngineError(f"unknown department role {role!r}; use {', '.join(ROLE_RANK)}")
+        session.add(Membership(user_id=user.id, department_code=code, role=role))
+    session.flush()
+    return user

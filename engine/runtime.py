@@ -1,0 +1,130 @@
+"""The runtime: configuration and shared caches that every engine operation uses."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+
+from .calendar import WorkCalendar
+from .db import Database
+from .definitions import CompiledSet, ProcessModel, compile_files
+from .errors import EngineError, NotFound
+from .expressions import RestrictedEnvironment
+from .functions import build_functions
+from .models import DeploymentFile, ProcessDefinition
+from .routing import Directory
+from .store import StateSerializer
+
+
+@dataclass
+class ServiceCall:
+    """What a service-task handler receives: the task's data (a copy) and the operation it runs in."""
+
+    topic: str
+    element_id: str
+    data: dict[str, Any]
+    business_key: str
+    session: Session
+    now: datetime
+    events: list = field(default_factory=list)
+
+    def record(self, event: str, **details: Any) -> None:
+        """Add an audit event (e.g. a registry check's outcome) to this operation."""
+        self.events.append((event, {"element": self.element_id, "topic": self.topic, **details}))
+
+
+Handler = Callable[[ServiceCall], "dict[str, Any] | None"]
+
+
+class _Engine(PythonScriptEngine):
+    """Script engine whose service calls go to registered handlers with the operation's context."""
+
+    def __init__(self, environment: RestrictedEnvironment, runtime: "Runtime", op: Any) -> None:
+        super().__init__(environment=environment)
+        self.runtime, self.op = runtime, op
+
+    def call_service(self, task, topic: str | None = None, **kwargs):
+        handler = self.runtime.handlers.get(topic or "")
+        if handler is None:
+            raise EngineError(f"no service handler is registered for topic {topic!r}")
+        call = ServiceCall(topic, task.task_spec.bpmn_id, dict(task.data), self.op.case_key, self.op.session, self.op.now)
+        result = handler(call)
+        self.op.service_events.extend(call.events)
+        if result:
+            task.data.update(result)
+        return True
+
+
+class Runtime:
+    """Holds the database, calendar, safe functions, service handlers and parsed-spec cache."""
+
+    def __init__(self, db: Database, calendar: WorkCalendar | None = None,
+                 handlers: dict[str, Handler] | None = None,
+                 summary_fields: tuple[str, ...] = ("applicant_name", "title")) -> None:
+        self.db = db
+        self.calendar = calendar or WorkCalendar()
+        self.functions = build_functions(self.calendar)
+        self.handlers: dict[str, Handler] = dict(handlers or {})
+        self.summary_fields = summary_fields
+        self.serializer = StateSerializer()
+        self._sets: dict[int, CompiledSet] = {}
+        self._definitions: dict[int, ProcessDefinition] = {}
+        self._codes: set[str] | None = None
+        self._lock = threading.Lock()
+
+    def register(self, topic: str, handler: Handler) -> None:
+        """Register a service-task handler under a Camunda external-task topic."""
+        self.handlers[topic] = handler
+
+    def compile(self, session: Session, files: dict[str, bytes]) -> CompiledSet:
+        """Validate and parse files against the current departments and handlers."""
+        directory = Directory.load(session)
+        return compile_files(files, directory.resolve, set(self.handlers), set(self.functions), self.calendar.tz)
+
+    def department_codes(self, session: Session) -> set[str]:
+        """Known department codes (re-read when a code is not found, so new departments are seen)."""
+        if self._codes is None:
+            self._codes = Directory.load(session).codes
+        return self._codes
+
+    def forget_departments(self) -> None:
+        """Drop the cached department codes after departments change."""
+        self._codes = None
+
+    def definition(self, session: Session, definition_id: int) -> ProcessDefinition:
+        """A deployed process version (definitions never change once stored, so they are cached)."""
+        found = self._definitions.get(definition_id)
+        if found is None:
+            found = session.get(ProcessDefinition, definition_id)
+            if found is None:
+                raise NotFound(f"no process version #{definition_id}")
+            session.expunge(found)
+            self._definitions[definition_id] = found
+        return found
+
+    def model(self, session: Session, definition_id: int) -> ProcessModel:
+        """The parsed process of a deployed version, parsed once per deployment and then shared."""
+        definition = self.definition(session, definition_id)
+        compiled = self._sets.get(definition.deployment_id)
+        if compiled is None:
+            with self._lock:
+                compiled = self._sets.get(definition.deployment_id)
+                if compiled is None:
+                    rows = session.execute(select(DeploymentFile.filename, DeploymentFile.content)
+                                           .where(DeploymentFile.deployment_id == definition.deployment_id))
+                    files = {name: content.encode("utf-8") for name, content in rows}
+                    compiled = self.compile(session, files)
+                    self._sets[definition.deployment_id] = compiled
+        model = compiled.processes.get(definition.process_key)
+        if model is None:
+            raise EngineError(f"process {definition.process_key!r} is missing from its deployment")
+        return model
+
+    def script_engine(self, op: Any) -> PythonScriptEngine:
+        """A script engine bound to one operation (its session, case and audit events)."""
+        return _Engine(RestrictedEnvironment(self.functions), self, op)

@@ -1,0 +1,117 @@
+"""SpiffWorkflow extensions: the parser flavour we deploy with, service tasks by topic, timer texts."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.specs.defaults import ServiceTask as _SpiffServiceTask
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS
+
+_DURATION = re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$", re.I)
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_CYCLE = re.compile(r"^R\d*/\S+$", re.I)
+
+
+class ServiceTask(_SpiffServiceTask):
+    """A service task that calls the handler registered under its Camunda external-task topic."""
+
+    def __init__(self, wf_spec, bpmn_id, topic: str | None = None, **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.topic = topic
+
+    def _execute(self, task):
+        return task.workflow.script_engine.call_service(task, topic=self.topic)
+
+
+class ServiceTaskParser(TaskParser):
+    """Reads `camunda:topic` (Implementation: External in Camunda Modeler) into the task spec."""
+
+    def create_task(self):
+        topic = self.node.get(f"{{{CAMUNDA_MODEL_NS}}}topic")
+        return self.spec_class(self.spec, self.bpmn_id, topic=topic, **self.bpmn_attributes)
+
+
+class JointReviewParser(CamundaParser):
+    """Camunda flavour (forms, DMN, multi-instance in the BPMN) plus topic-based service tasks."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("serviceTask"): (ServiceTaskParser, ServiceTask),
+    }
+
+
+def unwrap(text: str | None) -> str:
+    """Strip a Camunda `${...}` wrapper so `${workdays(3)}` and `workdays(3)` mean the same."""
+    text = (text or "").strip()
+    if text.startswith("${") and text.endswith("}"):
+        return text[2:-1].strip()
+    if text.startswith("#{") and text.endswith("}"):
+        return text[2:-1].strip()
+    return text
+
+
+def literal_kind(text: str) -> str | None:
+    """'duration', 'datetime' or 'cycle' when `text` is an ISO 8601 literal as modelers write it."""
+    text = text.strip()
+    if _DURATION.match(text):
+        return "duration"
+    if _DATETIME.match(text):
+        return "datetime"
+    if _CYCLE.match(text):
+        return "cycle"
+    return None
+
+
+def _aware_literal(text: str, tz: ZoneInfo) -> str:
+    moment = datetime.fromisoformat(text.replace(" ", "T"))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).isoformat()
+
+
+def due_expression(text: str | None, tz: ZoneInfo) -> str | None:
+    """The expression that computes a due moment from a timer or due-date text (literal or expression)."""
+    text = unwrap(text)
+    if not text:
+        return None
+    kind = literal_kind(text)
+    if kind == "duration":
+        return f"timer_due({text.upper()!r})"
+    if kind == "datetime":
+        return repr(_aware_literal(text, tz))
+    return f"timer_due({text})"
+
+
+def cycle_expression(text: str | None, tz: ZoneInfo) -> str:
+    """The expression for a timeCycle: a quoted literal (start times made aware) or the expression itself."""
+    text = unwrap(text)
+    if literal_kind(text) == "cycle":
+        parts = text.split("/")
+        parts = [_aware_literal(p, tz) if _DATETIME.match(p) else p for p in parts]
+        return repr("/".join(parts))
+    return text
+
+
+def normalize_timers(task_specs, tz: ZoneInfo) -> None:
+    """Make every timer use restricted-safe, tz-aware expressions (modeler literals included).
+
+    Date and duration timers both become date timers whose expression yields an aware ISO moment, so a
+    duration may also be written as `workdays(3)`.
+    """
+    for spec in task_specs:
+        definition = getattr(spec, "event_definition", None)
+        if not isinstance(definition, TimerEventDefinition):
+            continue
+        if isinstance(definition, CycleTimerEventDefinition):
+            definition.expression = cycle_expression(definition.expression, tz)
+            continue
+        replacement = TimeDateEventDefinition(definition.name, due_expression(definition.expression, tz))
+        replacement.description = getattr(definition, "description", None)
+        spec.event_definition = replacement

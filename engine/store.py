@@ -1,0 +1,138 @@
+"""Case state: state-only JSON (the spec comes from the deployed version) and task-tree pruning.
+
+A dump holds only the running state. The parsed spec is shared by all cases of a process version and
+kept out of every row. Finished history is pruned from the task tree after each step: the audit log
+keeps the history, and the tree stays small however long a rework loop runs (SpiffWorkflow hides tasks
+deeper than 1,000 levels and its joins scan every task).
+"""
+from __future__ import annotations
+
+import json
+from copy import deepcopy
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG  # noqa: F401 - imported for its side effects
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_FORMAT
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from .errors import EngineError
+
+STATE_FORMAT = 1
+_LIVE = TaskState.NOT_FINISHED_MASK
+
+
+class _StateConverter(BpmnWorkflowConverter):
+    """Workflow converter that leaves the specs out and takes them back from the caller."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+class StateSerializer:
+    """Dumps and loads the running state of a workflow as compact JSON."""
+
+    def __init__(self) -> None:
+        config = deepcopy(CAMUNDA_CONFIG)
+        config[BpmnWorkflow] = _StateConverter
+        self.registry = BpmnWorkflowSerializer.configure(config)
+        self._encoder = create_encoder(self.registry, None)
+
+    def dumps(self, workflow: BpmnWorkflow) -> str:
+        """The state of `workflow` as JSON text."""
+        dct = self.registry.convert(workflow)
+        dct["format"] = STATE_FORMAT
+        dct["spiff_format"] = SPIFF_FORMAT
+        return json.dumps(dct, cls=self._encoder, separators=(",", ":"), ensure_ascii=False)
+
+    def loads(self, text: str, spec, subprocess_specs: dict, script_engine) -> BpmnWorkflow:
+        """Rebuild a workflow from its state and the shared parsed specs."""
+        dct = json.loads(text)
+        if dct.pop("format", None) != STATE_FORMAT or dct.pop("spiff_format", None) != SPIFF_FORMAT:
+            raise EngineError("the stored case state has an unknown format; run `jointreview init-db` to migrate")
+        workflow = self.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+        workflow.script_engine = script_engine
+        return workflow
+
+
+def prune(workflow: BpmnWorkflow) -> int:
+    """Drop finished history above the lowest common ancestor of all live tasks; returns tasks removed.
+
+    Everything the engine still needs hangs below that ancestor: waiting joins count as live, so branches
+    whose tokens a join still needs are kept. Completed subprocesses whose calling task is dropped go too.
+    """
+    removed = _prune_one(workflow)
+    for subprocess in list(workflow.subprocesses.values()):
+        removed += _prune_one(subprocess)
+    return removed
+
+
+def _prune_one(workflow) -> int:
+    live = [t for t in workflow.tasks.values() if t.state & _LIVE]
+    if not live or getattr(workflow, "completed", False):
+        return 0
+    ancestor = _common_ancestor(live)
+    if ancestor is None or ancestor.parent is None:
+        return 0
+    keep = {t.id for t in _descendants(ancestor)}
+    dropped = [tid for tid in workflow.tasks if tid not in keep]
+    top = workflow.top_workflow if hasattr(workflow, "top_workflow") else workflow
+    for tid in dropped:
+        _drop_subprocess(top, tid)
+        del workflow.tasks[tid]
+    ancestor._parent = None
+    workflow.task_tree = ancestor
+    if workflow.last_task is not None and workflow.last_task.id not in keep:
+        workflow.last_task = None
+    return len(dropped)
+
+
+def _drop_subprocess(top: BpmnWorkflow, task_id: UUID) -> None:
+    subprocess = top.subprocesses.pop(task_id, None)
+    if subprocess is None:
+        return
+    for tid in list(subprocess.tasks):
+        _drop_subprocess(top, tid)
+
+
+def _common_ancestor(tasks):
+    path = _path(tasks[0])
+    for task in tasks[1:]:
+        ids = {t.id for t in _path(task)}
+        path = [t for t in path if t.id in ids]
+        if not path:
+            return None
+    return path[-1]
+
+
+def _path(task) -> list:
+    out = []
+    while task is not None:
+        out.append(task)
+        task = task.parent
+    out.reverse()
+    return out
+
+
+def _descendants(task):
+    stack = [task]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)

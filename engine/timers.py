@@ -1,0 +1,103 @@
+"""Due timers: claim the cases whose next timer is due (index-backed) and fire them.
+
+PostgreSQL: `FOR UPDATE SKIP LOCKED` lets several workers take different cases. SQLite: write
+transactions start with BEGIN IMMEDIATE, so one worker at a time claims and fires. A worker killed
+mid-way loses its uncommitted transaction only: the case keeps its due time and fires later.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+
+from . import audit, cases
+from .errors import EngineError
+from .models import Case
+from .routing import Actor
+from .runtime import Runtime
+
+log = logging.getLogger("jointreview.worker")
+
+
+@dataclass
+class SweepResult:
+    fired: int = 0
+    failed: int = 0
+
+
+def fire_next(rt: Runtime, actor: Actor, now: datetime | None = None) -> int | None:
+    """Claim one case with a due timer and fire it in one transaction; returns its id or None."""
+    now = now or datetime.now(timezone.utc)
+    case_id = None
+    try:
+        with rt.db.write() as session:
+            stmt = (select(Case.id).where(Case.next_due_at <= now, Case.status == "running")
+                    .order_by(Case.next_due_at).limit(1).with_for_update(skip_locked=True))
+            case_id = session.execute(stmt).scalar_one_or_none()
+            if case_id is not None:
+                cases.fire_timers(session, rt, case_id, actor)
+    except EngineError as exc:
+        if case_id is None:
+            raise
+        _set_aside(rt, case_id, actor, exc)
+    return case_id
+
+
+def _set_aside(rt: Runtime, case_id: int, actor: Actor, exc: EngineError) -> None:
+    """A case whose timers cannot fire is marked failed (and reported) so it never blocks the others."""
+    log.error("case #%s: timers could not fire: %s", case_id, exc)
+    now = datetime.now(timezone.utc)
+    with rt.db.write() as session:
+        case = session.get(Case, case_id)
+        case.status, case.error, case.next_due_at, case.updated_at = "failed", exc.message, None, now
+        case.version += 1
+        audit.append(session, [audit.Event("case_failed", actor.username, {"error": exc.message}, None,
+                                           case.id, case.business_key)], now)
+
+
+def sweep(rt: Runtime, actor: Actor, limit: int = 1000) -> SweepResult:
+    """Fire due timers until none is due (or `limit` cases were handled)."""
+    result = SweepResult()
+    for _ in range(limit):
+        try:
+            if fire_next(rt, actor) is None:
+                break
+            result.fired += 1
+        except EngineError as exc:
+            result.failed += 1
+            log.error("timer firing failed: %s", exc)
+            break
+    return result
+
+
+def next_due(rt: Runtime) -> datetime | None:
+    """The earliest due time of any running case (one index lookup)."""
+    with rt.db.read() as session:
+        return session.execute(select(func.min(Case.next_due_at)).where(Case.status == "running")).scalar_one()
+
+
+def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, poll: float = 0.5,
+        once: bool = False) -> SweepResult:
+    """Loop: fire what is due, then sleep until the next due time (at most `poll` seconds)."""
+    stop = stop or threading.Event()
+    actor = Actor.system(name)
+    total = SweepResult()
+    while not stop.is_set():
+        result = sweep(rt, actor)
+        total.fired += result.fired
+        total.failed += result.failed
+        if once:
+            break
+        due = next_due(rt)
+        wait = poll
+        if due is not None:
+            wait = max(0.0, min(poll, (due - datetime.now(timezone.utc)).total_seconds()))
+        if wait:
+            stop.wait(wait)
+        elif result.fired == 0:
+            time.sleep(0.01)
+    return total
