@@ -22,6 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import audit, forms, repository
 from .definitions import ProcessModel
+from .functions import operation_time
 from .errors import CaseFailed, Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
 from .models import Case, KeySequence, Task, User, Membership
 from .routing import ROLE_RANK, Actor
@@ -29,6 +30,7 @@ from .runtime import Runtime
 from .store import prune
 
 _DONE = TaskState.COMPLETED
+_NO_SYNC = {"synchronize_session": False}
 
 
 @dataclass
@@ -141,7 +143,7 @@ def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> Task:
         return task
     now = _now()
     result = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.assignee.is_(None))
-                             .values(assignee=actor.username, claimed_at=now))
+                             .values(assignee=actor.username, claimed_at=now), execution_options=_NO_SYNC)
     if result.rowcount != 1:
         holder = session.execute(select(Task.assignee, Task.state).where(Task.id == task_id)).first()
         raise Conflict(f"task {task.name!r} was just claimed by {holder.assignee}" if holder.state == "open"
@@ -161,7 +163,7 @@ def release(session: Session, rt: Runtime, actor: Actor, task_id: str) -> Task:
         raise PermissionDenied(f"only {task.assignee} or a supervisor of {task.department_code} may release this task")
     now = _now()
     result = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.assignee == task.assignee)
-                             .values(assignee=None, claimed_at=None))
+                             .values(assignee=None, claimed_at=None), execution_options=_NO_SYNC)
     if result.rowcount != 1:
         raise Conflict(f"task {task.name!r} changed while releasing it; reload and try again")
     _audit_task(session, actor, case, task, "task_released", {"previous_assignee": task.assignee}, now)
@@ -186,7 +188,8 @@ def reassign(session: Session, rt: Runtime, actor: Actor, task_ids: list[str], t
             raise PermissionDenied(f"only a supervisor of {task.department_code} may reassign {task.name!r}")
         if ROLE_RANK.get(memberships.get(task.department_code, ""), 0) < ROLE_RANK.get(task.role, 1):
             raise InvalidInput(f"{to_user} cannot take {task.name!r}", {"to_user": f"is not a {task.role} of {task.department_code}"})
-        session.execute(update(Task).where(Task.id == task_id).values(assignee=to_user, claimed_at=now))
+        session.execute(update(Task).where(Task.id == task_id).values(assignee=to_user, claimed_at=now),
+                        execution_options=_NO_SYNC)
         _audit_task(session, actor, case, task, "task_reassigned",
                     {"from": task.assignee, "to": to_user, "reason": reason.strip()}, now)
         task.assignee = to_user
@@ -253,6 +256,11 @@ def load(session: Session, rt: Runtime, case: Case) -> BpmnWorkflow:
 # --- the shared step: run, diff, route, persist ----------------------------------------------------
 
 def _advance(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: int, action) -> Outcome:
+    with operation_time(op.now):
+        return _advance_now(op, wf, model, case_version, action)
+
+
+def _advance_now(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: int, action) -> Outcome:
     before_ready = _ready_ids(wf)
     waiting = _waiting_timers(wf)
     error = None

@@ -71,10 +71,9 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading; nothing it does is committed."""
+        """A session for reading; nothing it does is committed (closing rolls back; loaded objects stay usable)."""
         with self._reader() as session:
             yield session
-            session.rollback()
 
     def migrate(self) -> None:
         """Upgrade the schema to the newest Alembic revision (creates it on an empty database)."""

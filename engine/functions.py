@@ -6,17 +6,37 @@ from __future__ import annotations
 
 import inspect
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .calendar import WorkCalendar
 
 
+_OPERATION_NOW: ContextVar[datetime | None] = ContextVar("jointreview_now", default=None)
+
+
+@contextmanager
+def operation_time(moment: datetime) -> Iterator[None]:
+    """Within this block, now() and default starts are `moment`: one operation, one timestamp."""
+    token = _OPERATION_NOW.set(moment)
+    try:
+        yield
+    finally:
+        _OPERATION_NOW.reset(token)
+
+
+def current_time() -> datetime:
+    """The operation's timestamp, or the wall clock outside an operation."""
+    return _OPERATION_NOW.get() or datetime.now(timezone.utc)
+
+
 def _moment(value: Any, cal: WorkCalendar) -> datetime:
     if value is None:
-        return datetime.now(timezone.utc).astimezone(cal.tz)
+        return current_time().astimezone(cal.tz)
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=cal.tz)
     if isinstance(value, date):
@@ -52,11 +72,11 @@ def build_functions(cal: WorkCalendar) -> dict[str, Callable]:
 
     def now() -> str:
         """The current moment in the calendar's time zone."""
-        return datetime.now(timezone.utc).astimezone(cal.tz).isoformat()
+        return current_time().astimezone(cal.tz).isoformat()
 
     def today() -> str:
         """Today's date in the calendar's time zone, as YYYY-MM-DD."""
-        return datetime.now(timezone.utc).astimezone(cal.tz).date().isoformat()
+        return current_time().astimezone(cal.tz).date().isoformat()
 
     def add_days(start: Any, n: int) -> str:
         """Calendar days after a date or moment (keeps the input's kind: date → date)."""
@@ -83,7 +103,7 @@ def build_functions(cal: WorkCalendar) -> dict[str, Callable]:
         text = str(value).strip()
         if text.upper().startswith("P"):
             parsed = TimerEventDefinition.parse_iso_duration(text)
-            start = datetime.now(timezone.utc)
+            start = current_time()
             return (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat()
         return _moment(text, cal).isoformat()
 

@@ -1,0 +1,59 @@
+"""Form coercion and validation: types, required, enum options, min/max/length/pattern."""
+import pytest
+
+from engine.errors import InvalidInput
+from engine.forms import FormField, validate
+
+FORM = [
+    FormField("name", "姓名", "string", constraints={"required": None, "minlength": "2", "maxlength": "10"}),
+    FormField("id_no", "身份证号", "string", constraints={"pattern": r"\d{17}[\dX]"}),
+    FormField("months", "社保月数", "long", constraints={"min": "0", "max": "600"}),
+    FormField("score", "分数", "double", constraints={"max": "100"}),
+    FormField("agree", "同意", "boolean"),
+    FormField("since", "起始日期", "date", constraints={"min": "2000-01-01"}),
+    FormField("housing", "住房", "enum", options=[("own", "自有"), ("rent", "租赁")]),
+    FormField("ref", "编号", "string", constraints={"readonly": None}),
+]
+
+
+def test_values_are_coerced_to_their_types():
+    clean = validate(FORM, {"name": "张三", "id_no": "11010519491231002X", "months": "36", "score": "88.5",
+                            "agree": "on", "since": "2020-03-01", "housing": "rent"})
+    assert clean == {"name": "张三", "id_no": "11010519491231002X", "months": 36, "score": 88.5, "agree": True,
+                     "since": "2020-03-01", "housing": "rent"}
+
+
+def test_one_message_per_bad_field():
+    with pytest.raises(InvalidInput) as info:
+        validate(FORM, {"name": "张", "id_no": "abc", "months": "3.5", "score": "200", "agree": "maybe",
+                        "since": "1999-12-31", "housing": "castle", "extra": 1})
+    assert info.value.fields == {
+        "name": "must be at least 2 characters",
+        "id_no": "does not have the expected format",
+        "months": "must be a whole number",
+        "score": "must be at most 100",
+        "agree": "must be yes or no",
+        "since": "must be at least 2000-01-01",
+        "housing": "must be one of: own, rent",
+        "extra": "is not a field of this form",
+    }
+    assert info.value.codes["housing"] == ("not_option", {"options": "own, rent"})
+
+
+def test_required_and_blank_values():
+    with pytest.raises(InvalidInput) as info:
+        validate(FORM, {"name": "   "})
+    assert info.value.fields == {"name": "is required"}
+    clean = validate(FORM, {"name": "李四"})
+    assert clean["agree"] is False and clean["months"] is None
+
+
+def test_readonly_fields_are_not_taken_from_the_submission():
+    assert "ref" not in validate(FORM, {"name": "王五", "ref": "changed"})
+
+
+def test_json_typed_values_are_accepted():
+    clean = validate(FORM, {"name": "赵六", "months": 12, "agree": True, "score": 7})
+    assert clean["months"] == 12 and clean["agree"] is True and clean["score"] == 7.0
+    with pytest.raises(InvalidInput):
+        validate(FORM, {"name": "赵六", "months": True})
