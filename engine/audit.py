@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import sql
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
@@ -45,8 +46,14 @@ def append(session: Session, events: list[Event], at: datetime) -> None:
     """Append events at the end of the chain; the head row lock keeps concurrent writers in one line."""
     if not events:
         return
-    head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()).first()
-    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+    head = sql.execute(session, "audit_head", {}, lock=True).first()
+    rows, seq, prev = chain(events, at, *(head if head else (0, GENESIS)))
+    sql.execute(session, "audit_insert", rows)
+    sql.execute(session, "audit_head_update" if head else "audit_head_insert", {"seq": seq, "hash": prev})
+
+
+def chain(events: list[Event], at: datetime, seq: int, prev: str) -> tuple[list[dict], int, str]:
+    """Rows for `events` chained after entry `seq` with hash `prev`; also the new head (seq, hash)."""
     rows = []
     for ev in events:
         seq += 1
@@ -56,11 +63,7 @@ def append(session: Session, events: list[Event], at: datetime) -> None:
                          business_key=ev.business_key, task_id=ev.task_id, event=ev.event, details=details,
                          prev_hash=prev, hash=digest))
         prev = digest
-    session.execute(insert(AuditEntry), rows)
-    if head:
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
-    else:
-        session.execute(insert(AuditHead).values(id=1, seq=seq, hash=prev))
+    return rows, seq, prev
 
 
 @dataclass

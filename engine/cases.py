@@ -11,20 +11,19 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, forms, repository
+from . import audit, forms, sql
 from .definitions import ProcessModel
 from .functions import operation_time
 from .errors import CaseFailed, Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
-from .models import Case, KeySequence, Task, User, Membership
+from .models import Case, Membership, Task, User
 from .routing import ROLE_RANK, Actor
 from .runtime import Runtime
 from .store import prune
@@ -46,6 +45,34 @@ class Outcome:
     error: str | None = None
 
 
+@dataclass
+class TaskRef:
+    """The inbox row an action works on (read with plain SQL on the hot path)."""
+
+    id: str
+    case_id: int
+    name: str
+    element_id: str
+    department_code: str
+    role: str
+    state: str
+    assignee: str | None
+    business_key: str
+
+
+@dataclass
+class CaseRef:
+    """The case row a completion works on."""
+
+    id: int
+    business_key: str
+    definition_id: int
+    status: str
+    state: str
+    version: int
+    audit_head: tuple[int, str] | None = None
+
+
 class _Op:
     """State shared by the steps of one operation on one case."""
 
@@ -54,6 +81,8 @@ class _Op:
         self.events: list[audit.Event] = []
         self.service_events: list[tuple[str, dict]] = []
         self.case_id: int | None = None
+        self.completed: tuple[str, dict] | None = None
+        self.audit_head: tuple[int, str] | None = None
 
     def record(self, event: str, details: dict | None = None, department: str | None = None,
                task_id: str | None = None, actor: str | None = None) -> None:
@@ -74,34 +103,34 @@ def start(session: Session, rt: Runtime, actor: Actor, process_key: str, data: d
         raise InvalidInput("initial data must be a JSON object")
     data = dict(data or {})
     _check_data_keys(rt, data)
-    definition = repository.latest(session, process_key)
-    model = rt.model(session, definition.id)
+    definition = sql.execute(session, "latest_definition", {"process_key": process_key}).first()
+    if definition is None:
+        raise NotFound(f"no process {process_key!r} is deployed")
+    definition_id, version, head_seq, head_hash = definition
+    model = rt.model(session, definition_id)
     now = _now()
     key = business_key or next_business_key(session, key_prefix or _prefix(process_key), now)
-    if session.execute(select(Case.id).where(Case.business_key == key)).first():
-        raise Conflict(f"a case with business key {key} already exists")
     op = _Op(session, rt, actor, key, now)
+    op.audit_head = (head_seq, head_hash) if head_seq is not None else None
     wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=rt.script_engine(op))
     wf.data.update(data)
     wf.task_tree.data.update(data)
     for task in wf.get_tasks(state=TaskState.READY):
         task.data.update(data)
-    case_id = session.execute(insert(Case).values(
-        business_key=key, definition_id=definition.id, process_key=process_key, status="running", state="{}",
-        version=0, summary="{}", started_by=actor.username, started_at=now, updated_at=now,
-    ).returning(Case.id)).scalar_one()
-    op.case_id = case_id
-    op.record("case_started", {"process": process_key, "version": definition.version, "data": data})
+    try:
+        op.case_id = sql.execute(session, "insert_case", {
+            "business_key": key, "definition_id": definition_id, "process_key": process_key,
+            "started_by": actor.username, "now": now}).scalar_one()
+    except sql.IntegrityError:  # the unique key: the whole transaction is rolled back by the caller
+        raise Conflict(f"a case with business key {key} already exists") from None
+    op.record("case_started", {"process": process_key, "version": version, "data": data})
     return _advance(op, wf, model, case_version=0, action=lambda: None)
 
 
 def next_business_key(session: Session, prefix: str, now: datetime) -> str:
     """The next key such as ADM-2026-000123 (one counter per prefix and year, safe under concurrency)."""
     scope = f"{prefix}-{now.astimezone(timezone.utc).year}"
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(KeySequence).values(prefix=scope, last=1)
-    stmt = stmt.on_conflict_do_update(index_elements=["prefix"], set_={"last": KeySequence.last + 1})
-    value = session.execute(stmt.returning(KeySequence.last)).scalar_one()
+    value = sql.execute(session, "next_key", {"prefix": scope}).scalar_one()
     return f"{scope}-{value:06d}"
 
 
@@ -119,24 +148,32 @@ def _check_data_keys(rt: Runtime, data: dict[str, Any]) -> None:
 
 # --- human task actions ----------------------------------------------------------------------------
 
-def _task_for_update(session: Session, task_id: str, lock_case: bool) -> tuple[Task, Case]:
-    stmt = select(Task, Case).join(Case, Case.id == Task.case_id).where(Task.id == task_id)
-    if lock_case:
-        stmt = stmt.with_for_update(of=Case)
-    row = session.execute(stmt).first()
+def _task_ref(session: Session, task_id: str) -> TaskRef:
+    row = sql.execute(session, "task", {"id": task_id}).first()
     if row is None:
         raise NotFound(f"no task {task_id}")
-    return row[0], row[1]
+    return TaskRef(*row)
 
 
-def _require_open(task: Task) -> None:
+def _task_and_case(session: Session, task_id: str) -> tuple[TaskRef, CaseRef]:
+    """The task and its case, the case row locked for this transaction (PostgreSQL; SQLite holds the write lock)."""
+    row = sql.execute(session, "task_and_case", {"id": task_id}, lock=True).first()
+    if row is None:
+        raise NotFound(f"no task {task_id}")
+    task = TaskRef(*row[:8], business_key=row[8])
+    case = CaseRef(row[1], row[8], *row[9:13])
+    case.audit_head = (row[13], row[14]) if row[13] is not None else None
+    return task, case
+
+
+def _require_open(task: TaskRef) -> None:
     if task.state != "open":
         raise Conflict(f"task {task.name!r} of case {task.case_id} is already {task.state}")
 
 
-def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> Task:
+def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
     """Take an open, unclaimed task of one's department; exactly one of two racing claims wins."""
-    task, case = _task_for_update(session, task_id, lock_case=False)
+    task = _task_ref(session, task_id)
     actor.require(task.department_code, task.role, f"claim {task.name!r}")
     _require_open(task)
     if task.assignee == actor.username:
@@ -148,14 +185,14 @@ def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> Task:
         holder = session.execute(select(Task.assignee, Task.state).where(Task.id == task_id)).first()
         raise Conflict(f"task {task.name!r} was just claimed by {holder.assignee}" if holder.state == "open"
                        else f"task {task.name!r} is already {holder.state}")
-    _audit_task(session, actor, case, task, "task_claimed", {}, now)
-    task.assignee, task.claimed_at = actor.username, now
+    _audit_task(session, actor, task, "task_claimed", {}, now)
+    task.assignee = actor.username
     return task
 
 
-def release(session: Session, rt: Runtime, actor: Actor, task_id: str) -> Task:
+def release(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
     """Give a claimed task back to the department queue (its assignee or a supervisor may)."""
-    task, case = _task_for_update(session, task_id, lock_case=False)
+    task = _task_ref(session, task_id)
     _require_open(task)
     if task.assignee is None:
         raise Conflict(f"task {task.name!r} is not claimed")
@@ -166,12 +203,12 @@ def release(session: Session, rt: Runtime, actor: Actor, task_id: str) -> Task:
                              .values(assignee=None, claimed_at=None), execution_options=_NO_SYNC)
     if result.rowcount != 1:
         raise Conflict(f"task {task.name!r} changed while releasing it; reload and try again")
-    _audit_task(session, actor, case, task, "task_released", {"previous_assignee": task.assignee}, now)
+    _audit_task(session, actor, task, "task_released", {"previous_assignee": task.assignee}, now)
     task.assignee = None
     return task
 
 
-def reassign(session: Session, rt: Runtime, actor: Actor, task_ids: list[str], to_user: str, reason: str) -> list[Task]:
+def reassign(session: Session, rt: Runtime, actor: Actor, task_ids: list[str], to_user: str, reason: str) -> list[TaskRef]:
     """A supervisor hands one or many open tasks of their department to a member, with the reason recorded."""
     if not reason or not reason.strip():
         raise InvalidInput("a reason is required to reassign", {"reason": "is required"})
@@ -182,7 +219,7 @@ def reassign(session: Session, rt: Runtime, actor: Actor, task_ids: list[str], t
                                        .where(Membership.user_id == target.id)).all())
     now, out = _now(), []
     for task_id in task_ids:
-        task, case = _task_for_update(session, task_id, lock_case=False)
+        task = _task_ref(session, task_id)
         _require_open(task)
         if actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
             raise PermissionDenied(f"only a supervisor of {task.department_code} may reassign {task.name!r}")
@@ -190,22 +227,22 @@ def reassign(session: Session, rt: Runtime, actor: Actor, task_ids: list[str], t
             raise InvalidInput(f"{to_user} cannot take {task.name!r}", {"to_user": f"is not a {task.role} of {task.department_code}"})
         session.execute(update(Task).where(Task.id == task_id).values(assignee=to_user, claimed_at=now),
                         execution_options=_NO_SYNC)
-        _audit_task(session, actor, case, task, "task_reassigned",
+        _audit_task(session, actor, task, "task_reassigned",
                     {"from": task.assignee, "to": to_user, "reason": reason.strip()}, now)
         task.assignee = to_user
         out.append(task)
     return out
 
 
-def _audit_task(session: Session, actor: Actor, case: Case, task: Task, event: str, details: dict, now: datetime) -> None:
+def _audit_task(session: Session, actor: Actor, task: TaskRef, event: str, details: dict, now: datetime) -> None:
     details = {"task": task.name, "element": task.element_id, **details}
-    audit.append(session, [audit.Event(event, actor.username, details, task.department_code, case.id,
-                                       case.business_key, task.id)], now)
+    audit.append(session, [audit.Event(event, actor.username, details, task.department_code, task.case_id,
+                                       task.business_key, task.id)], now)
 
 
 def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict[str, Any]) -> Outcome:
     """Validate the form, complete the task and run the case on until it waits."""
-    task, case = _task_for_update(session, task_id, lock_case=True)
+    task, case = _task_and_case(session, task_id)
     actor.require(task.department_code, task.role, f"complete {task.name!r}")
     _require_open(task)
     if task.assignee not in (None, actor.username):
@@ -219,9 +256,12 @@ def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: 
     op = _Op(session, rt, actor, case.business_key, now)
     op.case_id = case.id
     wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
-    spiff_task = wf.get_task_from_id(UUID(task_id))
+    try:
+        spiff_task = wf.get_task_from_id(UUID(task_id))
+    except TaskNotFoundException:
+        spiff_task = None
     if spiff_task is None or spiff_task.state != TaskState.READY:
-        raise Conflict(f"task {task.name!r} is no longer waiting for input")
+        raise Conflict(f"task {task.name!r} is no longer waiting for input: someone else completed it just now")
     clean = forms.validate(forms.fields_of(spiff_task.task_spec), values, spiff_task.data)
 
     def action() -> None:
@@ -231,14 +271,16 @@ def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: 
     op.record("task_completed", {"task": task.name, "element": task.element_id, "data": clean},
               task.department_code, task_id)
     op.completed = (task_id, clean)
+    op.audit_head = case.audit_head
     return _advance(op, wf, model, case.version, action)
 
 
 def fire_timers(session: Session, rt: Runtime, case_id: int, actor: Actor | None = None) -> Outcome:
     """Fire the due timers of one case (the caller has claimed the case row)."""
-    case = session.execute(select(Case).where(Case.id == case_id).with_for_update()).scalar_one_or_none()
-    if case is None:
+    row = sql.execute(session, "case_by_id", {"id": case_id}, lock=True).first()
+    if row is None:
         raise NotFound(f"no case #{case_id}")
+    case = CaseRef(*row)
     model = rt.model(session, case.definition_id)
     op = _Op(session, rt, actor or Actor.system("worker"), case.business_key, _now())
     op.case_id = case.id
@@ -273,7 +315,7 @@ def _advance_now(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: i
     prune(wf)
     ready = _ready_tasks(wf)
     opened = [t for tid, t in ready.items() if tid not in before_ready]
-    completed_id = getattr(op, "completed", (None, None))[0]
+    completed_id = op.completed[0] if op.completed else None
     cancelled = [tid for tid in before_ready if tid not in ready and tid != completed_id]
     for event, details in op.service_events:
         op.record(event, details)
@@ -400,26 +442,45 @@ def _persist(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: int, 
     session = op.session
     if status in ("completed", "stuck", "failed"):
         op.record(f"case_{status}", {"error": error} if error else {})
-    values = dict(state=op.rt.serializer.dumps(wf), status=status, version=case_version + 1,
-                  next_due_at=None if status != "running" else _next_due(wf), updated_at=op.now,
-                  summary=json.dumps(_summary(op.rt, wf), ensure_ascii=False), error=error)
-    if status == "completed":
-        values["ended_at"] = op.now
-    result = session.execute(update(Case).where(Case.id == op.case_id, Case.version == case_version).values(**values))
-    if result.rowcount != 1:
-        raise Conflict(f"case {op.case_key} was changed by someone else at the same moment; reload and try again")
+    case = {"id": op.case_id, "version": case_version, "new_version": case_version + 1,
+            "state": op.rt.serializer.dumps(wf), "status": status, "error": error, "now": op.now,
+            "next_due_at": None if status != "running" else _next_due(wf),
+            "summary": json.dumps(_summary(op.rt, wf), ensure_ascii=False),
+            "ended_at": op.now if status == "completed" else None}
+    closing = [{"id": tid, "state": "cancelled", "now": op.now, "completed_by": None, "data": None} for tid in cancelled]
     if completed_id:
         _, clean = op.completed
-        session.execute(update(Task).where(Task.id == completed_id).values(
-            state="completed", closed_at=op.now, completed_by=op.actor.username, assignee=op.actor.username,
-            data=json.dumps(clean, ensure_ascii=False, default=str)))
-    if cancelled:
-        session.execute(update(Task).where(Task.id.in_(cancelled)).values(state="cancelled", closed_at=op.now))
-        for tid in cancelled:
-            op.record("task_cancelled", {}, None, tid, actor="system:engine")
+        closing.append({"id": completed_id, "state": "completed", "now": op.now, "completed_by": op.actor.username,
+                        "data": json.dumps(clean, ensure_ascii=False, default=str)})
+    for tid in cancelled:
+        op.record("task_cancelled", {}, None, tid, actor="system:engine")
+    if session.get_bind().dialect.name == "postgresql":
+        _write_postgres(op, case, closing, rows)
+        return
+    if sql.execute(session, "update_case", case).rowcount != 1:
+        raise Conflict(_MOVED_ON.format(op.case_key))
+    if closing:
+        sql.execute(session, "close_task", closing)
     if rows:
-        session.execute(insert(Task), rows)
+        sql.execute(session, "insert_task", rows)
     audit.append(session, op.events, op.now)
+
+
+_MOVED_ON = "case {} was changed by someone else at the same moment; reload and try again"
+
+
+def _write_postgres(op: _Op, case: dict, closing: list[dict], rows: list[dict]) -> None:
+    """One round trip for all writes; the audit append falls back to the locking path if the head moved."""
+    audit_rows, head = [], None
+    if op.audit_head is not None and op.events:
+        expected, prev = op.audit_head
+        audit_rows, new_seq, new_hash = audit.chain(op.events, op.now, expected, prev)
+        head = (expected, new_seq, new_hash)
+    updated, written = sql.persist_postgres(op.session, case, closing, rows, audit_rows, head)
+    if updated != 1:
+        raise Conflict(_MOVED_ON.format(op.case_key))
+    if not written:
+        audit.append(op.session, op.events, op.now)
 
 
 def _summary(rt: Runtime, wf: BpmnWorkflow) -> dict[str, Any]:

@@ -160,6 +160,7 @@ def cmd_complete(rt: Runtime, args: argparse.Namespace) -> int:
 
 def cmd_worker(rt: Runtime, args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)
     print(f"timer worker {args.name} on {rt.db.url} (Ctrl-C to stop)", flush=True)
     try:
         result = timers.run(rt, args.name, poll=args.poll, once=args.once)

@@ -53,8 +53,9 @@ class Database:
         self.counts = Counts()
         event.listen(self.engine, "before_cursor_execute", self._count_statement)
         event.listen(self.engine, "commit", self._count_commit)
-        self._writer = sessionmaker(self.engine.execution_options(jr_write=True), expire_on_commit=False)
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        info = {"counts": self.counts}  # engine.sql counts the statements it runs on the driver cursor
+        self._writer = sessionmaker(self.engine.execution_options(jr_write=True), expire_on_commit=False, info=info)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False, info=info)
 
     def _count_statement(self, *args) -> None:
         self.counts.statements += 1
