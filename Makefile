@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	JOINTREVIEW_DATABASE_URL=$(DB) bash engine/walkthrough.sh
+	$(BIN)/python -m workflows.walkthrough --db $(DB)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

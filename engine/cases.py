@@ -109,7 +109,7 @@ def start(session: Session, rt: Runtime, actor: Actor, process_key: str, data: d
     definition_id, version, head_seq, head_hash = definition
     model = rt.model(session, definition_id)
     now = _now()
-    key = business_key or next_business_key(session, key_prefix or _prefix(process_key), now)
+    key = business_key or next_business_key(session, key_prefix or model.key_prefix or _prefix(process_key), now)
     op = _Op(session, rt, actor, key, now)
     op.audit_head = (head_seq, head_hash) if head_seq is not None else None
     wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=rt.script_engine(op))

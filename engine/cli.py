@@ -5,7 +5,7 @@ import argparse
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Callable
@@ -51,11 +51,15 @@ def _actor(rt: Runtime, username: str | None) -> Actor:
         return load_actor(session, username)
 
 
-def _print_task_rows(rows: list[dict[str, Any]] | list[Task]) -> None:
+def _when(rt: Runtime, moment: datetime | None) -> str:
+    """A moment in the calendar's time zone (the office's local time), or '-'."""
+    return moment.astimezone(rt.calendar.tz).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def _print_task_rows(rt: Runtime, rows: list[dict[str, Any]]) -> None:
     for row in rows:
-        get = row.get if isinstance(row, dict) else (lambda k, r=row: getattr(r, k))
-        due = get("due_at")
-        due_text = due.astimezone().strftime("%Y-%m-%d %H:%M") if due else "-"
+        get = row.get
+        due_text = _when(rt, get("due_at"))
         who = get("assignee") or "(unclaimed)"
         print(f"  {get('id')}  {get('department_code'):<6} {get('role'):<10} {get('name')}  due {due_text}  {who}")
 
@@ -95,7 +99,7 @@ def cmd_start(rt: Runtime, args: argparse.Namespace) -> int:
     with rt.db.write() as session:
         outcome = cases.start(session, rt, _actor(rt, args.user), args.process, data, args.key)
     print(f"started {outcome.business_key} ({outcome.status})")
-    _print_task_rows(outcome.opened)
+    _print_task_rows(rt, outcome.opened)
     return 0 if outcome.status != "failed" else 1
 
 
@@ -115,9 +119,8 @@ def cmd_tasks(rt: Runtime, args: argparse.Namespace) -> int:
     if not rows:
         print("no tasks")
     for task, key in rows:
-        due = task.due_at.astimezone().strftime("%Y-%m-%d %H:%M") if task.due_at else "-"
         print(f"{task.id}  {key:<18} {task.department_code:<6} {task.name}  [{task.state}] "
-              f"due {due}  {task.assignee or '(unclaimed)'}")
+              f"due {_when(rt, task.due_at)}  {task.assignee or '(unclaimed)'}")
     return 0
 
 
@@ -151,7 +154,7 @@ def cmd_complete(rt: Runtime, args: argparse.Namespace) -> int:
     with rt.db.write() as session:
         outcome = cases.complete(session, rt, actor, args.task, values)
     print(f"completed; case {outcome.business_key} is {outcome.status}")
-    _print_task_rows(outcome.opened)
+    _print_task_rows(rt, outcome.opened)
     if outcome.error:
         print(f"error: {outcome.error}", file=sys.stderr)
         return 1

@@ -68,6 +68,7 @@ class ProcessModel:
     subprocess_specs: dict
     files: list[str]
     content_hash: str
+    key_prefix: str | None = None
     user_tasks: dict[tuple[str, str], UserTaskInfo] = field(default_factory=dict)
     timers: dict[tuple[str, str], TimerInfo] = field(default_factory=dict)
 
@@ -151,6 +152,9 @@ class _Linter:
             self.process(file, process, process_ids, decision_ids)
 
     def process(self, file: str, process, process_ids: set[str], decision_ids: set[str]) -> None:
+        prefix = _properties(process).get("key_prefix")
+        if prefix is not None and not re.fullmatch(r"[A-Z]{2,8}", prefix):
+            self.add(file, process, f"key_prefix {prefix!r} must be 2 to 8 capital letters (e.g. ADM)")
         elements = {n.get("id"): n for n in process.iter() if isinstance(n.tag, str) and n.get("id")}
         self.flows(file, process, elements)
         lanes = lane_map(process)
@@ -421,7 +425,8 @@ def _spiff_model(parser, file: str, process, trees: dict, linter: _Linter) -> Pr
     digest = hashlib.sha256()
     for name in sorted(used):
         digest.update(name.encode() + b"\0" + hashlib.sha256(parser_bytes(trees[name])).digest())
-    return ProcessModel(key, process.get("name") or key, spec, subprocess_specs, sorted(used), digest.hexdigest())
+    prefix = _properties(process).get("key_prefix")
+    return ProcessModel(key, process.get("name") or key, spec, subprocess_specs, sorted(used), digest.hexdigest(), prefix)
 
 
 def parser_bytes(tree) -> bytes:

