@@ -305,13 +305,15 @@ def _advance(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: int, 
 def _advance_now(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: int, action) -> Outcome:
     before_ready = _ready_ids(wf)
     waiting = _waiting_timers(wf)
+    cycles = {tid: _cycle_state(task) for tid, (_, _, task) in waiting.items()}
     error = None
     try:
         action()
         wf.do_engine_steps()
     except (SpiffWorkflowException, EngineError) as exc:
         error = _failure_message(exc)
-    fired = [(pid, eid, tid) for tid, (pid, eid, task) in waiting.items() if task.state == _DONE]
+    fired = [(pid, eid, tid) for tid, (pid, eid, task) in waiting.items()
+             for _ in range(_times_fired(task, cycles[tid]))]
     prune(wf)
     ready = _ready_tasks(wf)
     opened = [t for tid, t in ready.items() if tid not in before_ready]
@@ -363,6 +365,23 @@ def _waiting_timers(wf: BpmnWorkflow) -> dict[str, tuple[str, str, Any]]:
         if task.state == TaskState.WAITING and isinstance(definition, TimerEventDefinition):
             out[str(task.id)] = (task.workflow.spec.name, task.task_spec.bpmn_id, task)
     return out
+
+
+def _cycle_state(task) -> dict | None:
+    value = task.internal_data.get("event_value")
+    return dict(value) if isinstance(value, dict) else None
+
+
+def _times_fired(task, before: dict | None) -> int:
+    """How often a waiting timer fired in this step: once when it completed; for a cycle, once per period
+    its next due time moved on (R/… cycles never run out, so the count of cycles left cannot tell)."""
+    if before is None:
+        return 1 if task.state == _DONE else 0
+    after = _cycle_state(task)
+    if after is None or not after.get("next") or not before.get("next"):
+        return 1 if before.get("cycles", 0) != 0 and task.state == _DONE else 0
+    moved = datetime.fromisoformat(after["next"]) - datetime.fromisoformat(before["next"])
+    return max(round(moved.total_seconds() / (before.get("duration") or 1)), 0)
 
 
 def _next_due(wf: BpmnWorkflow) -> datetime | None:

@@ -124,6 +124,23 @@ def cmd_tasks(rt: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cases(rt: Runtime, args: argparse.Namespace) -> int:
+    with rt.db.read() as session:
+        stmt = select(Case).order_by(Case.updated_at.desc()).limit(args.limit)
+        if args.status:
+            stmt = stmt.where(Case.status == args.status)
+        if args.process:
+            stmt = stmt.where(Case.process_key == args.process)
+        rows = session.execute(stmt).scalars().all()
+    if not rows:
+        print("no cases")
+    for case in rows:
+        note = f"  {case.error}" if case.error else ""
+        print(f"{case.business_key:<18} {case.process_key:<20} {case.status:<10} updated {_when(rt, case.updated_at)}"
+              f"  next timer {_when(rt, case.next_due_at)}{note}")
+    return 0
+
+
 def cmd_claim(rt: Runtime, args: argparse.Namespace) -> int:
     actor = _actor(rt, args.user)
     with rt.db.write() as session:
@@ -220,6 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--department", help="only tasks of this department code")
     p.add_argument("--case", help="only tasks of this business key")
     p.add_argument("--all", action="store_true", help="include completed and cancelled tasks")
+    p.add_argument("--limit", type=int, default=50)
+    p = add("cases", cmd_cases, "list cases, e.g. the stuck or failed ones")
+    p.add_argument("--status", choices=["running", "completed", "stuck", "failed"])
+    p.add_argument("--process", help="only cases of this process id")
     p.add_argument("--limit", type=int, default=50)
     for name, func, text in (("claim", cmd_claim, "claim a task"), ("release", cmd_release, "release a claimed task")):
         p = add(name, func, text)

@@ -75,7 +75,8 @@ def prune(workflow: BpmnWorkflow) -> int:
     """Drop finished history above the lowest common ancestor of all live tasks; returns tasks removed.
 
     Everything the engine still needs hangs below that ancestor: waiting joins count as live, so branches
-    whose tokens a join still needs are kept. Completed subprocesses whose calling task is dropped go too.
+    whose tokens a join still needs are kept, and a live ancestor keeps its (finished) parent, from which it
+    inherits its data when it runs. Completed subprocesses whose calling task is dropped go too.
     """
     removed = _prune_one(workflow)
     for subprocess in list(workflow.subprocesses.values()):
@@ -88,6 +89,8 @@ def _prune_one(workflow) -> int:
     if not live or getattr(workflow, "completed", False):
         return 0
     ancestor = _common_ancestor(live)
+    if ancestor is not None and ancestor.state & _LIVE:
+        ancestor = ancestor.parent  # a live task still inherits its data from its parent when it runs
     if ancestor is None or ancestor.parent is None:
         return 0
     keep = {t.id for t in _descendants(ancestor)}

@@ -240,3 +240,36 @@ def test_audit_detects_deleted_and_reordered_and_truncated(rt, users):
     with rt.db.read() as session:
         result = audit.verify(session)
     assert result.bad_seq == 2 and "link" in result.reason
+
+
+LITERAL_TIMERS = (
+    '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>'
+    '<bpmn:intermediateCatchEvent id="wait" name="等到开放日"><bpmn:timerEventDefinition>'
+    '<bpmn:timeDate>2026-12-01T09:00</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
+    '<bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="work"/>'
+    '<bpmn:userTask id="work" name="办理"/>'
+    '<bpmn:boundaryEvent id="nag" name="催办" attachedToRef="work" cancelActivity="false">'
+    '<bpmn:extensionElements><camunda:properties><camunda:property name="sla" value="reminder"/></camunda:properties>'
+    '</bpmn:extensionElements><bpmn:timerEventDefinition><bpmn:timeCycle>CYCLE</bpmn:timeCycle>'
+    '</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+    '<bpmn:sequenceFlow id="f3" sourceRef="nag" targetRef="nagged"/><bpmn:endEvent id="nagged"/>'
+    '<bpmn:sequenceFlow id="f4" sourceRef="work" targetRef="e"/><bpmn:endEvent id="e"/>')
+
+
+@pytest.mark.parametrize("cycle, reminders", [("R2/PT1H", [1, 1, 0]), ("R/PT1H", [1, 1, 1])])
+def test_timer_texts_written_as_modelers_write_them(rt, users, cycle, reminders):
+    lanes = {"EDU": ["s", "wait", "work", "nag", "nagged", "e"]}
+    body = LITERAL_TIMERS.replace("CYCLE", cycle)
+    with rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {"lit.bpmn": bpmn("literal_timers", body, lanes)})
+    with time_machine.travel(datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc), tick=False):
+        out = start(rt, "literal_timers")
+    assert out.opened == []
+    opening = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)  # 09:00 in the office's zone (+08:00)
+    assert _next_due(rt, out.case_id) == opening
+    with time_machine.travel(opening + timedelta(seconds=1), tick=False), rt.db.write() as session:
+        out = cases.fire_timers(session, rt, out.case_id)
+    assert [r["element_id"] for r in out.opened] == ["work"]
+    for hours, expected in zip((1, 2, 3), reminders):  # one reminder an hour, R2 stops after two
+        moment = opening + timedelta(hours=hours, seconds=2)
+        assert _fire(rt, out.case_id, moment) == ["reminder"] * expected

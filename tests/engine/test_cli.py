@@ -6,7 +6,7 @@ import pytest
 from engine.cli import build_parser, main
 from factories import BPMN_DIR
 
-COMMANDS = ["init-db", "validate", "deploy", "start", "tasks", "claim", "release", "complete", "reassign", "worker",
+COMMANDS = ["init-db", "validate", "deploy", "start", "tasks", "cases", "claim", "release", "complete", "reassign", "worker",
             "user", "audit"]
 
 
@@ -56,6 +56,9 @@ def test_a_case_through_the_command_line(db_url, capsys):
     assert code == 0 and "fired timers of 0 case(s)" in out
     code, out, _ = run(db_url, capsys, "audit", "verify")
     assert code == 0 and "audit log intact" in out
+    code, out, _ = run(db_url, capsys, "cases", "--status", "running")
+    assert code == 0 and out.startswith("ADM-2026-000123") and "two_lane" in out
+    assert run(db_url, capsys, "cases", "--status", "stuck")[1] == "no cases\n"
 
 
 def test_errors_are_plain_and_exit_non_zero(tmp_path, capsys):
