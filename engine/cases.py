@@ -12,10 +12,15 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessage
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
@@ -288,6 +293,52 @@ def fire_timers(session: Session, rt: Runtime, case_id: int, actor: Actor | None
     return _advance(op, wf, model, case.version, wf.refresh_timers)
 
 
+def send_message(session: Session, rt: Runtime, actor: Actor, business_key: str, message: str,
+                 payload: dict[str, Any] | None = None) -> Outcome:
+    """Deliver a message (e.g. an appeal or resubmitted materials) to the case waiting for it.
+
+    The payload lands in the case data under the message name. A case that is not waiting for the
+    message refuses it with a conflict and nothing changes.
+    """
+    if payload is not None and not isinstance(payload, dict):
+        raise InvalidInput("a message payload must be a JSON object")
+    row = session.execute(select(Case.id).where(Case.business_key == business_key)).first()
+    if row is None:
+        raise NotFound(f"no case {business_key}")
+    case = CaseRef(*sql.execute(session, "case_by_id", {"id": row[0]}, lock=True).first())
+    if case.status != "running":
+        raise Conflict(f"case {business_key} is {case.status}; it takes no messages")
+    model = rt.model(session, case.definition_id)
+    op = _Op(session, rt, actor, case.business_key, _now())
+    op.case_id = case.id
+    wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
+    waiting = _waiting_messages(wf)
+    if message not in waiting:
+        expected = ", ".join(sorted(waiting)) or "no message"
+        raise Conflict(f"case {business_key} is not waiting for {message!r} (it waits for {expected})")
+    event = BpmnEvent(CamundaMessage(message), {"payload": dict(payload or {}), "result_var": _data_key(message)})
+    op.record("message_received", {"message": message, "data": payload or {}})
+    return _advance(op, wf, model, case.version, lambda: wf.send_event(event))
+
+
+def _waiting_messages(wf: BpmnWorkflow) -> set[str]:
+    """Names of the messages the case waits for (catch events, boundary events, event-based gateways)."""
+    names = set()
+    for task in _all_tasks(wf):
+        if task.state != TaskState.WAITING:
+            continue
+        definition = getattr(task.task_spec, "event_definition", None)
+        for d in getattr(definition, "event_definitions", None) or [definition]:
+            if isinstance(d, MessageEventDefinition):
+                names.add(d.name)
+    return names
+
+
+def _data_key(message: str) -> str:
+    key = "".join(ch if ch.isalnum() else "_" for ch in message).strip("_")
+    return key if key[:1].isalpha() else f"message_{key}"
+
+
 def load(session: Session, rt: Runtime, case: Case) -> BpmnWorkflow:
     """The running workflow of a case, for reading (nothing is stored)."""
     model = rt.model(session, case.definition_id)
@@ -310,9 +361,11 @@ def _advance_now(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: i
     try:
         action()
         wf.do_engine_steps()
-    except (SpiffWorkflowException, EngineError) as exc:
+    except (SQLAlchemyError, *sql.IntegrityError) :
+        raise  # the database failed, not the process: the operation is rolled back as a whole
+    except Exception as exc:  # noqa: BLE001 - what the process content raised; the case records it
         error = _failure_message(exc)
-    fired = [(pid, eid, tid) for tid, (pid, eid, task) in waiting.items()
+    fired = [(pid, _timer_element(task) or eid, tid) for tid, (pid, eid, task) in waiting.items()
              for _ in range(_times_fired(task, cycles[tid]))]
     prune(wf)
     ready = _ready_tasks(wf)
@@ -358,13 +411,34 @@ def _ready_tasks(wf: BpmnWorkflow) -> dict[str, Any]:
     return {str(t.id): t for t in _all_tasks(wf) if t.state == TaskState.READY and t.task_spec.manual}
 
 
+def _has_timer(definition) -> bool:
+    if isinstance(definition, TimerEventDefinition):
+        return True
+    return isinstance(definition, MultipleEventDefinition) and any(
+        isinstance(d, TimerEventDefinition) for d in definition.event_definitions)
+
+
 def _waiting_timers(wf: BpmnWorkflow) -> dict[str, tuple[str, str, Any]]:
+    """Waiting timer events, including event-based gateways that wait for a timer among other events."""
     out = {}
     for task in _all_tasks(wf):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if task.state == TaskState.WAITING and isinstance(definition, TimerEventDefinition):
+        if task.state == TaskState.WAITING and _has_timer(getattr(task.task_spec, "event_definition", None)):
             out[str(task.id)] = (task.workflow.spec.name, task.task_spec.bpmn_id, task)
     return out
+
+
+def _timer_element(task) -> str | None:
+    """The timer event that fired: the task itself, or for an event-based gateway the timer branch taken."""
+    definition = task.task_spec.event_definition
+    if isinstance(definition, TimerEventDefinition):
+        return task.task_spec.bpmn_id
+    # An event-based gateway keeps its branches' event definitions, in the order of its outputs, and
+    # keeps only the branch that was taken as a child.
+    taken = {child.task_spec for child in task.children if not child.state & TaskState.PREDICTED_MASK}
+    for branch, event in zip(task.task_spec.outputs, definition.event_definitions):
+        if isinstance(event, TimerEventDefinition) and branch in taken:
+            return branch.bpmn_id
+    return None
 
 
 def _cycle_state(task) -> dict | None:
@@ -376,7 +450,7 @@ def _times_fired(task, before: dict | None) -> int:
     """How often a waiting timer fired in this step: once when it completed; for a cycle, once per period
     its next due time moved on (R/… cycles never run out, so the count of cycles left cannot tell)."""
     if before is None:
-        return 1 if task.state == _DONE else 0
+        return 1 if task.state == _DONE and _timer_element(task) else 0
     after = _cycle_state(task)
     if after is None or not after.get("next") or not before.get("next"):
         return 1 if before.get("cycles", 0) != 0 and task.state == _DONE else 0

@@ -214,9 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", help="database URL (default: $JOINTREVIEW_DATABASE_URL or sqlite:///jointreview.db)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, func: Callable, help_text: str) -> argparse.ArgumentParser:
+    def add(name: str, func: Callable | None, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.set_defaults(func=func)
+        if func is not None:
+            p.set_defaults(func=func)
         return p
 
     add("init-db", cmd_init_db, "create or upgrade the database schema and the standard departments")

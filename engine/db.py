@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Iterator
 
@@ -81,7 +82,7 @@ class Database:
         cfg = migration_config()
         with self.engine.begin() as connection:
             cfg.attributes["connection"] = connection
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")
 
     def is_migrated(self) -> bool:
         """True when the schema exists (at least the case table)."""
@@ -92,10 +93,18 @@ class Database:
         self.engine.dispose()
 
 
+MIGRATIONS_GROUP = "jointreview.migrations"
+
+
 def migration_config() -> Config:
-    """Alembic configuration pointing at the engine's migration scripts."""
+    """Alembic configuration: the engine's migration scripts plus those of installed plugins (e.g. workflows)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
+    locations = [str(_MIGRATIONS / "versions")]
+    for entry in entry_points(group=MIGRATIONS_GROUP):
+        locations.append(str(entry.load()()))
+    cfg.set_main_option("version_locations", " ".join(locations))
+    cfg.set_main_option("path_separator", "space")
     return cfg
 
 

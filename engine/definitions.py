@@ -143,13 +143,22 @@ class _Linter:
     def bpmn(self, file: str, root, process_ids: set[str], decision_ids: set[str]) -> None:
         ids: dict[str, object] = {}
         for node in root.iter():
-            ident = node.get("id") if isinstance(node.tag, str) else None
+            in_bpmn = isinstance(node.tag, str) and not node.tag.startswith(f"{{{CAMUNDA_NS}}}")
+            ident = node.get("id") if in_bpmn else None  # camunda:value ids are option keys, not element ids
             if ident and ident in ids:
                 self.add(file, node, f"duplicate id {ident!r} (also on line {ids[ident].sourceline})")
             elif ident:
                 ids[ident] = node
+        messages = {m.get("id"): (m.get("name") or "").strip() for m in _bpmn(root, "./b:message")}
         for process in _bpmn(root, "./b:process"):
             self.process(file, process, process_ids, decision_ids)
+            for definition in _bpmn(process, ".//b:messageEventDefinition"):
+                ref = definition.get("messageRef")
+                if not ref or ref not in messages:
+                    self.add(file, definition.getparent(), f"message event refers to message {ref!r}, which is not defined")
+                elif not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", messages[ref]):
+                    self.add(file, definition.getparent(),
+                             f"message {ref!r} needs a name of letters, digits and _ (it becomes the data key)")
 
     def process(self, file: str, process, process_ids: set[str], decision_ids: set[str]) -> None:
         prefix = _properties(process).get("key_prefix")

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask as _SpiffServiceTask
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimeDateEventDefinition,
@@ -107,11 +108,18 @@ def normalize_timers(task_specs, tz: ZoneInfo) -> None:
     """
     for spec in task_specs:
         definition = getattr(spec, "event_definition", None)
-        if not isinstance(definition, TimerEventDefinition):
-            continue
-        if isinstance(definition, CycleTimerEventDefinition):
-            definition.expression = cycle_expression(definition.expression, tz)
-            continue
-        replacement = TimeDateEventDefinition(definition.name, due_expression(definition.expression, tz))
-        replacement.description = getattr(definition, "description", None)
-        spec.event_definition = replacement
+        if isinstance(definition, MultipleEventDefinition):  # event-based gateways hold their branches' timers
+            definition.event_definitions = [_normalized(d, tz) for d in definition.event_definitions]
+        elif isinstance(definition, TimerEventDefinition):
+            spec.event_definition = _normalized(definition, tz)
+
+
+def _normalized(definition, tz: ZoneInfo):
+    if not isinstance(definition, TimerEventDefinition):
+        return definition
+    if isinstance(definition, CycleTimerEventDefinition):
+        definition.expression = cycle_expression(definition.expression, tz)
+        return definition
+    replacement = TimeDateEventDefinition(definition.name, due_expression(definition.expression, tz))
+    replacement.description = getattr(definition, "description", None)
+    return replacement

@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from engine.db import Database
-from engine.models import Base
 from engine.routing import seed_departments
 from engine.runtime import Runtime
 
@@ -75,10 +74,12 @@ def sqlite_template(tmp_path_factory):
 
 
 def _clean_postgres(url: str) -> None:
+    """Empty every table of the test schema (engine and plugin tables alike) but the migration version."""
     engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        names = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                                  " AND tablename <> 'alembic_version'")).scalars().all()
+        conn.execute(text(f"TRUNCATE {', '.join(chr(34) + n + chr(34) for n in names)} RESTART IDENTITY CASCADE"))
     engine.dispose()
 
 

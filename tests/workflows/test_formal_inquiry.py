@@ -6,13 +6,12 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine import cases, repository
-from engine.definitions import read_files
+from engine import cases
 from engine.models import AuditEntry, Task
-from engine.routing import add_user, load_actor
 from factories import SYSTEM, complete, opened
+from world import World
 
-from workflows.walkthrough import BPMN, run
+from workflows.walkthrough import run
 
 START = {"requester_department": "EDU", "target_department": "HRSS", "case_ref": "ADM-2026-000123"}
 INQUIRY = {"inquiry_subject": "社保缴费月数核实", "questions": "请核实缴费月数", "reply_days": "5"}
@@ -20,14 +19,19 @@ CST = timezone(timedelta(hours=8))
 
 
 @pytest.fixture
-def people(rt):
-    with rt.db.write() as session:
-        repository.deploy(session, rt, SYSTEM, read_files([BPMN]))
-        for name, dept in [("edu", {"EDU": "reviewer"}), ("hrss", {"HRSS": "reviewer"}),
-                           ("hrss_chief", {"HRSS": "supervisor"}), ("joint", {"JOINT": "reviewer"})]:
-            add_user(session, name, name, memberships=dept)
-    with rt.db.read() as session:
-        return {n: load_actor(session, n) for n in ("edu", "hrss", "hrss_chief", "joint")}
+def world(db_url):
+    return World(db_url)
+
+
+@pytest.fixture
+def rt(world):
+    return world.rt
+
+
+@pytest.fixture
+def people(world):
+    names = {"edu": "edu_reviewer", "hrss": "hrss_reviewer", "hrss_chief": "hrss_supervisor", "joint": "joint_reviewer"}
+    return {short: world.users[full] for short, full in names.items()}
 
 
 def begin(rt, people, moment=None):

@@ -1,0 +1,149 @@
+"""积分入学联审 end to end, on SQLite and PostgreSQL, through every path; each step reloads the case
+from the database (save/restore between every step)."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+
+from engine.errors import Conflict, PermissionDenied
+from world import World, opened
+
+CST = timezone(timedelta(hours=8))
+ALL_OK = {"psb_ok", "hrss_ok", "hud_ok", "health_ok"}
+
+
+@pytest.fixture
+def world(db_url):
+    return World(db_url)
+
+
+def test_clean_application_passes_every_check_automatically(world):
+    person = world.person()
+    out = world.start("admission_review", person.admission())
+    assert opened(out).keys() == {"decide"}
+    data = world.data(out.case_id)
+    assert all(data[k] for k in ALL_OK)
+    assert data["points_total"] == 50 + 48 + 20 + 10 and data["recommendation"] == "admit"
+    assert "居住证年限：50分" in data["points_detail"]
+    assert world.inbox("EDU") == [(out.business_key, "decide")]
+    assert world.inbox("PSB") == [] and world.inbox("HRSS") == []
+    out = world.complete("edu_reviewer", out, "decide", decision="admit", school_assigned="文三街小学")
+    assert out.opened == [] and out.status == "running"  # published, waiting out the appeal window
+    due = world.data(out.case_id)["appeal_deadline"]
+    with time_machine.travel(datetime.fromisoformat(due) + timedelta(seconds=1), tick=False):
+        out = world.fire(out.case_id)
+    assert out.status == "completed"
+    events = world.events(out.case_id)
+    assert events[0] == "case_started" and events[-1] == "case_completed" and "timer_fired" in events
+
+
+def test_incomplete_application_lists_every_missing_item_and_takes_a_resubmission(world):
+    person = world.person()
+    out = world.start("admission_review", person.admission(phone="", child_id="123", materials=["residence_permit"]))
+    assert out.opened == []
+    missing = world.data(out.case_id)["missing_items"]
+    assert missing == ["联系电话", "儿童身份证号有误（must have 18 characters, not 3）", "社保缴纳证明",
+                       "房产证明或租赁备案证明", "儿童预防接种证明", "户口簿"]
+    with pytest.raises(Conflict, match="not waiting for 'appeal'"):
+        world.message(out.business_key, "appeal")
+    out = world.message(out.business_key, "materials_resubmitted", phone="13800000000", child_id=person.child_id,
+                        materials=["social_insurance", "housing", "vaccination", "household_register"])
+    assert opened(out).keys() == {"decide"}
+    assert world.data(out.case_id)["intake_rounds"] == 2
+
+
+def test_no_resubmission_within_ten_working_days_ends_the_case(world):
+    with time_machine.travel(datetime(2026, 11, 27, 10, 0, tzinfo=CST), tick=False):
+        out = world.start("admission_review", world.person().admission(materials=[]))
+    with time_machine.travel(datetime(2026, 12, 11, 10, 0, 1, tzinfo=CST), tick=False):
+        out = world.fire(out.case_id)
+    assert out.status == "completed" and "timer_fired" in out.events
+
+
+def test_registry_mismatch_goes_to_that_departments_reviewer(world):
+    person = world.person(psb={"expires": "2025-01-31"})
+    out = world.start("admission_review", person.admission())
+    assert opened(out).keys() == {"review_psb"}
+    assert world.data(out.case_id, opened(out)["review_psb"])["psb_finding"] == "居住证已于2025-01-31过期"
+    assert world.inbox("PSB") == [(out.business_key, "review_psb")] and world.inbox("EDU") == []
+    with pytest.raises(PermissionDenied):
+        world.complete("hrss_reviewer", out, "review_psb", psb_ok=True, residence_years=8, psb_finding="-")
+    out = world.complete("psb_reviewer", out, "review_psb", psb_ok=True, residence_years=8,
+                         psb_finding="已现场换领新证，有效期至2031年")
+    assert opened(out).keys() == {"decide"}
+
+
+def test_manual_review_opens_an_inquiry_and_continues_with_the_answer(world):
+    person = world.person(hud={"address": "杭州市西湖区天目山路1号"})
+    out = world.start("admission_review", person.admission())
+    assert opened(out).keys() == {"review_hud"}
+    assert "不一致" in world.data(out.case_id, opened(out)["review_hud"])["hud_finding"]
+    out = world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
+                         hud_finding="地址不一致，需公安核实", hud_need_inquiry=True, hud_inquiry_target="PSB")
+    assert opened(out).keys() == {"draft_inquiry"} and out.opened[0]["department_code"] == "HUD"
+    out = world.complete("hud_reviewer", out, "draft_inquiry", inquiry_subject="居住地址核实",
+                         questions="请核实申请人实际居住地址", reply_days=5)
+    assert world.inbox("PSB") == [(out.business_key, "draft_answer")]
+    out = world.complete("psb_reviewer", out, "draft_answer", answer="经核实，申请人已于2025年迁至天目山路1号")
+    out = world.complete("psb_supervisor", out, "sign_answer", sign_decision="approve")
+    out = world.complete("hud_reviewer", out, "review_answer", review_decision="accept")
+    assert opened(out).keys() == {"review_hud"}, "back to the reviewer with the answer"
+    assert world.data(out.case_id, opened(out)["review_hud"])["answer"].startswith("经核实")
+    out = world.complete("hud_reviewer", out, "review_hud", hud_ok=True, housing_type="rent_filed",
+                         hud_finding="公安函复确认新址，备案有效")
+    assert opened(out).keys() == {"decide"}
+
+
+def test_overdue_inquiry_is_escalated_to_the_joint_office(world):
+    friday = datetime(2026, 11, 27, 10, 0, tzinfo=CST)
+    with time_machine.travel(friday, tick=False):
+        out = world.start("admission_review", world.person(hrss=None).admission())
+        out = world.complete("hrss_reviewer", out, "review_hrss", hrss_ok=False, insured_months=0,
+                             hrss_finding="本市无记录，函询公安", hrss_need_inquiry=True, hrss_inquiry_target="PSB")
+        out = world.complete("hrss_reviewer", out, "draft_inquiry", inquiry_subject="就业情况",
+                             questions="请提供申请人就业登记", reply_days=2)
+    with time_machine.travel(friday + timedelta(days=4, seconds=1), tick=False):  # Tue 10:00 = 2 working days
+        out = world.fire(out.case_id)
+    assert "escalation" in out.events
+    assert (out.business_key, "supervise") in world.inbox("JOINT")
+    assert (out.business_key, "draft_answer") in world.inbox("PSB")
+
+
+def test_borderline_score_needs_the_section_chief(world):
+    person = world.person(years=3, months=40, employed=False)  # 30 + 40 + 20 = 90: borderline
+    out = world.start("admission_review", person.admission())
+    data = world.data(out.case_id)
+    assert data["points_total"] == 90 and data["needs_sign_off"] is True
+    out = world.complete("edu_reviewer", out, "decide", decision="admit")
+    assert opened(out).keys() == {"sign_off"} and out.opened[0]["role"] == "supervisor"
+    with pytest.raises(PermissionDenied):
+        world.complete("edu_reviewer", out, "sign_off", sign_off_decision="confirm", sign_off_note="同意")
+    out = world.complete("edu_supervisor", out, "sign_off", sign_off_decision="waitlist", sign_off_note="名额已满，改为候补")
+    assert world.data(out.case_id)["final_decision"] == "waitlist"
+
+
+@pytest.mark.parametrize("upheld", [True, False])
+def test_appeal_goes_to_a_joint_review(world, upheld):
+    person = world.person(hud=None, years=3, months=24)  # no housing record: 30 + 24 + 0 + 10 = 64, waitlist
+    out = world.start("admission_review", person.admission())
+    out = world.complete("hud_reviewer", out, "review_hud", hud_ok=True, housing_type="none", hud_finding="无房产")
+    out = world.complete("edu_reviewer", out, "decide", decision="waitlist", decision_reasons="积分未达录取线")
+    out = world.message(out.business_key, "appeal", reason="本人有租赁合同，住建局未备案")
+    assert opened(out).keys() == {"joint_review"} and out.opened[0]["department_code"] == "JOINT"
+    assert world.data(out.case_id)["appeal"]["reason"].startswith("本人有租赁合同")
+    out = world.complete("joint_reviewer", out, "joint_review", appeal_upheld=upheld,
+                         joint_opinion="住建局补办备案" if upheld else "材料不足", departments_consulted="HUD, EDU")
+    if upheld:
+        out = world.complete("edu_supervisor", out, "redecide", final_decision="admit", final_reasons="联席审核认定租赁属实")
+        assert world.data(out.case_id)["final_decision"] == "admit"
+    assert out.status == "completed"
+    assert "message_received" in world.events(out.case_id)
+
+
+def test_unreachable_registry_routes_to_manual_review_and_says_why(world, monkeypatch):
+    monkeypatch.setenv("JOINTREVIEW_REGISTRY_URL_HEALTH", "http://127.0.0.1:9/registry")  # nothing listens there
+    monkeypatch.setenv("JOINTREVIEW_REGISTRY_TIMEOUT", "0.5")
+    out = world.start("admission_review", world.person().admission())
+    assert opened(out).keys() == {"review_health"}
+    assert "接口暂不可用" in world.data(out.case_id, opened(out)["review_health"])["health_finding"]
+    assert "registry_unavailable" in world.events(out.case_id)

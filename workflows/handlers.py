@@ -1,0 +1,28 @@
+"""Service-task handlers of the joint-review processes, registered by Camunda external-task topic.
+
+The engine finds `register` through the `jointreview.handlers` entry point; a test can register a
+fake under the same topic to take a registry out of the picture.
+"""
+from __future__ import annotations
+
+from engine.runtime import Runtime
+
+from . import checks, fraud
+
+HANDLERS = {
+    "intake.completeness": checks.completeness,
+    "registry.psb": checks.psb_check,
+    "registry.hrss": checks.hrss_check,
+    "registry.hud": checks.hud_check,
+    "registry.health": checks.health_check,
+    "subsidy.register": fraud.register_application,
+    "subsidy.verify": checks.subsidy_verify,
+    "fraud.screen": fraud.screen,
+    "subsidy.close": fraud.close_application,
+}
+
+
+def register(rt: Runtime) -> None:
+    """Register every handler with a runtime."""
+    for topic, handler in HANDLERS.items():
+        rt.register(topic, handler)
