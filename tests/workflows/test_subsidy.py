@@ -1,0 +1,144 @@
+"""补贴审批 end to end on SQLite and PostgreSQL: every approval tier, fraud screening, public notice
+with an objection, disbursement and its deadline."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from engine.models import AuditEntry, Task
+from workflows.models import Application
+from world import World, opened
+
+CST = timezone(timedelta(hours=8))
+EMPLOYMENT = dict(subsidy_type="employment", household_type="normal", income_per_capita=2000, unemployed_months=6,
+                  first_check_ok=True, street_note="材料齐全")
+
+
+@pytest.fixture
+def world(db_url):
+    return World(db_url)
+
+
+def through_street(world, person, **form):
+    out = world.start("subsidy_approval", person.subsidy(**form.pop("start", {})))
+    assert opened(out).keys() == {"street_check"} and out.opened[0]["department_code"] == "STREET"
+    return world.complete("street_reviewer", out, "street_check", **{**EMPLOYMENT, **form})
+
+
+def notice_and_pay(world, out, reference="PAY2026112700001"):
+    until = world.data(out.case_id)["notice_until"]
+    with time_machine.travel(datetime.fromisoformat(until) + timedelta(seconds=1), tick=False):
+        out = world.fire(out.case_id)
+    assert opened(out).keys() == {"disburse"} and out.opened[0]["department_code"] == "FIN"
+    return world.complete("fin_reviewer", out, "disburse", payment_reference=reference, paid_on="2026-12-08",
+                          paid_amount=world.data(out.case_id)["amount"])
+
+
+def application(world, key):
+    with world.rt.db.read() as session:
+        return session.execute(select(Application).where(Application.business_key == key)).scalar_one()
+
+
+def test_employment_subsidy_up_to_5000_is_approved_by_the_section_chief_and_paid(world):
+    person = world.person(employed=False)
+    out = through_street(world, person)
+    data = world.data(out.case_id, opened(out)["approve_chief"])
+    assert (data["eligible"], data["amount"], data["competent_department"]) == (True, 3000, "HRSS")
+    assert data["risk_level"] == "low" and data["verify_ok"] is True
+    assert out.opened[0]["department_code"] == "HRSS" and out.opened[0]["role"] == "supervisor"
+    out = world.complete("hrss_supervisor", out, "approve_chief", approved=True, approval_note="同意")
+    assert out.opened == []  # public notice running
+    out = notice_and_pay(world, out)
+    assert out.status == "completed"
+    assert application(world, out.business_key).status == "paid"
+
+
+def test_housing_subsidy_above_5000_needs_the_bureau_head(world):
+    person = world.person()
+    out = through_street(world, person, subsidy_type="housing", monthly_rent=1800, income_per_capita=3000)
+    assert opened(out).keys() == {"approve_head"}
+    assert out.opened[0]["department_code"] == "HUD" and out.opened[0]["role"] == "head"
+    assert world.data(out.case_id, opened(out)["approve_head"])["amount"] == 10800
+    out = world.complete("hud_head", out, "approve_head", approved=True, approval_note="同意发放")
+    assert notice_and_pay(world, out).status == "completed"
+
+
+def test_not_eligible_is_rejected_and_recorded(world):
+    out = through_street(world, world.person(), income_per_capita=8000)
+    assert out.status == "completed" and out.opened == []
+    assert application(world, out.business_key).status == "rejected"
+
+
+def test_mismatch_goes_to_the_competent_departments_reviewer(world):
+    person = world.person(employed=True)  # HRSS says employed: automatic verification fails
+    out = through_street(world, person)
+    assert opened(out).keys() == {"manual_verify"} and out.opened[0]["department_code"] == "HRSS"
+    out = world.complete("hrss_reviewer", out, "manual_verify", verify_ok=True, verify_finding="10月已离职，单位出具离职证明")
+    assert opened(out).keys() == {"approve_chief"}
+
+
+def test_shared_bank_account_sends_a_grid_worker_on_site(world):
+    first, second = world.person("李娜", employed=False), world.person("王芳", employed=False)
+    through_street(world, first)
+    out = through_street(world, second)  # same bank account as 李娜
+    data = world.data(out.case_id, opened(out)["onsite_check"])
+    assert data["risk_level"] == "high" and "收款银行账户被多名申请人共用" in data["fraud_reasons"]
+    assert out.opened[0]["department_code"] == "STREET"
+    out = world.complete("street_reviewer", out, "onsite_check", onsite_ok=False, onsite_note="上门核查，申请人不在该址居住")
+    assert out.status == "completed"
+    assert application(world, out.business_key).status == "rejected"
+    assert "fraud_screened" in world.events(out.case_id)
+
+
+def test_identity_mismatch_is_high_risk_and_duplicate_is_flagged(world):
+    person = world.person(psb={"name": "张卫"}, employed=False)
+    out = through_street(world, person, start={"bank_account": "6222000000000000001"})
+    data = world.data(out.case_id, opened(out)["onsite_check"])
+    assert data["identity_mismatch"] is True
+    out = world.complete("street_reviewer", out, "onsite_check", onsite_ok=True, onsite_note="户籍登记笔误，已核实本人")
+    again = through_street(world, person, start={"bank_account": "6222000000000000001"})
+    flags = world.data(again.case_id, again.opened[0]["id"])["fraud_flags"]
+    assert "duplicate" in flags and "identity_mismatch" in flags
+
+
+def test_objection_during_public_notice_reopens_the_check(world):
+    out = through_street(world, world.person(employed=False))
+    out = world.complete("hrss_supervisor", out, "approve_chief", approved=True, approval_note="同意")
+    out = world.message(out.business_key, "objection", reason="群众反映申请人仍在经营个体户")
+    assert opened(out).keys() == {"manual_verify"} and out.opened[0]["department_code"] == "HRSS"
+    data = world.data(out.case_id, opened(out)["manual_verify"])
+    assert data["objection_count"] == 1 and data["objection_reason"].startswith("群众反映")
+    out = world.complete("hrss_reviewer", out, "manual_verify", verify_ok=True, verify_finding="已核实个体户已注销")
+    out = world.complete("hrss_supervisor", out, "approve_chief", approved=True, approval_note="复核后同意")
+    assert notice_and_pay(world, out).status == "completed"
+
+
+def test_disbursement_overdue_is_escalated(world):
+    with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=CST), tick=False):
+        out = through_street(world, world.person(employed=False))
+        out = world.complete("hrss_supervisor", out, "approve_chief", approved=True, approval_note="同意")
+    with time_machine.travel(datetime(2026, 11, 30, 9, 0, 1, tzinfo=CST), tick=False):
+        out = world.fire(out.case_id)  # notice over: FIN has 5 working days
+    disburse = opened(out)["disburse"]
+    with time_machine.travel(datetime(2026, 12, 7, 9, 0, 2, tzinfo=CST), tick=False):
+        out = world.fire(out.case_id)
+    assert "escalation" in out.events
+    with world.rt.db.read() as session:
+        assert session.get(Task, disburse).escalated_at is not None
+        entry = session.execute(select(AuditEntry).where(AuditEntry.event == "escalation")).scalars().one()
+        assert entry.department == "FIN"
+    out = world.complete("fin_reviewer", disburse, payment_reference="PAY2026120700009", paid_on="2026-12-07", paid_amount=3000)
+    assert out.status == "completed"
+
+
+def test_payment_reference_is_validated(world):
+    out = through_street(world, world.person(employed=False))
+    out = world.complete("hrss_supervisor", out, "approve_chief", approved=True, approval_note="同意")
+    until = world.data(out.case_id)["notice_until"]
+    with time_machine.travel(datetime.fromisoformat(until) + timedelta(seconds=1), tick=False):
+        out = world.fire(out.case_id)
+    from engine.errors import InvalidInput
+    with pytest.raises(InvalidInput) as info:
+        world.complete("fin_reviewer", out, "disburse", payment_reference="abc", paid_on="tomorrow", paid_amount=0)
+    assert set(info.value.fields) == {"payment_reference", "paid_on", "paid_amount"}
