@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: setup
+	$(BIN)/jointreview --db $(DB) demo
 	$(BIN)/python -m workflows.walkthrough --db $(DB)
 
 test: setup

@@ -25,7 +25,7 @@ CLI_GROUP = "jointreview.cli"
 
 def _runtime(args: argparse.Namespace) -> Runtime:
     rt = make_runtime(Settings.from_env(args.db))
-    if args.command != "init-db" and not rt.db.is_migrated():
+    if not getattr(args, "creates_schema", False) and not rt.db.is_migrated():
         raise EngineError(f"the database at {rt.db.url} has no schema yet; run `jointreview init-db` first")
     return rt
 
@@ -220,7 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.set_defaults(func=func)
         return p
 
-    add("init-db", cmd_init_db, "create or upgrade the database schema and the standard departments")
+    add("init-db", cmd_init_db, "create or upgrade the database schema and the standard departments").set_defaults(
+        creates_schema=True)
     p = add("validate", cmd_validate, "check BPMN/DMN files and print every problem as file:line: element: message")
     p.add_argument("paths", nargs="+", help=".bpmn/.dmn files or folders")
     p = add("deploy", cmd_deploy, "validate and deploy BPMN/DMN files; changed processes get a new version")

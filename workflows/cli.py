@@ -35,7 +35,7 @@ def cmd_registry_datasets(rt: Runtime, args: argparse.Namespace) -> int:
 def cmd_demo(rt: Runtime, args: argparse.Namespace) -> int:
     from .demo import build_demo  # the demo data set is large; load it only for this command
 
-    return build_demo(rt, seed=args.seed, cases=args.cases)
+    return build_demo(rt, seed=args.seed, cases_wanted=args.cases)
 
 
 def register(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -52,3 +52,4 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("demo", cmd_demo, "create demo departments, users, registries and about 200 cases (safe to re-run)")
     p.add_argument("--seed", type=int, default=2026, help="random seed of the generated people")
     p.add_argument("--cases", type=int, default=200, help="how many demo cases")
+    p.set_defaults(creates_schema=True)

@@ -1,0 +1,40 @@
+"""`jointreview demo` builds a realistic data set in every state, and running it again adds nothing."""
+from sqlalchemy import func, select
+
+from engine.cli import main
+from engine.db import Database
+from engine.models import AuditEntry, Case, Task, User
+from engine.passwords import verify_password
+from workflows.models import RegistryRecord
+
+
+def counts(db):
+    with db.read() as session:
+        return (session.execute(select(func.count()).select_from(Case)).scalar(),
+                session.execute(select(func.count()).select_from(AuditEntry)).scalar(),
+                session.execute(select(func.count()).select_from(RegistryRecord)).scalar(),
+                session.execute(select(func.count()).select_from(User)).scalar())
+
+
+def test_demo_data_in_every_state_and_idempotent(db_url, capsys):
+    assert main(["--db", db_url, "demo", "--cases", "60"]) == 0
+    out = capsys.readouterr().out
+    db = Database(db_url)
+    with db.read() as session:
+        statuses = dict(session.execute(select(Case.status, func.count()).group_by(Case.status)).all())
+        open_elements = set(session.execute(select(Task.element_id).where(Task.state == "open")).scalars())
+        departments = set(session.execute(select(Task.department_code).where(Task.state == "open")).scalars())
+        escalated = session.execute(select(func.count()).select_from(Task).where(Task.escalated_at.is_not(None))).scalar()
+        admin = session.execute(select(User).where(User.username == "admin")).scalar_one()
+    assert statuses.get("completed") and statuses.get("running") and set(statuses) <= {"completed", "running"}
+    assert {"draft_answer", "joint_review", "decide", "street_check", "disburse"} <= open_elements
+    assert {"EDU", "JOINT", "STREET", "FIN"} <= departments
+    assert escalated > 0
+    password = next(line.split()[-1] for line in out.splitlines() if line.strip().startswith("admin "))
+    assert verify_password(admin.password_hash, password)
+    before = counts(db)
+    assert main(["--db", db_url, "demo", "--cases", "60"]) == 0
+    assert "Demo cases: 0 new" in capsys.readouterr().out
+    assert counts(db) == before
+    assert main(["--db", db_url, "audit", "verify"]) == 0
+    db.dispose()
