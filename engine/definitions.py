@@ -27,6 +27,9 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 ROLES = ("reviewer", "supervisor", "head")
 SLA_KINDS = ("reminder", "escalation")
 _CAMUNDA = f"{{{CAMUNDA_NS}}}"
+_FLOW_NODES = {"startEvent", "endEvent", "userTask", "serviceTask", "scriptTask", "businessRuleTask", "callActivity",
+               "task", "manualTask", "sendTask", "receiveTask", "subProcess", "exclusiveGateway", "parallelGateway",
+               "inclusiveGateway", "eventBasedGateway", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"}
 _LOOKS_ISO = re.compile(r"^(P[0-9A-Z.,]*|R\d*/.*|\d{4}-\S*)$")
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
 
@@ -205,6 +208,15 @@ class _Linter:
                 if not ref or ref not in elements:
                     self.add(file, flow, f"sequence flow {end} {ref!r} names no element in this process")
             outgoing.setdefault(flow.get("sourceRef"), []).append(flow)
+        targets = {f.get("targetRef") for f in _bpmn(process, ".//b:sequenceFlow")}
+        for ident, node in elements.items():
+            kind = _local(node)
+            ends_quietly = kind == "endEvent" or (kind == "boundaryEvent" and node.get("cancelActivity") == "false")
+            if kind in _FLOW_NODES and not ends_quietly and ident not in outgoing:
+                self.add(file, node, f"{kind} has no outgoing flow: a case would stop here without ending; "
+                                     "connect it or end with an end event")
+            if kind in _FLOW_NODES and kind not in ("startEvent", "boundaryEvent") and ident not in targets:
+                self.add(file, node, f"{kind} has no incoming flow, so it can never be reached")
         for source, flows in outgoing.items():
             node = elements.get(source)
             if node is None:

@@ -86,4 +86,19 @@ def test_lanes_resolve_by_code_name_or_alias(rt):
 
 def test_only_bpmn_and_dmn_files_are_accepted(rt):
     with rt.db.read() as session, pytest.raises(DeployError, match="1 problem"):
-        rt.compile(session, {"notes.txt": b"hello", "p.bpmn": bpmn("p", '<bpmn:startEvent id="s"/>')})
+        rt.compile(session, {"notes.txt": b"hello", "p.bpmn": bpmn("p", MINIMAL)})
+
+
+MINIMAL = '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e"/><bpmn:endEvent id="e"/>'
+
+
+def test_dead_ends_and_unreachable_elements_are_named(rt):
+    body = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="t"/>'
+            '<bpmn:scriptTask id="t" name="算"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>'
+            '<bpmn:scriptTask id="lost" name="孤立"><bpmn:script>y = 1</bpmn:script></bpmn:scriptTask>'
+            '<bpmn:sequenceFlow id="g" sourceRef="lost" targetRef="e"/><bpmn:endEvent id="e"/>')
+    with rt.db.read() as session, pytest.raises(DeployError) as info:
+        rt.compile(session, {"p.bpmn": bpmn("p", body)})
+    messages = {(p.element, p.message.split(":")[0]) for p in info.value.problems}
+    assert ("t", "scriptTask has no outgoing flow") in messages
+    assert ("lost", "scriptTask has no incoming flow, so it can never be reached") in messages
