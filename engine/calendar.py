@@ -5,7 +5,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
@@ -50,7 +50,10 @@ class WorkCalendar:
     extra_workdays: dict[date, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.tz = ZoneInfo(self.tz_name)
+        try:
+            self.tz = ZoneInfo(self.tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise EngineError(f"unknown time zone {self.tz_name!r} (e.g. Asia/Shanghai)") from None
         self.intervals = _parse_hours(self.office_hours)
         self.day_length = sum((self._span(a, b) for a, b in self.intervals), timedelta())
         self._official = holidays.China()

@@ -6,6 +6,7 @@ transaction, committed once by the caller) and appends its audit events to that 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -26,6 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import audit, forms, sql
 from .definitions import ProcessModel
+from .expressions import data_problem
 from .functions import operation_time
 from .errors import CaseFailed, Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
 from .models import Case, Membership, Task, User
@@ -114,22 +116,38 @@ def start(session: Session, rt: Runtime, actor: Actor, process_key: str, data: d
     definition_id, version, head_seq, head_hash = definition
     model = rt.model(session, definition_id)
     now = _now()
-    key = business_key or next_business_key(session, key_prefix or model.key_prefix or _prefix(process_key), now)
+    if business_key is not None and not _KEY.fullmatch(business_key):
+        raise InvalidInput("invalid business key", {"business_key": "use 1 to 64 letters, digits, - or _"})
+    prefix = key_prefix or model.key_prefix or _prefix(process_key)
+    key = business_key or next_business_key(session, prefix, now)
+    case_id = _insert_case(session, key, definition_id, process_key, actor, now)
+    while case_id is None and business_key is None:  # a key someone gave by hand: take the next number
+        key = next_business_key(session, prefix, now)
+        case_id = _insert_case(session, key, definition_id, process_key, actor, now)
+    if case_id is None:
+        raise Conflict(f"a case with business key {key} already exists")
     op = _Op(session, rt, actor, key, now)
+    op.case_id = case_id
     op.audit_head = (head_seq, head_hash) if head_seq is not None else None
     wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=rt.script_engine(op))
     wf.data.update(data)
     wf.task_tree.data.update(data)
     for task in wf.get_tasks(state=TaskState.READY):
         task.data.update(data)
-    try:
-        op.case_id = sql.execute(session, "insert_case", {
-            "business_key": key, "definition_id": definition_id, "process_key": process_key,
-            "started_by": actor.username, "now": now}).scalar_one()
-    except sql.IntegrityError:  # the unique key: the whole transaction is rolled back by the caller
-        raise Conflict(f"a case with business key {key} already exists") from None
     op.record("case_started", {"process": process_key, "version": version, "data": data})
     return _advance(op, wf, model, case_version=0, action=lambda: None)
+
+
+_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _insert_case(session: Session, key: str, definition_id: int, process_key: str, actor: Actor,
+                 now: datetime) -> int | None:
+    """Insert the case row; None when the business key is taken (no error, so the transaction goes on)."""
+    row = sql.execute(session, "insert_case", {"business_key": key, "definition_id": definition_id,
+                                               "process_key": process_key, "started_by": actor.username,
+                                               "now": now}).first()
+    return row[0] if row else None
 
 
 def next_business_key(session: Session, prefix: str, now: datetime) -> str:
@@ -144,11 +162,15 @@ def _prefix(process_key: str) -> str:
     return letters[:3] or "CASE"
 
 
-def _check_data_keys(rt: Runtime, data: dict[str, Any]) -> None:
-    bad = {k: "names must start with a letter and not hide a function" for k in data
-           if not isinstance(k, str) or not k[:1].isalpha() or k in rt.functions}
+def _check_data_keys(rt: Runtime, data: dict[str, Any], what: str = "the initial data") -> None:
+    bad = {str(k): "names must start with a letter and not hide a function or the reserved name 'typename'"
+           for k in data if not isinstance(k, str) or not k[:1].isalpha() or k in rt.functions or k == "typename"}
+    for key, value in data.items():
+        problem = data_problem(value)
+        if problem and str(key) not in bad:
+            bad[str(key)] = f"cannot be stored: it is {problem}"
     if bad:
-        raise InvalidInput("the initial data has invalid names", bad)
+        raise InvalidInput(f"{what} has invalid names or values", bad)
 
 
 # --- human task actions ----------------------------------------------------------------------------
@@ -230,8 +252,10 @@ def reassign(session: Session, rt: Runtime, actor: Actor, task_ids: list[str], t
             raise PermissionDenied(f"only a supervisor of {task.department_code} may reassign {task.name!r}")
         if ROLE_RANK.get(memberships.get(task.department_code, ""), 0) < ROLE_RANK.get(task.role, 1):
             raise InvalidInput(f"{to_user} cannot take {task.name!r}", {"to_user": f"is not a {task.role} of {task.department_code}"})
-        session.execute(update(Task).where(Task.id == task_id).values(assignee=to_user, claimed_at=now),
-                        execution_options=_NO_SYNC)
+        moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open")
+                                .values(assignee=to_user, claimed_at=now), execution_options=_NO_SYNC)
+        if moved.rowcount != 1:
+            raise Conflict(f"task {task.name!r} was completed or cancelled just now; nothing was reassigned")
         _audit_task(session, actor, task, "task_reassigned",
                     {"from": task.assignee, "to": to_user, "reason": reason.strip()}, now)
         task.assignee = to_user
@@ -302,6 +326,8 @@ def send_message(session: Session, rt: Runtime, actor: Actor, business_key: str,
     """
     if payload is not None and not isinstance(payload, dict):
         raise InvalidInput("a message payload must be a JSON object")
+    if payload:
+        _check_data_keys(rt, payload, "the message payload")
     row = session.execute(select(Case.id).where(Case.business_key == business_key)).first()
     if row is None:
         raise NotFound(f"no case {business_key}")
@@ -390,10 +416,10 @@ def _advance_now(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: i
 def _failure_message(exc: Exception) -> str:
     task = getattr(exc, "task", None)
     element = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
-    inner = getattr(exc, "error", None) or getattr(exc, "exception", None)
+    inner = exc.__cause__ or exc.__context__
     text = str(exc).split("\n")[0]
-    if inner is not None and str(inner) not in text:
-        text = f"{text}: {inner}"
+    if inner is not None and str(inner) and str(inner) not in text:
+        text = f"{text}: {type(inner).__name__}: {inner}"
     return f"{element}: {text}" if element else text
 
 
@@ -490,9 +516,14 @@ def _inbox_row(op: _Op, wf: BpmnWorkflow, model: ProcessModel, task) -> dict[str
         raise EngineError(f"{eid}: user task has no routing information")
     department = info.department
     if info.department_expr:
-        department = str(wf.script_engine.evaluate(task, info.department_expr) or "")
-        if department not in op.rt.department_codes(op.session):
+        try:
+            department = str(wf.script_engine.evaluate(task, info.department_expr) or "")
+        except SpiffWorkflowException as exc:
+            raise EngineError(f"{eid}: department expression {info.department_expr!r} failed: {_failure_message(exc)}") from exc
+        if not op.rt.is_department(op.session, department):
             raise EngineError(f"{eid}: department expression {info.department_expr!r} gave {department!r}, which is no department")
+    if not department:
+        raise EngineError(f"{eid}: lane {info.lane!r} matches no department any more; add it back or as an alias")
     due = _moment(wf, task, info.due_expr)
     row = dict(id=str(task.id), case_id=op.case_id, process_key=model.process_key, element_id=eid, name=info.name,
                lane=info.lane, department_code=department, role=info.role, state="open", assignee=None,
@@ -535,8 +566,12 @@ def _persist(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: int, 
     session = op.session
     if status in ("completed", "stuck", "failed"):
         op.record(f"case_{status}", {"error": error} if error else {})
+    try:
+        state = op.rt.serializer.dumps(wf)
+    except (TypeError, ValueError) as exc:
+        raise EngineError(f"case {op.case_key}: its data cannot be stored ({exc}); nothing was changed") from None
     case = {"id": op.case_id, "version": case_version, "new_version": case_version + 1,
-            "state": op.rt.serializer.dumps(wf), "status": status, "error": error, "now": op.now,
+            "state": state, "status": status, "error": error, "now": op.now,
             "next_due_at": None if status != "running" else _next_due(wf),
             "summary": json.dumps(_summary(op.rt, wf), ensure_ascii=False),
             "ended_at": op.now if status == "completed" else None}

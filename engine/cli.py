@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from . import audit, cases, repository, timers
 from .config import Settings, make_runtime
@@ -32,7 +33,10 @@ def _runtime(args: argparse.Namespace) -> Runtime:
 
 def _json_arg(text: str | None, file: str | None, what: str) -> dict[str, Any]:
     if file:
-        text = Path(file).read_text(encoding="utf-8")
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise EngineError(f"{file}: not UTF-8 text") from None
     if not text:
         return {}
     try:
@@ -275,7 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--role", action="append", choices=["designer", "auditor", "admin"])
     u.set_defaults(func=cmd_user_add)
     for entry in entry_points(group=CLI_GROUP):
-        entry.load()(add)
+        try:
+            entry.load()(add)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the engine's commands down
+            print(f"warning: the {entry.name!r} commands are unavailable ({type(exc).__name__}: {exc})", file=sys.stderr)
     return parser
 
 
@@ -299,6 +306,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ArgumentError as exc:
+        print(f"error: the database URL is not valid: {exc}", file=sys.stderr)
+        return 1
+    except (OperationalError, InterfaceError) as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        print(f"error: cannot use the database ({reason})", file=sys.stderr)
         return 1
 
 

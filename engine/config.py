@@ -7,6 +7,7 @@ from importlib.metadata import entry_points
 
 from .calendar import DEFAULT_TZ, WorkCalendar
 from .db import Database, database_url
+from .errors import EngineError
 from .runtime import Runtime
 
 HANDLER_GROUP = "jointreview.handlers"
@@ -26,7 +27,7 @@ class Settings:
         """Settings from the environment; `database` overrides JOINTREVIEW_DATABASE_URL."""
         return cls(
             database_url=database_url(database),
-            timezone=os.environ.get("JOINTREVIEW_TZ", DEFAULT_TZ),
+            timezone=os.environ.get("JOINTREVIEW_TZ") or DEFAULT_TZ,
             office_hours=os.environ.get("JOINTREVIEW_OFFICE_HOURS", ""),
             calendar_file=os.environ.get("JOINTREVIEW_CALENDAR") or None,
         )
@@ -37,5 +38,8 @@ def make_runtime(settings: Settings, db: Database | None = None) -> Runtime:
     calendar = WorkCalendar.from_file(settings.calendar_file, settings.timezone, settings.office_hours)
     rt = Runtime(db or Database(settings.database_url), calendar)
     for entry in entry_points(group=HANDLER_GROUP):
-        entry.load()(rt)
+        try:
+            entry.load()(rt)
+        except Exception as exc:  # noqa: BLE001 - named plainly; processes needing them fail validation
+            raise EngineError(f"service handlers {entry.name!r} could not be loaded: {type(exc).__name__}: {exc}") from exc
     return rt

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -10,11 +11,13 @@ from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
+import psycopg
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .errors import EngineError
+from .errors import Conflict, EngineError
 
 DEFAULT_URL = "sqlite:///jointreview.db"
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -66,10 +69,20 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A session for one engine operation: committed once at the end, rolled back on any error."""
-        with self._writer() as session:
-            with session.begin():
-                yield session
+        """A session for one engine operation: committed once at the end, rolled back on any error.
+
+        A transaction the database aborted to resolve a conflict (deadlock, serialization failure, a
+        lock wait that timed out) becomes a Conflict: nothing was changed and the action can be retried.
+        """
+        try:
+            with self._writer() as session:
+                with session.begin():
+                    yield session
+        except (DBAPIError, *_RETRYABLE) as exc:
+            if not _retryable(exc):
+                raise
+            raise Conflict("another action changed the same data at the same moment; nothing was saved, "
+                           "please try again") from exc
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -94,6 +107,16 @@ class Database:
 
 
 MIGRATIONS_GROUP = "jointreview.migrations"
+
+
+_RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure, psycopg.errors.LockNotAvailable)
+
+
+def _retryable(exc: BaseException) -> bool:
+    original = getattr(exc, "orig", exc)
+    if isinstance(original, _RETRYABLE):
+        return True
+    return isinstance(original, sqlite3.OperationalError) and "locked" in str(original)
 
 
 def migration_config() -> Config:

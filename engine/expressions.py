@@ -7,6 +7,7 @@ a curated set of builtins, attribute access limited to plain data types, and no 
 from __future__ import annotations
 
 import ast
+import copy
 import operator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -54,7 +55,7 @@ def _inplacevar(op: str, x: Any, y: Any) -> Any:
     return _INPLACE[op](x, y)
 
 
-_BUILTINS: dict[str, Any] = {
+BUILTINS: dict[str, Any] = {
     name: obj for name, obj in {
         "abs": abs, "all": all, "any": any, "bool": bool, "dict": dict, "divmod": divmod,
         "enumerate": enumerate, "filter": filter, "float": float, "int": int, "isinstance": isinstance,
@@ -66,7 +67,7 @@ _BUILTINS: dict[str, Any] = {
 }
 
 GUARDS: dict[str, Any] = {
-    "__builtins__": _BUILTINS,
+    "__builtins__": BUILTINS,
     "_getattr_": _guarded_getattr,
     "_getitem_": _guarded_getitem,
     "_getiter_": iter,
@@ -77,17 +78,33 @@ GUARDS: dict[str, Any] = {
 }
 
 
+_MAX_POWER = 64
+
+
 def _ast_problems(tree: ast.AST) -> list[str]:
     """Constructs that RestrictedPython compiles but that we refuse outright, with a plain reason."""
     problems = []
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
+        if isinstance(node, ast.While):
+            problems.append(f"line {node.lineno}: while loops are not allowed (loop over data with for instead)")
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not (
+                isinstance(node.right, ast.Constant) and isinstance(node.right.value, int) and node.right.value <= _MAX_POWER):
+            problems.append(f"line {node.lineno}: ** needs a whole-number exponent of at most {_MAX_POWER}")
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
             problems.append(f"line {node.lineno}: imports are not allowed")
         elif isinstance(node, (ast.ClassDef, ast.Global, ast.Nonlocal)):
             problems.append(f"line {node.lineno}: {type(node).__name__.lower()} statements are not allowed")
         elif isinstance(node, ast.Name) and node.id in {"getattr", "setattr", "open", "eval", "exec", "compile", "globals", "vars"}:
             problems.append(f"line {node.lineno}: {node.id}() is not available")
     return problems
+
+
+def _unwrap(source: str) -> str:
+    """Camunda writes expressions as ${...}; the same text without the wrapper is ours."""
+    text = source.strip()
+    if (text.startswith("${") or text.startswith("#{")) and text.endswith("}"):
+        return text[2:-1].strip()
+    return source
 
 
 @lru_cache(maxsize=4096)
@@ -106,7 +123,7 @@ def _compile(source: str, mode: str) -> Any:
 
 def compile_expression(source: str) -> Any:
     """Compile one expression under the sandbox rules, raising ExpressionRefused with the reason."""
-    return _compile(source.strip(), "eval")
+    return _compile(_unwrap(source).strip(), "eval")
 
 
 def compile_script(source: str) -> Any:
@@ -123,6 +140,31 @@ def check(source: str, mode: str = "eval") -> str | None:
     return None
 
 
+_SCALARS = (str, int, float, bool, type(None), date, datetime, time, timedelta, Decimal)
+
+
+def data_problem(value: Any, depth: int = 0) -> str | None:
+    """Why a value cannot be stored as case data (None when it can): plain JSON-like data only, and no
+    dict with a 'typename' key, which the state serializer would turn back into an object."""
+    if depth > 50:
+        return "data nested too deeply"
+    if isinstance(value, _SCALARS):
+        return None
+    if isinstance(value, (list, tuple)):
+        return next((p for p in (data_problem(v, depth + 1) for v in value) if p), None)
+    if isinstance(value, dict):
+        if "typename" in value:
+            return "a dict with the reserved key 'typename'"
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"a dict with a non-text key {key!r}"
+            problem = data_problem(item, depth + 1)
+            if problem:
+                return problem
+        return None
+    return f"a {type(value).__name__}"
+
+
 ServiceHandler = Callable[[Any], dict | None]
 
 
@@ -135,7 +177,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         self.service_caller = service_caller
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
-        scope = dict(context)
+        scope = copy.deepcopy(context)  # a condition must not change the case data it looks at
         if external_context:
             scope.update(external_context)
         scope.update(self.globals)
@@ -150,6 +192,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         for key, value in scope.items():
             if key in self.globals or (external_context and key in external_context) or callable(value):
                 continue
+            problem = data_problem(value)
+            if problem:
+                raise ExpressionRefused(f"the script left {key!r} as {problem}; only plain data can be kept")
             context[key] = value
         for key in [k for k in context if k not in scope]:
             del context[key]

@@ -4,6 +4,7 @@ SpiffWorkflow reads the fields but enforces nothing; every rule below is ours.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -125,7 +126,10 @@ def _coerce(f: FormField, raw: Any, errors: _Errors) -> Any:
         if f.type == "double":
             if isinstance(text, bool):
                 raise ValueError
-            return float(Decimal(str(text)))
+            number = float(Decimal(str(text)))
+            if not math.isfinite(number):
+                raise ValueError
+            return number
         if f.type == "boolean":
             if isinstance(text, bool):
                 return text
@@ -181,7 +185,7 @@ def form_problems(task_node, camunda_ns: str, function_names: set[str]) -> list[
         elif fid in seen:
             out.append((node, f"{where}: id is used twice in this form"))
         elif fid in function_names:
-            out.append((node, f"{where}: id hides the expression function {fid}(); rename the field"))
+            out.append((node, f"{where}: id hides the expression name {fid}(); rename the field"))
         seen.add(fid)
         kind = node.get("type") or "string"
         if kind not in FIELD_TYPES:

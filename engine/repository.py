@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit
-from .errors import NotFound
+from .definitions import utf8
+from .errors import Conflict, NotFound
 from .models import Deployment, DeploymentFile, ProcessDefinition
 from .routing import Actor
 from .runtime import Runtime
@@ -44,7 +46,7 @@ def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes],
     session.add(deployment)
     session.flush()
     for name, content in sorted(files.items()):
-        session.add(DeploymentFile(deployment_id=deployment.id, filename=name, content=content.decode("utf-8"),
+        session.add(DeploymentFile(deployment_id=deployment.id, filename=name, content=utf8(content),
                                    sha256=hashlib.sha256(content).hexdigest()))
     events = []
     for model, version in new:
@@ -54,7 +56,10 @@ def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes],
         events.append(audit.Event("process_deployed", actor.username, {
             "process": model.process_key, "version": version, "files": model.files,
             "content_hash": model.content_hash, "deployment": deployment.id, "note": note}))
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict("another deploy of the same process happened at the same moment; run the deploy again") from None
     audit.append(session, events, now)
     return results
 

@@ -14,7 +14,7 @@ from .calendar import WorkCalendar
 from .db import Database
 from .definitions import CompiledSet, ProcessModel, compile_files
 from .errors import EngineError, NotFound
-from .expressions import RestrictedEnvironment
+from .expressions import BUILTINS, RestrictedEnvironment, data_problem
 from .functions import build_functions
 from .models import DeploymentFile, ProcessDefinition
 from .routing import Directory
@@ -56,6 +56,9 @@ class _Engine(PythonScriptEngine):
         result = handler(call)
         self.op.service_events.extend(call.events)
         if result:
+            problem = data_problem(result)
+            if problem:
+                raise EngineError(f"service handler {topic!r} returned {problem}; only plain data can be kept")
             task.data.update(result)
         return True
 
@@ -81,16 +84,17 @@ class Runtime:
         """Register a service-task handler under a Camunda external-task topic."""
         self.handlers[topic] = handler
 
-    def compile(self, session: Session, files: dict[str, bytes]) -> CompiledSet:
+    def compile(self, session: Session, files: dict[str, bytes], strict: bool = True) -> CompiledSet:
         """Validate and parse files against the current departments and handlers."""
         directory = Directory.load(session)
-        return compile_files(files, directory.resolve, set(self.handlers), set(self.functions), self.calendar.tz)
+        reserved = set(self.functions) | set(BUILTINS)
+        return compile_files(files, directory.resolve, set(self.handlers), reserved, self.calendar.tz, strict)
 
-    def department_codes(self, session: Session) -> set[str]:
-        """Known department codes (re-read when a code is not found, so new departments are seen)."""
-        if self._codes is None:
+    def is_department(self, session: Session, code: str) -> bool:
+        """Whether `code` is a department; the cached list is re-read once on a miss, so new ones are seen."""
+        if self._codes is None or code not in self._codes:
             self._codes = Directory.load(session).codes
-        return self._codes
+        return code in self._codes
 
     def forget_departments(self) -> None:
         """Drop the cached department codes after departments change."""
@@ -118,7 +122,7 @@ class Runtime:
                     rows = session.execute(select(DeploymentFile.filename, DeploymentFile.content)
                                            .where(DeploymentFile.deployment_id == definition.deployment_id))
                     files = {name: content.encode("utf-8") for name, content in rows}
-                    compiled = self.compile(session, files)
+                    compiled = self.compile(session, files, strict=False)
                     self._sets[definition.deployment_id] = compiled
         model = compiled.processes.get(definition.process_key)
         if model is None:

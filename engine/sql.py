@@ -44,7 +44,7 @@ STATEMENTS: dict[str, str] = {
     "insert_case": (
         "INSERT INTO cases (business_key, definition_id, process_key, status, state, version, summary,"
         " started_by, started_at, updated_at) VALUES (:business_key, :definition_id, :process_key,"
-        " 'running', '{}', 0, '{}', :started_by, :now, :now) RETURNING id"),
+        " 'running', '{}', 0, '{}', :started_by, :now, :now) ON CONFLICT (business_key) DO NOTHING RETURNING id"),
     "latest_definition": ("SELECT id, version, (SELECT seq FROM audit_head WHERE id = 1),"
                           " (SELECT hash FROM audit_head WHERE id = 1) FROM process_definitions"
                           " WHERE process_key = :process_key ORDER BY version DESC LIMIT 1"),
@@ -60,7 +60,7 @@ STATEMENTS: dict[str, str] = {
     "audit_head_insert": "INSERT INTO audit_head (id, seq, hash) VALUES (1, :seq, :hash)",
 }
 
-_LOCKING = {"task_and_case": " FOR UPDATE OF c", "case_by_id": " FOR UPDATE", "audit_head": " FOR UPDATE"}
+_LOCKING = {"task_and_case": " FOR UPDATE OF c, t", "case_by_id": " FOR UPDATE", "audit_head": " FOR UPDATE"}
 _CACHE: dict[tuple[str, str, bool], str] = {}
 
 

@@ -40,22 +40,23 @@ def fire_next(rt: Runtime, actor: Actor, now: datetime | None = None) -> int | N
             case_id = session.execute(stmt).scalar_one_or_none()
             if case_id is not None:
                 cases.fire_timers(session, rt, case_id, actor)
-    except EngineError as exc:
+    except Exception as exc:  # noqa: BLE001 - one broken case must never stop the timers of all the others
         if case_id is None:
             raise
         _set_aside(rt, case_id, actor, exc)
     return case_id
 
 
-def _set_aside(rt: Runtime, case_id: int, actor: Actor, exc: EngineError) -> None:
+def _set_aside(rt: Runtime, case_id: int, actor: Actor, exc: Exception) -> None:
     """A case whose timers cannot fire is marked failed (and reported) so it never blocks the others."""
-    log.error("case #%s: timers could not fire: %s", case_id, exc)
+    message = exc.message if isinstance(exc, EngineError) else f"{type(exc).__name__}: {exc}"
+    log.error("case #%s: timers could not fire: %s", case_id, message)
     now = datetime.now(timezone.utc)
     with rt.db.write() as session:
         case = session.get(Case, case_id)
-        case.status, case.error, case.next_due_at, case.updated_at = "failed", exc.message, None, now
+        case.status, case.error, case.next_due_at, case.updated_at = "failed", message, None, now
         case.version += 1
-        audit.append(session, [audit.Event("case_failed", actor.username, {"error": exc.message}, None,
+        audit.append(session, [audit.Event("case_failed", actor.username, {"error": message}, None,
                                            case.id, case.business_key)], now)
 
 
@@ -67,7 +68,7 @@ def sweep(rt: Runtime, actor: Actor, limit: int = 1000) -> SweepResult:
             if fire_next(rt, actor) is None:
                 break
             result.fired += 1
-        except EngineError as exc:
+        except Exception as exc:  # noqa: BLE001 - e.g. the database went away: report it and try again later
             result.failed += 1
             log.error("timer firing failed: %s", exc)
             break

@@ -69,7 +69,7 @@ def test_errors_are_plain_and_exit_non_zero(tmp_path, capsys):
     code, _, err = run(fresh, capsys, "start", "nothing")
     assert code == 1 and err == "error: no process 'nothing' is deployed\n"
     code, _, err = run(fresh, capsys, "deploy", str(tmp_path / "missing.bpmn"))
-    assert code == 1 and "file not found" in err
+    assert code == 1 and "no such file or folder" in err
     code, _, err = run(fresh, capsys, "complete", "no-such-task", "--user", "nobody")
     assert code == 1 and "no active user 'nobody'" in err
     code, _, err = run(fresh, capsys, "user", "add", "x", "--dept", "NOPE:reviewer")

@@ -10,7 +10,7 @@ from alembic import op
 revision = "w0001"
 down_revision = None
 branch_labels = ("workflows",)
-depends_on = "0001"
+depends_on = "0002"
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
