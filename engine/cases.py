@@ -365,6 +365,28 @@ def _data_key(message: str) -> str:
     return key if key[:1].isalpha() else f"message_{key}"
 
 
+NOTES = {"comment_added": "a comment on the case", "case_viewed": "someone opened the case",
+         "data_revealed": "a masked personal field was shown"}
+
+
+def note(session: Session, actor: Actor, business_key: str, event: str, details: dict[str, Any]) -> None:
+    """Record something that happened around a case without changing it (comment, view, reveal)."""
+    if event not in NOTES:
+        raise EngineError(f"unknown case note {event!r}")
+    if event == "comment_added":
+        text = str(details.get("text") or "").strip()
+        if not text:
+            raise InvalidInput("the comment is empty", {"text": "is required"})
+        if len(text) > 2000:
+            raise InvalidInput("the comment is too long", {"text": "must be at most 2000 characters"})
+        details = {**details, "text": text}
+    row = session.execute(select(Case.id).where(Case.business_key == business_key)).first()
+    if row is None:
+        raise NotFound(f"no case {business_key}")
+    department = next(iter(sorted(actor.departments)), None)
+    audit.append(session, [audit.Event(event, actor.username, details, department, row[0], business_key)], _now())
+
+
 def load(session: Session, rt: Runtime, case: Case) -> BpmnWorkflow:
     """The running workflow of a case, for reading (nothing is stored)."""
     model = rt.model(session, case.definition_id)

@@ -20,7 +20,7 @@ _TRUE = {"true", "1", "on", "yes", "y", "是"}
 _FALSE = {"false", "0", "off", "no", "n", "否", ""}
 
 # Message templates by code, so an adapter can translate them; params fill the braces.
-MESSAGES = {
+MESSAGES = {  # msgids of the web layer's translations too: keep the wording in step
     "required": "is required",
     "not_integer": "must be a whole number",
     "not_number": "must be a number",

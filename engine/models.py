@@ -52,6 +52,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     roles: Mapped[str] = mapped_column(String(100), default="")  # designer, auditor, admin (comma separated)
     active: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

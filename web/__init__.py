@@ -1,0 +1,75 @@
+"""The Flask adapter: the one place the web app is wired (create_app), on top of the engine runtime."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import Babel, get_locale
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from engine.config import Settings, make_runtime
+
+from . import auth, cases, errors, inbox, tasks
+from .i18n import LANGUAGES, compile_translations, format_moment, select_locale, sla
+
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment (or `test_config`), the engine runtime, blueprints."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=os.environ.get("JOINTREVIEW_SECRET_KEY") or _instance_secret(app),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("JOINTREVIEW_SECURE_COOKIES", "0") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="zh_Hans_CN",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        DATABASE_URL=None,
+        LOGIN_ATTEMPTS=5,
+        LOGIN_LOCK_SECONDS=300,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = compile_translations(Path(app.instance_path) / "translations")
+    runtime = make_runtime(Settings.from_env(app.config["DATABASE_URL"]))
+    app.config["BABEL_DEFAULT_TIMEZONE"] = runtime.calendar.tz_name
+    app.extensions["jointreview"] = runtime
+    csrf.init_app(app)
+    Babel(app, locale_selector=select_locale)
+    login = LoginManager(app)
+    auth.init_login(login)
+    for module in (auth, inbox, tasks, cases):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, format_moment=format_moment, sla=sla, get_locale=get_locale)
+    app.after_request(_security_headers)
+    return app
+
+
+def _instance_secret(app: Flask) -> str:
+    """A secret key kept in the instance folder, so sessions survive restarts without configuration."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                "script-src 'self'; frame-ancestors 'none'")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response

@@ -1,0 +1,97 @@
+"""The case page: summary, current tasks, the diagram with the path taken, and the full timeline.
+Every view is recorded in the audit log; so is revealing a masked personal field."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, send_from_directory, session, url_for
+from flask_login import login_required
+from sqlalchemy import select
+
+from engine import cases, repository
+from engine.models import AuditEntry, Case, ProcessDefinition, Task
+
+from .context import actor, runtime
+from .privacy import PERSONAL
+
+bp = Blueprint("cases", __name__)
+VENDOR = Path(__file__).parent / "node_modules" / "bpmn-js" / "dist"
+
+
+def _case(key: str) -> Case:
+    with runtime().db.read() as session_:
+        case = session_.execute(select(Case).where(Case.business_key == key)).scalar_one_or_none()
+        if case is None:
+            abort(404)
+        departments = set(session_.execute(select(Task.department_code).where(Task.case_id == case.id)).scalars())
+    me = actor()
+    if not ({"auditor", "admin"} & set(me.roles) or departments & set(me.departments)):
+        abort(403)
+    return case
+
+
+@bp.route("/cases/<key>")
+@login_required
+def show(key: str):
+    """Summary, tasks, timeline and diagram of one case."""
+    case = _case(key)
+    with runtime().db.write() as session_:
+        cases.note(session_, actor(), key, "case_viewed", {})
+    with runtime().db.read() as session_:
+        definition = session_.get(ProcessDefinition, case.definition_id)
+        tasks = list(session_.execute(select(Task).where(Task.case_id == case.id).order_by(Task.created_at)).scalars())
+        events = list(session_.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
+                                       .order_by(AuditEntry.seq)).scalars())
+    timeline = [dict(seq=e.seq, at=e.at, actor=e.actor, department=e.department, event=e.event,
+                     details=json.loads(e.details)) for e in events]
+    rules = [f for f in definition.files.splitlines() if f.endswith(".dmn")]
+    return render_template("case.html", case=case, definition=definition, tasks=tasks, timeline=timeline,
+                           summary=json.loads(case.summary or "{}"), rules=rules, now=datetime.now(timezone.utc))
+
+
+@bp.route("/cases/<key>/diagram")
+@login_required
+def diagram(key: str):
+    """The BPMN of the case's version and what to highlight: done, current and overdue elements."""
+    case = _case(key)
+    with runtime().db.read() as session_:
+        definition = session_.get(ProcessDefinition, case.definition_id)
+        files = repository.files_of(session_, definition)
+        tasks = list(session_.execute(select(Task).where(Task.case_id == case.id)).scalars())
+        done = set(session_.execute(select(AuditEntry.details).where(
+            AuditEntry.case_id == case.id, AuditEntry.event.in_(("task_completed", "timer_fired", "reminder", "escalation"))
+        )).scalars())
+    main = next((name for name in definition.files.splitlines() if name.endswith(".bpmn")
+                 and f'id="{definition.process_key}"' in files.get(name, "")), None)
+    now = datetime.now(timezone.utc)
+    elements_done = sorted({json.loads(d).get("element") for d in done} - {None})
+    return jsonify(xml=files.get(main, ""), done=elements_done,
+                   current=sorted({t.element_id for t in tasks if t.state == "open"}),
+                   overdue=sorted({t.element_id for t in tasks if t.state == "open" and t.due_at and t.due_at < now}))
+
+
+@bp.route("/cases/<key>/reveal", methods=["POST"])
+@login_required
+def reveal(key: str):
+    """Show one masked personal field in full for this session; recorded in the audit log."""
+    case = _case(key)
+    field = request.form.get("field", "")
+    if field not in PERSONAL:
+        abort(400)
+    with runtime().db.write() as session_:
+        cases.note(session_, actor(), key, "data_revealed", {"field": field})
+    shown = session.setdefault("revealed", {})
+    shown[key] = sorted(set(shown.get(key, [])) | {field})
+    session.modified = True
+    back = request.form.get("task_id")
+    return redirect(url_for("tasks.show", task_id=back) if back else url_for("cases.show", key=case.business_key))
+
+
+@bp.route("/vendor/bpmn-js/<path:name>")
+def vendor(name: str) -> Response:
+    """bpmn-js from npm (installed by the setup), served by us: no CDN."""
+    if not VENDOR.exists():
+        abort(404)
+    return send_from_directory(VENDOR, name, max_age=86400)

@@ -1,0 +1,39 @@
+"""Friendly error pages: engine errors become HTTP statuses; users never see a stack trace."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, render_template
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
+
+log = logging.getLogger("jointreview.web")
+STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 409, InvalidInput: 422}
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on the app."""
+
+    @app.errorhandler(EngineError)
+    def engine_error(exc: EngineError):
+        status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+        return render_template("error.html", status=status, message=exc.message), status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        messages = {403: _("You do not have access to this page."), 404: _("This page does not exist."),
+                    400: _("The request was not understood."),
+                    413: _("The upload is too large.")}
+        return render_template("error.html", status=exc.code, message=messages.get(exc.code, exc.description)), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unexpected error")
+        message = _("Something went wrong on our side. Nothing you did was lost; try again.")
+        try:
+            return render_template("error.html", status=500, message=message), 500
+        except Exception:  # noqa: BLE001 - even the error page failed: answer in plain text, never a trace
+            log.exception("the error page failed too")
+            return Response(f"500 {message}", status=500, mimetype="text/plain")

@@ -1,0 +1,71 @@
+"""Languages (Simplified Chinese and English): locale choice, dates in the office's zone, SLA badges."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import request, session
+from flask_babel import format_datetime, gettext
+from flask_login import current_user
+
+from engine.forms import MESSAGES
+
+from .context import runtime
+
+LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
+_SOURCE = Path(__file__).parent / "translations"
+
+
+def select_locale() -> str:
+    """The user's own choice, else the session's, else the browser's preference, else Chinese."""
+    choice = getattr(current_user, "language", None) if current_user and current_user.is_authenticated else None
+    choice = choice or session.get("language")
+    if choice in LANGUAGES:
+        return choice
+    best = request.accept_languages.best_match(["zh", "zh-CN", "en"])
+    return "en" if best == "en" else "zh_Hans_CN"
+
+
+def compile_translations(target: Path) -> str:
+    """Compile the .po catalogues into `target` when they changed; returns the folder for Flask-Babel."""
+    for po in _SOURCE.glob("*/LC_MESSAGES/messages.po"):
+        mo = target / po.relative_to(_SOURCE).with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        with mo.open("wb") as out:
+            write_mo(out, catalog)
+    return str(target)
+
+
+def format_moment(moment: datetime | None, style: str = "short") -> str:
+    """A moment in the user's language and the office's time zone; '—' for none."""
+    if moment is None:
+        return "—"
+    return format_datetime(moment, style)  # Flask-Babel converts to BABEL_DEFAULT_TIMEZONE (the calendar's)
+
+
+def sla(due: datetime | None) -> tuple[str, str]:
+    """(text, css class) for a due time: working days left, amber when close, red when overdue."""
+    if due is None:
+        return gettext("no deadline"), "sla-none"
+    left = runtime().calendar.workdays_between(datetime.now(timezone.utc), due)
+    if left < 0:
+        return gettext("overdue %(days).1f working days", days=-left), "sla-overdue"
+    if left <= 1:
+        return gettext("%(days).1f working days left", days=left), "sla-soon"
+    return gettext("%(days).1f working days left", days=left), "sla-ok"
+
+
+def field_errors(exc) -> dict[str, str]:
+    """Per-field messages of an InvalidInput in the user's language (from the message codes)."""
+    codes = getattr(exc, "codes", {}) or {}
+    out = {}
+    for field, message in exc.fields.items():
+        code, params = codes.get(field, (None, {}))
+        out[field] = gettext(MESSAGES[code], **params) if code in MESSAGES else message
+    return out

@@ -1,0 +1,58 @@
+"""Tiered access to case data: other departments' findings stay hidden, personal data is masked for
+reviewers, and revealing a masked value is recorded in the audit log."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import session
+
+from engine.routing import Actor
+from workflows import idcards
+
+PERSONAL = {"applicant_id": "id", "child_id": "id", "phone": "phone", "bank_account": "account"}
+DEPARTMENT_PREFIXES = ("psb_", "hrss_", "hud_", "health_")
+LABELS = {
+    "applicant_name": "申请人", "applicant_id": "申请人身份证号", "phone": "联系电话", "child_name": "儿童姓名",
+    "child_id": "儿童身份证号", "address": "现居住地址", "district": "区县", "bank_account": "收款账户",
+    "missing_items": "缺少材料", "points_total": "总积分", "points_detail": "积分明细", "recommendation": "建议结果",
+    "recommendation_reason": "判定说明", "residence_years": "居住年限", "insured_months": "社保缴费月数",
+    "housing_type": "住房类型", "fraud_reasons": "风险提示", "risk_level": "风险等级", "amount": "补贴金额",
+    "eligibility_reason": "资格判定", "subsidy_type": "补贴类型", "questions": "函询问题", "answer": "答复意见",
+    "inquiry_subject": "函询事项", "reply_due": "答复期限",
+}
+for _prefix, _name in (("psb", "公安"), ("hrss", "人社"), ("hud", "住建"), ("health", "卫健")):
+    LABELS[f"{_prefix}_finding"] = f"{_name}核验意见"
+    LABELS[f"{_prefix}_ok"] = f"{_name}核验通过"
+
+
+def mask(kind: str, value: Any) -> str:
+    """`110105********1234`, `138****8000`, `6222********4567`."""
+    text = str(value or "")
+    if kind == "id":
+        return idcards.mask(text)
+    if len(text) <= 7:
+        return "*" * len(text)
+    return text[:3] + "*" * (len(text) - 7) + text[-4:] if kind == "phone" else text[:4] + "*" * (len(text) - 8) + text[-4:]
+
+
+def may_see_unmasked(actor: Actor) -> bool:
+    """Supervisors, heads and auditors see personal data in full without asking."""
+    return "auditor" in actor.roles or any(r in ("supervisor", "head") for r in actor.departments.values())
+
+
+def visible_data(data: dict[str, Any], actor: Actor, business_key: str) -> list[dict[str, Any]]:
+    """The case data this user may see, labelled, with personal data masked unless revealed."""
+    own = tuple(f"{code.lower()}_" for code in actor.departments)
+    revealed = set(session.get("revealed", {}).get(business_key, []))
+    out = []
+    for key in sorted(data, key=lambda k: (k not in LABELS, k)):
+        if key.startswith(DEPARTMENT_PREFIXES) and not key.startswith(own) and "auditor" not in actor.roles:
+            continue
+        value = data[key]
+        if isinstance(value, (dict,)) or key.startswith(("flow_", "requester_", "target_")):
+            continue
+        kind = PERSONAL.get(key)
+        masked = bool(kind) and not may_see_unmasked(actor) and key not in revealed
+        out.append(dict(key=key, label=LABELS.get(key, key), value=mask(kind, value) if masked else value,
+                        masked=masked))
+    return out

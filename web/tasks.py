@@ -1,0 +1,115 @@
+"""The task page: the BPMN form with server-side validation, the case data the department may see
+(personal data masked), comments, and the task's SLA."""
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+from SpiffWorkflow.util.task import TaskState
+
+from engine import cases, forms
+from engine.errors import InvalidInput
+from engine.models import AuditEntry, Case, Task
+
+from .context import actor, runtime
+from .i18n import field_errors
+from .privacy import visible_data
+
+bp = Blueprint("tasks", __name__)
+
+
+def _load(task_id: str) -> tuple[Task, Case]:
+    with runtime().db.read() as session:
+        task = session.get(Task, task_id)
+        if task is None:
+            abort(404)
+        case = session.get(Case, task.case_id)
+    me = actor()
+    if me.rank_in(task.department_code) == 0 and not {"auditor", "admin"} & set(me.roles):
+        abort(403)
+    return task, case
+
+
+def _form_and_data(task: Task, case: Case) -> tuple[list[forms.FormField], dict]:
+    with runtime().db.read() as session:
+        wf = cases.load(session, runtime(), case)
+    spiff = None
+    if task.state == "open":
+        try:
+            spiff = wf.get_task_from_id(UUID(task.id))
+        except Exception:  # noqa: BLE001 - a task the engine no longer has is shown read-only
+            spiff = None
+    if spiff is None or spiff.state != TaskState.READY:
+        return [], dict(json.loads(task.data or "{}"))
+    return forms.fields_of(spiff.task_spec), dict(spiff.data)
+
+
+def _comments(case_id: int) -> list[AuditEntry]:
+    with runtime().db.read() as session:
+        return list(session.execute(select(AuditEntry).where(AuditEntry.case_id == case_id,
+                                                             AuditEntry.event == "comment_added")
+                                    .order_by(AuditEntry.seq)).scalars())
+
+
+def _page(task: Task, case: Case, fields, data, values=None, errors=None, status=200):
+    shown = visible_data(data, actor(), case.business_key)
+    comments = [dict(who=c.actor, at=c.at, text=json.loads(c.details).get("text", "")) for c in _comments(case.id)]
+    can_act = task.state == "open" and actor().may_work_on(task.department_code, task.role) and \
+        task.assignee in (None, actor().username)
+    return render_template("task.html", task=task, case=case, fields=fields, data=shown, comments=comments,
+                           values=values or {}, errors=errors or {}, can_act=can_act), status
+
+
+@bp.route("/tasks/<task_id>")
+@login_required
+def show(task_id: str):
+    """The task with its form (or, once done, what was submitted)."""
+    task, case = _load(task_id)
+    fields, data = _form_and_data(task, case)
+    values = {f.id: data.get(f.id, f.default) for f in fields}
+    return _page(task, case, fields, data, values)
+
+
+@bp.route("/tasks/<task_id>", methods=["POST"])
+@login_required
+def complete(task_id: str):
+    """Submit the form; bad input comes back with one message per field and what the user typed."""
+    task, case = _load(task_id)
+    fields, data = _form_and_data(task, case)
+    submitted = {}
+    for f in fields:
+        if f.readonly:
+            continue
+        if f.type == "boolean":
+            submitted[f.id] = "true" if request.form.get(f.id) else "false"
+        else:
+            submitted[f.id] = request.form.get(f.id, "")
+    try:
+        with runtime().db.write() as session:
+            outcome = cases.complete(session, runtime(), actor(), task_id, submitted)
+    except InvalidInput as exc:
+        return _page(task, case, fields, data, submitted, field_errors(exc), 422)
+    flash(_("“%(task)s” of %(key)s is done.", task=task.name, key=case.business_key), "success")
+    if outcome.error:
+        flash(_("The case stopped with an error: %(error)s", error=outcome.error), "error")
+    return redirect(url_for("inbox.inbox", view="mine"))
+
+
+@bp.route("/cases/<key>/comments", methods=["POST"])
+@login_required
+def comment(key: str):
+    """Add a comment to the case history."""
+    target = request.form.get("task_id", "")
+    task, case = _load(target)
+    if case.business_key != key:
+        abort(404)
+    try:
+        with runtime().db.write() as session:
+            cases.note(session, actor(), key, "comment_added", {"text": request.form.get("text", ""), "task": task.name})
+    except InvalidInput as exc:
+        flash(exc.fields.get("text", exc.message), "error")
+    return redirect(url_for("tasks.show", task_id=target) + "#comments")
