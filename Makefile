@@ -1,17 +1,19 @@
-# Two entry points: `make run` (set up, then the main job) and `make test` (set up, then every test).
+# Two entry points: `make run` (set up, demo data, the web app with its timer worker) and `make test`.
 PYTHON ?= python3
+PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 DB ?= sqlite:///instance/jointreview.db
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: setup run test bench clean
+.PHONY: setup run walkthrough test bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml web/package.json web/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	cd web && npm ci --no-audit --no-fund --silent
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -19,6 +21,9 @@ setup: $(STAMP)
 
 run: setup
 	$(BIN)/jointreview --db $(DB) demo
+	$(BIN)/jointreview --db $(DB) serve --port $(PORT)
+
+walkthrough: setup
 	$(BIN)/python -m workflows.walkthrough --db $(DB)
 
 test: setup
@@ -29,4 +34,4 @@ bench: setup
 	$(BIN)/python bench/long_case.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache test-artifacts
+	rm -rf $(VENV) instance .pytest_cache test-artifacts web/node_modules

@@ -74,7 +74,8 @@ class Throttle:
             self._failures.pop(key, None)
 
 
-THROTTLE = Throttle()
+def _throttle() -> Throttle:
+    return current_app.extensions.setdefault("jointreview_throttle", Throttle())
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -86,7 +87,7 @@ def login():
         return render_template("login.html")
     username = request.form.get("username", "").strip()
     key = (username.lower(), request.remote_addr or "")
-    wait = THROTTLE.locked_for(key, current_app.config["LOGIN_ATTEMPTS"], current_app.config["LOGIN_LOCK_SECONDS"])
+    wait = _throttle().locked_for(key, current_app.config["LOGIN_ATTEMPTS"], current_app.config["LOGIN_LOCK_SECONDS"])
     if wait:
         flash(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=int(wait // 60) + 1), "error")
         return render_template("login.html", username=username), 429
@@ -95,10 +96,10 @@ def login():
         ok = user is not None and verify_password(user.password_hash, request.form.get("password", ""))
         web_user = WebUser(load_actor(session_, username), user.language) if ok else None
     if not ok:
-        THROTTLE.fail(key)
+        _throttle().fail(key)
         flash(_("Wrong user name or password."), "error")
         return render_template("login.html", username=username), 401
-    THROTTLE.clear(key)
+    _throttle().clear(key)
     session.clear()
     login_user(web_user)
     return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))

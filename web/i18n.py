@@ -1,6 +1,7 @@
 """Languages (Simplified Chinese and English): locale choice, dates in the office's zone, SLA badges."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -67,5 +68,8 @@ def field_errors(exc) -> dict[str, str]:
     out = {}
     for field, message in exc.fields.items():
         code, params = codes.get(field, (None, {}))
-        out[field] = gettext(MESSAGES[code], **params) if code in MESSAGES else message
+        out[field] = gettext(_PERCENT.sub(r"%(\1)s", MESSAGES[code]), **params) if code in MESSAGES else message
     return out
+
+
+_PERCENT = re.compile(r"\{(\w+)\}")  # the engine's {limit} placeholders, as gettext's %(limit)s

@@ -1,0 +1,92 @@
+"""Web fixtures: the app on a real database with the real processes, users with passwords, and a
+real HTTP server for the browser tests (Debian's Chromium driven by Playwright)."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from werkzeug.serving import make_server
+
+from engine.models import User
+from engine.passwords import hash_password
+from engine.routing import add_user
+from world import World
+
+from web import create_app
+
+PASSWORD = "Test-Passw0rd"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+def world(db_url):
+    w = World(db_url)
+    with w.rt.db.write() as session:
+        session.execute(update(User).values(password_hash=hash_password(PASSWORD)))
+        add_user(session, "auditor", "审计员", hash_password(PASSWORD), roles=("auditor",))
+        add_user(session, "admin", "管理员", hash_password(PASSWORD), roles=("admin",))
+    return w
+
+
+@pytest.fixture
+def app(world, tmp_path):
+    return create_app({"DATABASE_URL": world.rt.db.url, "TESTING": True, "WTF_CSRF_ENABLED": False,
+                       "SECRET_KEY": "test"})
+
+
+def login(client, username: str):
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302, response.data[:500]
+    return client
+
+
+@pytest.fixture
+def server(world):
+    """The app served over real HTTP on a free local port, with CSRF on."""
+    app = create_app({"DATABASE_URL": world.rt.db.url, "SECRET_KEY": "browser-test"})
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI (.ci/run installs Debian's chromium)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A browser page; on failure its screenshot is saved in test-artifacts/."""
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+    pg = context.new_page()
+    yield pg
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

@@ -1,0 +1,63 @@
+"""Who may open what: a matrix of role × route, checked on the server for every cell."""
+import pytest
+
+from conftest import login
+from world import opened
+
+ROLES = ["anonymous", "edu_reviewer", "psb_reviewer", "edu_supervisor", "auditor", "admin"]
+
+
+@pytest.fixture
+def scene(world):
+    """An admission case waiting for EDU's decision (PSB never had a task in it)."""
+    out = world.start("admission_review", world.person().admission())
+    return {"task": opened(out)["decide"], "key": out.business_key}
+
+
+def expected(role: str, route: str) -> int:
+    if role == "anonymous":
+        return 302  # to the login page
+    table = {
+        "inbox": 200,
+        "task": 200 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,
+        "case": 200 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,
+        "diagram": 200 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,
+        "claim": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
+        "reveal": 302 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,
+    }
+    return table[route]
+
+
+ROUTES = {
+    "inbox": ("get", "/inbox", None),
+    "task": ("get", "/tasks/{task}", None),
+    "case": ("get", "/cases/{key}", None),
+    "diagram": ("get", "/cases/{key}/diagram", None),
+    "claim": ("post", "/tasks/{task}/claim", {}),
+    "reveal": ("post", "/cases/{key}/reveal", {"field": "applicant_id"}),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_route_matrix(app, scene, role):
+    client = app.test_client()
+    if role != "anonymous":
+        login(client, role)
+    for route, (method, path, data) in ROUTES.items():
+        url = path.format(**scene)
+        response = getattr(client, method)(url, data=data) if method == "post" else client.get(url)
+        assert response.status_code == expected(role, route), f"{role} {method.upper()} {url}: {response.status_code}"
+        if role == "anonymous":
+            assert "/login" in response.headers["Location"]
+
+
+def test_pages_answer_with_security_headers_and_friendly_errors(app):
+    client = app.test_client()
+    response = client.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    login(client, "edu_reviewer")
+    missing = client.get("/tasks/no-such-task")
+    assert missing.status_code == 404 and b"Traceback" not in missing.data
+    assert "页面不存在".encode() in missing.data or b"does not exist" in missing.data

@@ -1,0 +1,58 @@
+"""Real-browser tests: Debian's Chromium driven by Playwright against the app over HTTP (CSRF on)."""
+from conftest import PASSWORD
+
+
+def ui_login(page, server, username):
+    page.goto(f"{server}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(f"{server}/inbox*")
+
+
+def test_reviewer_claims_fixes_a_validation_error_and_the_next_department_sees_its_step(world, server, page, browser):
+    world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    ui_login(page, server, "edu_reviewer")
+    page.click("text=本部门待签收")
+    row = page.locator("tr[data-task]").first
+    assert "撰写函询" in row.inner_text()
+    row.locator("button:has-text('签收')").click()
+    page.wait_for_selector(".flash.success")
+    page.click("a.step:has-text('撰写函询')")
+    page.fill("#f_inquiry_subject", "申请人社保缴费核实")
+    page.fill("#f_questions", "")
+    page.fill("#f_reply_days", "30")
+    page.click("button:has-text('提交')")
+    assert "函询问题（逐条列明）：为必填项" in page.inner_text("#err_questions")
+    assert "不得大于 20" in page.inner_text("#err_reply_days")
+    assert page.input_value("#f_inquiry_subject") == "申请人社保缴费核实"
+    page.fill("#f_questions", "请核实申请人2023年以来的社保缴费月数。")
+    page.fill("#f_reply_days", "5")
+    page.click("button:has-text('提交')")
+    page.wait_for_selector(".flash.success")
+    assert "已办结" in page.inner_text(".flash.success")
+
+    other = browser.new_context(locale="zh-CN").new_page()
+    ui_login(other, server, "hrss_reviewer")
+    other.goto(f"{server}/inbox?view=department")
+    assert "拟写答复" in other.inner_text("table.inbox")
+    assert "剩余" in other.inner_text(".sla")
+
+
+def test_case_page_draws_the_diagram_with_bpmn_js(world, server, page):
+    out = world.start("admission_review", world.person().admission())
+    ui_login(page, server, "edu_reviewer")
+    page.goto(f"{server}/cases/{out.business_key}")
+    page.wait_for_selector("#diagram[data-ready='true']", timeout=20000)
+    assert page.locator(".djs-element.jr-current").count() >= 1
+    assert "案件受理" in page.inner_text(".timeline")
+
+
+def test_language_switch(world, server, page):
+    ui_login(page, server, "edu_reviewer")
+    assert "我的待办" in page.inner_text("header")
+    page.click("button:has-text('English')")
+    page.wait_for_selector("text=My tasks")
+    assert "Department queue" in page.inner_text("header")
+    page.click("button:has-text('中文')")
+    page.wait_for_selector("text=我的待办")

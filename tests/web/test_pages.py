@@ -1,0 +1,88 @@
+"""Inbox, task and case pages through the test client: routing, validation, masking, comments."""
+import json
+import re
+
+from sqlalchemy import select
+
+from conftest import login
+from engine.models import AuditEntry
+from world import opened
+
+
+def audit_events(world, event):
+    with world.rt.db.read() as session:
+        return list(session.execute(select(AuditEntry).where(AuditEntry.event == event)).scalars())
+
+
+def test_inbox_lists_and_filters_department_tasks(app, world):
+    zhang = world.start("admission_review", world.person("张伟").admission())
+    world.start("admission_review", world.person("李娜").admission())
+    client = login(app.test_client(), "edu_reviewer")
+    page = client.get("/inbox?view=department").data.decode()
+    assert page.count("data-task=") == 2 and "张伟" in page and "李娜" in page
+    page = client.get("/inbox?view=department&applicant=张伟").data.decode()
+    assert page.count("data-task=") == 1 and zhang.business_key in page
+    assert client.get("/inbox?view=department&due=overdue").data.decode().count("data-task=") == 0
+    assert "data-task=" not in login(app.test_client(), "psb_reviewer").get("/inbox?view=department").data.decode()
+
+
+def test_inbox_pages_by_cursor_without_repeating(app, world):
+    for i in range(30):
+        world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    client = login(app.test_client(), "edu_reviewer")
+    first = client.get("/inbox?view=department").data.decode()
+    ids = re.findall(r'data-task="([^"]+)"', first)
+    after = re.search(r'href="([^"]*after=[^"]+)"', first).group(1).replace("&amp;", "&")
+    second = re.findall(r'data-task="([^"]+)"', client.get(after).data.decode())
+    assert len(ids) == 25 and len(second) == 5 and not set(ids) & set(second)
+
+
+def test_task_form_keeps_input_and_names_each_bad_field(app, world):
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    task = opened(out)["draft_inquiry"]
+    client = login(app.test_client(), "edu_reviewer")
+    response = client.post(f"/tasks/{task}", data={"inquiry_subject": "社保核实", "questions": "", "reply_days": "99"})
+    page = response.data.decode()
+    assert response.status_code == 422
+    assert "函询问题（逐条列明）：为必填项" in page and "答复期限（工作日）：不得大于 20" in page
+    assert 'value="社保核实"' in page and 'value="99"' in page
+    response = client.post(f"/tasks/{task}", data={"inquiry_subject": "社保核实", "questions": "请核实", "reply_days": "5"})
+    assert response.status_code == 302
+    assert "data-task" in login(app.test_client(), "hrss_reviewer").get("/inbox?view=department").data.decode()
+
+
+def test_personal_data_is_masked_and_revealing_is_recorded(app, world):
+    person = world.person()
+    out = world.start("admission_review", person.admission())
+    task = opened(out)["decide"]
+    client = login(app.test_client(), "edu_reviewer")
+    page = client.get(f"/tasks/{task}").data.decode()
+    assert person.id_number not in page and f"{person.id_number[:6]}********{person.id_number[-4:]}" in page
+    client.post(f"/cases/{out.business_key}/reveal", data={"field": "applicant_id", "task_id": task})
+    assert person.id_number in client.get(f"/tasks/{task}").data.decode()
+    revealed = audit_events(world, "data_revealed")
+    assert revealed and revealed[0].actor == "edu_reviewer" and json.loads(revealed[0].details) == {"field": "applicant_id"}
+    chief = login(app.test_client(), "edu_supervisor").get(f"/tasks/{task}").data.decode()
+    assert person.id_number in chief
+
+
+def test_case_page_records_the_view_and_shows_comments(app, world):
+    out = world.start("admission_review", world.person().admission())
+    task = opened(out)["decide"]
+    client = login(app.test_client(), "edu_reviewer")
+    client.post(f"/cases/{out.business_key}/comments", data={"task_id": task, "text": "请核对积分明细"})
+    page = client.get(f"/cases/{out.business_key}").data.decode()
+    assert "请核对积分明细" in page and "案件受理" in page
+    assert [e.actor for e in audit_events(world, "case_viewed")] == ["edu_reviewer"]
+    diagram = client.get(f"/cases/{out.business_key}/diagram").json
+    assert diagram["current"] == ["decide"] and 'id="admission_review"' in diagram["xml"]
+
+
+def test_someone_else_completing_first_gives_a_conflict_page(app, world):
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    task = opened(out)["draft_inquiry"]
+    first, second = login(app.test_client(), "edu_reviewer"), login(app.test_client(), "edu_supervisor")
+    form = {"inquiry_subject": "事项", "questions": "问题", "reply_days": "5"}
+    assert first.post(f"/tasks/{task}", data=form).status_code == 302
+    late = second.post(f"/tasks/{task}", data=form)
+    assert late.status_code == 409 and "返回待办".encode() in late.data
