@@ -24,6 +24,10 @@ def expected(role: str, route: str) -> int:
         "diagram": 200 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,
         "claim": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "reveal": 302 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,
+        "team": 200 if role == "edu_supervisor" else 403,
+        "audit": 200 if role in ("auditor", "admin") else 403,
+        "audit_cases": 200 if role in ("auditor", "admin") else 403,
+        "audit_export": 200 if role in ("auditor", "admin") else 403,
     }
     return table[route]
 
@@ -35,6 +39,10 @@ ROUTES = {
     "diagram": ("get", "/cases/{key}/diagram", None),
     "claim": ("post", "/tasks/{task}/claim", {}),
     "reveal": ("post", "/cases/{key}/reveal", {"field": "applicant_id"}),
+    "team": ("get", "/team", None),
+    "audit": ("get", "/audit", None),
+    "audit_cases": ("get", "/audit/cases", None),
+    "audit_export": ("get", "/audit/export.csv", None),
 }
 
 

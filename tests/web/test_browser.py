@@ -56,3 +56,33 @@ def test_language_switch(world, server, page):
     assert "Department queue" in page.inner_text("header")
     page.click("button:has-text('中文')")
     page.wait_for_selector("text=我的待办")
+
+
+def test_supervisor_bulk_reassigns_in_the_browser(world, server, page):
+    for _ in range(2):
+        world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    ui_login(page, server, "edu_supervisor")
+    page.click("header >> text=本科室")
+    boxes = page.locator("input[name=task_id]")
+    assert boxes.count() == 2
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.select_option("#to_user", "edu_reviewer")
+    page.fill("#reason", "王科员出差，临时改派")
+    page.click("button:has-text('改派')")
+    page.wait_for_selector(".flash.success")
+    assert "已将 2 项任务改派给 edu_reviewer" in page.inner_text(".flash.success")
+    assert page.inner_text("td.load[data-user='edu_reviewer']") == "2"
+
+
+def test_auditor_reads_a_case_timeline_and_verifies_the_log(world, server, page):
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    ui_login(page, server, "auditor")
+    page.click("header >> text=案件检索")
+    page.fill("input[name=key]", out.business_key)
+    page.click("button:has-text('检索')")
+    page.click(f"text={out.business_key}")
+    assert "案件受理" in page.inner_text(".timeline") and "任务到达" in page.inner_text(".timeline")
+    page.click("header >> text=审计日志")
+    page.click("#verify")
+    assert "audit log intact" in page.inner_text("#verdict")

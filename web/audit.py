@@ -1,0 +1,106 @@
+"""Auditor views (read-only): search all cases, the audit log with filters and CSV export, and the
+button that verifies the hash chain."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from flask import Blueprint, Response, flash, render_template, request
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+
+from engine import audit as chain
+from engine.models import AuditEntry, Case, ProcessDefinition
+
+from .context import require_role, runtime
+from .inbox import _like
+
+bp = Blueprint("audit", __name__)
+PAGE = 50
+
+
+def _entries(args: dict[str, str], limit: int | None = PAGE):
+    stmt = select(AuditEntry).order_by(AuditEntry.seq.desc())
+    if args["event"]:
+        stmt = stmt.where(AuditEntry.event == args["event"])
+    if args["actor"]:
+        stmt = stmt.where(AuditEntry.actor == args["actor"])
+    if args["key"]:
+        stmt = stmt.where(AuditEntry.business_key == args["key"].upper())
+    if args["before"].isdigit():
+        stmt = stmt.where(AuditEntry.seq < int(args["before"]))
+    if limit:
+        stmt = stmt.limit(limit)
+    with runtime().db.read() as session:
+        return list(session.execute(stmt).scalars())
+
+
+def _args() -> dict[str, str]:
+    return {k: request.args.get(k, "").strip() for k in ("event", "actor", "key", "before")}
+
+
+@bp.route("/audit")
+@login_required
+def log():
+    """The audit log, newest first, filtered by event, actor and case; paged by entry number."""
+    require_role("auditor", "admin")
+    args = _args()
+    entries = _entries(args)
+    return render_template("audit.html", entries=entries, args=args, result=None,
+                           next_before=entries[-1].seq if len(entries) == PAGE else None,
+                           details={e.seq: json.loads(e.details) for e in entries})
+
+
+@bp.route("/audit/verify", methods=["POST"])
+@login_required
+def verify():
+    """Check the whole hash chain now and say which entry, if any, was tampered with."""
+    require_role("auditor", "admin")
+    with runtime().db.read() as session:
+        result = chain.verify(session)
+    flash(str(result), "success" if result.ok else "error")
+    args = {k: "" for k in ("event", "actor", "key", "before")}
+    entries = _entries(args)
+    return render_template("audit.html", entries=entries, args=args, result=result,
+                           next_before=entries[-1].seq if len(entries) == PAGE else None,
+                           details={e.seq: json.loads(e.details) for e in entries})
+
+
+@bp.route("/audit/export.csv")
+@login_required
+def export():
+    """The filtered audit log as CSV (for people without an account), with each entry's hash."""
+    require_role("auditor", "admin")
+    rows = _entries(_args(), limit=None)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["seq", "at", "actor", "department", "business_key", "event", "details", "prev_hash", "hash"])
+    for e in rows:
+        writer.writerow([e.seq, e.at.isoformat(), e.actor, e.department or "", e.business_key or "", e.event,
+                         e.details, e.prev_hash, e.hash])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
+
+
+@bp.route("/audit/cases")
+@login_required
+def search():
+    """All cases, searched by business key, applicant, process and status (read-only)."""
+    require_role("auditor", "admin")
+    args = {k: request.args.get(k, "").strip() for k in ("key", "applicant", "process", "status")}
+    stmt = select(Case).order_by(Case.id.desc()).limit(100)
+    if args["key"]:
+        stmt = stmt.where(Case.business_key.like(_like(args["key"].upper()), escape="\\"))
+    if args["applicant"]:
+        stmt = stmt.where(Case.summary.like(_like(args["applicant"]), escape="\\"))
+    if args["process"]:
+        stmt = stmt.where(Case.process_key == args["process"])
+    if args["status"]:
+        stmt = stmt.where(Case.status == args["status"])
+    with runtime().db.read() as session:
+        found = list(session.execute(stmt).scalars())
+        processes = dict(session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)).all())
+    rows = [dict(case=c, applicant=json.loads(c.summary or "{}").get("applicant_name") or "—") for c in found]
+    return render_template("audit_cases.html", rows=rows, args=args, processes=processes)

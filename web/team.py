@@ -1,0 +1,74 @@
+"""Supervisor views: the team's open tasks and workload per member, overdue and escalated tasks, and
+reassigning one or many tasks to a member with the reason recorded."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import func, select
+
+from engine import cases
+from engine.errors import EngineError
+from engine.models import Case, Membership, Task, User
+from engine.routing import ROLE_RANK
+
+from .context import actor, runtime
+
+bp = Blueprint("team", __name__)
+
+
+def _supervised() -> list[str]:
+    departments = [code for code, role in actor().departments.items() if ROLE_RANK.get(role, 0) >= ROLE_RANK["supervisor"]]
+    if not departments:
+        abort(403)
+    return sorted(departments)
+
+
+@bp.route("/team")
+@login_required
+def index():
+    """Workload, overdue and escalated tasks of the departments the user supervises."""
+    departments = _supervised()
+    now = datetime.now(timezone.utc)
+    with runtime().db.read() as session:
+        members = session.execute(
+            select(User.username, User.display_name, Membership.department_code, Membership.role)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.department_code.in_(departments), User.active.is_(True))
+            .order_by(Membership.department_code, User.username)).all()
+        load = dict(session.execute(select(Task.assignee, func.count()).where(
+            Task.state == "open", Task.department_code.in_(departments)).group_by(Task.assignee)).all())
+        rows = session.execute(
+            select(Task, Case.business_key, Case.summary).join(Case, Case.id == Task.case_id)
+            .where(Task.state == "open", Task.department_code.in_(departments))
+            .order_by(Task.due_at.asc().nulls_last(), Task.id).limit(500)).all()
+    tasks = [dict(task=t, key=k, applicant=json.loads(s or "{}").get("applicant_name") or "—",
+                  overdue=bool(t.due_at and t.due_at < now)) for t, k, s in rows]
+    return render_template("team.html", departments=departments, members=members, load=load, tasks=tasks,
+                           unassigned=load.get(None, 0),
+                           overdue=sum(1 for t in tasks if t["overdue"]),
+                           escalated=sum(1 for t in tasks if t["task"].escalated_at))
+
+
+@bp.route("/team/reassign", methods=["POST"])
+@login_required
+def reassign():
+    """Hand the selected tasks to a member; the reason goes into the audit log with each task."""
+    _supervised()
+    ids = request.form.getlist("task_id")
+    if not ids:
+        flash(_("Select at least one task."), "error")
+        return redirect(url_for("team.index"))
+    try:
+        with runtime().db.write() as session:
+            moved = cases.reassign(session, runtime(), actor(), ids, request.form.get("to_user", ""),
+                                   request.form.get("reason", ""))
+    except EngineError as exc:
+        detail = "; ".join(getattr(exc, "fields", {}).values())
+        flash(f"{exc.message}{'：' + detail if detail else ''}", "error")
+        return redirect(url_for("team.index"))
+    flash(_("%(count)d task(s) reassigned to %(user)s.", count=len(moved), user=request.form.get("to_user")), "success")
+    return redirect(url_for("team.index"))
