@@ -30,6 +30,7 @@ def world(db_url):
         session.execute(update(User).values(password_hash=hash_password(PASSWORD)))
         add_user(session, "auditor", "审计员", hash_password(PASSWORD), roles=("auditor",))
         add_user(session, "admin", "管理员", hash_password(PASSWORD), roles=("admin",))
+        add_user(session, "designer", "流程设计员", hash_password(PASSWORD), roles=("designer",))
     return w
 
 

@@ -4,7 +4,7 @@ import pytest
 from conftest import login
 from world import opened
 
-ROLES = ["anonymous", "edu_reviewer", "psb_reviewer", "edu_supervisor", "auditor", "admin"]
+ROLES = ["anonymous", "edu_reviewer", "psb_reviewer", "edu_supervisor", "auditor", "designer", "admin"]
 
 
 @pytest.fixture
@@ -28,6 +28,8 @@ def expected(role: str, route: str) -> int:
         "audit": 200 if role in ("auditor", "admin") else 403,
         "audit_cases": 200 if role in ("auditor", "admin") else 403,
         "audit_export": 200 if role in ("auditor", "admin") else 403,
+        "designer": 200 if role in ("designer", "admin") else 403,
+        "designer_compare": 200 if role in ("designer", "admin") else 403,
     }
     return table[route]
 
@@ -43,6 +45,8 @@ ROUTES = {
     "audit": ("get", "/audit", None),
     "audit_cases": ("get", "/audit/cases", None),
     "audit_export": ("get", "/audit/export.csv", None),
+    "designer": ("get", "/designer", None),
+    "designer_compare": ("get", "/designer/compare?a=1&b=2", None),
 }
 
 

@@ -86,3 +86,26 @@ def test_auditor_reads_a_case_timeline_and_verifies_the_log(world, server, page)
     page.click("header >> text=审计日志")
     page.click("#verify")
     assert "audit log intact" in page.inner_text("#verdict")
+
+
+def test_designer_sees_errors_on_the_diagram_then_deploys_a_fixed_file(world, server, page, tmp_path):
+    from test_designer import BROKEN, INQUIRY
+    broken, fixed = tmp_path / "broken" / "formal_inquiry.bpmn", tmp_path / "fixed" / "formal_inquiry.bpmn"
+    broken.parent.mkdir()
+    fixed.parent.mkdir()
+    broken.write_bytes(BROKEN)
+    fixed.write_bytes(INQUIRY.replace("撰写函询".encode(), "撰写正式函询".encode()))
+    ui_login(page, server, "designer")
+    page.click("header >> text=流程管理")
+    page.set_input_files("#files", str(broken))
+    page.click("button:has-text('校验')")
+    assert "未发布" in page.inner_text("h2.bad")
+    page.wait_for_selector(".bpmn-file[data-ready='true']", timeout=20000)
+    assert page.locator(".djs-element.jr-problem").count() >= 1
+    page.goto(f"{server}/designer")
+    page.set_input_files("#files", str(fixed))
+    page.click("button:has-text('校验')")
+    page.fill("#note", "环节更名")
+    page.click("#deploy")
+    page.wait_for_selector(".flash.success")
+    assert "已发布版本 2" in page.inner_text(".flash.success")

@@ -1,0 +1,54 @@
+"""Designer pages: upload and check files (problems listed and marked on the diagram), deploy,
+view and download versions, compare two versions."""
+import io
+import re
+from pathlib import Path
+
+from sqlalchemy import select
+
+from conftest import login
+from engine.models import ProcessDefinition
+
+BPMN = Path(__file__).resolve().parents[2] / "bpmn"
+INQUIRY = (BPMN / "formal_inquiry.bpmn").read_bytes()
+BROKEN = INQUIRY.replace(b'candidateGroups="supervisor"', b'candidateGroups="boss"').replace(
+    b'<bpmn:conditionExpression>sign_decision == \'revise\'</bpmn:conditionExpression>',
+    b'<bpmn:conditionExpression>sign_decision ==</bpmn:conditionExpression>')
+
+
+def upload(client, name, content):
+    return client.post("/designer/validate", data={"files": [(io.BytesIO(content), name)]},
+                       content_type="multipart/form-data")
+
+
+def test_broken_upload_lists_every_problem_and_deploys_nothing(app, world):
+    client = login(app.test_client(), "designer")
+    response = upload(client, "formal_inquiry.bpmn", BROKEN)
+    page = response.data.decode()
+    assert response.status_code == 422
+    assert "sign_answer: candidate group &#39;boss&#39; is not a role" in page
+    assert "flow_sign_revise: condition" in page and 'id="deploy"' not in page
+    assert '&#34;sign_answer&#34;' in page or "sign_answer" in re.search(r'data-marks="([^"]*)"', page).group(1)
+
+
+def test_valid_upload_deploys_a_new_version_that_can_be_viewed_compared_and_downloaded(app, world):
+    client = login(app.test_client(), "designer")
+    changed = INQUIRY.replace("撰写函询".encode(), "撰写正式函询".encode())
+    page = upload(client, "formal_inquiry.bpmn", changed).data.decode()
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
+    done = client.post("/designer/deploy", data={"token": token, "note": "环节更名"}, follow_redirects=True).data.decode()
+    assert "版本 2" in done or "version 2" in done
+    with world.rt.db.read() as session:
+        old, new = session.execute(select(ProcessDefinition.id).where(ProcessDefinition.process_key == "formal_inquiry")
+                                   .order_by(ProcessDefinition.version)).scalars().all()
+    assert f"/designer/versions/{new}" in client.get("/designer").data.decode()
+    diff = client.get(f"/designer/compare?a={old}&b={new}").data.decode()
+    assert "撰写正式函询" in diff
+    file = client.get(f"/designer/versions/{new}/files/formal_inquiry.bpmn")
+    assert file.status_code == 200 and "撰写正式函询".encode() in file.data
+    assert client.post("/designer/deploy", data={"token": "0" * 32}).status_code == 404
+
+
+def test_only_designers_and_admins_see_the_designer(app, world):
+    assert login(app.test_client(), "edu_supervisor").get("/designer").status_code == 403
+    assert login(app.test_client(), "admin").get("/designer").status_code == 200

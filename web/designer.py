@@ -1,0 +1,172 @@
+"""Designer views: processes and their versions, upload and validate BPMN/DMN with every problem marked
+on the diagram, deploy, view and download any version, compare two versions."""
+from __future__ import annotations
+
+import difflib
+import secrets
+import shutil
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from engine import repository
+from engine.errors import DeployError, EngineError
+from engine.models import ProcessDefinition
+
+from .context import actor, require_role, runtime
+
+bp = Blueprint("designer", __name__)
+
+
+def _uploads() -> Path:
+    return Path(current_app.instance_path) / "uploads"
+
+
+def _stash(files: dict[str, bytes]) -> str:
+    token = secrets.token_hex(16)
+    folder = _uploads() / token
+    folder.mkdir(parents=True)
+    for name, content in files.items():
+        (folder / Path(name).name).write_bytes(content)
+    return token
+
+
+def _unstash(token: str) -> dict[str, bytes]:
+    folder = _uploads() / token
+    if len(token) != 32 or not all(c in "0123456789abcdef" for c in token) or not folder.is_dir():
+        abort(404)
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@bp.route("/designer")
+@login_required
+def index():
+    """Every deployed version, newest first within each process."""
+    require_role("designer", "admin")
+    with runtime().db.read() as session:
+        versions = repository.versions(session)
+    return render_template("designer.html", versions=versions)
+
+
+@bp.route("/designer/validate", methods=["POST"])
+@login_required
+def validate():
+    """Check uploaded files; show every problem, on the diagram too; offer to deploy when all is well."""
+    require_role("designer", "admin")
+    files = {Path(f.filename or "").name: f.read() for f in request.files.getlist("files") if f.filename}
+    if not files:
+        flash(_("Choose one or more .bpmn or .dmn files."), "error")
+        return redirect(url_for("designer.index"))
+    problems, processes = [], []
+    try:
+        with runtime().db.read() as session:
+            compiled = runtime().compile(session, files)
+        processes = sorted(compiled.processes)
+    except DeployError as exc:
+        problems = exc.problems
+    except EngineError as exc:
+        problems = []
+        flash(exc.message, "error")
+    token = _stash(files)
+    status = 422 if problems else 200
+    return render_template("designer_check.html", token=token, files=sorted(files), problems=problems,
+                           processes=processes,
+                           marks=_marks(problems)), status
+
+
+def _marks(problems) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for p in problems:
+        if p.element:
+            out.setdefault(p.file, []).append(p.element)
+    return out
+
+
+@bp.route("/designer/uploads/<token>/<name>")
+@login_required
+def uploaded(token: str, name: str):
+    """An uploaded file, for the diagram on the check page."""
+    require_role("designer", "admin")
+    files = _unstash(token)
+    if name not in files:
+        abort(404)
+    return Response(files[name], mimetype="application/xml")
+
+
+@bp.route("/designer/deploy", methods=["POST"])
+@login_required
+def deploy():
+    """Deploy the files checked a moment ago (validated again; nothing is stored if they fail)."""
+    require_role("designer", "admin")
+    token = request.form.get("token", "")
+    files = _unstash(token)
+    with runtime().db.write() as session:
+        results = repository.deploy(session, runtime(), actor(), files, request.form.get("note", "").strip())
+    shutil.rmtree(_uploads() / token, ignore_errors=True)
+    for item in results:
+        if item.created:
+            flash(_("%(name)s: version %(version)d deployed.", name=item.name, version=item.version), "success")
+        else:
+            flash(_("%(name)s: unchanged (version %(version)d).", name=item.name, version=item.version), "info")
+    return redirect(url_for("designer.index"))
+
+
+@bp.route("/designer/versions/<int:definition_id>")
+@login_required
+def version(definition_id: int):
+    """One version: its diagram and its files."""
+    require_role("designer", "admin")
+    definition, files = _version(definition_id)
+    main = next((n for n, c in files.items() if n.endswith(".bpmn") and f'id="{definition.process_key}"' in c), None)
+    return render_template("designer_version.html", definition=definition, files=sorted(files), main=main)
+
+
+@bp.route("/designer/versions/<int:definition_id>/files/<name>")
+@login_required
+def download(definition_id: int, name: str):
+    """Download one file of a version."""
+    require_role("designer", "admin")
+    _, files = _version(definition_id)
+    if name not in files:
+        abort(404)
+    return Response(files[name], mimetype="application/xml",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.route("/designer/compare")
+@login_required
+def compare():
+    """A line-by-line comparison of two versions' files."""
+    require_role("designer", "admin")
+    try:
+        a, b = int(request.args.get("a", "")), int(request.args.get("b", ""))
+    except ValueError:
+        abort(400)
+    (da, fa), (db, fb) = _version(a), _version(b)
+    diffs = []
+    for name in sorted(set(fa) | set(fb)):
+        lines = list(difflib.unified_diff(fa.get(name, "").splitlines(), fb.get(name, "").splitlines(),
+                                          f"v{da.version}/{name}", f"v{db.version}/{name}", lineterm="", n=2))
+        if lines:
+            diffs.append((name, lines))
+    return render_template("designer_compare.html", a=da, b=db, diffs=diffs)
+
+
+def _version(definition_id: int) -> tuple[ProcessDefinition, dict[str, str]]:
+    with runtime().db.read() as session:
+        definition = session.get(ProcessDefinition, definition_id)
+        if definition is None:
+            abort(404)
+        return definition, repository.files_of(session, definition)
+
+
+@bp.route("/designer/versions/<int:definition_id>/diagram")
+@login_required
+def diagram(definition_id: int):
+    """The main BPMN of a version, for the viewer."""
+    require_role("designer", "admin")
+    definition, files = _version(definition_id)
+    main = next((c for n, c in files.items() if n.endswith(".bpmn") and f'id="{definition.process_key}"' in c), "")
+    return jsonify(xml=main, done=[], current=[], overdue=[])
