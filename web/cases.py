@@ -27,7 +27,7 @@ def _case(key: str) -> Case:
             abort(404)
         departments = set(session_.execute(select(Task.department_code).where(Task.case_id == case.id)).scalars())
     me = actor()
-    if not ({"auditor", "admin"} & set(me.roles) or departments & set(me.departments)):
+    if not ({"auditor", "admin"} & set(me.roles) or departments & set(me.departments) or case.started_by == me.username):
         abort(403)
     return case
 

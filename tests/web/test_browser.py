@@ -109,3 +109,40 @@ def test_designer_sees_errors_on_the_diagram_then_deploys_a_fixed_file(world, se
     page.click("#deploy")
     page.wait_for_selector(".flash.success")
     assert "已发布版本 2" in page.inner_text(".flash.success")
+
+
+def test_an_admission_case_from_intake_through_the_departments_to_a_decision(world, server, browser):
+    person = world.person(psb={"expires": "2025-01-31"})  # PSB's registry disagrees: its reviewer must check
+    edu = browser.new_context(locale="zh-CN").new_page()
+    ui_login(edu, server, "edu_reviewer")
+    edu.click("header >> text=受理申请")
+    edu.click("text=积分入学申请")
+    for fid, value in dict(applicant_name=person.name, applicant_id=person.id_number, phone="13800138000",
+                           child_name=person.child_name, child_id=person.child_id, address=person.address).items():
+        edu.fill(f"#f_{fid}", value)
+    edu.select_option("#f_district", "西湖区")
+    edu.click("button:has-text('受理')")
+    edu.wait_for_selector(".flash.success")
+    key = edu.inner_text("h1").split()[0]
+
+    psb = browser.new_context(locale="zh-CN").new_page()
+    ui_login(psb, server, "psb_reviewer")
+    psb.goto(f"{server}/inbox?view=department")
+    psb.locator("tr[data-task]", has_text=key).locator("button:has-text('签收')").click()
+    psb.click("a.step:has-text('居住证核验')")
+    psb.check("#f_psb_ok")
+    psb.fill("#f_residence_years", "8")
+    psb.fill("#f_psb_finding", "已换领新证，有效期至2031年")
+    psb.click("button:has-text('提交')")
+    psb.wait_for_selector(".flash.success")
+
+    edu.goto(f"{server}/inbox?view=department")
+    edu.locator("tr[data-task]", has_text=key).locator("button:has-text('签收')").click()
+    edu.click("a.step:has-text('教育局审定')")
+    edu.select_option("#f_decision", "admit")
+    edu.fill("#f_school_assigned", "文三街小学")
+    edu.click("button:has-text('提交')")
+    edu.wait_for_selector(".flash.success")
+    edu.goto(f"{server}/cases/{key}")
+    timeline = edu.inner_text(".timeline")
+    assert timeline.count("办结环节") == 2 and "psb_reviewer" in timeline and "edu_reviewer" in timeline

@@ -1,0 +1,50 @@
+"""Window intake in the browser: a department's staff start an application (admission, subsidy) or a
+formal inquiry; the case then runs through the departments."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from engine import cases
+from engine.errors import InvalidInput
+from workflows.checks import MATERIALS
+from workflows.intake import INTAKES, available, start_data
+
+from .context import actor, runtime
+from .i18n import field_errors
+
+bp = Blueprint("applications", __name__)
+
+
+@bp.route("/applications/new")
+@login_required
+def choose():
+    """The applications this user's departments take."""
+    return render_template("applications.html", intakes=available(actor().departments))
+
+
+@bp.route("/applications/new/<process>", methods=["GET", "POST"])
+@login_required
+def new(process: str):
+    """The application form; on success the case starts and its first steps go to the departments."""
+    intake = INTAKES.get(process)
+    if intake is None:
+        abort(404)
+    departments = [d for d in intake.departments if d in actor().departments]
+    if not departments:
+        abort(403)
+    if request.method == "GET":
+        return render_template("application_form.html", intake=intake, values={}, errors={}, materials=MATERIALS,
+                               chosen=list(MATERIALS))
+    submitted = {f.id: request.form.get(f.id, "") for f in intake.fields}
+    chosen = request.form.getlist("materials")
+    try:
+        data = start_data(intake, submitted, chosen, departments[0])
+        with runtime().db.write() as session:
+            outcome = cases.start(session, runtime(), actor(), process, data)
+    except InvalidInput as exc:
+        return render_template("application_form.html", intake=intake, values=submitted, errors=field_errors(exc),
+                               materials=MATERIALS, chosen=chosen), 422
+    flash(_("%(key)s started.", key=outcome.business_key), "success")
+    return redirect(url_for("cases.show", key=outcome.business_key))

@@ -1,0 +1,94 @@
+"""Window intake (窗口受理): which department may start which process, the application form, and turning
+what was submitted into the case's start data (checked field by field, like every other form)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import InvalidInput
+from engine.forms import FormField, validate
+
+from . import idcards
+from .checks import MATERIALS
+
+ID_PATTERN = r"\d{17}[\dXx]"
+PHONE_PATTERN = r"1\d{10}"
+
+
+def _text(fid: str, label: str, required: bool = True, **constraints: str) -> FormField:
+    rules = {"required": ""} if required else {}
+    return FormField(fid, label, "string", constraints={**rules, **constraints})
+
+
+@dataclass(frozen=True)
+class Intake:
+    """An application form for one process, and the departments whose windows take it."""
+
+    process: str
+    title: str
+    departments: tuple[str, ...]
+    fields: list[FormField]
+    materials: bool = False
+    fixed: dict[str, Any] = field(default_factory=dict)
+
+
+DISTRICTS = [(d, d) for d in ("上城区", "拱墅区", "西湖区", "滨江区", "萧山区", "余杭区", "临平区", "钱塘区")]
+DEPARTMENTS = [("EDU", "教育局"), ("PSB", "公安局"), ("HRSS", "人社局"), ("HUD", "住建局"), ("HEALTH", "卫健委"),
+               ("STREET", "街道办"), ("FIN", "财政局"), ("JOINT", "联席办")]
+
+INTAKES = {i.process: i for i in [
+    Intake("admission_review", "积分入学申请", ("EDU",), [
+        _text("applicant_name", "申请人姓名", maxlength="20"),
+        _text("applicant_id", "申请人身份证号", pattern=ID_PATTERN),
+        _text("phone", "联系电话", pattern=PHONE_PATTERN),
+        _text("child_name", "儿童姓名", maxlength="20"),
+        _text("child_id", "儿童身份证号", pattern=ID_PATTERN),
+        _text("address", "现居住地址", maxlength="100"),
+        FormField("district", "居住区县", "enum", options=DISTRICTS, constraints={"required": ""}),
+    ], materials=True),
+    Intake("subsidy_approval", "补贴申请", ("STREET",), [
+        _text("applicant_name", "申请人姓名", maxlength="20"),
+        _text("applicant_id", "申请人身份证号", pattern=ID_PATTERN),
+        _text("phone", "联系电话", pattern=PHONE_PATTERN),
+        _text("bank_account", "收款银行账号", pattern=r"\d{12,24}"),
+        _text("child_id", "子女身份证号（教育补贴）", required=False, pattern=ID_PATTERN),
+        _text("address", "现居住地址", maxlength="100"),
+    ]),
+    Intake("formal_inquiry", "发起部门函询", ("EDU", "PSB", "HRSS", "HUD", "HEALTH", "STREET", "FIN", "JOINT"), [
+        FormField("target_department", "被函询部门", "enum", options=DEPARTMENTS, constraints={"required": ""}),
+        _text("case_ref", "关联业务编号", required=False, maxlength="64"),
+    ]),
+]}
+
+
+def available(departments: dict[str, str]) -> list[Intake]:
+    """The applications the user's departments take at their windows."""
+    return [i for i in INTAKES.values() if set(i.departments) & set(departments)]
+
+
+def start_data(intake: Intake, submitted: dict[str, Any], materials: list[str], department: str) -> dict[str, Any]:
+    """Checked start data, or InvalidInput naming every bad field (ID numbers by GB 11643)."""
+    clean, errors = {}, {}
+    try:
+        clean = validate(intake.fields, {f.id: submitted.get(f.id, "") for f in intake.fields})
+    except InvalidInput as exc:
+        errors.update(exc.fields)
+        codes = dict(getattr(exc, "codes", {}))
+    else:
+        codes = {}
+    for fid in ("applicant_id", "child_id"):
+        value = str(submitted.get(fid) or "").strip()
+        if value and fid not in errors and any(f.id == fid for f in intake.fields):
+            reason = idcards.problem(value)
+            if reason:
+                errors[fid] = f"ID number {reason}"
+    if errors:
+        exc = InvalidInput("the application has errors; nothing was started", errors)
+        exc.codes = codes
+        raise exc
+    data = {k: (v.upper() if k in ("applicant_id", "child_id") and isinstance(v, str) else v) for k, v in clean.items()}
+    if intake.materials:
+        data["materials"] = [m for m in materials if m in MATERIALS]
+    if intake.process == "formal_inquiry":
+        data["requester_department"] = department
+    return {k: v for k, v in data.items() if v is not None}
