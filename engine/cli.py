@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import sys
@@ -13,7 +14,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
-from . import audit, cases, repository, timers
+from . import accounts, audit, cases, repository, timers
 from .config import Settings, make_runtime
 from .definitions import read_files
 from .errors import DeployError, EngineError, InvalidInput
@@ -201,14 +202,34 @@ def cmd_audit_verify(rt: Runtime, args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise EngineError("the two passwords differ")
+    return first
+
+
 def cmd_user_add(rt: Runtime, args: argparse.Namespace) -> int:
     memberships = {}
     for item in args.dept or []:
         code, _, role = item.partition(":")
         memberships[code.strip().upper()] = (role or "reviewer").strip()
     with rt.db.write() as session:
-        add_user(session, args.username, args.name or args.username, None, memberships, tuple(args.role or ()))
+        if args.no_password:
+            add_user(session, args.username, args.name or args.username, None, memberships, tuple(args.role or ()))
+        else:
+            accounts.create(session, Actor.system("cli"), args.username, args.name or args.username, _password(args),
+                            memberships, tuple(args.role or ()))
     print(f"user {args.username} added")
+    return 0
+
+
+def cmd_user_password(rt: Runtime, args: argparse.Namespace) -> int:
+    with rt.db.write() as session:
+        accounts.set_password(session, Actor.system("cli"), args.username, _password(args))
+    print(f"password of {args.username} set")
     return 0
 
 
@@ -277,7 +298,13 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--name", help="display name")
     u.add_argument("--dept", action="append", help="CODE:role, e.g. EDU:reviewer (repeatable)")
     u.add_argument("--role", action="append", choices=["designer", "auditor", "admin"])
+    u.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    u.add_argument("--no-password", action="store_true", help="an account that cannot log in (for tests, systems)")
     u.set_defaults(func=cmd_user_add)
+    pw = user_sub.add_parser("password", help="set a user's password (asked twice, or --password-stdin)")
+    pw.add_argument("username")
+    pw.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    pw.set_defaults(func=cmd_user_password)
     for entry in entry_points(group=CLI_GROUP):
         try:
             entry.load()(add)

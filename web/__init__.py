@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from engine.config import Settings, make_runtime
 
-from . import applications, audit, auth, cases, designer, errors, inbox, tasks, team
+from . import admin, applications, audit, auth, cases, designer, errors, inbox, tasks, team
 from .i18n import LANGUAGES, compile_translations, format_moment, select_locale, sla
 
 csrf = CSRFProtect()
@@ -45,7 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Babel(app, locale_selector=select_locale)
     login = LoginManager(app)
     auth.init_login(login)
-    for module in (auth, inbox, tasks, cases, team, audit, designer, applications):
+    for module in (auth, inbox, tasks, cases, team, audit, designer, applications, admin):
         app.register_blueprint(module.bp)
     errors.register(app)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, format_moment=format_moment, sla=sla, get_locale=get_locale)

@@ -33,7 +33,7 @@ def run(url, capsys, *args):
 def test_a_case_through_the_command_line(db_url, capsys):
     assert run(db_url, capsys, "init-db")[0] == 0
     for user, dept in (("wang", "EDU:reviewer"), ("li", "PSB:reviewer"), ("zhao", "EDU:supervisor")):
-        assert run(db_url, capsys, "user", "add", user, "--name", user, "--dept", dept)[0] == 0
+        assert run(db_url, capsys, "user", "add", user, "--name", user, "--dept", dept, "--no-password")[0] == 0
     code, out, _ = run(db_url, capsys, "deploy", str(BPMN_DIR / "two_lane.bpmn"))
     assert code == 0 and "two_lane v1 (两部门核验): new version" in out
     assert "unchanged" in run(db_url, capsys, "deploy", str(BPMN_DIR / "two_lane.bpmn"))[1]
@@ -72,5 +72,28 @@ def test_errors_are_plain_and_exit_non_zero(tmp_path, capsys):
     assert code == 1 and "no such file or folder" in err
     code, _, err = run(fresh, capsys, "complete", "no-such-task", "--user", "nobody")
     assert code == 1 and "no active user 'nobody'" in err
-    code, _, err = run(fresh, capsys, "user", "add", "x", "--dept", "NOPE:reviewer")
+    code, _, err = run(fresh, capsys, "user", "add", "x", "--dept", "NOPE:reviewer", "--no-password")
     assert code == 1 and "no department 'NOPE'" in err
+
+
+def test_passwords_from_standard_input_are_checked_and_hashed(db_url, capsys, monkeypatch):
+    import io
+
+    from engine.db import Database
+    from engine.models import User
+    from engine.passwords import verify_password
+    from sqlalchemy import select
+
+    assert run(db_url, capsys, "init-db")[0] == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("123\n"))
+    code, _, err = run(db_url, capsys, "user", "add", "li", "--dept", "PSB:reviewer", "--password-stdin")
+    assert code == 1 and "password is too weak" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("Li-Passw0rd\n"))
+    assert run(db_url, capsys, "user", "add", "li", "--dept", "PSB:reviewer", "--password-stdin")[0] == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("New-Passw0rd\n"))
+    assert run(db_url, capsys, "user", "password", "li", "--password-stdin")[0] == 0
+    db = Database(db_url)
+    with db.read() as session:
+        stored = session.execute(select(User.password_hash).where(User.username == "li")).scalar_one()
+    db.dispose()
+    assert stored.startswith("scrypt:") and verify_password(stored, "New-Passw0rd")

@@ -1,0 +1,102 @@
+"""Administration: users (create, roles and memberships, passwords, activation) and department lane
+aliases. Every change goes into the audit log."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+
+from engine import accounts
+from engine.errors import EngineError
+from engine.models import Department, Membership, User
+from engine.routing import GLOBAL_ROLES, ROLE_RANK
+
+from .context import actor, require_role, runtime
+
+bp = Blueprint("admin", __name__)
+
+
+def _memberships(form) -> dict[str, str]:
+    out = {}
+    for code in form.getlist("department"):
+        role = form.get(f"role_{code}", "reviewer")
+        out[code] = role if role in ROLE_RANK else "reviewer"
+    return out
+
+
+def _fail(exc: EngineError) -> None:
+    detail = "; ".join(f"{k}: {v}" for k, v in getattr(exc, "fields", {}).items())
+    flash(exc.message + (f" ({detail})" if detail else ""), "error")
+
+
+@bp.route("/admin")
+@login_required
+def index():
+    """Users with their departments and roles, and the departments with their aliases."""
+    require_role("admin")
+    with runtime().db.read() as session:
+        users = list(session.execute(select(User).order_by(User.username)).scalars())
+        memberships: dict[int, dict[str, str]] = {}
+        for m in session.execute(select(Membership)).scalars():
+            memberships.setdefault(m.user_id, {})[m.department_code] = m.role
+        departments = list(session.execute(select(Department).order_by(Department.code)).scalars())
+    return render_template("admin.html", users=users, memberships=memberships, departments=departments,
+                           roles=GLOBAL_ROLES, department_roles=list(ROLE_RANK))
+
+
+@bp.route("/admin/users", methods=["POST"])
+@login_required
+def create():
+    """Create a user."""
+    require_role("admin")
+    form = request.form
+    try:
+        with runtime().db.write() as session:
+            accounts.create(session, actor(), form.get("username", "").strip(), form.get("display_name", "").strip(),
+                            form.get("password", ""), _memberships(form), tuple(r for r in form.getlist("roles") if r))
+    except EngineError as exc:
+        _fail(exc)
+    else:
+        flash(_("User %(user)s created.", user=form.get("username")), "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.route("/admin/users/<username>", methods=["POST"])
+@login_required
+def change(username: str):
+    """Change a user's access, password or activation (one form per action)."""
+    require_role("admin")
+    form = request.form
+    try:
+        with runtime().db.write() as session:
+            action = form.get("action")
+            if action == "access":
+                accounts.set_access(session, actor(), username, _memberships(form), tuple(form.getlist("roles")))
+            elif action == "password":
+                accounts.set_password(session, actor(), username, form.get("password", ""))
+            elif action in ("activate", "deactivate"):
+                accounts.set_active(session, actor(), username, action == "activate")
+            else:
+                raise EngineError("unknown action")
+    except EngineError as exc:
+        _fail(exc)
+    else:
+        flash(_("User %(user)s changed.", user=username), "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.route("/admin/departments/<code>/aliases", methods=["POST"])
+@login_required
+def alias(code: str):
+    """Add a lane alias to a department."""
+    require_role("admin")
+    try:
+        with runtime().db.write() as session:
+            accounts.add_alias(session, actor(), code, request.form.get("alias", ""))
+        runtime().forget_departments()
+    except EngineError as exc:
+        _fail(exc)
+    else:
+        flash(_("Alias added."), "success")
+    return redirect(url_for("admin.index"))
