@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -77,6 +78,7 @@ class CaseRef:
     status: str
     state: str
     version: int
+    visited: str = ""
     audit_head: tuple[int, str] | None = None
 
 
@@ -90,6 +92,7 @@ class _Op:
         self.case_id: int | None = None
         self.completed: tuple[str, dict] | None = None
         self.audit_head: tuple[int, str] | None = None
+        self.visited: str = ""
 
     def record(self, event: str, details: dict | None = None, department: str | None = None,
                task_id: str | None = None, actor: str | None = None) -> None:
@@ -188,8 +191,8 @@ def _task_and_case(session: Session, task_id: str) -> tuple[TaskRef, CaseRef]:
     if row is None:
         raise NotFound(f"no task {task_id}")
     task = TaskRef(*row[:8], business_key=row[8])
-    case = CaseRef(row[1], row[8], *row[9:13])
-    case.audit_head = (row[13], row[14]) if row[13] is not None else None
+    case = CaseRef(row[1], row[8], *row[9:14])
+    case.audit_head = (row[14], row[15]) if row[14] is not None else None
     return task, case
 
 
@@ -301,6 +304,7 @@ def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: 
               task.department_code, task_id)
     op.completed = (task_id, clean)
     op.audit_head = case.audit_head
+    op.visited = case.visited
     return _advance(op, wf, model, case.version, action)
 
 
@@ -313,6 +317,7 @@ def fire_timers(session: Session, rt: Runtime, case_id: int, actor: Actor | None
     model = rt.model(session, case.definition_id)
     op = _Op(session, rt, actor or Actor.system("worker"), case.business_key, _now())
     op.case_id = case.id
+    op.visited = case.visited
     wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
     return _advance(op, wf, model, case.version, wf.refresh_timers)
 
@@ -337,6 +342,7 @@ def send_message(session: Session, rt: Runtime, actor: Actor, business_key: str,
     model = rt.model(session, case.definition_id)
     op = _Op(session, rt, actor, case.business_key, _now())
     op.case_id = case.id
+    op.visited = case.visited
     wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
     waiting = _waiting_messages(wf)
     if message not in waiting:
@@ -402,6 +408,7 @@ def _advance(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: int, 
 
 
 def _advance_now(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: int, action) -> Outcome:
+    began = time.time() - 0.001
     before_ready = _ready_ids(wf)
     waiting = _waiting_timers(wf)
     cycles = {tid: _cycle_state(task) for tid, (_, _, task) in waiting.items()}
@@ -415,6 +422,7 @@ def _advance_now(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: i
         error = _failure_message(exc)
     fired = [(pid, _timer_element(task) or eid, tid) for tid, (pid, eid, task) in waiting.items()
              for _ in range(_times_fired(task, cycles[tid]))]
+    op.visited = _visited(op.visited, wf, began)
     prune(wf)
     ready = _ready_tasks(wf)
     opened = [t for tid, t in ready.items() if tid not in before_ready]
@@ -433,6 +441,16 @@ def _advance_now(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: i
     status = "failed" if error else _status(wf, ready)
     _persist(op, wf, model, case_version, status, error, rows, cancelled, completed_id)
     return Outcome(op.case_id, op.case_key, status, rows, cancelled, [e.event for e in op.events], error)
+
+
+def _visited(before: str, wf: BpmnWorkflow, since: float) -> str:
+    """The elements the case has passed, adding those completed in this step (history is pruned later)."""
+    seen = set(before.split()) if before else set()
+    for task in _all_tasks(wf):
+        element = getattr(task.task_spec, "bpmn_id", None)
+        if element and task.state == _DONE and task.last_state_change >= since:
+            seen.add(element)
+    return " ".join(sorted(seen))
 
 
 def _failure_message(exc: Exception) -> str:
@@ -596,7 +614,7 @@ def _persist(op: _Op, wf: BpmnWorkflow, model: ProcessModel, case_version: int, 
             "state": state, "status": status, "error": error, "now": op.now,
             "next_due_at": None if status != "running" else _next_due(wf),
             "summary": json.dumps(_summary(op.rt, wf), ensure_ascii=False),
-            "ended_at": op.now if status == "completed" else None}
+            "ended_at": op.now if status == "completed" else None, "visited": op.visited}
     closing = [{"id": tid, "state": "cancelled", "now": op.now, "completed_by": None, "data": None} for tid in cancelled]
     if completed_id:
         _, clean = op.completed

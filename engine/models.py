@@ -112,6 +112,7 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     summary: Mapped[str] = mapped_column(Text, default="{}")
+    visited: Mapped[str] = mapped_column(Text, default="", server_default="")  # element ids passed, one per line
     error: Mapped[str | None] = mapped_column(Text)
     started_by: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -23,15 +23,15 @@ _NAMED = re.compile(r"(?<!:):([a-z_]+)")
 STATEMENTS: dict[str, str] = {
     "task_and_case": (
         "SELECT t.id, t.case_id, t.name, t.element_id, t.department_code, t.role, t.state, t.assignee,"
-        " c.business_key, c.definition_id, c.status, c.state, c.version,"
+        " c.business_key, c.definition_id, c.status, c.state, c.version, c.visited,"
         " (SELECT seq FROM audit_head WHERE id = 1), (SELECT hash FROM audit_head WHERE id = 1)"
         " FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = :id"),
     "task": ("SELECT t.id, t.case_id, t.name, t.element_id, t.department_code, t.role, t.state, t.assignee,"
              " c.business_key FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = :id"),
-    "case_by_id": "SELECT id, business_key, definition_id, status, state, version FROM cases WHERE id = :id",
+    "case_by_id": "SELECT id, business_key, definition_id, status, state, version, visited FROM cases WHERE id = :id",
     "update_case": (
         "UPDATE cases SET state = :state, status = :status, version = :new_version, next_due_at = :next_due_at,"
-        " updated_at = :now, summary = :summary, error = :error, ended_at = :ended_at"
+        " updated_at = :now, summary = :summary, error = :error, ended_at = :ended_at, visited = :visited"
         " WHERE id = :id AND version = :version"),
     "close_task": (
         "UPDATE tasks SET state = :state, closed_at = :now, completed_by = :completed_by,"
@@ -134,7 +134,8 @@ def persist_postgres(session: Session, case: dict[str, Any], closing: list[dict]
     params: dict[str, Any] = {f"c_{k}": v for k, v in case.items()}
     parts = ["c AS (UPDATE cases SET state = %(c_state)s, status = %(c_status)s, version = %(c_new_version)s,"
              " next_due_at = %(c_next_due_at)s, updated_at = %(c_now)s, summary = %(c_summary)s, error = %(c_error)s,"
-             " ended_at = %(c_ended_at)s WHERE id = %(c_id)s AND version = %(c_version)s RETURNING 1)"]
+             " ended_at = %(c_ended_at)s, visited = %(c_visited)s WHERE id = %(c_id)s AND version = %(c_version)s"
+             " RETURNING 1)"]
     for i, row in enumerate(closing):
         params.update({f"t{i}_{k}": v for k, v in row.items()})
         parts.append(f"t{i} AS (UPDATE tasks SET state = %(t{i}_state)s, closed_at = %(t{i}_now)s,"

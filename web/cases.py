@@ -60,14 +60,10 @@ def diagram(key: str):
         definition = session_.get(ProcessDefinition, case.definition_id)
         files = repository.files_of(session_, definition)
         tasks = list(session_.execute(select(Task).where(Task.case_id == case.id)).scalars())
-        done = set(session_.execute(select(AuditEntry.details).where(
-            AuditEntry.case_id == case.id, AuditEntry.event.in_(("task_completed", "timer_fired", "reminder", "escalation"))
-        )).scalars())
     main = next((name for name in definition.files.splitlines() if name.endswith(".bpmn")
                  and f'id="{definition.process_key}"' in files.get(name, "")), None)
     now = datetime.now(timezone.utc)
-    elements_done = sorted({json.loads(d).get("element") for d in done} - {None})
-    return jsonify(xml=files.get(main, ""), done=elements_done,
+    return jsonify(xml=files.get(main, ""), done=sorted(set(case.visited.split())),
                    current=sorted({t.element_id for t in tasks if t.state == "open"}),
                    overdue=sorted({t.element_id for t in tasks if t.state == "open" and t.due_at and t.due_at < now}))
 

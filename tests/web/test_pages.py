@@ -76,6 +76,8 @@ def test_case_page_records_the_view_and_shows_comments(app, world):
     assert [e.actor for e in audit_events(world, "case_viewed")] == ["edu_reviewer"]
     diagram = client.get(f"/cases/{out.business_key}/diagram").json
     assert diagram["current"] == ["decide"] and 'id="admission_review"' in diagram["xml"]
+    assert {"start_application", "check_completeness", "auto_psb", "join_verification", "compute_points"} <= set(diagram["done"])
+    assert "decide" not in diagram["done"]
 
 
 def test_someone_else_completing_first_gives_a_conflict_page(app, world):
