@@ -212,10 +212,7 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_user_add(rt: Runtime, args: argparse.Namespace) -> int:
-    memberships = {}
-    for item in args.dept or []:
-        code, _, role = item.partition(":")
-        memberships[code.strip().upper()] = (role or "reviewer").strip()
+    memberships = _memberships(args.dept)
     with rt.db.write() as session:
         if args.no_password:
             add_user(session, args.username, args.name or args.username, None, memberships, tuple(args.role or ()))
@@ -223,6 +220,28 @@ def cmd_user_add(rt: Runtime, args: argparse.Namespace) -> int:
             accounts.create(session, Actor.system("cli"), args.username, args.name or args.username, _password(args),
                             memberships, tuple(args.role or ()))
     print(f"user {args.username} added")
+    return 0
+
+
+def _memberships(items: list[str] | None) -> dict[str, str]:
+    out = {}
+    for item in items or []:
+        code, _, role = item.partition(":")
+        out[code.strip().upper()] = (role or "reviewer").strip()
+    return out
+
+
+def cmd_user_access(rt: Runtime, args: argparse.Namespace) -> int:
+    with rt.db.write() as session:
+        accounts.set_access(session, Actor.system("cli"), args.username, _memberships(args.dept), tuple(args.role or ()))
+    print(f"access of {args.username} set")
+    return 0
+
+
+def cmd_user_active(rt: Runtime, args: argparse.Namespace) -> int:
+    with rt.db.write() as session:
+        accounts.set_active(session, Actor.system("cli"), args.username, args.user_command == "activate")
+    print(f"{args.username} {args.user_command}d")
     return 0
 
 
@@ -305,6 +324,15 @@ def build_parser() -> argparse.ArgumentParser:
     pw.add_argument("username")
     pw.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     pw.set_defaults(func=cmd_user_password)
+    ac = user_sub.add_parser("access", help="replace a user's departments (CODE:role) and global roles")
+    ac.add_argument("username")
+    ac.add_argument("--dept", action="append", help="CODE:role, e.g. PSB:supervisor (repeatable)")
+    ac.add_argument("--role", action="append", choices=["designer", "auditor", "admin"])
+    ac.set_defaults(func=cmd_user_access)
+    for verb in ("activate", "deactivate"):
+        act = user_sub.add_parser(verb, help=f"{verb} a user (history is kept)")
+        act.add_argument("username")
+        act.set_defaults(func=cmd_user_active)
     for entry in entry_points(group=CLI_GROUP):
         try:
             entry.load()(add)

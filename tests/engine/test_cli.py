@@ -97,3 +97,16 @@ def test_passwords_from_standard_input_are_checked_and_hashed(db_url, capsys, mo
         stored = session.execute(select(User.password_hash).where(User.username == "li")).scalar_one()
     db.dispose()
     assert stored.startswith("scrypt:") and verify_password(stored, "New-Passw0rd")
+
+
+def test_user_access_and_activation_from_the_command_line(db_url, capsys):
+    assert run(db_url, capsys, "init-db")[0] == 0
+    assert run(db_url, capsys, "user", "add", "wu", "--dept", "EDU:reviewer", "--no-password")[0] == 0
+    assert run(db_url, capsys, "user", "access", "wu", "--dept", "PSB:supervisor", "--role", "auditor")[0] == 0
+    assert run(db_url, capsys, "user", "deactivate", "wu")[0] == 0
+    code, _, err = run(db_url, capsys, "tasks", "--user", "wu")
+    assert code == 1 and "no active user 'wu'" in err
+    assert run(db_url, capsys, "user", "activate", "wu")[0] == 0
+    assert run(db_url, capsys, "tasks", "--user", "wu")[0] == 0
+    code, _, err = run(db_url, capsys, "user", "access", "wu", "--dept", "NOPE:reviewer")
+    assert code == 1 and "no department 'NOPE'" in err

@@ -74,16 +74,29 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, request):
-    """A browser page; on failure its screenshot is saved in test-artifacts/."""
-    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
-    pg = context.new_page()
-    yield pg
+def new_page(browser, request):
+    """Make browser pages (one per user); on failure every page's screenshot is saved in test-artifacts/."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
     failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+    for number, context in enumerate(contexts):
+        if failed is not None and failed.failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            for pg in context.pages:
+                pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{number}.png"), full_page=True)
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """One browser page (screenshot on failure)."""
+    return new_page()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -10,7 +10,7 @@ def ui_login(page, server, username):
     page.wait_for_url(f"{server}/inbox*")
 
 
-def test_reviewer_claims_fixes_a_validation_error_and_the_next_department_sees_its_step(world, server, page, browser):
+def test_reviewer_claims_fixes_a_validation_error_and_the_next_department_sees_its_step(world, server, page, new_page):
     world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
     ui_login(page, server, "edu_reviewer")
     page.click("text=本部门待签收")
@@ -32,7 +32,7 @@ def test_reviewer_claims_fixes_a_validation_error_and_the_next_department_sees_i
     page.wait_for_selector(".flash.success")
     assert "已办结" in page.inner_text(".flash.success")
 
-    other = browser.new_context(locale="zh-CN").new_page()
+    other = new_page()
     ui_login(other, server, "hrss_reviewer")
     other.goto(f"{server}/inbox?view=department")
     assert "拟写答复" in other.inner_text("table.inbox")
@@ -111,9 +111,9 @@ def test_designer_sees_errors_on_the_diagram_then_deploys_a_fixed_file(world, se
     assert "已发布版本 2" in page.inner_text(".flash.success")
 
 
-def test_an_admission_case_from_intake_through_the_departments_to_a_decision(world, server, browser):
+def test_an_admission_case_from_intake_through_the_departments_to_a_decision(world, server, new_page):
     person = world.person(psb={"expires": "2025-01-31"})  # PSB's registry disagrees: its reviewer must check
-    edu = browser.new_context(locale="zh-CN").new_page()
+    edu = new_page()
     ui_login(edu, server, "edu_reviewer")
     edu.click("header >> text=受理申请")
     edu.click("text=积分入学申请")
@@ -125,7 +125,7 @@ def test_an_admission_case_from_intake_through_the_departments_to_a_decision(wor
     edu.wait_for_selector(".flash.success")
     key = edu.inner_text("h1").split()[0]
 
-    psb = browser.new_context(locale="zh-CN").new_page()
+    psb = new_page()
     ui_login(psb, server, "psb_reviewer")
     psb.goto(f"{server}/inbox?view=department")
     psb.locator("tr[data-task]", has_text=key).locator("button:has-text('签收')").click()
