@@ -344,7 +344,7 @@ def send_message(session: Session, rt: Runtime, actor: Actor, business_key: str,
     op.case_id = case.id
     op.visited = case.visited
     wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
-    waiting = _waiting_messages(wf)
+    waiting = waiting_messages(wf)
     if message not in waiting:
         expected = ", ".join(sorted(waiting)) or "no message"
         raise Conflict(f"case {business_key} is not waiting for {message!r} (it waits for {expected})")
@@ -353,7 +353,7 @@ def send_message(session: Session, rt: Runtime, actor: Actor, business_key: str,
     return _advance(op, wf, model, case.version, lambda: wf.send_event(event))
 
 
-def _waiting_messages(wf: BpmnWorkflow) -> set[str]:
+def waiting_messages(wf: BpmnWorkflow) -> set[str]:
     """Names of the messages the case waits for (catch events, boundary events, event-based gateways)."""
     names = set()
     for task in _all_tasks(wf):

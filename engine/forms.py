@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .errors import InvalidInput
+from .expressions import RestrictedEnvironment, check
 
 FIELD_TYPES = ("string", "long", "double", "boolean", "date", "enum")
 CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max", "pattern")
@@ -109,11 +110,33 @@ def validate(form: list[FormField], submitted: dict[str, Any], current: dict[str
         if f.id not in errors.messages:
             _constrain(f, value, errors)
         clean[f.id] = value
+    _conditional(form, clean, current, errors)
     if errors.messages:
         exc = InvalidInput("the form has errors; nothing was saved", errors.messages)
         exc.codes = errors.codes
         raise exc
     return clean
+
+
+def _conditional(form: list[FormField], clean: dict[str, Any], current: dict[str, Any], errors: _Errors) -> None:
+    """Fields with the property `required_if` (an expression over the form's values, e.g.
+    `decision == 'reject'`) are required when it holds."""
+    env = None
+    for f in form:
+        condition = f.properties.get("required_if")
+        if not condition or f.id in errors.messages or not _blank(clean.get(f.id)):
+            continue
+        env = env or RestrictedEnvironment({})
+        try:
+            needed = env.evaluate(condition, {**current, **clean})
+        except Exception:  # noqa: BLE001 - a value the condition cannot read means "not required"
+            needed = False
+        if needed:
+            errors.add(f.id, "required")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _coerce(f: FormField, raw: Any, errors: _Errors) -> Any:
@@ -195,6 +218,10 @@ def form_problems(task_node, camunda_ns: str, function_names: set[str]) -> list[
         if kind == "enum" and not options:
             out.append((node, f"{where}: an enum field needs at least one value"))
         out.extend((node, f"{where}: {m}") for m in _constraint_problems(node, ns, kind))
+        for prop in node.xpath("./c:properties/c:property[@id='required_if']", namespaces=ns):
+            reason = check(prop.get("value") or "")
+            if reason:
+                out.append((node, f"{where}: required_if {prop.get('value')!r} is refused: {reason}"))
         default = node.get("defaultValue")
         if default and kind == "enum" and default not in options:
             out.append((node, f"{where}: default {default!r} is not one of its values"))

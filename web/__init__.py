@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 from engine.config import Settings, make_runtime
 
 from . import admin, applications, audit, auth, cases, designer, errors, inbox, tasks, team
-from .i18n import LANGUAGES, compile_translations, format_moment, select_locale, sla
+from .i18n import LANGUAGES, compile_translations, department_name, format_moment, select_locale, sla
 
 csrf = CSRFProtect()
 
@@ -49,7 +49,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(module.bp)
     errors.register(app)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, format_moment=format_moment, sla=sla, get_locale=get_locale)
+    app.jinja_env.filters["dept"] = department_name
     app.after_request(_security_headers)
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg"))
     return app
 
 

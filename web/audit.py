@@ -18,6 +18,11 @@ from .context import require_role, runtime
 from .inbox import _like
 
 bp = Blueprint("audit", __name__)
+EVENTS = ["case_started", "task_ready", "task_claimed", "task_released", "task_reassigned", "task_completed",
+          "task_cancelled", "timer_fired", "reminder", "escalation", "message_received", "case_completed",
+          "case_failed", "case_stuck", "registry_unavailable", "fraud_screened", "comment_added", "case_viewed",
+          "data_revealed", "process_deployed", "user_created", "password_set", "user_activated", "user_deactivated",
+          "access_changed", "department_alias_added"]
 PAGE = 50
 
 
@@ -37,6 +42,13 @@ def _entries(args: dict[str, str], limit: int | None = PAGE):
         return list(session.execute(stmt).scalars())
 
 
+def verdict(result: chain.Verification) -> str:
+    """The result of a chain check in the user's language."""
+    if result.ok:
+        return _("Audit log intact: %(count)d entries, hash chain verified.", count=result.checked)
+    return _("Audit log broken at entry #%(seq)d: %(reason)s", seq=result.bad_seq, reason=result.reason)
+
+
 def _args() -> dict[str, str]:
     return {k: request.args.get(k, "").strip() for k in ("event", "actor", "key", "before")}
 
@@ -48,7 +60,7 @@ def log():
     require_role("auditor", "admin")
     args = _args()
     entries = _entries(args)
-    return render_template("audit.html", entries=entries, args=args, result=None,
+    return render_template("audit.html", entries=entries, args=args, result=None, events=EVENTS,
                            next_before=entries[-1].seq if len(entries) == PAGE else None,
                            details={e.seq: json.loads(e.details) for e in entries})
 
@@ -60,10 +72,10 @@ def verify():
     require_role("auditor", "admin")
     with runtime().db.read() as session:
         result = chain.verify(session)
-    flash(str(result), "success" if result.ok else "error")
+    flash(verdict(result), "success" if result.ok else "error")
     args = {k: "" for k in ("event", "actor", "key", "before")}
     entries = _entries(args)
-    return render_template("audit.html", entries=entries, args=args, result=result,
+    return render_template("audit.html", entries=entries, args=args, result=result, verdict=verdict(result), events=EVENTS,
                            next_before=entries[-1].seq if len(entries) == PAGE else None,
                            details={e.seq: json.loads(e.details) for e in entries})
 

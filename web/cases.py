@@ -14,7 +14,7 @@ from engine import cases, repository
 from engine.models import AuditEntry, Case, ProcessDefinition, Task
 
 from .context import actor, runtime
-from .privacy import PERSONAL
+from .privacy import PERSONAL, masked_details
 
 bp = Blueprint("cases", __name__)
 VENDOR = Path(__file__).parent / "node_modules" / "bpmn-js" / "dist"
@@ -44,11 +44,23 @@ def show(key: str):
         tasks = list(session_.execute(select(Task).where(Task.case_id == case.id).order_by(Task.created_at)).scalars())
         events = list(session_.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
                                        .order_by(AuditEntry.seq)).scalars())
-    timeline = [dict(seq=e.seq, at=e.at, actor=e.actor, department=e.department, event=e.event,
-                     details=json.loads(e.details)) for e in events]
+    me = actor()
+    timeline = []
+    for e in events:
+        details = json.loads(e.details)
+        timeline.append(dict(seq=e.seq, at=e.at, actor=e.actor, department=e.department, event=e.event,
+                             details=details, data=masked_details(details, me, key)))
     rules = [f for f in definition.files.splitlines() if f.endswith(".dmn")]
+    waiting, missing = [], []
+    if case.status == "running":
+        with runtime().db.read() as session_:
+            wf = cases.load(session_, runtime(), case)
+        waiting = sorted(cases.waiting_messages(wf))
+        data = wf.last_task.data if wf.last_task is not None else wf.task_tree.data
+        missing = data.get("missing_items") or [] if "materials_resubmitted" in waiting else []
     return render_template("case.html", case=case, definition=definition, tasks=tasks, timeline=timeline,
-                           summary=json.loads(case.summary or "{}"), rules=rules, now=datetime.now(timezone.utc))
+                           summary=json.loads(case.summary or "{}"), rules=rules, now=datetime.now(timezone.utc),
+                           waiting=waiting, missing=missing)
 
 
 @bp.route("/cases/<key>/diagram")

@@ -10,10 +10,11 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from sqlalchemy import select
 
 from engine import repository
 from engine.errors import DeployError, EngineError
-from engine.models import ProcessDefinition
+from engine.models import Deployment, ProcessDefinition
 
 from .context import actor, require_role, runtime
 
@@ -47,7 +48,8 @@ def index():
     require_role("designer", "admin")
     with runtime().db.read() as session:
         versions = repository.versions(session)
-    return render_template("designer.html", versions=versions)
+        notes = dict(session.execute(select(Deployment.id, Deployment.note)).all())
+    return render_template("designer.html", versions=versions, notes=notes)
 
 
 @bp.route("/designer/validate", methods=["POST"])
@@ -145,6 +147,8 @@ def compare():
     except ValueError:
         abort(400)
     (da, fa), (db, fb) = _version(a), _version(b)
+    fa = {n: c for n, c in fa.items() if n in da.files.splitlines()}  # only the files each process uses
+    fb = {n: c for n, c in fb.items() if n in db.files.splitlines()}
     diffs = []
     for name in sorted(set(fa) | set(fb)):
         lines = list(difflib.unified_diff(fa.get(name, "").splitlines(), fb.get(name, "").splitlines(),

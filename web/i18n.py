@@ -7,11 +7,13 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import request, session
-from flask_babel import format_datetime, gettext
+from flask import current_app, request, session
+from flask_babel import format_datetime, get_locale, gettext
+from sqlalchemy import select
 from flask_login import current_user
 
 from engine.forms import MESSAGES
+from engine.models import Department
 
 from .context import runtime
 
@@ -73,3 +75,16 @@ def field_errors(exc) -> dict[str, str]:
 
 
 _PERCENT = re.compile(r"\{(\w+)\}")  # the engine's {limit} placeholders, as gettext's %(limit)s
+
+
+def department_name(code: str | None) -> str:
+    """A department code as its name in the user's language (教育局 / Education Bureau)."""
+    if not code:
+        return ""
+    names = current_app.extensions.get("jointreview_departments")
+    if names is None or code not in names:
+        with runtime().db.read() as session:
+            names = {d.code: (d.name_zh, d.name_en) for d in session.execute(select(Department)).scalars()}
+        current_app.extensions["jointreview_departments"] = names
+    zh, en = names.get(code, (code, code))
+    return en if str(get_locale()) == "en" else zh

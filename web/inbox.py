@@ -47,6 +47,14 @@ def _arguments() -> dict[str, str]:
     return args
 
 
+def _workable(me):
+    """Tasks of the user's departments that their role may take (reviewers do not see 科长 tasks)."""
+    ranks = {"reviewer": 1, "supervisor": 2, "head": 3}
+    clauses = [and_(Task.department_code == code, Task.role.in_([r for r, n in ranks.items() if n <= ranks.get(role, 1)]))
+               for code, role in me.departments.items()]
+    return or_(*clauses) if clauses else Task.id.is_(None)
+
+
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -56,7 +64,7 @@ def _page(me, args: dict[str, str]) -> tuple[list, str | None]:
                    Task.assignee, Task.created_at, Task.due_at, Task.escalated_at, Task.reminded_at,
                    Case.business_key, Case.summary)
             .join(Case, Case.id == Task.case_id)
-            .where(Task.state == "open", Task.department_code.in_(list(me.departments) or [""])))
+            .where(Task.state == "open", _workable(me)))
     stmt = stmt.where(Task.assignee == me.username) if args["view"] == "mine" else stmt.where(Task.assignee.is_(None))
     if args["process"]:
         stmt = stmt.where(Task.process_key == args["process"])

@@ -8,6 +8,7 @@ from flask import session
 
 from engine.routing import Actor
 from workflows import idcards
+from workflows.checks import MATERIALS
 
 PERSONAL = {"applicant_id": "id", "child_id": "id", "phone": "phone", "bank_account": "account"}
 DEPARTMENT_PREFIXES = ("psb_", "hrss_", "hud_", "health_")
@@ -40,19 +41,59 @@ def may_see_unmasked(actor: Actor) -> bool:
     return "auditor" in actor.roles or any(r in ("supervisor", "head") for r in actor.departments.values())
 
 
+VALUES = {
+    "housing_type": {"own": "自有住房", "rent_filed": "租赁备案", "none": "无"},
+    "recommendation": {"admit": "录取", "waitlist": "列入候补", "reject": "不予录取"},
+    "decision": {"admit": "录取", "waitlist": "列入候补", "reject": "不予录取"},
+    "risk_level": {"high": "高", "medium": "中", "low": "低"},
+    "subsidy_type": {"employment": "就业补贴", "housing": "住房补贴", "education": "教育补贴"},
+}
+LABELS.update({"decision": "审定结果", "decision_reasons": "审定理由", "school_assigned": "安排学校",
+               "materials": "已收材料", "verify_finding": "核验意见", "approval_note": "审批意见"})
+
+
+def readable(key: str, value: Any) -> Any:
+    """A value as a civil servant reads it: option names, material names, yes/no."""
+    if key == "materials" and isinstance(value, list):
+        return [MATERIALS.get(v, v) for v in value]
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (list, dict)):
+        return value
+    return VALUES.get(key, {}).get(value, value)
+
+
 def visible_data(data: dict[str, Any], actor: Actor, business_key: str) -> list[dict[str, Any]]:
-    """The case data this user may see, labelled, with personal data masked unless revealed."""
+    """The labelled case data this user may see (internal working values stay hidden), with personal
+    data masked unless revealed."""
     own = tuple(f"{code.lower()}_" for code in actor.departments)
     revealed = set(session.get("revealed", {}).get(business_key, []))
     out = []
-    for key in sorted(data, key=lambda k: (k not in LABELS, k)):
+    for key in [k for k in LABELS if k in data]:
         if key.startswith(DEPARTMENT_PREFIXES) and not key.startswith(own) and "auditor" not in actor.roles:
             continue
         value = data[key]
-        if isinstance(value, (dict,)) or key.startswith(("flow_", "requester_", "target_")):
+        if isinstance(value, dict) or value is None or value == "" or value == []:
             continue
         kind = PERSONAL.get(key)
         masked = bool(kind) and not may_see_unmasked(actor) and key not in revealed
-        out.append(dict(key=key, label=LABELS.get(key, key), value=mask(kind, value) if masked else value,
+        out.append(dict(key=key, label=LABELS[key], value=mask(kind, value) if masked else readable(key, value),
                         masked=masked))
+    return out
+
+
+def masked_details(details: dict[str, Any], actor: Actor, business_key: str) -> list[tuple[str, Any]]:
+    """Submitted data of a timeline entry as (label, value) pairs, personal data masked as on task pages."""
+    data = details.get("data") or {}
+    revealed = set(session.get("revealed", {}).get(business_key, []))
+    out = []
+    for key, value in data.items():
+        kind = PERSONAL.get(key)
+        if kind and not may_see_unmasked(actor) and key not in revealed:
+            value = mask(kind, value)
+        else:
+            value = readable(key, value)
+        if isinstance(value, list):
+            value = "；".join(str(v) for v in value)
+        out.append((LABELS.get(key, key), value))
     return out

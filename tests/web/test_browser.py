@@ -85,7 +85,7 @@ def test_auditor_reads_a_case_timeline_and_verifies_the_log(world, server, page)
     assert "案件受理" in page.inner_text(".timeline") and "任务到达" in page.inner_text(".timeline")
     page.click("header >> text=审计日志")
     page.click("#verify")
-    assert "audit log intact" in page.inner_text("#verdict")
+    assert "审计日志完整" in page.inner_text("#verdict")
 
 
 def test_designer_sees_errors_on_the_diagram_then_deploys_a_fixed_file(world, server, page, tmp_path):

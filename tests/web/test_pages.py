@@ -88,3 +88,42 @@ def test_someone_else_completing_first_gives_a_conflict_page(app, world):
     assert first.post(f"/tasks/{task}", data=form).status_code == 302
     late = second.post(f"/tasks/{task}", data=form)
     assert late.status_code == 409 and "返回待办".encode() in late.data
+
+
+def test_reviewers_are_not_offered_tasks_for_supervisors(app, world):
+    person = world.person(years=3, months=40, employed=False)  # 90 points: the section chief signs off
+    out = world.start("admission_review", person.admission())
+    world.complete("edu_reviewer", out, "decide", decision="admit")
+    reviewer = login(app.test_client(), "edu_reviewer").get("/inbox?view=department").data.decode()
+    chief = login(app.test_client(), "edu_supervisor").get("/inbox?view=department").data.decode()
+    assert "科长签批" not in reviewer and "科长签批" in chief
+
+
+def test_internal_values_stay_hidden_and_options_read_as_words(app, world):
+    out = world.start("admission_review", world.person().admission())
+    page = login(app.test_client(), "edu_reviewer").get(f"/tasks/{opened(out)['decide']}").data.decode()
+    assert "all_checks_ok" not in page and "needs_sign_off" not in page and "intake_rounds" not in page
+    assert "租赁备案" in page and "rent_filed" not in page and "户口簿" in page
+
+
+def test_the_timeline_masks_personal_data_and_reads_in_words(app, world):
+    person = world.person()
+    out = world.start("admission_review", person.admission())
+    page = login(app.test_client(), "edu_reviewer").get(f"/cases/{out.business_key}").data.decode()
+    assert person.id_number not in page and f"{person.id_number[:6]}********{person.id_number[-4:]}" in page
+    assert "申请人身份证号" in page and "\\u" not in page
+    assert person.id_number in login(app.test_client(), "auditor").get(f"/cases/{out.business_key}").data.decode()
+
+
+def test_a_case_waiting_for_the_applicant_says_so_with_what_is_missing(app, world):
+    out = world.start("admission_review", world.person().admission(materials=["residence_permit"]))
+    page = login(app.test_client(), "auditor").get(f"/cases/{out.business_key}").data.decode()
+    assert "等待: 申请人补正材料" in page and "社保缴纳证明" in page and "户口簿" in page
+
+
+def test_english_pages_name_events_and_departments_in_english(app, world):
+    out = world.start("admission_review", world.person().admission())
+    client = login(app.test_client(), "edu_reviewer")
+    client.post("/language", data={"language": "en"})
+    page = client.get(f"/cases/{out.business_key}").data.decode()
+    assert "case started" in page and "Education Bureau" in page and "案件受理" not in page

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from engine.errors import Conflict, PermissionDenied
+from engine.errors import Conflict, InvalidInput, PermissionDenied
 from world import World, opened
 
 CST = timezone(timedelta(hours=8))
@@ -147,3 +147,12 @@ def test_unreachable_registry_routes_to_manual_review_and_says_why(world, monkey
     assert opened(out).keys() == {"review_health"}
     assert "接口暂不可用" in world.data(out.case_id, opened(out)["review_health"])["health_finding"]
     assert "registry_unavailable" in world.events(out.case_id)
+
+
+def test_a_rejection_or_waiting_list_needs_reasons(world):
+    out = world.start("admission_review", world.person().admission())
+    with pytest.raises(InvalidInput) as info:
+        world.complete("edu_reviewer", out, "decide", decision="reject")
+    assert info.value.fields == {"decision_reasons": "is required"}
+    out = world.complete("edu_reviewer", out, "decide", decision="reject", decision_reasons="居住证地址与实际不符")
+    assert opened(out).keys() == {"sign_off"}  # differs from the recommendation: the chief signs off

@@ -10,6 +10,7 @@
       const registry = viewer.get('elementRegistry');
       JSON.parse(box.dataset.marks || '[]').forEach((id) => { if (registry.get(id)) { canvas.addMarker(id, 'jr-problem'); } });
       canvas.zoom('fit-viewport');
+      if (window.addZoom) { window.addZoom(box, canvas); }
       box.dataset.ready = 'true';
     } catch (err) {
       box.textContent = String(err);
