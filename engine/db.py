@@ -51,7 +51,7 @@ class Database:
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(self.url, echo)
         elif self.dialect == "postgresql":
-            self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self.engine = create_engine(self.url, echo=echo, pool_pre_ping=False, pool_recycle=300, pool_size=10, max_overflow=20)
         else:
             raise EngineError(f"unsupported database {self.dialect!r}; use sqlite:/// or postgresql://")
         self.counts = Counts()
