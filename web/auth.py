@@ -108,9 +108,12 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """End the session."""
+    """End the session (the login page keeps the user's language)."""
+    language = current_user.language or session.get("language")
     logout_user()
     session.clear()
+    if language:
+        session["language"] = language
     return redirect(url_for("auth.login"))
 
 

@@ -22,7 +22,12 @@ SORTS = ("due", "received")
 @bp.route("/")
 @login_required
 def index():
-    """The home page is the inbox."""
+    """The home page: the inbox for department staff, else the page of the user's role."""
+    me = actor()
+    if not me.departments:
+        for role, endpoint in (("auditor", "audit.log"), ("designer", "designer.index"), ("admin", "admin.index")):
+            if role in me.roles:
+                return redirect(url_for(endpoint))
     return redirect(url_for("inbox.inbox"))
 
 

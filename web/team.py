@@ -47,7 +47,9 @@ def index():
             .order_by(Task.due_at.asc().nulls_last(), Task.id).limit(500)).all()
     tasks = [dict(task=t, key=k, applicant=json.loads(s or "{}").get("applicant_name") or "—",
                   overdue=bool(t.due_at and t.due_at < now)) for t, k, s in rows]
-    return render_template("team.html", departments=departments, members=members, load=load, tasks=tasks,
+    kept = {"tasks": set(request.args.get("keep", "").split(",")), "to": request.args.get("to", ""),
+            "reason": request.args.get("reason", "")}
+    return render_template("team.html", departments=departments, members=members, load=load, tasks=tasks, kept=kept,
                            unassigned=load.get(None, 0),
                            overdue=sum(1 for t in tasks if t["overdue"]),
                            escalated=sum(1 for t in tasks if t["task"].escalated_at))
@@ -69,6 +71,7 @@ def reassign():
     except EngineError as exc:
         detail = "; ".join(getattr(exc, "fields", {}).values())
         flash(f"{exc.message}{'：' + detail if detail else ''}", "error")
-        return redirect(url_for("team.index"))
+        return redirect(url_for("team.index", keep=",".join(ids), to=request.form.get("to_user", ""),
+                                reason=request.form.get("reason", "")))
     flash(_("%(count)d task(s) reassigned to %(user)s.", count=len(moved), user=request.form.get("to_user")), "success")
     return redirect(url_for("team.index"))

@@ -49,3 +49,19 @@ def test_auditor_reads_the_log_verifies_the_chain_and_exports(app, world):
     found = auditor.get(f"/audit/cases?key={out.business_key[:8]}&status=running").data.decode()
     assert out.business_key in found
     assert login(app.test_client(), "edu_reviewer").get("/audit").status_code == 403
+
+
+def test_a_refused_reassignment_keeps_the_selection_and_reason(app, world):
+    outs = open_inquiries(world, 2)
+    ids = [o.opened[0]["id"] for o in outs]
+    chief = login(app.test_client(), "edu_supervisor")
+    page = chief.post("/team/reassign", data={"task_id": ids, "to_user": "psb_reviewer", "reason": "出差代办"},
+                      follow_redirects=True).data.decode()
+    assert 'value="出差代办"' in page
+    assert all(re.search(rf'value="{i}"[^>]*checked', page) for i in ids)
+
+
+def test_staff_without_a_department_land_on_their_own_page(app, world):
+    assert login(app.test_client(), "auditor").get("/").headers["Location"].endswith("/audit")
+    assert login(app.test_client(), "designer").get("/").headers["Location"].endswith("/designer")
+    assert login(app.test_client(), "edu_reviewer").get("/").headers["Location"].endswith("/inbox")
