@@ -24,11 +24,6 @@ def require_role(*roles: str) -> None:
         abort(403)
 
 
-def is_supervisor() -> bool:
-    """Whether the user supervises any department."""
-    return any(role in ("supervisor", "head") for role in actor().departments.values())
-
-
 def safe_next(target: str | None, default: str) -> str:
     """A redirect target from a form or query, kept on this site."""
     return target if target and target.startswith("/") and not target.startswith("//") else default

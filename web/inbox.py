@@ -11,6 +11,7 @@ from sqlalchemy import and_, or_, select
 
 from engine import cases
 from engine.models import Case, ProcessDefinition, Task
+from engine.routing import ROLE_RANK
 
 from .context import actor, runtime, safe_next
 
@@ -54,9 +55,9 @@ def _arguments() -> dict[str, str]:
 
 def _workable(me):
     """Tasks of the user's departments that their role may take (reviewers do not see 科长 tasks)."""
-    ranks = {"reviewer": 1, "supervisor": 2, "head": 3}
-    clauses = [and_(Task.department_code == code, Task.role.in_([r for r, n in ranks.items() if n <= ranks.get(role, 1)]))
-               for code, role in me.departments.items()]
+    clauses = [and_(Task.department_code == code,
+                    Task.role.in_([r for r, n in ROLE_RANK.items() if n <= me.rank_in(code)]))
+               for code in me.departments]
     return or_(*clauses) if clauses else Task.id.is_(None)
 
 
@@ -85,7 +86,7 @@ def _page(me, args: dict[str, str]) -> tuple[list, str | None]:
     elif args["due"] == "soon":
         stmt = stmt.where(Task.due_at >= now, Task.due_at < runtime().calendar.add_workdays(now, 1))
     stmt = _keyset(stmt, args)
-    rows = runtime_rows(stmt.limit(PAGE + 1))
+    rows = _rows(stmt.limit(PAGE + 1))
     cursor = None
     if len(rows) > PAGE:
         rows = rows[:PAGE]
@@ -117,7 +118,7 @@ def _keyset(stmt, args: dict[str, str]):
     return stmt.order_by(Task.due_at.asc().nulls_last(), Task.id)
 
 
-def runtime_rows(stmt) -> list:
+def _rows(stmt) -> list:
     with runtime().db.read() as session:
         return session.execute(stmt).all()
 
