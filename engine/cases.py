@@ -651,6 +651,11 @@ def _write_postgres(op: _Op, case: dict, closing: list[dict], rows: list[dict]) 
         audit.append(op.session, op.events, op.now)
 
 
+def current_data(wf: BpmnWorkflow) -> dict[str, Any]:
+    """The case data as it stands: the workflow's data once completed, else that of the last task run."""
+    return wf.data if wf.completed else (wf.last_task.data if wf.last_task is not None else wf.task_tree.data)
+
+
 def _summary(rt: Runtime, wf: BpmnWorkflow) -> dict[str, Any]:
-    data = wf.data if wf.completed else (wf.last_task.data if wf.last_task is not None else wf.task_tree.data)
+    data = current_data(wf)
     return {k: data[k] for k in rt.summary_fields if k in data}

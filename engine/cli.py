@@ -6,7 +6,7 @@ import getpass
 import json
 import logging
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Callable
@@ -14,7 +14,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
-from . import accounts, audit, cases, repository, timers
+from . import accounts, audit, cases, repository, timers, tokens
 from .config import Settings, make_runtime
 from .definitions import read_files
 from .errors import DeployError, EngineError, InvalidInput
@@ -252,6 +252,36 @@ def cmd_user_password(rt: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token_issue(rt: Runtime, args: argparse.Namespace) -> int:
+    with rt.db.write() as session:
+        issued = tokens.issue(session, Actor.system("cli"), args.name, args.role, args.dept, args.user, args.expires_days)
+        name = issued.token.name
+    print(f"token {name} issued; it is shown only this once:", file=sys.stderr)
+    print(issued.secret)
+    return 0
+
+
+def cmd_token_revoke(rt: Runtime, args: argparse.Namespace) -> int:
+    with rt.db.write() as session:
+        tokens.revoke(session, Actor.system("cli"), args.name)
+    print(f"token {args.name} revoked")
+    return 0
+
+
+def cmd_token_list(rt: Runtime, args: argparse.Namespace) -> int:
+    with rt.db.read() as session:
+        rows = tokens.listing(session)
+    for t in rows:
+        state = "revoked" if t.revoked_at else ("expired" if t.expires_at and t.expires_at <= datetime.now(timezone.utc)
+                                                else "active")
+        scope = f"{t.role}@{t.department_code}" if t.department_code else t.role
+        used = _when(rt, t.last_used_at) if t.last_used_at else "never used"
+        print(f"{t.name:<24} {t.hint}…  {scope:<18} {t.username or '(system)':<18} {state:<8} {used}")
+    if not rows:
+        print("no tokens")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every built-in and plugged-in command."""
     parser = argparse.ArgumentParser(prog="jointreview", description="JointReview: cross-department joint review engine")
@@ -333,6 +363,19 @@ def build_parser() -> argparse.ArgumentParser:
         act = user_sub.add_parser(verb, help=f"{verb} a user (history is kept)")
         act.add_argument("username")
         act.set_defaults(func=cmd_user_active)
+    p = sub.add_parser("token", help="REST API tokens", description="REST API tokens (shown once, stored hashed)")
+    token_sub = p.add_subparsers(dest="token_command", metavar="SUBCOMMAND", required=True)
+    t = token_sub.add_parser("issue", help="issue a token for a system or a person; prints the secret once")
+    t.add_argument("name", help="a name for the token, e.g. portal or psb-system")
+    t.add_argument("--role", required=True, choices=tokens.ROLES)
+    t.add_argument("--dept", help="department code (for reviewer, supervisor and head tokens)")
+    t.add_argument("--user", help="the person the token acts as (default: a system token)")
+    t.add_argument("--expires-days", type=int, help="the token stops working after this many days")
+    t.set_defaults(func=cmd_token_issue)
+    t = token_sub.add_parser("revoke", help="stop a token at once")
+    t.add_argument("name")
+    t.set_defaults(func=cmd_token_revoke)
+    token_sub.add_parser("list", help="all tokens with their scope and state").set_defaults(func=cmd_token_list)
     for entry in entry_points(group=CLI_GROUP):
         try:
             entry.load()(add)

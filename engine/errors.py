@@ -24,6 +24,10 @@ class PermissionDenied(EngineError):
     """The actor may not do this (wrong department or role)."""
 
 
+class NotAuthenticated(EngineError):
+    """No valid credentials: a missing, unknown, expired or revoked API token."""
+
+
 class InvalidInput(EngineError):
     """Submitted values failed validation; `fields` maps each field id to one message."""
 

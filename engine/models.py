@@ -186,3 +186,37 @@ class KeySequence(Base):
 
     prefix: Mapped[str] = mapped_column(String(32), primary_key=True)
     last: Mapped[int] = mapped_column(ID)
+
+
+class ApiToken(Base):
+    """A bearer token for the REST API, bound to one role (and department); only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(16))  # the first characters, to recognise a token in a list
+    username: Mapped[str | None] = mapped_column(String(64))  # a person's token acts as that person
+    role: Mapped[str] = mapped_column(String(16))  # portal, reviewer, supervisor, head, designer, auditor, admin
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class IdempotencyRecord(Base):
+    """The answer to a submission made with an Idempotency-Key, replayed when the caller retries."""
+
+    __tablename__ = "idempotency_keys"
+
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str] = mapped_column(Text)
+    business_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select
@@ -27,10 +28,10 @@ class Deployed:
     created: bool
 
 
-def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes], note: str = "") -> list[Deployed]:
-    """Validate everything first, then store a new version of each process whose content changed."""
+def plan(session: Session, rt: Runtime, files: dict[str, bytes]) -> tuple[list[Deployed], list[tuple[Any, int]]]:
+    """Validate the files (DeployError lists every problem) and say which processes would get a new
+    version; nothing is stored."""
     compiled = rt.compile(session, files)
-    now = datetime.now(timezone.utc)
     results, new = [], []
     for key, model in sorted(compiled.processes.items()):
         current = latest(session, key, required=False)
@@ -40,6 +41,13 @@ def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes],
         version = (current.version if current else 0) + 1
         new.append((model, version))
         results.append(Deployed(key, model.name, version, True))
+    return results, new
+
+
+def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes], note: str = "") -> list[Deployed]:
+    """Validate everything first, then store a new version of each process whose content changed."""
+    results, new = plan(session, rt, files)
+    now = datetime.now(timezone.utc)
     if not new:
         return results
     deployment = Deployment(deployed_at=now, deployed_by=actor.username, note=note)

@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from engine.config import Settings, make_runtime
 
-from . import admin, applications, audit, auth, cases, designer, errors, inbox, tasks, team
+from . import admin, api, applications, audit, auth, cases, designer, errors, inbox, tasks, team
 from .i18n import LANGUAGES, compile_translations, department_name, format_moment, select_locale, sla
 
 csrf = CSRFProtect()
@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         DATABASE_URL=None,
         LOGIN_ATTEMPTS=5,
         LOGIN_LOCK_SECONDS=300,
+        API_RATE_LIMIT=int(os.environ.get("JOINTREVIEW_API_RATE_LIMIT", "600")),
     )
     if test_config:
         app.config.update(test_config)
@@ -47,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_login(login)
     for module in (auth, inbox, tasks, cases, team, audit, designer, applications, admin):
         app.register_blueprint(module.bp)
+    api.register(app, csrf)
     errors.register(app)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, format_moment=format_moment, sla=sla, get_locale=get_locale)
     app.jinja_env.filters["dept"] = department_name

@@ -15,7 +15,7 @@ from engine import audit as chain
 from engine.models import AuditEntry, Case, ProcessDefinition
 
 from .context import require_role, runtime
-from .inbox import _like
+from .inbox import like
 
 bp = Blueprint("audit", __name__)
 EVENTS = ["case_started", "task_ready", "task_claimed", "task_released", "task_reassigned", "task_completed",
@@ -104,9 +104,9 @@ def search():
     args = {k: request.args.get(k, "").strip() for k in ("key", "applicant", "process", "status")}
     stmt = select(Case).order_by(Case.id.desc()).limit(100)
     if args["key"]:
-        stmt = stmt.where(Case.business_key.like(_like(args["key"].upper()), escape="\\"))
+        stmt = stmt.where(Case.business_key.like(like(args["key"].upper()), escape="\\"))
     if args["applicant"]:
-        stmt = stmt.where(Case.summary.like(_like(args["applicant"]), escape="\\"))
+        stmt = stmt.where(Case.summary.like(like(args["applicant"]), escape="\\"))
     if args["process"]:
         stmt = stmt.where(Case.process_key == args["process"])
     if args["status"]:

@@ -56,7 +56,7 @@ def show(key: str):
         with runtime().db.read() as session_:
             wf = cases.load(session_, runtime(), case)
         waiting = sorted(cases.waiting_messages(wf))
-        data = wf.last_task.data if wf.last_task is not None else wf.task_tree.data
+        data = cases.current_data(wf)
         missing = data.get("missing_items") or [] if "materials_resubmitted" in waiting else []
     return render_template("case.html", case=case, definition=definition, tasks=tasks, timeline=timeline,
                            summary=json.loads(case.summary or "{}"), rules=rules, now=datetime.now(timezone.utc),

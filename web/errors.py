@@ -9,6 +9,9 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
 
+from . import api
+from .api.core import from_engine, problem_response
+
 log = logging.getLogger("jointreview.web")
 STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 409, InvalidInput: 422}
 
@@ -18,11 +21,19 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(EngineError)
     def engine_error(exc: EngineError):
+        if api.wants_problem():
+            problem = from_engine(exc)
+            return problem_response(problem.status, problem.detail, problem.errors)
         status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
         return render_template("error.html", status=status, message=exc.message), status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if api.wants_problem():
+            headers = {"Allow": exc.response.headers["Allow"]} if exc.code == 405 and exc.response is not None \
+                else dict(exc.get_headers()) if exc.code == 405 else {}
+            headers = {k: v for k, v in headers.items() if k.lower() == "allow"}
+            return problem_response(exc.code or 500, exc.description or "", headers=headers)
         messages = {403: _("You do not have access to this page."), 404: _("This page does not exist."),
                     400: _("The request was not understood."),
                     413: _("The upload is too large.")}
@@ -31,6 +42,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("unexpected error")
+        if api.wants_problem():
+            return problem_response(500, "something went wrong on our side; nothing was changed by the failed step, "
+                                         "try again")
         message = _("Something went wrong on our side. Nothing you did was lost; try again.")
         try:
             return render_template("error.html", status=500, message=message), 500

@@ -53,7 +53,7 @@ def _arguments() -> dict[str, str]:
     return args
 
 
-def _workable(me):
+def workable(me):
     """Tasks of the user's departments that their role may take (reviewers do not see 科长 tasks)."""
     clauses = [and_(Task.department_code == code,
                     Task.role.in_([r for r, n in ROLE_RANK.items() if n <= me.rank_in(code)]))
@@ -61,7 +61,7 @@ def _workable(me):
     return or_(*clauses) if clauses else Task.id.is_(None)
 
 
-def _like(text: str) -> str:
+def like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
@@ -70,16 +70,16 @@ def _page(me, args: dict[str, str]) -> tuple[list, str | None]:
                    Task.assignee, Task.created_at, Task.due_at, Task.escalated_at, Task.reminded_at,
                    Case.business_key, Case.summary)
             .join(Case, Case.id == Task.case_id)
-            .where(Task.state == "open", _workable(me)))
+            .where(Task.state == "open", workable(me)))
     stmt = stmt.where(Task.assignee == me.username) if args["view"] == "mine" else stmt.where(Task.assignee.is_(None))
     if args["process"]:
         stmt = stmt.where(Task.process_key == args["process"])
     if args["step"]:
-        stmt = stmt.where(Task.name.like(_like(args["step"]), escape="\\"))
+        stmt = stmt.where(Task.name.like(like(args["step"]), escape="\\"))
     if args["key"]:
-        stmt = stmt.where(Case.business_key.like(_like(args["key"].upper()), escape="\\"))
+        stmt = stmt.where(Case.business_key.like(like(args["key"].upper()), escape="\\"))
     if args["applicant"]:
-        stmt = stmt.where(Case.summary.like(_like(args["applicant"]), escape="\\"))
+        stmt = stmt.where(Case.summary.like(like(args["applicant"]), escape="\\"))
     now = datetime.now(timezone.utc)
     if args["due"] == "overdue":
         stmt = stmt.where(Task.due_at < now)

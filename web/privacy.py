@@ -63,11 +63,13 @@ def readable(key: str, value: Any) -> Any:
     return VALUES.get(key, {}).get(value, value)
 
 
-def visible_data(data: dict[str, Any], actor: Actor, business_key: str) -> list[dict[str, Any]]:
+def visible_data(data: dict[str, Any], actor: Actor, business_key: str,
+                 revealed: set[str] | None = None) -> list[dict[str, Any]]:
     """The labelled case data this user may see (internal working values stay hidden), with personal
-    data masked unless revealed."""
+    data masked unless revealed (by default: what this browser session revealed)."""
     own = tuple(f"{code.lower()}_" for code in actor.departments)
-    revealed = set(session.get("revealed", {}).get(business_key, []))
+    if revealed is None:
+        revealed = set(session.get("revealed", {}).get(business_key, []))
     out = []
     for key in [k for k in LABELS if k in data]:
         if key.startswith(DEPARTMENT_PREFIXES) and not key.startswith(own) and "auditor" not in actor.roles:
@@ -80,6 +82,13 @@ def visible_data(data: dict[str, Any], actor: Actor, business_key: str) -> list[
         out.append(dict(key=key, label=LABELS[key], value=mask(kind, value) if masked else readable(key, value),
                         masked=masked))
     return out
+
+
+def mask_values(data: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    """Submitted data with personal values masked for those who may not see them in full (API answers)."""
+    if may_see_unmasked(actor):
+        return dict(data)
+    return {k: mask(PERSONAL[k], v) if k in PERSONAL and v not in (None, "") else v for k, v in data.items()}
 
 
 def masked_details(details: dict[str, Any], actor: Actor, business_key: str) -> list[tuple[str, Any]]:

@@ -34,7 +34,7 @@ def _load(task_id: str) -> tuple[Task, Case]:
     return task, case
 
 
-def _form_and_data(task: Task, case: Case) -> tuple[list[forms.FormField], dict]:
+def form_and_data(task: Task, case: Case) -> tuple[list[forms.FormField], dict]:
     with runtime().db.read() as session:
         wf = cases.load(session, runtime(), case)
     spiff = None
@@ -69,7 +69,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
 def show(task_id: str):
     """The task with its form (or, once done, what was submitted)."""
     task, case = _load(task_id)
-    fields, data = _form_and_data(task, case)
+    fields, data = form_and_data(task, case)
     values = {f.id: data.get(f.id, f.default) for f in fields}
     return _page(task, case, fields, data, values)
 
@@ -79,7 +79,7 @@ def show(task_id: str):
 def complete(task_id: str):
     """Submit the form; bad input comes back with one message per field and what the user typed."""
     task, case = _load(task_id)
-    fields, data = _form_and_data(task, case)
+    fields, data = form_and_data(task, case)
     submitted = {}
     for f in fields:
         if f.readonly:

@@ -1,0 +1,163 @@
+"""API tokens: issued per system or per person, bound to one role (and department), stored as hashes.
+
+A token is 256 random bits, so a plain SHA-256 is the right hash (a slow password hash would only slow
+every request down). The secret is shown once, when it is issued. A person's token acts as that person
+but never with more than the role it was issued for, and stops working when the person is deactivated or
+loses that role. Issuing and revoking are recorded in the audit log.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from . import audit
+from .errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from .models import ApiToken, Department, User
+from .routing import GLOBAL_ROLES, ROLE_RANK, Actor, load_actor
+
+PREFIX = "jrt_"
+PORTAL = "portal"
+ROLES = (PORTAL, *ROLE_RANK, *GLOBAL_ROLES)
+NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{1,62}")
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A new token: its row and the secret, which is never shown again."""
+
+    token: ApiToken
+    secret: str
+
+
+def digest(secret: str) -> str:
+    """What is stored for a secret."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def issue(session: Session, by: Actor, name: str, role: str, department: str | None = None,
+          username: str | None = None, expires_days: int | None = None) -> Issued:
+    """A new token for a system (`username` None) or a person; InvalidInput names every bad field."""
+    errors = {}
+    name = (name or "").strip().lower()
+    if not NAME.fullmatch(name):
+        errors["name"] = "use 2–63 lower-case letters, digits, '.', '_' or '-'"
+    elif session.execute(select(ApiToken.id).where(ApiToken.name == name)).first():
+        errors["name"] = f"a token named {name!r} already exists"
+    if role not in ROLES:
+        errors["role"] = f"must be one of {', '.join(ROLES)}"
+    department = (department or "").strip().upper() or None
+    if role in ROLE_RANK:
+        if not department:
+            errors["department"] = f"a {role} token needs a department"
+        elif session.get(Department, department) is None:
+            errors["department"] = f"no department {department!r}"
+    elif department and role in ROLES:
+        errors["department"] = f"a {role} token has no department"
+    if expires_days is not None and not 1 <= expires_days <= 3650:
+        errors["expires_days"] = "must be between 1 and 3650"
+    if username:
+        if role == PORTAL:
+            errors["username"] = "the portal token belongs to a system, not a person"
+        elif not errors:
+            try:
+                person = load_actor(session, username)
+            except NotFound:
+                errors["username"] = f"no active user {username!r}"
+            else:
+                if not _allowed(person, role, department):
+                    errors["role"] = f"{username} does not hold {_describe(role, department)}"
+    if errors:
+        raise InvalidInput("the token was not issued", errors)
+    secret = PREFIX + secrets.token_urlsafe(32)
+    now = _now()
+    token = ApiToken(name=name, token_hash=digest(secret), hint=secret[:10], username=username or None, role=role,
+                     department_code=department, created_by=by.username, created_at=now,
+                     expires_at=now + timedelta(days=expires_days) if expires_days else None)
+    session.add(token)
+    session.flush()
+    audit.append(session, [audit.Event("token_issued", by.username, _details(token))], now)
+    return Issued(token, secret)
+
+
+def revoke(session: Session, by: Actor, name: str) -> ApiToken:
+    """Stop a token at once; its record stays."""
+    token = session.execute(select(ApiToken).where(ApiToken.name == (name or "").strip().lower())).scalar_one_or_none()
+    if token is None:
+        raise NotFound(f"no token named {name!r}")
+    if token.revoked_at is not None:
+        raise Conflict(f"token {token.name!r} was already revoked")
+    now = _now()
+    token.revoked_at, token.revoked_by = now, by.username
+    audit.append(session, [audit.Event("token_revoked", by.username, _details(token))], now)
+    return token
+
+
+def listing(session: Session) -> list[ApiToken]:
+    """All tokens, newest first (revoked ones included)."""
+    return list(session.execute(select(ApiToken).order_by(ApiToken.id.desc())).scalars())
+
+
+def authenticate(session: Session, secret: str, now: datetime | None = None) -> tuple[ApiToken, Actor]:
+    """The token and the actor it acts as; NotAuthenticated for anything unknown, expired or revoked."""
+    now = now or _now()
+    if not secret or not secret.startswith(PREFIX) or len(secret) > 128:
+        raise NotAuthenticated("the API token is missing or malformed")
+    token = session.execute(select(ApiToken).where(ApiToken.token_hash == digest(secret))).scalar_one_or_none()
+    if token is None:
+        raise NotAuthenticated("the API token is not known")
+    if token.revoked_at is not None:
+        raise NotAuthenticated(f"the API token {token.name!r} was revoked")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise NotAuthenticated(f"the API token {token.name!r} has expired")
+    return token, actor_of(session, token)
+
+
+def touch(session: Session, token: ApiToken, now: datetime | None = None) -> bool:
+    """Note when the token was last used (at most once a minute, so reads stay reads)."""
+    now = now or _now()
+    if token.last_used_at is not None and now - token.last_used_at < TOUCH_EVERY:
+        return False
+    session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    return True
+
+
+def actor_of(session: Session, token: ApiToken) -> Actor:
+    """The actor a token acts as: `api:<name>` for a system, the person (narrowed to the token's role)."""
+    if token.username is None:
+        departments = {token.department_code: token.role} if token.role in ROLE_RANK else {}
+        roles = frozenset({token.role}) if token.role not in ROLE_RANK else frozenset()
+        return Actor(f"api:{token.name}", token.name, departments, roles)
+    active = session.execute(select(User.active).where(User.username == token.username)).scalar()
+    if not active:
+        raise NotAuthenticated(f"the API token {token.name!r} belongs to a user who is no longer active")
+    person = load_actor(session, token.username)
+    if not _allowed(person, token.role, token.department_code):
+        raise NotAuthenticated(f"{token.username} no longer holds {_describe(token.role, token.department_code)}")
+    if token.role in ROLE_RANK:
+        return Actor(person.username, person.display_name, {token.department_code: token.role}, frozenset())
+    return Actor(person.username, person.display_name, {}, frozenset({token.role}))
+
+
+def _allowed(person: Actor, role: str, department: str | None) -> bool:
+    if role in ROLE_RANK:
+        return bool(department) and person.rank_in(department) >= ROLE_RANK[role]
+    return role in person.roles
+
+
+def _describe(role: str, department: str | None) -> str:
+    return f"the {role} role in {department}" if department else f"the {role} role"
+
+
+def _details(token: ApiToken) -> dict:
+    return {"token": token.name, "role": token.role, "department": token.department_code, "user": token.username}

@@ -1,0 +1,38 @@
+"""The REST API under /api/v1 for the applicant portal (一网通办) and other departments' systems.
+
+Bearer tokens only: browser sessions are not accepted here, and tokens are not accepted by the pages.
+The OpenAPI 3.1 document at /api/v1/openapi.json is generated from the operations' declarations.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, jsonify, request
+
+from .core import Api, problem_response
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+api = Api(bp)
+
+from . import oversight, portal, work  # noqa: E402,F401 - these modules declare the operations
+from .openapi import document  # noqa: E402
+
+
+@bp.route("/openapi.json")
+def openapi():
+    """The contract, generated from the code."""
+    return jsonify(document(api))
+
+
+def register(app: Flask, csrf) -> None:
+    """Install the API: the blueprint (CSRF does not apply to bearer tokens) and its error format."""
+    app.config.setdefault("API_RATE_LIMIT", 600)
+    app.register_blueprint(bp)
+    csrf.exempt(bp)
+
+
+def wants_problem() -> bool:
+    """Errors under /api/ are answered as problem+json, never as HTML pages."""
+    return request.path.startswith("/api/")
+
+
+def http_problem(status: int, detail: str, headers: dict[str, str] | None = None):
+    return problem_response(status, detail, headers=headers)

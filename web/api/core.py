@@ -1,0 +1,413 @@
+"""The machinery every API operation shares: bearer-token authentication, role checks, rate limiting,
+size limits, request parsing with pydantic, idempotent submissions, pagination and problem details.
+
+Operations are declared once with `api.operation(...)`; the same declaration registers the Flask view and
+produces the operation's entry in the OpenAPI document (see openapi.py), so the contract cannot drift
+from the code.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator
+
+from flask import Blueprint, Response, current_app, g, request
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from engine import tokens
+from engine.errors import (Conflict, DeployError, EngineError, InvalidInput, NotAuthenticated, NotFound,
+                           PermissionDenied)
+from engine.models import IdempotencyRecord
+from engine.routing import Actor
+
+from ..context import runtime
+
+PROBLEM = "application/problem+json"
+PROBLEM_TYPES = {
+    400: ("bad-request", "The request was not understood"),
+    401: ("unauthenticated", "A valid API token is required"),
+    403: ("forbidden", "This token may not do this"),
+    404: ("not-found", "No such resource"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("conflict", "The request conflicts with the current state"),
+    413: ("too-large", "The request body is too large"),
+    415: ("unsupported-media-type", "The request body must be JSON"),
+    422: ("validation-failed", "The request has invalid fields"),
+    429: ("rate-limited", "Too many requests"),
+    500: ("server-error", "Something went wrong on our side"),
+}
+STATUS = {NotAuthenticated: 401, NotFound: 404, PermissionDenied: 403, Conflict: 409, InvalidInput: 422,
+          DeployError: 422}
+KEY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,128}")
+
+
+# --- problems -------------------------------------------------------------------------------------
+
+class Problem(Exception):
+    """An error answered as application/problem+json (RFC 9457)."""
+
+    def __init__(self, status: int, detail: str, errors: list[dict[str, str]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.errors, self.headers = status, detail, errors or [], headers or {}
+
+
+def problem_response(status: int, detail: str, errors: list[dict[str, str]] | None = None,
+                     headers: dict[str, str] | None = None) -> Response:
+    slug, title = PROBLEM_TYPES.get(status, ("error", "Error"))
+    body = {"type": f"urn:jointreview:problem:{slug}", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="jointreview"'
+    return response
+
+
+def from_engine(exc: EngineError) -> Problem:
+    """The problem an engine error becomes; field errors are listed one by one."""
+    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+    errors = []
+    if isinstance(exc, InvalidInput):
+        codes = getattr(exc, "codes", {}) or {}
+        errors = [{"field": f, "message": m, "code": codes.get(f, "invalid")} for f, m in exc.fields.items()]
+    elif isinstance(exc, DeployError):
+        errors = [{"field": ":".join(str(p) for p in (pr.file, pr.line, pr.element) if p), "message": pr.message,
+                   "code": "invalid_model"} for pr in exc.problems]
+    return Problem(status, exc.message, errors)
+
+
+def from_validation(exc: ValidationError, where: str) -> Problem:
+    errors = []
+    for e in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in e["loc"] if p not in ("body",))
+        errors.append({"field": loc or where, "message": e["msg"], "code": e["type"]})
+    return Problem(422, f"the {where} has invalid fields", errors)
+
+
+# --- rate limiting --------------------------------------------------------------------------------
+
+class RateLimiter:
+    """A token bucket per API token (in this process): `per_minute` requests, bursts up to that many."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[int, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: int, per_minute: int) -> tuple[bool, int, float]:
+        """(allowed, remaining, seconds until the next request is allowed)."""
+        now = time.monotonic()
+        rate = per_minute / 60.0
+        with self._lock:
+            level, at = self._buckets.get(key, (float(per_minute), now))
+            level = min(float(per_minute), level + (now - at) * rate)
+            if level < 1.0:
+                self._buckets[key] = (level, now)
+                return False, 0, (1.0 - level) / rate
+            self._buckets[key] = (level - 1.0, now)
+            return True, int(level - 1.0), 0.0
+
+
+# --- operations -----------------------------------------------------------------------------------
+
+@dataclass
+class Header:
+    """A request header an operation reads (documented as a header parameter)."""
+
+    name: str
+    description: str
+    schema: dict[str, Any]
+    required: bool = False
+    example: str | None = None
+
+
+@dataclass
+class Reply:
+    """What a handler returns: a status, a pydantic model (or raw text for exports) and extra headers."""
+
+    status: int
+    body: BaseModel | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str | None = None
+    mimetype: str = "application/json"
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str  # OpenAPI style: /tasks/{task_id}
+    handler: Callable[..., Reply]
+    operation_id: str
+    summary: str
+    description: str
+    tag: str
+    roles: tuple[str, ...] | None  # None: no token needed
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    responses: dict[int, tuple[type[BaseModel] | None, str]]
+    problems: tuple[int, ...]
+    headers: tuple[Header, ...]
+    path_params: dict[str, dict[str, Any]]
+    response_headers: dict[int, dict[str, str]]
+    media: dict[int, dict[str, dict[str, Any]]]  # extra (non-JSON) response media types
+    max_body: int
+    idempotent: bool
+
+
+@dataclass
+class Context:
+    """The authenticated caller of one request, with what was parsed from it."""
+
+    actor: Actor
+    token_id: int
+    role: str
+    department: str | None
+    query: Any = None
+    body: Any = None
+    idempotency_key: str | None = None
+    request_hash: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @contextmanager
+    def write(self) -> Iterator[Any]:
+        """A write transaction; with an Idempotency-Key, a key already answered replays that answer."""
+        with runtime().db.write() as session:
+            if self.idempotency_key:
+                record = session.get(IdempotencyRecord, (self.token_id, self.idempotency_key))
+                if record is not None:
+                    raise _Replay(record)
+            yield session
+
+    def remember(self, session: Any, reply: Reply, business_key: str | None = None) -> Reply:
+        """Store the answer of an idempotent submission in its own transaction (call inside `write`)."""
+        if self.idempotency_key and reply.body is not None:
+            session.add(IdempotencyRecord(token_id=self.token_id, key=self.idempotency_key,
+                                          request_hash=self.request_hash, status_code=reply.status,
+                                          response=reply.body.model_dump_json(by_alias=True),
+                                          business_key=business_key, created_at=datetime.now(timezone.utc)))
+            session.flush()
+        return reply
+
+
+class _Replay(Exception):
+    def __init__(self, record: IdempotencyRecord) -> None:
+        super().__init__(record.key)
+        self.record = record
+
+
+PATH_PARAM = re.compile(r"\{(\w+)\}")
+DEFAULT_PROBLEMS = (400, 401, 403, 429)
+
+
+class Api:
+    """The registry of operations, bound to a Flask blueprint."""
+
+    def __init__(self, blueprint: Blueprint) -> None:
+        self.blueprint = blueprint
+        self.operations: list[Operation] = []
+        self.limiter = RateLimiter()
+
+    def operation(self, method: str, path: str, *, summary: str, tag: str, roles: tuple[str, ...] | None,
+                  description: str = "", body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
+                  responses: dict[int, tuple[type[BaseModel] | None, str]], problems: tuple[int, ...] = (),
+                  headers: tuple[Header, ...] = (), path_params: dict[str, dict[str, Any]] | None = None,
+                  response_headers: dict[int, dict[str, str]] | None = None,
+                  media: dict[int, dict[str, dict[str, Any]]] | None = None, max_body: int = 64 * 1024,
+                  idempotent: bool = False):
+        def register(handler: Callable[..., Reply]) -> Callable[..., Reply]:
+            wanted = set(DEFAULT_PROBLEMS if roles is not None else (400, 429)) | set(problems)
+            if body is not None:
+                wanted |= {413, 415, 422}
+            if query is not None or headers:
+                wanted.add(422)
+            op = Operation(method, path, handler, handler.__name__, summary, description or (handler.__doc__ or ""),
+                           tag, roles, body, query, responses, tuple(sorted(wanted)),
+                           tuple(headers) + ((IDEMPOTENCY,) if idempotent else ()),
+                           path_params or {p: {"type": "string"} for p in PATH_PARAM.findall(path)},
+                           response_headers or {}, media or {}, max_body, idempotent)
+            self.operations.append(op)
+            rule = PATH_PARAM.sub(r"<\1>", path)
+            self.blueprint.add_url_rule(rule, op.operation_id, self._view(op), methods=[method])
+            return handler
+        return register
+
+    def _view(self, op: Operation) -> Callable[..., Response]:
+        def view(**params: str) -> Response:
+            try:
+                return self._run(op, params)
+            except Problem as p:
+                return problem_response(p.status, p.detail, p.errors, p.headers)
+            except EngineError as exc:
+                p = from_engine(exc)
+                return problem_response(p.status, p.detail, p.errors)
+        view.__name__ = op.operation_id
+        return view
+
+    def _run(self, op: Operation, params: dict[str, str]) -> Response:
+        ctx = self._authenticate(op)
+        for name, value in params.items():
+            pattern = op.path_params.get(name, {}).get("pattern")
+            if pattern and not re.search(pattern, value):
+                raise Problem(404, f"no {name.replace('_', ' ')} {value!r}")
+        ctx.headers = self._headers(op)
+        if op.query is not None:
+            raw = {k: v for k, v in request.args.items()}
+            try:
+                ctx.query = op.query.model_validate(raw)
+            except ValidationError as exc:
+                raise from_validation(exc, "query") from None
+        if op.body is not None:
+            ctx.body = self._body(op)
+        if op.idempotent:
+            ctx.idempotency_key = ctx.headers.get(KEY_HEADER)
+            ctx.request_hash = hashlib.sha256(json.dumps(
+                [op.method, request.path, ctx.headers.get(APPLICANT_HEADER, ""),
+                 ctx.body.model_dump(mode="json") if ctx.body is not None else None],
+                sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            if ctx.idempotency_key:
+                replay = self._replay(ctx)
+                if replay is not None:
+                    return replay
+        try:
+            reply = op.handler(ctx, **params)
+        except _Replay as r:
+            return self._answer_replay(ctx, r.record)
+        except IntegrityError:
+            if not ctx.idempotency_key:
+                raise
+            replay = self._replay(ctx)  # a concurrent retry with the same key won the race
+            if replay is None:
+                raise Problem(409, "the same Idempotency-Key is being used by a request in progress; retry")
+            return replay
+        return self._respond(reply)
+
+    def _authenticate(self, op: Operation) -> Context:
+        if op.roles is None:
+            return Context(Actor.system("anonymous"), 0, "", None)
+        header = request.headers.get("Authorization", "")
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Problem(401, "send the API token as 'Authorization: Bearer <token>' (browser sessions are not "
+                               "accepted by the API)")
+        with runtime().db.read() as session:
+            token, actor = tokens.authenticate(session, secret.strip())
+        allowed, remaining, wait = self.limiter.take(token.id, current_app.config["API_RATE_LIMIT"])
+        g.api_rate = (current_app.config["API_RATE_LIMIT"], remaining)
+        if not allowed:
+            raise Problem(429, f"token {token.name!r} made more than {current_app.config['API_RATE_LIMIT']} "
+                               f"requests a minute; wait and retry", headers={"Retry-After": str(max(1, round(wait + 0.5)))})
+        if token.last_used_at is None or (datetime.now(timezone.utc) - token.last_used_at) >= tokens.TOUCH_EVERY:
+            with runtime().db.write() as session:
+                tokens.touch(session, token)
+        if token.role not in op.roles:
+            raise Problem(403, f"a {token.role} token may not {op.summary[0].lower() + op.summary[1:]}; "
+                               f"this needs one of: {', '.join(op.roles)}")
+        return Context(actor, token.id, token.role, token.department_code)
+
+    def _headers(self, op: Operation) -> dict[str, str]:
+        out, errors = {}, []
+        for h in op.headers:
+            value = request.headers.get(h.name)
+            if value is None:
+                if h.required:
+                    errors.append({"field": h.name, "message": "this header is required", "code": "missing"})
+                continue
+            pattern = h.schema.get("pattern")
+            if pattern and not re.fullmatch(pattern.strip("^$"), value):
+                errors.append({"field": h.name, "message": h.description.split(".")[0] + " (malformed value)",
+                               "code": "pattern"})
+                continue
+            out[h.name] = value
+        if errors:
+            raise Problem(422, "a request header is missing or malformed", errors)
+        return out
+
+    def _body(self, op: Operation) -> BaseModel:
+        length = request.content_length
+        if length is not None and length > op.max_body:
+            raise Problem(413, f"the request body is {length} bytes; this operation takes at most {op.max_body}")
+        if request.mimetype != "application/json":
+            raise Problem(415, "send the request body as application/json")
+        raw = request.get_data(cache=False)
+        if len(raw) > op.max_body:
+            raise Problem(413, f"the request body is larger than {op.max_body} bytes")
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise Problem(400, f"the request body is not valid JSON: {exc}") from None
+        try:
+            return op.body.model_validate(data)
+        except ValidationError as exc:
+            raise from_validation(exc, "request body") from None
+
+    def _replay(self, ctx: Context) -> Response | None:
+        with runtime().db.read() as session:
+            record = session.execute(select(IdempotencyRecord).where(
+                IdempotencyRecord.token_id == ctx.token_id, IdempotencyRecord.key == ctx.idempotency_key)).scalar()
+        return None if record is None else self._answer_replay(ctx, record)
+
+    def _answer_replay(self, ctx: Context, record: IdempotencyRecord) -> Response:
+        if record.request_hash != ctx.request_hash:
+            raise Problem(422, f"the Idempotency-Key {ctx.idempotency_key!r} was already used for a different "
+                               f"request; use a new key for a new submission",
+                          [{"field": KEY_HEADER, "message": "already used for a different request", "code": "reused"}])
+        response = Response(record.response, status=record.status_code, mimetype="application/json")
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+
+    def _respond(self, reply: Reply) -> Response:
+        if reply.text is not None:
+            response = Response(reply.text, status=reply.status, mimetype=reply.mimetype)
+        elif reply.body is None:
+            response = Response(status=reply.status)
+        else:
+            response = Response(reply.body.model_dump_json(by_alias=True), status=reply.status,
+                                mimetype="application/json")
+        for name, value in reply.headers.items():
+            response.headers[name] = value
+        return response
+
+
+IDEMPOTENCY = Header(KEY_HEADER, "A key the caller chooses per submission (for example a UUID). A retry with the "
+                     "same key and the same body returns the first answer and never creates a second case; the same "
+                     "key with a different body is refused.", {"type": "string", "minLength": 1, "maxLength": 128,
+                                                               "pattern": r"^[\x21-\x7e]+$"},
+                     example="3f0a6b9e-8d42-4c4f-9d8e-2f1c7a9b5e10")
+APPLICANT_HEADER = "X-Applicant-Id"
+APPLICANT = Header(APPLICANT_HEADER, "The applicant's ID number (居民身份证号) as verified by the portal's real-name "
+                   "login. Only a case of that applicant is shown.",
+                   {"type": "string", "pattern": r"^\d{17}[\dXx]$"}, required=True, example="110105199001011237")
+
+
+# --- pagination -----------------------------------------------------------------------------------
+
+def encode_cursor(values: list[Any]) -> str:
+    """An opaque cursor for keyset paging."""
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, size: int) -> list[Any] | None:
+    """The values of a cursor, or a 422 problem naming the `cursor` parameter."""
+    if not cursor:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        values = None
+    if not isinstance(values, list) or len(values) != size:
+        raise Problem(422, "the cursor is not one this API gave out",
+                      [{"field": "cursor", "message": "use next_cursor from the previous page", "code": "bad_cursor"}])
+    return values

@@ -1,0 +1,256 @@
+"""Auditors', designers' and administrators' operations: cases and their histories, the audit log
+(entries, export, chain check), process versions and deploys, and API tokens."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import audit as chain
+from engine import cases, repository, tokens
+from engine.errors import InvalidInput, NotFound
+from engine.models import ApiToken, AuditEntry, Case, ProcessDefinition
+
+from ..context import runtime
+from ..privacy import mask_values
+from . import api
+from .core import Context, Reply, decode_cursor, encode_cursor
+from .portal import KEY
+from .schemas import (AuditEntryOut, AuditPage, AuditQuery, CasePage, CaseQuery, CaseSummary, DeployRequest,
+                      DeployResult, ExportQuery, HistoryEntry, PageQuery, HistoryPage, IssuedToken, ProcessPage, ProcessVersion,
+                      TokenOut, TokenPage, TokenRequest, Verification)
+
+AUDIT = ("auditor", "admin")
+READ_PROCESSES = ("designer", "auditor", "admin")
+TOKEN_NAME = {"name": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_.-]{1,62}$", "example": "psb-system"}}
+
+
+def _case_summary(case: Case) -> CaseSummary:
+    applicant = json.loads(case.summary or "{}").get("applicant_name")
+    return CaseSummary(business_key=case.business_key, process=case.process_key, version=_version_of(case),
+                       status=case.status, started_by=case.started_by, started_at=case.started_at,
+                       updated_at=case.updated_at, ended_at=case.ended_at, applicant_name=applicant, error=case.error)
+
+
+_VERSIONS: dict[int, int] = {}
+
+
+def _version_of(case: Case) -> int:
+    if case.definition_id not in _VERSIONS:
+        with runtime().db.read() as session:
+            _VERSIONS[case.definition_id] = session.get(ProcessDefinition, case.definition_id).version
+    return _VERSIONS[case.definition_id]
+
+
+def _details(entry: AuditEntry, ctx: Context) -> dict:
+    details = json.loads(entry.details)
+    if isinstance(details.get("data"), dict):
+        details["data"] = mask_values(details["data"], ctx.actor)
+    return details
+
+
+@api.operation("GET", "/cases", tag="cases", roles=AUDIT, query=CaseQuery, summary="List cases",
+               responses={200: (CasePage, "Cases, newest first")})
+def list_cases(ctx: Context) -> Reply:
+    """All cases, newest first, filtered by process and status (auditors, administrators)."""
+    q = ctx.query
+    after = decode_cursor(q.cursor, 1)
+    stmt = select(Case).order_by(Case.id.desc()).limit(q.limit + 1)
+    if q.process:
+        stmt = stmt.where(Case.process_key == q.process)
+    if q.status:
+        stmt = stmt.where(Case.status == q.status)
+    if after:
+        stmt = stmt.where(Case.id < int(after[0]))
+    with runtime().db.read() as session:
+        rows = list(session.execute(stmt).scalars())
+    more, rows = len(rows) > q.limit, rows[:q.limit]
+    return Reply(200, CasePage(items=[_case_summary(c) for c in rows],
+                               next_cursor=encode_cursor([rows[-1].id]) if more else None))
+
+
+@api.operation("GET", "/cases/{business_key}/history", tag="cases", roles=AUDIT, query=PageQuery, path_params=KEY,
+               problems=(404,), summary="Read a case's history",
+               responses={200: (HistoryPage, "The case's audit entries, oldest first")})
+def history(ctx: Context, business_key: str) -> Reply:
+    """Everything that happened to a case, oldest first, as recorded in the hash-chained audit log.
+    Reading it is itself recorded (as on the case page)."""
+    q = ctx.query
+    after = decode_cursor(q.cursor, 1)
+    with runtime().db.read() as session:
+        case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
+        if case is None:
+            raise NotFound(f"no case {business_key}")
+        stmt = select(AuditEntry).where(AuditEntry.case_id == case.id).order_by(AuditEntry.seq).limit(q.limit + 1)
+        if after:
+            stmt = stmt.where(AuditEntry.seq > int(after[0]))
+        rows = list(session.execute(stmt).scalars())
+    if after is None:
+        with runtime().db.write() as session:
+            cases.note(session, ctx.actor, business_key, "case_viewed", {"via": "api"})
+    more, rows = len(rows) > q.limit, rows[:q.limit]
+    items = [HistoryEntry(seq=e.seq, at=e.at, actor=e.actor, department=e.department, event=e.event,
+                          task_id=e.task_id, details=_details(e, ctx)) for e in rows]
+    return Reply(200, HistoryPage(items=items, next_cursor=encode_cursor([rows[-1].seq]) if more else None))
+
+
+def _audit_filter(stmt, event: str | None, actor: str | None, business_key: str | None):
+    if event:
+        stmt = stmt.where(AuditEntry.event == event)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor == actor)
+    if business_key:
+        stmt = stmt.where(AuditEntry.business_key == business_key.upper())
+    return stmt
+
+
+def _entry(e: AuditEntry, ctx: Context) -> AuditEntryOut:
+    return AuditEntryOut(seq=e.seq, at=e.at, actor=e.actor, department=e.department, event=e.event, task_id=e.task_id,
+                         details=_details(e, ctx), business_key=e.business_key, prev_hash=e.prev_hash, hash=e.hash)
+
+
+@api.operation("GET", "/audit/entries", tag="audit", roles=AUDIT, query=AuditQuery, summary="List audit log entries",
+               responses={200: (AuditPage, "Entries, newest first, with their hashes")})
+def audit_entries(ctx: Context) -> Reply:
+    """The audit log, newest first, filtered by event, actor and business key."""
+    q = ctx.query
+    after = decode_cursor(q.cursor, 1)
+    stmt = _audit_filter(select(AuditEntry), q.event, q.actor, q.business_key).order_by(AuditEntry.seq.desc())
+    if after:
+        stmt = stmt.where(AuditEntry.seq < int(after[0]))
+    with runtime().db.read() as session:
+        rows = list(session.execute(stmt.limit(q.limit + 1)).scalars())
+    more, rows = len(rows) > q.limit, rows[:q.limit]
+    return Reply(200, AuditPage(items=[_entry(e, ctx) for e in rows],
+                                next_cursor=encode_cursor([rows[-1].seq]) if more else None))
+
+
+EXPORT_MEDIA = {"text/csv": {"schema": {"type": "string"}, "example": "seq,at,actor,department,business_key,event,"
+                                                                        "details,prev_hash,hash\n"},
+                "application/x-ndjson": {"schema": {"type": "string"}}}
+
+
+@api.operation("GET", "/audit/export", tag="audit", roles=AUDIT, query=ExportQuery, summary="Export the audit log",
+               responses={200: (None, "The entries after `after_seq`, oldest first, each with its hash")},
+               media={200: EXPORT_MEDIA},
+               response_headers={200: {"X-Next-After-Seq": "present when more entries follow: pass it as after_seq"}})
+def audit_export(ctx: Context) -> Reply:
+    """The audit log as CSV or NDJSON, in chunks of `limit` entries (follow `X-Next-After-Seq`), with
+    every entry's hash and previous hash so the chain can be checked outside this system."""
+    q = ctx.query
+    stmt = select(AuditEntry).where(AuditEntry.seq > q.after_seq).order_by(AuditEntry.seq).limit(q.limit + 1)
+    with runtime().db.read() as session:
+        rows = list(session.execute(stmt).scalars())
+    more, rows = len(rows) > q.limit, rows[:q.limit]
+    headers = {"X-Next-After-Seq": str(rows[-1].seq)} if more else {}
+    headers["Content-Disposition"] = f"attachment; filename=audit-log-{q.after_seq + 1}.{q.format}"
+    if q.format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["seq", "at", "actor", "department", "business_key", "event", "details", "prev_hash", "hash"])
+        for e in rows:
+            writer.writerow([e.seq, e.at.isoformat(), e.actor, e.department or "", e.business_key or "", e.event,
+                             e.details, e.prev_hash, e.hash])
+        return Reply(200, headers=headers, text="\ufeff" + out.getvalue(), mimetype="text/csv")
+    lines = [json.dumps({"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "department": e.department,
+                         "business_key": e.business_key, "task_id": e.task_id, "event": e.event,
+                         "details": json.loads(e.details), "prev_hash": e.prev_hash, "hash": e.hash},
+                        ensure_ascii=False) for e in rows]
+    return Reply(200, headers=headers, text="".join(line + "\n" for line in lines), mimetype="application/x-ndjson")
+
+
+@api.operation("GET", "/audit/verification", tag="audit", roles=AUDIT, summary="Verify the audit log's hash chain",
+               responses={200: (Verification, "Whether the chain is intact, and where it breaks if not")})
+def audit_verification(ctx: Context) -> Reply:
+    """Recompute the whole hash chain now; names the first entry that was changed or removed."""
+    with runtime().db.read() as session:
+        result = chain.verify(session)
+    return Reply(200, Verification(ok=result.ok, checked=result.checked, bad_seq=result.bad_seq, reason=result.reason))
+
+
+@api.operation("GET", "/processes", tag="processes", roles=READ_PROCESSES, query=PageQuery,
+               summary="List deployed process versions", responses={200: (ProcessPage, "Versions, newest first")})
+def list_processes(ctx: Context) -> Reply:
+    """Every deployed version of every process, newest first."""
+    q = ctx.query
+    after = decode_cursor(q.cursor, 1)
+    stmt = select(ProcessDefinition).order_by(ProcessDefinition.id.desc()).limit(q.limit + 1)
+    if after:
+        stmt = stmt.where(ProcessDefinition.id < int(after[0]))
+    with runtime().db.read() as session:
+        rows = list(session.execute(stmt).scalars())
+    more, rows = len(rows) > q.limit, rows[:q.limit]
+    items = [ProcessVersion(process_key=d.process_key, version=d.version, name=d.name, deployed_at=d.deployed_at,
+                            content_hash=d.content_hash, files=d.files.splitlines()) for d in rows]
+    return Reply(200, ProcessPage(items=items, next_cursor=encode_cursor([rows[-1].id]) if more else None))
+
+
+@api.operation("POST", "/processes/deployments", tag="processes", roles=("designer",), body=DeployRequest,
+               max_body=4 * 1024 * 1024, summary="Check and deploy BPMN and DMN files",
+               responses={201: (DeployResult, "Deployed: processes whose content changed got a new version"),
+                          200: (DeployResult, "Checked only (`dry_run`), or nothing changed")})
+def deploy(ctx: Context) -> Reply:
+    """Validate every file as the designer page does (422 lists each problem as file:line:element) and
+    deploy new versions; running cases stay on their versions."""
+    body = ctx.body
+    names = [f.name for f in body.files]
+    if len(set(names)) != len(names):
+        raise InvalidInput("a file name appears twice", {"files": "each file name only once"})
+    files = {f.name: f.content.encode("utf-8") for f in body.files}
+    with runtime().db.write() as session:
+        if body.dry_run:
+            results, _new = repository.plan(session, runtime(), files)
+        else:
+            results = repository.deploy(session, runtime(), ctx.actor, files, body.note)
+    processes = [dict(process_key=r.process_key, name=r.name, version=r.version, changed=r.created) for r in results]
+    changed = any(r.created for r in results) and not body.dry_run
+    return Reply(201 if changed else 200, DeployResult(dry_run=body.dry_run, processes=processes))
+
+
+def _token_out(t: ApiToken) -> TokenOut:
+    now = datetime.now(timezone.utc)
+    state = "revoked" if t.revoked_at else ("expired" if t.expires_at and t.expires_at <= now else "active")
+    return TokenOut(name=t.name, hint=t.hint, role=t.role, department=t.department_code, username=t.username,
+                    created_by=t.created_by, created_at=t.created_at, expires_at=t.expires_at,
+                    last_used_at=t.last_used_at, revoked_at=t.revoked_at, state=state)
+
+
+@api.operation("GET", "/tokens", tag="tokens", roles=("admin",), query=PageQuery, summary="List API tokens",
+               responses={200: (TokenPage, "Tokens, newest first; secrets are never shown again")})
+def list_tokens(ctx: Context) -> Reply:
+    """Every token with its scope, state and when it was last used."""
+    q = ctx.query
+    after = decode_cursor(q.cursor, 1)
+    stmt = select(ApiToken).order_by(ApiToken.id.desc()).limit(q.limit + 1)
+    if after:
+        stmt = stmt.where(ApiToken.id < int(after[0]))
+    with runtime().db.read() as session:
+        rows = list(session.execute(stmt).scalars())
+    more, rows = len(rows) > q.limit, rows[:q.limit]
+    return Reply(200, TokenPage(items=[_token_out(t) for t in rows],
+                                next_cursor=encode_cursor([rows[-1].id]) if more else None))
+
+
+@api.operation("POST", "/tokens", tag="tokens", roles=("admin",), body=TokenRequest, problems=(404,),
+               summary="Issue an API token",
+               responses={201: (IssuedToken, "The token; its secret is in this answer only")})
+def issue_token(ctx: Context) -> Reply:
+    """Issue a token for a system or a person, bound to one role (and department for staff roles)."""
+    b = ctx.body
+    with runtime().db.write() as session:
+        issued = tokens.issue(session, ctx.actor, b.name, b.role, b.department, b.username, b.expires_days)
+        out = _token_out(issued.token)
+    return Reply(201, IssuedToken(token=out, secret=issued.secret), {"Cache-Control": "no-store"})
+
+
+@api.operation("DELETE", "/tokens/{name}", tag="tokens", roles=("admin",), path_params=TOKEN_NAME, problems=(404, 409),
+               summary="Revoke an API token", responses={200: (TokenOut, "The token, now revoked")})
+def revoke_token(ctx: Context, name: str) -> Reply:
+    """Stop a token at once; requests with it get 401 from now on."""
+    with runtime().db.write() as session:
+        token = tokens.revoke(session, ctx.actor, name)
+        return Reply(200, _token_out(token))

@@ -1,0 +1,169 @@
+"""The applicant portal's operations: submit an application, read its status, resubmit materials,
+appeal, object to a subsidy during its public notice."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import cases
+from engine.errors import Conflict, NotFound
+from engine.models import Case, Department, ProcessDefinition, Task
+from workflows.checks import MATERIALS
+from workflows.intake import INTAKES, start_data
+from workflows.portal import PUBLIC
+
+from ..context import runtime
+from ..privacy import readable
+from . import api
+from .core import APPLICANT, APPLICANT_HEADER, Context, Reply
+from .schemas import (KEY_PATTERN, Acknowledgement, Appeal, ApplicationRequest, ApplicationStatus, Materials,
+                      Objection, Receipt, Step)
+
+PORTAL = ("portal",)
+KEY = {"business_key": {"type": "string", "pattern": KEY_PATTERN, "maxLength": 64, "example": "ADM-2026-000123"}}
+MESSAGE_ACTIONS = {"materials_resubmitted": "materials", "appeal": "appeal", "objection": "objection"}
+
+
+def department_names(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(Department.code, Department.name_zh)).all())
+
+
+def open_steps(session: Session, case_id: int) -> list[Step]:
+    """The case's open steps in the order they became due."""
+    names = department_names(session)
+    rows = session.execute(select(Task.name, Task.department_code, Task.due_at).where(
+        Task.case_id == case_id, Task.state == "open").order_by(Task.created_at, Task.id)).all()
+    return [Step(step=r.name, department=r.department_code, department_name=names.get(r.department_code, r.department_code),
+                 due_at=r.due_at) for r in rows]
+
+
+def _public_state(session: Session, case: Case) -> dict[str, Any]:
+    """What the applicant may know of a case: steps, missing items, what it waits for, results, outcome."""
+    rt = runtime()
+    wf = cases.load(session, rt, case)
+    data = cases.current_data(wf)
+    view = PUBLIC[case.process_key]
+    waiting = cases.waiting_messages(wf) if case.status == "running" else set()
+    missing = list(data.get("missing_items") or []) if "materials_resubmitted" in waiting else []
+    outcome = None
+    if case.status == "completed":
+        spec = rt.model(session, case.definition_id).spec
+        reached = [e for e in case.visited.split() if e in view.outcomes]
+        if reached and reached[-1] in spec.task_specs:
+            outcome = spec.task_specs[reached[-1]].bpmn_name
+    results = {label: str(readable(key, data[key])) for key, label in view.results.items()
+               if data.get(key) not in (None, "")}
+    return dict(applicant_id=str(data.get("applicant_id") or "").upper(), missing=missing, outcome=outcome,
+                results=results, waiting=sorted(MESSAGE_ACTIONS[m] for m in waiting if m in MESSAGE_ACTIONS))
+
+
+def _receipt(session: Session, case: Case, state: dict[str, Any]) -> dict[str, Any]:
+    return dict(business_key=case.business_key, process=case.process_key, status=case.status,
+                submitted_at=case.started_at, next_steps=open_steps(session, case.id), missing_items=state["missing"],
+                waiting_for=state["waiting"], status_url=f"/api/v1/applications/{case.business_key}")
+
+
+def _case(session: Session, key: str) -> Case:
+    case = session.execute(select(Case).where(Case.business_key == key)).scalar_one_or_none()
+    if case is None or case.process_key not in PUBLIC:
+        raise NotFound(f"no application {key}")
+    return case
+
+
+def _applicants_case(session: Session, ctx: Context, key: str) -> tuple[Case, dict[str, Any]]:
+    """The case, if it is this applicant's; otherwise the same 404 as for a key that does not exist."""
+    case = _case(session, key)
+    state = _public_state(session, case)
+    if state["applicant_id"] != ctx.headers[APPLICANT_HEADER].upper():
+        raise NotFound(f"no application {key}")
+    return case, state
+
+
+@api.operation("POST", "/applications", tag="applications", roles=PORTAL, body=ApplicationRequest, idempotent=True,
+               summary="Submit an application",
+               responses={201: (Receipt, "The case started; its first steps are with the departments"),
+                          200: (Receipt, "A retry with the same Idempotency-Key: the first answer again")},
+               response_headers={201: {"Location": "the status URL of the new case"},
+                                 200: {"Idempotent-Replayed": "always `true`"}})
+def submit(ctx: Context) -> Reply:
+    """Start an admission (积分入学) or subsidy (补贴) case from the portal. Fields are checked as at the
+    window, ID numbers by GB 11643; missing materials do not stop the submission: the case then waits
+    for them and `missing_items` lists them all at once (一次性告知)."""
+    application = ctx.body.root
+    intake = INTAKES[application.process]
+    submitted = application.model_dump(exclude={"process", "materials"}, exclude_none=True)
+    data = start_data(intake, submitted, list(getattr(application, "materials", [])), intake.departments[0])
+    data["channel"] = "portal"
+    with ctx.write() as session:
+        outcome = cases.start(session, runtime(), ctx.actor, application.process, data)
+        case = session.get(Case, outcome.case_id)
+        receipt = Receipt(**_receipt(session, case, _public_state(session, case)))
+        reply = Reply(201, receipt, {"Location": receipt.status_url})
+        return ctx.remember(session, reply, case.business_key)
+
+
+@api.operation("GET", "/applications/{business_key}", tag="applications", roles=PORTAL, headers=(APPLICANT,),
+               path_params=KEY, problems=(404,), summary="Read an application's status",
+               responses={200: (ApplicationStatus, "Where the application stands")})
+def status(ctx: Context, business_key: str) -> Reply:
+    """Current steps with department and due date, missing items, what may be sent now, the published
+    results and the outcome. Only the applicant's own case is found (by the ID number the portal
+    verified); internal notes and other departments' findings are never included."""
+    with runtime().db.read() as session:
+        case, state = _applicants_case(session, ctx, business_key)
+        names = dict(session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)
+                                     .where(ProcessDefinition.id == case.definition_id)).all())
+        body = ApplicationStatus(**_receipt(session, case, state), process_name=names.get(case.process_key, ""),
+                                 updated_at=case.updated_at, outcome=state["outcome"], results=state["results"])
+    return Reply(200, body)
+
+
+def _send(ctx: Context, business_key: str, action: str, payload: dict[str, Any], applicant: bool) -> Reply:
+    with ctx.write() as session:
+        if applicant:
+            case, state = _applicants_case(session, ctx, business_key)
+        else:
+            case = _case(session, business_key)
+        message = PUBLIC[case.process_key].messages.get(action)
+        if message is None:
+            raise Conflict(f"{business_key} is a {case.process_key} case; it takes no {action}")
+        cases.send_message(session, runtime(), ctx.actor, business_key, message, payload)
+        reply = Reply(202, Acknowledgement(business_key=business_key, received_at=datetime.now(timezone.utc),
+                                           message=message))
+        return ctx.remember(session, reply, business_key)
+
+
+@api.operation("POST", "/applications/{business_key}/materials", tag="applications", roles=PORTAL, body=Materials,
+               headers=(APPLICANT,), path_params=KEY, idempotent=True, problems=(404, 409),
+               summary="Resubmit missing materials",
+               responses={202: (Acknowledgement, "Received; the review goes on"),
+                          200: (Acknowledgement, "A retry with the same Idempotency-Key")})
+def resubmit(ctx: Context, business_key: str) -> Reply:
+    """Hand in the missing materials (补正材料), with corrected phone, address or child ID if needed.
+    Refused with 409 unless the case is waiting for materials."""
+    payload = ctx.body.model_dump(exclude_none=True)
+    if "child_id" in payload:
+        payload["child_id"] = payload["child_id"].upper()
+    return _send(ctx, business_key, "materials", payload, applicant=True)
+
+
+@api.operation("POST", "/applications/{business_key}/appeals", tag="applications", roles=PORTAL, body=Appeal,
+               headers=(APPLICANT,), path_params=KEY, idempotent=True, problems=(404, 409),
+               summary="Appeal against the decision",
+               responses={202: (Acknowledgement, "The appeal goes to the joint review office"),
+                          200: (Acknowledgement, "A retry with the same Idempotency-Key")})
+def appeal(ctx: Context, business_key: str) -> Reply:
+    """File an appeal (申诉) while the appeal window is open; 409 outside it."""
+    return _send(ctx, business_key, "appeal", ctx.body.model_dump(), applicant=True)
+
+
+@api.operation("POST", "/applications/{business_key}/objections", tag="applications", roles=PORTAL, body=Objection,
+               path_params=KEY, idempotent=True, problems=(404, 409), summary="Object to a subsidy under public notice",
+               responses={202: (Acknowledgement, "The objection is registered and the subsidy is checked again"),
+                          200: (Acknowledgement, "A retry with the same Idempotency-Key")})
+def objection(ctx: Context, business_key: str) -> Reply:
+    """Anyone may object (异议) to a subsidy during its public notice (公示); 409 outside the notice."""
+    return _send(ctx, business_key, "objection", ctx.body.model_dump(), applicant=False)

@@ -1,0 +1,409 @@
+"""Request and response bodies of the API (pydantic). The OpenAPI document's schemas are generated
+from these classes, and the application forms are generated from the same intake definitions the
+window-intake pages use, so the contract and the validation cannot disagree."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
+
+from engine.forms import FormField
+from engine.tokens import ROLES
+from workflows.checks import MATERIALS
+from workflows.intake import INTAKES
+
+KEY_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
+TASK_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+DEPT_PATTERN = r"^[A-Z][A-Z0-9_]{1,15}$"
+Text = Annotated[str, Field(max_length=2000)]
+MaterialCode = Literal[tuple(MATERIALS)]  # type: ignore[valid-type]
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are refused, so a typo is never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- applications (portal) ------------------------------------------------------------------------
+
+def _schema_pattern(pattern: str) -> str:
+    """The same rule for JSON Schema (ECMA) and for us: ASCII digits only, the whole value."""
+    pattern = re.sub(r"\[[^\]]*\]", lambda m: m.group(0).replace(r"\d", "0-9"), pattern)
+    return "^(?:" + pattern.replace(r"\d", "[0-9]") + ")$"
+
+
+def _field(f: FormField) -> tuple[Any, Any]:
+    """A pydantic field for an intake form field, with the form's constraints."""
+    c = f.constraints
+    rules: dict[str, Any] = {"description": f.label}
+    if f.type == "enum":
+        kind: Any = Literal[tuple(o for o, _ in f.options)]
+        rules["description"] = f.label + "：" + "，".join(f"{o}={n}" for o, n in f.options if o != n) \
+            if any(o != n for o, n in f.options) else f.label
+    else:
+        kind = str
+        if "pattern" in c:
+            rules["pattern"] = _schema_pattern(c["pattern"])
+        if "maxlength" in c:
+            rules["max_length"] = int(c["maxlength"])
+        if f.required:
+            rules["min_length"] = 1
+    if f.required:
+        return kind, Field(**rules)
+    return kind | None, Field(default=None, **rules)
+
+
+EXAMPLES = {
+    "admission_review": {"process": "admission_review", "applicant_name": "张伟", "applicant_id": "110105198506150036",
+                         "phone": "13800138000", "child_name": "张小明", "child_id": "110105201903070012",
+                         "address": "西湖区文三路 100 号 3 幢 201 室", "district": "西湖区",
+                         "materials": ["residence_permit", "social_insurance", "housing", "vaccination",
+                                       "household_register"]},
+    "subsidy_approval": {"process": "subsidy_approval", "applicant_name": "李娜", "applicant_id": "330106198807120025",
+                         "phone": "13900139000", "bank_account": "6222020200112233445",
+                         "address": "拱墅区湖墅南路 88 号"},
+}
+
+
+def _application(process: str, class_name: str) -> type[Body]:
+    intake = INTAKES[process]
+    fields: dict[str, Any] = {"process": (Literal[process], Field(description="which application this is"))}
+    for f in intake.fields:
+        fields[f.id] = _field(f)
+    if intake.materials:
+        fields["materials"] = (list[MaterialCode], Field(default_factory=list, max_length=len(MATERIALS),
+                                                         description="the materials handed in: " + "，".join(
+                                                             f"{k}={v}" for k, v in MATERIALS.items())))
+    model = create_model(class_name, __base__=Body, **fields)
+    model.__doc__ = f"{intake.title}（{process}）"
+    model.model_config["json_schema_extra"] = {"examples": [EXAMPLES[process]]}
+    model.model_rebuild(force=True)
+    return model
+
+
+AdmissionApplication = _application("admission_review", "AdmissionApplication")
+SubsidyApplication = _application("subsidy_approval", "SubsidyApplication")
+
+
+class ApplicationRequest(RootModel[Annotated[Union[AdmissionApplication, SubsidyApplication],  # type: ignore[valid-type]
+                                               Field(discriminator="process")]]):
+    """An application from the portal: 积分入学 (admission_review) or 补贴 (subsidy_approval)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": list(EXAMPLES.values())})
+
+
+class Step(Out):
+    """A step of the case that is open now: where it is and by when it is due."""
+
+    step: str = Field(description="the step's name, as the department sees it")
+    department: str = Field(description="department code")
+    department_name: str
+    due_at: datetime | None = Field(description="when the step is due (working days, China's calendar)")
+
+
+class Receipt(Out):
+    """What the portal gets back for a submission."""
+
+    business_key: str = Field(examples=["ADM-2026-000123"])
+    process: str
+    status: Literal["running", "completed", "stuck", "failed"]
+    submitted_at: datetime
+    next_steps: list[Step]
+    missing_items: list[str] = Field(description="what the applicant still has to hand in (一次性告知)")
+    waiting_for: list[Literal["materials", "appeal", "objection"]] = Field(
+        description="what the applicant or the public may send now")
+    status_url: str
+
+
+class ApplicationStatus(Receipt):
+    """An applicant's view of their case: no internal notes, no other departments' findings."""
+
+    process_name: str
+    updated_at: datetime
+    outcome: str | None = Field(description="how the case ended, once it has")
+    results: dict[str, str] = Field(description="the published results (decision, school, amount …)")
+
+
+class Materials(Body):
+    """Resubmitted materials (补正材料), and corrections to the application if any."""
+
+    materials: list[MaterialCode] = Field(min_length=1, max_length=len(MATERIALS))  # type: ignore[valid-type]
+    phone: str | None = Field(default=None, pattern=_schema_pattern(r"1\d{10}"))
+    address: str | None = Field(default=None, min_length=1, max_length=100)
+    child_id: str | None = Field(default=None, pattern=_schema_pattern(r"\d{17}[\dXx]"))
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"materials": ["housing", "vaccination"], "phone": "13800138000"}]})
+
+
+class Appeal(Body):
+    """An applicant's appeal (申诉) against the published decision."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "社保缴费月数少算了 6 个月"}]})
+
+
+class Objection(Body):
+    """An objection (异议) to a subsidy during its public notice, from anyone who knows something."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+    objector_name: str = Field(min_length=1, max_length=20)
+    objector_phone: str = Field(pattern=_schema_pattern(r"1\d{10}"))
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "申请人仍在经营个体户", "objector_name": "王强", "objector_phone": "13700137000"}]})
+
+
+class Acknowledgement(Out):
+    business_key: str
+    received_at: datetime
+    message: str
+
+
+# --- department work ------------------------------------------------------------------------------
+
+class TaskSummary(Out):
+    id: str
+    name: str
+    element_id: str
+    process: str
+    business_key: str
+    department: str
+    role: Literal["reviewer", "supervisor", "head"]
+    assignee: str | None
+    created_at: datetime
+    due_at: datetime | None
+    escalated: bool
+
+
+class Option(Out):
+    id: str
+    name: str
+
+
+class FormFieldOut(Out):
+    id: str
+    label: str
+    type: str
+    required: bool
+    readonly: bool
+    default: Any = None
+    options: list[Option]
+    constraints: dict[str, str]
+
+
+class DataItem(Out):
+    key: str
+    label: str
+    value: Any
+    masked: bool
+
+
+class TaskDetail(TaskSummary):
+    state: Literal["open", "completed", "cancelled"]
+    form: list[FormFieldOut] = Field(description="the fields to submit (empty once the task is done)")
+    data: list[DataItem] = Field(description="case data this department may see; personal data masked for reviewers")
+
+
+class Completion(Body):
+    """The form values, by field id (see the task's `form`)."""
+
+    values: dict[str, Annotated[Union[str, int, float, bool, None], Field()]] = Field(max_length=100)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"values": {"psb_ok": True, "residence_years": 4, "psb_finding": "居住证有效"}}]})
+
+
+class OpenedTask(Step):
+    task_id: str
+
+
+class CompletionResult(Out):
+    task_id: str
+    business_key: str
+    case_status: Literal["running", "completed", "stuck", "failed"]
+    error: str | None
+    opened: list[OpenedTask]
+
+
+class InquiryRequest(Body):
+    """A formal inquiry (部门函询) from the token's department to another department."""
+
+    target_department: str = Field(pattern=DEPT_PATTERN)
+    inquiry_subject: str = Field(min_length=1, max_length=100)
+    questions: str = Field(min_length=1, max_length=2000)
+    reply_days: int = Field(default=5, ge=1, le=20, description="working days to answer")
+    case_ref: str | None = Field(default=None, max_length=64, description="the business key this is about")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "target_department": "HUD", "inquiry_subject": "租赁备案情况核实", "questions": "请核实申请人 2024 年起的租赁备案记录。",
+        "reply_days": 5, "case_ref": "ADM-2026-000123"}]})
+
+
+class InquiryAnswer(Body):
+    answer: str = Field(min_length=1, max_length=4000)
+    evidence: str | None = Field(default=None, max_length=1000)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "answer": "经核实，申请人自 2024 年 3 月起有租赁备案记录。", "evidence": "住房租赁备案系统截图"}]})
+
+
+class InquiryStarted(Out):
+    business_key: str
+    target_department: str
+    opened: list[OpenedTask]
+
+
+# --- oversight ------------------------------------------------------------------------------------
+
+class CaseSummary(Out):
+    business_key: str
+    process: str
+    version: int
+    status: Literal["running", "completed", "stuck", "failed"]
+    started_by: str
+    started_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+    applicant_name: str | None
+    error: str | None
+
+
+class HistoryEntry(Out):
+    seq: int
+    at: datetime
+    actor: str
+    department: str | None
+    event: str
+    task_id: str | None
+    details: dict[str, Any]
+
+
+class AuditEntryOut(HistoryEntry):
+    business_key: str | None
+    prev_hash: str
+    hash: str
+
+
+class Verification(Out):
+    ok: bool
+    checked: int
+    bad_seq: int | None
+    reason: str | None
+
+
+class ProcessVersion(Out):
+    process_key: str
+    version: int
+    name: str
+    deployed_at: datetime
+    content_hash: str
+    files: list[str]
+
+
+class SourceFile(Body):
+    name: str = Field(pattern=r"^[\w.-]{1,120}\.(bpmn|dmn)$")
+    content: str = Field(min_length=1, max_length=1_000_000, description="the XML text of the file")
+
+
+class DeployRequest(Body):
+    """BPMN and DMN files to check and deploy; a process whose content did not change keeps its version."""
+
+    files: list[SourceFile] = Field(min_length=1, max_length=20)
+    note: str = Field(default="", max_length=500)
+    dry_run: bool = Field(default=False, description="only check the files; deploy nothing")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "files": [{"name": "formal_inquiry.bpmn", "content": "<?xml version=\"1.0\"?><bpmn:definitions …/>"}],
+        "note": "答复期限改为 5 个工作日", "dry_run": True}]})
+
+
+class DeployedProcess(Out):
+    process_key: str
+    name: str
+    version: int | None = Field(description="the version that is (or would be) the newest")
+    changed: bool
+
+
+class DeployResult(Out):
+    dry_run: bool
+    processes: list[DeployedProcess]
+
+
+class TokenRequest(Body):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{1,62}$")
+    role: Literal[ROLES]  # type: ignore[valid-type]
+    department: str | None = Field(default=None, pattern=DEPT_PATTERN)
+    username: str | None = Field(default=None, min_length=1, max_length=64,
+                                 description="the person the token acts as; leave out for a system's token")
+    expires_days: int | None = Field(default=None, ge=1, le=3650)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"name": "psb-system", "role": "reviewer", "department": "PSB", "expires_days": 365}]})
+
+
+class TokenOut(Out):
+    name: str
+    hint: str = Field(description="the first characters of the secret")
+    role: str
+    department: str | None
+    username: str | None
+    created_by: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    state: Literal["active", "expired", "revoked"]
+
+
+class IssuedToken(Out):
+    token: TokenOut
+    secret: str = Field(description="the bearer token; shown only in this answer, stored only as a hash")
+
+
+# --- lists ----------------------------------------------------------------------------------------
+
+class PageQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    limit: int = Field(default=25, ge=1, le=100, description="items per page")
+    cursor: str | None = Field(default=None, max_length=400, description="next_cursor of the previous page")
+
+
+def page_of(item: type[BaseModel], name: str) -> type[BaseModel]:
+    """A page of items with the cursor of the next page (null on the last page)."""
+    model = create_model(name, __base__=Out, items=(list[item], ...),
+                         next_cursor=(str | None, Field(description="pass as `cursor` for the next page")))
+    model.__doc__ = f"One page of {item.__name__} items."
+    return model
+
+
+TaskPage = page_of(TaskSummary, "TaskPage")
+CasePage = page_of(CaseSummary, "CasePage")
+HistoryPage = page_of(HistoryEntry, "HistoryPage")
+AuditPage = page_of(AuditEntryOut, "AuditPage")
+ProcessPage = page_of(ProcessVersion, "ProcessPage")
+TokenPage = page_of(TokenOut, "TokenPage")
+
+
+class TaskQuery(PageQuery):
+    view: Literal["all", "queue", "mine"] = Field(default="all", description="queue: unclaimed; mine: claimed by me")
+    process: str | None = Field(default=None, max_length=100)
+
+
+class CaseQuery(PageQuery):
+    process: str | None = Field(default=None, max_length=100)
+    status: Literal["running", "completed", "stuck", "failed"] | None = None
+
+
+class AuditQuery(PageQuery):
+    limit: int = Field(default=100, ge=1, le=500)
+    event: str | None = Field(default=None, max_length=40)
+    actor: str | None = Field(default=None, max_length=64)
+    business_key: str | None = Field(default=None, max_length=64)
+
+
+class ExportQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    format: Literal["csv", "ndjson"] = "ndjson"
+    after_seq: int = Field(default=0, ge=0, le=2**62, description="export entries after this one")
+    limit: int = Field(default=10000, ge=1, le=50000, description="entries per file; follow X-Next-After-Seq")

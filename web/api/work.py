@@ -1,0 +1,189 @@
+"""Department systems' operations: their task queue, claiming and completing tasks, and formal
+inquiries between departments (start one, answer one)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from engine import cases
+from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from engine.models import Case, Department, Task
+from engine.routing import ROLE_RANK
+from workflows.intake import INTAKES, start_data
+
+from ..context import runtime
+from ..inbox import workable
+from ..privacy import visible_data
+from ..tasks import form_and_data
+from . import api
+from .core import Context, Reply, decode_cursor, encode_cursor
+from .portal import KEY, department_names
+from .schemas import (TASK_PATTERN, Completion, CompletionResult, InquiryAnswer, InquiryRequest, InquiryStarted,
+                      OpenedTask, TaskDetail, TaskPage, TaskQuery, TaskSummary)
+
+STAFF = tuple(ROLE_RANK)
+TASK = {"task_id": {"type": "string", "pattern": TASK_PATTERN, "example": "0b7e5a52-6f0e-4f57-a9c4-4d1b9c2f8e11"}}
+
+
+def _summary(task: Task, business_key: str) -> dict[str, Any]:
+    return dict(id=task.id, name=task.name, element_id=task.element_id, process=task.process_key,
+                business_key=business_key, department=task.department_code, role=task.role, assignee=task.assignee,
+                created_at=task.created_at, due_at=task.due_at, escalated=task.escalated_at is not None)
+
+
+def _task(session: Session, ctx: Context, task_id: str) -> tuple[Task, Case]:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    if ctx.actor.rank_in(task.department_code) == 0:
+        raise PermissionDenied(f"task {task_id} belongs to {task.department_code}; this token is for {ctx.department}")
+    return task, session.get(Case, task.case_id)
+
+
+def _opened(session: Session, outcome: cases.Outcome) -> list[OpenedTask]:
+    names = department_names(session)
+    return [OpenedTask(task_id=row["id"], step=row["name"], department=row["department_code"],
+                       department_name=names.get(row["department_code"], row["department_code"]), due_at=row["due_at"])
+            for row in outcome.opened]
+
+
+@api.operation("GET", "/tasks", tag="tasks", roles=STAFF, query=TaskQuery, summary="List the department's open tasks",
+               responses={200: (TaskPage, "Open tasks this token may take, soonest due first")})
+def list_tasks(ctx: Context) -> Reply:
+    """Open tasks of the token's department that its role may take: the unclaimed queue, the tasks the
+    token's user claimed, or both (`view=all`). Paged with `cursor`."""
+    q = ctx.query
+    after = decode_cursor(q.cursor, 3)
+    stmt = (select(Task, Case.business_key).join(Case, Case.id == Task.case_id)
+            .where(Task.state == "open", workable(ctx.actor)))
+    if q.view == "queue":
+        stmt = stmt.where(Task.assignee.is_(None))
+    elif q.view == "mine":
+        stmt = stmt.where(Task.assignee == ctx.actor.username)
+    else:
+        stmt = stmt.where(or_(Task.assignee.is_(None), Task.assignee == ctx.actor.username))
+    if q.process:
+        stmt = stmt.where(Task.process_key == q.process)
+    if after:
+        has_due, due, last_id = after
+        if has_due:
+            moment = datetime.fromisoformat(due)
+            stmt = stmt.where(or_(Task.due_at > moment, and_(Task.due_at == moment, Task.id > last_id),
+                                  Task.due_at.is_(None)))
+        else:
+            stmt = stmt.where(Task.due_at.is_(None), Task.id > last_id)
+    stmt = stmt.order_by(Task.due_at.asc().nulls_last(), Task.id).limit(q.limit + 1)
+    with runtime().db.read() as session:
+        rows = session.execute(stmt).all()
+    more = len(rows) > q.limit
+    rows = rows[:q.limit]
+    cursor = None
+    if more:
+        last = rows[-1][0]
+        cursor = encode_cursor([last.due_at is not None, last.due_at.isoformat() if last.due_at else "", last.id])
+    return Reply(200, TaskPage(items=[TaskSummary(**_summary(t, key)) for t, key in rows], next_cursor=cursor))
+
+
+@api.operation("GET", "/tasks/{task_id}", tag="tasks", roles=STAFF, path_params=TASK, problems=(404,),
+               summary="Read a task with its form and case data",
+               responses={200: (TaskDetail, "The task, the fields to submit and the case data the department may see")})
+def get_task(ctx: Context, task_id: str) -> Reply:
+    """The form to fill in and the case data the department may see. Personal data is masked for
+    reviewers (as on the task page); other departments' findings are left out."""
+    with runtime().db.read() as session:
+        task, case = _task(session, ctx, task_id)
+    fields, data = form_and_data(task, case)
+    form = [dict(id=f.id, label=f.label, type=f.type, required=f.required, readonly=f.readonly, default=f.default,
+                 options=[dict(id=o, name=n) for o, n in f.options], constraints=dict(f.constraints)) for f in fields]
+    shown = visible_data(data, ctx.actor, case.business_key, revealed=set())
+    return Reply(200, TaskDetail(**_summary(task, case.business_key), state=task.state, form=form, data=shown))
+
+
+@api.operation("POST", "/tasks/{task_id}/claim", tag="tasks", roles=STAFF, path_params=TASK, problems=(404, 409),
+               summary="Claim a task", responses={200: (TaskSummary, "The task, now assigned to this token's user")})
+def claim(ctx: Context, task_id: str) -> Reply:
+    """Take an unclaimed task; of two racing claims exactly one wins, the other gets 409."""
+    with runtime().db.write() as session:
+        _task(session, ctx, task_id)
+        cases.claim(session, runtime(), ctx.actor, task_id)
+        task, case = _task(session, ctx, task_id)
+        return Reply(200, TaskSummary(**_summary(task, case.business_key)))
+
+
+@api.operation("POST", "/tasks/{task_id}/release", tag="tasks", roles=STAFF, path_params=TASK, problems=(404, 409),
+               summary="Release a claimed task", responses={200: (TaskSummary, "The task, back in the queue")})
+def release(ctx: Context, task_id: str) -> Reply:
+    """Give a claimed task back to the department queue (its assignee or a supervisor may)."""
+    with runtime().db.write() as session:
+        _task(session, ctx, task_id)
+        cases.release(session, runtime(), ctx.actor, task_id)
+        task, case = _task(session, ctx, task_id)
+        return Reply(200, TaskSummary(**_summary(task, case.business_key)))
+
+
+@api.operation("POST", "/tasks/{task_id}/complete", tag="tasks", roles=STAFF, path_params=TASK, body=Completion,
+               problems=(404, 409), summary="Complete a task",
+               responses={200: (CompletionResult, "Done; the case ran on to its next steps")})
+def complete(ctx: Context, task_id: str) -> Reply:
+    """Submit the task's form. Values are checked field by field (422 lists each bad field); the case
+    then runs on, and the steps it opened are returned."""
+    with runtime().db.write() as session:
+        _task(session, ctx, task_id)
+        outcome = cases.complete(session, runtime(), ctx.actor, task_id, dict(ctx.body.values))
+        return Reply(200, CompletionResult(task_id=task_id, business_key=outcome.business_key,
+                                           case_status=outcome.status, error=outcome.error,
+                                           opened=_opened(session, outcome)))
+
+
+@api.operation("POST", "/inquiries", tag="inquiries", roles=STAFF, body=InquiryRequest, idempotent=True,
+               problems=(404, 409), summary="Send a formal inquiry to another department",
+               responses={201: (InquiryStarted, "The inquiry was sent; the other department must answer"),
+                          200: (InquiryStarted, "A retry with the same Idempotency-Key")})
+def start_inquiry(ctx: Context) -> Reply:
+    """Start a formal inquiry (部门函询) from the token's department: the letter is drafted and sent in
+    one step, and the answer is due in `reply_days` working days."""
+    body = ctx.body
+    if body.target_department == ctx.department:
+        raise InvalidInput("an inquiry goes to another department", {"target_department": "is your own department"})
+    intake = INTAKES["formal_inquiry"]
+    data = start_data(intake, {"target_department": body.target_department, "case_ref": body.case_ref or ""}, [],
+                      ctx.department or "")
+    with ctx.write() as session:
+        if session.get(Department, body.target_department) is None:
+            raise InvalidInput("no such department", {"target_department": f"no department {body.target_department}"})
+        started = cases.start(session, runtime(), ctx.actor, "formal_inquiry", data)
+        draft = next((r for r in started.opened if r["element_id"] == "draft_inquiry"), None)
+        if draft is None:
+            raise Conflict("the deployed formal_inquiry process has no draft step to fill in")
+        cases.claim(session, runtime(), ctx.actor, draft["id"])
+        sent = cases.complete(session, runtime(), ctx.actor, draft["id"], {
+            "inquiry_subject": body.inquiry_subject, "questions": body.questions, "reply_days": body.reply_days})
+        reply = Reply(201, InquiryStarted(business_key=started.business_key, target_department=body.target_department,
+                                          opened=_opened(session, sent)))
+        return ctx.remember(session, reply, started.business_key)
+
+
+@api.operation("POST", "/inquiries/{business_key}/answer", tag="inquiries", roles=STAFF, body=InquiryAnswer,
+               path_params=KEY, problems=(404, 409), summary="Answer a formal inquiry",
+               responses={200: (CompletionResult, "The answer was submitted")})
+def answer_inquiry(ctx: Context, business_key: str) -> Reply:
+    """Answer an inquiry addressed to the token's department (the 拟写答复 step): claimed and completed
+    in one go. 409 when the inquiry is not waiting for this department's answer."""
+    with runtime().db.write() as session:
+        case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
+        if case is None or case.process_key != "formal_inquiry":
+            raise NotFound(f"no inquiry {business_key}")
+        task = session.execute(select(Task).where(Task.case_id == case.id, Task.state == "open",
+                                                  Task.element_id == "draft_answer")).scalars().first()
+        if task is None:
+            raise Conflict(f"inquiry {business_key} is not waiting for an answer")
+        if ctx.actor.rank_in(task.department_code) == 0:
+            raise PermissionDenied(f"inquiry {business_key} is addressed to {task.department_code}, not {ctx.department}")
+        if task.assignee is None:
+            cases.claim(session, runtime(), ctx.actor, task.id)
+        outcome = cases.complete(session, runtime(), ctx.actor, task.id, ctx.body.model_dump(exclude_none=True))
+        return Reply(200, CompletionResult(task_id=task.id, business_key=business_key, case_status=outcome.status,
+                                           error=outcome.error, opened=_opened(session, outcome)))
