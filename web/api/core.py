@@ -218,7 +218,6 @@ class Api:
     def __init__(self, blueprint: Blueprint) -> None:
         self.blueprint = blueprint
         self.operations: list[Operation] = []
-        self.limiter = RateLimiter()
 
     def operation(self, method: str, path: str, *, summary: str, tag: str, roles: tuple[str, ...] | None,
                   description: str = "", body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
@@ -304,7 +303,8 @@ class Api:
                                "accepted by the API)")
         with runtime().db.read() as session:
             token, actor = tokens.authenticate(session, secret.strip())
-        allowed, remaining, wait = self.limiter.take(token.id, current_app.config["API_RATE_LIMIT"])
+        limiter = current_app.extensions.setdefault("jointreview.api_limiter", RateLimiter())
+        allowed, remaining, wait = limiter.take(token.id, current_app.config["API_RATE_LIMIT"])
         g.api_rate = (current_app.config["API_RATE_LIMIT"], remaining)
         if not allowed:
             raise Problem(429, f"token {token.name!r} made more than {current_app.config['API_RATE_LIMIT']} "

@@ -119,8 +119,7 @@ def _operation(op, keys) -> dict[str, Any]:
             response["content"] = op.media[status]
         headers = op.response_headers.get(status)
         if headers:
-            response["headers"] = {name: {"description": d, "schema": {"type": "string"}, "required": name in (
-                "Location", "Idempotent-Replayed")} for name, d in headers.items()}
+            response["headers"] = {name: {"description": d, "schema": {"type": "string"}, "required": name == "Location"} for name, d in headers.items()}
         responses[str(status)] = response
     for status in op.problems:
         slug, title = PROBLEM_TYPES[status]

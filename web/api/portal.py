@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from engine import cases
 from engine.errors import Conflict, NotFound
 from engine.models import Case, Department, ProcessDefinition, Task
-from workflows.checks import MATERIALS
 from workflows.intake import INTAKES, start_data
 from workflows.portal import PUBLIC
 
@@ -24,6 +23,8 @@ from .schemas import (KEY_PATTERN, Acknowledgement, Appeal, ApplicationRequest, 
 
 PORTAL = ("portal",)
 KEY = {"business_key": {"type": "string", "pattern": KEY_PATTERN, "maxLength": 64, "example": "ADM-2026-000123"}}
+REPLAYED = {"Idempotent-Replayed": "`true` when this is the stored answer to an earlier request with the same "
+                                   "Idempotency-Key"}
 MESSAGE_ACTIONS = {"materials_resubmitted": "materials", "appeal": "appeal", "objection": "objection"}
 
 
@@ -84,10 +85,9 @@ def _applicants_case(session: Session, ctx: Context, key: str) -> tuple[Case, di
 
 @api.operation("POST", "/applications", tag="applications", roles=PORTAL, body=ApplicationRequest, idempotent=True,
                summary="Submit an application",
-               responses={201: (Receipt, "The case started; its first steps are with the departments"),
-                          200: (Receipt, "A retry with the same Idempotency-Key: the first answer again")},
-               response_headers={201: {"Location": "the status URL of the new case"},
-                                 200: {"Idempotent-Replayed": "always `true`"}})
+               responses={201: (Receipt, "The case started; its first steps are with the departments (a retry with the "
+                                          "same Idempotency-Key gets the first answer again)")},
+               response_headers={201: {"Location": "the status URL of the new case", **REPLAYED}})
 def submit(ctx: Context) -> Reply:
     """Start an admission (积分入学) or subsidy (补贴) case from the portal. Fields are checked as at the
     window, ID numbers by GB 11643; missing materials do not stop the submission: the case then waits
@@ -139,8 +139,8 @@ def _send(ctx: Context, business_key: str, action: str, payload: dict[str, Any],
 @api.operation("POST", "/applications/{business_key}/materials", tag="applications", roles=PORTAL, body=Materials,
                headers=(APPLICANT,), path_params=KEY, idempotent=True, problems=(404, 409),
                summary="Resubmit missing materials",
-               responses={202: (Acknowledgement, "Received; the review goes on"),
-                          200: (Acknowledgement, "A retry with the same Idempotency-Key")})
+               responses={202: (Acknowledgement, "Received; the review goes on")},
+               response_headers={202: REPLAYED})
 def resubmit(ctx: Context, business_key: str) -> Reply:
     """Hand in the missing materials (补正材料), with corrected phone, address or child ID if needed.
     Refused with 409 unless the case is waiting for materials."""
@@ -153,8 +153,8 @@ def resubmit(ctx: Context, business_key: str) -> Reply:
 @api.operation("POST", "/applications/{business_key}/appeals", tag="applications", roles=PORTAL, body=Appeal,
                headers=(APPLICANT,), path_params=KEY, idempotent=True, problems=(404, 409),
                summary="Appeal against the decision",
-               responses={202: (Acknowledgement, "The appeal goes to the joint review office"),
-                          200: (Acknowledgement, "A retry with the same Idempotency-Key")})
+               responses={202: (Acknowledgement, "The appeal goes to the joint review office")},
+               response_headers={202: REPLAYED})
 def appeal(ctx: Context, business_key: str) -> Reply:
     """File an appeal (申诉) while the appeal window is open; 409 outside it."""
     return _send(ctx, business_key, "appeal", ctx.body.model_dump(), applicant=True)
@@ -162,8 +162,8 @@ def appeal(ctx: Context, business_key: str) -> Reply:
 
 @api.operation("POST", "/applications/{business_key}/objections", tag="applications", roles=PORTAL, body=Objection,
                path_params=KEY, idempotent=True, problems=(404, 409), summary="Object to a subsidy under public notice",
-               responses={202: (Acknowledgement, "The objection is registered and the subsidy is checked again"),
-                          200: (Acknowledgement, "A retry with the same Idempotency-Key")})
+               responses={202: (Acknowledgement, "The objection is registered and the subsidy is checked again")},
+               response_headers={202: REPLAYED})
 def objection(ctx: Context, business_key: str) -> Reply:
     """Anyone may object (异议) to a subsidy during its public notice (公示); 409 outside the notice."""
     return _send(ctx, business_key, "objection", ctx.body.model_dump(), applicant=False)

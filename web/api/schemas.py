@@ -194,7 +194,7 @@ class FormFieldOut(Out):
     readonly: bool
     default: Any = None
     options: list[Option]
-    constraints: dict[str, str]
+    constraints: dict[str, str | None] = Field(description="required, minlength, maxlength, pattern, min, max …")
 
 
 class DataItem(Out):

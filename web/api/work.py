@@ -20,7 +20,7 @@ from ..privacy import visible_data
 from ..tasks import form_and_data
 from . import api
 from .core import Context, Reply, decode_cursor, encode_cursor
-from .portal import KEY, department_names
+from .portal import KEY, REPLAYED, department_names
 from .schemas import (TASK_PATTERN, Completion, CompletionResult, InquiryAnswer, InquiryRequest, InquiryStarted,
                       OpenedTask, TaskDetail, TaskPage, TaskQuery, TaskSummary)
 
@@ -140,8 +140,8 @@ def complete(ctx: Context, task_id: str) -> Reply:
 
 @api.operation("POST", "/inquiries", tag="inquiries", roles=STAFF, body=InquiryRequest, idempotent=True,
                problems=(404, 409), summary="Send a formal inquiry to another department",
-               responses={201: (InquiryStarted, "The inquiry was sent; the other department must answer"),
-                          200: (InquiryStarted, "A retry with the same Idempotency-Key")})
+               responses={201: (InquiryStarted, "The inquiry was sent; the other department must answer")},
+               response_headers={201: REPLAYED})
 def start_inquiry(ctx: Context) -> Reply:
     """Start a formal inquiry (部门函询) from the token's department: the letter is drafted and sent in
     one step, and the answer is due in `reply_days` working days."""
