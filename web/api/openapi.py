@@ -60,7 +60,7 @@ def _document(_key: int, api: Api) -> dict[str, Any]:
                                 "`Authorization: Bearer <token>`; a token is bound to one role (and department) "
                                 "and has the same access as that role in the web app. Errors are "
                                 "application/problem+json. Lists are paged with `limit` and `cursor`."},
-        "servers": [{"url": "/"}],
+        "servers": [{"url": "/api/v1"}],
         "tags": [{"name": "applications", "description": "the applicant portal (portal token)"},
                  {"name": "tasks", "description": "department systems (reviewer, supervisor or head token)"},
                  {"name": "inquiries", "description": "formal inquiries between departments"},
