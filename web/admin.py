@@ -1,13 +1,15 @@
-"""Administration: users (create, roles and memberships, passwords, activation) and department lane
-aliases. Every change goes into the audit log."""
+"""Administration: users (create, roles and memberships, passwords, activation), department lane
+aliases and REST API tokens. Every change goes into the audit log."""
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import accounts
+from engine import accounts, tokens
 from engine.errors import EngineError
 from engine.models import Department, Membership, User
 from engine.routing import GLOBAL_ROLES, ROLE_RANK
@@ -33,16 +35,60 @@ def _fail(exc: EngineError) -> None:
 @bp.route("/admin")
 @login_required
 def index():
-    """Users with their departments and roles, and the departments with their aliases."""
+    """Users with their departments and roles, the departments with their aliases, and API tokens."""
     require_role("admin")
+    return _page()
+
+
+def _page(issued: tokens.Issued | None = None, token_form: dict | None = None, status: int = 200):
     with runtime().db.read() as session:
         users = list(session.execute(select(User).order_by(User.username)).scalars())
         memberships: dict[int, dict[str, str]] = {}
         for m in session.execute(select(Membership)).scalars():
             memberships.setdefault(m.user_id, {})[m.department_code] = m.role
         departments = list(session.execute(select(Department).order_by(Department.code)).scalars())
-    return render_template("admin.html", users=users, memberships=memberships, departments=departments,
-                           roles=GLOBAL_ROLES, department_roles=list(ROLE_RANK))
+        api_tokens = tokens.listing(session)
+    page = render_template("admin.html", users=users, memberships=memberships, departments=departments,
+                           roles=GLOBAL_ROLES, department_roles=list(ROLE_RANK), api_tokens=api_tokens,
+                           token_roles=tokens.ROLES, issued=issued, token_form=token_form or {},
+                           now=datetime.now(timezone.utc))
+    return page, status, {"Cache-Control": "no-store"} if issued else {}
+
+
+@bp.route("/admin/tokens", methods=["POST"])
+@login_required
+def issue_token():
+    """Issue an API token; its secret is on this answer only (never in a cookie or a redirect)."""
+    require_role("admin")
+    form = {k: request.form.get(k, "").strip() for k in ("name", "role", "department", "username", "expires_days")}
+    try:
+        days = int(form["expires_days"]) if form["expires_days"] else None
+    except ValueError:
+        flash(_("Expiry must be a whole number of days."), "error")
+        return _page(token_form=form, status=422)
+    try:
+        with runtime().db.write() as session:
+            issued = tokens.issue(session, actor(), form["name"], form["role"], form["department"] or None,
+                                  form["username"] or None, days)
+    except EngineError as exc:
+        _fail(exc)
+        return _page(token_form=form, status=422)
+    return _page(issued=issued)
+
+
+@bp.route("/admin/tokens/<name>/revoke", methods=["POST"])
+@login_required
+def revoke_token(name: str):
+    """Revoke an API token at once."""
+    require_role("admin")
+    try:
+        with runtime().db.write() as session:
+            tokens.revoke(session, actor(), name)
+    except EngineError as exc:
+        _fail(exc)
+    else:
+        flash(_("Token %(name)s revoked.", name=name), "success")
+    return redirect(url_for("admin.index") + "#tokens")
 
 
 @bp.route("/admin/users", methods=["POST"])

@@ -22,7 +22,7 @@ EVENTS = ["case_started", "task_ready", "task_claimed", "task_released", "task_r
           "task_cancelled", "timer_fired", "reminder", "escalation", "message_received", "case_completed",
           "case_failed", "case_stuck", "registry_unavailable", "fraud_screened", "comment_added", "case_viewed",
           "data_revealed", "process_deployed", "user_created", "password_set", "user_activated", "user_deactivated",
-          "access_changed", "department_alias_added"]
+          "access_changed", "department_alias_added", "token_issued", "token_revoked"]
 PAGE = 50
 
 

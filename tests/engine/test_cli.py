@@ -7,7 +7,7 @@ from engine.cli import build_parser, main
 from factories import BPMN_DIR
 
 COMMANDS = ["init-db", "validate", "deploy", "start", "tasks", "cases", "claim", "release", "complete", "reassign", "worker",
-            "user", "audit"]
+            "user", "audit", "token"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -110,3 +110,31 @@ def test_user_access_and_activation_from_the_command_line(db_url, capsys):
     assert run(db_url, capsys, "tasks", "--user", "wu")[0] == 0
     code, _, err = run(db_url, capsys, "user", "access", "wu", "--dept", "NOPE:reviewer")
     assert code == 1 and "no department 'NOPE'" in err
+
+
+def test_api_tokens_from_the_command_line(db_url, capsys):
+    from engine import tokens
+    from engine.db import Database
+
+    assert run(db_url, capsys, "init-db")[0] == 0
+    assert run(db_url, capsys, "user", "add", "li", "--dept", "PSB:reviewer", "--no-password")[0] == 0
+    code, out, err = run(db_url, capsys, "token", "issue", "psb-system", "--role", "reviewer", "--dept", "psb",
+                         "--expires-days", "30")
+    secret = out.strip()
+    assert code == 0 and secret.startswith("jrt_") and "shown only this once" in err
+    code, _, err = run(db_url, capsys, "token", "issue", "li-token", "--role", "supervisor", "--dept", "PSB", "--user", "li")
+    assert code == 1 and "li does not hold the supervisor role in PSB" in err
+    code, _, err = run(db_url, capsys, "token", "issue", "Bad Name", "--role", "portal", "--dept", "EDU")
+    assert code == 1 and "name:" in err and "department: a portal token has no department" in err
+    code, out, _ = run(db_url, capsys, "token", "list")
+    assert "psb-system" in out and "reviewer@PSB" in out and "active" in out and secret not in out
+    database = Database(db_url)
+    with database.read() as session:
+        token, actor = tokens.authenticate(session, secret)
+        assert actor.username == "api:psb-system" and actor.departments == {"PSB": "reviewer"}
+    assert run(db_url, capsys, "token", "revoke", "psb-system")[0] == 0
+    code, _, err = run(db_url, capsys, "token", "revoke", "psb-system")
+    assert code == 1 and "already revoked" in err
+    with database.read() as session, pytest.raises(tokens.NotAuthenticated, match="revoked"):
+        tokens.authenticate(session, secret)
+    database.dispose()

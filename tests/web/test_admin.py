@@ -37,3 +37,24 @@ def test_only_admins_administer(app, world):
         assert login(app.test_client(), user).get("/admin").status_code == 403
     assert login(app.test_client(), "admin").get("/admin").status_code == 200
 
+
+
+def test_admin_issues_and_revokes_api_tokens_in_the_browser_page(app, world):
+    admin = login(app.test_client(), "admin")
+    bad = admin.post("/admin/tokens", data={"name": "hud-system", "role": "reviewer"})
+    assert bad.status_code == 422 and "a reviewer token needs a department" in bad.get_data(as_text=True)
+    assert 'value="hud-system"' in bad.get_data(as_text=True)
+    page = admin.post("/admin/tokens", data={"name": "hud-system", "role": "reviewer", "department": "HUD",
+                                             "expires_days": "90"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    secret = html.split('<code class="secret">')[1].split("</code>")[0]
+    assert secret.startswith("jrt_")
+    api = app.test_client()
+    assert api.get("/api/v1/tasks", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert secret not in admin.get("/admin").get_data(as_text=True)
+    admin.post("/admin/tokens/hud-system/revoke")
+    assert api.get("/api/v1/tasks", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    with world.rt.db.read() as session:
+        events = list(session.execute(select(AuditEntry.event).where(AuditEntry.actor == "admin")).scalars())
+    assert events == ["token_issued", "token_revoked"]

@@ -345,3 +345,20 @@ def test_admin_issues_a_token_whose_secret_is_shown_once(world, client, issue):
         assert secret not in str(session.execute(select(tokens.ApiToken.token_hash)).scalars().all())
     dup = client.post("/api/v1/tokens", headers=admin, json={"name": "hud-system", "role": "reviewer"})
     assert dup.status_code == 422 and {e["field"] for e in dup.get_json()["errors"]} == {"name", "department"}
+
+
+def test_the_published_examples_work(world, client, issue):
+    portal = issue("portal", "portal")
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"] == "3.1.0"
+    examples = spec["paths"]["/applications"]["post"]["requestBody"]["content"]["application/json"]["examples"]
+    for example in examples.values():
+        r = submit(client, portal, example["value"])
+        assert r.status_code == 201, r.data
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            assert op["summary"] and op["responses"], (method, path)
+            assert "security" in op and op["x-token-roles"], (method, path)
+            for status, response in op["responses"].items():
+                if int(status) >= 400:
+                    assert "application/problem+json" in response["content"], (method, path, status)

@@ -394,7 +394,7 @@ IDEMPOTENCY = Header(KEY_HEADER, "A key the caller chooses per submission (for e
 APPLICANT_HEADER = "X-Applicant-Id"
 APPLICANT = Header(APPLICANT_HEADER, "The applicant's ID number (居民身份证号) as verified by the portal's real-name "
                    "login. Only a case of that applicant is shown.",
-                   {"type": "string", "pattern": r"^\d{17}[\dXx]$"}, required=True, example="110105199001011237")
+                   {"type": "string", "pattern": r"^[0-9]{17}[0-9Xx]$"}, required=True, example="110105198506150030")
 
 
 def _string_problem(value: str, schema: dict[str, Any]) -> str | None:

@@ -61,12 +61,12 @@ def _field(f: FormField) -> tuple[Any, Any]:
 
 
 EXAMPLES = {
-    "admission_review": {"process": "admission_review", "applicant_name": "张伟", "applicant_id": "110105198506150036",
+    "admission_review": {"process": "admission_review", "applicant_name": "张伟", "applicant_id": "110105198506150030",
                          "phone": "13800138000", "child_name": "张小明", "child_id": "110105201903070012",
                          "address": "西湖区文三路 100 号 3 幢 201 室", "district": "西湖区",
                          "materials": ["residence_permit", "social_insurance", "housing", "vaccination",
                                        "household_register"]},
-    "subsidy_approval": {"process": "subsidy_approval", "applicant_name": "李娜", "applicant_id": "330106198807120025",
+    "subsidy_approval": {"process": "subsidy_approval", "applicant_name": "李娜", "applicant_id": "330106198807120027",
                          "phone": "13900139000", "bank_account": "6222020200112233445",
                          "address": "拱墅区湖墅南路 88 号"},
 }
