@@ -71,6 +71,7 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_same_case(world, clie
     again = submit(client, portal, body, key="portal-req-0001")
     assert first.status_code == again.status_code == 201
     assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"]
     with world.rt.db.read() as session:
         assert session.execute(select(func.count()).select_from(Case)).scalar() == 1
     changed = submit(client, portal, {**body, "phone": "13911112222"}, key="portal-req-0001")
@@ -362,3 +363,28 @@ def test_the_published_examples_work(world, client, issue):
             for status, response in op["responses"].items():
                 if int(status) >= 400:
                     assert "application/problem+json" in response["content"], (method, path, status)
+
+
+def test_control_characters_are_refused_with_the_field_named(world, client, issue):
+    portal, auditor = issue("portal", "portal"), issue("audit-sys", "auditor")
+    r = client.get("/api/v1/audit/entries?actor=a%00b", headers=auditor)
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "actor"
+    _, body = applicant(world)
+    r = submit(client, portal, {**body, "address": "文三路\x00100 号"})
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "address"
+    assert submit(client, portal, {**body, "address": "文三路\t100 号"}).status_code == 201
+
+
+def test_every_example_in_the_contract_matches_its_schema(client):
+    import jsonschema_rs
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    defs = json.loads(json.dumps(spec["components"]["schemas"]).replace("#/components/schemas/", "#/$defs/"))
+    checked = 0
+    for name, schema in defs.items():
+        validator = jsonschema_rs.Draft202012Validator({"$defs": defs, "$ref": f"#/$defs/{name}"})
+        for example in schema.get("examples", []):
+            errors = [str(e).splitlines()[0] for e in validator.iter_errors(example)]
+            assert not errors, (name, errors)
+            checked += 1
+    assert checked >= 10

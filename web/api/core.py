@@ -203,6 +203,7 @@ class Context:
             session.add(IdempotencyRecord(token_id=self.token_id, key=self.idempotency_key,
                                           request_hash=self.request_hash, status_code=reply.status,
                                           response=reply.body.model_dump_json(by_alias=True),
+                                          headers=json.dumps(reply.headers),
                                           business_key=business_key, created_at=datetime.now(timezone.utc)))
             session.flush()
         return reply
@@ -270,6 +271,7 @@ class Api:
         ctx.headers = self._headers(op)
         if op.query is not None:
             raw = {k: v for k, v in request.args.items()}
+            _refuse_control_characters(raw, "")
             try:
                 ctx.query = op.query.model_validate(raw)
             except ValidationError as exc:
@@ -353,6 +355,7 @@ class Api:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise Problem(400, f"the request body is not valid JSON: {exc}") from None
+        _refuse_control_characters(data, "")
         try:
             return op.body.model_validate(data)
         except ValidationError as exc:
@@ -370,6 +373,8 @@ class Api:
                                f"request; use a new key for a new submission",
                           [{"field": KEY_HEADER, "message": "already used for a different request", "code": "reused"}])
         response = Response(record.response, status=record.status_code, mimetype="application/json")
+        for name, value in json.loads(record.headers or "{}").items():
+            response.headers[name] = value
         response.headers["Idempotent-Replayed"] = "true"
         return response
 
@@ -397,6 +402,31 @@ APPLICANT = Header(APPLICANT_HEADER, "The applicant's ID number (居民身份证
                    {"type": "string", "pattern": r"^[0-9]{17}[0-9Xx]$"}, required=True, example="110105198506150030")
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_control_characters(value: Any, path: str) -> None:
+    """Text with NUL or other control characters (but tab and line breaks) is refused, naming the field:
+    it is never meant, and PostgreSQL cannot store NUL."""
+    errors: list[dict[str, str]] = []
+
+    def walk(item: Any, where: str) -> None:
+        if isinstance(item, str):
+            if CONTROL.search(item):
+                errors.append({"field": where or "body", "message": "contains control characters", "code": "control"})
+        elif isinstance(item, dict):
+            for key, sub in item.items():
+                walk(key, where)
+                walk(sub, f"{where}.{key}" if where else str(key))
+        elif isinstance(item, list):
+            for index, sub in enumerate(item):
+                walk(sub, f"{where}.{index}" if where else str(index))
+
+    walk(value, path)
+    if errors:
+        raise Problem(422, "text with control characters was refused", errors[:20])
+
+
 def _string_problem(value: str, schema: dict[str, Any]) -> str | None:
     """What is wrong with a header value by its JSON Schema (length and pattern), or None."""
     if len(value) < schema.get("minLength", 0):
@@ -406,6 +436,8 @@ def _string_problem(value: str, schema: dict[str, Any]) -> str | None:
     pattern = schema.get("pattern")
     if pattern and not re.search(pattern, value):
         return "is not in the expected format"
+    if CONTROL.search(value):
+        return "contains control characters"
     return None
 
 

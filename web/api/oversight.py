@@ -29,21 +29,11 @@ READ_PROCESSES = ("designer", "auditor", "admin")
 TOKEN_NAME = {"name": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_.-]{1,62}$", "example": "psb-system"}}
 
 
-def _case_summary(case: Case) -> CaseSummary:
+def _case_summary(case: Case, version: int) -> CaseSummary:
     applicant = json.loads(case.summary or "{}").get("applicant_name")
-    return CaseSummary(business_key=case.business_key, process=case.process_key, version=_version_of(case),
+    return CaseSummary(business_key=case.business_key, process=case.process_key, version=version,
                        status=case.status, started_by=case.started_by, started_at=case.started_at,
                        updated_at=case.updated_at, ended_at=case.ended_at, applicant_name=applicant, error=case.error)
-
-
-_VERSIONS: dict[int, int] = {}
-
-
-def _version_of(case: Case) -> int:
-    if case.definition_id not in _VERSIONS:
-        with runtime().db.read() as session:
-            _VERSIONS[case.definition_id] = session.get(ProcessDefinition, case.definition_id).version
-    return _VERSIONS[case.definition_id]
 
 
 def _details(entry: AuditEntry, ctx: Context) -> dict:
@@ -59,7 +49,8 @@ def list_cases(ctx: Context) -> Reply:
     """All cases, newest first, filtered by process and status (auditors, administrators)."""
     q = ctx.query
     after = decode_cursor(q.cursor, 1)
-    stmt = select(Case).order_by(Case.id.desc()).limit(q.limit + 1)
+    stmt = (select(Case, ProcessDefinition.version).join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+            .order_by(Case.id.desc()).limit(q.limit + 1))
     if q.process:
         stmt = stmt.where(Case.process_key == q.process)
     if q.status:
@@ -67,10 +58,10 @@ def list_cases(ctx: Context) -> Reply:
     if after:
         stmt = stmt.where(Case.id < int(after[0]))
     with runtime().db.read() as session:
-        rows = list(session.execute(stmt).scalars())
+        rows = session.execute(stmt).all()
     more, rows = len(rows) > q.limit, rows[:q.limit]
-    return Reply(200, CasePage(items=[_case_summary(c) for c in rows],
-                               next_cursor=encode_cursor([rows[-1].id]) if more else None))
+    return Reply(200, CasePage(items=[_case_summary(c, v) for c, v in rows],
+                               next_cursor=encode_cursor([rows[-1][0].id]) if more else None))
 
 
 @api.operation("GET", "/cases/{business_key}/history", tag="cases", roles=AUDIT, query=PageQuery, path_params=KEY,

@@ -108,8 +108,16 @@ class Step(Out):
     due_at: datetime | None = Field(description="when the step is due (working days, China's calendar)")
 
 
+STEP_EXAMPLE = {"step": "教育局审定", "department": "EDU", "department_name": "教育局", "due_at": "2026-11-27T01:00:00Z"}
+RECEIPT_EXAMPLE = {"business_key": "ADM-2026-000123", "process": "admission_review", "status": "running",
+                   "submitted_at": "2026-11-23T02:15:00Z", "next_steps": [STEP_EXAMPLE], "missing_items": [],
+                   "waiting_for": [], "status_url": "/api/v1/applications/ADM-2026-000123"}
+
+
 class Receipt(Out):
     """What the portal gets back for a submission."""
+
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [RECEIPT_EXAMPLE]})
 
     business_key: str = Field(examples=["ADM-2026-000123"])
     process: str
@@ -124,6 +132,11 @@ class Receipt(Out):
 
 class ApplicationStatus(Receipt):
     """An applicant's view of their case: no internal notes, no other departments' findings."""
+
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        **RECEIPT_EXAMPLE, "status": "completed", "next_steps": [], "process_name": "积分入学联审",
+        "updated_at": "2026-12-20T06:00:00Z", "outcome": "审定结果生效",
+        "results": {"总积分": "132", "审定结果": "录取", "安排学校": "文三街小学"}}]})
 
     process_name: str
     updated_at: datetime
@@ -168,6 +181,10 @@ class Acknowledgement(Out):
 # --- department work ------------------------------------------------------------------------------
 
 class TaskSummary(Out):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        "id": "0b7e5a52-6f0e-4f57-a9c4-4d1b9c2f8e11", "name": "居住证核验（人工）", "element_id": "review_psb",
+        "process": "admission_review", "business_key": "ADM-2026-000123", "department": "PSB", "role": "reviewer",
+        "assignee": None, "created_at": "2026-11-23T02:15:00Z", "due_at": "2026-11-26T02:15:00Z", "escalated": False}]})
     id: str
     name: str
     element_id: str
@@ -205,6 +222,12 @@ class DataItem(Out):
 
 
 class TaskDetail(TaskSummary):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
+        **TaskSummary.model_config["json_schema_extra"]["examples"][0], "state": "open",
+        "form": [{"id": "psb_ok", "label": "居住证有效", "type": "boolean", "required": True, "readonly": False,
+                  "default": None, "options": [], "constraints": {"required": None}}],
+        "data": [{"key": "applicant_name", "label": "申请人", "value": "张伟", "masked": False},
+                 {"key": "applicant_id", "label": "申请人身份证号", "value": "110105********0030", "masked": True}]}]})
     state: Literal["open", "completed", "cancelled"]
     form: list[FormFieldOut] = Field(description="the fields to submit (empty once the task is done)")
     data: list[DataItem] = Field(description="case data this department may see; personal data masked for reviewers")

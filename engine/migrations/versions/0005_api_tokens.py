@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("request_hash", sa.String(64), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=False),
         sa.Column("response", sa.Text(), nullable=False),
+        sa.Column("headers", sa.Text(), nullable=False, server_default="{}"),
         sa.Column("business_key", sa.String(64)),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
