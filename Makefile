@@ -32,6 +32,7 @@ test: setup
 bench: setup
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/long_case.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts web/node_modules
