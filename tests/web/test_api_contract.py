@@ -32,6 +32,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Real identifiers are offered to the fuzzer part of the time, so that operations on existing cases and
 # tasks are reached too; 413 is a correct way to refuse an oversized (and invalid) body.
 CONFIG = """
+[cache]
+enabled = false
+
 [dictionaries.keys]
 values = {keys}
 
