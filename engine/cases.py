@@ -30,7 +30,7 @@ from . import audit, forms, sql
 from .definitions import ProcessModel
 from .expressions import data_problem
 from .functions import operation_time
-from .errors import CaseFailed, Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
+from .errors import Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
 from .models import Case, Membership, Task, User
 from .routing import ROLE_RANK, Actor
 from .runtime import Runtime

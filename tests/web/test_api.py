@@ -194,7 +194,7 @@ def test_applicant_status_shows_only_the_applicants_own_case_and_no_internal_dat
     for probe in (theirs.id_number, "110105198506150036"):
         denied = client.get(f"/api/v1/applications/{key}", headers={**portal, "X-Applicant-Id": probe})
         assert denied.status_code == 404 and key in denied.get_json()["detail"]
-    missing = client.get(f"/api/v1/applications/ADM-2026-999999", headers={**portal, "X-Applicant-Id": mine.id_number})
+    missing = client.get("/api/v1/applications/ADM-2026-999999", headers={**portal, "X-Applicant-Id": mine.id_number})
     assert missing.status_code == 404 and missing.get_json()["detail"] == denied.get_json()["detail"].replace(key, "ADM-2026-999999")
     no_header = client.get(f"/api/v1/applications/{key}", headers=portal)
     assert no_header.status_code == 422 and no_header.get_json()["errors"][0]["field"] == "X-Applicant-Id"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify, request
 
-from .core import Api, problem_response
+from .core import Api
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 api = Api(bp)
@@ -32,7 +32,3 @@ def register(app: Flask, csrf) -> None:
 def wants_problem() -> bool:
     """Errors under /api/ are answered as problem+json, never as HTML pages."""
     return request.path.startswith("/api/")
-
-
-def http_problem(status: int, detail: str, headers: dict[str, str] | None = None):
-    return problem_response(status, detail, headers=headers)

@@ -8,7 +8,6 @@ import json
 from datetime import datetime, timezone
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from engine import audit as chain
 from engine import cases, repository, tokens
