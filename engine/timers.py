@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from . import audit, cases
+from . import audit, cases, tokens
 from .errors import EngineError
 from .models import Case
 from .routing import Actor
@@ -75,6 +75,19 @@ def sweep(rt: Runtime, actor: Actor, limit: int = 1000) -> SweepResult:
     return result
 
 
+HOUSEKEEPING_EVERY = 3600.0
+
+
+def housekeeping(rt: Runtime) -> int:
+    """Hourly chores: forget the answers to API submissions past their retry window."""
+    try:
+        with rt.db.write() as session:
+            return tokens.forget_old_answers(session)
+    except Exception as exc:  # noqa: BLE001 - never stop the timers for a chore
+        log.error("housekeeping failed: %s", exc)
+        return 0
+
+
 def next_due(rt: Runtime) -> datetime | None:
     """The earliest due time of any running case (one index lookup)."""
     with rt.db.read() as session:
@@ -87,7 +100,11 @@ def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, 
     stop = stop or threading.Event()
     actor = Actor.system(name)
     total = SweepResult()
+    tidied = 0.0
     while not stop.is_set():
+        if time.monotonic() - tidied >= HOUSEKEEPING_EVERY:
+            tidied = time.monotonic()
+            housekeeping(rt)
         result = sweep(rt, actor)
         total.fired += result.fired
         total.failed += result.failed

@@ -13,12 +13,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from . import audit
 from .errors import Conflict, InvalidInput, NotAuthenticated, NotFound
-from .models import ApiToken, Department, User
+from .models import ApiToken, Department, IdempotencyRecord, User
 from .routing import GLOBAL_ROLES, ROLE_RANK, Actor, load_actor
 
 PREFIX = "jrt_"
@@ -26,6 +26,7 @@ PORTAL = "portal"
 ROLES = (PORTAL, *ROLE_RANK, *GLOBAL_ROLES)
 NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{1,62}")
 TOUCH_EVERY = timedelta(minutes=1)
+KEEP_ANSWERS = timedelta(days=7)  # how long a submission's answer is kept for retries with its Idempotency-Key
 
 
 @dataclass(frozen=True)
@@ -161,3 +162,9 @@ def _describe(role: str, department: str | None) -> str:
 
 def _details(token: ApiToken) -> dict:
     return {"token": token.name, "role": token.role, "department": token.department_code, "user": token.username}
+
+
+def forget_old_answers(session: Session, now: datetime | None = None) -> int:
+    """Delete stored answers to idempotent submissions older than KEEP_ANSWERS; returns how many."""
+    cutoff = (now or _now()) - KEEP_ANSWERS
+    return session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)).rowcount or 0

@@ -38,3 +38,20 @@ def test_a_persons_token_acts_as_the_person_with_no_more_than_its_role(db):
     with db.read() as session:
         _, actor = tokens.authenticate(session, issued.secret)
     assert actor.username == "zhao" and actor.departments == {"PSB": "reviewer"} and not actor.roles
+
+
+def test_the_worker_forgets_answers_to_submissions_after_a_week(db):
+    from engine.models import IdempotencyRecord
+    from engine.runtime import Runtime
+    from engine.timers import housekeeping
+
+    with db.write() as session:
+        seed_departments(session)
+        issued = tokens.issue(session, ADMIN, "portal", "portal")
+        now = datetime.now(timezone.utc)
+        for key, age in (("old", tokens.KEEP_ANSWERS + timedelta(minutes=1)), ("recent", timedelta(days=1))):
+            session.add(IdempotencyRecord(token_id=issued.token.id, key=key, request_hash="h", status_code=201,
+                                          response="{}", headers="{}", created_at=now - age))
+    assert housekeeping(Runtime(db)) == 1
+    with db.read() as session:
+        assert list(session.execute(select(IdempotencyRecord.key)).scalars()) == ["recent"]

@@ -393,7 +393,7 @@ class Api:
 
 IDEMPOTENCY = Header(KEY_HEADER, "A key the caller chooses per submission (for example a UUID). A retry with the "
                      "same key and the same body returns the first answer and never creates a second case; the same "
-                     "key with a different body is refused.", {"type": "string", "minLength": 1, "maxLength": 128,
+                     "key with a different body is refused. Answers are kept for 7 days.", {"type": "string", "minLength": 1, "maxLength": 128,
                                                                "pattern": r"^[\x21-\x7e]+$"},
                      example="3f0a6b9e-8d42-4c4f-9d8e-2f1c7a9b5e10")
 APPLICANT_HEADER = "X-Applicant-Id"
