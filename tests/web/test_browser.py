@@ -146,3 +146,27 @@ def test_an_admission_case_from_intake_through_the_departments_to_a_decision(wor
     edu.goto(f"{server}/cases/{key}")
     timeline = edu.inner_text(".timeline")
     assert timeline.count("办结环节") == 2 and "psb_reviewer" in timeline and "edu_reviewer" in timeline
+
+
+def test_admin_issues_an_api_token_that_a_department_system_then_uses(world, server, page):
+    import requests
+
+    ui_login(page, server, "admin")
+    page.goto(f"{server}/admin#tokens")
+    page.fill("#token_name", "hud-system")
+    page.select_option("#token_role", "reviewer")
+    page.select_option("#token_department", "HUD")
+    page.fill("#token_days", "365")
+    page.click("button:has-text('签发')")
+    assert "只显示这一次" in page.inner_text("[data-secret]")
+    secret = page.inner_text("code.secret").strip()
+    auth = {"Authorization": f"Bearer {secret}"}
+    assert requests.get(f"{server}/api/v1/tasks", headers=auth, timeout=10).status_code == 200
+    page.goto(f"{server}/admin")
+    assert secret not in page.content()
+    row = page.locator("tr[data-token='hud-system']")
+    assert "住建局" in row.inner_text() and "有效" in row.inner_text()
+    row.locator("button:has-text('吊销')").click()
+    page.wait_for_selector(".flash.success")
+    assert "已吊销" in page.locator("tr[data-token='hud-system']").inner_text()
+    assert requests.get(f"{server}/api/v1/tasks", headers=auth, timeout=10).status_code == 401
