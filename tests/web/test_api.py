@@ -388,3 +388,10 @@ def test_every_example_in_the_contract_matches_its_schema(client):
             assert not errors, (name, errors)
             checked += 1
     assert checked >= 10
+
+
+def test_the_contract_is_also_a_readable_page(client):
+    page = client.get("/api/v1/docs")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "POST</span> <code>/applications</code>" in html
+    assert "西湖区" in html and "Idempotency-Key" in html and 'id="schema-Problem"' in html

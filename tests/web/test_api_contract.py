@@ -13,7 +13,6 @@ import sys
 import threading
 from pathlib import Path
 
-import pytest
 from werkzeug.serving import make_server
 
 from sqlalchemy import select
@@ -55,7 +54,6 @@ expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "41
 EXAMPLES = int(os.environ.get("JOINTREVIEW_FUZZ_EXAMPLES", "60"))
 
 
-@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_every_operation_keeps_the_contract_under_fuzzing(world, tmp_path):
     secrets = {}
     with world.rt.db.write() as session:

@@ -5,7 +5,9 @@ The OpenAPI 3.1 document at /api/v1/openapi.json is generated from the operation
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify, request
+import json
+
+from flask import Blueprint, Flask, jsonify, render_template, request
 
 from .core import Api
 
@@ -20,6 +22,20 @@ from .openapi import document  # noqa: E402
 def openapi():
     """The contract, generated from the code."""
     return jsonify(document(api))
+
+
+@bp.app_template_filter("pretty_json")
+def pretty_json(value, indent: int | None = 2) -> str:
+    """JSON as people read it (Chinese stays Chinese); the template escapes it."""
+    return json.dumps(value, ensure_ascii=False, indent=indent)
+
+
+@bp.route("/docs")
+def docs():
+    """The same contract as a page for the people who integrate with it."""
+    doc = document(api)
+    operations = [(path, method, op) for path, methods in doc["paths"].items() for method, op in methods.items()]
+    return render_template("api_docs.html", doc=doc, operations=operations)
 
 
 def register(app: Flask, csrf) -> None:
