@@ -75,7 +75,7 @@ def test_every_operation_keeps_the_contract_under_fuzzing(world, tmp_path):
     http = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=http.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{http.server_port}"
-    report = ARTIFACTS / "schemathesis"
+    report = ARTIFACTS / "schemathesis" / world.rt.db.engine.dialect.name
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "fuzz_auth", "JOINTREVIEW_FUZZ_TOKENS": json.dumps(secrets),
            "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
     try:
