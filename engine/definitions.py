@@ -440,9 +440,19 @@ def _parse_xml(files: dict[str, bytes], linter: _Linter) -> dict[str, object]:
             linter.problems.append(Problem(name, None, None, "only .bpmn and .dmn files can be deployed"))
             continue
         try:
-            trees[name] = etree.fromstring(content, _XML_PARSER)
+            tree = etree.fromstring(content, _XML_PARSER)
         except etree.XMLSyntaxError as exc:
             linter.problems.append(Problem(name, exc.lineno, None, f"XML is not well-formed: {exc.msg}"))
+            continue
+        expected = "DMN" if name.endswith(".dmn") else "BPMN"
+        namespace = etree.QName(tree).namespace or ""
+        if etree.QName(tree).localname != "definitions" or (
+                expected == "BPMN" and namespace != BPMN_NS) or (expected == "DMN" and "omg.org/spec/DMN" not in namespace):
+            linter.problems.append(Problem(name, tree.sourceline, None, f"this is not a {expected} file: its root element is "
+                                           f"<{etree.QName(tree).localname}> in namespace {namespace or '(none)'!r}, "
+                                           f"not {expected} <definitions>"))
+            continue
+        trees[name] = tree
     return trees
 
 

@@ -395,3 +395,47 @@ def test_the_contract_is_also_a_readable_page(client):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "POST</span> <code>/applications</code>" in html
     assert "西湖区" in html and "Idempotency-Key" in html and 'id="schema-Problem"' in html
+
+
+@pytest.mark.parametrize("values", [[None], ["x"], [1e400], [True], [-1], [[]], [2**70]])
+def test_tampered_cursors_are_refused_not_crashed_on(world, client, issue, values):
+    import base64
+    auditor = issue("audit-sys", "auditor")
+    cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+    for path in ("/api/v1/cases", "/api/v1/audit/entries", "/api/v1/tokens", "/api/v1/processes"):
+        r = client.get(path, headers=issue(f"a{abs(hash(path)) % 10**6}", "admin") if path == "/api/v1/tokens"
+                       else issue(f"d{abs(hash(path)) % 10**6}", "designer") if path == "/api/v1/processes" else auditor,
+                       query_string={"cursor": cursor})
+        assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "cursor", (path, r.data)
+    edu = issue("edu-sys", "reviewer", "EDU")
+    r = client.get("/api/v1/tasks", headers=edu, query_string={
+        "cursor": base64.urlsafe_b64encode(json.dumps([True, "not a date", "x"]).encode()).decode()})
+    assert r.status_code == 422
+
+
+def test_deeply_nested_bodies_are_refused(world, client, issue):
+    portal = issue("portal", "portal")
+    deep = "[" * 5000 + "]" * 5000
+    r = client.post("/api/v1/applications", data=deep, headers={**portal, "Content-Type": "application/json"})
+    assert r.status_code == 400 and "nests deeper" in r.get_json()["detail"]
+
+
+def test_concurrent_retries_with_one_key_all_get_the_one_case(world, server, issue):
+    import concurrent.futures
+
+    import requests
+
+    portal = issue("portal", "portal")
+    _, body = applicant(world)
+    headers = {**portal, "Idempotency-Key": "burst-1"}
+
+    def post(_):
+        r = requests.post(f"{server}/api/v1/applications", json=body, headers=headers, timeout=30)
+        return r.status_code, r.json().get("business_key")
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(post, range(6)))
+    assert {status for status, _ in answers} == {201}, answers
+    assert len({key for _, key in answers}) == 1
+    with world.rt.db.read() as session:
+        assert session.execute(select(func.count()).select_from(Case)).scalar() == 1

@@ -194,7 +194,7 @@ class Context:
             if self.idempotency_key:
                 record = session.get(IdempotencyRecord, (self.token_id, self.idempotency_key))
                 if record is not None:
-                    raise _Replay(record)
+                    raise _Replay(Answer.of(record))
             yield session
 
     def remember(self, session: Any, reply: Reply, business_key: str | None = None) -> Reply:
@@ -209,10 +209,24 @@ class Context:
         return reply
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A stored answer, copied out of its session so it can be replayed after the transaction ends."""
+
+    request_hash: str
+    status_code: int
+    response: str
+    headers: str
+
+    @classmethod
+    def of(cls, record: IdempotencyRecord) -> "Answer":
+        return cls(record.request_hash, record.status_code, record.response, record.headers or "{}")
+
+
 class _Replay(Exception):
-    def __init__(self, record: IdempotencyRecord) -> None:
-        super().__init__(record.key)
-        self.record = record
+    def __init__(self, answer: Answer) -> None:
+        super().__init__("replay")
+        self.record = answer
 
 
 PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -351,6 +365,8 @@ class Api:
         raw = request.get_data(cache=False)
         if len(raw) > op.max_body:
             raise Problem(413, f"the request body is larger than {op.max_body} bytes")
+        if _nesting(raw) > MAX_DEPTH:
+            raise Problem(400, f"the request body nests deeper than {MAX_DEPTH} levels")
         try:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
@@ -365,9 +381,10 @@ class Api:
         with runtime().db.read() as session:
             record = session.execute(select(IdempotencyRecord).where(
                 IdempotencyRecord.token_id == ctx.token_id, IdempotencyRecord.key == ctx.idempotency_key)).scalar()
-        return None if record is None else self._answer_replay(ctx, record)
+            answer = None if record is None else Answer.of(record)
+        return None if answer is None else self._answer_replay(ctx, answer)
 
-    def _answer_replay(self, ctx: Context, record: IdempotencyRecord) -> Response:
+    def _answer_replay(self, ctx: Context, record: Answer) -> Response:
         if record.request_hash != ctx.request_hash:
             raise Problem(422, f"the Idempotency-Key {ctx.idempotency_key!r} was already used for a different "
                                f"request; use a new key for a new submission",
@@ -400,6 +417,33 @@ APPLICANT_HEADER = "X-Applicant-Id"
 APPLICANT = Header(APPLICANT_HEADER, "The applicant's ID number (居民身份证号) as verified by the portal's real-name "
                    "login. Only a case of that applicant is shown.",
                    {"type": "string", "pattern": r"^[0-9]{17}[0-9Xx]$"}, required=True, example="110105198506150030")
+
+
+MAX_DEPTH = 20
+
+
+def _nesting(raw: bytes) -> int:
+    """How deeply arrays and objects nest in a JSON text (brackets inside strings are skipped)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                return deepest
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
 
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -448,15 +492,41 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, size: int) -> list[Any] | None:
-    """The values of a cursor, or a 422 problem naming the `cursor` parameter."""
+def decode_cursor(cursor: str | None, *kinds: type) -> list[Any] | None:
+    """The values of a cursor (one per kind: int, str, bool, datetime), or a 422 problem naming `cursor`."""
     if not cursor:
         return None
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         values = None
-    if not isinstance(values, list) or len(values) != size:
+    if isinstance(values, list) and len(values) == len(kinds):
+        try:
+            values = [_typed(v, k) for v, k in zip(values, kinds)]
+        except (TypeError, ValueError, OverflowError):
+            values = None
+    if not isinstance(values, list) or len(values) != len(kinds):
         raise Problem(422, "the cursor is not one this API gave out",
                       [{"field": "cursor", "message": "use next_cursor from the previous page", "code": "bad_cursor"}])
     return values
+
+
+def _typed(value: Any, kind: type) -> Any:
+    if kind is int:
+        if type(value) is not int or not 0 <= value < 2**62:
+            raise ValueError(value)
+        return value
+    if kind is bool:
+        if type(value) is not bool:
+            raise ValueError(value)
+        return value
+    if kind is datetime:
+        if value in (None, ""):
+            return None
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError(value)
+        return moment
+    if type(value) is not str or len(value) > 100:
+        raise ValueError(value)
+    return value

@@ -47,7 +47,7 @@ def _details(entry: AuditEntry, ctx: Context) -> dict:
 def list_cases(ctx: Context) -> Reply:
     """All cases, newest first, filtered by process and status (auditors, administrators)."""
     q = ctx.query
-    after = decode_cursor(q.cursor, 1)
+    after = decode_cursor(q.cursor, int)
     stmt = (select(Case, ProcessDefinition.version).join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
             .order_by(Case.id.desc()).limit(q.limit + 1))
     if q.process:
@@ -70,7 +70,7 @@ def history(ctx: Context, business_key: str) -> Reply:
     """Everything that happened to a case, oldest first, as recorded in the hash-chained audit log.
     Reading it is itself recorded (as on the case page)."""
     q = ctx.query
-    after = decode_cursor(q.cursor, 1)
+    after = decode_cursor(q.cursor, int)
     with runtime().db.read() as session:
         case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
         if case is None:
@@ -108,7 +108,7 @@ def _entry(e: AuditEntry, ctx: Context) -> AuditEntryOut:
 def audit_entries(ctx: Context) -> Reply:
     """The audit log, newest first, filtered by event, actor and business key."""
     q = ctx.query
-    after = decode_cursor(q.cursor, 1)
+    after = decode_cursor(q.cursor, int)
     stmt = _audit_filter(select(AuditEntry), q.event, q.actor, q.business_key).order_by(AuditEntry.seq.desc())
     if after:
         stmt = stmt.where(AuditEntry.seq < int(after[0]))
@@ -167,7 +167,7 @@ def audit_verification(ctx: Context) -> Reply:
 def list_processes(ctx: Context) -> Reply:
     """Every deployed version of every process, newest first."""
     q = ctx.query
-    after = decode_cursor(q.cursor, 1)
+    after = decode_cursor(q.cursor, int)
     stmt = select(ProcessDefinition).order_by(ProcessDefinition.id.desc()).limit(q.limit + 1)
     if after:
         stmt = stmt.where(ProcessDefinition.id < int(after[0]))
@@ -214,7 +214,7 @@ def _token_out(t: ApiToken) -> TokenOut:
 def list_tokens(ctx: Context) -> Reply:
     """Every token with its scope, state and when it was last used."""
     q = ctx.query
-    after = decode_cursor(q.cursor, 1)
+    after = decode_cursor(q.cursor, int)
     stmt = select(ApiToken).order_by(ApiToken.id.desc()).limit(q.limit + 1)
     if after:
         stmt = stmt.where(ApiToken.id < int(after[0]))

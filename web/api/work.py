@@ -56,7 +56,7 @@ def list_tasks(ctx: Context) -> Reply:
     """Open tasks of the token's department that its role may take: the unclaimed queue, the tasks the
     token's user claimed, or both (`view=all`). Paged with `cursor`."""
     q = ctx.query
-    after = decode_cursor(q.cursor, 3)
+    after = decode_cursor(q.cursor, bool, datetime, str)
     stmt = (select(Task, Case.business_key).join(Case, Case.id == Task.case_id)
             .where(Task.state == "open", workable(ctx.actor)))
     if q.view == "queue":
@@ -68,9 +68,8 @@ def list_tasks(ctx: Context) -> Reply:
     if q.process:
         stmt = stmt.where(Task.process_key == q.process)
     if after:
-        has_due, due, last_id = after
-        if has_due:
-            moment = datetime.fromisoformat(due)
+        has_due, moment, last_id = after
+        if has_due and moment is not None:
             stmt = stmt.where(or_(Task.due_at > moment, and_(Task.due_at == moment, Task.id > last_id),
                                   Task.due_at.is_(None)))
         else:
