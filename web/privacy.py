@@ -9,6 +9,7 @@ from flask import session
 from engine.routing import Actor
 from workflows import idcards
 from workflows.checks import MATERIALS
+from workflows.portal import DECISIONS, SUBSIDY_TYPES
 
 PERSONAL = {"applicant_id": "id", "child_id": "id", "phone": "phone", "bank_account": "account"}
 DEPARTMENT_PREFIXES = ("psb_", "hrss_", "hud_", "health_")
@@ -43,13 +44,16 @@ def may_see_unmasked(actor: Actor) -> bool:
 
 VALUES = {
     "housing_type": {"own": "自有住房", "rent_filed": "租赁备案", "none": "无"},
-    "recommendation": {"admit": "录取", "waitlist": "列入候补", "reject": "不予录取"},
-    "decision": {"admit": "录取", "waitlist": "列入候补", "reject": "不予录取"},
+    "recommendation": DECISIONS,
+    "decision": DECISIONS,
+    "final_decision": DECISIONS,
     "risk_level": {"high": "高", "medium": "中", "low": "低"},
-    "subsidy_type": {"employment": "就业补贴", "housing": "住房补贴", "education": "教育补贴"},
+    "subsidy_type": SUBSIDY_TYPES,
 }
 LABELS.update({"decision": "审定结果", "decision_reasons": "审定理由", "school_assigned": "安排学校",
-               "materials": "已收材料", "verify_finding": "核验意见", "approval_note": "审批意见"})
+               "materials": "已收材料", "verify_finding": "核验意见", "approval_note": "审批意见",
+               "final_decision": "复核结果", "final_reasons": "复核理由", "requester_department": "函询部门",
+               "target_department": "被函询部门", "case_ref": "关联业务编号", "evidence": "依据及附件说明"})
 
 
 def readable(key: str, value: Any) -> Any:

@@ -1,27 +1,67 @@
-"""What the applicant portal may show of each process: the published results, the end states that are
-outcomes, and the messages an applicant (or, for a public notice, anyone) may send. Everything else in
-a case — departments' findings, internal notes, fraud flags — stays inside."""
+"""What the applicant portal may show of each process. Results appear only once the process has
+published them (公示), open steps are shown as public stages with their department, and everything
+else in a case — departments' findings, internal notes, fraud flags, inquiries between departments —
+stays inside."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Callable
+
+DECISIONS = {"admit": "录取", "waitlist": "列入候补", "reject": "不予录取"}
+SUBSIDY_TYPES = {"employment": "就业补贴", "housing": "住房补贴", "education": "教育补贴"}
+OTHER_STAGE = "部门核查"
 
 
 @dataclass(frozen=True)
 class PublicView:
-    results: dict[str, str]  # data key → label, shown once the case has it
+    stages: dict[str, str]  # user task id → the stage the applicant sees
+    published_when: str  # data key the process sets when it publishes its result
+    results: Callable[[dict[str, Any]], dict[str, str]]  # case data → {label: value}, once published
     outcomes: tuple[str, ...]  # end events that are the case's outcome (their BPMN names are shown)
     messages: dict[str, str] = field(default_factory=dict)  # API action → BPMN message name
+
+    def stage(self, element_id: str) -> str:
+        return self.stages.get(element_id, OTHER_STAGE)
+
+    def published(self, data: dict[str, Any]) -> dict[str, str]:
+        """The published results, or nothing before publication."""
+        if not data.get(self.published_when):
+            return {}
+        return {label: value for label, value in self.results(data).items() if value not in (None, "")}
+
+
+def _admission(data: dict[str, Any]) -> dict[str, str]:
+    decision = data.get("final_decision") or data.get("decision")
+    reasons = data.get("final_reasons") or data.get("decision_reasons")
+    out = {"总积分": _text(data.get("points_total")), "审定结果": DECISIONS.get(decision, decision), "审定理由": reasons}
+    if decision == "admit":
+        out["安排学校"] = data.get("school_assigned")
+    return out
+
+
+def _subsidy(data: dict[str, Any]) -> dict[str, str]:
+    return {"补贴类型": SUBSIDY_TYPES.get(data.get("subsidy_type"), data.get("subsidy_type")),
+            "核定金额（元）": _text(data.get("amount")), "发放金额（元）": _text(data.get("paid_amount")),
+            "发放日期": data.get("paid_on")}
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 PUBLIC = {
     "admission_review": PublicView(
-        results={"points_total": "总积分", "decision": "审定结果", "school_assigned": "安排学校",
-                 "final_decision": "复核决定"},
+        stages={**{f"review_{d}": "部门联合核验" for d in ("psb", "hrss", "hud", "health")},
+                "decide": "教育局审定", "sign_off": "教育局审定", "joint_review": "申诉复核", "redecide": "申诉复核"},
+        published_when="published_at", results=_admission,
         outcomes=("end_effective", "end_redecided", "end_appeal_rejected", "end_not_accepted"),
         messages={"materials": "materials_resubmitted", "appeal": "appeal"}),
     "subsidy_approval": PublicView(
-        results={"subsidy_type": "补贴类型", "amount": "核定金额（元）", "paid_amount": "发放金额（元）",
-                 "paid_on": "发放日期"},
+        stages={"street_check": "窗口初审", "manual_verify": "资格核验", "onsite_check": "资格核验",
+                "approve_chief": "审批", "approve_head": "审批", "disburse": "资金发放"},
+        published_when="notice_from", results=_subsidy,
         outcomes=("end_paid", "end_rejected", "end_first_check_failed"),
         messages={"objection": "objection"}),
 }

@@ -180,16 +180,21 @@ def test_applicant_status_shows_only_the_applicants_own_case_and_no_internal_dat
     with world.rt.db.read() as session:
         task_id = session.execute(select(Task.id).join(Case, Case.id == Task.case_id)
                                   .where(Case.business_key == key, Task.state == "open")).scalar_one()
+    who = {**portal, "X-Applicant-Id": mine.id_number}
+    before = client.get(f"/api/v1/applications/{key}", headers=who).get_json()
+    assert before["results"] == {} and [s["step"] for s in before["next_steps"]] == ["教育局审定"]
     client.post(f"/api/v1/tasks/{task_id}/complete", headers=edu, json={"values": {
-        "decision": "admit", "decision_reasons": "内部意见：材料齐全，积分 132 分", "school_assigned": "文三街小学"}})
-    r = client.get(f"/api/v1/applications/{key}", headers={**portal, "X-Applicant-Id": mine.id_number})
+        "decision": "admit", "decision_reasons": "积分达到录取线", "school_assigned": "文三街小学"}})
+    r = client.get(f"/api/v1/applications/{key}", headers=who)
     assert r.status_code == 200, r.data
     status = r.get_json()
     assert status["business_key"] == key and status["process_name"] == "积分入学联审"
-    assert status["results"]["审定结果"] == "录取" and status["results"]["安排学校"] == "文三街小学"
-    assert status["waiting_for"] == ["appeal"]
+    assert status["results"] == {"总积分": status["results"]["总积分"], "审定结果": "录取", "审定理由": "积分达到录取线",
+                                 "安排学校": "文三街小学"}
+    assert status["waiting_for"] == ["appeal"] and status["respond_by"] and status["next_steps"] == []
     text = r.get_data(as_text=True)
-    for secret in ("内部意见", "psb_", "hrss_", "fraud", theirs.id_number, "王芳", other_key, mine.id_number, "13800138000"):
+    for secret in ("核验", "finding", "psb_", "hrss_", "fraud", "risk", theirs.id_number, "王芳", other_key,
+                   mine.id_number, "13800138000", "edu-sys"):
         assert secret not in text, secret
     for probe in (theirs.id_number, "110105198506150036"):
         denied = client.get(f"/api/v1/applications/{key}", headers={**portal, "X-Applicant-Id": probe})
@@ -209,8 +214,12 @@ def test_missing_materials_are_listed_and_can_be_resubmitted_then_appealed(world
     assert "社保缴纳证明" in receipt["missing_items"] and len(receipt["missing_items"]) == 4
     who = {**portal, "X-Applicant-Id": person.id_number}
     key = receipt["business_key"]
+    assert [m["id"] for m in receipt["missing_materials"]] == ["social_insurance", "housing", "vaccination",
+                                                                "household_register"]
+    assert receipt["respond_by"] is not None
     early = client.post(f"/api/v1/applications/{key}/appeals", headers=who, json={"reason": "不服"})
-    assert early.status_code == 409 and "not waiting for 'appeal'" in early.get_json()["detail"]
+    assert early.status_code == 409
+    assert early.get_json()["detail"] == f"application {key} does not take an appeal now; it waits for: materials"
     r = client.post(f"/api/v1/applications/{key}/materials", headers={**who, "Idempotency-Key": "m-1"},
                     json={"materials": ["social_insurance", "housing", "vaccination", "household_register"]})
     assert r.status_code == 202, r.data
@@ -219,6 +228,7 @@ def test_missing_materials_are_listed_and_can_be_resubmitted_then_appealed(world
     assert again.status_code == 202 and again.headers["Idempotent-Replayed"] == "true"
     status = client.get(f"/api/v1/applications/{key}", headers=who).get_json()
     assert status["missing_items"] == [] and [s["department"] for s in status["next_steps"]] == ["EDU"]
+    assert r.get_json()["received"] == "materials"
 
 
 def test_validation_errors_name_every_bad_field(world, client, issue):
@@ -439,3 +449,22 @@ def test_concurrent_retries_with_one_key_all_get_the_one_case(world, server, iss
     assert len({key for _, key in answers}) == 1
     with world.rt.db.read() as session:
         assert session.execute(select(func.count()).select_from(Case)).scalar() == 1
+
+
+def test_a_subsidy_application_shows_public_stages_and_no_amount_before_the_notice(world, client, issue):
+    portal, street = issue("portal", "portal"), issue("street-sys", "reviewer", "STREET")
+    person = world.person()
+    receipt = submit(client, portal, {"process": "subsidy_approval", **person.subsidy()}).get_json()
+    assert [(s["step"], s["department"]) for s in receipt["next_steps"]] == [("窗口初审", "STREET")]
+    task = client.get("/api/v1/tasks", headers=street).get_json()["items"][0]
+    detail = client.get(f"/api/v1/tasks/{task['id']}", headers=street).get_json()
+    values = {f["id"]: f["default"] for f in detail["form"] if f["default"] is not None}
+    values.update(subsidy_type="employment", household_type="low_income", income_per_capita=1200, unemployed_months=8,
+                  first_check_ok=True, street_note="材料齐全")
+    done = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=street, json={"values": values})
+    assert done.status_code == 200, done.data
+    status = client.get(f"/api/v1/applications/{receipt['business_key']}",
+                        headers={**portal, "X-Applicant-Id": person.id_number}).get_json()
+    assert status["results"] == {} or "核定金额（元）" in status["results"]
+    assert all(s["step"] in ("资格核验", "审批", "部门核查") for s in status["next_steps"]), status["next_steps"]
+    assert "amount" not in json.dumps(status) and "eligib" not in json.dumps(status)

@@ -11,20 +11,21 @@ from sqlalchemy.orm import Session
 from engine import cases
 from engine.errors import Conflict, NotFound
 from engine.models import Case, Department, ProcessDefinition, Task
+from workflows.checks import MATERIALS
 from workflows.intake import INTAKES, start_data
 from workflows.portal import PUBLIC
 
 from ..context import runtime
-from ..privacy import readable
 from . import api
 from .core import APPLICANT, APPLICANT_HEADER, Context, Reply
 from .schemas import (KEY_PATTERN, Acknowledgement, Appeal, ApplicationRequest, ApplicationStatus, Materials,
-                      Objection, Receipt, Step)
+                      Objection, Option, Receipt, Step)
 
 PORTAL = ("portal",)
 KEY = {"business_key": {"type": "string", "pattern": KEY_PATTERN, "maxLength": 64, "example": "ADM-2026-000123"}}
 REPLAYED = {"Idempotent-Replayed": "`true` when this is the stored answer to an earlier request with the same "
                                    "Idempotency-Key"}
+NOUNS = {"materials": "materials", "appeal": "an appeal", "objection": "an objection"}
 MESSAGE_ACTIONS = {"materials_resubmitted": "materials", "appeal": "appeal", "objection": "objection"}
 
 
@@ -32,39 +33,56 @@ def department_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Department.code, Department.name_zh)).all())
 
 
-def open_steps(session: Session, case_id: int) -> list[Step]:
-    """The case's open steps in the order they became due."""
-    names = department_names(session)
-    rows = session.execute(select(Task.name, Task.department_code, Task.due_at).where(
+def _open_tasks(session: Session, case_id: int) -> list:
+    return session.execute(select(Task.element_id, Task.department_code, Task.due_at).where(
         Task.case_id == case_id, Task.state == "open").order_by(Task.created_at, Task.id)).all()
-    return [Step(step=r.name, department=r.department_code, department_name=names.get(r.department_code, r.department_code),
-                 due_at=r.due_at) for r in rows]
+
+
+def public_steps(session: Session, case: Case) -> list[Step]:
+    """The case's open steps as the applicant sees them: public stages by department, earliest due
+    first (internal steps such as inquiries between departments show as 部门核查)."""
+    names = department_names(session)
+    view = PUBLIC[case.process_key]
+    stages: dict[tuple[str, str], Any] = {}
+    for row in _open_tasks(session, case.id):
+        key = (view.stage(row.element_id), row.department_code)
+        due = stages.get(key)
+        stages[key] = row.due_at if due is None or (row.due_at is not None and row.due_at < due) else due
+    return [Step(step=stage, department=dept, department_name=names.get(dept, dept), due_at=due)
+            for (stage, dept), due in stages.items()]
 
 
 def _public_state(session: Session, case: Case) -> dict[str, Any]:
-    """What the applicant may know of a case: steps, missing items, what it waits for, results, outcome."""
+    """What the applicant may know of a case: stages, missing items, what it waits for and until when,
+    the published results and the outcome."""
     rt = runtime()
     wf = cases.load(session, rt, case)
     data = cases.current_data(wf)
     view = PUBLIC[case.process_key]
     waiting = cases.waiting_messages(wf) if case.status == "running" else set()
-    missing = list(data.get("missing_items") or []) if "materials_resubmitted" in waiting else []
+    missing, missing_materials = [], []
+    if "materials_resubmitted" in waiting:
+        missing = list(data.get("missing_items") or [])
+        have = set(data.get("materials") or [])
+        missing_materials = [Option(id=code, name=name) for code, name in MATERIALS.items() if code not in have]
     outcome = None
     if case.status == "completed":
         spec = rt.model(session, case.definition_id).spec
         reached = [e for e in case.visited.split() if e in view.outcomes]
         if reached and reached[-1] in spec.task_specs:
             outcome = spec.task_specs[reached[-1]].bpmn_name
-    results = {label: str(readable(key, data[key])) for key, label in view.results.items()
-               if data.get(key) not in (None, "")}
-    return dict(applicant_id=str(data.get("applicant_id") or "").upper(), missing=missing, outcome=outcome,
-                results=results, waiting=sorted(MESSAGE_ACTIONS[m] for m in waiting if m in MESSAGE_ACTIONS))
+    actions = sorted(MESSAGE_ACTIONS[m] for m in waiting if m in MESSAGE_ACTIONS)
+    steps = public_steps(session, case)
+    return dict(applicant_id=str(data.get("applicant_id") or "").upper(), missing=missing,
+                missing_materials=missing_materials, outcome=outcome, results=view.published(data),
+                waiting=actions, steps=steps, respond_by=case.next_due_at if actions and not steps else None)
 
 
-def _receipt(session: Session, case: Case, state: dict[str, Any]) -> dict[str, Any]:
+def _receipt(case: Case, state: dict[str, Any]) -> dict[str, Any]:
     return dict(business_key=case.business_key, process=case.process_key, status=case.status,
-                submitted_at=case.started_at, next_steps=open_steps(session, case.id), missing_items=state["missing"],
-                waiting_for=state["waiting"], status_url=f"/api/v1/applications/{case.business_key}")
+                submitted_at=case.started_at, next_steps=state["steps"], missing_items=state["missing"],
+                missing_materials=state["missing_materials"], waiting_for=state["waiting"],
+                respond_by=state["respond_by"], status_url=f"/api/v1/applications/{case.business_key}")
 
 
 def _case(session: Session, key: str) -> Case:
@@ -100,7 +118,7 @@ def submit(ctx: Context) -> Reply:
     with ctx.write() as session:
         outcome = cases.start(session, runtime(), ctx.actor, application.process, data)
         case = session.get(Case, outcome.case_id)
-        receipt = Receipt(**_receipt(session, case, _public_state(session, case)))
+        receipt = Receipt(**_receipt(case, _public_state(session, case)))
         reply = Reply(201, receipt, {"Location": receipt.status_url})
         return ctx.remember(session, reply, case.business_key)
 
@@ -116,7 +134,7 @@ def status(ctx: Context, business_key: str) -> Reply:
         case, state = _applicants_case(session, ctx, business_key)
         names = dict(session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)
                                      .where(ProcessDefinition.id == case.definition_id)).all())
-        body = ApplicationStatus(**_receipt(session, case, state), process_name=names.get(case.process_key, ""),
+        body = ApplicationStatus(**_receipt(case, state), process_name=names.get(case.process_key, ""),
                                  updated_at=case.updated_at, outcome=state["outcome"], results=state["results"])
     return Reply(200, body)
 
@@ -125,14 +143,22 @@ def _send(ctx: Context, business_key: str, action: str, payload: dict[str, Any],
     with ctx.write() as session:
         if applicant:
             case, state = _applicants_case(session, ctx, business_key)
+            open_now = state["waiting"]
         else:
             case = _case(session, business_key)
+            open_now = None
         message = PUBLIC[case.process_key].messages.get(action)
-        if message is None:
-            raise Conflict(f"{business_key} is a {case.process_key} case; it takes no {action}")
-        cases.send_message(session, runtime(), ctx.actor, business_key, message, payload)
+        try:
+            if message is None:
+                raise Conflict(action)
+            cases.send_message(session, runtime(), ctx.actor, business_key, message, payload)
+        except Conflict:
+            detail = f"application {business_key} does not take {NOUNS[action]} now"
+            if open_now:
+                detail += f"; it waits for: {', '.join(open_now)}"
+            raise Conflict(detail) from None
         reply = Reply(202, Acknowledgement(business_key=business_key, received_at=datetime.now(timezone.utc),
-                                           message=message))
+                                           received=action))
         return ctx.remember(session, reply, business_key)
 
 

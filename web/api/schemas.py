@@ -31,6 +31,11 @@ class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class Option(Out):
+    id: str
+    name: str
+
+
 # --- applications (portal) ------------------------------------------------------------------------
 
 def _schema_pattern(pattern: str) -> str:
@@ -102,16 +107,17 @@ class ApplicationRequest(RootModel[Annotated[Union[AdmissionApplication, Subsidy
 class Step(Out):
     """A step of the case that is open now: where it is and by when it is due."""
 
-    step: str = Field(description="the step's name, as the department sees it")
+    step: str = Field(description="the stage the case is in (for department systems: the step's name)")
     department: str = Field(description="department code")
     department_name: str
     due_at: datetime | None = Field(description="when the step is due (working days, China's calendar)")
 
 
-STEP_EXAMPLE = {"step": "教育局审定", "department": "EDU", "department_name": "教育局", "due_at": "2026-11-27T01:00:00Z"}
+STEP_EXAMPLE = {"step": "部门联合核验", "department": "EDU", "department_name": "教育局", "due_at": "2026-11-27T01:00:00Z"}
 RECEIPT_EXAMPLE = {"business_key": "ADM-2026-000123", "process": "admission_review", "status": "running",
                    "submitted_at": "2026-11-23T02:15:00Z", "next_steps": [STEP_EXAMPLE], "missing_items": [],
-                   "waiting_for": [], "status_url": "/api/v1/applications/ADM-2026-000123"}
+                   "missing_materials": [], "waiting_for": [], "respond_by": None,
+                   "status_url": "/api/v1/applications/ADM-2026-000123"}
 
 
 class Receipt(Out):
@@ -123,10 +129,14 @@ class Receipt(Out):
     process: str
     status: Literal["running", "completed", "stuck", "failed"]
     submitted_at: datetime
-    next_steps: list[Step]
-    missing_items: list[str] = Field(description="what the applicant still has to hand in (一次性告知)")
+    next_steps: list[Step] = Field(description="the stages open now, by department, with their due dates")
+    missing_items: list[str] = Field(description="everything the applicant still has to hand in or correct, "
+                                                 "listed at once (一次性告知)")
+    missing_materials: list[Option] = Field(description="the missing materials as codes for `/materials`")
     waiting_for: list[Literal["materials", "appeal", "objection"]] = Field(
-        description="what the applicant or the public may send now")
+        description="what the applicant (appeal, materials) or the public (objection) may send now")
+    respond_by: datetime | None = Field(description="until when `waiting_for` may be sent; after it the case "
+                                                    "moves on without it")
     status_url: str
 
 
@@ -136,7 +146,7 @@ class ApplicationStatus(Receipt):
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
         **RECEIPT_EXAMPLE, "status": "completed", "next_steps": [], "process_name": "积分入学联审",
         "updated_at": "2026-12-20T06:00:00Z", "outcome": "审定结果生效",
-        "results": {"总积分": "132", "审定结果": "录取", "安排学校": "文三街小学"}}]})
+        "results": {"总积分": "132", "审定结果": "录取", "审定理由": "积分达到录取线", "安排学校": "文三街小学"}}]})
 
     process_name: str
     updated_at: datetime
@@ -175,7 +185,7 @@ class Objection(Body):
 class Acknowledgement(Out):
     business_key: str
     received_at: datetime
-    message: str
+    received: Literal["materials", "appeal", "objection"]
 
 
 # --- department work ------------------------------------------------------------------------------
@@ -196,11 +206,6 @@ class TaskSummary(Out):
     created_at: datetime
     due_at: datetime | None
     escalated: bool
-
-
-class Option(Out):
-    id: str
-    name: str
 
 
 class FormFieldOut(Out):
