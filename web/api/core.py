@@ -96,12 +96,50 @@ def _code(code: Any) -> str:
     return str(code) if code else "invalid"
 
 
-def from_validation(exc: ValidationError, where: str) -> Problem:
-    errors = []
+def _message(e: dict[str, Any]) -> str:
+    """A pydantic error in the words the rest of the API uses."""
+    ctx, kind = e.get("ctx") or {}, e["type"]
+    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        return "is required"
+    words = {
+        "extra_forbidden": "is not a field here",
+        "string_pattern_mismatch": "is not in the expected format",
+        "string_too_long": f"must have at most {ctx.get('max_length')} characters",
+        "string_too_short": f"must have at least {ctx.get('min_length')} characters",
+        "literal_error": f"must be one of: {ctx.get('expected', '').replace(chr(39), '')}",
+        "enum": f"must be one of: {ctx.get('expected', '').replace(chr(39), '')}",
+        "int_parsing": "must be a whole number", "int_type": "must be a whole number",
+        "int_from_float": "must be a whole number",
+        "greater_than_equal": f"must be at least {ctx.get('ge')}", "less_than_equal": f"must be at most {ctx.get('le')}",
+        "too_long": f"may have at most {ctx.get('max_length')} items",
+        "too_short": f"needs at least {ctx.get('min_length')} item(s)",
+        "string_type": "must be text", "bool_type": "must be true or false", "bool_parsing": "must be true or false",
+        "list_type": "must be a list", "dict_type": "must be an object", "model_type": "must be an object",
+    }
+    return words.get(kind, e["msg"])
+
+
+def from_validation(exc: ValidationError, where: str, tags: tuple[str, ...] = (),
+                    more: dict[str, str] | None = None) -> Problem:
+    """Every invalid field at once; `tags` are union tags pydantic puts in front of field names."""
+    errors, seen = [], set()
     for e in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in e["loc"] if p not in ("body",))
-        errors.append({"field": loc or where, "message": e["msg"], "code": e["type"]})
-    return Problem(422, f"the {where} has invalid fields", errors)
+        loc = [str(p) for p in e["loc"] if p != "body"]
+        if loc and loc[0] in tags:
+            loc = loc[1:]
+        field = ".".join(loc)
+        if e["type"] in ("union_tag_not_found", "union_tag_invalid"):
+            field, message = "process", f"must be one of: {', '.join(tags)}"
+        else:
+            message = _message(e)
+        field = field or where
+        if field not in seen:
+            seen.add(field)
+            errors.append({"field": field, "message": message, "code": e["type"]})
+    for field, message in (more or {}).items():
+        if field not in seen:
+            errors.append({"field": field, "message": message, "code": "invalid"})
+    return Problem(422, f"the {where} has invalid fields; nothing was changed", errors)
 
 
 # --- rate limiting --------------------------------------------------------------------------------
@@ -171,6 +209,8 @@ class Operation:
     media: dict[int, dict[str, dict[str, Any]]]  # extra (non-JSON) response media types
     max_body: int
     idempotent: bool
+    also_check: Callable[[Any], dict[str, str]] | None = None  # more checks, so all errors come at once
+    union_tags: tuple[str, ...] = ()
 
 
 @dataclass
@@ -246,7 +286,8 @@ class Api:
                   headers: tuple[Header, ...] = (), path_params: dict[str, dict[str, Any]] | None = None,
                   response_headers: dict[int, dict[str, str]] | None = None,
                   media: dict[int, dict[str, dict[str, Any]]] | None = None, max_body: int = 64 * 1024,
-                  idempotent: bool = False):
+                  idempotent: bool = False, also_check: Callable[[Any], dict[str, str]] | None = None,
+                  union_tags: tuple[str, ...] = ()):
         def register(handler: Callable[..., Reply]) -> Callable[..., Reply]:
             wanted = set(DEFAULT_PROBLEMS if roles is not None else (400, 429)) | set(problems)
             if body is not None:
@@ -257,7 +298,7 @@ class Api:
                            tag, roles, body, query, responses, tuple(sorted(wanted)),
                            tuple(headers) + ((IDEMPOTENCY,) if idempotent else ()),
                            path_params or {p: {"type": "string"} for p in PATH_PARAM.findall(path)},
-                           response_headers or {}, media or {}, max_body, idempotent)
+                           response_headers or {}, media or {}, max_body, idempotent, also_check, union_tags)
             self.operations.append(op)
             rule = PATH_PARAM.sub(r"<\1>", path)
             self.blueprint.add_url_rule(rule, op.operation_id, self._view(op), methods=[method])
@@ -375,7 +416,8 @@ class Api:
         try:
             return op.body.model_validate(data)
         except ValidationError as exc:
-            raise from_validation(exc, "request body") from None
+            more = op.also_check(data) if op.also_check else None
+            raise from_validation(exc, "request body", op.union_tags, more) from None
 
     def _replay(self, ctx: Context) -> Response | None:
         with runtime().db.read() as session:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import cases
-from engine.errors import Conflict, NotFound
+from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import Case, Department, ProcessDefinition, Task
 from workflows.checks import MATERIALS
 from workflows.intake import INTAKES, start_data
@@ -101,7 +101,22 @@ def _applicants_case(session: Session, ctx: Context, key: str) -> tuple[Case, di
     return case, state
 
 
+def _form_problems(raw: Any) -> dict[str, str]:
+    """The window form's own checks (ID check digits …) on whatever text fields came, so that a
+    refused application lists every problem in one answer."""
+    intake = INTAKES.get(raw.get("process")) if isinstance(raw, dict) else None
+    if intake is None or intake.process not in PUBLIC:
+        return {}
+    texts = {k: v for k, v in raw.items() if isinstance(v, str)}
+    try:
+        start_data(intake, texts, [], intake.departments[0])
+    except InvalidInput as exc:
+        return {f: m for f, m in exc.fields.items() if f in texts}
+    return {}
+
+
 @api.operation("POST", "/applications", tag="applications", roles=PORTAL, body=ApplicationRequest, idempotent=True,
+               also_check=_form_problems, union_tags=tuple(PUBLIC),
                summary="Submit an application",
                responses={201: (Receipt, "The case started; its first steps are with the departments (a retry with the "
                                           "same Idempotency-Key gets the first answer again)")},
