@@ -198,7 +198,7 @@ def _task_and_case(session: Session, task_id: str) -> tuple[TaskRef, CaseRef]:
 
 def _require_open(task: TaskRef) -> None:
     if task.state != "open":
-        raise Conflict(f"task {task.name!r} of case {task.case_id} is already {task.state}")
+        raise Conflict(f"task {task.name!r} of {task.business_key} is already {task.state}")
 
 
 def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:

@@ -3,6 +3,7 @@ what was submitted into the case's start data (checked field by field, like ever
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from engine.errors import InvalidInput
@@ -66,6 +67,21 @@ def available(departments: dict[str, str]) -> list[Intake]:
     return [i for i in INTAKES.values() if set(i.departments) & set(departments)]
 
 
+def _child_problems(submitted: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    """A child's ID number must be another person's, and a child's (under 18 today)."""
+    child = str(submitted.get("child_id") or "").strip().upper()
+    if not child or "child_id" in errors:
+        return {}
+    if child == str(submitted.get("applicant_id") or "").strip().upper():
+        return {"child_id": "is the applicant's own ID number"}
+    born = idcards.birth_date(child)
+    today = date.today()
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if age >= 18:
+        return {"child_id": f"belongs to someone born on {born.isoformat()}, who is not a minor"}
+    return {}
+
+
 def start_data(intake: Intake, submitted: dict[str, Any], materials: list[str], department: str) -> dict[str, Any]:
     """Checked start data, or InvalidInput naming every bad field (ID numbers by GB 11643)."""
     clean, errors = {}, {}
@@ -82,6 +98,7 @@ def start_data(intake: Intake, submitted: dict[str, Any], materials: list[str], 
             reason = idcards.problem(value)
             if reason:
                 errors[fid] = f"ID number {reason}"
+    errors.update(_child_problems(submitted, errors))
     if errors:
         exc = InvalidInput("the application has errors; nothing was started", errors)
         exc.codes = codes

@@ -2,7 +2,11 @@
 isolation, token lifecycle, applicant privacy, limits and the problem format."""
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import json
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -39,8 +43,8 @@ def applicant(world, **changes):
 
 
 def submit(client, headers, body, key=None):
-    extra = {"Idempotency-Key": key} if key else {}
-    return client.post("/api/v1/applications", json=body, headers={**headers, **extra})
+    """Submit as a portal does: every submission with its own Idempotency-Key unless one is given."""
+    return client.post("/api/v1/applications", json=body, headers={**headers, "Idempotency-Key": key or str(uuid.uuid4())})
 
 
 def test_portal_submission_reaches_the_right_departments_inbox(world, client, issue):
@@ -247,9 +251,13 @@ def test_validation_errors_name_every_bad_field(world, client, issue):
     r = submit(client, portal, {**body, "process": "driving_licence"})
     assert r.get_json()["errors"] == [{"field": "process", "message": "must be one of: admission_review, subsidy_approval",
                                        "code": "union_tag_invalid"}]
-    r = client.post("/api/v1/applications", data="{not json", headers={**portal, "Content-Type": "application/json"})
+    r = client.post("/api/v1/applications", data="{not json", headers={**portal, "Content-Type": "application/json",
+                                                                       "Idempotency-Key": "k"})
     assert r.status_code == 400 and "not valid JSON" in r.get_json()["detail"]
-    r = client.post("/api/v1/applications", data="a=b", headers={**portal, "Content-Type": "application/x-www-form-urlencoded"})
+    r = client.post("/api/v1/applications", data="a=b", headers={**portal, "Idempotency-Key": "k",
+                                                                 "Content-Type": "application/x-www-form-urlencoded"})
+    r2 = client.post("/api/v1/applications", json=body, headers=portal)
+    assert r2.status_code == 422 and r2.get_json()["errors"][0]["field"] == "Idempotency-Key"
     assert r.status_code == 415
     r = client.get("/api/v1/tasks?limit=0", headers=issue("edu-sys", "reviewer", "EDU"))
     assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "limit"
@@ -292,7 +300,7 @@ def test_lists_are_paged_with_a_cursor(world, client, issue):
 def test_formal_inquiry_is_sent_and_answered_between_department_systems(world, client, issue):
     psb, hud, edu = issue("psb-sys", "reviewer", "PSB"), issue("hud-sys", "reviewer", "HUD"), issue("edu-sys", "reviewer", "EDU")
     body = {"target_department": "HUD", "inquiry_subject": "租赁备案核实", "questions": "请核实备案。", "reply_days": 3}
-    own = client.post("/api/v1/inquiries", headers=psb, json={**body, "target_department": "PSB"})
+    own = client.post("/api/v1/inquiries", headers={**psb, "Idempotency-Key": "inq-0"}, json={**body, "target_department": "PSB"})
     assert own.status_code == 422 and own.get_json()["errors"][0]["field"] == "target_department"
     r = client.post("/api/v1/inquiries", headers={**psb, "Idempotency-Key": "inq-1"}, json=body)
     assert r.status_code == 201, r.data
@@ -327,9 +335,18 @@ def test_auditor_reads_history_exports_and_verifies_the_log(world, client, issue
     assert len(entries["items"]) == 2 and entries["next_cursor"]
     csv_export = client.get("/api/v1/audit/export?format=csv&limit=3", headers=auditor)
     assert csv_export.mimetype == "text/csv" and csv_export.headers["X-Next-After-Seq"] == "3"
-    assert csv_export.get_data(as_text=True).lstrip("\ufeff").startswith("seq,at,actor")
+    rows = list(csv.DictReader(io.StringIO(csv_export.get_data(as_text=True).lstrip("\ufeff"))))
     lines = client.get("/api/v1/audit/export?after_seq=3", headers=auditor).get_data(as_text=True).splitlines()
-    assert json.loads(lines[0])["seq"] == 4 and all(json.loads(x)["hash"] for x in lines)
+    entries = [json.loads(x) for x in lines]
+    assert entries[0]["seq"] == 4
+    # anyone can check the chain from the export alone, following the documented recipe
+    previous = "0" * 64
+    for e in [{**r, "details_text": r["details"]} for r in rows] + entries:
+        fields = [previous, str(e["seq"]), e["at"], e["actor"], e["department"] or "", str(e["case_id"] or ""),
+                  e["business_key"] or "", e["task_id"] or "", e["event"], e["details_text"]]
+        assert e["prev_hash"] == previous
+        assert hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest() == e["hash"], e["seq"]
+        previous = e["hash"]
     verification = client.get("/api/v1/audit/verification", headers=auditor).get_json()
     assert verification["ok"] is True and verification["checked"] > 5
 
@@ -432,7 +449,8 @@ def test_tampered_cursors_are_refused_not_crashed_on(world, client, issue, value
 def test_deeply_nested_bodies_are_refused(world, client, issue):
     portal = issue("portal", "portal")
     deep = "[" * 5000 + "]" * 5000
-    r = client.post("/api/v1/applications", data=deep, headers={**portal, "Content-Type": "application/json"})
+    r = client.post("/api/v1/applications", data=deep, headers={**portal, "Content-Type": "application/json",
+                                                                "Idempotency-Key": "deep"})
     assert r.status_code == 400 and "nests deeper" in r.get_json()["detail"]
 
 
@@ -474,3 +492,35 @@ def test_a_subsidy_application_shows_public_stages_and_no_amount_before_the_noti
     assert status["results"] == {} or "核定金额（元）" in status["results"]
     assert all(s["step"] in ("资格核验", "审批", "部门核查") for s in status["next_steps"]), status["next_steps"]
     assert "amount" not in json.dumps(status) and "eligib" not in json.dumps(status)
+
+
+def test_a_child_must_be_a_minor_other_than_the_applicant(world, client, issue):
+    portal = issue("portal", "portal")
+    person, body = applicant(world)
+    r = submit(client, portal, {**body, "child_id": person.id_number})
+    assert r.status_code == 422 and r.get_json()["errors"] == [
+        {"field": "child_id", "message": "is the applicant's own ID number", "code": "invalid"}]
+    adult = world.person(name="成年人").id_number
+    r = submit(client, portal, {**body, "child_id": adult})
+    assert r.status_code == 422 and "not a minor" in r.get_json()["errors"][0]["message"]
+
+
+def test_completing_with_an_idempotency_key_survives_a_lost_answer(world, client, issue):
+    portal, edu = issue("portal", "portal"), issue("edu-sys", "reviewer", "EDU")
+    _, task_id = _edu_task(world, client, portal)
+    values = {"values": {"decision": "admit", "decision_reasons": "积分达标", "school_assigned": "文三街小学"}}
+    first = client.post(f"/api/v1/tasks/{task_id}/complete", headers={**edu, "Idempotency-Key": "done-1"}, json=values)
+    again = client.post(f"/api/v1/tasks/{task_id}/complete", headers={**edu, "Idempotency-Key": "done-1"}, json=values)
+    assert first.status_code == again.status_code == 200 and again.get_json() == first.get_json()
+    plain = client.post(f"/api/v1/tasks/{task_id}/complete", headers=edu, json=values)
+    assert plain.status_code == 409 and "ADM-" in plain.get_json()["detail"] and "already completed" in plain.get_json()["detail"]
+
+
+def test_an_admin_token_cannot_revoke_itself_and_inquiries_name_real_cases(world, client, issue):
+    admin, psb = issue("admin-sys", "admin"), issue("psb-sys", "reviewer", "PSB")
+    r = client.delete("/api/v1/tokens/admin-sys", headers=admin)
+    assert r.status_code == 409 and client.get("/api/v1/tokens", headers=admin).status_code == 200
+    body = {"target_department": "HUD", "inquiry_subject": "核实", "questions": "请核实。", "case_ref": "ADM-2026-999999"}
+    r = client.post("/api/v1/inquiries", headers={**psb, "Idempotency-Key": "i-1"}, json=body)
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "case_ref"
+    assert r.get_json()["detail"] == "the inquiry has errors; nothing was sent"

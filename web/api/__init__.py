@@ -6,8 +6,10 @@ The OpenAPI 3.1 document at /api/v1/openapi.json is generated from the operation
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Blueprint, Flask, jsonify, render_template, request
+from markupsafe import Markup, escape
 
 from .core import Api
 
@@ -28,6 +30,13 @@ def openapi():
 def pretty_json(value, indent: int | None = 2) -> str:
     """JSON as people read it (Chinese stays Chinese); the template escapes it."""
     return json.dumps(value, ensure_ascii=False, indent=indent)
+
+
+@bp.app_template_filter("code_spans")
+def code_spans(text: str | None) -> Markup:
+    """`name` in a description becomes <code>name</code>; everything else is escaped."""
+    escaped = str(escape(text or ""))
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))
 
 
 @bp.route("/docs")

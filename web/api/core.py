@@ -208,7 +208,7 @@ class Operation:
     response_headers: dict[int, dict[str, str]]
     media: dict[int, dict[str, dict[str, Any]]]  # extra (non-JSON) response media types
     max_body: int
-    idempotent: bool
+    idempotent: bool | str  # True: an Idempotency-Key is honoured; "required": and must be sent
     also_check: Callable[[Any], dict[str, str]] | None = None  # more checks, so all errors come at once
     union_tags: tuple[str, ...] = ()
 
@@ -221,6 +221,7 @@ class Context:
     token_id: int
     role: str
     department: str | None
+    token_name: str = ""
     query: Any = None
     body: Any = None
     idempotency_key: str | None = None
@@ -286,7 +287,7 @@ class Api:
                   headers: tuple[Header, ...] = (), path_params: dict[str, dict[str, Any]] | None = None,
                   response_headers: dict[int, dict[str, str]] | None = None,
                   media: dict[int, dict[str, dict[str, Any]]] | None = None, max_body: int = 64 * 1024,
-                  idempotent: bool = False, also_check: Callable[[Any], dict[str, str]] | None = None,
+                  idempotent: bool | str = False, also_check: Callable[[Any], dict[str, str]] | None = None,
                   union_tags: tuple[str, ...] = ()):
         def register(handler: Callable[..., Reply]) -> Callable[..., Reply]:
             wanted = set(DEFAULT_PROBLEMS if roles is not None else (400, 429)) | set(problems)
@@ -296,7 +297,8 @@ class Api:
                 wanted.add(422)
             op = Operation(method, path, handler, handler.__name__, summary, description or (handler.__doc__ or ""),
                            tag, roles, body, query, responses, tuple(sorted(wanted)),
-                           tuple(headers) + ((IDEMPOTENCY,) if idempotent else ()),
+                           tuple(headers) + ((IDEMPOTENCY_REQUIRED if idempotent == "required" else IDEMPOTENCY,)
+                                             if idempotent else ()),
                            path_params or {p: {"type": "string"} for p in PATH_PARAM.findall(path)},
                            response_headers or {}, media or {}, max_body, idempotent, also_check, union_tags)
             self.operations.append(op)
@@ -319,10 +321,13 @@ class Api:
 
     def _run(self, op: Operation, params: dict[str, str]) -> Response:
         ctx = self._authenticate(op)
+        if op.body is not None and (request.content_length or 0) > op.max_body:
+            raise Problem(413, f"the request body is {request.content_length} bytes; this operation takes at most "
+                               f"{op.max_body}")
         for name, value in params.items():
-            pattern = op.path_params.get(name, {}).get("pattern")
-            if pattern and not re.search(pattern, value):
-                raise Problem(404, f"no {name.replace('_', ' ')} {value!r}")
+            schema = op.path_params.get(name, {})
+            if (schema.get("pattern") and not re.search(schema["pattern"], value)) or len(value) > schema.get("maxLength", 128):
+                raise Problem(404, f"no such {name.replace('_', ' ')}")
         ctx.headers = self._headers(op)
         if op.query is not None:
             raw = {k: v for k, v in request.args.items()}
@@ -378,7 +383,7 @@ class Api:
         if token.role not in op.roles:
             raise Problem(403, f"a {token.role} token may not {op.summary[0].lower() + op.summary[1:]}; "
                                f"this needs one of: {', '.join(op.roles)}")
-        return Context(actor, token.id, token.role, token.department_code)
+        return Context(actor, token.id, token.role, token.department_code, token.name)
 
     def _headers(self, op: Operation) -> dict[str, str]:
         out, errors = {}, []
@@ -455,6 +460,8 @@ IDEMPOTENCY = Header(KEY_HEADER, "A key the caller chooses per submission (for e
                      "key with a different body is refused. Answers are kept for 7 days.", {"type": "string", "minLength": 1, "maxLength": 128,
                                                                "pattern": r"^[\x21-\x7e]+$"},
                      example="3f0a6b9e-8d42-4c4f-9d8e-2f1c7a9b5e10")
+IDEMPOTENCY_REQUIRED = Header(KEY_HEADER, IDEMPOTENCY.description + " Required here: this creates a case.",
+                              IDEMPOTENCY.schema, required=True, example=IDEMPOTENCY.example)
 APPLICANT_HEADER = "X-Applicant-Id"
 APPLICANT = Header(APPLICANT_HEADER, "The applicant's ID number (居民身份证号) as verified by the portal's real-name "
                    "login. Only a case of that applicant is shown.",

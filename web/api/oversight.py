@@ -2,8 +2,6 @@
 (entries, export, chain check), process versions and deploys, and API tokens."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import datetime, timezone
 
@@ -11,7 +9,7 @@ from sqlalchemy import select
 
 from engine import audit as chain
 from engine import cases, repository, tokens
-from engine.errors import InvalidInput, NotFound
+from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import ApiToken, AuditEntry, Case, ProcessDefinition
 
 from ..context import runtime
@@ -119,8 +117,7 @@ def audit_entries(ctx: Context) -> Reply:
                                 next_cursor=encode_cursor([rows[-1].seq]) if more else None))
 
 
-EXPORT_MEDIA = {"text/csv": {"schema": {"type": "string"}, "example": "seq,at,actor,department,business_key,event,"
-                                                                        "details,prev_hash,hash\n"},
+EXPORT_MEDIA = {"text/csv": {"schema": {"type": "string"}, "example": ",".join(chain.EXPORT_COLUMNS) + "\n"},
                 "application/x-ndjson": {"schema": {"type": "string"}}}
 
 
@@ -130,7 +127,11 @@ EXPORT_MEDIA = {"text/csv": {"schema": {"type": "string"}, "example": "seq,at,ac
                response_headers={200: {"X-Next-After-Seq": "present when more entries follow: pass it as after_seq"}})
 def audit_export(ctx: Context) -> Reply:
     """The audit log as CSV or NDJSON, in chunks of `limit` entries (follow `X-Next-After-Seq`), with
-    every entry's hash and previous hash so the chain can be checked outside this system."""
+    every stored field, so the chain can be checked outside this system: `hash` is the SHA-256 (hex) of
+    the UTF-8 text of prev_hash, seq, at, actor, department, case_id, business_key, task_id, event and
+    details joined by the unit separator U+001F, empty text for a missing value. `at` is exactly as
+    exported; `details` is the stored canonical JSON (CSV: as is; NDJSON: `details_text`). The first
+    entry's prev_hash is 64 zeros."""
     q = ctx.query
     stmt = select(AuditEntry).where(AuditEntry.seq > q.after_seq).order_by(AuditEntry.seq).limit(q.limit + 1)
     with runtime().db.read() as session:
@@ -139,17 +140,11 @@ def audit_export(ctx: Context) -> Reply:
     headers = {"X-Next-After-Seq": str(rows[-1].seq)} if more else {}
     headers["Content-Disposition"] = f"attachment; filename=audit-log-{q.after_seq + 1}.{q.format}"
     if q.format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["seq", "at", "actor", "department", "business_key", "event", "details", "prev_hash", "hash"])
-        for e in rows:
-            writer.writerow([e.seq, e.at.isoformat(), e.actor, e.department or "", e.business_key or "", e.event,
-                             e.details, e.prev_hash, e.hash])
-        return Reply(200, headers=headers, text="\ufeff" + out.getvalue(), mimetype="text/csv")
-    lines = [json.dumps({"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "department": e.department,
-                         "business_key": e.business_key, "task_id": e.task_id, "event": e.event,
-                         "details": json.loads(e.details), "prev_hash": e.prev_hash, "hash": e.hash},
-                        ensure_ascii=False) for e in rows]
+        return Reply(200, headers=headers, text=chain.csv_text(rows), mimetype="text/csv")
+    lines = []
+    for e in rows:
+        row = chain.export_row(e)
+        lines.append(json.dumps({**row, "details": json.loads(e.details), "details_text": e.details}, ensure_ascii=False))
     return Reply(200, headers=headers, text="".join(line + "\n" for line in lines), mimetype="application/x-ndjson")
 
 
@@ -240,7 +235,10 @@ def issue_token(ctx: Context) -> Reply:
 @api.operation("DELETE", "/tokens/{name}", tag="tokens", roles=("admin",), path_params=TOKEN_NAME, problems=(404, 409),
                summary="Revoke an API token", responses={200: (TokenOut, "The token, now revoked")})
 def revoke_token(ctx: Context, name: str) -> Reply:
-    """Stop a token at once; requests with it get 401 from now on."""
+    """Stop a token at once; requests with it get 401 from now on. A token cannot revoke itself."""
+    if name.lower() == ctx.token_name:
+        raise Conflict("this is the token making the request; revoke it with another administrator token "
+                       "or the command line")
     with runtime().db.write() as session:
         token = tokens.revoke(session, ctx.actor, name)
         return Reply(200, _token_out(token))

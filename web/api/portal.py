@@ -115,7 +115,7 @@ def _form_problems(raw: Any) -> dict[str, str]:
     return {}
 
 
-@api.operation("POST", "/applications", tag="applications", roles=PORTAL, body=ApplicationRequest, idempotent=True,
+@api.operation("POST", "/applications", tag="applications", roles=PORTAL, body=ApplicationRequest, idempotent="required",
                also_check=_form_problems, union_tags=tuple(PUBLIC),
                summary="Submit an application",
                responses={201: (Receipt, "The case started; its first steps are with the departments (a retry with the "

@@ -4,10 +4,10 @@ window-intake pages use, so the contract and the validation cannot disagree."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
+from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model, field_validator
 
 from engine.forms import FormField
 from engine.tokens import ROLES
@@ -28,7 +28,14 @@ class Body(BaseModel):
 
 
 class Out(BaseModel):
+    """A response body: every moment is given in UTC (`Z`)."""
+
     model_config = ConfigDict(from_attributes=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _utc(cls, value: Any) -> Any:
+        return value.astimezone(timezone.utc) if isinstance(value, datetime) and value.tzinfo else value
 
 
 class Option(Out):
@@ -216,7 +223,8 @@ class FormFieldOut(Out):
     readonly: bool
     default: Any = None
     options: list[Option]
-    constraints: dict[str, str | None] = Field(description="required, minlength, maxlength, pattern, min, max …")
+    constraints: dict[str, str] = Field(description="required, readonly (value \"true\"), minlength, maxlength, "
+                                                    "pattern, min, max (as written in the BPMN)")
 
 
 class DataItem(Out):
@@ -230,7 +238,7 @@ class TaskDetail(TaskSummary):
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
         **TaskSummary.model_config["json_schema_extra"]["examples"][0], "state": "open",
         "form": [{"id": "psb_ok", "label": "居住证有效", "type": "boolean", "required": True, "readonly": False,
-                  "default": None, "options": [], "constraints": {"required": None}}],
+                  "default": None, "options": [], "constraints": {"required": "true"}}],
         "data": [{"key": "applicant_name", "label": "申请人", "value": "张伟", "masked": False},
                  {"key": "applicant_id", "label": "申请人身份证号", "value": "110105********0030", "masked": True}]}]})
     state: Literal["open", "completed", "cancelled"]
@@ -265,7 +273,8 @@ class InquiryRequest(Body):
     inquiry_subject: str = Field(min_length=1, max_length=100)
     questions: str = Field(min_length=1, max_length=2000)
     reply_days: int = Field(default=5, ge=1, le=20, description="working days to answer")
-    case_ref: str | None = Field(default=None, max_length=64, description="the business key this is about")
+    case_ref: str | None = Field(default=None, pattern=KEY_PATTERN, max_length=64,
+                                 description="the business key of the case this is about")
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "target_department": "HUD", "inquiry_subject": "租赁备案情况核实", "questions": "请核实申请人 2024 年起的租赁备案记录。",
         "reply_days": 5, "case_ref": "ADM-2026-000123"}]})

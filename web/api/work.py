@@ -20,11 +20,12 @@ from ..privacy import visible_data
 from ..tasks import form_and_data
 from . import api
 from .core import Context, Reply, decode_cursor, encode_cursor
-from .portal import KEY, REPLAYED, department_names
-from .schemas import (TASK_PATTERN, Completion, CompletionResult, InquiryAnswer, InquiryRequest, InquiryStarted,
+from .portal import REPLAYED, department_names
+from .schemas import (KEY_PATTERN, TASK_PATTERN, Completion, CompletionResult, InquiryAnswer, InquiryRequest, InquiryStarted,
                       OpenedTask, TaskDetail, TaskPage, TaskQuery, TaskSummary)
 
 STAFF = tuple(ROLE_RANK)
+INQUIRY_KEY = {"business_key": {"type": "string", "pattern": KEY_PATTERN, "maxLength": 64, "example": "INQ-2026-000042"}}
 TASK = {"task_id": {"type": "string", "pattern": TASK_PATTERN, "example": "0b7e5a52-6f0e-4f57-a9c4-4d1b9c2f8e11"}}
 
 
@@ -96,7 +97,8 @@ def get_task(ctx: Context, task_id: str) -> Reply:
         task, case = _task(session, ctx, task_id)
     fields, data = form_and_data(task, case)
     form = [dict(id=f.id, label=f.label, type=f.type, required=f.required, readonly=f.readonly, default=f.default,
-                 options=[dict(id=o, name=n) for o, n in f.options], constraints=dict(f.constraints)) for f in fields]
+                 options=[dict(id=o, name=n) for o, n in f.options],
+                 constraints={k: "true" if v is None else str(v) for k, v in f.constraints.items()}) for f in fields]
     shown = visible_data(data, ctx.actor, case.business_key, revealed=set())
     return Reply(200, TaskDetail(**_summary(task, case.business_key), state=task.state, form=form, data=shown))
 
@@ -124,20 +126,23 @@ def release(ctx: Context, task_id: str) -> Reply:
 
 
 @api.operation("POST", "/tasks/{task_id}/complete", tag="tasks", roles=STAFF, path_params=TASK, body=Completion,
-               problems=(404, 409), summary="Complete a task",
-               responses={200: (CompletionResult, "Done; the case ran on to its next steps")})
+               idempotent=True, problems=(404, 409), summary="Complete a task",
+               responses={200: (CompletionResult, "Done; the case ran on to its next steps")},
+               response_headers={200: REPLAYED})
 def complete(ctx: Context, task_id: str) -> Reply:
     """Submit the task's form. Values are checked field by field (422 lists each bad field); the case
-    then runs on, and the steps it opened are returned."""
-    with runtime().db.write() as session:
+    then runs on, and the steps it opened are returned. With an Idempotency-Key, a retry after a lost
+    answer gets the same answer instead of a 409."""
+    with ctx.write() as session:
         _task(session, ctx, task_id)
         outcome = cases.complete(session, runtime(), ctx.actor, task_id, dict(ctx.body.values))
-        return Reply(200, CompletionResult(task_id=task_id, business_key=outcome.business_key,
-                                           case_status=outcome.status, error=outcome.error,
-                                           opened=_opened(session, outcome)))
+        reply = Reply(200, CompletionResult(task_id=task_id, business_key=outcome.business_key,
+                                            case_status=outcome.status, error=outcome.error,
+                                            opened=_opened(session, outcome)))
+        return ctx.remember(session, reply, outcome.business_key)
 
 
-@api.operation("POST", "/inquiries", tag="inquiries", roles=STAFF, body=InquiryRequest, idempotent=True,
+@api.operation("POST", "/inquiries", tag="inquiries", roles=STAFF, body=InquiryRequest, idempotent="required",
                problems=(404, 409), summary="Send a formal inquiry to another department",
                responses={201: (InquiryStarted, "The inquiry was sent; the other department must answer")},
                response_headers={201: REPLAYED})
@@ -148,11 +153,18 @@ def start_inquiry(ctx: Context) -> Reply:
     if body.target_department == ctx.department:
         raise InvalidInput("an inquiry goes to another department", {"target_department": "is your own department"})
     intake = INTAKES["formal_inquiry"]
-    data = start_data(intake, {"target_department": body.target_department, "case_ref": body.case_ref or ""}, [],
-                      ctx.department or "")
+    try:
+        data = start_data(intake, {"target_department": body.target_department, "case_ref": body.case_ref or ""}, [],
+                          ctx.department or "")
+    except InvalidInput as exc:
+        raise InvalidInput("the inquiry has errors; nothing was sent", exc.fields) from None
     with ctx.write() as session:
         if session.get(Department, body.target_department) is None:
-            raise InvalidInput("no such department", {"target_department": f"no department {body.target_department}"})
+            raise InvalidInput("the inquiry has errors; nothing was sent",
+                               {"target_department": f"no department {body.target_department}"})
+        if body.case_ref and session.execute(select(Case.id).where(Case.business_key == body.case_ref)).first() is None:
+            raise InvalidInput("the inquiry has errors; nothing was sent",
+                               {"case_ref": f"no case {body.case_ref}; give the business key the inquiry is about"})
         started = cases.start(session, runtime(), ctx.actor, "formal_inquiry", data)
         draft = next((r for r in started.opened if r["element_id"] == "draft_inquiry"), None)
         if draft is None:
@@ -166,12 +178,12 @@ def start_inquiry(ctx: Context) -> Reply:
 
 
 @api.operation("POST", "/inquiries/{business_key}/answer", tag="inquiries", roles=STAFF, body=InquiryAnswer,
-               path_params=KEY, problems=(404, 409), summary="Answer a formal inquiry",
-               responses={200: (CompletionResult, "The answer was submitted")})
+               path_params=INQUIRY_KEY, idempotent=True, problems=(404, 409), summary="Answer a formal inquiry",
+               responses={200: (CompletionResult, "The answer was submitted")}, response_headers={200: REPLAYED})
 def answer_inquiry(ctx: Context, business_key: str) -> Reply:
     """Answer an inquiry addressed to the token's department (the 拟写答复 step): claimed and completed
     in one go. 409 when the inquiry is not waiting for this department's answer."""
-    with runtime().db.write() as session:
+    with ctx.write() as session:
         case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
         if case is None or case.process_key != "formal_inquiry":
             raise NotFound(f"no inquiry {business_key}")
@@ -184,5 +196,6 @@ def answer_inquiry(ctx: Context, business_key: str) -> Reply:
         if task.assignee is None:
             cases.claim(session, runtime(), ctx.actor, task.id)
         outcome = cases.complete(session, runtime(), ctx.actor, task.id, ctx.body.model_dump(exclude_none=True))
-        return Reply(200, CompletionResult(task_id=task.id, business_key=business_key, case_status=outcome.status,
-                                           error=outcome.error, opened=_opened(session, outcome)))
+        reply = Reply(200, CompletionResult(task_id=task.id, business_key=business_key, case_status=outcome.status,
+                                            error=outcome.error, opened=_opened(session, outcome)))
+        return ctx.remember(session, reply, business_key)
