@@ -248,6 +248,9 @@ def test_validation_errors_name_every_bad_field(world, client, issue):
     r = submit(client, portal, {**body, "phone": "12", "applicant_id": bad["applicant_id"]})
     errors = {e["field"]: e["message"] for e in r.get_json()["errors"]}
     assert errors["phone"] == "is not in the expected format" and "check digit" in errors["applicant_id"]
+    for wrong in ([], {"a": 1}, 7):
+        r = submit(client, portal, {**body, "process": wrong})
+        assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "process"
     r = submit(client, portal, {**body, "process": "driving_licence"})
     assert r.get_json()["errors"] == [{"field": "process", "message": "must be one of: admission_review, subsidy_approval",
                                        "code": "union_tag_invalid"}]

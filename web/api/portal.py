@@ -104,7 +104,8 @@ def _applicants_case(session: Session, ctx: Context, key: str) -> tuple[Case, di
 def _form_problems(raw: Any) -> dict[str, str]:
     """The window form's own checks (ID check digits …) on whatever text fields came, so that a
     refused application lists every problem in one answer."""
-    intake = INTAKES.get(raw.get("process")) if isinstance(raw, dict) else None
+    process = raw.get("process") if isinstance(raw, dict) else None
+    intake = INTAKES.get(process) if isinstance(process, str) else None
     if intake is None or intake.process not in PUBLIC:
         return {}
     texts = {k: v for k, v in raw.items() if isinstance(v, str)}
