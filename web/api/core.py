@@ -344,11 +344,7 @@ class Api:
                 [op.method, request.path, ctx.headers.get(APPLICANT_HEADER, ""),
                  ctx.body.model_dump(mode="json") if ctx.body is not None else None],
                 sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-            if ctx.idempotency_key:
-                replay = self._replay(ctx)
-                if replay is not None:
-                    return replay
-        try:
+        try:  # a key already answered is replayed by ctx.write(), inside the submission's own transaction
             reply = op.handler(ctx, **params)
         except _Replay as r:
             return self._answer_replay(ctx, r.record)
