@@ -336,6 +336,14 @@ def test_auditor_reads_history_exports_and_verifies_the_log(world, client, issue
     history = client.get(f"/api/v1/cases/{key}/history", headers=auditor).get_json()
     events = [e["event"] for e in history["items"]]
     assert events[0] == "case_started" and "task_ready" in events
+    first = client.get(f"/api/v1/cases/{key}/history?limit=2", headers=auditor).get_json()
+    second = client.get(f"/api/v1/cases/{key}/history", headers=auditor,
+                        query_string={"limit": 2, "cursor": first["next_cursor"]}).get_json()
+    everything = client.get(f"/api/v1/cases/{key}/history?limit=100", headers=auditor).get_json()["items"]
+    assert [e["seq"] for e in first["items"] + second["items"]] == [e["seq"] for e in everything[:4]]
+    assert everything[-1]["event"] == "case_viewed"
+    tokens_page = client.get("/api/v1/processes?limit=1", headers=issue("des", "designer")).get_json()
+    assert len(tokens_page["items"]) == 1 and tokens_page["next_cursor"]
     assert client.get("/api/v1/cases?status=running", headers=auditor).get_json()["items"][0]["business_key"] == key
     entries = client.get(f"/api/v1/audit/entries?business_key={key}&limit=2", headers=auditor).get_json()
     assert len(entries["items"]) == 2 and entries["next_cursor"]

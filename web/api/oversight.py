@@ -40,25 +40,32 @@ def _details(entry: AuditEntry, ctx: Context) -> dict:
     return details
 
 
+def _paged(ctx: Context, stmt, column, page, item, ascending: bool = False) -> Reply:
+    """One page of `stmt` ordered by the integer `column` (newest first unless `ascending`), continuing
+    after the cursor; `item` turns a result row into the page's item."""
+    q = ctx.query
+    after = decode_cursor(q.cursor, int)
+    if after:
+        stmt = stmt.where(column > after[0] if ascending else column < after[0])
+    stmt = stmt.order_by(column.asc() if ascending else column.desc()).limit(q.limit + 1)
+    with runtime().db.read() as session:
+        rows = session.execute(stmt).all()
+    more, rows = len(rows) > q.limit, rows[:q.limit]
+    last = getattr(rows[-1][0], column.key) if more else None
+    return Reply(200, page(items=[item(row) for row in rows], next_cursor=encode_cursor([last]) if more else None))
+
+
 @api.operation("GET", "/cases", tag="cases", roles=AUDIT, query=CaseQuery, summary="List cases",
                responses={200: (CasePage, "Cases, newest first")})
 def list_cases(ctx: Context) -> Reply:
     """All cases, newest first, filtered by process and status (auditors, administrators)."""
     q = ctx.query
-    after = decode_cursor(q.cursor, int)
-    stmt = (select(Case, ProcessDefinition.version).join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
-            .order_by(Case.id.desc()).limit(q.limit + 1))
+    stmt = select(Case, ProcessDefinition.version).join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
     if q.process:
         stmt = stmt.where(Case.process_key == q.process)
     if q.status:
         stmt = stmt.where(Case.status == q.status)
-    if after:
-        stmt = stmt.where(Case.id < int(after[0]))
-    with runtime().db.read() as session:
-        rows = session.execute(stmt).all()
-    more, rows = len(rows) > q.limit, rows[:q.limit]
-    return Reply(200, CasePage(items=[_case_summary(c, v) for c, v in rows],
-                               next_cursor=encode_cursor([rows[-1][0].id]) if more else None))
+    return _paged(ctx, stmt, Case.id, CasePage, lambda row: _case_summary(*row))
 
 
 @api.operation("GET", "/cases/{business_key}/history", tag="cases", roles=AUDIT, query=PageQuery, path_params=KEY,
@@ -67,23 +74,17 @@ def list_cases(ctx: Context) -> Reply:
 def history(ctx: Context, business_key: str) -> Reply:
     """Everything that happened to a case, oldest first, as recorded in the hash-chained audit log.
     Reading it is itself recorded (as on the case page)."""
-    q = ctx.query
-    after = decode_cursor(q.cursor, int)
     with runtime().db.read() as session:
         case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
-        if case is None:
-            raise NotFound(f"no case {business_key}")
-        stmt = select(AuditEntry).where(AuditEntry.case_id == case.id).order_by(AuditEntry.seq).limit(q.limit + 1)
-        if after:
-            stmt = stmt.where(AuditEntry.seq > int(after[0]))
-        rows = list(session.execute(stmt).scalars())
-    if after is None:
+    if case is None:
+        raise NotFound(f"no case {business_key}")
+    if not ctx.query.cursor:
         with runtime().db.write() as session:
             cases.note(session, ctx.actor, business_key, "case_viewed", {"via": "api"})
-    more, rows = len(rows) > q.limit, rows[:q.limit]
-    items = [HistoryEntry(seq=e.seq, at=e.at, actor=e.actor, department=e.department, event=e.event,
-                          task_id=e.task_id, details=_details(e, ctx)) for e in rows]
-    return Reply(200, HistoryPage(items=items, next_cursor=encode_cursor([rows[-1].seq]) if more else None))
+    return _paged(ctx, select(AuditEntry).where(AuditEntry.case_id == case.id), AuditEntry.seq, HistoryPage,
+                  lambda row: HistoryEntry(seq=row[0].seq, at=row[0].at, actor=row[0].actor, department=row[0].department,
+                                           event=row[0].event, task_id=row[0].task_id, details=_details(row[0], ctx)),
+                  ascending=True)
 
 
 def _audit_filter(stmt, event: str | None, actor: str | None, business_key: str | None):
@@ -106,15 +107,8 @@ def _entry(e: AuditEntry, ctx: Context) -> AuditEntryOut:
 def audit_entries(ctx: Context) -> Reply:
     """The audit log, newest first, filtered by event, actor and business key."""
     q = ctx.query
-    after = decode_cursor(q.cursor, int)
-    stmt = _audit_filter(select(AuditEntry), q.event, q.actor, q.business_key).order_by(AuditEntry.seq.desc())
-    if after:
-        stmt = stmt.where(AuditEntry.seq < int(after[0]))
-    with runtime().db.read() as session:
-        rows = list(session.execute(stmt.limit(q.limit + 1)).scalars())
-    more, rows = len(rows) > q.limit, rows[:q.limit]
-    return Reply(200, AuditPage(items=[_entry(e, ctx) for e in rows],
-                                next_cursor=encode_cursor([rows[-1].seq]) if more else None))
+    stmt = _audit_filter(select(AuditEntry), q.event, q.actor, q.business_key)
+    return _paged(ctx, stmt, AuditEntry.seq, AuditPage, lambda row: _entry(row[0], ctx))
 
 
 EXPORT_MEDIA = {"text/csv": {"schema": {"type": "string"}, "example": ",".join(chain.EXPORT_COLUMNS) + "\n"},
@@ -161,17 +155,9 @@ def audit_verification(ctx: Context) -> Reply:
                summary="List deployed process versions", responses={200: (ProcessPage, "Versions, newest first")})
 def list_processes(ctx: Context) -> Reply:
     """Every deployed version of every process, newest first."""
-    q = ctx.query
-    after = decode_cursor(q.cursor, int)
-    stmt = select(ProcessDefinition).order_by(ProcessDefinition.id.desc()).limit(q.limit + 1)
-    if after:
-        stmt = stmt.where(ProcessDefinition.id < int(after[0]))
-    with runtime().db.read() as session:
-        rows = list(session.execute(stmt).scalars())
-    more, rows = len(rows) > q.limit, rows[:q.limit]
-    items = [ProcessVersion(process_key=d.process_key, version=d.version, name=d.name, deployed_at=d.deployed_at,
-                            content_hash=d.content_hash, files=d.files.splitlines()) for d in rows]
-    return Reply(200, ProcessPage(items=items, next_cursor=encode_cursor([rows[-1].id]) if more else None))
+    return _paged(ctx, select(ProcessDefinition), ProcessDefinition.id, ProcessPage, lambda row: ProcessVersion(
+        process_key=row[0].process_key, version=row[0].version, name=row[0].name, deployed_at=row[0].deployed_at,
+        content_hash=row[0].content_hash, files=row[0].files.splitlines()))
 
 
 @api.operation("POST", "/processes/deployments", tag="processes", roles=("designer",), body=DeployRequest,
@@ -208,16 +194,7 @@ def _token_out(t: ApiToken) -> TokenOut:
                responses={200: (TokenPage, "Tokens, newest first; secrets are never shown again")})
 def list_tokens(ctx: Context) -> Reply:
     """Every token with its scope, state and when it was last used."""
-    q = ctx.query
-    after = decode_cursor(q.cursor, int)
-    stmt = select(ApiToken).order_by(ApiToken.id.desc()).limit(q.limit + 1)
-    if after:
-        stmt = stmt.where(ApiToken.id < int(after[0]))
-    with runtime().db.read() as session:
-        rows = list(session.execute(stmt).scalars())
-    more, rows = len(rows) > q.limit, rows[:q.limit]
-    return Reply(200, TokenPage(items=[_token_out(t) for t in rows],
-                                next_cursor=encode_cursor([rows[-1].id]) if more else None))
+    return _paged(ctx, select(ApiToken), ApiToken.id, TokenPage, lambda row: _token_out(row[0]))
 
 
 @api.operation("POST", "/tokens", tag="tokens", roles=("admin",), body=TokenRequest, problems=(404,),

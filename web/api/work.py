@@ -107,20 +107,20 @@ def get_task(ctx: Context, task_id: str) -> Reply:
                summary="Claim a task", responses={200: (TaskSummary, "The task, now assigned to this token's user")})
 def claim(ctx: Context, task_id: str) -> Reply:
     """Take an unclaimed task; of two racing claims exactly one wins, the other gets 409."""
-    with runtime().db.write() as session:
-        _task(session, ctx, task_id)
-        cases.claim(session, runtime(), ctx.actor, task_id)
-        task, case = _task(session, ctx, task_id)
-        return Reply(200, TaskSummary(**_summary(task, case.business_key)))
+    return _assign(ctx, task_id, cases.claim)
 
 
 @api.operation("POST", "/tasks/{task_id}/release", tag="tasks", roles=STAFF, path_params=TASK, problems=(404, 409),
                summary="Release a claimed task", responses={200: (TaskSummary, "The task, back in the queue")})
 def release(ctx: Context, task_id: str) -> Reply:
     """Give a claimed task back to the department queue (its assignee or a supervisor may)."""
+    return _assign(ctx, task_id, cases.release)
+
+
+def _assign(ctx: Context, task_id: str, action) -> Reply:
     with runtime().db.write() as session:
         _task(session, ctx, task_id)
-        cases.release(session, runtime(), ctx.actor, task_id)
+        action(session, runtime(), ctx.actor, task_id)
         task, case = _task(session, ctx, task_id)
         return Reply(200, TaskSummary(**_summary(task, case.business_key)))
 
