@@ -6,7 +6,7 @@ import getpass
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Callable
@@ -272,11 +272,9 @@ def cmd_token_list(rt: Runtime, args: argparse.Namespace) -> int:
     with rt.db.read() as session:
         rows = tokens.listing(session)
     for t in rows:
-        state = "revoked" if t.revoked_at else ("expired" if t.expires_at and t.expires_at <= datetime.now(timezone.utc)
-                                                else "active")
         scope = f"{t.role}@{t.department_code}" if t.department_code else t.role
         used = _when(rt, t.last_used_at) if t.last_used_at else "never used"
-        print(f"{t.name:<24} {t.hint}…  {scope:<18} {t.username or '(system)':<18} {state:<8} {used}")
+        print(f"{t.name:<24} {t.hint}…  {scope:<18} {t.username or '(system)':<18} {tokens.state(t):<8} {used}")
     if not rows:
         print("no tokens")
     return 0

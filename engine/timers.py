@@ -100,7 +100,7 @@ def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, 
     stop = stop or threading.Event()
     actor = Actor.system(name)
     total = SweepResult()
-    tidied = 0.0
+    tidied = float("-inf")
     while not stop.is_set():
         if time.monotonic() - tidied >= HOUSEKEEPING_EVERY:
             tidied = time.monotonic()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from . import audit
 from .errors import Conflict, InvalidInput, NotAuthenticated, NotFound
-from .models import ApiToken, Department, IdempotencyRecord, User
+from .models import ApiToken, Department, IdempotencyRecord
 from .routing import GLOBAL_ROLES, ROLE_RANK, Actor, load_actor
 
 PREFIX = "jrt_"
@@ -104,6 +104,13 @@ def revoke(session: Session, by: Actor, name: str) -> ApiToken:
     return token
 
 
+def state(token: ApiToken, now: datetime | None = None) -> str:
+    """active, expired or revoked."""
+    if token.revoked_at is not None:
+        return "revoked"
+    return "expired" if token.expires_at is not None and token.expires_at <= (now or _now()) else "active"
+
+
 def listing(session: Session) -> list[ApiToken]:
     """All tokens, newest first (revoked ones included)."""
     return list(session.execute(select(ApiToken).order_by(ApiToken.id.desc())).scalars())
@@ -117,20 +124,20 @@ def authenticate(session: Session, secret: str, now: datetime | None = None) -> 
     token = session.execute(select(ApiToken).where(ApiToken.token_hash == digest(secret))).scalar_one_or_none()
     if token is None:
         raise NotAuthenticated("the API token is not known")
-    if token.revoked_at is not None:
-        raise NotAuthenticated(f"the API token {token.name!r} was revoked")
-    if token.expires_at is not None and token.expires_at <= now:
-        raise NotAuthenticated(f"the API token {token.name!r} has expired")
+    if state(token, now) != "active":
+        raise NotAuthenticated(f"the API token {token.name!r} was revoked" if token.revoked_at
+                               else f"the API token {token.name!r} has expired")
     return token, actor_of(session, token)
 
 
-def touch(session: Session, token: ApiToken, now: datetime | None = None) -> bool:
-    """Note when the token was last used (at most once a minute, so reads stay reads)."""
-    now = now or _now()
-    if token.last_used_at is not None and now - token.last_used_at < TOUCH_EVERY:
-        return False
-    session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-    return True
+def due_for_touch(token: ApiToken, now: datetime | None = None) -> bool:
+    """Whether to note the token's use now: at most once a minute, so that reads stay reads."""
+    return token.last_used_at is None or (now or _now()) - token.last_used_at >= TOUCH_EVERY
+
+
+def touch(session: Session, token: ApiToken, now: datetime | None = None) -> None:
+    """Note when the token was last used."""
+    session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now or _now()))
 
 
 def actor_of(session: Session, token: ApiToken) -> Actor:
@@ -139,10 +146,10 @@ def actor_of(session: Session, token: ApiToken) -> Actor:
         departments = {token.department_code: token.role} if token.role in ROLE_RANK else {}
         roles = frozenset({token.role}) if token.role not in ROLE_RANK else frozenset()
         return Actor(f"api:{token.name}", token.name, departments, roles)
-    active = session.execute(select(User.active).where(User.username == token.username)).scalar()
-    if not active:
-        raise NotAuthenticated(f"the API token {token.name!r} belongs to a user who is no longer active")
-    person = load_actor(session, token.username)
+    try:
+        person = load_actor(session, token.username)
+    except NotFound:
+        raise NotAuthenticated(f"the API token {token.name!r} belongs to a user who is no longer active") from None
     if not _allowed(person, token.role, token.department_code):
         raise NotAuthenticated(f"{token.username} no longer holds {_describe(token.role, token.department_code)}")
     if token.role in ROLE_RANK:

@@ -2,8 +2,6 @@
 aliases and REST API tokens. Every change goes into the audit log."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -50,8 +48,8 @@ def _page(issued: tokens.Issued | None = None, token_form: dict | None = None, s
         api_tokens = tokens.listing(session)
     page = render_template("admin.html", users=users, memberships=memberships, departments=departments,
                            roles=GLOBAL_ROLES, department_roles=list(ROLE_RANK), api_tokens=api_tokens,
-                           token_roles=tokens.ROLES, issued=issued, token_form=token_form or {},
-                           now=datetime.now(timezone.utc))
+                           token_roles=tokens.ROLES, token_state=tokens.state, issued=issued,
+                           token_form=token_form or {})
     return page, status, {"Cache-Control": "no-store"} if issued else {}
 
 

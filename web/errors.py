@@ -7,13 +7,12 @@ from flask import Flask, Response, render_template
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
+from engine.errors import EngineError
 
 from . import api
-from .api.core import from_engine, problem_response
+from .api.core import from_engine, problem_response, status_of
 
 log = logging.getLogger("jointreview.web")
-STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 409, InvalidInput: 422}
 
 
 def register(app: Flask) -> None:
@@ -24,7 +23,7 @@ def register(app: Flask) -> None:
         if api.wants_problem():
             problem = from_engine(exc)
             return problem_response(problem.status, problem.detail, problem.errors)
-        status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+        status = status_of(exc)
         return render_template("error.html", status=status, message=exc.message), status
 
     @app.errorhandler(HTTPException)

@@ -109,6 +109,11 @@ def _keyset(stmt, args: dict[str, str]):
         if task_id and moment:
             stmt = stmt.where(or_(Task.created_at < moment, and_(Task.created_at == moment, Task.id < task_id)))
         return stmt.order_by(Task.created_at.desc(), Task.id.desc())
+    return by_due(stmt, moment, task_id)
+
+
+def by_due(stmt, moment: datetime | None, task_id: str | None):
+    """Soonest due first (none last), continuing after the task (`moment` its due time) if given."""
     if task_id:
         if moment is None:
             stmt = stmt.where(Task.due_at.is_(None), Task.id > task_id)

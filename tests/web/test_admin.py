@@ -48,6 +48,8 @@ def test_admin_issues_and_revokes_api_tokens_in_the_browser_page(app, world):
                                              "expires_days": "90"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert html.count('id="tokens"') == 1
+    assert "<section" not in html.split("<title>")[1].split("</title>")[0]
     secret = html.split('<code class="secret">')[1].split("</code>")[0]
     assert secret.startswith("jrt_")
     api = app.test_client()

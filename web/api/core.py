@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -49,6 +49,7 @@ PROBLEM_TYPES = {
 STATUS = {NotAuthenticated: 401, NotFound: 404, PermissionDenied: 403, Conflict: 409, InvalidInput: 422,
           DeployError: 422}
 KEY_HEADER = "Idempotency-Key"
+LIMITER = "jointreview.api_limiter"
 
 
 # --- problems -------------------------------------------------------------------------------------
@@ -76,9 +77,14 @@ def problem_response(status: int, detail: str, errors: list[dict[str, str]] | No
     return response
 
 
+def status_of(exc: EngineError) -> int:
+    """The HTTP status of an engine error (API and pages alike)."""
+    return next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+
+
 def from_engine(exc: EngineError) -> Problem:
     """The problem an engine error becomes; field errors are listed one by one."""
-    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+    status = status_of(exc)
     errors = []
     if isinstance(exc, InvalidInput):
         codes = getattr(exc, "codes", {}) or {}
@@ -151,8 +157,8 @@ class RateLimiter:
         self._buckets: dict[int, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def take(self, key: int, per_minute: int) -> tuple[bool, int, float]:
-        """(allowed, remaining, seconds until the next request is allowed)."""
+    def take(self, key: int, per_minute: int) -> tuple[bool, float]:
+        """(allowed, seconds until the next request would be allowed)."""
         now = time.monotonic()
         rate = per_minute / 60.0
         with self._lock:
@@ -160,9 +166,9 @@ class RateLimiter:
             level = min(float(per_minute), level + (now - at) * rate)
             if level < 1.0:
                 self._buckets[key] = (level, now)
-                return False, 0, (1.0 - level) / rate
+                return False, (1.0 - level) / rate
             self._buckets[key] = (level - 1.0, now)
-            return True, int(level - 1.0), 0.0
+            return True, 0.0
 
 
 # --- operations -----------------------------------------------------------------------------------
@@ -367,13 +373,11 @@ class Api:
                                "accepted by the API)")
         with runtime().db.read() as session:
             token, actor = tokens.authenticate(session, secret.strip())
-        limiter = current_app.extensions.setdefault("jointreview.api_limiter", RateLimiter())
-        allowed, remaining, wait = limiter.take(token.id, current_app.config["API_RATE_LIMIT"])
-        g.api_rate = (current_app.config["API_RATE_LIMIT"], remaining)
+        allowed, wait = current_app.extensions[LIMITER].take(token.id, current_app.config["API_RATE_LIMIT"])
         if not allowed:
             raise Problem(429, f"token {token.name!r} made more than {current_app.config['API_RATE_LIMIT']} "
                                f"requests a minute; wait and retry", headers={"Retry-After": str(max(1, round(wait + 0.5)))})
-        if token.last_used_at is None or (datetime.now(timezone.utc) - token.last_used_at) >= tokens.TOUCH_EVERY:
+        if tokens.due_for_touch(token):
             with runtime().db.write() as session:
                 tokens.touch(session, token)
         if token.role not in op.roles:
@@ -398,10 +402,8 @@ class Api:
             raise Problem(422, "a request header is missing or malformed", errors)
         return out
 
-    def _body(self, op: Operation) -> BaseModel:  # noqa: C901 - each refusal names its reason
-        length = request.content_length
-        if length is not None and length > op.max_body:
-            raise Problem(413, f"the request body is {length} bytes; this operation takes at most {op.max_body}")
+    def _body(self, op: Operation) -> BaseModel:
+        """The parsed body (its declared length was checked before anything else)."""
         if request.mimetype != "application/json":
             raise Problem(415, "send the request body as application/json")
         raw = request.get_data(cache=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
 from sqlalchemy import select
 
@@ -183,11 +182,9 @@ def deploy(ctx: Context) -> Reply:
 
 
 def _token_out(t: ApiToken) -> TokenOut:
-    now = datetime.now(timezone.utc)
-    state = "revoked" if t.revoked_at else ("expired" if t.expires_at and t.expires_at <= now else "active")
     return TokenOut(name=t.name, hint=t.hint, role=t.role, department=t.department_code, username=t.username,
                     created_by=t.created_by, created_at=t.created_at, expires_at=t.expires_at,
-                    last_used_at=t.last_used_at, revoked_at=t.revoked_at, state=state)
+                    last_used_at=t.last_used_at, revoked_at=t.revoked_at, state=tokens.state(t))
 
 
 @api.operation("GET", "/tokens", tag="tokens", roles=("admin",), query=PageQuery, summary="List API tokens",

@@ -26,7 +26,6 @@ KEY = {"business_key": {"type": "string", "pattern": KEY_PATTERN, "maxLength": 6
 REPLAYED = {"Idempotent-Replayed": "`true` when this is the stored answer to an earlier request with the same "
                                    "Idempotency-Key"}
 NOUNS = {"materials": "materials", "appeal": "an appeal", "objection": "an objection"}
-MESSAGE_ACTIONS = {"materials_resubmitted": "materials", "appeal": "appeal", "objection": "objection"}
 
 
 def department_names(session: Session) -> dict[str, str]:
@@ -48,8 +47,9 @@ def public_steps(session: Session, case: Case) -> list[Step]:
         key = (view.stage(row.element_id), row.department_code)
         due = stages.get(key)
         stages[key] = row.due_at if due is None or (row.due_at is not None and row.due_at < due) else due
+    ordered = sorted(stages.items(), key=lambda item: (item[1] is None, item[1] or 0))
     return [Step(step=stage, department=dept, department_name=names.get(dept, dept), due_at=due)
-            for (stage, dept), due in stages.items()]
+            for (stage, dept), due in ordered]
 
 
 def _public_state(session: Session, case: Case) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def _public_state(session: Session, case: Case) -> dict[str, Any]:
     view = PUBLIC[case.process_key]
     waiting = cases.waiting_messages(wf) if case.status == "running" else set()
     missing, missing_materials = [], []
-    if "materials_resubmitted" in waiting:
+    if view.messages.get("materials") in waiting:
         missing = list(data.get("missing_items") or [])
         have = set(data.get("materials") or [])
         missing_materials = [Option(id=code, name=name) for code, name in MATERIALS.items() if code not in have]
@@ -71,7 +71,7 @@ def _public_state(session: Session, case: Case) -> dict[str, Any]:
         reached = [e for e in case.visited.split() if e in view.outcomes]
         if reached and reached[-1] in spec.task_specs:
             outcome = spec.task_specs[reached[-1]].bpmn_name
-    actions = sorted(MESSAGE_ACTIONS[m] for m in waiting if m in MESSAGE_ACTIONS)
+    actions = sorted(action for action, message in view.messages.items() if message in waiting)
     steps = public_steps(session, case)
     return dict(applicant_id=str(data.get("applicant_id") or "").upper(), missing=missing,
                 missing_materials=missing_materials, outcome=outcome, results=view.published(data),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine import cases
@@ -15,7 +15,7 @@ from engine.routing import ROLE_RANK
 from workflows.intake import INTAKES, start_data
 
 from ..context import runtime
-from ..inbox import workable
+from ..inbox import by_due, workable
 from ..privacy import visible_data
 from ..tasks import form_and_data
 from . import api
@@ -57,7 +57,7 @@ def list_tasks(ctx: Context) -> Reply:
     """Open tasks of the token's department that its role may take: the unclaimed queue, the tasks the
     token's user claimed, or both (`view=all`). Paged with `cursor`."""
     q = ctx.query
-    after = decode_cursor(q.cursor, bool, datetime, str)
+    after = decode_cursor(q.cursor, datetime, str) or (None, None)
     stmt = (select(Task, Case.business_key).join(Case, Case.id == Task.case_id)
             .where(Task.state == "open", workable(ctx.actor)))
     if q.view == "queue":
@@ -68,14 +68,7 @@ def list_tasks(ctx: Context) -> Reply:
         stmt = stmt.where(or_(Task.assignee.is_(None), Task.assignee == ctx.actor.username))
     if q.process:
         stmt = stmt.where(Task.process_key == q.process)
-    if after:
-        has_due, moment, last_id = after
-        if has_due and moment is not None:
-            stmt = stmt.where(or_(Task.due_at > moment, and_(Task.due_at == moment, Task.id > last_id),
-                                  Task.due_at.is_(None)))
-        else:
-            stmt = stmt.where(Task.due_at.is_(None), Task.id > last_id)
-    stmt = stmt.order_by(Task.due_at.asc().nulls_last(), Task.id).limit(q.limit + 1)
+    stmt = by_due(stmt, *after).limit(q.limit + 1)
     with runtime().db.read() as session:
         rows = session.execute(stmt).all()
     more = len(rows) > q.limit
@@ -83,7 +76,7 @@ def list_tasks(ctx: Context) -> Reply:
     cursor = None
     if more:
         last = rows[-1][0]
-        cursor = encode_cursor([last.due_at is not None, last.due_at.isoformat() if last.due_at else "", last.id])
+        cursor = encode_cursor([last.due_at.isoformat() if last.due_at else None, last.id])
     return Reply(200, TaskPage(items=[TaskSummary(**_summary(t, key)) for t, key in rows], next_cursor=cursor))
 
 
