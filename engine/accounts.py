@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, logins
 from .errors import EngineError, InvalidInput, NotFound
 from .models import Department, Membership, User
 from .passwords import hash_password
@@ -26,10 +26,27 @@ def _user(session: Session, username: str) -> User:
     return user
 
 
-def check_password(password: str) -> None:
-    """InvalidInput unless the password is long enough and not only digits."""
-    if len(password or "") < MIN_PASSWORD or password.isdigit():
+# Passwords that appear at the top of every leaked-password list (Chinese and international).
+COMMON_PASSWORDS = frozenset("""
+password password1 password123 passw0rd p@ssw0rd p@ssword qwertyuiop qwerty123 qwertyui asdfghjkl
+zxcvbnm123 1qaz2wsx 1q2w3e4r 1q2w3e4r5t qazwsxedc abc123456 abcd1234 abcdefgh a1234567 a12345678
+a123456789 aa123456 aa12345678 admin123 admin1234 admin888 administrator root1234 welcome1 welcome123
+iloveyou woaini1314 woaini520 5201314a 1314520a letmein1 sunshine monkey123 dragon123 football
+baseball princess charlie1 superman michael1 trustno1 changeme zhang123456 wang123456 li123456
+""".split())
+
+
+def check_password(password: str, username: str = "") -> None:
+    """InvalidInput unless the password is long enough, not only digits, not a commonly used password
+    and not the user name (or the user name reversed)."""
+    text = password or ""
+    lowered, name = text.lower(), (username or "").strip().lower()
+    if len(text) < MIN_PASSWORD or text.isdigit() or len(set(text)) < 3:
         raise InvalidInput("the password is too weak", {"password": f"use at least {MIN_PASSWORD} characters, not only digits"})
+    if lowered in COMMON_PASSWORDS:
+        raise InvalidInput("the password is too weak", {"password": "this password is one of the most common ones"})
+    if name and lowered in (name, name[::-1]):
+        raise InvalidInput("the password is too weak", {"password": "the password must not be the user name"})
 
 
 def create(session: Session, by: Actor, username: str, display_name: str, password: str,
@@ -37,7 +54,7 @@ def create(session: Session, by: Actor, username: str, display_name: str, passwo
     """A new user with a password, memberships and global roles."""
     if not username or not username.replace("_", "").replace(".", "").isalnum():
         raise InvalidInput("invalid user name", {"username": "use letters, digits, . and _"})
-    check_password(password)
+    check_password(password, username)
     user = add_user(session, username, display_name or username, hash_password(password), memberships, roles)
     _record(session, by, "user_created", {"user": username, "memberships": memberships, "roles": list(roles)})
     return user
@@ -45,8 +62,9 @@ def create(session: Session, by: Actor, username: str, display_name: str, passwo
 
 def set_password(session: Session, by: Actor, username: str, password: str) -> None:
     """Replace a user's password."""
-    check_password(password)
+    check_password(password, username)
     _user(session, username).password_hash = hash_password(password)
+    logins.end_sessions(session, username)
     _record(session, by, "password_set", {"user": username})
 
 
@@ -55,6 +73,8 @@ def set_active(session: Session, by: Actor, username: str, active: bool) -> None
     if username == by.username and not active:
         raise EngineError("you cannot deactivate yourself")
     _user(session, username).active = active
+    if not active:
+        logins.end_sessions(session, username)
     _record(session, by, "user_activated" if active else "user_deactivated", {"user": username})
 
 

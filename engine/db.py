@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 import psycopg
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,6 +38,26 @@ class Counts:
     commits: int = 0
 
 
+def postgres_timeouts() -> str:
+    """Session settings that keep one stuck transaction from stalling the others: a write waits at most
+    JOINTREVIEW_PG_LOCK_TIMEOUT for a lock, a statement runs at most JOINTREVIEW_PG_STATEMENT_TIMEOUT, and an
+    abandoned transaction is ended after JOINTREVIEW_PG_IDLE_TIMEOUT (PostgreSQL time units, e.g. 10s, 2min)."""
+    settings = {"lock_timeout": os.environ.get("JOINTREVIEW_PG_LOCK_TIMEOUT", "10s"),
+                "statement_timeout": os.environ.get("JOINTREVIEW_PG_STATEMENT_TIMEOUT", "2min"),
+                "idle_in_transaction_session_timeout": os.environ.get("JOINTREVIEW_PG_IDLE_TIMEOUT", "5min")}
+    for name, value in settings.items():
+        if not re.fullmatch(r"\d+\s*(ms|s|min|h)?", value.strip()):
+            raise EngineError(f"{name} {value!r} is not a PostgreSQL duration such as 10s or 2min")
+    return " ".join(f"-c {name}={value.strip().replace(' ', '')}" for name, value in settings.items())
+
+
+def postgres_options(url: URL) -> str:
+    """The URL's own `options` (e.g. a search_path) followed by the timeouts."""
+    given = url.query.get("options") or ""
+    given = " ".join(given) if isinstance(given, tuple) else given
+    return f"{given} {postgres_timeouts()}".strip()
+
+
 class Database:
     """Engines and session factories for one database URL.
 
@@ -51,7 +72,8 @@ class Database:
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(self.url, echo)
         elif self.dialect == "postgresql":
-            self.engine = create_engine(self.url, echo=echo, pool_pre_ping=False, pool_recycle=300, pool_size=10, max_overflow=20)
+            self.engine = create_engine(self.url, echo=echo, pool_pre_ping=False, pool_recycle=300, pool_size=10,
+                                        max_overflow=20, connect_args={"options": postgres_options(parsed)})
         else:
             raise EngineError(f"unsupported database {self.dialect!r}; use sqlite:/// or postgresql://")
         self.counts = Counts()

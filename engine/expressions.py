@@ -8,32 +8,34 @@ from __future__ import annotations
 
 import ast
 import copy
-import operator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Any, Callable
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
-from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence
+from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
+from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from . import guards
+from .budget import MAX_ITEMS, BudgetExceeded, ExpressionRefused, bounded, charge, limited
 from .errors import EngineError
 
-
-class ExpressionRefused(EngineError):
-    """An expression or script uses something the sandbox does not allow."""
-
+__all__ = ["BudgetExceeded", "ExpressionRefused", "RestrictedEnvironment", "check", "compile_expression",
+           "compile_script", "data_problem"]
 
 _DATA_TYPES = frozenset({str, int, float, bool, list, dict, tuple, set, frozenset,
                          date, datetime, time, timedelta, Decimal, type(None)})
-_REFUSED_STR_ATTRS = frozenset({"format", "format_map"})
 _MISSING = object()
 
 
 def _guarded_getattr(obj: Any, name: str, default: Any = _MISSING) -> Any:
-    if name.startswith("_") or type(obj) not in _DATA_TYPES or (isinstance(obj, str) and name in _REFUSED_STR_ATTRS):
+    if name.startswith("_") or type(obj) not in _DATA_TYPES or name in guards.REFUSED_ATTRS:
         raise ExpressionRefused(f"access to attribute {name!r} of a {type(obj).__name__} is not allowed")
+    bounded_method = guards.method(obj, name)
+    if bounded_method is not None:
+        return bounded_method
     if default is _MISSING:
         return getattr(obj, name)
     return getattr(obj, name, default)
@@ -42,40 +44,105 @@ def _guarded_getattr(obj: Any, name: str, default: Any = _MISSING) -> Any:
 def _guarded_getitem(obj: Any, key: Any) -> Any:
     if type(obj) not in _DATA_TYPES:
         raise ExpressionRefused(f"indexing a {type(obj).__name__} is not allowed")
+    if type(obj) is dict:
+        guards.key(key)
     return obj[key]
 
 
-_INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-            "//=": operator.ifloordiv, "%=": operator.imod, "|=": operator.ior, "&=": operator.iand}
-
-
-def _inplacevar(op: str, x: Any, y: Any) -> Any:
-    if op not in _INPLACE:
-        raise ExpressionRefused(f"operator {op} is not allowed")
-    return _INPLACE[op](x, y)
-
-
-BUILTINS: dict[str, Any] = {
-    name: obj for name, obj in {
-        "abs": abs, "all": all, "any": any, "bool": bool, "dict": dict, "divmod": divmod,
-        "enumerate": enumerate, "filter": filter, "float": float, "int": int, "isinstance": isinstance,
-        "len": len, "list": list, "map": map, "max": max, "min": min, "range": range, "reversed": reversed,
-        "round": round, "set": set, "sorted": sorted, "str": str, "sum": sum, "tuple": tuple, "zip": zip,
-        "None": None, "True": True, "False": False,
-        "ValueError": ValueError, "KeyError": KeyError, "TypeError": TypeError,
-    }.items()
-}
+BUILTINS = guards.BUILTINS
 
 GUARDS: dict[str, Any] = {
     "__builtins__": BUILTINS,
     "_getattr_": _guarded_getattr,
     "_getitem_": _guarded_getitem,
-    "_getiter_": iter,
+    "_getiter_": guards.guarded_iter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
-    "_write_": full_write_guard,
-    "_inplacevar_": _inplacevar,
+    "_write_": guards.write_guard,
+    "_inplacevar_": guards.inplace,
+    "_binop_": guards.binop,
+    "_format_": guards.format_field,
+    "_compared_": guards.compared,
+    "_key_": guards.key,
+    "_step_": guards.step,
 }
+
+
+def _call(name: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=list(args), keywords=[])
+
+
+def _literal(node: ast.AST | None) -> bool:
+    """A value written out in the source: bounded by the source's own size."""
+    if isinstance(node, ast.Constant):
+        return True
+    return isinstance(node, (ast.Tuple, ast.List, ast.Set)) and all(isinstance(e, ast.Constant) for e in node.elts)
+
+
+def _wrap(name: str, node: ast.expr) -> ast.expr:
+    return node if _literal(node) else ast.copy_location(_call(name, node), node)
+
+
+_BOUNDED_OPS = {ast.Add: "+", ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
+
+
+class _BoundedTransformer(RestrictingNodeTransformer):
+    """RestrictedPython's checks plus calls into engine.guards wherever a value could grow unbounded."""
+
+    def visit_Module(self, node: ast.Module) -> ast.AST:
+        return ast.fix_missing_locations(super().visit_Module(node))
+
+    def visit_Expression(self, node: ast.Expression) -> ast.AST:
+        return ast.fix_missing_locations(super().visit_Expression(node))
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        node = self.node_contents_visit(node)
+        symbol = _BOUNDED_OPS.get(type(node.op))
+        if symbol is None:
+            return node
+        return ast.copy_location(_call("_binop_", ast.Constant(symbol), node.left, node.right), node)
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
+        node = self.node_contents_visit(node)
+        spec = node.format_spec if node.format_spec is not None else ast.Constant(None)
+        value = _call("_format_", node.value, ast.Constant(node.conversion), spec)
+        return ast.copy_location(ast.FormattedValue(value=value, conversion=-1, format_spec=None), node)
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        node = self.node_contents_visit(node)
+        node.left = _wrap("_compared_", node.left)
+        node.comparators = [_wrap("_compared_", c) for c in node.comparators]
+        return node
+
+    def visit_Dict(self, node: ast.Dict) -> ast.AST:
+        node = self.node_contents_visit(node)
+        node.keys = [k if k is None else _wrap("_key_", k) for k in node.keys]
+        return node
+
+    def visit_Set(self, node: ast.Set) -> ast.AST:
+        node = self.node_contents_visit(node)
+        node.elts = [_wrap("_key_", e) for e in node.elts]
+        return node
+
+    def visit_SetComp(self, node: ast.SetComp) -> ast.AST:
+        node = super().visit_SetComp(node)
+        node.elt = _wrap("_key_", node.elt)
+        return node
+
+    def visit_DictComp(self, node: ast.DictComp) -> ast.AST:
+        node = super().visit_DictComp(node)
+        node.key = _wrap("_key_", node.key)
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        node = super().visit_FunctionDef(node)
+        node.body.insert(0, ast.copy_location(ast.Expr(_call("_step_")), node))
+        return node
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        node = super().visit_Lambda(node)
+        node.body = ast.copy_location(ast.BoolOp(op=ast.Or(), values=[_call("_step_"), node.body]), node.body)
+        return node
 
 
 _MAX_POWER = 64
@@ -96,6 +163,9 @@ def _ast_problems(tree: ast.AST) -> list[str]:
             problems.append(f"line {node.lineno}: {type(node).__name__.lower()} statements are not allowed")
         elif isinstance(node, ast.Name) and node.id in {"getattr", "setattr", "open", "eval", "exec", "compile", "globals", "vars"}:
             problems.append(f"line {node.lineno}: {node.id}() is not available")
+        elif isinstance(node, ast.Attribute) and node.attr in guards.REFUSED_ATTRS:
+            hint = "; use an f-string" if node.attr.startswith("format") else ""
+            problems.append(f"line {node.lineno}: .{node.attr}() is not allowed{hint}")
     return problems
 
 
@@ -114,7 +184,8 @@ def _compile(source: str, mode: str) -> Any:
     except SyntaxError as exc:
         raise ExpressionRefused(f"syntax error on line {exc.lineno}: {exc.msg}") from None
     problems = _ast_problems(tree)
-    result = compile_restricted_eval(source) if mode == "eval" else compile_restricted_exec(source)
+    compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
+    result = compiler(source, policy=_BoundedTransformer)
     problems += [str(e) for e in result.errors]
     if problems or result.code is None:
         raise ExpressionRefused("; ".join(problems) or "not allowed")
@@ -132,37 +203,92 @@ def compile_script(source: str) -> Any:
 
 
 def check(source: str, mode: str = "eval") -> str | None:
-    """The reason `source` is refused, or None when it compiles under the sandbox rules."""
+    """The reason `source` is refused, or None when it compiles under the sandbox rules and none of its
+    constant parts (`sum(range(10**12))`, `'a' * 10**9`) exceeds the evaluation budget."""
+    text = _unwrap(source).strip() if mode == "eval" else source
     try:
         compile_expression(source) if mode == "eval" else compile_script(source)
     except ExpressionRefused as exc:
         return exc.message
+    return _constant_problem(text, mode)
+
+
+_FOLDABLE = (ast.Constant, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Tuple, ast.List, ast.Set, ast.Dict,
+             ast.JoinedStr, ast.FormattedValue, ast.Call, ast.Attribute, ast.Subscript, ast.Slice, ast.keyword,
+             ast.Load, ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.IfExp)
+
+
+def _constant(node: ast.AST) -> bool:
+    """Whether `node` depends on nothing but literals and the sandbox's builtins."""
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name):
+            if child.id not in BUILTINS:
+                return False
+        elif not isinstance(child, _FOLDABLE):
+            return False
+    return True
+
+
+def _constant_problem(source: str, mode: str) -> str | None:
+    """Evaluate each largest constant part under the budget: what exceeds it is refused at deploy time."""
+    tree = ast.parse(source, mode=mode)
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.expr) and not isinstance(node, (ast.Constant, ast.Name)) and _constant(node):
+            segment = ast.get_source_segment(source, node)
+            if not segment:
+                continue
+            try:
+                with limited(what="this constant part"):
+                    eval(compile_expression(segment), dict(GUARDS))  # noqa: S307 - restricted code object
+            except BudgetExceeded as exc:
+                return f"line {node.lineno}: {segment[:60]!r} is beyond the limits: {exc.message}"
+            except Exception:  # noqa: BLE001 - other errors may depend on the path taken; they show at run time
+                pass
+            continue
+        pending.extend(ast.iter_child_nodes(node))
     return None
 
 
 _SCALARS = (str, int, float, bool, type(None), date, datetime, time, timedelta, Decimal)
 
 
-def data_problem(value: Any, depth: int = 0) -> str | None:
-    """Why a value cannot be stored as case data (None when it can): plain JSON-like data only, and no
-    dict with a 'typename' key, which the state serializer would turn back into an object."""
-    if depth > 50:
-        return "data nested too deeply"
-    if isinstance(value, _SCALARS):
-        return None
-    if isinstance(value, (list, tuple)):
-        return next((p for p in (data_problem(v, depth + 1) for v in value) if p), None)
-    if isinstance(value, dict):
-        if "typename" in value:
-            return "a dict with the reserved key 'typename'"
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return f"a dict with a non-text key {key!r}"
-            problem = data_problem(item, depth + 1)
-            if problem:
-                return problem
-        return None
-    return f"a {type(value).__name__}"
+def data_problem(value: Any) -> str | None:
+    """Why a value cannot be stored as case data (None when it can): plain JSON-like data of at most
+    MAX_ITEMS items (shared parts counted each time, as the stored form repeats them), and no dict with a
+    'typename' key, which the state serializer would turn back into an object."""
+    stack, seen = [(value, 0)], 0
+    while stack:
+        item, depth = stack.pop()
+        seen += 1
+        if seen > MAX_ITEMS:
+            return f"more than {MAX_ITEMS:,} items of data"
+        if depth > 50:
+            return "data nested too deeply"
+        if isinstance(item, _SCALARS):
+            continue
+        if isinstance(item, (list, tuple)):
+            stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, dict):
+            if "typename" in item:
+                return "a dict with the reserved key 'typename'"
+            for key, inner in item.items():
+                if not isinstance(key, str):
+                    return f"a dict with a non-text key {key!r}"
+                stack.append((inner, depth + 1))
+        else:
+            return f"a {type(item).__name__}"
+    return None
+
+
+def _charged(function: Callable) -> Callable:
+    """A helper function offered to restricted code; each call costs steps (and a look at the clock)."""
+    @wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        charge(512)
+        return function(*args, **kwargs)
+    return call
 
 
 ServiceHandler = Callable[[Any], dict | None]
@@ -172,7 +298,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """A SpiffWorkflow script environment that runs everything through the sandbox."""
 
     def __init__(self, functions: dict[str, Callable], service_caller: Callable | None = None) -> None:
-        super().__init__({**GUARDS, **functions})
+        super().__init__({**GUARDS, **{name: _charged(f) for name, f in functions.items()}})
         self.function_names = frozenset(functions)
         self.service_caller = service_caller
 
@@ -181,14 +307,18 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         if external_context:
             scope.update(external_context)
         scope.update(self.globals)
-        return eval(compile_expression(expression), scope)  # noqa: S307 - restricted code object
+        code = compile_expression(expression)
+        with limited():
+            return bounded(eval(code, scope), "the result")  # noqa: S307 - restricted code object
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         scope = dict(context)
         if external_context:
             scope.update(external_context)
         scope.update(self.globals)
-        exec(compile_script(script), scope)  # noqa: S102 - restricted code object
+        code = compile_script(script)
+        with limited(what="the script"):
+            exec(code, scope)  # noqa: S102 - restricted code object
         for key, value in scope.items():
             if key in self.globals or (external_context and key in external_context) or callable(value):
                 continue

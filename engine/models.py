@@ -54,6 +54,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Membership(Base):
@@ -221,3 +222,17 @@ class IdempotencyRecord(Base):
     headers: Mapped[str] = mapped_column(Text, default="{}")  # the answer's own headers (Location …), as JSON
     business_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginFailure(Base):
+    """One failed login: hashed account (name and address) and address keys, for throttling."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_account", "account_key", "at"),
+                      Index("ix_login_failures_address", "address_key", "at"),
+                      Index("ix_login_failures_at", "at"))
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64))
+    address_key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

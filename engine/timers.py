@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from . import audit, cases, tokens
+from . import audit, cases, logins, tokens
 from .errors import EngineError
 from .models import Case
 from .routing import Actor
@@ -79,10 +79,10 @@ HOUSEKEEPING_EVERY = 3600.0
 
 
 def housekeeping(rt: Runtime) -> int:
-    """Hourly chores: forget the answers to API submissions past their retry window."""
+    """Hourly chores: forget the answers to API submissions past their retry window and old failed logins."""
     try:
         with rt.db.write() as session:
-            return tokens.forget_old_answers(session)
+            return tokens.forget_old_answers(session) + logins.forget_old_failures(session)
     except Exception as exc:  # noqa: BLE001 - never stop the timers for a chore
         log.error("housekeeping failed: %s", exc)
         return 0

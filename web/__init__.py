@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
         DATABASE_URL=None,
         LOGIN_ATTEMPTS=5,
+        LOGIN_ADDRESS_ATTEMPTS=int(os.environ.get("JOINTREVIEW_LOGIN_ADDRESS_ATTEMPTS", "50")),
         LOGIN_LOCK_SECONDS=300,
         API_RATE_LIMIT=int(os.environ.get("JOINTREVIEW_API_RATE_LIMIT", "600")),
     )

@@ -1,18 +1,17 @@
-"""Login and logout (hashed passwords, throttling after repeated failures), the language switch."""
+"""Login and logout (hashed passwords, throttling shared by every process), the language switch."""
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from sqlalchemy import select, update
 
+from engine import logins
 from engine.errors import NotFound
 from engine.models import User
-from engine.passwords import verify_password
 from engine.routing import Actor, load_actor
 
 from .context import runtime, safe_next
@@ -27,8 +26,14 @@ class WebUser(UserMixin):
 
     actor: Actor
     language: str | None
+    version: int = 0
 
     def get_id(self) -> str:
+        """The session remembers the user's session version: a newer one ends this session."""
+        return f"{self.actor.username}|{self.version}"
+
+    @property
+    def username(self) -> str:
         return self.actor.username
 
     @property
@@ -42,40 +47,23 @@ def init_login(login: LoginManager) -> None:
     login.login_message = None
 
     @login.user_loader
-    def load(username: str) -> WebUser | None:
+    def load(user_id: str) -> WebUser | None:
+        username, _, version = user_id.rpartition("|")
         with runtime().db.read() as session_:
+            if not version.isdigit() or logins.session_version(session_, username) != int(version):
+                return None
             try:
                 actor = load_actor(session_, username)
             except NotFound:
                 return None
             language = session_.execute(select(User.language).where(User.username == username)).scalar()
-        return WebUser(actor, language)
+        return WebUser(actor, language, int(version))
 
 
-class Throttle:
-    """Failed logins per user name and address; after too many, refuse for a while (per process)."""
-
-    def __init__(self) -> None:
-        self._failures: dict[tuple[str, str], list[float]] = {}
-        self._lock = threading.Lock()
-
-    def locked_for(self, key: tuple[str, str], limit: int, window: float) -> float:
-        with self._lock:
-            recent = [t for t in self._failures.get(key, []) if t > time.time() - window]
-            self._failures[key] = recent
-            return max(0.0, recent[0] + window - time.time()) if len(recent) >= limit else 0.0
-
-    def fail(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures.setdefault(key, []).append(time.time())
-
-    def clear(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
-
-
-def _throttle() -> Throttle:
-    return current_app.extensions.setdefault("jointreview_throttle", Throttle())
+def _policy() -> logins.LoginPolicy:
+    config = current_app.config
+    return logins.LoginPolicy(config["LOGIN_ATTEMPTS"], config["LOGIN_ADDRESS_ATTEMPTS"],
+                              timedelta(seconds=config["LOGIN_LOCK_SECONDS"]))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -86,20 +74,27 @@ def login():
     if request.method == "GET":
         return render_template("login.html")
     username = request.form.get("username", "").strip()
-    key = (username.lower(), request.remote_addr or "")
-    wait = _throttle().locked_for(key, current_app.config["LOGIN_ATTEMPTS"], current_app.config["LOGIN_LOCK_SECONDS"])
-    if wait:
-        flash(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=int(wait // 60) + 1), "error")
-        return render_template("login.html", username=username), 429
-    with runtime().db.read() as session_:
-        user = session_.execute(select(User).where(User.username == username, User.active.is_(True))).scalar_one_or_none()
-        ok = user is not None and verify_password(user.password_hash, request.form.get("password", ""))
-        web_user = WebUser(load_actor(session_, username), user.language) if ok else None
-    if not ok:
-        _throttle().fail(key)
+    shown = username[:logins.MAX_USERNAME]
+    try:
+        with runtime().db.read() as session_:
+            user, account_key, address_key = logins.check(session_, username, request.form.get("password", ""),
+                                                          request.remote_addr or "", _policy())
+            web_user = WebUser(load_actor(session_, user.username), user.language, user.session_version) if user else None
+    except logins.LoginRefused as exc:
+        if exc.code == "throttled":
+            flash(_("Too many failed attempts. Try again in %(minutes)d minutes.",
+                    minutes=int(exc.wait_seconds // 60) + 1), "error")
+            return render_template("login.html", username=shown), 429
         flash(_("Wrong user name or password."), "error")
-        return render_template("login.html", username=username), 401
-    _throttle().clear(key)
+        return render_template("login.html", username=shown), 401
+    with runtime().db.write() as session_:
+        if web_user is None:
+            logins.fail(session_, account_key, address_key)
+        else:
+            logins.succeed(session_, account_key)
+    if web_user is None:
+        flash(_("Wrong user name or password."), "error")
+        return render_template("login.html", username=shown), 401
     session.clear()
     login_user(web_user)
     return redirect(safe_next(request.args.get("next"), url_for("inbox.index")))
@@ -110,6 +105,8 @@ def login():
 def logout():
     """End the session (the login page keeps the user's language)."""
     language = current_user.language or session.get("language")
+    with runtime().db.write() as session_:
+        logins.end_sessions(session_, current_user.username)
     logout_user()
     session.clear()
     if language:
@@ -125,5 +122,5 @@ def language():
         session["language"] = choice
         if current_user.is_authenticated:
             with runtime().db.write() as session_:
-                session_.execute(update(User).where(User.username == current_user.get_id()).values(language=choice))
+                session_.execute(update(User).where(User.username == current_user.username).values(language=choice))
     return redirect(safe_next(request.form.get("next"), url_for("inbox.index")))

@@ -1,6 +1,8 @@
 """What every view needs: the engine runtime and the acting user (never imported by the engine)."""
 from __future__ import annotations
 
+from urllib.parse import unquote, urlsplit
+
 from flask import abort, current_app
 from flask_login import current_user
 
@@ -25,5 +27,16 @@ def require_role(*roles: str) -> None:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """A redirect target from a form or query, kept on this site."""
-    return target if target and target.startswith("/") and not target.startswith("//") else default
+    """A redirect target from a form or query, kept on this site.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so `/%09/evil.example`
+    or `/\\evil.example` would leave the site: the target is checked as a browser will read it."""
+    if not target or len(target) > 2000:
+        return default
+    decoded = unquote(target)
+    readable = "".join(ch for ch in decoded if ch not in "\t\n\r").replace("\\", "/")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in decoded) or not readable.startswith("/") \
+            or readable.startswith("//"):
+        return default
+    parts = urlsplit(readable)
+    return default if parts.scheme or parts.netloc else target

@@ -1,0 +1,145 @@
+"""The budget every designer expression and script runs under: bounded sizes, steps and time.
+
+Restricted code runs in the server process, so anything that loops in C while holding the GIL
+(`sum(range(10**12))`, `'a' * 10**9`, `f'{1:>1000000000}'`) would freeze every request. Each evaluation
+therefore gets a Budget: loop iterations, function calls and bulk operations are charged against a step
+limit and a deadline, and every operation that could build a huge value is size-checked *before* it is
+built. Values that share parts (`x = [x, x]` twenty times) are measured with the shared parts counted as
+often as they occur, which is what printing, comparing or hashing them would walk.
+"""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterator
+
+from .errors import EngineError
+
+MAX_ITEMS = 1_000_000      # characters of one string, items of one value (shared parts counted each time)
+MAX_STEPS = 2_000_000      # loop iterations, calls and bulk work of one evaluation
+MAX_SECONDS = 0.5          # wall time of one evaluation
+OPERATION_SECONDS = 1.0    # wall time of all the evaluations of one engine operation
+MAX_INT_BITS = 16_384      # size of a whole number (about 4,900 digits)
+MAX_WIDTH = 1_000          # a format width or precision
+_CHECK_EVERY = 512         # steps between two looks at the clock
+
+
+class ExpressionRefused(EngineError):
+    """An expression or script uses something the sandbox does not allow."""
+
+
+class BudgetExceeded(ExpressionRefused):
+    """An expression or script needed more time, steps or memory than it is allowed."""
+
+
+class Budget:
+    """What one evaluation may still spend."""
+
+    __slots__ = ("steps", "limit", "deadline", "next_check", "tripped", "what")
+
+    def __init__(self, limit: int, deadline: float, what: str) -> None:
+        self.steps, self.limit, self.deadline, self.what = 0, limit, deadline, what
+        self.next_check, self.tripped = _CHECK_EVERY, ""
+
+    def charge(self, n: int) -> None:
+        if self.tripped:
+            raise BudgetExceeded(self.tripped)
+        self.steps += n
+        if self.steps > self.limit:
+            self.trip(f"{self.what} needed more than {self.limit:,} steps")
+        if self.steps >= self.next_check:
+            self.next_check = self.steps + _CHECK_EVERY
+            if time.monotonic() > self.deadline:
+                self.trip(f"{self.what} ran longer than its time limit")
+
+    def trip(self, message: str) -> None:
+        self.tripped = message
+        raise BudgetExceeded(message)
+
+
+_current: ContextVar[Budget | None] = ContextVar("jointreview_budget", default=None)
+
+
+class limited:  # noqa: N801 - used like a function: `with limited(): ...`
+    """Run the body under a fresh budget (never later than an enclosing one's deadline).
+
+    A budget that ran out raises at the end even when the restricted code caught the exception. A class
+    rather than a generator-based context manager: it is entered for every single evaluation."""
+
+    __slots__ = ("budget", "token")
+
+    def __init__(self, seconds: float = MAX_SECONDS, steps: int = MAX_STEPS, what: str = "the expression") -> None:
+        outer = _current.get()
+        deadline = time.monotonic() + seconds
+        if outer is not None:
+            if outer.tripped:
+                raise BudgetExceeded(outer.tripped)
+            deadline = min(deadline, outer.deadline)
+        self.budget = Budget(steps, deadline, what)
+
+    def __enter__(self) -> Budget:
+        self.token = _current.set(self.budget)
+        return self.budget
+
+    def __exit__(self, kind: type | None, error: BaseException | None, trace: object) -> None:
+        _current.reset(self.token)
+        if kind is None and self.budget.tripped:
+            raise BudgetExceeded(self.budget.tripped)
+
+
+@contextmanager
+def operation(seconds: float = OPERATION_SECONDS) -> Iterator[None]:
+    """Bound the wall time of all evaluations of one engine operation together."""
+    with limited(seconds, steps=10**12, what="this step's expressions"):
+        yield
+
+
+def charge(n: int = 1) -> None:
+    """Spend `n` steps of the running evaluation's budget."""
+    budget = _current.get()
+    if budget is not None:
+        budget.charge(n)
+
+
+def too_big(what: str, size: int, limit: int = MAX_ITEMS) -> BudgetExceeded:
+    budget = _current.get()
+    message = f"{what} would have {size:,} items, more than the limit of {limit:,}"
+    if budget is not None:
+        budget.tripped = message
+    return BudgetExceeded(message)
+
+
+_CONTAINERS = frozenset({list, tuple, dict, set, frozenset})
+
+
+def weight(value: Any, limit: int = MAX_ITEMS) -> int:
+    """Items in `value`, shared parts counted each time they occur; stops counting past `limit`."""
+    kind = type(value)
+    if kind is str:
+        return 1 + (len(value) >> 5)
+    if kind not in _CONTAINERS:
+        return 1
+    total, stack = 0, [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        kind = type(item)
+        total += 1
+        if kind is dict:
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif kind in _CONTAINERS:
+            stack.extend(item)
+        elif kind is str:
+            total += len(item) >> 5
+    return total
+
+
+def bounded(value: Any, what: str = "the value") -> Any:
+    """`value` itself, once its weight (charged to the budget) is within the limit."""
+    if type(value) in _CONTAINERS:
+        size = weight(value)
+        charge(size)
+        if size > MAX_ITEMS:
+            raise too_big(what, size)
+    return value

@@ -1,0 +1,413 @@
+"""The bounded primitives restricted code calls instead of Python's own.
+
+The sandbox's compiler rewrites `a + b`, `a * b`, `a ** b`, `a << b`, `a % b`, f-string fields,
+comparisons, dict and set keys and function entries into calls of the functions below, and the curated
+builtins and data-type methods are replaced by versions that charge the budget and refuse oversized
+results before building them (see engine/budget.py).
+"""
+from __future__ import annotations
+
+import operator
+import re
+from datetime import date, datetime, time
+from typing import Any, Callable, Iterable, Iterator
+
+from .budget import (MAX_INT_BITS, MAX_ITEMS, MAX_WIDTH, BudgetExceeded, ExpressionRefused, bounded, charge, too_big,
+                     weight)
+
+_SEQUENCES = (str, list, tuple, bytes)
+_HASHED = (tuple, frozenset)
+
+
+def _sized(n: int, what: str) -> None:
+    if n > MAX_ITEMS:
+        raise too_big(what, n)
+    charge(1 + (n >> 4))
+
+
+def _int_bits(bits: int, what: str) -> None:
+    if bits > MAX_INT_BITS:
+        raise too_big(f"{what} (in bits)", bits, MAX_INT_BITS)
+
+
+def _add(a: Any, b: Any) -> Any:
+    if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES):
+        _sized(len(a) + len(b), "joining these values")
+    return a + b
+
+
+def _mul(a: Any, b: Any) -> Any:
+    if isinstance(a, int) and isinstance(b, int):
+        _int_bits(a.bit_length() + b.bit_length(), "this product")
+    elif isinstance(a, _SEQUENCES) and isinstance(b, int):
+        _sized(len(a) * max(b, 0), "repeating this value")
+    elif isinstance(b, _SEQUENCES) and isinstance(a, int):
+        _sized(len(b) * max(a, 0), "repeating this value")
+    return a * b
+
+
+def _pow(a: Any, b: Any) -> Any:
+    if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
+        _int_bits(a.bit_length() * b, "this power")
+    return a ** b
+
+
+def _lshift(a: Any, b: Any) -> Any:
+    if isinstance(a, int) and isinstance(b, int) and a and b > 0:
+        _int_bits(a.bit_length() + b, "this shift")
+    return a << b
+
+
+_PERCENT = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+
+
+def _mod(a: Any, b: Any) -> Any:
+    if isinstance(a, str):
+        for match in _PERCENT.finditer(a):
+            for part in match.groups():
+                if part == "*":
+                    raise BudgetExceeded("a % format may not take its width or precision from * ; write the number")
+                if part and int(part) > MAX_WIDTH:
+                    raise BudgetExceeded(f"a % format width or precision of {part} is more than {MAX_WIDTH}")
+        bounded(b, "the values to format")
+        result = a % b
+        _sized(len(result), "the formatted text")
+        return result
+    return a % b
+
+
+_BINOPS: dict[str, Callable[[Any, Any], Any]] = {"+": _add, "*": _mul, "**": _pow, "<<": _lshift, "%": _mod}
+
+
+def binop(op: str, a: Any, b: Any) -> Any:
+    """`a op b` with the result's size checked before it is built."""
+    return _BINOPS[op](a, b)
+
+
+_INPLACE = {"+=": _add, "*=": _mul, "%=": _mod, "-=": operator.isub, "/=": operator.itruediv,
+            "//=": operator.ifloordiv, "|=": operator.ior, "&=": operator.iand}
+
+
+def inplace(op: str, x: Any, y: Any) -> Any:
+    """`x op= y` for the operators restricted code may use."""
+    if op not in _INPLACE:
+        raise ExpressionRefused(f"operator {op} is not allowed")
+    return _INPLACE[op](x, y)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _check_width(spec: str, what: str) -> None:
+    for digits in _DIGITS.findall(spec):
+        if len(digits) > 4 or int(digits) > MAX_WIDTH:
+            raise BudgetExceeded(f"{what} {spec!r} asks for a width or precision above {MAX_WIDTH}")
+
+
+def format_field(value: Any, conversion: int, spec: str | None) -> str:
+    """One f-string field, its width bounded and the value's size checked."""
+    bounded(value, "the value to format")
+    if spec:
+        _check_width(spec, "the format")
+    if conversion == ord("r"):
+        value = repr(value)
+    elif conversion == ord("s"):
+        value = str(value)
+    elif conversion == ord("a"):
+        value = ascii(value)
+    return format(value, spec or "")
+
+
+def compared(value: Any) -> Any:
+    """An operand of a comparison (==, <, in …), once comparing it is known to be bounded."""
+    return bounded(value, "the value to compare")
+
+
+def key(value: Any) -> Any:
+    """A dict key or set member, once hashing it is known to be bounded."""
+    if isinstance(value, _HASHED):
+        bounded(value, "the key")
+    return value
+
+
+def step() -> None:
+    """Charged on entry to every function restricted code defines (recursion has no loop to charge)."""
+    charge(4)
+
+
+def guarded_iter(iterable: Any) -> Iterator[Any]:
+    """Iteration that charges one step per item (for loops, comprehensions, unpacking)."""
+    for item in iterable:
+        charge(1)
+        yield item
+
+
+def _items(iterable: Any) -> list | tuple | dict | set | frozenset | str | range:
+    """The items of an iterable, charged: sized ones by their length, others one by one."""
+    if isinstance(iterable, (list, tuple, dict, set, frozenset, str, range)):
+        _sized(len(iterable), "this collection")
+        return iterable
+    out = []
+    for item in iterable:
+        charge(1)
+        out.append(item)
+        if len(out) > MAX_ITEMS:
+            raise too_big("this collection", len(out))
+    return out
+
+
+def _keys(iterable: Iterable) -> Iterable:
+    if isinstance(iterable, (set, frozenset, dict)):  # already hashed once: their hashes are stored
+        _sized(len(iterable), "this collection")
+        return iterable
+    items = list(_items(iterable))
+    for item in items:
+        key(item)
+    return items
+
+
+def _keyed(func: Callable | None) -> Callable | None:
+    return None if func is None else (lambda v: compared(func(v)))
+
+
+def _range(*args: int) -> range:
+    try:
+        result = range(*args)
+        length = len(result)
+    except OverflowError:
+        length = MAX_ITEMS + 1
+        result = range(0)
+    if length > MAX_ITEMS:
+        raise too_big("range", length)
+    return result
+
+
+def _round(number: Any, ndigits: int | None = None) -> Any:
+    if ndigits is None:
+        return round(number)
+    if isinstance(ndigits, int) and abs(ndigits) > MAX_WIDTH:
+        raise BudgetExceeded(f"round() to {ndigits} digits is beyond the limit of {MAX_WIDTH}")
+    return round(number, ndigits)
+
+
+def _sum(iterable: Any, start: Any = 0) -> Any:
+    if not isinstance(start, (int, float)) or isinstance(start, bool):
+        raise ExpressionRefused("sum() adds numbers only; join texts with ''.join(...) and lists with +")
+    return sum(_items(iterable), start)
+
+
+def _extreme(func: Callable) -> Callable:
+    def guarded(*args: Any, key: Callable | None = None, **kw: Any) -> Any:
+        items = _items(args[0]) if len(args) == 1 else args
+        bounded(items, "the values to compare")
+        return func(items, key=_keyed(key), **kw) if key else func(items, **kw)
+    guarded.__name__ = func.__name__
+    return guarded
+
+
+def _sorted(iterable: Any, key: Callable | None = None, reverse: bool = False) -> list:
+    items = _items(iterable)
+    bounded(items, "the values to sort")
+    return sorted(items, key=_keyed(key), reverse=reverse)
+
+
+def _str(value: Any = "") -> str:
+    return str(bounded(value, "the value to turn into text"))
+
+
+def _list(iterable: Any = ()) -> list:
+    return list(_items(iterable))
+
+
+def _tuple(iterable: Any = ()) -> tuple:
+    return tuple(_items(iterable))
+
+
+def _set(iterable: Any = ()) -> set:
+    return set(_keys(iterable))
+
+
+def _dict(*args: Any, **kwargs: Any) -> dict:
+    if args and not isinstance(args[0], dict):
+        pairs = _items(args[0])
+        for pair in pairs:
+            if isinstance(pair, (list, tuple)) and pair:
+                key(pair[0])
+        return dict(pairs, **kwargs)
+    return dict(*args, **kwargs)
+
+
+def _any(iterable: Any) -> bool:
+    return any(guarded_iter(iterable))
+
+
+def _all(iterable: Any) -> bool:
+    return all(guarded_iter(iterable))
+
+
+_GUARDED_TYPES = {_str: str, _list: list, _tuple: tuple, _set: set, _dict: dict}
+
+
+def _isinstance(value: Any, kinds: Any) -> bool:
+    if isinstance(kinds, tuple):
+        kinds = tuple(_GUARDED_TYPES.get(k, k) for k in kinds)
+    else:
+        kinds = _GUARDED_TYPES.get(kinds, kinds)
+    return isinstance(value, kinds)
+
+
+BUILTINS: dict[str, Any] = {
+    "abs": abs, "all": _all, "any": _any, "bool": bool, "dict": _dict, "divmod": divmod,
+    "enumerate": enumerate, "filter": filter, "float": float, "int": int, "isinstance": _isinstance,
+    "len": len, "list": _list, "map": map, "max": _extreme(max), "min": _extreme(min), "range": _range,
+    "reversed": reversed, "round": _round, "set": _set, "sorted": _sorted, "str": _str, "sum": _sum,
+    "tuple": _tuple, "zip": zip, "None": None, "True": True, "False": False,
+    "ValueError": ValueError, "KeyError": KeyError, "TypeError": TypeError,
+}
+
+
+# --- methods of the plain data types ------------------------------------------------------------
+
+def _width_method(name: str) -> Callable:
+    def make(s: str) -> Callable:
+        def method(width: int, *args: Any) -> str:
+            if isinstance(width, int) and width > len(s):
+                _sized(width, f"str.{name}")
+            return getattr(s, name)(width, *args)
+        return method
+    return make
+
+
+def _expandtabs(s: str) -> Callable:
+    def method(tabsize: int = 8) -> str:
+        _sized(len(s) + s.count("\t") * max(int(tabsize), 0), "str.expandtabs")
+        return s.expandtabs(tabsize)
+    return method
+
+
+def _replace(s: str) -> Callable:
+    def method(old: str, new: str, count: int = -1) -> str:
+        if isinstance(old, str) and isinstance(new, str) and len(new) > len(old):
+            hits = s.count(old) if old else len(s) + 1
+            if count >= 0:
+                hits = min(hits, count)
+            _sized(len(s) + hits * (len(new) - len(old)), "str.replace")
+        return s.replace(old, new, count)
+    return method
+
+
+def _join(s: str) -> Callable:
+    def method(iterable: Any) -> str:
+        parts = list(_items(iterable))
+        _sized(sum(len(p) if isinstance(p, str) else 0 for p in parts) + len(s) * len(parts), "str.join")
+        return s.join(parts)
+    return method
+
+
+def _extend(target: list) -> Callable:
+    def method(iterable: Any) -> None:
+        items = _items(iterable)
+        _sized(len(target) + len(items), "list.extend")
+        target.extend(items)
+    return method
+
+
+def _compare_method(target: Any, name: str) -> Callable:
+    def method(*args: Any, **kwargs: Any) -> Any:
+        bounded(target, f"the {type(target).__name__}")
+        for arg in args:
+            bounded(arg, "the value to compare")
+        if "key" in kwargs:
+            kwargs["key"] = _keyed(kwargs["key"])
+        return getattr(target, name)(*args, **kwargs)
+    return method
+
+
+def _key_method(target: Any, name: str) -> Callable:
+    def method(*args: Any) -> Any:
+        if args:
+            key(args[0])
+        return getattr(target, name)(*args)
+    return method
+
+
+def _keys_method(target: Any, name: str) -> Callable:
+    def method(*others: Any) -> Any:
+        return getattr(target, name)(*(_keys(o) for o in others))
+    return method
+
+
+def _update(target: dict) -> Callable:
+    def method(*args: Any, **kwargs: Any) -> None:
+        target.update(_dict(*args, **kwargs))
+    return method
+
+
+def _strftime(target: date | datetime | time) -> Callable:
+    def method(fmt: str) -> str:
+        _check_width(fmt, "the date format")
+        return target.strftime(fmt)
+    return method
+
+
+_STR_METHODS = {"ljust": _width_method("ljust"), "rjust": _width_method("rjust"),
+                "center": _width_method("center"), "zfill": _width_method("zfill"),
+                "expandtabs": _expandtabs, "replace": _replace, "join": _join}
+_KEY_METHODS = {"get", "pop", "setdefault", "add", "discard", "remove"}
+_SET_ITERABLE_METHODS = {"update", "union", "intersection", "difference", "symmetric_difference", "issubset",
+                         "issuperset", "isdisjoint", "intersection_update", "difference_update",
+                         "symmetric_difference_update"}
+REFUSED_ATTRS = frozenset({"format", "format_map", "translate", "maketrans", "fromkeys"})
+
+
+def method(obj: Any, name: str) -> Any:
+    """The bounded version of `obj.name` where the plain one could run unbounded; None where it is safe."""
+    kind = type(obj)
+    if kind is str:
+        maker = _STR_METHODS.get(name)
+        return maker(obj) if maker else None
+    if kind is list:
+        if name == "extend":
+            return _extend(obj)
+        if name in ("index", "count", "remove", "sort"):
+            return _compare_method(obj, name)
+        return None
+    if kind is tuple and name in ("index", "count"):
+        return _compare_method(obj, name)
+    if kind is dict:
+        if name == "update":
+            return _update(obj)
+        return _key_method(obj, name) if name in _KEY_METHODS else None
+    if kind in (set, frozenset):
+        if name in _SET_ITERABLE_METHODS:
+            return _keys_method(obj, name)
+        return _key_method(obj, name) if name in _KEY_METHODS else None
+    if kind in (date, datetime, time) and name == "strftime":
+        return _strftime(obj)
+    return None
+
+
+class Writer:
+    """What `obj[key] = value` and `del obj[key]` go through: the key's hashing is bounded first."""
+
+    __slots__ = ("target",)
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self.target[key(index)] = value
+
+    def __delitem__(self, index: Any) -> None:
+        del self.target[key(index)]
+
+
+def write_guard(obj: Any) -> Any:
+    """RestrictedPython's `_write_`: only plain lists and dicts can be written to."""
+    if type(obj) not in (list, dict):
+        raise ExpressionRefused(f"a {type(obj).__name__} cannot be changed here")
+    return Writer(obj)
+
+
+__all__ = ["BUILTINS", "REFUSED_ATTRS", "binop", "compared", "format_field", "guarded_iter", "inplace", "key",
+           "method", "step", "weight", "write_guard"]

@@ -1,0 +1,324 @@
+"""The shared step of every engine operation: run the workflow, diff its tasks, route, persist.
+
+An operation (start, complete, fire timers, send a message) changes the workflow in an `action`; `advance`
+then runs the engine under the operation's evaluation budget, works out which tasks opened and closed,
+routes the new ones to departments and writes case, tasks and audit events in the caller's transaction.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from . import audit, budget, sql
+from .definitions import ProcessModel
+from .errors import Conflict, EngineError
+from .functions import operation_time
+from .models import Task
+from .routing import Actor
+from .runtime import Runtime
+from .store import prune
+
+_DONE = TaskState.COMPLETED
+
+
+@dataclass
+class Outcome:
+    """What an operation did to a case."""
+
+    case_id: int
+    business_key: str
+    status: str
+    opened: list[dict[str, Any]] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+class Operation:
+    """State shared by the steps of one operation on one case."""
+
+    def __init__(self, session: Session, rt: Runtime, actor: Actor, case_key: str, now: datetime) -> None:
+        self.session, self.rt, self.actor, self.case_key, self.now = session, rt, actor, case_key, now
+        self.events: list[audit.Event] = []
+        self.service_events: list[tuple[str, dict]] = []
+        self.case_id: int | None = None
+        self.completed: tuple[str, dict] | None = None
+        self.audit_head: tuple[int, str] | None = None
+        self.visited: str = ""
+
+    def record(self, event: str, details: dict | None = None, department: str | None = None,
+               task_id: str | None = None, actor: str | None = None) -> None:
+        self.events.append(audit.Event(event, actor or self.actor.username, details or {}, department,
+                                       self.case_id, self.case_key, task_id))
+
+
+def advance(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version: int, action) -> Outcome:
+    with operation_time(op.now), budget.operation():
+        return _advance_now(op, wf, model, case_version, action)
+
+
+def _advance_now(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version: int, action) -> Outcome:
+    began = time.time() - 0.001
+    before_ready = _ready_ids(wf)
+    waiting = _waiting_timers(wf)
+    cycles = {tid: _cycle_state(task) for tid, (_, _, task) in waiting.items()}
+    error = None
+    try:
+        action()
+        wf.do_engine_steps()
+    except (SQLAlchemyError, *sql.IntegrityError) :
+        raise  # the database failed, not the process: the operation is rolled back as a whole
+    except Exception as exc:  # noqa: BLE001 - what the process content raised; the case records it
+        error = _failure_message(exc)
+    fired = [(pid, _timer_element(task) or eid, tid) for tid, (pid, eid, task) in waiting.items()
+             for _ in range(_times_fired(task, cycles[tid]))]
+    op.visited = _visited(op.visited, wf, began)
+    prune(wf)
+    ready = _ready_tasks(wf)
+    opened = [t for tid, t in ready.items() if tid not in before_ready]
+    completed_id = op.completed[0] if op.completed else None
+    cancelled = [tid for tid in before_ready if tid not in ready and tid != completed_id]
+    for event, details in op.service_events:
+        op.record(event, details)
+    rows = []
+    for task in opened:
+        try:
+            rows.append(_inbox_row(op, wf, model, task))
+        except EngineError as exc:
+            error = error or exc.message
+    for pid, eid, _ in fired:
+        _timer_fired(op, model, pid, eid)
+    status = "failed" if error else _status(wf, ready)
+    _persist(op, wf, model, case_version, status, error, rows, cancelled, completed_id)
+    return Outcome(op.case_id, op.case_key, status, rows, cancelled, [e.event for e in op.events], error)
+
+
+def _visited(before: str, wf: BpmnWorkflow, since: float) -> str:
+    """The elements the case has passed, adding those completed in this step (history is pruned later)."""
+    seen = set(before.split()) if before else set()
+    for task in all_tasks(wf):
+        element = getattr(task.task_spec, "bpmn_id", None)
+        if element and task.state == _DONE and task.last_state_change >= since:
+            seen.add(element)
+    return " ".join(sorted(seen))
+
+
+def _failure_message(exc: Exception) -> str:
+    task = getattr(exc, "task", None)
+    element = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
+    inner = exc.__cause__ or exc.__context__
+    text = str(exc).split("\n")[0]
+    if inner is not None and str(inner) and str(inner) not in text:
+        text = f"{text}: {type(inner).__name__}: {inner}"
+    return f"{element}: {text}" if element else text
+
+
+def all_tasks(wf: BpmnWorkflow):
+    yield from wf.tasks.values()
+    for sub in wf.subprocesses.values():
+        yield from sub.tasks.values()
+
+
+def _ready_ids(wf: BpmnWorkflow) -> set[str]:
+    return set(_ready_tasks(wf))
+
+
+def _ready_tasks(wf: BpmnWorkflow) -> dict[str, Any]:
+    return {str(t.id): t for t in all_tasks(wf) if t.state == TaskState.READY and t.task_spec.manual}
+
+
+def _has_timer(definition) -> bool:
+    if isinstance(definition, TimerEventDefinition):
+        return True
+    return isinstance(definition, MultipleEventDefinition) and any(
+        isinstance(d, TimerEventDefinition) for d in definition.event_definitions)
+
+
+def _waiting_timers(wf: BpmnWorkflow) -> dict[str, tuple[str, str, Any]]:
+    """Waiting timer events, including event-based gateways that wait for a timer among other events."""
+    out = {}
+    for task in all_tasks(wf):
+        if task.state == TaskState.WAITING and _has_timer(getattr(task.task_spec, "event_definition", None)):
+            out[str(task.id)] = (task.workflow.spec.name, task.task_spec.bpmn_id, task)
+    return out
+
+
+def _timer_element(task) -> str | None:
+    """The timer event that fired: the task itself, or for an event-based gateway the timer branch taken."""
+    definition = task.task_spec.event_definition
+    if isinstance(definition, TimerEventDefinition):
+        return task.task_spec.bpmn_id
+    # An event-based gateway keeps its branches' event definitions, in the order of its outputs, and
+    # keeps only the branch that was taken as a child.
+    taken = {child.task_spec for child in task.children if not child.state & TaskState.PREDICTED_MASK}
+    for branch, event in zip(task.task_spec.outputs, definition.event_definitions):
+        if isinstance(event, TimerEventDefinition) and branch in taken:
+            return branch.bpmn_id
+    return None
+
+
+def _cycle_state(task) -> dict | None:
+    value = task.internal_data.get("event_value")
+    return dict(value) if isinstance(value, dict) else None
+
+
+def _times_fired(task, before: dict | None) -> int:
+    """How often a waiting timer fired in this step: once when it completed; for a cycle, once per period
+    its next due time moved on (R/… cycles never run out, so the count of cycles left cannot tell)."""
+    if before is None:
+        return 1 if task.state == _DONE and _timer_element(task) else 0
+    after = _cycle_state(task)
+    if after is None or not after.get("next") or not before.get("next"):
+        return 1 if before.get("cycles", 0) != 0 and task.state == _DONE else 0
+    moved = datetime.fromisoformat(after["next"]) - datetime.fromisoformat(before["next"])
+    return max(round(moved.total_seconds() / (before.get("duration") or 1)), 0)
+
+
+def _next_due(wf: BpmnWorkflow) -> datetime | None:
+    due = None
+    for _, _, task in _waiting_timers(wf).values():
+        value = task.internal_data.get("event_value")
+        if isinstance(value, dict):
+            value = value.get("next") if value.get("cycles", 0) != 0 else None
+        if not value:
+            continue
+        moment = datetime.fromisoformat(value)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        due = moment if due is None or moment < due else due
+    return due
+
+
+def _status(wf: BpmnWorkflow, ready: dict) -> str:
+    if wf.completed:
+        return "completed"
+    if ready:
+        return "running"
+    for task in all_tasks(wf):
+        if task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent):
+            return "running"
+    return "stuck"
+
+
+def _inbox_row(op: Operation, wf: BpmnWorkflow, model: ProcessModel, task) -> dict[str, Any]:
+    pid, eid = task.workflow.spec.name, task.task_spec.bpmn_id
+    info = model.user_tasks.get((pid, eid))
+    if info is None:
+        raise EngineError(f"{eid}: user task has no routing information")
+    department = info.department
+    if info.department_expr:
+        try:
+            department = str(wf.script_engine.evaluate(task, info.department_expr) or "")
+        except SpiffWorkflowException as exc:
+            raise EngineError(f"{eid}: department expression {info.department_expr!r} failed: {_failure_message(exc)}") from exc
+        if not op.rt.is_department(op.session, department):
+            raise EngineError(f"{eid}: department expression {info.department_expr!r} gave {department!r}, which is no department")
+    if not department:
+        raise EngineError(f"{eid}: lane {info.lane!r} matches no department any more; add it back or as an alias")
+    due = _moment(wf, task, info.due_expr)
+    row = dict(id=str(task.id), case_id=op.case_id, process_key=model.process_key, element_id=eid, name=info.name,
+               lane=info.lane, department_code=department, role=info.role, state="open", assignee=None,
+               priority=info.priority, created_at=op.now, due_at=due, follow_up_at=_moment(wf, task, info.follow_up_expr))
+    op.record("task_ready", {"task": info.name, "element": eid, "role": info.role,
+                             "due": due.isoformat() if due else None}, department, row["id"], actor="system:engine")
+    return row
+
+
+def _moment(wf: BpmnWorkflow, task, expr: str | None) -> datetime | None:
+    if not expr:
+        return None
+    try:
+        value = wf.script_engine.evaluate(task, expr)
+    except SpiffWorkflowException as exc:
+        raise EngineError(f"{task.task_spec.bpmn_id}: due date {expr!r} failed: {_failure_message(exc)}") from exc
+    moment = datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _timer_fired(op: Operation, model: ProcessModel, pid: str, eid: str) -> None:
+    info = model.timers.get((pid, eid))
+    kind = info.sla if info and info.sla else "timer_fired"
+    details = {"timer": info.name if info else eid, "element": eid}
+    department = None
+    if info and info.attached_to:
+        attached = model.user_tasks.get((pid, info.attached_to))
+        department = attached.department if attached else None
+        details["task_element"] = info.attached_to
+        if info.sla:
+            column = Task.reminded_at if info.sla == "reminder" else Task.escalated_at
+            op.session.execute(update(Task).where(Task.case_id == op.case_id, Task.element_id == info.attached_to,
+                                                  Task.state == "open").values({column.key: op.now}))
+            details["notify"] = "assignee" if info.sla == "reminder" else "supervisor"
+    op.record(kind, details, department)
+
+
+def _persist(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version: int, status: str, error: str | None,
+             rows: list[dict], cancelled: list[str], completed_id: str | None) -> None:
+    session = op.session
+    if status in ("completed", "stuck", "failed"):
+        op.record(f"case_{status}", {"error": error} if error else {})
+    try:
+        state = op.rt.serializer.dumps(wf)
+    except (TypeError, ValueError) as exc:
+        raise EngineError(f"case {op.case_key}: its data cannot be stored ({exc}); nothing was changed") from None
+    case = {"id": op.case_id, "version": case_version, "new_version": case_version + 1,
+            "state": state, "status": status, "error": error, "now": op.now,
+            "next_due_at": None if status != "running" else _next_due(wf),
+            "summary": json.dumps(_summary(op.rt, wf), ensure_ascii=False),
+            "ended_at": op.now if status == "completed" else None, "visited": op.visited}
+    closing = [{"id": tid, "state": "cancelled", "now": op.now, "completed_by": None, "data": None} for tid in cancelled]
+    if completed_id:
+        _, clean = op.completed
+        closing.append({"id": completed_id, "state": "completed", "now": op.now, "completed_by": op.actor.username,
+                        "data": json.dumps(clean, ensure_ascii=False, default=str)})
+    for tid in cancelled:
+        op.record("task_cancelled", {}, None, tid, actor="system:engine")
+    if session.get_bind().dialect.name == "postgresql":
+        _write_postgres(op, case, closing, rows)
+        return
+    if sql.execute(session, "update_case", case).rowcount != 1:
+        raise Conflict(_MOVED_ON.format(op.case_key))
+    if closing:
+        sql.execute(session, "close_task", closing)
+    if rows:
+        sql.execute(session, "insert_task", rows)
+    audit.append(session, op.events, op.now)
+
+
+_MOVED_ON = "case {} was changed by someone else at the same moment; reload and try again"
+
+
+def _write_postgres(op: Operation, case: dict, closing: list[dict], rows: list[dict]) -> None:
+    """One round trip for all writes; the audit append falls back to the locking path if the head moved."""
+    audit_rows, head = [], None
+    if op.audit_head is not None and op.events:
+        expected, prev = op.audit_head
+        audit_rows, new_seq, new_hash = audit.chain(op.events, op.now, expected, prev)
+        head = (expected, new_seq, new_hash)
+    updated, written = sql.persist_postgres(op.session, case, closing, rows, audit_rows, head)
+    if updated != 1:
+        raise Conflict(_MOVED_ON.format(op.case_key))
+    if not written:
+        audit.append(op.session, op.events, op.now)
+
+
+def current_data(wf: BpmnWorkflow) -> dict[str, Any]:
+    """The case data as it stands: the workflow's data once completed, else that of the last task run."""
+    return wf.data if wf.completed else (wf.last_task.data if wf.last_task is not None else wf.task_tree.data)
+
+
+def _summary(rt: Runtime, wf: BpmnWorkflow) -> dict[str, Any]:
+    data = current_data(wf)
+    return {k: data[k] for k in rt.summary_fields if k in data}

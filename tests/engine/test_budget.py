@@ -1,0 +1,214 @@
+"""Hostile expressions run out of their budget fast, in bounded memory, while other work goes on."""
+from __future__ import annotations
+
+import threading
+import time
+import tracemalloc
+
+import pytest
+
+from engine import repository
+from engine.budget import BudgetExceeded, ExpressionRefused
+from engine.calendar import WorkCalendar
+from engine.errors import DeployError
+from engine.expressions import RestrictedEnvironment, check
+from engine.functions import build_functions
+from engine.models import Case
+from tests.factories import SYSTEM, bpmn, make_users, start
+
+ENV = RestrictedEnvironment(build_functions(WorkCalendar()))
+GUARD_SECONDS = 1.5      # wall-clock guard: a bomb must be stopped well within this
+MEMORY_LIMIT = 200 * 2**20
+
+# Bombs whose size only shows at run time (`n` comes from the case data): validation lets them pass.
+DATA_BOMBS = [
+    "sum(range(n))",
+    "'a' * n",
+    "[1] * n",
+    "'%*d' % (n, 1)",
+    "f'{1:>{n}}'",
+    "'a'.ljust(n)",
+    "'a'.center(n)",
+    "'a'.zfill(n)",
+    "'\\t'.expandtabs(n)",
+    "((n ** 64) ** 64) ** 64",
+    "1 << n",
+    "round(1, -n)",
+    "max(range(n))",
+    "sorted(range(n))",
+    "len(list(range(n)))",
+    "len(str([[[x] * 1000] * 1000] * 1000))",
+    "x in [[x] * 1000] * 1000",
+    "[i * j for i in range(100000) for j in range(100000)]",
+    "(lambda f: f(f, 40))(lambda f, k: 1 if k == 0 else f(f, k - 1) + f(f, k - 1))",
+    "len((s * 1000).replace(s, s * 1000) * 10)",
+    "len(','.join([s * 1000] * 100000))",
+    "f'{x:%1000000000Y}'",
+    "any(workdays_between('2020-01-01', '2029-12-31') < 0 for i in range(100000))",
+]
+
+SCRIPT_BOMBS = [
+    "x = []\nfor i in range(40):\n    x = [x, x]\ny = str(x)",
+    "t = ()\nfor i in range(60):\n    t = (t, t)\nd = {t: 1}",
+    "t = ()\nfor i in range(60):\n    t = (t, t)\ns = set()\ns.add(t)",
+    "t = ()\nfor i in range(60):\n    t = (t, t)\nd = {}\nd[t] = 1",
+    "a = ()\nb = ()\nfor i in range(60):\n    a = (a, a)\n    b = (b, b)\nsame = a == b",
+    "for i in range(1000000):\n    try:\n        'a' * n\n    except:\n        pass\nok = 1",
+    "def f(k):\n    return 1 if k == 0 else f(k - 1) + f(k - 1)\nr = f(40)",
+    "l = [0]\nfor i in range(60):\n    l.extend(l)",
+    "s = 'ab'\nfor i in range(60):\n    s = s + s",
+    "s = 'ab'\nfor i in range(60):\n    s += s",
+    "x = [1]\nfor i in range(100000):\n    x = [x, x]\nkept = x",
+    "big = []\nfor i in range(1000):\n    big.append('a' * 100000)\nkept = big",
+]
+
+# Bombs written with constants: deploy-time validation refuses them with the reason.
+STATIC_BOMBS = [
+    "sum(range(10**12))", "'a'*10**9", "'%*d' % (10**9, 1)", "f'{1:>1000000000}'", "'a'.ljust(10**9)",
+    "[1]*10**9", "((9**64)**64)**64", "1 << 10**9", "round(1, -10**9)", "len(str([[[0]*1000]*1000]*1000))",
+    "'{0.__class__}'.format(x)", "'abc'.translate({97: 'x' * 1000})",
+]
+
+
+@pytest.fixture
+def users(rt):
+    return make_users(rt)
+
+
+def _guarded(action) -> tuple[float, BaseException | None, int]:
+    """Run `action` in a thread with a wall-clock guard; while it runs, this thread keeps evaluating a
+    plain expression and must be served. Returns (seconds, exception raised, peak bytes allocated)."""
+    outcome: dict = {}
+
+    def run() -> None:
+        tracemalloc.start()
+        began = time.monotonic()
+        try:
+            action()
+        except BaseException as exc:  # noqa: BLE001 - the test inspects it
+            outcome["error"] = exc
+        outcome["seconds"] = time.monotonic() - began
+        outcome["peak"] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    served = 0
+    while worker.is_alive() and served < 10_000:
+        asked = time.monotonic()
+        assert ENV.evaluate("a + 1", {"a": served}) == served + 1
+        assert time.monotonic() - asked < 0.5, "a concurrent evaluation was not served while the bomb ran"
+        served += 1
+        time.sleep(0.005)
+    worker.join(GUARD_SECONDS * 4)
+    assert not worker.is_alive(), "the bomb was not stopped"
+    return outcome["seconds"], outcome.get("error"), outcome["peak"]
+
+
+@pytest.mark.parametrize("source", DATA_BOMBS)
+def test_an_expression_bomb_fails_fast_in_bounded_memory(source):
+    assert check(source) is None  # nothing to see statically: the size comes from the data
+    seconds, error, peak = _guarded(lambda: ENV.evaluate(source, {"n": 10**9, "x": 1, "s": "a"}))
+    assert isinstance(error, BudgetExceeded), error
+    assert seconds < GUARD_SECONDS and peak < MEMORY_LIMIT
+    assert "limit" in error.message or "steps" in error.message or "width" in error.message
+
+
+@pytest.mark.parametrize("script", SCRIPT_BOMBS)
+def test_a_script_bomb_fails_fast_in_bounded_memory(script):
+    seconds, error, peak = _guarded(lambda: ENV.execute(script, {"n": 10**9}))
+    assert isinstance(error, ExpressionRefused), error
+    assert seconds < GUARD_SECONDS and peak < MEMORY_LIMIT
+
+
+@pytest.mark.parametrize("source", STATIC_BOMBS)
+def test_constant_bombs_are_refused_at_deploy_time(source):
+    reason = check(source)
+    assert reason and ("limit" in reason or "not allowed" in reason or "above" in reason), reason
+
+
+def test_ordinary_expressions_still_work():
+    data = {"points": 82, "names": ["张三", "李四"], "d": {("a", 1): 2}, "when": "2026-10-08"}
+    assert ENV.evaluate("points >= 60 and '张三' in names", data) is True
+    assert ENV.evaluate("f'{points:>5}|{points:.2f}'", data) == "   82|82.00"
+    assert ENV.evaluate("'%05d-%s' % (points, names[0])", data) == "00082-张三"
+    assert ENV.evaluate("sorted(names, key=lambda s: len(s))[0] + ','.join(names)", data) == "张三张三,李四"
+    assert ENV.evaluate("sum(range(101)) + max(names.count('张三'), 0)", data) == 5051
+    assert ENV.evaluate("d[('a', 1)] + len({('b', 2): 1}) + len({(1, 2), (1, 2)})", data) == 4
+    assert ENV.evaluate("isinstance(names, list) and isinstance(points, (int, float)) and isinstance('', str)", data)
+    context = {"items": [3, 1, 2]}
+    ENV.execute("items.sort()\nitems.extend([4, 5])\nm = {}\nm['k'] = [i * 2 for i in items]\n"
+                "total = sum(items)\ntext = 'x'.ljust(3, '.') + 'ab'.replace('a', 'A')", context)
+    assert context["items"] == [1, 2, 3, 4, 5] and context["m"] == {"k": [2, 4, 6, 8, 10]}
+    assert context["total"] == 15 and context["text"] == "x..Ab"
+
+
+def test_a_caught_budget_error_still_fails_the_evaluation():
+    with pytest.raises(BudgetExceeded):
+        ENV.execute("try:\n    x = 'a' * n\nexcept:\n    x = 'caught'", {"n": 10**9})
+
+
+def test_sum_adds_numbers_only():
+    with pytest.raises(ExpressionRefused, match="numbers only"):
+        ENV.evaluate("sum([[1], [2]], [])", {})
+
+
+def _bomb_process(process_id: str, script: str) -> bytes:
+    return bpmn(process_id, '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="x"/>'
+                            f'<bpmn:scriptTask id="x" name="计算"><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>'
+                            '<bpmn:sequenceFlow id="f2" sourceRef="x" targetRef="e"/><bpmn:endEvent id="e"/>')
+
+
+def test_a_bomb_in_a_case_fails_that_case_within_a_second_and_others_go_on(rt, users):
+    with rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {"bomb.bpmn": _bomb_process("bomb", "total = sum(range(size))"),
+                                               "calm.bpmn": _bomb_process("calm", "total = 1 + 1")})
+    result: dict = {}
+
+    def calm() -> None:
+        time.sleep(0.05)
+        began = time.monotonic()
+        result["calm"] = start(rt, "calm")
+        result["calm_seconds"] = time.monotonic() - began
+
+    other = threading.Thread(target=calm)
+    other.start()
+    began = time.monotonic()
+    out = start(rt, "bomb", {"size": 10**12})
+    seconds = time.monotonic() - began
+    other.join(10)
+    assert out.status == "failed" and seconds < 1.5
+    assert out.error.startswith("x: ") and "1,000,000,000,000 items" in out.error
+    assert result["calm"].status == "completed" and result["calm_seconds"] < 3
+    with rt.db.read() as session:
+        assert session.get(Case, out.case_id).status == "failed"
+
+
+def test_a_script_that_loops_too_long_fails_the_case_not_the_server(rt, users):
+    script = "r = 0\nfor i in range(1000000):\n    r += workdays_between('2020-01-01', '2029-12-31')"
+    with rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {"slow.bpmn": _bomb_process("slow", script)})
+    began = time.monotonic()
+    out = start(rt, "slow")
+    assert out.status == "failed" and time.monotonic() - began < 1.5
+    assert "time limit" in out.error or "steps" in out.error
+
+
+def test_deploy_refuses_a_constant_bomb_naming_the_element(rt, users):
+    with pytest.raises(DeployError) as info:
+        with rt.db.write() as session:
+            repository.deploy(session, rt, SYSTEM, {"bomb.bpmn": _bomb_process("bomb", "x = 'a' * 10**9")})
+    problem = info.value.problems[0]
+    assert problem.element == "x" and "limit" in problem.message
+
+
+def test_a_message_payload_expression_is_checked_at_deploy(rt, users):
+    body = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="throw"/>'
+            '<bpmn:intermediateThrowEvent id="throw"><bpmn:messageEventDefinition messageRef="m" '
+            'camunda:expression="\'{0.__class__}\'.format(1)"/></bpmn:intermediateThrowEvent>'
+            '<bpmn:sequenceFlow id="f2" sourceRef="throw" targetRef="e"/><bpmn:endEvent id="e"/>')
+    document = bpmn("payload", body).replace(b"<bpmn:process", b'<bpmn:message id="m" name="notice"/><bpmn:process')
+    with pytest.raises(DeployError) as info:
+        with rt.db.write() as session:
+            repository.deploy(session, rt, SYSTEM, {"payload.bpmn": document})
+    assert any(p.element == "throw" and "message payload" in p.message for p in info.value.problems)
