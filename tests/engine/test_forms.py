@@ -1,8 +1,13 @@
 """Form coercion and validation: types, required, enum options, min/max/length/pattern."""
+import time
+
 import pytest
+from lxml import etree
 
 from engine.errors import InvalidInput
-from engine.forms import FormField, validate
+from engine.forms import FormField, form_problems, validate
+
+CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 
 FORM = [
     FormField("name", "姓名", "string", constraints={"required": None, "minlength": "2", "maxlength": "10"}),
@@ -57,3 +62,25 @@ def test_json_typed_values_are_accepted():
     assert clean["months"] == 12 and clean["agree"] is True and clean["score"] == 7.0
     with pytest.raises(InvalidInput):
         validate(FORM, {"name": "赵六", "months": True})
+
+
+def test_a_catastrophic_pattern_is_matched_in_linear_time():
+    form = [FormField("code", "编号", "string", constraints={"pattern": "(a+)+$"})]
+    began = time.monotonic()
+    with pytest.raises(InvalidInput) as info:
+        validate(form, {"code": "a" * 50_000 + "!"})
+    assert info.value.fields == {"code": "does not have the expected format"}
+    assert time.monotonic() - began < 1.0
+
+
+def form_problems_for_pattern(pattern: str) -> list[str]:
+    task = etree.fromstring(
+        f'<userTask xmlns:c="{CAMUNDA}"><c:formData><c:formField id="code" type="string"><c:validation>'
+        f'<c:constraint name="pattern" config="{pattern}"/></c:validation></c:formField></c:formData></userTask>')
+    return [message for _, message in form_problems(task, CAMUNDA, set())]
+
+
+def test_patterns_that_need_backtracking_are_refused_at_deploy():
+    problems = form_problems_for_pattern(r"(a)\1")
+    assert problems and "RE2" in problems[0]
+    assert form_problems_for_pattern(r"[A-Z0-9]{10,32}") == []
