@@ -14,7 +14,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
-from . import accounts, audit, cases, repository, timers, tokens
+from . import accounts, audit, cases, cli_figures, repository, timers, tokens
 from .config import Settings, make_runtime
 from .definitions import read_files
 from .errors import DeployError, EngineError, InvalidInput
@@ -374,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("name")
     t.set_defaults(func=cmd_token_revoke)
     token_sub.add_parser("list", help="all tokens with their scope and state").set_defaults(func=cmd_token_list)
+    cli_figures.register(add)
     for entry in entry_points(group=CLI_GROUP):
         try:
             entry.load()(add)

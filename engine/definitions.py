@@ -16,7 +16,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .errors import DeployError, EngineError, Problem
 from .forms import FIELD_TYPES
-from .lint import (BPMN_NS, CAMUNDA, ROLES, LaneResolver, Linter, bpmn_find, element_properties, lane_map,
+from .lint import (BPMN_NS, CAMUNDA, KPI_FIELDS, ROLES, LaneResolver, Linter, bpmn_find, element_properties, lane_map,
                    local_name, parses, spaced)
 from .specs import JointReviewParser, due_expression, normalize_timers
 
@@ -48,6 +48,16 @@ class TimerInfo:
     attached_to: str | None
 
 
+@dataclass(frozen=True)
+class MilestoneInfo:
+    """An element whose completion the figures count: accepted, decided, approved, paid …"""
+
+    element_id: str
+    milestone: str
+    outcome: str | None = None        # a fixed outcome code (e.g. rejected)
+    outcome_field: str | None = None  # or the data field that holds it (e.g. decision)
+
+
 @dataclass
 class ProcessModel:
     """One executable process in a compiled set: its specs and routing metadata."""
@@ -61,6 +71,9 @@ class ProcessModel:
     key_prefix: str | None = None
     user_tasks: dict[tuple[str, str], UserTaskInfo] = field(default_factory=dict)
     timers: dict[tuple[str, str], TimerInfo] = field(default_factory=dict)
+    milestones: dict[tuple[str, str], MilestoneInfo] = field(default_factory=dict)
+    kpi_fields: dict[str, str] = field(default_factory=dict)  # area / category → the data field holding it
+    kpi_success: frozenset[str] = frozenset()  # outcomes that count as a success (e.g. admit)
 
 
 @dataclass
@@ -269,6 +282,17 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
                 follow_up_expr=due_expression(task.get(f"{CAMUNDA}followUpDate"), tz),
                 priority=int(priority) if priority else 50,
             )
+        for node in process.iter():
+            props = element_properties(node) if isinstance(node.tag, str) and node.get("id") else {}
+            if props.get("milestone"):
+                model.milestones[(pid, node.get("id"))] = MilestoneInfo(
+                    node.get("id"), props["milestone"], props.get("outcome"), props.get("outcome_field"))
+        if pid == model.process_key:
+            process_props = element_properties(process)
+            model.kpi_fields = {name: process_props[f"kpi_{name}_field"] for name in KPI_FIELDS
+                                if process_props.get(f"kpi_{name}_field")}
+            model.kpi_success = frozenset(o.strip() for o in process_props.get("kpi_success_outcomes", "").split(",")
+                                          if o.strip())
         for timer in bpmn_find(process, ".//b:timerEventDefinition"):
             event = timer.getparent()
             model.timers[(pid, event.get("id"))] = TimerInfo(

@@ -23,6 +23,9 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 ROLES = ("reviewer", "supervisor", "head")
 SLA_KINDS = ("reminder", "escalation")
 CAMUNDA = f"{{{CAMUNDA_NS}}}"
+KPI_FIELDS = ("area", "category")
+_NAME = re.compile(r"[a-z][a-z0-9_]{1,31}")
+_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 LaneResolver = Callable[[str], "str | None"]
 _FLOW_NODES = {"startEvent", "endEvent", "userTask", "serviceTask", "scriptTask", "businessRuleTask", "callActivity",
                "task", "manualTask", "sendTask", "receiveTask", "subProcess", "exclusiveGateway", "parallelGateway",
@@ -109,6 +112,7 @@ class Linter:
             self.multi_instance(file, loop)
         for condition in bpmn_find(process, ".//b:conditionalEventDefinition/b:condition"):
             self.expression(file, condition.getparent().getparent(), unwrap(condition.text), "event condition")
+        self.milestones(file, process)
         for definition in bpmn_find(process, ".//b:messageEventDefinition[@c:expression]"):
             self.expression(file, definition.getparent(), unwrap(definition.get(f"{CAMUNDA}expression")),
                             "message payload")
@@ -131,6 +135,27 @@ class Linter:
                 self.add(file, rule, "business rule task has no decision (camunda:decisionRef)")
             elif ref not in decision_ids:
                 self.add(file, rule, f"decision {ref!r} is not defined in any .dmn file being deployed")
+
+    def milestones(self, file: str, process) -> None:
+        """`milestone`, `outcome` and `outcome_field` on elements; kpi_area_field / kpi_category_field on the process."""
+        for name in KPI_FIELDS:
+            value = element_properties(process).get(f"kpi_{name}_field")
+            if value is not None and not _FIELD.fullmatch(value):
+                self.add(file, process, f"kpi_{name}_field {value!r} must name a data field (letters, digits, _)")
+        for node in process.iter():
+            props = element_properties(node) if isinstance(node.tag, str) and node.get("id") else {}
+            if "milestone" not in props:
+                if "outcome" in props or "outcome_field" in props:
+                    self.add(file, node, "outcome and outcome_field need a milestone property on the same element")
+                continue
+            if not _NAME.fullmatch(props["milestone"]):
+                self.add(file, node, f"milestone {props['milestone']!r} must be a lower-case name such as accepted or decided")
+            if props.get("outcome") is not None and not _NAME.fullmatch(props["outcome"]):
+                self.add(file, node, f"outcome {props['outcome']!r} must be a lower-case code such as rejected")
+            if props.get("outcome_field") is not None and not _FIELD.fullmatch(props["outcome_field"]):
+                self.add(file, node, f"outcome_field {props['outcome_field']!r} must name a data field")
+            if props.get("outcome") and props.get("outcome_field"):
+                self.add(file, node, "give either outcome or outcome_field, not both")
 
     def multi_instance(self, file: str, loop) -> None:
         task = loop.getparent()

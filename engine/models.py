@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -236,3 +236,79 @@ class LoginFailure(Base):
     account_key: Mapped[str] = mapped_column(String(64))
     address_key: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseFact(Base):
+    """What the figures need of one case, derived from its audit history (rebuilt, never edited)."""
+
+    __tablename__ = "case_facts"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    business_key: Mapped[str] = mapped_column(String(64))
+    process_key: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16))
+    area: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    first_outcome: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    success: Mapped[bool | None] = mapped_column()
+    changed: Mapped[bool] = mapped_column(default=False)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    handling_days: Mapped[float | None] = mapped_column(Float)
+    disbursement_days: Mapped[float | None] = mapped_column(Float)
+    reply_days: Mapped[float | None] = mapped_column(Float)
+    appeals: Mapped[int] = mapped_column(Integer, default=0)
+    objections: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[bool] = mapped_column(default=False)
+    rating: Mapped[int | None] = mapped_column(Integer)
+
+
+class StepFact(Base):
+    """One user task as the node assessment sees it: working days taken and whether it was on time."""
+
+    __tablename__ = "step_facts"
+    __table_args__ = (Index("ix_step_facts_department_closed", "department_code", "closed_at"),
+                      Index("ix_step_facts_closed", "closed_at"), Index("ix_step_facts_case", "case_id"))
+
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    process_key: Mapped[str] = mapped_column(String(100))
+    element_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    department_code: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    work_days: Mapped[float | None] = mapped_column(Float)
+    on_time: Mapped[bool | None] = mapped_column()
+
+
+class KpiProgress(Base):
+    """How far the facts have been brought up to date: the last audit entry read."""
+
+    __tablename__ = "kpi_progress"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(ID)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Setting(Base):
+    """An administrator's setting (JSON), e.g. the node assessment's weights; every change is audited."""
+
+    __tablename__ = "settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -86,6 +86,7 @@ def _advance_now(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_vers
     fired = [(pid, _timer_element(task) or eid, tid) for tid, (pid, eid, task) in waiting.items()
              for _ in range(_times_fired(task, cycles[tid]))]
     op.visited = _visited(op.visited, wf, began)
+    _milestones(op, wf, model, began)
     prune(wf)
     ready = _ready_tasks(wf)
     opened = [t for tid, t in ready.items() if tid not in before_ready]
@@ -114,6 +115,27 @@ def _visited(before: str, wf: BpmnWorkflow, since: float) -> str:
         if element and task.state == _DONE and task.last_state_change >= since:
             seen.add(element)
     return " ".join(sorted(seen))
+
+
+def _milestones(op: Operation, wf: BpmnWorkflow, model: ProcessModel, since: float) -> None:
+    """Record each milestone element completed in this step, with its outcome and the case's area and
+    category as they stand (the figures are computed from these events)."""
+    if not model.milestones:
+        return
+    reached = sorted((task for task in all_tasks(wf) if task.state == _DONE and task.last_state_change >= since
+                      and (task.workflow.spec.name, getattr(task.task_spec, "bpmn_id", None)) in model.milestones),
+                     key=lambda task: task.last_state_change)
+    for task in reached:
+        info = model.milestones[(task.workflow.spec.name, task.task_spec.bpmn_id)]
+        details = {"milestone": info.milestone, "element": info.element_id}
+        outcome = info.outcome or (task.data.get(info.outcome_field) if info.outcome_field else None)
+        if outcome is not None and outcome != "":
+            details["outcome"] = str(outcome)[:64]
+        for name, data_field in model.kpi_fields.items():
+            value = task.data.get(data_field)
+            if value is not None and value != "":
+                details[name] = str(value)[:64]
+        op.record("milestone", details, actor="system:engine")
 
 
 def _failure_message(exc: Exception) -> str:

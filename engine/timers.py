@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from . import audit, cases, logins, tokens
+from . import audit, cases, facts, logins, tokens
 from .errors import EngineError
 from .models import Case
 from .routing import Actor
@@ -76,6 +76,22 @@ def sweep(rt: Runtime, actor: Actor, limit: int = 1000) -> SweepResult:
 
 
 HOUSEKEEPING_EVERY = 3600.0
+FACTS_EVERY = 5.0
+
+
+def refresh_facts(rt: Runtime, rounds: int = 20) -> int:
+    """Bring the figures' facts up to date with the audit log (a few batches per call)."""
+    read = 0
+    try:
+        for _ in range(rounds):
+            with rt.db.write() as session:
+                batch = facts.refresh(session, rt)
+            read += batch
+            if batch < facts.BATCH:
+                break
+    except Exception as exc:  # noqa: BLE001 - never stop the timers for the figures
+        log.error("refreshing the figures failed: %s", exc)
+    return read
 
 
 def housekeeping(rt: Runtime) -> int:
@@ -100,11 +116,14 @@ def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, 
     stop = stop or threading.Event()
     actor = Actor.system(name)
     total = SweepResult()
-    tidied = float("-inf")
+    tidied = refreshed = float("-inf")
     while not stop.is_set():
         if time.monotonic() - tidied >= HOUSEKEEPING_EVERY:
             tidied = time.monotonic()
             housekeeping(rt)
+        if time.monotonic() - refreshed >= FACTS_EVERY:
+            refreshed = time.monotonic()
+            refresh_facts(rt)
         result = sweep(rt, actor)
         total.fired += result.fired
         total.failed += result.failed

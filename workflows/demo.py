@@ -176,7 +176,7 @@ def _review_values(dept: str, inquiry: bool = False) -> dict[str, Any]:
 def _subsidy(d: Demo, p: Person, t: datetime, key: str, stage: int, kind: str, account: str) -> None:
     """A subsidy case taken `stage` steps along (0 street check … 5 paid)."""
     data = dict(applicant_name=p.name, applicant_id=p.id_number, phone=f"139{d.rng.randint(10000000, 99999999)}",
-                bank_account=account, child_id=p.child_id, address=p.address)
+                bank_account=account, child_id=p.child_id, address=p.address, district=p.district)
     out = d.start(t, key, "subsidy_approval", data)
     if stage == 0:
         return

@@ -54,6 +54,7 @@ INTAKES = {i.process: i for i in [
         _text("bank_account", "收款银行账号", pattern=r"\d{12,24}"),
         _text("child_id", "子女身份证号（教育补贴）", required=False, pattern=ID_PATTERN),
         _text("address", "现居住地址", maxlength="100"),
+        FormField("district", "居住区县", "enum", options=DISTRICTS),
     ]),
     Intake("formal_inquiry", "发起部门函询", ("EDU", "PSB", "HRSS", "HUD", "HEALTH", "STREET", "FIN", "JOINT"), [
         FormField("target_department", "被函询部门", "enum", options=DEPARTMENTS, constraints={"required": ""}),

@@ -1,0 +1,151 @@
+"""The quarterly node assessment (节点考核): every department's steps on timeliness, accuracy and
+satisfaction, a weighted score an administrator tunes, and the rank.
+
+Each part is normalised to 0–1 (timeliness: on-time share; speed: the fastest department's mean working
+days over this one's; accuracy: decisions not changed later; satisfaction: (rating − 1) / 4; inquiries:
+formal inquiries answered by their deadline). A part without data leaves the score, and its weight is
+shared among the others, so a department is never marked down for having no ratings yet.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit
+from .errors import InvalidInput
+from .kpis import Period, Scope, share, stat, window
+from .models import CaseFact, Setting, StepFact
+from .routing import Actor
+
+WEIGHTS_SETTING = "assessment_weights"
+PARTS = ("timeliness", "speed", "accuracy", "satisfaction", "inquiries")
+DEFAULT_WEIGHTS = {"timeliness": 0.4, "speed": 0.2, "accuracy": 0.2, "satisfaction": 0.1, "inquiries": 0.1}
+
+
+def weights(session: Session) -> dict[str, float]:
+    """The weights in force (the defaults until an administrator sets them)."""
+    row = session.get(Setting, WEIGHTS_SETTING)
+    return {**DEFAULT_WEIGHTS, **json.loads(row.value)} if row else dict(DEFAULT_WEIGHTS)
+
+
+def set_weights(session: Session, by: Actor, given: dict[str, Any]) -> dict[str, float]:
+    """Store new weights (non-negative numbers, not all zero); the change is audited."""
+    errors, clean = {}, {}
+    for name in PARTS:
+        try:
+            value = float(given.get(name, DEFAULT_WEIGHTS[name]))
+            if not 0 <= value <= 100:
+                raise ValueError
+            clean[name] = value
+        except (TypeError, ValueError):
+            errors[name] = "must be a number from 0 to 100"
+    unknown = sorted(set(given) - set(PARTS))
+    for name in unknown:
+        errors[name] = "is not a part of the assessment"
+    if not errors and sum(clean.values()) <= 0:
+        errors["timeliness"] = "at least one weight must be above 0"
+    if errors:
+        raise InvalidInput("the weights were not saved", errors)
+    before = weights(session)
+    now = datetime.now(timezone.utc)
+    row = session.get(Setting, WEIGHTS_SETTING)
+    if row is None:
+        session.add(Setting(name=WEIGHTS_SETTING, value=json.dumps(clean), updated_by=by.username, updated_at=now))
+    else:
+        row.value, row.updated_by, row.updated_at = json.dumps(clean), by.username, now
+    audit.append(session, [audit.Event("assessment_weights_set", by.username, {"before": before, "after": clean})], now)
+    return clean
+
+
+def _dept_cases(department: str):
+    return select(StepFact.case_id).where(StepFact.department_code == department)
+
+
+def _department_row(session: Session, code: str, w, end: datetime) -> dict[str, Any]:
+    dept_scope = Scope(process=w.scope.process, department=code)
+    steps = session.execute(dept_scope.steps(select(StepFact.work_days, StepFact.on_time, StepFact.escalated_at)
+                                             .where(w.within(StepFact.closed_at), StepFact.state == "completed"))).all()
+    timed = [s for s in steps if s.on_time is not None]
+    days = stat([s.work_days for s in steps])
+    overdue = session.execute(dept_scope.steps(select(StepFact.task_id).where(
+        StepFact.created_at < end, StepFact.due_at < end, StepFact.state != "cancelled",
+        (StepFact.closed_at.is_(None)) | (StepFact.closed_at > end)))).all()
+    escalations = session.execute(dept_scope.steps(select(StepFact.task_id).where(w.within(StepFact.escalated_at)))).all()
+    inquiries = session.execute(select(CaseFact.answered_at, CaseFact.reply_due_at, CaseFact.reply_days).where(
+        CaseFact.category == code, w.within(CaseFact.accepted_at), CaseFact.reply_due_at.is_not(None))).all()
+    answered = [i for i in inquiries if i.answered_at is not None]
+    decided = session.execute(select(CaseFact.changed).where(
+        w.within(CaseFact.decided_at), CaseFact.case_id.in_(_dept_cases(code)))).scalars().all()
+    ratings = session.execute(select(CaseFact.rating).where(
+        w.within(CaseFact.ended_at), CaseFact.rating.is_not(None), CaseFact.case_id.in_(_dept_cases(code)))).scalars().all()
+    rating = stat([float(r) for r in ratings])
+    return {
+        "department": code, "steps_completed": len(steps),
+        "on_time": share(sum(1 for s in timed if s.on_time), len(timed)), "work_days": days,
+        "overdue_open_at_end": len(overdue), "escalations": len(escalations), "urges": None,
+        "inquiries_received": len(inquiries),
+        "inquiries_on_time": share(sum(1 for i in answered if i.answered_at <= i.reply_due_at), len(inquiries)),
+        "reply_days": stat([i.reply_days for i in answered]),
+        "decisions": share(sum(1 for c in decided if not c), len(decided)),
+        "rating": rating,
+    }
+
+
+def _parts(row: dict[str, Any], fastest: float | None) -> dict[str, float | None]:
+    avg = row["work_days"].get("avg")
+    rating = row["rating"].get("avg")
+    return {
+        "timeliness": row["on_time"].get("rate"),
+        "speed": round(min(1.0, fastest / avg), 4) if fastest is not None and avg else (1.0 if avg == 0 else None),
+        "accuracy": row["decisions"].get("rate"),
+        "satisfaction": round((rating - 1) / 4, 4) if rating is not None else None,
+        "inquiries": row["inquiries_on_time"].get("rate"),
+    }
+
+
+def assess(session: Session, period: Period, departments: list[str], tz: ZoneInfo, process: str | None = None,
+           now: datetime | None = None) -> dict[str, Any]:
+    """One row per department with its inputs, normalised parts, score (0–100) and rank."""
+    w = window(period, Scope(process=process), tz, now)
+    end = min(w.end, w.now)
+    rows = [_department_row(session, code, w, end) for code in departments]
+    averages = [r["work_days"]["avg"] for r in rows if r["work_days"].get("avg")]
+    fastest = min(averages) if averages else None
+    given = weights(session)
+    for row in rows:
+        row["parts"] = _parts(row, fastest)
+        usable = {name: value for name, value in row["parts"].items() if value is not None and given[name] > 0}
+        total = sum(given[name] for name in usable)
+        row["score"] = round(100 * sum(given[n] * v for n, v in usable.items()) / total, 1) if total else None
+    ranked = sorted((r for r in rows if r["score"] is not None), key=lambda r: -r["score"])
+    for position, row in enumerate(ranked, 1):
+        row["rank"] = position
+    for row in rows:
+        row.setdefault("rank", None)
+    return {"period": period.label, "weights": given, "departments": rows}
+
+
+COLUMNS = [("department", "部门"), ("steps_completed", "办结环节数"), ("on_time", "按时办结率"),
+           ("avg_days", "平均用时（工作日）"), ("median_days", "用时中位数"), ("p90_days", "用时P90"),
+           ("overdue_open_at_end", "期末超期未办"), ("escalations", "升级督办"), ("urges", "被催办"),
+           ("inquiries_received", "收到函询"), ("inquiries_on_time", "函询按时答复率"),
+           ("reply_days", "平均答复用时"), ("decisions_kept", "决定未被改变率"), ("rating", "平均评分"),
+           ("score", "得分"), ("rank", "排名")]
+
+
+def flat(row: dict[str, Any]) -> dict[str, Any]:
+    """One department's row as plain values, in COLUMNS order (for CSV, Excel and tables)."""
+    return {
+        "department": row["department"], "steps_completed": row["steps_completed"],
+        "on_time": row["on_time"].get("rate"), "avg_days": row["work_days"].get("avg"),
+        "median_days": row["work_days"].get("median"), "p90_days": row["work_days"].get("p90"),
+        "overdue_open_at_end": row["overdue_open_at_end"], "escalations": row["escalations"], "urges": row["urges"],
+        "inquiries_received": row["inquiries_received"], "inquiries_on_time": row["inquiries_on_time"].get("rate"),
+        "reply_days": row["reply_days"].get("avg"), "decisions_kept": row["decisions"].get("rate"),
+        "rating": row["rating"].get("avg"), "score": row["score"], "rank": row["rank"],
+    }

@@ -1,0 +1,159 @@
+"""The facts the figures are computed from, derived from the case histories and kept up to date.
+
+Each case's row in `case_facts` and its tasks' rows in `step_facts` are rebuilt from the case's audit
+history (its `milestone` events: accepted, decided, approved, paid, answered …) and its task rows. The
+worker brings them up to date from a watermark on the audit log, so only the cases that moved are
+rebuilt; `rebuild_all` recomputes everything and must give the same rows (a test proves it).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from .calendar import WorkCalendar
+from .models import AuditEntry, Case, CaseFact, KpiProgress, StepFact, Task
+from .runtime import Runtime
+
+WATERMARK = "facts"
+BATCH = 5000
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _days(cal: WorkCalendar, start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return round(cal.workdays_between(start, end), 4)
+
+
+def case_fact(case: Case, history: list[tuple[datetime, str, dict]], tasks: list[Task], cal: WorkCalendar,
+              success: frozenset[str]) -> CaseFact:
+    """One case's facts from its history (moment, event, details) in order, and its task rows."""
+    milestones: dict[str, list[tuple[datetime, dict]]] = {}
+    area = category = None
+    for at, event, details in history:
+        if event != "milestone":
+            continue
+        milestones.setdefault(details.get("milestone", ""), []).append((at, details))
+        area = details.get("area", area)
+        category = details.get("category", category)
+    first = {name: moments[0][0] for name, moments in milestones.items()}
+    decided = milestones.get("decided", [])
+    first_outcome = decided[0][1].get("outcome") if decided else None
+    outcome = decided[-1][1].get("outcome") if decided else None
+    paid = first.get("paid")
+    approved = max((at for at, _ in milestones.get("approved", []) if paid is None or at <= paid), default=None)
+    fact = CaseFact(case_id=case.id, business_key=case.business_key, process_key=case.process_key,
+                    status=case.status, area=area, category=category, started_at=_aware(case.started_at),
+                    accepted_at=first.get("accepted"), decided_at=first.get("decided"),
+                    first_outcome=first_outcome, outcome=outcome,
+                    success=(outcome in success) if decided and success else None,
+                    changed=len({d.get("outcome") for _, d in decided}) > 1,
+                    approved_at=approved, paid_at=paid, answered_at=first.get("answered"),
+                    ended_at=_aware(case.ended_at),
+                    appeals=len(milestones.get("appealed", [])), objections=len(milestones.get("objected", [])),
+                    requests=len(milestones.get("resubmitted", [])) + (1 if "not_accepted" in milestones else 0),
+                    withdrawn="withdrawn" in milestones)
+    fact.handling_days = _days(cal, fact.accepted_at, fact.decided_at)
+    fact.disbursement_days = _days(cal, fact.approved_at, fact.paid_at)
+    fact.reply_days = _days(cal, fact.accepted_at, fact.answered_at)
+    if category:
+        answering = [t for t in tasks if t.department_code == category and t.due_at is not None]
+        fact.reply_due_at = _aware(min(answering, key=lambda t: t.created_at).due_at) if answering else None
+    return fact
+
+
+def step_fact(task: Task, cal: WorkCalendar) -> StepFact:
+    """One task's facts: working days from arrival to closing, and on time against its due moment."""
+    created, closed, due = _aware(task.created_at), _aware(task.closed_at), _aware(task.due_at)
+    done = task.state == "completed"
+    return StepFact(task_id=task.id, case_id=task.case_id, process_key=task.process_key, element_id=task.element_id,
+                    name=task.name, department_code=task.department_code, state=task.state, created_at=created,
+                    closed_at=closed, due_at=due, escalated_at=_aware(task.escalated_at),
+                    work_days=_days(cal, created, closed) if done else None,
+                    on_time=(closed <= due) if done and due is not None else None)
+
+
+def _success_of(session: Session, rt: Runtime) -> Callable[[Case], frozenset[str]]:
+    cache: dict[int, frozenset[str]] = {}
+
+    def success(case: Case) -> frozenset[str]:
+        if case.definition_id not in cache:
+            cache[case.definition_id] = rt.model(session, case.definition_id).kpi_success
+        return cache[case.definition_id]
+    return success
+
+
+def rebuild_case(session: Session, case_id: int, cal: WorkCalendar, success_of: Callable[[Case], frozenset[str]]) -> None:
+    """Replace one case's facts with ones computed afresh from its history."""
+    case = session.get(Case, case_id)
+    session.execute(delete(StepFact).where(StepFact.case_id == case_id))
+    session.execute(delete(CaseFact).where(CaseFact.case_id == case_id))
+    if case is None:
+        return
+    rows = session.execute(select(AuditEntry.at, AuditEntry.event, AuditEntry.details)
+                           .where(AuditEntry.case_id == case_id).order_by(AuditEntry.seq)).all()
+    history = [(_aware(at), event, json.loads(details) if event == "milestone" else {}) for at, event, details in rows]
+    tasks = session.execute(select(Task).where(Task.case_id == case_id)).scalars().all()
+    session.add(case_fact(case, history, tasks, cal, success_of(case)))
+    session.add_all(step_fact(task, cal) for task in tasks)
+
+
+def _progress(session: Session) -> KpiProgress:
+    stmt = select(KpiProgress).where(KpiProgress.name == WATERMARK)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # two workers never rebuild the same batch at once
+    mark = session.execute(stmt).scalar_one_or_none()
+    if mark is None:
+        mark = KpiProgress(name=WATERMARK, seq=0)
+        session.add(mark)
+        session.flush()
+    return mark
+
+
+def refresh(session: Session, rt: Runtime, limit: int = BATCH) -> int:
+    """Bring the facts up to date with at most `limit` new audit entries; returns the entries read."""
+    cal, success_of = rt.calendar, _success_of(session, rt)
+    mark = _progress(session)
+    rows = session.execute(select(AuditEntry.seq, AuditEntry.case_id).where(AuditEntry.seq > mark.seq)
+                           .order_by(AuditEntry.seq).limit(limit)).all()
+    if not rows:
+        return 0
+    for case_id in sorted({case_id for _, case_id in rows if case_id is not None}):
+        rebuild_case(session, case_id, cal, success_of)
+    mark.seq, mark.updated_at = rows[-1][0], datetime.now(timezone.utc)
+    return len(rows)
+
+
+def rebuild_all(session: Session, rt: Runtime) -> int:
+    """Recompute every fact from the whole audit log; returns the cases rebuilt."""
+    cal, success_of = rt.calendar, _success_of(session, rt)
+    session.execute(delete(StepFact))
+    session.execute(delete(CaseFact))
+    mark = _progress(session)
+    mark.seq = session.execute(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1)).scalar() or 0
+    mark.updated_at = datetime.now(timezone.utc)
+    ids = session.execute(select(Case.id).order_by(Case.id)).scalars().all()
+    for case_id in ids:
+        rebuild_case(session, case_id, cal, success_of)
+    return len(ids)
+
+
+def as_of(session: Session) -> datetime | None:
+    """When the facts were last brought up to date."""
+    mark = session.get(KpiProgress, WATERMARK)
+    return _aware(mark.updated_at) if mark else None
+
+
+def snapshot(session: Session) -> dict[str, Any]:
+    """Every fact as plain rows (to compare an incremental refresh with a full rebuild)."""
+    def rows(model, key):
+        return [{c.name: getattr(r, c.name) for c in model.__table__.columns}
+                for r in session.execute(select(model).order_by(key)).scalars()]
+    return {"cases": rows(CaseFact, CaseFact.case_id), "steps": rows(StepFact, StepFact.task_id)}
