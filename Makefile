@@ -33,6 +33,7 @@ bench: setup
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/long_case.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/budget.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts web/node_modules

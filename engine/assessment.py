@@ -77,7 +77,7 @@ def _department_row(session: Session, code: str, w, end: datetime) -> dict[str, 
         (StepFact.closed_at.is_(None)) | (StepFact.closed_at > end)))).all()
     escalations = session.execute(dept_scope.steps(select(StepFact.task_id).where(w.within(StepFact.escalated_at)))).all()
     inquiries = session.execute(select(CaseFact.answered_at, CaseFact.reply_due_at, CaseFact.reply_days).where(
-        CaseFact.category == code, w.within(CaseFact.accepted_at), CaseFact.reply_due_at.is_not(None))).all()
+        CaseFact.addressee == code, w.within(CaseFact.accepted_at), CaseFact.reply_due_at.is_not(None))).all()
     answered = [i for i in inquiries if i.answered_at is not None]
     decided = session.execute(select(CaseFact.changed).where(
         w.within(CaseFact.decided_at), CaseFact.case_id.in_(_dept_cases(code)))).scalars().all()

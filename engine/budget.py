@@ -110,28 +110,38 @@ def too_big(what: str, size: int, limit: int = MAX_ITEMS) -> BudgetExceeded:
     return BudgetExceeded(message)
 
 
-_CONTAINERS = frozenset({list, tuple, dict, set, frozenset})
+_VIEWS = frozenset({type({}.keys()), type({}.values()), type({}.items())})
+_CONTAINERS = frozenset({list, tuple, dict, set, frozenset}) | _VIEWS
+MAX_DEPTH = 64             # nesting of one value (hashing a deeper tuple recurses in C without a guard)
 
 
 def weight(value: Any, limit: int = MAX_ITEMS) -> int:
-    """Items in `value`, shared parts counted each time they occur; stops counting past `limit`."""
+    """Items in `value`, shared parts counted each time they occur; stops counting past `limit`.
+
+    A value nested deeper than MAX_DEPTH weighs more than any limit."""
     kind = type(value)
     if kind is str:
         return 1 + (len(value) >> 5)
     if kind not in _CONTAINERS:
         return 1
-    total, stack = 0, [value]
-    while stack and total <= limit:
-        item = stack.pop()
-        kind = type(item)
-        total += 1
-        if kind is dict:
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif kind in _CONTAINERS:
-            stack.extend(item)
-        elif kind is str:
-            total += len(item) >> 5
+    total, level, depth = 0, [value], 0
+    while level:  # level by level, so depth costs nothing per item
+        if depth > MAX_DEPTH:
+            return limit + 1 + MAX_ITEMS
+        below: list = []
+        for item in level:
+            kind = type(item)
+            total += 1
+            if kind is dict:
+                below.extend(item.keys())
+                below.extend(item.values())
+            elif kind in _CONTAINERS:
+                below.extend(item)
+            elif kind is str:
+                total += len(item) >> 5
+            if total + len(below) > limit:  # everything queued will count at least once
+                return total + len(below)
+        level, depth = below, depth + 1
     return total
 
 
@@ -139,7 +149,13 @@ def bounded(value: Any, what: str = "the value") -> Any:
     """`value` itself, once its weight (charged to the budget) is within the limit."""
     if type(value) in _CONTAINERS:
         size = weight(value)
-        charge(size)
+        if size > MAX_ITEMS + MAX_ITEMS:
+            message = f"{what} is nested more than {MAX_DEPTH} levels deep"
+            budget = _current.get()
+            if budget is not None:
+                budget.tripped = message
+            raise BudgetExceeded(message)
+        charge(min(size, MAX_ITEMS))
         if size > MAX_ITEMS:
             raise too_big(what, size)
     return value

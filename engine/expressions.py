@@ -46,6 +46,10 @@ def _guarded_getitem(obj: Any, key: Any) -> Any:
         raise ExpressionRefused(f"indexing a {type(obj).__name__} is not allowed")
     if type(obj) is dict:
         guards.key(key)
+    elif type(key) is slice:
+        result = obj[key]
+        charge(1 + (len(result) >> 4))
+        return result
     return obj[key]
 
 
@@ -83,7 +87,8 @@ def _wrap(name: str, node: ast.expr) -> ast.expr:
     return node if _literal(node) else ast.copy_location(_call(name, node), node)
 
 
-_BOUNDED_OPS = {ast.Add: "+", ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
+_BOUNDED_OPS = {ast.Add: "+", ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%", ast.FloorDiv: "//",
+                ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.Sub: "-"}
 
 
 class _BoundedTransformer(RestrictingNodeTransformer):
@@ -101,6 +106,12 @@ class _BoundedTransformer(RestrictingNodeTransformer):
         if symbol is None:
             return node
         return ast.copy_location(_call("_binop_", ast.Constant(symbol), node.left, node.right), node)
+
+    def visit_Starred(self, node: ast.Starred) -> ast.AST:
+        node = self.node_contents_visit(node)
+        if isinstance(node.ctx, ast.Load):  # [*x, *x]: unpacked item by item, each one charged
+            node.value = ast.copy_location(_call("_getiter_", node.value), node.value)
+        return node
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
         node = self.node_contents_visit(node)
@@ -287,6 +298,8 @@ def _charged(function: Callable) -> Callable:
     @wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
         charge(512)
+        for value in (*args, *kwargs.values()):
+            bounded(value, "a value given to a function")
         return function(*args, **kwargs)
     return call
 
@@ -312,7 +325,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             return bounded(eval(code, scope), "the result")  # noqa: S307 - restricted code object
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
-        scope = dict(context)
+        scope = copy.deepcopy(context)  # a script that fails leaves the case data as it was
         if external_context:
             scope.update(external_context)
         scope.update(self.globals)

@@ -36,13 +36,14 @@ def case_fact(case: Case, history: list[tuple[datetime, str, dict]], tasks: list
               success: frozenset[str]) -> CaseFact:
     """One case's facts from its history (moment, event, details) in order, and its task rows."""
     milestones: dict[str, list[tuple[datetime, dict]]] = {}
-    area = category = None
+    area = category = addressee = None
     for at, event, details in history:
         if event != "milestone":
             continue
         milestones.setdefault(details.get("milestone", ""), []).append((at, details))
         area = details.get("area", area)
         category = details.get("category", category)
+        addressee = details.get("addressee", addressee)
     first = {name: moments[0][0] for name, moments in milestones.items()}
     decided = milestones.get("decided", [])
     first_outcome = decided[0][1].get("outcome") if decided else None
@@ -50,7 +51,7 @@ def case_fact(case: Case, history: list[tuple[datetime, str, dict]], tasks: list
     paid = first.get("paid")
     approved = max((at for at, _ in milestones.get("approved", []) if paid is None or at <= paid), default=None)
     fact = CaseFact(case_id=case.id, business_key=case.business_key, process_key=case.process_key,
-                    status=case.status, area=area, category=category, started_at=_aware(case.started_at),
+                    status=case.status, area=area, category=category, addressee=addressee, started_at=_aware(case.started_at),
                     accepted_at=first.get("accepted"), decided_at=first.get("decided"),
                     first_outcome=first_outcome, outcome=outcome,
                     success=(outcome in success) if decided and success else None,
@@ -63,8 +64,8 @@ def case_fact(case: Case, history: list[tuple[datetime, str, dict]], tasks: list
     fact.handling_days = _days(cal, fact.accepted_at, fact.decided_at)
     fact.disbursement_days = _days(cal, fact.approved_at, fact.paid_at)
     fact.reply_days = _days(cal, fact.accepted_at, fact.answered_at)
-    if category:
-        answering = [t for t in tasks if t.department_code == category and t.due_at is not None]
+    if addressee:
+        answering = [t for t in tasks if t.department_code == addressee and t.due_at is not None]
         fact.reply_due_at = _aware(min(answering, key=lambda t: t.created_at).due_at) if answering else None
     return fact
 

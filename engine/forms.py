@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 import re2
 
@@ -263,4 +263,14 @@ def _constraint_problems(node, ns: dict, kind: str) -> list[str]:
             except re2.error as exc:
                 out.append(f"constraint pattern {config!r} is not a regular expression this engine runs in linear "
                            f"time (RE2: no back-references or look-around): {exc}")
+    return out
+
+
+def option_labels(task_specs: Iterable[Any], field_id: str) -> dict[str, str]:
+    """The labels of an enum field's values as the process's forms name them (value → label)."""
+    out: dict[str, str] = {}
+    for spec in task_specs:
+        for f in fields_of(spec):
+            if f.id == field_id:
+                out.update({value: label for value, label in f.options if label})
     return out

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .calendar import WorkCalendar
+from .errors import EngineError
 
 
 _OPERATION_NOW: ContextVar[datetime | None] = ContextVar("jointreview_now", default=None)
@@ -103,6 +104,9 @@ def build_functions(cal: WorkCalendar) -> dict[str, Callable]:
         text = str(value).strip()
         if text.upper().startswith("P"):
             parsed = TimerEventDefinition.parse_iso_duration(text)
+            if parsed.get("years", 0) > 100 or parsed.get("months", 0) > 1200 or any(
+                    v > 100 * 366 * 24 * 3600 for v in parsed.values()):
+                raise EngineError(f"duration {text!r} is longer than 100 years")
             start = current_time()
             return (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat()
         return _moment(text, cal).isoformat()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import operator
 import re
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator
 
 from .budget import (MAX_INT_BITS, MAX_ITEMS, MAX_WIDTH, BudgetExceeded, ExpressionRefused, bounded, charge, too_big,
@@ -58,25 +59,85 @@ def _lshift(a: Any, b: Any) -> Any:
     return a << b
 
 
-_PERCENT = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+def _percent_specs(fmt: str) -> list[tuple[str | None, str | None]]:
+    """(width, precision) of every conversion in a %-format, read as Python reads it (keys may nest parentheses)."""
+    specs, i, n = [], 0, len(fmt)
+    while True:
+        i = fmt.find("%", i)
+        if i < 0 or i + 1 >= n:
+            return specs
+        i += 1
+        if fmt[i] == "%":
+            i += 1
+            continue
+        if fmt[i] == "(":
+            depth = 0
+            while i < n:
+                depth += {"(": 1, ")": -1}.get(fmt[i], 0)
+                i += 1
+                if depth == 0:
+                    break
+        while i < n and fmt[i] in "#0- +":
+            i += 1
+        width = precision = None
+        start = i
+        while i < n and (fmt[i].isdigit() or fmt[i] == "*"):
+            i += 1
+        width = fmt[start:i] or None
+        if i < n and fmt[i] == ".":
+            i += 1
+            start = i
+            while i < n and (fmt[i].isdigit() or fmt[i] == "*"):
+                i += 1
+            precision = fmt[start:i] or None
+        specs.append((width, precision))
+
+
+def _text_size(value: Any) -> int:
+    return len(value) if isinstance(value, str) else 24 * weight(value)
 
 
 def _mod(a: Any, b: Any) -> Any:
     if isinstance(a, str):
-        for match in _PERCENT.finditer(a):
-            for part in match.groups():
-                if part == "*":
-                    raise BudgetExceeded("a % format may not take its width or precision from * ; write the number")
-                if part and int(part) > MAX_WIDTH:
-                    raise BudgetExceeded(f"a % format width or precision of {part} is more than {MAX_WIDTH}")
+        specs = _percent_specs(a)
+        for part in (p for spec in specs for p in spec if p):
+            if "*" in part:
+                raise BudgetExceeded("a % format may not take its width or precision from * ; write the number")
+            if len(part) > 4 or int(part) > MAX_WIDTH:
+                raise BudgetExceeded(f"a % format width or precision of {part} is more than {MAX_WIDTH}")
         bounded(b, "the values to format")
-        result = a % b
-        _sized(len(result), "the formatted text")
-        return result
+        values = list(b.values()) if isinstance(b, dict) else list(b) if isinstance(b, tuple) else [b]
+        largest = max((_text_size(v) for v in values), default=0)
+        _sized(len(a) + len(specs) * (largest + MAX_WIDTH), "the formatted text")
+        return a % b
+    if isinstance(a, int) and isinstance(b, int):
+        _int_bits(max(a.bit_length(), b.bit_length()), "this division")
     return a % b
 
 
-_BINOPS: dict[str, Callable[[Any, Any], Any]] = {"+": _add, "*": _mul, "**": _pow, "<<": _lshift, "%": _mod}
+def _floordiv(a: Any, b: Any) -> Any:
+    if isinstance(a, int) and isinstance(b, int):
+        _int_bits(max(a.bit_length(), b.bit_length()), "this division")
+    return a // b
+
+
+_HASHING = (set, frozenset) + tuple(type(v) for v in ({}.keys(), {}.items()))
+
+
+def _setop(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """`& | ^ -`: on sets and dict views the other side's items are hashed, so check them first."""
+    def guarded(a: Any, b: Any) -> Any:
+        if isinstance(a, _HASHING) or isinstance(b, _HASHING):
+            for side in (a, b):
+                if not isinstance(side, (set, frozenset, dict)):
+                    _keys(side)
+        return op(a, b)
+    return guarded
+
+
+_BINOPS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": _add, "*": _mul, "**": _pow, "<<": _lshift, "%": _mod, "//": _floordiv,
+    "&": _setop(operator.and_), "|": _setop(operator.or_), "^": _setop(operator.xor), "-": _setop(operator.sub)}
 
 
 def binop(op: str, a: Any, b: Any) -> Any:
@@ -84,8 +145,8 @@ def binop(op: str, a: Any, b: Any) -> Any:
     return _BINOPS[op](a, b)
 
 
-_INPLACE = {"+=": _add, "*=": _mul, "%=": _mod, "-=": operator.isub, "/=": operator.itruediv,
-            "//=": operator.ifloordiv, "|=": operator.ior, "&=": operator.iand}
+_INPLACE = {"+=": _add, "*=": _mul, "%=": _mod, "-=": _setop(operator.isub), "/=": operator.itruediv,
+            "//=": _floordiv, "|=": _setop(operator.ior), "&=": _setop(operator.iand)}
 
 
 def inplace(op: str, x: Any, y: Any) -> Any:
@@ -115,11 +176,16 @@ def format_field(value: Any, conversion: int, spec: str | None) -> str:
         value = str(value)
     elif conversion == ord("a"):
         value = ascii(value)
-    return format(value, spec or "")
+    result = format(value, spec or "")
+    _sized(len(result), "the formatted text")
+    return result
 
 
 def compared(value: Any) -> Any:
     """An operand of a comparison (==, <, in …), once comparing it is known to be bounded."""
+    if type(value) is str:
+        charge(1 + (len(value) >> 6))
+        return value
     return bounded(value, "the value to compare")
 
 
@@ -168,6 +234,20 @@ def _keys(iterable: Iterable) -> Iterable:
 
 def _keyed(func: Callable | None) -> Callable | None:
     return None if func is None else (lambda v: compared(func(v)))
+
+
+def _int(value: Any = 0, *base: int) -> int:
+    """int() with its result's size bounded (base 16 or 2 text is not covered by Python's own digit limit)."""
+    if isinstance(value, str) and len(value) > 5000:
+        raise too_big("the number's text", len(value), 5000)
+    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() > 5000:
+        raise too_big("the number's digits", value.adjusted(), 5000)
+    result = int(value, *base)
+    _int_bits(result.bit_length(), "this number")
+    return result
+
+
+_ENCODINGS = frozenset({"utf-8", "utf8", "ascii", "latin-1", "latin1", "gbk", "gb2312", "gb18030", "utf-16", "utf-32"})
 
 
 def _range(*args: int) -> range:
@@ -229,9 +309,9 @@ def _set(iterable: Any = ()) -> set:
 
 def _dict(*args: Any, **kwargs: Any) -> dict:
     if args and not isinstance(args[0], dict):
-        pairs = _items(args[0])
+        pairs = [tuple(_items(pair)) for pair in _items(args[0])]
         for pair in pairs:
-            if isinstance(pair, (list, tuple)) and pair:
+            if pair:
                 key(pair[0])
         return dict(pairs, **kwargs)
     return dict(*args, **kwargs)
@@ -245,7 +325,7 @@ def _all(iterable: Any) -> bool:
     return all(guarded_iter(iterable))
 
 
-_GUARDED_TYPES = {_str: str, _list: list, _tuple: tuple, _set: set, _dict: dict}
+_GUARDED_TYPES = {_str: str, _list: list, _tuple: tuple, _set: set, _dict: dict, _int: int}
 
 
 def _isinstance(value: Any, kinds: Any) -> bool:
@@ -258,7 +338,7 @@ def _isinstance(value: Any, kinds: Any) -> bool:
 
 BUILTINS: dict[str, Any] = {
     "abs": abs, "all": _all, "any": _any, "bool": bool, "dict": _dict, "divmod": divmod,
-    "enumerate": enumerate, "filter": filter, "float": float, "int": int, "isinstance": _isinstance,
+    "enumerate": enumerate, "filter": filter, "float": float, "int": _int, "isinstance": _isinstance,
     "len": len, "list": _list, "map": map, "max": _extreme(max), "min": _extreme(min), "range": _range,
     "reversed": reversed, "round": _round, "set": _set, "sorted": _sorted, "str": _str, "sum": _sum,
     "tuple": _tuple, "zip": zip, "None": None, "True": True, "False": False,
@@ -346,7 +426,43 @@ def _update(target: dict) -> Callable:
 def _strftime(target: date | datetime | time) -> Callable:
     def method(fmt: str) -> str:
         _check_width(fmt, "the date format")
+        _sized(len(fmt) + fmt.count("%") * MAX_WIDTH, "the formatted date")
         return target.strftime(fmt)
+    return method
+
+
+def _encode(s: str) -> Callable:
+    def method(encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        if str(encoding).lower().replace("_", "-") not in _ENCODINGS:
+            raise ExpressionRefused(f"encoding {encoding!r} is not offered; use utf-8, gbk or gb18030")
+        charge(1 + (len(s) >> 4))
+        return s.encode(encoding, errors)
+    return method
+
+
+def _growing(s: str, name: str) -> Callable:
+    def method(*args: Any) -> str:
+        charge(1 + (len(s) >> 4))
+        result = getattr(s, name)(*args)
+        _sized(len(result), f"str.{name}")
+        return result
+    return method
+
+
+def _to_bytes(n: int) -> Callable:
+    def method(length: int = 1, *args: Any, **kwargs: Any) -> bytes:
+        _sized(int(length), "int.to_bytes")
+        return n.to_bytes(length, *args, **kwargs)
+    return method
+
+
+def _charging(target: Any, name: str) -> Callable:
+    """Any other method of a large value: charged by the value's size (split, copy, count …)."""
+    bound = getattr(target, name)
+
+    def method(*args: Any, **kwargs: Any) -> Any:
+        charge(1 + (len(target) >> 4))
+        return bound(*args, **kwargs)
     return method
 
 
@@ -360,10 +476,28 @@ _SET_ITERABLE_METHODS = {"update", "union", "intersection", "difference", "symme
 REFUSED_ATTRS = frozenset({"format", "format_map", "translate", "maketrans", "fromkeys"})
 
 
+_GROWING = frozenset({"upper", "lower", "casefold", "title", "swapcase", "capitalize"})
+_LARGE = 1024
+
+
 def method(obj: Any, name: str) -> Any:
     """The bounded version of `obj.name` where the plain one could run unbounded; None where it is safe."""
+    found = _specific(obj, name)
+    if found is None and isinstance(obj, (str, list, tuple, dict, set, frozenset)) and len(obj) > _LARGE \
+            and callable(getattr(obj, name, None)):
+        return _charging(obj, name)
+    return found
+
+
+def _specific(obj: Any, name: str) -> Any:
     kind = type(obj)
+    if kind is int and name == "to_bytes":
+        return _to_bytes(obj)
     if kind is str:
+        if name == "encode":
+            return _encode(obj)
+        if name in _GROWING:
+            return _growing(obj, name)
         maker = _STR_METHODS.get(name)
         return maker(obj) if maker else None
     if kind is list:
@@ -396,6 +530,11 @@ class Writer:
         self.target = target
 
     def __setitem__(self, index: Any, value: Any) -> None:
+        if isinstance(index, slice):
+            value = _items(value)
+            _sized(len(self.target) + len(value), "this list")
+            self.target[index] = value
+            return
         self.target[key(index)] = value
 
     def __delitem__(self, index: Any) -> None:

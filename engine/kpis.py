@@ -315,7 +315,8 @@ def _case_figures(w: Window) -> dict[str, Any]:
 STEP_FIGURES = ("completed", "late", "escalated", "overdue")
 CASE_FIGURES = ("handling", "decided", "succeeded", "changed", "complaints", "disbursement", "accepted", "finished",
                 "several_visits")
-GROUPS = {"process": CaseFact.process_key, "area": CaseFact.area, "category": CaseFact.category}
+GROUPS = {"process": CaseFact.process_key, "area": CaseFact.area, "category": CaseFact.category,
+          "addressee": CaseFact.addressee}
 
 
 def cases_behind(session: Session, figure: str, period: Period, scope: Scope, tz: ZoneInfo, group: str | None = None,

@@ -249,6 +249,7 @@ class CaseFact(Base):
     status: Mapped[str] = mapped_column(String(16))
     area: Mapped[str | None] = mapped_column(String(64))
     category: Mapped[str | None] = mapped_column(String(64))
+    addressee: Mapped[str | None] = mapped_column(String(16))  # the department a formal inquiry is addressed to
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

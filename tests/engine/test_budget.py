@@ -10,7 +10,7 @@ import pytest
 from engine import repository
 from engine.budget import BudgetExceeded, ExpressionRefused
 from engine.calendar import WorkCalendar
-from engine.errors import DeployError
+from engine.errors import DeployError, EngineError
 from engine.expressions import RestrictedEnvironment, check
 from engine.functions import build_functions
 from engine.models import Case
@@ -45,6 +45,17 @@ DATA_BOMBS = [
     "len(','.join([s * 1000] * 100000))",
     "f'{x:%1000000000Y}'",
     "any(workdays_between('2020-01-01', '2029-12-31') < 0 for i in range(100000))",
+    # found by trying to break the budget: deep nesting, set operators, views, helpers, big ints, sizes
+    "(t := ()) == () and len({[(t := (t,)) for i in range(200000)][-1]: 1})",
+    "(t := ()) == () and [(t := (t, t)) for i in range(60)] and len({1: 1}.keys() & [t])",
+    "{'k': [[[x] * 1000] * 1000] * 1000}.values()",
+    "digits([[[x] * 1000] * 1000] * 1000)",
+    "timer_due('P999999999Y')",
+    "int('f' * n, 16) // 7",
+    "len((0).to_bytes(n, 'big'))",
+    "len(('%(a)s' * 100000) % {'a': s * 1000000})",
+    "len('%(a(b))1500000000s' % {'a(b)': s})",
+    "len(''.join(['%c' % i for i in range(256, 256 + 20000)]).encode('punycode'))",
 ]
 
 SCRIPT_BOMBS = [
@@ -60,6 +71,14 @@ SCRIPT_BOMBS = [
     "s = 'ab'\nfor i in range(60):\n    s += s",
     "x = [1]\nfor i in range(100000):\n    x = [x, x]\nkept = x",
     "big = []\nfor i in range(1000):\n    big.append('a' * 100000)\nkept = big",
+    "t = ()\nfor i in range(300000):\n    t = (t,)\nd = {t: 1}",
+    "t = ()\nfor i in range(60):\n    t = (t, t)\nd = dict([reversed([1, t])])",
+    "a = [0] * 1000\nb = [a] * 1000\nd = {'k': [b] * 1000}\nr = len(f'{d.values()}')",
+    "t = [0]\nu = [0]\nfor i in range(40):\n    t = [t, t]\n    u = [u, u]\nr = clamp(t, u, u)",
+    "x = 'x' * 1000000\nr = len(f'{x}{x}{x}{x}{x}{x}{x}{x}{x}{x}' * 1)\nfor i in range(5):\n    r = len(f'{x}' * 30)",
+    "x = [0] * 1000000\ny = len([*x, *x, *x, *x, *x, *x, *x, *x, *x, *x])",
+    "l = [0]\nfor i in range(28):\n    l[:0] = l",
+    "x = 'ab ' * 333333\nfor i in range(5000):\n    y = x.split()",
 ]
 
 # Bombs written with constants: deploy-time validation refuses them with the reason.
@@ -67,6 +86,7 @@ STATIC_BOMBS = [
     "sum(range(10**12))", "'a'*10**9", "'%*d' % (10**9, 1)", "f'{1:>1000000000}'", "'a'.ljust(10**9)",
     "[1]*10**9", "((9**64)**64)**64", "1 << 10**9", "round(1, -10**9)", "len(str([[[0]*1000]*1000]*1000))",
     "'{0.__class__}'.format(x)", "'abc'.translate({97: 'x' * 1000})",
+    "int('f' * 1000000, 16) // int('7' * 500000, 16) > 0", "len(('ﬃ' * 500000).upper())", "len((0).to_bytes(1500000000, 'big'))",
 ]
 
 
@@ -109,9 +129,9 @@ def _guarded(action) -> tuple[float, BaseException | None, int]:
 def test_an_expression_bomb_fails_fast_in_bounded_memory(source):
     assert check(source) is None  # nothing to see statically: the size comes from the data
     seconds, error, peak = _guarded(lambda: ENV.evaluate(source, {"n": 10**9, "x": 1, "s": "a"}))
-    assert isinstance(error, BudgetExceeded), error
+    assert isinstance(error, EngineError), error  # BudgetExceeded, or a plain refusal (an encoding, a duration)
     assert seconds < GUARD_SECONDS and peak < MEMORY_LIMIT
-    assert "limit" in error.message or "steps" in error.message or "width" in error.message
+    assert error.message and "Traceback" not in error.message
 
 
 @pytest.mark.parametrize("script", SCRIPT_BOMBS)
@@ -146,6 +166,13 @@ def test_ordinary_expressions_still_work():
 def test_a_caught_budget_error_still_fails_the_evaluation():
     with pytest.raises(BudgetExceeded):
         ENV.execute("try:\n    x = 'a' * n\nexcept:\n    x = 'caught'", {"n": 10**9})
+
+
+def test_a_failed_script_leaves_the_case_data_as_it_was():
+    context = {"l": [1], "d": {"a": 1}}
+    with pytest.raises(BudgetExceeded):
+        ENV.execute("l.append(2)\nd['typename'] = 'x'\nfor i in range(10**7):\n    pass", context)
+    assert context == {"l": [1], "d": {"a": 1}}
 
 
 def test_sum_adds_numbers_only():

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("area", sa.String(64)),
         sa.Column("category", sa.String(64)),
+        sa.Column("addressee", sa.String(16)),
         sa.Column("started_at", WHEN, nullable=False),
         sa.Column("accepted_at", WHEN),
         sa.Column("decided_at", WHEN),

@@ -1,0 +1,212 @@
+"""The dashboard (/dashboard): the figures the joint review is steered by, as numbers and ECharts charts,
+every number a link to the cases behind it; and the quarterly node assessment (节点考核) with its
+downloads. Department heads and supervisors see their departments; JOINT's head and supervisors,
+auditors and administrators see everything. Aggregates only: no personal data."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from engine import assessment, facts, kpis
+from engine.errors import InvalidInput
+from engine.forms import option_labels
+from engine.models import CaseFact, Department, ProcessDefinition
+from engine.routing import ROLE_RANK
+
+from .context import actor, runtime
+
+bp = Blueprint("dashboard", __name__)
+ECHARTS = Path(__file__).parent / "node_modules" / "echarts" / "dist"
+OVERSEERS = ("JOINT",)  # whose heads and supervisors see every department
+
+
+def visible_departments() -> list[str] | None:
+    """None when the user sees every department; else the departments they head or supervise (403 if none)."""
+    me = actor()
+    led = sorted(code for code, role in me.departments.items() if ROLE_RANK.get(role, 0) >= ROLE_RANK["supervisor"])
+    if set(me.roles) & {"auditor", "admin"} or set(led) & set(OVERSEERS):
+        return None
+    if not led:
+        abort(403)
+    return led
+
+
+def _scope(departments: list[str] | None) -> kpis.Scope:
+    department = request.args.get("department") or None
+    if departments is not None and department not in departments:
+        department = departments[0]
+    return kpis.Scope(process=request.args.get("process") or None, department=department,
+                      area=request.args.get("area") or None)
+
+
+def _period() -> kpis.Period:
+    text = request.args.get("period")
+    tz = runtime().calendar.tz
+    if not text:
+        return kpis.current_period(request.args.get("kind", "quarter"), tz)
+    try:
+        return kpis.parse_period(text)
+    except InvalidInput:
+        flash(_("The period %(period)s is not a year, quarter or month (2026, 2026Q4, 2026-11).", period=text), "error")
+        return kpis.current_period("quarter", tz)
+
+
+def _category_labels(session, latest: dict[str, int]) -> dict[str, str]:
+    """What the processes' forms call each category value (e.g. employment → 就业补贴)."""
+    labels: dict[str, str] = {}
+    for definition_id in latest.values():
+        model = runtime().model(session, definition_id)
+        category = model.kpi_fields.get("category")
+        if category:
+            specs = [*model.spec.task_specs.values(),
+                     *(t for sub in model.subprocess_specs.values() for t in sub.task_specs.values())]
+            labels.update(option_labels(specs, category))
+    return labels
+
+
+def _choices(session, departments: list[str] | None) -> dict:
+    rows = session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name, ProcessDefinition.id)
+                           .order_by(ProcessDefinition.version)).all()
+    names = {key: name for key, name, _ in rows}
+    latest = {key: definition_id for key, _, definition_id in rows}
+    codes = departments or list(session.execute(select(Department.code).order_by(Department.code)).scalars())
+    areas = sorted(a for a in session.execute(select(CaseFact.area).distinct()).scalars() if a)
+    return {"processes": names, "departments": codes, "areas": areas, "categories": _category_labels(session, latest)}
+
+
+@bp.route("/dashboard")
+@login_required
+def index():
+    """Headline figures with comparisons, charts and the tables behind them."""
+    departments = visible_departments()
+    period, scope = _period(), _scope(departments)
+    tz = runtime().calendar.tz
+    with runtime().db.read() as session:
+        figures = kpis.compare(session, period, scope, tz)
+        trend = kpis.trend(session, period, scope, tz)
+        choices = _choices(session, departments)
+        updated = facts.as_of(session)
+    steps = {code: row for code, row in figures["steps"].items() if departments is None or code in departments}
+    charts = {
+        "trend": trend, "steps": steps, "volume": figures["volume"],
+        "labels": {"handling": _("Handling time (working days)"), "accepted": _("Accepted"),
+                   "on_time": _("On time"), "overdue": _("Overdue now"), "escalations": _("Escalations"),
+                   "by_area": _("Applications by street office"), "by_process": _("Accepted by process"),
+                   "by_category": _("Subsidies by type")},
+        "processes": choices["processes"], "categories": choices["categories"],
+    }
+    return render_template("dashboard.html", f=figures, period=period, scope=scope, choices=choices, steps=steps,
+                           charts=charts, updated=updated, limited=departments)
+
+
+@bp.route("/dashboard/cases")
+@login_required
+def drill():
+    """The cases (or steps) behind one number of the dashboard."""
+    departments = visible_departments()
+    period, scope = _period(), _scope(departments)
+    figure = request.args.get("figure", "")
+    group, value = request.args.get("group") or None, request.args.get("value")
+    if figure in kpis.STEP_FIGURES and departments is not None and value not in departments:
+        value = scope.department
+    try:
+        with runtime().db.read() as session:
+            rows = kpis.cases_behind(session, figure, period, scope, runtime().calendar.tz, group, value or None)
+            processes = _choices(session, departments)["processes"]
+    except InvalidInput as exc:
+        abort(404, exc.message)
+    return render_template("dashboard_cases.html", rows=rows, figure=figure, period=period, scope=scope,
+                           steps=figure in kpis.STEP_FIGURES, group=group, value=value, processes=processes)
+
+
+def _assessed(departments: list[str] | None) -> tuple[kpis.Period, dict]:
+    period = _period()
+    with runtime().db.read() as session:
+        codes = departments or list(session.execute(select(Department.code).order_by(Department.code)).scalars())
+        result = assessment.assess(session, period, codes, runtime().calendar.tz,
+                                   process=request.args.get("process") or None)
+    return period, result
+
+
+@bp.route("/dashboard/assessment")
+@login_required
+def node_assessment():
+    """The node assessment of a quarter (or month, year): inputs, parts, score and rank per department."""
+    departments = visible_departments()
+    period, result = _assessed(departments)
+    return render_template("assessment.html", period=period, result=result, columns=assessment.COLUMNS,
+                           rows=[assessment.flat(r) for r in result["departments"]], parts=assessment.PARTS,
+                           can_weigh="admin" in actor().roles)
+
+
+@bp.route("/dashboard/assessment.<kind>")
+@login_required
+def assessment_download(kind: str):
+    """The node assessment as CSV or Excel, with a header row a spreadsheet can filter."""
+    if kind not in ("csv", "xlsx"):
+        abort(404)
+    period, result = _assessed(visible_departments())
+    header = [label for _, label in assessment.COLUMNS]
+    rows = [[row[name] for name, _ in assessment.COLUMNS] for row in map(assessment.flat, result["departments"])]
+    name = f"node-assessment-{period.label}.{kind}"
+    if kind == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+        body, mime = ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
+    else:
+        book = Workbook()
+        sheet = book.active
+        sheet.title = period.label
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        sheet.auto_filter.ref = sheet.dimensions
+        sheet.freeze_panes = "A2"
+        buffer = io.BytesIO()
+        book.save(buffer)
+        body, mime = buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/dashboard/assessment/weights", methods=["POST"])
+@login_required
+def weights():
+    """Administrators set the weights of the score (stored and audited)."""
+    if "admin" not in actor().roles:
+        abort(403)
+    given = {name: request.form.get(name, "") for name in assessment.PARTS}
+    try:
+        with runtime().db.write() as session:
+            assessment.set_weights(session, actor(), given)
+        flash(_("The weights were saved."), "ok")
+    except InvalidInput as exc:
+        flash(_("The weights were not saved: %(problems)s",
+                problems="; ".join(f"{k} {v}" for k, v in exc.fields.items())), "error")
+    return redirect(url_for("dashboard.node_assessment", period=request.form.get("period") or None))
+
+
+@bp.route("/vendor/echarts/<path:name>")
+def vendor(name: str) -> Response:
+    """Apache ECharts from npm (installed by the setup), served by us: no CDN."""
+    if not ECHARTS.exists():
+        abort(404)
+    return send_from_directory(ECHARTS, name, max_age=86400)
+
+
+@bp.app_template_filter("pct")
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+@bp.app_template_filter("change")
+def change(value: float | None) -> str:
+    return "" if value is None else f"{'+' if value >= 0 else ''}{100 * value:.1f}%"

@@ -1,0 +1,70 @@
+// Dashboard charts (Apache ECharts, served by the app). Every bar and slice links to the cases behind it.
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("dashboard-data").textContent);
+  var ctx = JSON.parse(document.getElementById("dashboard-links").textContent);
+  var L = data.labels;
+
+  function drillUrl(figure, group, value) {
+    var q = new URLSearchParams({figure: figure, period: ctx.period});
+    ["process", "department", "area"].forEach(function (k) { if (ctx[k]) { q.set(k, ctx[k]); } });
+    if (group) { q.set("group", group); q.set("value", value === null || value === undefined ? "" : value); }
+    return ctx.drill + "?" + q.toString();
+  }
+
+  function chart(id, option, link) {
+    var node = document.getElementById(id);
+    if (!node || typeof echarts === "undefined") { return null; }
+    var c = echarts.init(node, null, {renderer: "svg", locale: ctx.locale});
+    c.setOption(Object.assign({animation: false, tooltip: {trigger: "item"}, textStyle: {fontFamily: "inherit"}}, option));
+    if (link) { c.on("click", function (p) { var url = link(p); if (url) { window.location.href = url; } }); }
+    node.setAttribute("data-rendered", "true");
+    window.addEventListener("resize", function () { c.resize(); });
+    return c;
+  }
+
+  var months = data.trend.map(function (m) { return m.month; });
+  chart("chart-trend", {
+    tooltip: {trigger: "axis"}, legend: {data: [L.handling, L.accepted]},
+    xAxis: {type: "category", data: months},
+    yAxis: [{type: "value", name: L.handling}, {type: "value", name: L.accepted}],
+    series: [
+      {name: L.handling, type: "line", data: data.trend.map(function (m) { return m.handling.avg === undefined ? null : m.handling.avg; })},
+      {name: L.accepted, type: "bar", yAxisIndex: 1, data: data.trend.map(function (m) { return m.accepted; })}
+    ]
+  }, function (p) { return drillUrl(p.seriesIndex === 0 ? "handling" : "accepted").replace("period=" + encodeURIComponent(ctx.period), "period=" + p.name); });
+
+  var depts = Object.keys(data.steps);
+  chart("chart-on-time", {
+    xAxis: {type: "category", data: depts}, yAxis: {type: "value", max: 100, axisLabel: {formatter: "{value}%"}},
+    series: [{name: L.on_time, type: "bar", data: depts.map(function (d) {
+      var r = data.steps[d].on_time.rate; return r === undefined ? null : Math.round(r * 1000) / 10; })}]
+  }, function (p) { return drillUrl("completed", "department", p.name); });
+
+  chart("chart-overdue", {
+    tooltip: {trigger: "axis"}, legend: {data: [L.overdue, L.escalations]},
+    xAxis: {type: "category", data: depts}, yAxis: {type: "value", minInterval: 1},
+    series: [
+      {name: L.overdue, type: "bar", data: depts.map(function (d) { return data.steps[d].overdue_now; })},
+      {name: L.escalations, type: "bar", data: depts.map(function (d) { return data.steps[d].escalations; })}
+    ]
+  }, function (p) { return drillUrl(p.seriesIndex === 0 ? "overdue" : "escalated", "department", p.name); });
+
+  var areas = Object.keys(data.volume.by_area);
+  chart("chart-area", {
+    xAxis: {type: "category", data: areas, axisLabel: {interval: 0, rotate: areas.length > 6 ? 30 : 0}},
+    yAxis: {type: "value", minInterval: 1},
+    series: [{name: L.by_area, type: "bar", data: areas.map(function (a) { return data.volume.by_area[a]; })}]
+  }, function (p) { return drillUrl("accepted", "area", p.name); });
+
+  chart("chart-process", {
+    series: [{name: L.by_process, type: "pie", radius: ["35%", "70%"], data: Object.keys(data.volume.accepted).map(function (k) {
+      return {name: data.processes[k] || k, value: data.volume.accepted[k], key: k}; })}]
+  }, function (p) { return drillUrl("accepted", "process", p.data.key); });
+
+  chart("chart-category", {
+    tooltip: {trigger: "item", formatter: "{b}: {c} ({d}%)"},
+    series: [{name: L.by_category, type: "pie", radius: "65%", data: Object.keys(data.volume.by_category).map(function (k) {
+      return {name: data.categories[k] || k, value: data.volume.by_category[k].count, key: k}; })}]
+  }, function (p) { return drillUrl("accepted", "category", p.data.key); });
+}());
