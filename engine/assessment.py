@@ -130,12 +130,12 @@ def assess(session: Session, period: Period, departments: list[str], tz: ZoneInf
     return {"period": period.label, "weights": given, "departments": rows}
 
 
-COLUMNS = [("department", "部门"), ("steps_completed", "办结环节数"), ("on_time", "按时办结率"),
-           ("avg_days", "平均用时（工作日）"), ("median_days", "用时中位数"), ("p90_days", "用时P90"),
-           ("overdue_open_at_end", "期末超期未办"), ("escalations", "升级督办"), ("urges", "被催办"),
-           ("inquiries_received", "收到函询"), ("inquiries_on_time", "函询按时答复率"),
-           ("reply_days", "平均答复用时"), ("decisions_kept", "决定未被改变率"), ("rating", "平均评分"),
-           ("score", "得分"), ("rank", "排名")]
+COLUMNS = [("department", "Department"), ("steps_completed", "Steps completed"), ("on_time", "On-time rate"),
+           ("avg_days", "Average working days"), ("median_days", "Median working days"), ("p90_days", "p90 working days"),
+           ("overdue_open_at_end", "Overdue open at the end"), ("escalations", "Escalations"), ("urges", "Urges received"),
+           ("inquiries_received", "Inquiries received"), ("inquiries_on_time", "Inquiries answered on time"),
+           ("reply_days", "Average reply working days"), ("decisions_kept", "Decisions not changed"),
+           ("rating", "Average rating"), ("score", "Score"), ("rank", "Rank")]
 
 
 def flat(row: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from engine.models import CaseFact, Department, ProcessDefinition
 from engine.routing import ROLE_RANK
 
 from .context import actor, runtime
+from .i18n import department_name
 
 bp = Blueprint("dashboard", __name__)
 ECHARTS = Path(__file__).parent / "node_modules" / "echarts" / "dist"
@@ -153,8 +154,9 @@ def assessment_download(kind: str):
     if kind not in ("csv", "xlsx"):
         abort(404)
     period, result = _assessed(visible_departments())
-    header = [label for _, label in assessment.COLUMNS]
-    rows = [[row[name] for name, _ in assessment.COLUMNS] for row in map(assessment.flat, result["departments"])]
+    header = [_(label) for name, label in assessment.COLUMNS]
+    rows = [[department_name(row[name]) if name == "department" else row[name] for name, label in assessment.COLUMNS]
+            for row in map(assessment.flat, result["departments"])]
     name = f"node-assessment-{period.label}.{kind}"
     if kind == "csv":
         out = io.StringIO()
@@ -204,9 +206,11 @@ def vendor(name: str) -> Response:
 
 @bp.app_template_filter("pct")
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
+    """A share as a percentage; — when there is none (no data, or too few cases)."""
+    return f"{100 * value:.1f}%" if isinstance(value, (int, float)) else "—"
 
 
 @bp.app_template_filter("change")
 def change(value: float | None) -> str:
-    return "" if value is None else f"{'+' if value >= 0 else ''}{100 * value:.1f}%"
+    """A relative change as +12.5% / −3.0%; empty when it cannot be computed."""
+    return f"{'+' if value >= 0 else ''}{100 * value:.1f}%" if isinstance(value, (int, float)) else ""

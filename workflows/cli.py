@@ -35,7 +35,7 @@ def cmd_registry_datasets(rt: Runtime, args: argparse.Namespace) -> int:
 def cmd_demo(rt: Runtime, args: argparse.Namespace) -> int:
     from .demo import build_demo  # the demo data set is large; load it only for this command
 
-    return build_demo(rt, seed=args.seed, cases_wanted=args.cases)
+    return build_demo(rt, seed=args.seed, cases_wanted=args.cases, history=args.history)
 
 
 def register(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -49,7 +49,9 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     imp.set_defaults(func=cmd_registry_import)
     ls = sub.add_parser("datasets", help="list the datasets and their columns")
     ls.set_defaults(func=cmd_registry_datasets)
-    p = add("demo", cmd_demo, "create demo departments, users, registries and about 200 cases (safe to re-run)")
+    p = add("demo", cmd_demo, "create demo departments, users, registries, about 200 current cases and 300 finished "
+                              "ones of the last fifteen months (safe to re-run)")
     p.add_argument("--seed", type=int, default=2026, help="random seed of the generated people")
-    p.add_argument("--cases", type=int, default=200, help="how many demo cases")
+    p.add_argument("--cases", type=int, default=200, help="how many current demo cases")
+    p.add_argument("--history", type=int, default=300, help="how many finished cases of the last fifteen months")
     p.set_defaults(creates_schema=True)

@@ -12,7 +12,7 @@ from typing import Any, Callable
 import time_machine
 from sqlalchemy import func, select
 
-from engine import cases, repository, timers
+from engine import cases, facts, repository, timers
 from engine.definitions import read_files
 from engine.errors import EngineError
 from engine.models import Case, Task, User
@@ -154,6 +154,9 @@ def _admission(d: Demo, p: Person, t: datetime, key: str, stage: int) -> None:
             return
         out = d.step(t + timedelta(days=1, hours=4), out, "sign_off", role="supervisor", sign_off_decision="confirm",
                      sign_off_note="同意审定结果")
+    if stage == 5:  # no appeal: the appeal window closes and the decision takes effect
+        d.at(t + timedelta(days=16), lambda s: cases.fire_timers(s, d.rt, out.case_id))
+        return
     if stage >= 3:
         out = d.message(t + timedelta(days=2), out, "appeal", reason="对积分计算有异议，社保月数少算")
         if stage == 4:
@@ -249,7 +252,7 @@ def ensure_users(rt: Runtime, rng: random.Random) -> list[tuple[str, str, str]]:
     return out
 
 
-def build_demo(rt: Runtime, seed: int = 2026, cases_wanted: int = 200) -> int:
+def build_demo(rt: Runtime, seed: int = 2026, cases_wanted: int = 200, history: int = 300) -> int:
     """Create or complete the demo data set; prints users, passwords and what was made."""
     rng = random.Random(seed)
     rt.db.migrate()
@@ -259,7 +262,7 @@ def build_demo(rt: Runtime, seed: int = 2026, cases_wanted: int = 200) -> int:
     accounts = ensure_users(rt, rng)
     with rt.db.write() as session:
         repository.deploy(session, rt, Actor.system("demo"), read_files([BPMN]), note="demo data")
-    people = make_people(rng, max(60, cases_wanted + 20))
+    people = make_people(rng, max(60, cases_wanted + history + 20))
     with rt.db.write() as session:
         batches: dict[str, list] = {}
         for person in people:
@@ -269,6 +272,9 @@ def build_demo(rt: Runtime, seed: int = 2026, cases_wanted: int = 200) -> int:
             department, name = key.split("/")
             registries.save_records(session, registries.dataset(department, name), rows, "demo")
     made = _make_cases(rt, rng, people, cases_wanted)
+    made += _make_history(rt, rng, people[cases_wanted:], history)
+    with rt.db.write() as session:
+        facts.rebuild_all(session, rt)
     fired = timers.sweep(rt, Actor.system("demo"), limit=10000)
     _report(rt, accounts, made, fired.fired)
     return 0
@@ -297,6 +303,35 @@ def _make_cases(rt: Runtime, rng: random.Random, people: list[Person], wanted: i
                 _admission(demo, person, begun, key, stage)
             elif kind == "SUB":
                 account = shared_account if index % 29 == 3 else f"62220{rng.randint(10**13, 10**14 - 1)}"
+                _subsidy(demo, person, begun, key, stage, rng.choice(["employment", "housing", "education"]), account)
+            else:
+                _inquiry(demo, begun, key, stage)
+            made += 1
+        except EngineError as exc:
+            print(f"  demo case {key} stopped early: {exc.message}")
+    return made
+
+
+def _make_history(rt: Runtime, rng: random.Random, people: list[Person], wanted: int) -> int:
+    """Finished cases spread over the last fifteen months, so that trends and comparisons mean something."""
+    demo = Demo(rt, rng)
+    now = datetime.now(timezone.utc)
+    plan = [("ADM", 5), ("ADM", 5), ("ADM", 4), ("SUB", 6), ("SUB", 6), ("INQ", 1)]
+    with rt.db.read() as session:
+        existing = set(session.execute(select(Case.business_key)).scalars())
+    made = 0
+    for index in range(wanted):
+        kind, stage = plan[index % len(plan)]
+        begun = now - timedelta(days=30 + (450 * index) // max(wanted, 1), hours=rng.randint(0, 8))
+        key = f"{kind}-{begun.year}-8{index + 1:05d}"
+        if key in existing:
+            continue
+        person = people[index % len(people)]
+        try:
+            if kind == "ADM":
+                _admission(demo, person, begun, key, stage)
+            elif kind == "SUB":
+                account = f"62220{rng.randint(10**13, 10**14 - 1)}"
                 _subsidy(demo, person, begun, key, stage, rng.choice(["employment", "housing", "education"]), account)
             else:
                 _inquiry(demo, begun, key, stage)

@@ -1,0 +1,99 @@
+"""The dashboard and the node assessment: who sees what, numbers that link to their cases, downloads,
+weights, and no personal data."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from conftest import PASSWORD, login
+from openpyxl import load_workbook
+from sqlalchemy import select, update
+
+from engine import facts, kpis
+from engine.models import AuditEntry, User
+from engine.passwords import hash_password
+from workflows.demo import build_demo
+
+
+@pytest.fixture
+def demo(world):
+    build_demo(world.rt, cases_wanted=40, history=36)
+    with world.rt.db.write() as session:
+        session.execute(update(User).values(password_hash=hash_password(PASSWORD)))
+        facts.rebuild_all(session, world.rt)
+    return world
+
+
+def _period(world) -> str:
+    return kpis.current_period("quarter", world.rt.calendar.tz).label
+
+
+def test_who_sees_the_dashboard(app, demo):
+    assert login(app.test_client(), "edu_reviewer").get("/dashboard").status_code == 403
+    assert login(app.test_client(), "designer").get("/dashboard").status_code == 403
+    for user in ("admin", "auditor", "joint_supervisor"):
+        page = login(app.test_client(), user).get("/dashboard").data.decode()
+        assert 'data-department="EDU"' in page and 'data-department="PSB"' in page, user
+    chief = login(app.test_client(), "psb_supervisor")
+    page = chief.get("/dashboard?department=EDU").data.decode()
+    assert 'data-department="PSB"' in page and 'data-department="EDU"' not in page
+    drill = chief.get(f"/dashboard/cases?figure=completed&period={_period(demo)}&group=department&value=EDU").data.decode()
+    body = drill.split("<tbody>")[1].split("</tbody>")[0]
+    assert "<td>公安局</td>" in body and "<td>教育局</td>" not in body  # another department's steps stay hidden
+
+
+def test_numbers_link_to_the_cases_behind_them(app, demo):
+    client = login(app.test_client(), "admin")
+    period = _period(demo)
+    page = client.get(f"/dashboard?period={period}").data.decode()
+    data = json.loads(page.split('id="dashboard-data">')[1].split("</script>")[0])
+    area, count = next((a, n) for a, n in data["volume"]["by_area"].items() if a)
+    assert f"figure=accepted&amp;period={period}&amp;group=area&amp;value=" in page
+    drill = client.get("/dashboard/cases", query_string={"figure": "accepted", "period": period, "group": "area",
+                                                          "value": area}).data.decode()
+    assert drill.count('href="/cases/') == count
+    with demo.rt.db.read() as session:
+        figures = kpis.figures(session, kpis.parse_period(period), kpis.Scope(), demo.rt.calendar.tz)
+    assert f">{figures['volume']['accepted'].get('admission_review', 0)}<" in page
+
+
+def test_the_dashboard_shows_no_personal_data(app, demo):
+    page = login(app.test_client(), "admin").get("/dashboard").data.decode()
+    drill = login(app.test_client(), "admin").get(f"/dashboard/cases?figure=accepted&period={_period(demo)}").data.decode()
+    with demo.rt.db.read() as session:
+        names = [json.loads(d).get("data", {}).get("applicant_name") for d in session.execute(
+            select(AuditEntry.details).where(AuditEntry.event == "case_started")).scalars()]
+    assert names and not [n for n in names if n and (n in page or n in drill)]
+
+
+def test_node_assessment_downloads(app, demo):
+    client = login(app.test_client(), "auditor")
+    period = _period(demo)
+    book = load_workbook(io.BytesIO(client.get(f"/dashboard/assessment.xlsx?period={period}").data))
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    assert header[0] == "部门" and "得分" in header and sheet.auto_filter.ref.startswith("A1:")
+    assert sheet.max_row == 1 + 8  # one row per department
+    text = client.get(f"/dashboard/assessment.csv?period={period}").data.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("部门,办结环节数,按时办结率")
+    assert client.get("/dashboard/assessment.pdf").status_code == 404
+
+
+def test_only_administrators_set_the_weights_and_it_is_audited(app, demo):
+    auditor = login(app.test_client(), "auditor")
+    assert auditor.post("/dashboard/assessment/weights", data={"timeliness": "1"}).status_code == 403
+    admin = login(app.test_client(), "admin")
+    bad = admin.post("/dashboard/assessment/weights", data={"timeliness": "lots", "speed": "0.2"}, follow_redirects=True)
+    assert "权重未保存" in bad.data.decode()
+    weights = {"timeliness": "0.5", "speed": "0.1", "accuracy": "0.2", "satisfaction": "0.1", "inquiries": "0.1"}
+    ok = admin.post("/dashboard/assessment/weights", data=weights, follow_redirects=True).data.decode()
+    assert "权重已保存" in ok and 'value="0.5"' in ok
+    with demo.rt.db.read() as session:
+        entry = session.execute(select(AuditEntry).where(AuditEntry.event == "assessment_weights_set")).scalar_one()
+    assert entry.actor == "admin" and json.loads(entry.details)["after"]["timeliness"] == 0.5
+
+
+def test_a_bad_period_is_named(app, demo):
+    page = login(app.test_client(), "admin").get("/dashboard?period=2026Q9", follow_redirects=True).data.decode()
+    assert "2026Q9" in page and "不是年、季度或月份" in page
