@@ -5,12 +5,14 @@ import argparse
 import csv
 import json
 import sys
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Callable
 
 from sqlalchemy import select
 
-from . import assessment, facts, kpis
+from . import assessment, eventlog, facts, kpis
+from .errors import InvalidInput
 from .models import Department
 from .runtime import Runtime
 
@@ -86,8 +88,34 @@ def cmd_kpi(rt: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
+def _date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", {"date": "write YYYY-MM-DD"}) from None
+
+
+def cmd_export(rt: Runtime, args: argparse.Namespace) -> int:
+    """Write the case histories as an XES or CSV event log."""
+    selection = eventlog.Selection(args.process, _date(args.start), _date(args.end))
+    counts = eventlog.Counts()
+    writer = eventlog.xes if args.kind == "xes" else eventlog.csv_log
+    target = Path(args.out)
+    partial = target.with_name(target.name + ".partial")
+    with rt.db.read() as session, partial.open("w", encoding="utf-8", newline="") as out:
+        for piece in writer(session, selection, rt.calendar.tz, counts):
+            out.write(piece)
+    partial.replace(target)
+    with rt.db.write() as session:
+        eventlog.record_export(session, "system:cli", args.kind, selection, counts)
+    print(f"{target}: {counts.traces} traces, {counts.events} events")
+    return 0
+
+
 def register(add: Callable[..., argparse.ArgumentParser]) -> None:
-    """Add the `kpi` command to the CLI."""
+    """Add the `kpi` and `export` commands to the CLI."""
     p = add("kpi", cmd_kpi, "figures and node assessment of a period, computed from the case histories")
     p.add_argument("--period", help="2026, 2026Q4 or 2026-11 (default: this quarter)")
     p.add_argument("--department", help="one department code (e.g. EDU)")
@@ -95,3 +123,9 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--area", help="one street office / district")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--rebuild", action="store_true", help="recompute every fact from the audit log first")
+    p = add("export", cmd_export, "write the case histories as a process-mining event log (XES or CSV)")
+    p.add_argument("kind", choices=["xes", "csv"])
+    p.add_argument("--process", help="only cases of this process id")
+    p.add_argument("--from", dest="start", help="cases started on or after this date (YYYY-MM-DD)")
+    p.add_argument("--to", dest="end", help="cases started before this date (YYYY-MM-DD)")
+    p.add_argument("--out", required=True, help="the file to write")

@@ -3,16 +3,18 @@ button that verifies the hash chain."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
-from flask import Blueprint, Response, flash, render_template, request
+from flask import Blueprint, Response, abort, flash, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
 from engine import audit as chain
+from engine import eventlog
 from engine.models import AuditEntry, Case, ProcessDefinition
 
-from .context import require_role, runtime
+from .context import actor, require_role, runtime
 from .inbox import like
 
 bp = Blueprint("audit", __name__)
@@ -20,7 +22,8 @@ EVENTS = ["case_started", "task_ready", "task_claimed", "task_released", "task_r
           "task_cancelled", "timer_fired", "reminder", "escalation", "message_received", "case_completed",
           "case_failed", "case_stuck", "registry_unavailable", "fraud_screened", "comment_added", "case_viewed",
           "data_revealed", "process_deployed", "user_created", "password_set", "user_activated", "user_deactivated",
-          "access_changed", "department_alias_added", "token_issued", "token_revoked"]
+          "access_changed", "department_alias_added", "token_issued", "token_revoked", "milestone",
+          "assessment_weights_set", "event_log_exported"]
 PAGE = 50
 
 
@@ -86,6 +89,31 @@ def export():
     rows = _entries(_args(), limit=None)
     return Response(chain.csv_text(rows), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
+
+
+@bp.route("/audit/eventlog")
+@login_required
+def eventlog_export():
+    """The case histories as a process-mining event log (XES or CSV), streamed; the export is recorded."""
+    require_role("auditor", "admin")
+    kind = request.args.get("format", "xes")
+    try:
+        start, end = (date.fromisoformat(request.args[k]) if request.args.get(k) else None for k in ("from", "to"))
+    except ValueError:
+        abort(400, _("Dates are written YYYY-MM-DD."))
+    if kind not in ("xes", "csv"):
+        abort(404)
+    selection = eventlog.Selection(request.args.get("process") or None, start, end)
+    with runtime().db.write() as session:
+        eventlog.record_export(session, actor().username, kind, selection)
+    writer = eventlog.xes if kind == "xes" else eventlog.csv_log
+
+    def stream():
+        with runtime().db.read() as session:
+            yield from writer(session, selection, runtime().calendar.tz)
+    mime = "application/xml" if kind == "xes" else "text/csv"
+    return Response(stream_with_context(stream()), mimetype=f"{mime}; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="jointreview-eventlog.{kind}"'})
 
 
 @bp.route("/audit/cases")

@@ -97,3 +97,17 @@ def test_only_administrators_set_the_weights_and_it_is_audited(app, demo):
 def test_a_bad_period_is_named(app, demo):
     page = login(app.test_client(), "admin").get("/dashboard?period=2026Q9", follow_redirects=True).data.decode()
     assert "2026Q9" in page and "不是年、季度或月份" in page
+
+
+def test_auditors_download_the_event_log_and_it_is_recorded(app, demo):
+    assert login(app.test_client(), "edu_supervisor").get("/audit/eventlog").status_code == 403
+    client = login(app.test_client(), "auditor")
+    response = client.get("/audit/eventlog?format=xes&process=subsidy_approval")
+    body = response.data.decode()
+    assert response.status_code == 200 and body.startswith("<?xml") and body.rstrip().endswith("</log>")
+    assert "<trace>" in body and "ADM-" not in body
+    assert client.get("/audit/eventlog?format=csv").data.decode().startswith("case:concept:name,")
+    assert client.get("/audit/eventlog?from=yesterday").status_code == 400
+    with demo.rt.db.read() as session:
+        exports = session.execute(select(AuditEntry).where(AuditEntry.event == "event_log_exported")).scalars().all()
+    assert [e.actor for e in exports] == ["auditor", "auditor"]
