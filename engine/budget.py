@@ -120,8 +120,10 @@ def weight(value: Any, limit: int = MAX_ITEMS) -> int:
 
     A value nested deeper than MAX_DEPTH weighs more than any limit."""
     kind = type(value)
-    if kind is str:
+    if kind is str or kind is bytes:
         return 1 + (len(value) >> 5)
+    if kind is int:
+        return 1 + (value.bit_length() >> 6)
     if kind not in _CONTAINERS:
         return 1
     total, level, depth = 0, [value], 0
@@ -132,17 +134,42 @@ def weight(value: Any, limit: int = MAX_ITEMS) -> int:
         for item in level:
             kind = type(item)
             total += 1
-            if kind is dict:
+            if kind is list or kind is tuple:
+                leaves = _leaves(item) if len(item) > 32 else None
+                if leaves is None:
+                    below.extend(item)
+                else:
+                    total += leaves
+            elif kind is dict:
                 below.extend(item.keys())
                 below.extend(item.values())
             elif kind in _CONTAINERS:
                 below.extend(item)
-            elif kind is str:
-                total += len(item) >> 5
+            elif kind is str or kind is bytes:
+                total += len(item)  # printed, it may grow up to ten times: still bounded
+            elif kind is int:
+                total += item.bit_length() >> 6
             if total + len(below) > limit:  # everything queued will count at least once
                 return total + len(below)
         level, depth = below, depth + 1
     return total
+
+
+_TEXTS = frozenset({str, bytes})
+_NUMBERS = frozenset({int, bool})
+_PLAIN = frozenset({float, type(None)})
+
+
+def _leaves(items: list | tuple) -> int | None:
+    """The weight of a list of plain values, computed at C speed; None when it holds anything else."""
+    kinds = set(map(type, items))
+    if kinds <= _TEXTS:
+        return len(items) + sum(map(len, items))
+    if kinds <= _NUMBERS:
+        return len(items) + (sum(map(int.bit_length, items)) >> 6)
+    if kinds <= _PLAIN:
+        return len(items)
+    return None
 
 
 def bounded(value: Any, what: str = "the value") -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache, wraps
@@ -188,15 +189,22 @@ def _unwrap(source: str) -> str:
     return source
 
 
+MAX_SOURCE = 20_000
+
+
 @lru_cache(maxsize=4096)
 def _compile(source: str, mode: str) -> Any:
+    if len(source) > MAX_SOURCE:
+        raise ExpressionRefused(f"the text is longer than {MAX_SOURCE:,} characters")
     try:
         tree = ast.parse(source, mode=mode)
+        problems = _ast_problems(tree)
+        compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
+        result = compiler(source, policy=_BoundedTransformer)
     except SyntaxError as exc:
         raise ExpressionRefused(f"syntax error on line {exc.lineno}: {exc.msg}") from None
-    problems = _ast_problems(tree)
-    compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
-    result = compiler(source, policy=_BoundedTransformer)
+    except (RecursionError, MemoryError):
+        raise ExpressionRefused("the expression is nested too deeply to read") from None
     problems += [str(e) for e in result.errors]
     if problems or result.code is None:
         raise ExpressionRefused("; ".join(problems) or "not allowed")
@@ -242,7 +250,10 @@ def _constant(node: ast.AST) -> bool:
 
 def _constant_problem(source: str, mode: str) -> str | None:
     """Evaluate each largest constant part under the budget: what exceeds it is refused at deploy time."""
-    tree = ast.parse(source, mode=mode)
+    try:
+        tree = ast.parse(source, mode=mode)
+    except (SyntaxError, RecursionError, MemoryError):
+        return None  # compiling it already said what is wrong
     pending: list[ast.AST] = [tree]
     while pending:
         node = pending.pop()
@@ -263,13 +274,15 @@ def _constant_problem(source: str, mode: str) -> str | None:
 
 
 _SCALARS = (str, int, float, bool, type(None), date, datetime, time, timedelta, Decimal)
+MAX_DATA_CHARS = 4_000_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def data_problem(value: Any) -> str | None:
     """Why a value cannot be stored as case data (None when it can): plain JSON-like data of at most
     MAX_ITEMS items (shared parts counted each time, as the stored form repeats them), and no dict with a
     'typename' key, which the state serializer would turn back into an object."""
-    stack, seen = [(value, 0)], 0
+    stack, seen, chars = [(value, 0)], 0, 0
     while stack:
         item, depth = stack.pop()
         seen += 1
@@ -277,6 +290,13 @@ def data_problem(value: Any) -> str | None:
             return f"more than {MAX_ITEMS:,} items of data"
         if depth > 50:
             return "data nested too deeply"
+        if isinstance(item, str):
+            chars += len(item)
+            if chars > MAX_DATA_CHARS:
+                return f"more than {MAX_DATA_CHARS:,} characters of text"
+            if _SURROGATE.search(item):
+                return "text with a broken character (a lone surrogate)"
+            continue
         if isinstance(item, _SCALARS):
             continue
         if isinstance(item, (list, tuple)):
@@ -322,7 +342,11 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         scope.update(self.globals)
         code = compile_expression(expression)
         with limited():
-            return bounded(eval(code, scope), "the result")  # noqa: S307 - restricted code object
+            result = bounded(eval(code, scope), "the result")  # noqa: S307 - restricted code object
+            problem = data_problem(result) if not isinstance(result, _SCALARS) else None
+        if problem:
+            raise ExpressionRefused(f"the expression gave {problem}; only plain data can be used")
+        return result
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         scope = copy.deepcopy(context)  # a script that fails leaves the case data as it was

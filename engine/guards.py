@@ -212,6 +212,8 @@ def _items(iterable: Any) -> list | tuple | dict | set | frozenset | str | range
     """The items of an iterable, charged: sized ones by their length, others one by one."""
     if isinstance(iterable, (list, tuple, dict, set, frozenset, str, range)):
         _sized(len(iterable), "this collection")
+        if isinstance(iterable, (str, range)):
+            charge(len(iterable))  # each character or number becomes an object of its own
         return iterable
     out = []
     for item in iterable:
@@ -234,6 +236,25 @@ def _keys(iterable: Iterable) -> Iterable:
 
 def _keyed(func: Callable | None) -> Callable | None:
     return None if func is None else (lambda v: compared(func(v)))
+
+
+def _divmod(a: Any, b: Any) -> tuple:
+    if isinstance(a, int) and isinstance(b, int):
+        _int_bits(max(a.bit_length(), b.bit_length()), "this division")
+    return divmod(a, b)
+
+
+def _exception(kind: type[Exception]) -> Callable[..., Exception]:
+    """ValueError(...) and friends with short, plain messages: their text is shown outside the budget."""
+    def make(*args: Any) -> Exception:
+        plain = []
+        for arg in args[:3]:
+            if not isinstance(arg, (str, int, float, bool, type(None))) or (isinstance(arg, int) and arg.bit_length() > 256):
+                raise ExpressionRefused(f"{kind.__name__}() takes texts and numbers only")
+            plain.append(arg[:500] if isinstance(arg, str) else arg)
+        return kind(*plain)
+    make.__name__ = kind.__name__
+    return make
 
 
 def _int(value: Any = 0, *base: int) -> int:
@@ -337,12 +358,12 @@ def _isinstance(value: Any, kinds: Any) -> bool:
 
 
 BUILTINS: dict[str, Any] = {
-    "abs": abs, "all": _all, "any": _any, "bool": bool, "dict": _dict, "divmod": divmod,
+    "abs": abs, "all": _all, "any": _any, "bool": bool, "dict": _dict, "divmod": _divmod,
     "enumerate": enumerate, "filter": filter, "float": float, "int": _int, "isinstance": _isinstance,
     "len": len, "list": _list, "map": map, "max": _extreme(max), "min": _extreme(min), "range": _range,
     "reversed": reversed, "round": _round, "set": _set, "sorted": _sorted, "str": _str, "sum": _sum,
     "tuple": _tuple, "zip": zip, "None": None, "True": True, "False": False,
-    "ValueError": ValueError, "KeyError": KeyError, "TypeError": TypeError,
+    "ValueError": _exception(ValueError), "KeyError": _exception(KeyError), "TypeError": _exception(TypeError),
 }
 
 
@@ -456,12 +477,23 @@ def _to_bytes(n: int) -> Callable:
     return method
 
 
+def _from_bytes(data: Any, *args: Any, **kwargs: Any) -> int:
+    if isinstance(data, (bytes, list, tuple)) and len(data) * 8 > MAX_INT_BITS:
+        raise too_big("int.from_bytes (in bits)", len(data) * 8, MAX_INT_BITS)
+    return int.from_bytes(data, *args, **kwargs)
+
+
+_MANY_OBJECTS = frozenset({"split", "rsplit", "splitlines"})
+
+
 def _charging(target: Any, name: str) -> Callable:
     """Any other method of a large value: charged by the value's size (split, copy, count …)."""
     bound = getattr(target, name)
 
+    cost = len(target) if name in _MANY_OBJECTS else 1 + (len(target) >> 4)  # one step per object it may make
+
     def method(*args: Any, **kwargs: Any) -> Any:
-        charge(1 + (len(target) >> 4))
+        charge(cost)
         return bound(*args, **kwargs)
     return method
 
@@ -493,6 +525,8 @@ def _specific(obj: Any, name: str) -> Any:
     kind = type(obj)
     if kind is int and name == "to_bytes":
         return _to_bytes(obj)
+    if kind is int and name == "from_bytes":
+        return _from_bytes
     if kind is str:
         if name == "encode":
             return _encode(obj)

@@ -138,13 +138,20 @@ def _milestones(op: Operation, wf: BpmnWorkflow, model: ProcessModel, since: flo
         op.record("milestone", details, actor="system:engine")
 
 
+def _plain(exc: BaseException) -> str:
+    """An exception's text, never computed from a large value (its text is made outside any budget)."""
+    if not all(isinstance(a, (str, int, float, bool, type(None))) and len(str(a)) < 2000 for a in exc.args):
+        return type(exc).__name__
+    return str(exc).split("\n")[0][:500]
+
+
 def _failure_message(exc: Exception) -> str:
     task = getattr(exc, "task", None)
     element = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
     inner = exc.__cause__ or exc.__context__
-    text = str(exc).split("\n")[0]
-    if inner is not None and str(inner) and str(inner) not in text:
-        text = f"{text}: {type(inner).__name__}: {inner}"
+    text = _plain(exc)
+    if inner is not None and _plain(inner) and _plain(inner) not in text:
+        text = f"{text}: {type(inner).__name__}: {_plain(inner)}"
     return f"{element}: {text}" if element else text
 
 

@@ -56,6 +56,13 @@ DATA_BOMBS = [
     "len(('%(a)s' * 100000) % {'a': s * 1000000})",
     "len('%(a(b))1500000000s' % {'a(b)': s})",
     "len(''.join(['%c' % i for i in range(256, 256 + 20000)]).encode('punycode'))",
+    # second round: big ints and bytes weigh what printing them costs, divmod, from_bytes, exception payloads
+    "len(str([(x << 14000) - 1] * 999999))",
+    "len('%s' % ([(x << 14000) - 1] * 41000,))",
+    "(s * 1000).encode() * 1000 in [(s * 999).encode() * 1000] * 999999",
+    "divmod((0).from_bytes(s.encode() * 1000000, 'big'), 7)",
+    "(t := [x]) and [(t := [t, t]) for i in range(40)] and ValueError(t)",
+    "len(str([(s * 1000000)] * 31))",
 ]
 
 SCRIPT_BOMBS = [
@@ -79,6 +86,10 @@ SCRIPT_BOMBS = [
     "x = [0] * 1000000\ny = len([*x, *x, *x, *x, *x, *x, *x, *x, *x, *x])",
     "l = [0]\nfor i in range(28):\n    l[:0] = l",
     "x = 'ab ' * 333333\nfor i in range(5000):\n    y = x.split()",
+    "t = [0]\nfor i in range(40):\n    t = [t, t]\nraise ValueError(t)",
+    "s = 'a' * 1000000\nl = [s] * 999990",
+    "keep = []\nfor i in range(40):\n    keep.append(list('\\U0001F600' * 1000000))",
+    "x = 'ok\\ud800'",
 ]
 
 # Bombs written with constants: deploy-time validation refuses them with the reason.
@@ -86,7 +97,8 @@ STATIC_BOMBS = [
     "sum(range(10**12))", "'a'*10**9", "'%*d' % (10**9, 1)", "f'{1:>1000000000}'", "'a'.ljust(10**9)",
     "[1]*10**9", "((9**64)**64)**64", "1 << 10**9", "round(1, -10**9)", "len(str([[[0]*1000]*1000]*1000))",
     "'{0.__class__}'.format(x)", "'abc'.translate({97: 'x' * 1000})",
-    "int('f' * 1000000, 16) // int('7' * 500000, 16) > 0", "len(('ﬃ' * 500000).upper())", "len((0).to_bytes(1500000000, 'big'))",
+    "int('f' * 1000000, 16) // int('7' * 500000, 16) > 0", "len(('ﬃ' * 500000).upper())",
+    "divmod((0).from_bytes(b'\\xff' * 1000000, 'big'), 7)", "len(str([('\\U000e0001' * 1000000)] * 31))", "len((0).to_bytes(1500000000, 'big'))",
 ]
 
 
@@ -173,6 +185,20 @@ def test_a_failed_script_leaves_the_case_data_as_it_was():
     with pytest.raises(BudgetExceeded):
         ENV.execute("l.append(2)\nd['typename'] = 'x'\nfor i in range(10**7):\n    pass", context)
     assert context == {"l": [1], "d": {"a": 1}}
+
+
+def test_deeply_nested_source_is_refused_not_crashing():
+    assert "nested too deeply" in check("+".join(["a"] * 5000))
+    assert check("not " * 100000 + "a")
+
+
+def test_a_raised_payload_never_reaches_the_case_error(rt, users):
+    script = "t = [0]&#10;for i in range(40):&#10;    t = [t, t]&#10;raise ValueError(t)"
+    with rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {"raise.bpmn": _bomb_process("raise", script)})
+    began = time.monotonic()
+    out = start(rt, "raise")
+    assert out.status == "failed" and time.monotonic() - began < 1.5 and len(out.error) < 600
 
 
 def test_sum_adds_numbers_only():
