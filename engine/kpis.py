@@ -75,6 +75,8 @@ def parse_period(text: str) -> Period:
         raise InvalidInput(f"period {text!r} is not a year, quarter or month (2026, 2026Q4, 2026-11)",
                            {"period": "write 2026, 2026Q4 or 2026-11"})
     year, quarter, month = match.groups()
+    if not 1970 <= int(year) <= 2200:
+        raise InvalidInput(f"period {text!r} is outside the years 1970 to 2200", {"period": "a year from 1970 to 2200"})
     if quarter:
         return Period(int(year), "quarter", int(quarter))
     if month:

@@ -170,7 +170,7 @@ def test_period_arithmetic():
     assert Period(2026, "month", 1).shift(-1).label == "2025-12"
     assert Period(2026, "quarter", 4).year_before().label == "2025Q4"
     assert [m.label for m in Period(2026, "quarter", 4).months()] == ["2026-10", "2026-11", "2026-12"]
-    for bad in ("2026Q5", "26", "2026-13", "last year"):
+    for bad in ("2026Q5", "26", "2026-13", "last year", "0000", "9999Q4"):
         with pytest.raises(InvalidInput):
             kpis.parse_period(bad)
 

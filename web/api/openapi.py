@@ -67,7 +67,9 @@ def _document(_key: int, api: Api) -> dict[str, Any]:
                  {"name": "cases", "description": "case histories (auditor token)"},
                  {"name": "audit", "description": "the tamper-evident audit log (auditor token)"},
                  {"name": "processes", "description": "process versions and deploys (designer token)"},
-                 {"name": "tokens", "description": "API tokens (admin token)"}],
+                 {"name": "tokens", "description": "API tokens (admin token)"},
+                 {"name": "figures", "description": "KPIs and the node assessment (supervisor, head, auditor or "
+                                                    "admin token; department tokens see their department)"}],
         "paths": paths,
         "components": {"schemas": schemas,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",

@@ -1,0 +1,61 @@
+"""GET /api/v1/kpis and /api/v1/node-assessment: the same figures as the engine, scoped by the token."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from engine import facts, kpis, tokens
+from engine.models import User
+from engine.passwords import hash_password
+from engine.routing import Actor
+from workflows.demo import build_demo
+
+from web import create_app
+
+
+@pytest.fixture
+def api(world):
+    build_demo(world.rt, cases_wanted=30, history=24)
+    with world.rt.db.write() as session:
+        facts.rebuild_all(session, world.rt)
+        session.execute(update(User).values(password_hash=hash_password("Test-Passw0rd")))
+        secrets = {name: tokens.issue(session, Actor.system("test"), f"figures-{name}", role, department).secret
+                   for name, (role, department) in {"auditor": ("auditor", None), "edu_head": ("head", "EDU"),
+                                                    "joint_head": ("head", "JOINT"), "reviewer": ("reviewer", "EDU"),
+                                                    "portal": ("portal", None)}.items()}
+    app = create_app({"DATABASE_URL": world.rt.db.url, "SECRET_KEY": "t", "TESTING": True})
+    client = app.test_client()
+
+    def get(path: str, who: str, **query):
+        return client.get(f"/api/v1{path}", query_string=query, headers={"Authorization": f"Bearer {secrets[who]}"})
+    return world, get
+
+
+def test_kpis_match_the_engine(api):
+    world, get = api
+    period = kpis.current_period("quarter", world.rt.calendar.tz)
+    body = get("/kpis", "auditor", period=period.label).get_json()
+    with world.rt.db.read() as session:
+        expected = kpis.figures(session, period, kpis.Scope(), world.rt.calendar.tz)
+    assert body["period"] == period.label and body["previous_period"] == period.shift(-1).label
+    assert body["figures"]["handling"] == expected["handling"]
+    assert body["figures"]["volume"] == expected["volume"]
+    assert len(body["trend"]) == 12 and "accepted" in body["changes"]
+
+
+def test_department_tokens_see_their_department_only(api):
+    world, get = api
+    edu = get("/kpis", "edu_head").get_json()
+    assert edu["scope"] == {"department": "EDU"} and set(edu["figures"]["steps"]) <= {"EDU"}
+    assert get("/kpis", "edu_head", department="PSB").status_code == 403
+    assert get("/kpis", "joint_head", department="PSB").get_json()["scope"] == {"department": "PSB"}
+    rows = get("/node-assessment", "edu_head").get_json()["departments"]
+    assert [r["department"] for r in rows] == ["EDU"]
+    assert len(get("/node-assessment", "auditor").get_json()["departments"]) == 8
+    assert get("/kpis", "reviewer").status_code == 403 and get("/node-assessment", "portal").status_code == 403
+
+
+def test_a_bad_period_is_a_field_error(api):
+    _, get = api
+    response = get("/kpis", "auditor", period="2026Q5")
+    assert response.status_code == 422 and response.get_json()["errors"][0]["field"] == "period"
