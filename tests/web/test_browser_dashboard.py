@@ -1,0 +1,72 @@
+"""The dashboard in a real browser: ECharts draws every chart, the numbers match the API, and a drill-down
+link lists the cases behind its number; JOINT's head sees all departments, a department head their own."""
+from __future__ import annotations
+
+import pytest
+from conftest import ARTIFACTS, PASSWORD
+from sqlalchemy import update
+
+from engine import facts, kpis, tokens
+from engine.models import User
+from engine.passwords import hash_password
+from engine.routing import Actor
+from workflows.demo import build_demo
+
+from web import create_app
+
+CHARTS = ("chart-trend", "chart-on-time", "chart-overdue", "chart-area", "chart-process", "chart-category")
+
+
+@pytest.fixture
+def demo(world):
+    build_demo(world.rt, cases_wanted=40, history=36)
+    with world.rt.db.write() as session:
+        session.execute(update(User).values(password_hash=hash_password(PASSWORD)))
+        facts.rebuild_all(session, world.rt)
+        secret = tokens.issue(session, Actor.system("test"), "dashboard-check", "head", "JOINT").secret
+    return world, secret
+
+
+def login(page, server, username):
+    page.goto(f"{server}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def test_joint_head_sees_every_chart_and_numbers_match_the_api(demo, server, page):
+    world, secret = demo
+    period = kpis.current_period("quarter", world.rt.calendar.tz).label
+    api = create_app({"DATABASE_URL": world.rt.db.url, "SECRET_KEY": "t"}).test_client()
+    report = api.get(f"/api/v1/kpis?period={period}", headers={"Authorization": f"Bearer {secret}"}).get_json()
+    login(page, server, "joint_head")
+    page.goto(f"{server}/dashboard?period={period}")
+    for chart in CHARTS:
+        page.wait_for_selector(f"#{chart}[data-rendered='true'] svg", timeout=20000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-joint-head.png"), full_page=True)
+    cards = page.locator(".kpi").all_inner_texts()
+    accepted = next(c for c in cards if "受理申请数" in c)
+    assert str(report["changes"]["accepted"]["value"]) in accepted
+    rate = report["figures"]["success"].get("rate")
+    success = next(c for c in cards if "积分入学申请成功率" in c)
+    assert (f"{100 * rate:.1f}%" if rate is not None else "案件太少") in success
+    departments = page.locator("table.figures tr[data-department]").evaluate_all("rows => rows.map(r => r.dataset.department)")
+    assert {"EDU", "PSB", "JOINT"} <= set(departments)
+    area, count = next((a, n) for a, n in report["figures"]["volume"]["by_area"].items() if a)
+    page.click(f"table.figures a[href*='group=area'][href*='value=']:text-is('{count}')")
+    page.wait_for_url(lambda url: "/dashboard/cases" in url)
+    assert page.locator("table.drill tbody tr").count() == count
+
+
+def test_a_department_head_sees_their_department(demo, server, page):
+    login(page, server, "edu_head")
+    page.goto(f"{server}/dashboard")
+    page.wait_for_selector("#chart-on-time[data-rendered='true'] svg", timeout=20000)
+    departments = page.locator("table.figures tr[data-department]").evaluate_all("rows => rows.map(r => r.dataset.department)")
+    assert departments == ["EDU"]
+    assert page.locator("select[name=department] option").all_inner_texts() == ["教育局"]
+    page.click("text=节点考核")
+    page.wait_for_selector("table.assessment")
+    assert page.locator("table.assessment tbody tr").count() == 1
