@@ -14,6 +14,7 @@ from typing import Any, Callable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from . import alerts
 from .calendar import WorkCalendar
 from .models import AuditEntry, Case, CaseFact, KpiProgress, StepFact, Task
 from .runtime import Runtime
@@ -102,8 +103,12 @@ def rebuild_case(session: Session, case_id: int, cal: WorkCalendar, success_of: 
                            .where(AuditEntry.case_id == case_id).order_by(AuditEntry.seq)).all()
     history = [(_aware(at), event, json.loads(details) if event == "milestone" else {}) for at, event, details in rows]
     tasks = session.execute(select(Task).where(Task.case_id == case_id)).scalars().all()
-    session.add(case_fact(case, history, tasks, cal, success_of(case)))
-    session.add_all(step_fact(task, cal) for task in tasks)
+    fact = case_fact(case, history, tasks, cal, success_of(case))
+    steps = [step_fact(task, cal) for task in tasks]
+    session.add(fact)
+    session.add_all(steps)
+    last_progress = max((at for at, event, _ in history if event in alerts.PROGRESS), default=None)
+    alerts.watch_case(session, case, fact, steps, last_progress, cal, datetime.now(timezone.utc))
 
 
 def _progress(session: Session) -> KpiProgress:

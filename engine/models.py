@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -313,3 +313,40 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AlertRule(Base):
+    """A stagnation rule an administrator set: idle N working days, a step past N % of its SLA, or a
+    case older than N working days."""
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    element_id: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(8))
+    threshold: Mapped[float] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AlertWatch(Base):
+    """When a case (or one of its steps) will cross a rule's threshold, and whether the alert was raised
+    and cleared. The worker reads the unraised ones through the index on fire_at."""
+
+    __tablename__ = "alert_watches"
+    __table_args__ = (Index("ix_alert_watches_due", "fire_at", postgresql_where=text("raised_at IS NULL"),
+                            sqlite_where=text("raised_at IS NULL")),
+                      Index("ix_alert_watches_case", "case_id"),
+                      Index("ix_alert_watches_open", "department_code", "cleared_at", "raised_at"))
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id"))
+    kind: Mapped[str] = mapped_column(String(8))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    department_code: Mapped[str | None] = mapped_column(String(16))
+    fire_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

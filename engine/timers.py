@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from . import audit, cases, facts, logins, tokens
+from . import alerts, audit, cases, facts, logins, tokens
 from .errors import EngineError
 from .models import Case
 from .routing import Actor
@@ -80,7 +80,8 @@ FACTS_EVERY = 5.0
 
 
 def refresh_facts(rt: Runtime, rounds: int = 20) -> int:
-    """Bring the figures' facts up to date with the audit log (a few batches per call)."""
+    """Bring the figures' facts up to date with the audit log (a few batches per call), then raise the
+    stagnation alerts that are due."""
     read = 0
     try:
         for _ in range(rounds):
@@ -89,8 +90,10 @@ def refresh_facts(rt: Runtime, rounds: int = 20) -> int:
             read += batch
             if batch < facts.BATCH:
                 break
+        with rt.db.write() as session:
+            alerts.sweep(session)
     except Exception as exc:  # noqa: BLE001 - never stop the timers for the figures
-        log.error("refreshing the figures failed: %s", exc)
+        log.error("refreshing the figures or raising alerts failed: %s", exc)
     return read
 
 

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import cases, repository
+from engine import alerts, cases, repository
 from engine.models import AuditEntry, Case, ProcessDefinition, Task
 
 from .context import actor, runtime
@@ -40,6 +40,7 @@ def show(key: str):
     with runtime().db.write() as session_:
         cases.note(session_, actor(), key, "case_viewed", {})
     with runtime().db.read() as session_:
+        raised = alerts.open_alerts(session_, case_id=case.id)
         definition = session_.get(ProcessDefinition, case.definition_id)
         tasks = list(session_.execute(select(Task).where(Task.case_id == case.id).order_by(Task.created_at)).scalars())
         events = list(session_.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
@@ -60,7 +61,7 @@ def show(key: str):
         missing = data.get("missing_items") or [] if "materials_resubmitted" in waiting else []
     return render_template("case.html", case=case, definition=definition, tasks=tasks, timeline=timeline,
                            summary=json.loads(case.summary or "{}"), rules=rules, now=datetime.now(timezone.utc),
-                           waiting=waiting, missing=missing)
+                           waiting=waiting, missing=missing, alerts=raised)
 
 
 @bp.route("/cases/<key>/diagram")

@@ -14,8 +14,8 @@ from flask_login import login_required
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from engine import assessment, facts, kpis
-from engine.errors import InvalidInput
+from engine import alerts, assessment, facts, kpis
+from engine.errors import InvalidInput, NotFound
 from engine.forms import option_labels
 from engine.models import CaseFact, Department, ProcessDefinition
 from engine.routing import ROLE_RANK
@@ -94,6 +94,7 @@ def index():
         trend = kpis.trend(session, period, scope, tz)
         choices = _choices(session, departments)
         updated = facts.as_of(session)
+        raised = alerts.open_alerts(session, departments)
     steps = {code: row for code, row in figures["steps"].items() if departments is None or code in departments}
     charts = {
         "trend": trend, "steps": steps, "volume": figures["volume"],
@@ -104,7 +105,7 @@ def index():
         "processes": choices["processes"], "categories": choices["categories"],
     }
     return render_template("dashboard.html", f=figures, period=period, scope=scope, choices=choices, steps=steps,
-                           charts=charts, updated=updated, limited=departments)
+                           charts=charts, updated=updated, limited=departments, alerts=raised)
 
 
 @bp.route("/dashboard/cases")
@@ -194,6 +195,46 @@ def weights():
         flash(_("The weights were not saved: %(problems)s",
                 problems="; ".join(f"{k} {v}" for k, v in exc.fields.items())), "error")
     return redirect(url_for("dashboard.node_assessment", period=request.form.get("period") or None))
+
+
+@bp.route("/dashboard/alerts")
+@login_required
+def alert_list():
+    """Stagnation alerts raised and not cleared (visible departments), and the rules that raise them."""
+    departments = visible_departments()
+    with runtime().db.read() as session:
+        raised = alerts.open_alerts(session, departments)
+        rules = alerts.rules(session)
+        processes = _choices(session, departments)["processes"]
+    return render_template("alerts.html", alerts=raised, rules=rules, processes=processes,
+                           can_edit="admin" in actor().roles, kinds=list(alerts.KINDS))
+
+
+@bp.route("/dashboard/alerts/rules", methods=["POST"])
+@login_required
+def alert_rules():
+    """Administrators add or remove alert rules (audited)."""
+    if "admin" not in actor().roles:
+        abort(403)
+    try:
+        with runtime().db.write() as session:
+            if request.form.get("remove"):
+                alerts.remove_rule(session, actor(), int(request.form["remove"]))
+                flash(_("The rule was removed."), "ok")
+            else:
+                try:
+                    threshold = float(request.form.get("threshold", ""))
+                except ValueError:
+                    raise InvalidInput("the alert rule was not saved", {"threshold": "must be a number"}) from None
+                alerts.add_rule(session, actor(), alerts.RuleSpec(request.form.get("process_key", ""),
+                                                                  request.form.get("kind", ""), threshold,
+                                                                  request.form.get("element_id") or None))
+                flash(_("The rule was saved; cases are watched under it from their next move."), "ok")
+    except (InvalidInput, NotFound, ValueError) as exc:
+        fields = getattr(exc, "fields", {}) or {}
+        flash(_("The rule was not saved: %(problems)s",
+                problems="; ".join(f"{k} {v}" for k, v in fields.items()) or str(exc)), "error")
+    return redirect(url_for("dashboard.alert_list"))
 
 
 @bp.route("/vendor/echarts/<path:name>")

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
 
-from engine import cases
+from engine import alerts, cases
 from engine.errors import EngineError
 from engine.models import Case, Membership, Task, User
 from engine.routing import ROLE_RANK
@@ -49,7 +49,10 @@ def index():
                   overdue=bool(t.due_at and t.due_at < now)) for t, k, s in rows]
     kept = {"tasks": set(request.args.get("keep", "").split(",")), "to": request.args.get("to", ""),
             "reason": request.args.get("reason", "")}
+    with runtime().db.read() as session:
+        raised = alerts.open_alerts(session, departments)
     return render_template("team.html", departments=departments, members=members, load=load, tasks=tasks, kept=kept,
+                           alerts=raised,
                            unassigned=load.get(None, 0),
                            overdue=sum(1 for t in tasks if t["overdue"]),
                            escalated=sum(1 for t in tasks if t["task"].escalated_at))

@@ -12,7 +12,7 @@ from typing import Any, Callable
 import time_machine
 from sqlalchemy import func, select
 
-from engine import cases, facts, repository, timers
+from engine import alerts, cases, facts, repository, timers
 from engine.definitions import read_files
 from engine.errors import EngineError
 from engine.models import Case, Task, User
@@ -252,6 +252,11 @@ def ensure_users(rt: Runtime, rng: random.Random) -> list[tuple[str, str, str]]:
     return out
 
 
+DEMO_ALERT_RULES = [alerts.RuleSpec("admission_review", "age", 15), alerts.RuleSpec("admission_review", "sla", 80),
+                    alerts.RuleSpec("subsidy_approval", "sla", 80), alerts.RuleSpec("subsidy_approval", "idle", 5),
+                    alerts.RuleSpec("formal_inquiry", "idle", 3)]
+
+
 def build_demo(rt: Runtime, seed: int = 2026, cases_wanted: int = 200, history: int = 300) -> int:
     """Create or complete the demo data set; prints users, passwords and what was made."""
     rng = random.Random(seed)
@@ -274,7 +279,11 @@ def build_demo(rt: Runtime, seed: int = 2026, cases_wanted: int = 200, history: 
     made = _make_cases(rt, rng, people, cases_wanted)
     made += _make_history(rt, rng, people[cases_wanted:], history)
     with rt.db.write() as session:
+        if not alerts.rules(session):
+            for spec in DEMO_ALERT_RULES:
+                alerts.add_rule(session, Actor.system("demo"), spec)
         facts.rebuild_all(session, rt)
+        alerts.sweep(session)
     fired = timers.sweep(rt, Actor.system("demo"), limit=10000)
     _report(rt, accounts, made, fired.fired)
     return 0
@@ -298,18 +307,26 @@ def _make_cases(rt: Runtime, rng: random.Random, people: list[Person], wanted: i
         person = people[index]
         age = timedelta(days=rng.randint(1, 18), hours=rng.randint(0, 8))
         begun = now - age
-        try:
-            if kind == "ADM":
-                _admission(demo, person, begun, key, stage)
-            elif kind == "SUB":
-                account = shared_account if index % 29 == 3 else f"62220{rng.randint(10**13, 10**14 - 1)}"
-                _subsidy(demo, person, begun, key, stage, rng.choice(["employment", "housing", "education"]), account)
-            else:
-                _inquiry(demo, begun, key, stage)
-            made += 1
-        except EngineError as exc:
-            print(f"  demo case {key} stopped early: {exc.message}")
+        account = shared_account if index % 29 == 3 else None
+        made += _make_one(demo, kind, stage, person, begun, key, account)
     return made
+
+
+def _make_one(demo: Demo, kind: str, stage: int, person: Person, begun: datetime, key: str,
+              account: str | None = None) -> int:
+    """One demo case of `kind` taken to `stage`; 1 when it was made."""
+    try:
+        if kind == "ADM":
+            _admission(demo, person, begun, key, stage)
+        elif kind == "SUB":
+            account = account or f"62220{demo.rng.randint(10**13, 10**14 - 1)}"
+            _subsidy(demo, person, begun, key, stage, demo.rng.choice(["employment", "housing", "education"]), account)
+        else:
+            _inquiry(demo, begun, key, stage)
+        return 1
+    except EngineError as exc:
+        print(f"  demo case {key} stopped early: {exc.message}")
+        return 0
 
 
 def _make_history(rt: Runtime, rng: random.Random, people: list[Person], wanted: int) -> int:
@@ -326,18 +343,7 @@ def _make_history(rt: Runtime, rng: random.Random, people: list[Person], wanted:
         key = f"{kind}-{begun.year}-8{index + 1:05d}"
         if key in existing:
             continue
-        person = people[index % len(people)]
-        try:
-            if kind == "ADM":
-                _admission(demo, person, begun, key, stage)
-            elif kind == "SUB":
-                account = f"62220{rng.randint(10**13, 10**14 - 1)}"
-                _subsidy(demo, person, begun, key, stage, rng.choice(["employment", "housing", "education"]), account)
-            else:
-                _inquiry(demo, begun, key, stage)
-            made += 1
-        except EngineError as exc:
-            print(f"  demo case {key} stopped early: {exc.message}")
+        made += _make_one(demo, kind, stage, people[index % len(people)], begun, key)
     return made
 
 

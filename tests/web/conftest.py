@@ -40,6 +40,28 @@ def app(world, tmp_path):
                        "SECRET_KEY": "test"})
 
 
+@pytest.fixture
+def demo(world):
+    """The demo data set (small) with every password set to PASSWORD and the figures' facts built."""
+    from engine import facts
+    from workflows.demo import build_demo
+
+    build_demo(world.rt, cases_wanted=40, history=36)
+    with world.rt.db.write() as session:
+        session.execute(update(User).values(password_hash=hash_password(PASSWORD)))
+        facts.rebuild_all(session, world.rt)
+    return world
+
+
+def ui_login(page, server, username):
+    """Log in through the login page of the served app."""
+    page.goto(f"{server}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
 def login(client, username: str):
     response = client.post("/login", data={"username": username, "password": PASSWORD})
     assert response.status_code == 302, response.data[:500]

@@ -1,13 +1,5 @@
 """Real-browser tests: Debian's Chromium driven by Playwright against the app over HTTP (CSRF on)."""
-from conftest import PASSWORD
-
-
-def ui_login(page, server, username):
-    page.goto(f"{server}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(lambda url: "/login" not in url)
+from conftest import ui_login
 
 
 def test_reviewer_claims_fixes_a_validation_error_and_the_next_department_sees_its_step(world, server, page, new_page):

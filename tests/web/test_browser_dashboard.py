@@ -3,14 +3,10 @@ link lists the cases behind its number; JOINT's head sees all departments, a dep
 from __future__ import annotations
 
 import pytest
-from conftest import ARTIFACTS, PASSWORD
-from sqlalchemy import update
+from conftest import ARTIFACTS, ui_login
 
-from engine import facts, kpis, tokens
-from engine.models import User
-from engine.passwords import hash_password
+from engine import kpis, tokens
 from engine.routing import Actor
-from workflows.demo import build_demo
 
 from web import create_app
 
@@ -18,29 +14,17 @@ CHARTS = ("chart-trend", "chart-on-time", "chart-overdue", "chart-area", "chart-
 
 
 @pytest.fixture
-def demo(world):
-    build_demo(world.rt, cases_wanted=40, history=36)
-    with world.rt.db.write() as session:
-        session.execute(update(User).values(password_hash=hash_password(PASSWORD)))
-        facts.rebuild_all(session, world.rt)
-        secret = tokens.issue(session, Actor.system("test"), "dashboard-check", "head", "JOINT").secret
-    return world, secret
+def joint_token(demo):
+    with demo.rt.db.write() as session:
+        return tokens.issue(session, Actor.system("test"), "dashboard-check", "head", "JOINT").secret
 
 
-def login(page, server, username):
-    page.goto(f"{server}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
-def test_joint_head_sees_every_chart_and_numbers_match_the_api(demo, server, page):
-    world, secret = demo
+def test_joint_head_sees_every_chart_and_numbers_match_the_api(demo, joint_token, server, page):
+    world, secret = demo, joint_token
     period = kpis.current_period("quarter", world.rt.calendar.tz).label
     api = create_app({"DATABASE_URL": world.rt.db.url, "SECRET_KEY": "t"}).test_client()
     report = api.get(f"/api/v1/kpis?period={period}", headers={"Authorization": f"Bearer {secret}"}).get_json()
-    login(page, server, "joint_head")
+    ui_login(page, server, "joint_head")
     page.goto(f"{server}/dashboard?period={period}")
     for chart in CHARTS:
         page.wait_for_selector(f"#{chart}[data-rendered='true'] svg", timeout=20000)
@@ -61,7 +45,7 @@ def test_joint_head_sees_every_chart_and_numbers_match_the_api(demo, server, pag
 
 
 def test_a_department_head_sees_their_department(demo, server, page):
-    login(page, server, "edu_head")
+    ui_login(page, server, "edu_head")
     page.goto(f"{server}/dashboard")
     page.wait_for_selector("#chart-on-time[data-rendered='true'] svg", timeout=20000)
     departments = page.locator("table.figures tr[data-department]").evaluate_all("rows => rows.map(r => r.dataset.department)")

@@ -5,24 +5,12 @@ from __future__ import annotations
 import io
 import json
 
-import pytest
-from conftest import PASSWORD, login
+from conftest import login
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from engine import facts, kpis
-from engine.models import AuditEntry, User
-from engine.passwords import hash_password
-from workflows.demo import build_demo
-
-
-@pytest.fixture
-def demo(world):
-    build_demo(world.rt, cases_wanted=40, history=36)
-    with world.rt.db.write() as session:
-        session.execute(update(User).values(password_hash=hash_password(PASSWORD)))
-        facts.rebuild_all(session, world.rt)
-    return world
+from engine import alerts, kpis
+from engine.models import AuditEntry
 
 
 def _period(world) -> str:
@@ -111,3 +99,37 @@ def test_auditors_download_the_event_log_and_it_is_recorded(app, demo):
     with demo.rt.db.read() as session:
         exports = session.execute(select(AuditEntry).where(AuditEntry.event == "event_log_exported")).scalars().all()
     assert [e.actor for e in exports] == ["auditor", "auditor"]
+
+
+def test_stagnation_alerts_on_the_team_case_and_alerts_pages(app, demo):
+    with demo.rt.db.read() as session:
+        raised = alerts.open_alerts(session)
+    assert raised, "the demo's rules raise alerts on its stalled cases"
+    mine = next(a for a in raised if a["department"])
+    chief = login(app.test_client(), f"{mine['department'].lower()}_supervisor")
+    team = chief.get("/team").data.decode()
+    assert 'id="alerts"' in team and mine["business_key"] in team
+    case = chief.get(f"/cases/{mine['business_key']}").data.decode()
+    assert 'id="alerts"' in case and "滞留预警" in case
+    page = login(app.test_client(), "joint_head").get("/dashboard/alerts").data.decode()
+    assert page.count('href="/cases/') >= len(raised) and "预警规则" in page
+
+
+def test_only_administrators_change_alert_rules(app, demo):
+    assert login(app.test_client(), "joint_head").post("/dashboard/alerts/rules",
+                                                       data={"remove": "1"}).status_code == 403
+    admin = login(app.test_client(), "admin")
+    bad = admin.post("/dashboard/alerts/rules", data={"process_key": "admission_review", "kind": "sla", "threshold": "500"},
+                     follow_redirects=True).data.decode()
+    assert "规则未保存" in bad
+    ok = admin.post("/dashboard/alerts/rules", data={"process_key": "admission_review", "kind": "idle", "threshold": "7"},
+                    follow_redirects=True).data.decode()
+    assert "规则已保存" in ok and "已 7 个工作日无进展" in ok
+    with demo.rt.db.read() as session:
+        rule_id = max(r.id for r in alerts.rules(session))
+    gone = admin.post("/dashboard/alerts/rules", data={"remove": str(rule_id)}, follow_redirects=True).data.decode()
+    assert "规则已删除" in gone and f'data-rule="{rule_id}"' not in gone
+    with demo.rt.db.read() as session:
+        events = [e.event for e in session.execute(select(AuditEntry).where(
+            AuditEntry.event.in_(("alert_rule_added", "alert_rule_removed")))).scalars()]
+    assert events.count("alert_rule_removed") == 1

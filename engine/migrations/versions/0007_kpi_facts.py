@@ -1,4 +1,5 @@
-"""Facts the figures are computed from (one row per case and per step), the refresh watermark, settings
+"""Facts the figures are computed from (one row per case and per step), the refresh watermark, settings,
+stagnation alert rules and their watches
 
 Revision ID: 0007
 Revises: 0006
@@ -81,8 +82,35 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(64), nullable=False),
         sa.Column("updated_at", WHEN, nullable=False),
     )
+    op.create_table(
+        "alert_rules",
+        sa.Column("id", ID, primary_key=True),
+        sa.Column("process_key", sa.String(100), nullable=False),
+        sa.Column("element_id", sa.String(100)),
+        sa.Column("kind", sa.String(8), nullable=False),
+        sa.Column("threshold", sa.Float(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()),
+        sa.Column("created_by", sa.String(64), nullable=False),
+        sa.Column("created_at", WHEN, nullable=False),
+    )
+    op.create_table(
+        "alert_watches",
+        sa.Column("id", ID, primary_key=True),
+        sa.Column("rule_id", ID, sa.ForeignKey("alert_rules.id"), nullable=False),
+        sa.Column("kind", sa.String(8), nullable=False),
+        sa.Column("case_id", ID, sa.ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("task_id", sa.String(36)),
+        sa.Column("department_code", sa.String(16)),
+        sa.Column("fire_at", WHEN, nullable=False),
+        sa.Column("raised_at", WHEN),
+        sa.Column("cleared_at", WHEN),
+    )
+    op.create_index("ix_alert_watches_due", "alert_watches", ["fire_at"],
+                    postgresql_where=sa.text("raised_at IS NULL"), sqlite_where=sa.text("raised_at IS NULL"))
+    op.create_index("ix_alert_watches_case", "alert_watches", ["case_id"])
+    op.create_index("ix_alert_watches_open", "alert_watches", ["department_code", "cleared_at", "raised_at"])
 
 
 def downgrade() -> None:
-    for table in ("settings", "kpi_progress", "step_facts", "case_facts"):
+    for table in ("alert_watches", "alert_rules", "settings", "kpi_progress", "step_facts", "case_facts"):
         op.drop_table(table)

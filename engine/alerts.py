@@ -1,0 +1,168 @@
+"""Stagnation alerts (服务滞留预警): rules an administrator sets per process and step, watched without
+ever scanning all cases.
+
+Three kinds of rule:
+- `idle`: the case made no progress for N working days;
+- `sla`: an open task has used more than N % of its SLA (working time from arrival to its due moment);
+- `age`: the case is older than N working days since acceptance (e.g. 15 for school admission).
+
+Whenever a case moves, `watch_case` (called by the facts refresher, which rebuilds every case that
+moved) computes for each matching rule the moment the case or task will cross the threshold and stores
+it as a watch; progress clears the case's raised `idle` and `sla` alerts. The worker's `sweep` raises the
+watches whose moment has come, through an index on that moment: each alert is raised once, recorded in
+the audit log and shown where the department's supervisors and JOINT look.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from . import audit
+from .calendar import WorkCalendar
+from .errors import InvalidInput, NotFound
+from .models import AlertRule, AlertWatch, Case, CaseFact, StepFact
+from .routing import Actor
+
+KINDS = {"idle": "no progress for {n} working days", "sla": "a step has used {n} % of its time limit",
+         "age": "the case is older than {n} working days"}
+PROGRESS = frozenset({"case_started", "task_ready", "task_claimed", "task_released", "task_reassigned", "task_completed",
+                      "message_received", "milestone", "case_completed", "case_failed"})
+OVERSEER = "JOINT"
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    process_key: str
+    kind: str
+    threshold: float
+    element_id: str | None = None
+
+
+def add_rule(session: Session, by: Actor, spec: RuleSpec, now: datetime | None = None) -> AlertRule:
+    """A new rule (validated, audited); cases are watched under it from their next move on."""
+    errors = {}
+    if spec.kind not in KINDS:
+        errors["kind"] = f"must be one of {', '.join(KINDS)}"
+    if not (0 < spec.threshold <= (100 if spec.kind == "sla" else 365)):
+        errors["threshold"] = "must be a percentage from 1 to 100" if spec.kind == "sla" else "must be 1 to 365 working days"
+    if not spec.process_key or len(spec.process_key) > 100:
+        errors["process_key"] = "name one process"
+    if spec.kind != "sla" and spec.element_id:
+        errors["element_id"] = "only a step rule (sla) names a step"
+    if errors:
+        raise InvalidInput("the alert rule was not saved", errors)
+    now = now or datetime.now(timezone.utc)
+    rule = AlertRule(process_key=spec.process_key, element_id=spec.element_id or None, kind=spec.kind,
+                     threshold=spec.threshold, active=True, created_by=by.username, created_at=now)
+    session.add(rule)
+    session.flush()
+    audit.append(session, [audit.Event("alert_rule_added", by.username, {"rule": rule.id, **vars(spec)})], now)
+    return rule
+
+
+def remove_rule(session: Session, by: Actor, rule_id: int, now: datetime | None = None) -> None:
+    """Stop a rule: its pending watches go, its raised alerts are cleared."""
+    rule = session.get(AlertRule, rule_id)
+    if rule is None or not rule.active:
+        raise NotFound(f"no active alert rule {rule_id}")
+    now = now or datetime.now(timezone.utc)
+    rule.active = False
+    session.execute(delete(AlertWatch).where(AlertWatch.rule_id == rule_id, AlertWatch.raised_at.is_(None)))
+    session.execute(update(AlertWatch).where(AlertWatch.rule_id == rule_id, AlertWatch.cleared_at.is_(None))
+                    .values(cleared_at=now))
+    audit.append(session, [audit.Event("alert_rule_removed", by.username, {"rule": rule_id})], now)
+
+
+def rules(session: Session) -> list[AlertRule]:
+    return list(session.execute(select(AlertRule).where(AlertRule.active.is_(True)).order_by(AlertRule.id)).scalars())
+
+
+def describe(rule: AlertRule) -> str:
+    return KINDS[rule.kind].format(n=f"{rule.threshold:g}")
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def watch_case(session: Session, case: Case, fact: CaseFact, steps: list[StepFact], last_progress: datetime | None,
+               cal: WorkCalendar, now: datetime) -> None:
+    """Recompute a case's watches after it changed; progress after an idle or sla alert clears it."""
+    session.execute(delete(AlertWatch).where(AlertWatch.case_id == case.id, AlertWatch.raised_at.is_(None)))
+    if last_progress is not None:
+        session.execute(update(AlertWatch).where(AlertWatch.case_id == case.id, AlertWatch.cleared_at.is_(None),
+                                                 AlertWatch.kind.in_(("idle", "sla")),
+                                                 AlertWatch.raised_at < last_progress).values(cleared_at=now))
+    if case.status != "running":
+        session.execute(update(AlertWatch).where(AlertWatch.case_id == case.id, AlertWatch.cleared_at.is_(None))
+                        .values(cleared_at=now))
+        return
+    raised = set(session.execute(select(AlertWatch.rule_id, AlertWatch.task_id).where(
+        AlertWatch.case_id == case.id, AlertWatch.cleared_at.is_(None))).all())
+    ever_aged = set(session.execute(select(AlertWatch.rule_id).where(
+        AlertWatch.case_id == case.id, AlertWatch.kind == "age")).scalars())
+    for rule in session.execute(select(AlertRule).where(AlertRule.active.is_(True),
+                                                        AlertRule.process_key == case.process_key)).scalars():
+        for task_id, department, fire_at in _moments(rule, fact, steps, last_progress, cal):
+            if (rule.id, task_id) in raised or (rule.kind == "age" and rule.id in ever_aged) or fire_at is None:
+                continue
+            session.add(AlertWatch(rule_id=rule.id, kind=rule.kind, case_id=case.id, task_id=task_id,
+                                   department_code=department, fire_at=fire_at))
+
+
+def _moments(rule: AlertRule, fact: CaseFact, steps: list[StepFact], last_progress: datetime | None,
+             cal: WorkCalendar) -> list[tuple[str | None, str | None, datetime | None]]:
+    open_steps = [s for s in steps if s.state == "open"]
+    department = open_steps[0].department_code if open_steps else None
+    if rule.kind == "idle":
+        return [(None, department, cal.add_workdays(last_progress, rule.threshold) if last_progress else None)]
+    if rule.kind == "age":
+        start = fact.accepted_at or fact.started_at
+        return [(None, department, cal.add_workdays(start, rule.threshold) if start else None)]
+    out = []
+    for step in open_steps:
+        if rule.element_id and step.element_id != rule.element_id or step.due_at is None:
+            continue
+        limit = max(cal.workdays_between(step.created_at, step.due_at), 0.0)
+        out.append((step.task_id, step.department_code, cal.add_workdays(step.created_at, limit * rule.threshold / 100)))
+    return out
+
+
+def sweep(session: Session, now: datetime | None = None, limit: int = 1000) -> int:
+    """Raise the watches whose moment has come (index on fire_at); each alert once, audited."""
+    now = now or datetime.now(timezone.utc)
+    due = session.execute(select(AlertWatch, AlertRule, Case.business_key)
+                          .join(AlertRule, AlertRule.id == AlertWatch.rule_id).join(Case, Case.id == AlertWatch.case_id)
+                          .where(AlertWatch.raised_at.is_(None), AlertWatch.fire_at <= now)
+                          .order_by(AlertWatch.fire_at).limit(limit)).all()
+    events = []
+    for watch, rule, key in due:
+        watch.raised_at = now
+        events.append(audit.Event("stagnation_alert", "system:alerts",
+                                  {"rule": rule.id, "kind": rule.kind, "threshold": rule.threshold,
+                                   "element": rule.element_id, "notify": [d for d in (watch.department_code, OVERSEER) if d]},
+                                  watch.department_code, watch.case_id, key, watch.task_id))
+    if events:
+        audit.append(session, events, now)
+    return len(events)
+
+
+def open_alerts(session: Session, departments: list[str] | None = None, case_id: int | None = None,
+                limit: int = 200) -> list[dict[str, Any]]:
+    """Raised alerts not yet cleared, newest first (for the team page, the dashboard and the case page)."""
+    stmt = (select(AlertWatch, AlertRule, Case.business_key).join(AlertRule, AlertRule.id == AlertWatch.rule_id)
+            .join(Case, Case.id == AlertWatch.case_id)
+            .where(AlertWatch.raised_at.is_not(None), AlertWatch.cleared_at.is_(None)))
+    if departments is not None:
+        stmt = stmt.where(AlertWatch.department_code.in_(departments))
+    if case_id is not None:
+        stmt = stmt.where(AlertWatch.case_id == case_id)
+    rows = session.execute(stmt.order_by(AlertWatch.raised_at.desc(), AlertWatch.id.desc()).limit(limit)).all()
+    return [{"business_key": key, "kind": rule.kind, "threshold": rule.threshold, "rule": describe(rule),
+             "department": w.department_code,
+             "raised_at": _aware(w.raised_at), "element": rule.element_id, "task_id": w.task_id}
+            for w, rule, key in rows]

@@ -1,0 +1,125 @@
+"""Stagnation alerts: raised once when a case or step crosses a rule's threshold (in working days), cleared
+when the case moves, and found through an index, never by scanning cases."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlalchemy import select, text
+
+from engine import alerts, cases, facts, repository
+from engine.errors import InvalidInput
+from engine.models import AuditEntry
+from tests.engine.test_kpis import BODY, LANES
+from tests.factories import SYSTEM, bpmn, make_users
+
+CST = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: str, hour: int) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=CST)
+
+
+def _refresh(rt) -> None:
+    with rt.db.write() as session:
+        while facts.refresh(session, rt):
+            pass
+
+
+def _sweep(rt, moment) -> int:
+    with rt.db.write() as session:
+        return alerts.sweep(session, moment)
+
+
+def _open(rt, departments=None):
+    with rt.db.read() as session:
+        return alerts.open_alerts(session, departments)
+
+
+@pytest.fixture
+def world(rt):
+    users = make_users(rt)
+    with rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {"kpi.bpmn": bpmn("kpi", BODY, LANES)})
+        for spec in (alerts.RuleSpec("kpi", "sla", 50, "review"), alerts.RuleSpec("kpi", "idle", 2),
+                     alerts.RuleSpec("kpi", "age", 4)):
+            alerts.add_rule(session, SYSTEM, spec)
+    return rt, users
+
+
+def test_alerts_fire_once_and_clear_when_the_case_moves(world):
+    rt, users = world
+    with time_machine.travel(at("2026-10-12", 9), tick=False), rt.db.write() as session:
+        out = cases.start(session, rt, SYSTEM, "kpi", {"district": "西湖区"}, business_key="A1")
+    _refresh(rt)
+    # review due in 3 working days; half of it is used on Tuesday 13 October at 21:00
+    assert _sweep(rt, at("2026-10-13", 20)) == 0
+    assert _sweep(rt, at("2026-10-13", 22)) == 1
+    assert _sweep(rt, at("2026-10-13", 23)) == 0  # raised once
+    _refresh(rt)  # the alert's own audit entry is no progress: the alert stays
+    assert [a["kind"] for a in _open(rt, ["EDU"])] == ["sla"] and _open(rt, ["PSB"]) == []
+    assert _sweep(rt, at("2026-10-14", 10)) == 1  # no progress since Monday 09:00 for two working days
+    with rt.db.read() as session:
+        raised = session.execute(select(AuditEntry).where(AuditEntry.event == "stagnation_alert")).scalars().all()
+    assert len(raised) == 2 and raised[0].business_key == "A1" and '"notify":["EDU","JOINT"]' in raised[0].details
+    with time_machine.travel(at("2026-10-14", 11), tick=False), rt.db.write() as session:
+        cases.complete(session, rt, users["edu_reviewer"], out.opened[0]["id"], {"decision": "admit"})
+    _refresh(rt)
+    assert _open(rt) == []  # the case moved: both alerts cleared
+    assert _sweep(rt, at("2026-10-16", 10)) == 1  # four working days since acceptance
+    assert [a["kind"] for a in _open(rt)] == ["age"]
+    assert _sweep(rt, at("2026-10-16", 12)) == 1  # idle again: two working days since Wednesday 11:00
+    assert _sweep(rt, at("2026-10-30", 12)) == 0  # the age alert is never raised twice
+
+
+def test_a_holiday_pushes_the_alert_back(world):
+    rt, _ = world
+    with time_machine.travel(at("2026-09-30", 9), tick=False), rt.db.write() as session:
+        cases.start(session, rt, SYSTEM, "kpi", {}, business_key="A2")
+    _refresh(rt)
+    # from Wednesday 30 September 09:00, with 1–7 October off and Saturday 10 October worked:
+    # half of the review's 3 working days is used on 8 October 21:00, two idle working days end on
+    # 9 October 09:00, four working days since acceptance on Monday 12 October 09:00
+    assert _sweep(rt, at("2026-10-07", 23)) == 0 and _sweep(rt, at("2026-10-08", 20)) == 0
+    assert _sweep(rt, at("2026-10-08", 22)) == 1 and {a["kind"] for a in _open(rt)} == {"sla"}
+    assert _sweep(rt, at("2026-10-09", 8)) == 0
+    assert _sweep(rt, at("2026-10-09", 10)) == 1 and {a["kind"] for a in _open(rt)} == {"sla", "idle"}
+    assert _sweep(rt, at("2026-10-12", 8)) == 0 and _sweep(rt, at("2026-10-12", 10)) == 1
+
+
+def test_the_sweep_reads_due_watches_through_their_index(world):
+    rt, _ = world
+    for i in range(20):
+        with time_machine.travel(at("2026-10-12", 9), tick=False), rt.db.write() as session:
+            cases.start(session, rt, SYSTEM, "kpi", {}, business_key=f"B{i}")
+    _refresh(rt)
+    before = rt.db.counts.statements
+    assert _sweep(rt, at("2026-10-12", 10)) == 0
+    assert rt.db.counts.statements - before <= 3  # one indexed query, whatever the number of cases
+    query = ("SELECT id FROM alert_watches WHERE raised_at IS NULL AND fire_at <= '2026-10-12' ORDER BY fire_at LIMIT 10")
+    with rt.db.engine.connect() as conn:
+        if rt.db.dialect == "postgresql":
+            conn.execute(text("SET enable_seqscan = off"))
+            plan = " ".join(r[0] for r in conn.execute(text("EXPLAIN " + query)))
+        else:
+            plan = " ".join(str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN " + query)))
+    assert "ix_alert_watches_due" in plan
+
+
+def test_rules_are_validated_and_removing_one_clears_its_alerts(world):
+    rt, _ = world
+    with rt.db.write() as session:
+        for spec in (alerts.RuleSpec("kpi", "late", 3), alerts.RuleSpec("kpi", "sla", 150),
+                     alerts.RuleSpec("kpi", "idle", 2, "review")):
+            with pytest.raises(InvalidInput):
+                alerts.add_rule(session, SYSTEM, spec)
+        rule_id = alerts.rules(session)[0].id
+    with time_machine.travel(at("2026-10-12", 9), tick=False), rt.db.write() as session:
+        cases.start(session, rt, SYSTEM, "kpi", {}, business_key="C1")
+    _refresh(rt)
+    assert _sweep(rt, at("2026-10-13", 22)) == 1
+    with rt.db.write() as session:
+        alerts.remove_rule(session, SYSTEM, rule_id)
+    assert _open(rt) == []
