@@ -74,6 +74,7 @@ class ProcessModel:
     milestones: dict[tuple[str, str], MilestoneInfo] = field(default_factory=dict)
     kpi_fields: dict[str, str] = field(default_factory=dict)  # area / category → the data field holding it
     kpi_success: frozenset[str] = frozenset()  # outcomes that count as a success (e.g. admit)
+    owner_department: str | None = None  # answers for the case to the applicant (ratings' follow-up)
 
 
 @dataclass
@@ -291,6 +292,7 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
             process_props = element_properties(process)
             model.kpi_fields = {name: process_props[f"kpi_{name}_field"] for name in KPI_FIELDS
                                 if process_props.get(f"kpi_{name}_field")}
+            model.owner_department = process_props.get("owner_department") or None
             model.kpi_success = frozenset(o.strip() for o in process_props.get("kpi_success_outcomes", "").split(",")
                                           if o.strip())
         for timer in bpmn_find(process, ".//b:timerEventDefinition"):

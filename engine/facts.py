@@ -37,8 +37,10 @@ def case_fact(case: Case, history: list[tuple[datetime, str, dict]], tasks: list
               success: frozenset[str]) -> CaseFact:
     """One case's facts from its history (moment, event, details) in order, and its task rows."""
     milestones: dict[str, list[tuple[datetime, dict]]] = {}
-    area = category = addressee = None
+    area = category = addressee = rating = None
     for at, event, details in history:
+        if event == "case_rated":
+            rating = details.get("score")
         if event != "milestone":
             continue
         milestones.setdefault(details.get("milestone", ""), []).append((at, details))
@@ -61,7 +63,7 @@ def case_fact(case: Case, history: list[tuple[datetime, str, dict]], tasks: list
                     ended_at=_aware(case.ended_at),
                     appeals=len(milestones.get("appealed", [])), objections=len(milestones.get("objected", [])),
                     requests=len(milestones.get("resubmitted", [])) + (1 if "not_accepted" in milestones else 0),
-                    withdrawn="withdrawn" in milestones)
+                    withdrawn="withdrawn" in milestones, rating=rating)
     fact.handling_days = _days(cal, fact.accepted_at, fact.decided_at)
     fact.disbursement_days = _days(cal, fact.approved_at, fact.paid_at)
     fact.reply_days = _days(cal, fact.accepted_at, fact.answered_at)
@@ -101,7 +103,8 @@ def rebuild_case(session: Session, case_id: int, cal: WorkCalendar, success_of: 
         return
     rows = session.execute(select(AuditEntry.at, AuditEntry.event, AuditEntry.details)
                            .where(AuditEntry.case_id == case_id).order_by(AuditEntry.seq)).all()
-    history = [(_aware(at), event, json.loads(details) if event == "milestone" else {}) for at, event, details in rows]
+    history = [(_aware(at), event, json.loads(details) if event in ("milestone", "case_rated") else {})
+               for at, event, details in rows]
     tasks = session.execute(select(Task).where(Task.case_id == case_id)).scalars().all()
     fact = case_fact(case, history, tasks, cal, success_of(case))
     steps = [step_fact(task, cal) for task in tasks]

@@ -138,6 +138,9 @@ class Linter:
 
     def milestones(self, file: str, process) -> None:
         """`milestone`, `outcome` and `outcome_field` on elements; kpi_area_field / kpi_category_field on the process."""
+        owner = element_properties(process).get("owner_department")
+        if owner is not None and self.strict and self.resolve_lane(owner) is None:
+            self.add(file, process, f"owner_department {owner!r} is not a department")
         for name in KPI_FIELDS:
             value = element_properties(process).get(f"kpi_{name}_field")
             if value is not None and not _FIELD.fullmatch(value):

@@ -350,3 +350,17 @@ class AlertWatch(Base):
     fire_at: Mapped[datetime] = mapped_column(UTCDateTime)
     raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CaseRating(Base):
+    """The applicant's one rating (好差评) of a finished case, from the portal or at the window."""
+
+    __tablename__ = "case_ratings"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(16))  # portal or window
+    rated_by: Mapped[str] = mapped_column(String(64))
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    follow_up: Mapped[str | None] = mapped_column(String(64))  # business key of the follow-up case of a bad rating

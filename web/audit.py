@@ -23,7 +23,8 @@ EVENTS = ["case_started", "task_ready", "task_claimed", "task_released", "task_r
           "case_failed", "case_stuck", "registry_unavailable", "fraud_screened", "comment_added", "case_viewed",
           "data_revealed", "process_deployed", "user_created", "password_set", "user_activated", "user_deactivated",
           "access_changed", "department_alias_added", "token_issued", "token_revoked", "milestone",
-          "assessment_weights_set", "event_log_exported", "stagnation_alert", "alert_rule_added", "alert_rule_removed"]
+          "assessment_weights_set", "event_log_exported", "stagnation_alert", "alert_rule_added", "alert_rule_removed",
+          "case_rated"]
 PAGE = 50
 
 

@@ -6,12 +6,15 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, send_from_directory, session, url_for
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_from_directory,
+                   session, url_for)
+from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import alerts, cases, repository
-from engine.models import AuditEntry, Case, ProcessDefinition, Task
+from engine import alerts, cases, ratings, repository
+from engine.errors import EngineError
+from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
 from .context import actor, runtime
 from .privacy import PERSONAL, masked_details
@@ -41,6 +44,8 @@ def show(key: str):
         cases.note(session_, actor(), key, "case_viewed", {})
     with runtime().db.read() as session_:
         raised = alerts.open_alerts(session_, case_id=case.id)
+        rating = session_.get(CaseRating, case.id)
+        owner = runtime().model(session_, case.definition_id).owner_department
         definition = session_.get(ProcessDefinition, case.definition_id)
         tasks = list(session_.execute(select(Task).where(Task.case_id == case.id).order_by(Task.created_at)).scalars())
         events = list(session_.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
@@ -61,7 +66,29 @@ def show(key: str):
         missing = data.get("missing_items") or [] if "materials_resubmitted" in waiting else []
     return render_template("case.html", case=case, definition=definition, tasks=tasks, timeline=timeline,
                            summary=json.loads(case.summary or "{}"), rules=rules, now=datetime.now(timezone.utc),
-                           waiting=waiting, missing=missing, alerts=raised)
+                           waiting=waiting, missing=missing, alerts=raised, rating=rating,
+                           can_rate=case.status == "completed" and rating is None and owner in actor().departments)
+
+
+@bp.route("/cases/<key>/rating", methods=["POST"])
+@login_required
+def rate(key: str):
+    """At the window, staff of the responsible department record the applicant's rating (好差评)."""
+    case = _case(key)
+    with runtime().db.read() as session_:
+        owner = runtime().model(session_, case.definition_id).owner_department
+    if owner not in actor().departments:
+        abort(403)
+    try:
+        with runtime().db.write() as session_:
+            rated = ratings.rate(session_, runtime(), actor(), key, request.form.get("score", ""),
+                                 request.form.get("comment", ""), "window")
+        flash(_("The rating was recorded.") + (" " + _("A follow-up was opened for the supervisors.")
+                                               if rated.follow_up else ""), "success")
+    except EngineError as exc:
+        detail = "; ".join(getattr(exc, "fields", {}).values())
+        flash(f"{exc.message}{'：' + detail if detail else ''}", "error")
+    return redirect(url_for("cases.show", key=key))
 
 
 @bp.route("/cases/<key>/diagram")

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import cases
+from engine import cases, ratings
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import Case, Department, ProcessDefinition, Task
 from workflows.checks import MATERIALS
@@ -19,7 +19,7 @@ from ..context import runtime
 from . import api
 from .core import APPLICANT, APPLICANT_HEADER, Context, Reply
 from .schemas import (KEY_PATTERN, Acknowledgement, Appeal, ApplicationRequest, ApplicationStatus, Materials,
-                      Objection, Option, Receipt, Step)
+                      Objection, Option, Rating, RatingReceived, Receipt, Step)
 
 PORTAL = ("portal",)
 KEY = {"business_key": {"type": "string", "pattern": KEY_PATTERN, "maxLength": 64, "example": "ADM-2026-000123"}}
@@ -209,3 +209,18 @@ def appeal(ctx: Context, business_key: str) -> Reply:
 def objection(ctx: Context, business_key: str) -> Reply:
     """Anyone may object (异议) to a subsidy during its public notice (公示); 409 outside the notice."""
     return _send(ctx, business_key, "objection", ctx.body.model_dump(), applicant=False)
+
+
+@api.operation("POST", "/applications/{business_key}/rating", tag="applications", roles=PORTAL, body=Rating,
+               headers=(APPLICANT,), path_params=KEY, idempotent=True, problems=(404, 409),
+               summary="Rate a finished application",
+               responses={201: (RatingReceived, "The rating is recorded")}, response_headers={201: REPLAYED})
+def rate(ctx: Context, business_key: str) -> Reply:
+    """The applicant rates the finished case once (好差评); 409 before it is finished or once rated. A
+    rating of 1 or 2 opens a follow-up for the responsible department's supervisors."""
+    with ctx.write() as session:
+        _applicants_case(session, ctx, business_key)
+        rated = ratings.rate(session, runtime(), ctx.actor, business_key, ctx.body.score, ctx.body.comment, "portal")
+        reply = Reply(201, RatingReceived(business_key=business_key, score=rated.score,
+                                          received_at=datetime.now(timezone.utc), follow_up=rated.follow_up is not None))
+        return ctx.remember(session, reply, business_key)

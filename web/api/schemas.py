@@ -195,6 +195,21 @@ class Acknowledgement(Out):
     received: Literal["materials", "appeal", "objection"]
 
 
+class Rating(Body):
+    """The applicant's one rating (好差评) of a finished case: 1 (very dissatisfied) to 5 (very satisfied)."""
+
+    score: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=500)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"score": 5, "comment": "办事效率高"}]})
+
+
+class RatingReceived(Out):
+    business_key: str
+    score: int
+    received_at: datetime
+    follow_up: bool = Field(description="true when a bad rating (1 or 2) opened a follow-up by the department")
+
+
 # --- department work ------------------------------------------------------------------------------
 
 class TaskSummary(Out):

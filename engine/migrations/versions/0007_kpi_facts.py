@@ -1,5 +1,5 @@
 """Facts the figures are computed from (one row per case and per step), the refresh watermark, settings,
-stagnation alert rules and their watches
+stagnation alert rules and their watches, service ratings
 
 Revision ID: 0007
 Revises: 0006
@@ -109,8 +109,18 @@ def upgrade() -> None:
                     postgresql_where=sa.text("raised_at IS NULL"), sqlite_where=sa.text("raised_at IS NULL"))
     op.create_index("ix_alert_watches_case", "alert_watches", ["case_id"])
     op.create_index("ix_alert_watches_open", "alert_watches", ["department_code", "cleared_at", "raised_at"])
+    op.create_table(
+        "case_ratings",
+        sa.Column("case_id", ID, sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=False, server_default=""),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("rated_by", sa.String(64), nullable=False),
+        sa.Column("rated_at", WHEN, nullable=False),
+        sa.Column("follow_up", sa.String(64)),
+    )
 
 
 def downgrade() -> None:
-    for table in ("alert_watches", "alert_rules", "settings", "kpi_progress", "step_facts", "case_facts"):
+    for table in ("case_ratings", "alert_watches", "alert_rules", "settings", "kpi_progress", "step_facts", "case_facts"):
         op.drop_table(table)

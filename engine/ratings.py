@@ -1,0 +1,75 @@
+"""Service ratings (好差评): the applicant rates a finished case once (1–5 and a comment), through the
+portal or at the window. A bad rating (2 or less) starts the `rating_follow_up` process, whose task goes to
+the supervisors of the department the process names as its owner (`owner_department`)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import audit, cases
+from .errors import Conflict, InvalidInput, NotFound
+from .models import Case, CaseRating
+from .routing import Actor
+from .runtime import Runtime
+
+FOLLOW_UP = "rating_follow_up"
+BAD = 2
+MAX_COMMENT = 500
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass
+class Rated:
+    business_key: str
+    score: int
+    follow_up: str | None
+
+
+def check(score: object, comment: object) -> tuple[int, str]:
+    """The score (1–5) and the comment (at most 500 characters), or InvalidInput naming the field."""
+    errors = {}
+    if isinstance(score, bool) or not isinstance(score, int) and not (isinstance(score, str) and score.strip().isdigit()):
+        errors["score"] = "must be a whole number from 1 to 5"
+    elif not 1 <= int(score) <= 5:
+        errors["score"] = "must be a whole number from 1 to 5"
+    text = _CONTROL.sub("", str(comment or "")).strip()
+    if len(text) > MAX_COMMENT:
+        errors["comment"] = f"must be at most {MAX_COMMENT} characters"
+    if errors:
+        raise InvalidInput("the rating was not saved", errors)
+    return int(score), text
+
+
+def rate(session: Session, rt: Runtime, by: Actor, business_key: str, score: object, comment: object,
+         channel: str, now: datetime | None = None) -> Rated:
+    """Record the one rating of a finished case; a bad one opens the follow-up for the owner department."""
+    value, text = check(score, comment)
+    now = now or datetime.now(timezone.utc)
+    case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"no case {business_key}")
+    if case.status != "completed":
+        raise Conflict(f"case {business_key} is not finished yet; it can be rated once it is")
+    if session.get(CaseRating, case.id) is not None:
+        raise Conflict(f"case {business_key} has already been rated")
+    rating = CaseRating(case_id=case.id, score=value, comment=text, channel=channel, rated_by=by.username, rated_at=now)
+    try:
+        with session.begin_nested():
+            session.add(rating)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"case {business_key} has already been rated") from None
+    owner = rt.model(session, case.definition_id).owner_department
+    if value <= BAD and owner:
+        out = cases.start(session, rt, Actor.system("ratings"), FOLLOW_UP,
+                          {"department": owner, "case_ref": business_key, "score": value, "comment": text})
+        rating.follow_up = out.business_key
+    audit.append(session, [audit.Event("case_rated", by.username, {"score": value, "channel": channel,
+                                                                   "follow_up": rating.follow_up},
+                                       owner, case.id, business_key)], now)
+    return Rated(business_key, value, rating.follow_up)
