@@ -355,3 +355,23 @@ def _steps_behind(session: Session, w: Window, figure: str, department: str | No
     return [{"business_key": key, "process_key": s.process_key, "step": s.name, "department": s.department_code,
              "created_at": s.created_at, "closed_at": s.closed_at, "due_at": s.due_at, "work_days": s.work_days,
              "on_time": s.on_time} for s, key in rows]
+
+
+def bottlenecks(session: Session, period: Period, scope: Scope, tz: ZoneInfo, now: datetime | None = None) -> dict[str, Any]:
+    """Per step (BPMN element) of the scope's process: steps completed in the period with their mean working
+    days, and the steps waiting now and overdue now (for the heat map on the diagram)."""
+    w = window(period, scope, tz, now)
+    done = session.execute(w.scope.steps(select(StepFact.element_id, StepFact.name, StepFact.work_days)
+                                         .where(w.within(StepFact.closed_at), StepFact.state == "completed"))).all()
+    waiting = session.execute(w.scope.steps(select(StepFact.element_id, StepFact.name, StepFact.due_at)
+                                            .where(StepFact.state == "open"))).all()
+    out: dict[str, dict[str, Any]] = {}
+    for element, name, days in done:
+        row = out.setdefault(element, {"name": name, "days": [], "waiting": 0, "overdue": 0})
+        row["days"].append(days)
+    for element, name, due in waiting:
+        row = out.setdefault(element, {"name": name, "days": [], "waiting": 0, "overdue": 0})
+        row["waiting"] += 1
+        row["overdue"] += 1 if due is not None and (due if due.tzinfo else due.replace(tzinfo=timezone.utc)) < w.now else 0
+    return {element: {"name": r["name"], "completed": len(r["days"]), "work_days": stat(r["days"]),
+                      "waiting": r["waiting"], "overdue": r["overdue"]} for element, r in sorted(out.items())}

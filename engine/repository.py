@@ -97,3 +97,11 @@ def files_of(session: Session, definition: ProcessDefinition) -> dict[str, str]:
     rows = session.execute(select(DeploymentFile.filename, DeploymentFile.content)
                            .where(DeploymentFile.deployment_id == definition.deployment_id))
     return dict(rows.all())
+
+
+def main_xml(session: Session, definition: ProcessDefinition) -> str:
+    """The BPMN text of the file that defines the version's process (for drawing it)."""
+    files = files_of(session, definition)
+    main = next((name for name in definition.files.splitlines() if name.endswith(".bpmn")
+                 and f'id="{definition.process_key}"' in files.get(name, "")), None)
+    return files.get(main, "")

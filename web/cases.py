@@ -97,13 +97,10 @@ def diagram(key: str):
     """The BPMN of the case's version and what to highlight: done, current and overdue elements."""
     case = _case(key)
     with runtime().db.read() as session_:
-        definition = session_.get(ProcessDefinition, case.definition_id)
-        files = repository.files_of(session_, definition)
+        xml = repository.main_xml(session_, session_.get(ProcessDefinition, case.definition_id))
         tasks = list(session_.execute(select(Task).where(Task.case_id == case.id)).scalars())
-    main = next((name for name in definition.files.splitlines() if name.endswith(".bpmn")
-                 and f'id="{definition.process_key}"' in files.get(name, "")), None)
     now = datetime.now(timezone.utc)
-    return jsonify(xml=files.get(main, ""), done=sorted(set(case.visited.split())),
+    return jsonify(xml=xml, done=sorted(set(case.visited.split())),
                    current=sorted({t.element_id for t in tasks if t.state == "open"}),
                    overdue=sorted({t.element_id for t in tasks if t.state == "open" and t.due_at and t.due_at < now}))
 

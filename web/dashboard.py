@@ -8,13 +8,14 @@ import csv
 import io
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_from_directory,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import login_required
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from engine import alerts, assessment, facts, kpis
+from engine import alerts, assessment, facts, kpis, repository
 from engine.errors import InvalidInput, NotFound
 from engine.forms import option_labels
 from engine.models import CaseFact, Department, ProcessDefinition
@@ -235,6 +236,38 @@ def alert_rules():
         flash(_("The rule was not saved: %(problems)s",
                 problems="; ".join(f"{k} {v}" for k, v in fields.items()) or str(exc)), "error")
     return redirect(url_for("dashboard.alert_list"))
+
+
+@bp.route("/dashboard/bottlenecks")
+@login_required
+def bottlenecks():
+    """The process diagram coloured by the mean working days per step, with the cases waiting at each step."""
+    departments = visible_departments()
+    period, scope = _period(), _scope(departments)
+    with runtime().db.read() as session:
+        choices = _choices(session, departments)
+    process = scope.process or next(iter(choices["processes"]), None)
+    return render_template("bottlenecks.html", period=period, scope=scope, process=process, choices=choices,
+                           limited=departments)
+
+
+@bp.route("/dashboard/bottlenecks.json")
+@login_required
+def bottleneck_data():
+    """The BPMN of the process's newest version and the figures per step, for the heat map."""
+    departments = visible_departments()
+    period, scope = _period(), _scope(departments)
+    if not scope.process:
+        abort(404)
+    with runtime().db.read() as session:
+        definition = session.execute(select(ProcessDefinition).where(ProcessDefinition.process_key == scope.process)
+                                     .order_by(ProcessDefinition.version.desc()).limit(1)).scalar_one_or_none()
+        if definition is None:
+            abort(404)
+        xml = repository.main_xml(session, definition)
+        steps = kpis.bottlenecks(session, period, scope, runtime().calendar.tz)
+    return jsonify(xml=xml, steps=steps, labels={"days": _("working days"), "waiting": _("Waiting now"),
+                                                 "too_few": _("too few cases")})
 
 
 @bp.route("/vendor/echarts/<path:name>")

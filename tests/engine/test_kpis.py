@@ -189,3 +189,12 @@ def test_a_moment_in_utc_lands_in_the_local_period():
     assert start.astimezone(timezone.utc) == datetime(2026, 9, 30, 16, 0, tzinfo=timezone.utc)
     assert kpis.current_period("quarter", CST, datetime(2026, 9, 30, 16, 30, tzinfo=timezone.utc)).label == "2026Q4"
     assert timedelta(0) < NOW - start
+
+
+def test_bottlenecks_per_step(world):
+    with world.db.read() as session:
+        steps = kpis.bottlenecks(session, Period(2026, "quarter", 4), Scope(process="kpi"), CST, NOW)
+    assert steps["review"]["completed"] == 5 and steps["review"]["work_days"]["avg"] == 1.9
+    assert steps["review"]["waiting"] == 0
+    assert steps["pay"] == {"name": "发放", "completed": 2, "work_days": {"n": 2, "too_few": True},
+                            "waiting": 1, "overdue": 1}

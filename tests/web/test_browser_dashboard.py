@@ -54,3 +54,13 @@ def test_a_department_head_sees_their_department(demo, server, page):
     page.click("text=节点考核")
     page.wait_for_selector("table.assessment")
     assert page.locator("table.assessment tbody tr").count() == 1
+
+
+def test_the_bottleneck_heat_map_colours_the_steps(demo, server, page):
+    ui_login(page, server, "joint_head")
+    page.goto(f"{server}/dashboard/bottlenecks?process=subsidy_approval")
+    page.wait_for_selector("#heatmap[data-ready='true']", timeout=20000)
+    coloured = page.locator("#heatmap .djs-element[class*='heat-']").count()
+    rows = page.locator("#bottleneck-table tbody tr").count()
+    assert rows >= 3 and coloured >= 3
+    assert page.locator(".heat-badge").count() >= 1
