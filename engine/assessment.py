@@ -13,13 +13,14 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import audit
 from .errors import InvalidInput
-from .kpis import Period, Scope, share, stat, window
-from .models import CaseFact, Setting, StepFact
+from . import rollups
+from .kpis import MIN_CASES, Period, Scope, share, stat_of, window
+from .models import Setting, StepFact
 from .routing import Actor
 
 WEIGHTS_SETTING = "assessment_weights"
@@ -62,37 +63,27 @@ def set_weights(session: Session, by: Actor, given: dict[str, Any]) -> dict[str,
     return clean
 
 
-def _dept_cases(department: str):
-    return select(StepFact.case_id).where(StepFact.department_code == department)
-
-
 def _department_row(session: Session, code: str, w, end: datetime) -> dict[str, Any]:
-    dept_scope = Scope(process=w.scope.process, department=code)
-    steps = session.execute(dept_scope.steps(select(StepFact.work_days, StepFact.on_time, StepFact.escalated_at)
-                                             .where(w.within(StepFact.closed_at), StepFact.state == "completed"))).all()
-    timed = [s for s in steps if s.on_time is not None]
-    days = stat([s.work_days for s in steps])
-    overdue = session.execute(dept_scope.steps(select(StepFact.task_id).where(
-        StepFact.created_at < end, StepFact.due_at < end, StepFact.state != "cancelled",
-        (StepFact.closed_at.is_(None)) | (StepFact.closed_at > end)))).all()
-    escalations = session.execute(dept_scope.steps(select(StepFact.task_id).where(w.within(StepFact.escalated_at)))).all()
-    inquiries = session.execute(select(CaseFact.answered_at, CaseFact.reply_due_at, CaseFact.reply_days).where(
-        CaseFact.addressee == code, w.within(CaseFact.accepted_at), CaseFact.reply_due_at.is_not(None))).all()
-    answered = [i for i in inquiries if i.answered_at is not None]
-    decided = session.execute(select(CaseFact.changed).where(
-        w.within(CaseFact.decided_at), CaseFact.case_id.in_(_dept_cases(code)))).scalars().all()
-    ratings = session.execute(select(CaseFact.rating).where(
-        w.within(CaseFact.ended_at), CaseFact.rating.is_not(None), CaseFact.case_id.in_(_dept_cases(code)))).scalars().all()
-    rating = stat([float(r) for r in ratings])
+    process = w.scope.process
+    done = rollups.merged(rollups.step_rows(session, w.months, "completed", process, code))
+    escalations = sum(r.n for r in rollups.step_rows(session, w.months, "escalated", process, code))
+    overdue = session.execute(Scope(process=process, department=code).steps(
+        select(func.count()).select_from(StepFact).where(
+            StepFact.created_at < end, StepFact.due_at < end, StepFact.state != "cancelled",
+            (StepFact.closed_at.is_(None)) | (StepFact.closed_at > end)))).scalar_one()
+    inquiries = rollups.merged(rollups.case_rows(session, w.months, "inquiry", None, code, None))
+    decided = rollups.merged(rollups.case_rows(session, w.months, "decided", process, code, None))
+    finished = rollups.merged(rollups.case_rows(session, w.months, "finished", process, code, None))
+    rated = finished.extra["rated"]
     return {
-        "department": code, "steps_completed": len(steps),
-        "on_time": share(sum(1 for s in timed if s.on_time), len(timed)), "work_days": days,
-        "overdue_open_at_end": len(overdue), "escalations": len(escalations), "urges": None,
-        "inquiries_received": len(inquiries),
-        "inquiries_on_time": share(sum(1 for i in answered if i.answered_at <= i.reply_due_at), len(inquiries)),
-        "reply_days": stat([i.reply_days for i in answered]),
-        "decisions": share(sum(1 for c in decided if not c), len(decided)),
-        "rating": rating,
+        "department": code, "steps_completed": done.n,
+        "on_time": share(done.extra["on_time"], done.extra["timed"]), "work_days": stat_of(done),
+        "overdue_open_at_end": overdue, "escalations": escalations, "urges": None,
+        "inquiries_received": inquiries.n, "inquiries_on_time": share(inquiries.extra["on_time"], inquiries.n),
+        "reply_days": stat_of(inquiries),
+        "decisions": share(decided.extra["kept"], decided.n),
+        "rating": {"n": rated, "too_few": rated < MIN_CASES,
+                   **({"avg": round(finished.extra["rating_sum"] / rated, 2)} if rated >= MIN_CASES else {})},
     }
 
 

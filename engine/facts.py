@@ -14,7 +14,7 @@ from typing import Any, Callable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from . import alerts
+from . import alerts, rollups
 from .calendar import WorkCalendar
 from .models import AuditEntry, Case, CaseFact, KpiProgress, StepFact, Task
 from .runtime import Runtime
@@ -97,9 +97,12 @@ def _success_of(session: Session, rt: Runtime) -> Callable[[Case], frozenset[str
 def rebuild_case(session: Session, case_id: int, cal: WorkCalendar, success_of: Callable[[Case], frozenset[str]]) -> None:
     """Replace one case's facts with ones computed afresh from its history."""
     case = session.get(Case, case_id)
+    before = _moments(session.get(CaseFact, case_id),
+                      session.execute(select(StepFact).where(StepFact.case_id == case_id)).scalars())
     session.execute(delete(StepFact).where(StepFact.case_id == case_id))
     session.execute(delete(CaseFact).where(CaseFact.case_id == case_id))
     if case is None:
+        rollups.mark(session, before, cal.tz)
         return
     rows = session.execute(select(AuditEntry.at, AuditEntry.event, AuditEntry.details)
                            .where(AuditEntry.case_id == case_id).order_by(AuditEntry.seq)).all()
@@ -110,8 +113,17 @@ def rebuild_case(session: Session, case_id: int, cal: WorkCalendar, success_of: 
     steps = [step_fact(task, cal) for task in tasks]
     session.add(fact)
     session.add_all(steps)
+    rollups.mark(session, before + _moments(fact, steps), cal.tz)
     last_progress = max((at for at, event, _ in history if event in alerts.PROGRESS), default=None)
     alerts.watch_case(session, case, fact, steps, last_progress, cal, datetime.now(timezone.utc))
+
+
+def _moments(fact: CaseFact | None, steps) -> list:
+    """The moments that put a case's facts into months (the months whose rollups it feeds)."""
+    out = [] if fact is None else [fact.accepted_at, fact.decided_at, fact.paid_at, fact.ended_at]
+    for step in steps:
+        out += [step.closed_at, step.escalated_at]
+    return [m for m in out if m is not None]
 
 
 def _progress(session: Session) -> KpiProgress:
@@ -126,8 +138,9 @@ def _progress(session: Session) -> KpiProgress:
     return mark
 
 
-def refresh(session: Session, rt: Runtime, limit: int = BATCH) -> int:
-    """Bring the facts up to date with at most `limit` new audit entries; returns the entries read."""
+def refresh(session: Session, rt: Runtime, limit: int = BATCH, sum_months: bool = True) -> int:
+    """Bring the facts up to date with at most `limit` new audit entries; returns the entries read. The
+    months whose facts changed are summed again now, or (sum_months=False) by a later rollups.refresh."""
     cal, success_of = rt.calendar, _success_of(session, rt)
     mark = _progress(session)
     rows = session.execute(select(AuditEntry.seq, AuditEntry.case_id).where(AuditEntry.seq > mark.seq)
@@ -136,6 +149,8 @@ def refresh(session: Session, rt: Runtime, limit: int = BATCH) -> int:
         return 0
     for case_id in sorted({case_id for _, case_id in rows if case_id is not None}):
         rebuild_case(session, case_id, cal, success_of)
+    if sum_months:
+        rollups.refresh(session, cal.tz)
     mark.seq, mark.updated_at = rows[-1][0], datetime.now(timezone.utc)
     return len(rows)
 
@@ -151,6 +166,7 @@ def rebuild_all(session: Session, rt: Runtime) -> int:
     ids = session.execute(select(Case.id).order_by(Case.id)).scalars().all()
     for case_id in ids:
         rebuild_case(session, case_id, cal, success_of)
+    rollups.rebuild(session, cal.tz)
     return len(ids)
 
 

@@ -7,7 +7,6 @@ previous period and the same period a year earlier.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from statistics import mean, median
@@ -18,79 +17,11 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput
+from . import rollups
 from .models import CaseFact, StepFact
+from .periods import Period, current_period, parse_period  # noqa: F401 - part of this module's interface
 
 MIN_CASES = 5
-
-
-@dataclass(frozen=True)
-class Period:
-    """A calendar month, quarter or year."""
-
-    year: int
-    kind: str = "year"  # year, quarter, month
-    number: int = 0
-
-    @property
-    def label(self) -> str:
-        return {"year": f"{self.year}", "quarter": f"{self.year}Q{self.number}",
-                "month": f"{self.year}-{self.number:02d}"}[self.kind]
-
-    def _first_month(self) -> int:
-        return {"year": 1, "quarter": 3 * self.number - 2, "month": self.number}[self.kind]
-
-    def _months(self) -> int:
-        return {"year": 12, "quarter": 3, "month": 1}[self.kind]
-
-    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
-        """[start, end) as aware moments in the calendar's zone."""
-        start_index = self.year * 12 + self._first_month() - 1
-        end_index = start_index + self._months()
-        start = datetime(start_index // 12, start_index % 12 + 1, 1, tzinfo=tz)
-        return start, datetime(end_index // 12, end_index % 12 + 1, 1, tzinfo=tz)
-
-    def shift(self, steps: int) -> "Period":
-        """The period `steps` periods of the same kind later (negative: earlier)."""
-        if self.kind == "year":
-            return Period(self.year + steps)
-        size = 4 if self.kind == "quarter" else 12
-        index = self.year * size + self.number - 1 + steps
-        return Period(index // size, self.kind, index % size + 1)
-
-    def year_before(self) -> "Period":
-        return Period(self.year - 1, self.kind, self.number)
-
-    def months(self) -> list["Period"]:
-        first = Period(self.year, "month", self._first_month())
-        return [first.shift(i) for i in range(self._months())]
-
-
-_PERIOD = re.compile(r"^(\d{4})(?:[-]?(?:Q([1-4])|(0[1-9]|1[0-2])))?$", re.IGNORECASE)
-
-
-def parse_period(text: str) -> Period:
-    """2026, 2026Q4 or 2026-11."""
-    match = _PERIOD.match((text or "").strip())
-    if not match:
-        raise InvalidInput(f"period {text!r} is not a year, quarter or month (2026, 2026Q4, 2026-11)",
-                           {"period": "write 2026, 2026Q4 or 2026-11"})
-    year, quarter, month = match.groups()
-    if not 1970 <= int(year) <= 2200:
-        raise InvalidInput(f"period {text!r} is outside the years 1970 to 2200", {"period": "a year from 1970 to 2200"})
-    if quarter:
-        return Period(int(year), "quarter", int(quarter))
-    if month:
-        return Period(int(year), "month", int(month))
-    return Period(int(year))
-
-
-def current_period(kind: str, tz: ZoneInfo, now: datetime | None = None) -> Period:
-    moment = (now or datetime.now(timezone.utc)).astimezone(tz)
-    if kind == "month":
-        return Period(moment.year, "month", moment.month)
-    if kind == "quarter":
-        return Period(moment.year, "quarter", (moment.month - 1) // 3 + 1)
-    return Period(moment.year)
 
 
 @dataclass(frozen=True)
@@ -158,6 +89,10 @@ class Window:
     end: datetime
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
+    @property
+    def months(self) -> list[str]:
+        return [m.label for m in self.period.months()]
+
     def within(self, column):
         return and_(column >= self.start, column < self.end)
 
@@ -167,89 +102,105 @@ def window(period: Period, scope: Scope, tz: ZoneInfo, now: datetime | None = No
     return Window(period, scope, start, end, now or datetime.now(timezone.utc))
 
 
-def _values(session: Session, w: Window, column, moment) -> list[float]:
-    stmt = w.scope.cases(select(column).where(w.within(moment), column.is_not(None)))
-    return list(session.execute(stmt).scalars())
+def stat_of(s: rollups.Sum) -> dict[str, Any]:
+    """stat() of the durations held in a rollup histogram (hundredths of a working day)."""
+    count = sum(s.hist.values())
+    out: dict[str, Any] = {"n": count, "too_few": count < MIN_CASES}
+    if not out["too_few"]:
+        ordered = sorted(s.hist.items())
+
+        def at(rank: int) -> float:
+            seen = 0
+            for key, times in ordered:
+                seen += times
+                if rank < seen:
+                    return key / 100
+            return ordered[-1][0] / 100
+
+        def percentile(q: float) -> float:
+            position = q * (count - 1)
+            low = int(position)
+            return at(low) + (at(min(low + 1, count - 1)) - at(low)) * (position - low)
+        total = sum(key * times for key, times in ordered) / 100
+        out.update(avg=round(total / count, 2), median=round(percentile(0.5), 2), p90=round(percentile(0.9), 2))
+    return out
 
 
-def _count_by(session: Session, w: Window, key, moment) -> dict[str, int]:
-    stmt = w.scope.cases(select(key, func.count()).where(w.within(moment)).group_by(key))
-    return {str(k) if k is not None else "": n for k, n in session.execute(stmt).all()}
+def _cases(session: Session, w: Window, metric: str) -> list:
+    return rollups.case_rows(session, w.months, metric, w.scope.process, w.scope.department, w.scope.area)
 
 
-def _decisions(session: Session, w: Window) -> dict[str, Any]:
-    rows = session.execute(w.scope.cases(
-        select(CaseFact.success, CaseFact.changed, CaseFact.appeals, CaseFact.objections, CaseFact.withdrawn)
-        .where(w.within(CaseFact.decided_at)))).all()
-    decided = [r for r in rows if not r.withdrawn]
-    judged = [r for r in decided if r.success is not None]
-    appealed = [r for r in decided if r.appeals]
-    complaints = sum(r.appeals + r.objections for r in decided)
+def _by(rows: list, key: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for row in rows:
+        out[getattr(row, key)] = out.get(getattr(row, key), 0) + row.n
+    return out
+
+
+def _decisions(decided: rollups.Sum) -> dict[str, Any]:
+    x, n = decided.extra, decided.n
     return {
-        "success": share(sum(1 for r in judged if r.success), len(judged)),
-        "accuracy": share(sum(1 for r in decided if not r.changed), len(decided)),
-        "complaints": {"n": len(decided), "count": complaints, "too_few": len(decided) < MIN_CASES,
-                       **({"per_1000": round(1000 * complaints / len(decided), 1)} if len(decided) >= MIN_CASES else {})},
-        "appeal_reversal": share(sum(1 for r in appealed if r.changed), len(appealed)),
-        "withdrawn": sum(1 for r in rows if r.withdrawn),
+        "success": share(x["succeeded"], x["judged"]),
+        "accuracy": share(x["kept"], n),
+        "complaints": {"n": n, "count": x["complaints"], "too_few": n < MIN_CASES,
+                       **({"per_1000": round(1000 * x["complaints"] / n, 1)} if n >= MIN_CASES else {})},
+        "appeal_reversal": share(x["appeal_changed"], x["appealed"]),
+        "withdrawn": x["withdrawn"],
     }
 
 
-def _volume(session: Session, w: Window) -> dict[str, Any]:
-    by_category = _count_by(session, w, CaseFact.category, CaseFact.accepted_at)
-    total_category = sum(n for k, n in by_category.items() if k)
-    return {
-        "accepted": _count_by(session, w, CaseFact.process_key, CaseFact.accepted_at),
-        "finished": _count_by(session, w, CaseFact.process_key, CaseFact.ended_at),
-        "by_area": _count_by(session, w, CaseFact.area, CaseFact.accepted_at),
-        "by_category": {k: {"count": n, "share": round(n / total_category, 4) if total_category else None}
-                        for k, n in by_category.items() if k},
-    }
+def _volume(accepted: list, finished: list) -> dict[str, Any]:
+    by_category = {k: n for k, n in _by(accepted, "category").items() if k}
+    total = sum(by_category.values())
+    return {"accepted": _by(accepted, "process_key"), "finished": _by(finished, "process_key"),
+            "by_area": _by(accepted, "area"),
+            "by_category": {k: {"count": n, "share": round(n / total, 4) if total else None}
+                            for k, n in by_category.items()}}
 
 
-def _one_visit(session: Session, w: Window) -> dict[str, Any]:
-    rows = session.execute(w.scope.cases(select(CaseFact.requests).where(
-        w.within(CaseFact.ended_at), CaseFact.accepted_at.is_not(None)))).scalars().all()
-    return share(sum(1 for r in rows if r <= 1), len(rows))
+def _satisfaction(finished: rollups.Sum) -> dict[str, Any]:
+    rated = finished.extra["rated"]
+    out: dict[str, Any] = {"n": rated, "too_few": rated < MIN_CASES}
+    if not out["too_few"]:
+        out["avg"] = round(finished.extra["rating_sum"] / rated, 2)
+    return out
 
 
-def _satisfaction(session: Session, w: Window) -> dict[str, Any]:
-    ratings = _values(session, w, CaseFact.rating, CaseFact.ended_at)
-    out = stat([float(r) for r in ratings])
-    return {"n": out["n"], "too_few": out["too_few"], **({"avg": out["avg"]} if "avg" in out else {})}
+def overdue_now(session: Session, scope: Scope, now: datetime) -> dict[str, int]:
+    """Open steps past their due moment, per department (index on state and due moment)."""
+    return dict(session.execute(scope.steps(
+        select(StepFact.department_code, func.count()).where(StepFact.state == "open", StepFact.due_at < now)
+        .group_by(StepFact.department_code))).all())
 
 
 def steps(session: Session, w: Window) -> dict[str, dict[str, Any]]:
     """Per department: steps completed in the period, on-time share, working days, escalations, overdue now."""
-    rows = session.execute(w.scope.steps(select(StepFact.department_code, StepFact.work_days, StepFact.on_time)
-                                         .where(w.within(StepFact.closed_at), StepFact.state == "completed"))).all()
-    escalations = dict(session.execute(w.scope.steps(
-        select(StepFact.department_code, func.count()).where(w.within(StepFact.escalated_at))
-        .group_by(StepFact.department_code))).all())
-    overdue = dict(session.execute(w.scope.steps(
-        select(StepFact.department_code, func.count()).where(StepFact.state == "open", StepFact.due_at < w.now)
-        .group_by(StepFact.department_code))).all())
+    done = rollups.step_rows(session, w.months, "completed", w.scope.process, w.scope.department)
+    raised = rollups.step_rows(session, w.months, "escalated", w.scope.process, w.scope.department)
+    overdue = overdue_now(session, w.scope, w.now)
     out: dict[str, dict[str, Any]] = {}
-    for code in sorted({r.department_code for r in rows} | set(escalations) | set(overdue)):
-        mine = [r for r in rows if r.department_code == code]
-        timed = [r for r in mine if r.on_time is not None]
-        out[code] = {"completed": len(mine), "on_time": share(sum(1 for r in timed if r.on_time), len(timed)),
-                     "work_days": stat([r.work_days for r in mine]),
-                     "escalations": escalations.get(code, 0), "overdue_now": overdue.get(code, 0)}
+    for code in sorted({r.department for r in done} | {r.department for r in raised} | set(overdue)):
+        mine = rollups.merged(r for r in done if r.department == code)
+        out[code] = {"completed": mine.n, "on_time": share(mine.extra["on_time"], mine.extra["timed"]),
+                     "work_days": stat_of(mine), "escalations": sum(r.n for r in raised if r.department == code),
+                     "overdue_now": overdue.get(code, 0)}
     return out
 
 
 def figures(session: Session, period: Period, scope: Scope, tz: ZoneInfo, now: datetime | None = None) -> dict[str, Any]:
-    """Every figure of one period and scope."""
+    """Every figure of one period and scope (read from the monthly rollups)."""
     w = window(period, scope, tz, now)
+    accepted, finished = _cases(session, w, "accepted"), _cases(session, w, "finished")
+    decided = rollups.merged(_cases(session, w, "decided"))
+    finish = rollups.merged(finished)
     return {
         "period": period.label, "scope": {k: v for k, v in vars(scope).items() if v},
-        "handling": stat(_values(session, w, CaseFact.handling_days, CaseFact.decided_at)),
-        "disbursement": stat(_values(session, w, CaseFact.disbursement_days, CaseFact.paid_at)),
-        **_decisions(session, w),
-        "satisfaction": _satisfaction(session, w),
-        "volume": _volume(session, w),
-        "one_visit": _one_visit(session, w),
+        "handling": stat_of(decided),
+        "disbursement": stat_of(rollups.merged(_cases(session, w, "paid"))),
+        **_decisions(decided),
+        "satisfaction": _satisfaction(finish),
+        "volume": _volume(accepted, finished),
+        "one_visit": share(finish.extra["one_visit"], finish.extra["with_acceptance"]),
         "steps": steps(session, w),
     }
 
@@ -285,16 +236,13 @@ def compare(session: Session, period: Period, scope: Scope, tz: ZoneInfo, now: d
 
 
 def trend(session: Session, period: Period, scope: Scope, tz: ZoneInfo, months: int = 12) -> list[dict[str, Any]]:
-    """Handling time, decisions and acceptances per month, for the `months` months ending with the period."""
+    """Handling time and acceptances per month, for the `months` months ending with the period."""
     last = period.months()[-1]
-    out = []
-    for offset in range(months - 1, -1, -1):
-        month = last.shift(-offset)
-        w = window(month, scope, tz)
-        handling = stat(_values(session, w, CaseFact.handling_days, CaseFact.decided_at))
-        accepted = sum(_count_by(session, w, CaseFact.process_key, CaseFact.accepted_at).values())
-        out.append({"month": month.label, "handling": handling, "accepted": accepted})
-    return out
+    labels = [last.shift(-offset).label for offset in range(months - 1, -1, -1)]
+    decided = rollups.case_rows(session, labels, "decided", scope.process, scope.department, scope.area)
+    accepted = rollups.case_rows(session, labels, "accepted", scope.process, scope.department, scope.area)
+    return [{"month": m, "handling": stat_of(rollups.merged(r for r in decided if r.month == m)),
+             "accepted": sum(r.n for r in accepted if r.month == m)} for m in labels]
 
 
 # --- the cases behind a number ---------------------------------------------------------------------

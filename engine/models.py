@@ -277,7 +277,8 @@ class StepFact(Base):
 
     __tablename__ = "step_facts"
     __table_args__ = (Index("ix_step_facts_department_closed", "department_code", "closed_at"),
-                      Index("ix_step_facts_closed", "closed_at"), Index("ix_step_facts_case", "case_id"))
+                      Index("ix_step_facts_closed", "closed_at"), Index("ix_step_facts_case", "case_id"),
+                      Index("ix_step_facts_open", "state", "due_at"))
 
     task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
@@ -364,3 +365,52 @@ class CaseRating(Base):
     rated_by: Mapped[str] = mapped_column(String(64))
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     follow_up: Mapped[str | None] = mapped_column(String(64))  # business key of the follow-up case of a bad rating
+
+
+class CaseRollup(Base):
+    """Case facts summed per month, process, street office, category and department ('' = all departments):
+    what the dashboard reads, so that its cost does not grow with the number of cases. `metric` says which
+    moment puts a case in the month (accepted, decided, paid, finished, inquiry); `hist` holds the durations
+    in working days as {hundredths: count}, from which medians and p90 are read."""
+
+    __tablename__ = "kpi_case_rollups"
+    __table_args__ = (Index("ix_kpi_case_rollups", "month", "metric", "department"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    metric: Mapped[str] = mapped_column(String(12))
+    process_key: Mapped[str] = mapped_column(String(100))
+    area: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str] = mapped_column(String(16))
+    n: Mapped[int] = mapped_column(Integer)
+    total: Mapped[float] = mapped_column(Float)
+    hist: Mapped[str] = mapped_column(Text)
+    extra: Mapped[str] = mapped_column(Text)
+
+
+class StepRollup(Base):
+    """Step facts summed per month (of closing, or of escalation), process, department and step."""
+
+    __tablename__ = "kpi_step_rollups"
+    __table_args__ = (Index("ix_kpi_step_rollups", "month", "metric", "department"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    metric: Mapped[str] = mapped_column(String(12))
+    process_key: Mapped[str] = mapped_column(String(100))
+    department: Mapped[str] = mapped_column(String(16))
+    element_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    n: Mapped[int] = mapped_column(Integer)
+    total: Mapped[float] = mapped_column(Float)
+    hist: Mapped[str] = mapped_column(Text)
+    extra: Mapped[str] = mapped_column(Text)
+
+
+class DirtyMonth(Base):
+    """A month whose rollups must be summed again (its facts changed)."""
+
+    __tablename__ = "kpi_dirty_months"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from . import alerts, audit, cases, facts, logins, tokens
+from . import alerts, audit, cases, facts, logins, rollups, tokens
 from .errors import EngineError
 from .models import Case
 from .routing import Actor
@@ -77,21 +77,25 @@ def sweep(rt: Runtime, actor: Actor, limit: int = 1000) -> SweepResult:
 
 HOUSEKEEPING_EVERY = 3600.0
 FACTS_EVERY = 5.0
+ROLLUPS_EVERY = 60.0  # summing a month again costs seconds at a million cases: the figures lag a minute at most
 
 
-def refresh_facts(rt: Runtime, rounds: int = 20) -> int:
-    """Bring the figures' facts up to date with the audit log (a few batches per call), then raise the
-    stagnation alerts that are due."""
+def refresh_facts(rt: Runtime, rounds: int = 20, sum_months: bool = True) -> int:
+    """Bring the figures' facts up to date with the audit log (a few batches per call), raise the
+    stagnation alerts that are due and, with `sum_months`, sum the months whose facts changed."""
     read = 0
     try:
         for _ in range(rounds):
             with rt.db.write() as session:
-                batch = facts.refresh(session, rt)
+                batch = facts.refresh(session, rt, sum_months=False)
             read += batch
             if batch < facts.BATCH:
                 break
         with rt.db.write() as session:
             alerts.sweep(session)
+        if sum_months:
+            with rt.db.write() as session:
+                rollups.refresh(session, rt.calendar.tz)
     except Exception as exc:  # noqa: BLE001 - never stop the timers for the figures
         log.error("refreshing the figures or raising alerts failed: %s", exc)
     return read
@@ -119,14 +123,16 @@ def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, 
     stop = stop or threading.Event()
     actor = Actor.system(name)
     total = SweepResult()
-    tidied = refreshed = float("-inf")
+    tidied = refreshed = summed = float("-inf")
     while not stop.is_set():
         if time.monotonic() - tidied >= HOUSEKEEPING_EVERY:
             tidied = time.monotonic()
             housekeeping(rt)
         if time.monotonic() - refreshed >= FACTS_EVERY:
             refreshed = time.monotonic()
-            refresh_facts(rt)
+            due = time.monotonic() - summed >= ROLLUPS_EVERY
+            summed = time.monotonic() if due else summed
+            refresh_facts(rt, sum_months=due)
         result = sweep(rt, actor)
         total.fired += result.fired
         total.failed += result.failed

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from engine import cases, facts, kpis, repository
+from engine import cases, facts, kpis, repository, rollups
 from engine.errors import DeployError, InvalidInput
 from engine.kpis import Period, Scope
 from tests.factories import SYSTEM, bpmn, make_users
@@ -146,14 +146,15 @@ def test_comparisons_and_drill_down(world):
     assert scoped["handling"]["n"] == 2  # C1 and C4
 
 
-def test_incremental_facts_equal_a_full_rebuild(world):
+def test_incremental_facts_and_rollups_equal_a_full_rebuild(world):
     with world.db.read() as session:
-        incremental = facts.snapshot(session)
+        incremental, summed = facts.snapshot(session), rollups.snapshot(session)
     with world.db.write() as session:
         assert facts.rebuild_all(session, world) == len(WORLD)
     with world.db.read() as session:
-        rebuilt = facts.snapshot(session)
+        rebuilt, resummed = facts.snapshot(session), rollups.snapshot(session)
     assert incremental == rebuilt and len(rebuilt["steps"]) == 9  # six reviews, three payments
+    assert summed == resummed and len(summed) > 10
 
 
 @pytest.mark.parametrize("text, label", [("2026", "2026"), ("2026Q4", "2026Q4"), ("2026q1", "2026Q1"),

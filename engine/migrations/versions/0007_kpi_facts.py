@@ -1,5 +1,5 @@
 """Facts the figures are computed from (one row per case and per step), the refresh watermark, settings,
-stagnation alert rules and their watches, service ratings
+stagnation alert rules and their watches, service ratings, monthly rollups
 
 Revision ID: 0007
 Revises: 0006
@@ -109,6 +109,27 @@ def upgrade() -> None:
                     postgresql_where=sa.text("raised_at IS NULL"), sqlite_where=sa.text("raised_at IS NULL"))
     op.create_index("ix_alert_watches_case", "alert_watches", ["case_id"])
     op.create_index("ix_alert_watches_open", "alert_watches", ["department_code", "cleared_at", "raised_at"])
+    for table, dims in (("kpi_case_rollups", [sa.Column("area", sa.String(64), nullable=False),
+                                              sa.Column("category", sa.String(64), nullable=False),
+                                              sa.Column("department", sa.String(16), nullable=False)]),
+                        ("kpi_step_rollups", [sa.Column("department", sa.String(16), nullable=False),
+                                              sa.Column("element_id", sa.String(100), nullable=False),
+                                              sa.Column("name", sa.String(200), nullable=False)])):
+        op.create_table(
+            table,
+            sa.Column("id", ID, primary_key=True),
+            sa.Column("month", sa.String(7), nullable=False),
+            sa.Column("metric", sa.String(12), nullable=False),
+            sa.Column("process_key", sa.String(100), nullable=False),
+            *dims,
+            sa.Column("n", sa.Integer(), nullable=False),
+            sa.Column("total", sa.Float(), nullable=False),
+            sa.Column("hist", sa.Text(), nullable=False),
+            sa.Column("extra", sa.Text(), nullable=False),
+        )
+        op.create_index(f"ix_{table}", table, ["month", "metric", "department"])
+    op.create_table("kpi_dirty_months", sa.Column("month", sa.String(7), primary_key=True))
+    op.create_index("ix_step_facts_open", "step_facts", ["state", "due_at"])
     op.create_table(
         "case_ratings",
         sa.Column("case_id", ID, sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
@@ -122,5 +143,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("case_ratings", "alert_watches", "alert_rules", "settings", "kpi_progress", "step_facts", "case_facts"):
+    for table in ("case_ratings", "kpi_dirty_months", "kpi_step_rollups", "kpi_case_rollups", "alert_watches", "alert_rules", "settings", "kpi_progress", "step_facts", "case_facts"):
         op.drop_table(table)

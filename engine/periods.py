@@ -1,0 +1,85 @@
+"""Calendar periods of the figures: a month, a quarter or a year in the calendar's time zone."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from .errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar month, quarter or year."""
+
+    year: int
+    kind: str = "year"  # year, quarter, month
+    number: int = 0
+
+    @property
+    def label(self) -> str:
+        return {"year": f"{self.year}", "quarter": f"{self.year}Q{self.number}",
+                "month": f"{self.year}-{self.number:02d}"}[self.kind]
+
+    def _first_month(self) -> int:
+        return {"year": 1, "quarter": 3 * self.number - 2, "month": self.number}[self.kind]
+
+    def _months(self) -> int:
+        return {"year": 12, "quarter": 3, "month": 1}[self.kind]
+
+    def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """[start, end) as aware moments in the calendar's zone."""
+        start_index = self.year * 12 + self._first_month() - 1
+        end_index = start_index + self._months()
+        start = datetime(start_index // 12, start_index % 12 + 1, 1, tzinfo=tz)
+        return start, datetime(end_index // 12, end_index % 12 + 1, 1, tzinfo=tz)
+
+    def shift(self, steps: int) -> "Period":
+        """The period `steps` periods of the same kind later (negative: earlier)."""
+        if self.kind == "year":
+            return Period(self.year + steps)
+        size = 4 if self.kind == "quarter" else 12
+        index = self.year * size + self.number - 1 + steps
+        return Period(index // size, self.kind, index % size + 1)
+
+    def year_before(self) -> "Period":
+        return Period(self.year - 1, self.kind, self.number)
+
+    def months(self) -> list["Period"]:
+        first = Period(self.year, "month", self._first_month())
+        return [first.shift(i) for i in range(self._months())]
+
+
+_PERIOD = re.compile(r"^(\d{4})(?:[-]?(?:Q([1-4])|(0[1-9]|1[0-2])))?$", re.IGNORECASE)
+
+
+def parse_period(text: str) -> Period:
+    """2026, 2026Q4 or 2026-11."""
+    match = _PERIOD.match((text or "").strip())
+    if not match:
+        raise InvalidInput(f"period {text!r} is not a year, quarter or month (2026, 2026Q4, 2026-11)",
+                           {"period": "write 2026, 2026Q4 or 2026-11"})
+    year, quarter, month = match.groups()
+    if not 1970 <= int(year) <= 2200:
+        raise InvalidInput(f"period {text!r} is outside the years 1970 to 2200", {"period": "a year from 1970 to 2200"})
+    if quarter:
+        return Period(int(year), "quarter", int(quarter))
+    if month:
+        return Period(int(year), "month", int(month))
+    return Period(int(year))
+
+
+def current_period(kind: str, tz: ZoneInfo, now: datetime | None = None) -> Period:
+    moment = (now or datetime.now(timezone.utc)).astimezone(tz)
+    if kind == "month":
+        return Period(moment.year, "month", moment.month)
+    if kind == "quarter":
+        return Period(moment.year, "quarter", (moment.month - 1) // 3 + 1)
+    return Period(moment.year)
+
+
+def month_of(moment: datetime, tz: ZoneInfo) -> str:
+    """The calendar month (YYYY-MM, in the calendar's zone) a moment falls in."""
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(tz)
+    return f"{local.year}-{local.month:02d}"
