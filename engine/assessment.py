@@ -63,14 +63,21 @@ def set_weights(session: Session, by: Actor, given: dict[str, Any]) -> dict[str,
     return clean
 
 
-def _department_row(session: Session, code: str, w, end: datetime) -> dict[str, Any]:
+def _overdue_at(session: Session, process: str | None, end: datetime, now: datetime) -> dict[str, int]:
+    """Steps overdue and still open at `end`, per department: the worker's count when `end` is now, else
+    one grouped query over the steps due before `end` that were still open then."""
+    if end >= now:
+        return {d: late for d, (_, late) in rollups.open_counts(session, process, None).items()}
+    stmt = (select(StepFact.department_code, func.count()).where(
+        StepFact.created_at < end, StepFact.due_at < end, StepFact.state != "cancelled",
+        (StepFact.closed_at.is_(None)) | (StepFact.closed_at > end)).group_by(StepFact.department_code))
+    return dict(session.execute(Scope(process=process).steps(stmt)).all())
+
+
+def _department_row(session: Session, code: str, w, overdue: int) -> dict[str, Any]:
     process = w.scope.process
     done = rollups.merged(rollups.step_rows(session, w.months, "completed", process, code))
     escalations = sum(r.n for r in rollups.step_rows(session, w.months, "escalated", process, code))
-    overdue = session.execute(Scope(process=process, department=code).steps(
-        select(func.count()).select_from(StepFact).where(
-            StepFact.created_at < end, StepFact.due_at < end, StepFact.state != "cancelled",
-            (StepFact.closed_at.is_(None)) | (StepFact.closed_at > end)))).scalar_one()
     inquiries = rollups.merged(rollups.case_rows(session, w.months, "inquiry", None, code, None))
     decided = rollups.merged(rollups.case_rows(session, w.months, "decided", process, code, None))
     finished = rollups.merged(rollups.case_rows(session, w.months, "finished", process, code, None))
@@ -103,8 +110,8 @@ def assess(session: Session, period: Period, departments: list[str], tz: ZoneInf
            now: datetime | None = None) -> dict[str, Any]:
     """One row per department with its inputs, normalised parts, score (0–100) and rank."""
     w = window(period, Scope(process=process), tz, now)
-    end = min(w.end, w.now)
-    rows = [_department_row(session, code, w, end) for code in departments]
+    overdue = _overdue_at(session, process, min(w.end, w.now), w.now)
+    rows = [_department_row(session, code, w, overdue.get(code, 0)) for code in departments]
     averages = [r["work_days"]["avg"] for r in rows if r["work_days"].get("avg")]
     fastest = min(averages) if averages else None
     given = weights(session)

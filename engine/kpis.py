@@ -13,7 +13,7 @@ from statistics import mean, median
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput
@@ -166,18 +166,17 @@ def _satisfaction(finished: rollups.Sum) -> dict[str, Any]:
     return out
 
 
-def overdue_now(session: Session, scope: Scope, now: datetime) -> dict[str, int]:
-    """Open steps past their due moment, per department (index on state and due moment)."""
-    return dict(session.execute(scope.steps(
-        select(StepFact.department_code, func.count()).where(StepFact.state == "open", StepFact.due_at < now)
-        .group_by(StepFact.department_code))).all())
+def overdue_now(session: Session, scope: Scope) -> dict[str, int]:
+    """Open steps past their due moment, per department, as the worker last counted them (street-office
+    filters do not apply to it)."""
+    return {d: late for d, (_, late) in rollups.open_counts(session, scope.process, scope.department).items() if late}
 
 
 def steps(session: Session, w: Window) -> dict[str, dict[str, Any]]:
     """Per department: steps completed in the period, on-time share, working days, escalations, overdue now."""
     done = rollups.step_rows(session, w.months, "completed", w.scope.process, w.scope.department)
     raised = rollups.step_rows(session, w.months, "escalated", w.scope.process, w.scope.department)
-    overdue = overdue_now(session, w.scope, w.now)
+    overdue = overdue_now(session, w.scope)
     out: dict[str, dict[str, Any]] = {}
     for code in sorted({r.department for r in done} | {r.department for r in raised} | set(overdue)):
         mine = rollups.merged(r for r in done if r.department == code)

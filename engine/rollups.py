@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
-from .models import CaseFact, CaseRollup, DirtyMonth, StepFact, StepRollup
+from .models import CaseFact, CaseRollup, DirtyMonth, OpenSteps, StepFact, StepRollup
 from .periods import Period, month_of
 
 CASE_METRICS = ("accepted", "decided", "paid", "finished", "inquiry")
@@ -57,8 +57,29 @@ def mark(session: Session, moments: Iterable[datetime | None], tz: ZoneInfo) -> 
     session.flush()
 
 
+def count_open(session: Session, now: datetime | None = None) -> None:
+    """Count the open and overdue steps per process and department (one grouped pass over the open steps)."""
+    now = now or datetime.now(timezone.utc)
+    rows = session.execute(select(StepFact.process_key, StepFact.department_code, func.count(),
+                                  func.count().filter(StepFact.due_at < now))
+                           .where(StepFact.state == "open").group_by(StepFact.process_key, StepFact.department_code)).all()
+    session.execute(delete(OpenSteps))
+    session.add_all(OpenSteps(process_key=p, department=d, open=n, overdue=late, counted_at=now) for p, d, n, late in rows)
+
+
+def open_counts(session: Session, process: str | None, department: str | None) -> dict[str, tuple[int, int]]:
+    """department → (open, overdue) from the last count."""
+    stmt = select(OpenSteps.department, func.sum(OpenSteps.open), func.sum(OpenSteps.overdue)).group_by(OpenSteps.department)
+    if process:
+        stmt = stmt.where(OpenSteps.process_key == process)
+    if department:
+        stmt = stmt.where(OpenSteps.department == department)
+    return {d: (int(n), int(late)) for d, n, late in session.execute(stmt)}
+
+
 def refresh(session: Session, tz: ZoneInfo) -> int:
-    """Sum the dirty months again; returns how many."""
+    """Sum the dirty months again and count the open steps; returns how many months were summed."""
+    count_open(session)
     months = list(session.execute(select(DirtyMonth.month)).scalars())
     for month in months:
         _sum_month(session, month, tz)
@@ -72,6 +93,7 @@ def rebuild(session: Session, tz: ZoneInfo) -> int:
     session.execute(delete(CaseRollup))
     session.execute(delete(StepRollup))
     session.execute(delete(DirtyMonth))
+    count_open(session)
     moments = []
     for column in (CaseFact.accepted_at, CaseFact.decided_at, CaseFact.paid_at, CaseFact.ended_at):
         moments += list(session.execute(select(func.min(column), func.max(column))).one())

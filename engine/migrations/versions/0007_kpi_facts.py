@@ -129,6 +129,14 @@ def upgrade() -> None:
         )
         op.create_index(f"ix_{table}", table, ["month", "metric", "department"])
     op.create_table("kpi_dirty_months", sa.Column("month", sa.String(7), primary_key=True))
+    op.create_table(
+        "kpi_open_steps",
+        sa.Column("process_key", sa.String(100), primary_key=True),
+        sa.Column("department", sa.String(16), primary_key=True),
+        sa.Column("open", sa.Integer(), nullable=False),
+        sa.Column("overdue", sa.Integer(), nullable=False),
+        sa.Column("counted_at", WHEN, nullable=False),
+    )
     op.create_index("ix_step_facts_open", "step_facts", ["state", "due_at"])
     op.create_table(
         "case_ratings",
@@ -143,5 +151,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("case_ratings", "kpi_dirty_months", "kpi_step_rollups", "kpi_case_rollups", "alert_watches", "alert_rules", "settings", "kpi_progress", "step_facts", "case_facts"):
+    for table in ("case_ratings", "kpi_open_steps", "kpi_dirty_months", "kpi_step_rollups", "kpi_case_rollups", "alert_watches", "alert_rules", "settings", "kpi_progress", "step_facts", "case_facts"):
         op.drop_table(table)
