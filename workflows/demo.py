@@ -278,13 +278,13 @@ def build_demo(rt: Runtime, seed: int = 2026, cases_wanted: int = 200, history: 
             registries.save_records(session, registries.dataset(department, name), rows, "demo")
     made = _make_cases(rt, rng, people, cases_wanted)
     made += _make_history(rt, rng, people[cases_wanted:], history)
-    with rt.db.write() as session:
+    fired = timers.sweep(rt, Actor.system("demo"), limit=10000)
+    with rt.db.write() as session:  # the figures and alerts of the data as it now stands
         if not alerts.rules(session):
             for spec in DEMO_ALERT_RULES:
                 alerts.add_rule(session, Actor.system("demo"), spec)
         facts.rebuild_all(session, rt)
         alerts.sweep(session)
-    fired = timers.sweep(rt, Actor.system("demo"), limit=10000)
     _report(rt, accounts, made, fired.fired)
     return 0
 
