@@ -367,7 +367,16 @@ class CaseRating(Base):
     follow_up: Mapped[str | None] = mapped_column(String(64))  # business key of the follow-up case of a bad rating
 
 
-class CaseRollup(Base):
+class _Summed:
+    """The summed values of a rollup row: count, total, histogram (hundredths → count), named counters."""
+
+    n: Mapped[int] = mapped_column(Integer)
+    total: Mapped[float] = mapped_column(Float)
+    hist: Mapped[str] = mapped_column(Text)
+    extra: Mapped[str] = mapped_column(Text)
+
+
+class CaseRollup(_Summed, Base):
     """Case facts summed per month, process, street office, category and department ('' = all departments):
     what the dashboard reads, so that its cost does not grow with the number of cases. `metric` says which
     moment puts a case in the month (accepted, decided, paid, finished, inquiry); `hist` holds the durations
@@ -383,13 +392,9 @@ class CaseRollup(Base):
     area: Mapped[str] = mapped_column(String(64))
     category: Mapped[str] = mapped_column(String(64))
     department: Mapped[str] = mapped_column(String(16))
-    n: Mapped[int] = mapped_column(Integer)
-    total: Mapped[float] = mapped_column(Float)
-    hist: Mapped[str] = mapped_column(Text)
-    extra: Mapped[str] = mapped_column(Text)
 
 
-class StepRollup(Base):
+class StepRollup(_Summed, Base):
     """Step facts summed per month (of closing, or of escalation), process, department and step."""
 
     __tablename__ = "kpi_step_rollups"
@@ -402,10 +407,6 @@ class StepRollup(Base):
     department: Mapped[str] = mapped_column(String(16))
     element_id: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
-    n: Mapped[int] = mapped_column(Integer)
-    total: Mapped[float] = mapped_column(Float)
-    hist: Mapped[str] = mapped_column(Text)
-    extra: Mapped[str] = mapped_column(Text)
 
 
 class DirtyMonth(Base):
