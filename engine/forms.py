@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -180,7 +181,11 @@ def _coerce(f: FormField, raw: Any, errors: _Errors) -> Any:
             if str(text) not in ids:
                 errors.add(f.id, "not_option", options=", ".join(ids))
             return str(text)
-        return str(text) if not isinstance(text, str) else text
+        text = str(text) if not isinstance(text, str) else text
+        if "pattern" in f.constraints:  # ID numbers, phones, accounts: full-width and other digits become 0-9
+            text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch
+                           for ch in unicodedata.normalize("NFKC", text))
+        return text
     except (ValueError, TypeError, InvalidOperation):
         code = {"long": "not_integer", "double": "not_number", "boolean": "not_boolean", "date": "not_date"}[f.type]
         errors.add(f.id, code)

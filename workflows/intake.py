@@ -94,12 +94,12 @@ def start_data(intake: Intake, submitted: dict[str, Any], materials: list[str], 
     else:
         codes = {}
     for fid in ("applicant_id", "child_id"):
-        value = str(submitted.get(fid) or "").strip()
+        value = str(clean.get(fid) or submitted.get(fid) or "").strip()
         if value and fid not in errors and any(f.id == fid for f in intake.fields):
             reason = idcards.problem(value)
             if reason:
                 errors[fid] = f"ID number {reason}"
-    errors.update(_child_problems(submitted, errors))
+    errors.update(_child_problems({**submitted, **{k: v for k, v in clean.items() if v}}, errors))
     if errors:
         exc = InvalidInput("the application has errors; nothing was started", errors)
         exc.codes = codes

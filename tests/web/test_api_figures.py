@@ -59,3 +59,18 @@ def test_a_bad_period_is_a_field_error(api):
     _, get = api
     response = get("/kpis", "auditor", period="2026Q5")
     assert response.status_code == 422 and response.get_json()["errors"][0]["field"] == "period"
+
+
+def test_a_deploy_of_three_megabytes_reaches_the_api(api):
+    world, _ = api
+    with world.rt.db.write() as session:
+        secret = tokens.issue(session, Actor.system("test"), "designer-big", "designer").secret
+    client = create_app({"DATABASE_URL": world.rt.db.url, "SECRET_KEY": "t", "TESTING": True}).test_client()
+    content = "<?xml version=\"1.0\"?><definitions>" + "<!-- padding -->" * 190_000 + "</definitions>"
+    response = client.post("/api/v1/processes/deployments", json={"files": [{"name": "big.bpmn", "content": content}],
+                                                                   "dry_run": True},
+                           headers={"Authorization": f"Bearer {secret}"})
+    assert len(content) > 3_000_000 and response.status_code != 413  # the documented limit is 4 MB
+    too_big = client.post("/api/v1/processes/deployments", data=b"x" * (4 * 1024 * 1024 + 1),
+                          headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"})
+    assert too_big.status_code == 413
