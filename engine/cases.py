@@ -332,7 +332,7 @@ def _data_key(message: str) -> str:
 
 
 NOTES = {"comment_added": "a comment on the case", "case_viewed": "someone opened the case",
-         "data_revealed": "a masked personal field was shown"}
+         "data_revealed": "a masked personal field was shown", "data_read": "personal data was shown in full"}
 
 
 def note(session: Session, actor: Actor, business_key: str, event: str, details: dict[str, Any]) -> None:

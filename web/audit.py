@@ -15,6 +15,7 @@ from engine import eventlog
 from engine.models import AuditEntry, Case, ProcessDefinition
 
 from .context import actor, require_role, runtime
+from .privacy import exported_entries, record_export
 from .inbox import like
 
 bp = Blueprint("audit", __name__)
@@ -24,7 +25,7 @@ EVENTS = ["case_started", "task_ready", "task_claimed", "task_released", "task_r
           "data_revealed", "process_deployed", "user_created", "password_set", "user_activated", "user_deactivated",
           "access_changed", "department_alias_added", "token_issued", "token_revoked", "milestone",
           "assessment_weights_set", "event_log_exported", "stagnation_alert", "alert_rule_added", "alert_rule_removed",
-          "case_rated"]
+          "case_rated", "audit_exported", "data_read"]
 PAGE = 50
 
 
@@ -87,7 +88,8 @@ def verify():
 def export():
     """The filtered audit log as CSV (for people without an account), with each entry's hash."""
     require_role("auditor", "admin")
-    rows = _entries(_args(), limit=None)
+    rows = exported_entries(_entries(_args(), limit=None), actor())
+    record_export(actor(), "audit log CSV (web)", len(rows))
     return Response(chain.csv_text(rows), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
 

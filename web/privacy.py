@@ -2,9 +2,14 @@
 reviewers, and revealing a masked value is recorded in the audit log."""
 from __future__ import annotations
 
+import json
+from datetime import datetime, timezone
 from typing import Any
 
-from flask import session
+from flask import current_app, session
+
+from engine import audit
+from engine.models import AuditEntry
 
 from engine.routing import Actor
 from workflows import idcards
@@ -67,16 +72,26 @@ def readable(key: str, value: Any) -> Any:
     return VALUES.get(key, {}).get(value, value)
 
 
+def hidden_from(key: str, actor: Actor) -> bool:
+    """Another department's finding, which this user may not see (the one rule for every page and the API)."""
+    own = tuple(f"{code.lower()}_" for code in actor.departments)
+    return key.startswith(DEPARTMENT_PREFIXES) and not key.startswith(own) and "auditor" not in actor.roles
+
+
+def personal_shown(shown: list[dict[str, Any]]) -> list[str]:
+    """The personal fields shown in full (their reading is recorded in the audit log)."""
+    return [item["key"] for item in shown if item["key"] in PERSONAL and not item["masked"]]
+
+
 def visible_data(data: dict[str, Any], actor: Actor, business_key: str,
                  revealed: set[str] | None = None) -> list[dict[str, Any]]:
     """The labelled case data this user may see (internal working values stay hidden), with personal
     data masked unless revealed (by default: what this browser session revealed)."""
-    own = tuple(f"{code.lower()}_" for code in actor.departments)
     if revealed is None:
         revealed = set(session.get("revealed", {}).get(business_key, []))
     out = []
     for key in [k for k in LABELS if k in data]:
-        if key.startswith(DEPARTMENT_PREFIXES) and not key.startswith(own) and "auditor" not in actor.roles:
+        if hidden_from(key, actor):
             continue
         value = data[key]
         if isinstance(value, dict) or value is None or value == "" or value == []:
@@ -101,6 +116,8 @@ def masked_details(details: dict[str, Any], actor: Actor, business_key: str) -> 
     revealed = set(session.get("revealed", {}).get(business_key, []))
     out = []
     for key, value in data.items():
+        if hidden_from(key, actor):
+            continue
         kind = PERSONAL.get(key)
         if kind and not may_see_unmasked(actor) and key not in revealed:
             value = mask(kind, value)
@@ -110,3 +127,36 @@ def masked_details(details: dict[str, Any], actor: Actor, business_key: str) -> 
             value = "；".join(str(v) for v in value)
         out.append((LABELS.get(key, key), value))
     return out
+
+
+def mask_details_json(details: str, actor: Actor) -> str:
+    """An audit entry's stored details with personal values masked, for readers without the auditor role."""
+    if "auditor" in actor.roles:
+        return details
+    try:
+        parsed = json.loads(details)
+    except ValueError:
+        return details
+    if isinstance(parsed.get("data"), dict):
+        parsed["data"] = {k: mask(PERSONAL[k], v) if k in PERSONAL and v not in (None, "") else v
+                          for k, v in parsed["data"].items()}
+        return json.dumps(parsed, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return details
+
+
+def exported_entries(entries: list[AuditEntry], actor: Actor) -> list[AuditEntry]:
+    """Audit entries as a bulk export shows them: in full for auditors; with personal values masked for
+    others (their hashes then no longer match: checking the chain from an export needs the auditor role)."""
+    if "auditor" in actor.roles:
+        return entries
+    columns = [c.name for c in AuditEntry.__table__.columns]
+    return [AuditEntry(**{c: getattr(e, c) for c in columns if c != "details"}, details=mask_details_json(e.details, actor))
+            for e in entries]
+
+
+def record_export(actor: Actor, what: str, count: int) -> None:
+    """Every bulk export of the audit log is itself recorded."""
+    with current_app.extensions["jointreview"].db.write() as session_:
+        audit.append(session_, [audit.Event("audit_exported", actor.username,
+                                            {"what": what, "entries": count, "masked": "auditor" not in actor.roles})],
+                     datetime.now(timezone.utc))

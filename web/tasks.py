@@ -17,7 +17,7 @@ from engine.models import AuditEntry, Case, Task
 
 from .context import actor, runtime
 from .i18n import field_errors
-from .privacy import visible_data
+from .privacy import personal_shown, visible_data
 
 bp = Blueprint("tasks", __name__)
 
@@ -57,6 +57,10 @@ def _comments(case_id: int) -> list[AuditEntry]:
 
 def _page(task: Task, case: Case, fields, data, values=None, errors=None, status=200):
     shown = visible_data(data, actor(), case.business_key)
+    read = personal_shown(shown)
+    if read:
+        with runtime().db.write() as session:
+            cases.note(session, actor(), case.business_key, "data_read", {"fields": read, "task": task.name})
     comments = [dict(who=c.actor, at=c.at, text=json.loads(c.details).get("text", "")) for c in _comments(case.id)]
     can_act = task.state == "open" and actor().may_work_on(task.department_code, task.role) and \
         task.assignee in (None, actor().username)
@@ -102,7 +106,9 @@ def complete(task_id: str):
 @bp.route("/cases/<key>/comments", methods=["POST"])
 @login_required
 def comment(key: str):
-    """Add a comment to the case history."""
+    """Add a comment to the case history (department staff; auditors only read)."""
+    if not actor().departments:
+        abort(403)
     target = request.form.get("task_id", "")
     task, case = _load(target)
     if case.business_key != key:

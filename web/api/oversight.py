@@ -12,7 +12,7 @@ from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import ApiToken, AuditEntry, Case, ProcessDefinition
 
 from ..context import runtime
-from ..privacy import mask_values
+from ..privacy import exported_entries, mask_values, record_export
 from . import api
 from .core import Context, Reply, decode_cursor, encode_cursor
 from .portal import KEY
@@ -129,7 +129,8 @@ def audit_export(ctx: Context) -> Reply:
     stmt = select(AuditEntry).where(AuditEntry.seq > q.after_seq).order_by(AuditEntry.seq).limit(q.limit + 1)
     with runtime().db.read() as session:
         rows = list(session.execute(stmt).scalars())
-    more, rows = len(rows) > q.limit, rows[:q.limit]
+    more, rows = len(rows) > q.limit, exported_entries(rows[:q.limit], ctx.actor)
+    record_export(ctx.actor, f"audit log {q.format} (API, after {q.after_seq})", len(rows))
     headers = {"X-Next-After-Seq": str(rows[-1].seq)} if more else {}
     headers["Content-Disposition"] = f"attachment; filename=audit-log-{q.after_seq + 1}.{q.format}"
     if q.format == "csv":

@@ -16,7 +16,7 @@ from workflows.intake import INTAKES, start_data
 
 from ..context import runtime
 from ..inbox import by_due, workable
-from ..privacy import visible_data
+from ..privacy import personal_shown, visible_data
 from ..tasks import form_and_data
 from . import api
 from .core import Context, Reply, decode_cursor, encode_cursor
@@ -93,6 +93,10 @@ def get_task(ctx: Context, task_id: str) -> Reply:
                  options=[dict(id=o, name=n) for o, n in f.options],
                  constraints={k: "true" if v is None else str(v) for k, v in f.constraints.items()}) for f in fields]
     shown = visible_data(data, ctx.actor, case.business_key, revealed=set())
+    read = personal_shown(shown)
+    if read:
+        with runtime().db.write() as session:
+            cases.note(session, ctx.actor, case.business_key, "data_read", {"fields": read, "task": task.name})
     return Reply(200, TaskDetail(**_summary(task, case.business_key), state=task.state, form=form, data=shown))
 
 
