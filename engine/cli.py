@@ -5,6 +5,7 @@ import argparse
 import getpass
 import json
 import logging
+import os
 import sys
 from datetime import datetime
 from importlib.metadata import entry_points
@@ -14,7 +15,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
-from . import accounts, audit, cases, cli_figures, repository, timers, tokens
+from . import accounts, audit, cases, checkpoints, cli_figures, repository, timers, tokens
 from .config import Settings, make_runtime
 from .definitions import read_files
 from .errors import DeployError, EngineError, InvalidInput
@@ -196,10 +197,36 @@ def cmd_worker(rt: Runtime, args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(rt: Runtime, args: argparse.Namespace) -> int:
+    trusted = {k for k in (args.public_key or os.environ.get("JOINTREVIEW_AUDIT_PUBLIC_KEY", "")).split(",") if k}
     with rt.db.read() as session:
         result = audit.verify(session)
+        given = checkpoints.stored(session) + [c for f in args.checkpoints or [] for c in checkpoints.read_file(f)]
+        problems = checkpoints.check(session, given, trusted)
     print(result)
-    return 0 if result.ok else 1
+    for problem in problems:
+        print(f"not intact: {problem}")
+    if given and not problems:
+        print(f"{len(given)} checkpoint(s) hold" + ("" if trusted else " (no published key given: signatures "
+                                                                       "checked against their own keys only)"))
+    return 0 if result.ok and not problems else 1
+
+
+def cmd_audit_keygen(rt: Runtime, args: argparse.Namespace) -> int:
+    public = checkpoints.generate(args.out)
+    print(f"signing key written to {args.out} (keep it outside the database, readable by the worker only)")
+    print(f"public key (publish it; JOINTREVIEW_AUDIT_PUBLIC_KEY): {public}")
+    return 0
+
+
+def cmd_audit_checkpoint(rt: Runtime, args: argparse.Namespace) -> int:
+    key = checkpoints.load_key(args.key or os.environ.get("JOINTREVIEW_AUDIT_KEY"))
+    with rt.db.write() as session:
+        checkpoint = checkpoints.sign(session, key)
+    target = args.export or os.environ.get("JOINTREVIEW_AUDIT_CHECKPOINT_FILE")
+    if target:
+        checkpoints.export(checkpoint, target)
+    print(f"checkpoint of #{checkpoint.seq} signed at {checkpoint.at}" + (f", exported to {target}" if target else ""))
+    return 0
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -336,8 +363,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="fire what is due now and exit")
     p = sub.add_parser("audit", help="audit log commands", description="audit log commands")
     audit_sub = p.add_subparsers(dest="audit_command", metavar="SUBCOMMAND", required=True)
-    v = audit_sub.add_parser("verify", help="check the hash chain; names the first tampered entry")
+    v = audit_sub.add_parser("verify", help="check the hash chain and the signed checkpoints; names what is wrong")
+    v.add_argument("--checkpoints", action="append", help="a file of exported checkpoints (repeatable)")
+    v.add_argument("--public-key", help="the published public key(s), comma separated "
+                                        "(default: $JOINTREVIEW_AUDIT_PUBLIC_KEY)")
     v.set_defaults(func=cmd_audit_verify)
+    k = audit_sub.add_parser("keygen", help="create the Ed25519 signing key for checkpoints; prints the public key")
+    k.add_argument("--out", required=True, help="the key file to write (never overwritten)")
+    k.set_defaults(func=cmd_audit_keygen)
+    c = audit_sub.add_parser("checkpoint", help="sign the chain's head now (the worker also does it every hour)")
+    c.add_argument("--key", help="the signing key file (default: $JOINTREVIEW_AUDIT_KEY)")
+    c.add_argument("--export", help="also append the checkpoint to this file (default: $JOINTREVIEW_AUDIT_CHECKPOINT_FILE)")
+    c.set_defaults(func=cmd_audit_checkpoint)
     p = sub.add_parser("user", help="user commands", description="user commands")
     user_sub = p.add_subparsers(dest="user_command", metavar="SUBCOMMAND", required=True)
     u = user_sub.add_parser("add", help="add a user with department memberships")

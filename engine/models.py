@@ -428,3 +428,16 @@ class OpenSteps(Base):
     open: Mapped[int] = mapped_column(Integer)
     overdue: Mapped[int] = mapped_column(Integer)
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditCheckpoint(Base):
+    """A signed head of the audit chain (see engine/checkpoints.py); copies live outside the database too."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    seq: Mapped[int] = mapped_column(ID)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(32))
+    public_key: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))

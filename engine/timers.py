@@ -7,6 +7,7 @@ mid-way loses its uncommitted transaction only: the case keeps its due time and 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from . import alerts, audit, cases, facts, logins, rollups, tokens
+from . import alerts, audit, cases, checkpoints, facts, logins, rollups, tokens
 from .errors import EngineError
 from .models import Case
 from .routing import Actor
@@ -101,8 +102,28 @@ def refresh_facts(rt: Runtime, rounds: int = 20, sum_months: bool = True) -> int
     return read
 
 
+def sign_checkpoint(rt: Runtime) -> checkpoints.Checkpoint | None:
+    """Sign the audit chain's head when a signing key is configured (JOINTREVIEW_AUDIT_KEY), and append it
+    to JOINTREVIEW_AUDIT_CHECKPOINT_FILE when that is set."""
+    path = os.environ.get("JOINTREVIEW_AUDIT_KEY")
+    if not path:
+        return None
+    key = checkpoints.load_key(path)
+    with rt.db.write() as session:
+        signed = checkpoints.sign(session, key)
+    target = os.environ.get("JOINTREVIEW_AUDIT_CHECKPOINT_FILE")
+    if target:
+        checkpoints.export(signed, target)
+    return signed
+
+
 def housekeeping(rt: Runtime) -> int:
-    """Hourly chores: forget the answers to API submissions past their retry window and old failed logins."""
+    """Hourly chores: forget the answers to API submissions past their retry window and old failed logins,
+    and sign a checkpoint of the audit log."""
+    try:
+        sign_checkpoint(rt)
+    except Exception as exc:  # noqa: BLE001 - never stop the timers for a chore
+        log.error("signing an audit checkpoint failed: %s", exc)
     try:
         with rt.db.write() as session:
             return tokens.forget_old_answers(session) + logins.forget_old_failures(session)

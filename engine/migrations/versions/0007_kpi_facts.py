@@ -1,5 +1,5 @@
 """Facts the figures are computed from (one row per case and per step), the refresh watermark, settings,
-stagnation alert rules and their watches, service ratings, monthly rollups
+stagnation alert rules and their watches, service ratings, monthly rollups, signed audit checkpoints
 
 Revision ID: 0007
 Revises: 0006
@@ -139,6 +139,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_step_facts_open", "step_facts", ["state", "due_at"])
     op.create_table(
+        "audit_checkpoints",
+        sa.Column("id", ID, primary_key=True),
+        sa.Column("seq", ID, nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+        sa.Column("at", sa.String(32), nullable=False),
+        sa.Column("public_key", sa.String(64), nullable=False),
+        sa.Column("signature", sa.String(128), nullable=False),
+    )
+    op.create_table(
         "case_ratings",
         sa.Column("case_id", ID, sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("score", sa.Integer(), nullable=False),
@@ -151,5 +160,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("case_ratings", "kpi_open_steps", "kpi_dirty_months", "kpi_step_rollups", "kpi_case_rollups", "alert_watches", "alert_rules", "settings", "kpi_progress", "step_facts", "case_facts"):
+    for table in ("audit_checkpoints", "case_ratings", "kpi_open_steps", "kpi_dirty_months", "kpi_step_rollups", "kpi_case_rollups", "alert_watches", "alert_rules", "settings", "kpi_progress", "step_facts", "case_facts"):
         op.drop_table(table)
