@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from engine.errors import EngineError
 
 from . import api
-from .api.core import from_engine, problem_response, status_of
+from .api.problems import from_engine, problem_response, status_of
 
 log = logging.getLogger("jointreview.web")
 

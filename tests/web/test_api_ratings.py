@@ -41,3 +41,15 @@ def test_the_applicant_rates_a_finished_application_once(demo):
         rating = session.get(CaseRating, case.id)
     assert rating.channel == "portal" and rating.follow_up.startswith("RAT-")
     assert post(running.business_key, {"score": 4}, who=running_owner, idem="r-3").status_code == 409
+
+
+def test_a_lone_surrogate_in_a_body_is_a_field_error(demo):
+    with demo.rt.db.write() as session:
+        secret = tokens.issue(session, Actor.system("test"), "portal-surrogate", "portal").secret
+    client = create_app({"DATABASE_URL": demo.rt.db.url, "SECRET_KEY": "t", "TESTING": True}).test_client()
+    response = client.post("/api/v1/applications/SUB-2026-000001/rating", data=b'{"score": 5, "comment": "ok\\ud800"}',
+                           headers={"Authorization": f"Bearer {secret}", "X-Applicant-Id": "11010519491231002X",
+                                    "Idempotency-Key": "s-1", "Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0] == {"field": "comment", "message": "contains a broken character (a lone "
+                                                "surrogate)", "code": "surrogate"}

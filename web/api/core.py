@@ -7,8 +7,6 @@ from the code.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import re
@@ -25,130 +23,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engine import tokens
-from engine.errors import (Conflict, DeployError, EngineError, InvalidInput, NotAuthenticated, NotFound,
-                           PermissionDenied)
+from engine.errors import EngineError
 from engine.models import IdempotencyRecord
 from engine.routing import Actor
 
 from ..context import runtime
+from .inputs import MAX_DEPTH, _nesting, _refuse_control_characters, _string_problem
+from .problems import Problem, from_engine, from_validation, problem_response
 
-PROBLEM = "application/problem+json"
-PROBLEM_TYPES = {
-    400: ("bad-request", "The request was not understood"),
-    401: ("unauthenticated", "A valid API token is required"),
-    403: ("forbidden", "This token may not do this"),
-    404: ("not-found", "No such resource"),
-    405: ("method-not-allowed", "Method not allowed"),
-    409: ("conflict", "The request conflicts with the current state"),
-    413: ("too-large", "The request body is too large"),
-    415: ("unsupported-media-type", "The request body must be JSON"),
-    422: ("validation-failed", "The request has invalid fields"),
-    429: ("rate-limited", "Too many requests"),
-    500: ("server-error", "Something went wrong on our side"),
-}
-STATUS = {NotAuthenticated: 401, NotFound: 404, PermissionDenied: 403, Conflict: 409, InvalidInput: 422,
-          DeployError: 422}
 KEY_HEADER = "Idempotency-Key"
 LIMITER = "jointreview.api_limiter"
-
-
-# --- problems -------------------------------------------------------------------------------------
-
-class Problem(Exception):
-    """An error answered as application/problem+json (RFC 9457)."""
-
-    def __init__(self, status: int, detail: str, errors: list[dict[str, str]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(detail)
-        self.status, self.detail, self.errors, self.headers = status, detail, errors or [], headers or {}
-
-
-def problem_response(status: int, detail: str, errors: list[dict[str, str]] | None = None,
-                     headers: dict[str, str] | None = None) -> Response:
-    slug, title = PROBLEM_TYPES.get(status, ("error", "Error"))
-    body = {"type": f"urn:jointreview:problem:{slug}", "title": title, "status": status, "detail": detail}
-    if errors:
-        body["errors"] = errors
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM)
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="jointreview"'
-    return response
-
-
-def status_of(exc: EngineError) -> int:
-    """The HTTP status of an engine error (API and pages alike)."""
-    return next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
-
-
-def from_engine(exc: EngineError) -> Problem:
-    """The problem an engine error becomes; field errors are listed one by one."""
-    status = status_of(exc)
-    errors = []
-    if isinstance(exc, InvalidInput):
-        codes = getattr(exc, "codes", {}) or {}
-        errors = [{"field": f, "message": m, "code": _code(codes.get(f))} for f, m in exc.fields.items()]
-    elif isinstance(exc, DeployError):
-        errors = [{"field": ":".join(str(p) for p in (pr.file, pr.line, pr.element) if p), "message": pr.message,
-                   "code": "invalid_model"} for pr in exc.problems]
-    return Problem(status, exc.message, errors)
-
-
-def _code(code: Any) -> str:
-    """Form validation keeps (code, parameters); the API gives the code."""
-    if isinstance(code, (tuple, list)) and code:
-        code = code[0]
-    return str(code) if code else "invalid"
-
-
-def _message(e: dict[str, Any]) -> str:
-    """A pydantic error in the words the rest of the API uses."""
-    ctx, kind = e.get("ctx") or {}, e["type"]
-    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
-        return "is required"
-    words = {
-        "extra_forbidden": "is not a field here",
-        "string_pattern_mismatch": "is not in the expected format",
-        "string_too_long": f"must have at most {ctx.get('max_length')} characters",
-        "string_too_short": f"must have at least {ctx.get('min_length')} characters",
-        "literal_error": f"must be one of: {ctx.get('expected', '').replace(chr(39), '')}",
-        "enum": f"must be one of: {ctx.get('expected', '').replace(chr(39), '')}",
-        "int_parsing": "must be a whole number", "int_type": "must be a whole number",
-        "int_from_float": "must be a whole number",
-        "greater_than_equal": f"must be at least {ctx.get('ge')}", "less_than_equal": f"must be at most {ctx.get('le')}",
-        "too_long": f"may have at most {ctx.get('max_length')} items",
-        "too_short": f"needs at least {ctx.get('min_length')} item(s)",
-        "string_type": "must be text", "bool_type": "must be true or false", "bool_parsing": "must be true or false",
-        "list_type": "must be a list", "dict_type": "must be an object", "model_type": "must be an object",
-    }
-    return words.get(kind, e["msg"])
-
-
-def from_validation(exc: ValidationError, where: str, tags: tuple[str, ...] = (),
-                    more: dict[str, str] | None = None) -> Problem:
-    """Every invalid field at once; `tags` are union tags pydantic puts in front of field names."""
-    errors, seen = [], set()
-    for e in exc.errors(include_url=False):
-        loc = [str(p) for p in e["loc"] if p != "body"]
-        if loc and loc[0] in tags:
-            loc = loc[1:]
-        field = ".".join(loc)
-        if e["type"] in ("union_tag_not_found", "union_tag_invalid"):
-            field, message = "process", f"must be one of: {', '.join(tags)}"
-        else:
-            message = _message(e)
-        field = field or where
-        if field not in seen:
-            seen.add(field)
-            errors.append({"field": field, "message": message, "code": e["type"]})
-    for field, message in (more or {}).items():
-        if field not in seen:
-            errors.append({"field": field, "message": message, "code": "invalid"})
-    return Problem(422, f"the {where} has invalid fields; nothing was changed", errors)
-
-
-# --- rate limiting --------------------------------------------------------------------------------
 
 class RateLimiter:
     """A token bucket per API token (in this process): `per_minute` requests, bursts up to that many."""
@@ -464,116 +348,3 @@ APPLICANT_HEADER = "X-Applicant-Id"
 APPLICANT = Header(APPLICANT_HEADER, "The applicant's ID number (居民身份证号) as verified by the portal's real-name "
                    "login. Only a case of that applicant is shown.",
                    {"type": "string", "pattern": r"^[0-9]{17}[0-9Xx]$"}, required=True, example="110105198506150030")
-
-
-MAX_DEPTH = 20
-
-
-def _nesting(raw: bytes) -> int:
-    """How deeply arrays and objects nest in a JSON text (brackets inside strings are skipped)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for byte in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > MAX_DEPTH:
-                return deepest
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
-    return deepest
-
-
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _refuse_control_characters(value: Any, path: str) -> None:
-    """Text with NUL or other control characters (but tab and line breaks) is refused, naming the field:
-    it is never meant, and PostgreSQL cannot store NUL."""
-    errors: list[dict[str, str]] = []
-
-    def walk(item: Any, where: str) -> None:
-        if isinstance(item, str):
-            if CONTROL.search(item):
-                errors.append({"field": where or "body", "message": "contains control characters", "code": "control"})
-        elif isinstance(item, dict):
-            for key, sub in item.items():
-                walk(key, where)
-                walk(sub, f"{where}.{key}" if where else str(key))
-        elif isinstance(item, list):
-            for index, sub in enumerate(item):
-                walk(sub, f"{where}.{index}" if where else str(index))
-
-    walk(value, path)
-    if errors:
-        raise Problem(422, "text with control characters was refused", errors[:20])
-
-
-def _string_problem(value: str, schema: dict[str, Any]) -> str | None:
-    """What is wrong with a header value by its JSON Schema (length and pattern), or None."""
-    if len(value) < schema.get("minLength", 0):
-        return f"must have at least {schema['minLength']} characters"
-    if "maxLength" in schema and len(value) > schema["maxLength"]:
-        return f"must have at most {schema['maxLength']} characters"
-    pattern = schema.get("pattern")
-    if pattern and not re.search(pattern, value):
-        return "is not in the expected format"
-    if CONTROL.search(value):
-        return "contains control characters"
-    return None
-
-
-# --- pagination -----------------------------------------------------------------------------------
-
-def encode_cursor(values: list[Any]) -> str:
-    """An opaque cursor for keyset paging."""
-    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None, *kinds: type) -> list[Any] | None:
-    """The values of a cursor (one per kind: int, str, bool, datetime), or a 422 problem naming `cursor`."""
-    if not cursor:
-        return None
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
-        values = None
-    if isinstance(values, list) and len(values) == len(kinds):
-        try:
-            values = [_typed(v, k) for v, k in zip(values, kinds)]
-        except (TypeError, ValueError, OverflowError):
-            values = None
-    if not isinstance(values, list) or len(values) != len(kinds):
-        raise Problem(422, "the cursor is not one this API gave out",
-                      [{"field": "cursor", "message": "use next_cursor from the previous page", "code": "bad_cursor"}])
-    return values
-
-
-def _typed(value: Any, kind: type) -> Any:
-    if kind is int:
-        if type(value) is not int or not 0 <= value < 2**62:
-            raise ValueError(value)
-        return value
-    if kind is bool:
-        if type(value) is not bool:
-            raise ValueError(value)
-        return value
-    if kind is datetime:
-        if value in (None, ""):
-            return None
-        moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None:
-            raise ValueError(value)
-        return moment
-    if type(value) is not str or len(value) > 100:
-        raise ValueError(value)
-    return value

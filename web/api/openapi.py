@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from .core import PROBLEM, PROBLEM_TYPES, Api
+from .core import Api
+from .problems import PROBLEM, PROBLEM_TYPES
 
 REF = "#/components/schemas/{model}"
 PROBLEM_SCHEMA = {

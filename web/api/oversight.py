@@ -14,7 +14,8 @@ from engine.models import ApiToken, AuditEntry, Case, ProcessDefinition
 from ..context import runtime
 from ..privacy import exported_entries, mask_values, record_export
 from . import api
-from .core import Context, Reply, decode_cursor, encode_cursor
+from .core import Context, Reply
+from .inputs import decode_cursor, encode_cursor
 from .portal import KEY
 from .schemas import (AuditEntryOut, AuditPage, AuditQuery, CasePage, CaseQuery, CaseSummary, DeployRequest,
                       DeployResult, ExportQuery, HistoryEntry, PageQuery, HistoryPage, IssuedToken, ProcessPage, ProcessVersion,

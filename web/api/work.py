@@ -19,7 +19,8 @@ from ..inbox import by_due, workable
 from ..privacy import personal_shown, visible_data
 from ..tasks import form_and_data
 from . import api
-from .core import Context, Reply, decode_cursor, encode_cursor
+from .core import Context, Reply
+from .inputs import decode_cursor, encode_cursor
 from .portal import REPLAYED, department_names
 from .schemas import (KEY_PATTERN, TASK_PATTERN, Completion, CompletionResult, InquiryAnswer, InquiryRequest, InquiryStarted,
                       OpenedTask, TaskDetail, TaskPage, TaskQuery, TaskSummary)

@@ -1,0 +1,130 @@
+"""What the API refuses in raw input before parsing it (nesting, control characters and lone surrogates,
+header values), and the opaque keyset cursors of its lists."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from .problems import Problem
+
+MAX_DEPTH = 20
+
+
+def _nesting(raw: bytes) -> int:
+    """How deeply arrays and objects nest in a JSON text (brackets inside strings are skipped)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                return deepest
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_control_characters(value: Any, path: str) -> None:
+    """Text with NUL or other control characters (but tab and line breaks) is refused, naming the field:
+    it is never meant, and PostgreSQL cannot store NUL."""
+    errors: list[dict[str, str]] = []
+
+    def walk(item: Any, where: str) -> None:
+        if isinstance(item, str):
+            if CONTROL.search(item):
+                errors.append({"field": where or "body", "message": "contains control characters", "code": "control"})
+            elif SURROGATE.search(item):
+                errors.append({"field": where or "body", "message": "contains a broken character (a lone surrogate)",
+                               "code": "surrogate"})
+        elif isinstance(item, dict):
+            for key, sub in item.items():
+                walk(key, where)
+                walk(sub, f"{where}.{key}" if where else str(key))
+        elif isinstance(item, list):
+            for index, sub in enumerate(item):
+                walk(sub, f"{where}.{index}" if where else str(index))
+
+    walk(value, path)
+    if errors:
+        raise Problem(422, "text with control characters was refused", errors[:20])
+
+
+def _string_problem(value: str, schema: dict[str, Any]) -> str | None:
+    """What is wrong with a header value by its JSON Schema (length and pattern), or None."""
+    if len(value) < schema.get("minLength", 0):
+        return f"must have at least {schema['minLength']} characters"
+    if "maxLength" in schema and len(value) > schema["maxLength"]:
+        return f"must have at most {schema['maxLength']} characters"
+    pattern = schema.get("pattern")
+    if pattern and not re.search(pattern, value):
+        return "is not in the expected format"
+    if CONTROL.search(value):
+        return "contains control characters"
+    return None
+
+
+# --- pagination -----------------------------------------------------------------------------------
+
+def encode_cursor(values: list[Any]) -> str:
+    """An opaque cursor for keyset paging."""
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, *kinds: type) -> list[Any] | None:
+    """The values of a cursor (one per kind: int, str, bool, datetime), or a 422 problem naming `cursor`."""
+    if not cursor:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        values = None
+    if isinstance(values, list) and len(values) == len(kinds):
+        try:
+            values = [_typed(v, k) for v, k in zip(values, kinds)]
+        except (TypeError, ValueError, OverflowError):
+            values = None
+    if not isinstance(values, list) or len(values) != len(kinds):
+        raise Problem(422, "the cursor is not one this API gave out",
+                      [{"field": "cursor", "message": "use next_cursor from the previous page", "code": "bad_cursor"}])
+    return values
+
+
+def _typed(value: Any, kind: type) -> Any:
+    if kind is int:
+        if type(value) is not int or not 0 <= value < 2**62:
+            raise ValueError(value)
+        return value
+    if kind is bool:
+        if type(value) is not bool:
+            raise ValueError(value)
+        return value
+    if kind is datetime:
+        if value in (None, ""):
+            return None
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError(value)
+        return moment
+    if type(value) is not str or len(value) > 100:
+        raise ValueError(value)
+    return value
