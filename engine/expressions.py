@@ -19,7 +19,7 @@ from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack
 from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from . import guards
+from . import guards, methods
 from .budget import MAX_ITEMS, BudgetExceeded, ExpressionRefused, bounded, charge, limited
 from .errors import EngineError
 
@@ -32,9 +32,9 @@ _MISSING = object()
 
 
 def _guarded_getattr(obj: Any, name: str, default: Any = _MISSING) -> Any:
-    if name.startswith("_") or type(obj) not in _DATA_TYPES or name in guards.REFUSED_ATTRS:
+    if name.startswith("_") or type(obj) not in _DATA_TYPES or name in methods.REFUSED_ATTRS:
         raise ExpressionRefused(f"access to attribute {name!r} of a {type(obj).__name__} is not allowed")
-    bounded_method = guards.method(obj, name)
+    bounded_method = methods.method(obj, name)
     if bounded_method is not None:
         return bounded_method
     if default is _MISSING:
@@ -63,7 +63,7 @@ GUARDS: dict[str, Any] = {
     "_getiter_": guards.guarded_iter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
-    "_write_": guards.write_guard,
+    "_write_": methods.write_guard,
     "_inplacevar_": guards.inplace,
     "_binop_": guards.binop,
     "_format_": guards.format_field,
@@ -175,7 +175,7 @@ def _ast_problems(tree: ast.AST) -> list[str]:
             problems.append(f"line {node.lineno}: {type(node).__name__.lower()} statements are not allowed")
         elif isinstance(node, ast.Name) and node.id in {"getattr", "setattr", "open", "eval", "exec", "compile", "globals", "vars"}:
             problems.append(f"line {node.lineno}: {node.id}() is not available")
-        elif isinstance(node, ast.Attribute) and node.attr in guards.REFUSED_ATTRS:
+        elif isinstance(node, ast.Attribute) and node.attr in methods.REFUSED_ATTRS:
             hint = "; use an f-string" if node.attr.startswith("format") else ""
             problems.append(f"line {node.lineno}: .{node.attr}() is not allowed{hint}")
     return problems

@@ -2,14 +2,13 @@
 
 The sandbox's compiler rewrites `a + b`, `a * b`, `a ** b`, `a << b`, `a % b`, f-string fields,
 comparisons, dict and set keys and function entries into calls of the functions below, and the curated
-builtins and data-type methods are replaced by versions that charge the budget and refuse oversized
-results before building them (see engine/budget.py).
+builtins are replaced by versions that charge the budget and refuse oversized results before building
+them (see engine/budget.py; the data types' methods are in engine/methods.py).
 """
 from __future__ import annotations
 
 import operator
 import re
-from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator
 
@@ -20,7 +19,7 @@ _SEQUENCES = (str, list, tuple, bytes)
 _HASHED = (tuple, frozenset)
 
 
-def _sized(n: int, what: str) -> None:
+def sized(n: int, what: str) -> None:
     if n > MAX_ITEMS:
         raise too_big(what, n)
     charge(1 + (n >> 4))
@@ -33,7 +32,7 @@ def _int_bits(bits: int, what: str) -> None:
 
 def _add(a: Any, b: Any) -> Any:
     if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES):
-        _sized(len(a) + len(b), "joining these values")
+        sized(len(a) + len(b), "joining these values")
     return a + b
 
 
@@ -41,9 +40,9 @@ def _mul(a: Any, b: Any) -> Any:
     if isinstance(a, int) and isinstance(b, int):
         _int_bits(a.bit_length() + b.bit_length(), "this product")
     elif isinstance(a, _SEQUENCES) and isinstance(b, int):
-        _sized(len(a) * max(b, 0), "repeating this value")
+        sized(len(a) * max(b, 0), "repeating this value")
     elif isinstance(b, _SEQUENCES) and isinstance(a, int):
-        _sized(len(b) * max(a, 0), "repeating this value")
+        sized(len(b) * max(a, 0), "repeating this value")
     return a * b
 
 
@@ -108,7 +107,7 @@ def _mod(a: Any, b: Any) -> Any:
         bounded(b, "the values to format")
         values = list(b.values()) if isinstance(b, dict) else list(b) if isinstance(b, tuple) else [b]
         largest = max((_text_size(v) for v in values), default=0)
-        _sized(len(a) + len(specs) * (largest + MAX_WIDTH), "the formatted text")
+        sized(len(a) + len(specs) * (largest + MAX_WIDTH), "the formatted text")
         return a % b
     if isinstance(a, int) and isinstance(b, int):
         _int_bits(max(a.bit_length(), b.bit_length()), "this division")
@@ -130,7 +129,7 @@ def _setop(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         if isinstance(a, _HASHING) or isinstance(b, _HASHING):
             for side in (a, b):
                 if not isinstance(side, (set, frozenset, dict)):
-                    _keys(side)
+                    keys_of(side)
         return op(a, b)
     return guarded
 
@@ -159,7 +158,7 @@ def inplace(op: str, x: Any, y: Any) -> Any:
 _DIGITS = re.compile(r"\d+")
 
 
-def _check_width(spec: str, what: str) -> None:
+def check_width(spec: str, what: str) -> None:
     for digits in _DIGITS.findall(spec):
         if len(digits) > 4 or int(digits) > MAX_WIDTH:
             raise BudgetExceeded(f"{what} {spec!r} asks for a width or precision above {MAX_WIDTH}")
@@ -169,7 +168,7 @@ def format_field(value: Any, conversion: int, spec: str | None) -> str:
     """One f-string field, its width bounded and the value's size checked."""
     bounded(value, "the value to format")
     if spec:
-        _check_width(spec, "the format")
+        check_width(spec, "the format")
     if conversion == ord("r"):
         value = repr(value)
     elif conversion == ord("s"):
@@ -177,7 +176,7 @@ def format_field(value: Any, conversion: int, spec: str | None) -> str:
     elif conversion == ord("a"):
         value = ascii(value)
     result = format(value, spec or "")
-    _sized(len(result), "the formatted text")
+    sized(len(result), "the formatted text")
     return result
 
 
@@ -208,10 +207,10 @@ def guarded_iter(iterable: Any) -> Iterator[Any]:
         yield item
 
 
-def _items(iterable: Any) -> list | tuple | dict | set | frozenset | str | range:
+def items_of(iterable: Any) -> list | tuple | dict | set | frozenset | str | range:
     """The items of an iterable, charged: sized ones by their length, others one by one."""
     if isinstance(iterable, (list, tuple, dict, set, frozenset, str, range)):
-        _sized(len(iterable), "this collection")
+        sized(len(iterable), "this collection")
         if isinstance(iterable, (str, range)):
             charge(len(iterable))  # each character or number becomes an object of its own
         return iterable
@@ -224,17 +223,17 @@ def _items(iterable: Any) -> list | tuple | dict | set | frozenset | str | range
     return out
 
 
-def _keys(iterable: Iterable) -> Iterable:
+def keys_of(iterable: Iterable) -> Iterable:
     if isinstance(iterable, (set, frozenset, dict)):  # already hashed once: their hashes are stored
-        _sized(len(iterable), "this collection")
+        sized(len(iterable), "this collection")
         return iterable
-    items = list(_items(iterable))
+    items = list(items_of(iterable))
     for item in items:
         key(item)
     return items
 
 
-def _keyed(func: Callable | None) -> Callable | None:
+def keyed(func: Callable | None) -> Callable | None:
     return None if func is None else (lambda v: compared(func(v)))
 
 
@@ -268,7 +267,6 @@ def _int(value: Any = 0, *base: int) -> int:
     return result
 
 
-_ENCODINGS = frozenset({"utf-8", "utf8", "ascii", "latin-1", "latin1", "gbk", "gb2312", "gb18030", "utf-16", "utf-32"})
 
 
 def _range(*args: int) -> range:
@@ -294,22 +292,22 @@ def _round(number: Any, ndigits: int | None = None) -> Any:
 def _sum(iterable: Any, start: Any = 0) -> Any:
     if not isinstance(start, (int, float)) or isinstance(start, bool):
         raise ExpressionRefused("sum() adds numbers only; join texts with ''.join(...) and lists with +")
-    return sum(_items(iterable), start)
+    return sum(items_of(iterable), start)
 
 
 def _extreme(func: Callable) -> Callable:
     def guarded(*args: Any, key: Callable | None = None, **kw: Any) -> Any:
-        items = _items(args[0]) if len(args) == 1 else args
+        items = items_of(args[0]) if len(args) == 1 else args
         bounded(items, "the values to compare")
-        return func(items, key=_keyed(key), **kw) if key else func(items, **kw)
+        return func(items, key=keyed(key), **kw) if key else func(items, **kw)
     guarded.__name__ = func.__name__
     return guarded
 
 
 def _sorted(iterable: Any, key: Callable | None = None, reverse: bool = False) -> list:
-    items = _items(iterable)
+    items = items_of(iterable)
     bounded(items, "the values to sort")
-    return sorted(items, key=_keyed(key), reverse=reverse)
+    return sorted(items, key=keyed(key), reverse=reverse)
 
 
 def _str(value: Any = "") -> str:
@@ -317,20 +315,20 @@ def _str(value: Any = "") -> str:
 
 
 def _list(iterable: Any = ()) -> list:
-    return list(_items(iterable))
+    return list(items_of(iterable))
 
 
 def _tuple(iterable: Any = ()) -> tuple:
-    return tuple(_items(iterable))
+    return tuple(items_of(iterable))
 
 
 def _set(iterable: Any = ()) -> set:
-    return set(_keys(iterable))
+    return set(keys_of(iterable))
 
 
-def _dict(*args: Any, **kwargs: Any) -> dict:
+def guarded_dict(*args: Any, **kwargs: Any) -> dict:
     if args and not isinstance(args[0], dict):
-        pairs = [tuple(_items(pair)) for pair in _items(args[0])]
+        pairs = [tuple(items_of(pair)) for pair in items_of(args[0])]
         for pair in pairs:
             if pair:
                 key(pair[0])
@@ -346,7 +344,7 @@ def _all(iterable: Any) -> bool:
     return all(guarded_iter(iterable))
 
 
-_GUARDED_TYPES = {_str: str, _list: list, _tuple: tuple, _set: set, _dict: dict, _int: int}
+_GUARDED_TYPES = {_str: str, _list: list, _tuple: tuple, _set: set, guarded_dict: dict, _int: int}
 
 
 def _isinstance(value: Any, kinds: Any) -> bool:
@@ -358,7 +356,7 @@ def _isinstance(value: Any, kinds: Any) -> bool:
 
 
 BUILTINS: dict[str, Any] = {
-    "abs": abs, "all": _all, "any": _any, "bool": bool, "dict": _dict, "divmod": _divmod,
+    "abs": abs, "all": _all, "any": _any, "bool": bool, "dict": guarded_dict, "divmod": _divmod,
     "enumerate": enumerate, "filter": filter, "float": float, "int": _int, "isinstance": _isinstance,
     "len": len, "list": _list, "map": map, "max": _extreme(max), "min": _extreme(min), "range": _range,
     "reversed": reversed, "round": _round, "set": _set, "sorted": _sorted, "str": _str, "sum": _sum,
@@ -367,220 +365,5 @@ BUILTINS: dict[str, Any] = {
 }
 
 
-# --- methods of the plain data types ------------------------------------------------------------
-
-def _width_method(name: str) -> Callable:
-    def make(s: str) -> Callable:
-        def method(width: int, *args: Any) -> str:
-            if isinstance(width, int) and width > len(s):
-                _sized(width, f"str.{name}")
-            return getattr(s, name)(width, *args)
-        return method
-    return make
-
-
-def _expandtabs(s: str) -> Callable:
-    def method(tabsize: int = 8) -> str:
-        _sized(len(s) + s.count("\t") * max(int(tabsize), 0), "str.expandtabs")
-        return s.expandtabs(tabsize)
-    return method
-
-
-def _replace(s: str) -> Callable:
-    def method(old: str, new: str, count: int = -1) -> str:
-        if isinstance(old, str) and isinstance(new, str) and len(new) > len(old):
-            hits = s.count(old) if old else len(s) + 1
-            if count >= 0:
-                hits = min(hits, count)
-            _sized(len(s) + hits * (len(new) - len(old)), "str.replace")
-        return s.replace(old, new, count)
-    return method
-
-
-def _join(s: str) -> Callable:
-    def method(iterable: Any) -> str:
-        parts = list(_items(iterable))
-        _sized(sum(len(p) if isinstance(p, str) else 0 for p in parts) + len(s) * len(parts), "str.join")
-        return s.join(parts)
-    return method
-
-
-def _extend(target: list) -> Callable:
-    def method(iterable: Any) -> None:
-        items = _items(iterable)
-        _sized(len(target) + len(items), "list.extend")
-        target.extend(items)
-    return method
-
-
-def _compare_method(target: Any, name: str) -> Callable:
-    def method(*args: Any, **kwargs: Any) -> Any:
-        bounded(target, f"the {type(target).__name__}")
-        for arg in args:
-            bounded(arg, "the value to compare")
-        if "key" in kwargs:
-            kwargs["key"] = _keyed(kwargs["key"])
-        return getattr(target, name)(*args, **kwargs)
-    return method
-
-
-def _key_method(target: Any, name: str) -> Callable:
-    def method(*args: Any) -> Any:
-        if args:
-            key(args[0])
-        return getattr(target, name)(*args)
-    return method
-
-
-def _keys_method(target: Any, name: str) -> Callable:
-    def method(*others: Any) -> Any:
-        return getattr(target, name)(*(_keys(o) for o in others))
-    return method
-
-
-def _update(target: dict) -> Callable:
-    def method(*args: Any, **kwargs: Any) -> None:
-        target.update(_dict(*args, **kwargs))
-    return method
-
-
-def _strftime(target: date | datetime | time) -> Callable:
-    def method(fmt: str) -> str:
-        _check_width(fmt, "the date format")
-        _sized(len(fmt) + fmt.count("%") * MAX_WIDTH, "the formatted date")
-        return target.strftime(fmt)
-    return method
-
-
-def _encode(s: str) -> Callable:
-    def method(encoding: str = "utf-8", errors: str = "strict") -> bytes:
-        if str(encoding).lower().replace("_", "-") not in _ENCODINGS:
-            raise ExpressionRefused(f"encoding {encoding!r} is not offered; use utf-8, gbk or gb18030")
-        charge(1 + (len(s) >> 4))
-        return s.encode(encoding, errors)
-    return method
-
-
-def _growing(s: str, name: str) -> Callable:
-    def method(*args: Any) -> str:
-        charge(1 + (len(s) >> 4))
-        result = getattr(s, name)(*args)
-        _sized(len(result), f"str.{name}")
-        return result
-    return method
-
-
-def _to_bytes(n: int) -> Callable:
-    def method(length: int = 1, *args: Any, **kwargs: Any) -> bytes:
-        _sized(int(length), "int.to_bytes")
-        return n.to_bytes(length, *args, **kwargs)
-    return method
-
-
-def _from_bytes(data: Any, *args: Any, **kwargs: Any) -> int:
-    if isinstance(data, (bytes, list, tuple)) and len(data) * 8 > MAX_INT_BITS:
-        raise too_big("int.from_bytes (in bits)", len(data) * 8, MAX_INT_BITS)
-    return int.from_bytes(data, *args, **kwargs)
-
-
-_MANY_OBJECTS = frozenset({"split", "rsplit", "splitlines"})
-
-
-def _charging(target: Any, name: str) -> Callable:
-    """Any other method of a large value: charged by the value's size (split, copy, count …)."""
-    bound = getattr(target, name)
-
-    cost = len(target) if name in _MANY_OBJECTS else 1 + (len(target) >> 4)  # one step per object it may make
-
-    def method(*args: Any, **kwargs: Any) -> Any:
-        charge(cost)
-        return bound(*args, **kwargs)
-    return method
-
-
-_STR_METHODS = {"ljust": _width_method("ljust"), "rjust": _width_method("rjust"),
-                "center": _width_method("center"), "zfill": _width_method("zfill"),
-                "expandtabs": _expandtabs, "replace": _replace, "join": _join}
-_KEY_METHODS = {"get", "pop", "setdefault", "add", "discard", "remove"}
-_SET_ITERABLE_METHODS = {"update", "union", "intersection", "difference", "symmetric_difference", "issubset",
-                         "issuperset", "isdisjoint", "intersection_update", "difference_update",
-                         "symmetric_difference_update"}
-REFUSED_ATTRS = frozenset({"format", "format_map", "translate", "maketrans", "fromkeys"})
-
-
-_GROWING = frozenset({"upper", "lower", "casefold", "title", "swapcase", "capitalize"})
-_LARGE = 1024
-
-
-def method(obj: Any, name: str) -> Any:
-    """The bounded version of `obj.name` where the plain one could run unbounded; None where it is safe."""
-    found = _specific(obj, name)
-    if found is None and isinstance(obj, (str, list, tuple, dict, set, frozenset)) and len(obj) > _LARGE \
-            and callable(getattr(obj, name, None)):
-        return _charging(obj, name)
-    return found
-
-
-def _specific(obj: Any, name: str) -> Any:
-    kind = type(obj)
-    if kind is int and name == "to_bytes":
-        return _to_bytes(obj)
-    if kind is int and name == "from_bytes":
-        return _from_bytes
-    if kind is str:
-        if name == "encode":
-            return _encode(obj)
-        if name in _GROWING:
-            return _growing(obj, name)
-        maker = _STR_METHODS.get(name)
-        return maker(obj) if maker else None
-    if kind is list:
-        if name == "extend":
-            return _extend(obj)
-        if name in ("index", "count", "remove", "sort"):
-            return _compare_method(obj, name)
-        return None
-    if kind is tuple and name in ("index", "count"):
-        return _compare_method(obj, name)
-    if kind is dict:
-        if name == "update":
-            return _update(obj)
-        return _key_method(obj, name) if name in _KEY_METHODS else None
-    if kind in (set, frozenset):
-        if name in _SET_ITERABLE_METHODS:
-            return _keys_method(obj, name)
-        return _key_method(obj, name) if name in _KEY_METHODS else None
-    if kind in (date, datetime, time) and name == "strftime":
-        return _strftime(obj)
-    return None
-
-
-class Writer:
-    """What `obj[key] = value` and `del obj[key]` go through: the key's hashing is bounded first."""
-
-    __slots__ = ("target",)
-
-    def __init__(self, target: Any) -> None:
-        self.target = target
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        if isinstance(index, slice):
-            value = _items(value)
-            _sized(len(self.target) + len(value), "this list")
-            self.target[index] = value
-            return
-        self.target[key(index)] = value
-
-    def __delitem__(self, index: Any) -> None:
-        del self.target[key(index)]
-
-
-def write_guard(obj: Any) -> Any:
-    """RestrictedPython's `_write_`: only plain lists and dicts can be written to."""
-    if type(obj) not in (list, dict):
-        raise ExpressionRefused(f"a {type(obj).__name__} cannot be changed here")
-    return Writer(obj)
-
-
-__all__ = ["BUILTINS", "REFUSED_ATTRS", "binop", "compared", "format_field", "guarded_iter", "inplace", "key",
-           "method", "step", "weight", "write_guard"]
+__all__ = ["BUILTINS", "binop", "check_width", "compared", "format_field", "guarded_dict", "guarded_iter", "inplace",
+           "items_of", "key", "keyed", "keys_of", "sized", "step", "weight"]
