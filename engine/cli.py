@@ -82,8 +82,12 @@ def cmd_init_db(rt: Runtime, args: argparse.Namespace) -> int:
 
 def cmd_validate(rt: Runtime, args: argparse.Namespace) -> int:
     files = read_files(args.paths)
-    with rt.db.read() as session:
-        compiled = rt.compile(session, files)
+    if rt.db.is_migrated():
+        with rt.db.read() as session:
+            compiled = rt.compile(session, files)
+    else:
+        print("(no database: lanes are checked against the standard departments)")
+        compiled = rt.compile(None, files)
     for key, model in sorted(compiled.processes.items()):
         print(f"ok: {key} ({model.name}) uses {', '.join(model.files)}")
     print(f"{len(files)} files valid")
@@ -321,8 +325,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("init-db", cmd_init_db, "create or upgrade the database schema and the standard departments").set_defaults(
         creates_schema=True)
-    p = add("validate", cmd_validate, "check BPMN/DMN files and print every problem as file:line: element: message")
+    p = add("validate", cmd_validate, "check BPMN/DMN files and print every problem as file:line: element: message "
+                                      "(exit 1: refused; 2: an internal error)")
     p.add_argument("paths", nargs="+", help=".bpmn/.dmn files or folders")
+    p.set_defaults(creates_schema=True)  # needs no schema: without one, the standard departments are used
     p = add("deploy", cmd_deploy, "validate and deploy BPMN/DMN files; changed processes get a new version")
     p.add_argument("paths", nargs="+", help=".bpmn/.dmn files or folders")
     p.add_argument("--note", help="why this version is deployed")
@@ -448,6 +454,9 @@ def main(argv: list[str] | None = None) -> int:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         print(f"error: cannot use the database ({reason})", file=sys.stderr)
         return 1
+    except Exception as exc:  # noqa: BLE001 - a defect: say so plainly, with exit code 2, never a traceback
+        print(f"internal error: {type(exc).__name__}; please report it with the command you ran", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -127,11 +127,11 @@ def compile_files(files: dict[str, bytes], resolve_lane: LaneResolver, handlers:
     """
     linter = Linter(resolve_lane, handlers, function_names, tz, strict)
     trees = _parse_xml(files, linter)
-    bpmn_trees = {n: t for n, t in trees.items() if local_name(t) == "definitions" and bpmn_find(t, "./b:process")}
+    bpmn_trees = {n: t for n, t in trees.items() if etree.QName(t).namespace == BPMN_NS}
     dmn_trees = {n: t for n, t in trees.items() if n not in bpmn_trees}
     process_ids = {p.get("id") for t in bpmn_trees.values() for p in bpmn_find(t, "./b:process")}
     decision_ids = {d.get("id") for t in dmn_trees.values() for d in t.iter() if local_name(d) == "decision"}
-    if not bpmn_trees and not linter.problems:
+    if not process_ids and not linter.problems:
         linter.problems.append(Problem(sorted(files)[0], None, None, "no BPMN process in the files given"))
     for name, tree in bpmn_trees.items():
         linter.bpmn(name, tree, process_ids, decision_ids)
@@ -189,6 +189,10 @@ def _spiff_load(parser: JointReviewParser, bpmn_trees: dict, dmn_trees: dict, li
             parser.add_bpmn_xml(tree, filename=name)
         except ValidationException as exc:
             linter.problems.append(_spiff_problem(exc, name, tree))
+        except (SpiffWorkflowException, KeyError, AttributeError, IndexError, TypeError, ValueError) as exc:
+            if not any(p.file == name for p in linter.problems):  # the checks above already named the construct
+                linter.problems.append(Problem(name, None, None, "SpiffWorkflow cannot read this file "
+                                                                 f"({type(exc).__name__}); nothing was deployed"))
 
 
 def _spiff_model(parser, file: str, process, trees: dict, linter: Linter) -> ProcessModel | None:
@@ -230,7 +234,10 @@ def utf8(content: bytes) -> str:
 
 def parser_bytes(tree) -> bytes:
     """Canonical bytes of a parsed file, so formatting-only differences do not make a new version."""
-    return etree.tostring(tree, method="c14n")
+    try:
+        return etree.tostring(tree, method="c14n")
+    except etree.C14NError:  # e.g. relative namespace URIs (xmlns:tns="empty"), which C14N refuses
+        return etree.tostring(tree)
 
 
 def _spiff_problem(exc: ValidationException, file: str, tree) -> Problem:

@@ -71,6 +71,11 @@ class Directory:
         """Read the current departments."""
         return cls(list(session.execute(select(Department)).scalars()))
 
+    @classmethod
+    def standard(cls) -> "Directory":
+        """The standard departments, for checking files without a database."""
+        return cls([Department(code=c, name_zh=zh, name_en=en, aliases="") for c, zh, en in DEFAULT_DEPARTMENTS])
+
     def resolve(self, lane: str) -> str | None:
         """The department code for a lane name, or None."""
         return self._lanes.get(_norm(lane))

@@ -84,9 +84,10 @@ class Runtime:
         """Register a service-task handler under a Camunda external-task topic."""
         self.handlers[topic] = handler
 
-    def compile(self, session: Session, files: dict[str, bytes], strict: bool = True) -> CompiledSet:
-        """Validate and parse files against the current departments and handlers."""
-        directory = Directory.load(session)
+    def compile(self, session: Session | None, files: dict[str, bytes], strict: bool = True) -> CompiledSet:
+        """Validate and parse files against the current departments (the standard ones without a database)
+        and handlers."""
+        directory = Directory.load(session) if session is not None else Directory.standard()
         reserved = set(self.functions) | set(BUILTINS)
         return compile_files(files, directory.resolve, set(self.handlers), reserved, self.calendar.tz, strict)
 
