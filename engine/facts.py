@@ -94,15 +94,17 @@ def _success_of(session: Session, rt: Runtime) -> Callable[[Case], frozenset[str
     return success
 
 
-def rebuild_case(session: Session, case_id: int, cal: WorkCalendar, success_of: Callable[[Case], frozenset[str]]) -> None:
+def rebuild_case(session: Session, case_id: int, cal: WorkCalendar, success_of: Callable[[Case], frozenset[str]],
+                 mark_months: bool = True) -> None:
     """Replace one case's facts with ones computed afresh from its history."""
     case = session.get(Case, case_id)
     before = _moments(session.get(CaseFact, case_id),
-                      session.execute(select(StepFact).where(StepFact.case_id == case_id)).scalars())
+                      session.execute(select(StepFact).where(StepFact.case_id == case_id)).scalars()) if mark_months else []
     session.execute(delete(StepFact).where(StepFact.case_id == case_id))
     session.execute(delete(CaseFact).where(CaseFact.case_id == case_id))
     if case is None:
-        rollups.mark(session, before, cal.tz)
+        if mark_months:
+            rollups.mark(session, before, cal.tz)
         return
     rows = session.execute(select(AuditEntry.at, AuditEntry.event, AuditEntry.details)
                            .where(AuditEntry.case_id == case_id).order_by(AuditEntry.seq)).all()
@@ -113,7 +115,8 @@ def rebuild_case(session: Session, case_id: int, cal: WorkCalendar, success_of: 
     steps = [step_fact(task, cal) for task in tasks]
     session.add(fact)
     session.add_all(steps)
-    rollups.mark(session, before + _moments(fact, steps), cal.tz)
+    if mark_months:
+        rollups.mark(session, before + _moments(fact, steps), cal.tz)
     last_progress = max((at for at, event, _ in history if event in alerts.PROGRESS), default=None)
     alerts.watch_case(session, case, fact, steps, last_progress, cal, datetime.now(timezone.utc))
 
@@ -165,7 +168,7 @@ def rebuild_all(session: Session, rt: Runtime) -> int:
     mark.updated_at = datetime.now(timezone.utc)
     ids = session.execute(select(Case.id).order_by(Case.id)).scalars().all()
     for case_id in ids:
-        rebuild_case(session, case_id, cal, success_of)
+        rebuild_case(session, case_id, cal, success_of, mark_months=False)  # every month is summed below
     rollups.rebuild(session, cal.tz)
     return len(ids)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from statistics import mean, median
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,25 +51,6 @@ class Scope:
         return stmt
 
 
-def _percentile(ordered: list[float], q: float) -> float:
-    if len(ordered) == 1:
-        return ordered[0]
-    position = q * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def stat(values: list[float]) -> dict[str, Any]:
-    """Count, mean, median and p90 (linear interpolation), or a 'too few' marker."""
-    values = sorted(v for v in values if v is not None)
-    out: dict[str, Any] = {"n": len(values), "too_few": len(values) < MIN_CASES}
-    if values and not out["too_few"]:
-        out.update(avg=round(mean(values), 2), median=round(median(values), 2),
-                   p90=round(_percentile(values, 0.9), 2))
-    return out
-
-
 def share(part: int, whole: int) -> dict[str, Any]:
     """A share of `whole`, or a 'too few' marker."""
     out: dict[str, Any] = {"n": whole, "count": part, "too_few": whole < MIN_CASES}
@@ -103,7 +83,8 @@ def window(period: Period, scope: Scope, tz: ZoneInfo, now: datetime | None = No
 
 
 def stat_of(s: rollups.Sum) -> dict[str, Any]:
-    """stat() of the durations held in a rollup histogram (hundredths of a working day)."""
+    """Count, mean, median and p90 (linear interpolation) of the durations in a rollup histogram (hundredths
+    of a working day), or a "too few" marker."""
     count = sum(s.hist.values())
     out: dict[str, Any] = {"n": count, "too_few": count < MIN_CASES}
     if not out["too_few"]:
@@ -305,20 +286,19 @@ def _steps_behind(session: Session, w: Window, figure: str, department: str | No
 
 
 def bottlenecks(session: Session, period: Period, scope: Scope, tz: ZoneInfo, now: datetime | None = None) -> dict[str, Any]:
-    """Per step (BPMN element) of the scope's process: steps completed in the period with their mean working
-    days, and the steps waiting now and overdue now (for the heat map on the diagram)."""
+    """Per step (BPMN element) of the scope's process: steps completed in the period with their working
+    days (from the monthly rollups), and the steps waiting and overdue now (for the heat map)."""
     w = window(period, scope, tz, now)
-    done = session.execute(w.scope.steps(select(StepFact.element_id, StepFact.name, StepFact.work_days)
-                                         .where(w.within(StepFact.closed_at), StepFact.state == "completed"))).all()
+    done = rollups.step_rows(session, w.months, "completed", scope.process, scope.department)
     waiting = session.execute(w.scope.steps(select(StepFact.element_id, StepFact.name, StepFact.due_at)
                                             .where(StepFact.state == "open"))).all()
-    out: dict[str, dict[str, Any]] = {}
-    for element, name, days in done:
-        row = out.setdefault(element, {"name": name, "days": [], "waiting": 0, "overdue": 0})
-        row["days"].append(days)
-    for element, name, due in waiting:
-        row = out.setdefault(element, {"name": name, "days": [], "waiting": 0, "overdue": 0})
-        row["waiting"] += 1
-        row["overdue"] += 1 if due is not None and (due if due.tzinfo else due.replace(tzinfo=timezone.utc)) < w.now else 0
-    return {element: {"name": r["name"], "completed": len(r["days"]), "work_days": stat(r["days"]),
-                      "waiting": r["waiting"], "overdue": r["overdue"]} for element, r in sorted(out.items())}
+    names = {r.element_id: r.name for r in done} | {element: name for element, name, _ in waiting}
+    out = {}
+    for element in sorted(names):
+        summed = rollups.merged(r for r in done if r.element_id == element)
+        dues = [(due if due.tzinfo else due.replace(tzinfo=timezone.utc)) for e, _, due in waiting
+                if e == element and due is not None]
+        out[element] = {"name": names[element], "completed": summed.n, "work_days": stat_of(summed),
+                        "waiting": sum(1 for e, _, _ in waiting if e == element),
+                        "overdue": sum(1 for due in dues if due < w.now)}
+    return out

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from engine import alerts, assessment, facts, kpis, repository
 from engine.errors import InvalidInput, NotFound
 from engine.forms import option_labels
-from engine.models import CaseFact, Department, ProcessDefinition
+from engine.models import CaseRollup, Department, ProcessDefinition
 from engine.routing import ROLE_RANK
 
 from .context import actor, runtime
@@ -79,7 +79,7 @@ def _choices(session, departments: list[str] | None) -> dict:
     names = {key: name for key, name, _ in rows}
     latest = {key: definition_id for key, _, definition_id in rows}
     codes = departments or list(session.execute(select(Department.code).order_by(Department.code)).scalars())
-    areas = sorted(a for a in session.execute(select(CaseFact.area).distinct()).scalars() if a)
+    areas = sorted(a for a in session.execute(select(CaseRollup.area).distinct()).scalars() if a)
     return {"processes": names, "departments": codes, "areas": areas, "categories": _category_labels(session, latest)}
 
 
