@@ -118,7 +118,9 @@ MAX_DEPTH = 64             # nesting of one value (hashing a deeper tuple recurs
 def weight(value: Any, limit: int = MAX_ITEMS) -> int:
     """Items in `value`, shared parts counted each time they occur; stops counting past `limit`.
 
-    A value nested deeper than MAX_DEPTH weighs more than any limit."""
+    A value nested deeper than MAX_DEPTH weighs more than any limit. Counting goes level by level (depth
+    costs nothing per item); a wide level is folded by identity first, so a value built by sharing (a
+    tuple of itself, doubled sixty times) costs its distinct parts, not its expanded size."""
     kind = type(value)
     if kind is str or kind is bytes:
         return 1 + (len(value) >> 5)
@@ -126,33 +128,64 @@ def weight(value: Any, limit: int = MAX_ITEMS) -> int:
         return 1 + (value.bit_length() >> 6)
     if kind not in _CONTAINERS:
         return 1
-    total, level, depth = 0, [value], 0
-    while level:  # level by level, so depth costs nothing per item
+    total, level, times, depth = 0, [value], None, 0
+    while level:  # `times[i]`: how often level[i] occurs in the expanded value (None: once each)
         if depth > MAX_DEPTH:
             return limit + 1 + MAX_ITEMS
+        if times is None and len(level) > _FOLD_FROM:
+            level, times = _fold(level, [1] * len(level))
+        elif times is not None:
+            level, times = _fold(level, times)
         below: list = []
-        for item in level:
+        below_times: list[int] | None = None if times is None else []
+        pending = 0
+        for index, item in enumerate(level):
+            many = 1 if times is None else times[index]
             kind = type(item)
-            total += 1
+            own, children = 1, ()
             if kind is list or kind is tuple:
                 leaves = _leaves(item) if len(item) > 32 else None
                 if leaves is None:
-                    below.extend(item)
+                    children = item
                 else:
-                    total += leaves
+                    own += leaves
             elif kind is dict:
-                below.extend(item.keys())
-                below.extend(item.values())
+                children = [*item.keys(), *item.values()]
             elif kind in _CONTAINERS:
-                below.extend(item)
+                children = list(item)
             elif kind is str or kind is bytes:
-                total += len(item)  # printed, it may grow up to ten times: still bounded
+                own += len(item)  # printed, it may grow up to ten times: still bounded
             elif kind is int:
-                total += item.bit_length() >> 6
-            if total + len(below) > limit:  # everything queued will count at least once
-                return total + len(below)
-        level, depth = below, depth + 1
+                own += item.bit_length() >> 6
+            total += own * many
+            if children:
+                below.extend(children)
+                if below_times is not None:
+                    below_times.extend([many] * len(children))
+                pending += len(children) * many
+            if total + pending > limit:  # everything queued will count at least once
+                return total + pending
+        level, times, depth = below, below_times, depth + 1
     return total
+
+
+_FOLD_FROM = 4096  # a level this wide is folded by identity before it is counted
+
+
+def _fold(level: list, times: list[int]) -> tuple[list, list[int]]:
+    """The distinct objects of a level with how often each occurs."""
+    seen: dict[int, int] = {}
+    items: list = []
+    counts: list[int] = []
+    for item, many in zip(level, times):
+        at = seen.get(id(item))
+        if at is None:
+            seen[id(item)] = len(items)
+            items.append(item)
+            counts.append(many)
+        else:
+            counts[at] += many
+    return items, counts
 
 
 _TEXTS = frozenset({str, bytes})

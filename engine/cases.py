@@ -323,6 +323,11 @@ def waiting_messages(wf: BpmnWorkflow) -> set[str]:
         for d in getattr(definition, "event_definitions", None) or [definition]:
             if isinstance(d, MessageEventDefinition):
                 names.add(d.name)
+    for name in getattr(wf.spec.start, "trigger_specs", ()):  # event sub-processes that a message starts
+        spec = wf.subprocess_specs.get(name)
+        for event in getattr(spec, "bpmn_start_events", ()):
+            if isinstance(event.event_definition, MessageEventDefinition):
+                names.add(event.event_definition.name)
     return names
 
 

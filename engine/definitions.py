@@ -5,6 +5,7 @@ Validation collects every problem (file, line, element, plain message) before an
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -14,6 +15,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from . import foreign
 from .errors import DeployError, EngineError, Problem
 from .forms import FIELD_TYPES
 from .lint import (BPMN_NS, CAMUNDA, KPI_FIELDS, ROLES, LaneResolver, Linter, bpmn_find, element_properties, lane_map,
@@ -75,6 +77,7 @@ class ProcessModel:
     kpi_fields: dict[str, str] = field(default_factory=dict)  # area / category → the data field holding it
     kpi_success: frozenset[str] = frozenset()  # outcomes that count as a success (e.g. admit)
     owner_department: str | None = None  # answers for the case to the applicant (ratings' follow-up)
+    interrupting: frozenset[str] = frozenset()  # event sub-processes whose start event interrupts
 
 
 @dataclass
@@ -129,10 +132,14 @@ def compile_files(files: dict[str, bytes], resolve_lane: LaneResolver, handlers:
     trees = _parse_xml(files, linter)
     bpmn_trees = {n: t for n, t in trees.items() if etree.QName(t).namespace == BPMN_NS}
     dmn_trees = {n: t for n, t in trees.items() if n not in bpmn_trees}
-    process_ids = {p.get("id") for t in bpmn_trees.values() for p in bpmn_find(t, "./b:process")}
+    all_processes = [p for t in bpmn_trees.values() for p in bpmn_find(t, "./b:process")]
+    process_ids = {p.get("id") for p in all_processes if foreign.executable(p)}
+    linter.documentary = {p.get("id") for p in all_processes} - process_ids
     decision_ids = {d.get("id") for t in dmn_trees.values() for d in t.iter() if local_name(d) == "decision"}
     if not process_ids and not linter.problems:
-        linter.problems.append(Problem(sorted(files)[0], None, None, "no BPMN process in the files given"))
+        linter.problems.append(Problem(sorted(files)[0], None, None, "no BPMN process in the files given" if not all_processes
+                                       else 'no executable process: every process is marked isExecutable="false"; '
+                                            'mark the one to run as executable'))
     for name, tree in bpmn_trees.items():
         linter.bpmn(name, tree, process_ids, decision_ids)
     for name, tree in dmn_trees.items():
@@ -142,6 +149,8 @@ def compile_files(files: dict[str, bytes], resolve_lane: LaneResolver, handlers:
     processes = {}
     for name, tree in bpmn_trees.items():
         for process in bpmn_find(tree, "./b:process"):
+            if not foreign.executable(process):
+                continue
             model = _spiff_model(parser, name, process, trees, linter)
             if model is not None:
                 processes[model.process_key] = model
@@ -186,10 +195,11 @@ def _spiff_load(parser: JointReviewParser, bpmn_trees: dict, dmn_trees: dict, li
             linter.problems.append(Problem(name, getattr(exc, "line_number", None) or None, None, f"DMN file could not be read: {exc}"))
     for name, tree in bpmn_trees.items():
         try:
-            parser.add_bpmn_xml(tree, filename=name)
+            parser.add_bpmn_xml(foreign.for_spiff(tree), filename=name)
         except ValidationException as exc:
             linter.problems.append(_spiff_problem(exc, name, tree))
-        except (SpiffWorkflowException, KeyError, AttributeError, IndexError, TypeError, ValueError) as exc:
+        except (SpiffWorkflowException, KeyError, AttributeError, IndexError, TypeError, ValueError, AssertionError,
+                NotImplementedError) as exc:
             if not any(p.file == name for p in linter.problems):  # the checks above already named the construct
                 linter.problems.append(Problem(name, None, None, "SpiffWorkflow cannot read this file "
                                                                  f"({type(exc).__name__}); nothing was deployed"))
@@ -205,8 +215,10 @@ def _spiff_model(parser, file: str, process, trees: dict, linter: Linter) -> Pro
     except ValidationException as exc:
         linter.problems.append(_spiff_problem(exc, file, trees.get(exc.file_name or file)))
         return None
-    except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError) as exc:
-        linter.problems.append(Problem(file, process.sourceline, key, f"process could not be parsed: {exc}"))
+    except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError, AssertionError,
+            NotImplementedError, IndexError) as exc:
+        linter.problems.append(Problem(file, process.sourceline, key, "SpiffWorkflow cannot run this process "
+                                                                      f"({type(exc).__name__}); nothing was deployed"))
         return None
     used = {file} | {parser.get_process_parser(s).filename for s in subprocess_specs if parser.get_process_parser(s)}
     for pid in [key, *subprocess_specs]:
@@ -242,12 +254,23 @@ def parser_bytes(tree) -> bytes:
 
 def _spiff_problem(exc: ValidationException, file: str, tree) -> Problem:
     element = getattr(exc, "id", None) or None
-    line = None
-    if tree is not None and element:
-        found = tree.xpath("//*[@id=$i]", i=element)
-        line = found[0].sourceline if found else None
-    message = str(exc).split("\n")[0].strip()
+    found = tree.xpath("//*[@id=$i]", i=element) if tree is not None and element else []
+    line = found[0].sourceline if found else None
+    message = plain_message(str(exc).split("\n")[0].strip(), found[0] if found else None)
     return Problem(getattr(exc, "file_name", None) or file, line or getattr(exc, "line_number", None) or None, element, message)
+
+
+_RAW_ELEMENT = re.compile(r"<Element \{[^}]*\}(\w+) at 0x[0-9a-fA-F]+>")
+_RAW_EXCEPTION = re.compile(r"^\w*(Error|Exception)\(")
+
+
+def plain_message(message: str, node=None) -> str:
+    """SpiffWorkflow's wording without Python reprs: no `<Element … at 0x…>`, no `SomeError('…', b'<xml…>')`."""
+    message = _RAW_ELEMENT.sub(lambda m: f"<{m.group(1)}>", message)
+    if _RAW_EXCEPTION.match(message) or "b'<" in message or "0x" in message:
+        what = local_name(node) if node is not None else "element"
+        return f"this {what} cannot be run by the engine (SpiffWorkflow refused it); nothing was deployed"
+    return message.replace("message None", "a message without a name")
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
@@ -302,6 +325,9 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
             model.owner_department = process_props.get("owner_department") or None
             model.kpi_success = frozenset(o.strip() for o in process_props.get("kpi_success_outcomes", "").split(",")
                                           if o.strip())
+        model.interrupting |= {sub.get("id") for sub in bpmn_find(process, ".//b:subProcess[@triggeredByEvent='true']")
+                               if any((e.get("isInterrupting") or "true").strip().lower() != "false"
+                                      for e in bpmn_find(sub, "./b:startEvent"))}
         for timer in bpmn_find(process, ".//b:timerEventDefinition"):
             event = timer.getparent()
             model.timers[(pid, event.get("id"))] = TimerInfo(

@@ -237,6 +237,9 @@ def form_problems(task_node, camunda_ns: str, function_names: set[str]) -> list[
             out.append((node, f"{where}: an enum field needs at least one value"))
         out.extend((node, f"{where}: {m}") for m in _constraint_problems(node, ns, kind))
         for prop in node.xpath("./c:properties/c:property[@id='required_if']", namespaces=ns):
+            if not (prop.get("value") or "").strip():
+                out.append((node, f"{where}: required_if has no condition (its value)"))
+                continue
             reason = check(prop.get("value") or "")
             if reason:
                 out.append((node, f"{where}: required_if {prop.get('value')!r} is refused: {reason}"))
@@ -250,7 +253,11 @@ def _constraint_problems(node, ns: dict, kind: str) -> list[str]:
     out = []
     for constraint in node.xpath("./c:validation/c:constraint", namespaces=ns):
         name, config = constraint.get("name"), constraint.get("config")
-        if name not in CONSTRAINTS:
+        if not name:
+            out.append(f"a constraint has no name; use one of {', '.join(CONSTRAINTS)}")
+        elif config is None and name not in ("required", "readonly"):
+            out.append(f"constraint {name} has no config (its value)")
+        elif name not in CONSTRAINTS:
             out.append(f"constraint {name!r} is not supported; use one of {', '.join(CONSTRAINTS)}")
         elif name in ("minlength", "maxlength") and not (config or "").isdigit():
             out.append(f"constraint {name} needs a whole number, not {config!r}")

@@ -14,6 +14,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .errors import Problem
+from . import foreign
 from .expressions import check
 from .forms import form_problems
 from .specs import cycle_expression, due_expression, literal_kind, unwrap
@@ -56,6 +57,7 @@ class Linter:
         self.function_names = function_names
         self.tz = tz
         self.problems: list[Problem] = []
+        self.documentary: set[str] = set()  # ids of processes marked not executable
 
     def add(self, file: str, node, message: str, element: str | None = None) -> None:
         line = node.sourceline if node is not None else None
@@ -82,10 +84,14 @@ class Linter:
                 ids[ident] = node
         messages = {m.get("id"): (m.get("name") or "").strip() for m in bpmn_find(root, "./b:message")}
         for process in bpmn_find(root, "./b:process"):
+            if not foreign.executable(process):
+                continue  # another organisation's pool or a black box: documentation, never run
             self.process(file, process, process_ids, decision_ids)
             for definition in bpmn_find(process, ".//b:messageEventDefinition"):
                 ref = definition.get("messageRef")
-                if not ref or ref not in messages:
+                if not ref:
+                    self.add(file, definition.getparent(), "message event names no message (messageRef)")
+                elif ref not in messages:
                     self.add(file, definition.getparent(), f"message event refers to message {ref!r}, which is not defined")
                 elif not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", messages[ref]):
                     self.add(file, definition.getparent(),
@@ -97,6 +103,8 @@ class Linter:
             self.add(file, process, f"key_prefix {prefix!r} must be 2 to 8 capital letters (e.g. ADM)")
         elements = {n.get("id"): n for n in process.iter() if isinstance(n.tag, str) and n.get("id")}
         self.flows(file, process, elements)
+        for node, message in foreign.problems(process):
+            self.add(file, node, message)
         lanes = lane_map(process)
         for lane in bpmn_find(process, ".//b:lane"):
             name = (lane.get("name") or "").strip()
@@ -128,7 +136,9 @@ class Linter:
             if not called:
                 self.add(file, call, "call activity has no called process (calledElement)")
             elif called not in process_ids:
-                self.add(file, call, f"calls process {called!r}, which is not in the files being deployed")
+                self.add(file, call, f"calls process {called!r}, which is not in the files being deployed"
+                         if called not in self.documentary else
+                         f"calls process {called!r}, which is marked not executable (isExecutable=\"false\")")
         for rule in bpmn_find(process, ".//b:businessRuleTask"):
             ref = rule.get(f"{CAMUNDA}decisionRef")
             if not ref:
@@ -175,17 +185,22 @@ class Linter:
         for flow in bpmn_find(process, ".//b:sequenceFlow"):
             for end in ("sourceRef", "targetRef"):
                 ref = flow.get(end)
-                if not ref or ref not in elements:
+                if not ref:
+                    self.add(file, flow, f"sequence flow has no {end}")
+                elif ref not in elements:
                     self.add(file, flow, f"sequence flow {end} {ref!r} names no element in this process")
             outgoing.setdefault(flow.get("sourceRef"), []).append(flow)
         targets = {f.get("targetRef") for f in bpmn_find(process, ".//b:sequenceFlow")}
         for ident, node in elements.items():
             kind = local_name(node)
+            if kind not in _FLOW_NODES or node.get("triggeredByEvent") == "true" or foreign.compensation_only(node):
+                continue  # event sub-processes start on their event; compensation runs only when thrown
             ends_quietly = kind == "endEvent" or (kind == "boundaryEvent" and node.get("cancelActivity") == "false")
-            if kind in _FLOW_NODES and not ends_quietly and ident not in outgoing:
+            if not ends_quietly and ident not in outgoing and not foreign.is_link(node, "intermediateThrowEvent"):
                 self.add(file, node, f"{kind} has no outgoing flow: a case would stop here without ending; "
                                      "connect it or end with an end event")
-            if kind in _FLOW_NODES and kind not in ("startEvent", "boundaryEvent") and ident not in targets:
+            if kind not in ("startEvent", "boundaryEvent") and ident not in targets and not foreign.is_link(
+                    node, "intermediateCatchEvent"):
                 self.add(file, node, f"{kind} has no incoming flow, so it can never be reached")
         for source, flows in outgoing.items():
             node = elements.get(source)
@@ -331,9 +346,15 @@ def _dynamic_lane(process, lane) -> bool:
 
 
 def lane_map(process) -> dict[str, str]:
-    """element id → innermost lane name; nested lanes are visited after their parents."""
+    """element id → innermost lane name; nested lanes are visited after their parents. An element inside
+    an expanded sub-process that its lane does not list lies in the lane of that sub-process."""
     out: dict[str, str] = {}
     for lane in sorted(bpmn_find(process, ".//b:lane"), key=lambda n: len(list(n.iterancestors()))):
         for ref in bpmn_find(lane, "./b:flowNodeRef"):
             out[(ref.text or "").strip()] = (lane.get("name") or "").strip()
+    for node in bpmn_find(process, ".//b:subProcess//*[@id]"):
+        if node.get("id") not in out:
+            outer = next((a.get("id") for a in node.iterancestors() if a.get("id") in out), None)
+            if outer is not None:
+                out[node.get("id")] = out[outer]
     return out

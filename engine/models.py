@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (BigInteger, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint,
+                        text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -441,3 +442,18 @@ class AuditCheckpoint(Base):
     at: Mapped[str] = mapped_column(String(32))
     public_key: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))
+
+
+class DesignerUpload(Base):
+    """A file a designer uploaded and checked but has not deployed yet (kept a day at most)."""
+
+    __tablename__ = "designer_uploads"
+    __table_args__ = (Index("ix_designer_uploads_token", "token"), Index("ix_designer_uploads_user", "username", "created_at"),
+                      Index("ix_designer_uploads_created", "created_at"))
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    username: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.specs.defaults import ManualTask as _SpiffManualTask
+from SpiffWorkflow.bpmn.specs.defaults import NoneTask as _SpiffNoneTask
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask as _SpiffServiceTask
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -33,6 +35,23 @@ class ServiceTask(_SpiffServiceTask):
         return task.workflow.script_engine.call_service(task, topic=self.topic)
 
 
+class NoneTask(_SpiffNoneTask):
+    """A plain `task`: work the diagram documents but nobody does in the engine, so it passes through
+    (as in Camunda). Work for a person is a user task in a lane."""
+
+    def __init__(self, wf_spec, bpmn_id, **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False
+
+
+class ManualTask(_SpiffManualTask):
+    """A `manualTask`: done outside any system, so it passes through (as in Camunda)."""
+
+    def __init__(self, wf_spec, bpmn_id, **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False
+
+
 class ServiceTaskParser(TaskParser):
     """Reads `camunda:topic` (Implementation: External in Camunda Modeler) into the task spec."""
 
@@ -47,6 +66,8 @@ class JointReviewParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (ServiceTaskParser, ServiceTask),
+        full_tag("task"): (TaskParser, NoneTask),
+        full_tag("manualTask"): (TaskParser, ManualTask),
     }
 
 

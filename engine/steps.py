@@ -79,6 +79,8 @@ def _advance_now(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_vers
     try:
         action()
         wf.do_engine_steps()
+        while _interrupt(wf, model):
+            wf.do_engine_steps()
     except (SQLAlchemyError, *sql.IntegrityError) :
         raise  # the database failed, not the process: the operation is rolled back as a whole
     except Exception as exc:  # noqa: BLE001 - what the process content raised; the case records it
@@ -105,6 +107,40 @@ def _advance_now(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_vers
     status = "failed" if error else _status(wf, ready)
     _persist(op, wf, model, case_version, status, error, rows, cancelled, completed_id)
     return Outcome(op.case_id, op.case_key, status, rows, cancelled, [e.event for e in op.events], error)
+
+
+def _interrupt(wf: BpmnWorkflow, model: ProcessModel) -> bool:
+    """An interrupting event sub-process that has caught its event stops the rest of its (sub-)process, as
+    BPMN says; SpiffWorkflow 3 would run it alongside. True when something was cancelled."""
+    if not model.interrupting:
+        return False
+    cancelled = False
+    for task in list(all_tasks(wf)):
+        if getattr(task.task_spec, "bpmn_id", None) not in model.interrupting or task.has_state(TaskState.PREDICTED_MASK):
+            continue
+        sub = wf.subprocesses.get(task.id)
+        if sub is None and task.state != _DONE:
+            continue
+        if sub is not None and not any(t.state == _DONE and isinstance(t.task_spec, CatchingEvent)
+                                       for t in sub.get_tasks() if t.parent is not None and t.parent.parent is None):
+            continue  # still waiting for its start event
+        keep = {task.id, *(a.id for a in _ancestors(task))}
+        for other in task.workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+            if other.id in keep or other.task_spec is task.workflow.spec.end or other.parent is None:
+                continue
+            if other.task_spec.name == "End" or other.state == TaskState.CANCELLED:
+                continue
+            other.cancel()
+            cancelled = True
+    if cancelled:
+        wf.is_completed()  # the event sub-process may have been the last thing left: the case is done
+    return cancelled
+
+
+def _ancestors(task):
+    while task.parent is not None:
+        task = task.parent
+        yield task
 
 
 def _visited(before: str, wf: BpmnWorkflow, since: float) -> str:

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from . import alerts, audit, cases, checkpoints, facts, logins, rollups, tokens
+from . import alerts, audit, cases, checkpoints, facts, logins, rollups, tokens, uploads
 from .errors import EngineError
 from .models import Case
 from .routing import Actor
@@ -118,15 +118,16 @@ def sign_checkpoint(rt: Runtime) -> checkpoints.Checkpoint | None:
 
 
 def housekeeping(rt: Runtime) -> int:
-    """Hourly chores: forget the answers to API submissions past their retry window and old failed logins,
-    and sign a checkpoint of the audit log."""
+    """Hourly chores: forget the answers to API submissions past their retry window, old failed logins and
+    designer uploads never deployed, and sign a checkpoint of the audit log."""
     try:
         sign_checkpoint(rt)
     except Exception as exc:  # noqa: BLE001 - never stop the timers for a chore
         log.error("signing an audit checkpoint failed: %s", exc)
     try:
         with rt.db.write() as session:
-            return tokens.forget_old_answers(session) + logins.forget_old_failures(session)
+            return (tokens.forget_old_answers(session) + logins.forget_old_failures(session)
+                    + uploads.purge(session))
     except Exception as exc:  # noqa: BLE001 - never stop the timers for a chore
         log.error("housekeeping failed: %s", exc)
         return 0

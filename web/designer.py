@@ -3,16 +3,14 @@ on the diagram, deploy, view and download any version, compare two versions."""
 from __future__ import annotations
 
 import difflib
-import secrets
-import shutil
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import repository
+from engine import repository, uploads
 from engine.errors import DeployError, EngineError
 from engine.models import Deployment, ProcessDefinition
 
@@ -21,24 +19,11 @@ from .context import actor, require_role, runtime
 bp = Blueprint("designer", __name__)
 
 
-def _uploads() -> Path:
-    return Path(current_app.instance_path) / "uploads"
-
-
-def _stash(files: dict[str, bytes]) -> str:
-    token = secrets.token_hex(16)
-    folder = _uploads() / token
-    folder.mkdir(parents=True)
-    for name, content in files.items():
-        (folder / Path(name).name).write_bytes(content)
-    return token
-
-
-def _unstash(token: str) -> dict[str, bytes]:
-    folder = _uploads() / token
-    if len(token) != 32 or not all(c in "0123456789abcdef" for c in token) or not folder.is_dir():
+def _unstash(session, token: str) -> dict[str, bytes]:
+    found = uploads.files(session, token, actor().username)
+    if found is None:
         abort(404)
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return found
 
 
 @bp.route("/designer")
@@ -71,7 +56,8 @@ def validate():
     except EngineError as exc:
         problems = []
         flash(exc.message, "error")
-    token = _stash(files)
+    with runtime().db.write() as session:
+        token = uploads.stash(session, actor().username, files)
     status = 422 if problems else 200
     return render_template("designer_check.html", token=token, files=sorted(files), problems=problems,
                            processes=processes,
@@ -91,7 +77,8 @@ def _marks(problems) -> dict[str, list[str]]:
 def uploaded(token: str, name: str):
     """An uploaded file, for the diagram on the check page."""
     require_role("designer", "admin")
-    files = _unstash(token)
+    with runtime().db.read() as session:
+        files = _unstash(session, token)
     if name not in files:
         abort(404)
     return Response(files[name], mimetype="application/xml")
@@ -103,10 +90,10 @@ def deploy():
     """Deploy the files checked a moment ago (validated again; nothing is stored if they fail)."""
     require_role("designer", "admin")
     token = request.form.get("token", "")
-    files = _unstash(token)
     with runtime().db.write() as session:
+        files = _unstash(session, token)
         results = repository.deploy(session, runtime(), actor(), files, request.form.get("note", "").strip())
-    shutil.rmtree(_uploads() / token, ignore_errors=True)
+        uploads.discard(session, token)
     for item in results:
         if item.created:
             flash(_("%(name)s: version %(version)d deployed.", name=item.name, version=item.version), "success")

@@ -52,3 +52,31 @@ def test_valid_upload_deploys_a_new_version_that_can_be_viewed_compared_and_down
 def test_only_designers_and_admins_see_the_designer(app, world):
     assert login(app.test_client(), "edu_supervisor").get("/designer").status_code == 403
     assert login(app.test_client(), "admin").get("/designer").status_code == 200
+
+
+FOREIGN = Path(__file__).resolve().parents[1] / "engine" / "foreign"
+
+
+def test_every_file_of_the_foreign_corpus_is_checked_without_a_500_and_without_python_reprs(app, world):
+    client = login(app.test_client(), "designer")
+    for path in sorted(FOREIGN.glob("*.bpmn")):
+        response = upload(client, path.name, path.read_bytes())
+        page = response.data.decode()
+        assert response.status_code in (200, 422), path.name
+        assert not re.search(r"Traceback|0x[0-9a-f]{6,}|\w+Error\(|b&#39;&lt;", page), path.name
+        assert ('id="deploy"' in page) == (response.status_code == 200), path.name
+
+
+def test_checked_uploads_wait_in_the_database_for_their_designer_only(app, world):
+    from engine import uploads
+    client = login(app.test_client(), "designer")
+    page = upload(client, "formal_inquiry.bpmn", INQUIRY).data.decode()
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
+    assert not (Path(app.instance_path) / "uploads").exists()
+    assert client.get(f"/designer/uploads/{token}/formal_inquiry.bpmn").status_code == 200
+    other = login(app.test_client(), "admin")
+    assert other.get(f"/designer/uploads/{token}/formal_inquiry.bpmn").status_code == 404
+    assert other.post("/designer/deploy", data={"token": token, "note": "x"}).status_code == 404
+    client.post("/designer/deploy", data={"token": token, "note": "复核"})
+    with world.rt.db.read() as session:
+        assert uploads.waiting(session) == 0
