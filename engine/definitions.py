@@ -78,6 +78,7 @@ class ProcessModel:
     kpi_success: frozenset[str] = frozenset()  # outcomes that count as a success (e.g. admit)
     owner_department: str | None = None  # answers for the case to the applicant (ratings' follow-up)
     interrupting: frozenset[str] = frozenset()  # event sub-processes whose start event interrupts
+    send_back_to: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # 退回 targets a step allows
 
 
 @dataclass
@@ -300,6 +301,9 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
         lanes = lane_map(process)
         for task in bpmn_find(process, ".//b:userTask"):
             props = element_properties(task)
+            if props.get("send_back_to") is not None:
+                model.send_back_to[(pid, task.get("id"))] = frozenset(
+                    t.strip() for t in props["send_back_to"].split(",") if t.strip())
             lane = lanes.get(task.get("id"))
             priority = task.get(f"{CAMUNDA}priority")
             model.user_tasks[(pid, task.get("id"))] = UserTaskInfo(

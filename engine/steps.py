@@ -58,6 +58,7 @@ class Operation:
         self.completed: tuple[str, dict] | None = None
         self.audit_head: tuple[int, str] | None = None
         self.visited: str = ""
+        self.sent_back: dict[str, dict] = {}  # reopened task id → who sent it back and why
 
     def record(self, event: str, details: dict | None = None, department: str | None = None,
                task_id: str | None = None, actor: str | None = None) -> None:
@@ -297,7 +298,8 @@ def _inbox_row(op: Operation, wf: BpmnWorkflow, model: ProcessModel, task) -> di
                lane=info.lane, department_code=department, role=info.role, state="open", assignee=None,
                priority=info.priority, created_at=op.now, due_at=due, follow_up_at=_moment(wf, task, info.follow_up_expr))
     op.record("task_ready", {"task": info.name, "element": eid, "role": info.role,
-                             "due": due.isoformat() if due else None}, department, row["id"], actor="system:engine")
+                             "due": due.isoformat() if due else None, **op.sent_back.get(row["id"], {})},
+              department, row["id"], actor="system:engine")
     return row
 
 

@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_FORMAT
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -76,7 +77,10 @@ def prune(workflow: BpmnWorkflow) -> int:
 
     Everything the engine still needs hangs below that ancestor: waiting joins count as live, so branches
     whose tokens a join still needs are kept, and a live ancestor keeps its (finished) parent, from which it
-    inherits its data when it runs. Completed subprocesses whose calling task is dropped go too.
+    inherits its data when it runs. The path back to the latest completion of every user task above it is
+    kept too (with the parent it inherited its data from), so a task can be sent back (退回) to any earlier
+    step; in a rework loop that is one round, so the tree stays flat. Completed subprocesses whose calling
+    task is dropped go too.
     """
     removed = _prune_one(workflow)
     for subprocess in list(workflow.subprocesses.values()):
@@ -91,6 +95,7 @@ def _prune_one(workflow) -> int:
     ancestor = _common_ancestor(live)
     if ancestor is not None and ancestor.state & _LIVE:
         ancestor = ancestor.parent  # a live task still inherits its data from its parent when it runs
+    ancestor = _send_back_horizon(ancestor)
     if ancestor is None or ancestor.parent is None:
         return 0
     keep = {t.id for t in _descendants(ancestor)}
@@ -104,6 +109,17 @@ def _prune_one(workflow) -> int:
     if workflow.last_task is not None and workflow.last_task.id not in keep:
         workflow.last_task = None
     return len(dropped)
+
+
+def _send_back_horizon(task):
+    """The parent of the highest user task above `task` that is the latest completion of its step."""
+    seen, horizon, current = set(), task, task
+    while current is not None:
+        if isinstance(current.task_spec, UserTask) and current.task_spec.bpmn_id not in seen:
+            seen.add(current.task_spec.bpmn_id)
+            horizon = current.parent if current.parent is not None else current
+        current = current.parent
+    return horizon
 
 
 def _drop_subprocess(top: BpmnWorkflow, task_id: UUID) -> None:

@@ -1,0 +1,202 @@
+"""退回 (send back): the holder of an open task returns the case to an earlier step, with a reason.
+
+Rules (what "an earlier step of the path the case actually took" means):
+
+- The targets are the user tasks on the path that led to this task: its ancestors in the task tree,
+  the latest completion of each step. In a (sub-)process that is every earlier step of this run of it;
+  through a call activity or an embedded sub-process the path goes on into the calling process, so a
+  step inside a sub-process can go back to a step before the sub-process (the sub-process starts anew).
+- Parallel branches: a step in one branch can go back to an earlier step of its own branch (the other
+  branches go on untouched) or to a step before the split (every branch starts anew); a step of a
+  sibling branch is not on its path and is not offered.
+- Multi-instance (会签): an instance can go back to a step before the multi-instance task, and a later
+  step can go back to the multi-instance step as a whole; either way all its instances start anew
+  (sibling instances are not on an instance's path).
+- A designer may limit the targets of a step with the property `send_back_to` (element ids, comma
+  separated; checked at deploy); without it every earlier step is a target.
+
+The target step opens again for its department with the reason shown; the data submitted at the
+target and after it no longer counts (the case data is what it was when the target was first reached)
+but stays in the case history, and the steps in between are withdrawn.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from uuid import UUID, uuid4
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.specs.Join import Join
+from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
+
+from .cases import _require_open, _task_and_case
+from .errors import Conflict, InvalidInput, NotFound
+from .models import AuditEntry, Task
+from .routing import Actor
+from .runtime import Runtime
+from .steps import Operation, Outcome, advance
+
+MAX_REASON = 1000
+
+
+@dataclass(frozen=True)
+class Target:
+    """An earlier step a task can be sent back to."""
+
+    task_id: str          # the step's completed task (a user task, or a multi-instance step as a whole)
+    element_id: str
+    name: str
+    department_code: str
+    completed_by: str | None
+    closed_at: datetime | None
+    join_id: str | None = None  # the join on the direct path that must wait for the target's branch again
+
+
+def _path(spiff_task) -> list[tuple[object, object]]:
+    """(user task, join to reset or None) for every step on the path that led to `spiff_task`, the latest
+    completion of each step, nearest first. The path goes up through calling processes and, at a join,
+    into every branch that arrived there; a step found in a branch the engine did not continue from
+    comes with the join on the direct path, which must wait for that branch again."""
+    found: dict[str, tuple[object, object]] = {}
+    stack = [(spiff_task.parent, None)]
+    visited: set = set()
+    while stack:
+        current, via = stack.pop()
+        while current is not None and current.id not in visited:
+            visited.add(current.id)
+            if _is_step(current) and current.state == TaskState.COMPLETED:
+                best = found.get(current.task_spec.bpmn_id)
+                if best is None or best[0].last_state_change < current.last_state_change:
+                    found[current.task_spec.bpmn_id] = (current, via)
+            if isinstance(current.task_spec, Join):
+                for other in current.workflow.tasks.values():
+                    if other.task_spec is current.task_spec and other is not current and other.id not in visited \
+                            and other.has_state(TaskState.FINISHED_MASK) \
+                            and other.last_state_change <= current.last_state_change:
+                        stack.append((other.parent, via or current))
+            parent = current.parent
+            if parent is None and current.workflow.parent_task_id is not None:
+                parent = current.workflow.top_workflow.get_task_from_id(current.workflow.parent_task_id)
+            current = parent
+    return sorted(found.values(), key=lambda pair: -pair[0].last_state_change)
+
+
+def _is_step(task) -> bool:
+    """A user task, or a multi-instance user task (会签) as a whole."""
+    spec = task.task_spec
+    if isinstance(spec, UserTask):
+        return True
+    return isinstance(spec, MultiInstanceTask) and isinstance(task.workflow.spec.task_specs.get(spec.task_spec), UserTask)
+
+
+def _rows_of(task) -> list[str]:
+    """The inbox rows of a step: the task itself, or the instances of a multi-instance step."""
+    if isinstance(task.task_spec, MultiInstanceTask):
+        return [str(c.id) for c in task.children if c.task_spec.name == task.task_spec.task_spec]
+    return [str(task.id)]
+
+
+def _load(session: Session, rt: Runtime, actor: Actor, task_id: str):
+    task, case = _task_and_case(session, task_id)
+    actor.require(task.department_code, task.role, f"send back {task.name!r}")
+    _require_open(task)
+    if task.assignee not in (None, actor.username):
+        raise Conflict(f"task {task.name!r} is claimed by {task.assignee}")
+    if case.status != "running":
+        raise Conflict(f"case {case.business_key} is {case.status}; its tasks cannot be sent back")
+    model = rt.model(session, case.definition_id)
+    op = Operation(session, rt, actor, case.business_key, datetime.now(timezone.utc))
+    op.case_id, op.visited, op.audit_head = case.id, case.visited, case.audit_head
+    wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
+    try:
+        spiff_task = wf.get_task_from_id(UUID(task_id))
+    except (TaskNotFoundException, ValueError):
+        spiff_task = None
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise Conflict(f"task {task.name!r} is no longer waiting for input")
+    return task, case, model, op, wf, spiff_task
+
+
+def targets(session: Session, rt: Runtime, actor: Actor, task_id: str) -> list[Target]:
+    """The earlier steps this task may be sent back to, nearest first."""
+    task, _, model, _, _, spiff_task = _load(session, rt, actor, task_id)
+    return _targets(session, model, task, spiff_task)
+
+
+def _targets(session: Session, model, task, spiff_task) -> list[Target]:
+    allowed = model.send_back_to.get((spiff_task.workflow.spec.name, task.element_id))
+    found = [(t, via) for t, via in _path(spiff_task) if allowed is None or t.task_spec.bpmn_id in allowed]
+    if not found:
+        return []
+    ids = [i for t, _ in found for i in _rows_of(t)]
+    rows = {r.id: r for r in session.execute(select(Task).where(Task.id.in_(ids))).scalars()}
+    out = []
+    for t, via in found:
+        done = sorted((rows[i] for i in _rows_of(t) if i in rows and rows[i].state == "completed"),
+                      key=lambda r: r.closed_at)
+        if done:
+            row = done[-1]
+            out.append(Target(str(t.id), row.element_id, row.name, row.department_code, row.completed_by, row.closed_at,
+                              str(via.id) if via is not None else None))
+    return out
+
+
+def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_task_id: str, reason: str) -> Outcome:
+    """Send an open task back to an earlier step (see the module's rules); the reason is required."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("a send-back needs a reason", {"reason": "required"})
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(f"the reason is longer than {MAX_REASON} characters", {"reason": "too long"})
+    task, case, model, op, wf, spiff_task = _load(session, rt, actor, task_id)
+    options = {t.task_id: t for t in _targets(session, model, task, spiff_task)}
+    target = options.get(str(target_task_id))
+    if target is None:
+        raise NotFound(f"{task.name!r} cannot be sent back to that step; it can go back to: "
+                       + (", ".join(t.name for t in options.values()) or "no earlier step"))
+    reopened = str(uuid4())
+    op.sent_back = {reopened: {"sent_back_by": actor.username, "sent_back_from": task.name, "reason": reason}}
+
+    def action() -> None:
+        wf.reset_from_task_id(UUID(target.task_id))
+        if target.join_id is not None:
+            wf.reset_from_task_id(UUID(target.join_id))  # drops what followed the join; it waits for the branch
+        step = wf.get_task_from_id(UUID(target.task_id))
+        if isinstance(step.task_spec, UserTask):
+            _rekey(step, UUID(reopened))  # a multi-instance step makes new instances by itself
+
+    op.record("task_sent_back", {"task": task.name, "element": task.element_id, "to_task": target.name,
+                                 "to_element": target.element_id, "to_department": target.department_code,
+                                 "reason": reason, "reopened": reopened}, task.department_code, task_id)
+    return advance(op, wf, model, case.version, action)
+
+
+def _rekey(task, new_id: UUID) -> None:
+    """Give a reset task a new id: the step opens again as a new inbox row and the old row stays history."""
+    old_id = task.id
+    task.workflow.tasks.pop(old_id)
+    task.id = new_id
+    task.workflow.tasks[new_id] = task
+    parent = task.parent
+    if parent is not None:
+        parent._children = [new_id if c == old_id else c for c in parent._children]
+    for child in task.children:
+        child._parent = new_id
+    if task.workflow.last_task is task:
+        task.workflow.last_task = task
+
+
+def reopened_reason(session: Session, case_id: int, task_id: str) -> dict | None:
+    """Who sent this task back, from which step and why, when a send-back opened it."""
+    row = session.execute(select(AuditEntry.details).where(AuditEntry.case_id == case_id, AuditEntry.task_id == task_id,
+                                                            AuditEntry.event == "task_ready")).first()
+    details = json.loads(row[0]) if row is not None else {}
+    return {k: details[k] for k in ("sent_back_by", "sent_back_from", "reason")} if "reason" in details else None
+
+
+__all__ = ["Target", "targets", "send_back", "reopened_reason"]
