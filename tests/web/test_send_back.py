@@ -1,0 +1,72 @@
+"""退回 in the web pages and the REST API: the chief sends 科长签发 back to 拟写答复 with a reason; the
+reviewer sees the reason on the reopened task; the case timeline shows both rounds."""
+from __future__ import annotations
+
+import re
+
+from conftest import login
+from world import opened
+
+
+def inquiry_at_sign_off(world):
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="社保月数口径", questions="请说明社保月数的计算口径",
+                         reply_days=5)
+    out = world.complete("hrss_reviewer", out, "draft_answer", answer="按实际缴费月数计算", evidence="")
+    return out, opened(out)["sign_answer"]
+
+
+def test_a_chief_sends_the_answer_back_and_the_reviewer_sees_why(app, world):
+    out, sign = inquiry_at_sign_off(world)
+    chief = login(app.test_client(), "hrss_supervisor")
+    page = chief.get(f"/tasks/{sign}").data.decode()
+    assert "退回" in page and "拟写答复" in page
+    target = re.search(r'name="target" value="([0-9a-f-]{36})"', page).group(1)
+    refused = chief.post(f"/tasks/{sign}/send-back", data={"target": target, "reason": "请补充政策依据"},
+                         follow_redirects=True).data.decode()
+    assert "请勾选确认" in refused  # no confirmation: nothing changed
+    done = chief.post(f"/tasks/{sign}/send-back", data={"target": target, "reason": "请补充政策依据", "confirm": "1"},
+                      follow_redirects=True).data.decode()
+    assert "已退回至“拟写答复”" in done
+    reviewer = login(app.test_client(), "hrss_reviewer")
+    inbox = reviewer.get("/inbox?view=department").data.decode()
+    reopened = re.search(r'/tasks/([0-9a-f-]{36})', inbox[inbox.index("拟写答复") - 400:]).group(1)
+    task_page = reviewer.get(f"/tasks/{reopened}").data.decode()
+    assert "hrss_supervisor 从“科长签发”退回" in task_page and "请补充政策依据" in task_page
+    timeline = chief.get(f"/cases/{out.business_key}").data.decode()
+    assert timeline.count("拟写答复") >= 3 and "科长签发 → 拟写答复" in timeline and "请补充政策依据" in timeline
+
+
+def test_a_send_back_without_a_reason_or_by_another_department_changes_nothing(app, world):
+    out, sign = inquiry_at_sign_off(world)
+    chief = login(app.test_client(), "hrss_supervisor")
+    target = re.search(r'name="target" value="([0-9a-f-]{36})"', chief.get(f"/tasks/{sign}").data.decode()).group(1)
+    page = chief.post(f"/tasks/{sign}/send-back", data={"target": target, "reason": " ", "confirm": "1"},
+                      follow_redirects=True).data.decode()
+    assert "退回须填写理由" in page
+    assert login(app.test_client(), "edu_supervisor").post(
+        f"/tasks/{sign}/send-back", data={"target": target, "reason": "x", "confirm": "1"}).status_code == 403
+    assert 'name="target"' not in login(app.test_client(), "hrss_reviewer").get(f"/tasks/{sign}").data.decode()
+
+
+def test_the_api_lists_targets_and_sends_back(app, world):
+    from engine import tokens
+    from engine.routing import Actor
+    out, sign = inquiry_at_sign_off(world)
+    with world.rt.db.write() as session:
+        issued = tokens.issue(session, Actor.system("test"), "hrss-chief", "supervisor", "HRSS", "hrss_supervisor")
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {issued.secret}"}
+    listed = client.get(f"/api/v1/tasks/{sign}/send-back", headers=headers)
+    assert listed.status_code == 200, listed.json
+    targets = {t["element_id"]: t for t in listed.json["targets"]}
+    assert targets["draft_answer"]["department_name"] == "人社局"
+    bad = client.post(f"/api/v1/tasks/{sign}/send-back", headers=headers,
+                      json={"target": targets["draft_answer"]["target"], "reason": ""})
+    assert bad.status_code == 422
+    sent = client.post(f"/api/v1/tasks/{sign}/send-back", headers=headers,
+                       json={"target": targets["draft_answer"]["target"], "reason": "请补充政策依据"})
+    assert sent.status_code == 200 and [o["step"] for o in sent.json["opened"]] == ["拟写答复"]
+    again = client.post(f"/api/v1/tasks/{sign}/send-back", headers=headers,
+                        json={"target": targets["draft_answer"]["target"], "reason": "再次"})
+    assert again.status_code == 409

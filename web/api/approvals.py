@@ -1,0 +1,66 @@
+"""Approval actions of Chinese offices on a task: 退回 (send back to an earlier step, with a reason)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from engine import sendback
+
+from ..context import runtime
+from . import api
+from .core import Context, Reply
+from .portal import department_names
+from .schemas import TASK_PATTERN, Body, CompletionResult, Out
+from .work import STAFF, TASK, _opened, _task
+
+
+class SendBackTarget(Out):
+    target: str = Field(description="pass this as `target` to send the task back to that step")
+    step: str
+    element_id: str
+    department: str
+    department_name: str
+    completed_by: str | None
+    completed_at: datetime | None
+
+
+class SendBackTargets(Out):
+    task_id: str
+    targets: list[SendBackTarget] = Field(description="earlier steps of the path the case took, nearest first")
+
+
+class SendBack(Body):
+    target: str = Field(pattern=TASK_PATTERN, description="one of the targets listed for the task")
+    reason: str = Field(min_length=1, max_length=sendback.MAX_REASON, description="why; shown to the earlier step",
+                        examples=["缺少户籍证明，请补充后重新审核"])
+
+
+@api.operation("GET", "/tasks/{task_id}/send-back", tag="tasks", roles=STAFF, path_params=TASK, problems=(404, 409),
+               summary="List the steps a task can be sent back to (退回)",
+               responses={200: (SendBackTargets, "The earlier steps this task may return the case to")})
+def send_back_targets(ctx: Context, task_id: str) -> Reply:
+    """The earlier user tasks on the path that led to this task (a designer may limit them per step)."""
+    with runtime().db.write() as session:
+        _task(session, ctx, task_id)
+        found = sendback.targets(session, runtime(), ctx.actor, task_id)
+        names = department_names(session)
+    return Reply(200, SendBackTargets(task_id=task_id, targets=[
+        SendBackTarget(target=t.task_id, step=t.name, element_id=t.element_id, department=t.department_code,
+                       department_name=names.get(t.department_code, t.department_code), completed_by=t.completed_by,
+                       completed_at=t.closed_at) for t in found]))
+
+
+@api.operation("POST", "/tasks/{task_id}/send-back", tag="tasks", roles=STAFF, path_params=TASK, body=SendBack,
+               idempotent=True, problems=(404, 409), summary="Send a task back to an earlier step (退回)",
+               responses={200: (CompletionResult, "Sent back; the earlier step is open again with the reason")})
+def send_back(ctx: Context, task_id: str) -> Reply:
+    """Return the case to an earlier step with a reason: this task and the steps in between are
+    withdrawn, the data submitted from that step on no longer counts (it stays in the case history)."""
+    with ctx.write() as session:
+        _task(session, ctx, task_id)
+        outcome = sendback.send_back(session, runtime(), ctx.actor, task_id, ctx.body.target, ctx.body.reason)
+        reply = Reply(200, CompletionResult(task_id=task_id, business_key=outcome.business_key,
+                                            case_status=outcome.status, error=outcome.error,
+                                            opened=_opened(session, outcome)))
+        return ctx.remember(session, reply, outcome.business_key)
