@@ -156,9 +156,13 @@ def _task_and_case(session: Session, task_id: str) -> tuple[TaskRef, CaseRef]:
     return task, case
 
 
+_STATE_WORDS = {"completed": "completed", "cancelled": "withdrawn", "sent_back": "sent back"}
+
+
 def _require_open(task: TaskRef) -> None:
     if task.state != "open":
-        raise Conflict(f"task {task.name!r} of {task.business_key} is already {task.state}")
+        raise Conflict(f"task {task.name!r} of {task.business_key} is already "
+                       f"{_STATE_WORDS.get(task.state, task.state)}")
 
 
 def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:

@@ -76,7 +76,7 @@ def case_fact(case: Case, history: list[tuple[datetime, str, dict]], tasks: list
 def step_fact(task: Task, cal: WorkCalendar) -> StepFact:
     """One task's facts: working days from arrival to closing, and on time against its due moment."""
     created, closed, due = _aware(task.created_at), _aware(task.closed_at), _aware(task.due_at)
-    done = task.state == "completed"
+    done = task.state in ("completed", "sent_back")  # a step sent back was handled too
     return StepFact(task_id=task.id, case_id=task.case_id, process_key=task.process_key, element_id=task.element_id,
                     name=task.name, department_code=task.department_code, state=task.state, created_at=created,
                     closed_at=closed, due_at=due, escalated_at=_aware(task.escalated_at),

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID, uuid4
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
@@ -173,7 +173,11 @@ def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_
     op.record("task_sent_back", {"task": task.name, "element": task.element_id, "to_task": target.name,
                                  "to_element": target.element_id, "to_department": target.department_code,
                                  "reason": reason, "reopened": reopened}, task.department_code, task_id)
-    return advance(op, wf, model, case.version, action)
+    outcome = advance(op, wf, model, case.version, action)
+    if task_id in outcome.closed:  # the row of the task sent back says so (the others in between were withdrawn)
+        session.execute(update(Task).where(Task.id == task_id).values(state="sent_back", completed_by=actor.username),
+                        execution_options={"synchronize_session": False})
+    return outcome
 
 
 def _rekey(task, new_id: UUID) -> None:

@@ -61,6 +61,9 @@ def test_a_step_goes_back_to_the_one_before_with_the_reason_shown_and_later_data
         events = [e for e, in session.execute(select(AuditEntry.event).where(AuditEntry.case_id == out.case_id)
                                               .order_by(AuditEntry.seq))]
     assert "task_sent_back" in events
+    with rt.db.read() as session:
+        sent = session.get(Task, confirm)
+        assert (sent.state, sent.completed_by) == ("sent_back", "edu_reviewer")
     # the other branch went on untouched: the PSB check is still open, the same row
     assert tasks["psb_check"] not in back.closed
     again = complete(rt, users["edu_reviewer"], reopened, {"edu_finding": "符合（已更正）"})
@@ -149,5 +152,5 @@ def test_a_send_back_needs_a_reason_a_member_and_an_open_task(rt, users):
     with pytest.raises(Conflict, match="claimed by edu_reviewer2"):
         send(rt, users["edu_reviewer"], tasks["edu_check"], "intake")
     send(rt, users["edu_reviewer2"], tasks["edu_check"], "intake")
-    with pytest.raises(Conflict, match="already cancelled"):
+    with pytest.raises(Conflict, match="already sent back"):
         send(rt, users["edu_reviewer2"], tasks["edu_check"], "intake")
