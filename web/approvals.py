@@ -1,11 +1,12 @@
-"""Approval actions of Chinese offices on the task page: 退回 (send back to an earlier step, with a reason)."""
+"""Approval actions of Chinese offices on the task page: 退回 (send back to an earlier step, with a reason)
+and 撤回 (take back a step one completed while the next step is unclaimed)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import sendback
+from engine import sendback, withdrawal
 from engine.errors import EngineError
 
 from .context import actor, runtime
@@ -49,3 +50,30 @@ def send_back(task_id: str):
             flash(_("%(key)s was sent back to %(steps)s.", key=case.business_key, steps=steps or "—"), "success")
             return redirect(url_for("inbox.inbox"))
     return redirect(url_for("tasks.show", task_id=task_id) + "#send-back")
+
+
+def may_withdraw(task) -> bool:
+    """Whether the current user may take this completed step back now."""
+    if task.state != "completed" or task.completed_by != actor().username:
+        return False
+    with runtime().db.read() as session:
+        return withdrawal.can_withdraw(session, runtime(), actor(), task.id)
+
+
+@bp.route("/tasks/<task_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(task_id: str):
+    """Take back a step one completed; it opens again, claimed by oneself, with what one sent filled in."""
+    task, case = _load(task_id)
+    if task.completed_by != actor().username:
+        abort(403)
+    try:
+        with runtime().db.write() as session:
+            outcome = withdrawal.withdraw(session, runtime(), actor(), task_id)
+    except EngineError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    flash(_("“%(task)s” of %(key)s was taken back; it is in your tasks again.", task=task.name, key=case.business_key),
+          "success")
+    reopened = next((row["id"] for row in outcome.opened if row["element_id"] == task.element_id), None)
+    return redirect(url_for("tasks.show", task_id=reopened) if reopened else url_for("inbox.inbox", view="mine"))

@@ -64,12 +64,13 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
     comments = [dict(who=c.actor, at=c.at, text=json.loads(c.details).get("text", "")) for c in _comments(case.id)]
     can_act = task.state == "open" and actor().may_work_on(task.department_code, task.role) and \
         task.assignee in (None, actor().username)
-    from .approvals import send_back_options  # the approvals blueprint builds on this page
+    from .approvals import may_withdraw, send_back_options  # the approvals blueprint builds on this page
     with runtime().db.read() as session:
         sent_back = sendback.reopened_reason(session, case.id, task.id)
     return render_template("task.html", task=task, case=case, fields=fields, data=shown, comments=comments,
                            values=values or {}, errors=errors or {}, can_act=can_act, sent_back=sent_back,
-                           send_back_to=send_back_options(task) if can_act else []), status
+                           send_back_to=send_back_options(task) if can_act else [],
+                           withdrawable=may_withdraw(task)), status
 
 
 @bp.route("/tasks/<task_id>")

@@ -24,6 +24,7 @@ def expected(role: str, route: str) -> int:
         "diagram": 200 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,
         "claim": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "send_back": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
+        "withdraw": 403 if role != "anonymous" else 302,  # only who completed a step may take it back
         "reveal": 302 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,
         "team": 200 if role == "edu_supervisor" else 403,
         "audit": 200 if role in ("auditor", "admin") else 403,
@@ -42,6 +43,7 @@ ROUTES = {
     "diagram": ("get", "/cases/{key}/diagram", None),
     "claim": ("post", "/tasks/{task}/claim", {}),
     "send_back": ("post", "/tasks/{task}/send-back", {"target": "0" * 36, "reason": "理由", "confirm": "1"}),
+    "withdraw": ("post", "/tasks/{task}/withdraw", {}),
     "reveal": ("post", "/cases/{key}/reveal", {"field": "applicant_id"}),
     "team": ("get", "/team", None),
     "audit": ("get", "/audit", None),

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from conftest import login
+from engine import cases
+from engine.models import Task
 from world import opened
 
 
@@ -70,3 +74,33 @@ def test_the_api_lists_targets_and_sends_back(app, world):
     again = client.post(f"/api/v1/tasks/{sign}/send-back", headers=headers,
                         json={"target": targets["draft_answer"]["target"], "reason": "再次"})
     assert again.status_code == 409
+
+
+def test_the_reviewer_takes_back_an_answer_the_chief_has_not_claimed(app, world):
+    out, sign = inquiry_at_sign_off(world)
+    reviewer = login(app.test_client(), "hrss_reviewer")
+    with world.rt.db.read() as session:
+        answer = session.execute(select(Task.id).where(
+            Task.case_id == out.case_id, Task.element_id == "draft_answer")).scalar_one()
+    page = reviewer.get(f"/tasks/{answer}").data.decode()
+    assert "撤回" in page and 'id="withdraw"' in page
+    assert 'id="withdraw"' not in login(app.test_client(), "hrss_supervisor").get(f"/tasks/{answer}").data.decode()
+    done = reviewer.post(f"/tasks/{answer}/withdraw", follow_redirects=True).data.decode()
+    assert "已撤回" in done and "按实际缴费月数计算" in done  # the reopened task, filled in as sent
+    again = reviewer.post(f"/tasks/{answer}/withdraw", follow_redirects=True).data.decode()
+    assert "已撤回" not in again
+
+
+def test_the_api_refuses_to_take_back_once_the_next_step_is_claimed(app, world):
+    from engine import tokens
+    from engine.routing import Actor
+    out, sign = inquiry_at_sign_off(world)
+    with world.rt.db.write() as session:
+        issued = tokens.issue(session, Actor.system("test"), "hrss-desk", "reviewer", "HRSS", "hrss_reviewer")
+        answer = session.execute(select(Task.id).where(
+            Task.case_id == out.case_id, Task.element_id == "draft_answer")).scalar_one()
+    with world.rt.db.write() as session:
+        cases.claim(session, world.rt, world.users["hrss_supervisor"], sign)
+    refused = app.test_client().post(f"/api/v1/tasks/{answer}/withdraw",
+                                     headers={"Authorization": f"Bearer {issued.secret}"})
+    assert refused.status_code == 409 and "already claimed by hrss_supervisor" in refused.json["detail"]

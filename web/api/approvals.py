@@ -1,11 +1,12 @@
-"""Approval actions of Chinese offices on a task: 退回 (send back to an earlier step, with a reason)."""
+"""Approval actions of Chinese offices on a task: 退回 (send back to an earlier step, with a reason) and
+撤回 (take back a step one completed while the next step is unclaimed)."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from pydantic import Field
 
-from engine import sendback
+from engine import sendback, withdrawal
 
 from ..context import runtime
 from . import api
@@ -60,6 +61,21 @@ def send_back(ctx: Context, task_id: str) -> Reply:
     with ctx.write() as session:
         _task(session, ctx, task_id)
         outcome = sendback.send_back(session, runtime(), ctx.actor, task_id, ctx.body.target, ctx.body.reason)
+        reply = Reply(200, CompletionResult(task_id=task_id, business_key=outcome.business_key,
+                                            case_status=outcome.status, error=outcome.error,
+                                            opened=_opened(session, outcome)))
+        return ctx.remember(session, reply, outcome.business_key)
+
+
+@api.operation("POST", "/tasks/{task_id}/withdraw", tag="tasks", roles=STAFF, path_params=TASK, problems=(403, 404, 409),
+               idempotent=True, summary="Take back a step one completed (撤回)",
+               responses={200: (CompletionResult, "Taken back; the step is open again, claimed by this token's user")})
+def withdraw(ctx: Context, task_id: str) -> Reply:
+    """Only the person who completed the step may, and only while every step it led to is unclaimed
+    (409 once one is claimed: ask that step to send the case back instead)."""
+    with ctx.write() as session:
+        _task(session, ctx, task_id)
+        outcome = withdrawal.withdraw(session, runtime(), ctx.actor, task_id)
         reply = Reply(200, CompletionResult(task_id=task_id, business_key=outcome.business_key,
                                             case_status=outcome.status, error=outcome.error,
                                             opened=_opened(session, outcome)))

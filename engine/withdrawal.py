@@ -1,0 +1,111 @@
+"""撤回 (withdraw): the person who completed a step takes it back while the next step is still unclaimed.
+
+The next steps are the open tasks whose most recent earlier step is the one taken back. Once any of
+them is claimed, the answer is a clear refusal (ask that step to send the case back instead, 退回).
+Withdrawing and claiming race safely: the next steps are marked in one conditional update, so of a
+withdrawal and a claim exactly one wins. The step opens again as a new inbox row claimed by the person
+who took it back, with what they submitted filled in; the next steps are withdrawn.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from uuid import UUID, uuid4
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
+
+from .cases import _task_and_case
+from .errors import Conflict, NotFound, PermissionDenied
+from .models import Task
+from .routing import Actor
+from .runtime import Runtime
+from .sendback import _path, _rekey
+from .steps import Operation, Outcome, advance
+
+_HOLD = "system:withdrawing"  # marks the next steps while a withdrawal takes them back
+
+
+def _next_steps(session: Session, wf, case_id: int, task_id: str) -> tuple[list[Task], str | None]:
+    """The open tasks that the given step led to, and the join to reset when it led there through one."""
+    rows = list(session.execute(select(Task).where(Task.case_id == case_id, Task.state == "open")).scalars())
+    found, join = [], None
+    for row in rows:
+        try:
+            spiff = wf.get_task_from_id(UUID(row.id))
+        except (TaskNotFoundException, ValueError):
+            continue
+        path = _path(spiff)
+        if path and str(path[0][0].id) == task_id:
+            found.append(row)
+            join = join or (str(path[0][1].id) if path[0][1] is not None else None)
+    return found, join
+
+
+def _load(session: Session, rt: Runtime, actor: Actor, task_id: str):
+    task, case = _task_and_case(session, task_id)
+    row = session.get(Task, task_id)
+    if task.state != "completed":
+        raise Conflict(f"task {task.name!r} is not completed; only a completed step can be taken back")
+    if row.completed_by != actor.username:
+        raise PermissionDenied(f"only {row.completed_by}, who completed {task.name!r}, may take it back")
+    if case.status != "running":
+        raise Conflict(f"case {case.business_key} is {case.status}; nothing can be taken back")
+    model = rt.model(session, case.definition_id)
+    op = Operation(session, rt, actor, case.business_key, datetime.now(timezone.utc))
+    op.case_id, op.visited, op.audit_head = case.id, case.visited, case.audit_head
+    wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
+    try:
+        step = wf.get_task_from_id(UUID(task_id))
+    except (TaskNotFoundException, ValueError):
+        step = None
+    if step is None or step.state != TaskState.COMPLETED:
+        raise Conflict(f"{case.business_key} has moved on from {task.name!r}; ask the step it is at to send it back")
+    return task, case, row, model, op, wf, step
+
+
+def can_withdraw(session: Session, rt: Runtime, actor: Actor, task_id: str) -> bool:
+    """Whether `actor` may take this completed step back now (for offering the button)."""
+    try:
+        task, case, _, _, _, wf, _ = _load(session, rt, actor, task_id)
+    except (Conflict, PermissionDenied, NotFound):
+        return False
+    following, _ = _next_steps(session, wf, case.id, task_id)
+    return bool(following) and all(t.assignee is None for t in following)
+
+
+def withdraw(session: Session, rt: Runtime, actor: Actor, task_id: str) -> Outcome:
+    """Take a completed step back while the steps it led to are unclaimed."""
+    task, case, row, model, op, wf, step = _load(session, rt, actor, task_id)
+    following, join = _next_steps(session, wf, case.id, task_id)
+    if not following:
+        raise Conflict(f"{case.business_key} has moved on from {task.name!r}; ask the step it is at to send it back")
+    claimed = [t for t in following if t.assignee is not None]
+    if claimed:
+        raise Conflict(f"{claimed[0].name!r} was already claimed by {claimed[0].assignee}; it can no longer be taken "
+                       "back (ask that step to send it back)")
+    held = session.execute(update(Task).where(Task.id.in_([t.id for t in following]), Task.state == "open",
+                                              Task.assignee.is_(None)).values(assignee=_HOLD),
+                           execution_options={"synchronize_session": False}).rowcount
+    if held != len(following):
+        raise Conflict(f"a step after {task.name!r} was claimed just now; it can no longer be taken back")
+    reopened = str(uuid4())
+    submitted = json.loads(row.data or "{}")
+
+    def action() -> None:
+        wf.reset_from_task_id(step.id)
+        if join is not None:
+            wf.reset_from_task_id(UUID(join))  # what followed the join waits for this branch again
+        again = wf.get_task_from_id(step.id)
+        again.data.update(submitted)  # filled in as it was sent; it counts again only when sent again
+        _rekey(again, UUID(reopened))
+
+    op.record("task_withdrawn", {"task": task.name, "element": task.element_id, "reopened": reopened,
+                                 "next": [t.name for t in following]}, task.department_code, task_id)
+    outcome = advance(op, wf, model, case.version, action)
+    if any(r["id"] == reopened for r in outcome.opened):
+        session.execute(update(Task).where(Task.id == reopened).values(assignee=actor.username, claimed_at=op.now),
+                        execution_options={"synchronize_session": False})
+    return outcome
