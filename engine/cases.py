@@ -308,9 +308,8 @@ def send_message(session: Session, rt: Runtime, actor: Actor, business_key: str,
     op.case_id = case.id
     op.visited = case.visited
     wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
-    waiting = waiting_messages(wf)
-    if message not in waiting:
-        expected = ", ".join(sorted(waiting)) or "no message"
+    if message not in accepted_messages(wf):
+        expected = ", ".join(sorted(waiting_messages(wf))) or "no message"
         raise Conflict(f"case {business_key} is not waiting for {message!r} (it waits for {expected})")
     event = BpmnEvent(CamundaMessage(message), {"payload": dict(payload or {}), "result_var": _data_key(message)})
     op.record("message_received", {"message": message, "data": payload or {}})
@@ -327,7 +326,14 @@ def waiting_messages(wf: BpmnWorkflow) -> set[str]:
         for d in getattr(definition, "event_definitions", None) or [definition]:
             if isinstance(d, MessageEventDefinition):
                 names.add(d.name)
-    for name in getattr(wf.spec.start, "trigger_specs", ()):  # event sub-processes that a message starts
+    return names
+
+
+def accepted_messages(wf: BpmnWorkflow) -> set[str]:
+    """The messages the case takes now: those it waits for, and those that start an event sub-process
+    (an applicant's withdrawal, for example), which it does not wait for but takes at any time."""
+    names = waiting_messages(wf)
+    for name in getattr(wf.spec.start, "trigger_specs", ()):
         spec = wf.subprocess_specs.get(name)
         for event in getattr(spec, "bpmn_start_events", ()):
             if isinstance(event.event_definition, MessageEventDefinition):

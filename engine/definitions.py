@@ -79,6 +79,8 @@ class ProcessModel:
     owner_department: str | None = None  # answers for the case to the applicant (ratings' follow-up)
     interrupting: frozenset[str] = frozenset()  # event sub-processes whose start event interrupts
     send_back_to: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # 退回 targets a step allows
+    withdraw_message: str | None = None  # the message that withdraws an application (撤回申请) …
+    withdrawable_until: str = "decided"  # … until the case reaches this milestone
 
 
 @dataclass
@@ -327,6 +329,8 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
             model.kpi_fields = {name: process_props[f"kpi_{name}_field"] for name in KPI_FIELDS
                                 if process_props.get(f"kpi_{name}_field")}
             model.owner_department = process_props.get("owner_department") or None
+            model.withdraw_message = process_props.get("withdraw_message") or None
+            model.withdrawable_until = process_props.get("withdrawable_until") or "decided"
             model.kpi_success = frozenset(o.strip() for o in process_props.get("kpi_success_outcomes", "").split(",")
                                           if o.strip())
         model.interrupting |= {sub.get("id") for sub in bpmn_find(process, ".//b:subProcess[@triggeredByEvent='true']")

@@ -151,6 +151,10 @@ class Linter:
         owner = element_properties(process).get("owner_department")
         if owner is not None and self.strict and self.resolve_lane(owner) is None:
             self.add(file, process, f"owner_department {owner!r} is not a department")
+        withdraw = element_properties(process).get("withdraw_message")
+        if withdraw is not None and withdraw not in {(m.get("name") or "").strip() for m in bpmn_find(
+                process.getparent(), "./b:message")}:
+            self.add(file, process, f"withdraw_message {withdraw!r} is not the name of a message defined in this file")
         for name in KPI_FIELDS:
             value = element_properties(process).get(f"kpi_{name}_field")
             if value is not None and not _FIELD.fullmatch(value):

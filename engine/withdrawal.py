@@ -1,4 +1,5 @@
-"""撤回 (withdraw): the person who completed a step takes it back while the next step is still unclaimed.
+"""撤回 (withdraw): the person who completed a step takes it back while the next step is still unclaimed;
+and an applicant withdraws an application (撤回申请) until it is decided.
 
 The next steps are the open tasks whose most recent earlier step is the one taken back. Once any of
 them is claimed, the answer is a clear refusal (ask that step to send the case back instead, 退回).
@@ -17,9 +18,9 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from .cases import _task_and_case
-from .errors import Conflict, NotFound, PermissionDenied
-from .models import Task
+from .cases import _task_and_case, send_message
+from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from .models import AuditEntry, Case, Task
 from .routing import Actor
 from .runtime import Runtime
 from .sendback import _path, _rekey
@@ -109,3 +110,37 @@ def withdraw(session: Session, rt: Runtime, actor: Actor, task_id: str) -> Outco
         session.execute(update(Task).where(Task.id == reopened).values(assignee=actor.username, claimed_at=op.now),
                         execution_options={"synchronize_session": False})
     return outcome
+
+
+def reached(session: Session, case_id: int, milestone: str) -> bool:
+    """Whether the case has reached a milestone (recorded in its history)."""
+    rows = session.execute(select(AuditEntry.details).where(AuditEntry.case_id == case_id,
+                                                            AuditEntry.event == "milestone")).scalars()
+    return any(json.loads(details).get("milestone") == milestone for details in rows)
+
+
+def withdraw_application(session: Session, rt: Runtime, actor: Actor, business_key: str, reason: str,
+                         channel: str) -> Outcome:
+    """The applicant withdraws the application (through the portal, or in person at the window): an
+    interrupting event of the process ends the case as withdrawn, every open step is withdrawn. Refused
+    once the case is decided (the process property `withdrawable_until`, a milestone)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("a withdrawal needs a reason", {"reason": "required"})
+    if len(reason) > 500:
+        raise InvalidInput("the reason is longer than 500 characters", {"reason": "too long"})
+    case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"no case {business_key}")
+    model = rt.model(session, case.definition_id)
+    if model.withdraw_message is None:
+        raise Conflict(f"{model.name} cannot be withdrawn by the applicant")
+    if channel == "window" and (model.owner_department is None or actor.rank_in(model.owner_department) == 0):
+        raise PermissionDenied(f"only staff of {model.owner_department or 'the owning department'} record a withdrawal "
+                               "brought to the window")
+    if case.status != "running":
+        raise Conflict(f"case {business_key} is {case.status}; it can no longer be withdrawn")
+    if reached(session, case.id, model.withdrawable_until):
+        raise Conflict(f"case {business_key} is already decided; it can no longer be withdrawn (an appeal is still possible)")
+    return send_message(session, rt, actor, business_key, model.withdraw_message,
+                        {"reason": reason, "channel": channel})

@@ -1,5 +1,5 @@
-"""Approval actions of Chinese offices on the task page: 退回 (send back to an earlier step, with a reason)
-and 撤回 (take back a step one completed while the next step is unclaimed)."""
+"""Approval actions of Chinese offices: 退回 (send back to an earlier step, with a reason), 撤回 (take back a
+step one completed while the next step is unclaimed) and 撤回申请 recorded at the window."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import sendback, withdrawal
-from engine.errors import EngineError
+from engine.errors import EngineError, PermissionDenied
 
 from .context import actor, runtime
 from .tasks import _load
@@ -77,3 +77,23 @@ def withdraw(task_id: str):
           "success")
     reopened = next((row["id"] for row in outcome.opened if row["element_id"] == task.element_id), None)
     return redirect(url_for("tasks.show", task_id=reopened) if reopened else url_for("inbox.inbox", view="mine"))
+
+
+@bp.route("/cases/<key>/withdraw-application", methods=["POST"])
+@login_required
+def withdraw_application(key: str):
+    """At the window: record that the applicant withdraws the application (reason and confirmation required)."""
+    reason = request.form.get("reason", "").strip()
+    if not request.form.get("confirm"):
+        flash(_("Tick the box to confirm the withdrawal; nothing was changed."), "error")
+        return redirect(url_for("cases.show", key=key))
+    try:
+        with runtime().db.write() as session:
+            withdrawal.withdraw_application(session, runtime(), actor(), key, reason, "window")
+    except PermissionDenied:
+        abort(403)
+    except EngineError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("%(key)s was withdrawn at the applicant's request.", key=key), "success")
+    return redirect(url_for("cases.show", key=key))

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import alerts, cases, ratings, repository
+from engine import alerts, cases, ratings, repository, withdrawal
 from engine.errors import EngineError
 from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
@@ -45,7 +45,10 @@ def show(key: str):
     with runtime().db.read() as session_:
         raised = alerts.open_alerts(session_, case_id=case.id)
         rating = session_.get(CaseRating, case.id)
-        owner = runtime().model(session_, case.definition_id).owner_department
+        model = runtime().model(session_, case.definition_id)
+        owner = model.owner_department
+        withdrawable = (case.status == "running" and model.withdraw_message is not None and owner in actor().departments
+                        and not withdrawal.reached(session_, case.id, model.withdrawable_until))
         definition = session_.get(ProcessDefinition, case.definition_id)
         tasks = list(session_.execute(select(Task).where(Task.case_id == case.id).order_by(Task.created_at)).scalars())
         events = list(session_.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
@@ -67,7 +70,8 @@ def show(key: str):
     return render_template("case.html", case=case, definition=definition, tasks=tasks, timeline=timeline,
                            summary=json.loads(case.summary or "{}"), rules=rules, now=datetime.now(timezone.utc),
                            waiting=waiting, missing=missing, alerts=raised, rating=rating,
-                           can_rate=case.status == "completed" and rating is None and owner in actor().departments)
+                           can_rate=case.status == "completed" and rating is None and owner in actor().departments,
+                           withdrawable=withdrawable)
 
 
 @bp.route("/cases/<key>/rating", methods=["POST"])
@@ -76,7 +80,10 @@ def rate(key: str):
     """At the window, staff of the responsible department record the applicant's rating (好差评)."""
     case = _case(key)
     with runtime().db.read() as session_:
-        owner = runtime().model(session_, case.definition_id).owner_department
+        model = runtime().model(session_, case.definition_id)
+        owner = model.owner_department
+        withdrawable = (case.status == "running" and model.withdraw_message is not None and owner in actor().departments
+                        and not withdrawal.reached(session_, case.id, model.withdrawable_until))
     if owner not in actor().departments:
         abort(403)
     try:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import cases, ratings
+from engine import cases, ratings, withdrawal
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import Case, Department, ProcessDefinition, Task
 from workflows.checks import MATERIALS
@@ -19,7 +19,7 @@ from ..context import runtime
 from . import api
 from .core import APPLICANT, APPLICANT_HEADER, Context, Reply
 from .schemas import (KEY_PATTERN, Acknowledgement, Appeal, ApplicationRequest, ApplicationStatus, Materials,
-                      Objection, Option, Rating, RatingReceived, Receipt, Step)
+                      Objection, Option, Rating, RatingReceived, Receipt, Step, Withdrawal)
 
 PORTAL = ("portal",)
 KEY = {"business_key": {"type": "string", "pattern": KEY_PATTERN, "maxLength": 64, "example": "ADM-2026-000123"}}
@@ -223,4 +223,19 @@ def rate(ctx: Context, business_key: str) -> Reply:
         rated = ratings.rate(session, runtime(), ctx.actor, business_key, ctx.body.score, ctx.body.comment, "portal")
         reply = Reply(201, RatingReceived(business_key=business_key, score=rated.score,
                                           received_at=datetime.now(timezone.utc), follow_up=rated.follow_up is not None))
+        return ctx.remember(session, reply, business_key)
+
+
+@api.operation("POST", "/applications/{business_key}/withdrawal", tag="applications", roles=PORTAL, body=Withdrawal,
+               headers=(APPLICANT,), path_params=KEY, idempotent=True, problems=(404, 409),
+               summary="Withdraw an application (撤回申请)",
+               responses={202: (Acknowledgement, "Withdrawn; the case is closed and every open step withdrawn")},
+               response_headers={202: REPLAYED})
+def withdraw_application(ctx: Context, business_key: str) -> Reply:
+    """The applicant withdraws the application until it is decided; 409 once it is decided or finished."""
+    with ctx.write() as session:
+        _applicants_case(session, ctx, business_key)
+        withdrawal.withdraw_application(session, runtime(), ctx.actor, business_key, ctx.body.reason, "portal")
+        reply = Reply(202, Acknowledgement(business_key=business_key, received_at=datetime.now(timezone.utc),
+                                           received="withdrawal"))
         return ctx.remember(session, reply, business_key)

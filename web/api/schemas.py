@@ -179,6 +179,13 @@ class Appeal(Body):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "社保缴费月数少算了 6 个月"}]})
 
 
+class Withdrawal(Body):
+    """An applicant's withdrawal (撤回申请) of an application that is not decided yet."""
+
+    reason: str = Field(min_length=1, max_length=500)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "孩子已在户籍地入学"}]})
+
+
 class Objection(Body):
     """An objection (异议) to a subsidy during its public notice, from anyone who knows something."""
 
@@ -192,7 +199,7 @@ class Objection(Body):
 class Acknowledgement(Out):
     business_key: str
     received_at: datetime
-    received: Literal["materials", "appeal", "objection"]
+    received: Literal["materials", "appeal", "objection", "withdrawal"]
 
 
 class Rating(Body):

@@ -1,0 +1,61 @@
+"""撤回申请 through the portal API (the applicant's own case, until decided) and at the window (staff of
+the department that owns the case, with a confirmation)."""
+from __future__ import annotations
+
+import uuid
+
+from conftest import login
+from engine import tokens
+from engine.routing import Actor
+from world import opened
+
+
+def portal_headers(world, person):
+    with world.rt.db.write() as session:
+        issued = tokens.issue(session, Actor.system("test"), f"portal-{uuid.uuid4().hex[:6]}", "portal")
+    return {"Authorization": f"Bearer {issued.secret}", "X-Applicant-Id": person.id_number}
+
+
+def test_the_applicant_withdraws_through_the_portal_until_the_decision(app, world):
+    client = app.test_client()
+    person = world.person()
+    out = world.start("admission_review", person.admission())
+    headers = portal_headers(world, person)
+    other = portal_headers(world, world.person(name="李娜"))
+    assert client.post(f"/api/v1/applications/{out.business_key}/withdrawal", headers=other,
+                       json={"reason": "不想读了"}).status_code == 404  # not their case
+    assert client.post(f"/api/v1/applications/{out.business_key}/withdrawal", headers=headers,
+                       json={"reason": ""}).status_code == 422
+    done = client.post(f"/api/v1/applications/{out.business_key}/withdrawal", headers=headers,
+                       json={"reason": "孩子已在户籍地入学"})
+    assert done.status_code == 202 and done.json["received"] == "withdrawal"
+    status = client.get(f"/api/v1/applications/{out.business_key}", headers=headers).json
+    assert status["status"] == "completed" and status["next_steps"] == []
+
+    decided = world.start("admission_review", person.admission())
+    world.complete("edu_reviewer", decided, "decide", decision="admit")
+    late = client.post(f"/api/v1/applications/{decided.business_key}/withdrawal", headers=headers,
+                       json={"reason": "改主意了"})
+    assert late.status_code == 409 and "already decided" in late.json["detail"]
+
+
+def test_the_window_records_a_withdrawal_brought_in_person(app, world):
+    out = world.start("subsidy_approval", world.person().subsidy())
+    street = login(app.test_client(), "street_reviewer")
+    page = street.get(f"/cases/{out.business_key}").data.decode()
+    assert "申请人撤回申请" in page
+    refused = street.post(f"/cases/{out.business_key}/withdraw-application", data={"reason": "已就业"},
+                          follow_redirects=True).data.decode()
+    assert "请勾选确认" in refused
+    done = street.post(f"/cases/{out.business_key}/withdraw-application",
+                       data={"reason": "已就业，不再申请", "confirm": "1"}, follow_redirects=True).data.decode()
+    assert f"已按申请人要求撤回 {out.business_key}" in done and 'id="withdraw-application"' not in done
+    assert "已就业，不再申请" in done  # the reason, in the timeline
+
+
+def test_only_the_owning_department_records_a_withdrawal_at_the_window(app, world):
+    out = world.start("subsidy_approval", world.person().subsidy())
+    assert opened(out)
+    fin = login(app.test_client(), "fin_reviewer")
+    assert fin.post(f"/cases/{out.business_key}/withdraw-application",
+                    data={"reason": "x", "confirm": "1"}).status_code == 403
