@@ -20,7 +20,7 @@ from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, forms, sql
+from . import audit, forms, separation, sql
 from .expressions import data_problem
 from .errors import Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
 from .models import Case, Membership, Task, User
@@ -172,6 +172,7 @@ def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
     _require_open(task)
     if task.assignee == actor.username:
         return task
+    separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name)
     now = _now()
     result = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.assignee.is_(None))
                              .values(assignee=actor.username, claimed_at=now), execution_options=_NO_SYNC)
@@ -219,6 +220,7 @@ def reassign(session: Session, rt: Runtime, actor: Actor, task_ids: list[str], t
             raise PermissionDenied(f"only a supervisor of {task.department_code} may reassign {task.name!r}")
         if ROLE_RANK.get(memberships.get(task.department_code, ""), 0) < ROLE_RANK.get(task.role, 1):
             raise InvalidInput(f"{to_user} cannot take {task.name!r}", {"to_user": f"is not a {task.role} of {task.department_code}"})
+        separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
         moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open")
                                 .values(assignee=to_user, claimed_at=now), execution_options=_NO_SYNC)
         if moved.rowcount != 1:
@@ -245,6 +247,7 @@ def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: 
         raise Conflict(f"task {task.name!r} is claimed by {task.assignee}")
     if case.status != "running":
         raise Conflict(f"case {case.business_key} is {case.status}; its tasks cannot be completed")
+    separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name)
     if not isinstance(values, dict):
         raise InvalidInput("submitted values must be a JSON object")
     model = rt.model(session, case.definition_id)

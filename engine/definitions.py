@@ -79,6 +79,7 @@ class ProcessModel:
     owner_department: str | None = None  # answers for the case to the applicant (ratings' follow-up)
     interrupting: frozenset[str] = frozenset()  # event sub-processes whose start event interrupts
     send_back_to: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # 退回 targets a step allows
+    not_by_performer_of: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # 不相容岗位
     withdraw_message: str | None = None  # the message that withdraws an application (撤回申请) …
     withdrawable_until: str = "decided"  # … until the case reaches this milestone
 
@@ -303,9 +304,9 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
         lanes = lane_map(process)
         for task in bpmn_find(process, ".//b:userTask"):
             props = element_properties(task)
-            if props.get("send_back_to") is not None:
-                model.send_back_to[(pid, task.get("id"))] = frozenset(
-                    t.strip() for t in props["send_back_to"].split(",") if t.strip())
+            for prop, target in (("send_back_to", model.send_back_to), ("not_by_performer_of", model.not_by_performer_of)):
+                if props.get(prop) is not None:
+                    target[(pid, task.get("id"))] = frozenset(t.strip() for t in props[prop].split(",") if t.strip())
             lane = lanes.get(task.get("id"))
             priority = task.get(f"{CAMUNDA}priority")
             model.user_tasks[(pid, task.get("id"))] = UserTaskInfo(

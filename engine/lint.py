@@ -236,12 +236,13 @@ class Linter:
         priority = task.get(f"{CAMUNDA}priority")
         if priority and not priority.strip().lstrip("-").isdigit():
             self.add(file, task, f"priority {priority!r} must be a whole number")
-        targets = props.get("send_back_to")
-        if targets is not None:
+        for prop in ("send_back_to", "not_by_performer_of"):
+            if props.get(prop) is None:
+                continue
             user_tasks = {t.get("id") for t in bpmn_find(task.getroottree().getroot(), ".//b:userTask")}
-            for target in (t.strip() for t in targets.split(",") if t.strip()):
+            for target in (t.strip() for t in props[prop].split(",") if t.strip()):
                 if target not in user_tasks or target == task.get("id"):
-                    self.add(file, task, f"send_back_to names {target!r}, which is not another user task of this file")
+                    self.add(file, task, f"{prop} names {target!r}, which is not another user task of this file")
         for element, message in form_problems(task, CAMUNDA_NS, self.function_names):
             self.add(file, element, message, element=task.get("id"))
 

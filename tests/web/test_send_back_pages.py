@@ -104,3 +104,13 @@ def test_the_api_refuses_to_take_back_once_the_next_step_is_claimed(app, world):
     refused = app.test_client().post(f"/api/v1/tasks/{answer}/withdraw",
                                      headers={"Authorization": f"Bearer {issued.secret}"})
     assert refused.status_code == 409 and "already claimed by hrss_supervisor" in refused.json["detail"]
+
+
+def test_the_task_page_says_why_the_drafter_may_not_sign(app, world):
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    out = world.complete("hrss_supervisor", out, "draft_answer", answer="按实际缴费月数计算", evidence="")
+    sign = opened(out)["sign_answer"]
+    page = login(app.test_client(), "hrss_supervisor").get(f"/tasks/{sign}").data.decode()
+    assert "按不相容岗位规定，本环节须由他人办理" in page and 'class="task-form"' not in page
+    assert 'class="task-form"' in login(app.test_client(), "hrss_head").get(f"/tasks/{sign}").data.decode()
