@@ -16,9 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, rollups, urges
 from .errors import InvalidInput
-from . import rollups
 from .kpis import MIN_CASES, Period, Scope, share, stat_of, window
 from .models import Setting, StepFact
 from .routing import Actor
@@ -74,7 +73,7 @@ def _overdue_at(session: Session, process: str | None, end: datetime, now: datet
     return dict(session.execute(Scope(process=process).steps(stmt)).all())
 
 
-def _department_row(session: Session, code: str, w, overdue: int) -> dict[str, Any]:
+def _department_row(session: Session, code: str, w, overdue: int, urged: dict[str, int]) -> dict[str, Any]:
     process = w.scope.process
     done = rollups.merged(rollups.step_rows(session, w.months, "completed", process, code))
     escalations = sum(r.n for r in rollups.step_rows(session, w.months, "escalated", process, code))
@@ -85,7 +84,7 @@ def _department_row(session: Session, code: str, w, overdue: int) -> dict[str, A
     return {
         "department": code, "steps_completed": done.n,
         "on_time": share(done.extra["on_time"], done.extra["timed"]), "work_days": stat_of(done),
-        "overdue_open_at_end": overdue, "escalations": escalations, "urges": None,
+        "overdue_open_at_end": overdue, "escalations": escalations, "urges": urged.get(code, 0),
         "inquiries_received": inquiries.n, "inquiries_on_time": share(inquiries.extra["on_time"], inquiries.n),
         "reply_days": stat_of(inquiries),
         "decisions": share(decided.extra["kept"], decided.n),
@@ -111,7 +110,8 @@ def assess(session: Session, period: Period, departments: list[str], tz: ZoneInf
     """One row per department with its inputs, normalised parts, score (0–100) and rank."""
     w = window(period, Scope(process=process), tz, now)
     overdue = _overdue_at(session, process, min(w.end, w.now), w.now)
-    rows = [_department_row(session, code, w, overdue.get(code, 0)) for code in departments]
+    urged = urges.by_department(session, w.start, min(w.end, w.now), process)
+    rows = [_department_row(session, code, w, overdue.get(code, 0), urged) for code in departments]
     averages = [r["work_days"]["avg"] for r in rows if r["work_days"].get("avg")]
     fastest = min(averages) if averages else None
     given = weights(session)

@@ -34,6 +34,7 @@ from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
+from . import notices
 from .cases import _require_open, _task_and_case
 from .errors import Conflict, InvalidInput, NotFound
 from .models import AuditEntry, Task
@@ -174,6 +175,11 @@ def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_
                                  "to_element": target.element_id, "to_department": target.department_code,
                                  "reason": reason, "reopened": reopened}, task.department_code, task_id)
     outcome = advance(op, wf, model, case.version, action)
+    for row in outcome.opened:
+        if row["id"] == reopened:
+            notices.notify(session, notices.holders(session, row["department_code"], row["role"], None), "sent_back",
+                           case.business_key, reopened, {"step": row["name"], "from_step": task.name,
+                                                         "by": actor.display_name or actor.username, "reason": reason})
     if task_id in outcome.closed:  # the row of the task sent back says so (the others in between were withdrawn)
         session.execute(update(Task).where(Task.id == task_id).values(state="sent_back", completed_by=actor.username),
                         execution_options={"synchronize_session": False})

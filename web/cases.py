@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import alerts, cases, ratings, repository, withdrawal
+from engine import alerts, cases, ratings, repository, urges, withdrawal
 from engine.errors import EngineError
 from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
@@ -54,6 +54,12 @@ def show(key: str):
         events = list(session_.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
                                        .order_by(AuditEntry.seq)).scalars())
     me = actor()
+    urged = {}
+    for e in events:
+        if e.event == "task_urged" and e.task_id:
+            urged[e.task_id] = urged.get(e.task_id, 0) + 1
+    with runtime().db.read() as session_:
+        urgeable = {t.id for t in tasks if t.state == "open" and urges.may_urge(session_, me, t)}
     timeline = []
     for e in events:
         details = json.loads(e.details)
@@ -71,7 +77,7 @@ def show(key: str):
                            summary=json.loads(case.summary or "{}"), rules=rules, now=datetime.now(timezone.utc),
                            waiting=waiting, missing=missing, alerts=raised, rating=rating,
                            can_rate=case.status == "completed" and rating is None and owner in actor().departments,
-                           withdrawable=withdrawable)
+                           withdrawable=withdrawable, urged=urged, urgeable=urgeable)
 
 
 @bp.route("/cases/<key>/rating", methods=["POST"])

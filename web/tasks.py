@@ -11,7 +11,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
-from engine import cases, forms, sendback, separation
+from engine import cases, forms, sendback, separation, urges
 from engine.errors import InvalidInput
 from engine.models import AuditEntry, Case, Task
 
@@ -67,12 +67,13 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
     from .approvals import may_withdraw, send_back_options  # the approvals blueprint builds on this page
     with runtime().db.read() as session:
         sent_back = sendback.reopened_reason(session, case.id, task.id)
+        urged = urges.count(session, case.id, task.id) if task.state == "open" else 0
         apart = separation.conflict(session, runtime(), actor().username, case.id, task.element_id) if can_act else None
     can_act = can_act and apart is None
     return render_template("task.html", task=task, case=case, fields=fields, data=shown, comments=comments,
                            values=values or {}, errors=errors or {}, can_act=can_act, sent_back=sent_back,
                            send_back_to=send_back_options(task) if can_act else [],
-                           withdrawable=may_withdraw(task), apart=apart), status
+                           withdrawable=may_withdraw(task), apart=apart, urged=urged), status
 
 
 @bp.route("/tasks/<task_id>")

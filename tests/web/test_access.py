@@ -32,6 +32,8 @@ def expected(role: str, route: str) -> int:
         "audit_export": 200 if role in ("auditor", "admin") else 403,
         "designer": 200 if role in ("designer", "admin") else 403,
         "designer_compare": 200 if role in ("designer", "admin") else 403,
+        "urge": 302 if role == "edu_supervisor" else 403,
+        "notifications": 200,
         "withdraw_application": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # last: it ends the case
     }
     return table[route]
@@ -52,6 +54,8 @@ ROUTES = {
     "audit_export": ("get", "/audit/export.csv", None),
     "designer": ("get", "/designer", None),
     "designer_compare": ("get", "/designer/compare?a=1&b=2", None),
+    "urge": ("post", "/tasks/{task}/urge", {"note": "请尽快审定"}),
+    "notifications": ("get", "/notifications", None),
     "withdraw_application": ("post", "/cases/{key}/withdraw-application", {"reason": "申请人撤回", "confirm": "1"}),
 }
 

@@ -1,12 +1,14 @@
-"""Approval actions of Chinese offices on a task: 退回 (send back to an earlier step, with a reason) and
-撤回 (take back a step one completed while the next step is unclaimed)."""
+"""Approval actions of Chinese offices on a task: 退回 (send back to an earlier step, with a reason),
+撤回 (take back a step one completed while the next step is unclaimed) and 催办 (urge its holder)."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from pydantic import Field
 
-from engine import sendback, withdrawal
+from engine import sendback, urges, withdrawal
+from engine.errors import NotFound
+from engine.models import Task
 
 from ..context import runtime
 from . import api
@@ -80,3 +82,26 @@ def withdraw(ctx: Context, task_id: str) -> Reply:
                                             case_status=outcome.status, error=outcome.error,
                                             opened=_opened(session, outcome)))
         return ctx.remember(session, reply, outcome.business_key)
+
+
+class Urge(Body):
+    note: str = Field(default="", max_length=urges.MAX_NOTE, description="shown to the holder",
+                      examples=["申请人今日来电询问进度"])
+
+
+class Urged(Out):
+    task_id: str
+    times: int = Field(description="how often the task has been urged so far")
+
+
+@api.operation("POST", "/tasks/{task_id}/urge", tag="tasks", roles=STAFF, path_params=TASK, body=Urge,
+               problems=(403, 404, 409), summary="Urge the holder of an open task (催办)",
+               responses={200: (Urged, "Urged; the holder (or the department, while unclaimed) is notified")})
+def urge(ctx: Context, task_id: str) -> Reply:
+    """Supervisors of the task's department and the departments taking part in the case may urge; the same
+    person urges the same task at most once every four hours (409)."""
+    with runtime().db.write() as session:
+        if session.get(Task, task_id) is None:
+            raise NotFound(f"no task {task_id}")
+        times = urges.urge(session, ctx.actor, task_id, ctx.body.note)
+    return Reply(200, Urged(task_id=task_id, times=times))

@@ -1,0 +1,65 @@
+"""The in-app notification centre: messages to people about their work (a step sent back to them, a task
+urged, …), written in the same transaction as the change, read and marked read by their owner.
+
+A notice holds a kind and the parameters of its words (step, who, reason), so the web layer words it in
+the reader's language. A step for a department goes to its assignee or, while unclaimed, to every
+member of the department whose role may take it.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Iterable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from .models import Membership, Notification, User
+from .routing import ROLE_RANK
+
+MAX_DETAIL = 500  # characters of any one parameter (a reason, a note) kept in a notice
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def holders(session: Session, department: str, role: str, assignee: str | None) -> list[str]:
+    """Who should hear about an open task: its assignee, or the department members who may take it."""
+    if assignee:
+        return [assignee]
+    need = ROLE_RANK.get(role, 1)
+    rows = session.execute(select(User.username, Membership.role).join(Membership, Membership.user_id == User.id)
+                           .where(Membership.department_code == department, User.active.is_(True))).all()
+    return sorted(name for name, held in rows if ROLE_RANK.get(held, 0) >= need)
+
+
+def notify(session: Session, usernames: Iterable[str], kind: str, business_key: str | None, task_id: str | None,
+           details: dict, now: datetime | None = None) -> int:
+    """Leave a notice for each user (once each); returns how many were written."""
+    now = now or _now()
+    text = json.dumps({k: (v[:MAX_DETAIL] if isinstance(v, str) else v) for k, v in details.items()}, ensure_ascii=False)
+    names = sorted(set(u for u in usernames if u and not u.startswith("system:")))
+    session.add_all([Notification(username=u, kind=kind, business_key=business_key, task_id=task_id, details=text,
+                                  created_at=now) for u in names])
+    return len(names)
+
+
+def unread(session: Session, username: str) -> int:
+    return session.execute(select(func.count()).select_from(Notification)
+                           .where(Notification.username == username, Notification.read_at.is_(None))).scalar_one()
+
+
+def recent(session: Session, username: str, limit: int = 50) -> list[Notification]:
+    """The user's notices, unread first, newest first."""
+    return list(session.execute(select(Notification).where(Notification.username == username)
+                                .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(),
+                                          Notification.id.desc()).limit(limit)).scalars())
+
+
+def mark_read(session: Session, username: str, ids: list[int] | None = None, now: datetime | None = None) -> int:
+    """Mark the user's notices read (all unread ones when no ids are given); only their own."""
+    query = update(Notification).where(Notification.username == username, Notification.read_at.is_(None))
+    if ids is not None:
+        query = query.where(Notification.id.in_(ids))
+    return session.execute(query.values(read_at=now or _now()), execution_options={"synchronize_session": False}).rowcount

@@ -1,0 +1,82 @@
+"""催办 (urge): someone waiting on an open task presses its holder; the holder is notified, the urge is
+recorded on the task and counted per department for the node assessment.
+
+Who may urge: supervisors and heads of the task's department, and members of every other department that
+has taken part in the case (the requester of an inquiry, the department whose step waits on this one).
+The same person urges the same task at most once every four hours.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import audit, notices
+from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from .models import AuditEntry, Case, Task
+from .routing import ROLE_RANK, Actor
+
+GAP = timedelta(hours=4)
+MAX_NOTE = 500
+
+
+def may_urge(session: Session, actor: Actor, task: Task) -> bool:
+    if task.state != "open":
+        return False
+    if actor.rank_in(task.department_code) >= ROLE_RANK["supervisor"]:
+        return True
+    taking_part = set(session.execute(select(Task.department_code).where(Task.case_id == task.case_id).distinct())
+                      .scalars()) - {task.department_code}
+    return any(actor.rank_in(code) > 0 for code in taking_part)
+
+
+def count(session: Session, case_id: int, task_id: str) -> int:
+    """How often the task was urged."""
+    return session.execute(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.case_id == case_id, AuditEntry.task_id == task_id, AuditEntry.event == "task_urged")).scalar_one()
+
+
+def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: datetime | None = None) -> int:
+    """Urge an open task; returns how often it has now been urged."""
+    now = now or datetime.now(timezone.utc)
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(f"the note is longer than {MAX_NOTE} characters", {"note": "too long"})
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    if task.state != "open":
+        raise Conflict(f"task {task.name!r} is no longer open; there is nothing to urge")
+    if not may_urge(session, actor, task):
+        raise PermissionDenied(f"{actor.username} may not urge {task.name!r}: supervisors of {task.department_code} "
+                               "and the departments taking part in the case may")
+    last = session.execute(select(AuditEntry.at, AuditEntry.details).where(
+        AuditEntry.case_id == task.case_id, AuditEntry.task_id == task_id, AuditEntry.event == "task_urged",
+        AuditEntry.actor == actor.username).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    if last is not None:
+        at = last.at if last.at.tzinfo else last.at.replace(tzinfo=timezone.utc)
+        if now - at < GAP:
+            raise Conflict(f"{actor.username} urged {task.name!r} already at {at.isoformat(timespec='minutes')}; "
+                           "urge again after four hours")
+    key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()
+    times = count(session, task.case_id, task_id) + 1
+    audit.append(session, [audit.Event("task_urged", actor.username, {"task": task.name, "element": task.element_id,
+                                                                      "note": note, "times": times},
+                                       task.department_code, task.case_id, key, task_id)], now)
+    notices.notify(session, notices.holders(session, task.department_code, task.role, task.assignee), "urged", key,
+                   task_id, {"step": task.name, "by": actor.display_name or actor.username, "note": note,
+                             "times": times}, now)
+    return times
+
+
+def by_department(session: Session, start: datetime, end: datetime, process: str | None = None) -> dict[str, int]:
+    """Urges received per department in a period, of one process or all (for the node assessment)."""
+    query = select(AuditEntry.department, func.count()).where(
+        AuditEntry.event == "task_urged", AuditEntry.at >= start, AuditEntry.at < end)
+    if process is not None:
+        query = query.join(Case, Case.id == AuditEntry.case_id).where(Case.process_key == process)
+    return {code: n for code, n in session.execute(query.group_by(AuditEntry.department)) if code}
+
+
+__all__ = ["urge", "may_urge", "count", "by_department"]

@@ -1,0 +1,84 @@
+"""催办: who may urge, once every four hours per person and task; the holder (or, unclaimed, the members
+who may take it) is notified; urges are counted per task and per department."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from engine import notices, urges
+from engine.errors import Conflict, PermissionDenied
+from factories import claim, complete, deploy_fixtures, make_users, opened, start
+
+
+@pytest.fixture
+def users(rt):
+    deploy_fixtures(rt, "send_back.bpmn")
+    return make_users(rt)
+
+
+def urge(rt, actor, task_id, note="", now=None):
+    with rt.db.write() as session:
+        return urges.urge(session, actor, task_id, note, now)
+
+
+def test_a_department_taking_part_urges_and_the_members_who_may_take_it_hear_of_it(rt, users):
+    first = start(rt, "send_back", {"signers": ["a"]})
+    out = complete(rt, users["edu_reviewer"], opened(first)["intake"], {"household": "本市户籍"})
+    psb = opened(out)["psb_check"]
+    assert urge(rt, users["edu_reviewer"], psb, "家长在窗口等候") == 1
+    with rt.db.read() as session:
+        assert notices.unread(session, "psb_reviewer") == 1 and notices.unread(session, "psb_chief") == 1
+        assert notices.unread(session, "hud_reviewer") == 0
+        assert urges.count(session, out.case_id, psb) == 1
+        now = datetime.now(timezone.utc)
+        assert urges.by_department(session, now - timedelta(days=1), now + timedelta(days=1)) == {"PSB": 1}
+    with pytest.raises(Conflict, match="four hours"):
+        urge(rt, users["edu_reviewer"], psb)
+    later = datetime.now(timezone.utc) + timedelta(hours=5)
+    claim(rt, users["psb_reviewer"], psb)
+    assert urge(rt, users["edu_reviewer"], psb, now=later) == 2
+    with rt.db.read() as session:  # claimed: only its holder hears of it now
+        assert notices.unread(session, "psb_reviewer") == 2 and notices.unread(session, "psb_chief") == 1
+        assert notices.mark_read(session, "psb_reviewer") == 2
+
+
+def test_who_may_not_urge(rt, users):
+    first = start(rt, "send_back", {"signers": ["a"]})
+    intake = opened(first)["intake"]
+    with pytest.raises(PermissionDenied):
+        urge(rt, users["hud_reviewer"], intake)  # HUD takes no part in the case
+    with pytest.raises(PermissionDenied):
+        urge(rt, users["edu_reviewer2"], intake)  # a reviewer of the same department is no supervisor
+    assert urge(rt, users["edu_chief"], intake) == 1
+    complete(rt, users["edu_reviewer"], intake, {})
+    with pytest.raises(Conflict, match="no longer open"):
+        urge(rt, users["edu_chief"], intake, now=datetime.now(timezone.utc) + timedelta(hours=5))
+
+
+def test_a_send_back_notifies_the_step_it_goes_back_to(rt, users):
+    from engine import sendback
+    first = start(rt, "send_back", {"signers": ["a"]})
+    out = complete(rt, users["edu_reviewer"], opened(first)["intake"], {"household": "本市户籍"})
+    psb = opened(out)["psb_check"]
+    with rt.db.write() as session:
+        target = sendback.targets(session, rt, users["psb_reviewer"], psb)[0]
+    with rt.db.write() as session:
+        sendback.send_back(session, rt, users["psb_reviewer"], psb, target.task_id, "户籍信息有误")
+    with rt.db.read() as session:
+        [notice] = notices.recent(session, "edu_reviewer")
+        assert notice.kind == "sent_back" and "户籍信息有误" in notice.details
+
+
+def test_the_node_assessment_counts_the_urges_each_department_received(rt, users):
+    from engine import assessment
+    from engine.periods import parse_period
+    first = start(rt, "send_back", {"signers": ["a"]})
+    out = complete(rt, users["edu_reviewer"], opened(first)["intake"], {"household": "本市户籍"})
+    urge(rt, users["edu_reviewer"], opened(out)["psb_check"])
+    with rt.db.read() as session:
+        period = parse_period(datetime.now(timezone.utc).strftime("%Y-%m"))
+        rows = {r["department"]: r for r in assessment.assess(session, period, ["EDU", "PSB"], rt.calendar.tz)["departments"]}
+        other = {r["department"]: r for r in assessment.assess(session, period, ["PSB"], rt.calendar.tz,
+                                                                 process="two_lane")["departments"]}
+    assert rows["PSB"]["urges"] == 1 and rows["EDU"]["urges"] == 0 and other["PSB"]["urges"] == 0

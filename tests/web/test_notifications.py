@@ -1,0 +1,56 @@
+"""The notification centre and 催办 in the pages: the requester urges the inquiry's answer from the case
+page, the answering department sees the bell's count, reads the notice in Chinese and opens the task."""
+from __future__ import annotations
+
+import re
+
+from conftest import login
+from world import opened
+
+
+def test_the_requester_urges_and_the_holder_reads_the_notice(app, world):
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="社保口径", questions="请说明", reply_days=5)
+    answer = opened(out)["draft_answer"]
+    edu = login(app.test_client(), "edu_reviewer")
+    case_page = edu.get(f"/cases/{out.business_key}").data.decode()
+    assert "催办" in case_page
+    done = edu.post(f"/tasks/{answer}/urge", data={"note": "家长已多次来电"}, follow_redirects=True).data.decode()
+    assert f"已催办 {out.business_key} 的“拟写答复”（累计 1 次）" in done and "催办 1 次" in done
+    again = edu.post(f"/tasks/{answer}/urge", data={}, follow_redirects=True).data.decode()
+    assert "four hours" in again or "四小时" in again
+
+    hrss = login(app.test_client(), "hrss_reviewer")
+    inbox = hrss.get("/inbox").data.decode()
+    assert re.search(r'class="bell has-unread"[^>]*>🔔<span class="count">1</span>', inbox)
+    page = hrss.get("/notifications").data.decode()
+    assert f"催办 {out.business_key} 的“拟写答复”（已催办 1 次）。 家长已多次来电" in page
+    notice = re.search(r'name="id" value="(\d+)"', page).group(1)
+    opened_task = hrss.post("/notifications/read", data={"id": notice, "go": f"/tasks/{answer}"})
+    assert opened_task.status_code == 302 and opened_task.headers["Location"].endswith(f"/tasks/{answer}")
+    assert "本事项已被催办 1 次" in hrss.get(f"/tasks/{answer}").data.decode()
+    assert 'class="bell"' in hrss.get("/inbox").data.decode()  # read: no count any more
+    # a notice is only its owner's to mark
+    assert login(app.test_client(), "hrss_supervisor").post("/notifications/read", data={"id": notice}).status_code == 302
+
+
+def test_marking_read_never_redirects_off_site(app, world):
+    client = login(app.test_client(), "edu_reviewer")
+    response = client.post("/notifications/read", data={"go": "//evil.example/x"})
+    assert response.headers["Location"].endswith("/notifications")
+
+
+def test_the_api_urges_with_the_same_rules(app, world):
+    from engine import tokens
+    from engine.routing import Actor
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    answer = opened(out)["draft_answer"]
+    with world.rt.db.write() as session:
+        edu = tokens.issue(session, Actor.system("test"), "edu-desk", "reviewer", "EDU", "edu_reviewer").secret
+        hud = tokens.issue(session, Actor.system("test"), "hud-desk", "reviewer", "HUD", "hud_reviewer").secret
+    client = app.test_client()
+    ok = client.post(f"/api/v1/tasks/{answer}/urge", headers={"Authorization": f"Bearer {edu}"}, json={"note": "请尽快"})
+    assert ok.status_code == 200 and ok.json == {"task_id": answer, "times": 1}
+    assert client.post(f"/api/v1/tasks/{answer}/urge", headers={"Authorization": f"Bearer {edu}"}, json={}).status_code == 409
+    assert client.post(f"/api/v1/tasks/{answer}/urge", headers={"Authorization": f"Bearer {hud}"}, json={}).status_code == 403

@@ -1,0 +1,91 @@
+"""The notification centre: a bell with the unread count on every page, the list of one's notices (each
+worded in the reader's language and linked to its task or case), marking them read; and 催办 (urge) on
+the task page, which notifies the task's holder."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from engine import notices, urges
+from engine.errors import EngineError, PermissionDenied
+
+from .context import actor, runtime
+
+bp = Blueprint("notifications", __name__)
+
+
+def words(kind: str, key: str | None, details: dict) -> str:
+    """One notice in the reader's language."""
+    if kind == "sent_back":
+        return _("%(by)s sent %(key)s back to “%(step)s” (from “%(from_step)s”): %(reason)s", key=key, **details)
+    if kind == "urged":
+        text = _("%(by)s urges “%(step)s” of %(key)s (urged %(times)s times).", key=key, **details)
+        return f"{text} {details['note']}" if details.get("note") else text
+    return kind
+
+
+def unread_count() -> int:
+    if not current_user.is_authenticated:
+        return 0
+    with runtime().db.read() as session:
+        return notices.unread(session, current_user.username)
+
+
+@bp.route("/notifications")
+@login_required
+def index():
+    """One's notices, unread first."""
+    with runtime().db.read() as session:
+        rows = notices.recent(session, actor().username)
+    items = [dict(id=n.id, unread=n.read_at is None, at=n.created_at, key=n.business_key, task_id=n.task_id,
+                  text=words(n.kind, n.business_key, json.loads(n.details))) for n in rows]
+    return render_template("notifications.html", items=items)
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def read():
+    """Mark one notice (or all) read; a notice can only be one's own."""
+    ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
+    with runtime().db.write() as session:
+        notices.mark_read(session, actor().username, ids)
+    target = request.form.get("go", "")
+    if target.startswith("/tasks/") or target.startswith("/cases/"):
+        return redirect(target)
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/tasks/<task_id>/urge", methods=["POST"])
+@login_required
+def urge(task_id: str):
+    """Urge an open task (催办); its holder is notified."""
+    task, case = _load_for_urge(task_id)
+    try:
+        with runtime().db.write() as session:
+            times = urges.urge(session, actor(), task_id, request.form.get("note", ""))
+    except PermissionDenied:
+        abort(403)
+    except EngineError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("“%(task)s” of %(key)s was urged (%(times)s times so far).", task=task.name, key=case.business_key,
+                times=times), "success")
+    return redirect(url_for("cases.show", key=case.business_key))
+
+
+def _load_for_urge(task_id: str):
+    """The task and case, for anyone who may urge it (the task page's access rule does not apply)."""
+    from engine.models import Case, Task
+    with runtime().db.read() as session:
+        task = session.get(Task, task_id)
+        if task is None:
+            abort(404)
+        if not urges.may_urge(session, actor(), task):
+            abort(403)
+        return task, session.get(Case, task.case_id)
+
+
+__all__ = ["bp", "words", "unread_count"]
