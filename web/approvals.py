@@ -1,12 +1,13 @@
 """Approval actions of Chinese offices: 退回 (send back to an earlier step, with a reason), 撤回 (take back a
-step one completed while the next step is unclaimed) and 撤回申请 recorded at the window."""
+step one completed while the next step is unclaimed), 转办 (hand a task to a colleague) and 撤回申请
+recorded at the window."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import sendback, withdrawal
+from engine import sendback, transfers, withdrawal
 from engine.errors import EngineError, PermissionDenied
 
 from .context import actor, runtime
@@ -97,3 +98,35 @@ def withdraw_application(key: str):
     else:
         flash(_("%(key)s was withdrawn at the applicant's request.", key=key), "success")
     return redirect(url_for("cases.show", key=key))
+
+
+def transfer_options(task) -> list[tuple[str, str]]:
+    """Colleagues the current user may hand this task to."""
+    me = actor()
+    if task.state != "open" or task.assignee not in (None, me.username) or not me.may_work_on(task.department_code, task.role):
+        return []
+    with runtime().db.read() as session:
+        return transfers.colleagues(session, task, me.username)
+
+
+@bp.route("/tasks/<task_id>/transfer", methods=["POST"])
+@login_required
+def transfer(task_id: str):
+    """Hand the task to a colleague (转办) with a reason."""
+    task, case = _load(task_id)
+    if not actor().may_work_on(task.department_code, task.role):
+        abort(403)
+    to_user = request.form.get("to_user", "")
+    try:
+        with runtime().db.write() as session:
+            transfers.transfer(session, runtime(), actor(), task_id, to_user, request.form.get("reason", ""))
+    except PermissionDenied as exc:
+        flash(exc.message, "error")
+    except EngineError as exc:
+        flash(next(iter(getattr(exc, "fields", {}).values()), exc.message) if getattr(exc, "fields", None) else exc.message,
+              "error")
+    else:
+        flash(_("“%(task)s” of %(key)s was transferred to %(user)s.", task=task.name, key=case.business_key, user=to_user),
+              "success")
+        return redirect(url_for("inbox.inbox", view="mine"))
+    return redirect(url_for("tasks.show", task_id=task_id) + "#transfer")

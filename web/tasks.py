@@ -64,7 +64,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
     comments = [dict(who=c.actor, at=c.at, text=json.loads(c.details).get("text", "")) for c in _comments(case.id)]
     can_act = task.state == "open" and actor().may_work_on(task.department_code, task.role) and \
         task.assignee in (None, actor().username)
-    from .approvals import may_withdraw, send_back_options  # the approvals blueprint builds on this page
+    from .approvals import may_withdraw, send_back_options, transfer_options  # the approvals blueprint builds on this page
     with runtime().db.read() as session:
         sent_back = sendback.reopened_reason(session, case.id, task.id)
         urged = urges.count(session, case.id, task.id) if task.state == "open" else 0
@@ -73,7 +73,8 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
     return render_template("task.html", task=task, case=case, fields=fields, data=shown, comments=comments,
                            values=values or {}, errors=errors or {}, can_act=can_act, sent_back=sent_back,
                            send_back_to=send_back_options(task) if can_act else [],
-                           withdrawable=may_withdraw(task), apart=apart, urged=urged), status
+                           withdrawable=may_withdraw(task), apart=apart, urged=urged,
+                           colleagues=transfer_options(task) if can_act else []), status
 
 
 @bp.route("/tasks/<task_id>")

@@ -54,3 +54,26 @@ def test_the_api_urges_with_the_same_rules(app, world):
     assert ok.status_code == 200 and ok.json == {"task_id": answer, "times": 1}
     assert client.post(f"/api/v1/tasks/{answer}/urge", headers={"Authorization": f"Bearer {edu}"}, json={}).status_code == 409
     assert client.post(f"/api/v1/tasks/{answer}/urge", headers={"Authorization": f"Bearer {hud}"}, json={}).status_code == 403
+
+
+def test_a_reviewer_transfers_a_task_in_the_page_and_through_the_api(app, world):
+    from engine import tokens
+    from engine.routing import Actor
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    draft = opened(out)["draft_inquiry"]
+    reviewer = login(app.test_client(), "edu_reviewer")
+    page = reviewer.get(f"/tasks/{draft}").data.decode()
+    assert 'id="transfer"' in page and 'value="edu_supervisor"' in page and 'value="edu_reviewer"' not in page
+    done = reviewer.post(f"/tasks/{draft}/transfer", data={"to_user": "edu_supervisor", "reason": "本人休假"},
+                         follow_redirects=True).data.decode()
+    assert "已将" in done and "转办给 edu_supervisor" in done
+    notes = login(app.test_client(), "edu_supervisor").get("/notifications").data.decode()
+    assert "转办给您：本人休假" in notes
+    with world.rt.db.write() as session:
+        secret = tokens.issue(session, Actor.system("test"), "edu-chief", "supervisor", "EDU", "edu_supervisor").secret
+    moved = app.test_client().post(f"/api/v1/tasks/{draft}/transfer", headers={"Authorization": f"Bearer {secret}"},
+                                   json={"to_user": "edu_head", "reason": "需局长亲自办理"})
+    assert moved.status_code == 200 and moved.json["assignee"] == "edu_head"
+    refused = app.test_client().post(f"/api/v1/tasks/{draft}/transfer", headers={"Authorization": f"Bearer {secret}"},
+                                     json={"to_user": "edu_reviewer", "reason": "再转"})
+    assert refused.status_code == 403

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from engine import sendback, urges, withdrawal
+from engine import sendback, transfers, urges, withdrawal
 from engine.errors import NotFound
 from engine.models import Task
 
@@ -14,8 +14,8 @@ from ..context import runtime
 from . import api
 from .core import Context, Reply
 from .portal import department_names
-from .schemas import TASK_PATTERN, Body, CompletionResult, Out
-from .work import STAFF, TASK, _opened, _task
+from .schemas import TASK_PATTERN, Body, CompletionResult, Out, TaskSummary
+from .work import STAFF, TASK, _opened, _summary, _task
 
 
 class SendBackTarget(Out):
@@ -105,3 +105,21 @@ def urge(ctx: Context, task_id: str) -> Reply:
             raise NotFound(f"no task {task_id}")
         times = urges.urge(session, ctx.actor, task_id, ctx.body.note)
     return Reply(200, Urged(task_id=task_id, times=times))
+
+
+class Transfer(Body):
+    to_user: str = Field(min_length=1, max_length=64, description="a colleague of the task's department who may take it")
+    reason: str = Field(min_length=1, max_length=transfers.MAX_REASON, examples=["出差三天，转同事办理"])
+
+
+@api.operation("POST", "/tasks/{task_id}/transfer", tag="tasks", roles=STAFF, path_params=TASK, body=Transfer,
+               problems=(403, 404, 409), summary="Transfer a task to a colleague (转办)",
+               responses={200: (TaskSummary, "The task, now held by the colleague")})
+def transfer(ctx: Context, task_id: str) -> Reply:
+    """Only the holder (or, while unclaimed, a member who may take it) transfers, to an active colleague
+    who may take the task and is not barred by 不相容岗位; the colleague is notified."""
+    with runtime().db.write() as session:
+        _task(session, ctx, task_id)
+        transfers.transfer(session, runtime(), ctx.actor, task_id, ctx.body.to_user, ctx.body.reason)
+        task, case = _task(session, ctx, task_id)
+        return Reply(200, TaskSummary(**_summary(task, case.business_key)))

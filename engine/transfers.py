@@ -1,0 +1,65 @@
+"""转办 (transfer): the holder of a task hands it to a colleague of the same department who may take it,
+with a reason; the colleague is notified and the record shows both names."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from . import audit, notices, separation
+from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from .models import Case, Membership, Task, User
+from .routing import ROLE_RANK, Actor
+from .runtime import Runtime
+
+MAX_REASON = 500
+
+
+def colleagues(session: Session, task: Task, exclude: str) -> list[tuple[str, str]]:
+    """(username, display name) of the active members who may take the task, but not `exclude`."""
+    need = ROLE_RANK.get(task.role, 1)
+    rows = session.execute(select(User.username, User.display_name, Membership.role)
+                           .join(Membership, Membership.user_id == User.id)
+                           .where(Membership.department_code == task.department_code, User.active.is_(True))
+                           .order_by(User.username)).all()
+    return [(name, shown) for name, shown, role in rows if ROLE_RANK.get(role, 0) >= need and name != exclude]
+
+
+def transfer(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str, reason: str,
+             now: datetime | None = None) -> Task:
+    """Hand an open task one holds (or may take, while unclaimed) to a colleague who may take it."""
+    now = now or datetime.now(timezone.utc)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("a transfer needs a reason", {"reason": "required"})
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(f"the reason is longer than {MAX_REASON} characters", {"reason": "too long"})
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    actor.require(task.department_code, task.role, f"transfer {task.name!r}")
+    if task.state != "open":
+        raise Conflict(f"task {task.name!r} is no longer open")
+    if task.assignee not in (None, actor.username):
+        raise PermissionDenied(f"task {task.name!r} is held by {task.assignee}; only its holder may transfer it")
+    if to_user == actor.username:
+        raise InvalidInput("a task is transferred to someone else", {"to_user": "is yourself"})
+    if to_user not in {name for name, _ in colleagues(session, task, actor.username)}:
+        raise InvalidInput(f"{to_user} cannot take {task.name!r}",
+                           {"to_user": f"is not an active {task.role} of {task.department_code}"})
+    separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
+    moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open",
+                                               or_(Task.assignee.is_(None), Task.assignee == actor.username))
+                            .values(assignee=to_user, claimed_at=now), execution_options={"synchronize_session": False})
+    if moved.rowcount != 1:
+        raise Conflict(f"task {task.name!r} changed just now (claimed or completed); nothing was transferred")
+    key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()
+    audit.append(session, [audit.Event("task_transferred", actor.username,
+                                       {"task": task.name, "element": task.element_id, "from": actor.username,
+                                        "to": to_user, "reason": reason}, task.department_code, task.case_id, key,
+                                       task_id)], now)
+    notices.notify(session, [to_user], "transferred", key, task_id,
+                   {"step": task.name, "by": actor.display_name or actor.username, "reason": reason}, now)
+    session.expire(task)
+    return session.get(Task, task_id)
