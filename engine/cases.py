@@ -234,6 +234,8 @@ def reassign(session: Session, rt: Runtime, actor: Actor, task_ids: list[str], t
 
 def _audit_task(session: Session, actor: Actor, task: TaskRef, event: str, details: dict, now: datetime) -> None:
     details = {"task": task.name, "element": task.element_id, **details}
+    if actor.on_behalf(task.department_code):
+        details["acting_for"] = actor.on_behalf(task.department_code)
     audit.append(session, [audit.Event(event, actor.username, details, task.department_code, task.case_id,
                                        task.business_key, task.id)], now)
 
@@ -243,7 +245,7 @@ def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: 
     task, case = _task_and_case(session, task_id)
     actor.require(task.department_code, task.role, f"complete {task.name!r}")
     _require_open(task)
-    if task.assignee not in (None, actor.username):
+    if task.assignee is not None and not actor.holds(task.assignee):
         raise Conflict(f"task {task.name!r} is claimed by {task.assignee}")
     if case.status != "running":
         raise Conflict(f"case {case.business_key} is {case.status}; its tasks cannot be completed")

@@ -473,3 +473,19 @@ class Notification(Base):
     details: Mapped[str] = mapped_column(Text, default="{}")  # JSON: the words' parameters (step, who, reason …)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Deputy(Base):
+    """代理: `deputy` acts for `principal` from `starts_at` until `ends_at` (named by either or a supervisor)."""
+
+    __tablename__ = "deputies"
+    __table_args__ = (Index("ix_deputies_deputy", "deputy", "ends_at"), Index("ix_deputies_principal", "principal"))
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    principal: Mapped[str] = mapped_column(String(64))
+    deputy: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    named_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -33,6 +33,15 @@ class Actor:
     display_name: str = ""
     departments: dict[str, str] = field(default_factory=dict)  # code → role
     roles: frozenset[str] = frozenset()
+    acting_for: dict[str, str] = field(default_factory=dict)  # code → the absent user whose role they hold there (代理)
+
+    def holds(self, assignee: str | None) -> bool:
+        """Whether a task claimed by `assignee` is this actor's to work on (their own, or an absent principal's)."""
+        return assignee == self.username or (assignee is not None and assignee in self.acting_for.values())
+
+    def on_behalf(self, department: str | None) -> str | None:
+        """The principal this actor acts for in a department, when its role there is borrowed."""
+        return self.acting_for.get(department) if department else None
 
     @classmethod
     def system(cls, name: str) -> "Actor":
@@ -104,7 +113,13 @@ def load_actor(session: Session, username: str) -> Actor:
         raise NotFound(f"no active user {username!r}")
     rows = session.execute(select(Membership.department_code, Membership.role).where(Membership.user_id == user.id))
     roles = frozenset(r for r in user.roles.split(",") if r)
-    return Actor(user.username, user.display_name, {code: role for code, role in rows}, roles)
+    departments = {code: role for code, role in rows}
+    from .deputies import borrowed  # deputies build on the directory
+    acting: dict[str, str] = {}
+    for code, (role, principal) in borrowed(session, user.username).items():
+        if ROLE_RANK.get(role, 0) > ROLE_RANK.get(departments.get(code, ""), 0):
+            departments[code], acting[code] = role, principal
+    return Actor(user.username, user.display_name, departments, roles, acting)
 
 
 def add_user(session: Session, username: str, display_name: str, password_hash: str | None = None,

@@ -106,7 +106,7 @@ def _load(session: Session, rt: Runtime, actor: Actor, task_id: str):
     task, case = _task_and_case(session, task_id)
     actor.require(task.department_code, task.role, f"send back {task.name!r}")
     _require_open(task)
-    if task.assignee not in (None, actor.username):
+    if task.assignee is not None and not actor.holds(task.assignee):
         raise Conflict(f"task {task.name!r} is claimed by {task.assignee}")
     if case.status != "running":
         raise Conflict(f"case {case.business_key} is {case.status}; its tasks cannot be sent back")

@@ -62,6 +62,9 @@ class Operation:
 
     def record(self, event: str, details: dict | None = None, department: str | None = None,
                task_id: str | None = None, actor: str | None = None) -> None:
+        principal = None if actor else self.actor.on_behalf(department)
+        if principal:  # "A acting for B" (代理)
+            details = {**(details or {}), "acting_for": principal}
         self.events.append(audit.Event(event, actor or self.actor.username, details or {}, department,
                                        self.case_id, self.case_key, task_id))
 

@@ -41,7 +41,7 @@ def transfer(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
     actor.require(task.department_code, task.role, f"transfer {task.name!r}")
     if task.state != "open":
         raise Conflict(f"task {task.name!r} is no longer open")
-    if task.assignee not in (None, actor.username):
+    if task.assignee is not None and not actor.holds(task.assignee):
         raise PermissionDenied(f"task {task.name!r} is held by {task.assignee}; only its holder may transfer it")
     if to_user == actor.username:
         raise InvalidInput("a task is transferred to someone else", {"to_user": "is yourself"})

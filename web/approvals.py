@@ -19,7 +19,7 @@ bp = Blueprint("approvals", __name__)
 def send_back_options(task) -> list[sendback.Target]:
     """The earlier steps the current user may send this task back to (none when they cannot act on it)."""
     me = actor()
-    if task.state != "open" or not me.may_work_on(task.department_code, task.role) or task.assignee not in (None, me.username):
+    if task.state != "open" or not me.may_work_on(task.department_code, task.role) or (task.assignee is not None and not me.holds(task.assignee)):
         return []
     try:
         with runtime().db.write() as session:
@@ -103,7 +103,7 @@ def withdraw_application(key: str):
 def transfer_options(task) -> list[tuple[str, str]]:
     """Colleagues the current user may hand this task to."""
     me = actor()
-    if task.state != "open" or task.assignee not in (None, me.username) or not me.may_work_on(task.department_code, task.role):
+    if task.state != "open" or (task.assignee is not None and not me.holds(task.assignee)) or not me.may_work_on(task.department_code, task.role):
         return []
     with runtime().db.read() as session:
         return transfers.colleagues(session, task, me.username)

@@ -71,7 +71,8 @@ def _page(me, args: dict[str, str]) -> tuple[list, str | None]:
                    Case.business_key, Case.summary)
             .join(Case, Case.id == Task.case_id)
             .where(Task.state == "open", workable(me)))
-    stmt = stmt.where(Task.assignee == me.username) if args["view"] == "mine" else stmt.where(Task.assignee.is_(None))
+    mine = [me.username, *sorted(set(me.acting_for.values()))]  # a deputy also sees the absent user's tasks
+    stmt = stmt.where(Task.assignee.in_(mine)) if args["view"] == "mine" else stmt.where(Task.assignee.is_(None))
     if args["process"]:
         stmt = stmt.where(Task.process_key == args["process"])
     if args["step"]:

@@ -63,7 +63,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
             cases.note(session, actor(), case.business_key, "data_read", {"fields": read, "task": task.name})
     comments = [dict(who=c.actor, at=c.at, text=json.loads(c.details).get("text", "")) for c in _comments(case.id)]
     can_act = task.state == "open" and actor().may_work_on(task.department_code, task.role) and \
-        task.assignee in (None, actor().username)
+        (task.assignee is None or actor().holds(task.assignee))
     from .approvals import may_withdraw, send_back_options, transfer_options  # the approvals blueprint builds on this page
     with runtime().db.read() as session:
         sent_back = sendback.reopened_reason(session, case.id, task.id)

@@ -34,6 +34,7 @@ def expected(role: str, route: str) -> int:
         "designer_compare": 200 if role in ("designer", "admin") else 403,
         "urge": 302 if role == "edu_supervisor" else 403,
         "notifications": 200,
+        "deputies": 200,
         "transfer": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "withdraw_application": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # last: it ends the case
     }
@@ -57,6 +58,7 @@ ROUTES = {
     "designer_compare": ("get", "/designer/compare?a=1&b=2", None),
     "urge": ("post", "/tasks/{task}/urge", {"note": "请尽快审定"}),
     "notifications": ("get", "/notifications", None),
+    "deputies": ("get", "/deputies", None),
     "transfer": ("post", "/tasks/{task}/transfer", {"to_user": "nobody", "reason": "理由"}),
     "withdraw_application": ("post", "/cases/{key}/withdraw-application", {"reason": "申请人撤回", "confirm": "1"}),
 }

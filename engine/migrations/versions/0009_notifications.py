@@ -1,4 +1,4 @@
-"""The in-app notification centre: one row per user and message
+"""The in-app notification centre (one row per user and message) and deputies (代理)
 
 Revision ID: 0009
 Revises: 0008
@@ -28,7 +28,21 @@ def upgrade() -> None:
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index("ix_notifications_user", "notifications", ["username", "read_at", "created_at"])
+    op.create_table(
+        "deputies",
+        sa.Column("id", ID, primary_key=True),
+        sa.Column("principal", sa.String(64), nullable=False),
+        sa.Column("deputy", sa.String(64), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("named_by", sa.String(64), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_index("ix_deputies_deputy", "deputies", ["deputy", "ends_at"])
+    op.create_index("ix_deputies_principal", "deputies", ["principal"])
 
 
 def downgrade() -> None:
+    op.drop_table("deputies")
     op.drop_table("notifications")

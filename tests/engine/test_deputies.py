@@ -1,0 +1,79 @@
+"""代理: a deputy named for a period sees and acts on the absent user's tasks with their role, the record
+says "A acting for B"; outside the period, or once revoked, nothing is borrowed; 不相容岗位 still binds
+the person who acts."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from engine import deputies, repository
+from engine.errors import InvalidInput, PermissionDenied
+from engine.models import AuditEntry
+from engine.routing import load_actor
+from factories import SYSTEM, claim, complete, make_users, opened, start
+from test_separation import PROCESS
+
+NOW = datetime.now(timezone.utc)
+
+
+@pytest.fixture
+def users(rt):
+    with rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {"four_eyes.bpmn": PROCESS})
+    return make_users(rt)
+
+
+def name(rt, by, principal, deputy, days=3, start_at=None):
+    with rt.db.write() as session:
+        return deputies.name(session, by, principal, deputy, start_at or NOW - timedelta(hours=1),
+                             (start_at or NOW) + timedelta(days=days), "出差").id
+
+
+def actor(rt, username):
+    with rt.db.read() as session:
+        return load_actor(session, username)
+
+
+def test_a_deputy_acts_on_the_absent_chiefs_claimed_task_and_the_record_says_so(rt, users):
+    first = start(rt, "four_eyes")
+    task = opened(first)["approve"]
+    claim(rt, users["edu_chief"], task)
+    name(rt, users["edu_chief"], "edu_chief", "psb_reviewer")
+    deputy = actor(rt, "psb_reviewer")
+    assert deputy.departments["EDU"] == "supervisor" and deputy.acting_for == {"EDU": "edu_chief"}
+    done = complete(rt, deputy, task, {})
+    assert list(opened(done)) == ["disburse"]
+    with rt.db.read() as session:
+        details = [json.loads(d) for d in session.execute(select(AuditEntry.details).where(
+            AuditEntry.event == "task_completed", AuditEntry.case_id == first.case_id)).scalars()]
+    assert details[0]["acting_for"] == "edu_chief"
+
+
+def test_separation_binds_the_deputy_too(rt, users):
+    first = start(rt, "four_eyes")
+    approved = complete(rt, users["edu_reviewer"], opened(first)["approve"], {})
+    name(rt, users["edu_chief"], "edu_chief", "edu_reviewer")
+    with pytest.raises(PermissionDenied, match="不相容岗位"):
+        complete(rt, actor(rt, "edu_reviewer"), opened(approved)["disburse"], {})
+
+
+def test_nothing_is_borrowed_outside_the_period_or_once_revoked(rt, users):
+    name(rt, users["edu_chief"], "edu_chief", "hud_reviewer", start_at=NOW + timedelta(days=2))
+    assert "EDU" not in actor(rt, "hud_reviewer").departments
+    deputy_id = name(rt, users["edu_chief"], "edu_chief", "psb_reviewer")
+    with rt.db.write() as session:
+        deputies.revoke(session, users["edu_chief"], deputy_id)
+    assert "EDU" not in actor(rt, "psb_reviewer").departments
+
+
+def test_who_may_name_a_deputy(rt, users):
+    name(rt, users["edu_chief"], "edu_reviewer", "edu_reviewer2")  # a supervisor for a member
+    with pytest.raises(PermissionDenied):
+        name(rt, users["edu_reviewer2"], "edu_chief", "edu_reviewer2")  # a reviewer for their chief
+    with pytest.raises(InvalidInput):
+        name(rt, users["edu_chief"], "edu_chief", "edu_chief")
+    with pytest.raises(InvalidInput):
+        name(rt, users["edu_chief"], "edu_chief", "psb_reviewer", days=200)

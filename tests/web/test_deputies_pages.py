@@ -1,0 +1,31 @@
+"""代理 in the pages: the chief names a deputy for tomorrow's absence; while it runs the deputy's inbox
+shows the chief's claimed tasks and the top bar says whom they act for."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from conftest import login
+from world import opened
+
+
+def test_a_chief_names_a_deputy_who_then_sees_the_chiefs_tasks(app, world):
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    draft = opened(out)["draft_inquiry"]
+    chief = login(app.test_client(), "edu_supervisor")
+    chief.post(f"/tasks/{draft}/claim")
+    today = datetime.now(timezone(timedelta(hours=8))).date()
+    bad = chief.post("/deputies", data={"deputy": "edu_supervisor", "from": str(today), "until": str(today),
+                                        "reason": "出差"}, follow_redirects=True).data.decode()
+    assert "deputy: is the absent user" in bad
+    done = chief.post("/deputies", data={"deputy": "edu_reviewer", "from": str(today),
+                                         "until": str(today + timedelta(days=2)), "reason": "赴省厅开会"},
+                      follow_redirects=True).data.decode()
+    assert "代理人已设置" in done and "赴省厅开会" in done
+    deputy = login(app.test_client(), "edu_reviewer")
+    mine = deputy.get("/inbox?view=mine").data.decode()
+    assert "代理 edu_supervisor" in mine and "撰写函询" in mine
+    assert 'class="task-form"' in deputy.get(f"/tasks/{draft}").data.decode()
+    refused = login(app.test_client(), "psb_reviewer").post("/deputies", data={
+        "principal": "edu_supervisor", "deputy": "psb_reviewer", "from": str(today), "until": str(today),
+        "reason": "x"}, follow_redirects=True).data.decode()
+    assert "psb_reviewer may not name a deputy for edu_supervisor" in refused
