@@ -15,7 +15,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import foreign
+from . import countersign, foreign
 from .errors import DeployError, EngineError, Problem
 from .forms import FIELD_TYPES
 from .lint import (BPMN_NS, CAMUNDA, KPI_FIELDS, ROLES, LaneResolver, Linter, bpmn_find, element_properties, lane_map,
@@ -80,6 +80,7 @@ class ProcessModel:
     interrupting: frozenset[str] = frozenset()  # event sub-processes whose start event interrupts
     send_back_to: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # 退回 targets a step allows
     not_by_performer_of: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # 不相容岗位
+    countersign: dict[tuple[str, str], str] = field(default_factory=dict)  # 会签 all / 或签 any / 票签 ratio:r
     withdraw_message: str | None = None  # the message that withdraws an application (撤回申请) …
     withdrawable_until: str = "decided"  # … until the case reaches this milestone
 
@@ -164,6 +165,11 @@ def compile_files(files: dict[str, bytes], resolve_lane: LaneResolver, handlers:
         _attach_metadata(model, parser, resolve_lane, tz)
         specs = [model.spec, *model.subprocess_specs.values()]
         normalize_timers((t for s in specs for t in s.task_specs.values()), tz)
+        for (pid, element), rule in model.countersign.items():
+            for spec in specs:
+                target = spec.task_specs.get(element)
+                if target is not None and hasattr(target, "check_completion_condition"):
+                    countersign.apply(target, rule)
         _space_dmn_cells(t for s in specs for t in s.task_specs.values())
     return CompiledSet(files=files, processes=processes)
 
@@ -304,6 +310,8 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
         lanes = lane_map(process)
         for task in bpmn_find(process, ".//b:userTask"):
             props = element_properties(task)
+            if props.get("countersign") is not None:
+                model.countersign[(pid, task.get("id"))] = props["countersign"].strip()
             for prop, target in (("send_back_to", model.send_back_to), ("not_by_performer_of", model.not_by_performer_of)):
                 if props.get(prop) is not None:
                     target[(pid, task.get("id"))] = frozenset(t.strip() for t in props[prop].split(",") if t.strip())

@@ -14,7 +14,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .errors import Problem
-from . import foreign
+from . import countersign, foreign
 from .expressions import check
 from .forms import form_problems
 from .specs import cycle_expression, due_expression, literal_kind, unwrap
@@ -236,6 +236,12 @@ class Linter:
         priority = task.get(f"{CAMUNDA}priority")
         if priority and not priority.strip().lstrip("-").isdigit():
             self.add(file, task, f"priority {priority!r} must be a whole number")
+        if props.get("countersign") is not None:
+            loops = bpmn_find(task, "./b:multiInstanceLoopCharacteristics")
+            reason = countersign.problem(props["countersign"], bool(loops),
+                                         bool(loops) and loops[0].get("isSequential") == "true")
+            if reason:
+                self.add(file, task, reason)
         for prop in ("send_back_to", "not_by_performer_of"):
             if props.get(prop) is None:
                 continue

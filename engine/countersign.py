@@ -1,0 +1,58 @@
+"""会签 / 或签 / 票签: how many signers of a multi-instance user task must sign before the step is done.
+
+The user-task property `countersign` sets it: `all` (会签, every listed department or person signs; the
+default), `any` (或签, the first signature completes the step) or `ratio:0.6` (票签, that share of the
+signers, rounded up). When the share is reached, the signers still pending are withdrawn. A modeler's own
+completion condition still applies too.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+_RATIO = re.compile(r"ratio:(0(\.\d+)?|1(\.0+)?)")
+
+
+def problem(value: str, multi_instance: bool, sequential: bool) -> str | None:
+    """Why a `countersign` value cannot be used, or None."""
+    value = value.strip()
+    if value not in ("all", "any") and not (_RATIO.fullmatch(value) and 0 < float(value[6:]) <= 1):
+        return f"countersign {value!r} must be all, any or ratio:<share> with a share above 0 and at most 1 (e.g. ratio:0.6)"
+    if not multi_instance or sequential:
+        return "countersign needs a parallel multi-instance user task (one instance per signer)"
+    return None
+
+
+def needed(rule: str, signers: int) -> int:
+    """How many signatures complete the step."""
+    if rule == "any":
+        return min(1, signers)
+    if rule.startswith("ratio:"):
+        return max(1, math.ceil(float(rule[6:]) * signers - 1e-9))
+    return signers
+
+
+class CountersignMixin:
+    """Completes a parallel multi-instance task once `needed` signers have signed."""
+
+    countersign = "all"
+
+    def check_completion_condition(self, my_task):
+        signed = len(my_task.internal_data.get("merged", []))
+        signers = len(list(self._instances(my_task)))
+        if self.countersign != "all" and signed >= needed(self.countersign, signers):
+            return True
+        return super().check_completion_condition(my_task)
+
+
+_CLASSES: dict[type, type] = {}
+
+
+def apply(spec, rule: str) -> None:
+    """Make a parsed multi-instance task spec follow `rule`."""
+    base = type(spec)
+    if not issubclass(base, CountersignMixin):
+        if base not in _CLASSES:
+            _CLASSES[base] = type(f"Countersign{base.__name__}", (CountersignMixin, base), {})
+        spec.__class__ = _CLASSES[base]
+    spec.countersign = rule.strip()
