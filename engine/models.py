@@ -56,6 +56,11 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    email: Mapped[str | None] = mapped_column(String(254))
+    mail_on: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    mail_kinds: Mapped[str] = mapped_column(String(200), default="", server_default="")  # empty: every kind
+    mail_digest: Mapped[bool] = mapped_column(default=False, server_default=text("false"))  # one mail a day instead
+    digest_sent_on: Mapped[str | None] = mapped_column(String(10))  # the local date of the last digest
 
 
 class Membership(Base):
@@ -489,3 +494,22 @@ class Deputy(Base):
     named_by: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MailOut(Base):
+    """A mail waiting in the outbox: written with the change it reports, sent by the worker."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_due", "sent_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    dedupe: Mapped[str] = mapped_column(String(100), unique=True)  # one mail per event, whatever retries
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # given up after MAX_ATTEMPTS
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -14,6 +14,7 @@ from typing import Iterable
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from . import mail
 from .models import Membership, Notification, User
 from .routing import ROLE_RANK
 
@@ -40,8 +41,12 @@ def notify(session: Session, usernames: Iterable[str], kind: str, business_key: 
     now = now or _now()
     text = json.dumps({k: (v[:MAX_DETAIL] if isinstance(v, str) else v) for k, v in details.items()}, ensure_ascii=False)
     names = sorted(set(u for u in usernames if u and not u.startswith("system:")))
-    session.add_all([Notification(username=u, kind=kind, business_key=business_key, task_id=task_id, details=text,
-                                  created_at=now) for u in names])
+    rows = [Notification(username=u, kind=kind, business_key=business_key, task_id=task_id, details=text, created_at=now)
+            for u in names]
+    session.add_all(rows)
+    if rows:
+        session.flush()
+        mail.enqueue(session, rows, now)  # in the same transaction: a mail goes only if the change stays
     return len(names)
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from . import alerts, audit, cases, checkpoints, facts, logins, rollups, tokens, uploads
+from . import alerts, audit, cases, checkpoints, facts, logins, mail, rollups, tokens, uploads
 from .errors import EngineError
 from .models import Case
 from .routing import Actor
@@ -126,6 +126,8 @@ def housekeeping(rt: Runtime) -> int:
         log.error("signing an audit checkpoint failed: %s", exc)
     try:
         with rt.db.write() as session:
+            mail.queue_digests(session, rt.calendar.tz)
+        with rt.db.write() as session:
             return (tokens.forget_old_answers(session) + logins.forget_old_failures(session)
                     + uploads.purge(session))
     except Exception as exc:  # noqa: BLE001 - never stop the timers for a chore
@@ -156,6 +158,10 @@ def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, 
             summed = time.monotonic() if due else summed
             refresh_facts(rt, sum_months=due)
         result = sweep(rt, actor)
+        try:
+            mail.send_due(rt.db)
+        except Exception as exc:  # noqa: BLE001 - mail never stops the timers
+            log.error("sending mail failed: %s", exc)
         total.fired += result.fired
         total.failed += result.failed
         if once:

@@ -8,8 +8,9 @@ import json
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
-from engine import notices, urges
+from engine import mail, notices, urges
 from engine.errors import EngineError, PermissionDenied
 
 from .context import actor, runtime
@@ -45,6 +46,28 @@ def index():
     items = [dict(id=n.id, unread=n.read_at is None, at=n.created_at, key=n.business_key, task_id=n.task_id,
                   text=words(n.kind, n.business_key, json.loads(n.details))) for n in rows]
     return render_template("notifications.html", items=items)
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    """One's mail address and which notices come by mail (each at once, or a daily digest)."""
+    from engine.models import User
+    if request.method == "POST":
+        try:
+            with runtime().db.write() as session:
+                mail.set_preferences(session, actor().username, request.form.get("email"),
+                                     bool(request.form.get("mail_on")), request.form.getlist("kinds"),
+                                     request.form.get("delivery") == "digest")
+        except EngineError as exc:
+            flash(next(iter(getattr(exc, "fields", {}).values()), exc.message), "error")
+        else:
+            flash(_("Your mail settings were saved."), "success")
+        return redirect(url_for("notifications.settings"))
+    with runtime().db.read() as session:
+        user = session.execute(select(User).where(User.username == actor().username)).scalar_one()
+    chosen = {k for k in (user.mail_kinds or "").split(",") if k}
+    return render_template("mail_settings.html", user=user, kinds=list(mail.WORDS), chosen=chosen)
 
 
 @bp.route("/notifications/read", methods=["POST"])

@@ -35,6 +35,7 @@ def expected(role: str, route: str) -> int:
         "urge": 302 if role == "edu_supervisor" else 403,
         "notifications": 200,
         "deputies": 200,
+        "mail_settings": 200,
         "transfer": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "withdraw_application": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # last: it ends the case
     }
@@ -59,6 +60,7 @@ ROUTES = {
     "urge": ("post", "/tasks/{task}/urge", {"note": "请尽快审定"}),
     "notifications": ("get", "/notifications", None),
     "deputies": ("get", "/deputies", None),
+    "mail_settings": ("get", "/notifications/settings", None),
     "transfer": ("post", "/tasks/{task}/transfer", {"to_user": "nobody", "reason": "理由"}),
     "withdraw_application": ("post", "/cases/{key}/withdraw-application", {"reason": "申请人撤回", "confirm": "1"}),
 }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from conftest import login
 from world import opened
 
@@ -77,3 +79,17 @@ def test_a_reviewer_transfers_a_task_in_the_page_and_through_the_api(app, world)
     refused = app.test_client().post(f"/api/v1/tasks/{draft}/transfer", headers={"Authorization": f"Bearer {secret}"},
                                      json={"to_user": "edu_reviewer", "reason": "再转"})
     assert refused.status_code == 403
+
+
+def test_a_user_sets_a_mail_address_and_which_notices_come_by_mail(app, world):
+    from engine.models import User
+    client = login(app.test_client(), "hrss_reviewer")
+    assert "邮件提醒设置" in client.get("/notifications/settings").data.decode()
+    bad = client.post("/notifications/settings", data={"email": "not-an-address", "mail_on": "1"},
+                      follow_redirects=True).data.decode()
+    assert "not a mail address" in bad
+    client.post("/notifications/settings", data={"email": "li@hrss.gov.example", "mail_on": "1", "kinds": ["urged"],
+                                                 "delivery": "digest"})
+    with world.rt.db.read() as session:
+        user = session.execute(select(User).where(User.username == "hrss_reviewer")).scalar_one()
+    assert (user.email, user.mail_on, user.mail_kinds, user.mail_digest) == ("li@hrss.gov.example", True, "urged", True)

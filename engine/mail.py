@@ -1,0 +1,189 @@
+"""Mail for notices: written to an outbox in the same transaction as the change, sent by the worker.
+
+- Each notice becomes at most one mail (a unique key per notice), to users who gave an address, left mail
+  on and chose that kind (or every kind); users who chose the daily digest get one mail a day instead.
+- The worker takes due mails with `FOR UPDATE SKIP LOCKED` (a single writer on SQLite) and a lease, so two
+  workers never send the same mail; a failed send is retried with back-off (1, 2, 4 … minutes, at most
+  six hours apart) and given up after MAX_ATTEMPTS. A failed mail never blocks a case. Should a worker die
+  after the SMTP server took a mail and before it was marked sent, the mail goes again after the lease:
+  its Message-ID stays the same, so mail systems can drop the copy.
+- The text is Chinese with an English version below; it names the business key, the step and who
+  acted, never personal data: free text (reasons, notes) stays in the app.
+
+Configuration: JOINTREVIEW_SMTP_HOST (no host: mails wait in the outbox), JOINTREVIEW_SMTP_PORT (25),
+JOINTREVIEW_SMTP_USER / JOINTREVIEW_SMTP_PASSWORD, JOINTREVIEW_SMTP_STARTTLS=1, JOINTREVIEW_MAIL_FROM,
+JOINTREVIEW_BASE_URL (for links).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import smtplib
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from .models import MailOut, Notification, User
+
+log = logging.getLogger("jointreview.mail")
+MAX_ATTEMPTS = 10
+LEASE = timedelta(minutes=5)
+BATCH = 50
+DIGEST_HOUR = 8  # local time of the daily digest
+
+WORDS = {  # kind → (Chinese, English); free text (reasons, notes) stays in the app: it may name people
+    "sent_back": ("{key}「{step}」被{by}退回，退回理由请登录查看", "{key} “{step}” was sent back to you by {by}; "
+                  "the reason is in the app"),
+    "urged": ("{by}催办{key}「{step}」（第{times}次）", "{by} urges {key} “{step}” (time {times})"),
+    "transferred": ("{by}将{key}「{step}」转办给您", "{by} transferred {key} “{step}” to you"),
+}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def text(kind: str, key: str | None, details: dict) -> tuple[str, str]:
+    """(Chinese, English) line for one notice."""
+    zh, en = WORDS.get(kind, ("{key} 有新消息", "news about {key}"))
+    values = {"key": key or "", "step": "", "by": "", "reason": "", "times": "", **details}
+    return zh.format(**values), en.format(**values)
+
+
+def _link(key: str | None, task_id: str | None) -> str:
+    base = os.environ.get("JOINTREVIEW_BASE_URL", "").rstrip("/")
+    path = f"/tasks/{task_id}" if task_id else (f"/cases/{key}" if key else "/notifications")
+    return f"{base}{path}" if base else path
+
+
+def enqueue(session: Session, notices: list[Notification], now: datetime | None = None) -> int:
+    """Put a mail in the outbox for each notice whose reader wants one now; returns how many."""
+    now = now or _now()
+    if not notices:
+        return 0
+    users = {u.username: u for u in session.execute(select(User).where(
+        User.username.in_({n.username for n in notices}))).scalars()}
+    count = 0
+    for notice in notices:
+        user = users.get(notice.username)
+        if user is None or not user.email or not user.mail_on or user.mail_digest or not user.active:
+            continue
+        kinds = {k.strip() for k in (user.mail_kinds or "").split(",") if k.strip()}
+        if kinds and notice.kind not in kinds:
+            continue
+        zh, en = text(notice.kind, notice.business_key, json.loads(notice.details))
+        link = _link(notice.business_key, notice.task_id)
+        session.add(MailOut(dedupe=f"notice:{notice.id}", to_address=user.email, subject=f"【联审平台】{zh}"[:200],
+                            body=f"{zh}\n办理：{link}\n\n{en}\nOpen: {link}\n", created_at=now, due_at=now, attempts=0))
+        count += 1
+    return count
+
+
+def queue_digests(session: Session, tz, now: datetime | None = None) -> int:
+    """Once a day (from DIGEST_HOUR local time): one mail per digest reader with their unread notices."""
+    now = now or _now()
+    local = now.astimezone(tz)
+    if local.hour < DIGEST_HOUR:
+        return 0
+    today = local.date().isoformat()
+    readers = session.execute(select(User).where(User.mail_digest.is_(True), User.mail_on.is_(True),
+                                                 User.email.is_not(None), User.active.is_(True),
+                                                 or_(User.digest_sent_on.is_(None), User.digest_sent_on < today))).scalars()
+    count = 0
+    for user in list(readers):
+        unread = list(session.execute(select(Notification).where(Notification.username == user.username,
+                                                                 Notification.read_at.is_(None))
+                                      .order_by(Notification.created_at).limit(200)).scalars())
+        user.digest_sent_on = today
+        if not unread:
+            continue
+        lines = [text(n.kind, n.business_key, json.loads(n.details)) for n in unread]
+        body = ("您有 %d 条未读消息：\n" % len(lines) + "\n".join(f"· {zh}" for zh, _ in lines) + f"\n查看：{_link(None, None)}\n\n"
+                + f"You have {len(lines)} unread notices:\n" + "\n".join(f"· {en}" for _, en in lines) + "\n")
+        session.add(MailOut(dedupe=f"digest:{user.username}:{today}", to_address=user.email,
+                            subject=f"【联审平台】每日消息摘要 {today}", body=body, created_at=now, due_at=now, attempts=0))
+        count += 1
+    return count
+
+
+def _claim(session: Session, now: datetime) -> list[MailOut]:
+    stmt = (select(MailOut).where(MailOut.sent_at.is_(None), MailOut.failed_at.is_(None), MailOut.due_at <= now)
+            .order_by(MailOut.due_at).limit(BATCH))
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list(session.execute(stmt).scalars())
+    for row in rows:
+        row.due_at = now + LEASE  # leased: another worker takes it only if this one dies
+        row.attempts += 1
+    return rows
+
+
+def _message(row: MailOut, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Message-ID"] = make_msgid(idstring=row.dedupe.replace(":", "."), domain="jointreview.local")
+    message.set_content(row.body)
+    return message
+
+
+def send_due(db, now: datetime | None = None) -> tuple[int, int]:
+    """Send the due mails once; returns (sent, failed attempts). Does nothing without an SMTP host."""
+    host = os.environ.get("JOINTREVIEW_SMTP_HOST")
+    if not host:
+        return 0, 0
+    now = now or _now()
+    with db.write() as session:
+        rows = [(r.id, r.attempts, _message(r, os.environ.get("JOINTREVIEW_MAIL_FROM", "jointreview@localhost")))
+                for r in _claim(session, now)]
+    if not rows:
+        return 0, 0
+    sent, failed = [], []
+    try:
+        with smtplib.SMTP(host, int(os.environ.get("JOINTREVIEW_SMTP_PORT", "25")), timeout=10) as smtp:
+            if os.environ.get("JOINTREVIEW_SMTP_STARTTLS") == "1":
+                smtp.starttls()
+            if os.environ.get("JOINTREVIEW_SMTP_USER"):
+                smtp.login(os.environ["JOINTREVIEW_SMTP_USER"], os.environ.get("JOINTREVIEW_SMTP_PASSWORD", ""))
+            for ident, attempts, message in rows:
+                try:
+                    smtp.send_message(message)
+                    sent.append(ident)
+                except smtplib.SMTPException as exc:
+                    failed.append((ident, attempts, f"{type(exc).__name__}: {exc}"[:500]))
+    except (OSError, smtplib.SMTPException) as exc:
+        failed = [(ident, attempts, f"{type(exc).__name__}: {exc}"[:500]) for ident, attempts, _ in rows
+                  if ident not in sent]
+    with db.write() as session:
+        if sent:
+            session.execute(update(MailOut).where(MailOut.id.in_(sent)).values(sent_at=_now()),
+                            execution_options={"synchronize_session": False})
+        for ident, attempts, error in failed:
+            later = now + min(timedelta(minutes=2 ** (attempts - 1)), timedelta(hours=6))
+            values = {"last_error": error, "due_at": later}
+            if attempts >= MAX_ATTEMPTS:
+                values["failed_at"] = _now()
+            session.execute(update(MailOut).where(MailOut.id == ident).values(**values),
+                            execution_options={"synchronize_session": False})
+    if failed:
+        log.warning("%d mail(s) could not be sent; they will be retried: %s", len(failed), failed[0][2])
+    return len(sent), len(failed)
+
+
+def set_preferences(session: Session, username: str, email: str | None, on: bool, kinds: list[str], digest: bool) -> None:
+    """A user's own mail settings; the address is checked for shape only."""
+    from .errors import InvalidInput
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 254 or email.count("@") != 1 or " " in email or "." not in email.split("@")[1]):
+        raise InvalidInput("the mail address is not valid", {"email": "not a mail address"})
+    unknown = [k for k in kinds if k not in WORDS]
+    if unknown:
+        raise InvalidInput("unknown kinds of notice", {"kinds": ", ".join(unknown)})
+    session.execute(update(User).where(User.username == username).values(
+        email=email, mail_on=on, mail_kinds=",".join(sorted(kinds)), mail_digest=digest),
+        execution_options={"synchronize_session": False})

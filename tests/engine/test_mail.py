@@ -1,0 +1,125 @@
+"""Mail through a real SMTP server (aiosmtpd on a local port): an urge and a send-back arrive once each,
+in Chinese with the English version, without personal data; two workers never send a mail twice; a
+server that is down delays mail (retried with back-off) and never blocks a case; digests go once a day."""
+from __future__ import annotations
+
+import socket
+import threading
+from datetime import datetime, timedelta, timezone
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select, update
+
+from engine import mail, sendback, urges
+from engine.models import MailOut, User
+from factories import complete, deploy_fixtures, make_users, opened, start
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        with self.lock:
+            self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free local port for the server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("JOINTREVIEW_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("JOINTREVIEW_SMTP_PORT", str(port))
+    monkeypatch.setenv("JOINTREVIEW_MAIL_FROM", "noreply@jointreview.local")
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def users(rt):
+    deploy_fixtures(rt, "send_back.bpmn")
+    made = make_users(rt)
+    with rt.db.write() as session:
+        for name in ("psb_reviewer", "psb_chief", "edu_reviewer"):
+            session.execute(update(User).where(User.username == name).values(email=f"{name}@gov.example"))
+    return made
+
+
+def urge_psb(rt, users):
+    first = start(rt, "send_back", {"signers": ["a"], "applicant_id": "110101200001011234"})
+    out = complete(rt, users["edu_reviewer"], opened(first)["intake"], {"household": "本市户籍"})
+    with rt.db.write() as session:
+        urges.urge(session, users["edu_reviewer"], opened(out)["psb_check"], "家长在窗口等候")
+    return out
+
+
+def test_an_urge_arrives_once_per_reader_in_both_languages(rt, users, smtp):
+    out = urge_psb(rt, users)
+    assert mail.send_due(rt.db) == (2, 0)
+    assert mail.send_due(rt.db) == (0, 0)  # nothing twice
+    to = sorted(rcpt for rcpts, _ in smtp.messages for rcpt in rcpts)
+    assert to == ["psb_chief@gov.example", "psb_reviewer@gov.example"]
+    message = smtp.messages[0][1]
+    body = message.get_content()
+    assert message["Subject"].startswith("【联审平台】") and "催办" in message["Subject"]
+    assert out.business_key in body and "户籍核查" in body and "urges" in body
+    assert "110101200001011234" not in body and "家长在窗口等候" not in body  # no personal data, no free text
+
+
+def test_preferences_choose_kinds_or_turn_mail_off(rt, users, smtp):
+    with rt.db.write() as session:
+        session.execute(update(User).where(User.username == "psb_chief").values(mail_on=False))
+        session.execute(update(User).where(User.username == "psb_reviewer").values(mail_kinds="sent_back"))
+    urge_psb(rt, users)
+    assert mail.send_due(rt.db) == (0, 0) and smtp.messages == []
+
+
+def test_two_workers_send_each_mail_once(rt, users, smtp):
+    for _ in range(3):
+        urge_psb(rt, users)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(mail.send_due(rt.db))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sum(r[0] for r in results) == 6 and len(smtp.messages) == 6
+    assert len({m["Message-ID"] for _, m in smtp.messages}) == 6
+
+
+def test_a_server_that_is_down_delays_mail_but_never_a_case(rt, users, monkeypatch):
+    monkeypatch.setenv("JOINTREVIEW_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("JOINTREVIEW_SMTP_PORT", "1")  # nothing listens there
+    out = urge_psb(rt, users)
+    assert mail.send_due(rt.db) == (0, 2)
+    with rt.db.read() as session:
+        rows = list(session.execute(select(MailOut)).scalars())
+    assert all(r.sent_at is None and r.attempts == 1 and r.last_error for r in rows)
+    assert min(r.due_at for r in rows) > datetime.now(timezone.utc)  # retried later
+    with rt.db.write() as session:
+        target = sendback.targets(session, rt, users["psb_reviewer"], opened(out)["psb_check"])[0]
+    with rt.db.write() as session:  # the case goes on
+        back = sendback.send_back(session, rt, users["psb_reviewer"], opened(out)["psb_check"], target.task_id, "退回")
+    assert back.status == "running"
+
+
+def test_a_digest_reader_gets_one_mail_a_day(rt, users, smtp):
+    with rt.db.write() as session:
+        session.execute(update(User).where(User.username == "psb_reviewer").values(mail_digest=True))
+    urge_psb(rt, users)
+    morning = datetime.now(timezone.utc).replace(hour=1, minute=0) - timedelta(days=1)  # 09:00 in Shanghai, yesterday
+    with rt.db.write() as session:
+        assert mail.queue_digests(session, rt.calendar.tz, morning) == 1
+    with rt.db.write() as session:
+        assert mail.queue_digests(session, rt.calendar.tz, morning + timedelta(hours=3)) == 0
+    mail.send_due(rt.db)
+    subjects = sorted(m["Subject"] for _, m in smtp.messages)
+    assert len(subjects) == 2 and any("每日消息摘要" in s for s in subjects)  # the chief's urge and the digest
