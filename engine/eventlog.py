@@ -23,7 +23,9 @@ from . import audit
 from .models import AuditEntry, Case
 
 TRANSITIONS = {"task_ready": "schedule", "task_claimed": "assign", "task_reassigned": "reassign",
-               "task_released": "reassign", "task_completed": "complete", "task_cancelled": "withdraw"}
+               "task_released": "reassign", "task_completed": "complete", "task_cancelled": "withdraw",
+               "task_transferred": "reassign", "task_sent_back": "ate_abort", "task_withdrawn": "withdraw"}
+_ACTIONS = {"task_urged": "urge"}  # an action on a step that is no lifecycle transition of it: its own activity
 CASE_BATCH = 500
 CSV_COLUMNS = ["case:concept:name", "case:process", "concept:name", "lifecycle:transition", "time:timestamp",
                "org:resource", "org:group", "event"]
@@ -62,6 +64,8 @@ def _case_batches(session: Session, selection: Selection, tz) -> Iterator[list[t
 
 
 def _activity(event: str, details: dict) -> str:
+    if _ACTIONS.get(event) and details.get("task"):
+        return f"{_ACTIONS[event]}:{details['task']}"  # 催办 is no lifecycle transition of the step
     if event.startswith("task_") and details.get("task"):
         return str(details["task"])
     if event == "milestone":

@@ -154,3 +154,16 @@ def test_a_send_back_needs_a_reason_a_member_and_an_open_task(rt, users):
     send(rt, users["edu_reviewer2"], tasks["edu_check"], "intake")
     with pytest.raises(Conflict, match="already sent back"):
         send(rt, users["edu_reviewer2"], tasks["edu_check"], "intake")
+
+
+def test_the_event_log_shows_the_send_back_as_an_aborted_step_and_an_urge_as_its_own_activity(rt, users):
+    from engine import eventlog, urges
+    out, tasks = to_split(rt, users)
+    with rt.db.write() as session:
+        urges.urge(session, users["edu_chief"], tasks["edu_check"])
+    send(rt, users["edu_reviewer"], tasks["edu_check"], "intake")
+    with rt.db.read() as session:
+        traces = list(eventlog.events(session, eventlog.Selection(), rt.calendar.tz))
+    events = [(e["concept:name"], e["lifecycle:transition"]) for *_, trace in traces for e in trace]
+    assert ("教育审核", "ate_abort") in events and ("urge:教育审核", "complete") in events
+    assert ("受理", "schedule") in events
