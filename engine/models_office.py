@@ -1,0 +1,75 @@
+"""The office's working tables: designer uploads awaiting deploy, notices, deputies and the mail outbox."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .models import ID, Base, UTCDateTime
+
+
+class DesignerUpload(Base):
+    """A file a designer uploaded and checked but has not deployed yet (kept a day at most)."""
+
+    __tablename__ = "designer_uploads"
+    __table_args__ = (Index("ix_designer_uploads_token", "token"), Index("ix_designer_uploads_user", "username", "created_at"),
+                      Index("ix_designer_uploads_created", "created_at"))
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    username: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Notification(Base):
+    """A message to one user in the in-app notification centre (task arrived, sent back, urged …)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user", "username", "read_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    business_key: Mapped[str | None] = mapped_column(String(64))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    details: Mapped[str] = mapped_column(Text, default="{}")  # JSON: the words' parameters (step, who, reason …)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Deputy(Base):
+    """代理: `deputy` acts for `principal` from `starts_at` until `ends_at` (named by either or a supervisor)."""
+
+    __tablename__ = "deputies"
+    __table_args__ = (Index("ix_deputies_deputy", "deputy", "ends_at"), Index("ix_deputies_principal", "principal"))
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    principal: Mapped[str] = mapped_column(String(64))
+    deputy: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    named_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MailOut(Base):
+    """A mail waiting in the outbox: written with the change it reports, sent by the worker."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_due", "sent_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    dedupe: Mapped[str] = mapped_column(String(100), unique=True)  # one mail per event, whatever retries
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # given up after MAX_ATTEMPTS
+    last_error: Mapped[str | None] = mapped_column(Text)
