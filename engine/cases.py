@@ -20,7 +20,7 @@ from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, forms, separation, sql
+from . import audit, copies, forms, separation, sql
 from .expressions import data_problem
 from .errors import Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
 from .models import Case, Membership, Task, User
@@ -274,7 +274,10 @@ def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: 
     op.completed = (task_id, clean)
     op.audit_head = case.audit_head
     op.visited = case.visited
-    return advance(op, wf, model, case.version, action)
+    outcome = advance(op, wf, model, case.version, action)
+    if model.cc and outcome.error is None:
+        copies.on_completed(session, model, case.id, task_id, spiff_task.workflow.spec.name, task.element_id)
+    return outcome
 
 
 def fire_timers(session: Session, rt: Runtime, case_id: int, actor: Actor | None = None) -> Outcome:

@@ -81,6 +81,7 @@ class ProcessModel:
     send_back_to: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # 退回 targets a step allows
     not_by_performer_of: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # 不相容岗位
     countersign: dict[tuple[str, str], str] = field(default_factory=dict)  # 会签 all / 或签 any / 票签 ratio:r
+    cc: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # 抄送: departments a step copies
     withdraw_message: str | None = None  # the message that withdraws an application (撤回申请) …
     withdrawable_until: str = "decided"  # … until the case reaches this milestone
 
@@ -312,7 +313,8 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
             props = element_properties(task)
             if props.get("countersign") is not None:
                 model.countersign[(pid, task.get("id"))] = props["countersign"].strip()
-            for prop, target in (("send_back_to", model.send_back_to), ("not_by_performer_of", model.not_by_performer_of)):
+            for prop, target in (("send_back_to", model.send_back_to), ("not_by_performer_of", model.not_by_performer_of),
+                                 ("cc", model.cc)):
                 if props.get(prop) is not None:
                     target[(pid, task.get("id"))] = frozenset(t.strip() for t in props[prop].split(",") if t.strip())
             lane = lanes.get(task.get("id"))

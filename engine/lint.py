@@ -242,6 +242,9 @@ class Linter:
                                          bool(loops) and loops[0].get("isSequential") == "true")
             if reason:
                 self.add(file, task, reason)
+        for code in (c.strip() for c in props.get("cc", "").split(",") if c.strip()):
+            if self.strict and self.resolve_lane(code) != code:
+                self.add(file, task, f"cc names {code!r}, which is not a department code")
         for prop in ("send_back_to", "not_by_performer_of"):
             if props.get(prop) is None:
                 continue

@@ -40,6 +40,7 @@ WORDS = {  # kind → (Chinese, English); free text (reasons, notes) stays in th
                   "the reason is in the app"),
     "urged": ("{by}催办{key}「{step}」（第{times}次）", "{by} urges {key} “{step}” (time {times})"),
     "transferred": ("{by}将{key}「{step}」转办给您", "{by} transferred {key} “{step}” to you"),
+    "copied": ("{key}抄送给您（来自「{step}」）", "{key} was copied to you (from “{step}”)"),
 }
 
 

@@ -73,3 +73,21 @@ class MailOut(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # given up after MAX_ATTEMPTS
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CaseCopy(Base):
+    """抄送: a case copied to a person for information (read-only), from a step, with when they read it."""
+
+    __tablename__ = "case_copies"
+    __table_args__ = (Index("ix_case_copies_user", "username", "read_at", "created_at"),
+                      Index("ix_case_copies_case", "case_id", "username"))
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ID)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    from_step: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str] = mapped_column(String(64))
+    added_by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

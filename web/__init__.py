@@ -13,8 +13,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from engine.config import Settings, make_runtime
 
-from . import (admin, api, applications, approvals, audit, auth, cases, dashboard, deputies, designer, errors, inbox,
-               notifications, tasks, team)
+from . import (admin, api, applications, approvals, audit, auth, cases, copies, dashboard, deputies, designer, errors,
+               inbox, notifications, tasks, team)
 from .i18n import LANGUAGES, compile_translations, department_name, format_moment, select_locale, sla
 
 csrf = CSRFProtect()
@@ -48,8 +48,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Babel(app, locale_selector=select_locale)
     login = LoginManager(app)
     auth.init_login(login)
-    for module in (auth, inbox, tasks, approvals, notifications, deputies, cases, team, audit, designer, applications,
-                   admin, dashboard):
+    for module in (auth, inbox, tasks, approvals, notifications, deputies, copies, cases, team, audit, designer,
+                   applications, admin, dashboard):
         app.register_blueprint(module.bp)
     api.register(app, csrf)
     errors.register(app)

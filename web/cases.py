@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import alerts, cases, ratings, repository, urges, withdrawal
+from engine import alerts, cases, copies, ratings, repository, urges, withdrawal
 from engine.errors import EngineError
 from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
@@ -29,9 +29,10 @@ def _case(key: str) -> Case:
         if case is None:
             abort(404)
         departments = set(session_.execute(select(Task.department_code).where(Task.case_id == case.id)).scalars())
-    me = actor()
-    if not ({"auditor", "admin"} & set(me.roles) or departments & set(me.departments) or case.started_by == me.username):
-        abort(403)
+        me = actor()
+        if not ({"auditor", "admin"} & set(me.roles) or departments & set(me.departments)
+                or case.started_by == me.username or copies.copied_to(session_, me.username, case.id)):
+            abort(403)
     return case
 
 
@@ -42,6 +43,7 @@ def show(key: str):
     case = _case(key)
     with runtime().db.write() as session_:
         cases.note(session_, actor(), key, "case_viewed", {})
+        copies.mark_read(session_, actor().username, case.id)  # reading a copy (抄送) is recorded
     with runtime().db.read() as session_:
         raised = alerts.open_alerts(session_, case_id=case.id)
         rating = session_.get(CaseRating, case.id)

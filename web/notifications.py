@@ -24,6 +24,8 @@ def words(kind: str, key: str | None, details: dict) -> str:
         return _("%(by)s sent %(key)s back to “%(step)s” (from “%(from_step)s”): %(reason)s", key=key, **details)
     if kind == "transferred":
         return _("%(by)s transferred “%(step)s” of %(key)s to you: %(reason)s", key=key, **details)
+    if kind == "copied":
+        return _("%(key)s was copied to you for information (from “%(step)s”).", key=key, **details)
     if kind == "urged":
         text = _("%(by)s urges “%(step)s” of %(key)s (urged %(times)s times).", key=key, **details)
         return f"{text} {details['note']}" if details.get("note") else text
