@@ -20,7 +20,7 @@ from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, copies, forms, separation, sql
+from . import audit, copies, delegation, forms, separation, sql
 from .expressions import data_problem
 from .errors import Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
 from .models import Case, Membership, Task, User
@@ -44,6 +44,7 @@ class TaskRef:
     state: str
     assignee: str | None
     business_key: str
+    delegated_by: str | None = None
 
 
 @dataclass
@@ -150,7 +151,7 @@ def _task_and_case(session: Session, task_id: str) -> tuple[TaskRef, CaseRef]:
     row = sql.execute(session, "task_and_case", {"id": task_id}, lock=True).first()
     if row is None:
         raise NotFound(f"no task {task_id}")
-    task = TaskRef(*row[:8], business_key=row[8])
+    task = TaskRef(*row[:8], business_key=row[8], delegated_by=row[16])
     case = CaseRef(row[1], row[8], *row[9:14])
     case.audit_head = (row[14], row[15]) if row[14] is not None else None
     return task, case
@@ -264,6 +265,8 @@ def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: 
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise Conflict(f"task {task.name!r} is no longer waiting for input: someone else completed it just now")
     clean = forms.validate(forms.fields_of(spiff_task.task_spec), values, spiff_task.data)
+    if task.delegated_by is not None and task.assignee == actor.username:
+        return delegation.hand_back(session, actor, task, case.id, clean)  # 委派: back to be confirmed
 
     def action() -> None:
         spiff_task.data.update(clean)

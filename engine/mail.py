@@ -40,6 +40,8 @@ WORDS = {  # kind → (Chinese, English); free text (reasons, notes) stays in th
                   "the reason is in the app"),
     "urged": ("{by}催办{key}「{step}」（第{times}次）", "{by} urges {key} “{step}” (time {times})"),
     "transferred": ("{by}将{key}「{step}」转办给您", "{by} transferred {key} “{step}” to you"),
+    "delegated": ("{by}将{key}「{step}」委派给您办理，办理后交回确认", "{by} delegated {key} “{step}” to you"),
+    "delegation_returned": ("{by}已代为办理{key}「{step}」，请确认", "{by} did {key} “{step}” for you; please confirm"),
     "copied": ("{key}抄送给您（来自「{step}」）", "{key} was copied to you (from “{step}”)"),
 }
 

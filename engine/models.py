@@ -151,6 +151,8 @@ class Task(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[str | None] = mapped_column(Text)
+    delegated_by: Mapped[str | None] = mapped_column(String(64))  # 委派: who gets it back to confirm
+    draft: Mapped[str | None] = mapped_column(Text)  # the delegate's answer, waiting for that confirmation
 
     __table_args__ = (
         Index("ix_tasks_department_queue", "department_code", "state", "due_at"),

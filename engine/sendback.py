@@ -108,6 +108,8 @@ def _load(session: Session, rt: Runtime, actor: Actor, task_id: str):
     _require_open(task)
     if task.assignee is not None and not actor.holds(task.assignee):
         raise Conflict(f"task {task.name!r} is claimed by {task.assignee}")
+    if task.delegated_by is not None:
+        raise Conflict(f"task {task.name!r} was delegated by {task.delegated_by}; only they may send it back")
     if case.status != "running":
         raise Conflict(f"case {case.business_key} is {case.status}; its tasks cannot be sent back")
     model = rt.model(session, case.definition_id)

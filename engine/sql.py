@@ -24,7 +24,7 @@ STATEMENTS: dict[str, str] = {
     "task_and_case": (
         "SELECT t.id, t.case_id, t.name, t.element_id, t.department_code, t.role, t.state, t.assignee,"
         " c.business_key, c.definition_id, c.status, c.state, c.version, c.visited,"
-        " (SELECT seq FROM audit_head WHERE id = 1), (SELECT hash FROM audit_head WHERE id = 1)"
+        " (SELECT seq FROM audit_head WHERE id = 1), (SELECT hash FROM audit_head WHERE id = 1), t.delegated_by"
         " FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = :id"),
     "task": ("SELECT t.id, t.case_id, t.name, t.element_id, t.department_code, t.role, t.state, t.assignee,"
              " c.business_key FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = :id"),

@@ -43,6 +43,8 @@ def transfer(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
         raise Conflict(f"task {task.name!r} is no longer open")
     if task.assignee is not None and not actor.holds(task.assignee):
         raise PermissionDenied(f"task {task.name!r} is held by {task.assignee}; only its holder may transfer it")
+    if task.delegated_by is not None:
+        raise Conflict(f"task {task.name!r} was delegated by {task.delegated_by}; submit it back to them first")
     if to_user == actor.username:
         raise InvalidInput("a task is transferred to someone else", {"to_user": "is yourself"})
     if to_user not in {name for name, _ in colleagues(session, task, actor.username)}:

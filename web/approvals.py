@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import sendback, transfers, withdrawal
+from engine import delegation, sendback, transfers, withdrawal
 from engine.errors import EngineError, PermissionDenied
 
 from .context import actor, runtime
@@ -130,3 +130,23 @@ def transfer(task_id: str):
               "success")
         return redirect(url_for("inbox.inbox", view="mine"))
     return redirect(url_for("tasks.show", task_id=task_id) + "#transfer")
+
+
+@bp.route("/tasks/<task_id>/delegate", methods=["POST"])
+@login_required
+def delegate(task_id: str):
+    """Let a colleague do the work (委派); it comes back to be confirmed."""
+    task, case = _load(task_id)
+    if not actor().may_work_on(task.department_code, task.role):
+        abort(403)
+    to_user = request.form.get("to_user", "")
+    try:
+        with runtime().db.write() as session:
+            delegation.delegate(session, runtime(), actor(), task_id, to_user, request.form.get("note", ""))
+    except EngineError as exc:
+        fields = getattr(exc, "fields", {}) or {}
+        flash(next(iter(fields.values()), exc.message), "error")
+        return redirect(url_for("tasks.show", task_id=task_id) + "#delegate")
+    flash(_("“%(task)s” of %(key)s was delegated to %(user)s; it comes back to you to confirm.", task=task.name,
+            key=case.business_key, user=to_user), "success")
+    return redirect(url_for("inbox.inbox", view="mine"))

@@ -11,7 +11,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
-from engine import cases, forms, sendback, separation, urges
+from engine import cases, delegation, forms, sendback, separation, urges
 from engine.errors import InvalidInput
 from engine.models import AuditEntry, Case, Task
 
@@ -74,7 +74,8 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
                            values=values or {}, errors=errors or {}, can_act=can_act, sent_back=sent_back,
                            send_back_to=send_back_options(task) if can_act else [],
                            withdrawable=may_withdraw(task), apart=apart, urged=urged,
-                           colleagues=transfer_options(task) if can_act else []), status
+                           colleagues=transfer_options(task) if can_act and not task.delegated_by else [],
+                           draft=delegation.draft_of(task)), status
 
 
 @bp.route("/tasks/<task_id>")
@@ -84,6 +85,9 @@ def show(task_id: str):
     task, case = _load(task_id)
     fields, data = form_and_data(task, case)
     values = {f.id: data.get(f.id, f.default) for f in fields}
+    draft = delegation.draft_of(task)
+    if draft:  # 委派: the delegate's answer, for the delegator to confirm or change
+        values.update({k: v for k, v in draft["values"].items() if k in values})
     return _page(task, case, fields, data, values)
 
 
@@ -106,6 +110,10 @@ def complete(task_id: str):
             outcome = cases.complete(session, runtime(), actor(), task_id, submitted)
     except InvalidInput as exc:
         return _page(task, case, fields, data, submitted, field_errors(exc), 422)
+    if outcome.events == ["delegation_returned"]:
+        flash(_("“%(task)s” of %(key)s went back to %(user)s to confirm.", task=task.name, key=case.business_key,
+                user=task.delegated_by), "success")
+        return redirect(url_for("inbox.inbox", view="mine"))
     flash(_("“%(task)s” of %(key)s is done.", task=task.name, key=case.business_key), "success")
     if outcome.error:
         flash(_("The case stopped with an error: %(error)s", error=outcome.error), "error")

@@ -37,6 +37,7 @@ def expected(role: str, route: str) -> int:
         "deputies": 200,
         "mail_settings": 200,
         "cc_list": 200,
+        "delegate": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "cc_add": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "transfer": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "withdraw_application": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # last: it ends the case
@@ -64,6 +65,7 @@ ROUTES = {
     "deputies": ("get", "/deputies", None),
     "mail_settings": ("get", "/notifications/settings", None),
     "cc_list": ("get", "/cc", None),
+    "delegate": ("post", "/tasks/{task}/delegate", {"to_user": "nobody"}),
     "cc_add": ("post", "/tasks/{task}/cc", {"to": "HUD"}),
     "transfer": ("post", "/tasks/{task}/transfer", {"to_user": "nobody", "reason": "理由"}),
     "withdraw_application": ("post", "/cases/{key}/withdraw-application", {"reason": "申请人撤回", "confirm": "1"}),

@@ -26,3 +26,21 @@ def test_a_holder_copies_the_case_and_the_department_reads_it(app, world):
     assert page.status_code == 200 and 'class="task-form"' not in page.data.decode()
     assert "未读" not in hud.get("/cc").data.decode()
     assert hud.get(f"/tasks/{draft}").status_code == 403  # read-only: no task page of another department
+
+
+def test_a_chief_delegates_the_draft_and_confirms_what_comes_back(app, world):
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    draft = opened(out)["draft_inquiry"]
+    chief = login(app.test_client(), "edu_supervisor")
+    chief.post(f"/tasks/{draft}/delegate", data={"to_user": "edu_reviewer", "note": "先起草"})
+    reviewer = login(app.test_client(), "edu_reviewer")
+    page = reviewer.get(f"/tasks/{draft}").data.decode()
+    assert "本事项由 edu_supervisor 委派" in page
+    back = reviewer.post(f"/tasks/{draft}", data={"inquiry_subject": "社保口径", "questions": "请说明", "reply_days": "5"},
+                         follow_redirects=True).data.decode()
+    assert "已交回 edu_supervisor 确认" in back
+    confirm = chief.get(f"/tasks/{draft}").data.decode()
+    assert "edu_reviewer 已代为办理" in confirm and 'value="社保口径"' in confirm
+    done = chief.post(f"/tasks/{draft}", data={"inquiry_subject": "社保口径", "questions": "请说明", "reply_days": "5"},
+                      follow_redirects=True).data.decode()
+    assert "已办结" in done

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from engine import sendback, transfers, urges, withdrawal
+from engine import delegation, sendback, transfers, urges, withdrawal
 from engine.errors import NotFound
 from engine.models import Task
 
@@ -121,5 +121,23 @@ def transfer(ctx: Context, task_id: str) -> Reply:
     with runtime().db.write() as session:
         _task(session, ctx, task_id)
         transfers.transfer(session, runtime(), ctx.actor, task_id, ctx.body.to_user, ctx.body.reason)
+        task, case = _task(session, ctx, task_id)
+        return Reply(200, TaskSummary(**_summary(task, case.business_key)))
+
+
+class Delegate(Body):
+    to_user: str = Field(min_length=1, max_length=64, description="a colleague of the task's department who may take it")
+    note: str = Field(default="", max_length=delegation.MAX_NOTE, examples=["请先核对申请材料"])
+
+
+@api.operation("POST", "/tasks/{task_id}/delegate", tag="tasks", roles=STAFF, path_params=TASK, body=Delegate,
+               problems=(403, 404, 409), summary="Delegate a task to a colleague (委派)",
+               responses={200: (TaskSummary, "The task, now with the colleague; their answer comes back to confirm")})
+def delegate(ctx: Context, task_id: str) -> Reply:
+    """The colleague's completion does not complete the step: it goes back to the delegator, who confirms
+    it with their own completion."""
+    with runtime().db.write() as session:
+        _task(session, ctx, task_id)
+        delegation.delegate(session, runtime(), ctx.actor, task_id, ctx.body.to_user, ctx.body.note)
         task, case = _task(session, ctx, task_id)
         return Reply(200, TaskSummary(**_summary(task, case.business_key)))

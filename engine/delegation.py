@@ -1,0 +1,84 @@
+"""委派 (delegate): the holder of a task lets a colleague do the work; what the colleague submits comes
+back to the holder, who confirms it (or changes it) and completes the step. Both are recorded, and the
+step counts as done by the one who confirmed it."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from . import audit, notices, separation
+from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from .models import Case, Task
+from .routing import Actor
+from .runtime import Runtime
+from .steps import Outcome
+from .transfers import colleagues
+
+MAX_NOTE = 500
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def delegate(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str, note: str = "") -> Task:
+    """Let a colleague who may take the task do the work; it comes back to `actor` to confirm."""
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(f"the note is longer than {MAX_NOTE} characters", {"note": "too long"})
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    actor.require(task.department_code, task.role, f"delegate {task.name!r}")
+    if task.state != "open":
+        raise Conflict(f"task {task.name!r} is no longer open")
+    if task.delegated_by is not None:
+        raise Conflict(f"task {task.name!r} is already delegated by {task.delegated_by}")
+    if task.assignee is not None and not actor.holds(task.assignee):
+        raise PermissionDenied(f"task {task.name!r} is held by {task.assignee}; only its holder may delegate it")
+    if to_user not in {name for name, _ in colleagues(session, task, actor.username)}:
+        raise InvalidInput(f"{to_user} cannot take {task.name!r}",
+                           {"to_user": f"is not an active {task.role} of {task.department_code}"})
+    separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name)  # they will confirm
+    now = _now()
+    moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.delegated_by.is_(None),
+                                               or_(Task.assignee.is_(None), Task.assignee == task.assignee))
+                            .values(assignee=to_user, claimed_at=now, delegated_by=actor.username, draft=None),
+                            execution_options={"synchronize_session": False})
+    if moved.rowcount != 1:
+        raise Conflict(f"task {task.name!r} changed just now; nothing was delegated")
+    key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()
+    audit.append(session, [audit.Event("task_delegated", actor.username, {"task": task.name, "element": task.element_id,
+                                                                          "to": to_user, "note": note},
+                                       task.department_code, task.case_id, key, task_id)], now)
+    notices.notify(session, [to_user], "delegated", key, task_id,
+                   {"step": task.name, "by": actor.display_name or actor.username, "note": note}, now)
+    session.expire(task)
+    return session.get(Task, task_id)
+
+
+def hand_back(session: Session, actor: Actor, task, case_id: int, values: dict) -> Outcome:
+    """The delegate's answer (already checked against the form) goes back to the delegator to confirm."""
+    now = _now()
+    moved = session.execute(update(Task).where(Task.id == task.id, Task.state == "open", Task.assignee == actor.username,
+                                               Task.delegated_by == task.delegated_by)
+                            .values(assignee=task.delegated_by, delegated_by=None, claimed_at=now,
+                                    draft=json.dumps({"by": actor.username, "values": values}, ensure_ascii=False,
+                                                     default=str)),
+                            execution_options={"synchronize_session": False})
+    if moved.rowcount != 1:
+        raise Conflict(f"task {task.name!r} changed just now; reload it")
+    audit.append(session, [audit.Event("delegation_returned", actor.username,
+                                       {"task": task.name, "element": task.element_id, "to": task.delegated_by,
+                                        "data": values}, task.department_code, case_id, task.business_key, task.id)], now)
+    notices.notify(session, [task.delegated_by], "delegation_returned", task.business_key, task.id,
+                   {"step": task.name, "by": actor.display_name or actor.username}, now)
+    return Outcome(case_id, task.business_key, "running", [], [], ["delegation_returned"], None)
+
+
+def draft_of(task: Task) -> dict | None:
+    """{"by", "values"} of a delegate's answer waiting for confirmation, if any."""
+    return json.loads(task.draft) if task.draft and task.state == "open" and task.delegated_by is None else None
