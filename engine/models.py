@@ -453,4 +453,4 @@ class AuditCheckpoint(Base):
 
 # The office's working tables (uploads, notices, deputies, mail) live in models_office.py; importing them
 # here registers them with the metadata and keeps `from engine.models import …` working.
-from .models_office import CaseCopy, DesignerUpload, Deputy, MailOut, Notification  # noqa: E402,F401
+from .models_office import CaseCopy, DesignerUpload, Deputy, MailOut, Notification, SupervisionItem  # noqa: E402,F401

@@ -91,3 +91,20 @@ class CaseCopy(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SupervisionItem(Base):
+    """督办: the joint-review office presses an overdue case, with its own deadline, until it closes the item."""
+
+    __tablename__ = "supervision_items"
+    __table_args__ = (Index("ix_supervision_open", "closed_at", "due_at"), Index("ix_supervision_case", "case_id"))
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ID)
+    opened_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    closing_note: Mapped[str | None] = mapped_column(Text)

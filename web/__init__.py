@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 from engine.config import Settings, make_runtime
 
 from . import (admin, api, applications, approvals, audit, auth, cases, copies, dashboard, deputies, designer, errors,
-               inbox, notifications, tasks, team)
+               inbox, notifications, supervision, tasks, team)
 from .i18n import LANGUAGES, compile_translations, department_name, format_moment, select_locale, sla
 
 csrf = CSRFProtect()
@@ -48,13 +48,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Babel(app, locale_selector=select_locale)
     login = LoginManager(app)
     auth.init_login(login)
-    for module in (auth, inbox, tasks, approvals, notifications, deputies, copies, cases, team, audit, designer,
-                   applications, admin, dashboard):
+    for module in (auth, inbox, tasks, approvals, notifications, deputies, copies, supervision, cases, team, audit,
+                   designer, applications, admin, dashboard):
         app.register_blueprint(module.bp)
     api.register(app, csrf)
     errors.register(app)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, format_moment=format_moment, sla=sla, get_locale=get_locale,
-                                 unread_notifications=notifications.unread_count)
+                                 unread_notifications=notifications.unread_count, is_overseer=supervision.is_overseer)
     app.jinja_env.filters["dept"] = department_name
     app.after_request(_security_headers)
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg"))

@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import alerts, cases, copies, ratings, repository, urges, withdrawal
+from engine import alerts, cases, copies, ratings, repository, supervision, urges, withdrawal
 from engine.errors import EngineError
 from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
-from .context import actor, runtime
+from .context import actor, overseers, runtime
 from .privacy import PERSONAL, masked_details
 
 bp = Blueprint("cases", __name__)
@@ -31,7 +31,8 @@ def _case(key: str) -> Case:
         departments = set(session_.execute(select(Task.department_code).where(Task.case_id == case.id)).scalars())
         me = actor()
         if not ({"auditor", "admin"} & set(me.roles) or departments & set(me.departments)
-                or case.started_by == me.username or copies.copied_to(session_, me.username, case.id)):
+                or case.started_by == me.username or copies.copied_to(session_, me.username, case.id)
+                or supervision.may_supervise(me, overseers())):  # the overseeing office sees every case
             abort(403)
     return case
 
@@ -62,6 +63,11 @@ def show(key: str):
             urged[e.task_id] = urged.get(e.task_id, 0) + 1
     with runtime().db.read() as session_:
         urgeable = {t.id for t in tasks if t.state == "open" and urges.may_urge(session_, me, t)}
+        supervised = supervision.of_case(session_, case.id)
+    overseer = supervision.may_supervise(me, overseers())
+    now = datetime.now(timezone.utc)
+    can_supervise = (overseer and case.status == "running" and not any(i.closed_at is None for i in supervised)
+                     and any(t.state == "open" and t.due_at is not None and t.due_at < now for t in tasks))
     timeline = []
     for e in events:
         details = json.loads(e.details)
@@ -79,7 +85,8 @@ def show(key: str):
                            summary=json.loads(case.summary or "{}"), rules=rules, now=datetime.now(timezone.utc),
                            waiting=waiting, missing=missing, alerts=raised, rating=rating,
                            can_rate=case.status == "completed" and rating is None and owner in actor().departments,
-                           withdrawable=withdrawable, urged=urged, urgeable=urgeable)
+                           withdrawable=withdrawable, urged=urged, urgeable=urgeable, supervised=supervised,
+                           overseer=overseer, can_supervise=can_supervise)
 
 
 @bp.route("/cases/<key>/rating", methods=["POST"])

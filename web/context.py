@@ -1,6 +1,7 @@
 """What every view needs: the engine runtime and the acting user (never imported by the engine)."""
 from __future__ import annotations
 
+import os
 from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app
@@ -13,6 +14,12 @@ from engine.runtime import Runtime
 def runtime() -> Runtime:
     """The engine runtime of the current app."""
     return current_app.extensions["jointreview"]
+
+
+def overseers() -> tuple[str, ...]:
+    """The departments that oversee every case (see the figures of every department, open 督办 items):
+    JOINTREVIEW_OVERSEERS, comma separated (default JOINT, the joint-review office)."""
+    return tuple(c.strip() for c in os.environ.get("JOINTREVIEW_OVERSEERS", "JOINT").split(",") if c.strip())
 
 
 def actor() -> Actor:

@@ -21,19 +21,18 @@ from engine.forms import option_labels
 from engine.models import CaseRollup, Department, ProcessDefinition
 from engine.routing import ROLE_RANK
 
-from .context import actor, runtime
+from .context import actor, overseers, runtime
 from .i18n import department_name
 
 bp = Blueprint("dashboard", __name__)
 ECHARTS = Path(__file__).parent / "node_modules" / "echarts" / "dist"
-OVERSEERS = ("JOINT",)  # whose heads and supervisors see every department
 
 
 def visible_departments() -> list[str] | None:
     """None when the user sees every department; else the departments they head or supervise (403 if none)."""
     me = actor()
     led = sorted(code for code, role in me.departments.items() if ROLE_RANK.get(role, 0) >= ROLE_RANK["supervisor"])
-    if set(me.roles) & {"auditor", "admin"} or set(led) & set(OVERSEERS):
+    if set(me.roles) & {"auditor", "admin"} or set(led) & set(overseers()):
         return None
     if not led:
         abort(403)

@@ -44,3 +44,23 @@ def test_a_chief_delegates_the_draft_and_confirms_what_comes_back(app, world):
     done = chief.post(f"/tasks/{draft}", data={"inquiry_subject": "社保口径", "questions": "请说明", "reply_days": "5"},
                       follow_redirects=True).data.decode()
     assert "已办结" in done
+
+
+def test_the_joint_office_supervises_an_overdue_inquiry_from_the_case_page(app, world):
+    from datetime import datetime, timedelta, timezone
+    from sqlalchemy import update
+    from engine.models import Task
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    with world.rt.db.write() as session:
+        session.execute(update(Task).values(due_at=datetime.now(timezone.utc) - timedelta(days=3)))
+    joint = login(app.test_client(), "joint_reviewer")
+    page = joint.get(f"/cases/{out.business_key}").data.decode()
+    assert 'id="supervise"' in page
+    done = joint.post(f"/cases/{out.business_key}/supervision", data={"reason": "函询超期未办", "days": "2"},
+                      follow_redirects=True)
+    assert done.status_code == 200 and "督办中" in done.data.decode()
+    listed = joint.get("/supervision").data.decode()
+    assert out.business_key in listed and "函询超期未办" in listed
+    assert login(app.test_client(), "edu_reviewer").get("/supervision").status_code == 403
+    notes = login(app.test_client(), "edu_supervisor").get("/notifications").data.decode()
+    assert "发起督办：函询超期未办" in notes

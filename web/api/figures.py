@@ -13,13 +13,12 @@ from sqlalchemy import select
 from engine import assessment, kpis
 from engine.models import Department
 
-from ..context import runtime
+from ..context import overseers, runtime
 from . import api
 from .core import Context, Problem, Reply
 from .schemas import Out
 
 FIGURE_ROLES = ("supervisor", "head", "auditor", "admin")
-OVERSEERS = ("JOINT",)
 PERIOD = r"^\d{4}(?:Q[1-4]|-(?:0[1-9]|1[0-2]))?$"
 
 
@@ -62,7 +61,7 @@ class NodeAssessment(Out):
 
 def _department(ctx: Context, asked: str | None) -> str | None:
     """The department a department token may see: its own (JOINT: any); auditors and admins: any."""
-    if ctx.role in ("auditor", "admin") or ctx.department in OVERSEERS:
+    if ctx.role in ("auditor", "admin") or ctx.department in overseers():
         return asked
     if asked and asked != ctx.department:
         raise Problem(403, f"a {ctx.role} token of {ctx.department} sees the figures of {ctx.department} only")
