@@ -96,8 +96,13 @@ def _text_size(value: Any) -> int:
     return len(value) if isinstance(value, str) else 24 * weight(value)
 
 
+MAX_PERCENT_SIGNS = 20_000  # in one %-format (counted at C speed before the format is read conversion by conversion)
+
+
 def _mod(a: Any, b: Any) -> Any:
     if isinstance(a, str):
+        if a.count("%") > MAX_PERCENT_SIGNS:
+            raise too_big("the % signs of a format", a.count("%"), MAX_PERCENT_SIGNS)
         specs = _percent_specs(a)
         for part in (p for spec in specs for p in spec if p):
             if "*" in part:

@@ -69,7 +69,8 @@ def send_back(ctx: Context, task_id: str) -> Reply:
         return ctx.remember(session, reply, outcome.business_key)
 
 
-@api.operation("POST", "/tasks/{task_id}/withdraw", tag="tasks", roles=STAFF, path_params=TASK, problems=(403, 404, 409),
+@api.operation("POST", "/tasks/{task_id}/withdraw", tag="tasks", roles=STAFF, path_params=TASK,
+               problems=(403, 404, 409, 422),
                idempotent=True, summary="Take back a step one completed (撤回)",
                responses={200: (CompletionResult, "Taken back; the step is open again, claimed by this token's user")})
 def withdraw(ctx: Context, task_id: str) -> Reply:
