@@ -144,7 +144,7 @@ def weight(value: Any, limit: int = MAX_ITEMS) -> int:
             kind = type(item)
             own, children = 1, ()
             if kind is list or kind is tuple:
-                leaves = _leaves(item) if len(item) > 32 else None
+                leaves = _leaves(item, limit) if len(item) > 32 else None
                 if leaves is None:
                     children = item
                 else:
@@ -193,15 +193,30 @@ _NUMBERS = frozenset({int, bool})
 _PLAIN = frozenset({float, type(None)})
 
 
-def _leaves(items: list | tuple) -> int | None:
-    """The weight of a list of plain values, computed at C speed; None when it holds anything else."""
+def _leaves(items: list | tuple, limit: int) -> int | None:
+    """The weight of a list of plain values, at C speed where that is cheap (counting stops past `limit`
+    where a value is large); None when the list holds anything else."""
     kinds = set(map(type, items))
+    total = len(items)
     if kinds <= _TEXTS:
-        return len(items) + sum(map(len, items))
+        if len(items[0]) * total <= limit:
+            return total + sum(map(len, items))
+        for text in items:  # large texts: stop at the limit rather than sizing every one
+            total += len(text)
+            if total > limit:
+                break
+        return total
     if kinds <= _NUMBERS:
-        return len(items) + (sum(map(int.bit_length, items)) >> 6)
+        widest = max(max(items).bit_length(), min(items).bit_length())
+        if total * (widest >> 6) <= limit:
+            return total + (sum(map(int.bit_length, items)) >> 6)
+        for number in items:
+            total += number.bit_length() >> 6
+            if total > limit:
+                break
+        return total
     if kinds <= _PLAIN:
-        return len(items)
+        return total
     return None
 
 

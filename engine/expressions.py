@@ -274,6 +274,7 @@ def _constant_problem(source: str, mode: str) -> str | None:
 
 
 _SCALARS = (str, int, float, bool, type(None), date, datetime, time, timedelta, Decimal)
+_SCALAR_TYPES = frozenset(_SCALARS) - {str}
 MAX_DATA_CHARS = 4_000_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -300,6 +301,26 @@ def data_problem(value: Any) -> str | None:
         if isinstance(item, _SCALARS):
             continue
         if isinstance(item, (list, tuple)):
+            if seen + len(stack) + len(item) > MAX_ITEMS:
+                return f"more than {MAX_ITEMS:,} items of data"
+            kinds = set(map(type, item))  # a list of plain values is weighed without a stack of its items
+            if kinds <= {str}:
+                seen += len(item)
+                if item and len(item[0]) * len(item) <= MAX_DATA_CHARS:
+                    chars += sum(map(len, item))
+                else:
+                    for text in item:  # large texts: stop at the first past the limit
+                        chars += len(text)
+                        if chars > MAX_DATA_CHARS:
+                            break
+                if chars > MAX_DATA_CHARS:
+                    return f"more than {MAX_DATA_CHARS:,} characters of text"
+                if _SURROGATE.search("".join(item)):
+                    return "text with a broken character (a lone surrogate)"
+                continue
+            if kinds <= _SCALAR_TYPES:
+                seen += len(item)
+                continue
             stack.extend((v, depth + 1) for v in item)
         elif isinstance(item, dict):
             if "typename" in item:
