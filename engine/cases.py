@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -17,7 +16,6 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessage
-from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from . import audit, copies, delegation, forms, separation, sql
@@ -26,7 +24,7 @@ from .errors import Conflict, EngineError, InvalidInput, NotFound, PermissionDen
 from .models import Case, Membership, Task, User
 from .routing import ROLE_RANK, Actor
 from .runtime import Runtime
-from .steps import Operation, Outcome, advance, all_tasks, current_data  # noqa: F401 - current_data is part of the API
+from .steps import Operation, Outcome, advance, all_tasks, current_data, find_task, open_case  # noqa: F401 - current_data is part of the API
 
 _NO_SYNC = {"synchronize_session": False}
 
@@ -250,19 +248,12 @@ def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: 
         raise Conflict(f"task {task.name!r} is claimed by {task.assignee}")
     if case.status != "running":
         raise Conflict(f"case {case.business_key} is {case.status}; its tasks cannot be completed")
-    separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name)
+    separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name, case.definition_id)
     if not isinstance(values, dict):
         raise InvalidInput("submitted values must be a JSON object")
-    model = rt.model(session, case.definition_id)
-    now = _now()
-    op = Operation(session, rt, actor, case.business_key, now)
-    op.case_id = case.id
-    wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
-    try:
-        spiff_task = wf.get_task_from_id(UUID(task_id))
-    except TaskNotFoundException:
-        spiff_task = None
-    if spiff_task is None or spiff_task.state != TaskState.READY:
+    model, op, wf = open_case(session, rt, actor, case, _now())
+    spiff_task = find_task(wf, task_id, TaskState.READY)
+    if spiff_task is None:
         raise Conflict(f"task {task.name!r} is no longer waiting for input: someone else completed it just now")
     clean = forms.validate(forms.fields_of(spiff_task.task_spec), values, spiff_task.data)
     if task.delegated_by is not None and task.assignee == actor.username:
@@ -275,8 +266,6 @@ def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: 
     op.record("task_completed", {"task": task.name, "element": task.element_id, "data": clean},
               task.department_code, task_id)
     op.completed = (task_id, clean)
-    op.audit_head = case.audit_head
-    op.visited = case.visited
     outcome = advance(op, wf, model, case.version, action)
     if model.cc and outcome.error is None:
         copies.on_completed(session, model, case.id, task_id, spiff_task.workflow.spec.name, task.element_id)
@@ -289,11 +278,7 @@ def fire_timers(session: Session, rt: Runtime, case_id: int, actor: Actor | None
     if row is None:
         raise NotFound(f"no case #{case_id}")
     case = CaseRef(*row)
-    model = rt.model(session, case.definition_id)
-    op = Operation(session, rt, actor or Actor.system("worker"), case.business_key, _now())
-    op.case_id = case.id
-    op.visited = case.visited
-    wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
+    model, op, wf = open_case(session, rt, actor or Actor.system("worker"), case, _now())
     return advance(op, wf, model, case.version, wf.refresh_timers)
 
 
@@ -314,11 +299,7 @@ def send_message(session: Session, rt: Runtime, actor: Actor, business_key: str,
     case = CaseRef(*sql.execute(session, "case_by_id", {"id": row[0]}, lock=True).first())
     if case.status != "running":
         raise Conflict(f"case {business_key} is {case.status}; it takes no messages")
-    model = rt.model(session, case.definition_id)
-    op = Operation(session, rt, actor, case.business_key, _now())
-    op.case_id = case.id
-    op.visited = case.visited
-    wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
+    model, op, wf = open_case(session, rt, actor, case, _now())
     if message not in accepted_messages(wf):
         expected = ", ".join(sorted(waiting_messages(wf))) or "no message"
         raise Conflict(f"case {business_key} is not waiting for {message!r} (it waits for {expected})")
@@ -381,6 +362,4 @@ def note(session: Session, actor: Actor, business_key: str, event: str, details:
 
 def load(session: Session, rt: Runtime, case: Case) -> BpmnWorkflow:
     """The running workflow of a case, for reading (nothing is stored)."""
-    model = rt.model(session, case.definition_id)
-    op = Operation(session, rt, Actor.system("reader"), case.business_key, _now())
-    return rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
+    return open_case(session, rt, Actor.system("reader"), case, _now())[2]

@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import audit, notices
-from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from .holding import held_open_task
+from .errors import InvalidInput
 from .models import Case, CaseCopy, Department, Membership, Task, User
 from .routing import Actor
 
@@ -57,14 +58,7 @@ def add(session: Session, actor: Actor, task_id: str, targets: list[str], note: 
     targets = sorted({t.strip() for t in targets if t and t.strip()})
     if not targets:
         raise InvalidInput("name at least one department or person to copy to", {"to": "required"})
-    task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"no task {task_id}")
-    actor.require(task.department_code, task.role, f"copy {task.name!r}")
-    if task.state != "open":
-        raise Conflict(f"task {task.name!r} is no longer open")
-    if task.assignee is not None and not actor.holds(task.assignee):
-        raise PermissionDenied(f"task {task.name!r} is held by {task.assignee}")
+    task = held_open_task(session, actor, task_id, "copy")
     return copy(session, actor.username, session.get(Case, task.case_id), task, targets, note)
 
 

@@ -10,12 +10,12 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, notices, separation
-from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from .errors import Conflict, InvalidInput
 from .models import Case, Task
 from .routing import Actor
 from .runtime import Runtime
 from .steps import Outcome
-from .transfers import colleagues
+from .holding import colleagues, held_open_task
 
 MAX_NOTE = 500
 
@@ -29,16 +29,9 @@ def delegate(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise InvalidInput(f"the note is longer than {MAX_NOTE} characters", {"note": "too long"})
-    task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"no task {task_id}")
-    actor.require(task.department_code, task.role, f"delegate {task.name!r}")
-    if task.state != "open":
-        raise Conflict(f"task {task.name!r} is no longer open")
+    task = held_open_task(session, actor, task_id, "delegate")
     if task.delegated_by is not None:
         raise Conflict(f"task {task.name!r} is already delegated by {task.delegated_by}")
-    if task.assignee is not None and not actor.holds(task.assignee):
-        raise PermissionDenied(f"task {task.name!r} is held by {task.assignee}; only its holder may delegate it")
     if to_user not in {name for name, _ in colleagues(session, task, actor.username)}:
         raise InvalidInput(f"{to_user} cannot take {task.name!r}",
                            {"to_user": f"is not an active {task.role} of {task.department_code}"})

@@ -15,24 +15,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from . import mail
-from .models import Membership, Notification, User
-from .routing import ROLE_RANK
+from .models import Notification
 
 MAX_DETAIL = 500  # characters of any one parameter (a reason, a note) kept in a notice
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def holders(session: Session, department: str, role: str, assignee: str | None) -> list[str]:
-    """Who should hear about an open task: its assignee, or the department members who may take it."""
-    if assignee:
-        return [assignee]
-    need = ROLE_RANK.get(role, 1)
-    rows = session.execute(select(User.username, Membership.role).join(Membership, Membership.user_id == User.id)
-                           .where(Membership.department_code == department, User.active.is_(True))).all()
-    return sorted(name for name, held in rows if ROLE_RANK.get(held, 0) >= need)
 
 
 def notify(session: Session, usernames: Iterable[str], kind: str, business_key: str | None, task_id: str | None,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from sqlalchemy import select, update
@@ -31,16 +31,15 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.specs.Join import Join
-from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import notices
+from . import holding, notices
 from .cases import _require_open, _task_and_case
 from .errors import Conflict, InvalidInput, NotFound
 from .models import AuditEntry, Task
 from .routing import Actor
 from .runtime import Runtime
-from .steps import Operation, Outcome, advance
+from .steps import Outcome, advance, find_task, open_case
 
 MAX_REASON = 1000
 
@@ -112,15 +111,9 @@ def _load(session: Session, rt: Runtime, actor: Actor, task_id: str):
         raise Conflict(f"task {task.name!r} was delegated by {task.delegated_by}; only they may send it back")
     if case.status != "running":
         raise Conflict(f"case {case.business_key} is {case.status}; its tasks cannot be sent back")
-    model = rt.model(session, case.definition_id)
-    op = Operation(session, rt, actor, case.business_key, datetime.now(timezone.utc))
-    op.case_id, op.visited, op.audit_head = case.id, case.visited, case.audit_head
-    wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
-    try:
-        spiff_task = wf.get_task_from_id(UUID(task_id))
-    except (TaskNotFoundException, ValueError):
-        spiff_task = None
-    if spiff_task is None or spiff_task.state != TaskState.READY:
+    model, op, wf = open_case(session, rt, actor, case)
+    spiff_task = find_task(wf, task_id, TaskState.READY)
+    if spiff_task is None:
         raise Conflict(f"task {task.name!r} is no longer waiting for input")
     return task, case, model, op, wf, spiff_task
 
@@ -179,7 +172,7 @@ def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_
     outcome = advance(op, wf, model, case.version, action)
     for row in outcome.opened:
         if row["id"] == reopened:
-            notices.notify(session, notices.holders(session, row["department_code"], row["role"], None), "sent_back",
+            notices.notify(session, holding.holders(session, row["department_code"], row["role"], None), "sent_back",
                            case.business_key, reopened, {"step": row["name"], "from_step": task.name,
                                                          "by": actor.display_name or actor.username, "reason": reason})
     if task_id in outcome.closed:  # the row of the task sent back says so (the others in between were withdrawn)

@@ -15,9 +15,11 @@ from .models import Case, Task
 from .runtime import Runtime
 
 
-def excluded_steps(session: Session, rt: Runtime, case_id: int, element_id: str) -> frozenset[str]:
-    """The steps whose performers may not do this step."""
-    definition_id = session.execute(select(Case.definition_id).where(Case.id == case_id)).scalar_one()
+def excluded_steps(session: Session, rt: Runtime, case_id: int, element_id: str,
+                   definition_id: int | None = None) -> frozenset[str]:
+    """The steps whose performers may not do this step (give the case's definition id when it is known)."""
+    if definition_id is None:
+        definition_id = session.execute(select(Case.definition_id).where(Case.id == case_id)).scalar_one()
     model = rt.model(session, definition_id)
     found: set[str] = set()
     for (_, element), others in model.not_by_performer_of.items():
@@ -26,9 +28,10 @@ def excluded_steps(session: Session, rt: Runtime, case_id: int, element_id: str)
     return frozenset(found)
 
 
-def conflict(session: Session, rt: Runtime, username: str, case_id: int, element_id: str) -> str | None:
+def conflict(session: Session, rt: Runtime, username: str, case_id: int, element_id: str,
+             definition_id: int | None = None) -> str | None:
     """The name of the incompatible step `username` did in this case, or None."""
-    excluded = excluded_steps(session, rt, case_id, element_id)
+    excluded = excluded_steps(session, rt, case_id, element_id, definition_id)
     if not excluded:
         return None
     return session.execute(select(Task.name).where(Task.case_id == case_id, Task.element_id.in_(excluded),
@@ -36,9 +39,10 @@ def conflict(session: Session, rt: Runtime, username: str, case_id: int, element
                            .limit(1)).scalar_one_or_none()
 
 
-def require(session: Session, rt: Runtime, username: str, case_id: int, element_id: str, name: str) -> None:
+def require(session: Session, rt: Runtime, username: str, case_id: int, element_id: str, name: str,
+            definition_id: int | None = None) -> None:
     """Refuse when `username` did a step this one must be kept apart from."""
-    done = conflict(session, rt, username, case_id, element_id)
+    done = conflict(session, rt, username, case_id, element_id, definition_id)
     if done is not None:
         raise PermissionDenied(f"{username} did {done!r} in this case and so may not do {name!r} "
                                "(incompatible duties, 不相容岗位)")

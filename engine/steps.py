@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,7 +20,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from . import audit, budget, sql
@@ -67,6 +68,27 @@ class Operation:
             details = {**(details or {}), "acting_for": principal}
         self.events.append(audit.Event(event, actor or self.actor.username, details or {}, department,
                                        self.case_id, self.case_key, task_id))
+
+
+def open_case(session: Session, rt: Runtime, actor: Actor, case, now: datetime | None = None):
+    """A case made ready for one operation: its process model, the Operation bound to it and its workflow.
+
+    `case` is a row or reference with id, business_key, definition_id, state and visited (audit_head if known).
+    """
+    model = rt.model(session, case.definition_id)
+    op = Operation(session, rt, actor, case.business_key, now or datetime.now(timezone.utc))
+    op.case_id, op.visited, op.audit_head = case.id, case.visited, getattr(case, "audit_head", None)
+    wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
+    return model, op, wf
+
+
+def find_task(wf: BpmnWorkflow, task_id: str, state: TaskState):
+    """The workflow's task of that id if it is in `state`, else None (a stale or malformed id)."""
+    try:
+        task = wf.get_task_from_id(UUID(task_id))
+    except (TaskNotFoundException, ValueError):
+        return None
+    return task if task is not None and task.state == state else None
 
 
 def advance(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version: int, action) -> Outcome:

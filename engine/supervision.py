@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import audit, notices
+from . import audit, holding, notices
 from .calendar import WorkCalendar
 from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from .models import Case, SupervisionItem, Task
@@ -64,7 +64,7 @@ def open_item(session: Session, actor: Actor, overseers: tuple[str, ...], cal: W
                                        {"reason": reason, "due": item.due_at.isoformat(), "steps": [t.name for t in late]},
                                        None, case.id, business_key)], now)
     for task in late:
-        people = notices.holders(session, task.department_code, "supervisor", None)
+        people = holding.holders(session, task.department_code, "supervisor", None)
         if task.assignee:
             people.append(task.assignee)
         notices.notify(session, people, "supervised", business_key, task.id,

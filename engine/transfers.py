@@ -8,22 +8,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, notices, separation
-from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from .models import Case, Membership, Task, User
-from .routing import ROLE_RANK, Actor
+from .holding import colleagues, held_open_task
+from .errors import Conflict, InvalidInput
+from .models import Case, Task
+from .routing import Actor
 from .runtime import Runtime
 
 MAX_REASON = 500
-
-
-def colleagues(session: Session, task: Task, exclude: str) -> list[tuple[str, str]]:
-    """(username, display name) of the active members who may take the task, but not `exclude`."""
-    need = ROLE_RANK.get(task.role, 1)
-    rows = session.execute(select(User.username, User.display_name, Membership.role)
-                           .join(Membership, Membership.user_id == User.id)
-                           .where(Membership.department_code == task.department_code, User.active.is_(True))
-                           .order_by(User.username)).all()
-    return [(name, shown) for name, shown, role in rows if ROLE_RANK.get(role, 0) >= need and name != exclude]
 
 
 def transfer(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str, reason: str,
@@ -35,14 +26,7 @@ def transfer(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
         raise InvalidInput("a transfer needs a reason", {"reason": "required"})
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"the reason is longer than {MAX_REASON} characters", {"reason": "too long"})
-    task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"no task {task_id}")
-    actor.require(task.department_code, task.role, f"transfer {task.name!r}")
-    if task.state != "open":
-        raise Conflict(f"task {task.name!r} is no longer open")
-    if task.assignee is not None and not actor.holds(task.assignee):
-        raise PermissionDenied(f"task {task.name!r} is held by {task.assignee}; only its holder may transfer it")
+    task = held_open_task(session, actor, task_id, "transfer")
     if task.delegated_by is not None:
         raise Conflict(f"task {task.name!r} was delegated by {task.delegated_by}; submit it back to them first")
     if to_user == actor.username:

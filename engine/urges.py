@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit, notices
+from . import audit, holding, notices
 from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from .models import AuditEntry, Case, Task
 from .routing import ROLE_RANK, Actor
@@ -64,7 +64,7 @@ def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: date
     audit.append(session, [audit.Event("task_urged", actor.username, {"task": task.name, "element": task.element_id,
                                                                       "note": note, "times": times},
                                        task.department_code, task.case_id, key, task_id)], now)
-    notices.notify(session, notices.holders(session, task.department_code, task.role, task.assignee), "urged", key,
+    notices.notify(session, holding.holders(session, task.department_code, task.role, task.assignee), "urged", key,
                    task_id, {"step": task.name, "by": actor.display_name or actor.username, "note": note,
                              "times": times}, now)
     return times

@@ -10,7 +10,6 @@ who took it back, with what they submitted filled in; the next steps are withdra
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from uuid import UUID, uuid4
 
 from sqlalchemy import select, update
@@ -24,7 +23,7 @@ from .models import AuditEntry, Case, Task
 from .routing import Actor
 from .runtime import Runtime
 from .sendback import _path, _rekey
-from .steps import Operation, Outcome, advance
+from .steps import Outcome, advance, find_task, open_case
 
 _HOLD = "system:withdrawing"  # marks the next steps while a withdrawal takes them back
 
@@ -54,15 +53,9 @@ def _load(session: Session, rt: Runtime, actor: Actor, task_id: str):
         raise PermissionDenied(f"only {row.completed_by}, who completed {task.name!r}, may take it back")
     if case.status != "running":
         raise Conflict(f"case {case.business_key} is {case.status}; nothing can be taken back")
-    model = rt.model(session, case.definition_id)
-    op = Operation(session, rt, actor, case.business_key, datetime.now(timezone.utc))
-    op.case_id, op.visited, op.audit_head = case.id, case.visited, case.audit_head
-    wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
-    try:
-        step = wf.get_task_from_id(UUID(task_id))
-    except (TaskNotFoundException, ValueError):
-        step = None
-    if step is None or step.state != TaskState.COMPLETED:
+    model, op, wf = open_case(session, rt, actor, case)
+    step = find_task(wf, task_id, TaskState.COMPLETED)
+    if step is None:
         raise Conflict(f"{case.business_key} has moved on from {task.name!r}; ask the step it is at to send it back")
     return task, case, row, model, op, wf, step
 

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import delegation, sendback, transfers, withdrawal
+from engine import delegation, holding, sendback, transfers, withdrawal
 from engine.errors import EngineError, PermissionDenied
 
 from .context import actor, runtime
@@ -106,47 +106,39 @@ def transfer_options(task) -> list[tuple[str, str]]:
     if task.state != "open" or (task.assignee is not None and not me.holds(task.assignee)) or not me.may_work_on(task.department_code, task.role):
         return []
     with runtime().db.read() as session:
-        return transfers.colleagues(session, task, me.username)
+        return holding.colleagues(session, task, me.username)
+
+
+def _hand_over(task_id: str, anchor: str, act, done: str):
+    """Hand the task to the colleague chosen in the form with `act`; on success say `done` (a message taking
+    task, key and user) and go to one's tasks, else show the refusal on the task page."""
+    task, case = _load(task_id)
+    if not actor().may_work_on(task.department_code, task.role):
+        abort(403)
+    to_user = request.form.get("to_user", "")
+    try:
+        with runtime().db.write() as session:
+            act(session, to_user)
+    except EngineError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("tasks.show", task_id=task_id) + anchor)
+    flash(done % {"task": task.name, "key": case.business_key, "user": to_user}, "success")
+    return redirect(url_for("inbox.inbox", view="mine"))
 
 
 @bp.route("/tasks/<task_id>/transfer", methods=["POST"])
 @login_required
 def transfer(task_id: str):
     """Hand the task to a colleague (转办) with a reason."""
-    task, case = _load(task_id)
-    if not actor().may_work_on(task.department_code, task.role):
-        abort(403)
-    to_user = request.form.get("to_user", "")
-    try:
-        with runtime().db.write() as session:
-            transfers.transfer(session, runtime(), actor(), task_id, to_user, request.form.get("reason", ""))
-    except PermissionDenied as exc:
-        flash(exc.message, "error")
-    except EngineError as exc:
-        flash(next(iter(getattr(exc, "fields", {}).values()), exc.message) if getattr(exc, "fields", None) else exc.message,
-              "error")
-    else:
-        flash(_("“%(task)s” of %(key)s was transferred to %(user)s.", task=task.name, key=case.business_key, user=to_user),
-              "success")
-        return redirect(url_for("inbox.inbox", view="mine"))
-    return redirect(url_for("tasks.show", task_id=task_id) + "#transfer")
+    return _hand_over(task_id, "#transfer", lambda session, to_user: transfers.transfer(
+        session, runtime(), actor(), task_id, to_user, request.form.get("reason", "")),
+        _("“%(task)s” of %(key)s was transferred to %(user)s."))
 
 
 @bp.route("/tasks/<task_id>/delegate", methods=["POST"])
 @login_required
 def delegate(task_id: str):
     """Let a colleague do the work (委派); it comes back to be confirmed."""
-    task, case = _load(task_id)
-    if not actor().may_work_on(task.department_code, task.role):
-        abort(403)
-    to_user = request.form.get("to_user", "")
-    try:
-        with runtime().db.write() as session:
-            delegation.delegate(session, runtime(), actor(), task_id, to_user, request.form.get("note", ""))
-    except EngineError as exc:
-        fields = getattr(exc, "fields", {}) or {}
-        flash(next(iter(fields.values()), exc.message), "error")
-        return redirect(url_for("tasks.show", task_id=task_id) + "#delegate")
-    flash(_("“%(task)s” of %(key)s was delegated to %(user)s; it comes back to you to confirm.", task=task.name,
-            key=case.business_key, user=to_user), "success")
-    return redirect(url_for("inbox.inbox", view="mine"))
+    return _hand_over(task_id, "#delegate", lambda session, to_user: delegation.delegate(
+        session, runtime(), actor(), task_id, to_user, request.form.get("note", "")),
+        _("“%(task)s” of %(key)s was delegated to %(user)s; it comes back to you to confirm."))

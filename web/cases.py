@@ -97,8 +97,6 @@ def rate(key: str):
     with runtime().db.read() as session_:
         model = runtime().model(session_, case.definition_id)
         owner = model.owner_department
-        withdrawable = (case.status == "running" and model.withdraw_message is not None and owner in actor().departments
-                        and not withdrawal.reached(session_, case.id, model.withdrawable_until))
     if owner not in actor().departments:
         abort(403)
     try:
