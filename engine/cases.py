@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessage
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, copies, delegation, forms, separation, sql
+from . import audit, copies, delegation, forms, separation, signers, sql
 from .expressions import data_problem
 from .errors import Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
 from .models import Case, Membership, Task, User
@@ -43,6 +43,7 @@ class TaskRef:
     assignee: str | None
     business_key: str
     delegated_by: str | None = None
+    signing: str | None = None
 
 
 @dataclass
@@ -149,7 +150,7 @@ def _task_and_case(session: Session, task_id: str) -> tuple[TaskRef, CaseRef]:
     row = sql.execute(session, "task_and_case", {"id": task_id}, lock=True).first()
     if row is None:
         raise NotFound(f"no task {task_id}")
-    task = TaskRef(*row[:8], business_key=row[8], delegated_by=row[16])
+    task = TaskRef(*row[:8], business_key=row[8], delegated_by=row[16], signing=row[17])
     case = CaseRef(row[1], row[8], *row[9:14])
     case.audit_head = (row[14], row[15]) if row[14] is not None else None
     return task, case
@@ -158,10 +159,14 @@ def _task_and_case(session: Session, task_id: str) -> tuple[TaskRef, CaseRef]:
 _STATE_WORDS = {"completed": "completed", "cancelled": "withdrawn", "sent_back": "sent back"}
 
 
-def _require_open(task: TaskRef) -> None:
+def _require_open(task: TaskRef, verb: str | None = None) -> None:
+    """Refuse a task that is closed, or (when `verb`, e.g. "completed", is given) one that is with an added signer."""
     if task.state != "open":
         raise Conflict(f"task {task.name!r} of {task.business_key} is already "
                        f"{_STATE_WORDS.get(task.state, task.state)}")
+    if verb and task.signing == "signer":
+        raise Conflict(f"task {task.name!r} is with {task.assignee} for an added signature (加签) and cannot be "
+                       f"{verb} by anyone until it comes back; a supervisor may remove the signer (减签)")
 
 
 def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
@@ -187,7 +192,7 @@ def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
 def release(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
     """Give a claimed task back to the department queue (its assignee or a supervisor may)."""
     task = _task_ref(session, task_id)
-    _require_open(task)
+    _require_open(task, "released")
     if task.assignee is None:
         raise Conflict(f"task {task.name!r} is not claimed")
     if task.assignee != actor.username and actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
@@ -214,7 +219,7 @@ def reassign(session: Session, rt: Runtime, actor: Actor, task_ids: list[str], t
     now, out = _now(), []
     for task_id in task_ids:
         task = _task_ref(session, task_id)
-        _require_open(task)
+        _require_open(task, "reassigned")
         if actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
             raise PermissionDenied(f"only a supervisor of {task.department_code} may reassign {task.name!r}")
         if ROLE_RANK.get(memberships.get(task.department_code, ""), 0) < ROLE_RANK.get(task.role, 1):
@@ -243,7 +248,7 @@ def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: 
     """Validate the form, complete the task and run the case on until it waits."""
     task, case = _task_and_case(session, task_id)
     actor.require(task.department_code, task.role, f"complete {task.name!r}")
-    _require_open(task)
+    _require_open(task, "completed")
     if task.assignee is not None and not actor.holds(task.assignee):
         raise Conflict(f"task {task.name!r} is claimed by {task.assignee}")
     if case.status != "running":
@@ -258,6 +263,16 @@ def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: 
     clean = forms.validate(forms.fields_of(spiff_task.task_spec), values, spiff_task.data)
     if task.delegated_by is not None and task.assignee == actor.username:
         return delegation.hand_back(session, actor, task, case.id, clean)  # 委派: back to be confirmed
+    held = signers.submitted(session, actor, task, case.id, clean) if task.signing else None
+    if held is not None:  # 加签: the signers after sign the answer first
+        return held
+    return finish(session, task, case, model, op, wf, spiff_task, clean)
+
+
+def finish(session: Session, task: TaskRef, case: CaseRef, model, op: Operation, wf: BpmnWorkflow, spiff_task,
+           clean: dict[str, Any]) -> Outcome:
+    """Complete a ready task with checked values as `op.actor` and run the case on until it waits."""
+    task_id = task.id
 
     def action() -> None:
         spiff_task.data.update(clean)

@@ -25,7 +25,9 @@ from .models import AuditEntry, Case
 TRANSITIONS = {"task_ready": "schedule", "task_claimed": "assign", "task_reassigned": "reassign",
                "task_released": "reassign", "task_completed": "complete", "task_cancelled": "withdraw",
                "task_transferred": "reassign", "task_sent_back": "ate_abort", "task_withdrawn": "withdraw"}
-_ACTIONS = {"task_urged": "urge"}  # an action on a step that is no lifecycle transition of it: its own activity
+# actions on a step that are no lifecycle transition of it: each its own activity ("sign:复核", …)
+_ACTIONS = {"task_urged": "urge", "task_signed": "sign", "signer_added": "add_signer", "signer_removed": "remove_signer",
+            "sent_for_signature": "submit_for_signature"}
 CASE_BATCH = 500
 CSV_COLUMNS = ["case:concept:name", "case:process", "concept:name", "lifecycle:transition", "time:timestamp",
                "org:resource", "org:group", "event"]
@@ -65,7 +67,7 @@ def _case_batches(session: Session, selection: Selection, tz) -> Iterator[list[t
 
 def _activity(event: str, details: dict) -> str:
     if _ACTIONS.get(event) and details.get("task"):
-        return f"{_ACTIONS[event]}:{details['task']}"  # 催办 is no lifecycle transition of the step
+        return f"{_ACTIONS[event]}:{details['task']}"
     if event.startswith("task_") and details.get("task"):
         return str(details["task"])
     if event == "milestone":
@@ -90,7 +92,7 @@ def events(session: Session, selection: Selection, tz) -> Iterator[tuple[str, st
                 if current is not None:
                     yield (*keys[current], trace)
                 current, trace = case_id, []
-            parsed = json.loads(details) if event.startswith("task_") or event in (
+            parsed = json.loads(details) if event.startswith("task_") or event in _ACTIONS or event in (
                 "milestone", "timer_fired", "reminder", "escalation", "message_received") else {}
             moment = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
             trace.append({"concept:name": _activity(event, parsed), "lifecycle:transition": TRANSITIONS.get(event, "complete"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import Conflict, NotFound, PermissionDenied
+from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from .models import Membership, Task, User
 from .routing import ROLE_RANK, Actor
 
@@ -38,6 +38,19 @@ def held_open_task(session: Session, actor: Actor, task_id: str, verb: str) -> T
     actor.require(task.department_code, task.role, f"{verb} {task.name!r}")
     if task.state != "open":
         raise Conflict(f"task {task.name!r} is no longer open")
+    if task.signing == "signer":
+        raise Conflict(f"task {task.name!r} is with {task.assignee} for an added signature (加签); "
+                       "wait for it to come back")
     if task.assignee is not None and not actor.holds(task.assignee):
         raise PermissionDenied(f"task {task.name!r} is held by {task.assignee}; only its holder may {verb} it")
     return task
+
+
+def text(value, field: str, missing: str, limit: int, required: bool = True) -> str:
+    """A reason, note or opinion from a form, trimmed; `missing` is the refusal when it is required and empty."""
+    value = (value if isinstance(value, str) else "").strip()
+    if required and not value:
+        raise InvalidInput(missing, {field: "required"})
+    if len(value) > limit:
+        raise InvalidInput(f"the {field} is longer than {limit} characters", {field: "too long"})
+    return value

@@ -44,6 +44,11 @@ WORDS = {  # kind → (Chinese, English); free text (reasons, notes) stays in th
     "delegation_returned": ("{by}已代为办理{key}「{step}」，请确认", "{by} did {key} “{step}” for you; please confirm"),
     "supervised": ("{by}对{key}超期环节「{step}」督办", "{by} supervises {key}: the step “{step}” is overdue"),
     "copied": ("{key}抄送给您（来自「{step}」）", "{key} was copied to you (from “{step}”)"),
+    "sign_requested": ("{by}请您签署{key}「{step}」（加签）", "{by} asks you to sign {key} “{step}”"),
+    "signed": ("{by}已签署{key}「{step}」", "{by} signed {key} “{step}”"),
+    "sign_refused": ("{by}未同意{key}「{step}」，意见请登录查看", "{by} did not agree to {key} “{step}”; "
+                     "the opinion is in the app"),
+    "signer_removed": ("{by}已将您从{key}「{step}」的签署人中减去", "{by} removed you as a signer of {key} “{step}”"),
 }
 
 

@@ -153,6 +153,7 @@ class Task(Base):
     data: Mapped[str | None] = mapped_column(Text)
     delegated_by: Mapped[str | None] = mapped_column(String(64))  # 委派: who gets it back to confirm
     draft: Mapped[str | None] = mapped_column(Text)  # the delegate's answer, waiting for that confirmation
+    signing: Mapped[str | None] = mapped_column(String(8))  # 加签: "signer" while with an added signer, "after" if some follow
 
     __table_args__ = (
         Index("ix_tasks_department_queue", "department_code", "state", "due_at"),
@@ -453,4 +454,4 @@ class AuditCheckpoint(Base):
 
 # The office's working tables (uploads, notices, deputies, mail) live in models_office.py; importing them
 # here registers them with the metadata and keeps `from engine.models import …` working.
-from .models_office import CaseCopy, DesignerUpload, Deputy, MailOut, Notification, SupervisionItem  # noqa: E402,F401
+from .models_office import CaseCopy, DesignerUpload, Deputy, MailOut, Notification, SupervisionItem, TaskSigner  # noqa: E402,F401

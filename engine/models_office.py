@@ -1,4 +1,5 @@
-"""The office's working tables: designer uploads awaiting deploy, notices, deputies and the mail outbox."""
+"""The office's working tables: designer uploads awaiting deploy, notices, deputies, the mail outbox, copies,
+supervision items and added signers."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -108,3 +109,28 @@ class SupervisionItem(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(64))
     closing_note: Mapped[str | None] = mapped_column(Text)
+
+
+class TaskSigner(Base):
+    """加签: a signer the holder of a step added before or after themselves, with what they signed."""
+
+    __tablename__ = "task_signers"
+    __table_args__ = (Index("ix_task_signers_task", "task_id", "state", "seq"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    case_id: Mapped[int] = mapped_column(ID)
+    seq: Mapped[int] = mapped_column(Integer)
+    position: Mapped[str] = mapped_column(String(8))  # before | after
+    username: Mapped[str] = mapped_column(String(64))
+    holder: Mapped[str] = mapped_column(String(64))  # whose step it is; it comes back to them
+    added_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12))  # pending, signed, removed
+    answer: Mapped[str | None] = mapped_column(Text)  # after: the holder's answer this signer is asked to sign
+    decision: Mapped[str | None] = mapped_column(String(12))  # agree | disagree (the latest)
+    opinion: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by: Mapped[str | None] = mapped_column(String(64))
+    removed_reason: Mapped[str | None] = mapped_column(Text)

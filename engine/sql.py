@@ -24,10 +24,11 @@ STATEMENTS: dict[str, str] = {
     "task_and_case": (
         "SELECT t.id, t.case_id, t.name, t.element_id, t.department_code, t.role, t.state, t.assignee,"
         " c.business_key, c.definition_id, c.status, c.state, c.version, c.visited,"
-        " (SELECT seq FROM audit_head WHERE id = 1), (SELECT hash FROM audit_head WHERE id = 1), t.delegated_by"
+        " (SELECT seq FROM audit_head WHERE id = 1), (SELECT hash FROM audit_head WHERE id = 1), t.delegated_by,"
+        " t.signing"
         " FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = :id"),
     "task": ("SELECT t.id, t.case_id, t.name, t.element_id, t.department_code, t.role, t.state, t.assignee,"
-             " c.business_key FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = :id"),
+             " c.business_key, t.delegated_by, t.signing FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = :id"),
     "case_by_id": "SELECT id, business_key, definition_id, status, state, version, visited FROM cases WHERE id = :id",
     "update_case": (
         "UPDATE cases SET state = :state, status = :status, version = :new_version, next_due_at = :next_due_at,"

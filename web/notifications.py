@@ -33,6 +33,14 @@ def words(kind: str, key: str | None, details: dict) -> str:
     if kind == "supervised":
         return _("%(by)s put %(key)s under supervision (督办) for the overdue step “%(step)s”: %(reason)s", key=key,
                  **details)
+    if kind == "sign_requested":
+        return _("%(by)s asks you to sign “%(step)s” of %(key)s (加签): %(reason)s", key=key, **details)
+    if kind == "signed":
+        return _("%(by)s signed “%(step)s” of %(key)s.", key=key, **details)
+    if kind == "sign_refused":
+        return _("%(by)s did not agree to “%(step)s” of %(key)s: %(opinion)s", key=key, **details)
+    if kind == "signer_removed":
+        return _("%(by)s removed you as a signer of “%(step)s” of %(key)s: %(reason)s", key=key, **details)
     if kind == "urged":
         text = _("%(by)s urges “%(step)s” of %(key)s (urged %(times)s times).", key=key, **details)
         return f"{text} {details['note']}" if details.get("note") else text

@@ -65,17 +65,18 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
     can_act = task.state == "open" and actor().may_work_on(task.department_code, task.role) and \
         (task.assignee is None or actor().holds(task.assignee))
     from .approvals import may_withdraw, send_back_options, transfer_options  # the approvals blueprint builds on this page
+    from .signers import panel  # so does 加签
     with runtime().db.read() as session:
         sent_back = sendback.reopened_reason(session, case.id, task.id)
         urged = urges.count(session, case.id, task.id) if task.state == "open" else 0
         apart = separation.conflict(session, runtime(), actor().username, case.id, task.element_id) if can_act else None
-    can_act = can_act and apart is None
+    can_act = can_act and apart is None and task.signing != "signer"
     return render_template("task.html", task=task, case=case, fields=fields, data=shown, comments=comments,
                            values=values or {}, errors=errors or {}, can_act=can_act, sent_back=sent_back,
                            send_back_to=send_back_options(task) if can_act else [],
                            withdrawable=may_withdraw(task), apart=apart, urged=urged,
                            colleagues=transfer_options(task) if can_act and not task.delegated_by else [],
-                           draft=delegation.draft_of(task)), status
+                           draft=delegation.draft_of(task), **panel(task, can_act and not task.delegated_by)), status
 
 
 @bp.route("/tasks/<task_id>")
@@ -110,6 +111,10 @@ def complete(task_id: str):
             outcome = cases.complete(session, runtime(), actor(), task_id, submitted)
     except InvalidInput as exc:
         return _page(task, case, fields, data, submitted, field_errors(exc), 422)
+    if outcome.events == ["sent_for_signature"]:
+        flash(_("“%(task)s” of %(key)s went to be signed (加签) before it is done.", task=task.name,
+                key=case.business_key), "success")
+        return redirect(url_for("inbox.inbox", view="mine"))
     if outcome.events == ["delegation_returned"]:
         flash(_("“%(task)s” of %(key)s went back to %(user)s to confirm.", task=task.name, key=case.business_key,
                 user=task.delegated_by), "success")

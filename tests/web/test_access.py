@@ -41,6 +41,9 @@ def expected(role: str, route: str) -> int:
         "delegate": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "cc_add": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "transfer": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
+        "add_signer": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
+        "sign": 403,  # only the signer who has the step (none here)
+        "remove_signer": 404,  # no such signer; who may remove one: tests/web/test_signers_pages.py
         "withdraw_application": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # last: it ends the case
     }
     return table[route]
@@ -70,6 +73,9 @@ ROUTES = {
     "delegate": ("post", "/tasks/{task}/delegate", {"to_user": "nobody"}),
     "cc_add": ("post", "/tasks/{task}/cc", {"to": "HUD"}),
     "transfer": ("post", "/tasks/{task}/transfer", {"to_user": "nobody", "reason": "理由"}),
+    "add_signer": ("post", "/tasks/{task}/signers", {"to_user": "nobody", "position": "after", "reason": "理由"}),
+    "sign": ("post", "/tasks/{task}/sign", {"decision": "agree"}),
+    "remove_signer": ("post", "/signers/999999/remove", {"reason": "理由"}),
     "withdraw_application": ("post", "/cases/{key}/withdraw-application", {"reason": "申请人撤回", "confirm": "1"}),
 }
 

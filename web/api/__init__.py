@@ -16,7 +16,7 @@ from .core import LIMITER, Api, RateLimiter
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 api = Api(bp)
 
-from . import approvals, figures, oversight, portal, work  # noqa: E402,F401 - these modules declare the operations
+from . import approvals, figures, oversight, portal, signers, work  # noqa: E402,F401 - these modules declare the operations
 from .openapi import document  # noqa: E402
 
 

@@ -286,6 +286,9 @@ class CompletionResult(Out):
     case_status: Literal["running", "completed", "stuck", "failed"]
     error: str | None
     opened: list[OpenedTask]
+    held_for: Literal["signature", "confirmation"] | None = Field(
+        default=None, description="the step is not done yet: it waits for added signers (加签) or for the delegator "
+                                  "to confirm (委派)")
 
 
 class InquiryRequest(Body):

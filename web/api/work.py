@@ -134,9 +134,11 @@ def complete(ctx: Context, task_id: str) -> Reply:
     with ctx.write() as session:
         _task(session, ctx, task_id)
         outcome = cases.complete(session, runtime(), ctx.actor, task_id, dict(ctx.body.values))
+        held = {"sent_for_signature": "signature", "delegation_returned": "confirmation"}
         reply = Reply(200, CompletionResult(task_id=task_id, business_key=outcome.business_key,
                                             case_status=outcome.status, error=outcome.error,
-                                            opened=_opened(session, outcome)))
+                                            opened=_opened(session, outcome),
+                                            held_for=held.get(outcome.events[0]) if len(outcome.events) == 1 else None))
         return ctx.remember(session, reply, outcome.business_key)
 
 

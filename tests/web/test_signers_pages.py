@@ -1,0 +1,96 @@
+"""加签 / 减签 in the pages: the holder adds a signer after themselves and submits; the signer sees the answer
+and signs; the step is done and the task page lists the signature. A signer before gets the step first; a
+chief removes a pending signer with a reason; people outside get 403."""
+from __future__ import annotations
+
+from conftest import login
+from world import opened
+
+ANSWER = {"inquiry_subject": "社保口径", "questions": "请说明参保年限的计算方法", "reply_days": "5"}
+
+
+def inquiry(world):
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    return out, opened(out)["draft_inquiry"]
+
+
+def test_a_signer_after_signs_the_answer_and_the_step_is_done(app, world):
+    out, draft = inquiry(world)
+    reviewer = login(app.test_client(), "edu_reviewer")
+    page = reviewer.get(f"/tasks/{draft}").data.decode()
+    assert 'id="signers"' in page and "加签" in page
+    added = reviewer.post(f"/tasks/{draft}/signers", data={"to_user": "edu_supervisor", "position": "after",
+                                                           "reason": "请科长签字"}, follow_redirects=True).data.decode()
+    assert "提交后由 edu_supervisor 签署" in added and "请科长签字" in added
+    sent = reviewer.post(f"/tasks/{draft}", data=ANSWER, follow_redirects=True).data.decode()
+    assert "已送签" in sent
+    chief = login(app.test_client(), "edu_supervisor")
+    page = chief.get(f"/tasks/{draft}").data.decode()
+    assert 'id="sign"' in page and "社保口径" in page and 'class="task-form"' not in page
+    assert "请说明参保年限的计算方法" in page
+    refused = chief.post(f"/tasks/{draft}/sign", data={"decision": "disagree", "opinion": ""},
+                         follow_redirects=True).data.decode()
+    assert "需要填写意见" in refused
+    done = chief.post(f"/tasks/{draft}/sign", data={"decision": "agree", "opinion": "同意"},
+                      follow_redirects=True).data.decode()
+    assert "环节已办结" in done
+    page = reviewer.get(f"/tasks/{draft}").data.decode()
+    assert "已同意" in page and "edu_supervisor" in page
+    assert "edu_reviewer" in page  # done by the holder
+
+
+def test_a_signer_before_gets_the_step_first_and_a_chief_removes_a_signer(app, world):
+    out, draft = inquiry(world)
+    reviewer = login(app.test_client(), "edu_reviewer")
+    reviewer.post(f"/tasks/{draft}/signers", data={"to_user": "edu_supervisor", "position": "before", "reason": "先请科长审阅"})
+    page = reviewer.get(f"/tasks/{draft}").data.decode()
+    assert 'class="task-form"' not in page and "加签" in page and 'id="with-signer"' in page
+    hrss = login(app.test_client(), "hrss_reviewer")
+    assert hrss.post(f"/tasks/{draft}/sign", data={"decision": "agree"}).status_code == 403
+    from engine import signers
+    with world.rt.db.read() as session:
+        (row,) = signers.listed(session, draft)
+    other = login(app.test_client(), "hrss_supervisor")
+    assert other.post(f"/signers/{row.id}/remove", data={"reason": "x"}).status_code == 403
+    head = login(app.test_client(), "edu_head")
+    removed = head.post(f"/signers/{row.id}/remove", data={"reason": "科长出差"}, follow_redirects=True).data.decode()
+    assert "已减签" in removed and "科长出差" in removed
+    page = reviewer.get(f"/tasks/{draft}").data.decode()
+    assert 'class="task-form"' in page  # back with the holder
+
+
+def test_the_api_adds_lists_signs_and_removes(app, world):
+    from engine import tokens
+    from engine.routing import Actor
+    out, draft = inquiry(world)
+    with world.rt.db.write() as session:
+        secrets = {name: tokens.issue(session, Actor.system("test"), name, role, dept, user).secret
+                   for name, role, dept, user in [("edu", "reviewer", "EDU", "edu_reviewer"),
+                                                  ("chief", "supervisor", "EDU", "edu_supervisor"),
+                                                  ("head", "head", "EDU", "edu_head"),
+                                                  ("psb", "reviewer", "PSB", "psb_reviewer")]}
+    client = app.test_client()
+
+    def call(who, method, path, body=None):
+        return getattr(client, method)(f"/api/v1{path}", headers={"Authorization": f"Bearer {secrets[who]}"}, json=body)
+
+    assert call("psb", "get", f"/tasks/{draft}/signers").status_code == 403
+    assert call("edu", "post", f"/tasks/{draft}/signers", {"to_user": "edu_supervisor", "position": "after",
+                                                           "reason": ""}).status_code == 422
+    added = call("edu", "post", f"/tasks/{draft}/signers", {"to_user": "edu_supervisor", "position": "after",
+                                                            "reason": "请科长签字"})
+    assert added.status_code == 201, added.json
+    assert [(s["username"], s["position"], s["state"]) for s in added.json["signers"]] == [
+        ("edu_supervisor", "after", "pending")]
+    call("edu", "post", f"/tasks/{draft}/signers", {"to_user": "edu_head", "position": "after", "reason": "请局长签字"})
+    held = call("edu", "post", f"/tasks/{draft}/complete", {"values": dict(ANSWER, reply_days=5)})
+    assert held.status_code == 200 and held.json["held_for"] == "signature" and held.json["opened"] == []
+    assert call("edu", "get", f"/tasks/{draft}/signers").json["with_signer"] == "edu_supervisor"
+    assert call("head", "post", f"/tasks/{draft}/sign", {"decision": "agree"}).status_code == 403  # not yet
+    signed = call("chief", "post", f"/tasks/{draft}/sign", {"decision": "agree", "opinion": "同意"})
+    assert signed.status_code == 200 and signed.json["opened"] == []
+    head_row = call("edu", "get", f"/tasks/{draft}/signers").json["signers"][1]
+    assert call("edu", "post", "/signers/999999/removal", {"reason": "x"}).status_code == 404
+    assert call("psb", "post", f"/signers/{head_row['id']}/removal", {"reason": "x"}).status_code == 403
+    done = call("chief", "post", f"/signers/{head_row['id']}/removal", {"reason": "局长出差，按授权办结"})
+    assert done.status_code == 200 and [o["step"] for o in done.json["opened"]], done.json

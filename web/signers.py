@@ -1,0 +1,120 @@
+"""加签 / 减签 on the task page: the holder adds a signer before or after themselves, the signer signs
+(agree or disagree, with an opinion), a supervisor or the one who added them removes a pending signer."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from engine import holding, signers
+from engine.errors import EngineError, PermissionDenied
+from engine.models import Task, TaskSigner
+from engine.routing import ROLE_RANK
+
+from .context import actor, runtime
+from .tasks import _load
+
+bp = Blueprint("signers", __name__)
+
+
+def panel(task: Task, can_act: bool) -> dict:
+    """What the task page shows about added signers, for the current user."""
+    me = actor()
+    with runtime().db.read() as session:
+        rows = signers.listed(session, task.id)
+        now_signing = signers.current(session, task)
+        candidates = holding.colleagues(session, task, task.assignee or me.username) if can_act else []
+    supervisor = me.rank_in(task.department_code) >= ROLE_RANK["supervisor"]
+    listed = [dict(id=r.id, username=r.username, position=r.position, reason=r.reason, state=r.state,
+                   decision=r.decision, opinion=r.opinion, removed_reason=r.removed_reason,
+                   removable=task.state == "open" and r.state == "pending" and (supervisor or me.holds(r.added_by)))
+              for r in rows]
+    refused = next((r for r in rows if task.state == "open" and r.position == "after" and r.state == "pending"
+                    and r.decision == "disagree"), None)
+    mine = now_signing if now_signing is not None and me.holds(now_signing.username) else None
+    return dict(signers=listed, signer_candidates=candidates, signing=mine,
+                signing_answer=json.loads(mine.answer) if mine is not None and mine.answer else None,
+                refused=dict(by=refused.username, opinion=refused.opinion) if refused else None)
+
+
+def _back(task_id: str):
+    return redirect(url_for("tasks.show", task_id=task_id) + "#signers")
+
+
+@bp.route("/tasks/<task_id>/signers", methods=["POST"])
+@login_required
+def add(task_id: str):
+    """Add a signer before or after oneself (加签), with a reason."""
+    task, case = _load(task_id)
+    if not actor().may_work_on(task.department_code, task.role):
+        abort(403)
+    to_user, position = request.form.get("to_user", ""), request.form.get("position", "")
+    if not request.form.get("reason", "").strip():
+        flash(_("An added signer needs a reason; nothing was changed."), "error")
+        return _back(task_id)
+    try:
+        with runtime().db.write() as session:
+            signers.add(session, runtime(), actor(), task_id, to_user, position, request.form.get("reason", ""))
+    except PermissionDenied:
+        abort(403)
+    except EngineError as exc:
+        flash(exc.message, "error")
+        return _back(task_id)
+    if position == "before":
+        flash(_("“%(task)s” went to %(user)s to sign first; it comes back to you.", task=task.name, user=to_user),
+              "success")
+        return redirect(url_for("inbox.inbox", view="mine"))
+    flash(_("%(user)s will sign “%(task)s” after you submit it.", task=task.name, user=to_user), "success")
+    return _back(task_id)
+
+
+@bp.route("/tasks/<task_id>/sign", methods=["POST"])
+@login_required
+def sign(task_id: str):
+    """The signer who has the step signs it."""
+    task, case = _load(task_id)
+    decision = request.form.get("decision", "")
+    if decision == "disagree" and not request.form.get("opinion", "").strip():
+        flash(_("A disagreement needs an opinion; nothing was changed."), "error")
+        return _back(task_id)
+    try:
+        with runtime().db.write() as session:
+            outcome = signers.sign(session, runtime(), actor(), task_id, decision, request.form.get("opinion", ""))
+    except PermissionDenied:
+        abort(403)
+    except EngineError as exc:
+        flash(exc.message, "error")
+        return _back(task_id)
+    if outcome.opened or outcome.status != "running" or "task_completed" in outcome.events:
+        flash(_("You signed “%(task)s” of %(key)s; the step is done.", task=task.name, key=case.business_key), "success")
+    elif decision == "agree":
+        flash(_("You signed “%(task)s” of %(key)s.", task=task.name, key=case.business_key), "success")
+    else:
+        flash(_("“%(task)s” of %(key)s went back with your opinion.", task=task.name, key=case.business_key), "success")
+    return redirect(url_for("inbox.inbox", view="mine"))
+
+
+@bp.route("/signers/<int:signer_id>/remove", methods=["POST"])
+@login_required
+def remove(signer_id: int):
+    """减签: remove a pending signer, with a reason."""
+    with runtime().db.read() as session:
+        row = session.get(TaskSigner, signer_id)
+        if row is None:
+            abort(404)
+        task_id = row.task_id
+    if not request.form.get("reason", "").strip():
+        flash(_("Removing a signer needs a reason; nothing was changed."), "error")
+        return _back(task_id)
+    try:
+        with runtime().db.write() as session:
+            signers.remove(session, runtime(), actor(), signer_id, request.form.get("reason", ""))
+    except PermissionDenied:
+        abort(403)
+    except EngineError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("The signer was removed."), "success")
+    return _back(task_id)
