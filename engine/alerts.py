@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, clock
 from .calendar import WorkCalendar
 from .errors import InvalidInput, NotFound
 from .models import AlertRule, AlertWatch, Case, CaseFact, StepFact
@@ -30,7 +30,8 @@ from .routing import Actor
 KINDS = {"idle": "no progress for {n} working days", "sla": "a step has used {n} % of its time limit",
          "age": "the case is older than {n} working days"}
 PROGRESS = frozenset({"case_started", "task_ready", "task_claimed", "task_released", "task_reassigned", "task_completed",
-                      "message_received", "milestone", "case_completed", "case_failed"})
+                      "message_received", "milestone", "case_completed", "case_failed", "clock_stopped",
+                      "clock_resumed"})
 OVERSEER = "JOINT"
 
 
@@ -90,8 +91,10 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def watch_case(session: Session, case: Case, fact: CaseFact, steps: list[StepFact], last_progress: datetime | None,
-               cal: WorkCalendar, now: datetime) -> None:
-    """Recompute a case's watches after it changed; progress after an idle or sla alert clears it."""
+               cal: WorkCalendar, now: datetime, stops: list[clock.Period] = ()) -> None:
+    """Recompute a case's watches after it changed; progress after an idle or sla alert clears it. Working days
+    are counted on the running clock: time in which it stood (补正) does not count, and while it stands no
+    alert is due."""
     session.execute(delete(AlertWatch).where(AlertWatch.case_id == case.id, AlertWatch.raised_at.is_(None)))
     if last_progress is not None:
         session.execute(update(AlertWatch).where(AlertWatch.case_id == case.id, AlertWatch.cleared_at.is_(None),
@@ -107,7 +110,7 @@ def watch_case(session: Session, case: Case, fact: CaseFact, steps: list[StepFac
         AlertWatch.case_id == case.id, AlertWatch.kind == "age")).scalars())
     for rule in session.execute(select(AlertRule).where(AlertRule.active.is_(True),
                                                         AlertRule.process_key == case.process_key)).scalars():
-        for task_id, department, fire_at in _moments(rule, fact, steps, last_progress, cal):
+        for task_id, department, fire_at in _moments(rule, fact, steps, last_progress, cal, list(stops)):
             if (rule.id, task_id) in raised or (rule.kind == "age" and rule.id in ever_aged) or fire_at is None:
                 continue
             session.add(AlertWatch(rule_id=rule.id, kind=rule.kind, case_id=case.id, task_id=task_id,
@@ -115,20 +118,24 @@ def watch_case(session: Session, case: Case, fact: CaseFact, steps: list[StepFac
 
 
 def _moments(rule: AlertRule, fact: CaseFact, steps: list[StepFact], last_progress: datetime | None,
-             cal: WorkCalendar) -> list[tuple[str | None, str | None, datetime | None]]:
+             cal: WorkCalendar, stops: list[clock.Period]) -> list[tuple[str | None, str | None, datetime | None]]:
     open_steps = [s for s in steps if s.state == "open"]
     department = open_steps[0].department_code if open_steps else None
     if rule.kind == "idle":
-        return [(None, department, cal.add_workdays(last_progress, rule.threshold) if last_progress else None)]
+        return [(None, department, clock.add_running(cal, stops, last_progress, rule.threshold) if last_progress else None)]
     if rule.kind == "age":
         start = fact.accepted_at or fact.started_at
-        return [(None, department, cal.add_workdays(start, rule.threshold) if start else None)]
+        return [(None, department, clock.add_running(cal, stops, start, rule.threshold) if start else None)]
     out = []
+    ended = [(s, e) for s, e in stops if e is not None]
     for step in open_steps:
         if rule.element_id and step.element_id != rule.element_id or step.due_at is None:
             continue
-        limit = max(cal.workdays_between(step.created_at, step.due_at), 0.0)
-        out.append((step.task_id, step.department_code, cal.add_workdays(step.created_at, limit * rule.threshold / 100)))
+        # the due moment moved on by the stopped time since the step arrived: the step's own limit is without it
+        limit = max(cal.workdays_between(step.created_at, step.due_at)
+                    - clock.stopped_days(cal, ended, step.created_at, step.due_at), 0.0)
+        out.append((step.task_id, step.department_code,
+                    clock.add_running(cal, stops, step.created_at, limit * rule.threshold / 100)))
     return out
 
 

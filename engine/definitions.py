@@ -84,6 +84,7 @@ class ProcessModel:
     cc: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # 抄送: departments a step copies
     withdraw_message: str | None = None  # the message that withdraws an application (撤回申请) …
     withdrawable_until: str = "decided"  # … until the case reaches this milestone
+    stops_clock: dict[tuple[str, str], str] = field(default_factory=dict)  # 补正: waiting here stops the SLA clock
 
 
 @dataclass
@@ -332,6 +333,8 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
             )
         for node in process.iter():
             props = element_properties(node) if isinstance(node.tag, str) and node.get("id") else {}
+            if props.get("stops_clock"):
+                model.stops_clock[(pid, node.get("id"))] = props["stops_clock"].strip()
             if props.get("milestone"):
                 model.milestones[(pid, node.get("id"))] = MilestoneInfo(
                     node.get("id"), props["milestone"], props.get("outcome"), props.get("outcome_field"))

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from . import alerts, rollups
+from . import alerts, clock, rollups
 from .calendar import WorkCalendar
 from .models import AuditEntry, Case, CaseFact, KpiProgress, StepFact, Task
 from .runtime import Runtime
@@ -64,23 +64,27 @@ def case_fact(case: Case, history: list[tuple[datetime, str, dict]], tasks: list
                     appeals=len(milestones.get("appealed", [])), objections=len(milestones.get("objected", [])),
                     requests=len(milestones.get("resubmitted", [])) + (1 if "not_accepted" in milestones else 0),
                     withdrawn="withdrawn" in milestones, rating=rating)
-    fact.handling_days = _days(cal, fact.accepted_at, fact.decided_at)
-    fact.disbursement_days = _days(cal, fact.approved_at, fact.paid_at)
-    fact.reply_days = _days(cal, fact.accepted_at, fact.answered_at)
+    stops = clock.periods(history)  # 补正: the figures leave the stopped time out (the gross handling time too)
+    fact.handling_days = clock.running_days(cal, stops, fact.accepted_at, fact.decided_at)
+    fact.handling_gross_days = _days(cal, fact.accepted_at, fact.decided_at)
+    fact.stopped_days = round(sum(cal.workdays_between(s, e) for s, e in stops if e is not None), 4)
+    fact.disbursement_days = clock.running_days(cal, stops, fact.approved_at, fact.paid_at)
+    fact.reply_days = clock.running_days(cal, stops, fact.accepted_at, fact.answered_at)
     if addressee:
         answering = [t for t in tasks if t.department_code == addressee and t.due_at is not None]
         fact.reply_due_at = _aware(min(answering, key=lambda t: t.created_at).due_at) if answering else None
     return fact
 
 
-def step_fact(task: Task, cal: WorkCalendar) -> StepFact:
-    """One task's facts: working days from arrival to closing, and on time against its due moment."""
+def step_fact(task: Task, cal: WorkCalendar, stops: list[clock.Period] = ()) -> StepFact:
+    """One task's facts: working days from arrival to closing (the clock's stopped time left out), and on time
+    against its due moment (which moved on by that time)."""
     created, closed, due = _aware(task.created_at), _aware(task.closed_at), _aware(task.due_at)
     done = task.state in ("completed", "sent_back")  # a step sent back was handled too
     return StepFact(task_id=task.id, case_id=task.case_id, process_key=task.process_key, element_id=task.element_id,
                     name=task.name, department_code=task.department_code, state=task.state, created_at=created,
                     closed_at=closed, due_at=due, escalated_at=_aware(task.escalated_at),
-                    work_days=_days(cal, created, closed) if done else None,
+                    work_days=clock.running_days(cal, list(stops), created, closed) if done else None,
                     on_time=(closed <= due) if done and due is not None else None)
 
 
@@ -112,13 +116,14 @@ def rebuild_case(session: Session, case_id: int, cal: WorkCalendar, success_of: 
                for at, event, details in rows]
     tasks = session.execute(select(Task).where(Task.case_id == case_id)).scalars().all()
     fact = case_fact(case, history, tasks, cal, success_of(case))
-    steps = [step_fact(task, cal) for task in tasks]
+    stops = clock.periods(history)
+    steps = [step_fact(task, cal, stops) for task in tasks]
     session.add(fact)
     session.add_all(steps)
     if mark_months:
         rollups.mark(session, before + _moments(fact, steps), cal.tz)
     last_progress = max((at for at, event, _ in history if event in alerts.PROGRESS), default=None)
-    alerts.watch_case(session, case, fact, steps, last_progress, cal, datetime.now(timezone.utc))
+    alerts.watch_case(session, case, fact, steps, last_progress, cal, datetime.now(timezone.utc), stops)
 
 
 def _moments(fact: CaseFact | None, steps) -> list:

@@ -14,7 +14,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .errors import Problem
-from . import countersign, foreign
+from . import clock, countersign, foreign
 from .expressions import check
 from .forms import form_problems
 from .specs import cycle_expression, due_expression, literal_kind, unwrap
@@ -161,6 +161,10 @@ class Linter:
                 self.add(file, process, f"kpi_{name}_field {value!r} must name a data field (letters, digits, _)")
         for node in process.iter():
             props = element_properties(node) if isinstance(node.tag, str) and node.get("id") else {}
+            if "stops_clock" in props:
+                reason = clock.problem(props["stops_clock"], local_name(node))
+                if reason:
+                    self.add(file, node, reason)
             if "milestone" not in props:
                 if "outcome" in props or "outcome_field" in props:
                     self.add(file, node, "outcome and outcome_field need a milestone property on the same element")

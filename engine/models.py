@@ -270,7 +270,9 @@ class CaseFact(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    handling_days: Mapped[float | None] = mapped_column(Float)
+    handling_days: Mapped[float | None] = mapped_column(Float)  # with the stopped time (补正) left out
+    handling_gross_days: Mapped[float | None] = mapped_column(Float)  # with it
+    stopped_days: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")  # working days the clock stood, in all
     disbursement_days: Mapped[float | None] = mapped_column(Float)
     reply_days: Mapped[float | None] = mapped_column(Float)
     appeals: Mapped[int] = mapped_column(Integer, default=0)
@@ -454,4 +456,5 @@ class AuditCheckpoint(Base):
 
 # The office's working tables (uploads, notices, deputies, mail) live in models_office.py; importing them
 # here registers them with the metadata and keeps `from engine.models import …` working.
-from .models_office import CaseCopy, DesignerUpload, Deputy, MailOut, Notification, SupervisionItem, TaskSigner  # noqa: E402,F401
+from .models_office import (CaseCopy, CasePause, DesignerUpload, Deputy, MailOut, Notification,  # noqa: E402,F401
+                            SupervisionItem, TaskSigner)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Float, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .models import ID, Base, UTCDateTime
@@ -134,3 +134,19 @@ class TaskSigner(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_by: Mapped[str | None] = mapped_column(String(64))
     removed_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class CasePause(Base):
+    """补正: a period in which a case's SLA clock stood because it waited on the applicant (engine/clock.py)."""
+
+    __tablename__ = "case_pauses"
+    __table_args__ = (Index("ix_case_pauses_case", "case_id", "resumed_at"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ID)
+    element_id: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(16))
+    stopped_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    days: Mapped[float | None] = mapped_column(Float)  # working days it stood, once it runs again
+    held: Mapped[str | None] = mapped_column(Text)  # SLA timers held while it stands: id → {due, since}

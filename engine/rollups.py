@@ -121,7 +121,8 @@ def _departments(session: Session, condition) -> dict[int, set[str]]:
 
 _FACT = (CaseFact.case_id, CaseFact.process_key, CaseFact.area, CaseFact.category, CaseFact.withdrawn,
          CaseFact.handling_days, CaseFact.success, CaseFact.changed, CaseFact.appeals, CaseFact.objections,
-         CaseFact.disbursement_days, CaseFact.accepted_at, CaseFact.requests, CaseFact.rating)
+         CaseFact.disbursement_days, CaseFact.accepted_at, CaseFact.requests, CaseFact.rating,
+         CaseFact.handling_gross_days)
 
 
 def _sum_month(session: Session, month: str, tz: ZoneInfo) -> None:
@@ -158,9 +159,12 @@ def _add(s: Sum, metric: str, f: Any) -> None:
         if f.withdrawn:
             s.extra["withdrawn"] += 1
             return
+        gross = f.handling_gross_days if f.handling_days is not None else None  # 补正: with the stopped time
         s.add(f.handling_days, judged=int(f.success is not None), succeeded=int(bool(f.success)),
               kept=int(not f.changed), complaints=f.appeals + f.objections, appealed=int(f.appeals > 0),
-              appeal_changed=int(f.appeals > 0 and f.changed))
+              appeal_changed=int(f.appeals > 0 and f.changed),
+              gross_hundredths=int(round((gross or 0) * 100)),
+              stopped=int(gross is not None and gross - f.handling_days > 0.00005))
     elif metric == "paid":
         s.add(f.disbursement_days)
     else:

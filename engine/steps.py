@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, budget, sql
+from . import audit, budget, clock, sql
 from .definitions import ProcessModel
 from .errors import Conflict, EngineError
 from .functions import operation_time
@@ -115,6 +115,8 @@ def _advance_now(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_vers
              for _ in range(_times_fired(task, cycles[tid]))]
     op.visited = _visited(op.visited, wf, began)
     _milestones(op, wf, model, began)
+    if model.stops_clock:  # 补正: stop or restart the SLA clock
+        clock.track(op, model, all_tasks(wf), _waiting_timers(wf))
     prune(wf)
     ready = _ready_tasks(wf)
     opened = [t for tid, t in ready.items() if tid not in before_ready]

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import alerts, cases, copies, ratings, repository, supervision, urges, withdrawal
+from engine import alerts, cases, clock, copies, ratings, repository, supervision, urges, withdrawal
 from engine.errors import EngineError
 from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
@@ -64,6 +64,7 @@ def show(key: str):
     with runtime().db.read() as session_:
         urgeable = {t.id for t in tasks if t.state == "open" and urges.may_urge(session_, me, t)}
         supervised = supervision.of_case(session_, case.id)
+        stops = clock.of_case(session_, case.id)
     overseer = supervision.may_supervise(me, overseers())
     now = datetime.now(timezone.utc)
     can_supervise = (overseer and case.status == "running" and not any(i.closed_at is None for i in supervised)
@@ -86,7 +87,7 @@ def show(key: str):
                            waiting=waiting, missing=missing, alerts=raised, rating=rating,
                            can_rate=case.status == "completed" and rating is None and owner in actor().departments,
                            withdrawable=withdrawable, urged=urged, urgeable=urgeable, supervised=supervised,
-                           overseer=overseer, can_supervise=can_supervise)
+                           overseer=overseer, can_supervise=can_supervise, stops=stops)
 
 
 @bp.route("/cases/<key>/rating", methods=["POST"])

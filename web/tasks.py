@@ -11,7 +11,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
-from engine import cases, delegation, forms, sendback, separation, urges
+from engine import cases, clock, delegation, forms, sendback, separation, urges
 from engine.errors import InvalidInput
 from engine.models import AuditEntry, Case, Task
 
@@ -69,6 +69,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
     with runtime().db.read() as session:
         sent_back = sendback.reopened_reason(session, case.id, task.id)
         urged = urges.count(session, case.id, task.id) if task.state == "open" else 0
+        stopped = clock.standing(session, case.id) if task.state == "open" else None
         apart = separation.conflict(session, runtime(), actor().username, case.id, task.element_id) if can_act else None
     can_act = can_act and apart is None and task.signing != "signer"
     return render_template("task.html", task=task, case=case, fields=fields, data=shown, comments=comments,
@@ -76,7 +77,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
                            send_back_to=send_back_options(task) if can_act else [],
                            withdrawable=may_withdraw(task), apart=apart, urged=urged,
                            colleagues=transfer_options(task) if can_act and not task.delegated_by else [],
-                           draft=delegation.draft_of(task), **panel(task, can_act and not task.delegated_by)), status
+                           draft=delegation.draft_of(task), stopped=stopped, **panel(task, can_act and not task.delegated_by)), status
 
 
 @bp.route("/tasks/<task_id>")

@@ -99,7 +99,8 @@ def test_handling_time_success_and_volume_by_hand(world):
     with world.db.read() as session:
         q4 = kpis.figures(session, Period(2026, "quarter", 4), Scope(), CST, NOW)
     # working days: C1 2.0 (across the holiday), C3 4.0, C4 2.0 (Saturday 10 October worked), C5 0.5, C6 1.0
-    assert q4["handling"] == {"n": 5, "too_few": False, "avg": 1.9, "median": 2.0, "p90": 3.2}
+    assert q4["handling"] == {"n": 5, "too_few": False, "avg": 1.9, "median": 2.0, "p90": 3.2, "avg_with_stops": 1.9,
+                            "stopped_cases": 0}
     assert q4["success"] == {"n": 5, "count": 3, "too_few": False, "rate": 0.6}
     assert q4["accuracy"]["rate"] == 1.0
     assert q4["disbursement"] == {"n": 2, "too_few": True}  # C1 2.0 and C5 0.5: too few to give a number

@@ -46,9 +46,10 @@ def test_incomplete_application_lists_every_missing_item_and_takes_a_resubmissio
                        "房产证明或租赁备案证明", "儿童预防接种证明", "户口簿"]
     with pytest.raises(Conflict, match="not waiting for 'appeal'"):
         world.message(out.business_key, "appeal")
+    assert world.events(out.case_id)[-1] == "clock_stopped"  # 补正: waiting on the applicant stops the clock
     out = world.message(out.business_key, "materials_resubmitted", phone="13800000000", child_id=person.child_id,
                         materials=["social_insurance", "housing", "vaccination", "household_register"])
-    assert opened(out).keys() == {"decide"}
+    assert opened(out).keys() == {"decide"} and "clock_resumed" in world.events(out.case_id)
     assert world.data(out.case_id)["intake_rounds"] == 2
 
 
