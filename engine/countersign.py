@@ -4,11 +4,16 @@ The user-task property `countersign` sets it: `all` (会签, every listed depart
 default), `any` (或签, the first signature completes the step) or `ratio:0.6` (票签, that share of the
 signers, rounded up). When the share is reached, the signers still pending are withdrawn. A modeler's own
 completion condition still applies too.
+
+`countersign_record` names a data field that lists the signatures, in the order they were given: for each,
+the signer's item of the collection (e.g. the department) and what they entered in the form, so that a
+later step sees every department's opinion (the instances' form fields do not overwrite one another).
 """
 from __future__ import annotations
 
 import math
 import re
+from copy import deepcopy
 
 _RATIO = re.compile(r"ratio:(0(\.\d+)?|1(\.0+)?)")
 
@@ -36,6 +41,17 @@ class CountersignMixin:
     """Completes a parallel multi-instance task once `needed` signers have signed."""
 
     countersign = "all"
+    countersign_record: str | None = None
+
+    def merge_child(self, workflow, child):
+        super().merge_child(workflow, child)
+        if self.countersign_record:
+            from .forms import fields_of  # forms builds on the parser; this module is imported by it
+            entry = {}
+            if self.input_item is not None and self.input_item.exists(child):
+                entry[self.input_item.bpmn_id] = deepcopy(self.input_item.get(child))
+            entry.update({f.id: deepcopy(child.data.get(f.id)) for f in fields_of(child.task_spec)})
+            child.parent.data.setdefault(self.countersign_record, []).append(entry)
 
     def check_completion_condition(self, my_task):
         signed = len(my_task.internal_data.get("merged", []))
@@ -48,11 +64,12 @@ class CountersignMixin:
 _CLASSES: dict[type, type] = {}
 
 
-def apply(spec, rule: str) -> None:
-    """Make a parsed multi-instance task spec follow `rule`."""
+def apply(spec, rule: str, record: str | None = None) -> None:
+    """Make a parsed multi-instance task spec follow `rule` (and list its signatures in `record`)."""
     base = type(spec)
     if not issubclass(base, CountersignMixin):
         if base not in _CLASSES:
             _CLASSES[base] = type(f"Countersign{base.__name__}", (CountersignMixin, base), {})
         spec.__class__ = _CLASSES[base]
     spec.countersign = rule.strip()
+    spec.countersign_record = record

@@ -81,6 +81,7 @@ class ProcessModel:
     send_back_to: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # 退回 targets a step allows
     not_by_performer_of: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # 不相容岗位
     countersign: dict[tuple[str, str], str] = field(default_factory=dict)  # 会签 all / 或签 any / 票签 ratio:r
+    countersign_record: dict[tuple[str, str], str] = field(default_factory=dict)  # data field listing the signatures
     cc: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # 抄送: departments a step copies
     withdraw_message: str | None = None  # the message that withdraws an application (撤回申请) …
     withdrawable_until: str = "decided"  # … until the case reaches this milestone
@@ -171,7 +172,7 @@ def compile_files(files: dict[str, bytes], resolve_lane: LaneResolver, handlers:
             for spec in specs:
                 target = spec.task_specs.get(element)
                 if target is not None and hasattr(target, "check_completion_condition"):
-                    countersign.apply(target, rule)
+                    countersign.apply(target, rule, model.countersign_record.get((pid, element)))
         _space_dmn_cells(t for s in specs for t in s.task_specs.values())
     return CompiledSet(files=files, processes=processes)
 
@@ -314,6 +315,8 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
             props = element_properties(task)
             if props.get("countersign") is not None:
                 model.countersign[(pid, task.get("id"))] = props["countersign"].strip()
+                if props.get("countersign_record"):
+                    model.countersign_record[(pid, task.get("id"))] = props["countersign_record"].strip()
             for prop, target in (("send_back_to", model.send_back_to), ("not_by_performer_of", model.not_by_performer_of),
                                  ("cc", model.cc)):
                 if props.get(prop) is not None:

@@ -246,6 +246,10 @@ class Linter:
                                          bool(loops) and loops[0].get("isSequential") == "true")
             if reason:
                 self.add(file, task, reason)
+        record = props.get("countersign_record")
+        if record is not None and (props.get("countersign") is None or not _FIELD.fullmatch(record.strip())):
+            self.add(file, task, f"countersign_record {record!r} must name a data field (letters, digits, _) on a task "
+                                 "with a countersign property")
         for code in (c.strip() for c in props.get("cc", "").split(",") if c.strip()):
             if self.strict and self.resolve_lane(code) != code:
                 self.add(file, task, f"cc names {code!r}, which is not a department code")

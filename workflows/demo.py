@@ -159,9 +159,16 @@ def _admission(d: Demo, p: Person, t: datetime, key: str, stage: int) -> None:
         return
     if stage >= 3:
         out = d.message(t + timedelta(days=2), out, "appeal", reason="对积分计算有异议，社保月数少算")
-        if stage == 4:
-            d.step(t + timedelta(days=4), out, "joint_review", appeal_upheld=False, joint_opinion="经人社局复核，月数无误",
-                   departments_consulted="HRSS, EDU")
+        if stage == 4:  # the joint office asks HRSS and EDU; the three sign (会签) and it decides
+            out = d.step(t + timedelta(days=3), out, "joint_review", consult_hrss=True, consult_edu=True,
+                         joint_note="申请人对社保月数有异议，请人社局、教育局会签")
+            opinions = {"HRSS": "经核查缴费记录，月数无误", "EDU": "积分按人社局核定月数计算，无误", "JOINT": "同意维持"}
+            for row in list(out.opened):
+                actor = d.user(row["department_code"], "reviewer")
+                out = d.at(t + timedelta(days=4), lambda s, r=row, a=actor: cases.complete(
+                    s, d.rt, a, r["id"], {"dept_upheld": False, "dept_opinion": opinions[r["department_code"]]}))
+            d.step(t + timedelta(days=5), out, "joint_decision", appeal_upheld=False,
+                   joint_opinion="经人社局、教育局会签，社保月数无误，维持原审定")
 
 
 def _review_values(dept: str, inquiry: bool = False) -> dict[str, Any]:

@@ -54,7 +54,8 @@ def _text(value: Any) -> str | None:
 PUBLIC = {
     "admission_review": PublicView(
         stages={**{f"review_{d}": "部门联合核验" for d in ("psb", "hrss", "hud", "health")},
-                "decide": "教育局审定", "sign_off": "教育局审定", "joint_review": "申诉复核", "redecide": "申诉复核"},
+                "decide": "教育局审定", "sign_off": "教育局审定", "joint_review": "申诉复核", "appeal_countersign": "申诉复核",
+                "joint_decision": "申诉复核", "redecide": "申诉复核"},
         published_when="published_at", results=_admission,
         outcomes=("end_effective", "end_redecided", "end_appeal_rejected", "end_not_accepted"),
         messages={"materials": "materials_resubmitted", "appeal": "appeal"}),

@@ -124,7 +124,7 @@ def test_borderline_score_needs_the_section_chief(world):
 
 
 @pytest.mark.parametrize("upheld", [True, False])
-def test_appeal_goes_to_a_joint_review(world, upheld):
+def test_an_appeal_is_a_countersign_of_joint_and_the_departments_it_concerns(world, upheld):
     person = world.person(hud=None, years=3, months=24)  # no housing record: 30 + 24 + 0 + 10 = 64, waitlist
     out = world.start("admission_review", person.admission())
     out = world.complete("hud_reviewer", out, "review_hud", hud_ok=True, housing_type="none", hud_finding="无房产")
@@ -132,8 +132,26 @@ def test_appeal_goes_to_a_joint_review(world, upheld):
     out = world.message(out.business_key, "appeal", reason="本人有租赁合同，住建局未备案")
     assert opened(out).keys() == {"joint_review"} and out.opened[0]["department_code"] == "JOINT"
     assert world.data(out.case_id)["appeal"]["reason"].startswith("本人有租赁合同")
-    out = world.complete("joint_reviewer", out, "joint_review", appeal_upheld=upheld,
-                         joint_opinion="住建局补办备案" if upheld else "材料不足", departments_consulted="HUD, EDU")
+    out = world.complete("joint_reviewer", out, "joint_review", consult_hud=True, consult_edu=True,
+                         joint_note="涉及住建备案与积分认定")
+    # 会签: JOINT and the two departments consulted each sign; the step waits for all three
+    signatures = {row["department_code"]: row["id"] for row in out.opened}
+    assert sorted(signatures) == ["EDU", "HUD", "JOINT"] and {r["element_id"] for r in out.opened} == {"appeal_countersign"}
+    with pytest.raises(PermissionDenied):
+        world.complete("edu_reviewer", signatures["HUD"], dept_upheld=True, dept_opinion="-")
+    opinions = {"HUD": (upheld, "租赁合同已补办备案" if upheld else "无备案记录"), "EDU": (upheld, "按住建意见重算积分"),
+                "JOINT": (False, "请各部门充分说明")}
+    for department, user in (("HUD", "hud_reviewer"), ("JOINT", "joint_reviewer"), ("EDU", "edu_reviewer")):
+        agreed, text = opinions[department]
+        out = world.complete(user, signatures[department], dept_upheld=agreed, dept_opinion=text)
+        if department != "EDU":
+            assert out.opened == []  # 会签: every department signs before the decision
+    assert opened(out).keys() == {"joint_decision"}
+    summary = world.data(out.case_id)["panel_summary"]
+    assert "住建局：申诉" in summary and "教育局：" in summary and "联席办：申诉不成立，请各部门充分说明" in summary
+    assert [o["panel_department"] for o in world.data(out.case_id)["panel_opinions"]] == ["HUD", "JOINT", "EDU"]
+    out = world.complete("joint_reviewer", out, "joint_decision", appeal_upheld=upheld,
+                         joint_opinion="住建局补办备案" if upheld else "材料不足")
     if upheld:
         out = world.complete("edu_supervisor", out, "redecide", final_decision="admit", final_reasons="联席审核认定租赁属实")
         assert world.data(out.case_id)["final_decision"] == "admit"
