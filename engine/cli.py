@@ -15,7 +15,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
-from . import accounts, audit, cases, checkpoints, cli_figures, repository, timers, tokens
+from . import accounts, audit, cases, checkpoints, cli_actions, cli_figures, repository, timers, tokens
 from .config import Settings, make_runtime
 from .definitions import read_files
 from .errors import DeployError, EngineError, InvalidInput
@@ -50,11 +50,7 @@ def _json_arg(text: str | None, file: str | None, what: str) -> dict[str, Any]:
     return value
 
 
-def _actor(rt: Runtime, username: str | None) -> Actor:
-    if not username:
-        return Actor.system("cli")
-    with rt.db.read() as session:
-        return load_actor(session, username)
+_actor = cli_actions.actor_of
 
 
 def _when(rt: Runtime, moment: datetime | None) -> str:
@@ -418,6 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_token_revoke)
     token_sub.add_parser("list", help="all tokens with their scope and state").set_defaults(func=cmd_token_list)
     cli_figures.register(add)
+    cli_actions.register(add)
     for entry in entry_points(group=CLI_GROUP):
         try:
             entry.load()(add)

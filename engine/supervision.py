@@ -4,6 +4,7 @@ the overdue steps are notified; the item stays on the case until the office clos
 Who oversees is configuration (the `overseers` department codes), not a process's business."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 from sqlalchemy import select, update
@@ -29,6 +30,12 @@ def may_supervise(actor: Actor, overseers: tuple[str, ...]) -> bool:
 def overdue_steps(session: Session, case_id: int, now: datetime) -> list[Task]:
     return list(session.execute(select(Task).where(Task.case_id == case_id, Task.state == "open",
                                                    Task.due_at < now)).scalars())
+
+
+def configured_overseers() -> tuple[str, ...]:
+    """The departments that oversee every case (see every department's figures, open 督办 items):
+    JOINTREVIEW_OVERSEERS, comma separated (default JOINT, the joint-review office)."""
+    return tuple(c.strip() for c in os.environ.get("JOINTREVIEW_OVERSEERS", "JOINT").split(",") if c.strip())
 
 
 def open_item(session: Session, actor: Actor, overseers: tuple[str, ...], cal: WorkCalendar, business_key: str,

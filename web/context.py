@@ -1,12 +1,12 @@
 """What every view needs: the engine runtime and the acting user (never imported by the engine)."""
 from __future__ import annotations
 
-import os
 from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app
 from flask_login import current_user
 
+from engine import supervision
 from engine.routing import Actor
 from engine.runtime import Runtime
 
@@ -17,9 +17,8 @@ def runtime() -> Runtime:
 
 
 def overseers() -> tuple[str, ...]:
-    """The departments that oversee every case (see the figures of every department, open 督办 items):
-    JOINTREVIEW_OVERSEERS, comma separated (default JOINT, the joint-review office)."""
-    return tuple(c.strip() for c in os.environ.get("JOINTREVIEW_OVERSEERS", "JOINT").split(",") if c.strip())
+    """The departments that oversee every case (JOINTREVIEW_OVERSEERS, default JOINT)."""
+    return supervision.configured_overseers()
 
 
 def actor() -> Actor:

@@ -7,7 +7,8 @@ from engine.cli import build_parser, main
 from factories import BPMN_DIR
 
 COMMANDS = ["init-db", "validate", "deploy", "start", "tasks", "cases", "claim", "release", "complete", "reassign", "worker",
-            "user", "audit", "token"]
+            "user", "audit", "token", "send-back", "withdraw", "withdraw-application", "transfer", "delegate", "copy", "urge",
+            "supervise", "add-signer", "sign", "remove-signer"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

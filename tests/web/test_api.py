@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import uuid
 
 import pytest
@@ -538,3 +539,21 @@ def test_an_admin_token_cannot_revoke_itself_and_inquiries_name_real_cases(world
     r = client.post("/api/v1/inquiries", headers={**psb, "Idempotency-Key": "i-1"}, json=body)
     assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "case_ref"
     assert r.get_json()["detail"] == "the inquiry has errors; nothing was sent"
+
+
+def test_every_operation_refuses_every_role_it_does_not_list(world, client, issue):
+    """The role × operation matrix of the REST API, read from the contract: each operation answers 403 to a
+    token of each role it does not accept (before looking at the path or the body)."""
+    from engine.tokens import ROLES
+    headers = {role: issue(f"matrix-{role}", role, None if role in ("portal", "auditor", "admin", "designer") else "EDU")
+               for role in ROLES}
+    spec = client.get("/api/v1/openapi.json").get_json()
+    checked = 0
+    for path, methods in spec["paths"].items():
+        url = re.sub(r"\{[a-z_]+\}", "1", path)
+        for method, op in methods.items():
+            for role in sorted(set(ROLES) - set(op["x-token-roles"])):
+                r = client.open(f"/api/v1{url}", method=method.upper(), headers=headers[role], json={})
+                assert r.status_code == 403, (role, method, path, r.status_code)
+                checked += 1
+    assert checked > 100
