@@ -142,3 +142,24 @@ def test_payment_reference_is_validated(world):
     with pytest.raises(InvalidInput) as info:
         world.complete("fin_reviewer", out, "disburse", payment_reference="abc", paid_on="tomorrow", paid_amount=0)
     assert set(info.value.fields) == {"payment_reference", "paid_on", "paid_amount"}
+
+
+def test_hud_sends_a_housing_application_back_to_the_street_window(world):
+    from engine import sendback
+    person = world.person()
+    out = through_street(world, person, subsidy_type="housing", monthly_rent=1800, income_per_capita=3000)
+    approve = opened(out)["approve_head"]
+    with world.rt.db.write() as session:
+        targets = sendback.targets(session, world.rt, world.users["hud_head"], approve)
+        assert [t.element_id for t in targets] == ["street_check"]  # as the process allows (send_back_to)
+        back = sendback.send_back(session, world.rt, world.users["hud_head"], approve, targets[0].task_id,
+                                  "租赁合同未备案，请窗口补收备案证明")
+    assert opened(back).keys() == {"street_check"} and back.opened[0]["department_code"] == "STREET"
+    with world.rt.db.read() as session:
+        reason = sendback.reopened_reason(session, back.case_id, back.opened[0]["id"])
+    assert reason["reason"].startswith("租赁合同未备案") and reason["sent_back_by"] == "hud_head"
+    out = world.complete("street_reviewer", back, "street_check", **{**EMPLOYMENT, "subsidy_type": "housing",
+                                                                      "monthly_rent": 1800, "income_per_capita": 3000})
+    assert opened(out).keys() == {"approve_head"}
+    out = world.complete("hud_head", out, "approve_head", approved=True, approval_note="备案已补，同意发放")
+    assert notice_and_pay(world, out).status == "completed"
