@@ -48,6 +48,10 @@ WORDS = {  # kind → (Chinese, English); free text (reasons, notes) stays in th
     "signed": ("{by}已签署{key}「{step}」", "{by} signed {key} “{step}”"),
     "sign_refused": ("{by}未同意{key}「{step}」，意见请登录查看", "{by} did not agree to {key} “{step}”; "
                      "the opinion is in the app"),
+    "arrived": ("{key}「{step}」已到达，请及时办理", "{key} “{step}” is waiting for you"),
+    "reminded": ("{key}「{step}」即将到期，请及时办理", "{key} “{step}” is due soon"),
+    "escalated": ("{key}「{step}」已超期，已上报科长", "{key} “{step}” is overdue and was escalated"),
+    "alert": ("{key}滞留预警，请关注", "{key} is stalled (stagnation alert)"),
     "signer_removed": ("{by}已将您从{key}「{step}」的签署人中减去", "{by} removed you as a signer of {key} “{step}”"),
 }
 

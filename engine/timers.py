@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from . import alerts, audit, cases, checkpoints, facts, logins, mail, rollups, tokens, uploads
+from . import alerts, announce, audit, cases, checkpoints, facts, logins, mail, rollups, tokens, uploads
 from .errors import EngineError
 from .models import Case
 from .routing import Actor
@@ -102,6 +102,22 @@ def refresh_facts(rt: Runtime, rounds: int = 20, sum_months: bool = True) -> int
     return read
 
 
+def announce_all(rt: Runtime, rounds: int = 10) -> int:
+    """Turn what the audit log recorded since the last call into notices (steps arriving, reminders,
+    escalations, alerts); a few batches per call."""
+    read = 0
+    try:
+        for _ in range(rounds):
+            with rt.db.write() as session:
+                batch = announce.refresh(session)
+            read += batch
+            if batch < announce.BATCH:
+                break
+    except Exception as exc:  # noqa: BLE001 - never stop the timers for a notice
+        log.error("announcing steps and alerts failed: %s", exc)
+    return read
+
+
 def sign_checkpoint(rt: Runtime) -> checkpoints.Checkpoint | None:
     """Sign the audit chain's head when a signing key is configured (JOINTREVIEW_AUDIT_KEY), and append it
     to JOINTREVIEW_AUDIT_CHECKPOINT_FILE when that is set."""
@@ -158,6 +174,7 @@ def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, 
             summed = time.monotonic() if due else summed
             refresh_facts(rt, sum_months=due)
         result = sweep(rt, actor)
+        announce_all(rt)
         try:
             mail.send_due(rt.db)
         except Exception as exc:  # noqa: BLE001 - mail never stops the timers

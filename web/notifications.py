@@ -33,6 +33,14 @@ def words(kind: str, key: str | None, details: dict) -> str:
     if kind == "supervised":
         return _("%(by)s put %(key)s under supervision (督办) for the overdue step “%(step)s”: %(reason)s", key=key,
                  **details)
+    if kind == "arrived":
+        return _("“%(step)s” of %(key)s is waiting for you.", key=key, **details)
+    if kind == "reminded":
+        return _("“%(step)s” of %(key)s is due soon.", key=key, **details)
+    if kind == "escalated":
+        return _("“%(step)s” of %(key)s is overdue and was escalated to you.", key=key, **details)
+    if kind == "alert":
+        return _("%(key)s is stalled (stagnation alert); please look into it.", key=key)
     if kind == "sign_requested":
         return _("%(by)s asks you to sign “%(step)s” of %(key)s (加签): %(reason)s", key=key, **details)
     if kind == "signed":

@@ -1,0 +1,88 @@
+"""Notices the worker derives from the audit log: a step arriving in an inbox (待办到达), a reminder, an
+escalation, a stagnation alert (滞留预警).
+
+These are read after the change committed, from a watermark on the audit log (its order is the commit
+order: entries take their sequence under the chain's lock), so a notice is never sent for a change that
+was rolled back, none is lost, and two workers never announce the same entry (the watermark row is
+locked). The operations themselves stay as fast as before: they only append their audit entries.
+
+Who hears: a step that arrives, or is reminded, goes to its assignee or, while unclaimed, to every member
+of its department who may take it; an escalation to the department's supervisors; an alert to the
+supervisors of the departments it names (the step's and the overseeing office).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import holding, notices
+from .models import AuditEntry, KpiProgress, Task
+
+WATERMARK = "notices"
+BATCH = 2000
+EVENTS = ("task_ready", "reminder", "escalation", "stagnation_alert")
+
+
+def _mark(session: Session) -> KpiProgress:
+    stmt = select(KpiProgress).where(KpiProgress.name == WATERMARK)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # two workers never announce the same entries
+    mark = session.execute(stmt).scalar_one_or_none()
+    if mark is None:  # migration 0015 starts it at the log's end; a database emptied since starts again at 0
+        try:
+            with session.begin_nested():
+                session.add(KpiProgress(name=WATERMARK, seq=0))
+        except IntegrityError:  # another worker made it just now
+            pass
+        mark = session.execute(stmt).scalar_one()
+    return mark
+
+
+def refresh(session: Session, now: datetime | None = None) -> int:
+    """Announce what the audit log recorded since the last call (one batch); returns the entries read."""
+    now = now or datetime.now(timezone.utc)
+    mark = _mark(session)
+    rows = session.execute(select(AuditEntry.seq, AuditEntry.event, AuditEntry.case_id, AuditEntry.business_key,
+                                  AuditEntry.task_id, AuditEntry.details)
+                           .where(AuditEntry.seq > mark.seq).order_by(AuditEntry.seq).limit(BATCH)).all()
+    for row in rows:
+        if row.event in EVENTS:
+            _announce(session, row, now)
+    if rows:
+        mark.seq, mark.updated_at = rows[-1].seq, now
+    return len(rows)
+
+
+def _open_task(session: Session, row) -> Task | None:
+    if row.task_id:
+        task = session.get(Task, row.task_id)
+    else:  # a reminder or escalation names the step it is attached to
+        element = json.loads(row.details).get("task_element")
+        task = session.execute(select(Task).where(Task.case_id == row.case_id, Task.element_id == element,
+                                                  Task.state == "open").limit(1)).scalar_one_or_none() if element else None
+    return task if task is not None and task.state == "open" else None
+
+
+def _announce(session: Session, row, now: datetime) -> None:
+    if row.event == "stagnation_alert":
+        details = json.loads(row.details)
+        task = session.get(Task, row.task_id) if row.task_id else None
+        people = {p for code in details.get("notify", []) for p in holding.holders(session, code, "supervisor", None)}
+        notices.notify(session, people, "alert", row.business_key, row.task_id,
+                       {"step": task.name if task else "", "kind": details.get("kind", ""),
+                        "threshold": details.get("threshold", "")}, now)
+        return
+    task = _open_task(session, row)
+    if task is None:  # done or withdrawn before the worker came to it: nothing to say any more
+        return
+    if row.event == "escalation":
+        people = holding.holders(session, task.department_code, "supervisor", None)
+        notices.notify(session, people, "escalated", row.business_key, task.id, {"step": task.name}, now)
+        return
+    kind = "arrived" if row.event == "task_ready" else "reminded"
+    notices.notify(session, holding.holders(session, task.department_code, task.role, task.assignee), kind,
+                   row.business_key, task.id, {"step": task.name}, now)
