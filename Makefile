@@ -1,4 +1,4 @@
-# Two entry points: `make run` (set up, demo data, the web app with its timer worker) and `make test`.
+# Two entry points: `make run` (set up, demo data, the web app under gunicorn and the worker) and `make test`.
 PYTHON ?= python3
 PORT ?= 5000
 VENV := .venv
@@ -21,7 +21,9 @@ setup: $(STAMP)
 
 run: setup
 	$(BIN)/jointreview --db $(DB) demo
-	$(BIN)/jointreview --db $(DB) serve --port $(PORT)
+	$(BIN)/jointreview --db $(DB) worker --name make-run & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  $(BIN)/jointreview --db $(DB) serve --port $(PORT)
 
 walkthrough: setup
 	$(BIN)/python -m workflows.walkthrough --db $(DB)

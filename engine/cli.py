@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import logging
 import os
+import signal
 import sys
+import threading
 from datetime import datetime
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
-from . import accounts, audit, cases, checkpoints, cli_actions, cli_figures, repository, timers, tokens
+from . import accounts, audit, cases, checkpoints, cli_actions, cli_figures, logs, repository, timers, tokens
 from .config import Settings, make_runtime
 from .definitions import read_files
 from .errors import DeployError, EngineError, InvalidInput
@@ -185,13 +186,12 @@ def cmd_complete(rt: Runtime, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(rt: Runtime, args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("spiff").setLevel(logging.WARNING)
+    logs.setup()
     print(f"timer worker {args.name} on {rt.db.url} (Ctrl-C to stop)", flush=True)
-    try:
-        result = timers.run(rt, args.name, poll=args.poll, once=args.once)
-    except KeyboardInterrupt:
-        return 0
+    stop = threading.Event()  # SIGTERM (systemd, a supervisor) and Ctrl-C stop it after the current round
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    result = timers.run(rt, args.name, stop=stop, poll=args.poll, once=args.once)
     print(f"fired timers of {result.fired} case(s); {result.failed} failed")
     return 0 if result.failed == 0 else 1
 

@@ -6,6 +6,7 @@ import re
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Iterator
@@ -119,6 +120,13 @@ class Database:
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "heads")
 
+    def schema_current(self) -> bool:
+        """True when the database is at the newest revision of every migration branch (engine and plugins)."""
+        from alembic.runtime.migration import MigrationContext
+        with self.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        return current == _script_heads()
+
     def is_migrated(self) -> bool:
         """True when the schema exists (at least the case table)."""
         return inspect(self.engine).has_table("cases")
@@ -139,6 +147,12 @@ def _retryable(exc: BaseException) -> bool:
     if isinstance(original, _RETRYABLE):
         return True
     return isinstance(original, sqlite3.OperationalError) and "locked" in str(original)
+
+
+@lru_cache(maxsize=1)
+def _script_heads() -> frozenset[str]:
+    from alembic.script import ScriptDirectory
+    return frozenset(ScriptDirectory.from_config(migration_config()).get_heads())
 
 
 def migration_config() -> Config:

@@ -150,3 +150,25 @@ class CasePause(Base):
     resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     days: Mapped[float | None] = mapped_column(Float)  # working days it stood, once it runs again
     held: Mapped[str | None] = mapped_column(Text)  # SLA timers held while it stands: id → {due, since}
+
+
+class RateWindow(Base):
+    """Requests of one rate-limit key in one minute (engine/ratelimit.py), shared by every process."""
+
+    __tablename__ = "rate_windows"
+
+    bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slot: Mapped[int] = mapped_column(ID, primary_key=True)  # minutes since the epoch
+    hits: Mapped[int] = mapped_column(Integer)
+
+
+class WorkerHeartbeat(Base):
+    """A worker process saying it is alive (engine/heartbeats.py); /readyz wants a recent one."""
+
+    __tablename__ = "worker_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime)

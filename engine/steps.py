@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, budget, clock, sql
+from . import audit, budget, clock, health, sql
 from .definitions import ProcessModel
 from .errors import Conflict, EngineError
 from .functions import operation_time
@@ -92,7 +92,8 @@ def find_task(wf: BpmnWorkflow, task_id: str, state: TaskState):
 
 
 def advance(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version: int, action) -> Outcome:
-    with operation_time(op.now), budget.operation():
+    kind = op.events[0].event if op.events else "timers"
+    with health.Timer(kind), operation_time(op.now), budget.operation():
         return _advance_now(op, wf, model, case_version, action)
 
 

@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from . import alerts, announce, audit, cases, checkpoints, facts, logins, mail, rollups, tokens, uploads
+from . import (alerts, announce, audit, cases, checkpoints, facts, heartbeats, logins, mail, ratelimit, rollups, tokens,
+               uploads)
 from .errors import EngineError
 from .models import Case
 from .routing import Actor
@@ -145,7 +146,7 @@ def housekeeping(rt: Runtime) -> int:
             mail.queue_digests(session, rt.calendar.tz)
         with rt.db.write() as session:
             return (tokens.forget_old_answers(session) + logins.forget_old_failures(session)
-                    + uploads.purge(session))
+                    + uploads.purge(session) + ratelimit.purge(session) + heartbeats.purge(session))
     except Exception as exc:  # noqa: BLE001 - never stop the timers for a chore
         log.error("housekeeping failed: %s", exc)
         return 0
@@ -163,8 +164,11 @@ def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, 
     stop = stop or threading.Event()
     actor = Actor.system(name)
     total = SweepResult()
-    tidied = refreshed = summed = float("-inf")
+    tidied = refreshed = summed = beaten = float("-inf")
     while not stop.is_set():
+        if time.monotonic() - beaten >= heartbeats.EVERY.total_seconds():
+            beaten = time.monotonic()
+            _beat(rt, name)
         if time.monotonic() - tidied >= HOUSEKEEPING_EVERY:
             tidied = time.monotonic()
             housekeeping(rt)
@@ -191,4 +195,17 @@ def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, 
             stop.wait(wait)
         elif result.fired == 0:
             time.sleep(0.01)
+    try:
+        with rt.db.write() as session:
+            heartbeats.stop(session, name)
+    except Exception as exc:  # noqa: BLE001 - stopping anyway; the heartbeat goes stale
+        log.error("removing the heartbeat failed: %s", exc)
     return total
+
+
+def _beat(rt: Runtime, name: str) -> None:
+    try:
+        with rt.db.write() as session:
+            heartbeats.beat(session, name)
+    except Exception as exc:  # noqa: BLE001 - a missed heartbeat never stops the timers
+        log.error("writing the heartbeat failed: %s", exc)

@@ -10,11 +10,12 @@ from flask import Flask, request
 from flask_babel import Babel, get_locale
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import Settings, make_runtime
 
 from . import (admin, api, applications, approvals, audit, auth, cases, copies, dashboard, deputies, designer, errors,
-               inbox, notifications, signers, supervision, tasks, team)
+               health, inbox, notifications, signers, supervision, tasks, team)
 from .i18n import LANGUAGES, compile_translations, department_name, format_moment, select_locale, sla
 
 csrf = CSRFProtect()
@@ -40,6 +41,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+    proxies = int(os.environ.get("JOINTREVIEW_PROXY_COUNT", "0") or 0)
+    if proxies > 0:  # behind that many reverse proxies: trust their X-Forwarded-For/-Proto/-Host, and only theirs
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = compile_translations(Path(app.instance_path) / "translations")
     runtime = make_runtime(Settings.from_env(app.config["DATABASE_URL"]))
     app.config["BABEL_DEFAULT_TIMEZONE"] = runtime.calendar.tz_name
@@ -49,10 +53,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login = LoginManager(app)
     auth.init_login(login)
     for module in (auth, inbox, tasks, approvals, signers, notifications, deputies, copies, supervision, cases, team, audit,
-                   designer, applications, admin, dashboard):
+                   designer, applications, admin, dashboard, health):
         app.register_blueprint(module.bp)
     api.register(app, csrf)
     errors.register(app)
+    health.init_app(app)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, format_moment=format_moment, sla=sla, get_locale=get_locale,
                                  unread_notifications=notifications.unread_count, is_overseer=supervision.is_overseer)
     app.jinja_env.filters["dept"] = department_name

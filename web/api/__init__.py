@@ -11,7 +11,7 @@ import re
 from flask import Blueprint, Flask, jsonify, render_template, request
 from markupsafe import Markup, escape
 
-from .core import LIMITER, Api, RateLimiter
+from .core import Api
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 api = Api(bp)
@@ -50,7 +50,6 @@ def docs():
 def register(app: Flask, csrf) -> None:
     """Install the API: the blueprint (CSRF does not apply to bearer tokens) and its error format."""
     app.config.setdefault("API_RATE_LIMIT", 600)
-    app.extensions[LIMITER] = RateLimiter()
     app.register_blueprint(bp)
     csrf.exempt(bp)
 

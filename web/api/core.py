@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from engine import tokens
+from engine import ratelimit, tokens
 from engine.errors import EngineError
 from engine.models import IdempotencyRecord
 from engine.routing import Actor
@@ -32,29 +30,6 @@ from .inputs import MAX_DEPTH, _nesting, _refuse_control_characters, _string_pro
 from .problems import Problem, from_engine, from_validation, problem_response
 
 KEY_HEADER = "Idempotency-Key"
-LIMITER = "jointreview.api_limiter"
-
-class RateLimiter:
-    """A token bucket per API token (in this process): `per_minute` requests, bursts up to that many."""
-
-    def __init__(self) -> None:
-        self._buckets: dict[int, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, key: int, per_minute: int) -> tuple[bool, float]:
-        """(allowed, seconds until the next request would be allowed)."""
-        now = time.monotonic()
-        rate = per_minute / 60.0
-        with self._lock:
-            level, at = self._buckets.get(key, (float(per_minute), now))
-            level = min(float(per_minute), level + (now - at) * rate)
-            if level < 1.0:
-                self._buckets[key] = (level, now)
-                return False, (1.0 - level) / rate
-            self._buckets[key] = (level - 1.0, now)
-            return True, 0.0
-
-
 # --- operations -----------------------------------------------------------------------------------
 
 @dataclass
@@ -257,7 +232,8 @@ class Api:
                                "accepted by the API)")
         with runtime().db.read() as session:
             token, actor = tokens.authenticate(session, secret.strip())
-        allowed, wait = current_app.extensions[LIMITER].take(token.id, current_app.config["API_RATE_LIMIT"])
+        with runtime().db.write() as session:  # counted in the database: the limit holds across every web process
+            allowed, wait = ratelimit.take(session, f"token:{token.id}", current_app.config["API_RATE_LIMIT"])
         if not allowed:
             raise Problem(429, f"token {token.name!r} made more than {current_app.config['API_RATE_LIMIT']} "
                                f"requests a minute; wait and retry", headers={"Retry-After": str(max(1, round(wait + 0.5)))})
