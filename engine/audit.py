@@ -32,7 +32,8 @@ def entry_hash(prev_hash: str, seq: int, at: datetime, actor: str, department: s
 
 
 EXPORT_COLUMNS = ("seq", "at", "actor", "department", "case_id", "business_key", "task_id", "event", "details",
-                  "prev_hash", "hash")
+                  "prev_hash", "hash", "redacted_at")
+REDACTED = canonical({"redacted": True})  # the details of an entry whose case was purged (retention.py)
 
 
 def export_row(entry: AuditEntry) -> dict[str, Any]:
@@ -41,7 +42,7 @@ def export_row(entry: AuditEntry) -> dict[str, Any]:
     return {"seq": entry.seq, "at": entry.at.isoformat(timespec="microseconds"), "actor": entry.actor,
             "department": entry.department, "case_id": entry.case_id, "business_key": entry.business_key,
             "task_id": entry.task_id, "event": entry.event, "details": entry.details, "prev_hash": entry.prev_hash,
-            "hash": entry.hash}
+            "hash": entry.hash, "redacted_at": entry.redacted_at.isoformat() if entry.redacted_at else None}
 
 
 def csv_text(entries: Iterable[AuditEntry]) -> str:
@@ -108,19 +109,35 @@ class Verification:
 
 
 def verify(session: Session, batch: int = 5000) -> Verification:
-    """Walk the chain in order; name the first entry that was edited, deleted, inserted or reordered."""
+    """Walk the chain in order; name the first entry that was edited, deleted, inserted or reordered.
+
+    An entry whose details a purge removed (redacted) keeps its hash: its links are checked, and a later
+    `case_purged` entry must list it; its own hash cannot be recomputed from content that is gone."""
     prev, expected, checked = GENESIS, 1, 0
+    unrecorded: set[int] = set()  # redacted entries not yet listed by a case_purged entry
     for entry in _entries(session, batch):
         if entry.seq != expected:
             missing = f"entries #{expected}–#{entry.seq - 1} are missing" if entry.seq > expected else "sequence goes backwards"
             return Verification(False, checked, expected, f"{missing} (deleted or reordered)")
         if entry.prev_hash != prev:
             return Verification(False, checked, entry.seq, "its link to the previous entry is wrong (an entry before it was deleted, inserted or reordered)")
+        if entry.redacted_at is not None:
+            if entry.details != REDACTED:
+                return Verification(False, checked, entry.seq, "it is marked redacted but still has details")
+            unrecorded.add(entry.seq)
+            prev, expected, checked = entry.hash, expected + 1, checked + 1
+            continue
         digest = entry_hash(prev, entry.seq, entry.at, entry.actor, entry.department, entry.case_id,
                             entry.business_key, entry.task_id, entry.event, entry.details)
         if digest != entry.hash:
             return Verification(False, checked, entry.seq, "its content was edited after it was written")
+        if entry.event == "case_purged":
+            for first, last in json.loads(entry.details).get("redacted", []):
+                unrecorded.difference_update(range(first, last + 1))
         prev, expected, checked = entry.hash, expected + 1, checked + 1
+    if unrecorded:
+        return Verification(False, checked, min(unrecorded), "its details were removed without a recorded purge "
+                                                              "(no case_purged entry lists it)")
     head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
     if head and (head.seq != expected - 1 or head.hash != prev):
         return Verification(False, checked, expected if head.seq >= expected else head.seq,

@@ -16,7 +16,8 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
-from . import accounts, audit, cases, checkpoints, cli_actions, cli_figures, logs, repository, timers, tokens
+from . import (accounts, audit, cases, checkpoints, cli_actions, cli_figures, cli_retention, logs, repository, timers,
+               tokens)
 from .config import Settings, make_runtime
 from .definitions import read_files
 from .errors import DeployError, EngineError, InvalidInput
@@ -415,6 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     token_sub.add_parser("list", help="all tokens with their scope and state").set_defaults(func=cmd_token_list)
     cli_figures.register(add)
     cli_actions.register(add)
+    cli_retention.register(add)
     for entry in entry_points(group=CLI_GROUP):
         try:
             entry.load()(add)

@@ -86,6 +86,7 @@ class ProcessModel:
     withdraw_message: str | None = None  # the message that withdraws an application (撤回申请) …
     withdrawable_until: str = "decided"  # … until the case reaches this milestone
     stops_clock: dict[tuple[str, str], str] = field(default_factory=dict)  # 补正: waiting here stops the SLA clock
+    retention_years: int | None = None  # finished cases are purged this many years after they ended
 
 
 @dataclass
@@ -348,6 +349,8 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
             model.owner_department = process_props.get("owner_department") or None
             model.withdraw_message = process_props.get("withdraw_message") or None
             model.withdrawable_until = process_props.get("withdrawable_until") or "decided"
+            years = (process_props.get("retention_years") or "").strip()
+            model.retention_years = int(years) if years.isdigit() else None
             model.kpi_success = frozenset(o.strip() for o in process_props.get("kpi_success_outcomes", "").split(",")
                                           if o.strip())
         model.interrupting |= {sub.get("id") for sub in bpmn_find(process, ".//b:subProcess[@triggeredByEvent='true']")

@@ -100,8 +100,11 @@ def _success_of(session: Session, rt: Runtime) -> Callable[[Case], frozenset[str
 
 def rebuild_case(session: Session, case_id: int, cal: WorkCalendar, success_of: Callable[[Case], frozenset[str]],
                  mark_months: bool = True) -> None:
-    """Replace one case's facts with ones computed afresh from its history."""
+    """Replace one case's facts with ones computed afresh from its history (a purged case keeps the facts it
+    had: its history no longer holds what they were computed from)."""
     case = session.get(Case, case_id)
+    if case is not None and case.purged_at is not None:
+        return
     before = _moments(session.get(CaseFact, case_id),
                       session.execute(select(StepFact).where(StepFact.case_id == case_id)).scalars()) if mark_months else []
     session.execute(delete(StepFact).where(StepFact.case_id == case_id))
@@ -164,14 +167,15 @@ def refresh(session: Session, rt: Runtime, limit: int = BATCH, sum_months: bool 
 
 
 def rebuild_all(session: Session, rt: Runtime) -> int:
-    """Recompute every fact from the whole audit log; returns the cases rebuilt."""
+    """Recompute every fact from the whole audit log; returns the cases rebuilt (purged cases keep theirs)."""
     cal, success_of = rt.calendar, _success_of(session, rt)
-    session.execute(delete(StepFact))
-    session.execute(delete(CaseFact))
+    kept = select(Case.id).where(Case.purged_at.is_(None))
+    session.execute(delete(StepFact).where(StepFact.case_id.in_(kept)))
+    session.execute(delete(CaseFact).where(CaseFact.case_id.in_(kept)))
     mark = _progress(session)
     mark.seq = session.execute(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1)).scalar() or 0
     mark.updated_at = datetime.now(timezone.utc)
-    ids = session.execute(select(Case.id).order_by(Case.id)).scalars().all()
+    ids = session.execute(kept.order_by(Case.id)).scalars().all()
     for case_id in ids:
         rebuild_case(session, case_id, cal, success_of, mark_months=False)  # every month is summed below
     rollups.rebuild(session, cal.tz)

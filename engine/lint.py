@@ -155,6 +155,9 @@ class Linter:
         if withdraw is not None and withdraw not in {(m.get("name") or "").strip() for m in bpmn_find(
                 process.getparent(), "./b:message")}:
             self.add(file, process, f"withdraw_message {withdraw!r} is not the name of a message defined in this file")
+        years = element_properties(process).get("retention_years")
+        if years is not None and not (years.strip().isdigit() and 1 <= int(years) <= 100):
+            self.add(file, process, f"retention_years {years!r} must be a whole number of years from 1 to 100")
         for name in KPI_FIELDS:
             value = element_properties(process).get(f"kpi_{name}_field")
             if value is not None and not _FIELD.fullmatch(value):

@@ -124,6 +124,7 @@ class Case(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its data removed under the retention policy
 
 
 class Task(Base):
@@ -176,6 +177,7 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly as hashed
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # details removed by a purge (retention.py)
 
 
 class AuditHead(Base):
@@ -457,4 +459,4 @@ class AuditCheckpoint(Base):
 # The office's working tables (uploads, notices, deputies, mail) live in models_office.py; importing them
 # here registers them with the metadata and keeps `from engine.models import …` working.
 from .models_office import (CaseCopy, CasePause, DesignerUpload, Deputy, MailOut, Notification,  # noqa: E402,F401
-                            RateWindow, SupervisionItem, TaskSigner, WorkerHeartbeat)
+                            LegalHold, RateWindow, SupervisionItem, TaskSigner, WorkerHeartbeat)

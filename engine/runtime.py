@@ -79,6 +79,12 @@ class Runtime:
         self._definitions: dict[int, ProcessDefinition] = {}
         self._codes: set[str] | None = None
         self._lock = threading.Lock()
+        self.purge_hooks: list[Callable[[Session, int, str], int]] = []
+
+    def on_purge(self, hook: Callable[[Session, int, str], int]) -> None:
+        """Have `hook(session, case_id, business_key)` remove what a plugin keeps about a case being purged
+        (returns the rows it removed)."""
+        self.purge_hooks.append(hook)
 
     def register(self, topic: str, handler: Handler) -> None:
         """Register a service-task handler under a Camunda external-task topic."""

@@ -16,6 +16,7 @@ from engine import alerts, cases, clock, copies, ratings, repository, supervisio
 from engine.errors import EngineError
 from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
+from . import holds
 from .context import actor, overseers, runtime
 from .privacy import PERSONAL, masked_details
 
@@ -87,7 +88,8 @@ def show(key: str):
                            waiting=waiting, missing=missing, alerts=raised, rating=rating,
                            can_rate=case.status == "completed" and rating is None and owner in actor().departments,
                            withdrawable=withdrawable, urged=urged, urgeable=urgeable, supervised=supervised,
-                           overseer=overseer, can_supervise=can_supervise, stops=stops)
+                           overseer=overseer, can_supervise=can_supervise, stops=stops,
+                           holds=holds.of_case(case), may_hold=holds.may_hold())
 
 
 @bp.route("/cases/<key>/rating", methods=["POST"])

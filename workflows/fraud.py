@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from engine.runtime import ServiceCall
 
@@ -74,3 +74,8 @@ def close_application(call: ServiceCall) -> dict[str, Any]:
     call.session.execute(update(Application).where(Application.business_key == call.business_key)
                          .values(status=status), execution_options={"synchronize_session": False})
     return {"application_status": status}
+
+
+def forget_application(session, case_id: int, business_key: str) -> int:
+    """A case purged under the retention policy: its application record (who, which account) goes too."""
+    return session.execute(delete(Application).where(Application.business_key == business_key)).rowcount

@@ -23,6 +23,7 @@ HANDLERS = {
 
 
 def register(rt: Runtime) -> None:
-    """Register every handler with a runtime."""
+    """Register every handler with a runtime, and what a purged case's application record leaves behind."""
     for topic, handler in HANDLERS.items():
         rt.register(topic, handler)
+    rt.on_purge(fraud.forget_application)

@@ -4,7 +4,18 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
+
 from engine import logs
+
+
+@pytest.fixture(autouse=True)
+def root_logger():
+    """Leave the root logger as the test found it."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:], root.level = handlers, level
 
 
 def test_json_lines_carry_the_request_id(capsys):

@@ -44,6 +44,8 @@ def expected(role: str, route: str) -> int:
         "add_signer": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "sign": 403,  # only the signer who has the step (none here)
         "remove_signer": 404,  # no such signer; who may remove one: tests/web/test_signers_pages.py
+        "legal_hold": 302 if role in ("auditor", "admin") else 403,
+        "lift_hold": 404,  # no such hold; who may lift one: tests/web/test_holds_pages.py
         "withdraw_application": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # last: it ends the case
     }
     return table[route]
@@ -76,6 +78,8 @@ ROUTES = {
     "add_signer": ("post", "/tasks/{task}/signers", {"to_user": "nobody", "position": "after", "reason": "理由"}),
     "sign": ("post", "/tasks/{task}/sign", {"decision": "agree"}),
     "remove_signer": ("post", "/signers/999999/remove", {"reason": "理由"}),
+    "legal_hold": ("post", "/cases/{key}/legal-holds", {"reason": "诉讼保全"}),
+    "lift_hold": ("post", "/legal-holds/999999/lift", {"reason": "理由"}),
     "withdraw_application": ("post", "/cases/{key}/withdraw-application", {"reason": "申请人撤回", "confirm": "1"}),
 }
 

@@ -24,7 +24,7 @@ def test_the_requester_urges_and_the_holder_reads_the_notice(app, world):
 
     hrss = login(app.test_client(), "hrss_reviewer")
     inbox = hrss.get("/inbox").data.decode()
-    assert re.search(r'class="bell has-unread"[^>]*>🔔<span class="count">1</span>', inbox)
+    assert re.search(r'class="bell has-unread"[^>]*><svg class="bell-icon"[^>]*>.*?</svg><span class="count">1</span>', inbox)
     page = hrss.get("/notifications").data.decode()
     assert f"催办 {out.business_key} 的“拟写答复”（已催办 1 次）。 家长已多次来电" in page
     notice = re.search(r'name="id" value="(\d+)"', page).group(1)

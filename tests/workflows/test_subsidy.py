@@ -163,3 +163,25 @@ def test_hud_sends_a_housing_application_back_to_the_street_window(world):
     assert opened(out).keys() == {"approve_head"}
     out = world.complete("hud_head", out, "approve_head", approved=True, approval_note="备案已补，同意发放")
     assert notice_and_pay(world, out).status == "completed"
+
+
+def test_a_purged_subsidy_case_takes_its_application_record_along(world):
+    from sqlalchemy import update as sql_update
+
+    from engine import audit, retention
+    from engine.models import Case
+    from engine.routing import Actor
+    out = through_street(world, world.person(employed=False))
+    out = world.complete("hrss_supervisor", out, "approve_chief", approved=True, approval_note="同意")
+    out = notice_and_pay(world, out)
+    assert application(world, out.business_key).status == "paid"
+    with world.rt.db.write() as session:  # finished eleven years ago: past the process's ten years
+        session.execute(sql_update(Case).where(Case.id == out.case_id).values(ended_at=datetime(2015, 6, 1, tzinfo=CST)))
+    with world.rt.db.read() as session:
+        (item,) = [d for d in retention.due(session, world.rt) if d.business_key == out.business_key]
+    assert item.years == 10
+    with world.rt.db.write() as session:
+        retention.purge(session, world.rt, Actor.system("retention"), item)
+    with world.rt.db.read() as session:
+        assert session.execute(select(Application).where(Application.business_key == out.business_key)).first() is None
+        assert audit.verify(session).ok
