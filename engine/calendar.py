@@ -57,6 +57,7 @@ class WorkCalendar:
         self.intervals = _parse_hours(self.office_hours)
         self.day_length = sum((self._span(a, b) for a, b in self.intervals), timedelta())
         self._official = holidays.China()
+        self._year_counts: dict[int, list[int]] = {}  # year → working days before each day of it (and the total)
 
     @classmethod
     def from_file(cls, path: str | Path | None, tz_name: str = DEFAULT_TZ, office_hours: str = "") -> "WorkCalendar":
@@ -126,21 +127,65 @@ class WorkCalendar:
         raise EngineError("working-day calculation ran past ten years; check the calendar")
 
     def workdays_between(self, start: datetime, end: datetime) -> float:
-        """Working time from `start` to `end` in working days; negative when `end` is earlier."""
+        """Working time from `start` to `end` in working days; negative when `end` is earlier.
+
+        The first and last days are measured by their office intervals; the whole days between are counted
+        from a table of working days per year (so a year-long span costs the same as a day-long one)."""
         a, b = _aware(start).astimezone(self.tz), _aware(end).astimezone(self.tz)
         sign = 1.0
         if b < a:
             a, b, sign = b, a, -1.0
         if (b.date() - a.date()).days > _MAX_SCAN_DAYS:
             raise EngineError("working-day calculation spans more than ten years")
-        total, day = timedelta(), a.date()
-        while day <= b.date():
+        first, last = a.date(), b.date()
+        if first == last or self._shifts(first, last):
+            return sign * (self._measured(first, last, a, b) / self.day_length)
+        total = self._measured(first, first, a, b) + self._measured(last, last, a, b)
+        whole = self._workdays_from(first + timedelta(days=1), last)
+        return sign * (total / self.day_length + whole)
+
+    def _measured(self, first: date, last: date, a: datetime, b: datetime) -> timedelta:
+        """Office time within [a, b] on the days first..last, day by day."""
+        total, day = timedelta(), first
+        while day <= last:
             for s, e in self._windows(day):
                 lo, hi = max(s, a), min(e, b)
                 if hi > lo:
                     total += hi - lo
             day += timedelta(days=1)
-        return sign * (total / self.day_length)
+        return total
+
+    def _shifts(self, first: date, last: date) -> bool:
+        """Whether the zone's offset changes between the two days (daylight saving): then a whole day is not
+        always one day_length long and the days are measured one by one."""
+        offset = datetime.combine(first, time(12), self.tz).utcoffset()
+        return any(datetime.combine(date(y, m, 1), time(12), self.tz).utcoffset() != offset
+                   for y in range(first.year, last.year + 1) for m in (1, 4, 7, 10)) or \
+            datetime.combine(last, time(12), self.tz).utcoffset() != offset
+
+    def _workdays_from(self, first: date, last: date) -> int:
+        """Working days in [first, last) (whole days), from a table of working days per year."""
+        if last <= first:
+            return 0
+        if first.year == last.year:
+            counts = self._counts(first.year)
+            return counts[last.timetuple().tm_yday - 1] - counts[first.timetuple().tm_yday - 1]
+        head = self._counts(first.year)
+        total = head[-1] - head[first.timetuple().tm_yday - 1]
+        total += sum(self._counts(year)[-1] for year in range(first.year + 1, last.year))
+        return total + self._counts(last.year)[last.timetuple().tm_yday - 1]
+
+    def _counts(self, year: int) -> list[int]:
+        """Working days of `year` before each of its days (index 0: before 1 January; last: the year's total)."""
+        counts = self._year_counts.get(year)
+        if counts is None:
+            counts, seen, cursor = [0], 0, date(year, 1, 1)
+            while cursor.year == year:
+                seen += self.is_workday(cursor)
+                counts.append(seen)
+                cursor += timedelta(days=1)
+            self._year_counts[year] = counts
+        return counts
 
 
 def _aware(moment: datetime) -> datetime:

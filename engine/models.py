@@ -127,6 +127,15 @@ class Case(Base):
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its data removed under the retention policy
 
 
+OPEN_TASK_INDEXES = (  # (name, columns) of the partial indexes on open steps (migration 0018)
+    ("ix_tasks_open_due", ("department_code", "due_at", "id", "assignee")),
+    ("ix_tasks_open_received", ("department_code", "created_at", "id")),
+    ("ix_tasks_open_process", ("department_code", "process_key", "due_at", "id")),
+    ("ix_tasks_open_mine", ("assignee", "due_at", "id")),
+    ("ix_tasks_open_mine_received", ("assignee", "created_at", "id")),
+)
+
+
 class Task(Base):
     """An inbox row: one ready user task, routed to a department."""
 
@@ -160,6 +169,9 @@ class Task(Base):
         Index("ix_tasks_department_queue", "department_code", "state", "due_at"),
         Index("ix_tasks_assignee_queue", "assignee", "state", "due_at"),
         Index("ix_tasks_case", "case_id", "state"),
+        # open steps only, walked in page order by the inbox, the team page and the API (keyset cursors)
+        *(Index(name, *columns, postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'"))
+          for name, columns in OPEN_TASK_INDEXES),
     )
 
 

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, tuple_
 
 from engine import cases
 from engine.models import Case, ProcessDefinition, Task
@@ -66,62 +67,117 @@ def like(text: str) -> str:
 
 
 def _page(me, args: dict[str, str]) -> tuple[list, str | None]:
-    stmt = (select(Task.id, Task.name, Task.element_id, Task.process_key, Task.department_code, Task.role,
+    """One page of the inbox. Each department (or, in `mine`, each holder) is read on its own with a
+    keyset on an index of open steps, and the parts are merged: no query walks more than a page."""
+    base = (select(Task.id, Task.name, Task.element_id, Task.process_key, Task.department_code, Task.role,
                    Task.assignee, Task.created_at, Task.due_at, Task.escalated_at, Task.reminded_at,
                    Case.business_key, Case.summary)
             .join(Case, Case.id == Task.case_id)
-            .where(Task.state == "open", workable(me)))
-    mine = [me.username, *sorted(set(me.acting_for.values()))]  # a deputy also sees the absent user's tasks
-    stmt = stmt.where(Task.assignee.in_(mine)) if args["view"] == "mine" else stmt.where(Task.assignee.is_(None))
+            .where(Task.state == "open"))
     if args["process"]:
-        stmt = stmt.where(Task.process_key == args["process"])
+        base = base.where(Task.process_key == args["process"])
     if args["step"]:
-        stmt = stmt.where(Task.name.like(like(args["step"]), escape="\\"))
+        base = base.where(Task.name.like(like(args["step"]), escape="\\"))
     if args["key"]:
-        stmt = stmt.where(Case.business_key.like(like(args["key"].upper()), escape="\\"))
+        key = args["key"].upper()
+        base = base.where(Case.business_key == key if _FULL_KEY.fullmatch(key) else
+                          Case.business_key.like(like(key), escape="\\"))
     if args["applicant"]:
-        stmt = stmt.where(Case.summary.like(like(args["applicant"]), escape="\\"))
+        base = base.where(Case.summary.like(like(args["applicant"]), escape="\\"))
     now = datetime.now(timezone.utc)
     if args["due"] == "overdue":
-        stmt = stmt.where(Task.due_at < now)
+        base = base.where(Task.due_at < now)
     elif args["due"] == "soon":
-        stmt = stmt.where(Task.due_at >= now, Task.due_at < runtime().calendar.add_workdays(now, 1))
-    stmt = _keyset(stmt, args)
-    rows = _rows(stmt.limit(PAGE + 1))
+        base = base.where(Task.due_at >= now, Task.due_at < runtime().calendar.add_workdays(now, 1))
+    if args["view"] == "mine":
+        holders = [me.username, *sorted(set(me.acting_for.values()))]  # a deputy also sees the absent user's tasks
+        parts = mine_parts(base, me, holders)
+    else:
+        parts = queue_parts(base, me)
+    moment, task_id = _cursor(args["after"])
+    received = args["sort"] == "received"
+    if received:
+        rows = sorted((r for part in parts for r in _by_received(part, moment, task_id, PAGE + 1)), key=_received_order)
+    else:
+        rows = merged_by_due(parts, moment, task_id, PAGE + 1)
     cursor = None
     if len(rows) > PAGE:
         rows = rows[:PAGE]
         last = rows[-1]
-        moment = last.due_at if args["sort"] == "due" else last.created_at
+        moment = last.created_at if received else last.due_at
         cursor = f"{moment.isoformat() if moment else 'none'}|{last.id}"
     return rows, cursor
 
 
-def _keyset(stmt, args: dict[str, str]):
-    """Order by due time (none last) or by arrival (newest first), continuing after the cursor."""
-    moment, task_id = None, None
-    if "|" in args["after"]:
-        raw, task_id = args["after"].split("|", 1)
-        try:
-            moment = None if raw == "none" else datetime.fromisoformat(raw)
-        except ValueError:
-            task_id = None
-    if args["sort"] == "received":
-        if task_id and moment:
-            stmt = stmt.where(or_(Task.created_at < moment, and_(Task.created_at == moment, Task.id < task_id)))
-        return stmt.order_by(Task.created_at.desc(), Task.id.desc())
-    return by_due(stmt, moment, task_id)
+_FULL_KEY = re.compile(r"[A-Z]{2,8}-\d{4}-\d{6}")
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)
 
 
-def by_due(stmt, moment: datetime | None, task_id: str | None):
-    """Soonest due first (none last), continuing after the task (`moment` its due time) if given."""
-    if task_id:
-        if moment is None:
-            stmt = stmt.where(Task.due_at.is_(None), Task.id > task_id)
-        else:
-            stmt = stmt.where(or_(Task.due_at > moment, and_(Task.due_at == moment, Task.id > task_id),
-                                  Task.due_at.is_(None)))
-    return stmt.order_by(Task.due_at.asc().nulls_last(), Task.id)
+def queue_parts(stmt, me) -> list:
+    """The unclaimed open steps of each of the user's departments that their role may take, one query each."""
+    return [stmt.where(Task.department_code == code, Task.assignee.is_(None),
+                       Task.role.in_([r for r, n in ROLE_RANK.items() if n <= me.rank_in(code)]))
+            for code in sorted(me.departments)]
+
+
+def mine_parts(stmt, me, holders: list[str]) -> list:
+    """The open steps each holder claimed (oneself, and the absent users one acts for), one query each."""
+    return [stmt.where(Task.assignee == holder, workable(me)) for holder in holders]
+
+
+def merged_by_due(parts: list, moment: datetime | None, task_id: str | None, limit: int, task_of=lambda r: r) -> list:
+    """The first `limit` steps of all parts, soonest due first (none last), after the cursor's task."""
+    rows = [r for part in parts for r in _by_due(part, moment, task_id, limit)]
+    rows.sort(key=lambda r: _due_order(task_of(r)))
+    return rows[:limit]
+
+
+def _due_order(r):
+    return (r.due_at is None, r.due_at or _NEVER, r.id)
+
+
+def _received_order(r):
+    return (-r.created_at.timestamp(), _Reverse(r.id))
+
+
+class _Reverse(str):
+    """A task id that sorts backwards (newest first with the arrival time)."""
+
+    def __lt__(self, other):
+        return str.__gt__(self, other)
+
+
+def _cursor(after: str) -> tuple[datetime | None, str | None]:
+    if "|" not in after:
+        return None, None
+    raw, task_id = after.split("|", 1)
+    try:
+        return (None if raw == "none" else datetime.fromisoformat(raw)), task_id
+    except ValueError:
+        return None, None
+
+
+def _by_due(stmt, moment: datetime | None, task_id: str | None, limit: int) -> list:
+    """Soonest due first, then the steps without a due time, continuing after the cursor's task."""
+    rows = []
+    if not (task_id and moment is None):  # the cursor is still among the dated steps (or there is none)
+        dated = stmt.where(Task.due_at.is_not(None))
+        if task_id:
+            dated = dated.where(tuple_(Task.due_at, Task.id) > tuple_(moment, task_id))
+        rows = _rows(dated.order_by(Task.due_at, Task.id).limit(limit))
+    if len(rows) < limit:
+        undated = stmt.where(Task.due_at.is_(None))
+        if task_id and moment is None:
+            undated = undated.where(Task.id > task_id)
+        rows += _rows(undated.order_by(Task.id).limit(limit - len(rows)))
+    return rows
+
+
+def _by_received(stmt, moment: datetime | None, task_id: str | None, limit: int) -> list:
+    """Newest arrival first, continuing after the cursor's task."""
+    if task_id and moment:
+        stmt = stmt.where(tuple_(Task.created_at, Task.id) < tuple_(moment, task_id))
+    return _rows(stmt.order_by(Task.created_at.desc(), Task.id.desc()).limit(limit))
 
 
 def _rows(stmt) -> list:

@@ -16,6 +16,7 @@ from engine.models import Case, Membership, Task, User
 from engine.routing import ROLE_RANK
 
 from .context import actor, runtime
+from .inbox import merged_by_due
 
 bp = Blueprint("team", __name__)
 
@@ -41,10 +42,10 @@ def index():
             .order_by(Membership.department_code, User.username)).all()
         load = dict(session.execute(select(Task.assignee, func.count()).where(
             Task.state == "open", Task.department_code.in_(departments)).group_by(Task.assignee)).all())
-        rows = session.execute(
-            select(Task, Case.business_key, Case.summary).join(Case, Case.id == Task.case_id)
-            .where(Task.state == "open", Task.department_code.in_(departments))
-            .order_by(Task.due_at.asc().nulls_last(), Task.id).limit(500)).all()
+        base = (select(Task, Case.business_key, Case.summary).join(Case, Case.id == Task.case_id)
+                .where(Task.state == "open"))
+    rows = merged_by_due([base.where(Task.department_code == code) for code in departments], None, None, 500,
+                         task_of=lambda r: r[0])  # one index walk per department
     tasks = [dict(task=t, key=k, applicant=json.loads(s or "{}").get("applicant_name") or "—",
                   overdue=bool(t.due_at and t.due_at < now)) for t, k, s in rows]
     kept = {"tasks": set(request.args.get("keep", "").split(",")), "to": request.args.get("to", ""),

@@ -1,5 +1,5 @@
 """Working-day calendar: official holidays, make-up working days, office hours, override file."""
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -81,3 +81,19 @@ def test_bad_office_hours_are_refused():
 def test_negative_working_days_refused():
     with pytest.raises(EngineError):
         CAL.add_workdays(at("2026-11-27T15:00:00+08:00"), -1)
+
+
+@pytest.mark.parametrize("zone, hours", [("Asia/Shanghai", ""), ("Asia/Shanghai", "09:00-12:00,13:30-17:30"),
+                                         ("Europe/Berlin", "08:00-16:00")])
+def test_long_spans_are_counted_from_the_year_table_exactly_as_day_by_day(zone, hours):
+    import random
+    from datetime import timedelta as td
+    cal = WorkCalendar(zone, hours)
+    rng = random.Random(7)
+    for _ in range(1500):
+        a = datetime(2024, 1, 1, tzinfo=timezone.utc) + td(minutes=rng.randrange(0, 3 * 365 * 1440))
+        b = a + td(minutes=rng.randrange(-400 * 1440, 400 * 1440))
+        lo, hi = sorted((a, b))
+        by_day = cal._measured(lo.astimezone(cal.tz).date(), hi.astimezone(cal.tz).date(), lo.astimezone(cal.tz),
+                               hi.astimezone(cal.tz)) / cal.day_length
+        assert cal.workdays_between(a, b) == pytest.approx(by_day if b >= a else -by_day, abs=1e-9)

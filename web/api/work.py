@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import cases
@@ -15,7 +15,7 @@ from engine.routing import ROLE_RANK
 from workflows.intake import INTAKES, start_data
 
 from ..context import runtime
-from ..inbox import by_due, workable
+from ..inbox import merged_by_due, mine_parts, queue_parts
 from ..privacy import personal_shown, visible_data
 from ..tasks import form_and_data
 from . import api
@@ -59,19 +59,12 @@ def list_tasks(ctx: Context) -> Reply:
     token's user claimed, or both (`view=all`). Paged with `cursor`."""
     q = ctx.query
     after = decode_cursor(q.cursor, datetime, str) or (None, None)
-    stmt = (select(Task, Case.business_key).join(Case, Case.id == Task.case_id)
-            .where(Task.state == "open", workable(ctx.actor)))
-    if q.view == "queue":
-        stmt = stmt.where(Task.assignee.is_(None))
-    elif q.view == "mine":
-        stmt = stmt.where(Task.assignee == ctx.actor.username)
-    else:
-        stmt = stmt.where(or_(Task.assignee.is_(None), Task.assignee == ctx.actor.username))
+    stmt = select(Task, Case.business_key).join(Case, Case.id == Task.case_id).where(Task.state == "open")
     if q.process:
         stmt = stmt.where(Task.process_key == q.process)
-    stmt = by_due(stmt, *after).limit(q.limit + 1)
-    with runtime().db.read() as session:
-        rows = session.execute(stmt).all()
+    parts = (queue_parts(stmt, ctx.actor) if q.view in ("queue", "all") else []) + \
+        (mine_parts(stmt, ctx.actor, [ctx.actor.username]) if q.view in ("mine", "all") else [])
+    rows = merged_by_due(parts, *after, q.limit + 1, task_of=lambda r: r[0])
     more = len(rows) > q.limit
     rows = rows[:q.limit]
     cursor = None
