@@ -62,12 +62,15 @@ def _set_aside(rt: Runtime, case_id: int, actor: Actor, exc: Exception) -> None:
                                            case.id, case.business_key)], now)
 
 
-def sweep(rt: Runtime, actor: Actor, limit: int = 1000) -> SweepResult:
-    """Fire due timers until none is due (or `limit` cases were handled)."""
+SWEEP_BATCH = 1000  # cases one round of the loop fires at most before it looks at mail, notices and figures
+
+
+def sweep(rt: Runtime, actor: Actor, limit: int | None = None, now: datetime | None = None) -> SweepResult:
+    """Fire due timers until none is due (or `limit` cases were handled); `now` fixes what counts as due."""
     result = SweepResult()
-    for _ in range(limit):
+    for _ in range(SWEEP_BATCH if limit is None else limit):
         try:
-            if fire_next(rt, actor) is None:
+            if fire_next(rt, actor, now) is None:
                 break
             result.fired += 1
         except Exception as exc:  # noqa: BLE001 - e.g. the database went away: report it and try again later
@@ -75,6 +78,17 @@ def sweep(rt: Runtime, actor: Actor, limit: int = 1000) -> SweepResult:
             log.error("timer firing failed: %s", exc)
             break
     return result
+
+
+def drain(rt: Runtime, actor: Actor) -> SweepResult:
+    """Fire every timer due when it starts, however many (`worker --once`); stops at the first failure."""
+    now, total = datetime.now(timezone.utc), SweepResult()
+    while True:
+        result = sweep(rt, actor, now=now)
+        total.fired += result.fired
+        total.failed += result.failed
+        if result.failed or result.fired < SWEEP_BATCH:
+            return total
 
 
 HOUSEKEEPING_EVERY = 3600.0
@@ -177,7 +191,7 @@ def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, 
             due = time.monotonic() - summed >= ROLLUPS_EVERY
             summed = time.monotonic() if due else summed
             refresh_facts(rt, sum_months=due)
-        result = sweep(rt, actor)
+        result = drain(rt, actor) if once else sweep(rt, actor)
         announce_all(rt)
         try:
             mail.send_due(rt.db)

@@ -70,3 +70,15 @@ def test_killed_worker_loses_nothing(rt, db_url):
     assert len(counts) == 120 and all(n == 1 for _, n in counts)
     with rt.db.read() as session:
         assert session.execute(select(func.count()).select_from(Case).where(Case.next_due_at.is_not(None))).scalar() == 0
+
+
+def test_once_drains_everything_due_in_rounds(rt, monkeypatch):
+    """`worker --once` fires every timer due when it starts, in as many rounds as it takes."""
+    deploy_fixtures(rt, "sla_two_lane.bpmn")
+    users = make_users(rt)
+    monkeypatch.setattr(timers, "SWEEP_BATCH", 5)
+    open_checks(rt, users, 12, "PT0.1S")
+    time.sleep(0.2)
+    result = timers.run(rt, "w-once", once=True)
+    assert (result.fired, result.failed) == (12, 0)
+    assert sorted(n for _, n in reminders(rt)) == [1] * 12
