@@ -174,33 +174,32 @@ def next_due(rt: Runtime) -> datetime | None:
 
 def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, poll: float = 0.5,
         once: bool = False) -> SweepResult:
-    """Loop: fire what is due, then sleep until the next due time (at most `poll` seconds)."""
+    """Fire what is due, then sleep until the next due time (at most `poll` seconds), until `stop` is set.
+
+    The chores (figures, notices, mail, housekeeping) run in a thread of their own, so that a long round of
+    them never makes a timer late; with `once`, everything runs one time in order and every timer due at
+    the start is fired."""
     stop = stop or threading.Event()
     actor = Actor.system(name)
+    if once:
+        _beat(rt, name)
+        housekeeping(rt)
+        refresh_facts(rt)
+        total = drain(rt, actor)
+        _announce_and_mail(rt)
+        _unbeat(rt, name)
+        return total
+    chores = threading.Thread(target=_chores, args=(rt, stop, poll), daemon=True, name=f"{name}-chores")
+    chores.start()
     total = SweepResult()
-    tidied = refreshed = summed = beaten = float("-inf")
+    beaten = float("-inf")
     while not stop.is_set():
         if time.monotonic() - beaten >= heartbeats.EVERY.total_seconds():
             beaten = time.monotonic()
             _beat(rt, name)
-        if time.monotonic() - tidied >= HOUSEKEEPING_EVERY:
-            tidied = time.monotonic()
-            housekeeping(rt)
-        if time.monotonic() - refreshed >= FACTS_EVERY:
-            refreshed = time.monotonic()
-            due = time.monotonic() - summed >= ROLLUPS_EVERY
-            summed = time.monotonic() if due else summed
-            refresh_facts(rt, sum_months=due)
-        result = drain(rt, actor) if once else sweep(rt, actor)
-        announce_all(rt)
-        try:
-            mail.send_due(rt.db)
-        except Exception as exc:  # noqa: BLE001 - mail never stops the timers
-            log.error("sending mail failed: %s", exc)
+        result = sweep(rt, actor)
         total.fired += result.fired
         total.failed += result.failed
-        if once:
-            break
         due = next_due(rt)
         wait = poll
         if due is not None:
@@ -209,12 +208,42 @@ def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, 
             stop.wait(wait)
         elif result.fired == 0:
             time.sleep(0.01)
+    chores.join(timeout=60)
+    _unbeat(rt, name)
+    return total
+
+
+def _chores(rt: Runtime, stop: threading.Event, poll: float) -> None:
+    """The worker's other duties, on their own clocks: housekeeping hourly, the figures' facts every few
+    seconds (months summed every minute), notices and mail every round."""
+    tidied = refreshed = summed = float("-inf")
+    while not stop.is_set():
+        if time.monotonic() - tidied >= HOUSEKEEPING_EVERY:
+            tidied = time.monotonic()
+            housekeeping(rt)
+        if time.monotonic() - refreshed >= FACTS_EVERY:
+            refreshed = time.monotonic()
+            due = time.monotonic() - summed >= ROLLUPS_EVERY
+            summed = time.monotonic() if due else summed
+            refresh_facts(rt, sum_months=due)
+        _announce_and_mail(rt)
+        stop.wait(poll)
+
+
+def _announce_and_mail(rt: Runtime) -> None:
+    announce_all(rt)
+    try:
+        mail.send_due(rt.db)
+    except Exception as exc:  # noqa: BLE001 - mail never stops the timers
+        log.error("sending mail failed: %s", exc)
+
+
+def _unbeat(rt: Runtime, name: str) -> None:
     try:
         with rt.db.write() as session:
             heartbeats.stop(session, name)
     except Exception as exc:  # noqa: BLE001 - stopping anyway; the heartbeat goes stale
         log.error("removing the heartbeat failed: %s", exc)
-    return total
 
 
 def _beat(rt: Runtime, name: str) -> None:
