@@ -19,13 +19,11 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from common import drop_schema, percentile, postgres_url
+from common import drop_schema, percentile, postgres_url, prepared_runtime
 from sqlalchemy import text
 
-from engine import cases, repository  # noqa: E402
-from engine.config import Settings, make_runtime  # noqa: E402
-from engine.definitions import read_files  # noqa: E402
-from engine.routing import Actor, seed_departments  # noqa: E402
+from engine import cases  # noqa: E402
+from engine.routing import Actor  # noqa: E402
 
 HERE = Path(__file__).parent
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -35,12 +33,8 @@ DRAIN = ("import sys; from engine.config import Settings, make_runtime; from eng
 
 
 def setup(url: str):
-    rt = make_runtime(Settings.from_env(url))
-    rt.db.migrate()
+    rt, _ = prepared_runtime(url, HERE / "reminder.bpmn")
     with rt.db.write() as session:
-        seed_departments(session)
-    with rt.db.write() as session:
-        repository.deploy(session, rt, Actor.system("bench"), read_files([HERE / "reminder.bpmn"]))
         out = cases.start(session, rt, Actor.system("bench"), "reminder_bench", {"remind_after": "P365D"},
                           business_key="TEMPLATE-1")
         case = session.execute(text("SELECT * FROM cases WHERE id = :id"), {"id": out.case_id}).mappings().one()

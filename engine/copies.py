@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import audit, notices
-from .holding import held_open_task
+from .holding import held_open_task, text
 from .errors import InvalidInput
 from .models import Case, CaseCopy, Department, Membership, Task, User
 from .routing import Actor
@@ -52,9 +52,7 @@ def copy(session: Session, by: str, case: Case, task: Task | None, targets: list
 
 def add(session: Session, actor: Actor, task_id: str, targets: list[str], note: str = "") -> int:
     """The holder of an open task copies the case to people or departments."""
-    note = (note or "").strip()
-    if len(note) > MAX_NOTE:
-        raise InvalidInput(f"the note is longer than {MAX_NOTE} characters", {"note": "too long"})
+    note = text(note, "note", "", MAX_NOTE, required=False)
     targets = sorted({t.strip() for t in targets if t and t.strip()})
     if not targets:
         raise InvalidInput("name at least one department or person to copy to", {"to": "required"})

@@ -15,7 +15,7 @@ from .models import Case, Task
 from .routing import Actor
 from .runtime import Runtime
 from .steps import Outcome
-from .holding import colleagues, held_open_task
+from .holding import colleagues, held_open_task, text
 
 MAX_NOTE = 500
 
@@ -26,9 +26,7 @@ def _now() -> datetime:
 
 def delegate(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str, note: str = "") -> Task:
     """Let a colleague who may take the task do the work; it comes back to `actor` to confirm."""
-    note = (note or "").strip()
-    if len(note) > MAX_NOTE:
-        raise InvalidInput(f"the note is longer than {MAX_NOTE} characters", {"note": "too long"})
+    note = text(note, "note", "", MAX_NOTE, required=False)
     task = held_open_task(session, actor, task_id, "delegate")
     if task.delegated_by is not None:
         raise Conflict(f"task {task.name!r} is already delegated by {task.delegated_by}")

@@ -28,8 +28,8 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
-from . import audit
-from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from . import audit, holding
+from .errors import Conflict, NotFound, PermissionDenied
 from .models import (AuditEntry, Case, CaseCopy, CasePause, CaseRating, LegalHold, Notification, SupervisionItem, Task,
                      TaskSigner)
 from .routing import Actor
@@ -127,12 +127,7 @@ def _require_holder(actor: Actor) -> None:
 
 
 def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("a legal hold needs a reason", {"reason": "required"})
-    if len(reason) > MAX_REASON:
-        raise InvalidInput(f"the reason is longer than {MAX_REASON} characters", {"reason": "too long"})
-    return reason
+    return holding.text(reason, "reason", "a legal hold needs a reason", MAX_REASON)
 
 
 def place(session: Session, actor: Actor, business_key: str, reason: str, now: datetime | None = None) -> LegalHold:

@@ -35,7 +35,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import holding, notices
 from .cases import _require_open, _task_and_case
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import Conflict, NotFound
 from .models import AuditEntry, Task
 from .routing import Actor
 from .runtime import Runtime
@@ -144,11 +144,7 @@ def _targets(session: Session, model, task, spiff_task) -> list[Target]:
 
 def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_task_id: str, reason: str) -> Outcome:
     """Send an open task back to an earlier step (see the module's rules); the reason is required."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("a send-back needs a reason", {"reason": "required"})
-    if len(reason) > MAX_REASON:
-        raise InvalidInput(f"the reason is longer than {MAX_REASON} characters", {"reason": "too long"})
+    reason = holding.text(reason, "reason", "a send-back needs a reason", MAX_REASON)
     task, case, model, op, wf, spiff_task = _load(session, rt, actor, task_id)
     options = {t.task_id: t for t in _targets(session, model, task, spiff_task)}
     target = options.get(str(target_task_id))

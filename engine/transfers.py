@@ -8,7 +8,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, notices, separation
-from .holding import colleagues, held_open_task
+from .holding import colleagues, held_open_task, text
 from .errors import Conflict, InvalidInput
 from .models import Case, Task
 from .routing import Actor
@@ -21,11 +21,7 @@ def transfer(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
              now: datetime | None = None) -> Task:
     """Hand an open task one holds (or may take, while unclaimed) to a colleague who may take it."""
     now = now or datetime.now(timezone.utc)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("a transfer needs a reason", {"reason": "required"})
-    if len(reason) > MAX_REASON:
-        raise InvalidInput(f"the reason is longer than {MAX_REASON} characters", {"reason": "too long"})
+    reason = text(reason, "reason", "a transfer needs a reason", MAX_REASON)
     task = held_open_task(session, actor, task_id, "transfer")
     if task.delegated_by is not None:
         raise Conflict(f"task {task.name!r} was delegated by {task.delegated_by}; submit it back to them first")

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import audit, holding, notices
-from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from .errors import Conflict, NotFound, PermissionDenied
 from .models import AuditEntry, Case, Task
 from .routing import ROLE_RANK, Actor
 
@@ -40,9 +40,7 @@ def count(session: Session, case_id: int, task_id: str) -> int:
 def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: datetime | None = None) -> int:
     """Urge an open task; returns how often it has now been urged."""
     now = now or datetime.now(timezone.utc)
-    note = (note or "").strip()
-    if len(note) > MAX_NOTE:
-        raise InvalidInput(f"the note is longer than {MAX_NOTE} characters", {"note": "too long"})
+    note = holding.text(note, "note", "", MAX_NOTE, required=False)
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"no task {task_id}")

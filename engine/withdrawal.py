@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
+from . import holding
 from .cases import _task_and_case, send_message
-from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from .errors import Conflict, NotFound, PermissionDenied
 from .models import AuditEntry, Case, Task
 from .routing import Actor
 from .runtime import Runtime
@@ -117,11 +118,7 @@ def withdraw_application(session: Session, rt: Runtime, actor: Actor, business_k
     """The applicant withdraws the application (through the portal, or in person at the window): an
     interrupting event of the process ends the case as withdrawn, every open step is withdrawn. Refused
     once the case is decided (the process property `withdrawable_until`, a milestone)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("a withdrawal needs a reason", {"reason": "required"})
-    if len(reason) > 500:
-        raise InvalidInput("the reason is longer than 500 characters", {"reason": "too long"})
+    reason = holding.text(reason, "reason", "a withdrawal needs a reason", 500)
     case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
     if case is None:
         raise NotFound(f"no case {business_key}")

@@ -97,7 +97,8 @@ def _page(me, args: dict[str, str]) -> tuple[list, str | None]:
     moment, task_id = _cursor(args["after"])
     received = args["sort"] == "received"
     if received:
-        rows = sorted((r for part in parts for r in _by_received(part, moment, task_id, PAGE + 1)), key=_received_order)
+        rows = sorted((r for part in parts for r in _by_received(part, moment, task_id, PAGE + 1)),
+                      key=lambda r: (r.created_at, r.id), reverse=True)
     else:
         rows = merged_by_due(parts, moment, task_id, PAGE + 1)
     cursor = None
@@ -134,17 +135,6 @@ def merged_by_due(parts: list, moment: datetime | None, task_id: str | None, lim
 
 def _due_order(r):
     return (r.due_at is None, r.due_at or _NEVER, r.id)
-
-
-def _received_order(r):
-    return (-r.created_at.timestamp(), _Reverse(r.id))
-
-
-class _Reverse(str):
-    """A task id that sorts backwards (newest first with the arrival time)."""
-
-    def __lt__(self, other):
-        return str.__gt__(self, other)
 
 
 def _cursor(after: str) -> tuple[datetime | None, str | None]:

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import holding, signers
+from engine import signers
 from engine.errors import EngineError, PermissionDenied
 from engine.models import Task, TaskSigner
 from engine.routing import ROLE_RANK
@@ -19,13 +19,15 @@ from .tasks import _load
 bp = Blueprint("signers", __name__)
 
 
-def panel(task: Task, can_act: bool) -> dict:
-    """What the task page shows about added signers, for the current user."""
+def panel(task: Task, colleagues: list[tuple[str, str]]) -> dict:
+    """What the task page shows about added signers, for the current user (`colleagues`: those the holder
+    may hand the step to, as the page lists them for 转办; the holder is no signer)."""
     me = actor()
     with runtime().db.read() as session:
         rows = signers.listed(session, task.id)
         now_signing = signers.current(session, task)
-        candidates = holding.colleagues(session, task, task.assignee or me.username) if can_act else []
+    holder = task.assignee or me.username
+    candidates = [(name, shown) for name, shown in colleagues if name != holder]
     supervisor = me.rank_in(task.department_code) >= ROLE_RANK["supervisor"]
     listed = [dict(id=r.id, username=r.username, position=r.position, reason=r.reason, state=r.state,
                    decision=r.decision, opinion=r.opinion, removed_reason=r.removed_reason,

@@ -72,12 +72,13 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
         stopped = clock.standing(session, case.id) if task.state == "open" else None
         apart = separation.conflict(session, runtime(), actor().username, case.id, task.element_id) if can_act else None
     can_act = can_act and apart is None and task.signing != "signer"
+    colleagues = transfer_options(task) if can_act and not task.delegated_by else []
     return render_template("task.html", task=task, case=case, fields=fields, data=shown, comments=comments,
                            values=values or {}, errors=errors or {}, can_act=can_act, sent_back=sent_back,
                            send_back_to=send_back_options(task) if can_act else [],
                            withdrawable=may_withdraw(task), apart=apart, urged=urged,
-                           colleagues=transfer_options(task) if can_act and not task.delegated_by else [],
-                           draft=delegation.draft_of(task), stopped=stopped, **panel(task, can_act and not task.delegated_by)), status
+                           colleagues=colleagues,
+                           draft=delegation.draft_of(task), stopped=stopped, **panel(task, colleagues)), status
 
 
 @bp.route("/tasks/<task_id>")
