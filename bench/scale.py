@@ -20,7 +20,7 @@ from sqlalchemy import text
 os.environ.setdefault("JOINTREVIEW_PG_STATEMENT_TIMEOUT", "30min")  # the bulk inserts are single statements
 os.environ["JOINTREVIEW_LOG_FORMAT"] = "text"
 
-from engine import audit, cases, repository  # noqa: E402
+from engine import audit, cases, lookup, repository  # noqa: E402
 from engine.config import Settings, make_runtime  # noqa: E402
 from engine.definitions import read_files  # noqa: E402
 from engine.passwords import hash_password  # noqa: E402
@@ -138,6 +138,16 @@ def _chain(rt, start: int, stop: int) -> None:
             copy.write(buffer.getvalue())
         session.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, :s, :h) ON CONFLICT (id) DO UPDATE "
                              "SET seq = :s, hash = :h"), {"s": seq, "h": prev})
+        buffer = io.StringIO()  # what staff find each case by: its applicant's name and ID number (engine/lookup.py)
+        for case_id in range(start, stop + 1):
+            buffer.write(f"{lookup.digest(f'申请人{case_id}')}\t{case_id}\tapplicant_name\n"
+                         f"{lookup.digest(fake_id(case_id))}\t{case_id}\tapplicant_id\n")
+        with raw.cursor().copy("COPY case_lookup (digest, case_id, field) FROM STDIN") as copy:
+            copy.write(buffer.getvalue())
+
+
+def fake_id(case_id: int) -> str:
+    return f"3301061988{case_id:08d}"
 
 
 def timed(get, url: str, runs: int) -> list[float]:
@@ -186,7 +196,8 @@ def measure(rt, runs: int) -> dict[str, list[float]]:
             r, f"/inbox?view=department&sort=received&after={deep_cursor(rt, queue, 'received', 0.8)}", runs),
         "inbox, filter by process": timed(r, "/inbox?view=department&process=subsidy_approval", runs),
         "inbox, filter by business key": timed(r, f"/inbox?view=department&key={some_key}", runs),
-        "inbox, filter by applicant": timed(r, "/inbox?view=department&applicant=" + "申请人12345", runs),
+        "inbox, filter by applicant's name": timed(r, "/inbox?view=department&applicant=" + "申请人12345", runs),
+        "inbox, filter by ID number": timed(r, "/inbox?view=department&applicant=" + fake_id(23456), runs),
         "team page (EDU supervisor)": timed(t, "/team", runs),
         "case page (running inquiry)": timed(a, f"/cases/{running}", runs),
     }
@@ -215,6 +226,7 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--verify", action="store_true", help="also time audit verify over the whole chain")
+    parser.add_argument("--keep", action="store_true", help="keep the generated schema (its URL is printed)")
     args = parser.parse_args()
     url, schema = postgres_url()
     if url is None:
@@ -240,7 +252,10 @@ def main() -> None:
                   f"of {args.small:,}")
     finally:
         rt.db.dispose()
-        drop_schema(url, schema)
+        if args.keep:
+            print(f"kept: {url}")
+        else:
+            drop_schema(url, schema)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,11 @@
 """Account administration: passwords, activation, memberships and lane aliases, each change audited."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from . import audit, logins
+from . import audit, logins, wallclock
 from .errors import EngineError, InvalidInput, NotFound
 from .models import Department, Membership, User
 from .passwords import hash_password
@@ -16,7 +15,7 @@ MIN_PASSWORD = 8
 
 
 def _record(session: Session, by: Actor, event: str, details: dict) -> None:
-    audit.append(session, [audit.Event(event, by.username, details)], datetime.now(timezone.utc))
+    audit.append(session, [audit.Event(event, by.username, details)], wallclock.now())
 
 
 def _user(session: Session, username: str) -> User:

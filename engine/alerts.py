@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from . import audit, clock
+from . import audit, clock, wallclock
 from .calendar import WorkCalendar
 from .errors import InvalidInput, NotFound
 from .models import AlertRule, AlertWatch, Case, CaseFact, StepFact
@@ -56,7 +56,7 @@ def add_rule(session: Session, by: Actor, spec: RuleSpec, now: datetime | None =
         errors["element_id"] = "only a step rule (sla) names a step"
     if errors:
         raise InvalidInput("the alert rule was not saved", errors)
-    now = now or datetime.now(timezone.utc)
+    now = now or wallclock.now()
     rule = AlertRule(process_key=spec.process_key, element_id=spec.element_id or None, kind=spec.kind,
                      threshold=spec.threshold, active=True, created_by=by.username, created_at=now)
     session.add(rule)
@@ -70,7 +70,7 @@ def remove_rule(session: Session, by: Actor, rule_id: int, now: datetime | None 
     rule = session.get(AlertRule, rule_id)
     if rule is None or not rule.active:
         raise NotFound(f"no active alert rule {rule_id}")
-    now = now or datetime.now(timezone.utc)
+    now = now or wallclock.now()
     rule.active = False
     session.execute(delete(AlertWatch).where(AlertWatch.rule_id == rule_id, AlertWatch.raised_at.is_(None)))
     session.execute(update(AlertWatch).where(AlertWatch.rule_id == rule_id, AlertWatch.cleared_at.is_(None))
@@ -141,7 +141,7 @@ def _moments(rule: AlertRule, fact: CaseFact, steps: list[StepFact], last_progre
 
 def sweep(session: Session, now: datetime | None = None, limit: int = 1000) -> int:
     """Raise the watches whose moment has come (index on fire_at); each alert once, audited."""
-    now = now or datetime.now(timezone.utc)
+    now = now or wallclock.now()
     due = session.execute(select(AlertWatch, AlertRule, Case.business_key)
                           .join(AlertRule, AlertRule.id == AlertWatch.rule_id).join(Case, Case.id == AlertWatch.case_id)
                           .where(AlertWatch.raised_at.is_(None), AlertWatch.fire_at <= now)

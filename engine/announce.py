@@ -13,13 +13,13 @@ supervisors of the departments it names (the step's and the overseeing office).
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import holding, notices
+from . import holding, notices, wallclock
 from .models import AuditEntry, KpiProgress, Task
 
 WATERMARK = "notices"
@@ -44,7 +44,7 @@ def _mark(session: Session) -> KpiProgress:
 
 def refresh(session: Session, now: datetime | None = None) -> int:
     """Announce what the audit log recorded since the last call (one batch); returns the entries read."""
-    now = now or datetime.now(timezone.utc)
+    now = now or wallclock.now()
     mark = _mark(session)
     rows = session.execute(select(AuditEntry.seq, AuditEntry.event, AuditEntry.case_id, AuditEntry.business_key,
                                   AuditEntry.task_id, AuditEntry.details)

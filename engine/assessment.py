@@ -9,14 +9,14 @@ shared among the others, so a department is never marked down for having no rati
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit, rollups, urges
+from . import audit, rollups, urges, wallclock
 from .errors import InvalidInput
 from .kpis import MIN_CASES, Period, Scope, share, stat_of, window
 from .models import Setting, StepFact
@@ -52,7 +52,7 @@ def set_weights(session: Session, by: Actor, given: dict[str, Any]) -> dict[str,
     if errors:
         raise InvalidInput("the weights were not saved", errors)
     before = weights(session)
-    now = datetime.now(timezone.utc)
+    now = wallclock.now()
     row = session.get(Setting, WEIGHTS_SETTING)
     if row is None:
         session.add(Setting(name=WEIGHTS_SETTING, value=json.dumps(clean), updated_by=by.username, updated_at=now))

@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessage
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, copies, delegation, forms, separation, signers, sql
+from . import audit, copies, delegation, forms, separation, signers, sql, wallclock
 from .expressions import data_problem
 from .errors import Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
 from .models import Case, Membership, Task, User
@@ -61,7 +61,7 @@ class CaseRef:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return wallclock.now()
 
 
 # --- start -----------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import wallclock
 from .errors import EngineError
 from .models import AuditCheckpoint, AuditEntry, AuditHead
 
@@ -74,7 +75,7 @@ def sign(session: Session, key: Ed25519PrivateKey, now: datetime | None = None) 
     head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
     if head is None or head.seq == 0:
         raise EngineError("the audit log is empty: nothing to sign yet")
-    at = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    at = (now or wallclock.now()).isoformat(timespec="seconds")
     unsigned = Checkpoint(head.seq, head.hash, at, public_hex(key), "")
     checkpoint = Checkpoint(head.seq, head.hash, at, unsigned.public_key, key.sign(unsigned.message()).hex())
     session.add(AuditCheckpoint(**asdict(checkpoint)))

@@ -1,5 +1,5 @@
 """`jointreview retention` and `jointreview legal-hold`: purge what the retention policy lets go, and keep
-cases out of it."""
+cases out of it; `jointreview reindex-search` rebuilds the lookup digests of every case's personal data."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from . import retention
+from . import lookup, retention
 from .cli_actions import actor_of
 from .models import Case
 from .runtime import Runtime
@@ -63,6 +63,12 @@ def cmd_holds(rt: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reindex(rt: Runtime, args: argparse.Namespace) -> int:
+    done = lookup.reindex(rt)
+    print(f"search digests rebuilt for {done} case(s) (fields: {', '.join(rt.search_fields)})")
+    return 0
+
+
 def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("retention", cmd_retention, "purge finished cases past their process's retention_years (legal holds "
                                         "excepted); --dry-run lists them")
@@ -79,3 +85,5 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--user", required=True)
     p = add("holds", cmd_holds, "list a case's legal holds")
     p.add_argument("key", help="business key")
+    add("reindex-search", cmd_reindex, "rebuild the digests staff find cases by (after an upgrade or a new "
+                                       "JOINTREVIEW_SEARCH_KEY)")

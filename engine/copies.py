@@ -4,12 +4,12 @@ holder adds people or departments. Those copied see the case read-only in their 
 it is recorded (the case view in the audit log, and the copy marked read)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import audit, notices
+from . import audit, notices, wallclock
 from .holding import held_open_task, text
 from .errors import InvalidInput
 from .models import Case, CaseCopy, Department, Membership, Task, User
@@ -19,7 +19,7 @@ MAX_NOTE = 500
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return wallclock.now()
 
 
 def recipients(session: Session, targets: list[str]) -> tuple[list[str], list[str]]:

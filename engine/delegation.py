@@ -4,12 +4,12 @@ step counts as done by the one who confirmed it."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from . import audit, notices, separation
+from . import audit, notices, separation, wallclock
 from .errors import Conflict, InvalidInput
 from .models import Case, Task
 from .routing import Actor
@@ -21,7 +21,7 @@ MAX_NOTE = 500
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return wallclock.now()
 
 
 def delegate(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str, note: str = "") -> Task:

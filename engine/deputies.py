@@ -4,12 +4,12 @@ role, and the record says "A acting for B". 不相容岗位 still applies to the
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, wallclock
 from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from .models import Deputy, Membership, User
 from .routing import ROLE_RANK, Actor
@@ -18,7 +18,7 @@ LONGEST = timedelta(days=92)
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return wallclock.now()
 
 
 def _memberships(session: Session, username: str) -> dict[str, str]:

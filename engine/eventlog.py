@@ -19,7 +19,7 @@ from xml.sax.saxutils import quoteattr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, wallclock
 from .models import AuditEntry, Case
 
 TRANSITIONS = {"task_ready": "schedule", "task_claimed": "assign", "task_reassigned": "reassign",
@@ -170,4 +170,4 @@ def record_export(session: Session, actor: str, kind: str, selection: Selection,
                      "to": selection.end.isoformat() if selection.end else None}
     if counts is not None:
         details.update(traces=counts.traces, events=counts.events)
-    audit.append(session, [audit.Event("event_log_exported", actor, details)], datetime.now(timezone.utc))
+    audit.append(session, [audit.Event("event_log_exported", actor, details)], wallclock.now())

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from . import alerts, clock, rollups
+from . import alerts, clock, rollups, wallclock
 from .calendar import WorkCalendar
 from .models import AuditEntry, Case, CaseFact, KpiProgress, StepFact, Task
 from .runtime import Runtime
@@ -126,7 +126,7 @@ def rebuild_case(session: Session, case_id: int, cal: WorkCalendar, success_of: 
     if mark_months:
         rollups.mark(session, before + _moments(fact, steps), cal.tz)
     last_progress = max((at for at, event, _ in history if event in alerts.PROGRESS), default=None)
-    alerts.watch_case(session, case, fact, steps, last_progress, cal, datetime.now(timezone.utc), stops)
+    alerts.watch_case(session, case, fact, steps, last_progress, cal, wallclock.now(), stops)
 
 
 def _moments(fact: CaseFact | None, steps) -> list:
@@ -162,7 +162,7 @@ def refresh(session: Session, rt: Runtime, limit: int = BATCH, sum_months: bool 
         rebuild_case(session, case_id, cal, success_of)
     if sum_months:
         rollups.refresh(session, cal.tz)
-    mark.seq, mark.updated_at = rows[-1][0], datetime.now(timezone.utc)
+    mark.seq, mark.updated_at = rows[-1][0], wallclock.now()
     return len(rows)
 
 
@@ -174,7 +174,7 @@ def rebuild_all(session: Session, rt: Runtime) -> int:
     session.execute(delete(CaseFact).where(CaseFact.case_id.in_(kept)))
     mark = _progress(session)
     mark.seq = session.execute(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1)).scalar() or 0
-    mark.updated_at = datetime.now(timezone.utc)
+    mark.updated_at = wallclock.now()
     ids = session.execute(kept.order_by(Case.id)).scalars().all()
     for case_id in ids:
         rebuild_case(session, case_id, cal, success_of, mark_months=False)  # every month is summed below

@@ -8,11 +8,12 @@ import inspect
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterator
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from . import wallclock
 from .calendar import WorkCalendar
 from .errors import EngineError
 
@@ -32,7 +33,7 @@ def operation_time(moment: datetime) -> Iterator[None]:
 
 def current_time() -> datetime:
     """The operation's timestamp, or the wall clock outside an operation."""
-    return _OPERATION_NOW.get() or datetime.now(timezone.utc)
+    return _OPERATION_NOW.get() or wallclock.now()
 
 
 def _moment(value: Any, cal: WorkCalendar) -> datetime:

@@ -11,7 +11,7 @@ from typing import Any, Callable
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from . import heartbeats
+from . import heartbeats, wallclock
 from .db import Database
 from .models import Case, MailOut, Task
 
@@ -56,7 +56,7 @@ def readiness(db: Database, now: datetime | None = None) -> tuple[bool, dict[str
 
 def gauges(session: Session, now: datetime | None = None) -> dict[str, Any]:
     """The figures an operator graphs, read now (a few indexed queries)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or wallclock.now()
     open_steps = dict(session.execute(select(Task.department_code, func.count()).where(Task.state == "open")
                                       .group_by(Task.department_code)).all())
     overdue = dict(session.execute(select(Task.department_code, func.count()).where(Task.state == "open",

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from . import wallclock
 from .models_office import WorkerHeartbeat
 
 EVERY = timedelta(seconds=5)
@@ -19,7 +20,7 @@ _BEAT = text("INSERT INTO worker_heartbeats (name, host, pid, started_at, beat_a
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return wallclock.now()
 
 
 def identity(name: str) -> str:

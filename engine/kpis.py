@@ -16,7 +16,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput
-from . import rollups
+from . import rollups, wallclock
 from .models import CaseFact, StepFact
 from .periods import Period, current_period, parse_period  # noqa: F401 - part of this module's interface
 
@@ -67,7 +67,7 @@ class Window:
     scope: Scope
     start: datetime
     end: datetime
-    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    now: datetime = field(default_factory=lambda: wallclock.now())
 
     @property
     def months(self) -> list[str]:
@@ -79,7 +79,7 @@ class Window:
 
 def window(period: Period, scope: Scope, tz: ZoneInfo, now: datetime | None = None) -> Window:
     start, end = period.bounds(tz)
-    return Window(period, scope, start, end, now or datetime.now(timezone.utc))
+    return Window(period, scope, start, end, now or wallclock.now())
 
 
 def stat_of(s: rollups.Sum) -> dict[str, Any]:

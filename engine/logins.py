@@ -15,6 +15,7 @@ from functools import lru_cache
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from . import wallclock
 from .errors import EngineError
 from .models import LoginFailure, User
 from .passwords import hash_password, verify_password
@@ -52,7 +53,7 @@ def _decoy_hash() -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return wallclock.now()
 
 
 def _wait(session: Session, column, key: str, limit: int, policy: LoginPolicy, now: datetime) -> float:

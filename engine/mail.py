@@ -20,13 +20,14 @@ import json
 import logging
 import os
 import smtplib
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from . import wallclock
 from .models import MailOut, Notification, User
 
 log = logging.getLogger("jointreview.mail")
@@ -57,7 +58,7 @@ WORDS = {  # kind → (Chinese, English); free text (reasons, notes) stays in th
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return wallclock.now()
 
 
 def text(kind: str, key: str | None, details: dict) -> tuple[str, str]:

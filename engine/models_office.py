@@ -188,3 +188,15 @@ class LegalHold(Base):
     lifted_by: Mapped[str | None] = mapped_column(String(64))
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lift_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class CaseLookup(Base):
+    """A keyed digest of one searchable value of a case (an applicant's name or ID number, engine/lookup.py):
+    staff find a case by the exact value without any plain personal data in an index."""
+
+    __tablename__ = "case_lookup"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ID, primary_key=True)
+    field: Mapped[str] = mapped_column(String(100), primary_key=True)
+    __table_args__ = (Index("ix_case_lookup_case", "case_id"),)

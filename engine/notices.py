@@ -8,20 +8,20 @@ member of the department whose role may take it.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Iterable
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from . import mail
+from . import mail, wallclock
 from .models import Notification
 
 MAX_DETAIL = 500  # characters of any one parameter (a reason, a note) kept in a notice
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return wallclock.now()
 
 
 def notify(session: Session, usernames: Iterable[str], kind: str, business_key: str | None, task_id: str | None,

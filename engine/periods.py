@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from . import wallclock
 from .errors import InvalidInput
 
 
@@ -71,7 +72,7 @@ def parse_period(text: str) -> Period:
 
 
 def current_period(kind: str, tz: ZoneInfo, now: datetime | None = None) -> Period:
-    moment = (now or datetime.now(timezone.utc)).astimezone(tz)
+    moment = (now or wallclock.now()).astimezone(tz)
     if kind == "month":
         return Period(moment.year, "month", moment.month)
     if kind == "quarter":

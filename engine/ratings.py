@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit, cases
+from . import audit, cases, wallclock
 from .errors import Conflict, InvalidInput, NotFound
 from .models import Case, CaseRating
 from .routing import Actor
@@ -49,7 +49,7 @@ def rate(session: Session, rt: Runtime, by: Actor, business_key: str, score: obj
          channel: str, now: datetime | None = None) -> Rated:
     """Record the one rating of a finished case; a bad one opens the follow-up for the owner department."""
     value, text = check(score, comment)
-    now = now or datetime.now(timezone.utc)
+    now = now or wallclock.now()
     case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
     if case is None:
         raise NotFound(f"no case {business_key}")

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, wallclock
 from .definitions import utf8
 from .errors import Conflict, NotFound
 from .models import Deployment, DeploymentFile, ProcessDefinition
@@ -47,7 +46,7 @@ def plan(session: Session, rt: Runtime, files: dict[str, bytes]) -> tuple[list[D
 def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes], note: str = "") -> list[Deployed]:
     """Validate everything first, then store a new version of each process whose content changed."""
     results, new = plan(session, rt, files)
-    now = datetime.now(timezone.utc)
+    now = wallclock.now()
     if not new:
         return results
     deployment = Deployment(deployed_at=now, deployed_by=actor.username, note=note)

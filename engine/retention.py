@@ -23,15 +23,15 @@ lifted (with a reason). Placing, lifting and purging are audited.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
-from . import audit, holding
+from . import audit, holding, wallclock
 from .errors import Conflict, NotFound, PermissionDenied
-from .models import (AuditEntry, Case, CaseCopy, CasePause, CaseRating, LegalHold, Notification, SupervisionItem, Task,
-                     TaskSigner)
+from .models import (AuditEntry, Case, CaseCopy, CaseLookup, CasePause, CaseRating, LegalHold, Notification,
+                     SupervisionItem, Task, TaskSigner)
 from .routing import Actor
 from .runtime import Runtime
 
@@ -49,7 +49,7 @@ class Due:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return wallclock.now()
 
 
 def _years_before(moment: datetime, years: int) -> datetime:
@@ -91,7 +91,7 @@ def purge(session: Session, rt: Runtime, actor: Actor, item: Due, now: datetime 
         raise Conflict(f"{case.business_key} is under a legal hold; it is not purged")
     task_ids = select(Task.id).where(Task.case_id == case.id)
     session.execute(delete(TaskSigner).where(TaskSigner.task_id.in_(task_ids)))
-    for model in (CaseCopy, CasePause, SupervisionItem):
+    for model in (CaseCopy, CaseLookup, CasePause, SupervisionItem):
         session.execute(delete(model).where(model.case_id == case.id))
     session.execute(delete(Notification).where(Notification.business_key == case.business_key))
     session.execute(update(CaseRating).where(CaseRating.case_id == case.id).values(comment=""))

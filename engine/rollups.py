@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
+from . import wallclock
 from .models import CaseFact, CaseRollup, DirtyMonth, OpenSteps, StepFact, StepRollup
 from .periods import Period, month_of
 
@@ -59,7 +60,7 @@ def mark(session: Session, moments: Iterable[datetime | None], tz: ZoneInfo) -> 
 
 def count_open(session: Session, now: datetime | None = None) -> None:
     """Count the open and overdue steps per process and department (one grouped pass over the open steps)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or wallclock.now()
     rows = session.execute(select(StepFact.process_key, StepFact.department_code, func.count(),
                                   func.count().filter(StepFact.due_at < now))
                            .where(StepFact.state == "open").group_by(StepFact.process_key, StepFact.department_code)).all()

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import wallclock
 from .errors import EngineError, NotFound, PermissionDenied
 from .models import Department, Membership, User
 
@@ -132,7 +132,7 @@ def add_user(session: Session, username: str, display_name: str, password_hash: 
             raise EngineError(f"unknown role {role!r}; use {', '.join(GLOBAL_ROLES)}")
     directory = Directory.load(session)
     user = User(username=username, display_name=display_name, password_hash=password_hash,
-                roles=",".join(roles), active=True, created_at=datetime.now(timezone.utc))
+                roles=",".join(roles), active=True, created_at=wallclock.now())
     session.add(user)
     session.flush()
     for code, role in (memberships or {}).items():

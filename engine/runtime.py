@@ -16,6 +16,7 @@ from .definitions import CompiledSet, ProcessModel, compile_files
 from .errors import EngineError, NotFound
 from .expressions import BUILTINS, RestrictedEnvironment, data_problem
 from .functions import build_functions
+from .lookup import DEFAULT_FIELDS as DEFAULT_SEARCH_FIELDS
 from .models import DeploymentFile, ProcessDefinition
 from .routing import Directory
 from .store import StateSerializer
@@ -74,6 +75,7 @@ class Runtime:
         self.functions = build_functions(self.calendar)
         self.handlers: dict[str, Handler] = dict(handlers or {})
         self.summary_fields = summary_fields
+        self.search_fields: tuple[str, ...] = DEFAULT_SEARCH_FIELDS  # values staff may find a case by (lookup.py)
         self.serializer = StateSerializer()
         self._sets: dict[int, CompiledSet] = {}
         self._definitions: dict[int, ProcessDefinition] = {}

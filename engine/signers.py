@@ -18,13 +18,13 @@ Rules:
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, cases, forms, holding, notices, separation
+from . import audit, cases, forms, holding, notices, separation, wallclock
 from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from .models import Case, Task, TaskSigner
 from .routing import ROLE_RANK, Actor
@@ -38,7 +38,7 @@ _NO_SYNC = {"synchronize_session": False}
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return wallclock.now()
 
 
 def listed(session: Session, task_id: str) -> list[TaskSigner]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
@@ -18,6 +18,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS
+
+from . import wallclock
 
 _DURATION = re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$", re.I)
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -135,12 +137,49 @@ def normalize_timers(task_specs, tz: ZoneInfo) -> None:
             spec.event_definition = _normalized(definition, tz)
 
 
+class ClockedTimeDate(TimeDateEventDefinition):
+    """A date timer that asks the engine's clock (not the wall clock) whether it has fired."""
+
+    def has_fired(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            my_task._set_internal_data(event_value=event_value)
+        if TimerEventDefinition.parse_time_or_duration(event_value) < wallclock.now():
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class ClockedCycle(CycleTimerEventDefinition):
+    """A cycle timer that asks the engine's clock whether its next round is due."""
+
+    def cycle_complete(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
+            event_value = {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
+        ready = False
+        if event_value["cycles"] != 0:
+            next_event = datetime.fromisoformat(event_value["next"])
+            if next_event < wallclock.now():
+                event_value["next"] = (next_event + timedelta(seconds=event_value["duration"])).isoformat()
+                event_value["cycles"] -= 1
+                ready = True
+        else:
+            my_task.internal_data.pop("event_value", None)
+            my_task.internal_data["event_fired"] = True
+        my_task._set_internal_data(event_value=event_value)
+        return ready
+
+
 def _normalized(definition, tz: ZoneInfo):
     if not isinstance(definition, TimerEventDefinition):
         return definition
     if isinstance(definition, CycleTimerEventDefinition):
-        definition.expression = cycle_expression(definition.expression, tz)
-        return definition
-    replacement = TimeDateEventDefinition(definition.name, due_expression(definition.expression, tz))
+        replacement = ClockedCycle(definition.name, cycle_expression(definition.expression, tz))
+        replacement.description = getattr(definition, "description", None)
+        return replacement
+    replacement = ClockedTimeDate(definition.name, due_expression(definition.expression, tz))
     replacement.description = getattr(definition, "description", None)
     return replacement

@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, budget, clock, health, sql
+from . import audit, budget, clock, health, lookup, sql, wallclock
 from .definitions import ProcessModel
 from .errors import Conflict, EngineError
 from .functions import operation_time
@@ -60,6 +60,7 @@ class Operation:
         self.audit_head: tuple[int, str] | None = None
         self.visited: str = ""
         self.sent_back: dict[str, dict] = {}  # reopened task id → who sent it back and why
+        self.found: frozenset[tuple[str, str]] = frozenset()  # the case's lookup digests when it was loaded
 
     def record(self, event: str, details: dict | None = None, department: str | None = None,
                task_id: str | None = None, actor: str | None = None) -> None:
@@ -76,9 +77,10 @@ def open_case(session: Session, rt: Runtime, actor: Actor, case, now: datetime |
     `case` is a row or reference with id, business_key, definition_id, state and visited (audit_head if known).
     """
     model = rt.model(session, case.definition_id)
-    op = Operation(session, rt, actor, case.business_key, now or datetime.now(timezone.utc))
+    op = Operation(session, rt, actor, case.business_key, now or wallclock.now())
     op.case_id, op.visited, op.audit_head = case.id, case.visited, getattr(case, "audit_head", None)
     wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
+    op.found = lookup.values(rt.search_fields, current_data(wf))
     return model, op, wf
 
 
@@ -380,6 +382,9 @@ def _persist(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version:
                         "data": json.dumps(clean, ensure_ascii=False, default=str)})
     for tid in cancelled:
         op.record("task_cancelled", {}, None, tid, actor="system:engine")
+    found = lookup.values(op.rt.search_fields, current_data(wf))
+    if found != op.found:  # a case's names and ID numbers rarely change: no statement unless they do
+        lookup.replace(session, op.case_id, found)
     if session.get_bind().dialect.name == "postgresql":
         _write_postgres(op, case, closing, rows)
         return

@@ -12,6 +12,7 @@ from copy import deepcopy
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG  # noqa: F401 - imported for its side effects
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_FORMAT
@@ -22,6 +23,7 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import EngineError
+from .specs import ClockedCycle, ClockedTimeDate
 
 STATE_FORMAT = 1
 _LIVE = TaskState.NOT_FINISHED_MASK
@@ -52,6 +54,7 @@ class StateSerializer:
     def __init__(self) -> None:
         config = deepcopy(CAMUNDA_CONFIG)
         config[BpmnWorkflow] = _StateConverter
+        config[ClockedTimeDate] = config[ClockedCycle] = TimerConditionalEventDefinitionConverter
         self.registry = BpmnWorkflowSerializer.configure(config)
         self._encoder = create_encoder(self.registry, None)
 

@@ -5,12 +5,12 @@ Who oversees is configuration (the `overseers` department codes), not a process'
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import audit, holding, notices
+from . import audit, holding, notices, wallclock
 from .calendar import WorkCalendar
 from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from .models import Case, SupervisionItem, Task
@@ -20,7 +20,7 @@ MAX_TEXT = 1000
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return wallclock.now()
 
 
 def may_supervise(actor: Actor, overseers: tuple[str, ...]) -> bool:

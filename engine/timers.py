@@ -11,12 +11,13 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from . import (alerts, announce, audit, cases, checkpoints, facts, heartbeats, logins, mail, ratelimit, rollups, tokens,
                uploads)
+from . import wallclock
 from .errors import EngineError
 from .models import Case
 from .routing import Actor
@@ -33,7 +34,7 @@ class SweepResult:
 
 def fire_next(rt: Runtime, actor: Actor, now: datetime | None = None) -> int | None:
     """Claim one case with a due timer and fire it in one transaction; returns its id or None."""
-    now = now or datetime.now(timezone.utc)
+    now = now or wallclock.now()
     case_id = None
     try:
         with rt.db.write() as session:
@@ -53,7 +54,7 @@ def _set_aside(rt: Runtime, case_id: int, actor: Actor, exc: Exception) -> None:
     """A case whose timers cannot fire is marked failed (and reported) so it never blocks the others."""
     message = exc.message if isinstance(exc, EngineError) else f"{type(exc).__name__}: {exc}"
     log.error("case #%s: timers could not fire: %s", case_id, message)
-    now = datetime.now(timezone.utc)
+    now = wallclock.now()
     with rt.db.write() as session:
         case = session.get(Case, case_id)
         case.status, case.error, case.next_due_at, case.updated_at = "failed", message, None, now
@@ -82,7 +83,7 @@ def sweep(rt: Runtime, actor: Actor, limit: int | None = None, now: datetime | N
 
 def drain(rt: Runtime, actor: Actor) -> SweepResult:
     """Fire every timer due when it starts, however many (`worker --once`); stops at the first failure."""
-    now, total = datetime.now(timezone.utc), SweepResult()
+    now, total = wallclock.now(), SweepResult()
     while True:
         result = sweep(rt, actor, now=now)
         total.fired += result.fired
@@ -203,7 +204,7 @@ def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, 
         due = next_due(rt)
         wait = poll
         if due is not None:
-            wait = max(0.0, min(poll, (due - datetime.now(timezone.utc)).total_seconds()))
+            wait = max(0.0, min(poll, (due - wallclock.now()).total_seconds()))
         if wait:
             stop.wait(wait)
         elif result.fired == 0:

@@ -11,12 +11,12 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, wallclock
 from .errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from .models import ApiToken, Department, IdempotencyRecord
 from .routing import GLOBAL_ROLES, ROLE_RANK, Actor, load_actor
@@ -43,7 +43,7 @@ def digest(secret: str) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return wallclock.now()
 
 
 def issue(session: Session, by: Actor, name: str, role: str, department: str | None = None,

@@ -2,12 +2,12 @@
 with a reason; the colleague is notified and the record shows both names."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from . import audit, notices, separation
+from . import audit, notices, separation, wallclock
 from .holding import colleagues, held_open_task, text
 from .errors import Conflict, InvalidInput
 from .models import Case, Task
@@ -20,7 +20,7 @@ MAX_REASON = 500
 def transfer(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str, reason: str,
              now: datetime | None = None) -> Task:
     """Hand an open task one holds (or may take, while unclaimed) to a colleague who may take it."""
-    now = now or datetime.now(timezone.utc)
+    now = now or wallclock.now()
     reason = text(reason, "reason", "a transfer needs a reason", MAX_REASON)
     task = held_open_task(session, actor, task_id, "transfer")
     if task.delegated_by is not None:

@@ -7,11 +7,12 @@ pile up: a set goes when it is deployed, when it is a day old, or when its desig
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.orm import Session
 
+from . import wallclock
 from .models import DesignerUpload
 
 KEEP = timedelta(days=1)
@@ -19,7 +20,7 @@ PER_USER = 20
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return wallclock.now()
 
 
 def stash(session: Session, username: str, files: dict[str, bytes], now: datetime | None = None) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit, holding, notices
+from . import audit, holding, notices, wallclock
 from .errors import Conflict, NotFound, PermissionDenied
 from .models import AuditEntry, Case, Task
 from .routing import ROLE_RANK, Actor
@@ -39,7 +39,7 @@ def count(session: Session, case_id: int, task_id: str) -> int:
 
 def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: datetime | None = None) -> int:
     """Urge an open task; returns how often it has now been urged."""
-    now = now or datetime.now(timezone.utc)
+    now = now or wallclock.now()
     note = holding.text(note, "note", "", MAX_NOTE, required=False)
     task = session.get(Task, task_id)
     if task is None:

@@ -11,7 +11,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from engine import audit as chain
-from engine import eventlog
+from engine import eventlog, lookup
 from engine.models import AuditEntry, Case, ProcessDefinition
 
 from .context import actor, require_role, runtime
@@ -132,7 +132,7 @@ def search():
     if args["key"]:
         stmt = stmt.where(Case.business_key.like(like(args["key"].upper()), escape="\\"))
     if args["applicant"]:
-        stmt = stmt.where(Case.summary.like(like(args["applicant"]), escape="\\"))
+        stmt = stmt.where(Case.id.in_(lookup.matching(args["applicant"])))  # exact name or ID number
     if args["process"]:
         stmt = stmt.where(Case.process_key == args["process"])
     if args["status"]:

@@ -3,7 +3,6 @@ Every view is recorded in the audit log; so is revealing a masked personal field
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_from_directory,
@@ -12,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import alerts, cases, clock, copies, ratings, repository, supervision, urges, withdrawal
+from engine import alerts, cases, clock, copies, ratings, repository, supervision, urges, wallclock, withdrawal
 from engine.errors import EngineError
 from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
@@ -67,7 +66,7 @@ def show(key: str):
         supervised = supervision.of_case(session_, case.id)
         stops = clock.of_case(session_, case.id)
     overseer = supervision.may_supervise(me, overseers())
-    now = datetime.now(timezone.utc)
+    now = wallclock.now()
     can_supervise = (overseer and case.status == "running" and not any(i.closed_at is None for i in supervised)
                      and any(t.state == "open" and t.due_at is not None and t.due_at < now for t in tasks))
     timeline = []
@@ -84,7 +83,7 @@ def show(key: str):
         data = cases.current_data(wf)
         missing = data.get("missing_items") or [] if "materials_resubmitted" in waiting else []
     return render_template("case.html", case=case, definition=definition, tasks=tasks, timeline=timeline,
-                           summary=json.loads(case.summary or "{}"), rules=rules, now=datetime.now(timezone.utc),
+                           summary=json.loads(case.summary or "{}"), rules=rules, now=wallclock.now(),
                            waiting=waiting, missing=missing, alerts=raised, rating=rating,
                            can_rate=case.status == "completed" and rating is None and owner in actor().departments,
                            withdrawable=withdrawable, urged=urged, urgeable=urgeable, supervised=supervised,
@@ -122,7 +121,7 @@ def diagram(key: str):
     with runtime().db.read() as session_:
         xml = repository.main_xml(session_, session_.get(ProcessDefinition, case.definition_id))
         tasks = list(session_.execute(select(Task).where(Task.case_id == case.id)).scalars())
-    now = datetime.now(timezone.utc)
+    now = wallclock.now()
     return jsonify(xml=xml, done=sorted(set(case.visited.split())),
                    current=sorted({t.element_id for t in tasks if t.state == "open"}),
                    overdue=sorted({t.element_id for t in tasks if t.state == "open" and t.due_at and t.due_at < now}))

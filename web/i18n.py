@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -12,6 +12,7 @@ from flask_babel import format_datetime, get_locale, gettext
 from sqlalchemy import select
 from flask_login import current_user
 
+from engine import wallclock
 from engine.forms import MESSAGES
 from engine.models import Department
 
@@ -56,7 +57,7 @@ def sla(due: datetime | None) -> tuple[str, str]:
     """(text, css class) for a due time: working days left, amber when close, red when overdue."""
     if due is None:
         return gettext("no deadline"), "sla-none"
-    left = runtime().calendar.workdays_between(datetime.now(timezone.utc), due)
+    left = runtime().calendar.workdays_between(wallclock.now(), due)
     if left < 0:
         return gettext("overdue %(days).1f working days", days=-left), "sla-overdue"
     if left <= 1:

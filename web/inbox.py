@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import and_, or_, select, tuple_
 
-from engine import cases
+from engine import cases, lookup, wallclock
 from engine.models import Case, ProcessDefinition, Task
 from engine.routing import ROLE_RANK
 
@@ -83,8 +83,8 @@ def _page(me, args: dict[str, str]) -> tuple[list, str | None]:
         base = base.where(Case.business_key == key if _FULL_KEY.fullmatch(key) else
                           Case.business_key.like(like(key), escape="\\"))
     if args["applicant"]:
-        base = base.where(Case.summary.like(like(args["applicant"]), escape="\\"))
-    now = datetime.now(timezone.utc)
+        base = base.where(Task.case_id.in_(lookup.matching(args["applicant"])))  # exact name or ID number
+    now = wallclock.now()
     if args["due"] == "overdue":
         base = base.where(Task.due_at < now)
     elif args["due"] == "soon":
@@ -94,7 +94,7 @@ def _page(me, args: dict[str, str]) -> tuple[list, str | None]:
         parts = mine_parts(base, me, holders)
     else:
         parts = queue_parts(base, me)
-    moment, task_id = _cursor(args["after"])
+    moment, task_id = parse_cursor(args["after"])
     received = args["sort"] == "received"
     if received:
         rows = sorted((r for part in parts for r in _by_received(part, moment, task_id, PAGE + 1)),
@@ -137,7 +137,7 @@ def _due_order(r):
     return (r.due_at is None, r.due_at or _NEVER, r.id)
 
 
-def _cursor(after: str) -> tuple[datetime | None, str | None]:
+def parse_cursor(after: str) -> tuple[datetime | None, str | None]:
     if "|" not in after:
         return None, None
     raw, task_id = after.split("|", 1)

@@ -3,12 +3,11 @@ reviewers, and revealing a masked value is recorded in the audit log."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from typing import Any
 
 from flask import current_app, session
 
-from engine import audit
+from engine import audit, wallclock
 from engine.models import AuditEntry
 
 from engine.routing import Actor
@@ -159,4 +158,4 @@ def record_export(actor: Actor, what: str, count: int) -> None:
     with current_app.extensions["jointreview"].db.write() as session_:
         audit.append(session_, [audit.Event("audit_exported", actor.username,
                                             {"what": what, "entries": count, "masked": "auditor" not in actor.roles})],
-                     datetime.now(timezone.utc))
+                     wallclock.now())

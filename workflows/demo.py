@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
-import time_machine
 from sqlalchemy import func, select
 
-from engine import alerts, cases, facts, repository, timers
+from engine import alerts, cases, facts, repository, timers, wallclock
 from engine.definitions import read_files
 from engine.errors import EngineError
 from engine.models import Case, Task, User
@@ -109,7 +108,7 @@ class Demo:
         return self.actors[name]
 
     def at(self, moment: datetime, action: Callable[[Any], cases.Outcome]) -> cases.Outcome:
-        with time_machine.travel(moment, tick=False), self.rt.db.write() as session:
+        with wallclock.travel(moment), self.rt.db.write() as session:
             return action(session)
 
     def start(self, moment: datetime, key: str, process: str, data: dict) -> cases.Outcome:
@@ -298,7 +297,7 @@ def build_demo(rt: Runtime, seed: int = 2026, cases_wanted: int = 200, history: 
 
 def _make_cases(rt: Runtime, rng: random.Random, people: list[Person], wanted: int) -> int:
     demo = Demo(rt, rng)
-    now = datetime.now(timezone.utc)
+    now = wallclock.now()
     year = now.year
     shared_account = "6222021202009998877"
     made = 0
@@ -339,7 +338,7 @@ def _make_one(demo: Demo, kind: str, stage: int, person: Person, begun: datetime
 def _make_history(rt: Runtime, rng: random.Random, people: list[Person], wanted: int) -> int:
     """Finished cases spread over the last fifteen months, so that trends and comparisons mean something."""
     demo = Demo(rt, rng)
-    now = datetime.now(timezone.utc)
+    now = wallclock.now()
     plan = [("ADM", 5), ("ADM", 5), ("ADM", 4), ("SUB", 6), ("SUB", 6), ("INQ", 1)]
     with rt.db.read() as session:
         existing = set(session.execute(select(Case.business_key)).scalars())
@@ -360,7 +359,7 @@ def _report(rt: Runtime, accounts: list, made: int, fired: int) -> None:
         queues = session.execute(select(Task.department_code, func.count()).where(Task.state == "open")
                                  .group_by(Task.department_code).order_by(Task.department_code)).all()
         overdue = session.execute(select(func.count()).select_from(Task).where(
-            Task.state == "open", Task.due_at < datetime.now(timezone.utc))).scalar()
+            Task.state == "open", Task.due_at < wallclock.now())).scalar()
         escalated = session.execute(select(func.count()).select_from(Task).where(
             Task.state == "open", Task.escalated_at.is_not(None))).scalar()
     print("Demo users (username / name / password):")

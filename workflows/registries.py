@@ -15,13 +15,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import wallclock
 from engine.errors import EngineError
 
 from . import idcards
@@ -228,7 +229,7 @@ def save_records(session: Session, ds: Dataset, records: list[dict[str, Any]], s
                  report: ImportReport | None = None) -> ImportReport:
     """Insert or update records by key (re-importing the same export changes nothing twice)."""
     report = report or ImportReport(source)
-    now = datetime.now(timezone.utc)
+    now = wallclock.now()
     existing = {r.key: r for r in session.execute(select(RegistryRecord).where(
         RegistryRecord.department == ds.department, RegistryRecord.dataset == ds.name)).scalars()}
     for record in records:

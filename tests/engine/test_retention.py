@@ -11,10 +11,10 @@ import pytest
 import time_machine
 from sqlalchemy import select, update
 
-from engine import audit, facts, notices, repository, retention
+from engine import audit, facts, lookup, notices, repository, retention
 from engine.cli import main
 from engine.errors import Conflict, DeployError, PermissionDenied
-from engine.models import AuditEntry, Case, CaseFact, Task
+from engine.models import AuditEntry, Case, CaseFact, CaseLookup, Task
 from engine.routing import Actor
 from factories import SYSTEM, bpmn, complete, make_users, opened, start
 
@@ -70,6 +70,9 @@ def test_a_purge_removes_personal_data_and_keeps_the_chain_and_the_figures(rt, f
         case = session.execute(select(Case).where(Case.business_key == keys[1])).scalar_one()
         assert case.purged_at is not None and case.state == "" and case.summary == "{}" and case.status == "completed"
         assert session.execute(select(Task).where(Task.case_id == case.id)).all() == []
+        assert session.execute(select(CaseLookup).where(CaseLookup.case_id == case.id)).all() == []
+        assert session.execute(select(Case.business_key).where(Case.id.in_(lookup.matching("张2")))).scalars().all() \
+            == [keys[2]]  # the others are still found
         assert [n.business_key for n in notices.recent(session, "edu_reviewer")] == []
         entries = session.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
                                   .order_by(AuditEntry.seq)).scalars().all()

@@ -4,12 +4,12 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from engine import timers
-from engine.models import AuditEntry, Case
+from engine import cases, timers, wallclock
+from engine.models import AuditEntry, Case, Task
 from engine.routing import Actor
 from factories import complete, deploy_fixtures, make_users, opened, start
 
@@ -82,3 +82,30 @@ def test_once_drains_everything_due_in_rounds(rt, monkeypatch):
     result = timers.run(rt, "w-once", once=True)
     assert (result.fired, result.failed) == (12, 0)
     assert sorted(n for _, n in reminders(rt)) == [1] * 12
+
+
+def test_cases_run_as_of_a_past_moment_on_the_engine_clock(rt):
+    """wallclock.travel (what the demo uses, with no test tool patching the wall clock): a reminder due an hour
+    after a step opened in the past has not fired half an hour later, fires when the clock reaches it, and is
+    recorded at that moment."""
+    deploy_fixtures(rt, "sla_two_lane.bpmn")
+    users = make_users(rt)
+    opened_at = datetime(2025, 3, 3, 9, tzinfo=timezone.utc)  # a Monday
+    with wallclock.travel(opened_at):
+        check = open_checks(rt, users, 1, "PT1H")[0]
+    with rt.db.read() as session:
+        case = session.execute(select(Case)).scalar_one()
+        assert case.next_due_at.replace(tzinfo=timezone.utc) == opened_at + timedelta(hours=1)
+    with wallclock.travel(opened_at + timedelta(minutes=30)):
+        assert timers.sweep(rt, Actor.system("w")).fired == 0
+        with rt.db.write() as session:  # even a forced refresh finds the reminder not yet due
+            cases.fire_timers(session, rt, case.id)
+        assert reminders(rt) == []
+    reminded_at = opened_at + timedelta(hours=1, minutes=5)
+    with wallclock.travel(reminded_at):
+        assert timers.sweep(rt, Actor.system("w")).fired == 1
+    assert [n for _, n in reminders(rt)] == [1]
+    with rt.db.read() as session:
+        at = session.execute(select(AuditEntry.at).where(AuditEntry.event == "reminder")).scalar_one()
+        assert at.replace(tzinfo=timezone.utc) == reminded_at
+        assert session.get(Task, check).state == "open"

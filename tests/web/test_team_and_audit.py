@@ -3,7 +3,7 @@ verification, CSV export and case search."""
 import json
 import re
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 
 from conftest import login
 from engine.models import AuditEntry, Task
@@ -32,6 +32,24 @@ def test_supervisor_sees_workload_and_bulk_reassigns_with_a_reason(app, world):
     refused = chief.post("/team/reassign", data={"task_id": ids, "to_user": "psb_reviewer", "reason": "x"}, follow_redirects=True)
     assert "cannot take" in refused.data.decode()
     assert login(app.test_client(), "edu_reviewer").get("/team").status_code == 403
+
+
+def test_team_totals_count_every_open_step_and_the_list_pages_by_due_date(app, world):
+    outs = open_inquiries(world, 103)
+    late = [o.opened[0]["id"] for o in outs[:4]]
+    with world.rt.db.write() as session:
+        session.execute(text("UPDATE tasks SET due_at = '2020-01-06 09:00:00' WHERE id IN :ids")
+                        .bindparams(bindparam("ids", expanding=True)), {"ids": late})
+        session.execute(text("UPDATE tasks SET assignee = 'edu_reviewer' WHERE id = :id"), {"id": late[0]})
+    chief = login(app.test_client(), "edu_supervisor")
+    page = chief.get("/team").data.decode()
+    assert re.search(r'id="total-open">103<', page) and re.search(r'id="total-overdue">4<', page)
+    assert re.search(r'data-late="edu_reviewer">1<', page)
+    first = re.findall(r'<tr data-task="([^"]+)"', page)
+    assert len(first) == 100 and set(first[:4]) == set(late)  # the overdue ones first
+    after = re.search(r'href="([^"]*after=[^"]+)"', page).group(1).replace("&amp;", "&")
+    rest = re.findall(r'<tr data-task="([^"]+)"', chief.get(after).data.decode())
+    assert len(rest) == 3 and not set(rest) & set(first)
 
 
 def test_auditor_reads_the_log_verifies_the_chain_and_exports(app, world):

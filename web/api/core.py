@@ -12,7 +12,6 @@ import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
 from flask import Blueprint, Response, current_app, request
@@ -20,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from engine import ratelimit, tokens
+from engine import ratelimit, tokens, wallclock
 from engine.errors import EngineError
 from engine.models import IdempotencyRecord
 from engine.routing import Actor
@@ -110,7 +109,7 @@ class Context:
                                           request_hash=self.request_hash, status_code=reply.status,
                                           response=reply.body.model_dump_json(by_alias=True),
                                           headers=json.dumps(reply.headers),
-                                          business_key=business_key, created_at=datetime.now(timezone.utc)))
+                                          business_key=business_key, created_at=wallclock.now()))
             session.flush()
         return reply
 

@@ -2,13 +2,12 @@
 appeal, object to a subsidy during its public notice."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import cases, ratings, withdrawal
+from engine import cases, ratings, wallclock, withdrawal
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import Case, Department, ProcessDefinition, Task
 from workflows.checks import MATERIALS
@@ -173,7 +172,7 @@ def _send(ctx: Context, business_key: str, action: str, payload: dict[str, Any],
             if open_now:
                 detail += f"; it waits for: {', '.join(open_now)}"
             raise Conflict(detail) from None
-        reply = Reply(202, Acknowledgement(business_key=business_key, received_at=datetime.now(timezone.utc),
+        reply = Reply(202, Acknowledgement(business_key=business_key, received_at=wallclock.now(),
                                            received=action))
         return ctx.remember(session, reply, business_key)
 
@@ -222,7 +221,7 @@ def rate(ctx: Context, business_key: str) -> Reply:
         _applicants_case(session, ctx, business_key)
         rated = ratings.rate(session, runtime(), ctx.actor, business_key, ctx.body.score, ctx.body.comment, "portal")
         reply = Reply(201, RatingReceived(business_key=business_key, score=rated.score,
-                                          received_at=datetime.now(timezone.utc), follow_up=rated.follow_up is not None))
+                                          received_at=wallclock.now(), follow_up=rated.follow_up is not None))
         return ctx.remember(session, reply, business_key)
 
 
@@ -236,6 +235,6 @@ def withdraw_application(ctx: Context, business_key: str) -> Reply:
     with ctx.write() as session:
         _applicants_case(session, ctx, business_key)
         withdrawal.withdraw_application(session, runtime(), ctx.actor, business_key, ctx.body.reason, "portal")
-        reply = Reply(202, Acknowledgement(business_key=business_key, received_at=datetime.now(timezone.utc),
+        reply = Reply(202, Acknowledgement(business_key=business_key, received_at=wallclock.now(),
                                            received="withdrawal"))
         return ctx.remember(session, reply, business_key)
