@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import update
 from werkzeug.serving import make_server
 
+from engine import tokens
 from engine.models import User
 from engine.passwords import hash_password
-from engine.routing import add_user
+from engine.routing import Actor, add_user
 from world import World
 
 from web import create_app
@@ -126,3 +127,18 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def issue(world):
+    """Issue a token (system token unless `user` is given) and return its bearer header."""
+    def make(name: str, role: str, department: str | None = None, user: str | None = None) -> dict[str, str]:
+        with world.rt.db.write() as session:
+            issued = tokens.issue(session, Actor.system("test"), name, role, department, user)
+        return {"Authorization": f"Bearer {issued.secret}"}
+    return make
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -6,10 +6,7 @@ import csv
 import hashlib
 import io
 import json
-import re
-import uuid
 
-import pytest
 from sqlalchemy import func, select
 
 from engine import tokens
@@ -19,33 +16,7 @@ from conftest import login
 
 from web import create_app
 
-PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def issue(world):
-    """Issue a token (system token unless `user` is given) and return its bearer header."""
-    def make(name: str, role: str, department: str | None = None, user: str | None = None) -> dict[str, str]:
-        with world.rt.db.write() as session:
-            issued = tokens.issue(session, Actor.system("test"), name, role, department, user)
-        return {"Authorization": f"Bearer {issued.secret}"}
-    return make
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-def applicant(world, **changes):
-    person = world.person(**changes)
-    body = {"process": "admission_review", **person.admission()}
-    return person, body
-
-
-def submit(client, headers, body, key=None):
-    """Submit as a portal does: every submission with its own Idempotency-Key unless one is given."""
-    return client.post("/api/v1/applications", json=body, headers={**headers, "Idempotency-Key": key or str(uuid.uuid4())})
+from api_support import PROBLEM, applicant, edu_task, submit
 
 
 def test_portal_submission_reaches_the_right_departments_inbox(world, client, issue):
@@ -93,17 +64,9 @@ def test_idempotency_keys_are_per_token(world, client, issue):
     assert submit(client, b, body, key="same").status_code == 201
 
 
-def _edu_task(world, client, portal):
-    _, body = applicant(world)
-    key = submit(client, portal, body).get_json()["business_key"]
-    with world.rt.db.read() as session:
-        return key, session.execute(select(Task.id).join(Case, Case.id == Task.case_id)
-                                    .where(Case.business_key == key, Task.state == "open")).scalar_one()
-
-
 def test_a_department_token_cannot_read_or_complete_another_departments_task(world, client, issue):
     portal, psb = issue("portal", "portal"), issue("psb-sys", "supervisor", "PSB")
-    key, task_id = _edu_task(world, client, portal)
+    key, task_id = edu_task(world, client, portal)
     for method, path, payload in (("get", "", None), ("post", "/claim", None), ("post", "/release", None),
                                   ("post", "/complete", {"values": {"decision": "admit"}})):
         r = getattr(client, method)(f"/api/v1/tasks/{task_id}{path}", headers=psb, json=payload)
@@ -116,7 +79,7 @@ def test_a_department_token_cannot_read_or_complete_another_departments_task(wor
 
 def test_a_department_token_works_its_task_through_the_api(world, client, issue):
     portal, edu = issue("portal", "portal"), issue("edu-sys", "reviewer", "EDU")
-    key, task_id = _edu_task(world, client, portal)
+    key, task_id = edu_task(world, client, portal)
     detail = client.get(f"/api/v1/tasks/{task_id}", headers=edu).get_json()
     assert detail["state"] == "open" and "decision" in [f["id"] for f in detail["form"]]
     ids = {d["key"]: d for d in detail["data"]}
@@ -394,166 +357,3 @@ def test_admin_issues_a_token_whose_secret_is_shown_once(world, client, issue):
         assert secret not in str(session.execute(select(tokens.ApiToken.token_hash)).scalars().all())
     dup = client.post("/api/v1/tokens", headers=admin, json={"name": "hud-system", "role": "reviewer"})
     assert dup.status_code == 422 and {e["field"] for e in dup.get_json()["errors"]} == {"name", "department"}
-
-
-def test_the_published_examples_work(world, client, issue):
-    portal = issue("portal", "portal")
-    spec = client.get("/api/v1/openapi.json").get_json()
-    assert spec["openapi"] == "3.1.0"
-    examples = spec["paths"]["/applications"]["post"]["requestBody"]["content"]["application/json"]["examples"]
-    for example in examples.values():
-        r = submit(client, portal, example["value"])
-        assert r.status_code == 201, r.data
-    for path, methods in spec["paths"].items():
-        for method, op in methods.items():
-            assert op["summary"] and op["responses"], (method, path)
-            assert "security" in op and op["x-token-roles"], (method, path)
-            for status, response in op["responses"].items():
-                if int(status) >= 400:
-                    assert "application/problem+json" in response["content"], (method, path, status)
-
-
-def test_control_characters_are_refused_with_the_field_named(world, client, issue):
-    portal, auditor = issue("portal", "portal"), issue("audit-sys", "auditor")
-    r = client.get("/api/v1/audit/entries?actor=a%00b", headers=auditor)
-    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "actor"
-    _, body = applicant(world)
-    r = submit(client, portal, {**body, "address": "文三路\x00100 号"})
-    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "address"
-    assert submit(client, portal, {**body, "address": "文三路\t100 号"}).status_code == 201
-
-
-def test_every_example_in_the_contract_matches_its_schema(client):
-    import jsonschema_rs
-
-    spec = client.get("/api/v1/openapi.json").get_json()
-    defs = json.loads(json.dumps(spec["components"]["schemas"]).replace("#/components/schemas/", "#/$defs/"))
-    checked = 0
-    for name, schema in defs.items():
-        validator = jsonschema_rs.Draft202012Validator({"$defs": defs, "$ref": f"#/$defs/{name}"})
-        for example in schema.get("examples", []):
-            errors = [str(e).splitlines()[0] for e in validator.iter_errors(example)]
-            assert not errors, (name, errors)
-            checked += 1
-    assert checked >= 10
-
-
-def test_the_contract_is_also_a_readable_page(client):
-    page = client.get("/api/v1/docs")
-    html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "POST</span> <code>/applications</code>" in html
-    assert "西湖区" in html and "Idempotency-Key" in html and 'id="schema-Problem"' in html
-
-
-@pytest.mark.parametrize("values", [[None], ["x"], [1e400], [True], [-1], [[]], [2**70]])
-def test_tampered_cursors_are_refused_not_crashed_on(world, client, issue, values):
-    import base64
-    auditor = issue("audit-sys", "auditor")
-    cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-    for path in ("/api/v1/cases", "/api/v1/audit/entries", "/api/v1/tokens", "/api/v1/processes"):
-        r = client.get(path, headers=issue(f"a{abs(hash(path)) % 10**6}", "admin") if path == "/api/v1/tokens"
-                       else issue(f"d{abs(hash(path)) % 10**6}", "designer") if path == "/api/v1/processes" else auditor,
-                       query_string={"cursor": cursor})
-        assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "cursor", (path, r.data)
-    edu = issue("edu-sys", "reviewer", "EDU")
-    r = client.get("/api/v1/tasks", headers=edu, query_string={
-        "cursor": base64.urlsafe_b64encode(json.dumps([True, "not a date", "x"]).encode()).decode()})
-    assert r.status_code == 422
-
-
-def test_deeply_nested_bodies_are_refused(world, client, issue):
-    portal = issue("portal", "portal")
-    deep = "[" * 5000 + "]" * 5000
-    r = client.post("/api/v1/applications", data=deep, headers={**portal, "Content-Type": "application/json",
-                                                                "Idempotency-Key": "deep"})
-    assert r.status_code == 400 and "nests deeper" in r.get_json()["detail"]
-
-
-def test_concurrent_retries_with_one_key_all_get_the_one_case(world, server, issue):
-    import concurrent.futures
-
-    import requests
-
-    portal = issue("portal", "portal")
-    _, body = applicant(world)
-    headers = {**portal, "Idempotency-Key": "burst-1"}
-
-    def post(_):
-        r = requests.post(f"{server}/api/v1/applications", json=body, headers=headers, timeout=30)
-        return r.status_code, r.json().get("business_key")
-
-    with concurrent.futures.ThreadPoolExecutor(6) as pool:
-        answers = list(pool.map(post, range(6)))
-    assert {status for status, _ in answers} == {201}, answers
-    assert len({key for _, key in answers}) == 1
-    with world.rt.db.read() as session:
-        assert session.execute(select(func.count()).select_from(Case)).scalar() == 1
-
-
-def test_a_subsidy_application_shows_public_stages_and_no_amount_before_the_notice(world, client, issue):
-    portal, street = issue("portal", "portal"), issue("street-sys", "reviewer", "STREET")
-    person = world.person()
-    receipt = submit(client, portal, {"process": "subsidy_approval", **person.subsidy()}).get_json()
-    assert [(s["step"], s["department"]) for s in receipt["next_steps"]] == [("窗口初审", "STREET")]
-    task = client.get("/api/v1/tasks", headers=street).get_json()["items"][0]
-    detail = client.get(f"/api/v1/tasks/{task['id']}", headers=street).get_json()
-    values = {f["id"]: f["default"] for f in detail["form"] if f["default"] is not None}
-    values.update(subsidy_type="employment", household_type="low_income", income_per_capita=1200, unemployed_months=8,
-                  first_check_ok=True, street_note="材料齐全")
-    done = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=street, json={"values": values})
-    assert done.status_code == 200, done.data
-    status = client.get(f"/api/v1/applications/{receipt['business_key']}",
-                        headers={**portal, "X-Applicant-Id": person.id_number}).get_json()
-    assert status["results"] == {} or "核定金额（元）" in status["results"]
-    assert all(s["step"] in ("资格核验", "审批", "部门核查") for s in status["next_steps"]), status["next_steps"]
-    assert "amount" not in json.dumps(status) and "eligib" not in json.dumps(status)
-
-
-def test_a_child_must_be_a_minor_other_than_the_applicant(world, client, issue):
-    portal = issue("portal", "portal")
-    person, body = applicant(world)
-    r = submit(client, portal, {**body, "child_id": person.id_number})
-    assert r.status_code == 422 and r.get_json()["errors"] == [
-        {"field": "child_id", "message": "is the applicant's own ID number", "code": "invalid"}]
-    adult = world.person(name="成年人").id_number
-    r = submit(client, portal, {**body, "child_id": adult})
-    assert r.status_code == 422 and "not a minor" in r.get_json()["errors"][0]["message"]
-
-
-def test_completing_with_an_idempotency_key_survives_a_lost_answer(world, client, issue):
-    portal, edu = issue("portal", "portal"), issue("edu-sys", "reviewer", "EDU")
-    _, task_id = _edu_task(world, client, portal)
-    values = {"values": {"decision": "admit", "decision_reasons": "积分达标", "school_assigned": "文三街小学"}}
-    first = client.post(f"/api/v1/tasks/{task_id}/complete", headers={**edu, "Idempotency-Key": "done-1"}, json=values)
-    again = client.post(f"/api/v1/tasks/{task_id}/complete", headers={**edu, "Idempotency-Key": "done-1"}, json=values)
-    assert first.status_code == again.status_code == 200 and again.get_json() == first.get_json()
-    plain = client.post(f"/api/v1/tasks/{task_id}/complete", headers=edu, json=values)
-    assert plain.status_code == 409 and "ADM-" in plain.get_json()["detail"] and "already completed" in plain.get_json()["detail"]
-
-
-def test_an_admin_token_cannot_revoke_itself_and_inquiries_name_real_cases(world, client, issue):
-    admin, psb = issue("admin-sys", "admin"), issue("psb-sys", "reviewer", "PSB")
-    r = client.delete("/api/v1/tokens/admin-sys", headers=admin)
-    assert r.status_code == 409 and client.get("/api/v1/tokens", headers=admin).status_code == 200
-    body = {"target_department": "HUD", "inquiry_subject": "核实", "questions": "请核实。", "case_ref": "ADM-2026-999999"}
-    r = client.post("/api/v1/inquiries", headers={**psb, "Idempotency-Key": "i-1"}, json=body)
-    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "case_ref"
-    assert r.get_json()["detail"] == "the inquiry has errors; nothing was sent"
-
-
-def test_every_operation_refuses_every_role_it_does_not_list(world, client, issue):
-    """The role × operation matrix of the REST API, read from the contract: each operation answers 403 to a
-    token of each role it does not accept (before looking at the path or the body)."""
-    from engine.tokens import ROLES
-    headers = {role: issue(f"matrix-{role}", role, None if role in ("portal", "auditor", "admin", "designer") else "EDU")
-               for role in ROLES}
-    spec = client.get("/api/v1/openapi.json").get_json()
-    checked = 0
-    for path, methods in spec["paths"].items():
-        url = re.sub(r"\{[a-z_]+\}", "1", path)
-        for method, op in methods.items():
-            for role in sorted(set(ROLES) - set(op["x-token-roles"])):
-                r = client.open(f"/api/v1{url}", method=method.upper(), headers=headers[role], json={})
-                assert r.status_code == 403, (role, method, path, r.status_code)
-                checked += 1
-    assert checked > 100
