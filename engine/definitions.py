@@ -87,6 +87,7 @@ class ProcessModel:
     withdrawable_until: str = "decided"  # … until the case reaches this milestone
     stops_clock: dict[tuple[str, str], str] = field(default_factory=dict)  # 补正: waiting here stops the SLA clock
     retention_years: int | None = None  # finished cases are purged this many years after they ended
+    case_target_workdays: int | None = None  # the whole case's target; an `age` alert rule watches it
 
 
 @dataclass
@@ -351,6 +352,8 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
             model.withdrawable_until = process_props.get("withdrawable_until") or "decided"
             years = (process_props.get("retention_years") or "").strip()
             model.retention_years = int(years) if years.isdigit() else None
+            target = (process_props.get("case_target_workdays") or "").strip()
+            model.case_target_workdays = int(target) if target.isdigit() else None
             model.kpi_success = frozenset(o.strip() for o in process_props.get("kpi_success_outcomes", "").split(",")
                                           if o.strip())
         model.interrupting |= {sub.get("id") for sub in bpmn_find(process, ".//b:subProcess[@triggeredByEvent='true']")

@@ -14,7 +14,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .errors import Problem
-from . import clock, countersign, foreign
+from . import clock, countersign, dmn_overlap, foreign
 from .expressions import check
 from .forms import form_problems
 from .specs import cycle_expression, due_expression, literal_kind, unwrap
@@ -158,6 +158,9 @@ class Linter:
         years = element_properties(process).get("retention_years")
         if years is not None and not (years.strip().isdigit() and 1 <= int(years) <= 100):
             self.add(file, process, f"retention_years {years!r} must be a whole number of years from 1 to 100")
+        target = element_properties(process).get("case_target_workdays")
+        if target is not None and not (target.strip().isdigit() and 1 <= int(target) <= 365):
+            self.add(file, process, f"case_target_workdays {target!r} must be a whole number of working days from 1 to 365")
         for name in KPI_FIELDS:
             value = element_properties(process).get(f"kpi_{name}_field")
             if value is not None and not _FIELD.fullmatch(value):
@@ -313,14 +316,15 @@ class Linter:
                 continue
             policy = table.get("hitPolicy", "UNIQUE")
             if policy not in ("UNIQUE", "FIRST", "COLLECT"):
-                self.add(file, table, f"hit policy {policy} is not supported; use UNIQUE or COLLECT")
+                self.add(file, table, f"hit policy {policy} is not supported; use UNIQUE, FIRST or COLLECT")
             inputs = [c for c in table if local_name(c) == "input"]
             in_exprs = []
             for column in inputs:
                 text = "".join(t.text or "" for t in column.iter() if local_name(t) == "text")
                 self.expression(file, column, text, "input expression")
                 in_exprs.append(text.strip() or "None")
-            for rule in (c for c in table if local_name(c) == "rule"):
+            rules = [c for c in table if local_name(c) == "rule"]
+            for rule in rules:
                 entries = [c for c in rule if local_name(c) == "inputEntry"]
                 for index, entry in enumerate(entries):
                     self.input_cell(file, rule, entry, in_exprs[index] if index < len(in_exprs) else "None")
@@ -328,6 +332,17 @@ class Linter:
                     text = _cell_text(entry)
                     if text:
                         self.expression(file, entry, text, "output cell")
+            if policy == "UNIQUE":
+                self.unique(file, table, rules, in_exprs)
+
+    def unique(self, file: str, table, rules: list, in_exprs: list[str]) -> None:
+        """A UNIQUE table whose rules overlap is refused, each overlapping pair named."""
+        rows = [[dmn_overlap.parse(_cell_text(e), in_exprs[i] if i < len(in_exprs) else "None")
+                 for i, e in enumerate(c for c in rule if local_name(c) == "inputEntry")] for rule in rules]
+        for i, j in dmn_overlap.overlaps(rows):
+            first, second = (f"rule {n + 1} ({rules[n].get('id') or 'no id'})" for n in (i, j))
+            self.add(file, table, f"hit policy UNIQUE, but {first} and {second} overlap: some input matches both; "
+                                  "make the rules disjoint or use FIRST (the first matching rule in order wins)")
 
     def input_cell(self, file: str, rule, entry, input_expr: str) -> None:
         text = _cell_text(entry)

@@ -17,9 +17,10 @@ import os
 import unicodedata
 from typing import Any, Iterable
 
-from sqlalchemy import Select, delete, insert, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from . import sql
 from .models import Case, CaseLookup
 
 DEFAULT_FIELDS = ("applicant_name", "applicant_id")
@@ -56,10 +57,25 @@ def values(fields: Iterable[str], data: dict[str, Any]) -> frozenset[tuple[str, 
 
 
 def replace(session: Session, case_id: int, found: frozenset[tuple[str, str]]) -> None:
-    """Make the case's lookup rows exactly `found`."""
-    session.execute(delete(CaseLookup).where(CaseLookup.case_id == case_id))
+    """Make the case's lookup rows exactly `found` (a rebuild)."""
+    sql.execute(session, "lookup_delete", {"case_id": case_id})
     if found:
-        session.execute(insert(CaseLookup), [{"digest": d, "case_id": case_id, "field": f} for f, d in sorted(found)])
+        sql.execute(session, "lookup_insert", [{"digest": d, "case_id": case_id, "field": f} for f, d in sorted(found)])
+
+
+def update(session: Session, case_id: int, found: frozenset[tuple[str, str]], known: frozenset[tuple[str, str]],
+           new_case: bool) -> None:
+    """Record the searchable values of a case after a step. A field whose value changed is replaced; a field the
+    data no longer shows is kept (a step's data may hold only part of the case's); nothing is written when
+    nothing changed, so a step costs no statement here."""
+    changed = found - known
+    if not changed:
+        return
+    if not new_case:
+        sql.execute(session, "lookup_delete_field", [{"case_id": case_id, "field": f} for f in sorted({f for f, _ in changed})])
+    fields = {f for f, _ in changed}
+    sql.execute(session, "lookup_insert", [{"digest": d, "case_id": case_id, "field": f}
+                                           for f, d in sorted(found) if f in fields])
 
 
 def matching(text: str) -> Select:

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit, wallclock
+from . import alerts, audit, wallclock
 from .definitions import utf8
 from .errors import Conflict, NotFound
-from .models import Deployment, DeploymentFile, ProcessDefinition
+from .models import AlertRule, Deployment, DeploymentFile, ProcessDefinition
 from .routing import Actor
 from .runtime import Runtime
 
@@ -68,7 +68,28 @@ def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes],
     except IntegrityError:
         raise Conflict("another deploy of the same process happened at the same moment; run the deploy again") from None
     audit.append(session, events, now)
+    for model, _ in new:
+        _watch_target(session, model)
     return results
+
+
+DEPLOY_ACTOR = Actor.system("deploy")
+
+
+def _watch_target(session: Session, model) -> None:
+    """A process's `case_target_workdays` becomes an `age` alert rule (滞留预警 when a case outlives its target),
+    unless an administrator already set one; a changed target replaces the rule an earlier deploy made."""
+    target = model.case_target_workdays
+    rules = session.execute(select(AlertRule).where(AlertRule.process_key == model.process_key,
+                                                    AlertRule.kind == "age", AlertRule.active.is_(True))).scalars().all()
+    ours = [r for r in rules if r.created_by == DEPLOY_ACTOR.username]
+    if any(r.created_by != DEPLOY_ACTOR.username for r in rules):
+        return
+    for rule in ours:
+        if target is None or rule.threshold != target:
+            alerts.remove_rule(session, DEPLOY_ACTOR, rule.id)
+    if target is not None and not any(r.threshold == target for r in ours):
+        alerts.add_rule(session, DEPLOY_ACTOR, alerts.RuleSpec(model.process_key, "age", float(target)))
 
 
 def latest(session: Session, process_key: str, required: bool = True) -> ProcessDefinition | None:

@@ -37,6 +37,9 @@ STATEMENTS: dict[str, str] = {
     "close_task": (
         "UPDATE tasks SET state = :state, closed_at = :now, completed_by = :completed_by,"
         " assignee = COALESCE(:completed_by, assignee), data = :data WHERE id = :id"),
+    "lookup_delete": "DELETE FROM case_lookup WHERE case_id = :case_id",
+    "lookup_delete_field": "DELETE FROM case_lookup WHERE case_id = :case_id AND field = :field",
+    "lookup_insert": "INSERT INTO case_lookup (digest, case_id, field) VALUES (:digest, :case_id, :field)",
     "insert_task": (
         "INSERT INTO tasks (id, case_id, process_key, element_id, name, lane, department_code, role, state,"
         " assignee, priority, created_at, due_at, follow_up_at)"

@@ -99,6 +99,15 @@ def advance(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version: 
         return _advance_now(op, wf, model, case_version, action)
 
 
+def _forget_dropped_events(wf: BpmnWorkflow) -> None:
+    """SpiffWorkflow keeps waiting events (an SLA timer on a step) registered after a reset (退回, 撤回) dropped
+    their task, and would then refresh a task without a parent; only the tasks still in the tree stay."""
+    registered = wf.event_manager.tasks
+    for task_id, task in list(registered.items()):
+        if task.workflow.tasks.get(task_id) is not task:
+            del registered[task_id]
+
+
 def _advance_now(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version: int, action) -> Outcome:
     began = time.time() - 0.001
     before_ready = _ready_ids(wf)
@@ -107,6 +116,7 @@ def _advance_now(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_vers
     error = None
     try:
         action()
+        _forget_dropped_events(wf)
         wf.do_engine_steps()
         while _interrupt(wf, model):
             wf.do_engine_steps()
@@ -382,9 +392,7 @@ def _persist(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version:
                         "data": json.dumps(clean, ensure_ascii=False, default=str)})
     for tid in cancelled:
         op.record("task_cancelled", {}, None, tid, actor="system:engine")
-    found = lookup.values(op.rt.search_fields, current_data(wf))
-    if found != op.found:  # a case's names and ID numbers rarely change: no statement unless they do
-        lookup.replace(session, op.case_id, found)
+    lookup.update(session, op.case_id, lookup.values(op.rt.search_fields, current_data(wf)), op.found, case_version == 0)
     if session.get_bind().dialect.name == "postgresql":
         _write_postgres(op, case, closing, rows)
         return

@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy import select, text
 
 from engine import alerts, cases, facts, repository
-from engine.errors import InvalidInput
+from engine.errors import DeployError, InvalidInput
 from engine.models import AuditEntry
 from tests.engine.test_kpis import BODY, LANES
 from tests.factories import SYSTEM, bpmn, make_users
@@ -123,3 +123,32 @@ def test_rules_are_validated_and_removing_one_clears_its_alerts(world):
     with rt.db.write() as session:
         alerts.remove_rule(session, SYSTEM, rule_id)
     assert _open(rt) == []
+
+
+def targeted(days: str | None) -> dict[str, bytes]:
+    props = (f'<bpmn:extensionElements><camunda:properties><camunda:property name="case_target_workdays" '
+             f'value="{days}"/></camunda:properties></bpmn:extensionElements>') if days else ""
+    return {"t.bpmn": bpmn("targeted", BODY, LANES).replace(b'isExecutable="true">',
+                                                            f'isExecutable="true">{props}'.encode())}
+
+
+def age_rules(rt) -> list[tuple[float, str]]:
+    with rt.db.read() as session:
+        return [(r.threshold, r.created_by) for r in alerts.rules(session) if r.process_key == "targeted" and r.kind == "age"]
+
+
+def test_a_processs_case_target_becomes_its_age_alert_and_follows_the_model(rt):
+    """`case_target_workdays` on the process (15 for school admission): deploying it sets the `age` rule the
+    stagnation alerts watch; a new target replaces it; an administrator's own rule is left alone."""
+    for days, expected in (("15", [(15.0, "system:deploy")]), ("12", [(12.0, "system:deploy")]), (None, [])):
+        with rt.db.write() as session:
+            repository.deploy(session, rt, SYSTEM, targeted(days))
+        assert age_rules(rt) == expected
+    with rt.db.write() as session:
+        alerts.add_rule(session, SYSTEM, alerts.RuleSpec("targeted", "age", 20))
+        repository.deploy(session, rt, SYSTEM, targeted("10"))
+    assert age_rules(rt) == [(20.0, SYSTEM.username)]
+    with pytest.raises(DeployError) as info:
+        with rt.db.write() as session:
+            repository.deploy(session, rt, SYSTEM, targeted("fifteen"))
+    assert "case_target_workdays 'fifteen'" in str(info.value)

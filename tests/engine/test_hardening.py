@@ -102,7 +102,7 @@ def test_camunda_wrapped_conditions_and_keyword_dmn_cells_run(rt):
             '<bpmn:sequenceFlow id="no" sourceRef="g" targetRef="e"/>'
             '<bpmn:userTask id="t" name="办"/><bpmn:sequenceFlow id="f3" sourceRef="t" targetRef="e"/><bpmn:endEvent id="e"/>')
     dmn = ('<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" namespace="n">'
-           '<decision id="kind" name="k"><decisionTable id="dt"><input id="i"><inputExpression id="ie"><text>housing</text>'
+           '<decision id="kind" name="k"><decisionTable id="dt" hitPolicy="FIRST"><input id="i"><inputExpression id="ie"><text>housing</text>'
            '</inputExpression></input><output id="o" name="approved"/>'
            '<rule id="r1"><inputEntry id="e1"><text>in ("own", "rent")</text></inputEntry><outputEntry id="o1"><text>True</text></outputEntry></rule>'
            '<rule id="r2"><inputEntry id="e2"><text>-</text></inputEntry><outputEntry id="o2"><text>False</text></outputEntry></rule>'

@@ -61,3 +61,26 @@ def test_every_sla_is_in_working_days():
         for task in tree.iterfind(".//b:userTask", NS):
             due = task.get("{http://camunda.org/schema/1.0/bpmn}dueDate")
             assert due is None or "workdays" in due or due in ("reply_due",), f"{path.name}:{task.get('id')}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_user_task_has_a_working_day_due_date_a_reminder_and_an_escalation(path):
+    """Each step's SLA: due in working days, a reminder before that moment and an escalation at it (the
+    escalation notifies the department's supervisors, or opens 督办 where the diagram leads it to a step)."""
+    tree = etree.parse(str(path))
+    scripts = " ".join(s.text or "" for s in tree.iterfind(".//b:script", NS))
+    for task in tree.iterfind(".//b:userTask", NS):
+        tid = task.get("id")
+        due = task.get("{http://camunda.org/schema/1.0/bpmn}dueDate") or ""
+        assert "workdays(" in due or re.search(rf"\b{re.escape(due)}\s*=\s*workdays\(", scripts), f"{tid}: due {due!r}"
+        slas = {}
+        for boundary in tree.iterfind(f".//b:boundaryEvent[@attachedToRef='{tid}']", NS):
+            kind = next((p.get("value") for p in boundary.iterfind(".//c:property[@name='sla']", NS)), None)
+            timer = boundary.find(".//b:timerEventDefinition/*", NS)
+            if kind and timer is not None:
+                slas[kind] = (timer.text or "").strip()
+                assert boundary.get("cancelActivity") == "false", f"{tid}: an SLA timer must not cancel the step"
+        assert set(slas) == {"reminder", "escalation"}, f"{tid}: {slas}"
+        for kind, text in slas.items():
+            assert "workdays(" in text or "workhours(" in text or re.search(
+                rf"\b{re.escape(text)}\s*=\s*workdays\(", scripts), f"{tid}: {kind} at {text!r}"

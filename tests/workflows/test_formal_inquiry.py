@@ -110,6 +110,27 @@ def test_reminder_before_the_deadline_and_supervision_after_it(rt, people):
     assert opened(out).keys() == {"review_answer"}
 
 
+def test_a_late_signature_is_supervised_like_a_late_draft(rt, people):
+    """签发 is due one working day after the answer reaches the head of section; when that passes, the joint
+    office gets a 督办 step, and the signature can still be given."""
+    friday = datetime(2026, 11, 27, 10, 0, tzinfo=CST)
+    with time_machine.travel(friday, tick=False):
+        out = begin(rt, people)
+        answer_id = opened(out)["draft_answer"]
+        out = complete(rt, people["hrss"], answer_id, {"answer": "累计缴费34个月"})
+    sign_id = opened(out)["sign_answer"]  # due Mon 10:00, one working day on
+    with time_machine.travel(datetime(2026, 11, 30, 9, 30, tzinfo=CST), tick=False), rt.db.write() as session:
+        fired = cases.fire_timers(session, rt, out.case_id)  # the reminder came four office hours after arrival
+    assert "reminder" in fired.events and "escalation" not in fired.events
+    with time_machine.travel(datetime(2026, 11, 30, 10, 0, 1, tzinfo=CST), tick=False), rt.db.write() as session:
+        fired = cases.fire_timers(session, rt, out.case_id)
+    assert "escalation" in fired.events
+    supervise = [r for r in fired.opened if r["element_id"] == "supervise"]
+    assert supervise and supervise[0]["department_code"] == "JOINT"
+    with rt.db.read() as session:
+        assert session.get(Task, sign_id).escalated_at is not None and session.get(Task, sign_id).state == "open"
+
+
 def test_walkthrough_runs_and_can_run_again(db_url, capsys):
     from engine.config import Settings, make_runtime
     assert run(make_runtime(Settings.from_env(db_url))) == 0

@@ -1,0 +1,165 @@
+"""Overlapping rules in a UNIQUE decision table, found as standard DMN tools find them.
+
+A UNIQUE table promises that at most one rule matches any input. Two rules overlap when, column by column,
+their cells have some value in common; then one input matches both and the table's answer depends on rule
+order, which UNIQUE says it does not. Each cell is read as a set of values: `-` (anything), a literal
+(`True`, `"own"`, `12`), a comparison with a number (`>= 60`, `< 3500`, `== 1`, `!= 0`), a list
+(`? in ("low_income", "special")`) or comparisons joined by `and` (`? >= 60 and ? < 90`). A cell written any
+other way is not analysed, and a pair of rules with such a cell is never reported (no false alarms).
+"""
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass
+
+_FLIP = {ast.Lt: ast.Gt, ast.LtE: ast.GtE, ast.Gt: ast.Lt, ast.GtE: ast.LtE, ast.Eq: ast.Eq, ast.NotEq: ast.NotEq}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The values a cell accepts: an interval of numbers, a finite set of values, or all but some values."""
+
+    low: float = -math.inf
+    low_open: bool = True
+    high: float = math.inf
+    high_open: bool = True
+    points: frozenset | None = None  # exactly these values (numbers, strings, booleans)
+    excluded: frozenset = frozenset()  # with an interval: these values are not accepted
+
+    def accepts(self, value) -> bool:
+        if self.points is not None:
+            return _key(value) in {_key(p) for p in self.points}
+        if _key(value) in {_key(e) for e in self.excluded}:
+            return False
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return self.low == -math.inf and self.high == math.inf
+        above = value > self.low or (value == self.low and not self.low_open)
+        below = value < self.high or (value == self.high and not self.high_open)
+        return above and below
+
+
+ANY = Cell()
+
+
+def _key(value):
+    return (type(value) is bool, value)
+
+
+def intersects(a: Cell, b: Cell) -> bool:
+    if a.points is not None:
+        return any(b.accepts(p) for p in a.points)
+    if b.points is not None:
+        return any(a.accepts(p) for p in b.points)
+    (low, low_open), (high, high_open) = _bounds(a, b)
+    if low > high or (low == high and (low_open or high_open)):
+        return False
+    if low == high:  # one value left: is it excluded by either?
+        return a.accepts(low) and b.accepts(low)
+    return True
+
+
+def _bounds(a: Cell, b: Cell) -> tuple[tuple[float, bool], tuple[float, bool]]:
+    """The tighter lower and upper bound of two intervals (an open bound is tighter at the same value)."""
+    if a.low != b.low:
+        low = (a.low, a.low_open) if a.low > b.low else (b.low, b.low_open)
+    else:
+        low = (a.low, a.low_open or b.low_open)
+    if a.high != b.high:
+        high = (a.high, a.high_open) if a.high < b.high else (b.high, b.high_open)
+    else:
+        high = (a.high, a.high_open or b.high_open)
+    return low, high
+
+
+def parse(text: str, input_expr: str) -> Cell | None:
+    """The cell as a set of values, or None when it is written in a way this module does not analyse."""
+    text = (text or "").strip()
+    if text in ("", "-"):
+        return ANY
+    source = text.replace("?", "__q__")
+    try:
+        tree = ast.parse(source, mode="eval").body
+    except SyntaxError:
+        try:
+            tree = ast.parse(f"__q__ {source}", mode="eval").body
+        except SyntaxError:
+            return None
+    return _cell(tree, input_expr)
+
+
+def _constant(node):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool)):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+            and isinstance(node.operand.value, (int, float)) and not isinstance(node.operand.value, bool):
+        return -node.operand.value
+    return None
+
+
+def _is_subject(node, input_expr: str) -> bool:
+    return (isinstance(node, ast.Name) and node.id == "__q__") or ast.unparse(node) == input_expr.strip()
+
+
+def _cell(node, input_expr: str) -> Cell | None:
+    value = _constant(node)
+    if value is not None:
+        return Cell(points=frozenset([value]))
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+        parts = [_cell(v, input_expr) for v in node.values]
+        if any(p is None for p in parts):
+            return None
+        out = parts[0]
+        for part in parts[1:]:
+            out = _meet(out, part)
+            if out is None:
+                return None
+        return out
+    if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+        return None
+    left, op, right = node.left, type(node.ops[0]), node.comparators[0]
+    if op in (ast.In, ast.NotIn) and _is_subject(left, input_expr) and isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+        values = [_constant(e) for e in right.elts]
+        if any(v is None for v in values):
+            return None
+        return Cell(points=frozenset(values)) if op is ast.In else Cell(excluded=frozenset(values))
+    if _is_subject(right, input_expr) and not _is_subject(left, input_expr):
+        left, right, op = right, left, _FLIP.get(op)
+    if op is None or not _is_subject(left, input_expr):
+        return None
+    value = _constant(right)
+    if value is None:
+        return None
+    if op is ast.Eq:
+        return Cell(points=frozenset([value]))
+    if op is ast.NotEq:
+        return Cell(excluded=frozenset([value]))
+    if isinstance(value, (bool, str)):
+        return None
+    return {ast.Lt: Cell(high=value, high_open=True), ast.LtE: Cell(high=value, high_open=False),
+            ast.Gt: Cell(low=value, low_open=True), ast.GtE: Cell(low=value, low_open=False)}[op]
+
+
+def _meet(a: Cell, b: Cell) -> Cell | None:
+    """Both conditions at once (for `and`)."""
+    if a.points is not None or b.points is not None:
+        points = a.points if a.points is not None else b.points
+        other = b if a.points is not None else a
+        return Cell(points=frozenset(p for p in points if other.accepts(p)))
+    (low, low_open), (high, high_open) = _bounds(a, b)
+    return Cell(low, low_open, high, high_open, None, a.excluded | b.excluded)
+
+
+def overlaps(rows: list[list[Cell | None]]) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j, of rows that some single input matches (rows with an unanalysed cell are skipped)."""
+    found = []
+    for i, first in enumerate(rows):
+        if any(c is None for c in first):
+            continue
+        for j in range(i + 1, len(rows)):
+            second = rows[j]
+            if any(c is None for c in second) or len(first) != len(second):
+                continue
+            if all(intersects(a, b) for a, b in zip(first, second)):
+                found.append((i, j))
+    return found
