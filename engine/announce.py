@@ -7,8 +7,9 @@ was rolled back, none is lost, and two workers never announce the same entry (th
 locked). The operations themselves stay as fast as before: they only append their audit entries.
 
 Who hears: a step that arrives, or is reminded, goes to its assignee or, while unclaimed, to every member
-of its department who may take it; an escalation to the department's supervisors; an alert to the
-supervisors of the departments it names (the step's and the overseeing office).
+of its department who may take it; an escalation to the rank above in the department (the overseeing
+office for a head's step, see `reported_to`); an alert to the supervisors of the departments it names (the
+step's and the overseeing office).
 """
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import holding, notices, wallclock
+from . import holding, notices, supervision, wallclock
 from .models import AuditEntry, KpiProgress, Task
+from .routing import ROLE_RANK
 
 WATERMARK = "notices"
 BATCH = 2000
@@ -80,9 +82,21 @@ def _announce(session: Session, row, now: datetime) -> None:
     if task is None:  # done or withdrawn before the worker came to it: nothing to say any more
         return
     if row.event == "escalation":
-        people = holding.holders(session, task.department_code, "supervisor", None)
-        notices.notify(session, people, "escalated", row.business_key, task.id, {"step": task.name}, now)
+        notices.notify(session, reported_to(session, task), "escalated", row.business_key, task.id, {"step": task.name},
+                       now)
         return
     kind = "arrived" if row.event == "task_ready" else "reminded"
     notices.notify(session, holding.holders(session, task.department_code, task.role, task.assignee), kind,
                    row.business_key, task.id, {"step": task.name}, now)
+
+
+def reported_to(session: Session, task: Task) -> list[str]:
+    """Who hears of an overdue step: the rank above the one the step needs, in its department (a reviewer's
+    step goes to the supervisors, a supervisor's to the heads); a head's step, or one whose department has
+    nobody above, goes to the supervisors of the overseeing offices (JOINT by default: 督办)."""
+    above = [r for r, n in sorted(ROLE_RANK.items(), key=lambda item: item[1]) if n > ROLE_RANK.get(task.role, 1)]
+    people = holding.holders(session, task.department_code, above[0], None) if above else []
+    if not people:
+        for office in supervision.configured_overseers():
+            people += holding.holders(session, office, "supervisor", None)
+    return sorted(set(people))

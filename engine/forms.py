@@ -48,6 +48,7 @@ MESSAGES = {  # msgids of the web layer's translations too: keep the wording in 
     "too_large": "must be at most {limit}",
     "pattern": "does not have the expected format",
     "unknown": "is not a field of this form",
+    "rule": "{message}",  # a field's own rule (`valid_if`), worded by the process designer (`valid_message`)
 }
 
 
@@ -133,20 +134,37 @@ def validate(form: list[FormField], submitted: dict[str, Any], current: dict[str
 
 
 def _conditional(form: list[FormField], clean: dict[str, Any], current: dict[str, Any], errors: _Errors) -> None:
-    """Fields with the property `required_if` (an expression over the form's values, e.g.
-    `decision == 'reject'`) are required when it holds."""
+    """Fields with the property `required_if` (an expression over the case's data and the form's values, e.g.
+    `decision == 'reject'`) are required when it holds; a filled field with `valid_if` (e.g. `paid_amount ==
+    amount`) must make it hold, else `valid_message` (with {field} placeholders filled from the data) is its
+    error."""
     env = None
     for f in form:
-        condition = f.properties.get("required_if")
-        if not condition or f.id in errors.messages or not _blank(clean.get(f.id)):
+        required_if, valid_if = f.properties.get("required_if"), f.properties.get("valid_if")
+        if f.id in errors.messages or not (required_if or valid_if):
             continue
         env = env or RestrictedEnvironment({})
-        try:
-            needed = env.evaluate(condition, {**current, **clean})
-        except Exception:  # noqa: BLE001 - a value the condition cannot read means "not required"
-            needed = False
-        if needed:
-            errors.add(f.id, "required")
+        values = {**current, **clean}
+        if _blank(clean.get(f.id)):
+            if required_if and _holds(env, required_if, values, False):
+                errors.add(f.id, "required")
+        elif valid_if and not _holds(env, valid_if, values, True):
+            errors.add(f.id, "rule", message=_PLACEHOLDER.sub(lambda m: _shown(values.get(m.group(1))),
+                                                               f.properties.get("valid_message") or f"must satisfy {valid_if}"))
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]{0,63})\}")
+
+
+def _holds(env, condition: str, values: dict[str, Any], unreadable: bool) -> bool:
+    try:
+        return bool(env.evaluate(condition, values))
+    except Exception:  # noqa: BLE001 - a value the condition cannot read: `unreadable` decides
+        return unreadable
+
+
+def _shown(value: Any) -> str:
+    return "—" if value is None else str(value)[:100]
 
 
 def _blank(value: Any) -> bool:
@@ -236,13 +254,14 @@ def form_problems(task_node, camunda_ns: str, function_names: set[str]) -> list[
         if kind == "enum" and not options:
             out.append((node, f"{where}: an enum field needs at least one value"))
         out.extend((node, f"{where}: {m}") for m in _constraint_problems(node, ns, kind))
-        for prop in node.xpath("./c:properties/c:property[@id='required_if']", namespaces=ns):
+        for prop in node.xpath("./c:properties/c:property[@id='required_if' or @id='valid_if']", namespaces=ns):
+            name = prop.get("id")
             if not (prop.get("value") or "").strip():
-                out.append((node, f"{where}: required_if has no condition (its value)"))
+                out.append((node, f"{where}: {name} has no condition (its value)"))
                 continue
             reason = check(prop.get("value") or "")
             if reason:
-                out.append((node, f"{where}: required_if {prop.get('value')!r} is refused: {reason}"))
+                out.append((node, f"{where}: {name} {prop.get('value')!r} is refused: {reason}"))
         default = node.get("defaultValue")
         if default and kind == "enum" and default not in options:
             out.append((node, f"{where}: default {default!r} is not one of its values"))

@@ -56,7 +56,7 @@ VALUES = {
 }
 LABELS.update({"decision": "审定结果", "decision_reasons": "审定理由", "school_assigned": "安排学校",
                "materials": "已收材料", "verify_finding": "核验意见", "approval_note": "审批意见",
-               "final_decision": "复核结果", "final_reasons": "复核理由", "requester_department": "函询部门",
+               "final_decision": "申诉后审定结果", "final_reasons": "申诉后审定理由", "requester_department": "函询部门",
                "target_department": "被函询部门", "case_ref": "关联业务编号", "evidence": "依据及附件说明"})
 
 

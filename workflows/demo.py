@@ -210,7 +210,8 @@ def _subsidy(d: Demo, p: Person, t: datetime, key: str, stage: int, kind: str, a
         until = datetime.fromisoformat(_data_of(d, out.case_id)["notice_until"])
         out = d.at(until + timedelta(minutes=1), lambda s: cases.fire_timers(s, d.rt, out.case_id))
         if stage == 6:
-            d.step(until + timedelta(days=1), out, "disburse", payment_reference=f"PAY{key.replace('-', '')}",
+            d.step(until + timedelta(days=1), out, "disburse", payment_status="paid",
+                   payment_reference=f"PAY{key.replace('-', '')}",
                    paid_on=(until + timedelta(days=1)).date().isoformat(), paid_amount=_data_of(d, out.case_id)["amount"])
 
 
@@ -286,8 +287,9 @@ def build_demo(rt: Runtime, seed: int = 2026, cases_wanted: int = 200, history: 
     made += _make_history(rt, rng, people[cases_wanted:], history)
     fired = timers.sweep(rt, Actor.system("demo"), limit=10000)
     with rt.db.write() as session:  # the figures and alerts of the data as it now stands
-        if not alerts.rules(session):
-            for spec in DEMO_ALERT_RULES:
+        present = {(r.process_key, r.kind) for r in alerts.rules(session)}  # admission's age rule comes with its BPMN
+        for spec in DEMO_ALERT_RULES:
+            if (spec.process_key, spec.kind) not in present:
                 alerts.add_rule(session, Actor.system("demo"), spec)
         facts.rebuild_all(session, rt)
         alerts.sweep(session)

@@ -1,5 +1,8 @@
-"""Subsidy fraud screening (骗取补贴风险筛查): cross-validation of an application against other
-applications and the department registries. The reasons are stored on the case for the reviewer."""
+"""Subsidy risk screening (补贴申请风险筛查): cross-validation of an application against other applications
+and the department registries, as briefed: the same person applying again for the same subsidy, one bank
+account for several applicants, a name or an address other than the police registration's, a declared
+unemployment the social-insurance record contradicts, and a declared household type its declared income
+contradicts. The reasons are stored on the case for the reviewer; a registry that does not answer is named."""
 from __future__ import annotations
 
 from typing import Any
@@ -16,9 +19,14 @@ REASONS = {
     "shared_account": "收款银行账户被多名申请人共用",
     "identity_mismatch": "身份证号与姓名和公安登记不一致",
     "no_identity_record": "公安居住登记中查无此人",
+    "address_mismatch": "申报的居住地址与公安居住登记地址不一致",
     "cancelled_filing": "租赁备案已注销",
-    "registry_unavailable": "部分部门数据接口不可用，无法完成交叉核验",
+    "employment_mismatch": "申报失业，但人社局社保记录显示在职参保",
+    "household_income_mismatch": "申报为低保或特困家庭，但申报的家庭人均月收入高于低收入认定标准",
 }
+LOW_INCOME_LINE = 2000  # 元 per person and month: above it a low-income (低保) or extreme-poverty (特困) claim is flagged
+DEPARTMENT_NAMES = {"PSB": "公安局", "HRSS": "人社局", "HUD": "住建局"}
+WHAT = {"PSB": "身份与居住地址", "HRSS": "就业参保情况", "HUD": "租赁备案"}
 
 
 def register_application(call: ServiceCall) -> dict[str, Any]:
@@ -51,21 +59,45 @@ def screen(call: ServiceCall) -> dict[str, Any]:
         Application.applicant_id != applicant)).scalar_one()
     if sharing:
         flags.append("shared_account")
-    try:
-        person = registry_for("PSB", session).lookup("PSB", "residence_permits", applicant)
-        if person is None:
+    reasons: list[str] = []
+    person = _lookup(call, "PSB", "residence_permits", applicant, reasons)
+    if person is not None:
+        if not person:
             flags.append("no_identity_record")
         elif person["name"] != data["applicant_name"]:
             flags.append("identity_mismatch")
-        filing = registry_for("HUD", session).lookup("HUD", "rental_filings", applicant)
-        if filing is not None and filing["status"] == "cancelled":
-            flags.append("cancelled_filing")
-    except RegistryUnavailable as exc:
-        call.record("registry_unavailable", reason=str(exc))
+        elif data.get("address") and person.get("address") and _plain(person["address"]) != _plain(data["address"]):
+            flags.append("address_mismatch")
+    filing = _lookup(call, "HUD", "rental_filings", applicant, reasons)
+    if filing and filing["status"] == "cancelled":
+        flags.append("cancelled_filing")
+    if data.get("subsidy_type") == "employment" and (data.get("unemployed_months") or 0) > 0:
+        insured = _lookup(call, "HRSS", "social_insurance", applicant, reasons)
+        if insured and insured.get("employed"):
+            flags.append("employment_mismatch")
+    if data.get("household_type") in ("low_income", "special") and (data.get("income_per_capita") or 0) > LOW_INCOME_LINE:
+        flags.append("household_income_mismatch")
+    if reasons:
         flags.append("registry_unavailable")
     call.record("fraud_screened", flags=flags)
-    return {"fraud_flags": flags, "fraud_reasons": [REASONS[f] for f in flags], "fraud_flag_count": len(flags),
-            "identity_mismatch": "identity_mismatch" in flags, "shared_account": "shared_account" in flags}
+    return {"fraud_flags": flags, "fraud_reasons": [REASONS[f] for f in flags if f in REASONS] + reasons,
+            "fraud_flag_count": len(flags), "identity_mismatch": "identity_mismatch" in flags,
+            "shared_account": "shared_account" in flags, "duplicate": "duplicate" in flags}
+
+
+def _lookup(call: ServiceCall, dept: str, dataset: str, id_number: str, outages: list[str]) -> dict | None:
+    """The registry's record ({} when it has none), or None when the registry does not answer (named in
+    `outages`, recorded on the case)."""
+    try:
+        return registry_for(dept, call.session).lookup(dept, dataset, id_number) or {}
+    except RegistryUnavailable as exc:
+        call.record("registry_unavailable", department=dept, reason=str(exc))
+        outages.append(f"{DEPARTMENT_NAMES[dept]}数据接口暂不可用，未能核对{WHAT[dept]}，请人工核实")
+        return None
+
+
+def _plain(address: str) -> str:
+    return "".join(str(address).split())
 
 
 def close_application(call: ServiceCall) -> dict[str, Any]:

@@ -10,6 +10,11 @@ from typing import Any, Callable
 DECISIONS = {"admit": "录取", "waitlist": "列入候补", "reject": "不予录取"}
 SUBSIDY_TYPES = {"employment": "就业补贴", "housing": "住房补贴", "education": "教育补贴"}
 OTHER_STAGE = "部门核查"
+RIGHTS = ("如对本决定不服，可以自知道该决定之日起六十日内向作出决定的行政机关的本级人民政府申请行政复议"
+          "（由其行政复议机构办理），也可以自知道该决定之日起六个月内向作出决定的行政机关所在地的基层人民法院"
+          "提起行政诉讼。")
+RIGHTS_LABEL = "救济途径"
+REASONS_LABEL = "理由"
 
 
 @dataclass(frozen=True)
@@ -19,15 +24,20 @@ class PublicView:
     results: Callable[[dict[str, Any]], dict[str, str]]  # case data → {label: value}, once published
     outcomes: tuple[str, ...]  # end events that are the case's outcome (their BPMN names are shown)
     messages: dict[str, str] = field(default_factory=dict)  # API action → BPMN message name
+    # (case data, end event reached or None) → the reasons of an adverse decision, or None when it is not adverse
+    adverse: Callable[[dict[str, Any], str | None], str | None] = lambda data, ended: None
 
     def stage(self, element_id: str) -> str:
         return self.stages.get(element_id, OTHER_STAGE)
 
-    def published(self, data: dict[str, Any]) -> dict[str, str]:
-        """The published results, or nothing before publication."""
-        if not data.get(self.published_when):
-            return {}
-        return {label: value for label, value in self.results(data).items() if value not in (None, "")}
+    def published(self, data: dict[str, Any], ended: str | None = None) -> dict[str, str]:
+        """The published results, or nothing before publication; an adverse decision (published, or the
+        case ended by it) also carries its reasons and the notice of the applicant's rights."""
+        out = self.results(data) if data.get(self.published_when) else {}
+        reasons = self.adverse(data, ended)
+        if reasons is not None:
+            out = {**out, **({} if reasons in out.values() else {REASONS_LABEL: reasons}), RIGHTS_LABEL: RIGHTS}
+        return {label: value for label, value in out.items() if value not in (None, "")}
 
 
 def _admission(data: dict[str, Any]) -> dict[str, str]:
@@ -39,10 +49,34 @@ def _admission(data: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def _admission_adverse(data: dict[str, Any], ended: str | None) -> str | None:
+    if ended == "end_not_accepted":
+        missing = "、".join(str(m) for m in data.get("missing_items") or [])
+        return "未在规定期限内补正材料，申请不予受理" + (f"（缺少：{missing}）" if missing else "") + "。"
+    if not data.get("published_at"):
+        return None
+    decision = data.get("final_decision") or data.get("decision")
+    if ended == "end_appeal_rejected":
+        return data.get("joint_opinion") or "申诉不成立，维持原审定结果。"
+    if decision in ("reject", "waitlist"):
+        return data.get("final_reasons") or data.get("decision_reasons") or DECISIONS[decision]
+    return None
+
+
 def _subsidy(data: dict[str, Any]) -> dict[str, str]:
     return {"补贴类型": SUBSIDY_TYPES.get(data.get("subsidy_type"), data.get("subsidy_type")),
             "核定金额（元）": _text(data.get("amount")), "发放金额（元）": _text(data.get("paid_amount")),
             "发放日期": data.get("paid_on")}
+
+
+def _subsidy_adverse(data: dict[str, Any], ended: str | None) -> str | None:
+    if ended == "end_first_check_failed":
+        return data.get("street_note") or "窗口初审未通过。"
+    if ended == "end_rejected":
+        if data.get("eligible") is False:
+            return data.get("eligibility_reason") or "不符合补贴条件。"
+        return data.get("approval_note") or data.get("onsite_note") or data.get("verify_finding") or "审批未同意。"
+    return None
 
 
 def _text(value: Any) -> str | None:
@@ -58,11 +92,11 @@ PUBLIC = {
                 "joint_decision": "申诉复核", "redecide": "申诉复核"},
         published_when="published_at", results=_admission,
         outcomes=("end_effective", "end_redecided", "end_appeal_rejected", "end_not_accepted"),
-        messages={"materials": "materials_resubmitted", "appeal": "appeal"}),
+        messages={"materials": "materials_resubmitted", "appeal": "appeal"}, adverse=_admission_adverse),
     "subsidy_approval": PublicView(
         stages={"street_check": "窗口初审", "manual_verify": "资格核验", "onsite_check": "资格核验",
                 "approve_chief": "审批", "approve_head": "审批", "disburse": "资金发放"},
         published_when="notice_from", results=_subsidy,
-        outcomes=("end_paid", "end_rejected", "end_first_check_failed"),
-        messages={"objection": "objection"}),
+        outcomes=("end_paid", "end_rejected", "end_first_check_failed", "end_payment_failed"),
+        messages={"objection": "objection"}, adverse=_subsidy_adverse),
 }

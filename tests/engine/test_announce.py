@@ -10,7 +10,8 @@ import time_machine
 from sqlalchemy import select, update
 
 from engine import alerts, announce, cases, mail, notices, repository, timers
-from engine.models import Notification, User
+from engine.models import Notification, Task, User
+from engine.routing import add_user
 from factories import SYSTEM, bpmn, complete, deploy_fixtures, make_users, opened, start
 from tests.engine.test_alerts import BODY, LANES, _refresh, _sweep, at
 from tests.engine.test_mail import smtp  # noqa: F401 - the local SMTP server fixture
@@ -77,6 +78,18 @@ def test_reminders_go_to_the_holder_and_escalations_to_the_supervisors(rt):
     announced(rt)
     assert kinds(rt, "psb_reviewer") == [("arrived", out.business_key), ("reminded", out.business_key)]
     assert kinds(rt, "psb_chief") == [("escalated", out.business_key)]
+
+
+def test_an_overdue_step_is_reported_to_the_rank_above_and_a_heads_to_the_overseers(rt):
+    make_users(rt)
+    with rt.db.write() as session:
+        add_user(session, "psb_head", "psb_head", memberships={"PSB": "head"})
+        add_user(session, "joint_chief", "joint_chief", memberships={"JOINT": "supervisor"})
+    with rt.db.read() as session:
+        assert announce.reported_to(session, Task(department_code="PSB", role="reviewer")) == ["psb_chief", "psb_head"]
+        assert announce.reported_to(session, Task(department_code="PSB", role="supervisor")) == ["psb_head"]
+        assert announce.reported_to(session, Task(department_code="PSB", role="head")) == ["joint_chief"]
+        assert announce.reported_to(session, Task(department_code="HUD", role="reviewer")) == ["joint_chief"]
 
 
 def test_a_stagnation_alert_goes_to_the_supervisors_it_names(rt):

@@ -23,8 +23,13 @@ def submit(client, headers, body, key=None):
 
 
 def edu_task(world, client, portal):
+    """A new admission application: (its key, its open EDU step)."""
     _, body = applicant(world)
-    key = submit(client, portal, body).get_json()["business_key"]
+    return open_task(world, submit(client, portal, body).get_json()["business_key"])
+
+
+def open_task(world, key):
+    """(key, the one open task's id) of a case."""
     with world.rt.db.read() as session:
         return key, session.execute(select(Task.id).join(Case, Case.id == Task.case_id)
                                     .where(Case.business_key == key, Task.state == "open")).scalar_one()

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from api_support import applicant, edu_task, submit
+from api_support import applicant, edu_task, open_task, submit
 from engine.models import Case
 
 
@@ -173,3 +173,34 @@ def test_every_operation_refuses_every_role_it_does_not_list(world, client, issu
                 assert r.status_code == 403, (role, method, path, r.status_code)
                 checked += 1
     assert checked > 100
+
+
+def test_a_refused_application_shows_its_reasons_and_the_notice_of_rights(world, client, issue):
+    portal, edu = issue("portal", "portal"), issue("edu-sys", "reviewer", "EDU")
+    person, body = applicant(world)
+    key = submit(client, portal, body).get_json()["business_key"]
+    _, task_id = open_task(world, key)
+    who = {**portal, "X-Applicant-Id": person.id_number}
+    assert "救济途径" not in client.get(f"/api/v1/applications/{key}", headers=who).get_json()["results"]
+    r = client.post(f"/api/v1/tasks/{task_id}/complete", headers=edu, json={"values": {
+        "decision": "reject", "decision_reasons": "居住证有效期不足一年，不符合积分入学申请条件"}})
+    assert r.status_code == 200, r.data
+    if [t["step"] for t in r.get_json()["opened"]] == ["科长签批（临界分或改判）"]:  # a decision against the table's
+        chief = issue("edu-chief", "supervisor", "EDU")
+        r = client.post(f"/api/v1/tasks/{r.get_json()['opened'][0]['task_id']}/complete", headers=chief, json={
+            "values": {"sign_off_decision": "confirm", "sign_off_note": "同意"}})
+        assert r.status_code == 200, r.data
+    results = client.get(f"/api/v1/applications/{key}", headers=who).get_json()["results"]
+    assert results["审定结果"] == "不予录取" and results["审定理由"].startswith("居住证有效期不足一年")
+    assert "六十日内" in results["救济途径"] and "行政复议" in results["救济途径"] and "六个月内" in results["救济途径"] \
+        and "行政诉讼" in results["救济途径"]
+
+
+def test_an_admitted_application_carries_no_notice_of_rights(world, client, issue):
+    portal, edu = issue("portal", "portal"), issue("edu-sys", "reviewer", "EDU")
+    person, body = applicant(world)
+    key = submit(client, portal, body).get_json()["business_key"]
+    client.post(f"/api/v1/tasks/{open_task(world, key)[1]}/complete", headers=edu, json={"values": {
+        "decision": "admit", "decision_reasons": "积分达到录取线", "school_assigned": "文三街小学"}})
+    results = client.get(f"/api/v1/applications/{key}", headers={**portal, "X-Applicant-Id": person.id_number}).get_json()
+    assert results["results"]["审定结果"] == "录取" and "救济途径" not in results["results"]

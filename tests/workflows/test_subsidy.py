@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from engine.models import AuditEntry, Task
 from workflows.models import Application
+from workflows.portal import PUBLIC
 from world import World, opened
 
 CST = timezone(timedelta(hours=8))
@@ -31,8 +32,8 @@ def notice_and_pay(world, out, reference="PAY2026112700001"):
     with time_machine.travel(datetime.fromisoformat(until) + timedelta(seconds=1), tick=False):
         out = world.fire(out.case_id)
     assert opened(out).keys() == {"disburse"} and out.opened[0]["department_code"] == "FIN"
-    return world.complete("fin_reviewer", out, "disburse", payment_reference=reference, paid_on="2026-12-08",
-                          paid_amount=world.data(out.case_id)["amount"])
+    return world.complete("fin_reviewer", out, "disburse", payment_status="paid", payment_reference=reference,
+                          paid_on="2026-12-08", paid_amount=world.data(out.case_id)["amount"])
 
 
 def application(world, key):
@@ -70,6 +71,20 @@ def test_not_eligible_is_rejected_and_recorded(world):
     assert application(world, out.business_key).status == "rejected"
 
 
+def test_refusals_tell_the_applicant_why_and_what_they_can_do(world):
+    """A failed first check and an ineligible application each carry their reasons and the notice of rights
+    (行政复议 within 60 days, 行政诉讼 within 6 months) in what the portal shows."""
+    view = PUBLIC["subsidy_approval"]
+    out = through_street(world, world.person(), first_check_ok=False, street_note="缺少失业登记证明原件")
+    assert out.status == "completed"
+    shown = view.published(world.data(out.case_id), "end_first_check_failed")
+    assert shown["理由"] == "缺少失业登记证明原件" and "六十日内" in shown["救济途径"] and "六个月内" in shown["救济途径"]
+    out = through_street(world, world.person(name="李娜"), income_per_capita=8000)
+    shown = view.published(world.data(out.case_id), "end_rejected")
+    assert shown["理由"] and "行政诉讼" in shown["救济途径"]
+    assert "救济途径" not in view.published(world.data(out.case_id), "end_paid")
+
+
 def test_mismatch_goes_to_the_competent_departments_reviewer(world):
     person = world.person(employed=True)  # HRSS says employed: automatic verification fails
     out = through_street(world, person)
@@ -102,6 +117,41 @@ def test_identity_mismatch_is_high_risk_and_duplicate_is_flagged(world):
     assert "duplicate" in flags and "identity_mismatch" in flags
 
 
+def test_an_identical_second_application_is_sent_on_site_by_itself(world):
+    person = world.person(employed=False)
+    first = through_street(world, person)
+    assert "onsite_check" not in opened(first)
+    again = through_street(world, person)  # the same person, the same subsidy, the same year, the same account
+    assert opened(again).keys() == {"onsite_check"}
+    data = world.data(again.case_id, again.opened[0]["id"])
+    assert data["fraud_flags"] == ["duplicate"] and data["risk_level"] == "high"
+    assert data["fraud_reasons"] == ["同一申请人本年度已申请过同类补贴"]
+
+
+def test_declarations_are_cross_checked_against_the_registries(world):
+    """An address other than the police registration's, unemployment the social-insurance record contradicts,
+    and a 特困 household declaring a high income are each flagged with their reason; with two of them the
+    application goes on site."""
+    person = world.person("赵敏", employed=True, psb={"address": "杭州市西湖区古墩路8号"})
+    out = through_street(world, person, household_type="special", income_per_capita=3000,
+                         start={"bank_account": "6222000000000000777"})
+    if "manual_verify" in opened(out):  # the competent department's own comparison sees the employment too
+        out = world.complete("hrss_reviewer", out, "manual_verify", verify_ok=True, verify_finding="申请人称已离职，待核")
+    data = world.data(out.case_id, out.opened[0]["id"])
+    assert set(data["fraud_flags"]) == {"address_mismatch", "employment_mismatch", "household_income_mismatch"}
+    assert "申报失业，但人社局社保记录显示在职参保" in data["fraud_reasons"]
+    assert opened(out).keys() == {"onsite_check"} and data["risk_level"] == "high"
+
+
+def test_a_registry_that_does_not_answer_is_named(world, monkeypatch):
+    monkeypatch.setenv("JOINTREVIEW_REGISTRY_URL_HUD", "http://127.0.0.1:9/registry")  # nothing listens there
+    out = through_street(world, world.person(employed=False), start={"bank_account": "6222000000000000888"})
+    data = world.data(out.case_id, out.opened[0]["id"])
+    assert "registry_unavailable" in data["fraud_flags"]
+    assert any(r.startswith("住建局数据接口暂不可用，未能核对租赁备案") for r in data["fraud_reasons"])
+    assert data["risk_level"] == "medium"  # not verified: a person looks at it, and the approver sees why
+
+
 def test_objection_during_public_notice_reopens_the_check(world):
     out = through_street(world, world.person(employed=False))
     out = world.complete("hrss_supervisor", out, "approve_chief", approved=True, approval_note="同意")
@@ -128,7 +178,8 @@ def test_disbursement_overdue_is_escalated(world):
         assert session.get(Task, disburse).escalated_at is not None
         entry = session.execute(select(AuditEntry).where(AuditEntry.event == "escalation")).scalars().one()
         assert entry.department == "FIN"
-    out = world.complete("fin_reviewer", disburse, payment_reference="PAY2026120700009", paid_on="2026-12-07", paid_amount=3000)
+    out = world.complete("fin_reviewer", disburse, payment_status="paid", payment_reference="PAY2026120700009",
+                         paid_on="2026-12-07", paid_amount=3000)
     assert out.status == "completed"
 
 
@@ -140,8 +191,57 @@ def test_payment_reference_is_validated(world):
         out = world.fire(out.case_id)
     from engine.errors import InvalidInput
     with pytest.raises(InvalidInput) as info:
-        world.complete("fin_reviewer", out, "disburse", payment_reference="abc", paid_on="tomorrow", paid_amount=0)
+        world.complete("fin_reviewer", out, "disburse", payment_status="paid", payment_reference="abc",
+                       paid_on="tomorrow", paid_amount=0)
     assert set(info.value.fields) == {"payment_reference", "paid_on", "paid_amount"}
+    with pytest.raises(InvalidInput) as info:
+        world.complete("fin_reviewer", out, "disburse", payment_status="paid")
+    assert set(info.value.fields) == {"payment_reference", "paid_on", "paid_amount"}  # all needed once paid
+
+
+def test_a_paid_amount_other_than_the_approved_one_is_refused(world):
+    from engine.errors import InvalidInput
+    out = through_street(world, world.person(employed=False))
+    out = world.complete("hrss_supervisor", out, "approve_chief", approved=True, approval_note="同意")
+    until = world.data(out.case_id)["notice_until"]
+    with time_machine.travel(datetime.fromisoformat(until) + timedelta(seconds=1), tick=False):
+        out = world.fire(out.case_id)
+    amount = world.data(out.case_id)["amount"]
+    with pytest.raises(InvalidInput) as info:
+        world.complete("fin_reviewer", out, "disburse", payment_status="paid", payment_reference="PAY2026120800001",
+                       paid_on="2026-12-08", paid_amount=amount + 500)
+    assert info.value.fields == {"paid_amount": f"须与核定的补贴金额 {amount} 元一致"}
+    assert world.inbox("FIN") and world.complete("fin_reviewer", out, "disburse", payment_status="paid",
+                                                 payment_reference="PAY2026120800001", paid_on="2026-12-08",
+                                                 paid_amount=amount).status == "completed"
+
+
+def test_a_returned_payment_is_checked_with_the_applicant_and_paid_again_within_a_deadline(world):
+    """退票: the street office checks the account with the applicant (due in 5 working days, reminded and
+    escalated), FIN pays again; a third return ends the case as not paid, never as paid."""
+    out = through_street(world, world.person(employed=False))
+    out = world.complete("hrss_supervisor", out, "approve_chief", approved=True, approval_note="同意")
+    until = world.data(out.case_id)["notice_until"]
+    with time_machine.travel(datetime.fromisoformat(until) + timedelta(seconds=1), tick=False):
+        out = world.fire(out.case_id)
+    out = world.complete("fin_reviewer", out, "disburse", payment_status="returned", return_reason="账户已销户")
+    assert opened(out).keys() == {"correct_account"} and out.opened[0]["department_code"] == "STREET"
+    assert out.opened[0]["due_at"] is not None
+    assert world.data(out.case_id, out.opened[0]["id"])["return_reason"] == "账户已销户"
+    out = world.complete("street_reviewer", out, "correct_account", bank_account="6222021202009876543",
+                         account_note="已电话联系申请人，更换为本人一类账户")
+    assert opened(out).keys() == {"disburse"}
+    assert world.data(out.case_id)["bank_account"] == "6222021202009876543"
+    for _ in range(2):  # two more returns: the third ends the case
+        out = world.complete("fin_reviewer", out, "disburse", payment_status="returned", return_reason="户名不符")
+        if out.status == "running":
+            out = world.complete("street_reviewer", out, "correct_account", bank_account="6222021202001111111",
+                                 account_note="再次核对")
+    assert out.status == "completed" and world.data(out.case_id)["payment_returns"] == 3
+    with world.rt.db.read() as session:
+        milestones = [e for e in session.execute(select(AuditEntry.details).where(
+            AuditEntry.case_id == out.case_id, AuditEntry.event == "milestone")).scalars()]
+    assert any("payment_failed" in m for m in milestones) and not any('"paid"' in m for m in milestones)
 
 
 def test_hud_sends_a_housing_application_back_to_the_street_window(world):

@@ -64,16 +64,16 @@ def _public_state(session: Session, case: Case) -> dict[str, Any]:
         missing = list(data.get("missing_items") or [])
         have = set(data.get("materials") or [])
         missing_materials = [Option(id=code, name=name) for code, name in MATERIALS.items() if code not in have]
-    outcome = None
+    outcome = ended = None
     if case.status == "completed":
         spec = rt.model(session, case.definition_id).spec
         reached = [e for e in case.visited.split() if e in view.outcomes]
         if reached and reached[-1] in spec.task_specs:
-            outcome = spec.task_specs[reached[-1]].bpmn_name
+            ended, outcome = reached[-1], spec.task_specs[reached[-1]].bpmn_name
     actions = sorted(action for action, message in view.messages.items() if message in waiting)
     steps = public_steps(session, case)
     return dict(applicant_id=str(data.get("applicant_id") or "").upper(), missing=missing,
-                missing_materials=missing_materials, outcome=outcome, results=view.published(data),
+                missing_materials=missing_materials, outcome=outcome, results=view.published(data, ended),
                 waiting=actions, steps=steps, respond_by=case.next_due_at if actions and not steps else None)
 
 
