@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from engine.errors import InvalidInput
 from engine.models import AuditEntry, Task
 from workflows.models import Application
 from workflows.portal import PUBLIC
@@ -34,6 +35,15 @@ def notice_and_pay(world, out, reference="PAY2026112700001"):
     assert opened(out).keys() == {"disburse"} and out.opened[0]["department_code"] == "FIN"
     return world.complete("fin_reviewer", out, "disburse", payment_status="paid", payment_reference=reference,
                           paid_on="2026-12-08", paid_amount=world.data(out.case_id)["amount"])
+
+
+def at_payment(world):
+    """An employment subsidy approved by the section chief, its public notice over: FIN's 资金发放 is open."""
+    out = through_street(world, world.person(employed=False))
+    out = world.complete("hrss_supervisor", out, "approve_chief", approved=True, approval_note="同意")
+    until = world.data(out.case_id)["notice_until"]
+    with time_machine.travel(datetime.fromisoformat(until) + timedelta(seconds=1), tick=False):
+        return world.fire(out.case_id)
 
 
 def application(world, key):
@@ -184,12 +194,7 @@ def test_disbursement_overdue_is_escalated(world):
 
 
 def test_payment_reference_is_validated(world):
-    out = through_street(world, world.person(employed=False))
-    out = world.complete("hrss_supervisor", out, "approve_chief", approved=True, approval_note="同意")
-    until = world.data(out.case_id)["notice_until"]
-    with time_machine.travel(datetime.fromisoformat(until) + timedelta(seconds=1), tick=False):
-        out = world.fire(out.case_id)
-    from engine.errors import InvalidInput
+    out = at_payment(world)
     with pytest.raises(InvalidInput) as info:
         world.complete("fin_reviewer", out, "disburse", payment_status="paid", payment_reference="abc",
                        paid_on="tomorrow", paid_amount=0)
@@ -200,12 +205,7 @@ def test_payment_reference_is_validated(world):
 
 
 def test_a_paid_amount_other_than_the_approved_one_is_refused(world):
-    from engine.errors import InvalidInput
-    out = through_street(world, world.person(employed=False))
-    out = world.complete("hrss_supervisor", out, "approve_chief", approved=True, approval_note="同意")
-    until = world.data(out.case_id)["notice_until"]
-    with time_machine.travel(datetime.fromisoformat(until) + timedelta(seconds=1), tick=False):
-        out = world.fire(out.case_id)
+    out = at_payment(world)
     amount = world.data(out.case_id)["amount"]
     with pytest.raises(InvalidInput) as info:
         world.complete("fin_reviewer", out, "disburse", payment_status="paid", payment_reference="PAY2026120800001",
@@ -219,11 +219,7 @@ def test_a_paid_amount_other_than_the_approved_one_is_refused(world):
 def test_a_returned_payment_is_checked_with_the_applicant_and_paid_again_within_a_deadline(world):
     """退票: the street office checks the account with the applicant (due in 5 working days, reminded and
     escalated), FIN pays again; a third return ends the case as not paid, never as paid."""
-    out = through_street(world, world.person(employed=False))
-    out = world.complete("hrss_supervisor", out, "approve_chief", approved=True, approval_note="同意")
-    until = world.data(out.case_id)["notice_until"]
-    with time_machine.travel(datetime.fromisoformat(until) + timedelta(seconds=1), tick=False):
-        out = world.fire(out.case_id)
+    out = at_payment(world)
     out = world.complete("fin_reviewer", out, "disburse", payment_status="returned", return_reason="账户已销户")
     assert opened(out).keys() == {"correct_account"} and out.opened[0]["department_code"] == "STREET"
     assert out.opened[0]["due_at"] is not None
