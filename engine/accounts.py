@@ -8,10 +8,22 @@ from sqlalchemy.orm import Session
 from . import audit, logins, wallclock
 from .errors import EngineError, InvalidInput, NotFound
 from .models import Department, Membership, User
-from .passwords import hash_password
+from .passwords import hash_password, verify_password
 from .routing import GLOBAL_ROLES, ROLE_RANK, Actor, Directory, add_user
 
 MIN_PASSWORD = 8
+MESSAGES = {  # coded password messages (msgids of the web layer's translations too)
+    "password_weak": "use at least {limit} characters, not only digits",
+    "password_common": "this password is one of the most common ones",
+    "password_user_name": "the password must not be the user name",
+    "password_unchanged": "the new password must differ from the current one",
+}
+
+
+def _weak(code: str, field: str = "password", **params) -> InvalidInput:
+    exc = InvalidInput("the password is too weak", {field: MESSAGES[code].format(**params)})
+    exc.codes = {field: (code, params)}
+    return exc
 
 
 def _record(session: Session, by: Actor, event: str, details: dict) -> None:
@@ -41,11 +53,11 @@ def check_password(password: str, username: str = "") -> None:
     text = password or ""
     lowered, name = text.lower(), (username or "").strip().lower()
     if len(text) < MIN_PASSWORD or text.isdigit() or len(set(text)) < 3:
-        raise InvalidInput("the password is too weak", {"password": f"use at least {MIN_PASSWORD} characters, not only digits"})
+        raise _weak("password_weak", limit=MIN_PASSWORD)
     if lowered in COMMON_PASSWORDS:
-        raise InvalidInput("the password is too weak", {"password": "this password is one of the most common ones"})
+        raise _weak("password_common")
     if name and lowered in (name, name[::-1]):
-        raise InvalidInput("the password is too weak", {"password": "the password must not be the user name"})
+        raise _weak("password_user_name")
 
 
 def create(session: Session, by: Actor, username: str, display_name: str, password: str,
@@ -65,6 +77,17 @@ def set_password(session: Session, by: Actor, username: str, password: str) -> N
     _user(session, username).password_hash = hash_password(password)
     logins.end_sessions(session, username)
     _record(session, by, "password_set", {"user": username})
+
+
+def change_own_password(session: Session, actor: Actor, password: str) -> int:
+    """A user replaces their own password (the caller has checked the current one, through the login
+    throttle); every session of theirs ends, and the new session version is returned for the one they are in."""
+    user = _user(session, actor.username)
+    check_password(password, actor.username)
+    if verify_password(user.password_hash, password):
+        raise _weak("password_unchanged")
+    set_password(session, actor, actor.username, password)
+    return logins.session_version(session, actor.username)
 
 
 def set_active(session: Session, by: Actor, username: str, active: bool) -> None:

@@ -132,6 +132,9 @@ class Linter:
         for timer in bpmn_find(process, ".//b:timerEventDefinition"):
             self.timer(file, timer)
         for call in bpmn_find(process, ".//b:callActivity"):
+            key = element_properties(call).get("result_key")
+            if key is not None and not _FIELD.fullmatch(key):
+                self.add(file, call, f"result_key {key!r} must name a data field (letters, digits, _)")
             called = call.get("calledElement")
             if not called:
                 self.add(file, call, "call activity has no called process (calledElement)")

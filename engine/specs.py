@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.specs.defaults import CallActivity as _SpiffCallActivity
 from SpiffWorkflow.bpmn.specs.defaults import ManualTask as _SpiffManualTask
 from SpiffWorkflow.bpmn.specs.defaults import NoneTask as _SpiffNoneTask
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask as _SpiffServiceTask
@@ -18,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS
+from SpiffWorkflow.camunda.parser.task_spec import CallActivityParser as _SpiffCallActivityParser
 
 from . import wallclock
 
@@ -54,6 +56,33 @@ class ManualTask(_SpiffManualTask):
         self.manual = False
 
 
+class CallActivity(_SpiffCallActivity):
+    """A call activity whose called process's results also arrive under `result_key` (its extension property):
+    two inquiries running in parallel branches of one case then keep their own answers when the branches join,
+    where the flat names (`answer`, `questions` …) of one would overwrite the other's."""
+
+    def __init__(self, wf_spec, bpmn_id, subworkflow_spec, result_key: str | None = None, **kwargs):
+        super().__init__(wf_spec, bpmn_id, subworkflow_spec, **kwargs)
+        self.result_key = result_key
+
+    def update_data(self, my_task, subworkflow):
+        before = my_task.data
+        super().update_data(my_task, subworkflow)
+        if self.result_key:
+            my_task.data[self.result_key] = {k: v for k, v in my_task.data.items()
+                                              if k != self.result_key and (k not in before or before[k] != v)}
+
+
+class CallActivityParser(_SpiffCallActivityParser):
+    """Reads the `result_key` extension property into the call activity's spec."""
+
+    def create_task(self):
+        spec = super().create_task()
+        found = self.node.xpath(".//camunda:property[@name='result_key']/@value", namespaces={"camunda": CAMUNDA_MODEL_NS})
+        spec.result_key = found[0].strip() if found else None
+        return spec
+
+
 class ServiceTaskParser(TaskParser):
     """Reads `camunda:topic` (Implementation: External in Camunda Modeler) into the task spec."""
 
@@ -70,6 +99,7 @@ class JointReviewParser(CamundaParser):
         full_tag("serviceTask"): (ServiceTaskParser, ServiceTask),
         full_tag("task"): (TaskParser, NoneTask),
         full_tag("manualTask"): (TaskParser, ManualTask),
+        full_tag("callActivity"): (CallActivityParser, CallActivity),
     }
 
 

@@ -14,8 +14,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import Settings, make_runtime
 
-from . import (admin, api, applications, approvals, audit, auth, cases, copies, dashboard, deputies, designer, errors,
-               health, holds, inbox, notifications, signers, supervision, tasks, team)
+from . import (account, admin, api, applications, approvals, audit, auth, cases, copies, dashboard, deputies, designer,
+               errors, health, holds, inbox, notifications, signers, supervision, tasks, team)
 from .i18n import LANGUAGES, compile_translations, department_name, format_moment, select_locale, sla
 
 csrf = CSRFProtect()
@@ -52,7 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Babel(app, locale_selector=select_locale)
     login = LoginManager(app)
     auth.init_login(login)
-    for module in (auth, inbox, tasks, approvals, signers, notifications, deputies, copies, supervision, cases, team, audit,
+    for module in (auth, account, inbox, tasks, approvals, signers, notifications, deputies, copies, supervision, cases, team, audit,
                    designer, applications, admin, dashboard, health, holds):
         app.register_blueprint(module.bp)
     api.register(app, csrf)

@@ -60,7 +60,7 @@ def init_login(login: LoginManager) -> None:
         return WebUser(actor, language, int(version))
 
 
-def _policy() -> logins.LoginPolicy:
+def login_policy() -> logins.LoginPolicy:
     config = current_app.config
     return logins.LoginPolicy(config["LOGIN_ATTEMPTS"], config["LOGIN_ADDRESS_ATTEMPTS"],
                               timedelta(seconds=config["LOGIN_LOCK_SECONDS"]))
@@ -78,7 +78,7 @@ def login():
     try:
         with runtime().db.read() as session_:
             user, account_key, address_key = logins.check(session_, username, request.form.get("password", ""),
-                                                          request.remote_addr or "", _policy())
+                                                          request.remote_addr or "", login_policy())
             web_user = WebUser(load_actor(session_, user.username), user.language, user.session_version) if user else None
     except logins.LoginRefused as exc:
         if exc.code == "throttled":

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from flask_login import current_user
 
 from engine import wallclock
-from engine.forms import MESSAGES
+from engine.accounts import MESSAGES as ACCOUNT_MESSAGES
+from engine.forms import MESSAGES as FORM_MESSAGES
 from engine.models import Department
 
 from .context import runtime
@@ -75,6 +76,7 @@ def field_errors(exc) -> dict[str, str]:
     return out
 
 
+MESSAGES = {**FORM_MESSAGES, **ACCOUNT_MESSAGES}
 _PERCENT = re.compile(r"\{(\w+)\}")  # the engine's {limit} placeholders, as gettext's %(limit)s
 
 

@@ -21,7 +21,7 @@ LABELS = {
     "applicant_name": "申请人", "applicant_id": "申请人身份证号", "phone": "联系电话", "child_name": "儿童姓名",
     "child_id": "儿童身份证号", "address": "现居住地址", "district": "区县", "bank_account": "收款账户",
     "missing_items": "缺少材料", "points_total": "总积分", "points_detail": "积分明细", "recommendation": "建议结果",
-    "recommendation_reason": "判定说明", "residence_years": "居住年限", "insured_months": "社保缴费月数",
+    "recommendation_reason": "判定说明", "residence_years": "居住证持有年限", "insured_months": "社保实际缴费月数（不含补缴）",
     "housing_type": "住房类型", "fraud_reasons": "风险提示", "risk_level": "风险等级", "amount": "补贴金额",
     "eligibility_reason": "资格判定", "subsidy_type": "补贴类型", "questions": "函询问题", "answer": "答复意见",
     "inquiry_subject": "函询事项", "reply_due": "答复期限",

@@ -91,7 +91,7 @@ def _hrss(call: ServiceCall) -> dict[str, Any]:
     if record is None:
         return {"hrss_ok": False, "hrss_finding": "社保系统中无缴费记录", "insured_months": 0, "employed": False}
     ok = record["insured_months"] > 0 and record["name"] == call.data.get("applicant_name")
-    finding = (f"累计缴费{record['insured_months']}个月，最近缴费{record['last_paid'][:7]}" if ok
+    finding = (f"实际缴费{record['insured_months']}个月（不含补缴），最近缴费{record['last_paid'][:7]}" if ok
                else "缴费记录与申请人信息不一致")
     return {"hrss_ok": ok, "hrss_finding": finding, "insured_months": record["insured_months"],
             "employed": bool(record["employed"])}
@@ -117,9 +117,18 @@ def _health(call: ServiceCall) -> dict[str, Any]:
     record = registry_for("HEALTH", call.session).lookup("HEALTH", "vaccinations", call.data["child_id"])
     if record is None:
         return {"health_ok": False, "health_finding": "预防接种系统中无该儿童记录"}
-    if not record["complete"]:
-        return {"health_ok": False, "health_finding": f"预防接种不全：{record.get('missing') or '待补种'}"}
+    if not record["complete"]:  # not a reason to refuse: the child is admitted on condition of a catch-up (补种)
+        missing = record.get("missing") or "未完成的疫苗"
+        by = catch_up_deadline(_today(call))
+        return {"health_ok": True, "catch_up": missing, "catch_up_by": by.isoformat(),
+                "health_finding": f"预防接种不全：{missing}，须于{by.year}年{by.month}月{by.day}日前补种并交验接种证明"}
     return {"health_ok": True, "health_finding": "预防接种完整"}
+
+
+def catch_up_deadline(today: date) -> date:
+    """Catch-up vaccinations (补种) are due before the school year the child enters starts: 31 August."""
+    year = today.year if today.month <= 8 else today.year + 1
+    return date(year, 8, 31)
 
 
 psb_check = _guarded("PSB", "公安局居住证", _psb)

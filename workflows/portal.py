@@ -46,6 +46,9 @@ def _admission(data: dict[str, Any]) -> dict[str, str]:
     out = {"总积分": _text(data.get("points_total")), "审定结果": DECISIONS.get(decision, decision), "审定理由": reasons}
     if decision == "admit":
         out["安排学校"] = data.get("school_assigned")
+        if data.get("catch_up"):
+            by = data.get("catch_up_by") or ""
+            out["入学条件"] = f"须于{by}前补种{data['catch_up']}，并向学校交验预防接种证明"
     return out
 
 

@@ -49,7 +49,7 @@ DATASETS = {d.department + "/" + d.name: d for d in [
     Dataset("PSB", "residence_permits", "居住证登记", "id_number", {
         "id_number": "id", "name": "text", "permit_no": "text", "address": "text", "district": "text",
         "issued": "date", "expires": "date", "status": "valid|revoked"}),
-    Dataset("HRSS", "social_insurance", "社保缴纳记录", "id_number", {
+    Dataset("HRSS", "social_insurance", "社保缴纳记录（insured_months：按月实际缴费的月数，不含补缴）", "id_number", {
         "id_number": "id", "name": "text", "insured_months": "int", "last_paid": "date", "employer": "text",
         "employed": "bool"}, frozenset({"employer"})),
     Dataset("HUD", "rental_filings", "租赁备案/房产登记", "id_number", {

@@ -37,6 +37,7 @@ def expected(role: str, route: str) -> int:
         "deputies": 200,
         "mail_settings": 200,
         "cc_list": 200,
+        "account_password": 200,
         "supervision": 403,  # the overseeing office only (none of these roles)
         "delegate": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "cc_add": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
@@ -71,6 +72,7 @@ ROUTES = {
     "deputies": ("get", "/deputies", None),
     "mail_settings": ("get", "/notifications/settings", None),
     "cc_list": ("get", "/cc", None),
+    "account_password": ("get", "/account/password", None),
     "supervision": ("get", "/supervision", None),
     "delegate": ("post", "/tasks/{task}/delegate", {"to_user": "nobody"}),
     "cc_add": ("post", "/tasks/{task}/cc", {"to": "HUD"}),

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from engine.errors import Conflict, InvalidInput, PermissionDenied
+from workflows.portal import PUBLIC
 from world import World, opened
 
 CST = timezone(timedelta(hours=8))
@@ -95,6 +96,36 @@ def test_manual_review_opens_an_inquiry_and_continues_with_the_answer(world):
     assert opened(out).keys() == {"decide"}
 
 
+def test_two_inquiries_in_parallel_keep_their_own_answers(world):
+    """住建局 and 人社局 each ask 公安局 at the same time; when both checks are done, the decision sees both
+    answers (each under its department's key), not the second in place of the first."""
+    person = world.person(hud={"address": "杭州市西湖区天目山路1号"}, hrss=None)
+    out = world.start("admission_review", person.admission())
+    assert opened(out).keys() == {"review_hud", "review_hrss"}
+    hud_review, hrss_review = opened(out)["review_hud"], opened(out)["review_hrss"]
+    out = world.complete("hud_reviewer", hud_review, hud_ok=False, housing_type="rent_filed", hud_finding="地址不一致",
+                         hud_need_inquiry=True, hud_inquiry_target="PSB")
+    hud_draft = opened(out)["draft_inquiry"]
+    out = world.complete("hrss_reviewer", hrss_review, hrss_ok=False, insured_months=0, hrss_finding="本市无记录",
+                         hrss_need_inquiry=True, hrss_inquiry_target="PSB")
+    hrss_draft = opened(out)["draft_inquiry"]
+    answers = {}
+    for dept, draft, subject, answer in (("hud", hud_draft, "居住地址核实", "申请人已迁至天目山路1号"),
+                                         ("hrss", hrss_draft, "就业情况核实", "申请人在外省参保至2025年")):
+        out = world.complete(f"{dept}_reviewer", draft, inquiry_subject=subject, questions=f"请核实{subject}", reply_days=5)
+        out = world.complete("psb_reviewer", opened(out)["draft_answer"], answer=answer)
+        out = world.complete("psb_supervisor", opened(out)["sign_answer"], sign_decision="approve")
+        out = world.complete(f"{dept}_reviewer", opened(out)["review_answer"], review_decision="accept")
+        answers[dept] = opened(out)[f"review_{dept}"]
+    world.complete("hud_reviewer", answers["hud"], hud_ok=True, housing_type="rent_filed", hud_finding="新址已核实")
+    out = world.complete("hrss_reviewer", answers["hrss"], hrss_ok=True, insured_months=40, hrss_finding="外省参保已核实")
+    assert opened(out).keys() == {"decide"}
+    data = world.data(out.case_id, opened(out)["decide"])
+    assert data["hud_inquiry"]["answer"] == "申请人已迁至天目山路1号"
+    assert data["hrss_inquiry"]["answer"] == "申请人在外省参保至2025年"
+    assert data["hud_inquiry"]["inquiry_subject"] == "居住地址核实" and data["hrss_inquiry"]["inquiry_subject"] == "就业情况核实"
+
+
 def test_overdue_inquiry_is_escalated_to_the_joint_office(world):
     friday = datetime(2026, 11, 27, 10, 0, tzinfo=CST)
     with time_machine.travel(friday, tick=False):
@@ -175,3 +206,17 @@ def test_a_rejection_or_waiting_list_needs_reasons(world):
     assert info.value.fields == {"decision_reasons": "is required"}
     out = world.complete("edu_reviewer", out, "decide", decision="reject", decision_reasons="居住证地址与实际不符")
     assert opened(out).keys() == {"sign_off"}  # differs from the recommendation: the chief signs off
+
+
+def test_incomplete_vaccination_is_a_catch_up_requirement_not_a_refusal(world):
+    """A child missing a vaccination is not refused: the health check passes with a catch-up (补种) due
+    before the school year starts, and the published result states it as a condition of admission."""
+    out = world.start("admission_review", world.person(vaccinated=False).admission())
+    assert "review_health" not in opened(out), "no manual review, no refusal for a missing vaccination"
+    data = world.data(out.case_id, opened(out)["decide"])
+    assert data["health_ok"] is True and data["catch_up"] == "乙脑疫苗第二剂"
+    assert data["catch_up_by"].endswith("-08-31") and "补种" in data["health_finding"]
+    world.complete("edu_reviewer", out, "decide", decision="admit", decision_reasons="积分达到录取线",
+                   school_assigned="文三街小学")
+    shown = PUBLIC["admission_review"].published(world.data(out.case_id))
+    assert shown["入学条件"].startswith(f"须于{data['catch_up_by']}前补种乙脑疫苗第二剂")
