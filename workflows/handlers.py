@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from engine.runtime import Runtime
 
-from . import checks, fraud
+from . import checks, fraud, notice
 
 HANDLERS = {
     "intake.completeness": checks.completeness,
@@ -18,6 +18,7 @@ HANDLERS = {
     "subsidy.register": fraud.register_application,
     "subsidy.verify": checks.subsidy_verify,
     "fraud.screen": fraud.screen,
+    "subsidy.notice": notice.register,
     "subsidy.close": fraud.close_application,
 }
 

@@ -40,11 +40,18 @@ class Application(Base):
     applicant_name: Mapped[str] = mapped_column(String(50))
     subsidy_type: Mapped[str] = mapped_column(String(20))
     bank_account: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, notice, objected, paid, rejected
     year: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the public notice (公示), once approved: an opaque number anyone may object under, the period, the amount
+    notice_id: Mapped[str | None] = mapped_column(String(16), unique=True)
+    notice_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notice_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    amount: Mapped[int | None] = mapped_column(Integer)
+    area: Mapped[str | None] = mapped_column(String(50))
 
     __table_args__ = (
         Index("ix_applications_applicant", "applicant_id", "subsidy_type", "year"),
         Index("ix_applications_bank", "bank_account"),
+        Index("ix_applications_notice", "status", "notice_until"),
     )
