@@ -179,7 +179,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     seq: Mapped[int] = mapped_column(ID, primary_key=True, autoincrement=False)
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # auditors filter by date range
     actor: Mapped[str] = mapped_column(String(64))
     department: Mapped[str | None] = mapped_column(String(16))
     case_id: Mapped[int | None] = mapped_column(ID, index=True)

@@ -3,7 +3,7 @@ button that verifies the hash chain."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, flash, render_template, request, stream_with_context
 from flask_babel import gettext as _
@@ -34,6 +34,12 @@ PAGE = 50
 
 def _entries(args: dict[str, str], limit: int | None = PAGE):
     stmt = select(AuditEntry).order_by(AuditEntry.seq.desc())
+    cal = runtime().calendar
+    for name, op in (("from", "ge"), ("to", "lt")):
+        day = _day(args.get(name, ""))
+        if day is not None:
+            moment = datetime.combine(day + timedelta(days=1 if name == "to" else 0), time(0), cal.tz)
+            stmt = stmt.where(AuditEntry.at >= moment if op == "ge" else AuditEntry.at < moment)
     if args["event"]:
         stmt = stmt.where(AuditEntry.event == args["event"])
     if args["actor"]:
@@ -56,7 +62,19 @@ def verdict(result: chain.Verification) -> str:
 
 
 def _args() -> dict[str, str]:
-    return {k: request.args.get(k, "").strip() for k in ("event", "actor", "key", "before")}
+    args = {k: request.args.get(k, "").strip() for k in ("event", "actor", "key", "before", "from", "to")}
+    for name in ("from", "to"):
+        if args[name] and _day(args[name]) is None:
+            flash(_("%(value)s is not a date (YYYY-MM-DD); that filter was left out.", value=args[name][:20]), "error")
+            args[name] = ""
+    return args
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 @bp.route("/audit")
@@ -79,7 +97,7 @@ def verify():
     with runtime().db.read() as session:
         result = chain.verify(session)
     flash(verdict(result), "success" if result.ok else "error")
-    args = {k: "" for k in ("event", "actor", "key", "before")}
+    args = {k: "" for k in ("event", "actor", "key", "before", "from", "to")}
     entries = _entries(args)
     return render_template("audit.html", entries=entries, args=args, result=result, verdict=verdict(result), events=EVENTS,
                            next_before=entries[-1].seq if len(entries) == PAGE else None,

@@ -58,7 +58,12 @@ def test_supervisor_bulk_reassigns_in_the_browser(world, server, page):
     boxes = page.locator("input[name=task_id]")
     assert boxes.count() == 2
     boxes.nth(0).check()
-    boxes.nth(1).check()
+    assert page.evaluate("document.getElementById('select-all').indeterminate") is True
+    page.check("#select-all")  # 全选
+    assert boxes.nth(0).is_checked() and boxes.nth(1).is_checked()
+    page.uncheck("#select-all")
+    assert not boxes.nth(0).is_checked() and not boxes.nth(1).is_checked()
+    page.check("#select-all")
     page.select_option("#to_user", "edu_reviewer")
     page.fill("#reason", "王科员出差，临时改派")
     page.click("button:has-text('改派')")

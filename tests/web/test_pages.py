@@ -21,6 +21,7 @@ def test_inbox_lists_and_filters_department_tasks(app, world):
     client = login(app.test_client(), "edu_reviewer")
     page = client.get("/inbox?view=department").data.decode()
     assert page.count("data-task=") == 2 and "张伟" in page and "李娜" in page
+    assert 'id="count-department">2<' in page and 'id="count-mine">0<' in page
     for typed in ("张伟", person.id_number.lower(), person.child_id):  # exact values, through the index
         page = client.get(f"/inbox?view=department&applicant={typed}").data.decode()
         assert page.count("data-task=") == 1 and zhang.business_key in page, typed
@@ -130,3 +131,12 @@ def test_english_pages_name_events_and_departments_in_english(app, world):
     client.post("/language", data={"language": "en"})
     page = client.get(f"/cases/{out.business_key}").data.decode()
     assert "case started" in page and "Education Bureau" in page and "案件受理" not in page
+
+
+def test_tab_counts_stop_at_a_cap(app, world, monkeypatch):
+    from web import inbox
+    for _ in range(3):
+        world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    monkeypatch.setattr(inbox, "COUNT_CAP", 2)
+    page = login(app.test_client(), "edu_reviewer").get("/inbox?view=department").data.decode()
+    assert 'id="count-department">1+<' in page

@@ -2,7 +2,9 @@
 verification, CSV export and case search."""
 import json
 import re
+from datetime import datetime, timezone
 
+import time_machine
 from sqlalchemy import bindparam, select, text
 
 from conftest import login
@@ -50,6 +52,21 @@ def test_team_totals_count_every_open_step_and_the_list_pages_by_due_date(app, w
     after = re.search(r'href="([^"]*after=[^"]+)"', page).group(1).replace("&amp;", "&")
     rest = re.findall(r'<tr data-task="([^"]+)"', chief.get(after).data.decode())
     assert len(rest) == 3 and not set(rest) & set(first)
+
+
+def test_the_audit_log_filters_after_verifying_and_by_date_range(app, world):
+    with time_machine.travel(datetime(2026, 3, 2, 10, tzinfo=timezone.utc), tick=False):
+        march = open_inquiries(world, 1)[0]
+    april = open_inquiries(world, 1)[0]
+    auditor = login(app.test_client(), "auditor")
+    page = auditor.post("/audit/verify").data.decode()
+    assert 'action="/audit"' in page  # the filters go to the log, not back to the verification (was a 405)
+    march_only = auditor.get("/audit?from=2026-03-01&to=2026-03-31").data.decode()
+    assert march.business_key in march_only and april.business_key not in march_only
+    assert "from=2026-03-01" not in auditor.get("/audit?from=2026-13-01").data.decode()
+    assert "不是日期" in auditor.get("/audit?from=2026-13-01", follow_redirects=True).data.decode()
+    late = auditor.get("/audit?from=2026-04-01").data.decode()
+    assert april.business_key in late and march.business_key not in late
 
 
 def test_auditor_reads_the_log_verifies_the_chain_and_exports(app, world):
