@@ -2,10 +2,10 @@
 aliases and REST API tokens. Every change goes into the audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from engine import accounts, tokens
 from engine.errors import EngineError
@@ -13,6 +13,8 @@ from engine.models import Department, Membership, User
 from engine.routing import GLOBAL_ROLES, ROLE_RANK
 
 from .context import actor, require_role, runtime
+from .i18n import field_errors
+from .inbox import like
 
 bp = Blueprint("admin", __name__)
 
@@ -26,8 +28,15 @@ def _memberships(form) -> dict[str, str]:
 
 
 def _fail(exc: EngineError) -> None:
-    detail = "; ".join(f"{k}: {v}" for k, v in getattr(exc, "fields", {}).items())
+    fields = field_errors(exc) if getattr(exc, "fields", None) else {}
+    detail = "; ".join(f"{k}: {v}" for k, v in fields.items())
     flash(exc.message + (f" ({detail})" if detail else ""), "error")
+
+
+def _user_form(form) -> dict:
+    """What an administrator typed into a user form, to show it again after an error (never the password)."""
+    return {"username": form.get("username", "").strip(), "display_name": form.get("display_name", "").strip(),
+            "memberships": _memberships(form), "roles": [r for r in form.getlist("roles") if r]}
 
 
 @bp.route("/admin")
@@ -38,9 +47,15 @@ def index():
     return _page()
 
 
-def _page(issued: tokens.Issued | None = None, token_form: dict | None = None, status: int = 200):
+def _page(issued: tokens.Issued | None = None, token_form: dict | None = None, status: int = 200,
+          user_form: dict | None = None):
+    query = request.args.get("q", "").strip()[:64]
     with runtime().db.read() as session:
-        users = list(session.execute(select(User).order_by(User.username)).scalars())
+        stmt = select(User).order_by(User.username)
+        if query:
+            pattern = like(query)
+            stmt = stmt.where(or_(User.username.like(pattern, escape="\\"), User.display_name.like(pattern, escape="\\")))
+        users = list(session.execute(stmt).scalars())
         memberships: dict[int, dict[str, str]] = {}
         for m in session.execute(select(Membership)).scalars():
             memberships.setdefault(m.user_id, {})[m.department_code] = m.role
@@ -49,7 +64,7 @@ def _page(issued: tokens.Issued | None = None, token_form: dict | None = None, s
     page = render_template("admin.html", users=users, memberships=memberships, departments=departments,
                            roles=GLOBAL_ROLES, department_roles=list(ROLE_RANK), api_tokens=api_tokens,
                            token_roles=tokens.ROLES, token_state=tokens.state, issued=issued,
-                           token_form=token_form or {})
+                           token_form=token_form or {}, user_form=user_form or {}, query=query)
     return page, status, {"Cache-Control": "no-store"} if issued else {}
 
 
@@ -101,9 +116,30 @@ def create():
                             form.get("password", ""), _memberships(form), tuple(r for r in form.getlist("roles") if r))
     except EngineError as exc:
         _fail(exc)
-    else:
-        flash(_("User %(user)s created.", user=form.get("username")), "success")
+        return _page(status=400, user_form=_user_form(form))
+    flash(_("User %(user)s created.", user=form.get("username")), "success")
     return redirect(url_for("admin.index"))
+
+
+@bp.route("/admin/users/<username>", methods=["GET"])
+@login_required
+def user(username: str):
+    """One user's departments, roles and state, to change them."""
+    require_role("admin")
+    return _user_page(username)
+
+
+def _user_page(username: str, form: dict | None = None, status: int = 200):
+    with runtime().db.read() as session:
+        found = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if found is None:
+            abort(404)
+        current = {m.department_code: m.role for m in session.execute(
+            select(Membership).where(Membership.user_id == found.id)).scalars()}
+        departments = list(session.execute(select(Department).order_by(Department.code)).scalars())
+    form = form or {"memberships": current, "roles": [r for r in (found.roles or "").split(",") if r]}
+    return render_template("admin_user.html", user=found, form=form, departments=departments, roles=GLOBAL_ROLES,
+                           department_roles=list(ROLE_RANK)), status
 
 
 @bp.route("/admin/users/<username>", methods=["POST"])
@@ -125,8 +161,12 @@ def change(username: str):
                 raise EngineError("unknown action")
     except EngineError as exc:
         _fail(exc)
+        if form.get("action") == "access":
+            return _user_page(username, _user_form(form), 400)
     else:
         flash(_("User %(user)s changed.", user=username), "success")
+    if form.get("action") == "access":
+        return redirect(url_for("admin.user", username=username))
     return redirect(url_for("admin.index"))
 
 

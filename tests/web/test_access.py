@@ -38,6 +38,7 @@ def expected(role: str, route: str) -> int:
         "mail_settings": 200,
         "cc_list": 200,
         "account_password": 200,
+        "admin_user": 200 if role == "admin" else 403,
         "supervision": 403,  # the overseeing office only (none of these roles)
         "delegate": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "cc_add": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
@@ -73,6 +74,7 @@ ROUTES = {
     "mail_settings": ("get", "/notifications/settings", None),
     "cc_list": ("get", "/cc", None),
     "account_password": ("get", "/account/password", None),
+    "admin_user": ("get", "/admin/users/edu_reviewer", None),
     "supervision": ("get", "/supervision", None),
     "delegate": ("post", "/tasks/{task}/delegate", {"to_user": "nobody"}),
     "cc_add": ("post", "/tasks/{task}/cc", {"to": "HUD"}),

@@ -60,3 +60,41 @@ def test_admin_issues_and_revokes_api_tokens_in_the_browser_page(app, world):
     with world.rt.db.read() as session:
         events = list(session.execute(select(AuditEntry.event).where(AuditEntry.actor == "admin")).scalars())
     assert events == ["token_issued", "token_revoked"]
+
+
+def test_admin_edits_an_existing_users_departments_and_roles(app, world):
+    admin = login(app.test_client(), "admin")
+    page = admin.get("/admin/users/edu_reviewer").data.decode()
+    assert "所属部门和角色" in page and 'value="EDU" checked' in page
+    reviewer = login(app.test_client(), "edu_reviewer")
+    assert reviewer.get("/audit").status_code == 403
+    response = admin.post("/admin/users/edu_reviewer", data={"action": "access", "department": ["EDU", "HUD"],
+                                                             "role_EDU": "reviewer", "role_HUD": "supervisor",
+                                                             "roles": ["auditor"]})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/users/edu_reviewer")
+    page = admin.get("/admin/users/edu_reviewer").data.decode()
+    assert 'value="HUD" checked' in page and 'value="auditor" checked' in page
+    assert reviewer.get("/audit").status_code == 200  # from the user's next page on
+    refused = admin.post("/admin/users/edu_reviewer", data={"action": "access", "department": ["NOPE", "PSB"],
+                                                            "role_PSB": "head", "roles": ["designer"]})
+    text = refused.data.decode()
+    assert refused.status_code == 400 and "NOPE" in text
+    assert 'value="PSB" checked' in text and 'value="designer" checked' in text  # what was typed stays
+
+
+def test_a_refused_new_user_keeps_what_was_typed_but_the_password(app, world):
+    admin = login(app.test_client(), "admin")
+    response = admin.post("/admin/users", data={"username": "zhao", "display_name": "赵敏", "password": "123",
+                                                "department": ["HUD"], "role_HUD": "supervisor", "roles": ["auditor"]})
+    text = response.data.decode()
+    assert response.status_code == 400 and "至少使用 8 个字符" in text
+    assert 'value="zhao"' in text and 'value="赵敏"' in text and 'value="HUD" checked' in text
+    assert 'value="auditor" checked' in text and 'value="123"' not in text
+
+
+def test_admin_searches_users(app, world):
+    admin = login(app.test_client(), "admin")
+    page = admin.get("/admin?q=edu_").data.decode()
+    assert 'data-user="edu_reviewer"' in page and 'data-user="psb_reviewer"' not in page
+    assert "没有符合条件的用户" in admin.get("/admin?q=nobody-here").data.decode()
+    assert 'data-user="auditor"' in admin.get("/admin?q=审计").data.decode()
