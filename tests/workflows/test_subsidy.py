@@ -103,6 +103,33 @@ def test_mismatch_goes_to_the_competent_departments_reviewer(world):
     assert opened(out).keys() == {"approve_chief"}
 
 
+def test_the_verifier_asks_another_department_and_decides_on_its_answer(world):
+    """人社局's reviewer, unsure of the employment record, sends a formal inquiry to 公安局 from the verification
+    step; the signed answer comes back to the same step, kept under `verify_inquiry`."""
+    out = through_street(world, world.person(employed=True))
+    out = world.complete("hrss_reviewer", out, "manual_verify", verify_ok=False, verify_finding="在职记录存疑，函询公安",
+                         verify_need_inquiry=True, verify_inquiry_target="PSB")
+    assert opened(out).keys() == {"draft_inquiry"} and out.opened[0]["department_code"] == "HRSS"
+    out = world.complete("hrss_reviewer", out, "draft_inquiry", inquiry_subject="实际居住与就业情况",
+                         questions="请核实申请人是否仍在原单位所在地居住", reply_days=3)
+    out = world.complete("psb_reviewer", out, "draft_answer", answer="申请人已于9月迁出原单位宿舍")
+    out = world.complete("psb_supervisor", out, "sign_answer", sign_decision="approve")
+    out = world.complete("hrss_reviewer", out, "review_answer", review_decision="accept")
+    assert opened(out).keys() == {"manual_verify"} and out.opened[0]["department_code"] == "HRSS"
+    data = world.data(out.case_id, opened(out)["manual_verify"])
+    assert data["verify_inquiry"]["answer"] == "申请人已于9月迁出原单位宿舍"
+    out = world.complete("hrss_reviewer", out, "manual_verify", verify_ok=True, verify_finding="公安函复确认已离职迁出")
+    assert opened(out).keys() == {"approve_chief"}
+
+
+def test_a_reviewer_who_asks_must_name_the_department(world):
+    out = through_street(world, world.person(employed=True))
+    with pytest.raises(InvalidInput) as info:
+        world.complete("hrss_reviewer", out, "manual_verify", verify_ok=False, verify_finding="待核",
+                       verify_need_inquiry=True)
+    assert set(info.value.fields) == {"verify_inquiry_target"}
+
+
 def test_shared_bank_account_sends_a_grid_worker_on_site(world):
     first, second = world.person("李娜", employed=False), world.person("王芳", employed=False)
     through_street(world, first)
