@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, render_template
+from flask import Flask, Response, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
@@ -15,6 +16,29 @@ from .api.problems import from_engine, problem_response, status_of
 log = logging.getLogger("jointreview.web")
 
 
+def way_back() -> dict[str, str | None]:
+    """Where an error page sends the user: the page of their role, and the page they came from on this site."""
+    if not current_user.is_authenticated:
+        home, label = url_for("auth.login"), _("Log in")
+    elif current_user.actor.departments:
+        home, label = url_for("inbox.inbox"), _("Back to the inbox")
+    else:
+        home, label = url_for("auth.login"), _("Log in")
+        for role, endpoint, text in (("auditor", "audit.log", _("Back to the audit log")),
+                                     ("designer", "designer.index", _("Back to the process designer")),
+                                     ("admin", "admin.index", _("Back to administration"))):
+            if role in current_user.actor.roles:
+                home, label = url_for(endpoint), text
+                break
+    previous = request.referrer or ""
+    same_site = previous.startswith(request.host_url) and previous != request.url
+    return {"home": home, "home_label": label, "previous": previous if same_site else None}
+
+
+def _page(status: int, message: str):
+    return render_template("error.html", status=status, message=message, **way_back()), status
+
+
 def register(app: Flask) -> None:
     """Install the handlers on the app."""
 
@@ -23,8 +47,7 @@ def register(app: Flask) -> None:
         if api.wants_problem():
             problem = from_engine(exc)
             return problem_response(problem.status, problem.detail, problem.errors)
-        status = status_of(exc)
-        return render_template("error.html", status=status, message=exc.message), status
+        return _page(status_of(exc), exc.message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -35,8 +58,9 @@ def register(app: Flask) -> None:
             return problem_response(exc.code or 500, exc.description or "", headers=headers)
         messages = {403: _("You do not have access to this page."), 404: _("This page does not exist."),
                     400: _("The request was not understood."),
+                    405: _("This page cannot be opened that way; go back and use the buttons on the page."),
                     413: _("The upload is too large.")}
-        return render_template("error.html", status=exc.code, message=messages.get(exc.code, exc.description)), exc.code
+        return _page(exc.code or 500, messages.get(exc.code, exc.description))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
@@ -46,7 +70,7 @@ def register(app: Flask) -> None:
                                          "try again")
         message = _("Something went wrong on our side. Nothing you did was lost; try again.")
         try:
-            return render_template("error.html", status=500, message=message), 500
+            return _page(500, message)
         except Exception:  # noqa: BLE001 - even the error page failed: answer in plain text, never a trace
             log.exception("the error page failed too")
             return Response(f"500 {message}", status=500, mimetype="text/plain")

@@ -111,3 +111,18 @@ def test_pages_answer_with_security_headers_and_friendly_errors(app):
     missing = client.get("/tasks/no-such-task")
     assert missing.status_code == 404 and b"Traceback" not in missing.data
     assert "页面不存在".encode() in missing.data or b"does not exist" in missing.data
+
+
+def test_error_pages_offer_the_way_back_that_fits_the_user(app):
+    auditor = login(app.test_client(), "auditor")
+    page = auditor.get("/tasks/no-such-task").data.decode()
+    assert 'href="/audit" id="home"' in page and "返回审计日志" in page
+    reviewer = login(app.test_client(), "edu_reviewer")
+    came_from = "http://localhost/inbox?view=mine"
+    page = reviewer.get("/tasks/no-such-task", headers={"Referer": came_from}).data.decode()
+    assert "返回待办" in page and f'href="{came_from}"' in page.replace("&amp;", "&") and "返回上一页" in page
+    page = reviewer.get("/tasks/no-such-task", headers={"Referer": "https://evil.example/x"}).data.decode()
+    assert "evil.example" not in page and "返回上一页" not in page
+    gone = app.test_client().get("/notices/ABCDEF0123/objection")
+    text = gone.data.decode()
+    assert gone.status_code == 405 and "无法以这种方式打开此页面" in text and 'href="/login"' in text
