@@ -89,6 +89,22 @@ class limited:  # noqa: N801 - used like a function: `with limited(): ...`
 
 
 @contextmanager
+def outside() -> Iterator[None]:
+    """Run the body (a service handler: a registry's network or database work) outside the budgets: what it
+    spends is not charged, so the enclosing operation's deadline moves on by the time it took. A slow registry
+    must not fail the expressions evaluated after it."""
+    budget = _current.get()
+    began = time.monotonic()
+    token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+        if budget is not None:
+            budget.deadline += time.monotonic() - began
+
+
+@contextmanager
 def operation(seconds: float = OPERATION_SECONDS) -> Iterator[None]:
     """Bound the wall time of all evaluations of one engine operation together."""
     with limited(seconds, steps=10**12, what="this step's expressions"):

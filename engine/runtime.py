@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
+from . import budget
 from .calendar import WorkCalendar
 from .db import Database
 from .definitions import CompiledSet, ProcessModel, compile_files
@@ -54,7 +55,8 @@ class _Engine(PythonScriptEngine):
         if handler is None:
             raise EngineError(f"no service handler is registered for topic {topic!r}")
         call = ServiceCall(topic, task.task_spec.bpmn_id, dict(task.data), self.op.case_key, self.op.session, self.op.now)
-        result = handler(call)
+        with budget.outside():  # a slow registry is not the process's expressions running long
+            result = handler(call)
         self.op.service_events.extend(call.events)
         if result:
             problem = data_problem(result)

@@ -265,3 +265,21 @@ def test_a_message_payload_expression_is_checked_at_deploy(rt, users):
         with rt.db.write() as session:
             repository.deploy(session, rt, SYSTEM, {"payload.bpmn": document})
     assert any(p.element == "throw" and "message payload" in p.message for p in info.value.problems)
+
+
+def test_a_slow_service_handler_does_not_use_up_the_steps_expression_time(rt):
+    """A registry that takes longer than the whole operation's expression budget (a slow network, a busy
+    database) is not the process's expressions running long: the condition after it still evaluates."""
+    from engine import budget
+    rt.register("slow.registry", lambda call: time.sleep(budget.OPERATION_SECONDS + 0.2) or {"found": True})
+    body = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="ask"/>'
+            '<bpmn:serviceTask id="ask" name="查询" camunda:type="external" camunda:topic="slow.registry"/>'
+            '<bpmn:sequenceFlow id="f2" sourceRef="ask" targetRef="g"/><bpmn:exclusiveGateway id="g" default="no"/>'
+            '<bpmn:sequenceFlow id="yes" sourceRef="g" targetRef="t"><bpmn:conditionExpression>found and '
+            'sum(range(20000)) &gt; 0</bpmn:conditionExpression></bpmn:sequenceFlow>'
+            '<bpmn:sequenceFlow id="no" sourceRef="g" targetRef="e"/><bpmn:userTask id="t" name="办"/>'
+            '<bpmn:sequenceFlow id="f3" sourceRef="t" targetRef="e"/><bpmn:endEvent id="e"/>')
+    with rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {"slow.bpmn": bpmn("slow", body, {"EDU": ["s", "ask", "g", "t", "e"]})})
+    out = start(rt, "slow")
+    assert out.status == "running" and out.error is None and [r["element_id"] for r in out.opened] == ["t"]
