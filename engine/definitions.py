@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 from zoneinfo import ZoneInfo
@@ -18,8 +19,9 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from . import countersign, foreign
 from .errors import DeployError, EngineError, Problem
 from .forms import FIELD_TYPES
-from .lint import (BPMN_NS, CAMUNDA, KPI_FIELDS, ROLES, LaneResolver, Linter, bpmn_find, element_properties, lane_map,
-                   local_name, parses, spaced)
+from .glossary import Glossary, read as read_glossary
+from .bpmnxml import BPMN_NS, CAMUNDA, bpmn_find, element_properties, lane_map, local_name
+from .lint import KPI_FIELDS, ROLES, LaneResolver, Linter, parses, spaced
 from .specs import JointReviewParser, due_expression, normalize_timers
 
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
@@ -88,6 +90,23 @@ class ProcessModel:
     stops_clock: dict[tuple[str, str], str] = field(default_factory=dict)  # 补正: waiting here stops the SLA clock
     retention_years: int | None = None  # finished cases are purged this many years after they ended
     case_target_workdays: int | None = None  # the whole case's target; an `age` alert rule watches it
+    glossaries: dict[str, Glossary] = field(default_factory=dict)  # each process's data dictionary
+
+    def process_of(self, element_id: str) -> str:
+        """The process a user task belongs to: this one, or one it calls (a step's `process_key` is the case's)."""
+        for pid in [self.process_key, *self.subprocess_specs]:
+            if (pid, element_id) in self.user_tasks:
+                return pid
+        return self.process_key
+
+    @cached_property
+    def glossary(self) -> Glossary:
+        """The case's whole data dictionary: its process first, then the processes it calls."""
+        out = Glossary(owner=self.owner_department)
+        for pid in [self.process_key, *self.subprocess_specs]:
+            if pid in self.glossaries:
+                out = out.merged(self.glossaries[pid])
+        return out
 
 
 @dataclass
@@ -313,6 +332,7 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
         if local_name(process) != "process":  # an embedded subProcess: its tasks sit in the lanes of its process
             process = next(process.iterancestors(f"{{{BPMN_NS}}}process"), process)
         lanes = lane_map(process)
+        model.glossaries[pid] = read_glossary(process, resolve_lane)
         for task in bpmn_find(process, ".//b:userTask"):
             props = element_properties(task)
             if props.get("countersign") is not None:

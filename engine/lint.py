@@ -10,20 +10,17 @@ import re
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .errors import Problem
-from . import clock, countersign, dmn_overlap, foreign
+from . import clock, countersign, dmn_overlap, foreign, glossary
+from .bpmnxml import CAMUNDA, CAMUNDA_NS, bpmn_find, element_properties, lane_map, local_name
 from .expressions import check
 from .forms import form_problems
 from .specs import cycle_expression, due_expression, literal_kind, unwrap
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 ROLES = ("reviewer", "supervisor", "head")
 SLA_KINDS = ("reminder", "escalation")
-CAMUNDA = f"{{{CAMUNDA_NS}}}"
 KPI_FIELDS = ("area", "category", "addressee")
 _NAME = re.compile(r"[a-z][a-z0-9_]{1,31}")
 _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
@@ -32,19 +29,6 @@ _FLOW_NODES = {"startEvent", "endEvent", "userTask", "serviceTask", "scriptTask"
                "task", "manualTask", "sendTask", "receiveTask", "subProcess", "exclusiveGateway", "parallelGateway",
                "inclusiveGateway", "eventBasedGateway", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"}
 _LOOKS_ISO = re.compile(r"^(P[0-9A-Z.,]*|R\d*/.*|\d{4}-\S*)$")
-
-def local_name(node) -> str:
-    return etree.QName(node).localname if isinstance(node.tag, str) else ""
-
-
-def bpmn_find(node, path: str) -> list:
-    return node.xpath(path, namespaces={"b": BPMN_NS, "c": CAMUNDA_NS})
-
-
-def element_properties(node) -> dict[str, str]:
-    props = bpmn_find(node, "./b:extensionElements/c:properties/c:property")
-    return {p.get("name", ""): p.get("value", "") for p in props}
-
 
 class Linter:
     """Collects problems for one set of files."""
@@ -105,6 +89,8 @@ class Linter:
         self.flows(file, process, elements)
         for node, message in foreign.problems(process):
             self.add(file, node, message)
+        for message in glossary.problems(process, (lambda code: self.resolve_lane(code) == code) if self.strict else None):
+            self.add(file, process, message)
         lanes = lane_map(process)
         for lane in bpmn_find(process, ".//b:lane"):
             name = (lane.get("name") or "").strip()
@@ -392,18 +378,3 @@ def _dynamic_lane(process, lane) -> bool:
     refs = {r.text for r in bpmn_find(lane, ".//b:flowNodeRef")}
     tasks = [t for t in bpmn_find(process, ".//b:userTask") if t.get("id") in refs]
     return bool(tasks) and all("department" in element_properties(t) for t in tasks)
-
-
-def lane_map(process) -> dict[str, str]:
-    """element id → innermost lane name; nested lanes are visited after their parents. An element inside
-    an expanded sub-process that its lane does not list lies in the lane of that sub-process."""
-    out: dict[str, str] = {}
-    for lane in sorted(bpmn_find(process, ".//b:lane"), key=lambda n: len(list(n.iterancestors()))):
-        for ref in bpmn_find(lane, "./b:flowNodeRef"):
-            out[(ref.text or "").strip()] = (lane.get("name") or "").strip()
-    for node in bpmn_find(process, ".//b:subProcess//*[@id]"):
-        if node.get("id") not in out:
-            outer = next((a.get("id") for a in node.iterancestors() if a.get("id") in out), None)
-            if outer is not None:
-                out[node.get("id")] = out[outer]
-    return out

@@ -17,7 +17,7 @@ from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
 from . import holds
 from .context import actor, overseers, runtime
-from .privacy import PERSONAL, masked_details
+from .privacy import glossary_of, masked_details
 
 bp = Blueprint("cases", __name__)
 VENDOR = Path(__file__).parent / "node_modules" / "bpmn-js" / "dist"
@@ -35,6 +35,18 @@ def _case(key: str) -> Case:
                 or supervision.may_supervise(me, overseers())):  # the overseeing office sees every case
             abort(403)
     return case
+
+
+def _scope(model, case: Case, tasks: list[Task], me, overseer: bool) -> set[str] | None:
+    """The steps a user may follow when their department's only part in the case lies inside processes it calls
+    (a 函询 answered): the steps of those processes. None: the whole case (its own departments, the applicant's
+    side, copies, overseers, auditors and administrators)."""
+    if overseer or {"auditor", "admin"} & set(me.roles) or case.started_by == me.username:
+        return None
+    mine = {model.process_of(t.element_id) for t in tasks if t.department_code in me.departments}
+    if not mine or model.process_key in mine:
+        return None
+    return {t.id for t in tasks if model.process_of(t.element_id) in mine}
 
 
 @bp.route("/cases/<key>")
@@ -69,11 +81,16 @@ def show(key: str):
     now = wallclock.now()
     can_supervise = (overseer and case.status == "running" and not any(i.closed_at is None for i in supervised)
                      and any(t.state == "open" and t.due_at is not None and t.due_at < now for t in tasks))
+    scope = _scope(model, case, tasks, me, overseer)
+    if scope is not None:  # a department answering an inquiry sees that inquiry, not the case's whole file
+        tasks = [t for t in tasks if t.id in scope]
+        events = [e for e in events if e.task_id in scope]
+    terms = glossary_of(case)
     timeline = []
     for e in events:
         details = json.loads(e.details)
         timeline.append(dict(seq=e.seq, at=e.at, actor=e.actor, department=e.department, event=e.event,
-                             details=details, data=masked_details(details, me, key)))
+                             details=details, data=masked_details(details, me, key, terms)))
     rules = [f for f in definition.files.splitlines() if f.endswith(".dmn")]
     waiting, missing = [], []
     if case.status == "running":
@@ -133,7 +150,7 @@ def reveal(key: str):
     """Show one masked personal field in full for this session; recorded in the audit log."""
     case = _case(key)
     field = request.form.get("field", "")
-    if field not in PERSONAL:
+    if glossary_of(case).personal(field) is None:
         abort(400)
     with runtime().db.write() as session_:
         cases.note(session_, actor(), key, "data_revealed", {"field": field})

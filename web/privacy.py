@@ -6,36 +6,36 @@ import json
 from typing import Any
 
 from flask import current_app, session
+from flask_babel import gettext as _
+from sqlalchemy import select
 
 from engine import audit, wallclock
-from engine.models import AuditEntry
-
+from engine.glossary import Glossary
+from engine.models import AuditEntry, Case
 from engine.routing import Actor
 from workflows import idcards
-from workflows.checks import MATERIALS
-from workflows.portal import DECISIONS, SUBSIDY_TYPES
 
-PERSONAL = {"applicant_id": "id", "child_id": "id", "phone": "phone", "bank_account": "account"}
-DEPARTMENT_PREFIXES = ("psb_", "hrss_", "hud_", "health_")
-LABELS = {
-    "applicant_name": "申请人", "applicant_id": "申请人身份证号", "phone": "联系电话", "child_name": "儿童姓名",
-    "child_id": "儿童身份证号", "address": "现居住地址", "district": "区县", "bank_account": "收款账户",
-    "missing_items": "缺少材料", "points_total": "总积分", "points_detail": "积分明细", "recommendation": "建议结果",
-    "recommendation_reason": "判定说明", "residence_years": "居住证持有年限", "insured_months": "社保实际缴费月数（不含补缴）",
-    "housing_type": "住房类型", "fraud_reasons": "风险提示", "risk_level": "风险等级", "amount": "补贴金额",
-    "eligibility_reason": "资格判定", "subsidy_type": "补贴类型", "questions": "函询问题", "answer": "答复意见",
-    "inquiry_subject": "函询事项", "reply_due": "答复期限",
-}
-for _prefix, _name in (("psb", "公安"), ("hrss", "人社"), ("hud", "住建"), ("health", "卫健")):
-    LABELS[f"{_prefix}_finding"] = f"{_name}核验意见"
-    LABELS[f"{_prefix}_ok"] = f"{_name}核验通过"
+from .i18n import department_name
 
 
-def mask(kind: str, value: Any) -> str:
-    """`110105********1234`, `138****8000`, `6222********4567`."""
+def glossary_of(case: Case, element_id: str | None = None) -> Glossary:
+    """The data dictionary of a case's process version and the processes it calls, read from its BPMN; for a
+    step (`element_id`) inside a called process (a 函询), only what that process declares: a department
+    answering an inquiry sees the inquiry, not the case's whole file."""
+    rt = current_app.extensions["jointreview"]
+    with rt.db.read() as session_:
+        model = rt.model(session_, case.definition_id)
+    pid = model.process_key if element_id is None else model.process_of(element_id)
+    return model.glossary if pid == model.process_key else model.glossaries.get(pid) or Glossary()
+
+
+def mask(kind: str | None, value: Any) -> str:
+    """`110105********1234`, `138****8000`, `6222********4567`, `王**`."""
     text = str(value or "")
     if kind == "id":
         return idcards.mask(text)
+    if kind == "name":
+        return text[:1] + "*" * (len(text) - 1)
     if len(text) <= 7:
         return "*" * len(text)
     return text[:3] + "*" * (len(text) - 7) + text[-4:] if kind == "phone" else text[:4] + "*" * (len(text) - 8) + text[-4:]
@@ -46,89 +46,92 @@ def may_see_unmasked(actor: Actor) -> bool:
     return "auditor" in actor.roles or any(r in ("supervisor", "head") for r in actor.departments.values())
 
 
-VALUES = {
-    "housing_type": {"own": "自有住房", "rent_filed": "租赁备案", "none": "无"},
-    "recommendation": DECISIONS,
-    "decision": DECISIONS,
-    "final_decision": DECISIONS,
-    "risk_level": {"high": "高", "medium": "中", "low": "低"},
-    "subsidy_type": SUBSIDY_TYPES,
-}
-LABELS.update({"decision": "审定结果", "decision_reasons": "审定理由", "school_assigned": "安排学校",
-               "materials": "已收材料", "verify_finding": "核验意见", "approval_note": "审批意见",
-               "final_decision": "申诉后审定结果", "final_reasons": "申诉后审定理由", "requester_department": "函询部门",
-               "target_department": "被函询部门", "case_ref": "关联业务编号", "evidence": "依据及附件说明"})
-
-
-def readable(key: str, value: Any) -> Any:
-    """A value as a civil servant reads it: option names, material names, yes/no."""
-    if key == "materials" and isinstance(value, list):
-        return [MATERIALS.get(v, v) for v in value]
+def readable(terms: Glossary, key: str, value: Any, unmasked: bool = True) -> Any:
+    """A value as a civil servant reads it: option names, yes/no, and a record (a called process's answers, a
+    message from outside) as label：value pairs, personal values in it masked unless `unmasked`."""
     if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, (list, dict)):
-        return value
-    return VALUES.get(key, {}).get(value, value)
+        return _("Yes") if value else _("No")
+    if isinstance(value, dict):
+        def shown(k: str, v: Any) -> str:
+            kind = terms.personal(k)
+            return mask(kind, v) if kind and not unmasked else _flat(readable(terms, k, v))
+        return "；".join(f"{terms.label(k)}：{shown(k, v)}" for k, v in value.items()
+                        if not _blank(v) and not isinstance(v, dict) and k in terms.terms)
+    term = terms.terms.get(key)
+    if term and term.department_code and isinstance(value, str):
+        return department_name(value)
+    return term.reads(value) if term else value
 
 
-def hidden_from(key: str, actor: Actor) -> bool:
-    """Another department's finding, which this user may not see (the one rule for every page and the API)."""
-    own = tuple(f"{code.lower()}_" for code in actor.departments)
-    return key.startswith(DEPARTMENT_PREFIXES) and not key.startswith(own) and "auditor" not in actor.roles
+def _flat(value: Any) -> str:
+    return "、".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def hidden_from(terms: Glossary, key: str, actor: Actor) -> bool:
+    """Another department's 背靠背 finding, which this user may not see (the one rule for every page and the API)."""
+    return terms.hidden_from(key, actor.departments, "auditor" in actor.roles)
 
 
 def personal_shown(shown: list[dict[str, Any]]) -> list[str]:
     """The personal fields shown in full (their reading is recorded in the audit log)."""
-    return [item["key"] for item in shown if item["key"] in PERSONAL and not item["masked"]]
+    return [item["key"] for item in shown if item["personal"] and not item["masked"]]
 
 
-def visible_data(data: dict[str, Any], actor: Actor, business_key: str,
-                 revealed: set[str] | None = None) -> list[dict[str, Any]]:
-    """The labelled case data this user may see (internal working values stay hidden), with personal
-    data masked unless revealed (by default: what this browser session revealed)."""
+def visible_data(data: dict[str, Any], actor: Actor, business_key: str, terms: Glossary,
+                 revealed: set[str] | None = None, here: str | None = None) -> list[dict[str, Any]]:
+    """The labelled case data this user may see, in the order the process declares it (values the process does
+    not name stay hidden), with personal data masked unless revealed (by default: what this browser session
+    revealed). A finding recorded by a department other than `here` (the step's own) is labelled with its name."""
     if revealed is None:
         revealed = set(session.get("revealed", {}).get(business_key, []))
     out = []
-    for key in [k for k in LABELS if k in data]:
-        if hidden_from(key, actor):
+    for key, term in terms.terms.items():
+        value = data.get(key)
+        if _blank(value) or hidden_from(terms, key, actor):
             continue
-        value = data[key]
-        if isinstance(value, dict) or value is None or value == "" or value == []:
-            continue
-        kind = PERSONAL.get(key)
+        kind = term.personal
         masked = bool(kind) and not may_see_unmasked(actor) and key not in revealed
-        out.append(dict(key=key, label=LABELS[key], value=mask(kind, value) if masked else readable(key, value),
-                        masked=masked))
+        shown = mask(kind, value) if masked else readable(terms, key, value, may_see_unmasked(actor))
+        if _blank(shown):
+            continue
+        label = term.label if term.department in (None, here) else f"{department_name(term.department)} · {term.label}"
+        out.append(dict(key=key, label=label, value=shown, masked=masked, personal=bool(kind),
+                        department=term.department))
     return out
 
 
-def mask_values(data: dict[str, Any], actor: Actor) -> dict[str, Any]:
+def mask_values(data: dict[str, Any], actor: Actor, terms: Glossary) -> dict[str, Any]:
     """Submitted data with personal values masked for those who may not see them in full (API answers)."""
     if may_see_unmasked(actor):
         return dict(data)
-    return {k: mask(PERSONAL[k], v) if k in PERSONAL and v not in (None, "") else v for k, v in data.items()}
+    return {k: mask(terms.personal(k), v) if terms.personal(k) and v not in (None, "") else v for k, v in data.items()}
 
 
-def masked_details(details: dict[str, Any], actor: Actor, business_key: str) -> list[tuple[str, Any]]:
-    """Submitted data of a timeline entry as (label, value) pairs, personal data masked as on task pages."""
+def masked_details(details: dict[str, Any], actor: Actor, business_key: str, terms: Glossary) -> list[tuple[str, Any]]:
+    """Submitted data of a timeline entry as (label, value) pairs, personal data masked as on task pages;
+    values the process does not name (working values of scripts) are left out, so no raw field name shows."""
     data = details.get("data") or {}
     revealed = set(session.get("revealed", {}).get(business_key, []))
     out = []
     for key, value in data.items():
-        if hidden_from(key, actor):
+        if key not in terms.terms or hidden_from(terms, key, actor) or _blank(value):
             continue
-        kind = PERSONAL.get(key)
+        kind = terms.personal(key)
         if kind and not may_see_unmasked(actor) and key not in revealed:
             value = mask(kind, value)
         else:
-            value = readable(key, value)
+            value = readable(terms, key, value, may_see_unmasked(actor))
         if isinstance(value, list):
             value = "；".join(str(v) for v in value)
-        out.append((LABELS.get(key, key), value))
+        out.append((terms.label(key), value))
     return out
 
 
-def mask_details_json(details: str, actor: Actor) -> str:
+def mask_details_json(details: str, actor: Actor, terms: Glossary) -> str:
     """An audit entry's stored details with personal values masked, for readers without the auditor role."""
     if "auditor" in actor.roles:
         return details
@@ -137,10 +140,21 @@ def mask_details_json(details: str, actor: Actor) -> str:
     except ValueError:
         return details
     if isinstance(parsed.get("data"), dict):
-        parsed["data"] = {k: mask(PERSONAL[k], v) if k in PERSONAL and v not in (None, "") else v
+        parsed["data"] = {k: mask(terms.personal(k), v) if terms.personal(k) and v not in (None, "") else v
                           for k, v in parsed["data"].items()}
         return json.dumps(parsed, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return details
+
+
+def glossaries_of(entries: list[AuditEntry]) -> dict[int | None, Glossary]:
+    """Each entry's case's data dictionary, by case id (an entry without a case gets an empty one)."""
+    rt = current_app.extensions["jointreview"]
+    ids = {e.case_id for e in entries if e.case_id is not None}
+    out: dict[int | None, Glossary] = {None: Glossary()}
+    with rt.db.read() as session_:
+        for case_id, definition_id in session_.execute(select(Case.id, Case.definition_id).where(Case.id.in_(ids))):
+            out[case_id] = rt.model(session_, definition_id).glossary
+    return out
 
 
 def exported_entries(entries: list[AuditEntry], actor: Actor) -> list[AuditEntry]:
@@ -149,7 +163,9 @@ def exported_entries(entries: list[AuditEntry], actor: Actor) -> list[AuditEntry
     if "auditor" in actor.roles:
         return entries
     columns = [c.name for c in AuditEntry.__table__.columns]
-    return [AuditEntry(**{c: getattr(e, c) for c in columns if c != "details"}, details=mask_details_json(e.details, actor))
+    terms = glossaries_of(entries)
+    return [AuditEntry(**{c: getattr(e, c) for c in columns if c != "details"},
+                       details=mask_details_json(e.details, actor, terms.get(e.case_id, terms[None])))
             for e in entries]
 
 

@@ -17,7 +17,7 @@ from engine.models import AuditEntry, Case, Task
 
 from .context import actor, runtime
 from .i18n import field_errors
-from .privacy import personal_shown, visible_data
+from .privacy import glossary_of, personal_shown, visible_data
 
 bp = Blueprint("tasks", __name__)
 
@@ -56,7 +56,7 @@ def _comments(case_id: int) -> list[AuditEntry]:
 
 
 def _page(task: Task, case: Case, fields, data, values=None, errors=None, status=200):
-    shown = visible_data(data, actor(), case.business_key)
+    shown = visible_data(data, actor(), case.business_key, glossary_of(case, task.element_id), here=task.department_code)
     read = personal_shown(shown)
     if read:
         with runtime().db.write() as session:

@@ -1,5 +1,6 @@
 """Automatic checks against department registries: each returns its department's own data keys
-(`psb_ok`, `psb_finding`, …) so parallel branches never overwrite one another.
+(`psb_ok`, `psb_finding`, …) so parallel branches never overwrite one another; `<dept>_registry` keeps what
+the registry said after a reviewer has written their own finding.
 
 A check that cannot reach its registry does not fail the case: it sets `<dept>_ok = False`, says why in
 `<dept>_finding`, and records a `registry_unavailable` event, so the step goes to a reviewer.
@@ -42,10 +43,12 @@ def _guarded(dept: str, label: str, check: Callable[[ServiceCall], dict[str, Any
 
     def handler(call: ServiceCall) -> dict[str, Any]:
         try:
-            return check(call)
+            out = check(call)
         except RegistryUnavailable as exc:
             call.record("registry_unavailable", department=dept, reason=str(exc))
-            return {f"{key}_ok": False, f"{key}_finding": f"{label}接口暂不可用，转人工核验：{exc}"}
+            out = {f"{key}_ok": False, f"{key}_finding": f"{label}接口暂不可用，转人工核验：{exc}"}
+        # the registry's own result stays beside the reviewer's finding, which starts from it and may change it
+        return {**out, f"{key}_registry": out[f"{key}_finding"]}
 
     handler.__name__ = f"{key}_check"
     return handler

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from engine import audit, cases
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from engine.models import AuditEntry, Case, Task
-from factories import BPMN_DIR, SYSTEM, bpmn, claim, complete, deploy_fixtures, make_users, opened, start
+from factories import BPMN_DIR, SYSTEM, bpmn, claim, complete, deploy_fixtures, make_users, start
 
 from engine import repository
 

@@ -15,7 +15,7 @@ from engine import cases, clock, facts, kpis, repository
 from engine.errors import DeployError
 from engine.models import AuditEntry, CaseFact, CasePause, StepFact, Task
 from engine.periods import Period
-from tests.factories import SYSTEM, bpmn, make_users, opened
+from tests.factories import SYSTEM, make_users, opened
 
 CST = ZoneInfo("Asia/Shanghai")
 

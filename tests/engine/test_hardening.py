@@ -2,17 +2,16 @@
 import time
 
 import pytest
-from sqlalchemy import select
 
 from engine import cases, repository, timers
 from engine.cli import main
-from engine.errors import Conflict, DeployError, InvalidInput
+from engine.errors import DeployError, InvalidInput
 from engine.expressions import RestrictedEnvironment, check
 from engine.calendar import WorkCalendar
 from engine.functions import build_functions
 from engine.models import Case, Department
-from engine.routing import Actor, add_user, load_actor
-from factories import SYSTEM, bpmn, complete, deploy_fixtures, make_users, opened, start
+from engine.routing import Actor
+from factories import SYSTEM, bpmn, deploy_fixtures, make_users, opened, start
 
 LANE = {"EDU": ["s", "t", "x", "e"]}
 SCRIPT_THEN_TASK = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="x"/>'

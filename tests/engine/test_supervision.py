@@ -11,7 +11,7 @@ from engine import notices, supervision
 from engine.errors import Conflict, InvalidInput, PermissionDenied
 from engine.models import Task
 from engine.routing import add_user, load_actor
-from factories import deploy_fixtures, make_users, opened, start
+from factories import deploy_fixtures, make_users, start
 
 OVERSEERS = ("JOINT",)
 

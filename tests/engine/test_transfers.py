@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine import notices, transfers
-from engine.errors import Conflict, InvalidInput, PermissionDenied
+from engine.errors import InvalidInput, PermissionDenied
 from factories import claim, deploy_fixtures, make_users, opened, start
 
 

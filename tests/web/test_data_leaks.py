@@ -7,7 +7,7 @@ import json
 from conftest import login
 from sqlalchemy import select
 
-from engine.models import AuditEntry
+from engine.models import AuditEntry, Task
 from world import opened
 
 
@@ -16,16 +16,21 @@ def events(world, event):
         return list(session.execute(select(AuditEntry).where(AuditEntry.event == event)).scalars())
 
 
-def test_the_case_page_hides_other_departments_findings_like_the_task_page(app, world):
+def test_a_peer_reviewer_does_not_see_another_departments_finding_but_those_who_decide_do(app, world):
+    """背靠背: the parallel reviewers do not see each other's findings (fields marked `peer_blind` in the BPMN);
+    the department that decides (the process's owner) sees every finding, labelled with the department's name."""
     person = world.person(hrss=None)  # no social-insurance record: HRSS reviews by hand
     out = world.start("admission_review", person.admission())
     out = world.complete("hrss_reviewer", out, "review_hrss", hrss_ok=True, insured_months=40, employed=True,
                          hrss_finding="人社内部核验意见：单位代缴")
-    edu = login(app.test_client(), "edu_reviewer")
-    page = edu.get(f"/cases/{out.business_key}").data.decode()
-    assert "人社内部核验意见" not in page and "人社核验意见" not in page
+    psb = login(app.test_client(), "psb_reviewer").get(f"/cases/{out.business_key}").data.decode()
+    assert "人社内部核验意见" not in psb and "社保缴纳记录" not in psb
     hrss = login(app.test_client(), "hrss_reviewer").get(f"/cases/{out.business_key}").data.decode()
     assert "人社内部核验意见" in hrss
+    edu = login(app.test_client(), "edu_reviewer")
+    assert "人社内部核验意见" in edu.get(f"/cases/{out.business_key}").data.decode()
+    page = edu.get(f"/tasks/{opened(out)['decide']}").data.decode()  # the decision rests on every finding
+    assert "人社局 · 核验意见" in page and "人社内部核验意见" in page and "人社局 · 系统比对结果" in page
 
 
 def test_reading_personal_data_in_full_is_recorded(app, world):
@@ -53,3 +58,53 @@ def test_auditors_only_read(app, world):
     out = world.start("admission_review", world.person().admission())
     response = login(app.test_client(), "auditor").post(f"/cases/{out.business_key}/comments", data={"text": "审计意见"})
     assert response.status_code == 403 and not events(world, "comment_added")
+
+
+def test_a_department_answering_an_inquiry_sees_the_inquiry_not_the_case_file(app, world):
+    """公安局 passed its registry check by itself; its only part in the case is the 住建局's inquiry, so it sees
+    the inquiry (what the inquiry's process declares) and the inquiry's steps, not the findings or the applicant's
+    ID number."""
+    person = world.person(hud={"address": "杭州市西湖区天目山路1号"})
+    out = world.start("admission_review", person.admission())
+    out = world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
+                         hud_finding="地址不一致需公安核实", hud_need_inquiry=True, hud_inquiry_target="PSB")
+    out = world.complete("hud_reviewer", out, "draft_inquiry", inquiry_subject="居住地址核实",
+                         questions="请核实申请人实际居住地址", reply_days=5)
+    psb = login(app.test_client(), "psb_reviewer")
+    task = psb.get(f"/tasks/{opened(out)['draft_answer']}").data.decode()
+    assert "请核实申请人实际居住地址" in task and "函询部门" in task and "住建局" in task
+    assert "地址不一致需公安核实" not in task and person.id_number[:6] not in task and "总积分" not in task
+    case = psb.get(f"/cases/{out.business_key}").data.decode()
+    assert "拟写答复" in case and "撰写函询" in case
+    assert "住房备案核验（人工）" not in case and "地址不一致需公安核实" not in case
+    hud = login(app.test_client(), "hud_reviewer").get(f"/cases/{out.business_key}").data.decode()
+    assert "住房备案核验（人工）" in hud and "地址不一致需公安核实" in hud
+
+
+def test_the_subsidy_approver_sees_what_the_approval_rests_on(app, world):
+    person = world.person("李娜", employed=False)
+    out = world.start("subsidy_approval", {**person.subsidy(), "district": "西湖区"})
+    out = world.complete("street_reviewer", out, "street_check", subsidy_type="employment", household_type="normal",
+                         income_per_capita=2000, unemployed_months=6, first_check_ok=True, street_note="材料齐全，与原件核对一致")
+    page = login(app.test_client(), "hrss_supervisor").get(f"/tasks/{opened(out)['approve_chief']}").data.decode()
+    for text in ("初审意见", "材料齐全，与原件核对一致", "家庭人均月收入（元）", "失业月数", "主管部门系统核验结果",
+                 "人社局登记为失业状态", "补贴金额（元）", "3000", "风险等级"):
+        assert text in page, text
+    assert "verify_finding" not in page and "None" not in page
+
+
+def test_objectors_are_masked_like_applicants(app, world):
+    from test_notices import OBJECTION, under_notice
+    out, notice_id = under_notice(world)
+    app.test_client().post(f"/notices/{notice_id}/objection", data=OBJECTION)
+    reviewer = login(app.test_client(), "hrss_reviewer")
+    with world.rt.db.read() as session:
+        verify = session.execute(select(Task.id).where(Task.case_id == out.case_id, Task.element_id == "manual_verify",
+                                                       Task.state == "open")).scalar_one()
+    task = reviewer.get(f"/tasks/{verify}").data.decode()
+    case = reviewer.get(f"/cases/{out.business_key}").data.decode()
+    assert "异议理由" in case and "申请人仍在经营个体户" in case and "王*" in case and "137****7000" in case
+    assert "王强" not in case and "13700137000" not in case and "objector_phone" not in case
+    assert "王*" in task and "王强" not in task and "13700137000" not in task
+    chief = login(app.test_client(), "hrss_supervisor").get(f"/cases/{out.business_key}").data.decode()
+    assert "王强" in chief and "13700137000" in chief

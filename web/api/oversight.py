@@ -12,7 +12,7 @@ from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import ApiToken, AuditEntry, Case, ProcessDefinition
 
 from ..context import runtime
-from ..privacy import exported_entries, mask_values, record_export
+from ..privacy import exported_entries, glossaries_of, mask_values, record_export
 from . import api
 from .core import Context, Reply
 from .inputs import decode_cursor, encode_cursor
@@ -36,7 +36,8 @@ def _case_summary(case: Case, version: int) -> CaseSummary:
 def _details(entry: AuditEntry, ctx: Context) -> dict:
     details = json.loads(entry.details)
     if isinstance(details.get("data"), dict):
-        details["data"] = mask_values(details["data"], ctx.actor)
+        terms = glossaries_of([entry])
+        details["data"] = mask_values(details["data"], ctx.actor, terms.get(entry.case_id, terms[None]))
     return details
 
 

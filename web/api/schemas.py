@@ -251,9 +251,10 @@ class FormFieldOut(Out):
 
 class DataItem(Out):
     key: str
-    label: str
+    label: str = Field(description="the field's name in the process (its BPMN form or `data:` declaration)")
     value: Any
     masked: bool
+    department: str | None = Field(None, description="the department whose step recorded it")
 
 
 class TaskDetail(TaskSummary):

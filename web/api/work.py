@@ -16,7 +16,7 @@ from workflows.intake import INTAKES, start_data
 
 from ..context import runtime
 from ..inbox import merged_by_due, mine_parts, queue_parts
-from ..privacy import personal_shown, visible_data
+from ..privacy import glossary_of, personal_shown, visible_data
 from ..tasks import form_and_data
 from . import api
 from .core import Context, Reply
@@ -86,7 +86,8 @@ def get_task(ctx: Context, task_id: str) -> Reply:
     form = [dict(id=f.id, label=f.label, type=f.type, required=f.required, readonly=f.readonly, default=f.default,
                  options=[dict(id=o, name=n) for o, n in f.options],
                  constraints={k: "true" if v is None else str(v) for k, v in f.constraints.items()}) for f in fields]
-    shown = visible_data(data, ctx.actor, case.business_key, revealed=set())
+    shown = visible_data(data, ctx.actor, case.business_key, glossary_of(case, task.element_id), revealed=set(),
+                         here=task.department_code)
     read = personal_shown(shown)
     if read:
         with runtime().db.write() as session:
