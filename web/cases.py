@@ -15,6 +15,8 @@ from engine import alerts, cases, clock, copies, ratings, repository, supervisio
 from engine.errors import EngineError
 from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
+from workflows.portal import PUBLIC
+
 from . import holds
 from .context import actor, overseers, runtime
 from .privacy import glossary_of, masked_details
@@ -98,7 +100,9 @@ def show(key: str):
             wf = cases.load(session_, runtime(), case)
         waiting = sorted(cases.waiting_messages(wf))
         data = cases.current_data(wf)
-        missing = data.get("missing_items") or [] if "materials_resubmitted" in waiting else []
+        view = PUBLIC.get(case.process_key)
+        resubmission = view.messages.get("materials") if view else None
+        missing = data.get("missing_items") or [] if resubmission in waiting else []
     return render_template("case.html", case=case, definition=definition, tasks=tasks, timeline=timeline,
                            summary=json.loads(case.summary or "{}"), rules=rules, now=wallclock.now(),
                            waiting=waiting, missing=missing, alerts=raised, rating=rating,

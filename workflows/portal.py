@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .checks import MATERIALS
+
 DECISIONS = {"admit": "录取", "waitlist": "列入候补", "reject": "不予录取"}
 SUBSIDY_TYPES = {"employment": "就业补贴", "housing": "住房补贴", "education": "教育补贴"}
 OTHER_STAGE = "部门核查"
@@ -24,6 +26,7 @@ class PublicView:
     results: Callable[[dict[str, Any]], dict[str, str]]  # case data → {label: value}, once published
     outcomes: tuple[str, ...]  # end events that are the case's outcome (their BPMN names are shown)
     messages: dict[str, str] = field(default_factory=dict)  # API action → BPMN message name
+    materials: dict[str, str] = field(default_factory=dict)  # the materials an application lists (code → name)
     # (case data, end event reached or None) → the reasons of an adverse decision, or None when it is not adverse
     adverse: Callable[[dict[str, Any], str | None], str | None] = lambda data, ended: None
 
@@ -73,8 +76,10 @@ def _subsidy(data: dict[str, Any]) -> dict[str, str]:
 
 
 def _subsidy_adverse(data: dict[str, Any], ended: str | None) -> str | None:
-    if ended == "end_first_check_failed":
-        return data.get("street_note") or "窗口初审未通过。"
+    if ended == "end_first_check_failed":  # 一次性告知 given, nothing corrected within the deadline
+        items = "；".join(str(i) for i in data.get("missing_items") or [])
+        return (f"{data.get('street_note') or '窗口初审未通过'}。" if not items else
+                f"经一次性告知需补正：{items}；补正期限内未补正，不予受理。")
     if ended == "end_rejected":
         if data.get("eligible") is False:
             return data.get("eligibility_reason") or "不符合补贴条件。"
@@ -95,11 +100,12 @@ PUBLIC = {
                 "joint_decision": "申诉复核", "redecide": "申诉复核"},
         published_when="published_at", results=_admission,
         outcomes=("end_effective", "end_redecided", "end_appeal_rejected", "end_not_accepted"),
-        messages={"materials": "materials_resubmitted", "appeal": "appeal"}, adverse=_admission_adverse),
+        messages={"materials": "materials_resubmitted", "appeal": "appeal"}, adverse=_admission_adverse,
+        materials=MATERIALS),
     "subsidy_approval": PublicView(
         stages={"street_check": "窗口初审", "manual_verify": "资格核验", "onsite_check": "资格核验",
                 "approve_chief": "审批", "approve_head": "审批", "disburse": "资金发放"},
         published_when="notice_from", results=_subsidy,
         outcomes=("end_paid", "end_rejected", "end_first_check_failed", "end_payment_failed"),
-        messages={"objection": "objection"}, adverse=_subsidy_adverse),
+        messages={"objection": "objection", "materials": "materials_resubmitted"}, adverse=_subsidy_adverse),
 }

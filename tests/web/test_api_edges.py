@@ -204,3 +204,27 @@ def test_an_admitted_application_carries_no_notice_of_rights(world, client, issu
         "decision": "admit", "decision_reasons": "积分达到录取线", "school_assigned": "文三街小学"}})
     results = client.get(f"/api/v1/applications/{key}", headers={**portal, "X-Applicant-Id": person.id_number}).get_json()
     assert results["results"]["审定结果"] == "录取" and "救济途径" not in results["results"]
+
+
+def test_a_subsidy_applicant_corrects_what_the_window_listed_through_the_portal(world, client, issue):
+    """After a failed first check the status lists every item to correct (一次性告知) and takes the correction
+    (a note, a new bank account …; an empty one is refused by name); the window then checks again."""
+    portal = issue("portal", "portal")
+    person = world.person(employed=False)
+    receipt = submit(client, portal, {"process": "subsidy_approval", **person.subsidy()}).get_json()
+    key = receipt["business_key"]
+    world.complete("street_reviewer", open_task(world, key)[1], subsidy_type="employment",
+                   household_type="normal", income_per_capita=2000, unemployed_months=6, first_check_ok=False,
+                   street_note="材料不全", correction_items="失业登记证明原件\n收款银行卡复印件")
+    who = {**portal, "X-Applicant-Id": person.id_number}
+    status = client.get(f"/api/v1/applications/{key}", headers=who).get_json()
+    assert status["waiting_for"] == ["materials"] and status["missing_items"] == ["失业登记证明原件", "收款银行卡复印件"]
+    assert status["missing_materials"] == [] and status["respond_by"] is not None
+    empty = client.post(f"/api/v1/applications/{key}/materials", headers={**who, "Idempotency-Key": "c-0"},
+                        json={"materials": []})
+    assert empty.status_code == 422 and "materials or corrections" in json.dumps(empty.get_json(), ensure_ascii=False)
+    r = client.post(f"/api/v1/applications/{key}/materials", headers={**who, "Idempotency-Key": "c-1"},
+                    json={"note": "已补交失业登记证明原件", "bank_account": "6222021202009876543"})
+    assert r.status_code == 202, r.data
+    status = client.get(f"/api/v1/applications/{key}", headers=who).get_json()
+    assert status["waiting_for"] == [] and [s["step"] for s in status["next_steps"]] == ["窗口初审"]

@@ -7,7 +7,7 @@ import time_machine
 from sqlalchemy import select
 
 from engine.errors import InvalidInput
-from engine.models import AuditEntry, Task
+from engine.models import AuditEntry, Case, Task
 from workflows.models import Application
 from workflows.portal import PUBLIC
 from world import World, opened
@@ -82,17 +82,49 @@ def test_not_eligible_is_rejected_and_recorded(world):
 
 
 def test_refusals_tell_the_applicant_why_and_what_they_can_do(world):
-    """A failed first check and an ineligible application each carry their reasons and the notice of rights
-    (行政复议 within 60 days, 行政诉讼 within 6 months) in what the portal shows."""
+    """A first check not corrected in time and an ineligible application each carry their reasons and the notice
+    of rights (行政复议 within 60 days, 行政诉讼 within 6 months) in what the portal shows."""
     view = PUBLIC["subsidy_approval"]
-    out = through_street(world, world.person(), first_check_ok=False, street_note="缺少失业登记证明原件")
+    with time_machine.travel(datetime(2026, 11, 27, 10, 0, tzinfo=CST), tick=False):
+        out = through_street(world, world.person(), first_check_ok=False, street_note="材料不全",
+                             correction_items="失业登记证明原件")
+    with time_machine.travel(datetime(2026, 12, 11, 10, 0, 1, tzinfo=CST), tick=False):  # 10 working days later
+        out = world.fire(out.case_id)
+    with world.rt.db.read() as session:
+        assert "end_first_check_failed" in session.get(Case, out.case_id).visited.split()
     assert out.status == "completed"
     shown = view.published(world.data(out.case_id), "end_first_check_failed")
-    assert shown["理由"] == "缺少失业登记证明原件" and "六十日内" in shown["救济途径"] and "六个月内" in shown["救济途径"]
+    assert "失业登记证明原件" in shown["理由"] and "不予受理" in shown["理由"]
+    assert "六十日内" in shown["救济途径"] and "六个月内" in shown["救济途径"]
     out = through_street(world, world.person(name="李娜"), income_per_capita=8000)
     shown = view.published(world.data(out.case_id), "end_rejected")
     assert shown["理由"] and "行政诉讼" in shown["救济途径"]
     assert "救济途径" not in view.published(world.data(out.case_id), "end_paid")
+
+
+def test_a_failed_first_check_lists_every_correction_at_once_and_checks_again(world):
+    """一次性告知: the window lists every item to correct, the case waits on the applicant (its clock stopped),
+    and what the applicant brings goes back to the same window check, which can then pass."""
+    person = world.person(employed=False)
+    out = through_street(world, person, first_check_ok=False, street_note="材料不全",
+                         correction_items="失业登记证明原件\n 收款银行卡复印件 \n")
+    assert out.status == "running" and out.opened == []
+    assert world.data(out.case_id)["missing_items"] == ["失业登记证明原件", "收款银行卡复印件"]
+    assert world.events(out.case_id)[-1] == "clock_stopped"
+    out = world.message(out.business_key, "materials_resubmitted", note="已补交证明原件和银行卡复印件",
+                        bank_account="6222021202009876543")
+    assert opened(out).keys() == {"street_check"} and "clock_resumed" in world.events(out.case_id)
+    data = world.data(out.case_id, opened(out)["street_check"])
+    assert data["bank_account"] == "6222021202009876543" and data["correction_note"].startswith("已补交")
+    out = world.complete("street_reviewer", out, "street_check", **EMPLOYMENT)
+    assert opened(out).keys() == {"approve_chief"}
+
+
+def test_a_failed_first_check_must_say_what_to_correct(world):
+    out = world.start("subsidy_approval", world.person().subsidy())
+    with pytest.raises(InvalidInput) as info:
+        world.complete("street_reviewer", out, "street_check", **{**EMPLOYMENT, "first_check_ok": False})
+    assert "correction_items" in info.value.fields
 
 
 def test_mismatch_goes_to_the_competent_departments_reviewer(world):

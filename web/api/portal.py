@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from engine import cases, ratings, wallclock, withdrawal
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import Case, Department, ProcessDefinition, Task
-from workflows.checks import MATERIALS
 from workflows.intake import INTAKES, start_data
 from workflows.portal import PUBLIC
 
@@ -63,7 +62,7 @@ def _public_state(session: Session, case: Case) -> dict[str, Any]:
     if view.messages.get("materials") in waiting:
         missing = list(data.get("missing_items") or [])
         have = set(data.get("materials") or [])
-        missing_materials = [Option(id=code, name=name) for code, name in MATERIALS.items() if code not in have]
+        missing_materials = [Option(id=code, name=name) for code, name in view.materials.items() if code not in have]
     outcome = ended = None
     if case.status == "completed":
         spec = rt.model(session, case.definition_id).spec

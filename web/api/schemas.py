@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model, field_validator, model_validator
 
 from engine.forms import FormField
 from engine.tokens import ROLES
@@ -162,14 +162,23 @@ class ApplicationStatus(Receipt):
 
 
 class Materials(Body):
-    """Resubmitted materials (补正材料), and corrections to the application if any."""
+    """Resubmitted materials (补正材料) and corrections to the application: at least one of them."""
 
-    materials: list[MaterialCode] = Field(min_length=1, max_length=len(MATERIALS))  # type: ignore[valid-type]
+    materials: list[MaterialCode] = Field(default_factory=list, max_length=len(MATERIALS))  # type: ignore[valid-type]
     phone: str | None = Field(default=None, pattern=_schema_pattern(r"1\d{10}"))
     address: str | None = Field(default=None, min_length=1, max_length=100)
     child_id: str | None = Field(default=None, pattern=_schema_pattern(r"\d{17}[\dXx]"))
+    bank_account: str | None = Field(default=None, pattern=_schema_pattern(r"\d{12,30}"))
+    note: str | None = Field(default=None, min_length=1, max_length=1000, description="what was corrected (补正说明)")
     model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"materials": ["housing", "vaccination"], "phone": "13800138000"}]})
+        "examples": [{"materials": ["housing", "vaccination"], "phone": "13800138000"},
+                     {"note": "已补交失业登记证明原件", "bank_account": "6222021202009876543"}]})
+
+    @model_validator(mode="after")
+    def _something(self) -> "Materials":
+        if not (self.materials or self.phone or self.address or self.child_id or self.bank_account or self.note):
+            raise ValueError("send the materials or corrections the notice asked for (materials, note, …)")
+        return self
 
 
 class Appeal(Body):
