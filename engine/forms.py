@@ -163,6 +163,12 @@ def _holds(env, condition: str, values: dict[str, Any], unreadable: bool) -> boo
         return unreadable
 
 
+def ascii_digits(text: str) -> str:
+    """Full-width and other decimal digits (and letters, by NFKC) as ASCII: `１１０Ｘ` → `110X`."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch
+                   for ch in unicodedata.normalize("NFKC", text))
+
+
 def _shown(value: Any) -> str:
     return "—" if value is None else str(value)[:100]
 
@@ -201,8 +207,7 @@ def _coerce(f: FormField, raw: Any, errors: _Errors) -> Any:
             return str(text)
         text = str(text) if not isinstance(text, str) else text
         if "pattern" in f.constraints:  # ID numbers, phones, accounts: full-width and other digits become 0-9
-            text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch
-                           for ch in unicodedata.normalize("NFKC", text))
+            text = ascii_digits(text)
         return text
     except (ValueError, TypeError, InvalidOperation):
         code = {"long": "not_integer", "double": "not_number", "boolean": "not_boolean", "date": "not_date"}[f.type]

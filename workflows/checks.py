@@ -140,6 +140,28 @@ hud_check = _guarded("HUD", "住建局备案", _hud)
 health_check = _guarded("HEALTH", "卫健委接种", _health)
 
 
+def _months(start: str, today: date) -> int:
+    begun = date.fromisoformat(start)
+    return max((today.year - begun.year) * 12 + today.month - begun.month - (today.day < begun.day), 0)
+
+
+def subsidy_prefill(call: ServiceCall) -> dict[str, Any]:
+    """Before the window's first check: what the registries already know, filled in for the clerk to check
+    rather than retype (months out of work from the social-insurance record)."""
+    try:
+        record = registry_for("HRSS", call.session).lookup("HRSS", "social_insurance", call.data["applicant_id"])
+    except RegistryUnavailable as exc:
+        call.record("registry_unavailable", department="HRSS", reason=str(exc))
+        return {"prefill_note": "人社局社保系统暂不可用，失业月数请按失业登记证明填写"}
+    if record is None:
+        return {"prefill_note": "人社局社保系统中无缴费记录，失业月数请按失业登记证明填写"}
+    if record["employed"]:
+        return {"unemployed_months": 0, "prefill_note": "人社局记录显示申请人在职（失业月数0）"}
+    months = _months(record["last_paid"], _today(call))
+    return {"unemployed_months": months,
+            "prefill_note": f"失业月数{months}个月（人社局社保记录：最近缴费{record['last_paid'][:7]}，现未参保缴费）"}
+
+
 def _subsidy_verify(call: ServiceCall) -> dict[str, Any]:
     kind, person = call.data.get("subsidy_type"), call.data["applicant_id"]
     if kind == "employment":

@@ -184,8 +184,10 @@ def _review_values(dept: str, inquiry: bool = False) -> dict[str, Any]:
 
 def _subsidy(d: Demo, p: Person, t: datetime, key: str, stage: int, kind: str, account: str) -> None:
     """A subsidy case taken `stage` steps along (0 street check … 5 paid)."""
-    data = dict(applicant_name=p.name, applicant_id=p.id_number, phone=f"139{d.rng.randint(10000000, 99999999)}",
-                bank_account=account, child_id=p.child_id, address=p.address, district=p.district)
+    data = dict(subsidy_type=kind, applicant_name=p.name, applicant_id=p.id_number,
+                phone=f"139{d.rng.randint(10000000, 99999999)}", bank_account=account, child_id=p.child_id,
+                address=p.address, district=p.district, household_type="normal", income_per_capita=2200,
+                monthly_rent=1500 if kind == "housing" else 0)
     out = d.start(t, key, "subsidy_approval", data)
     if stage == 0:
         return

@@ -15,6 +15,7 @@ HANDLERS = {
     "registry.hrss": checks.hrss_check,
     "registry.hud": checks.hud_check,
     "registry.health": checks.health_check,
+    "subsidy.prefill": checks.subsidy_prefill,
     "subsidy.register": fraud.register_application,
     "subsidy.verify": checks.subsidy_verify,
     "fraud.screen": fraud.screen,

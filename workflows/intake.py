@@ -7,10 +7,11 @@ from datetime import date
 from typing import Any
 
 from engine.errors import InvalidInput
-from engine.forms import FormField, validate
+from engine.forms import FormField, ascii_digits, validate
 
 from . import idcards
 from .checks import MATERIALS
+from .portal import SUBSIDY_TYPES
 
 ID_PATTERN = r"\d{17}[\dXx]"
 PHONE_PATTERN = r"1\d{10}"
@@ -48,13 +49,21 @@ INTAKES = {i.process: i for i in [
         FormField("district", "居住区县", "enum", options=DISTRICTS, constraints={"required": ""}),
     ], materials=True),
     Intake("subsidy_approval", "补贴申请", ("STREET",), [
+        FormField("subsidy_type", "申请补贴类型", "enum", options=list(SUBSIDY_TYPES.items()), constraints={"required": ""}),
         _text("applicant_name", "申请人姓名", maxlength="20"),
         _text("applicant_id", "申请人身份证号", pattern=ID_PATTERN),
         _text("phone", "联系电话", pattern=PHONE_PATTERN),
         _text("bank_account", "收款银行账号", pattern=r"\d{12,24}"),
-        _text("child_id", "子女身份证号（教育补贴）", required=False, pattern=ID_PATTERN),
+        FormField("child_id", "子女身份证号（教育补贴）", "string", constraints={"pattern": ID_PATTERN},
+                  properties={"required_if": "subsidy_type == 'education'"}),
         _text("address", "现居住地址", maxlength="100"),
         FormField("district", "居住区县", "enum", options=DISTRICTS),
+        FormField("household_type", "家庭类型", "enum", options=[("normal", "一般家庭"), ("low_income", "低保家庭"),
+                                                          ("special", "特困家庭")], constraints={"required": ""}),
+        FormField("income_per_capita", "家庭人均月收入（元）", "double", constraints={"required": "", "min": "0",
+                                                                            "max": "100000"}),
+        FormField("monthly_rent", "月租金（元，住房补贴）", "double", constraints={"min": "0", "max": "50000"},
+                  properties={"required_if": "subsidy_type == 'housing'"}),
     ]),
     Intake("formal_inquiry", "发起部门函询", ("EDU", "PSB", "HRSS", "HUD", "HEALTH", "STREET", "FIN", "JOINT"), [
         FormField("target_department", "被函询部门", "enum", options=DEPARTMENTS, constraints={"required": ""}),
@@ -94,7 +103,7 @@ def start_data(intake: Intake, submitted: dict[str, Any], materials: list[str], 
     else:
         codes = {}
     for fid in ("applicant_id", "child_id"):
-        value = str(clean.get(fid) or submitted.get(fid) or "").strip()
+        value = ascii_digits(str(clean.get(fid) or submitted.get(fid) or "")).strip()
         if value and fid not in errors and any(f.id == fid for f in intake.fields):
             reason = idcards.problem(value)
             if reason:

@@ -30,3 +30,21 @@ def test_windows_take_only_their_applications(app, world):
     street = login(app.test_client(), "street_reviewer")
     assert street.get("/applications/new/subsidy_approval").status_code == 200
     assert street.get("/applications/new/nothing").status_code == 404
+
+
+def test_the_street_window_takes_a_subsidy_by_its_type_and_the_registry_fills_in_what_it_knows(app, world):
+    person = world.person("李娜", employed=False)
+    client = login(app.test_client(), "street_reviewer")
+    page = client.get("/applications/new/subsidy_approval").data.decode()
+    assert "申请补贴类型" in page and "住房补贴" in page and "月租金（元，住房补贴）" in page
+    form = dict(subsidy_type="housing", applicant_name=person.name, applicant_id=person.id_number, phone="13900139000",
+                bank_account="6222021202001234567", address=person.address, district="西湖区",
+                household_type="low_income", income_per_capita="1800")
+    bad = client.post("/applications/new/subsidy_approval", data=form)
+    assert bad.status_code == 422 and "月租金（元，住房补贴）" in bad.data.decode()
+    ok = client.post("/applications/new/subsidy_approval", data={**form, "monthly_rent": "1500"})
+    assert ok.status_code == 302
+    key = re.search(r"/cases/(SUB-\d{4}-\d{6})", ok.headers["Location"]).group(1)
+    task = re.search(r'href="/tasks/([0-9a-f-]{36})"', client.get(f"/cases/{key}").data.decode()).group(1)
+    check = client.get(f"/tasks/{task}").data.decode()
+    assert "已从登记系统调取" in check and "人社局社保记录" in check and 'value="1500' in check

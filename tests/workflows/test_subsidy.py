@@ -120,6 +120,17 @@ def test_a_failed_first_check_lists_every_correction_at_once_and_checks_again(wo
     assert opened(out).keys() == {"approve_chief"}
 
 
+def test_the_window_checks_what_the_registry_knows_instead_of_retyping_it(world):
+    """The months out of work come from the social-insurance record, filled in for the clerk, who still sees
+    and may correct them; a registry that cannot answer is named and the clerk fills them in."""
+    with time_machine.travel(datetime(2026, 12, 15, 10, 0, tzinfo=CST), tick=False):
+        out = world.start("subsidy_approval", world.person(employed=False).subsidy())
+    data = world.data(out.case_id, opened(out)["street_check"])
+    assert data["unemployed_months"] == 2 and "最近缴费2026-10" in data["prefill_note"]  # last paid 2026-10-01
+    out = world.start("subsidy_approval", world.person("李娜", employed=True).subsidy())
+    assert world.data(out.case_id, opened(out)["street_check"])["unemployed_months"] == 0
+
+
 def test_a_failed_first_check_must_say_what_to_correct(world):
     out = world.start("subsidy_approval", world.person().subsidy())
     with pytest.raises(InvalidInput) as info:

@@ -38,8 +38,9 @@ class Person:
         return data
 
     def subsidy(self, **changes: Any) -> dict[str, Any]:
-        data = dict(applicant_name=self.name, applicant_id=self.id_number, phone="13900139000",
-                    bank_account="6222021202001234567", child_id=self.child_id, address=self.address)
+        data = dict(subsidy_type="employment", applicant_name=self.name, applicant_id=self.id_number, phone="13900139000",
+                    bank_account="6222021202001234567", child_id=self.child_id, address=self.address,
+                    household_type="normal", income_per_capita=2000)
         data.update(changes)
         return data
 

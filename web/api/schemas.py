@@ -59,6 +59,9 @@ def _field(f: FormField) -> tuple[Any, Any]:
         kind: Any = Literal[tuple(o for o, _ in f.options)]
         rules["description"] = f.label + "：" + "，".join(f"{o}={n}" for o, n in f.options if o != n) \
             if any(o != n for o, n in f.options) else f.label
+    elif f.type in ("double", "long"):
+        kind = float if f.type == "double" else int
+        rules.update({k: kind(c[name]) for k, name in (("ge", "min"), ("le", "max")) if name in c})
     else:
         kind = str
         if "pattern" in c:
@@ -78,9 +81,10 @@ EXAMPLES = {
                          "address": "西湖区文三路 100 号 3 幢 201 室", "district": "西湖区",
                          "materials": ["residence_permit", "social_insurance", "housing", "vaccination",
                                        "household_register"]},
-    "subsidy_approval": {"process": "subsidy_approval", "applicant_name": "李娜", "applicant_id": "330106198807120027",
-                         "phone": "13900139000", "bank_account": "6222020200112233445",
-                         "address": "拱墅区湖墅南路 88 号"},
+    "subsidy_approval": {"process": "subsidy_approval", "subsidy_type": "housing", "applicant_name": "李娜",
+                         "applicant_id": "330106198807120027", "phone": "13900139000",
+                         "bank_account": "6222020200112233445", "address": "拱墅区湖墅南路 88 号",
+                         "household_type": "low_income", "income_per_capita": 1800, "monthly_rent": 1500},
 }
 
 
