@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import holding, notices, supervision, wallclock
+from . import directory, holding, notices, supervision, wallclock
 from .models import AuditEntry, KpiProgress, Task
 from .routing import ROLE_RANK
 
@@ -92,10 +92,14 @@ def _announce(session: Session, row, now: datetime) -> None:
 
 def reported_to(session: Session, task: Task) -> list[str]:
     """Who hears of an overdue step: the rank above the one the step needs, in its department (a reviewer's
-    step goes to the supervisors, a supervisor's to the heads); a head's step, or one whose department has
-    nobody above, goes to the supervisors of the overseeing offices (JOINT by default: 督办)."""
+    step goes to the supervisors, a supervisor's to the heads), or in a unit's parent department when the unit
+    has nobody above; a head's step, or one with nobody above, goes to the supervisors of the overseeing
+    offices (JOINT by default: 督办)."""
     above = [r for r, n in sorted(ROLE_RANK.items(), key=lambda item: item[1]) if n > ROLE_RANK.get(task.role, 1)]
     people = holding.holders(session, task.department_code, above[0], None) if above else []
+    parent = directory.parent_of(session, task.department_code)
+    if not people and parent and above:  # a unit (a street office) with nobody above: its department's
+        people = holding.holders(session, parent, above[0], None)
     if not people:
         for office in supervision.configured_overseers():
             people += holding.holders(session, office, "supervisor", None)

@@ -41,6 +41,11 @@ class Department(Base):
     name_zh: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
     aliases: Mapped[str] = mapped_column(Text, default="")  # one lane name per line
+    parent_code: Mapped[str | None] = mapped_column(String(16))  # a unit's department (a street office's 街道办)
+    district: Mapped[str | None] = mapped_column(String(32))  # a unit's area: its district …
+    covers: Mapped[str | None] = mapped_column(Text)  # … and the places it covers, one per line
+
+    __table_args__ = (Index("ix_departments_parent", "parent_code"),)
 
 
 class User(Base):

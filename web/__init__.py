@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from engine.config import Settings, make_runtime
 
 from . import (account, admin, api, applications, approvals, audit, auth, cases, copies, dashboard, deputies, designer,
-               errors, health, holds, inbox, notices, notifications, signers, supervision, tasks, team)
+               errors, health, holds, inbox, notices, notifications, signers, supervision, tasks, team, units)
 from .i18n import LANGUAGES, compile_translations, department_name, format_moment, select_locale, sla
 
 csrf = CSRFProtect()
@@ -53,7 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login = LoginManager(app)
     auth.init_login(login)
     for module in (auth, account, inbox, tasks, approvals, signers, notifications, deputies, copies, supervision, cases, team, audit,
-                   designer, applications, admin, dashboard, health, holds, notices):
+                   designer, applications, admin, units, dashboard, health, holds, notices):
         app.register_blueprint(module.bp)
     api.register(app, csrf)
     errors.register(app)

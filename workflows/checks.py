@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Callable
 
+from engine import directory
 from engine.runtime import ServiceCall
 
 from . import idcards
@@ -160,6 +161,15 @@ def subsidy_prefill(call: ServiceCall) -> dict[str, Any]:
     months = _months(record["last_paid"], _today(call))
     return {"unemployed_months": months,
             "prefill_note": f"失业月数{months}个月（人社局社保记录：最近缴费{record['last_paid'][:7]}，现未参保缴费）"}
+
+
+def assign_grid(call: ServiceCall) -> dict[str, Any]:
+    """The on-site check goes to the street office whose area covers the applicant's address (its grid
+    workers), or, when no office's area does, to the street offices' department to dispatch."""
+    unit = directory.unit_for(call.session, "STREET", call.data.get("district"), call.data.get("address"))
+    if unit is None:
+        return {"onsite_department": "STREET", "onsite_unit": "未匹配到所属街道，由街道办统一派单"}
+    return {"onsite_department": unit.code, "onsite_unit": unit.name}
 
 
 def _subsidy_verify(call: ServiceCall) -> dict[str, Any]:

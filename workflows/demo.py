@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from sqlalchemy import func, select
 
-from engine import alerts, cases, facts, repository, timers, wallclock
+from engine import alerts, cases, directory, facts, repository, timers, wallclock
 from engine.definitions import read_files
 from engine.errors import EngineError
 from engine.models import Case, Task, User
@@ -32,6 +32,8 @@ GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军"
 CHILD = ["子涵", "欣怡", "宇轩", "梓萱", "一诺", "浩宇", "诗涵", "沐阳", "若汐", "俊熙", "语桐", "锦程", "思远", "雨桐"]
 EMPLOYERS = ["杭州某科技有限公司", "西湖区某餐饮店", "滨江某电子厂", "萧山某物流公司", "拱墅某建筑公司", "个体经营"]
 ROLES = ["reviewer", "reviewer2", "supervisor", "head"]
+STREET_OFFICES = {"上城区": ("STREET-HB", "湖滨街道"), "拱墅区": ("STREET-HS", "湖墅街道"), "西湖区": ("STREET-WX", "文新街道"),
+                  "滨江区": ("STREET-CH", "长河街道"), "萧山区": ("STREET-CX", "城厢街道"), "余杭区": ("STREET-WC", "五常街道")}
 GLOBAL_USERS = [("designer", "流程设计员", ("designer",)), ("auditor", "审计员", ("auditor",)), ("admin", "系统管理员", ("admin",))]
 
 
@@ -104,6 +106,8 @@ class Demo:
             self.actors = {n: load_actor(session, n) for n in names}
 
     def user(self, department: str, role: str = "reviewer") -> Actor:
+        if "-" in department:  # a street office's step: its grid worker
+            return self.actors[f"{department.lower().replace('-', '_')}_grid"]
         name = f"{department.lower()}_{role if role != 'reviewer' else self.rng.choice(['reviewer', 'reviewer2'])}"
         return self.actors[name]
 
@@ -250,6 +254,10 @@ def ensure_users(rt: Runtime, rng: random.Random) -> list[tuple[str, str, str]]:
         specs = [(f"{code.lower()}_{role}", f"{zh}{_title(zh, role)}", {code: role.rstrip('2')}, ())
                  for code, zh, _ in DEFAULT_DEPARTMENTS for role in ROLES]
         specs += [(name, title, {}, roles) for name, title, roles in GLOBAL_USERS]
+        for _, district, streets in DISTRICTS:  # a street office per district, its area, and a grid worker (网格员)
+            code, name = STREET_OFFICES[district]
+            directory.add_unit(session, Actor.system("demo"), code, name, "", "STREET", district, streets)
+            specs.append((f"{code.lower().replace('-', '_')}_grid", f"{name}网格员", {code: "reviewer"}, ()))
         for username, title, memberships, roles in specs:
             password = "".join(rng.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(10))
             user = existing.get(username)

@@ -16,6 +16,7 @@ HANDLERS = {
     "registry.hud": checks.hud_check,
     "registry.health": checks.health_check,
     "subsidy.prefill": checks.subsidy_prefill,
+    "subsidy.grid": checks.assign_grid,
     "subsidy.register": fraud.register_application,
     "subsidy.verify": checks.subsidy_verify,
     "fraud.screen": fraud.screen,

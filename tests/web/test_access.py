@@ -39,6 +39,7 @@ def expected(role: str, route: str) -> int:
         "cc_list": 200,
         "account_password": 200,
         "admin_user": 200 if role == "admin" else 403,
+        "unit_save": 302 if role == "admin" else 403,
         "supervision": 403,  # the overseeing office only (none of these roles)
         "delegate": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "cc_add": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
@@ -85,6 +86,8 @@ ROUTES = {
     "legal_hold": ("post", "/cases/{key}/legal-holds", {"reason": "诉讼保全"}),
     "lift_hold": ("post", "/legal-holds/999999/lift", {"reason": "理由"}),
     "withdraw_application": ("post", "/cases/{key}/withdraw-application", {"reason": "申请人撤回", "confirm": "1"}),
+    "unit_save": ("post", "/admin/units", {"code": "STREET-WX", "name_zh": "文新街道", "parent": "STREET",
+                                           "district": "西湖区", "covers": "文三路"}),
 }
 
 
@@ -126,3 +129,13 @@ def test_error_pages_offer_the_way_back_that_fits_the_user(app):
     gone = app.test_client().get("/notices/ABCDEF0123/objection")
     text = gone.data.decode()
     assert gone.status_code == 405 and "无法以这种方式打开此页面" in text and 'href="/login"' in text
+
+
+def test_an_administrator_adds_a_street_office_with_its_area(app, world):
+    admin = login(app.test_client(), "admin")
+    bad = admin.post("/admin/units", data={"code": "x", "name_zh": "", "parent": "STREET"}, follow_redirects=True)
+    assert "下属单位未保存" in bad.data.decode() and "中文名称" in bad.data.decode()
+    page = admin.post("/admin/units", data={"code": "street-wx", "name_zh": "文新街道", "parent": "STREET",
+                                            "district": "西湖区", "covers": "文三路\n文一西路"}, follow_redirects=True)
+    text = page.data.decode()
+    assert "下属单位 STREET-WX（文新街道）已保存" in text and "街道办下属单位，辖区：西湖区 文三路、文一西路" in text

@@ -6,13 +6,16 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine.errors import InvalidInput
+from engine import announce, cases, directory
+from engine.errors import InvalidInput, PermissionDenied
+from engine.routing import Actor, add_user, load_actor
 from engine.models import AuditEntry, Case, Task
 from workflows.models import Application
 from workflows.portal import PUBLIC
 from world import World, opened
 
 CST = timezone(timedelta(hours=8))
+ADMIN = Actor.system("test")
 EMPLOYMENT = dict(subsidy_type="employment", household_type="normal", income_per_capita=2000, unemployed_months=6,
                   first_check_ok=True, street_note="材料齐全")
 
@@ -184,6 +187,37 @@ def test_shared_bank_account_sends_a_grid_worker_on_site(world):
     assert out.status == "completed"
     assert application(world, out.business_key).status == "rejected"
     assert "fraud_screened" in world.events(out.case_id)
+
+
+def test_the_on_site_check_goes_to_the_grid_of_the_applicants_street(world):
+    """Street offices are units of 街道办 with an area; the on-site check goes to the office whose area covers
+    the applicant's address (its grid workers), not to anyone of 街道办; an overdue check reaches the 街道办's
+    supervisors when the office has nobody above its grid workers; an address no office covers is dispatched
+    by 街道办 itself."""
+    with world.rt.db.write() as session:
+        directory.add_unit(session, ADMIN, "STREET-WX", "文新街道", "Wenxin", "STREET", "西湖区", ["文三路", "文一西路"])
+        directory.add_unit(session, ADMIN, "STREET-BS", "北山街道", "", "STREET", "西湖区", ["北山路"])
+        add_user(session, "wx_grid", "王网格", memberships={"STREET-WX": "reviewer"})
+    with world.rt.db.read() as session:
+        grid = load_actor(session, "wx_grid")
+    first, second = world.person("李娜", employed=False), world.person("王芳", employed=False)  # 杭州市西湖区文三路100号
+    through_street(world, first)
+    out = through_street(world, second)  # same bank account as 李娜: high risk, on site
+    assert out.opened[0]["department_code"] == "STREET-WX"
+    assert world.data(out.case_id, opened(out)["onsite_check"])["onsite_unit"] == "文新街道"
+    with pytest.raises(PermissionDenied):
+        world.complete("street_reviewer", out, "onsite_check", onsite_ok=True, onsite_note="不是本网格")
+    with world.rt.db.read() as session:
+        task = session.get(Task, opened(out)["onsite_check"])
+        assert announce.reported_to(session, task) == ["street_head", "street_supervisor"]
+    with world.rt.db.write() as session:
+        done = cases.complete(session, world.rt, grid, opened(out)["onsite_check"],
+                              {"onsite_ok": True, "onsite_note": "网格员上门核实，情况属实"})
+    assert "approve_chief" in opened(done)
+    elsewhere = world.person("赵敏", employed=False)
+    elsewhere.address = "杭州市西湖区灵隐路1号"  # no office's area names it
+    out = through_street(world, elsewhere, start={"bank_account": "6222021202001234567"})
+    assert out.opened[0]["department_code"] == "STREET"
 
 
 def test_identity_mismatch_is_high_risk_and_duplicate_is_flagged(world):

@@ -1,0 +1,106 @@
+"""Sub-units of a department (the street offices of 街道办, each with its grid workers): a step can go to the
+unit whose area covers the applicant's address instead of to anyone of the department.
+
+A unit is a department of its own (its staff are members of it, its steps sit in its inbox) with a parent and
+an area: the district it lies in and the names (streets, roads, communities) an address of its area contains.
+Whoever has nobody above them in a unit reports to the parent department (see `announce.reported_to`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit, wallclock
+from .errors import InvalidInput
+from .models import Department
+from .routing import Actor
+
+_CODE = re.compile(r"^[A-Z][A-Z0-9_-]{1,15}$")
+MAX_NAMES = 200
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    parent: str
+    district: str | None
+    covers: tuple[str, ...]
+
+
+def _unit(d: Department) -> Unit:
+    return Unit(d.code, d.name_zh, d.parent_code or "", d.district or None,
+                tuple(n for n in (d.covers or "").splitlines() if n))
+
+
+def add_unit(session: Session, by: Actor, code: str, name_zh: str, name_en: str, parent: str, district: str | None,
+             covers: list[str]) -> Unit:
+    """Add (or change) a sub-unit of a top-level department, recorded in the audit log; InvalidInput names
+    every bad field."""
+    code, parent = (code or "").strip().upper(), (parent or "").strip().upper()
+    names = [n.strip() for n in covers if n and n.strip()]
+    errors = {}
+    if not _CODE.match(code):
+        errors["code"] = "must be 2 to 16 capital letters, digits, - or _, starting with a letter (e.g. STREET-BS)"
+    if not (name_zh or "").strip() or len(name_zh.strip()) > 100:
+        errors["name_zh"] = "give the unit's Chinese name (at most 100 characters)"
+    top = session.get(Department, parent) if parent else None
+    if top is None or top.parent_code:
+        errors["parent"] = f"{parent!r} is not a top-level department"
+    if code == parent:
+        errors["code"] = "a unit cannot be its own parent"
+    if not names and not (district or "").strip():
+        errors["covers"] = "name the district or the streets, roads or communities the unit covers"
+    if len(names) > MAX_NAMES or any(len(n) > 50 for n in names):
+        errors["covers"] = f"at most {MAX_NAMES} names of at most 50 characters each"
+    existing = session.get(Department, code) if "code" not in errors else None
+    if existing is not None and not existing.parent_code:
+        errors["code"] = f"{code} is a top-level department"
+    if errors:
+        raise InvalidInput("the unit was not saved", errors)
+    wanted = (name_zh.strip(), (name_en or "").strip() or name_zh.strip(), parent, (district or "").strip() or None,
+              "\n".join(names))
+    if existing is not None and (existing.name_zh, existing.name_en, existing.parent_code, existing.district,
+                                 existing.covers) == wanted:
+        return _unit(existing)  # as it is: nothing to change or record
+    row = existing or Department(code=code, aliases="")
+    row.name_zh, row.name_en, row.parent_code, row.district, row.covers = wanted
+    session.add(row)
+    session.flush()
+    unit = _unit(row)
+    audit.append(session, [audit.Event("department_unit_saved", by.username, {
+        "unit": unit.code, "name": unit.name, "parent": unit.parent, "district": unit.district,
+        "covers": list(unit.covers)})], wallclock.now())
+    return unit
+
+
+def units(session: Session, parent: str) -> list[Unit]:
+    """The sub-units of a department, by code."""
+    rows = session.execute(select(Department).where(Department.parent_code == parent).order_by(Department.code))
+    return [_unit(d) for d in rows.scalars()]
+
+
+def parent_of(session: Session, code: str) -> str | None:
+    """The department a unit belongs to (None for a top-level department)."""
+    row = session.get(Department, code)
+    return row.parent_code if row is not None else None
+
+
+def unit_for(session: Session, parent: str, district: str | None, address: str | None) -> Unit | None:
+    """The unit of `parent` whose area covers an address: in its district (when it names one; the address's
+    own district name counts when none is given) and, when it names places, the one whose longest name the
+    address contains. None: no unit covers it."""
+    address = (address or "").replace(" ", "")
+    best, score = None, -1
+    for unit in units(session, parent):
+        if unit.district and unit.district != ((district or "").strip() or (unit.district if unit.district in address
+                                                                              else None)):
+            continue  # another district (an address without one given names it itself)
+        matched = max((len(n) for n in unit.covers if n.replace(" ", "") in address), default=-1 if unit.covers else 0)
+        if matched > score:
+            best, score = unit, matched
+    return best if score >= 0 else None
+

@@ -1,0 +1,55 @@
+"""Sub-units of a department (street offices of 街道办) and the area each covers."""
+import pytest
+from sqlalchemy import select
+
+from engine import directory
+from engine.cli import main
+from engine.errors import InvalidInput
+from engine.models import AuditEntry
+from factories import SYSTEM
+
+
+def test_a_unit_covers_the_addresses_of_its_area_the_longest_name_winning(rt):
+    with rt.db.write() as session:
+        directory.add_unit(session, SYSTEM, "STREET-WX", "文新街道", "Wenxin", "STREET", "西湖区", ["文三路", "文一西路"])
+        directory.add_unit(session, SYSTEM, "STREET-XX", "西溪街道", "", "STREET", "西湖区", ["文三", "西溪路"])
+        directory.add_unit(session, SYSTEM, "STREET-HS", "湖墅街道", "", "STREET", "拱墅区", ["湖墅南路", "文三路"])
+    with rt.db.read() as session:
+        assert directory.unit_for(session, "STREET", "西湖区", "杭州市西湖区文三路 100 号").code == "STREET-WX"
+        assert directory.unit_for(session, "STREET", None, "杭州市西湖区西溪路1号").code == "STREET-XX"  # district from the address
+        assert directory.unit_for(session, "STREET", "拱墅区", "文三路1号").code == "STREET-HS"  # the district decides
+        assert directory.unit_for(session, "STREET", "滨江区", "江南大道1号") is None
+        assert directory.unit_for(session, "EDU", "西湖区", "文三路1号") is None
+        assert [u.code for u in directory.units(session, "STREET")] == ["STREET-HS", "STREET-WX", "STREET-XX"]
+        assert directory.parent_of(session, "STREET-WX") == "STREET" and directory.parent_of(session, "STREET") is None
+        assert rt.is_department(session, "STREET-WX")  # a unit is a department steps can be routed to
+
+
+def test_a_bad_unit_is_refused_naming_every_field_and_nothing_is_saved(rt):
+    with rt.db.write() as session, pytest.raises(InvalidInput) as info:
+        directory.add_unit(session, SYSTEM, "x", "", "", "NOPE", None, [])
+    assert set(info.value.fields) == {"code", "name_zh", "parent", "covers"}
+    with rt.db.write() as session:
+        directory.add_unit(session, SYSTEM, "STREET-WX", "文新街道", "", "STREET", "西湖区", ["文三路"])
+    with rt.db.write() as session, pytest.raises(InvalidInput) as info:  # a unit's unit, a department made a unit
+        directory.add_unit(session, SYSTEM, "STREET-A", "某社区", "", "STREET-WX", "西湖区", [])
+    assert "parent" in info.value.fields
+    with rt.db.write() as session, pytest.raises(InvalidInput) as info:
+        directory.add_unit(session, SYSTEM, "EDU", "教育局", "", "STREET", "西湖区", [])
+    assert "top-level department" in info.value.fields["code"]
+    with rt.db.read() as session:
+        assert [u.code for u in directory.units(session, "STREET")] == ["STREET-WX"]
+
+
+def test_the_command_line_adds_and_lists_units(rt, capsys):
+    db_url = str(rt.db.url)
+    assert main(["--db", db_url, "unit", "street-wx", "--parent", "STREET", "--name", "文新街道", "--district", "西湖区",
+                 "--covers", "文三路，文一西路", "--covers", "古墩路"]) == 0
+    assert "unit STREET-WX (文新街道) of STREET covers 西湖区: 文三路、文一西路、古墩路" in capsys.readouterr().out
+    assert main(["--db", db_url, "units", "street"]) == 0
+    assert "STREET-WX" in capsys.readouterr().out
+    with rt.db.read() as session:
+        saved = session.execute(select(AuditEntry).where(AuditEntry.event == "department_unit_saved")).scalars().all()
+    assert [e.actor for e in saved] == ["system:cli"]
+    assert main(["--db", db_url, "unit", "STREET-X", "--parent", "NOPE", "--name", "某街道", "--covers", "某路"]) == 1
+    assert "parent: 'NOPE' is not a top-level department" in capsys.readouterr().err
