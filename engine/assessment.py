@@ -4,7 +4,9 @@ satisfaction, a weighted score an administrator tunes, and the rank.
 Each part is normalised to 0–1 (timeliness: on-time share; speed: the fastest department's mean working
 days over this one's; accuracy: decisions not changed later; satisfaction: (rating − 1) / 4; inquiries:
 formal inquiries answered by their deadline). A part without data leaves the score, and its weight is
-shared among the others, so a department is never marked down for having no ratings yet.
+shared among the others, so a department is never marked down for having no ratings yet. The working days a
+department waited on other departments' replies (its 函询) are shown beside the score and are in none of its
+step times: its step closes when it asks and a new one opens with the answer.
 """
 from __future__ import annotations
 
@@ -16,10 +18,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit, rollups, urges, wallclock
+from . import audit, clock, rollups, urges, wallclock
 from .errors import InvalidInput
 from .kpis import MIN_CASES, Period, Scope, share, stat_of, window
-from .models import Setting, StepFact
+from .models import Case, Setting, StepFact
 from .routing import Actor
 
 WEIGHTS_SETTING = "assessment_weights"
@@ -112,6 +114,10 @@ def assess(session: Session, period: Period, departments: list[str], tz: ZoneInf
     overdue = _overdue_at(session, process, min(w.end, w.now), w.now)
     urged = urges.by_department(session, w.start, min(w.end, w.now), process)
     rows = [_department_row(session, code, w, overdue.get(code, 0), urged) for code in departments]
+    cases = select(Case.id).where(Case.process_key == process) if process else None
+    waits = clock.waited(session, w.start, min(w.end, w.now), cases)  # on other departments' replies (函询)
+    for row in rows:
+        row["waited_days"] = waits.get(row["department"], 0.0)
     averages = [r["work_days"]["avg"] for r in rows if r["work_days"].get("avg")]
     fastest = min(averages) if averages else None
     given = weights(session)
@@ -132,7 +138,8 @@ COLUMNS = [("department", "Department"), ("steps_completed", "Steps completed"),
            ("avg_days", "Average working days"), ("median_days", "Median working days"), ("p90_days", "p90 working days"),
            ("overdue_open_at_end", "Overdue open at the end"), ("escalations", "Escalations"), ("urges", "Urges received"),
            ("inquiries_received", "Inquiries received"), ("inquiries_on_time", "Inquiries answered on time"),
-           ("reply_days", "Average reply working days"), ("decisions_kept", "Decisions not changed"),
+           ("reply_days", "Average reply working days"),
+           ("waited_days", "Working days waiting on other departments' replies"), ("decisions_kept", "Decisions not changed"),
            ("rating", "Average rating"), ("score", "Score"), ("rank", "Rank")]
 
 
@@ -144,6 +151,7 @@ def flat(row: dict[str, Any]) -> dict[str, Any]:
         "median_days": row["work_days"].get("median"), "p90_days": row["work_days"].get("p90"),
         "overdue_open_at_end": row["overdue_open_at_end"], "escalations": row["escalations"], "urges": row["urges"],
         "inquiries_received": row["inquiries_received"], "inquiries_on_time": row["inquiries_on_time"].get("rate"),
-        "reply_days": row["reply_days"].get("avg"), "decisions_kept": row["decisions"].get("rate"),
+        "reply_days": row["reply_days"].get("avg"), "waited_days": row.get("waited_days", 0.0),
+        "decisions_kept": row["decisions"].get("rate"),
         "rating": row["rating"].get("avg"), "score": row["score"], "rank": row["rank"],
     }

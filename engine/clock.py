@@ -19,15 +19,16 @@ import json
 from datetime import datetime, timezone
 from typing import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from .calendar import WorkCalendar
 from .models import Task
 from .models_office import CasePause
 
-REASONS = ("applicant",)
+REASONS = ("applicant", "department")
 WAITING_ELEMENTS = ("intermediateCatchEvent", "eventBasedGateway", "receiveTask", "callActivity")
 HELD = "9999-12-31T00:00:00+00:00"  # a held timer's due moment while the clock is stopped
 
@@ -38,6 +39,8 @@ def problem(value: str, element: str) -> str | None:
     """Why a `stops_clock` property cannot be used here, or None."""
     if value.strip() not in REASONS:
         return f"stops_clock {value.strip()!r} must be one of: {', '.join(REASONS)} (who the case waits on)"
+    if value.strip() == "department" and element != "callActivity":
+        return "stops_clock department belongs on a call activity (the other department's process, e.g. a 函询)"
     if element not in WAITING_ELEMENTS:
         return (f"stops_clock belongs on an element where the case waits ({', '.join(WAITING_ELEMENTS)}), "
                 f"not on a {element}")
@@ -58,9 +61,11 @@ def track(op, model, tasks: Iterable, timers: dict) -> None:
     element, task)) as steps.py lists them."""
     if not model.stops_clock or op.case_id is None:
         return
-    waiting = next(((task.workflow.spec.name, task.task_spec.bpmn_id) for task in tasks
-                    if task.state in (TaskState.WAITING, TaskState.STARTED)
-                    and (task.workflow.spec.name, task.task_spec.bpmn_id) in model.stops_clock), None)
+    waits = {(task.workflow.spec.name, task.task_spec.bpmn_id): task for task in tasks
+             if task.state in (TaskState.WAITING, TaskState.STARTED)
+             and (task.workflow.spec.name, task.task_spec.bpmn_id) in model.stops_clock}
+    _department_waits(op, model, {w: t for w, t in waits.items() if model.stops_clock[w] == "department"})
+    waiting = next((w for w in waits if model.stops_clock[w] == "applicant"), None)
     session: Session = op.session
     pause = standing(session, op.case_id)
     if waiting is None and pause is None:
@@ -99,6 +104,44 @@ def track(op, model, tasks: Iterable, timers: dict) -> None:
     session.flush()
 
 
+def _department_waits(op, model, waiting: dict) -> None:
+    """A department waiting on another's reply (a 函询 it opened): the period is kept per waiting element with
+    the department that waits (the call activity's lane), and counted in the node assessment as waiting on
+    another department. The case's own clock runs on: the applicant still waits on the administration."""
+    session: Session = op.session
+    open_now = {p.element_id: p for p in session.execute(select(CasePause).where(
+        CasePause.case_id == op.case_id, CasePause.reason == "department", CasePause.resumed_at.is_(None))).scalars()}
+    for (pid, eid), task in sorted(waiting.items(), key=lambda item: item[0]):
+        if eid not in open_now:
+            department = model.clock_owner.get((pid, eid))
+            if (pid, eid) in model.clock_owner_expr:  # a lane routed by data: the department named in the data
+                try:
+                    department = str(task.workflow.script_engine.evaluate(task, model.clock_owner_expr[(pid, eid)])
+                                     or "") or None
+                except SpiffWorkflowException:  # not in the data: the wait is kept without a department
+                    department = None
+            session.add(CasePause(case_id=op.case_id, element_id=eid, reason="department", department=department,
+                                  stopped_at=op.now))
+            op.record("department_wait_started", {"element": eid, "department": department})
+    for eid, pause in open_now.items():
+        if eid not in {e for _, e in waiting}:
+            days = round(op.rt.calendar.workdays_between(_aware(pause.stopped_at), op.now), 4)
+            pause.resumed_at, pause.days = op.now, days
+            op.record("department_wait_ended", {"element": eid, "department": pause.department, "days": days})
+    session.flush()
+
+
+def waited(session: Session, start: datetime, end: datetime, case_ids=None) -> dict[str, float]:
+    """Working days each department waited on other departments' replies, for waits that ended in [start, end)
+    (`case_ids`: a subquery narrowing them to some cases, e.g. one process's)."""
+    stmt = (select(CasePause.department, func.sum(CasePause.days)).where(
+        CasePause.reason == "department", CasePause.resumed_at >= start, CasePause.resumed_at < end,
+        CasePause.department.is_not(None)).group_by(CasePause.department))
+    if case_ids is not None:
+        stmt = stmt.where(CasePause.case_id.in_(case_ids))
+    return {code: round(days or 0.0, 2) for code, days in session.execute(stmt).all()}
+
+
 def of_case(session: Session, case_id: int) -> list[CasePause]:
     """The periods a case's clock stood, in order (the last may still be standing)."""
     return list(session.execute(select(CasePause).where(CasePause.case_id == case_id)
@@ -106,9 +149,9 @@ def of_case(session: Session, case_id: int) -> list[CasePause]:
 
 
 def standing(session: Session, case_id: int) -> CasePause | None:
-    """The period in which the case's clock stands now, if it does."""
-    return session.execute(select(CasePause).where(CasePause.case_id == case_id, CasePause.resumed_at.is_(None))
-                           ).scalar_one_or_none()
+    """The period in which the case's clock stands now (waiting on the applicant), if it does."""
+    return session.execute(select(CasePause).where(CasePause.case_id == case_id, CasePause.reason == "applicant",
+                                                   CasePause.resumed_at.is_(None))).scalar_one_or_none()
 
 
 def _later(cal: WorkCalendar, due: datetime, since: datetime, now: datetime) -> datetime:

@@ -88,6 +88,8 @@ class ProcessModel:
     withdraw_message: str | None = None  # the message that withdraws an application (撤回申请) …
     withdrawable_until: str = "decided"  # … until the case reaches this milestone
     stops_clock: dict[tuple[str, str], str] = field(default_factory=dict)  # 补正: waiting here stops the SLA clock
+    clock_owner: dict[tuple[str, str], str | None] = field(default_factory=dict)  # … whose clock (its lane)
+    clock_owner_expr: dict[tuple[str, str], str] = field(default_factory=dict)  # … or its `department` expression
     retention_years: int | None = None  # finished cases are purged this many years after they ended
     case_target_workdays: int | None = None  # the whole case's target; an `age` alert rule watches it
     glossaries: dict[str, Glossary] = field(default_factory=dict)  # each process's data dictionary
@@ -360,6 +362,10 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
             props = element_properties(node) if isinstance(node.tag, str) and node.get("id") else {}
             if props.get("stops_clock"):
                 model.stops_clock[(pid, node.get("id"))] = props["stops_clock"].strip()
+                lane = lanes.get(node.get("id"))
+                model.clock_owner[(pid, node.get("id"))] = resolve_lane(lane) if lane else None
+                if props.get("department"):
+                    model.clock_owner_expr[(pid, node.get("id"))] = props["department"].strip()
             if props.get("milestone"):
                 model.milestones[(pid, node.get("id"))] = MilestoneInfo(
                     node.get("id"), props["milestone"], props.get("outcome"), props.get("outcome_field"))

@@ -118,6 +118,8 @@ class Linter:
         for timer in bpmn_find(process, ".//b:timerEventDefinition"):
             self.timer(file, timer)
         for call in bpmn_find(process, ".//b:callActivity"):
+            if element_properties(call).get("department"):
+                self.expression(file, call, element_properties(call)["department"], "department")
             key = element_properties(call).get("result_key")
             if key is not None and not _FIELD.fullmatch(key):
                 self.add(file, call, f"result_key {key!r} must name a data field (letters, digits, _)")

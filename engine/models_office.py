@@ -137,10 +137,12 @@ class TaskSigner(Base):
 
 
 class CasePause(Base):
-    """补正: a period in which a case's SLA clock stood because it waited on the applicant (engine/clock.py)."""
+    """补正: a period in which a case's SLA clock stood because it waited on the applicant; or one in which a
+    department waited on another's reply (reason department; engine/clock.py)."""
 
     __tablename__ = "case_pauses"
-    __table_args__ = (Index("ix_case_pauses_case", "case_id", "resumed_at"),)
+    __table_args__ = (Index("ix_case_pauses_case", "case_id", "resumed_at"),
+                      Index("ix_case_pauses_waits", "reason", "resumed_at"))
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     case_id: Mapped[int] = mapped_column(ID)
@@ -150,6 +152,7 @@ class CasePause(Base):
     resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     days: Mapped[float | None] = mapped_column(Float)  # working days it stood, once it runs again
     held: Mapped[str | None] = mapped_column(Text)  # SLA timers held while it stands: id → {due, since}
+    department: Mapped[str | None] = mapped_column(String(16))  # reason department: the department that waits
 
 
 class RateWindow(Base):

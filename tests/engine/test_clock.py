@@ -155,7 +155,8 @@ def test_the_applicants_own_deadline_runs_on_while_the_clock_stands(rt, users):
 
 @pytest.mark.parametrize("where, value, message", [
     ('<bpmn:userTask id="x" name="x"', "applicant", "not on a userTask"),
-    ('<bpmn:intermediateCatchEvent id="x" name="x"', "weather", "must be one of: applicant"),
+    ('<bpmn:intermediateCatchEvent id="x" name="x"', "weather", "must be one of: applicant, department"),
+    ('<bpmn:intermediateCatchEvent id="x" name="x"', "department", "stops_clock department belongs on a call activity"),
 ])
 def test_a_misplaced_or_unknown_stop_is_refused_at_deploy(rt, where, value, message):
     closing = "</bpmn:userTask>" if "userTask" in where else \

@@ -62,7 +62,8 @@ def test_node_assessment_downloads(app, demo):
     sheet = book.active
     header = [c.value for c in sheet[1]]
     assert header[0] == "部门" and "得分" in header and sheet.auto_filter.ref.startswith("A1:")
-    assert sheet.max_row == 1 + 8  # one row per department
+    assert sheet.max_row == 1 + 8 + 6  # one row per department and per street office (the demo's units)
+    assert "文新街道" in [c.value for c in sheet["A"]]
     text = client.get(f"/dashboard/assessment.csv?period={period}").data.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("部门,办结环节数,按时办结率")
     assert client.get("/dashboard/assessment.pdf").status_code == 404

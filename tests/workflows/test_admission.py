@@ -5,7 +5,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
+from engine import assessment, clock
 from engine.errors import Conflict, InvalidInput, PermissionDenied
+from engine.periods import parse_period
 from workflows.portal import PUBLIC
 from world import World, opened
 
@@ -94,6 +96,35 @@ def test_manual_review_opens_an_inquiry_and_continues_with_the_answer(world):
     out = world.complete("hud_reviewer", out, "review_hud", hud_ok=True, housing_type="rent_filed",
                          hud_finding="公安函复确认新址，备案有效")
     assert opened(out).keys() == {"decide"}
+
+
+def test_a_department_waiting_on_another_departments_reply_has_that_wait_counted_apart(world):
+    """住建局 asks 公安局 (函询): from the question to the answer the wait is kept as 住建局's, the node assessment
+    shows it as waiting on another department, and the case's own clock runs on (the applicant still waits)."""
+    person = world.person(hud={"address": "杭州市西湖区天目山路1号"})
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=CST)
+    with time_machine.travel(monday, tick=False):
+        out = world.start("admission_review", person.admission())
+        out = world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
+                             hud_finding="地址不一致", hud_need_inquiry=True, hud_inquiry_target="PSB")
+    assert "department_wait_started" in world.events(out.case_id)
+    with world.rt.db.read() as session:
+        assert clock.standing(session, out.case_id) is None  # not the applicant's 补正: the case clock runs
+    with time_machine.travel(monday + timedelta(days=2), tick=False):  # Wednesday: two working days later
+        out = world.complete("hud_reviewer", out, "draft_inquiry", inquiry_subject="居住地址核实",
+                             questions="请核实申请人实际居住地址", reply_days=5)
+        out = world.complete("psb_reviewer", out, "draft_answer", answer="申请人已迁至天目山路1号")
+        out = world.complete("psb_supervisor", out, "sign_answer", sign_decision="approve")
+        out = world.complete("hud_reviewer", out, "review_answer", review_decision="accept")
+    assert opened(out).keys() == {"review_hud"} and "department_wait_ended" in world.events(out.case_id)
+    with world.rt.db.read() as session:
+        waits = [p for p in clock.of_case(session, out.case_id) if p.reason == "department"]
+        assert [(p.department, p.element_id, p.days) for p in waits] == [("HUD", "inquiry_hud", 2.0)]
+        period = parse_period("2026-11")
+        rows = {r["department"]: r for r in assessment.assess(session, period, ["HUD", "PSB"], world.rt.calendar.tz,
+                                                              now=monday + timedelta(days=7))["departments"]}
+        assert rows["HUD"]["waited_days"] == 2.0 and rows["PSB"]["waited_days"] == 0.0
+        assert assessment.flat(rows["HUD"])["waited_days"] == 2.0
 
 
 def test_two_inquiries_in_parallel_keep_their_own_answers(world):

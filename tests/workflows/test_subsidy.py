@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine import announce, cases, directory
+from engine import announce, cases, clock, directory
 from engine.errors import InvalidInput, PermissionDenied
 from engine.routing import Actor, add_user, load_actor
 from engine.models import AuditEntry, Case, Task
@@ -166,6 +166,9 @@ def test_the_verifier_asks_another_department_and_decides_on_its_answer(world):
     assert data["verify_inquiry"]["answer"] == "申请人已于9月迁出原单位宿舍"
     out = world.complete("hrss_reviewer", out, "manual_verify", verify_ok=True, verify_finding="公安函复确认已离职迁出")
     assert opened(out).keys() == {"approve_chief"}
+    with world.rt.db.read() as session:  # the competent department (named in the data) waited on 公安局
+        assert [(p.department, p.element_id) for p in clock.of_case(session, out.case_id)
+                if p.reason == "department"] == [("HRSS", "verify_inquiry")]
 
 
 def test_a_reviewer_who_asks_must_name_the_department(world):
