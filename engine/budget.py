@@ -19,7 +19,7 @@ from .errors import EngineError
 MAX_ITEMS = 1_000_000      # characters of one string, items of one value (shared parts counted each time)
 MAX_STEPS = 2_000_000      # loop iterations, calls and bulk work of one evaluation
 MAX_SECONDS = 0.5          # wall time of one evaluation
-OPERATION_SECONDS = 1.0    # wall time of all the evaluations of one engine operation
+OPERATION_SECONDS = 1.0    # wall time spent inside all the evaluations of one engine operation, added up
 MAX_INT_BITS = 16_384      # size of a whole number (about 4,900 digits)
 MAX_WIDTH = 1_000          # a format width or precision
 _CHECK_EVERY = 512         # steps between two looks at the clock
@@ -36,11 +36,13 @@ class BudgetExceeded(ExpressionRefused):
 class Budget:
     """What one evaluation may still spend."""
 
-    __slots__ = ("steps", "limit", "deadline", "next_check", "tripped", "what")
+    __slots__ = ("steps", "limit", "deadline", "next_check", "tripped", "what", "left", "aside")
 
-    def __init__(self, limit: int, deadline: float, what: str) -> None:
+    def __init__(self, limit: int, deadline: float, what: str, left: float | None = None) -> None:
         self.steps, self.limit, self.deadline, self.what = 0, limit, deadline, what
         self.next_check, self.tripped = _CHECK_EVERY, ""
+        self.left = left  # an operation's account: the seconds its evaluations may still spend, all together
+        self.aside = 0.0  # seconds spent outside the budgets while this evaluation ran (a service handler)
 
     def charge(self, n: int) -> None:
         if self.tripped:
@@ -67,15 +69,23 @@ class limited:  # noqa: N801 - used like a function: `with limited(): ...`
     A budget that ran out raises at the end even when the restricted code caught the exception. A class
     rather than a generator-based context manager: it is entered for every single evaluation."""
 
-    __slots__ = ("budget", "token")
+    __slots__ = ("budget", "token", "outer", "began")
 
     def __init__(self, seconds: float = MAX_SECONDS, steps: int = MAX_STEPS, what: str = "the expression") -> None:
         outer = _current.get()
-        deadline = time.monotonic() + seconds
+        self.began = time.monotonic()
+        deadline = self.began + seconds
         if outer is not None:
             if outer.tripped:
                 raise BudgetExceeded(outer.tripped)
-            deadline = min(deadline, outer.deadline)
+            if outer.left is not None:  # inside an operation: what its evaluations have not spent yet
+                if outer.left <= 0:
+                    outer.tripped = f"{outer.what} ran longer than their time limit"
+                    raise BudgetExceeded(outer.tripped)
+                deadline = min(deadline, self.began + outer.left)
+            else:
+                deadline = min(deadline, outer.deadline)
+        self.outer = outer
         self.budget = Budget(steps, deadline, what)
 
     def __enter__(self) -> Budget:
@@ -84,6 +94,8 @@ class limited:  # noqa: N801 - used like a function: `with limited(): ...`
 
     def __exit__(self, kind: type | None, error: BaseException | None, trace: object) -> None:
         _current.reset(self.token)
+        if self.outer is not None and self.outer.left is not None:
+            self.outer.left -= time.monotonic() - self.began - self.budget.aside
         if kind is None and self.budget.tripped:
             raise BudgetExceeded(self.budget.tripped)
 
@@ -100,15 +112,21 @@ def outside() -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
-        if budget is not None:
+        if budget is not None and budget.left is None:  # called from inside an evaluation: its deadline moves on
             budget.deadline += time.monotonic() - began
+            budget.aside += time.monotonic() - began
 
 
 @contextmanager
 def operation(seconds: float = OPERATION_SECONDS) -> Iterator[None]:
-    """Bound the wall time of all evaluations of one engine operation together."""
-    with limited(seconds, steps=10**12, what="this step's expressions"):
+    """Bound the time all evaluations of one engine operation spend, added up. Only time inside evaluations
+    counts: the engine's own work, the database and a machine under load do not fail a designer's expressions."""
+    account = Budget(10**12, float("inf"), "this step's expressions", left=seconds)
+    token = _current.set(account)
+    try:
         yield
+    finally:
+        _current.reset(token)
 
 
 def charge(n: int = 1) -> None:

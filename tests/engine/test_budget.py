@@ -175,6 +175,19 @@ def test_ordinary_expressions_still_work():
     assert context["total"] == 15 and context["text"] == "x..Ab"
 
 
+def test_only_time_spent_inside_evaluations_counts_against_a_step():
+    """A step's expressions share one time budget, but the engine's own work, a busy database or a loaded
+    machine between them is not charged: an ordinary condition after a slow moment still evaluates. Many
+    heavy evaluations in one step still run out."""
+    from engine import budget
+    with budget.operation(seconds=0.3):
+        time.sleep(0.5)
+        assert ENV.evaluate("sum(range(1000))", {}) == 499500
+    with budget.operation(seconds=0.3), pytest.raises(BudgetExceeded, match="time limit"):
+        for _ in range(1000):
+            ENV.evaluate("sum(range(10**6))", {})
+
+
 def test_a_caught_budget_error_still_fails_the_evaluation():
     with pytest.raises(BudgetExceeded):
         ENV.execute("try:\n    x = 'a' * n\nexcept:\n    x = 'caught'", {"n": 10**9})
