@@ -162,8 +162,9 @@ _STATE_WORDS = {"completed": "completed", "cancelled": "withdrawn", "sent_back":
 def _require_open(task: TaskRef, verb: str | None = None) -> None:
     """Refuse a task that is closed, or (when `verb`, e.g. "completed", is given) one that is with an added signer."""
     if task.state != "open":
-        raise Conflict(f"task {task.name!r} of {task.business_key} is already "
-                       f"{_STATE_WORDS.get(task.state, task.state)}")
+        if task.state in _STATE_WORDS:
+            raise Conflict.coded(f"task_closed_{task.state}", task=task.name, key=task.business_key)
+        raise Conflict(f"task {task.name!r} of {task.business_key} is already {task.state}")
     if verb and task.signing == "signer":
         raise Conflict(f"task {task.name!r} is with {task.assignee} for an added signature (加签) and cannot be "
                        f"{verb} by anyone until it comes back; a supervisor may remove the signer (减签)")
@@ -182,8 +183,10 @@ def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
                              .values(assignee=actor.username, claimed_at=now), execution_options=_NO_SYNC)
     if result.rowcount != 1:
         holder = session.execute(select(Task.assignee, Task.state).where(Task.id == task_id)).first()
-        raise Conflict(f"task {task.name!r} was just claimed by {holder.assignee}" if holder.state == "open"
-                       else f"task {task.name!r} is already {holder.state}")
+        if holder.state == "open":
+            raise Conflict.coded("task_taken", task=task.name, user=holder.assignee)
+        raise Conflict.coded(f"task_closed_{holder.state}", task=task.name, key=task.business_key) \
+            if holder.state in _STATE_WORDS else Conflict(f"task {task.name!r} is already {holder.state}")
     _audit_task(session, actor, task, "task_claimed", {}, now)
     task.assignee = actor.username
     return task
@@ -194,14 +197,14 @@ def release(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRe
     task = _task_ref(session, task_id)
     _require_open(task, "released")
     if task.assignee is None:
-        raise Conflict(f"task {task.name!r} is not claimed")
+        raise Conflict.coded("task_not_claimed", task=task.name)
     if task.assignee != actor.username and actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
-        raise PermissionDenied(f"only {task.assignee} or a supervisor of {task.department_code} may release this task")
+        raise PermissionDenied.coded("release_not_allowed", user=task.assignee, department=task.department_code)
     now = _now()
     result = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.assignee == task.assignee)
                              .values(assignee=None, claimed_at=None), execution_options=_NO_SYNC)
     if result.rowcount != 1:
-        raise Conflict(f"task {task.name!r} changed while releasing it; reload and try again")
+        raise Conflict.coded("task_changed", task=task.name)
     _audit_task(session, actor, task, "task_released", {"previous_assignee": task.assignee}, now)
     task.assignee = None
     return task
@@ -221,14 +224,14 @@ def reassign(session: Session, rt: Runtime, actor: Actor, task_ids: list[str], t
         task = _task_ref(session, task_id)
         _require_open(task, "reassigned")
         if actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
-            raise PermissionDenied(f"only a supervisor of {task.department_code} may reassign {task.name!r}")
+            raise PermissionDenied.coded("reassign_not_allowed", department=task.department_code, task=task.name)
         if ROLE_RANK.get(memberships.get(task.department_code, ""), 0) < ROLE_RANK.get(task.role, 1):
             raise InvalidInput(f"{to_user} cannot take {task.name!r}", {"to_user": f"is not a {task.role} of {task.department_code}"})
         separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
         moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open")
                                 .values(assignee=to_user, claimed_at=now), execution_options=_NO_SYNC)
         if moved.rowcount != 1:
-            raise Conflict(f"task {task.name!r} was completed or cancelled just now; nothing was reassigned")
+            raise Conflict.coded("task_gone", task=task.name)
         _audit_task(session, actor, task, "task_reassigned",
                     {"from": task.assignee, "to": to_user, "reason": reason.strip()}, now)
         task.assignee = to_user
@@ -250,16 +253,16 @@ def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: 
     actor.require(task.department_code, task.role, f"complete {task.name!r}")
     _require_open(task, "completed")
     if task.assignee is not None and not actor.holds(task.assignee):
-        raise Conflict(f"task {task.name!r} is claimed by {task.assignee}")
+        raise Conflict.coded("task_claimed_by", task=task.name, user=task.assignee)
     if case.status != "running":
-        raise Conflict(f"case {case.business_key} is {case.status}; its tasks cannot be completed")
+        raise Conflict.coded("case_not_running", key=case.business_key)
     separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name, case.definition_id)
     if not isinstance(values, dict):
         raise InvalidInput("submitted values must be a JSON object")
     model, op, wf = open_case(session, rt, actor, case, _now())
     spiff_task = find_task(wf, task_id, TaskState.READY)
     if spiff_task is None:
-        raise Conflict(f"task {task.name!r} is no longer waiting for input: someone else completed it just now")
+        raise Conflict.coded("task_done_just_now", task=task.name)
     clean = forms.validate(forms.fields_of(spiff_task.task_spec), values, spiff_task.data)
     if task.delegated_by is not None and task.assignee == actor.username:
         return delegation.hand_back(session, actor, task, case.id, clean)  # 委派: back to be confirmed

@@ -4,12 +4,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-class EngineError(Exception):
-    """Base class: the message is meant for the person who caused it."""
+# Messages by code, so that an adapter can say them in the user's language (the web layer's msgids too: keep
+# the wording in step with its translations); params fill the braces. `department` params are department codes.
+MESSAGES = {
+    "task_closed_completed": "task {task!r} of {key} is already completed",
+    "task_closed_cancelled": "task {task!r} of {key} is already withdrawn",
+    "task_closed_sent_back": "task {task!r} of {key} is already sent back",
+    "task_taken": "task {task!r} was just claimed by {user}",
+    "task_claimed_by": "task {task!r} is claimed by {user}",
+    "task_not_claimed": "task {task!r} is not claimed",
+    "task_changed": "task {task!r} changed while releasing it; reload and try again",
+    "task_gone": "task {task!r} was completed or cancelled just now; nothing was reassigned",
+    "task_done_just_now": "task {task!r} is no longer waiting for input: someone else completed it just now",
+    "case_not_running": "case {key} is no longer running; its tasks cannot be completed",
+    "case_moved_on": "case {key} was changed by someone else at the same moment; reload and try again",
+    "release_not_allowed": "only {user} or a supervisor of {department} may release this task",
+    "reassign_not_allowed": "only a supervisor of {department} may reassign {task!r}",
+    "not_a_member": "{user} may not do this: only a member of {department} may",
+    "not_a_supervisor": "{user} may not do this: only a supervisor of {department} may",
+    "not_a_head": "{user} may not do this: only a head of {department} may",
+}
 
-    def __init__(self, message: str) -> None:
+
+class EngineError(Exception):
+    """Base class: the message is meant for the person who caused it; a coded one (`code`, `params`) can be
+    said in another language by an adapter."""
+
+    def __init__(self, message: str, code: str | None = None, params: dict | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code
+        self.params = dict(params or {})
+
+    @classmethod
+    def coded(cls, code: str, **params):
+        """An error of this class with the message of `code` (see MESSAGES)."""
+        return cls(MESSAGES[code].format(**params), code, params)
 
 
 class NotFound(EngineError):

@@ -60,7 +60,9 @@ class Actor:
         """Raise PermissionDenied unless `may_work_on`."""
         if not self.may_work_on(department, role):
             need = "a member" if role == "reviewer" else f"a {role}"
-            raise PermissionDenied(f"{self.username} may not {action}: only {need} of {department} may")
+            code = {"reviewer": "not_a_member", "supervisor": "not_a_supervisor", "head": "not_a_head"}.get(role)
+            raise PermissionDenied(f"{self.username} may not {action}: only {need} of {department} may", code,
+                                   {"user": self.username, "department": department} if code else None)
 
 
 class Directory:

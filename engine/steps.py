@@ -397,7 +397,7 @@ def _persist(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version:
         _write_postgres(op, case, closing, rows)
         return
     if sql.execute(session, "update_case", case).rowcount != 1:
-        raise Conflict(_MOVED_ON.format(op.case_key))
+        raise Conflict.coded("case_moved_on", key=op.case_key)
     if closing:
         sql.execute(session, "close_task", closing)
     if rows:
@@ -405,7 +405,6 @@ def _persist(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version:
     audit.append(session, op.events, op.now)
 
 
-_MOVED_ON = "case {} was changed by someone else at the same moment; reload and try again"
 
 
 def _write_postgres(op: Operation, case: dict, closing: list[dict], rows: list[dict]) -> None:
@@ -417,7 +416,7 @@ def _write_postgres(op: Operation, case: dict, closing: list[dict], rows: list[d
         head = (expected, new_seq, new_hash)
     updated, written = sql.persist_postgres(op.session, case, closing, rows, audit_rows, head)
     if updated != 1:
-        raise Conflict(_MOVED_ON.format(op.case_key))
+        raise Conflict.coded("case_moved_on", key=op.case_key)
     if not written:
         audit.append(op.session, op.events, op.now)
 

@@ -13,7 +13,7 @@ from engine.models import Department, Membership, User
 from engine.routing import GLOBAL_ROLES, ROLE_RANK
 
 from .context import actor, require_role, runtime
-from .i18n import field_errors
+from .i18n import error_text, field_errors
 from .inbox import like
 
 bp = Blueprint("admin", __name__)
@@ -30,7 +30,7 @@ def _memberships(form) -> dict[str, str]:
 def _fail(exc: EngineError) -> None:
     fields = field_errors(exc) if getattr(exc, "fields", None) else {}
     detail = "; ".join(f"{k}: {v}" for k, v in fields.items())
-    flash(exc.message + (f" ({detail})" if detail else ""), "error")
+    flash(error_text(exc) + (f" ({detail})" if detail else ""), "error")
 
 
 def _user_form(form) -> dict:

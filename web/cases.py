@@ -20,6 +20,7 @@ from workflows.portal import PUBLIC
 from . import holds
 from .context import actor, overseers, runtime
 from .privacy import glossary_of, masked_details
+from .i18n import error_text
 
 bp = Blueprint("cases", __name__)
 VENDOR = Path(__file__).parent / "node_modules" / "bpmn-js" / "dist"
@@ -130,7 +131,7 @@ def rate(key: str):
                                                if rated.follow_up else ""), "success")
     except EngineError as exc:
         detail = "; ".join(getattr(exc, "fields", {}).values())
-        flash(f"{exc.message}{'：' + detail if detail else ''}", "error")
+        flash(f"{error_text(exc)}{'：' + detail if detail else ''}", "error")
     return redirect(url_for("cases.show", key=key))
 
 

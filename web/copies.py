@@ -13,6 +13,7 @@ from engine.errors import EngineError, PermissionDenied
 
 from .context import actor, runtime
 from .tasks import _load
+from .i18n import error_text
 
 bp = Blueprint("copies", __name__)
 
@@ -38,10 +39,10 @@ def add(task_id: str):
         with runtime().db.write() as session:
             count = copies.add(session, actor(), task_id, targets, request.form.get("note", ""))
     except PermissionDenied as exc:
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
     except EngineError as exc:
         fields = getattr(exc, "fields", {}) or {}
-        flash("；".join(f"{k}: {v}" for k, v in fields.items()) or exc.message, "error")
+        flash("；".join(f"{k}: {v}" for k, v in fields.items()) or error_text(exc), "error")
     else:
         flash(_("%(key)s was copied to %(n)s people.", key=case.business_key, n=count), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#cc")

@@ -15,6 +15,7 @@ from engine.errors import DeployError, EngineError
 from engine.models import Deployment, ProcessDefinition
 
 from .context import actor, require_role, runtime
+from .i18n import error_text
 
 bp = Blueprint("designer", __name__)
 
@@ -55,7 +56,7 @@ def validate():
         problems = exc.problems
     except EngineError as exc:
         problems = []
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
     with runtime().db.write() as session:
         token = uploads.stash(session, actor().username, files)
     status = 422 if problems else 200

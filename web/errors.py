@@ -12,6 +12,7 @@ from engine.errors import EngineError
 
 from . import api
 from .api.problems import from_engine, problem_response, status_of
+from .i18n import error_text
 
 log = logging.getLogger("jointreview.web")
 
@@ -46,8 +47,8 @@ def register(app: Flask) -> None:
     def engine_error(exc: EngineError):
         if api.wants_problem():
             problem = from_engine(exc)
-            return problem_response(problem.status, problem.detail, problem.errors)
-        return _page(status_of(exc), exc.message)
+            return problem_response(problem.status, problem.detail, problem.errors, code=problem.code)
+        return _page(status_of(exc), error_text(exc))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

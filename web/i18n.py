@@ -14,7 +14,9 @@ from flask_login import current_user
 
 from engine import wallclock
 from engine.accounts import MESSAGES as ACCOUNT_MESSAGES
+from engine.errors import MESSAGES as ERROR_MESSAGES
 from engine.forms import MESSAGES as FORM_MESSAGES
+from workflows.intake import MESSAGES as INTAKE_MESSAGES
 from engine.models import Department
 
 from .context import runtime
@@ -72,12 +74,28 @@ def field_errors(exc) -> dict[str, str]:
     out = {}
     for field, message in exc.fields.items():
         code, params = codes.get(field, (None, {}))
-        out[field] = gettext(_PERCENT.sub(r"%(\1)s", MESSAGES[code]), **params) if code in MESSAGES else message
+        out[field] = gettext(msgid(MESSAGES[code]), **params) if code in MESSAGES else message
     return out
 
 
-MESSAGES = {**FORM_MESSAGES, **ACCOUNT_MESSAGES}
+MESSAGES = {**FORM_MESSAGES, **ACCOUNT_MESSAGES, **INTAKE_MESSAGES}
 _PERCENT = re.compile(r"\{(\w+)\}")  # the engine's {limit} placeholders, as gettext's %(limit)s
+_QUOTED = re.compile(r"\{(\w+)!r\}")  # {task!r}: a name, quoted as “…”
+
+
+def msgid(template: str) -> str:
+    """An engine message template as its gettext msgid: {task!r} → “%(task)s”, {key} → %(key)s."""
+    return _PERCENT.sub(r"%(\1)s", _QUOTED.sub(r"“%(\1)s”", template))
+
+
+def error_text(exc) -> str:
+    """An engine error in the user's language: a coded one translated (department codes named), else its own
+    words."""
+    code = getattr(exc, "code", None)
+    if code not in ERROR_MESSAGES:
+        return exc.message
+    params = {k: department_name(v) if k == "department" else v for k, v in exc.params.items()}
+    return gettext(msgid(ERROR_MESSAGES[code]), **params)
 
 
 def department_name(code: str | None) -> str:

@@ -14,6 +14,7 @@ from engine import mail, notices, urges
 from engine.errors import EngineError, PermissionDenied
 
 from .context import actor, runtime
+from .i18n import error_text
 
 bp = Blueprint("notifications", __name__)
 
@@ -85,7 +86,7 @@ def settings():
                                      bool(request.form.get("mail_on")), request.form.getlist("kinds"),
                                      request.form.get("delivery") == "digest")
         except EngineError as exc:
-            flash(next(iter(getattr(exc, "fields", {}).values()), exc.message), "error")
+            flash(next(iter(getattr(exc, "fields", {}).values()), error_text(exc)), "error")
         else:
             flash(_("Your mail settings were saved."), "success")
         return redirect(url_for("notifications.settings"))
@@ -119,7 +120,7 @@ def urge(task_id: str):
     except PermissionDenied:
         abort(403)
     except EngineError as exc:
-        flash(exc.message, "error")
+        flash(error_text(exc), "error")
     else:
         flash(_("“%(task)s” of %(key)s was urged (%(times)s times so far).", task=task.name, key=case.business_key,
                 times=times), "success")

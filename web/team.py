@@ -16,6 +16,7 @@ from engine.routing import ROLE_RANK
 
 from .context import actor, runtime
 from .inbox import merged_by_due, parse_cursor
+from .i18n import error_text
 
 bp = Blueprint("team", __name__)
 
@@ -82,7 +83,7 @@ def reassign():
                                    request.form.get("reason", ""))
     except EngineError as exc:
         detail = "; ".join(getattr(exc, "fields", {}).values())
-        flash(f"{exc.message}{'：' + detail if detail else ''}", "error")
+        flash(f"{error_text(exc)}{'：' + detail if detail else ''}", "error")
         return redirect(url_for("team.index", keep=",".join(ids), to=request.form.get("to_user", ""),
                                 reason=request.form.get("reason", "")))
     flash(_("%(count)d task(s) reassigned to %(user)s.", count=len(moved), user=request.form.get("to_user")), "success")

@@ -62,7 +62,7 @@ def completeness(call: ServiceCall) -> dict[str, Any]:
     for name in ("applicant_id", "child_id"):
         value = str(data.get(name) or "").strip()
         if value and idcards.problem(value):
-            missing.append(f"{FIELDS[name]}有误（{idcards.problem(value)}）")
+            missing.append(f"{FIELDS[name]}有误（{idcards.problem(value, zh=True)}）")
     provided = set(data.get("materials") or [])
     missing += [label for code, label in MATERIALS.items() if code not in provided]
     normalized = {name: str(data.get(name) or "").strip() for name in FIELDS}

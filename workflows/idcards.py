@@ -13,22 +13,46 @@ def check_digit(first17: str) -> str:
     return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
 
 
-def problem(number: str | None) -> str | None:
-    """Why `number` is not a valid 18-digit resident ID number, or None when it is."""
+# Why a number is refused, by code (English; the web layer translates, the Chinese wording goes into case data)
+MESSAGES = {
+    "id_length": "ID number must have 18 characters, not {length}",
+    "id_format": "ID number must be 17 digits followed by a digit or X",
+    "id_birth_impossible": "ID number contains an impossible birth date ({birth})",
+    "id_birth_range": "ID number contains a birth date out of range ({birth})",
+    "id_check_digit": "ID number check digit does not match (GB 11643)",
+}
+ZH = {
+    "id_length": "应为18位，实为{length}位", "id_format": "应为17位数字加1位数字或X",
+    "id_birth_impossible": "出生日期不存在（{birth}）", "id_birth_range": "出生日期超出范围（{birth}）",
+    "id_check_digit": "校验码不符（GB 11643）",
+}
+
+
+def problem_code(number: str | None) -> tuple[str, dict] | None:
+    """Why `number` is not a valid 18-digit resident ID number, as (code, params); None when it is valid."""
     text = (number or "").strip().upper()
     if len(text) != 18:
-        return f"must have 18 characters, not {len(text)}"
+        return "id_length", {"length": len(text)}
     if not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
-        return "must be 17 digits followed by a digit or X"
+        return "id_format", {}
     try:
         born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
-        return f"contains an impossible birth date ({text[6:14]})"
+        return "id_birth_impossible", {"birth": text[6:14]}
     if born > date.today() or born.year < 1900:
-        return f"contains a birth date out of range ({born.isoformat()})"
+        return "id_birth_range", {"birth": born.isoformat()}
     if check_digit(text[:17]) != text[17]:
-        return "check digit does not match (GB 11643)"
+        return "id_check_digit", {}
     return None
+
+
+def problem(number: str | None, zh: bool = False) -> str | None:
+    """Why `number` is not a valid resident ID number (in English, or in Chinese for case data), or None."""
+    found = problem_code(number)
+    if found is None:
+        return None
+    code, params = found
+    return (ZH if zh else MESSAGES)[code].format(**params)
 
 
 def birth_date(number: str) -> date:

@@ -14,6 +14,9 @@ from .checks import MATERIALS
 from .portal import SUBSIDY_TYPES
 
 ID_PATTERN = r"\d{17}[\dXx]"
+# Messages of the intake's own checks by code (the web layer translates them; see idcards.MESSAGES)
+MESSAGES = {**idcards.MESSAGES, "own_id": "is the applicant's own ID number",
+            "not_minor": "belongs to someone born on {born}, who is not a minor"}
 PHONE_PATTERN = r"1\d{10}"
 
 
@@ -78,17 +81,17 @@ def available(departments: dict[str, str]) -> list[Intake]:
 
 
 def _child_problems(submitted: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
-    """A child's ID number must be another person's, and a child's (under 18 today)."""
+    """A child's ID number must be another person's, and a child's (under 18 today): field → (code, params)."""
     child = str(submitted.get("child_id") or "").strip().upper()
     if not child or "child_id" in errors:
         return {}
     if child == str(submitted.get("applicant_id") or "").strip().upper():
-        return {"child_id": "is the applicant's own ID number"}
+        return {"child_id": ("own_id", {})}
     born = idcards.birth_date(child)
     today = date.today()
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     if age >= 18:
-        return {"child_id": f"belongs to someone born on {born.isoformat()}, who is not a minor"}
+        return {"child_id": ("not_minor", {"born": born.isoformat()})}
     return {}
 
 
@@ -105,10 +108,13 @@ def start_data(intake: Intake, submitted: dict[str, Any], materials: list[str], 
     for fid in ("applicant_id", "child_id"):
         value = ascii_digits(str(clean.get(fid) or submitted.get(fid) or "")).strip()
         if value and fid not in errors and any(f.id == fid for f in intake.fields):
-            reason = idcards.problem(value)
-            if reason:
-                errors[fid] = f"ID number {reason}"
-    errors.update(_child_problems({**submitted, **{k: v for k, v in clean.items() if v}}, errors))
+            found = idcards.problem_code(value)
+            if found:
+                codes[fid] = found
+    codes.update(_child_problems({**submitted, **{k: v for k, v in clean.items() if v}}, errors))
+    for fid, (code, params) in codes.items():
+        if code in MESSAGES and fid not in errors:
+            errors[fid] = MESSAGES[code].format(**params)
     if errors:
         exc = InvalidInput("the application has errors; nothing was started", errors)
         exc.codes = codes

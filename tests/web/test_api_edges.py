@@ -130,7 +130,7 @@ def test_a_child_must_be_a_minor_other_than_the_applicant(world, client, issue):
     person, body = applicant(world)
     r = submit(client, portal, {**body, "child_id": person.id_number})
     assert r.status_code == 422 and r.get_json()["errors"] == [
-        {"field": "child_id", "message": "is the applicant's own ID number", "code": "invalid"}]
+        {"field": "child_id", "message": "is the applicant's own ID number", "code": "own_id"}]
     adult = world.person(name="成年人").id_number
     r = submit(client, portal, {**body, "child_id": adult})
     assert r.status_code == 422 and "not a minor" in r.get_json()["errors"][0]["message"]
@@ -145,6 +145,7 @@ def test_completing_with_an_idempotency_key_survives_a_lost_answer(world, client
     assert first.status_code == again.status_code == 200 and again.get_json() == first.get_json()
     plain = client.post(f"/api/v1/tasks/{task_id}/complete", headers=edu, json=values)
     assert plain.status_code == 409 and "ADM-" in plain.get_json()["detail"] and "already completed" in plain.get_json()["detail"]
+    assert plain.get_json()["code"] == "task_closed_completed"  # a stable code for department systems
 
 
 def test_an_admin_token_cannot_revoke_itself_and_inquiries_name_real_cases(world, client, issue):

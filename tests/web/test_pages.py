@@ -140,3 +140,19 @@ def test_tab_counts_stop_at_a_cap(app, world, monkeypatch):
     monkeypatch.setattr(inbox, "COUNT_CAP", 2)
     page = login(app.test_client(), "edu_reviewer").get("/inbox?view=department").data.decode()
     assert 'id="count-department">1+<' in page
+
+
+def test_engine_refusals_read_in_chinese_with_department_names(app, world):
+    """A task another reviewer has claimed, completed by someone else: the refusal is said in Chinese, with the
+    department's name, not the engine's English; in English mode it reads in English."""
+    out = world.start("admission_review", world.person(psb={"status": "revoked"}).admission())
+    task = opened(out)["review_psb"]
+    first, second = login(app.test_client(), "psb_reviewer"), login(app.test_client(), "psb_supervisor")
+    first.post(f"/tasks/{task}/claim")
+    page = second.post(f"/tasks/{task}", data={"psb_finding": "x", "residence_years": "3"}, follow_redirects=True)
+    text = page.data.decode()
+    assert "已由psb_reviewer签收" in text and "is claimed by" not in text
+    english = login(app.test_client(), "psb_supervisor")
+    english.post("/language", data={"language": "en"})
+    text = english.post(f"/tasks/{task}", data={"psb_finding": "x", "residence_years": "3"}, follow_redirects=True).data.decode()
+    assert "is claimed by psb_reviewer" in text

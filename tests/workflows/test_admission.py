@@ -45,7 +45,7 @@ def test_incomplete_application_lists_every_missing_item_and_takes_a_resubmissio
     out = world.start("admission_review", person.admission(phone="", child_id="123", materials=["residence_permit"]))
     assert out.opened == []
     missing = world.data(out.case_id)["missing_items"]
-    assert missing == ["联系电话", "儿童身份证号有误（must have 18 characters, not 3）", "社保缴纳证明",
+    assert missing == ["联系电话", "儿童身份证号有误（应为18位，实为3位）", "社保缴纳证明",
                        "房产证明或租赁备案证明", "儿童预防接种证明", "户口簿"]
     with pytest.raises(Conflict, match="not waiting for 'appeal'"):
         world.message(out.business_key, "appeal")

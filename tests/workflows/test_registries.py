@@ -19,10 +19,12 @@ GOOD_ID = "11010519491231002X"
 
 def test_id_numbers_follow_gb_11643():
     assert idcards.problem(GOOD_ID) is None
-    assert idcards.problem("110105194912310021") == "check digit does not match (GB 11643)"
-    assert idcards.problem("11010519491331002X").startswith("contains an impossible birth date")
-    assert idcards.problem("1101051949") == "must have 18 characters, not 10"
-    assert idcards.problem("11010519491231002Y") == "must be 17 digits followed by a digit or X"
+    assert idcards.problem("110105194912310021") == "ID number check digit does not match (GB 11643)"
+    assert idcards.problem("11010519491331002X").startswith("ID number contains an impossible birth date")
+    assert idcards.problem("1101051949") == "ID number must have 18 characters, not 10"
+    assert idcards.problem("11010519491231002Y") == "ID number must be 17 digits followed by a digit or X"
+    assert idcards.problem_code("1101051949") == ("id_length", {"length": 10})
+    assert idcards.problem("110105194912310021", zh=True) == "校验码不符（GB 11643）"  # as case data says it
     assert idcards.mask(GOOD_ID) == "110105********002X"
     rng = random.Random(1)
     for _ in range(200):

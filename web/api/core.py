@@ -179,7 +179,7 @@ class Api:
                 return problem_response(p.status, p.detail, p.errors, p.headers)
             except EngineError as exc:
                 p = from_engine(exc)
-                return problem_response(p.status, p.detail, p.errors)
+                return problem_response(p.status, p.detail, p.errors, code=p.code)
         view.__name__ = op.operation_id
         return view
 

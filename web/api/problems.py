@@ -35,15 +35,18 @@ class Problem(Exception):
     """An error answered as application/problem+json (RFC 9457)."""
 
     def __init__(self, status: int, detail: str, errors: list[dict[str, str]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, code: str | None = None) -> None:
         super().__init__(detail)
         self.status, self.detail, self.errors, self.headers = status, detail, errors or [], headers or {}
+        self.code = code  # a stable code of the engine's message, when it has one
 
 
 def problem_response(status: int, detail: str, errors: list[dict[str, str]] | None = None,
-                     headers: dict[str, str] | None = None) -> Response:
+                     headers: dict[str, str] | None = None, code: str | None = None) -> Response:
     slug, title = PROBLEM_TYPES.get(status, ("error", "Error"))
     body = {"type": f"urn:jointreview:problem:{slug}", "title": title, "status": status, "detail": detail}
+    if code:
+        body["code"] = code
     if errors:
         body["errors"] = errors
     response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM)
@@ -69,7 +72,7 @@ def from_engine(exc: EngineError) -> Problem:
     elif isinstance(exc, DeployError):
         errors = [{"field": ":".join(str(p) for p in (pr.file, pr.line, pr.element) if p), "message": pr.message,
                    "code": "invalid_model"} for pr in exc.problems]
-    return Problem(status, exc.message, errors)
+    return Problem(status, exc.message, errors, code=getattr(exc, "code", None))
 
 
 def _code(code: Any) -> str:
