@@ -108,3 +108,22 @@ def test_objectors_are_masked_like_applicants(app, world):
     assert "王*" in task and "王强" not in task and "13700137000" not in task
     chief = login(app.test_client(), "hrss_supervisor").get(f"/cases/{out.business_key}").data.decode()
     assert "王强" in chief and "13700137000" in chief
+
+
+def test_the_appeal_is_decided_on_its_reasons_every_finding_and_the_joint_opinion(app, world):
+    person = world.person(hud=None, years=3, months=24)  # no housing record: the reviewer decides by hand
+    out = world.start("admission_review", person.admission())
+    out = world.complete("hud_reviewer", out, "review_hud", hud_ok=True, housing_type="none", hud_finding="无房产备案记录")
+    out = world.complete("edu_reviewer", out, "decide", decision="waitlist", decision_reasons="积分未达录取线")
+    out = world.message(out.business_key, "appeal", reason="本人有租赁合同，住建局未备案")
+    joint = login(app.test_client(), "joint_reviewer").get(f"/tasks/{opened(out)['joint_review']}").data.decode()
+    for text in ("申诉理由：本人有租赁合同，住建局未备案", "住建局 · 核验意见", "无房产备案记录", "审定结果", "列入候补",
+                 "积分未达录取线"):
+        assert text in joint, text
+    out = world.complete("joint_reviewer", out, "joint_review", consult_hud=True, joint_note="涉及住建备案")
+    for row in out.opened:
+        user = {"HUD": "hud_reviewer", "JOINT": "joint_reviewer"}[row["department_code"]]
+        out = world.complete(user, row["id"], dept_upheld=True, dept_opinion="租赁合同已补办备案")
+    out = world.complete("joint_reviewer", out, "joint_decision", appeal_upheld=True, joint_opinion="住建局补办备案，申诉成立")
+    redecide = login(app.test_client(), "edu_supervisor").get(f"/tasks/{opened(out)['redecide']}").data.decode()
+    assert "联席审定意见" in redecide and "住建局补办备案，申诉成立" in redecide and "joint_opinion" not in redecide
