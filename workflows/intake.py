@@ -111,10 +111,10 @@ def start_data(intake: Intake, submitted: dict[str, Any], materials: list[str], 
             found = idcards.problem_code(value)
             if found:
                 codes[fid] = found
-    codes.update(_child_problems({**submitted, **{k: v for k, v in clean.items() if v}}, errors))
-    for fid, (code, params) in codes.items():
-        if code in MESSAGES and fid not in errors:
-            errors[fid] = MESSAGES[code].format(**params)
+                errors[fid] = MESSAGES[found[0]].format(**found[1])
+    for fid, (code, params) in _child_problems({**submitted, **{k: v for k, v in clean.items() if v}}, errors).items():
+        codes[fid] = (code, params)
+        errors[fid] = MESSAGES[code].format(**params)
     if errors:
         exc = InvalidInput("the application has errors; nothing was started", errors)
         exc.codes = codes

@@ -43,3 +43,12 @@ def test_the_subsidy_asked_for_decides_what_the_application_must_give():
             start_data(INTAKES["subsidy_approval"], {**base, "subsidy_type": kind}, [], "STREET")
         assert set(info.value.fields) == {needed}
     assert start_data(INTAKES["subsidy_approval"], base, [], "STREET")["subsidy_type"] == "employment"
+
+
+def test_a_bad_child_id_number_is_named_not_a_crash():
+    base = {"applicant_name": "张伟", "applicant_id": "11010519491231002X", "phone": "13912345678",
+            "child_name": "张小明", "address": "杭州市西湖区文三路100号", "district": "西湖区"}
+    for child in ("801001173098567010", "11010520191331002X"):  # impossible birth dates
+        with pytest.raises(InvalidInput) as info:
+            start_data(INTAKES["admission_review"], {**base, "child_id": child}, [], "EDU")
+        assert set(info.value.fields) == {"child_id"} and info.value.fields["child_id"].startswith("ID number")

@@ -19,6 +19,8 @@ PROBLEM_SCHEMA = {
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string", "description": "what is wrong, in words"},
+        "code": {"type": "string", "description": "a stable code of the refusal, when the engine gives one "
+                                                  "(e.g. task_closed_completed, task_claimed_by, case_moved_on)"},
         "errors": {"type": "array", "items": {
             "type": "object", "required": ["field", "message", "code"],
             "properties": {"field": {"type": "string", "description": "the field, header or parameter"},
