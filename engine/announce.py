@@ -97,9 +97,9 @@ def reported_to(session: Session, task: Task) -> list[str]:
     offices (JOINT by default: 督办)."""
     above = [r for r, n in sorted(ROLE_RANK.items(), key=lambda item: item[1]) if n > ROLE_RANK.get(task.role, 1)]
     people = holding.holders(session, task.department_code, above[0], None) if above else []
-    parent = directory.parent_of(session, task.department_code)
-    if not people and parent and above:  # a unit (a street office) with nobody above: its department's
-        people = holding.holders(session, parent, above[0], None)
+    if not people and above:  # a unit (a street office) with nobody above: its department's
+        parent = directory.parent_of(session, task.department_code)
+        people = holding.holders(session, parent, above[0], None) if parent else []
     if not people:
         for office in supervision.configured_overseers():
             people += holding.holders(session, office, "supervisor", None)

@@ -156,15 +156,17 @@ def _task_and_case(session: Session, task_id: str) -> tuple[TaskRef, CaseRef]:
     return task, case
 
 
-_STATE_WORDS = {"completed": "completed", "cancelled": "withdrawn", "sent_back": "sent back"}
+def _closed(task: TaskRef, state: str) -> Conflict:
+    """The refusal for a task that is no longer open (completed, withdrawn, sent back)."""
+    if state in ("completed", "cancelled", "sent_back"):
+        return Conflict.coded(f"task_closed_{state}", task=task.name, key=task.business_key)
+    return Conflict(f"task {task.name!r} of {task.business_key} is already {state}")
 
 
 def _require_open(task: TaskRef, verb: str | None = None) -> None:
     """Refuse a task that is closed, or (when `verb`, e.g. "completed", is given) one that is with an added signer."""
     if task.state != "open":
-        if task.state in _STATE_WORDS:
-            raise Conflict.coded(f"task_closed_{task.state}", task=task.name, key=task.business_key)
-        raise Conflict(f"task {task.name!r} of {task.business_key} is already {task.state}")
+        raise _closed(task, task.state)
     if verb and task.signing == "signer":
         raise Conflict(f"task {task.name!r} is with {task.assignee} for an added signature (加签) and cannot be "
                        f"{verb} by anyone until it comes back; a supervisor may remove the signer (减签)")
@@ -183,10 +185,8 @@ def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
                              .values(assignee=actor.username, claimed_at=now), execution_options=_NO_SYNC)
     if result.rowcount != 1:
         holder = session.execute(select(Task.assignee, Task.state).where(Task.id == task_id)).first()
-        if holder.state == "open":
-            raise Conflict.coded("task_taken", task=task.name, user=holder.assignee)
-        raise Conflict.coded(f"task_closed_{holder.state}", task=task.name, key=task.business_key) \
-            if holder.state in _STATE_WORDS else Conflict(f"task {task.name!r} is already {holder.state}")
+        raise Conflict.coded("task_taken", task=task.name, user=holder.assignee) if holder.state == "open" \
+            else _closed(task, holder.state)
     _audit_task(session, actor, task, "task_claimed", {}, now)
     task.assignee = actor.username
     return task

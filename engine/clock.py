@@ -64,7 +64,8 @@ def track(op, model, tasks: Iterable, timers: dict) -> None:
     waits = {(task.workflow.spec.name, task.task_spec.bpmn_id): task for task in tasks
              if task.state in (TaskState.WAITING, TaskState.STARTED)
              and (task.workflow.spec.name, task.task_spec.bpmn_id) in model.stops_clock}
-    _department_waits(op, model, {w: t for w, t in waits.items() if model.stops_clock[w] == "department"})
+    if "department" in model.stops_clock.values():
+        _department_waits(op, model, {w: t for w, t in waits.items() if model.stops_clock[w] == "department"})
     waiting = next((w for w in waits if model.stops_clock[w] == "applicant"), None)
     session: Session = op.session
     pause = standing(session, op.case_id)
@@ -123,8 +124,9 @@ def _department_waits(op, model, waiting: dict) -> None:
             session.add(CasePause(case_id=op.case_id, element_id=eid, reason="department", department=department,
                                   stopped_at=op.now))
             op.record("department_wait_started", {"element": eid, "department": department})
+    still = {eid for _, eid in waiting}
     for eid, pause in open_now.items():
-        if eid not in {e for _, e in waiting}:
+        if eid not in still:
             days = round(op.rt.calendar.workdays_between(_aware(pause.stopped_at), op.now), 4)
             pause.resumed_at, pause.days = op.now, days
             op.record("department_wait_ended", {"element": eid, "department": pause.department, "days": days})

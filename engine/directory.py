@@ -93,11 +93,10 @@ def unit_for(session: Session, parent: str, district: str | None, address: str |
     """The unit of `parent` whose area covers an address: in its district (when it names one; the address's
     own district name counts when none is given) and, when it names places, the one whose longest name the
     address contains. None: no unit covers it."""
-    address = (address or "").replace(" ", "")
+    address, given = (address or "").replace(" ", ""), (district or "").strip()
     best, score = None, -1
     for unit in units(session, parent):
-        if unit.district and unit.district != ((district or "").strip() or (unit.district if unit.district in address
-                                                                              else None)):
+        if unit.district and (unit.district != given if given else unit.district not in address):
             continue  # another district (an address without one given names it itself)
         matched = max((len(n) for n in unit.covers if n.replace(" ", "") in address), default=-1 if unit.covers else 0)
         if matched > score:

@@ -91,9 +91,9 @@ class Glossary:
         return bool(mine & self.peers())
 
 
-def read(process, resolve_lane, owner: str | None = None) -> Glossary:
+def read(process, resolve_lane) -> Glossary:
     """The glossary of one `bpmn:process` element; `resolve_lane` maps a lane name to a department code."""
-    out = Glossary(owner=owner)
+    out = Glossary()
     for key, text in _declarations(process):
         term, _ = _declared(key, text)
         out.add(term)

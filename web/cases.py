@@ -19,8 +19,8 @@ from workflows.portal import PUBLIC
 
 from . import holds
 from .context import actor, overseers, runtime
-from .privacy import glossary_of, masked_details
 from .i18n import error_text
+from .privacy import glossary_of, masked_details
 
 bp = Blueprint("cases", __name__)
 VENDOR = Path(__file__).parent / "node_modules" / "bpmn-js" / "dist"

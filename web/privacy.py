@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import current_app, session
+from flask import current_app, g, session
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -88,14 +88,14 @@ def visible_data(data: dict[str, Any], actor: Actor, business_key: str, terms: G
     revealed). A finding recorded by a department other than `here` (the step's own) is labelled with its name."""
     if revealed is None:
         revealed = set(session.get("revealed", {}).get(business_key, []))
-    out = []
+    full, out = may_see_unmasked(actor), []
     for key, term in terms.terms.items():
         value = data.get(key)
         if _blank(value) or hidden_from(terms, key, actor):
             continue
         kind = term.personal
-        masked = bool(kind) and not may_see_unmasked(actor) and key not in revealed
-        shown = mask(kind, value) if masked else readable(terms, key, value, may_see_unmasked(actor))
+        masked = bool(kind) and not full and key not in revealed
+        shown = mask(kind, value) if masked else readable(terms, key, value, full)
         if _blank(shown):
             continue
         label = term.label if term.department in (None, here) else f"{department_name(term.department)} · {term.label}"
@@ -106,8 +106,10 @@ def visible_data(data: dict[str, Any], actor: Actor, business_key: str, terms: G
 
 def mask_values(data: dict[str, Any], actor: Actor, terms: Glossary) -> dict[str, Any]:
     """Submitted data with personal values masked for those who may not see them in full (API answers)."""
-    if may_see_unmasked(actor):
-        return dict(data)
+    return dict(data) if may_see_unmasked(actor) else _masked(data, terms)
+
+
+def _masked(data: dict[str, Any], terms: Glossary) -> dict[str, Any]:
     return {k: mask(terms.personal(k), v) if terms.personal(k) and v not in (None, "") else v for k, v in data.items()}
 
 
@@ -116,15 +118,15 @@ def masked_details(details: dict[str, Any], actor: Actor, business_key: str, ter
     values the process does not name (working values of scripts) are left out, so no raw field name shows."""
     data = details.get("data") or {}
     revealed = set(session.get("revealed", {}).get(business_key, []))
-    out = []
+    full, out = may_see_unmasked(actor), []
     for key, value in data.items():
         if key not in terms.terms or hidden_from(terms, key, actor) or _blank(value):
             continue
         kind = terms.personal(key)
-        if kind and not may_see_unmasked(actor) and key not in revealed:
+        if kind and not full and key not in revealed:
             value = mask(kind, value)
         else:
-            value = readable(terms, key, value, may_see_unmasked(actor))
+            value = readable(terms, key, value, full)
         if isinstance(value, list):
             value = "；".join(str(v) for v in value)
         out.append((terms.label(key), value))
@@ -140,21 +142,21 @@ def mask_details_json(details: str, actor: Actor, terms: Glossary) -> str:
     except ValueError:
         return details
     if isinstance(parsed.get("data"), dict):
-        parsed["data"] = {k: mask(terms.personal(k), v) if terms.personal(k) and v not in (None, "") else v
-                          for k, v in parsed["data"].items()}
+        parsed["data"] = _masked(parsed["data"], terms)
         return json.dumps(parsed, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return details
 
 
 def glossaries_of(entries: list[AuditEntry]) -> dict[int | None, Glossary]:
     """Each entry's case's data dictionary, by case id (an entry without a case gets an empty one)."""
-    rt = current_app.extensions["jointreview"]
-    ids = {e.case_id for e in entries if e.case_id is not None}
-    out: dict[int | None, Glossary] = {None: Glossary()}
-    with rt.db.read() as session_:
-        for case_id, definition_id in session_.execute(select(Case.id, Case.definition_id).where(Case.id.in_(ids))):
-            out[case_id] = rt.model(session_, definition_id).glossary
-    return out
+    known = g.setdefault("glossaries", {None: Glossary()})  # by case id, for this request
+    ids = {e.case_id for e in entries if e.case_id is not None} - set(known)
+    if ids:
+        rt = current_app.extensions["jointreview"]
+        with rt.db.read() as session_:
+            for case_id, definition_id in session_.execute(select(Case.id, Case.definition_id).where(Case.id.in_(ids))):
+                known[case_id] = rt.model(session_, definition_id).glossary
+    return known
 
 
 def exported_entries(entries: list[AuditEntry], actor: Actor) -> list[AuditEntry]:

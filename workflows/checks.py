@@ -61,8 +61,9 @@ def completeness(call: ServiceCall) -> dict[str, Any]:
     missing = [label for name, label in FIELDS.items() if not str(data.get(name) or "").strip()]
     for name in ("applicant_id", "child_id"):
         value = str(data.get(name) or "").strip()
-        if value and idcards.problem(value):
-            missing.append(f"{FIELDS[name]}有误（{idcards.problem(value, zh=True)}）")
+        reason = idcards.problem(value, zh=True) if value else None
+        if reason:
+            missing.append(f"{FIELDS[name]}有误（{reason}）")
     provided = set(data.get("materials") or [])
     missing += [label for code, label in MATERIALS.items() if code not in provided]
     normalized = {name: str(data.get(name) or "").strip() for name in FIELDS}

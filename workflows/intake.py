@@ -110,11 +110,9 @@ def start_data(intake: Intake, submitted: dict[str, Any], materials: list[str], 
         if value and fid not in errors and any(f.id == fid for f in intake.fields):
             found = idcards.problem_code(value)
             if found:
-                codes[fid] = found
-                errors[fid] = MESSAGES[found[0]].format(**found[1])
-    for fid, (code, params) in _child_problems({**submitted, **{k: v for k, v in clean.items() if v}}, errors).items():
-        codes[fid] = (code, params)
-        errors[fid] = MESSAGES[code].format(**params)
+                codes[fid], errors[fid] = found, MESSAGES[found[0]].format(**found[1])
+    for fid, found in _child_problems({**submitted, **{k: v for k, v in clean.items() if v}}, errors).items():
+        codes[fid], errors[fid] = found, MESSAGES[found[0]].format(**found[1])
     if errors:
         exc = InvalidInput("the application has errors; nothing was started", errors)
         exc.codes = codes

@@ -150,9 +150,9 @@ class ImportReport:
 
 def _convert(kind: str, text: str) -> Any:
     if kind == "id":
-        found = idcards.problem_code(text)
-        if found:
-            raise ValueError(idcards.MESSAGES[found[0]].format(**found[1]).replace("ID number", f"ID number {text!r}", 1))
+        reason = idcards.problem(text)
+        if reason:
+            raise ValueError(reason.replace("ID number", f"ID number {text!r}", 1))
         return text.strip().upper()
     if kind == "date":
         text = text.strip()
