@@ -108,3 +108,15 @@ def db(db_url):
 @pytest.fixture
 def rt(db):
     return Runtime(db)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes():
+    """Tests hash passwords at a low scrypt cost: a stored hash names its own cost, so checking a password reads it
+    back, and the suite spends its time on what it tests (test_passwords checks the production cost)."""
+    from engine import passwords
+
+    strong = passwords._N
+    passwords._N = 2 ** 10
+    yield
+    passwords._N = strong
