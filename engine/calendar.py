@@ -48,6 +48,7 @@ class WorkCalendar:
     office_hours: str = ""
     extra_holidays: dict[date, str] = field(default_factory=dict)
     extra_workdays: dict[date, str] = field(default_factory=dict)
+    confirmed_years: frozenset[int] = frozenset()  # years the local override file declares complete
 
     def __post_init__(self) -> None:
         try:
@@ -56,8 +57,37 @@ class WorkCalendar:
             raise EngineError(f"unknown time zone {self.tz_name!r} (e.g. Asia/Shanghai)") from None
         self.intervals = _parse_hours(self.office_hours)
         self.day_length = sum((self._span(a, b) for a, b in self.intervals), timedelta())
-        self._official = holidays.China()
+        self._official = holidays.China(language="zh_CN")
         self._year_counts: dict[int, list[int]] = {}  # year → working days before each day of it (and the total)
+        self.notices: dict[int, YearNotice] = {}  # the official notices imported into the database, by year
+
+    def use_notices(self, notices: dict[int, "YearNotice"]) -> None:
+        """Take these years' official notices as the calendar of those years (they replace the package's)."""
+        self.notices = dict(notices)
+        self._year_counts = {}
+
+    def copy(self) -> "WorkCalendar":
+        """A calendar with the same settings and notices (to compare before and after an import)."""
+        twin = WorkCalendar(self.tz_name, self.office_hours, dict(self.extra_holidays), dict(self.extra_workdays),
+                            self.confirmed_years)
+        twin.use_notices(self.notices)
+        return twin
+
+    def confirmation(self, year: int) -> str | None:
+        """How the year's holidays and make-up working days are known: "notice" (imported), "override" (the local
+        file), "package" (the holidays package's official data), or None when they are only guessed."""
+        if year in self.notices:
+            return "notice"
+        if year in self.confirmed_years:
+            return "override"
+        return "package" if year in package_years() else None
+
+    def is_confirmed(self, moment: date | datetime | None) -> bool:
+        """Whether the year of a day or moment (in the calendar's zone) is officially known; no moment: True."""
+        if moment is None:
+            return True
+        day = _aware(moment).astimezone(self.tz).date() if isinstance(moment, datetime) else moment
+        return self.confirmation(day.year) is not None
 
     @classmethod
     def from_file(cls, path: str | Path | None, tz_name: str = DEFAULT_TZ, office_hours: str = "") -> "WorkCalendar":
@@ -70,7 +100,10 @@ class WorkCalendar:
             raise EngineError(f"{path}: calendar override file not found") from exc
         except tomllib.TOMLDecodeError as exc:
             raise EngineError(f"{path}: not valid TOML: {exc}") from exc
-        return cls(tz_name, office_hours, _dates(path, raw, "holidays"), _dates(path, raw, "workdays"))
+        confirmed = raw.get("confirmed", [])
+        if not isinstance(confirmed, list) or not all(isinstance(y, int) and 1900 < y < 2200 for y in confirmed):
+            raise EngineError(f"{path}: confirmed must be a list of years, e.g. confirmed = [2027]")
+        return cls(tz_name, office_hours, _dates(path, raw, "holidays"), _dates(path, raw, "workdays"), frozenset(confirmed))
 
     @staticmethod
     def _span(start: time, end: time) -> timedelta:
@@ -84,11 +117,22 @@ class WorkCalendar:
             return True
         if day in self.extra_holidays:
             return False
+        notice = self.notices.get(day.year)
+        if notice is not None:
+            return notice.is_workday(day)
         return self._official.is_working_day(day)
 
     def holiday_name(self, day: date) -> str | None:
         """The name of the holiday on this day, if any."""
+        notice = self.notices.get(day.year)
+        if notice is not None:
+            return self.extra_holidays.get(day) or notice.holidays.get(day)
         return self.extra_holidays.get(day) or self._official.get(day)
+
+    def workday_name(self, day: date) -> str | None:
+        """Why a weekend day is a working day (调休上班), if it is one."""
+        notice = self.notices.get(day.year)
+        return self.extra_workdays.get(day) or (notice.workdays.get(day) if notice is not None else None)
 
     def _windows(self, day: date) -> list[tuple[datetime, datetime]]:
         """The office intervals of one local day, as aware datetimes (empty on a day off)."""
@@ -186,6 +230,36 @@ class WorkCalendar:
                 cursor += timedelta(days=1)
             self._year_counts[year] = counts
         return counts
+
+
+@dataclass(frozen=True)
+class YearNotice:
+    """One year's official holiday notice: every day off (holidays, with the weekend days they take) and every
+    weekend day made a working day (调休上班); any other day is a working day from Monday to Friday."""
+
+    year: int
+    holidays: dict[date, str]
+    workdays: dict[date, str]
+    source: str = ""
+
+    def is_workday(self, day: date) -> bool:
+        if day in self.workdays:
+            return True
+        return day not in self.holidays and day.weekday() < 5
+
+
+def package_years() -> frozenset[int]:
+    """The years for which the holidays package carries the State Council's notice: those with make-up working
+    days in its data, and every year before the last of them (it guesses later years without saying so)."""
+    global _PACKAGE_YEARS
+    if _PACKAGE_YEARS is None:
+        china = holidays.China()
+        known = china.special_public_holidays.keys()
+        _PACKAGE_YEARS = frozenset(range(china.start_year, max(known) + 1)) if known else frozenset()
+    return _PACKAGE_YEARS
+
+
+_PACKAGE_YEARS: frozenset[int] | None = None
 
 
 def _aware(moment: datetime) -> datetime:

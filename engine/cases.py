@@ -77,6 +77,7 @@ def start(session: Session, rt: Runtime, actor: Actor, process_key: str, data: d
     if definition is None:
         raise NotFound(f"no process {process_key!r} is deployed")
     definition_id, version, head_seq, head_hash = definition
+    rt.refresh_calendar(session)
     model = rt.model(session, definition_id)
     now = _now()
     if business_key is not None and not _KEY.fullmatch(business_key):

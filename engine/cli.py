@@ -16,7 +16,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
-from . import (accounts, audit, cases, checkpoints, cli_actions, cli_directory, cli_figures, cli_retention, logs,
+from . import (accounts, audit, cases, checkpoints, cli_actions, cli_calendar, cli_directory, cli_figures, cli_retention, logs,
                repository, timers, tokens)
 from .config import Settings, make_runtime
 from .definitions import read_files
@@ -418,6 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_actions.register(add)
     cli_retention.register(add)
     cli_directory.register(add)
+    cli_calendar.register(add)
     for entry in entry_points(group=CLI_GROUP):
         try:
             entry.load()(add)

@@ -203,3 +203,18 @@ class CaseLookup(Base):
     case_id: Mapped[int] = mapped_column(ID, primary_key=True)
     field: Mapped[str] = mapped_column(String(100), primary_key=True)
     __table_args__ = (Index("ix_case_lookup_case", "case_id"),)
+
+
+class CalendarNotice(Base):
+    """One year's official holiday notice (国务院办公厅关于部分节假日安排的通知), imported by an administrator:
+    it replaces the holidays package's data (or guess) for that year in every process (engine/calendar_notices.py)."""
+
+    __tablename__ = "calendar_notices"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(Text)
+    holidays: Mapped[str] = mapped_column(Text)  # JSON {"YYYY-MM-DD": name}
+    workdays: Mapped[str] = mapped_column(Text)  # JSON {"YYYY-MM-DD": reason}
+    content_hash: Mapped[str] = mapped_column(String(64))
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
@@ -21,6 +22,8 @@ from .lookup import DEFAULT_FIELDS as DEFAULT_SEARCH_FIELDS
 from .models import DeploymentFile, ProcessDefinition
 from .routing import Directory
 from .store import StateSerializer
+
+CALENDAR_TTL = 60.0  # seconds between looks for newly imported holiday notices
 
 
 @dataclass
@@ -83,7 +86,22 @@ class Runtime:
         self._definitions: dict[int, ProcessDefinition] = {}
         self._codes: set[str] | None = None
         self._lock = threading.Lock()
+        self._calendar_stamp: tuple | None = None
+        self._calendar_read = float("-inf")
         self.purge_hooks: list[Callable[[Session, int, str], int]] = []
+
+    def refresh_calendar(self, session: Session, force: bool = False) -> None:
+        """Take the official notices imported into the database (by any process) into the calendar; read at most
+        once a minute unless forced, and reloaded only when they changed."""
+        from . import calendar_notices  # it builds on the case operations, which build on this module
+
+        if not force and time.monotonic() - self._calendar_read < CALENDAR_TTL:
+            return
+        self._calendar_read = time.monotonic()
+        stamp = calendar_notices.stamp(session)
+        if stamp != self._calendar_stamp:
+            self.calendar.use_notices(calendar_notices.load(session) if stamp else {})
+            self._calendar_stamp = stamp
 
     def on_purge(self, hook: Callable[[Session, int, str], int]) -> None:
         """Have `hook(session, case_id, business_key)` remove what a plugin keeps about a case being purged

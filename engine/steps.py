@@ -76,6 +76,7 @@ def open_case(session: Session, rt: Runtime, actor: Actor, case, now: datetime |
 
     `case` is a row or reference with id, business_key, definition_id, state and visited (audit_head if known).
     """
+    rt.refresh_calendar(session)
     model = rt.model(session, case.definition_id)
     op = Operation(session, rt, actor, case.business_key, now or wallclock.now())
     op.case_id, op.visited, op.audit_head = case.id, case.visited, getattr(case, "audit_head", None)

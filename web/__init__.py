@@ -14,9 +14,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import Settings, make_runtime
 
-from . import (account, admin, api, applications, approvals, audit, auth, cases, copies, dashboard, deputies, designer,
+from . import (account, admin, api, applications, approvals, audit, auth, calendar_admin, cases, copies, dashboard, deputies,
+               designer,
                errors, health, holds, inbox, notices, notifications, signers, supervision, tasks, team, units)
-from .i18n import LANGUAGES, compile_translations, department_name, format_moment, select_locale, sla
+from .i18n import LANGUAGES, compile_translations, department_name, format_moment, provisional, select_locale, sla
 
 csrf = CSRFProtect()
 
@@ -53,12 +54,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login = LoginManager(app)
     auth.init_login(login)
     for module in (auth, account, inbox, tasks, approvals, signers, notifications, deputies, copies, supervision, cases, team, audit,
-                   designer, applications, admin, units, dashboard, health, holds, notices):
+                   designer, applications, admin, units, calendar_admin, dashboard, health, holds, notices):
         app.register_blueprint(module.bp)
     api.register(app, csrf)
     errors.register(app)
     health.init_app(app)
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, format_moment=format_moment, sla=sla, get_locale=get_locale,
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, format_moment=format_moment, sla=sla, provisional=provisional,
+                                 get_locale=get_locale,
                                  unread_notifications=notifications.unread_count, is_overseer=supervision.is_overseer)
     app.jinja_env.filters["dept"] = department_name
     app.after_request(_security_headers)

@@ -12,6 +12,7 @@ from engine.errors import EngineError
 from engine.models import Department, Membership, User
 from engine.routing import GLOBAL_ROLES, ROLE_RANK
 
+from .calendar_admin import gaps as calendar_gaps
 from .context import actor, require_role, runtime
 from .i18n import error_text, field_errors
 from .inbox import like
@@ -64,7 +65,8 @@ def _page(issued: tokens.Issued | None = None, token_form: dict | None = None, s
     page = render_template("admin.html", users=users, memberships=memberships, departments=departments,
                            roles=GLOBAL_ROLES, department_roles=list(ROLE_RANK), api_tokens=api_tokens,
                            token_roles=tokens.ROLES, token_state=tokens.state, issued=issued,
-                           token_form=token_form or {}, user_form=user_form or {}, query=query)
+                           token_form=token_form or {}, user_form=user_form or {}, query=query,
+                           calendar_gaps=calendar_gaps())
     return page, status, {"Cache-Control": "no-store"} if issued else {}
 
 

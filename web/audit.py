@@ -28,7 +28,8 @@ EVENTS = ["case_started", "task_ready", "task_claimed", "task_released", "task_r
           "case_rated", "audit_exported", "data_read", "task_sent_back", "task_withdrawn", "task_urged", "task_transferred", "deputy_named", "deputy_revoked", "case_copied", "task_delegated", "delegation_returned", "supervision_opened",
           "supervision_closed", "signer_added", "task_signed", "signer_removed", "sent_for_signature", "clock_stopped",
           "case_purged", "legal_hold_placed", "legal_hold_lifted",
-          "clock_resumed", "department_wait_started", "department_wait_ended", "department_unit_saved"]
+          "clock_resumed", "department_wait_started", "department_wait_ended", "department_unit_saved",
+          "calendar_notice_imported", "due_dates_recomputed"]
 PAGE = 50
 
 

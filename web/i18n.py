@@ -60,12 +60,20 @@ def sla(due: datetime | None) -> tuple[str, str]:
     """(text, css class) for a due time: working days left, amber when close, red when overdue."""
     if due is None:
         return gettext("no deadline"), "sla-none"
-    left = runtime().calendar.workdays_between(wallclock.now(), due)
+    cal = runtime().calendar
+    left = cal.workdays_between(wallclock.now(), due)
     if left < 0:
         return gettext("overdue %(days).1f working days", days=-left), "sla-overdue"
+    if not cal.is_confirmed(due):  # a year whose official holidays are not out yet: the date may still move
+        return gettext("%(days).1f working days left (provisional)", days=left), "sla-ok sla-provisional"
     if left <= 1:
         return gettext("%(days).1f working days left", days=left), "sla-soon"
     return gettext("%(days).1f working days left", days=left), "sla-ok"
+
+
+def provisional(due: datetime | None) -> bool:
+    """Whether a due date falls in a year whose official holidays are not confirmed (it may still move)."""
+    return due is not None and not runtime().calendar.is_confirmed(due)
 
 
 def field_errors(exc) -> dict[str, str]:

@@ -40,6 +40,8 @@ def expected(role: str, route: str) -> int:
         "account_password": 200,
         "admin_user": 200 if role == "admin" else 403,
         "unit_save": 302 if role == "admin" else 403,
+        "calendar": 200 if role == "admin" else 403,
+        "calendar_import": 302 if role == "admin" else 403,  # no file: named, nothing imported
         "supervision": 403,  # the overseeing office only (none of these roles)
         "delegate": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "cc_add": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
@@ -88,6 +90,8 @@ ROUTES = {
     "withdraw_application": ("post", "/cases/{key}/withdraw-application", {"reason": "申请人撤回", "confirm": "1"}),
     "unit_save": ("post", "/admin/units", {"code": "STREET-WX", "name_zh": "文新街道", "parent": "STREET",
                                            "district": "西湖区", "covers": "文三路"}),
+    "calendar": ("get", "/admin/calendar", None),
+    "calendar_import": ("post", "/admin/calendar", {}),
 }
 
 

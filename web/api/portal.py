@@ -46,8 +46,9 @@ def public_steps(session: Session, case: Case) -> list[Step]:
         due = stages.get(key)
         stages[key] = row.due_at if due is None or (row.due_at is not None and row.due_at < due) else due
     ordered = sorted(stages.items(), key=lambda item: (item[1] is None, item[1] or 0))
-    return [Step(step=stage, department=dept, department_name=names.get(dept, dept), due_at=due)
-            for (stage, dept), due in ordered]
+    cal = runtime().calendar
+    return [Step(step=stage, department=dept, department_name=names.get(dept, dept), due_at=due,
+                 due_provisional=not cal.is_confirmed(due)) for (stage, dept), due in ordered]
 
 
 def _public_state(session: Session, case: Case) -> dict[str, Any]:

@@ -115,6 +115,10 @@ class ApplicationRequest(RootModel[Annotated[Union[AdmissionApplication, Subsidy
     model_config = ConfigDict(json_schema_extra={"examples": list(EXAMPLES.values())})
 
 
+PROVISIONAL = ("the due date lies in a year whose official holidays are not confirmed yet (the State Council's notice "
+               "comes in November); it moves when the notice is imported")
+
+
 class Step(Out):
     """A step of the case that is open now: where it is and by when it is due."""
 
@@ -122,6 +126,7 @@ class Step(Out):
     department: str = Field(description="department code")
     department_name: str
     due_at: datetime | None = Field(description="when the step is due (working days, China's calendar)")
+    due_provisional: bool = Field(False, description=PROVISIONAL)
 
 
 STEP_EXAMPLE = {"step": "部门联合核验", "department": "EDU", "department_name": "教育局", "due_at": "2026-11-27T01:00:00Z"}
@@ -247,6 +252,7 @@ class TaskSummary(Out):
     assignee: str | None
     created_at: datetime
     due_at: datetime | None
+    due_provisional: bool = Field(False, description=PROVISIONAL)
     escalated: bool
 
 

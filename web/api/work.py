@@ -33,7 +33,8 @@ TASK = {"task_id": {"type": "string", "pattern": TASK_PATTERN, "example": "0b7e5
 def _summary(task: Task, business_key: str) -> dict[str, Any]:
     return dict(id=task.id, name=task.name, element_id=task.element_id, process=task.process_key,
                 business_key=business_key, department=task.department_code, role=task.role, assignee=task.assignee,
-                created_at=task.created_at, due_at=task.due_at, escalated=task.escalated_at is not None)
+                created_at=task.created_at, due_at=task.due_at, escalated=task.escalated_at is not None,
+                due_provisional=not runtime().calendar.is_confirmed(task.due_at))
 
 
 def _task(session: Session, ctx: Context, task_id: str) -> tuple[Task, Case]:
