@@ -16,7 +16,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import countersign, foreign
+from . import countersign, decisions, foreign
 from .errors import DeployError, EngineError, Problem
 from .forms import FIELD_TYPES
 from .glossary import Glossary, read as read_glossary
@@ -197,6 +197,7 @@ def compile_files(files: dict[str, bytes], resolve_lane: LaneResolver, handlers:
                 if target is not None and hasattr(target, "check_completion_condition"):
                     countersign.apply(target, rule, model.countersign_record.get((pid, element)))
         _space_dmn_cells(t for s in specs for t in s.task_specs.values())
+        decisions.instrument(specs, parser, files)
     return CompiledSet(files=files, processes=processes)
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .errors import Problem
-from . import clock, countersign, dmn_overlap, foreign, glossary
+from . import clock, countersign, decisions, dmn_overlap, foreign, glossary
 from .bpmnxml import CAMUNDA, CAMUNDA_NS, bpmn_find, element_properties, lane_map, local_name
 from .expressions import check
 from .forms import form_problems
@@ -136,6 +136,9 @@ class Linter:
                 self.add(file, rule, "business rule task has no decision (camunda:decisionRef)")
             elif ref not in decision_ids:
                 self.add(file, rule, f"decision {ref!r} is not defined in any .dmn file being deployed")
+            reason = decisions.problem(rule)
+            if reason:
+                self.add(file, rule, reason)
 
     def milestones(self, file: str, process) -> None:
         """`milestone`, `outcome` and `outcome_field` on elements; kpi_area_field / kpi_category_field on the process."""

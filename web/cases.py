@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import alerts, cases, clock, copies, ratings, repository, supervision, urges, wallclock, withdrawal
+from engine import alerts, cases, clock, copies, decisions, ratings, repository, supervision, urges, wallclock, withdrawal
 from engine.errors import EngineError
 from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
@@ -20,7 +20,7 @@ from workflows.portal import PUBLIC
 from . import holds
 from .context import actor, overseers, runtime
 from .i18n import error_text
-from .privacy import glossary_of, masked_details
+from .privacy import decision_view, glossary_of, masked_details
 
 bp = Blueprint("cases", __name__)
 VENDOR = Path(__file__).parent / "node_modules" / "bpmn-js" / "dist"
@@ -80,6 +80,7 @@ def show(key: str):
         urgeable = {t.id for t in tasks if t.state == "open" and urges.may_urge(session_, me, t)}
         supervised = supervision.of_case(session_, case.id)
         stops = clock.of_case(session_, case.id)
+        records = decisions.of_case(session_, case.id)
     overseer = supervision.may_supervise(me, overseers())
     now = wallclock.now()
     can_supervise = (overseer and case.status == "running" and not any(i.closed_at is None for i in supervised)
@@ -89,6 +90,7 @@ def show(key: str):
         tasks = [t for t in tasks if t.id in scope]
         events = [e for e in events if e.task_id in scope]
     terms = glossary_of(case)
+    decided = [decision_view(r, terms) for r in records] if scope is None else []
     timeline = []
     for e in events:
         details = json.loads(e.details)
@@ -110,7 +112,7 @@ def show(key: str):
                            can_rate=case.status == "completed" and rating is None and owner in actor().departments,
                            withdrawable=withdrawable, urged=urged, urgeable=urgeable, supervised=supervised,
                            overseer=overseer, can_supervise=can_supervise, stops=stops,
-                           holds=holds.of_case(case), may_hold=holds.may_hold())
+                           holds=holds.of_case(case), may_hold=holds.may_hold(), decided=decided)
 
 
 @bp.route("/cases/<key>/rating", methods=["POST"])

@@ -63,6 +63,19 @@ def readable(terms: Glossary, key: str, value: Any, unmasked: bool = True) -> An
     return term.reads(value) if term else value
 
 
+def decision_view(record, terms: Glossary) -> dict[str, Any]:
+    """A decision record as a person reads it: what was decided, by which table version and rows, on which inputs."""
+    def text(name: str, value: Any) -> str:
+        if value is None or value == []:
+            return "—"
+        return _flat([readable(terms, name, v) for v in value] if isinstance(value, list) else readable(terms, name, value))
+    d = record.details
+    return dict(decision=d.get("decision", ""), name=d.get("name", ""), task=d.get("task", ""), at=record.at,
+                version=record.version, current=record.current_version, hash=(d.get("hash") or "")[:12],
+                rows=record.rows, outputs=[(o["label"], text(o["name"], o["value"])) for o in d.get("outputs", [])],
+                inputs=[(i["label"], text(i["expression"], i["value"])) for i in d.get("inputs", [])])
+
+
 def _flat(value: Any) -> str:
     return "、".join(str(v) for v in value) if isinstance(value, list) else str(value)
 

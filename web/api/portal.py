@@ -7,16 +7,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import cases, ratings, wallclock, withdrawal
+from engine import cases, decisions, ratings, wallclock, withdrawal
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import Case, Department, ProcessDefinition, Task
 from workflows.intake import INTAKES, start_data
 from workflows.portal import PUBLIC
 
 from ..context import runtime
+from ..privacy import decision_view, glossary_of
 from . import api
 from .core import APPLICANT, APPLICANT_HEADER, Context, Reply
-from .schemas import (KEY_PATTERN, Acknowledgement, Appeal, ApplicationRequest, ApplicationStatus, Materials,
+from .schemas import (KEY_PATTERN, Acknowledgement, Appeal, ApplicationRequest, ApplicationStatus, DecisionBasis, Materials,
                       Objection, Option, Rating, RatingReceived, Receipt, Step, Withdrawal)
 
 PORTAL = ("portal",)
@@ -149,9 +150,23 @@ def status(ctx: Context, business_key: str) -> Reply:
         case, state = _applicants_case(session, ctx, business_key)
         names = dict(session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)
                                      .where(ProcessDefinition.id == case.definition_id)).all())
+        published = bool(state["results"]) or case.status == "completed"
+        basis = _basis(session, case) if published else []
         body = ApplicationStatus(**_receipt(case, state), process_name=names.get(case.process_key, ""),
-                                 updated_at=case.updated_at, outcome=state["outcome"], results=state["results"])
+                                 updated_at=case.updated_at, outcome=state["outcome"], results=state["results"],
+                                 decision_basis=basis)
     return Reply(200, body)
+
+
+def _basis(session: Session, case: Case) -> list[DecisionBasis]:
+    """The rule decisions of the case whose basis the applicant may see (the BPMN says which), in words."""
+    terms = glossary_of(case)
+    out = []
+    for record in decisions.of_case(session, case.id, basis="applicant"):
+        view = decision_view(record, terms)
+        out.append(DecisionBasis(table=view["name"], version=view["version"], content_hash=record.details.get("hash", ""),
+                                 rules=view["rows"], inputs=dict(view["inputs"]), outputs=dict(view["outputs"])))
+    return out
 
 
 def _send(ctx: Context, business_key: str, action: str, payload: dict[str, Any], applicant: bool) -> Reply:

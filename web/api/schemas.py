@@ -14,6 +14,8 @@ from engine.tokens import ROLES
 from workflows.checks import MATERIALS
 from workflows.intake import INTAKES
 
+from .queries import AuditQuery, CaseQuery, ExportQuery, PageQuery, TaskQuery  # noqa: F401 - part of this module's API
+
 KEY_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
 TASK_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 DEPT_PATTERN = r"^[A-Z][A-Z0-9_]{1,15}$"
@@ -156,6 +158,17 @@ class Receipt(Out):
     status_url: str
 
 
+class DecisionBasis(Out):
+    """The basis of a rule decision in the applicant's case: the table and version, the rows and the inputs."""
+
+    table: str = Field(description="the rule table's name")
+    version: int | None = Field(description="the table's version the case was decided under")
+    content_hash: str = Field(description="SHA-256 of the table's file as deployed")
+    rules: list[int] = Field(description="the numbers of the table's rows that matched")
+    inputs: dict[str, str] = Field(description="the inputs as the table saw them, by label")
+    outputs: dict[str, str] = Field(description="what it decided, by label")
+
+
 class ApplicationStatus(Receipt):
     """An applicant's view of their case: no internal notes, no other departments' findings."""
 
@@ -168,6 +181,8 @@ class ApplicationStatus(Receipt):
     updated_at: datetime
     outcome: str | None = Field(description="how the case ended, once it has")
     results: dict[str, str] = Field(description="the published results (decision, school, amount …)")
+    decision_basis: list[DecisionBasis] = Field(default_factory=list, description="the rule decisions behind the "
+                                                "result, once the case has ended")
 
 
 class Materials(Body):
@@ -445,12 +460,6 @@ class IssuedToken(Out):
 
 # --- lists ----------------------------------------------------------------------------------------
 
-class PageQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    limit: int = Field(default=25, ge=1, le=100, description="items per page")
-    cursor: str | None = Field(default=None, max_length=400, description="next_cursor of the previous page")
-
-
 def page_of(item: type[BaseModel], name: str) -> type[BaseModel]:
     """A page of items with the cursor of the next page (null on the last page)."""
     model = create_model(name, __base__=Out, items=(list[item], ...),
@@ -465,27 +474,3 @@ HistoryPage = page_of(HistoryEntry, "HistoryPage")
 AuditPage = page_of(AuditEntryOut, "AuditPage")
 ProcessPage = page_of(ProcessVersion, "ProcessPage")
 TokenPage = page_of(TokenOut, "TokenPage")
-
-
-class TaskQuery(PageQuery):
-    view: Literal["all", "queue", "mine"] = Field(default="all", description="queue: unclaimed; mine: claimed by me")
-    process: str | None = Field(default=None, max_length=100)
-
-
-class CaseQuery(PageQuery):
-    process: str | None = Field(default=None, max_length=100)
-    status: Literal["running", "completed", "stuck", "failed"] | None = None
-
-
-class AuditQuery(PageQuery):
-    limit: int = Field(default=100, ge=1, le=500)
-    event: str | None = Field(default=None, max_length=40)
-    actor: str | None = Field(default=None, max_length=64)
-    business_key: str | None = Field(default=None, max_length=64)
-
-
-class ExportQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    format: Literal["csv", "ndjson"] = "ndjson"
-    after_seq: int = Field(default=0, ge=0, le=2**62, description="export entries after this one")
-    limit: int = Field(default=10000, ge=1, le=50000, description="entries per file; follow X-Next-After-Seq")

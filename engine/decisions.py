@@ -1,0 +1,163 @@
+"""Decision records: every evaluation of a DMN table (a business rule task) goes into the case's history with the
+table, its version and content hash, the hit policy, the inputs as the table saw them, the rule rows that matched
+(their numbers and annotations) and the outputs: enough to explain a decision in one sentence and to recompute it.
+
+A business rule task whose basis the applicant may see (the points, the eligibility, not the fraud screening) says
+so with the extension property `decision_basis` = `applicant`; the portal shows those records once the case has
+ended. A table's version is its place among the distinct contents of its file deployed so far (v1, v2 …).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+from SpiffWorkflow.dmn.specs.model import HitPolicy
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from .bpmnxml import CAMUNDA, bpmn_find, element_properties, local_name
+from .models import AuditEntry, DeploymentFile
+
+EVENT = "decision_made"
+BASIS = ("applicant",)  # who else may see a decision's basis (the staff who see the case always may)
+
+
+def digest(text: str) -> str:
+    """The content hash of a stored DMN file (its UTF-8 text, as deployments keep it)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """A value as the history can keep it (JSON): dates as ISO text, anything odd as its text."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return str(value)
+
+
+class RecordingEngine(DMNEngine):
+    """SpiffWorkflow's DMN engine, which also records what it decided in the operation's history."""
+
+    def __init__(self, table, meta: dict[str, Any]) -> None:
+        super().__init__(table)
+        self.meta = meta
+
+    def result(self, task):
+        table = self.decision_table
+        matched = self.decide(task)
+        if table.hit_policy == HitPolicy.COLLECT.value:
+            result: dict[str, Any] = {}
+            for rule in matched:
+                for key, value in rule.output_as_dict(task).items():
+                    result.setdefault(key, []).append(value)
+        else:
+            result = matched[0].output_as_dict(task) if matched else {}
+        op = getattr(task.workflow.script_engine, "op", None)
+        if op is not None:
+            op.record(EVENT, {**self.meta, "element": task.task_spec.bpmn_id, "task": task.task_spec.bpmn_name or "",
+                              "hit_policy": table.hit_policy, "inputs": self._inputs(task),
+                              "rules": [{"row": r.row_number, "id": r.id, "note": r.description or ""} for r in matched],
+                              "outputs": [{"name": o.name, "label": o.label or o.name, "value": _plain(result.get(o.name))}
+                                          for o in table.outputs if o.name in result]})
+        return result
+
+    def _inputs(self, task) -> list[dict[str, Any]]:
+        out = []
+        for entry in self.decision_table.inputs:
+            try:
+                value = _plain(task.workflow.script_engine.evaluate(task, entry.expression))
+            except SpiffWorkflowException:  # the rows decided without it (empty cells); nothing to show
+                value = None
+            out.append({"label": entry.label or entry.expression, "expression": entry.expression, "value": value})
+        return out
+
+
+def instrument(specs, parser, files: dict[str, bytes]) -> None:
+    """Have every business rule task of these process specs record its decisions."""
+    from .definitions import utf8  # the definitions call this module while they compile
+
+    for spec in specs:
+        proc_parser = parser.get_process_parser(spec.name)
+        if proc_parser is None:
+            continue
+        nodes = {n.get("id"): n for n in bpmn_find(proc_parser.node, ".//b:businessRuleTask")}
+        for task_spec in spec.task_specs.values():
+            engine = getattr(task_spec, "dmnEngine", None)
+            node = nodes.get(getattr(task_spec, "bpmn_id", None))
+            if engine is None or node is None or isinstance(engine, RecordingEngine):
+                continue
+            ref = node.get(f"{CAMUNDA}decisionRef") or ""
+            dmn = parser.dmn_parsers.get(ref)
+            name = next((d.get("name") for d in dmn.node.iter() if local_name(d) == "decision" and d.get("id") == ref),
+                        None) if dmn is not None else None
+            filename = dmn.filename if dmn is not None else ""
+            meta = {"decision": ref, "name": name or ref, "file": filename,
+                    "hash": digest(utf8(files[filename])) if filename in files else ""}
+            basis = element_properties(node).get("decision_basis", "").strip()
+            if basis in BASIS:
+                meta["basis"] = basis
+            task_spec.dmnEngine = RecordingEngine(engine.decision_table, meta)
+
+
+def problem(node) -> str | None:
+    """Why a business rule task's `decision_basis` property cannot be used, or None."""
+    value = element_properties(node).get("decision_basis")
+    if value is not None and value.strip() not in BASIS:
+        return f"decision_basis {value.strip()!r} must be one of: {', '.join(BASIS)} (who may see the decision's basis)"
+    return None
+
+
+@dataclass
+class Record:
+    """One decision as the case's history keeps it, with the table's version."""
+
+    at: datetime
+    details: dict[str, Any]
+    version: int | None = None
+    current_version: int | None = None  # the version deployed last (None: the table is no longer deployed)
+    rows: list[int] = field(default_factory=list)
+
+    @property
+    def basis(self) -> str | None:
+        return self.details.get("basis")
+
+
+def versions(session: Session, filename: str) -> tuple[list[str], str | None]:
+    """The distinct contents of a DMN file in the order they were first deployed (version n is index n-1), and
+    the content deployed last."""
+    seen: list[str] = []
+    hashed = None
+    for (text,) in session.execute(select(DeploymentFile.content).where(DeploymentFile.filename == filename)
+                                   .order_by(DeploymentFile.deployment_id)):
+        hashed = digest(text)
+        if hashed not in seen:
+            seen.append(hashed)
+    return seen, hashed
+
+
+def of_case(session: Session, case_id: int, basis: str | None = None) -> list[Record]:
+    """The decisions recorded in a case's history, oldest first (only those whose basis is `basis` when given)."""
+    out, known = [], {}
+    for at, details in session.execute(select(AuditEntry.at, AuditEntry.details).where(
+            AuditEntry.case_id == case_id, AuditEntry.event == EVENT).order_by(AuditEntry.seq)):
+        record = Record(at, json.loads(details or "{}"))
+        if basis is not None and record.basis != basis:
+            continue
+        filename = record.details.get("file", "")
+        if filename not in known:
+            known[filename] = versions(session, filename) if filename else ([], None)
+        contents, latest = known[filename]
+        hashed = record.details.get("hash")
+        record.version = contents.index(hashed) + 1 if hashed in contents else None
+        record.current_version = contents.index(latest) + 1 if latest in contents else None
+        record.rows = [r.get("row") for r in record.details.get("rules", [])]
+        out.append(record)
+    return out

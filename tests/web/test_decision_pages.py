@@ -1,0 +1,58 @@
+"""The decision basis of an admission case: on the case page (table, version, matched rows, inputs, and whether
+the table changed since), and in the applicant's status once the result is published (points only, never the
+recommendation to the decider)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from api_support import applicant, submit
+from conftest import login
+from engine import repository
+from engine.definitions import read_files
+from engine.models import Case, Task
+from engine.routing import Actor
+from workflows.walkthrough import BPMN
+
+
+def _open_task(world, key):
+    with world.rt.db.read() as session:
+        return session.execute(select(Task.id).join(Case, Case.id == Task.case_id)
+                               .where(Case.business_key == key, Task.state == "open")).scalar_one()
+
+
+def test_the_case_page_and_the_applicants_status_show_the_decision_basis(app, world, client, issue):
+    portal, edu = issue("portal", "portal"), issue("edu-sys", "reviewer", "EDU")
+    person, body = applicant(world)
+    key = submit(client, portal, body).get_json()["business_key"]
+    page = login(app.test_client(), "edu_reviewer").get(f"/cases/{key}").data.decode()
+    assert 'id="decisions"' in page and "判定依据" in page
+    assert "依据《积分入学积分规则（共享规则）》v1" in page and "命中规则第 1、2、3" in page
+    assert "居住证持有年限（年） 8" in page and "社保实际缴费月数（不含补缴） 48" in page
+    assert "现行规则版本相同" in page and "data-decision=\"admission_decision\"" in page
+    who = {**portal, "X-Applicant-Id": person.id_number}
+    assert client.get(f"/api/v1/applications/{key}", headers=who).get_json()["decision_basis"] == []  # not yet published
+    client.post(f"/api/v1/tasks/{_open_task(world, key)}/complete", headers=edu, json={"values": {
+        "decision": "admit", "decision_reasons": "积分达到录取线", "school_assigned": "文三街小学"}})
+    status = client.get(f"/api/v1/applications/{key}", headers=who).get_json()
+    (basis,) = status["decision_basis"]
+    assert basis["table"] == "积分入学积分规则（共享规则）" and basis["version"] == 1 and len(basis["content_hash"]) == 64
+    assert basis["rules"][:3] == [1, 2, 3] and basis["inputs"]["居住证持有年限（年）"] == "8"
+    assert basis["outputs"]["积分项目"].startswith("基础分、居住证年限")
+    # the shared table changes: the case keeps its version, and whoever reviews an appeal sees the change
+    files = read_files([BPMN])
+    files["admission_points.dmn"] = files["admission_points.dmn"].replace("最高50分".encode(), "最高50分（修订）".encode())
+    with world.rt.db.write() as session:
+        repository.deploy(session, world.rt, Actor.system("test"), files)
+    page = login(app.test_client(), "edu_supervisor").get(f"/cases/{key}").data.decode()
+    assert "v1" in page and "规则已修订：现行为 v2" in page
+    assert client.get(f"/api/v1/applications/{key}", headers=who).get_json()["decision_basis"][0]["version"] == 1
+
+
+def test_the_decision_basis_reads_in_english(app, world, client, issue):
+    portal = issue("portal", "portal")
+    _, body = applicant(world)
+    key = submit(client, portal, body).get_json()["business_key"]
+    reviewer = login(app.test_client(), "edu_reviewer")
+    reviewer.post("/language", data={"language": "en"})
+    page = reviewer.get(f"/cases/{key}").data.decode()
+    assert "Decision basis" in page and "rules 1, 2, 3" in page and "the same version is in force now" in page
