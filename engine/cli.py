@@ -16,8 +16,8 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
-from . import (accounts, audit, cases, checkpoints, cli_actions, cli_calendar, cli_directory, cli_figures, cli_retention, logs,
-               repository, timers, tokens)
+from . import (accounts, audit, cases, checkpoints, cli_actions, cli_calendar, cli_directory, cli_figures, cli_retention,
+               cli_rules, logs, repository, timers, tokens)
 from .config import Settings, make_runtime
 from .definitions import read_files
 from .errors import DeployError, EngineError, InvalidInput
@@ -94,11 +94,13 @@ def cmd_validate(rt: Runtime, args: argparse.Namespace) -> int:
 
 def cmd_deploy(rt: Runtime, args: argparse.Namespace) -> int:
     files = read_files(args.paths)
+    effective = cli_rules.effective_date(rt, args.effective)
     with rt.db.write() as session:
-        results = repository.deploy(session, rt, _actor(rt, args.user), files, args.note or "")
+        results = repository.deploy(session, rt, _actor(rt, args.user), files, args.note or "", effective)
     for item in results:
         state = "new version" if item.created else "unchanged"
         print(f"{item.process_key} v{item.version} ({item.name}): {state}")
+    cli_rules.print_pending(rt)
     return 0
 
 
@@ -330,6 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", help=".bpmn/.dmn files or folders")
     p.add_argument("--note", help="why this version is deployed")
     p.add_argument("--user", help="deploying user (default: system)")
+    p.add_argument("--effective", help="YYYY-MM-DD: a changed shared rule table takes effect on this day at the "
+                                       "earliest (once co-signed)")
     p = add("start", cmd_start, "start a case of the newest version of a process")
     p.add_argument("process", help="process id, e.g. admission_review")
     p.add_argument("--data", help="initial data as a JSON object")
@@ -419,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_retention.register(add)
     cli_directory.register(add)
     cli_calendar.register(add)
+    cli_rules.register(add)
     for entry in entry_points(group=CLI_GROUP):
         try:
             entry.load()(add)

@@ -8,6 +8,7 @@ from importlib.metadata import entry_points
 from .calendar import DEFAULT_TZ, WorkCalendar
 from .db import Database, database_url
 from .errors import EngineError
+from . import rules
 from .runtime import Runtime
 
 HANDLER_GROUP = "jointreview.handlers"
@@ -37,6 +38,7 @@ def make_runtime(settings: Settings, db: Database | None = None) -> Runtime:
     """A runtime with the calendar configured and every installed handler plugin registered."""
     calendar = WorkCalendar.from_file(settings.calendar_file, settings.timezone, settings.office_hours)
     rt = Runtime(db or Database(settings.database_url), calendar)
+    rules.register(rt)  # the service tasks of rule_confirmation (co-signing shared rule tables)
     for entry in entry_points(group=HANDLER_GROUP):
         try:
             entry.load()(rt)

@@ -23,6 +23,8 @@ MESSAGES = {
     "not_a_member": "{user} may not do this: only a member of {department} may",
     "not_a_supervisor": "{user} may not do this: only a supervisor of {department} may",
     "not_a_head": "{user} may not do this: only a head of {department} may",
+    "rule_pending": "{file}: {decision} v{version} is still awaiting co-sign ({key}); it must be signed or refused "
+                    "before another change",
 }
 
 

@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from .errors import Problem
 from . import clock, countersign, decisions, dmn_overlap, foreign, glossary
+from .rules import problems as shared_rule_problems
 from .bpmnxml import CAMUNDA, CAMUNDA_NS, bpmn_find, element_properties, lane_map, local_name
 from .expressions import check
 from .forms import form_problems
@@ -305,6 +306,9 @@ class Linter:
 
     # --- DMN ------------------------------------------------------------------------------------
     def dmn(self, file: str, root) -> None:
+        if self.strict:
+            for node, message in shared_rule_problems(root, self.resolve_lane):
+                self.add(file, node, message)
         for table in root.iter():
             if local_name(table) != "decisionTable":
                 continue

@@ -218,3 +218,27 @@ class CalendarNotice(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     imported_by: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RuleVersion(Base):
+    """A version of a shared rule table (a DMN decision several departments apply, engine/rules.py): proposed by a
+    deploy, co-signed by every department that applies it in a `rule_confirmation` case, then active."""
+
+    __tablename__ = "rule_versions"
+    __table_args__ = (Index("ix_rule_versions_decision", "decision", "version", unique=True),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    decision: Mapped[str] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    departments: Mapped[str] = mapped_column(Text)  # the departments that apply it, comma separated
+    status: Mapped[str] = mapped_column(String(12))  # proposed, active, superseded, refused
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    effective_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    case_key: Mapped[str | None] = mapped_column(String(64))  # the rule_confirmation case
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was refused

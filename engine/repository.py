@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import alerts, audit, wallclock
+from . import alerts, audit, cases, rules, wallclock
 from .definitions import utf8
 from .errors import Conflict, NotFound
 from .models import AlertRule, Deployment, DeploymentFile, ProcessDefinition
-from .routing import Actor
+from .routing import Actor, Directory
 from .runtime import Runtime
 
 
@@ -43,12 +44,27 @@ def plan(session: Session, rt: Runtime, files: dict[str, bytes]) -> tuple[list[D
     return results, new
 
 
-def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes], note: str = "") -> list[Deployed]:
-    """Validate everything first, then store a new version of each process whose content changed."""
-    results, new = plan(session, rt, files)
+def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes], note: str = "",
+           effective_at: datetime | None = None) -> list[Deployed]:
+    """Validate everything first, then store a new version of each process whose content changed. A changed
+    shared rule table is proposed for co-sign instead (engine/rules.py): the deploy goes on with its active version,
+    and a rule_confirmation case starts (its version taking effect at `effective_at` at the earliest)."""
+    results, new = plan(session, rt, files)  # the files as given are checked, proposed tables included
+    held = rules.hold_back(session, Directory.load(session), actor, files, note, effective_at, utf8)
+    if held.files != files:  # a proposed table waits for its co-sign: the active version is deployed in its place
+        files = held.files
+        results, new = plan(session, rt, files)
     now = wallclock.now()
-    if not new:
-        return results
+    if new:
+        _store(session, actor, files, note, new, now)
+    for row in held.proposed:
+        outcome = cases.start(session, rt, actor, rules.PROCESS, rules.confirmation_data(session, row))
+        row.case_key = outcome.business_key
+    session.flush()
+    return results
+
+
+def _store(session: Session, actor: Actor, files: dict[str, bytes], note: str, new: list, now: datetime) -> None:
     deployment = Deployment(deployed_at=now, deployed_by=actor.username, note=note)
     session.add(deployment)
     session.flush()
@@ -70,7 +86,21 @@ def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes],
     audit.append(session, events, now)
     for model, _ in new:
         _watch_target(session, model)
-    return results
+
+
+def deployments_using(session: Session, filename: str) -> list[dict[str, bytes]]:
+    """The files of each deployment whose processes' newest versions use a file (to deploy them again with a new
+    version of it)."""
+    newest = select(ProcessDefinition.process_key, func.max(ProcessDefinition.version).label("v")).group_by(
+        ProcessDefinition.process_key).subquery()
+    rows = session.execute(select(ProcessDefinition.deployment_id, ProcessDefinition.files).join(
+        newest, (newest.c.process_key == ProcessDefinition.process_key) & (newest.c.v == ProcessDefinition.version)))
+    out = []
+    for deployment_id in sorted({d for d, names in rows if filename in names.splitlines()}):
+        found = session.execute(select(DeploymentFile.filename, DeploymentFile.content)
+                                .where(DeploymentFile.deployment_id == deployment_id)).all()
+        out.append({name: content.encode("utf-8") for name, content in found})
+    return out
 
 
 DEPLOY_ACTOR = Actor.system("deploy")

@@ -3,6 +3,7 @@ on the diagram, deploy, view and download any version, compare two versions."""
 from __future__ import annotations
 
 import difflib
+from datetime import date, datetime
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -10,12 +11,12 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import repository, uploads
+from engine import repository, rules, uploads
 from engine.errors import DeployError, EngineError
 from engine.models import Deployment, ProcessDefinition
 
 from .context import actor, require_role, runtime
-from .i18n import error_text
+from .i18n import department_name, error_text
 
 bp = Blueprint("designer", __name__)
 
@@ -91,10 +92,29 @@ def deploy():
     """Deploy the files checked a moment ago (validated again; nothing is stored if they fail)."""
     require_role("designer", "admin")
     token = request.form.get("token", "")
-    with runtime().db.write() as session:
-        files = _unstash(session, token)
-        results = repository.deploy(session, runtime(), actor(), files, request.form.get("note", "").strip())
-        uploads.discard(session, token)
+    effective = request.form.get("effective", "").strip()
+    try:
+        day = date.fromisoformat(effective) if effective else None
+    except ValueError:
+        flash(_("The effective date %(value)s is not a date (YYYY-MM-DD).", value=effective), "error")
+        return redirect(url_for("designer.index"))
+    at = datetime(day.year, day.month, day.day, tzinfo=runtime().calendar.tz) if day else None
+    try:
+        with runtime().db.write() as session:
+            files = _unstash(session, token)
+            results = repository.deploy(session, runtime(), actor(), files, request.form.get("note", "").strip(), at)
+            uploads.discard(session, token)
+    except DeployError:  # the files changed since they were checked: the error page lists every problem
+        raise
+    except EngineError as exc:  # e.g. a shared table still awaiting co-sign: nothing was deployed
+        flash(_("Nothing was deployed: %(reason)s", reason=error_text(exc)), "error")
+        return redirect(url_for("designer.index"))
+    with runtime().db.read() as session:
+        for pending in (s for s in rules.status(session) if s.proposed):
+            flash(_("Rule table %(table)s v%(version)s awaits co-sign by %(departments)s (%(key)s); v%(active)s stays "
+                    "in force until all have signed.", table=pending.decision, version=pending.proposed,
+                    departments="、".join(department_name(d) for d in pending.waiting), key=pending.case_key,
+                    active=pending.active), "info")
     for item in results:
         if item.created:
             flash(_("%(name)s: version %(version)d deployed.", name=item.name, version=item.version), "success")

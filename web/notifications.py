@@ -50,6 +50,9 @@ def words(kind: str, key: str | None, details: dict) -> str:
         return _("%(by)s did not agree to “%(step)s” of %(key)s: %(opinion)s", key=key, **details)
     if kind == "signer_removed":
         return _("%(by)s removed you as a signer of “%(step)s” of %(key)s: %(reason)s", key=key, **details)
+    if kind == "rule_refused":
+        return _("%(decision)s v%(version)s was not co-signed (%(key)s) and stays out; the version in force is "
+                 "unchanged: %(reason)s", key=key, **details)
     if kind == "urged":
         text = _("%(by)s urges “%(step)s” of %(key)s (urged %(times)s times).", key=key, **details)
         return f"{text} {details['note']}" if details.get("note") else text

@@ -51,6 +51,8 @@ def readable(terms: Glossary, key: str, value: Any, unmasked: bool = True) -> An
     message from outside) as label：value pairs, personal values in it masked unless `unmasked`."""
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if is_table(value):  # rows to read as a table (a rule table's change, row by row)
+        return value
     if isinstance(value, dict):
         def shown(k: str, v: Any) -> str:
             kind = terms.personal(k)
@@ -60,6 +62,8 @@ def readable(terms: Glossary, key: str, value: Any, unmasked: bool = True) -> An
     term = terms.terms.get(key)
     if term and term.department_code and isinstance(value, str):
         return department_name(value)
+    if term and term.department_code and isinstance(value, list):
+        return [department_name(v) if isinstance(v, str) else v for v in value]
     return term.reads(value) if term else value
 
 
@@ -74,6 +78,12 @@ def decision_view(record, terms: Glossary) -> dict[str, Any]:
                 version=record.version, current=record.current_version, hash=(d.get("hash") or "")[:12],
                 rows=record.rows, outputs=[(o["label"], text(o["name"], o["value"])) for o in d.get("outputs", [])],
                 inputs=[(i["label"], text(i["expression"], i["value"])) for i in d.get("inputs", [])])
+
+
+def is_table(value: Any) -> bool:
+    """A value the pages show as a table: {"columns": [...], "rows": [[...], ...]}."""
+    return (isinstance(value, dict) and set(value) == {"columns", "rows"} and isinstance(value["columns"], list)
+            and isinstance(value["rows"], list) and all(isinstance(r, list) for r in value["rows"]))
 
 
 def _flat(value: Any) -> str:
@@ -113,7 +123,7 @@ def visible_data(data: dict[str, Any], actor: Actor, business_key: str, terms: G
             continue
         label = term.label if term.department in (None, here) else f"{department_name(term.department)} · {term.label}"
         out.append(dict(key=key, label=label, value=shown, masked=masked, personal=bool(kind),
-                        department=term.department))
+                        department=term.department, table=is_table(shown)))
     return out
 
 

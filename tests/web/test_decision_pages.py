@@ -43,6 +43,18 @@ def test_the_case_page_and_the_applicants_status_show_the_decision_basis(app, wo
     files["admission_points.dmn"] = files["admission_points.dmn"].replace("最高50分".encode(), "最高50分（修订）".encode())
     with world.rt.db.write() as session:
         repository.deploy(session, world.rt, Actor.system("test"), files)
+    with world.rt.db.read() as session:
+        signing = session.execute(select(Task).join(Case, Case.id == Task.case_id).where(
+            Case.process_key == "rule_confirmation", Task.state == "open")).scalars().all()
+    head = login(app.test_client(), "hrss_head")
+    (hrss,) = [t for t in signing if t.department_code == "HRSS"]
+    page = head.get(f"/tasks/{hrss.id}").data.decode()  # the change, row by row, as a table
+    assert 'data-field="rule_change"' in page and "逐行变更" in page and "<th>居住证持有年限（年）</th>" in page
+    assert "<td>修改</td>" in page and "每满一年10分，最高50分 → 每满一年10分，最高50分（修订）" in page
+    page = login(app.test_client(), "edu_supervisor").get(f"/cases/{key}").data.decode()
+    assert "现行规则版本相同" in page  # proposed only: v1 is still in force
+    for task in signing:
+        world.complete(f"{task.department_code.lower()}_head", task.id, sign_decision="agree")
     page = login(app.test_client(), "edu_supervisor").get(f"/cases/{key}").data.decode()
     assert "v1" in page and "规则已修订：现行为 v2" in page
     assert client.get(f"/api/v1/applications/{key}", headers=who).get_json()["decision_basis"][0]["version"] == 1

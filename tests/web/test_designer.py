@@ -80,3 +80,29 @@ def test_checked_uploads_wait_in_the_database_for_their_designer_only(app, world
     client.post("/designer/deploy", data={"token": token, "note": "复核"})
     with world.rt.db.read() as session:
         assert uploads.waiting(session) == 0
+
+
+def _all_files(**changed: bytes) -> list:
+    return [(io.BytesIO(changed.get(p.name, p.read_bytes())), p.name) for p in sorted(BPMN.iterdir())]
+
+
+def test_a_changed_shared_rule_deployed_from_the_designer_page_awaits_co_sign(app, world):
+    client = login(app.test_client(), "designer")
+    points = (BPMN / "admission_points.dmn").read_bytes().replace("最高50分".encode(), "最高45分".encode())
+    page = client.post("/designer/validate", data={"files": _all_files(**{"admission_points.dmn": points})},
+                       content_type="multipart/form-data").data.decode()
+    assert 'name="effective"' in page
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
+    bad = client.post("/designer/deploy", data={"token": token, "note": "口径调整", "effective": "2027-02-30"},
+                      follow_redirects=True).data.decode()
+    assert "生效日期 2027-02-30 不是有效日期" in bad
+    done = client.post("/designer/deploy", data={"token": token, "note": "口径调整", "effective": "2027-01-01"},
+                       follow_redirects=True).data.decode()
+    assert "规则表 admission_points v2 已提交会签" in done and "全部签署前 v1 继续有效" in done
+    assert "教育局" in done and "RULE-" in done
+    again = points.replace("最高45分".encode(), "最高40分".encode())
+    page = client.post("/designer/validate", data={"files": _all_files(**{"admission_points.dmn": again})},
+                       content_type="multipart/form-data").data.decode()
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
+    refused = client.post("/designer/deploy", data={"token": token, "note": "再调整"}, follow_redirects=True).data.decode()
+    assert "未部署任何内容：admission_points.dmn：admission_points v2 尚在会签中（RULE-" in refused

@@ -1,5 +1,5 @@
 """Decision records: each DMN evaluation lands in the case's history with the table, its version and hash, the
-inputs, the matched rows and the outputs; a changed table is a new version and old cases keep theirs."""
+inputs, the matched rows and the outputs (a changed shared table: tests/workflows/test_rule_confirmation.py)."""
 from __future__ import annotations
 
 import pytest
@@ -45,18 +45,6 @@ def test_an_admission_records_its_points_and_its_recommendation(world):
     assert recommendation.details["decision"] == "admission_decision" and recommendation.basis is None  # a recommendation to the decider
     assert {o["name"]: o["value"] for o in recommendation.details["outputs"]}["recommendation"] == "admit"
     assert {i["label"]: i["value"] for i in recommendation.details["inputs"]}["总积分"] == 128
-
-
-def test_a_changed_table_is_a_new_version_and_an_earlier_case_keeps_its_own(world):
-    first = world.start("admission_review", world.person().admission())
-    files = read_files([BPMN])
-    files["admission_points.dmn"] = files["admission_points.dmn"].replace("最高50分".encode(), "最高50分（修订）".encode())
-    with world.rt.db.write() as session:
-        repository.deploy(session, world.rt, Actor.system("test"), files)
-    second = world.start("admission_review", world.person("李娜").admission())
-    (old, _), (new, _) = _records(world, first.case_id), _records(world, second.case_id)
-    assert (old.version, old.current_version, new.version, new.current_version) == (1, 2, 2, 2)
-    assert old.details["hash"] != new.details["hash"]
 
 
 def test_the_fraud_screening_is_recorded_but_not_the_applicants_basis(world):

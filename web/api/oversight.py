@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -178,7 +179,9 @@ def deploy(ctx: Context) -> Reply:
         if body.dry_run:
             results, _new = repository.plan(session, runtime(), files)
         else:
-            results = repository.deploy(session, runtime(), ctx.actor, files, body.note)
+            day = body.effective_date
+            at = datetime(day.year, day.month, day.day, tzinfo=runtime().calendar.tz) if day else None
+            results = repository.deploy(session, runtime(), ctx.actor, files, body.note, at)
     processes = [dict(process_key=r.process_key, name=r.name, version=r.version, changed=r.created) for r in results]
     changed = any(r.created for r in results) and not body.dry_run
     return Reply(201 if changed else 200, DeployResult(dry_run=body.dry_run, processes=processes))

@@ -4,7 +4,7 @@ window-intake pages use, so the contract and the validation cannot disagree."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model, field_validator, model_validator
@@ -411,6 +411,8 @@ class DeployRequest(Body):
     files: list[SourceFile] = Field(min_length=1, max_length=20)
     note: str = Field(default="", max_length=500)
     dry_run: bool = Field(default=False, description="only check the files; deploy nothing")
+    effective_date: date | None = Field(default=None, description="a changed shared rule table (DMN with applied_by) "
+                                        "takes effect on this day at the earliest, once every department co-signed")
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "files": [{"name": "formal_inquiry.bpmn", "content": "<?xml version=\"1.0\"?><bpmn:definitions …/>"}],
         "note": "答复期限改为 5 个工作日", "dry_run": True}]})

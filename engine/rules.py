@@ -1,0 +1,261 @@
+"""Shared rule tables and their co-sign (政策细则协同确认).
+
+A DMN decision that several departments apply names them with the extension property `applied_by` (department
+codes or names, comma separated; checked at deploy):
+
+    <decision id="admission_points" name="…">
+      <extensionElements><camunda:properties>
+        <camunda:property name="applied_by" value="EDU,PSB,HRSS,HUD" /></camunda:properties></extensionElements>
+
+The first deploy of such a table makes it version 1, active. A later deploy that changes it does not change what
+cases use: the version becomes *proposed*, the deploy goes on with the active version in its place, and a
+`rule_confirmation` case (bpmn/rule_confirmation.bpmn, with SLAs and reminders like any case) asks the head of
+every listed department to co-sign, showing the change row by row. When all have signed, the version takes effect
+on its effective date: it becomes active and the processes that use it are deployed again with it, so new cases
+use it and cases started before keep the version they started on. A refusal (with its reason) leaves the active
+version as it was and goes back to whoever proposed it. One proposal per table at a time.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from lxml import etree
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import audit, notices, wallclock
+from .bpmnxml import local_name
+from .errors import Conflict, EngineError
+from .models import Case, Task
+from .models_office import RuleVersion
+from .routing import Actor
+
+PROCESS = "rule_confirmation"
+ACTOR = Actor.system("rules")
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A decision of a deployed file that departments share."""
+
+    decision: str
+    name: str
+    filename: str
+    departments: tuple[str, ...]
+
+
+def _properties(node) -> dict[str, str]:
+    return {p.get("name", ""): p.get("value", "") for p in node.xpath(
+        "./*[local-name()='extensionElements']//*[local-name()='property']")}
+
+
+def applied_by(value: str) -> list[str]:
+    """The departments an `applied_by` property lists (codes or names, separated by commas or 、)."""
+    return [part.strip() for part in value.replace("，", ",").replace("、", ",").split(",") if part.strip()]
+
+
+def shared_in(name: str, content: bytes | str) -> list[Shared]:
+    """The shared decisions of one DMN file (those with `applied_by`)."""
+    try:
+        root = etree.fromstring(content.encode("utf-8") if isinstance(content, str) else content, _PARSER)
+    except etree.XMLSyntaxError:
+        return []
+    out = []
+    for node in root.iter():
+        if local_name(node) == "decision" and "applied_by" in _properties(node):
+            out.append(Shared(node.get("id") or "", node.get("name") or node.get("id") or "", name,
+                              tuple(applied_by(_properties(node)["applied_by"]))))
+    return out
+
+
+def problems(root, resolve) -> list[tuple[object, str]]:
+    """Why the `applied_by` properties of a DMN file cannot be used: (element, message) pairs."""
+    out = []
+    for node in root.iter():
+        if local_name(node) != "decision":
+            continue
+        value = _properties(node).get("applied_by")
+        if value is None:
+            continue
+        listed = applied_by(value)
+        if len(listed) < 1:
+            out.append((node, "applied_by must list the departments that apply this table (e.g. EDU,HRSS)"))
+        for item in listed:
+            if resolve(item) is None:
+                out.append((node, f"applied_by names {item!r}, which is not a department"))
+    return out
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _active(session: Session, decision: str) -> RuleVersion | None:
+    return session.execute(select(RuleVersion).where(RuleVersion.decision == decision, RuleVersion.status == "active")
+                           ).scalar_one_or_none()
+
+
+def _pending(session: Session, decision: str) -> RuleVersion | None:
+    return session.execute(select(RuleVersion).where(RuleVersion.decision == decision, RuleVersion.status == "proposed")
+                           ).scalar_one_or_none()
+
+
+@dataclass
+class Held:
+    """What a deploy does with the shared tables it carries."""
+
+    files: dict[str, bytes]  # the files to deploy: changed shared tables replaced by their active version
+    proposed: list[RuleVersion]
+
+
+def hold_back(session: Session, directory, actor: Actor, files: dict[str, bytes], note: str,
+              effective_at: datetime | None, text_of) -> Held:
+    """Register the shared tables of a deploy: new ones become active, changed ones proposed (the active version
+    is deployed in their place). `text_of` turns a file's bytes into its stored text; `directory` resolves the
+    departments."""
+    out, proposed, now = dict(files), [], wallclock.now()
+    events = []
+    for name, content in sorted(files.items()):
+        if not name.endswith(".dmn"):
+            continue
+        text = text_of(content)
+        for table in shared_in(name, text):
+            codes = ",".join(directory.resolve(d) or d for d in table.departments)
+            active = _active(session, table.decision)
+            if active is not None and active.content_hash == digest(text):
+                continue
+            if active is None:
+                session.add(RuleVersion(decision=table.decision, filename=name, version=1, content=text,
+                                        content_hash=digest(text), departments=codes, status="active",
+                                        proposed_by=actor.username, proposed_at=now, note=note, decided_at=now))
+                events.append(audit.Event("rule_version_activated", actor.username, {
+                    "decision": table.decision, "version": 1, "hash": digest(text), "first": True}))
+                continue
+            pending = _pending(session, table.decision)
+            if pending is not None:
+                if pending.content_hash == digest(text):
+                    out[name] = active.content.encode("utf-8")
+                    continue
+                raise Conflict.coded("rule_pending", file=name, decision=table.decision, version=pending.version,
+                                     key=pending.case_key)
+            number = session.execute(select(func.max(RuleVersion.version))
+                                     .where(RuleVersion.decision == table.decision)).scalar_one() + 1
+            row = RuleVersion(decision=table.decision, filename=name, version=number, content=text,
+                              content_hash=digest(text), departments=codes, status="proposed",
+                              proposed_by=actor.username, proposed_at=now, note=note, effective_at=effective_at)
+            session.add(row)
+            proposed.append(row)
+            out[name] = active.content.encode("utf-8")
+            events.append(audit.Event("rule_version_proposed", actor.username, {
+                "decision": table.decision, "version": number, "hash": digest(text), "departments": codes,
+                "effective": effective_at.isoformat() if effective_at else None, "note": note}))
+    session.flush()
+    audit.append(session, events, now)
+    return Held(out, proposed)
+
+
+def confirmation_data(session: Session, row: RuleVersion) -> dict:
+    """The data a `rule_confirmation` case starts with: what changes, row by row, and who signs."""
+    from .rule_diff import diff  # the table comparison lives beside this module
+
+    active = _active(session, row.decision)
+    table = next((t for t in shared_in(row.filename, row.content) if t.decision == row.decision), None)
+    return {"rule_version_id": row.id, "decision": row.decision, "table_name": table.name if table else row.decision,
+            "version": row.version, "active_version": active.version if active else None,
+            "signing_departments": row.departments.split(","), "proposed_by": row.proposed_by,
+            "proposal_note": row.note, "effective_at": row.effective_at.isoformat() if row.effective_at else "",
+            "rule_change": diff(active.content if active else "", row.content, row.decision)}
+
+
+def activate(session: Session, rt, row: RuleVersion, now: datetime) -> list:
+    """Make a co-signed version the active one and deploy the processes that use its file again with it."""
+    from . import repository  # deploying builds on the case operations, which build on this module's callers
+
+    if row.status != "proposed":
+        raise EngineError(f"{row.decision} v{row.version} is {row.status}; only a proposed version can take effect")
+    old = _active(session, row.decision)
+    if old is not None:
+        old.status = "superseded"
+    row.status, row.decided_at = "active", now
+    session.flush()
+    audit.append(session, [audit.Event("rule_version_activated", ACTOR.username, {
+        "decision": row.decision, "version": row.version, "hash": row.content_hash, "case": row.case_key})], now)
+    deployed = []
+    for files in repository.deployments_using(session, row.filename):
+        files[row.filename] = row.content.encode("utf-8")
+        deployed += repository.deploy(session, rt, ACTOR, files,
+                                      note=f"{row.decision} v{row.version} 经会签生效（{row.case_key}）")
+    return deployed
+
+
+def refuse(session: Session, row: RuleVersion, reasons: list[str], now: datetime) -> None:
+    """A department refused: the version stays out, and the one who proposed it is told why."""
+    row.status, row.decided_at, row.reason = "refused", now, "；".join(reasons)[:2000]
+    session.flush()
+    audit.append(session, [audit.Event("rule_version_refused", ACTOR.username, {
+        "decision": row.decision, "version": row.version, "reasons": reasons, "case": row.case_key})], now)
+    notices.notify(session, [row.proposed_by], "rule_refused", row.case_key, None,
+                   {"decision": row.decision, "version": row.version, "reason": row.reason}, now)
+
+
+@dataclass(frozen=True)
+class Status:
+    decision: str
+    filename: str
+    departments: list[str]
+    active: int | None
+    proposed: int | None
+    case_key: str | None
+    signed: list[str]
+    waiting: list[str]
+    effective_at: datetime | None
+
+
+def status(session: Session) -> list[Status]:
+    """Every shared table: its active version, a proposed one and who has and has not signed it."""
+    out = []
+    decisions = session.execute(select(RuleVersion.decision).distinct().order_by(RuleVersion.decision)).scalars().all()
+    for decision in decisions:
+        active, pending = _active(session, decision), _pending(session, decision)
+        listed = (pending or active).departments.split(",") if (pending or active) else []
+        waiting: list[str] = []
+        if pending is not None and pending.case_key:
+            waiting = sorted(session.execute(select(Task.department_code).join(Case, Case.id == Task.case_id).where(
+                Case.business_key == pending.case_key, Task.state == "open")).scalars().unique())
+        signed = [d for d in listed if d not in waiting] if pending is not None and pending.case_key else []
+        filename = (pending or active).filename if (pending or active) else ""
+        out.append(Status(decision, filename, listed, active.version if active else None,
+                          pending.version if pending else None, pending.case_key if pending else None, signed,
+                          waiting, pending.effective_at if pending else None))
+    return out
+
+
+def version_of(session: Session, row_id: int) -> RuleVersion:
+    row = session.get(RuleVersion, row_id)
+    if row is None:
+        raise EngineError(f"no rule version #{row_id}")
+    return row
+
+
+def register(rt) -> None:
+    """The service tasks of the rule_confirmation process."""
+
+    def activate_handler(call):
+        row = version_of(call.session, int(call.data["rule_version_id"]))
+        deployed = activate(call.session, rt, row, call.now)
+        call.record("rule_deployed", decision=row.decision, version=row.version,
+                    processes=sorted({d.process_key for d in deployed if getattr(d, "process_key", None)}))
+        return {"rule_status": "active"}
+
+    def refuse_handler(call):
+        row = version_of(call.session, int(call.data["rule_version_id"]))
+        reasons = [f"{s.get('signing_department')}：{s.get('sign_reason') or ''}" for s in call.data.get("signatures") or []
+                   if s.get("sign_decision") != "agree"]
+        refuse(call.session, row, reasons, call.now)
+        return {"rule_status": "refused"}
+
+    rt.register("rules.activate", activate_handler)
+    rt.register("rules.refuse", refuse_handler)
