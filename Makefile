@@ -9,11 +9,11 @@ PYTEST_ARGS ?=
 
 .PHONY: setup run walkthrough test bench clean
 
-$(STAMP): pyproject.toml web/package.json web/package-lock.json
+$(STAMP): pyproject.toml web/package.json web/package-lock.json web/modeler/modeler.js
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
-	cd web && npm ci --no-audit --no-fund --silent
+	cd web && npm ci --no-audit --no-fund --silent && npm run build --silent
 	rm -f $(VENV)/.installed-*
 	touch $@
 

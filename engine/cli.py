@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from . import (accounts, audit, cases, checkpoints, cli_actions, cli_calendar, cli_directory, cli_figures, cli_retention,
-               cli_rules, logs, repository, timers, tokens)
+               cli_migrate, cli_rules, logs, repository, timers, tokens)
 from .config import Settings, make_runtime
 from .definitions import read_files
 from .errors import DeployError, EngineError, InvalidInput
@@ -424,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_directory.register(add)
     cli_calendar.register(add)
     cli_rules.register(add)
+    cli_migrate.register(add)
     for entry in entry_points(group=CLI_GROUP):
         try:
             entry.load()(add)

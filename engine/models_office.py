@@ -242,3 +242,15 @@ class RuleVersion(Base):
     case_key: Mapped[str | None] = mapped_column(String(64))  # the rule_confirmation case
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str | None] = mapped_column(Text)  # why it was refused
+
+
+class DesignerDraft(Base):
+    """A BPMN or DMN file a designer is editing in the browser modeler, kept on the server per user until deployed
+    or deleted (engine/drafts.py)."""
+
+    __tablename__ = "designer_drafts"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

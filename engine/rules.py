@@ -31,6 +31,7 @@ from .errors import Conflict, EngineError
 from .models import Case, Task
 from .models_office import RuleVersion
 from .routing import Actor
+from .rule_diff import diff
 
 PROCESS = "rule_confirmation"
 ACTOR = Actor.system("rules")
@@ -157,10 +158,22 @@ def hold_back(session: Session, directory, actor: Actor, files: dict[str, bytes]
     return Held(out, proposed)
 
 
+def changes(session: Session, files: dict[str, bytes]) -> list[tuple[Shared, int]]:
+    """The shared tables a set of files would change: (the table, its active version), for a deploy's preview."""
+    out = []
+    for name, content in sorted(files.items()):
+        if not name.endswith(".dmn"):
+            continue
+        text = content.decode("utf-8", "replace")
+        for table in shared_in(name, text):
+            active = _active(session, table.decision)
+            if active is not None and active.content_hash != digest(text):
+                out.append((table, active.version))
+    return out
+
+
 def confirmation_data(session: Session, row: RuleVersion) -> dict:
     """The data a `rule_confirmation` case starts with: what changes, row by row, and who signs."""
-    from .rule_diff import diff  # the table comparison lives beside this module
-
     active = _active(session, row.decision)
     table = next((t for t in shared_in(row.filename, row.content) if t.decision == row.decision), None)
     return {"rule_version_id": row.id, "decision": row.decision, "table_name": table.name if table else row.decision,

@@ -30,7 +30,8 @@ EVENTS = ["case_started", "task_ready", "task_claimed", "task_released", "task_r
           "case_purged", "legal_hold_placed", "legal_hold_lifted",
           "clock_resumed", "department_wait_started", "department_wait_ended", "department_unit_saved",
           "calendar_notice_imported", "due_dates_recomputed", "decision_made",
-          "rule_version_proposed", "rule_version_activated", "rule_version_refused", "rule_deployed"]
+          "rule_version_proposed", "rule_version_activated", "rule_version_refused", "rule_deployed",
+          "case_migrated"]
 PAGE = 50
 
 

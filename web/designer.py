@@ -48,10 +48,11 @@ def validate():
     if not files:
         flash(_("Choose one or more .bpmn or .dmn files."), "error")
         return redirect(url_for("designer.index"))
-    problems, processes = [], []
+    problems, processes, shared = [], [], []
     try:
         with runtime().db.read() as session:
             compiled = runtime().compile(session, files)
+            shared = rules.changes(session, files)
         processes = sorted(compiled.processes)
     except DeployError as exc:
         problems = exc.problems
@@ -62,8 +63,7 @@ def validate():
         token = uploads.stash(session, actor().username, files)
     status = 422 if problems else 200
     return render_template("designer_check.html", token=token, files=sorted(files), problems=problems,
-                           processes=processes,
-                           marks=_marks(problems)), status
+                           processes=processes, shared=shared, marks=_marks(problems)), status
 
 
 def _marks(problems) -> dict[str, list[str]]:
@@ -92,6 +92,12 @@ def deploy():
     """Deploy the files checked a moment ago (validated again; nothing is stored if they fail)."""
     require_role("designer", "admin")
     token = request.form.get("token", "")
+    note = request.form.get("note", "").strip()
+    with runtime().db.read() as session:
+        _unstash(session, token)  # an unknown or another designer's set: 404
+    if not note:
+        flash(_("Say why this version is deployed (the note is recorded)."), "error")
+        return redirect(url_for("designer.index"))
     effective = request.form.get("effective", "").strip()
     try:
         day = date.fromisoformat(effective) if effective else None
@@ -102,7 +108,7 @@ def deploy():
     try:
         with runtime().db.write() as session:
             files = _unstash(session, token)
-            results = repository.deploy(session, runtime(), actor(), files, request.form.get("note", "").strip(), at)
+            results = repository.deploy(session, runtime(), actor(), files, note, at)
             uploads.discard(session, token)
     except DeployError:  # the files changed since they were checked: the error page lists every problem
         raise

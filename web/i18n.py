@@ -16,6 +16,7 @@ from engine import wallclock
 from engine.accounts import MESSAGES as ACCOUNT_MESSAGES
 from engine.errors import MESSAGES as ERROR_MESSAGES
 from engine.forms import MESSAGES as FORM_MESSAGES
+from engine.migration import MESSAGES as MIGRATION_MESSAGES
 from workflows.intake import MESSAGES as INTAKE_MESSAGES
 from engine.models import Department
 
@@ -86,7 +87,12 @@ def field_errors(exc) -> dict[str, str]:
     return out
 
 
-MESSAGES = {**FORM_MESSAGES, **ACCOUNT_MESSAGES, **INTAKE_MESSAGES}
+MESSAGES = {**FORM_MESSAGES, **ACCOUNT_MESSAGES, **INTAKE_MESSAGES, **MIGRATION_MESSAGES}
+
+
+def coded_text(code: str, params: dict) -> str:
+    """A coded engine message (forms, accounts, intake, migration) in the user's language."""
+    return gettext(msgid(MESSAGES[code]), **params) if code in MESSAGES else code
 _PERCENT = re.compile(r"\{(\w+)\}")  # the engine's {limit} placeholders, as gettext's %(limit)s
 _QUOTED = re.compile(r"\{(\w+)!r\}")  # {task!r}: a name, quoted as “…”
 

@@ -8,7 +8,7 @@ from factories import BPMN_DIR
 
 COMMANDS = ["init-db", "validate", "deploy", "start", "tasks", "cases", "claim", "release", "complete", "reassign", "worker",
             "user", "audit", "token", "send-back", "withdraw", "withdraw-application", "transfer", "delegate", "copy", "urge",
-            "supervise", "add-signer", "sign", "remove-signer", "calendar", "rules"]
+            "supervise", "add-signer", "sign", "remove-signer", "calendar", "rules", "migrate"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

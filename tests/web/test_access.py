@@ -42,6 +42,9 @@ def expected(role: str, route: str) -> int:
         "unit_save": 302 if role == "admin" else 403,
         "calendar": 200 if role == "admin" else 403,
         "calendar_import": 302 if role == "admin" else 403,  # no file: named, nothing imported
+        "migrate_plan": 200 if role in ("designer", "admin") else 403,
+        "modeler": 200 if role in ("designer", "admin") else 403,
+        "migrate_move": 302 if role in ("designer", "admin") else 403,  # unconfirmed: nothing moves
         "supervision": 403,  # the overseeing office only (none of these roles)
         "delegate": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "cc_add": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
@@ -92,6 +95,9 @@ ROUTES = {
                                            "district": "西湖区", "covers": "文三路"}),
     "calendar": ("get", "/admin/calendar", None),
     "calendar_import": ("post", "/admin/calendar", {}),
+    "migrate_plan": ("get", "/designer/migrate/admission_review", None),
+    "modeler": ("get", "/designer/modeler", None),
+    "migrate_move": ("post", "/designer/migrate/admission_review", {}),
 }
 
 

@@ -47,6 +47,10 @@ def test_valid_upload_deploys_a_new_version_that_can_be_viewed_compared_and_down
     file = client.get(f"/designer/versions/{new}/files/formal_inquiry.bpmn")
     assert file.status_code == 200 and "撰写正式函询".encode() in file.data
     assert client.post("/designer/deploy", data={"token": "0" * 32}).status_code == 404
+    page = upload(client, "formal_inquiry.bpmn", changed).data.decode()
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
+    unnoted = client.post("/designer/deploy", data={"token": token, "note": " "}, follow_redirects=True).data.decode()
+    assert "请填写部署说明" in unnoted
 
 
 def test_only_designers_and_admins_see_the_designer(app, world):
@@ -91,7 +95,8 @@ def test_a_changed_shared_rule_deployed_from_the_designer_page_awaits_co_sign(ap
     points = (BPMN / "admission_points.dmn").read_bytes().replace("最高50分".encode(), "最高45分".encode())
     page = client.post("/designer/validate", data={"files": _all_files(**{"admission_points.dmn": points})},
                        content_type="multipart/form-data").data.decode()
-    assert 'name="effective"' in page
+    assert 'name="effective"' in page and 'data-shared="admission_points"' in page
+    assert "将提交各适用部门（教育局、公安局、人社局、住建局）会签" in page
     token = re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
     bad = client.post("/designer/deploy", data={"token": token, "note": "口径调整", "effective": "2027-02-30"},
                       follow_redirects=True).data.decode()

@@ -16,7 +16,7 @@ from .core import Api
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 api = Api(bp)
 
-from . import approvals, figures, holds, notices, oversight, portal, signers, work  # noqa: E402,F401 - these modules declare the operations
+from . import approvals, figures, holds, migrations, notices, oversight, portal, signers, work  # noqa: E402,F401 - these modules declare the operations
 from .openapi import document  # noqa: E402
 
 

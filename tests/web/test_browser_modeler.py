@@ -1,0 +1,83 @@
+"""The browser modeler in Chromium: a designer draws a small process, the validator marks a problem on the diagram
+(a user task outside any lane), the designer puts it in a lane of a department from the directory, saves a draft
+and deploys with a note (screenshots in test-artifacts/)."""
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+
+from conftest import ARTIFACTS, ui_login
+from engine.models import ProcessDefinition
+from engine.models_office import DesignerDraft
+
+DRAW = """() => {
+  const m = window.jrModeler;
+  const factory = m.get('elementFactory'), modeling = m.get('modeling'), registry = m.get('elementRegistry');
+  const root = m.get('canvas').getRootElement();
+  const start = registry.get('start');
+  const task = modeling.createShape(factory.createShape({ type: 'bpmn:UserTask' }), { x: 330, y: 178 }, root);
+  modeling.updateLabel(task, '材料核验');
+  modeling.updateProperties(task, { id: 'check_materials' });
+  const end = modeling.createShape(factory.createShape({ type: 'bpmn:EndEvent' }), { x: 500, y: 178 }, root);
+  modeling.connect(start, task); modeling.connect(task, end);
+  return task.id;
+}"""
+
+LANE = """() => {
+  const m = window.jrModeler;
+  const factory = m.get('elementFactory'), modeling = m.get('modeling'), registry = m.get('elementRegistry');
+  const root = m.get('canvas').getRootElement();
+  const pool = modeling.createShape(factory.createParticipantShape(), { x: 350, y: 180 }, root);
+  modeling.splitLane(pool, 2);
+  const lanes = registry.filter((e) => e.type === 'bpmn:Lane');
+  modeling.removeShape(lanes[1]);
+  const lane = registry.filter((e) => e.type === 'bpmn:Lane')[0] || pool;
+  m.get('selection').select(lane);
+  return lane.type;
+}"""
+
+
+def _until(condition, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the page did not get there in time"
+        time.sleep(0.05)
+
+
+def test_a_designer_draws_fixes_and_deploys_in_the_browser(world, server, page):
+    ui_login(page, server, "designer")
+    page.goto(f"{server}/designer")
+    page.click("#open-modeler")
+    page.wait_for_selector("#canvas[data-ready='bpmn']", timeout=20000)
+    page.wait_for_selector(".bio-properties-panel", timeout=10000)  # the properties panel (Camunda moddle)
+    page.fill("#file-name", "material_check.bpmn")
+    before = page.get_attribute("body", "data-checked")
+    page.evaluate(DRAW)
+    _until(lambda: page.get_attribute("body", "data-checked") != before)  # (the app's CSP forbids eval)
+    page.wait_for_selector("#problems li[data-element='check_materials']", timeout=10000)
+    assert page.locator(".djs-element.jr-problem[data-element-id='check_materials']").count() == 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "modeler-problem.png"), full_page=True)
+    # the fix: a pool with one lane, named after a department from the directory
+    assert page.evaluate(LANE) == "bpmn:Lane"
+    page.wait_for_selector("#lane-tools:not([hidden])")
+    page.select_option("#lane-department", "教育局")
+    page.wait_for_selector("#problem-count:has-text('未发现问题')", timeout=10000)
+    assert page.locator("#problems li").count() == 0
+    page.click("#save-draft")
+    page.wait_for_selector("#deploy-result:has-text('草稿已保存')")
+    with world.rt.db.read() as session:
+        assert session.execute(select(DesignerDraft.name).where(DesignerDraft.username == "designer")).scalars().all() == [
+            "material_check.bpmn"]
+    page.click("#deploy-files")  # no note: refused
+    page.wait_for_selector("#deploy-result:has-text('部署说明')")
+    page.fill("#deploy-note", "新增材料核验流程")
+    page.click("#deploy-files")
+    page.wait_for_selector("#deploy-result.success, #deploy-result.error", timeout=10000)
+    assert "已部署" in page.inner_text("#deploy-result"), page.inner_text("#deploy-result") + page.inner_text("#problems")
+    page.screenshot(path=str(ARTIFACTS / "modeler-deployed.png"), full_page=True)
+    with world.rt.db.read() as session:
+        assert session.execute(select(ProcessDefinition.process_key).where(
+            ProcessDefinition.process_key == "new_process")).scalar_one() == "new_process"
+        assert session.execute(select(DesignerDraft)).first() is None  # deployed drafts go
