@@ -2,23 +2,17 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
 
-from engine import facts, kpis, tokens
-from engine.models import User
-from engine.passwords import hash_password
+from engine import kpis, tokens
 from engine.routing import Actor
-from workflows.demo import build_demo
 
 from web import create_app
 
 
 @pytest.fixture
-def api(world):
-    build_demo(world.rt, cases_wanted=30, history=24)
+def api(demo):
+    world = demo  # the demo data set with its figures' facts built (tests/web/conftest.py)
     with world.rt.db.write() as session:
-        facts.rebuild_all(session, world.rt)
-        session.execute(update(User).values(password_hash=hash_password("Test-Passw0rd")))
         secrets = {name: tokens.issue(session, Actor.system("test"), f"figures-{name}", role, department).secret
                    for name, (role, department) in {"auditor": ("auditor", None), "edu_head": ("head", "EDU"),
                                                     "joint_head": ("head", "JOINT"), "reviewer": ("reviewer", "EDU"),
