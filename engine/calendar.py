@@ -221,14 +221,15 @@ class WorkCalendar:
 
     def _counts(self, year: int) -> list[int]:
         """Working days of `year` before each of its days (index 0: before 1 January; last: the year's total)."""
-        counts = self._year_counts.get(year)
+        table = self._year_counts  # use_notices may swap it meanwhile: counts made now go to the table they came from
+        counts = table.get(year)
         if counts is None:
             counts, seen, cursor = [0], 0, date(year, 1, 1)
             while cursor.year == year:
                 seen += self.is_workday(cursor)
                 counts.append(seen)
                 cursor += timedelta(days=1)
-            self._year_counts[year] = counts
+            table[year] = counts
         return counts
 
 

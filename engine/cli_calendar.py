@@ -9,6 +9,7 @@ from typing import Callable
 
 from . import calendar_notices, wallclock
 from .cli_actions import actor_of
+from .errors import InvalidInput
 from .runtime import Runtime
 
 _HOW = {"notice": "confirmed: the official notice imported here", "override": "confirmed: the local calendar file",
@@ -18,6 +19,8 @@ _HOW = {"notice": "confirmed: the official notice imported here", "override": "c
 
 def cmd_show(rt: Runtime, args: argparse.Namespace) -> int:
     year = args.year or wallclock.now().astimezone(rt.calendar.tz).year
+    if not 1900 < year < 2200:
+        raise InvalidInput(f"year {year} is out of range (e.g. 2027)")
     with rt.db.read() as session:
         rt.refresh_calendar(session, force=True)
     how = rt.calendar.confirmation(year)

@@ -22,6 +22,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .bpmnxml import CAMUNDA, bpmn_find, element_properties, local_name
 from .models import AuditEntry, DeploymentFile
+from .models_office import RuleVersion
+from .rule_diff import diff
 
 EVENT = "decision_made"
 BASIS = ("applicant",)  # who else may see a decision's basis (the staff who see the case always may)
@@ -124,40 +126,51 @@ class Record:
     version: int | None = None
     current_version: int | None = None  # the version deployed last (None: the table is no longer deployed)
     rows: list[int] = field(default_factory=list)
+    changes: dict | None = None  # the rows that changed between its version and the one in force now
 
     @property
     def basis(self) -> str | None:
         return self.details.get("basis")
 
 
-def versions(session: Session, filename: str) -> tuple[list[str], str | None]:
-    """The distinct contents of a DMN file in the order they were first deployed (version n is index n-1), and
-    the content deployed last."""
-    seen: list[str] = []
-    hashed = None
+def versions(session: Session, filename: str, decision: str) -> tuple[dict[str, int | None], dict[str, str], str | None]:
+    """The versions of a DMN file's table by content hash, the contents by hash, and the hash deployed last. A shared
+    table's versions are those of its co-sign (engine/rules.py, which counts proposals that never took effect);
+    another table's are the order in which its distinct contents were first deployed."""
+    numbers: dict[str, int | None] = {}
+    texts: dict[str, str] = {}
+    latest = None
     for (text,) in session.execute(select(DeploymentFile.content).where(DeploymentFile.filename == filename)
                                    .order_by(DeploymentFile.deployment_id)):
-        hashed = digest(text)
-        if hashed not in seen:
-            seen.append(hashed)
-    return seen, hashed
+        latest = digest(text)
+        if latest not in texts:
+            texts[latest] = text
+            numbers[latest] = len(numbers) + 1
+    shared = dict(session.execute(select(RuleVersion.content_hash, RuleVersion.version)
+                                  .where(RuleVersion.decision == decision)).all())
+    if shared:
+        numbers = {hashed: shared.get(hashed) for hashed in numbers}
+    return numbers, texts, latest
 
 
 def of_case(session: Session, case_id: int, basis: str | None = None) -> list[Record]:
-    """The decisions recorded in a case's history, oldest first (only those whose basis is `basis` when given)."""
+    """The decisions recorded in a case's history, oldest first (only those whose basis is `basis` when given), each
+    with its table's version, the version in force now and, when they differ, the rows that changed since."""
     out, known = [], {}
     for at, details in session.execute(select(AuditEntry.at, AuditEntry.details).where(
             AuditEntry.case_id == case_id, AuditEntry.event == EVENT).order_by(AuditEntry.seq)):
         record = Record(at, json.loads(details or "{}"))
         if basis is not None and record.basis != basis:
             continue
-        filename = record.details.get("file", "")
-        if filename not in known:
-            known[filename] = versions(session, filename) if filename else ([], None)
-        contents, latest = known[filename]
+        filename, decision = record.details.get("file", ""), record.details.get("decision", "")
+        if (filename, decision) not in known:
+            known[(filename, decision)] = versions(session, filename, decision) if filename else ({}, {}, None)
+        numbers, texts, latest = known[(filename, decision)]
         hashed = record.details.get("hash")
-        record.version = contents.index(hashed) + 1 if hashed in contents else None
-        record.current_version = contents.index(latest) + 1 if latest in contents else None
+        record.version = numbers.get(hashed)
+        record.current_version = numbers.get(latest)
         record.rows = [r.get("row") for r in record.details.get("rules", [])]
+        if hashed != latest and hashed in texts and latest in texts:
+            record.changes = diff(texts[hashed], texts[latest], decision)
         out.append(record)
     return out

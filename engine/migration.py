@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
 from . import sql
 from .cases import CaseRef
-from .errors import InvalidInput, NotFound
+from .errors import EngineError, InvalidInput, NotFound
 from .forms import fields_of
 from .models import Case, ProcessDefinition, Task
 from .repository import latest
@@ -33,6 +32,7 @@ MESSAGES = {  # why a case cannot move, by code (the web layer says them in the 
     "migrate_field_missing": "the step “{step}” of version {version} shows the field “{label}” ({field}), which the "
                              "case data lacks",
     "migrate_changed": "the case changed meanwhile; run the dry run again",
+    "migrate_failed": "it could not run on the new version: {error}",
 }
 Reason = tuple[str, dict]
 
@@ -134,9 +134,10 @@ def plan(session: Session, rt, process_key: str, mapping: dict[str, str] | None 
         raise InvalidInput("; ".join(problems), {"mapping": problems[0]})
     versions = dict(session.execute(select(ProcessDefinition.id, ProcessDefinition.version)
                                     .where(ProcessDefinition.process_key == process_key)).all())
+    older = [i for i, v in versions.items() if v < target.version]  # a case never moves back to an older version
     out = []
     for case in session.execute(select(Case).where(Case.process_key == process_key, Case.status == "running",
-                                                   Case.definition_id != target.id).order_by(Case.id)).scalars():
+                                                   Case.definition_id.in_(older)).order_by(Case.id)).scalars():
         _, _, wf = open_case(session, rt, Actor.system("migration"), case)
         steps, reasons = check(wf, model, target.version, mapping, current_data(wf))
         out.append(Check(case.business_key, case.id, versions.get(case.definition_id, 0), steps, reasons))
@@ -171,15 +172,18 @@ def migrate(rt, actor: Actor, process_key: str, mapping: dict[str, str] | None =
         if not item.movable:
             out.append(Moved(item.business_key, False, item.codes))
             continue
-        out.append(_move(rt, actor, item, target, mapping))
+        try:
+            out.append(_move(rt, actor, item, target, mapping))
+        except EngineError as exc:  # this case stays as it was (its transaction rolled back); the others go on
+            out.append(Moved(item.business_key, False, [_reason("migrate_failed", error=exc.message)]))
     return out
 
 
 def _move(rt, actor: Actor, item: Check, target: ProcessDefinition, mapping: dict[str, str]) -> Moved:
     with rt.db.write() as session:
         row = sql.execute(session, "case_by_id", {"id": item.case_id}, lock=True).first()
-        case = CaseRef(*row)
-        if case.status != "running" or case.definition_id == target.id:
+        case = CaseRef(*row) if row is not None else None
+        if case is None or case.status != "running" or case.definition_id == target.id:
             return Moved(item.business_key, False, [_reason("migrate_changed")])
         old, op, wf = open_case(session, rt, actor, case)
         model = rt.model(session, target.id)
@@ -203,8 +207,8 @@ def _move(rt, actor: Actor, item: Check, target: ProcessDefinition, mapping: dic
             if new in names:  # a renamed or relabelled step keeps its inbox row, claim and due date
                 session.execute(update(Task).where(Task.id == task_id).values(element_id=new, name=names[new]),
                                 execution_options={"synchronize_session": False})
-        if outcome.error:
-            raise InvalidInput(f"{item.business_key} could not move: {outcome.error}")
+        if outcome.error:  # rolled back with the transaction: the case stays on its version
+            raise EngineError(outcome.error)
         return Moved(item.business_key, True, [])
 
 
@@ -214,23 +218,21 @@ def _apply(wf, model, mapping: dict[str, str]) -> None:
                                                    for sp in wf.subprocesses.values())]:
         if new_spec is None:
             continue
-        migrate_workflow(WorkflowDiff(workflow, _Alignment(workflow.spec, new_spec, mapping)), workflow, new_spec,
-                         reset_mask=TaskState.WAITING)
+        alignment = _alignment(workflow.spec, new_spec, mapping)
+        workflow.spec = new_spec
+        for task in workflow.tasks.values():  # what SpiffWorkflow's migrate_workflow does, without resetting the
+            if alignment.get(task.task_spec) is not None:  # waiting timers (their due moments stay)
+                task.task_spec = alignment[task.task_spec]
         _repredict(workflow)
+        if getattr(workflow, "last_task", None) is not None and workflow.last_task.id not in workflow.tasks:
+            workflow.last_task = None
 
 
-class _Alignment:
-    """Which new step each old one becomes: the same id, or the mapped one (what SpiffWorkflow's SpecDiff gives, without
-    its walk from the start, which stops at a step that is gone, and its spec comparison, which our task types lack)."""
-
-    def __init__(self, old_spec, new_spec, mapping: dict[str, str]) -> None:
-        self.alignment = {spec: new_spec.task_specs.get(mapping.get(getattr(spec, "bpmn_id", None) or "", name))
-                          for name, spec in old_spec.task_specs.items()}
-        self.changed: dict = {}
-
-    @property
-    def removed(self) -> list:
-        return [spec for spec, new in self.alignment.items() if new is None]
+def _alignment(old_spec, new_spec, mapping: dict[str, str]) -> dict:
+    """Which new step each old one becomes: the same id, or the mapped one (SpiffWorkflow's SpecDiff walks from the
+    start and stops at a step that is gone, and compares specs through a serializer our task types are not in)."""
+    return {spec: new_spec.task_specs.get(mapping.get(getattr(spec, "bpmn_id", None) or "", name))
+            for name, spec in old_spec.task_specs.items()}
 
 
 def _repredict(workflow) -> None:

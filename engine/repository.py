@@ -45,7 +45,7 @@ def plan(session: Session, rt: Runtime, files: dict[str, bytes]) -> tuple[list[D
 
 
 def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes], note: str = "",
-           effective_at: datetime | None = None) -> list[Deployed]:
+           effective_at: datetime | None = None, only: set[str] | None = None) -> list[Deployed]:
     """Validate everything first, then store a new version of each process whose content changed. A changed
     shared rule table is proposed for co-sign instead (engine/rules.py): the deploy goes on with its active version,
     and a rule_confirmation case starts (its version taking effect at `effective_at` at the earliest)."""
@@ -54,6 +54,9 @@ def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes],
     if held.files != files:  # a proposed table waits for its co-sign: the active version is deployed in its place
         files = held.files
         results, new = plan(session, rt, files)
+    if only is not None:  # a redeploy for a new rule version: only the processes that use it get a version
+        new = [(model, version) for model, version in new if model.process_key in only]
+        results = [r for r in results if r.process_key in only]
     now = wallclock.now()
     if new:
         _store(session, actor, files, note, new, now)
@@ -88,18 +91,22 @@ def _store(session: Session, actor: Actor, files: dict[str, bytes], note: str, n
         _watch_target(session, model)
 
 
-def deployments_using(session: Session, filename: str) -> list[dict[str, bytes]]:
-    """The files of each deployment whose processes' newest versions use a file (to deploy them again with a new
-    version of it)."""
+def newest_using(session: Session, filename: str) -> list[tuple[str, dict[str, bytes]]]:
+    """(process, the files its newest version uses) for each process whose newest version uses a file: to deploy it
+    again with a new version of that file and nothing else changed."""
     newest = select(ProcessDefinition.process_key, func.max(ProcessDefinition.version).label("v")).group_by(
         ProcessDefinition.process_key).subquery()
-    rows = session.execute(select(ProcessDefinition.deployment_id, ProcessDefinition.files).join(
-        newest, (newest.c.process_key == ProcessDefinition.process_key) & (newest.c.v == ProcessDefinition.version)))
+    rows = session.execute(select(ProcessDefinition.process_key, ProcessDefinition.deployment_id, ProcessDefinition.files)
+                           .join(newest, (newest.c.process_key == ProcessDefinition.process_key)
+                                 & (newest.c.v == ProcessDefinition.version)).order_by(ProcessDefinition.process_key))
     out = []
-    for deployment_id in sorted({d for d, names in rows if filename in names.splitlines()}):
-        found = session.execute(select(DeploymentFile.filename, DeploymentFile.content)
-                                .where(DeploymentFile.deployment_id == deployment_id)).all()
-        out.append({name: content.encode("utf-8") for name, content in found})
+    for key, deployment_id, names in rows:
+        used = names.splitlines()
+        if filename not in used:
+            continue
+        found = session.execute(select(DeploymentFile.filename, DeploymentFile.content).where(
+            DeploymentFile.deployment_id == deployment_id, DeploymentFile.filename.in_(used))).all()
+        out.append((key, {name: content.encode("utf-8") for name, content in found}))
     return out
 
 

@@ -23,6 +23,7 @@ from datetime import datetime
 
 from lxml import etree
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit, notices, wallclock
@@ -58,27 +59,30 @@ def applied_by(value: str) -> list[str]:
     return [part.strip() for part in value.replace("，", ",").replace("、", ",").split(",") if part.strip()]
 
 
-def shared_in(name: str, content: bytes | str) -> list[Shared]:
-    """The shared decisions of one DMN file (those with `applied_by`)."""
+def shared_in(name: str, content: bytes | str, every: bool = False) -> list[Shared]:
+    """The shared decisions of one DMN file (those with `applied_by`; with `every`, the others too, with no
+    departments)."""
     try:
         root = etree.fromstring(content.encode("utf-8") if isinstance(content, str) else content, _PARSER)
     except etree.XMLSyntaxError:
         return []
     out = []
     for node in root.iter():
-        if local_name(node) == "decision" and "applied_by" in _properties(node):
+        if local_name(node) == "decision" and (every or "applied_by" in _properties(node)):
             out.append(Shared(node.get("id") or "", node.get("name") or node.get("id") or "", name,
-                              tuple(applied_by(_properties(node)["applied_by"]))))
+                              tuple(applied_by(_properties(node).get("applied_by", "")))))
     return out
 
 
 def problems(root, resolve) -> list[tuple[object, str]]:
     """Why the `applied_by` properties of a DMN file cannot be used: (element, message) pairs."""
     out = []
-    for node in root.iter():
-        if local_name(node) != "decision":
-            continue
+    decisions = [n for n in root.iter() if local_name(n) == "decision"]
+    for node in decisions:
         value = _properties(node).get("applied_by")
+        if value is not None and len(decisions) > 1:
+            out.append((node, "a shared rule table (applied_by) must be the only decision of its file, so that its "
+                              "versions are the file's"))
         if value is None:
             continue
         listed = applied_by(value)
@@ -123,9 +127,13 @@ def hold_back(session: Session, directory, actor: Actor, files: dict[str, bytes]
         if not name.endswith(".dmn"):
             continue
         text = text_of(content)
-        for table in shared_in(name, text):
-            codes = ",".join(directory.resolve(d) or d for d in table.departments)
+        for table in shared_in(name, text, every=True):
             active = _active(session, table.decision)
+            if not table.departments and active is None:
+                continue  # a table nobody shares
+            # a table once shared stays so: a version that drops applied_by is co-signed by those it named
+            listed = table.departments or tuple(active.departments.split(","))
+            codes = ",".join(directory.resolve(d) or d for d in listed)
             if active is not None and active.content_hash == digest(text):
                 continue
             if active is None:
@@ -148,6 +156,11 @@ def hold_back(session: Session, directory, actor: Actor, files: dict[str, bytes]
                               content_hash=digest(text), departments=codes, status="proposed",
                               proposed_by=actor.username, proposed_at=now, note=note, effective_at=effective_at)
             session.add(row)
+            try:
+                session.flush()
+            except IntegrityError:  # another deploy proposed a version of this table at the same moment
+                raise Conflict(f"{name}: another change of {table.decision} was proposed at the same moment; "
+                               "run the deploy again") from None
             proposed.append(row)
             out[name] = active.content.encode("utf-8")
             events.append(audit.Event("rule_version_proposed", actor.username, {
@@ -165,10 +178,11 @@ def changes(session: Session, files: dict[str, bytes]) -> list[tuple[Shared, int
         if not name.endswith(".dmn"):
             continue
         text = content.decode("utf-8", "replace")
-        for table in shared_in(name, text):
+        for table in shared_in(name, text, every=True):
             active = _active(session, table.decision)
             if active is not None and active.content_hash != digest(text):
-                out.append((table, active.version))
+                out.append((table if table.departments else Shared(table.decision, table.name, name, tuple(
+                    active.departments.split(","))), active.version))
     return out
 
 
@@ -197,10 +211,10 @@ def activate(session: Session, rt, row: RuleVersion, now: datetime) -> list:
     audit.append(session, [audit.Event("rule_version_activated", ACTOR.username, {
         "decision": row.decision, "version": row.version, "hash": row.content_hash, "case": row.case_key})], now)
     deployed = []
-    for files in repository.deployments_using(session, row.filename):
+    for process_key, files in repository.newest_using(session, row.filename):
         files[row.filename] = row.content.encode("utf-8")
-        deployed += repository.deploy(session, rt, ACTOR, files,
-                                      note=f"{row.decision} v{row.version} 经会签生效（{row.case_key}）")
+        deployed += repository.deploy(session, rt, ACTOR, files, note=f"{row.decision} v{row.version} 经会签生效（{row.case_key}）",
+                                      only={process_key})
     return deployed
 
 
@@ -258,7 +272,8 @@ def register(rt) -> None:
 
     def activate_handler(call):
         row = version_of(call.session, int(call.data["rule_version_id"]))
-        deployed = activate(call.session, rt, row, call.now)
+        with call.session.begin_nested():  # all of it or nothing: a failed redeploy leaves the version proposed
+            deployed = activate(call.session, rt, row, call.now)
         call.record("rule_deployed", decision=row.decision, version=row.version,
                     processes=sorted({d.process_key for d in deployed if getattr(d, "process_key", None)}))
         return {"rule_status": "active"}
@@ -267,7 +282,8 @@ def register(rt) -> None:
         row = version_of(call.session, int(call.data["rule_version_id"]))
         reasons = [f"{s.get('signing_department')}：{s.get('sign_reason') or ''}" for s in call.data.get("signatures") or []
                    if s.get("sign_decision") != "agree"]
-        refuse(call.session, row, reasons, call.now)
+        with call.session.begin_nested():
+            refuse(call.session, row, reasons, call.now)
         return {"rule_status": "refused"}
 
     rt.register("rules.activate", activate_handler)

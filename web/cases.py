@@ -90,7 +90,7 @@ def show(key: str):
         tasks = [t for t in tasks if t.id in scope]
         events = [e for e in events if e.task_id in scope]
     terms = glossary_of(case)
-    decided = [decision_view(r, terms) for r in records] if scope is None else []
+    decided = [decision_view(r, terms, me) for r in records] if scope is None else []
     timeline = []
     for e in events:
         details = json.loads(e.details)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from engine import drafts, repository, rules
 from engine.errors import DeployError, EngineError
-from engine.models import Department
+from engine.models import Department, ProcessDefinition
 
 from .context import actor, require_role, runtime
 from .i18n import department_name, error_text
@@ -59,8 +59,15 @@ def asset(package: str, name: str):
     return send_from_directory(ASSETS[package], name, max_age=86400)
 
 
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(make_response(jsonify(error=_("Send a JSON object with the files.")), 400))
+    return body
+
+
 def _files() -> dict[str, str]:
-    body = request.get_json(silent=True) or {}
+    body = _body()
     files = body.get("files")
     if not isinstance(files, dict) or not files or len(files) > MAX_FILES or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
@@ -73,6 +80,21 @@ def _files() -> dict[str, str]:
     return files
 
 
+def _with_version(files: dict[str, str]) -> dict[str, bytes]:
+    """The edited files with the other files of the version they were opened from (`base`: a process version id):
+    a process needs its rule tables and called processes, a rule table the processes that use it."""
+    base = _body().get("base")
+    out: dict[str, bytes] = {}
+    if isinstance(base, int) and not isinstance(base, bool):
+        with runtime().db.read() as session:
+            definition = session.get(ProcessDefinition, base)
+            if definition is None:
+                abort(make_response(jsonify(error=_("No such process version.")), 404))
+            out = {name: text.encode("utf-8") for name, text in repository.files_of(session, definition).items()}
+    out.update({name: content.encode("utf-8") for name, content in files.items()})
+    return out
+
+
 def _problems(exc: DeployError) -> list[dict]:
     return [dict(file=p.file, line=p.line, element=p.element, message=p.message) for p in exc.problems]
 
@@ -82,10 +104,10 @@ def _problems(exc: DeployError) -> list[dict]:
 def check():
     """The validator's problems for the files being edited (the page marks them on the diagram)."""
     require_role("designer", "admin")
-    files = _files()
+    files = _with_version(_files())
     try:
         with runtime().db.read() as session:
-            runtime().compile(session, {k: v.encode("utf-8") for k, v in files.items()})
+            runtime().compile(session, files)
     except DeployError as exc:
         return jsonify(problems=_problems(exc))
     except EngineError as exc:
@@ -135,7 +157,7 @@ def deploy():
     """Deploy the files being edited (a note is required); their drafts go once deployed."""
     require_role("designer", "admin")
     files = _files()
-    body = request.get_json(silent=True) or {}
+    body = _body()
     note = str(body.get("note") or "").strip()[:500]
     if not note:
         return jsonify(error=_("Say why this version is deployed (the note is recorded).")), 422
@@ -147,8 +169,7 @@ def deploy():
     at = datetime(day.year, day.month, day.day, tzinfo=runtime().calendar.tz) if day else None
     try:
         with runtime().db.write() as session:
-            results = repository.deploy(session, runtime(), actor(), {k: v.encode("utf-8") for k, v in files.items()},
-                                        note, at)
+            results = repository.deploy(session, runtime(), actor(), _with_version(files), note, at)
             drafts.remove(session, actor().username, list(files))
     except DeployError as exc:
         return jsonify(error=_("Nothing was deployed: the files have problems."), problems=_problems(exc)), 422

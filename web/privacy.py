@@ -67,17 +67,25 @@ def readable(terms: Glossary, key: str, value: Any, unmasked: bool = True) -> An
     return term.reads(value) if term else value
 
 
-def decision_view(record, terms: Glossary) -> dict[str, Any]:
-    """A decision record as a person reads it: what was decided, by which table version and rows, on which inputs."""
+def decision_view(record, terms: Glossary, actor: Actor | None = None) -> dict[str, Any]:
+    """A decision record as a person reads it: what was decided, by which table version and rows, on which inputs.
+    For staff (`actor`), an input that is another department's 背靠背 finding is left out and personal data masked,
+    as everywhere; the applicant (no actor) reads their own."""
+    full = actor is None or may_see_unmasked(actor)
+
     def text(name: str, value: Any) -> str:
         if value is None or value == []:
             return "—"
+        kind = terms.personal(name)
+        if kind and not full:
+            return mask(kind, value)
         return _flat([readable(terms, name, v) for v in value] if isinstance(value, list) else readable(terms, name, value))
     d = record.details
     return dict(decision=d.get("decision", ""), name=d.get("name", ""), task=d.get("task", ""), at=record.at,
                 version=record.version, current=record.current_version, hash=(d.get("hash") or "")[:12],
-                rows=record.rows, outputs=[(o["label"], text(o["name"], o["value"])) for o in d.get("outputs", [])],
-                inputs=[(i["label"], text(i["expression"], i["value"])) for i in d.get("inputs", [])])
+                rows=record.rows, changes=record.changes, outputs=[(o["label"], text(o["name"], o["value"])) for o in d.get("outputs", [])],
+                inputs=[(i["label"], text(i["expression"], i["value"])) for i in d.get("inputs", [])
+                        if actor is None or not hidden_from(terms, i["expression"], actor)])
 
 
 def is_table(value: Any) -> bool:

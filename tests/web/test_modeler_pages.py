@@ -41,3 +41,25 @@ def test_checks_drafts_and_deploy(app, world):
     reviewer = login(app.test_client(), "edu_reviewer")
     assert reviewer.get("/designer/modeler").status_code == 403
     assert _post(reviewer, "/designer/modeler/check", {"files": {"a.bpmn": INQUIRY}}).status_code == 403
+
+
+def test_a_file_opened_from_a_version_is_checked_and_deployed_with_that_versions_other_files(app, world):
+    from sqlalchemy import select
+
+    from engine.models import ProcessDefinition
+
+    with world.rt.db.read() as session:
+        base = session.execute(select(ProcessDefinition.id).where(
+            ProcessDefinition.process_key == "admission_review")).scalar_one()
+    designer = login(app.test_client(), "designer")
+    review = (BPMN / "admission_review.bpmn").read_text(encoding="utf-8")
+    alone = _post(designer, "/designer/modeler/check", {"files": {"admission_review.bpmn": review}}).get_json()
+    assert any("admission_points" in p["message"] for p in alone["problems"])
+    assert _post(designer, "/designer/modeler/check", {"files": {"admission_review.bpmn": review}, "base": base}
+                 ).get_json() == {"problems": []}
+    points = (BPMN / "admission_points.dmn").read_text(encoding="utf-8").replace("最高50分", "最高45分")
+    done = _post(designer, "/designer/modeler/deploy", {"files": {"admission_points.dmn": points}, "base": base,
+                                                        "note": "分值调整"}).get_json()
+    assert [p["table"] for p in done["proposed"]] == ["admission_points"] and "教育局" in done["proposed"][0]["waiting"]
+    assert _post(designer, "/designer/modeler/check", {"files": {"a.bpmn": review}, "base": 999999}).status_code == 404
+    assert designer.post("/designer/modeler/check", json=["x"]).status_code == 400

@@ -32,10 +32,17 @@ def test_admission_cases_at_different_steps_move_and_finish_on_the_new_version(w
     with world.rt.db.read() as session:
         target, checks = migration.plan(session, world.rt, "admission_review")
     assert target.version == 2 and all(c.movable for c in checks) and len(checks) == 2
+    with world.rt.db.read() as session:
+        timers_before = {c.id: c.next_due_at for c in session.execute(select(Case)).scalars()}
     moved = migration.migrate(world.rt, Actor.system("test"), "admission_review")
     assert all(m.moved for m in moved)
     with world.rt.db.read() as session:
         assert {c.definition_id for c in session.execute(select(Case)).scalars()} == {target.id}
+        # the SLA timers of the steps the cases wait at keep their due moments
+        assert {c.id: c.next_due_at for c in session.execute(select(Case)).scalars()} == timers_before
+        assert all(timers_before.values())
+    with world.rt.db.read() as session:  # nothing moves back to an older version
+        assert migration.plan(session, world.rt, "admission_review", version=1)[1] == []
     # the PSB reviewer confirms, then EDU decides on the step's new name, the appeal window passes: done
     out = world.complete("psb_reviewer", at_psb, "review_psb", psb_ok=True, residence_years=8,
                          psb_finding="居住证已续签")

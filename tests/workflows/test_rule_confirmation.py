@@ -169,3 +169,20 @@ def test_rules_status_on_the_command_line(world, capsys):
     assert "admission_points (admission_points.dmn) applied by EDU, PSB, HRSS, HUD: v1 active" in text
     assert f"v2 proposed in {key}, effective 2027-01-01: signed by PSB; waiting for EDU, HRSS, HUD" in text
     assert "subsidy_eligibility (subsidy_eligibility.dmn) applied by HRSS, HUD, EDU, STREET, FIN: v1 active" in text
+
+
+def test_dropping_applied_by_does_not_escape_the_co_sign(world):
+    files = changed_points('<extensionElements><camunda:properties><camunda:property name="applied_by" '
+                           'value="EDU,PSB,HRSS,HUD" /></camunda:properties></extensionElements>', "")
+    key, state = propose(world, files)
+    assert state == "proposed" and sorted(sign_tasks(world, key)) == ["EDU", "HRSS", "HUD", "PSB"]
+    assert version_used(world, world.start("admission_review", world.person().admission())) == 1
+
+
+def test_a_shared_table_is_the_only_decision_of_its_file(world):
+    files = read_files([BPMN])
+    extra = b'<decision id="other_rules" name="other"><literalExpression><text>1</text></literalExpression></decision></definitions>'
+    files["admission_points.dmn"] = files["admission_points.dmn"].replace(b"</definitions>", extra)
+    with pytest.raises(DeployError) as caught, world.rt.db.write() as session:
+        repository.deploy(session, world.rt, designer(world), files)
+    assert any("must be the only decision of its file" in str(p) for p in caught.value.problems)

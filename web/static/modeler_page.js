@@ -19,6 +19,7 @@
   let kind = 'bpmn';
   let timer = null;
   let marked = [];
+  let base = null; // the process version a deployed file was opened from: its other files go along
 
   const NEW_BPMN = '<?xml version="1.0" encoding="UTF-8"?>\n' +
     '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" ' +
@@ -69,7 +70,7 @@
 
   async function check() {
     const xml = await currentXml();
-    const answer = await post(tools.dataset.check, { files: files(xml) });
+    const answer = await post(tools.dataset.check, { files: files(xml), base: base });
     if (answer.ok) { showProblems((await answer.json()).problems); }
   }
 
@@ -115,15 +116,15 @@
     check();
   }
 
-  document.getElementById('new-bpmn').onclick = () => open(NEW_BPMN, 'new_process.bpmn');
-  document.getElementById('new-dmn').onclick = () => open(NEW_DMN, 'new_rules.dmn');
+  document.getElementById('new-bpmn').onclick = () => { base = null; open(NEW_BPMN, 'new_process.bpmn'); };
+  document.getElementById('new-dmn').onclick = () => { base = null; open(NEW_DMN, 'new_rules.dmn'); };
   document.getElementById('open-file').onchange = async (event) => {
     const value = event.target.value;
     if (!value) { return; }
     let url;
     let name;
-    if (value.startsWith('draft:')) { name = value.slice(6); url = tools.dataset.drafts.replace(/\/modeler$/, '/drafts/') + encodeURIComponent(name); }
-    else { const [, id, file] = value.split(':'); name = file; url = '/designer/versions/' + id + '/files/' + encodeURIComponent(file); }
+    if (value.startsWith('draft:')) { base = null; name = value.slice(6); url = tools.dataset.drafts.replace(/\/modeler$/, '/drafts/') + encodeURIComponent(name); }
+    else { const [, id, file] = value.split(':'); base = Number(id); name = file; url = '/designer/versions/' + id + '/files/' + encodeURIComponent(file); }
     const answer = await fetch(url, { credentials: 'same-origin' });
     if (answer.ok) { open(await answer.text(), name); }
   };
@@ -135,7 +136,7 @@
   document.getElementById('deploy-files').onclick = async () => {
     const result = document.getElementById('deploy-result');
     result.textContent = ''; result.className = '';
-    const answer = await post(tools.dataset.deploy, { files: files(await currentXml()),
+    const answer = await post(tools.dataset.deploy, { files: files(await currentXml()), base: base,
       note: document.getElementById('deploy-note').value, effective: document.getElementById('deploy-effective').value });
     const body = await answer.json();
     if (!answer.ok) {
