@@ -86,7 +86,7 @@ class WorkCalendar:
         """Whether the year of a day or moment (in the calendar's zone) is officially known; no moment: True."""
         if moment is None:
             return True
-        day = _aware(moment).astimezone(self.tz).date() if isinstance(moment, datetime) else moment
+        day = aware(moment).astimezone(self.tz).date() if isinstance(moment, datetime) else moment
         return self.confirmation(day.year) is not None
 
     @classmethod
@@ -149,13 +149,13 @@ class WorkCalendar:
         """The moment `days` working days of working time after `start` (aware, in the calendar's zone)."""
         if days < 0:
             raise EngineError("working days to add must not be negative")
-        return self._add(_aware(start).astimezone(self.tz), self.day_length * days)
+        return self._add(aware(start).astimezone(self.tz), self.day_length * days)
 
     def add_workhours(self, start: datetime, hours: float) -> datetime:
         """The moment `hours` hours of office time after `start`."""
         if hours < 0:
             raise EngineError("working hours to add must not be negative")
-        return self._add(_aware(start).astimezone(self.tz), timedelta(hours=hours))
+        return self._add(aware(start).astimezone(self.tz), timedelta(hours=hours))
 
     def _add(self, cursor: datetime, remaining: timedelta) -> datetime:
         day = cursor.date()
@@ -175,7 +175,7 @@ class WorkCalendar:
 
         The first and last days are measured by their office intervals; the whole days between are counted
         from a table of working days per year (so a year-long span costs the same as a day-long one)."""
-        a, b = _aware(start).astimezone(self.tz), _aware(end).astimezone(self.tz)
+        a, b = aware(start).astimezone(self.tz), aware(end).astimezone(self.tz)
         sign = 1.0
         if b < a:
             a, b, sign = b, a, -1.0
@@ -263,7 +263,8 @@ def package_years() -> frozenset[int]:
 _PACKAGE_YEARS: frozenset[int] | None = None
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
+    """A stored moment as an aware one (the database keeps UTC; SQLite drops the zone)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 

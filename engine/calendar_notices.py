@@ -27,13 +27,13 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, sql, wallclock
-from .calendar import WorkCalendar, YearNotice
+from .calendar import WorkCalendar, YearNotice, aware
 from .cases import CaseRef
 from .clock import HELD
 from .errors import InvalidInput
@@ -200,7 +200,7 @@ def _recompute_case(rt, actor: Actor, case_id: int, old: WorkCalendar, new: Work
             definition = getattr(task.task_spec, "event_definition", None)
             if not isinstance(value, str) or value == HELD or not counts_working_time(getattr(definition, "expression", None)):
                 continue
-            due = _aware(datetime.fromisoformat(value))
+            due = aware(datetime.fromisoformat(value))
             to = _moved(old, new, now, due)
             if to is not None:
                 task.internal_data["event_value"] = to.isoformat()
@@ -209,10 +209,10 @@ def _recompute_case(rt, actor: Actor, case_id: int, old: WorkCalendar, new: Work
         steps = []
         for task_id, eid, due in session.execute(select(Task.id, Task.element_id, Task.due_at).where(
                 Task.case_id == case_id, Task.state == "open", Task.due_at > now)).all():
-            to = _moved(old, new, now, _aware(due)) if counts_working_time(due_exprs.get(eid)) else None
+            to = _moved(old, new, now, aware(due)) if counts_working_time(due_exprs.get(eid)) else None
             if to is not None:
                 steps.append((task_id, to))
-                changes.append({"element": eid, "from": _aware(due).isoformat(), "to": to.isoformat()})
+                changes.append({"element": eid, "from": aware(due).isoformat(), "to": to.isoformat()})
         if not changes:
             return 0
         op.record("due_dates_recomputed", {"moved": changes})
@@ -222,9 +222,6 @@ def _recompute_case(rt, actor: Actor, case_id: int, old: WorkCalendar, new: Work
                             execution_options={"synchronize_session": False})
         return len(changes)
 
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -261,7 +258,7 @@ def gaps(session: Session, cal: WorkCalendar, now: datetime) -> list[Gap]:
     latest = session.execute(select(Task.due_at).where(Task.state == "open", Task.due_at.is_not(None))
                              .order_by(Task.due_at.desc()).limit(1)).scalar()
     if latest is not None:
-        years |= set(range(this_year, _aware(latest).astimezone(cal.tz).year + 1))
+        years |= set(range(this_year, aware(latest).astimezone(cal.tz).year + 1))
     out = []
     for year in sorted(y for y in years if cal.confirmation(y) is None):
         start = datetime(year, 1, 1, tzinfo=cal.tz)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from . import (accounts, audit, cases, checkpoints, cli_actions, cli_calendar, cli_directory, cli_figures, cli_retention,
-               cli_migrate, cli_rules, logs, repository, timers, tokens)
+               cli_migrate, cli_rules, logs, repository, rules, timers, tokens)
 from .config import Settings, make_runtime
 from .definitions import read_files
 from .errors import DeployError, EngineError, InvalidInput
@@ -94,7 +94,7 @@ def cmd_validate(rt: Runtime, args: argparse.Namespace) -> int:
 
 def cmd_deploy(rt: Runtime, args: argparse.Namespace) -> int:
     files = read_files(args.paths)
-    effective = cli_rules.effective_date(rt, args.effective)
+    effective = rules.effective_moment(rt.calendar, args.effective)
     with rt.db.write() as session:
         results = repository.deploy(session, rt, _actor(rt, args.user), files, args.note or "", effective)
     for item in results:

@@ -1,25 +1,12 @@
 """`jointreview rules status`: every shared rule table with its active version, a proposed one and who has and has
-not co-signed it (engine/rules.py); and the deploy command's effective date."""
+not co-signed it (engine/rules.py)."""
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime
 from typing import Callable
 
 from . import rules
-from .errors import InvalidInput
 from .runtime import Runtime
-
-
-def effective_date(rt: Runtime, text: str | None) -> datetime | None:
-    """--effective YYYY-MM-DD as the start of that day in the office's zone."""
-    if not text:
-        return None
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"--effective {text!r} is not a date (YYYY-MM-DD)") from None
-    return datetime(day.year, day.month, day.day, tzinfo=rt.calendar.tz)
 
 
 def print_pending(rt: Runtime) -> None:

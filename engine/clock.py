@@ -16,7 +16,7 @@ an event-based gateway, a receive task or a call activity; checked at deploy). R
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Iterable
 
 from sqlalchemy import func, select, update
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from .calendar import WorkCalendar
+from .calendar import WorkCalendar, aware
 from .models import Task
 from .models_office import CasePause
 
@@ -47,12 +47,9 @@ def problem(value: str, element: str) -> str | None:
     return None
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
 
 def _parse(value: str) -> datetime:
-    return _aware(datetime.fromisoformat(value))
+    return aware(datetime.fromisoformat(value))
 
 
 def track(op, model, tasks: Iterable, timers: dict) -> None:
@@ -89,14 +86,14 @@ def track(op, model, tasks: Iterable, timers: dict) -> None:
         session.flush()
         return
     cal: WorkCalendar = op.rt.calendar
-    stopped = _aware(pause.stopped_at)
+    stopped = aware(pause.stopped_at)
     for tid, entry in held.items():
         task = timers.get(tid, (None, None, None))[2]
         if task is not None and task.internal_data.get("event_value") == HELD:
             task.internal_data["event_value"] = _later(cal, _parse(entry["due"]), _parse(entry["since"]), op.now).isoformat()
     for row in session.execute(select(Task.id, Task.due_at, Task.created_at).where(
             Task.case_id == op.case_id, Task.state == "open", Task.due_at.is_not(None))).all():
-        moved = _later(cal, _aware(row.due_at), max(stopped, _aware(row.created_at)), op.now)
+        moved = _later(cal, aware(row.due_at), max(stopped, aware(row.created_at)), op.now)
         session.execute(update(Task).where(Task.id == row.id).values(due_at=moved),
                         execution_options={"synchronize_session": False})
     days = round(cal.workdays_between(stopped, op.now), 4)
@@ -127,7 +124,7 @@ def _department_waits(op, model, waiting: dict) -> None:
     still = {eid for _, eid in waiting}
     for eid, pause in open_now.items():
         if eid not in still:
-            days = round(op.rt.calendar.workdays_between(_aware(pause.stopped_at), op.now), 4)
+            days = round(op.rt.calendar.workdays_between(aware(pause.stopped_at), op.now), 4)
             pause.resumed_at, pause.days = op.now, days
             op.record("department_wait_ended", {"element": eid, "department": pause.department, "days": days})
     session.flush()

@@ -17,9 +17,8 @@ version as it was and goes back to whoever proposed it. One proposal per table a
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from lxml import etree
 from sqlalchemy import func, select
@@ -28,7 +27,9 @@ from sqlalchemy.orm import Session
 
 from . import audit, notices, wallclock
 from .bpmnxml import local_name
-from .errors import Conflict, EngineError
+from .calendar import WorkCalendar
+from .decisions import digest
+from .errors import Conflict, EngineError, InvalidInput
 from .models import Case, Task
 from .models_office import RuleVersion
 from .routing import Actor
@@ -94,8 +95,21 @@ def problems(root, resolve) -> list[tuple[object, str]]:
     return out
 
 
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def effective_moment(calendar: WorkCalendar, value: str | date | None) -> datetime | None:
+    """When a co-signed version takes effect: a date (or YYYY-MM-DD) as the start of that day in the office's zone;
+    none given means as soon as every department has signed."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            value = date.fromisoformat(text)
+        except ValueError:
+            raise InvalidInput(f"the effective date {text!r} is not a date (YYYY-MM-DD)",
+                               {"effective": text}) from None
+    if value is None:
+        return None
+    return datetime(value.year, value.month, value.day, tzinfo=calendar.tz)
 
 
 def _active(session: Session, decision: str) -> RuleVersion | None:

@@ -3,7 +3,6 @@ on the diagram, deploy, view and download any version, compare two versions."""
 from __future__ import annotations
 
 import difflib
-from datetime import date, datetime
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -12,7 +11,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from engine import repository, rules, uploads
-from engine.errors import DeployError, EngineError
+from engine.errors import DeployError, EngineError, InvalidInput
 from engine.models import Deployment, ProcessDefinition
 
 from .context import actor, require_role, runtime
@@ -98,13 +97,12 @@ def deploy():
     if not note:
         flash(_("Say why this version is deployed (the note is recorded)."), "error")
         return redirect(url_for("designer.index"))
-    effective = request.form.get("effective", "").strip()
+    effective = request.form.get("effective", "")
     try:
-        day = date.fromisoformat(effective) if effective else None
-    except ValueError:
-        flash(_("The effective date %(value)s is not a date (YYYY-MM-DD).", value=effective), "error")
+        at = rules.effective_moment(runtime().calendar, effective)
+    except InvalidInput:
+        flash(_("The effective date %(value)s is not a date (YYYY-MM-DD).", value=effective.strip()), "error")
         return redirect(url_for("designer.index"))
-    at = datetime(day.year, day.month, day.day, tzinfo=runtime().calendar.tz) if day else None
     try:
         with runtime().db.write() as session:
             files = _unstash(session, token)

@@ -4,7 +4,6 @@ the validator's problems marked on the diagram while the designer works, drafts 
 deploying with a required note. The libraries come from npm and are bundled in `make setup` (no CDN)."""
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 from flask import Blueprint, abort, jsonify, make_response, render_template, request, send_from_directory
@@ -13,7 +12,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from engine import drafts, repository, rules
-from engine.errors import DeployError, EngineError
+from engine.errors import DeployError, EngineError, InvalidInput
 from engine.models import Department, ProcessDefinition
 
 from .context import actor, require_role, runtime
@@ -161,12 +160,11 @@ def deploy():
     note = str(body.get("note") or "").strip()[:500]
     if not note:
         return jsonify(error=_("Say why this version is deployed (the note is recorded).")), 422
-    effective = str(body.get("effective") or "").strip()
+    effective = str(body.get("effective") or "")
     try:
-        day = date.fromisoformat(effective) if effective else None
-    except ValueError:
-        return jsonify(error=_("The effective date %(value)s is not a date (YYYY-MM-DD).", value=effective)), 422
-    at = datetime(day.year, day.month, day.day, tzinfo=runtime().calendar.tz) if day else None
+        at = rules.effective_moment(runtime().calendar, effective)
+    except InvalidInput:
+        return jsonify(error=_("The effective date %(value)s is not a date (YYYY-MM-DD).", value=effective.strip())), 422
     try:
         with runtime().db.write() as session:
             results = repository.deploy(session, runtime(), actor(), _with_version(files), note, at)

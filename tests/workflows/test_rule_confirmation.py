@@ -2,7 +2,7 @@
 co-signed (on its effective date); a refusal leaves the old version in force; cases started before keep theirs."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import time_machine
@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from engine import decisions, repository, rules, timers
 from engine.definitions import read_files
-from engine.errors import Conflict, DeployError
+from engine.calendar import WorkCalendar
+from engine.errors import Conflict, DeployError, InvalidInput
 from engine.models import Case, Notification, ProcessDefinition, Task
 from engine.models_office import RuleVersion
 from engine.routing import Actor, add_user, load_actor
@@ -186,3 +187,14 @@ def test_a_shared_table_is_the_only_decision_of_its_file(world):
     with pytest.raises(DeployError) as caught, world.rt.db.write() as session:
         repository.deploy(session, world.rt, designer(world), files)
     assert any("must be the only decision of its file" in str(p) for p in caught.value.problems)
+
+
+def test_the_effective_date_is_the_start_of_that_day_in_the_offices_zone():
+    cal = WorkCalendar()
+    start = rules.effective_moment(cal, " 2027-01-04 ")
+    assert start == datetime(2027, 1, 4, tzinfo=cal.tz) == rules.effective_moment(cal, date(2027, 1, 4))
+    assert start.astimezone(timezone.utc) == datetime(2027, 1, 3, 16, tzinfo=timezone.utc)
+    assert rules.effective_moment(cal, "") is None and rules.effective_moment(cal, None) is None
+    with pytest.raises(InvalidInput) as refused:
+        rules.effective_moment(cal, "2027-13-01")
+    assert "2027-13-01" in str(refused.value) and refused.value.fields == {"effective": "2027-13-01"}

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from sqlalchemy import select
 
 from engine import audit as chain
-from engine import cases, repository, tokens
+from engine import cases, repository, rules, tokens
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import ApiToken, AuditEntry, Case, ProcessDefinition
 
@@ -179,8 +178,7 @@ def deploy(ctx: Context) -> Reply:
         if body.dry_run:
             results, _new = repository.plan(session, runtime(), files)
         else:
-            day = body.effective_date
-            at = datetime(day.year, day.month, day.day, tzinfo=runtime().calendar.tz) if day else None
+            at = rules.effective_moment(runtime().calendar, body.effective_date)
             results = repository.deploy(session, runtime(), ctx.actor, files, body.note, at)
     processes = [dict(process_key=r.process_key, name=r.name, version=r.version, changed=r.created) for r in results]
     changed = any(r.created for r in results) and not body.dry_run
