@@ -1,0 +1,178 @@
+"""What a person reads on a page, and what must not be in it when the UI speaks Chinese: English words
+(apart from names and codes meant to be so), raw ISO timestamps, None/True/False and Python reprs.
+
+Used by tests/web/test_language.py; a crawler follows the links a user is offered, so that a new page is
+checked without anyone remembering to add it."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from urllib.parse import urlsplit
+
+from lxml import html as lxml_html
+
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
+
+# Names and codes that are meant to be shown as they are, each with why:
+ALLOWED = {
+    "English",  # the language switch names the other language in that language
+    "BPMN", "DMN", "XML", "XES",  # the file formats a designer uploads and downloads
+    "PDF", "CSV", "Excel", "JSON",  # download formats
+    "ID", "API", "KPI", "SLA", "REST", "OpenAPI",  # technical terms the office uses as they are
+    "JointReview",  # the product's name
+    "p90", "P90",  # the statistical figure's usual name
+    "KB", "MB",  # file sizes
+    "bpmn", "dmn", "xml", "csv", "xlsx", "pdf", "xes",  # file name extensions (admission_review.bpmn)
+    "http", "https",  # an address shown for copying (the API's base URL)
+    "GB",  # national standards are cited by their code (GB 11643, the ID number)
+    "YYYY-MM-DD",  # the date format a person types into a filter
+}
+_BUSINESS_KEY = re.compile(r"\b[A-Z]{2,8}-\d{4}-\d{3,}\b")  # ADM-2026-000123
+_NOTICE_NUMBER = re.compile(r"\b[A-F0-9]{10}\b")  # a notice number (公示编号) applicants quote
+_ID_NUMBER = re.compile(r"[0-9*]{14,17}[0-9Xx*]")  # masked or full ID numbers end in a check digit or X
+_FILE = re.compile(r"\b[\w.-]+\.(?:bpmn|dmn|xml|csv|xlsx|pdf|xes|json)\b")  # a file's name is a name
+_ADDRESS = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|https?://\S+")  # e-mail and web addresses
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*")
+_HASH = re.compile(r"\b[0-9a-f]{12,64}\b")  # a content hash is shown for comparing, never read
+_SLASHED_DATE = re.compile(r"\b\d{4}/\d{1,2}/\d{1,2}\b")  # dates read 2026-12-01, one way everywhere
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}|\d{2}:\d{2}:\d{2}(?:\.\d+)?[+-]\d{2}:\d{2}")
+_REPR = re.compile(r"object at 0x|\{'|\['|\(\s*'|\bdatetime\.|\bDecimal\(")
+_KEPT_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
+
+
+def visible_text(page: str) -> list[str]:
+    """The text nodes a person reads (no scripts, styles or attribute values; tooltips, placeholders,
+    labels for screen readers and button captions included), one string per node."""
+    if not page.strip():
+        return []
+    root = lxml_html.document_fromstring(page)
+    for node in root.iter("script", "style", "template"):
+        node.drop_tree()
+    out = []
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue  # comments and processing instructions
+        out += [node.get(a) for a in _KEPT_ATTRIBUTES if node.get(a)]
+        if node.tag == "input" and node.get("type") in ("submit", "button") and node.get("value"):
+            out.append(node.get("value"))
+        if node.text and node.text.strip():
+            out.append(node.text)
+        if node.tail and node.tail.strip():
+            out.append(node.tail)
+    return [" ".join(t.split()) for t in out]
+
+
+def problems(texts: list[str], allowed_names: set[str] = frozenset()) -> list[tuple[str, str, str]]:
+    """(category, what, the text it is in) for each thing a Chinese reader should not meet."""
+    found = []
+    for text in texts:
+        if _ISO.search(text):
+            found.append(("iso timestamp", _ISO.search(text).group(0), text))
+        if _SLASHED_DATE.search(text):
+            found.append(("date format", _SLASHED_DATE.search(text).group(0), text))
+        if _REPR.search(text):
+            found.append(("python repr", _REPR.search(text).group(0), text))
+        cleaned = text
+        for pattern in (_ADDRESS, _FILE, _BUSINESS_KEY, _ID_NUMBER, _NOTICE_NUMBER, _HASH):
+            cleaned = pattern.sub(" ", cleaned)
+        for word in _WORD.findall(cleaned):
+            word = word.rstrip("'’-")
+            if word in ("None", "True", "False"):
+                found.append((word, word, text))
+            elif len(word) > 1 and word not in ALLOWED and word not in allowed_names:
+                found.append(("english", word, text))
+    return found
+
+
+def problem_of_json(value, allowed_names: set[str] = frozenset()) -> list[tuple[str, str, str]]:
+    """The same checks over every string of an API answer that is meant for people (detail, title, messages)."""
+    texts = []
+
+    def walk(node, key=""):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+        elif isinstance(node, str) and key in ("detail", "title", "message", "messages", "errors", ""):
+            texts.append(node)
+    walk(value)
+    return problems(texts, allowed_names)
+
+
+class Report:
+    """Findings over many pages: printed grouped, so that a failure says what to fix where."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str, str, str]] = []  # (page, category, what, text)
+
+    def check(self, where: str, page: str, allowed_names: set[str] = frozenset()) -> None:
+        for category, what, text in problems(visible_text(page), allowed_names):
+            self.items.append((where, category, what, text[:160]))
+
+    def check_json(self, where: str, value, allowed_names: set[str] = frozenset()) -> None:
+        for category, what, text in problem_of_json(value, allowed_names):
+            self.items.append((where, category, what, text[:160]))
+
+    def counts(self) -> Counter:
+        return Counter(category for _, category, _, _ in self.items)
+
+    def __str__(self) -> str:
+        seen, lines = set(), []
+        for where, category, what, text in self.items:
+            if (category, text) in seen:
+                continue
+            seen.add((category, text))
+            lines.append(f"{where}: [{category}] {what!r} in {text!r}")
+        return f"{len(self.items)} problems {dict(self.counts())}\n" + "\n".join(lines)
+
+
+_SKIP = re.compile(r"^/$|^/(static|vendor|api|designer/modeler/(assets|lib\.js)|logout|language|healthz|readyz|metrics)|"
+                   r"\.(csv|xlsx|xes|pdf|json|bpmn|dmn)$|/files/|/export|/eventlog|/uploads/")
+_ID_SEGMENT = re.compile(r"/(?:[0-9a-f]{8}-[0-9a-f-]{27,}|\d+|[A-Z]{2,8}-\d{4}-\d+)(?=/|$)")
+
+
+def shape(url: str) -> str:
+    """A link's kind: its path with ids and business keys replaced, and its query's parameter names."""
+    parts = urlsplit(url)
+    names = sorted({p.split("=")[0] for p in parts.query.split("&") if p and not p.startswith("after=")})
+    return _ID_SEGMENT.sub("/*", parts.path) + "?" + "&".join(names)
+
+
+def links(page: str) -> list[str]:
+    """The same-site GET links of a page (anchors), without fragments."""
+    if not page.strip():
+        return []
+    root = lxml_html.document_fromstring(page)
+    out = []
+    for anchor in root.iter("a"):
+        href = (anchor.get("href") or "").split("#")[0]
+        if href.startswith("/") and not href.startswith("//") and anchor.get("download") is None:
+            out.append(href)
+    return out
+
+
+def crawl(client, start: list[str], report: Report, per_shape: int = 3, limit: int = 250,
+          allowed_names=lambda url: frozenset()) -> list[str]:
+    """Visit the pages reachable from `start` by links (a few of each kind), checking each; returns the
+    paths visited. Every page must answer 200 (a link a user is offered must work)."""
+    queue, visited, shapes = list(start), [], Counter()
+    seen = set(queue)
+    while queue and len(visited) < limit:
+        url = queue.pop(0)
+        response = client.get(url, headers=ZH)
+        assert response.status_code == 200, f"{url} answered {response.status_code}"
+        visited.append(url)
+        if not response.mimetype == "text/html":
+            continue
+        page = response.get_data(as_text=True)
+        report.check(url, page, allowed_names(url))
+        for link in links(page):
+            if link in seen or _SKIP.search(urlsplit(link).path):
+                continue
+            seen.add(link)
+            if shapes[shape(link)] < per_shape:
+                shapes[shape(link)] += 1
+                queue.append(link)
+    return visited

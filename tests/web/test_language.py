@@ -1,0 +1,209 @@
+"""One language on the screen (#13): every page each kind of user reaches in the demo, refused actions and the
+API's messages, read in zh-CN, hold no English (apart from names and codes meant to be so), no raw ISO
+timestamp, no None/True/False and no Python repr. The pages are found by following the links each user is
+offered, plus cases in every state, so that a new page is checked without anyone adding it here."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from sqlalchemy import select, text
+
+from conftest import login
+from engine.models import ApiToken, Case, Department, Task, User
+from language_support import ZH, Report, crawl
+
+BPMN = Path(__file__).resolve().parents[2] / "bpmn"
+ENGINE_TESTS = Path(__file__).resolve().parents[1] / "engine"
+BAD_ID = "110101199003071235"  # a wrong check digit
+
+
+def _client(app, username):
+    client = login(app.test_client(), username)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = ZH["Accept-Language"]
+    return client
+
+
+def _cases_in_every_state(world) -> list[str]:
+    """A case of each process in each status and outcome (running, finished, rejected, withdrawn, failed)."""
+    picked: dict[tuple, str] = {}
+    with world.rt.db.read() as session:
+        for case in session.execute(select(Case).order_by(Case.id)).scalars():
+            outcome = json.loads(case.summary or "{}").get("outcome")
+            picked.setdefault((case.process_key, case.status, str(outcome)), case.business_key)
+    return [f"/cases/{key}" for key in picked.values()]
+
+
+def _open_task_of(world, department: str) -> str:
+    with world.rt.db.read() as session:
+        return session.execute(select(Task.id).where(Task.department_code == department, Task.state == "open")
+                               .order_by(Task.created_at)).scalars().first()
+
+
+def _administered(world) -> set[str]:
+    """What the administration pages show on purpose because it is what an administrator manages: log-in
+    names, department codes (and their English names, edited there) and API token names."""
+    with world.rt.db.read() as session:
+        names = set(session.execute(select(User.username)).scalars())
+        names |= set(session.execute(select(ApiToken.name)).scalars())
+        for code, english in session.execute(select(Department.code, Department.name_en)):
+            names |= {code, *re.findall(r"[A-Za-z][A-Za-z-]*", english or "")}
+    return names
+
+
+USERS = {  # who, where a visit starts, names shown on purpose
+    "reviewer": ("edu_reviewer", ["/inbox", "/inbox?view=department", "/inbox?view=mine", "/applications/new",
+                                  "/notifications", "/deputies", "/cc", "/account/password", "/notices"]),
+    "supervisor": ("edu_supervisor", ["/inbox", "/team", "/dashboard", "/dashboard/assessment", "/dashboard/alerts",
+                                      "/dashboard/bottlenecks", "/deputies", "/notifications/settings"]),
+    "head": ("joint_head", ["/inbox", "/team", "/dashboard", "/dashboard/assessment"]),
+    "window clerk": ("street_reviewer", ["/inbox", "/applications/new", "/applications/new/subsidy_approval"]),
+    "auditor": ("auditor", ["/audit", "/audit/cases", "/audit?event=task_completed", "/dashboard",
+                            "/dashboard/assessment"]),
+    "designer": ("designer", ["/designer", "/designer/modeler", "/designer/migrate/admission_review"]),
+    "administrator": ("admin", ["/admin", "/admin/users/edu_reviewer", "/admin/calendar", "/audit", "/designer",
+                                "/dashboard"]),
+}
+
+
+@pytest.mark.parametrize("kind", list(USERS))
+def test_every_page_a_user_reaches_reads_in_chinese(app, demo, kind):
+    username, start = USERS[kind]
+    client = _client(app, username)
+    report = Report()
+    names = _administered(demo)
+    visited = crawl(client, start + (_cases_in_every_state(demo) if kind in ("auditor", "administrator") else []),
+                    report, allowed_names=lambda url: names if url.startswith("/admin") else frozenset())
+    assert len(visited) > 5
+    assert not report.items, str(report)
+
+
+def _completed_task_of(world, by: str) -> str:
+    """A step `by` completed (a colleague of the same department may open it, but it is done)."""
+    with world.rt.db.read() as session:
+        return session.execute(select(Task.id).where(Task.completed_by == by, Task.state == "completed")
+                               .order_by(Task.created_at)).scalars().first()
+
+
+def _names_in(files: dict[str, bytes]) -> set[str]:
+    """The designer's own names in uploaded files (ids, names, values, expressions): a message may quote them."""
+    names = set()
+    for content in files.values():
+        try:
+            root = etree.fromstring(content, etree.XMLParser(recover=True))
+        except etree.XMLSyntaxError:
+            continue
+        for node in root.iter() if root is not None else ():
+            texts = list(node.attrib.values()) + ([node.text] if node.text and len(node) == 0 else [])
+            names.update(re.findall(r"[A-Za-z][A-Za-z0-9_'’-]*", " ".join(texts)))
+    return names
+
+
+def _page(report, where, response, status=None, names=frozenset()):
+    assert status is None or response.status_code == status, f"{where}: {response.status_code}"
+    report.check(where, response.get_data(as_text=True), names)
+
+
+def test_refused_actions_and_error_pages_read_in_chinese(app, demo):
+    report = Report()
+    reviewer = _client(app, "edu_reviewer")
+    done = _completed_task_of(demo, "edu_reviewer2")
+    _page(report, "claim a completed task", reviewer.post(f"/tasks/{done}/claim", follow_redirects=True))
+    _page(report, "complete a completed task", reviewer.post(f"/tasks/{done}", data={}), 409)
+    _page(report, "withdraw another's step", reviewer.post(f"/tasks/{done}/withdraw", follow_redirects=True))
+    open_task = _open_task_of(demo, "EDU")
+    reviewer.post(f"/tasks/{open_task}/claim")
+    _page(report, "bad form input", reviewer.post(f"/tasks/{open_task}", data={"decision": "maybe"}), 422)
+    _page(report, "a signer nobody", reviewer.post(f"/tasks/{open_task}/signers", data={
+        "to_user": "nobody", "position": "after", "reason": "请会签"}, follow_redirects=True))
+    _page(report, "a transfer to nobody", reviewer.post(f"/tasks/{open_task}/transfer", data={
+        "to_user": "nobody", "reason": "转办"}, follow_redirects=True))
+    _page(report, "a deputy for oneself", reviewer.post("/deputies", data={
+        "deputy": "edu_reviewer", "start": "2026-12-01", "end": "2026-11-01"}, follow_redirects=True))
+    _page(report, "bad intake ID", reviewer.post("/applications/new/admission_review", data={
+        "applicant_name": "王芳", "applicant_id": BAD_ID, "phone": "1381234567", "child_name": "王小明",
+        "child_id": "11010119900307123X", "address": "", "district": "西湖区"}), 422)
+    _page(report, "wrong current password", reviewer.post("/account/password", data={
+        "current_password": "wrong-password", "new_password": "123", "new_password_again": "456"}))
+    with demo.rt.db.read() as session:
+        finished = session.execute(select(Case.business_key).where(Case.status == "completed",
+                                                                   Case.process_key == "admission_review")).scalars().first()
+    _page(report, "a bad rating", reviewer.post(f"/cases/{finished}/rating", data={"score": "9"}, follow_redirects=True))
+    _page(report, "403", reviewer.get("/admin"), 403)
+    _page(report, "404", reviewer.get("/tasks/no-such-task"), 404)
+    _page(report, "404 case", reviewer.get("/cases/ADM-2026-999999"), 404)
+    _page(report, "405", reviewer.get("/notices/ABCDEF0123/objection"), 405)
+    supervisor = _client(app, "edu_supervisor")
+    with demo.rt.db.read() as session:
+        other = session.execute(select(Task.id).where(Task.department_code == "PSB", Task.state == "open")).scalars().first()
+    _page(report, "refused reassignment", supervisor.post("/team/reassign", data={
+        "task_id": [open_task], "to_user": "psb_reviewer", "reason": "调整"}, follow_redirects=True))
+    _page(report, "reassign another department's step", supervisor.post("/team/reassign", data={
+        "task_id": [other], "to_user": "edu_reviewer", "reason": "调整"}, follow_redirects=True))
+    _page(report, "reassign with no reason", supervisor.post("/team/reassign", data={
+        "task_id": [open_task], "to_user": "edu_reviewer2", "reason": ""}, follow_redirects=True))
+    auditor = _client(app, "auditor")
+    _page(report, "audit verify", auditor.post("/audit/verify", follow_redirects=True), 200)
+    _page(report, "audit filter after verify", auditor.get("/audit?event=task_claimed&from=2026-13-01"), 200)
+    with demo.rt.db.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"))
+    _page(report, "audit verify, broken", auditor.post("/audit/verify", follow_redirects=True), 200)
+    admin, names = _client(app, "admin"), _administered(demo)
+    _page(report, "a bad new user", admin.post("/admin/users", data={
+        "username": "X", "display_name": "", "password": "123", "department": "NOPE", "role": "boss"},
+        follow_redirects=True), names=names)
+    _page(report, "a bad token", admin.post("/admin/tokens", data={
+        "name": "", "role": "boss", "department": "NOPE", "expires_days": "x"}, follow_redirects=True), names=names)
+    assert not report.items, str(report)
+
+
+def test_the_designer_check_names_every_problem_in_chinese(app, demo):
+    report = Report()
+    designer = _client(app, "designer")
+    broken = {p.name: p.read_bytes() for p in sorted((ENGINE_TESTS / "broken").iterdir())}
+    foreign = {p.name: p.read_bytes() for p in sorted((ENGINE_TESTS / "foreign").glob("*.bpmn"))}
+    for name, content in [*broken.items(), *foreign.items()]:
+        response = designer.post("/designer/validate", data={"files": [(io.BytesIO(content), name)]},
+                                 content_type="multipart/form-data")
+        assert response.status_code in (200, 422), name
+        report.check(f"check {name}", response.get_data(as_text=True), _names_in({name: content}))
+    model = (BPMN / "formal_inquiry.bpmn").read_text()
+    for name, content in [("formal_inquiry.bpmn", model.replace('candidateGroups="supervisor"', 'candidateGroups="boss"')),
+                          ("broken.bpmn", broken["broken.bpmn"].decode()), ("x.txt", "hello")]:
+        answer = designer.post("/designer/modeler/check", json={"files": {name: content}})
+        report.check_json(f"modeler check {name}", answer.get_json(), _names_in({name: content.encode()}))
+    _page(report, "deploy with no note", designer.post("/designer/deploy", data={"token": "x", "note": ""},
+                                                       follow_redirects=True))
+    assert not report.items, str(report)
+
+
+def test_the_api_answers_in_chinese_when_asked(app, demo, issue):
+    report = Report()
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = ZH["Accept-Language"]
+    report.check_json("no token", client.get("/api/v1/tasks").get_json())
+    staff = issue("edu-system", "reviewer", "EDU")
+    done = _completed_task_of(demo, "edu_reviewer2")
+    for where, response in [
+        ("claim a completed task", client.post(f"/api/v1/tasks/{done}/claim", headers=staff)),
+        ("complete a completed task", client.post(f"/api/v1/tasks/{done}/complete", headers=staff, json={"values": {}})),
+        ("no such case", client.get("/api/v1/cases/ADM-2026-999999/history", headers=staff)),
+        ("bad JSON", client.post("/api/v1/inquiries", headers={**staff, "Content-Type": "application/json"},
+                                 data="{nope")),
+        ("bad fields", client.post("/api/v1/inquiries", headers=staff, json={"target_department": "NOPE", "x": 1})),
+        ("wrong method", client.delete("/api/v1/tasks", headers=staff)),
+        ("no such path", client.get("/api/v1/nope", headers=staff)),
+    ]:
+        assert response.status_code >= 400, where
+        report.check_json(where, response.get_json())
+    portal = issue("portal", "portal")
+    bad = client.post("/api/v1/applications", headers=portal, json={
+        "process": "admission_review", "applicant_name": "王芳", "applicant_id": BAD_ID, "phone": "13812345678",
+        "child_name": "王小明", "child_id": BAD_ID, "address": "文三路1号", "district": "西湖区"})
+    assert bad.status_code == 422
+    report.check_json("bad intake", bad.get_json())
+    assert not report.items, str(report)
