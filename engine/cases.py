@@ -19,6 +19,7 @@ from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from . import audit, copies, delegation, forms, separation, signers, sql, wallclock
+from .clock import HELD
 from .expressions import data_problem
 from .errors import Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
 from .models import Case, Membership, Task, User
@@ -340,6 +341,21 @@ def waiting_messages(wf: BpmnWorkflow) -> set[str]:
     return names
 
 
+def message_deadline(wf: BpmnWorkflow, message: str) -> datetime | None:
+    """Until when the case waits for `message`: the due moment of the timer racing it at an event-based gateway
+    (e.g. 补正 within 10 working days); None when no timer races it."""
+    for task in all_tasks(wf):
+        definition = getattr(task.task_spec, "event_definition", None)
+        branches = getattr(definition, "event_definitions", None) or []
+        value = task.internal_data.get("event_value")
+        if task.state != TaskState.WAITING or not isinstance(value, str) or value == HELD:
+            continue
+        if any(isinstance(d, MessageEventDefinition) and d.name == message for d in branches):
+            due = datetime.fromisoformat(value)
+            return due if due.tzinfo else due.replace(tzinfo=timezone.utc)
+    return None
+
+
 def accepted_messages(wf: BpmnWorkflow) -> set[str]:
     """The messages the case takes now: those it waits for, and those that start an event sub-process
     (an applicant's withdrawal, for example), which it does not wait for but takes at any time."""
@@ -358,7 +374,8 @@ def _data_key(message: str) -> str:
 
 
 NOTES = {"comment_added": "a comment on the case", "case_viewed": "someone opened the case",
-         "data_revealed": "a masked personal field was shown", "data_read": "personal data was shown in full"}
+         "data_revealed": "a masked personal field was shown", "data_read": "personal data was shown in full",
+         "document_printed": "a paper for the applicant was printed (receipt, notice)"}
 
 
 def note(session: Session, actor: Actor, business_key: str, event: str, details: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
@@ -22,6 +23,7 @@ class Settings:
     timezone: str = DEFAULT_TZ
     office_hours: str = ""
     calendar_file: str | None = None
+    attachments_dir: str = "instance/attachments"
 
     @classmethod
     def from_env(cls, database: str | None = None) -> "Settings":
@@ -31,6 +33,7 @@ class Settings:
             timezone=os.environ.get("JOINTREVIEW_TZ") or DEFAULT_TZ,
             office_hours=os.environ.get("JOINTREVIEW_OFFICE_HOURS", ""),
             calendar_file=os.environ.get("JOINTREVIEW_CALENDAR") or None,
+            attachments_dir=os.environ.get("JOINTREVIEW_ATTACHMENTS") or "instance/attachments",
         )
 
 
@@ -38,6 +41,7 @@ def make_runtime(settings: Settings, db: Database | None = None) -> Runtime:
     """A runtime with the calendar configured and every installed handler plugin registered."""
     calendar = WorkCalendar.from_file(settings.calendar_file, settings.timezone, settings.office_hours)
     rt = Runtime(db or Database(settings.database_url), calendar)
+    rt.attachments_dir = Path(settings.attachments_dir)
     rules.register(rt)  # the service tasks of rule_confirmation (co-signing shared rule tables)
     for entry in entry_points(group=HANDLER_GROUP):
         try:

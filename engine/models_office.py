@@ -254,3 +254,22 @@ class DesignerDraft(Base):
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
     content: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Attachment(Base):
+    """A scanned material of a case (engine/attachments.py): the file lives outside the database, named by its
+    SHA-256; the row says what it is, who brought it in and when."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_case", "case_id", "id"), Index("ix_attachments_sha", "sha256"))
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(64))  # what it is: a material's code, or "other"
+    filename: Mapped[str] = mapped_column(String(120))
+    media_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str | None] = mapped_column(String(16))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,9 +4,9 @@ A process says how long its finished cases are kept (`retention_years` on the pr
 without it they are kept for good. `due` lists the completed cases past their time that no legal hold
 keeps; `purge` removes what a case holds about people and keeps what the figures and the audit need:
 
-- removed: the case's workflow state, summary and path, its tasks (their submitted data), its notices,
-  copies, stopped-clock periods, added signers, supervision items and rating comment, and whatever the
-  plugins keep about it (their purge hooks, e.g. the portal's application record);
+- removed: the case's workflow state, summary and path, its tasks (their submitted data), its attachments
+  (scanned materials), notices, copies, stopped-clock periods, added signers, supervision items and rating
+  comment, and whatever the plugins keep about it (their purge hooks, e.g. the portal's application record);
 - kept: a tombstone of the case row (business key, process, dates, `purged_at`), its figures' facts (no
   personal data), and every audit entry, whose `details` are replaced by `{"redacted":true}` with
   `redacted_at` set. The entries keep their hash and their place in the chain.
@@ -28,7 +28,7 @@ from datetime import datetime
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
-from . import audit, holding, wallclock
+from . import attachments, audit, holding, wallclock
 from .errors import Conflict, NotFound, PermissionDenied
 from .models import (AuditEntry, Case, CaseCopy, CaseLookup, CasePause, CaseRating, LegalHold, Notification,
                      SupervisionItem, Task, TaskSigner)
@@ -96,6 +96,7 @@ def purge(session: Session, rt: Runtime, actor: Actor, item: Due, now: datetime 
     session.execute(delete(Notification).where(Notification.business_key == case.business_key))
     session.execute(update(CaseRating).where(CaseRating.case_id == case.id).values(comment=""))
     session.execute(delete(Task).where(Task.case_id == case.id))
+    attachments.purge_case(session, case.id, case.business_key)  # their files go with the next sweep
     for hook in rt.purge_hooks:
         hook(session, case.id, case.business_key)
     case.state, case.summary, case.visited, case.error, case.purged_at = "", "{}", "", None, now

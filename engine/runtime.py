@@ -5,6 +5,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Callable
 
 from sqlalchemy import select
@@ -89,6 +90,7 @@ class Runtime:
         self._calendar_stamp: tuple | None = None
         self._calendar_read = float("-inf")
         self.purge_hooks: list[Callable[[Session, int, str], int]] = []
+        self.attachments_dir = Path("instance/attachments")  # scanned materials (attachments.py), outside the database
 
     def refresh_calendar(self, session: Session, force: bool = False) -> None:
         """Take the official notices imported into the database (by any process) into the calendar; read at most

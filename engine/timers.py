@@ -15,8 +15,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from . import (alerts, announce, audit, cases, checkpoints, facts, heartbeats, logins, mail, ratelimit, rollups, tokens,
-               uploads)
+from . import (alerts, announce, attachments, audit, cases, checkpoints, facts, heartbeats, logins, mail, ratelimit,
+               rollups, tokens, uploads)
 from . import wallclock
 from .errors import EngineError
 from .models import Case
@@ -151,7 +151,7 @@ def sign_checkpoint(rt: Runtime) -> checkpoints.Checkpoint | None:
 
 def housekeeping(rt: Runtime) -> int:
     """Hourly chores: forget the answers to API submissions past their retry window, old failed logins and
-    designer uploads never deployed, and sign a checkpoint of the audit log."""
+    designer uploads never deployed and attachment files no case names, and sign a checkpoint of the audit log."""
     try:
         sign_checkpoint(rt)
     except Exception as exc:  # noqa: BLE001 - never stop the timers for a chore
@@ -161,7 +161,8 @@ def housekeeping(rt: Runtime) -> int:
             mail.queue_digests(session, rt.calendar.tz)
         with rt.db.write() as session:
             return (tokens.forget_old_answers(session) + logins.forget_old_failures(session)
-                    + uploads.purge(session) + ratelimit.purge(session) + heartbeats.purge(session))
+                    + uploads.purge(session) + ratelimit.purge(session) + heartbeats.purge(session)
+                    + attachments.sweep(session, rt.attachments_dir))
     except Exception as exc:  # noqa: BLE001 - never stop the timers for a chore
         log.error("housekeeping failed: %s", exc)
         return 0

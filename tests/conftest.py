@@ -120,3 +120,15 @@ def _cheap_password_hashes():
     passwords._N = 2 ** 10
     yield
     passwords._N = strong
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _attachment_store(tmp_path_factory):
+    """Scanned materials go to a directory of this test session (engine/attachments.py), not the checkout's instance/."""
+    before = os.environ.get("JOINTREVIEW_ATTACHMENTS")
+    os.environ["JOINTREVIEW_ATTACHMENTS"] = str(tmp_path_factory.mktemp("attachments"))
+    yield
+    if before is None:
+        os.environ.pop("JOINTREVIEW_ATTACHMENTS", None)
+    else:
+        os.environ["JOINTREVIEW_ATTACHMENTS"] = before

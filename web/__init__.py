@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from engine.config import Settings, make_runtime
 
 from . import (account, admin, api, applications, approvals, audit, auth, calendar_admin, cases, copies, dashboard, deputies,
-               designer, migrations, modeler,
+               counter, designer, migrations, modeler,
                errors, health, holds, inbox, notices, notifications, signers, supervision, tasks, team, units)
 from .i18n import LANGUAGES, compile_translations, department_name, format_moment, provisional, select_locale, sla
 
@@ -54,7 +54,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login = LoginManager(app)
     auth.init_login(login)
     for module in (auth, account, inbox, tasks, approvals, signers, notifications, deputies, copies, supervision, cases, team, audit,
-                   designer, migrations, modeler, applications, admin, units, calendar_admin, dashboard, health, holds, notices):
+                   designer, migrations, modeler, applications, counter, admin, units, calendar_admin, dashboard, health, holds,
+                   notices):
         app.register_blueprint(module.bp)
     api.register(app, csrf)
     errors.register(app)

@@ -8,6 +8,7 @@ from flask_login import login_required
 
 from engine import cases
 from engine.errors import InvalidInput
+from workflows import counter
 from workflows.checks import MATERIALS
 from workflows.intake import INTAKES, available, start_data
 
@@ -36,7 +37,7 @@ def new(process: str):
         abort(403)
     if request.method == "GET":
         return render_template("application_form.html", intake=intake, values={}, errors={}, materials=MATERIALS,
-                               chosen=list(MATERIALS))
+                               chosen=[])  # nothing is ticked until the clerk has the paper in hand
     submitted = {f.id: request.form.get(f.id, "") for f in intake.fields}
     chosen = request.form.getlist("materials")
     try:
@@ -47,4 +48,6 @@ def new(process: str):
         return render_template("application_form.html", intake=intake, values=submitted, errors=field_errors(exc),
                                materials=MATERIALS, chosen=chosen), 422
     flash(_("%(key)s started.", key=outcome.business_key), "success")
+    if counter.served(process):  # the applicant leaves the window with a receipt (and the notice, if items are missing)
+        return redirect(url_for("counter.receipt", key=outcome.business_key))
     return redirect(url_for("cases.show", key=outcome.business_key))

@@ -31,7 +31,7 @@ EVENTS = ["case_started", "task_ready", "task_claimed", "task_released", "task_r
           "clock_resumed", "department_wait_started", "department_wait_ended", "department_unit_saved",
           "calendar_notice_imported", "due_dates_recomputed", "decision_made",
           "rule_version_proposed", "rule_version_activated", "rule_version_refused", "rule_deployed",
-          "case_migrated"]
+          "case_migrated", "attachment_added", "attachment_viewed", "document_printed"]
 PAGE = 50
 
 

@@ -17,6 +17,7 @@ from engine.accounts import MESSAGES as ACCOUNT_MESSAGES
 from engine.errors import MESSAGES as ERROR_MESSAGES
 from engine.forms import MESSAGES as FORM_MESSAGES
 from engine.migration import MESSAGES as MIGRATION_MESSAGES
+from workflows.counter import MESSAGES as COUNTER_MESSAGES
 from workflows.intake import MESSAGES as INTAKE_MESSAGES
 from engine.models import Department
 
@@ -87,7 +88,7 @@ def field_errors(exc) -> dict[str, str]:
     return out
 
 
-MESSAGES = {**FORM_MESSAGES, **ACCOUNT_MESSAGES, **INTAKE_MESSAGES, **MIGRATION_MESSAGES}
+MESSAGES = {**FORM_MESSAGES, **ACCOUNT_MESSAGES, **INTAKE_MESSAGES, **COUNTER_MESSAGES, **MIGRATION_MESSAGES}
 
 
 def coded_text(code: str, params: dict) -> str:

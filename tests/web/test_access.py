@@ -54,6 +54,12 @@ def expected(role: str, route: str) -> int:
         "remove_signer": 404,  # no such signer; who may remove one: tests/web/test_signers_pages.py
         "legal_hold": 302 if role in ("auditor", "admin") else 403,
         "lift_hold": 404,  # no such hold; who may lift one: tests/web/test_holds_pages.py
+        "receipt": 200 if role in ("edu_reviewer", "edu_supervisor") else 403,  # the window's staff
+        "receipt_pdf": 200 if role in ("edu_reviewer", "edu_supervisor") else 403,
+        "notice": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # nothing missing: said, back to the case
+        "correction": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # waits for no correction
+        "attach": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # no file: named, nothing kept
+        "attachment": 404 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,  # no such file
         "withdraw_application": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # last: it ends the case
     }
     return table[route]
@@ -90,6 +96,12 @@ ROUTES = {
     "remove_signer": ("post", "/signers/999999/remove", {"reason": "理由"}),
     "legal_hold": ("post", "/cases/{key}/legal-holds", {"reason": "诉讼保全"}),
     "lift_hold": ("post", "/legal-holds/999999/lift", {"reason": "理由"}),
+    "receipt": ("get", "/cases/{key}/receipt", None),
+    "receipt_pdf": ("get", "/cases/{key}/receipt.pdf", None),
+    "notice": ("get", "/cases/{key}/notice", None),
+    "correction": ("get", "/cases/{key}/correction", None),
+    "attach": ("post", "/cases/{key}/attachments", {"kind": "housing"}),
+    "attachment": ("get", "/cases/{key}/attachments/999999", None),
     "withdraw_application": ("post", "/cases/{key}/withdraw-application", {"reason": "申请人撤回", "confirm": "1"}),
     "unit_save": ("post", "/admin/units", {"code": "STREET-WX", "name_zh": "文新街道", "parent": "STREET",
                                            "district": "西湖区", "covers": "文三路"}),

@@ -1,0 +1,151 @@
+"""At the counter: the receipt (受理回执 / 收件回执) and the 一次性告知书 as pages and PDFs, the corrections an
+applicant brings in person (补正登记), and scanned materials kept as attachments (checked, stored by hash, shown to
+those who may read the case file, every opening recorded)."""
+import io
+import json
+import re
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from conftest import login
+from engine import attachments
+from engine.models import AuditEntry
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _events(world, key, prefix):
+    with world.rt.db.read() as session:
+        return [(e.event, e.actor, json.loads(e.details)) for e in session.execute(
+            select(AuditEntry).where(AuditEntry.business_key == key, AuditEntry.event.like(prefix + "%"))
+            .order_by(AuditEntry.seq)).scalars()]
+
+
+def _intake(client, person, materials):
+    form = dict(applicant_name=person.name, applicant_id=person.id_number, phone="13800138000", child_name="张小明",
+                child_id=person.child_id, address=person.address, district="西湖区", materials=materials)
+    started = client.post("/applications/new/admission_review", data=form)
+    assert started.status_code == 302, started.data[:300]
+    assert started.headers["Location"].endswith("/receipt"), "the clerk goes straight to the receipt"
+    return re.search(r"/cases/(ADM-\d{4}-\d{6})/receipt", started.headers["Location"]).group(1)
+
+
+def _pdf_text(response) -> str:
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+
+
+def test_an_incomplete_application_gets_a_receipt_and_a_notice_of_every_missing_item(app, world):
+    person = world.person("张伟")
+    client = login(app.test_client(), "edu_reviewer")
+    form = client.get("/applications/new/admission_review").data.decode()
+    assert 'name="materials"' in form and "checked" not in form, "no material is ticked before the clerk has it"
+    key = _intake(client, person, ["residence_permit", "household_register"])
+
+    page = client.get(f"/cases/{key}/receipt").data.decode()
+    assert "收件回执" in page and key in page and "教育局" in page
+    assert "居住证" in page and "户口簿" in page and "社保缴纳证明" not in page.split("已收材料")[1].split("</ol>")[0]
+    assert "承诺办结时限" in page and "15个工作日" in page and "预计办结日期" in page and "一次性告知书" in page
+    assert person.id_number not in page and person.id_number[-4:] in page, "the ID number is masked on paper"
+
+    notice = client.get(f"/cases/{key}/notice").data.decode()
+    assert "一次性告知书" in notice
+    for item in ("社保缴纳证明", "房产证明或租赁备案证明", "儿童预防接种证明"):
+        assert item in notice
+    deadline = re.search(r"请于(\d{4}年\d{1,2}月\d{1,2}日)前（10个工作日内）", notice)
+    assert deadline, "the deadline is the process's own: 10 working days"
+    assert "不予受理" in notice and "不再另行要求补正其他材料" in notice
+
+    text = _pdf_text(client.get(f"/cases/{key}/notice.pdf"))
+    assert key in text and "一次性告知书" in text and "儿童预防接种证明" in text and deadline.group(1) in text
+    text = _pdf_text(client.get(f"/cases/{key}/receipt.pdf"))
+    assert key in text and "收件回执" in text and "居住证" in text
+    printed = [(d["document"], d["format"]) for _e, _a, d in _events(world, key, "document_printed")]
+    assert printed == [("receipt", "page"), ("notice", "page"), ("notice", "pdf"), ("receipt", "pdf")]
+
+
+def test_a_correction_brought_in_person_is_recorded_and_the_application_checked_again(app, world):
+    person = world.person("李娜")
+    client = login(app.test_client(), "edu_reviewer")
+    key = _intake(client, person, ["residence_permit", "household_register"])
+    case_page = client.get(f"/cases/{key}").data.decode()
+    assert 'id="record-correction"' in case_page and 'id="print-notice"' in case_page
+
+    form = client.get(f"/cases/{key}/correction").data.decode()
+    assert "社保缴纳证明" in form and "居住证</label>" not in form, "only what is still missing is offered"
+    assert "checked" not in form
+    nothing = client.post(f"/cases/{key}/correction", data={})
+    assert nothing.status_code == 422 and "请登记申请人补交的材料、更正的内容或补正说明" in nothing.data.decode()
+    bad = client.post(f"/cases/{key}/correction", data={"materials": ["housing", "passport"], "phone": "123"})
+    page = bad.data.decode()
+    assert bad.status_code == 422 and "联系电话（更正）：" in page and "不是需补正的材料：passport" in page
+    assert 'value="housing" checked' in page, "what was ticked stays ticked after an error"
+    assert _events(world, key, "message_received") == [], "a refused correction changes nothing"
+
+    done = client.post(f"/cases/{key}/correction", data={"materials": ["social_insurance", "housing", "vaccination"],
+                                                         "note": "申请人到窗口补交原件，已核对"})
+    assert done.status_code == 302
+    page = client.get(f"/cases/{key}").data.decode()
+    assert "补正已登记" in page and 'id="record-correction"' not in page and "教育局审定" in page
+    (received,) = [e for e in _events(world, key, "message_received")]
+    assert received[1] == "edu_reviewer" and received[2]["data"]["materials"] == ["housing", "social_insurance",
+                                                                                  "vaccination"]
+    again = client.get(f"/cases/{key}/correction", follow_redirects=True).data.decode()
+    assert "当前不在等待补正" in again
+    receipt = client.get(f"/cases/{key}/receipt").data.decode()
+    assert "受理回执" in receipt and "收件回执" not in receipt and "社保缴纳证明" in receipt
+
+
+def test_scanned_materials_are_kept_by_hash_shown_to_the_case_file_readers_and_every_opening_recorded(app, world):
+    person = world.person("王芳")
+    clerk = login(app.test_client(), "edu_reviewer")
+    key = _intake(clerk, person, ["residence_permit", "social_insurance", "housing", "vaccination",
+                                  "household_register"])
+    assert 'id="no-attachments"' in clerk.get(f"/cases/{key}").data.decode()
+    up = clerk.post(f"/cases/{key}/attachments", data={"kind": "residence_permit",
+                                                        "file": (io.BytesIO(PDF), "居住证 扫描.pdf")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    page = up.data.decode()
+    assert "已上传：居住证 扫描.pdf" in page and 'id="attachments"' in page and "居住证 扫描.pdf" in page
+    link = re.search(rf'href="(/cases/{key}/attachments/(\d+)\?view=1)"', page)
+    opened = clerk.get(link.group(1))
+    assert opened.data == PDF and opened.mimetype == "application/pdf"
+    assert opened.headers["X-Content-Type-Options"] == "nosniff" and "sandbox" in opened.headers["Content-Security-Policy"]
+    added, viewed = _events(world, key, "attachment_")
+    assert added[0] == "attachment_added" and viewed[:2] == ("attachment_viewed", "edu_reviewer")
+    assert viewed[2]["sha256"] == added[2]["sha256"] == attachments.hashlib.sha256(PDF).hexdigest()
+
+    fake = clerk.post(f"/cases/{key}/attachments", data={"kind": "housing", "file": (io.BytesIO(b"MZ\x90 exe"), "房产证.pdf")},
+                      content_type="multipart/form-data", follow_redirects=True).data.decode()
+    assert "房产证 不是 PDF、JPEG 或 PNG 文件" in fake
+    none = clerk.post(f"/cases/{key}/attachments", data={"kind": "housing"}, content_type="multipart/form-data",
+                      follow_redirects=True).data.decode()
+    assert "请选择要上传的扫描件" in none
+    assert len(_events(world, key, "attachment_added")) == 1, "refused files leave nothing behind"
+
+    outsider = login(app.test_client(), "psb_reviewer")  # no step of this case in their department
+    assert outsider.get(link.group(1)).status_code == 403
+    assert outsider.post(f"/cases/{key}/attachments", data={"kind": "housing", "file": (io.BytesIO(PDF), "x.pdf")},
+                         content_type="multipart/form-data").status_code == 403
+    assert outsider.get(f"/cases/{key}/receipt").status_code == 403
+    auditor = login(app.test_client(), "auditor")
+    assert auditor.get(link.group(1)).data == PDF, "the auditor reads the file too, and it is recorded"
+    assert _events(world, key, "attachment_viewed")[-1][1] == "auditor"
+    assert clerk.get(f"/cases/{key}/attachments/{int(link.group(2)) + 999}").status_code == 404
+
+
+def test_a_complete_subsidy_gets_its_receipt_and_an_inquiry_none(app, world):
+    person = world.person("赵敏", employed=False)
+    street = login(app.test_client(), "street_reviewer")
+    form = dict(subsidy_type="employment", applicant_name=person.name, applicant_id=person.id_number,
+                phone="13900139000", bank_account="6222021202001234567", address=person.address, district="西湖区",
+                household_type="normal", income_per_capita="2000")
+    started = street.post("/applications/new/subsidy_approval", data=form)
+    key = re.search(r"/cases/(SUB-[\d-]+)/receipt", started.headers["Location"]).group(1)
+    page = street.get(f"/cases/{key}/receipt").data.decode()
+    assert "受理回执" in page and "补贴申请（就业补贴）" in page and "街道办" in page
+    assert street.get(f"/cases/{key}/notice", follow_redirects=True).data.decode().count("没有可打印的一次性告知书") == 1
+    inquiry = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    edu = login(app.test_client(), "edu_reviewer")
+    assert edu.get(f"/cases/{inquiry.business_key}/receipt").status_code == 404
