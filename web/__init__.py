@@ -16,7 +16,7 @@ from engine.config import Settings, make_runtime
 
 from . import (account, admin, api, applications, approvals, audit, auth, calendar_admin, cases, copies, dashboard, deputies,
                counter, designer, migrations, modeler,
-               errors, health, holds, inbox, notices, notifications, signers, supervision, tasks, team, units)
+               errors, health, holds, inbox, notices, notifications, search, signers, supervision, tasks, team, units)
 from .i18n import LANGUAGES, compile_translations, department_name, format_moment, provisional, select_locale, sla
 
 csrf = CSRFProtect()
@@ -54,8 +54,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login = LoginManager(app)
     auth.init_login(login)
     for module in (auth, account, inbox, tasks, approvals, signers, notifications, deputies, copies, supervision, cases, team, audit,
-                   designer, migrations, modeler, applications, counter, admin, units, calendar_admin, dashboard, health, holds,
-                   notices):
+                   designer, migrations, modeler, applications, counter, search, admin, units, calendar_admin, dashboard,
+                   health, holds, notices):
         app.register_blueprint(module.bp)
     api.register(app, csrf)
     errors.register(app)

@@ -11,12 +11,12 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from engine import audit as chain
-from engine import eventlog, lookup
-from engine.models import AuditEntry, Case, ProcessDefinition
+from engine import eventlog
+from engine.models import AuditEntry
 
 from .context import actor, require_role, runtime
 from .privacy import exported_entries, record_export
-from .inbox import like
+from . import search as cases_search
 
 bp = Blueprint("audit", __name__)
 EVENTS = ["case_started", "task_ready", "task_claimed", "task_released", "task_reassigned", "task_completed",
@@ -148,18 +148,4 @@ def eventlog_export():
 def search():
     """All cases, searched by business key, applicant, process and status (read-only)."""
     require_role("auditor", "admin")
-    args = {k: request.args.get(k, "").strip() for k in ("key", "applicant", "process", "status")}
-    stmt = select(Case).order_by(Case.id.desc()).limit(100)
-    if args["key"]:
-        stmt = stmt.where(Case.business_key.like(like(args["key"].upper()), escape="\\"))
-    if args["applicant"]:
-        stmt = stmt.where(Case.id.in_(lookup.matching(args["applicant"])))  # exact name or ID number
-    if args["process"]:
-        stmt = stmt.where(Case.process_key == args["process"])
-    if args["status"]:
-        stmt = stmt.where(Case.status == args["status"])
-    with runtime().db.read() as session:
-        found = list(session.execute(stmt).scalars())
-        processes = dict(session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)).all())
-    rows = [dict(case=c, applicant=json.loads(c.summary or "{}").get("applicant_name") or "—") for c in found]
-    return render_template("audit_cases.html", rows=rows, args=args, processes=processes)
+    return cases_search.results(_("Search cases"), "audit.search")

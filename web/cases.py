@@ -35,9 +35,16 @@ def _case(key: str) -> Case:
         me = actor()
         if not ({"auditor", "admin"} & set(me.roles) or departments & set(me.departments)
                 or case.started_by == me.username or copies.copied_to(session_, me.username, case.id)
-                or supervision.may_supervise(me, overseers())):  # the overseeing office sees every case
+                or supervision.may_supervise(me, overseers())  # the overseeing office sees every case
+                or _owner(session_, case) in me.departments):
             abort(403)
     return case
+
+
+def _owner(session_, case: Case) -> str | None:
+    """The department that answers for the case to the applicant (the BPMN's owner_department): its window
+    serves the applicant even while no step of the case is open (waiting for a correction, say)."""
+    return runtime().model(session_, case.definition_id).owner_department
 
 
 def _scope(model, case: Case, tasks: list[Task], me, overseer: bool) -> set[str] | None:

@@ -54,6 +54,7 @@ def expected(role: str, route: str) -> int:
         "remove_signer": 404,  # no such signer; who may remove one: tests/web/test_signers_pages.py
         "legal_hold": 302 if role in ("auditor", "admin") else 403,
         "lift_hold": 404,  # no such hold; who may lift one: tests/web/test_holds_pages.py
+        "find_case": 200,  # everyone searches among the cases they may open
         "receipt": 200 if role in ("edu_reviewer", "edu_supervisor") else 403,  # the window's staff
         "receipt_pdf": 200 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "notice": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # nothing missing: said, back to the case
@@ -96,6 +97,7 @@ ROUTES = {
     "remove_signer": ("post", "/signers/999999/remove", {"reason": "理由"}),
     "legal_hold": ("post", "/cases/{key}/legal-holds", {"reason": "诉讼保全"}),
     "lift_hold": ("post", "/legal-holds/999999/lift", {"reason": "理由"}),
+    "find_case": ("get", "/cases?key={key}", None),
     "receipt": ("get", "/cases/{key}/receipt", None),
     "receipt_pdf": ("get", "/cases/{key}/receipt.pdf", None),
     "notice": ("get", "/cases/{key}/notice", None),

@@ -1,0 +1,44 @@
+"""Finding a case: staff search by business key or the applicant's exact name or ID number, among the cases they
+may open; the department that answers for a case finds and opens it even while it waits on the applicant (the
+clerk at the window when the applicant comes back with the missing papers); auditors find every case."""
+import re
+
+from conftest import login
+
+
+def _found(client, **query) -> list[str]:
+    page = client.get("/cases", query_string=query).data.decode()
+    return re.findall(r'href="/cases/([A-Z]+-\d{4}-\d{6})"', page.split('id="found"')[1]) if 'id="found"' in page else []
+
+
+def test_staff_find_the_cases_they_may_open_by_key_name_or_id_number(app, world):
+    zhang = world.person("张伟")
+    waiting = world.start("admission_review", zhang.admission(materials=["residence_permit"]))  # waits on the applicant
+    li = world.person("李娜")
+    decided = world.start("admission_review", li.admission())
+    inquiry = world.start("formal_inquiry", {"requester_department": "HRSS", "target_department": "HUD"})
+
+    clerk = login(app.test_client(), "edu_supervisor")  # not who took the application in
+    page = clerk.get("/cases").data.decode()
+    assert 'id="no-cases"' in page and "身份证号" in page, "nothing is listed before a search"
+    assert _found(clerk, applicant=zhang.id_number.lower()) == [waiting.business_key]
+    assert _found(clerk, applicant="张伟") == [waiting.business_key]
+    assert _found(clerk, applicant="张") == [], "a name is matched whole, never by its parts"
+    assert _found(clerk, key=decided.business_key.lower()) == [decided.business_key]
+    assert set(_found(clerk, key=decided.business_key[:8])) == {waiting.business_key, decided.business_key}
+    assert _found(clerk, key=inquiry.business_key) == [], "an inquiry between two other departments"
+    assert _found(clerk, applicant=zhang.id_number, status="completed") == []
+    assert "当前没有可查看的匹配案件" in clerk.get("/cases", query_string={"key": "ADM-1999"}).data.decode()
+
+    opened = clerk.get(f"/cases/{waiting.business_key}").data.decode()
+    assert 'id="record-correction"' in opened, "the department that answers for the case serves its applicant"
+
+    psb = login(app.test_client(), "psb_reviewer")  # no step of these cases in their department
+    assert _found(psb, applicant="张伟") == [] and _found(psb, key=decided.business_key) == []
+    hrss = login(app.test_client(), "hrss_reviewer")
+    assert _found(hrss, key=inquiry.business_key) == [inquiry.business_key]
+
+    auditor = login(app.test_client(), "auditor")
+    assert set(_found(auditor)) >= {waiting.business_key, decided.business_key, inquiry.business_key}
+    audit_page = auditor.get("/audit/cases", query_string={"applicant": li.id_number}).data.decode()
+    assert decided.business_key in audit_page and waiting.business_key not in audit_page
