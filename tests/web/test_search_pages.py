@@ -42,3 +42,14 @@ def test_staff_find_the_cases_they_may_open_by_key_name_or_id_number(app, world)
     assert set(_found(auditor)) >= {waiting.business_key, decided.business_key, inquiry.business_key}
     audit_page = auditor.get("/audit/cases", query_string={"applicant": li.id_number}).data.decode()
     assert decided.business_key in audit_page and waiting.business_key not in audit_page
+
+
+def test_the_case_page_links_only_the_steps_the_reader_may_open(app, world):
+    out = world.start("admission_review", world.person(psb={"expires": "2025-01-31"}).admission())
+    (task,) = [row["id"] for row in out.opened if row["element_id"] == "review_psb"]
+    edu = login(app.test_client(), "edu_reviewer").get(f"/cases/{out.business_key}").data.decode()
+    assert "居住证核验（人工）" in edu and f'href="/tasks/{task}"' not in edu, "another department's step: no link to a 403"
+    psb = login(app.test_client(), "psb_reviewer").get(f"/cases/{out.business_key}").data.decode()
+    assert f'href="/tasks/{task}"' in psb
+    auditor = login(app.test_client(), "auditor").get(f"/cases/{out.business_key}").data.decode()
+    assert f'href="/tasks/{task}"' in auditor
