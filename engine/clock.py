@@ -25,6 +25,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from .calendar import WorkCalendar, aware
+from .lint_messages import M, kind
 from .models import Task
 from .models_office import CasePause
 
@@ -38,12 +39,11 @@ Period = tuple[datetime, datetime | None]  # (stopped, resumed or None while sto
 def problem(value: str, element: str) -> str | None:
     """Why a `stops_clock` property cannot be used here, or None."""
     if value.strip() not in REASONS:
-        return f"stops_clock {value.strip()!r} must be one of: {', '.join(REASONS)} (who the case waits on)"
+        return M("stops_clock_reason", value=value.strip(), known=", ".join(REASONS))
     if value.strip() == "department" and element != "callActivity":
-        return "stops_clock department belongs on a call activity (the other department's process, e.g. a 函询)"
+        return M("stops_clock_department")
     if element not in WAITING_ELEMENTS:
-        return (f"stops_clock belongs on an element where the case waits ({', '.join(WAITING_ELEMENTS)}), "
-                f"not on a {element}")
+        return M("stops_clock_element", known=[kind(k) for k in WAITING_ELEMENTS], kind=kind(element))
     return None
 
 

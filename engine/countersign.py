@@ -15,6 +15,8 @@ import math
 import re
 from copy import deepcopy
 
+from .lint_messages import M
+
 _RATIO = re.compile(r"ratio:(0(\.\d+)?|1(\.0+)?)")
 
 
@@ -22,9 +24,9 @@ def problem(value: str, multi_instance: bool, sequential: bool) -> str | None:
     """Why a `countersign` value cannot be used, or None."""
     value = value.strip()
     if value not in ("all", "any") and not (_RATIO.fullmatch(value) and 0 < float(value[6:]) <= 1):
-        return f"countersign {value!r} must be all, any or ratio:<share> with a share above 0 and at most 1 (e.g. ratio:0.6)"
+        return M("countersign_value", value=value)
     if not multi_instance or sequential:
-        return "countersign needs a parallel multi-instance user task (one instance per signer)"
+        return M("countersign_parallel")
     return None
 
 

@@ -21,6 +21,7 @@ from SpiffWorkflow.dmn.specs.model import HitPolicy
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .bpmnxml import CAMUNDA, bpmn_find, element_properties, local_name
+from .lint_messages import M
 from .models import AuditEntry, DeploymentFile
 from .models_office import RuleVersion
 from .rule_diff import diff
@@ -113,7 +114,7 @@ def problem(node) -> str | None:
     """Why a business rule task's `decision_basis` property cannot be used, or None."""
     value = element_properties(node).get("decision_basis")
     if value is not None and value.strip() not in BASIS:
-        return f"decision_basis {value.strip()!r} must be one of: {', '.join(BASIS)} (who may see the decision's basis)"
+        return M("decision_basis", value=value.strip(), known=", ".join(BASIS))
     return None
 
 

@@ -1,7 +1,7 @@
 """Domain errors raised by the engine; adapters (CLI, web) map them to exit codes or HTTP statuses."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 # Messages by code, so that an adapter can say them in the user's language (the web layer's msgids too: keep
@@ -28,6 +28,39 @@ MESSAGES = {
 }
 
 
+
+
+def catalogue(messages: dict[str, str]) -> dict[str, str]:
+    """Register a module's messages by code (English templates; adapters translate them by their words); a code
+    means one message everywhere."""
+    for code, text in messages.items():
+        if MESSAGES.setdefault(code, text) != text:
+            raise ValueError(f"message code {code!r} is defined twice with different words")
+    return messages
+
+
+class Message(str):
+    """Words for a person: a str in English that keeps its code and parameters, so that an adapter can say it in
+    the user's language (parameters may be Messages themselves, e.g. the reason an expression is refused)."""
+
+    code: str
+    params: dict
+
+    def __new__(cls, code: str, **params) -> "Message":
+        english = {k: ", ".join(map(str, v)) if isinstance(v, (list, tuple, set, frozenset)) else v
+                   for k, v in params.items()}
+        self = super().__new__(cls, MESSAGES[code].format(**english))
+        self.code, self.params = code, params
+        return self
+
+    def __reduce__(self):  # pickled and copied as a Message, not as a bare str
+        return (_message, (self.code, self.params))
+
+
+def _message(code: str, params: dict) -> Message:
+    return Message(code, **params)
+
+
 class EngineError(Exception):
     """Base class: the message is meant for the person who caused it; a coded one (`code`, `params`) can be
     said in another language by an adapter."""
@@ -41,7 +74,7 @@ class EngineError(Exception):
     @classmethod
     def coded(cls, code: str, **params):
         """An error of this class with the message of `code` (see MESSAGES)."""
-        return cls(MESSAGES[code].format(**params), code, params)
+        return cls(Message(code, **params), code, params)
 
 
 class NotFound(EngineError):
@@ -76,12 +109,14 @@ class InvalidInput(EngineError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One validation problem in a deployed file, printed as `file:line: element-id: message`."""
+    """One validation problem in a deployed file, printed as `file:line: element-id: message` (the message is
+    usually a Message, which the web layer says in the user's language)."""
 
     file: str
     line: int | None
     element: str | None
     message: str
+    original: str | None = field(default=None, compare=False)  # a parser's own words (libxml2, Python), untranslated
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line or 0}: {self.element or '-'}: {self.message}"

@@ -21,7 +21,8 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from . import guards, methods
 from .budget import MAX_ITEMS, BudgetExceeded, ExpressionRefused, bounded, charge, limited
-from .errors import EngineError
+from .errors import EngineError, Message
+from .lint_messages import M
 
 __all__ = ["BudgetExceeded", "ExpressionRefused", "RestrictedEnvironment", "check", "compile_expression",
            "compile_script", "data_problem"]
@@ -165,20 +166,53 @@ def _ast_problems(tree: ast.AST) -> list[str]:
     problems = []
     for node in ast.walk(tree):
         if isinstance(node, ast.While):
-            problems.append(f"line {node.lineno}: while loops are not allowed (loop over data with for instead)")
+            problems.append(M("expr_while", line=node.lineno))
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not (
                 isinstance(node.right, ast.Constant) and isinstance(node.right.value, int) and node.right.value <= _MAX_POWER):
-            problems.append(f"line {node.lineno}: ** needs a whole-number exponent of at most {_MAX_POWER}")
+            problems.append(M("expr_power", line=node.lineno, limit=_MAX_POWER))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            problems.append(f"line {node.lineno}: imports are not allowed")
+            problems.append(M("expr_import", line=node.lineno))
         elif isinstance(node, (ast.ClassDef, ast.Global, ast.Nonlocal)):
-            problems.append(f"line {node.lineno}: {type(node).__name__.lower()} statements are not allowed")
+            problems.append(M("expr_statement", line=node.lineno, kind=type(node).__name__.lower()))
         elif isinstance(node, ast.Name) and node.id in {"getattr", "setattr", "open", "eval", "exec", "compile", "globals", "vars"}:
-            problems.append(f"line {node.lineno}: {node.id}() is not available")
+            problems.append(M("expr_unavailable", line=node.lineno, name=node.id))
         elif isinstance(node, ast.Attribute) and node.attr in methods.REFUSED_ATTRS:
-            hint = "; use an f-string" if node.attr.startswith("format") else ""
-            problems.append(f"line {node.lineno}: .{node.attr}() is not allowed{hint}")
+            problems.append(M("expr_format_method" if node.attr.startswith("format") else "expr_method",
+                              line=node.lineno, name=node.attr))
     return problems
+
+
+_SANDBOX = [(re.compile(r'Line (\d+): "(.+?)" is an invalid (?:variable|attribute) name because it starts with "_"'),
+             "expr_underscore"),
+            (re.compile(r'Line (\d+): "(.+?)" is a (?:reserved|restricted) name'), "expr_reserved")]
+_UNCLOSED = re.compile(r"'(.)' was never closed")
+_UNMATCHED = re.compile(r"unmatched '(.)'")
+
+
+def _sandbox_reason(error: str) -> Message:
+    """RestrictedPython's refusal as a message (its own words kept for English readers)."""
+    for pattern, code in _SANDBOX:
+        found = pattern.match(error)
+        if found:
+            return M(code, line=int(found.group(1)), name=found.group(2))
+    line = re.match(r"Line (\d+)", error)
+    return M("expr_sandbox", line=int(line.group(1)) if line else 1, detail=error.split(": ", 1)[-1])
+
+
+def _syntax_reason(exc: SyntaxError) -> Message:
+    text, line = exc.msg or "", exc.lineno or 1
+    if _UNCLOSED.search(text):
+        return M("expr_unclosed", line=line, bracket=_UNCLOSED.search(text).group(1))
+    if _UNMATCHED.search(text):
+        return M("expr_unmatched", line=line, bracket=_UNMATCHED.search(text).group(1))
+    if text.startswith("unterminated string") or text.startswith("unterminated triple-quoted"):
+        return M("expr_unterminated", line=line)
+    return M("expr_syntax", line=line, detail=text)
+
+
+def _joined(reasons: list) -> Message:
+    """Several reasons as one message, each kept whole."""
+    return reasons[0] if len(reasons) == 1 else M("expr_reasons", first=reasons[0], rest=_joined(reasons[1:]))
 
 
 def _unwrap(source: str) -> str:
@@ -195,19 +229,19 @@ MAX_SOURCE = 20_000
 @lru_cache(maxsize=4096)
 def _compile(source: str, mode: str) -> Any:
     if len(source) > MAX_SOURCE:
-        raise ExpressionRefused(f"the text is longer than {MAX_SOURCE:,} characters")
+        raise ExpressionRefused(M("expr_too_long", limit=f"{MAX_SOURCE:,}"))
     try:
         tree = ast.parse(source, mode=mode)
         problems = _ast_problems(tree)
         compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
         result = compiler(source, policy=_BoundedTransformer)
     except SyntaxError as exc:
-        raise ExpressionRefused(f"syntax error on line {exc.lineno}: {exc.msg}") from None
+        raise ExpressionRefused(_syntax_reason(exc)) from None
     except (RecursionError, MemoryError):
-        raise ExpressionRefused("the expression is nested too deeply to read") from None
-    problems += [str(e) for e in result.errors]
+        raise ExpressionRefused(M("expr_nested")) from None
+    problems += [_sandbox_reason(str(e)) for e in result.errors]
     if problems or result.code is None:
-        raise ExpressionRefused("; ".join(problems) or "not allowed")
+        raise ExpressionRefused(_joined(problems) if problems else M("expr_not_allowed"))
     return result.code
 
 
@@ -265,7 +299,7 @@ def _constant_problem(source: str, mode: str) -> str | None:
                 with limited(what="this constant part"):
                     eval(compile_expression(segment), dict(GUARDS))  # noqa: S307 - restricted code object
             except BudgetExceeded as exc:
-                return f"line {node.lineno}: {segment[:60]!r} is beyond the limits: {exc.message}"
+                return M("expr_beyond", line=node.lineno, segment=segment[:60], detail=exc.message)
             except Exception:  # noqa: BLE001 - other errors may depend on the path taken; they show at run time
                 pass
             continue

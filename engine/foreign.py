@@ -21,6 +21,8 @@ import copy
 
 from lxml import etree
 
+from .lint_messages import M, definition_words, kind as words_of
+
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _B = f"{{{BPMN_NS}}}"
 
@@ -91,18 +93,16 @@ def problems(process) -> list[tuple[object, str]]:
             continue
         for definition in definitions(event):
             if definition not in SUPPORTED_DEFINITIONS[kind]:
-                out.append((event, f"a {definition} {_words(kind)} is not supported by the engine; "
-                                   f"{_instead(kind, definition)}"))
+                out.append((event, M("foreign_definition", definition=definition_words(definition), kind=_words(kind),
+                                      instead=_instead(kind, definition))))
         if len(set(definitions(event))) > 1 and ("link" in definitions(event) or "compensate" in definitions(event)):
-            out.append((event, f"{_words(kind)} combines several event definitions with a link or compensation; "
-                               "give it one"))
+            out.append((event, M("foreign_combined", kind=_words(kind))))
     out.extend(_link_problems(process))
     for form in process.iter():
         vendor = _OTHER_FORMS.get(etree.QName(form).namespace or "") if isinstance(form.tag, str) else None
         if vendor and _local(form) == "formProperty":
             holder = next(form.iterancestors(f"{_B}userTask", f"{_B}startEvent"), form)
-            out.append((holder, f"{vendor} form property {form.get('id') or ''!r} is not read by this engine, so the form "
-                                "would be empty; define the form with camunda:formData (Camunda Modeler: Forms)"))
+            out.append((holder, M("foreign_form", vendor=vendor, name=form.get("id") or "")))
     return out
 
 
@@ -120,33 +120,28 @@ def _link_problems(process) -> list[tuple[object, str]]:
         targets = catches.get((_scope(event), name), [])
         thrown.add((_scope(event), name))
         if not name:
-            out.append((event, "link throw event has no link name; give it the name of its catch link event"))
+            out.append((event, M("link_unnamed")))
         elif not targets:
-            out.append((event, f"link {name!r} is thrown here but no catch link event of that name is in the same "
-                               "(sub-)process"))
+            out.append((event, M("link_no_catch", name=name)))
         elif len(targets) > 1:
-            out.append((event, f"link {name!r} has {len(targets)} catch link events in the same (sub-)process; "
-                               "a link must lead to exactly one"))
+            out.append((event, M("link_many", name=name, count=len(targets))))
     for (scope, name), events in catches.items():
         if (scope, name) not in thrown:
             for event in events:
-                out.append((event, f"catch link event {name!r} has no throw link event of that name in the same "
-                                   "(sub-)process, so it can never be reached"))
+                out.append((event, M("link_no_throw", name=name)))
     return out
 
 
-def _words(kind: str) -> str:
-    return {"startEvent": "start event", "endEvent": "end event", "boundaryEvent": "boundary event",
-            "intermediateCatchEvent": "intermediate catch event",
-            "intermediateThrowEvent": "intermediate throw event"}[kind]
+def _words(kind: str):
+    return words_of(kind)
 
 
-def _instead(kind: str, definition: str) -> str:
+def _instead(kind: str, definition: str):
     if definition == "compensate":
-        return "model the undo steps (for example 冲正) as an explicit path after a gateway"
+        return M("foreign_instead_compensate")
     if kind == "startEvent" and definition in ("error", "escalation"):
-        return f"catch the {definition} with a boundary event on the activity that raises it"
-    return "use a message, signal, timer or error event instead"
+        return M("foreign_instead_boundary", definition=definition_words(definition))
+    return M("foreign_instead_other")
 
 
 def for_spiff(root):

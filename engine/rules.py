@@ -30,6 +30,7 @@ from .bpmnxml import local_name
 from .calendar import WorkCalendar
 from .decisions import digest
 from .errors import Conflict, EngineError, InvalidInput
+from .lint_messages import M
 from .models import Case, Task
 from .models_office import RuleVersion
 from .routing import Actor
@@ -82,16 +83,15 @@ def problems(root, resolve) -> list[tuple[object, str]]:
     for node in decisions:
         value = _properties(node).get("applied_by")
         if value is not None and len(decisions) > 1:
-            out.append((node, "a shared rule table (applied_by) must be the only decision of its file, so that its "
-                              "versions are the file's"))
+            out.append((node, M("shared_only_decision")))
         if value is None:
             continue
         listed = applied_by(value)
         if len(listed) < 1:
-            out.append((node, "applied_by must list the departments that apply this table (e.g. EDU,HRSS)"))
+            out.append((node, M("applied_by_empty")))
         for item in listed:
             if resolve(item) is None:
-                out.append((node, f"applied_by names {item!r}, which is not a department"))
+                out.append((node, M("applied_by_unknown", value=item)))
     return out
 
 

@@ -154,7 +154,7 @@ def test_the_applicants_own_deadline_runs_on_while_the_clock_stands(rt, users):
 
 
 @pytest.mark.parametrize("where, value, message", [
-    ('<bpmn:userTask id="x" name="x"', "applicant", "not on a userTask"),
+    ('<bpmn:userTask id="x" name="x"', "applicant", "not on a user task"),
     ('<bpmn:intermediateCatchEvent id="x" name="x"', "weather", "must be one of: applicant, department"),
     ('<bpmn:intermediateCatchEvent id="x" name="x"', "department", "stops_clock department belongs on a call activity"),
 ])
