@@ -1,0 +1,128 @@
+"""Names in another language, written by the designer in the BPMN itself (the modeler's properties panel):
+
+- a process, a step, an event or a lane: the element's extension property `name:en` (Camunda properties with
+  `name="name:en"`), e.g. 教育局审定 → "Decision by the Education Bureau";
+- a form field: the field's property `label:en` (form-field properties are written with `id=`, as Camunda does);
+- a form field's options: the field's property `options:en`, `admit:Admit|waitlist:Waiting list|reject:Refused`.
+
+A name without a translation is shown as the BPMN names it. `problems` says what is wrong with a translation
+(an option that is not the field's, a malformed list, an empty name) for the deploy check.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from .bpmnxml import CAMUNDA, bpmn_find, element_properties
+
+LANGUAGES = ("en",)
+MAX_NAME = 200
+
+
+@dataclass
+class Catalog:
+    """One process's names in one language."""
+
+    names: dict[str, str] = field(default_factory=dict)  # element id (the process's own id too) → name
+    labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (task id, field id) → label
+    options: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (task id, field id, option id) → name
+
+    def name(self, element_id: str, default: str) -> str:
+        return self.names.get(element_id) or default
+
+    def label(self, task_id: str, field_id: str, default: str) -> str:
+        return self.labels.get((task_id, field_id)) or default
+
+    def option(self, task_id: str, field_id: str, option_id: str, default: str) -> str:
+        return self.options.get((task_id, field_id, option_id)) or default
+
+
+def _field_properties(node) -> dict[str, str]:
+    return {p.get("id") or p.get("name") or "": p.get("value", "") for p in node.iter(f"{CAMUNDA}property")}
+
+
+def _pairs(text: str) -> list[tuple[str, str]] | None:
+    out = []
+    for part in text.split("|"):
+        key, sep, name = part.partition(":")
+        if not sep or not key.strip() or not name.strip():
+            return None
+        out.append((key.strip(), name.strip()))
+    return out
+
+
+def read(root, language: str = "en") -> tuple[dict[str, Catalog], list[tuple[object, str]]]:
+    """The catalogues of every process in a parsed BPMN document (process id → Catalog), and the problems found
+    as (element, message)."""
+    catalogs: dict[str, Catalog] = {}
+    problems: list[tuple[object, str]] = []
+    key = f"name:{language}"
+    for process in bpmn_find(root, "//b:process"):
+        cat = catalogs.setdefault(process.get("id", ""), Catalog())
+        for node in [process, *process.iter()]:
+            if not isinstance(node.tag, str) or node.get("id") is None:
+                continue
+            value = element_properties(node).get(key)
+            if value is not None:
+                if not value.strip() or len(value) > MAX_NAME:
+                    problems.append((node, f"{key} must be a name of 1 to {MAX_NAME} characters"))
+                else:
+                    cat.names[node.get("id")] = value.strip()
+        for task in bpmn_find(process, ".//b:userTask"):
+            for form_field in task.iter(f"{CAMUNDA}formField"):
+                fid, props = form_field.get("id", ""), _field_properties(form_field)
+                label = props.get(f"label:{language}")
+                if label is not None:
+                    if not label.strip() or len(label) > MAX_NAME:
+                        problems.append((task, f"field {fid}: label:{language} must be a name of 1 to {MAX_NAME} characters"))
+                    else:
+                        cat.labels[(task.get("id"), fid)] = label.strip()
+                listed = props.get(f"options:{language}")
+                if listed is None:
+                    continue
+                pairs = _pairs(listed)
+                own = {v.get("id") for v in form_field.iter(f"{CAMUNDA}value")}
+                if pairs is None:
+                    problems.append((task, f"field {fid}: options:{language} must read id:name|id:name"))
+                    continue
+                for option, name in pairs:
+                    if option not in own:
+                        problems.append((task, f"field {fid}: options:{language} names {option!r}, which is not one of "
+                                               f"the field's options ({', '.join(sorted(o for o in own if o))})"))
+                    else:
+                        cat.options[(task.get("id"), fid, option)] = name
+    return catalogs, problems
+
+
+def of_files(files: dict[str, bytes | str], language: str = "en") -> dict[str, Catalog]:
+    """The catalogues of every process in a set of BPMN files (what a version deployed)."""
+    out: dict[str, Catalog] = {}
+    for name, content in files.items():
+        if not name.endswith(".bpmn"):
+            continue
+        try:
+            root = etree.fromstring(content.encode("utf-8") if isinstance(content, str) else content,
+                                    etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+        except etree.XMLSyntaxError:
+            continue
+        for process_id, catalog in read(root, language)[0].items():
+            out.setdefault(process_id, catalog)
+    return out
+
+
+_cache: dict[tuple[str, int], dict[str, Catalog]] = {}
+_CACHED = 512
+
+
+def of_definition(session, definition) -> dict[str, Catalog]:
+    """The catalogues of a deployed version (its files never change, so they are read once per process)."""
+    key = (str(session.get_bind().url), definition.id)
+    found = _cache.get(key)
+    if found is None:
+        from .repository import files_of  # the repository builds on the compiler, which builds on this module
+
+        if len(_cache) >= _CACHED:
+            _cache.clear()
+        found = _cache[key] = of_files(files_of(session, definition))
+    return found

@@ -1,0 +1,38 @@
+"""Names in English written in the BPMN by the designer: a process's and its steps' `name:en`, a form field's
+`label:en` and its options' `options:en`; mistakes are named for the deploy check."""
+from lxml import etree
+
+from engine import translations
+from factories import bpmn
+
+BODY = """<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="decide"/>
+  <bpmn:userTask id="decide" name="教育局审定"><bpmn:extensionElements>
+    <camunda:properties><camunda:property name="name:en" value="Decision by the Education Bureau"/></camunda:properties>
+    <camunda:formData><camunda:formField id="decision" label="审定结果" type="enum">
+      <camunda:properties><camunda:property id="label:en" value="Decision"/>
+        <camunda:property id="options:en" value="admit:Admitted | reject:Refused"/></camunda:properties>
+      <camunda:value id="admit" name="录取"/><camunda:value id="reject" name="不予录取"/>
+    </camunda:formField></camunda:formData></bpmn:extensionElements></bpmn:userTask>
+  <bpmn:sequenceFlow id="f2" sourceRef="decide" targetRef="e"/><bpmn:endEvent id="e"/>"""
+
+
+def test_a_designer_names_steps_fields_and_options_in_english_in_the_bpmn():
+    catalogs = translations.of_files({"p.bpmn": bpmn("decided", BODY, lanes={"EDU": ["s", "decide", "e"]})})
+    cat = catalogs["decided"]
+    assert cat.name("decide", "教育局审定") == "Decision by the Education Bureau"
+    assert cat.name("e", "结束") == "结束", "an untranslated name stays as the BPMN has it"
+    assert cat.label("decide", "decision", "审定结果") == "Decision"
+    assert cat.option("decide", "decision", "admit", "录取") == "Admitted"
+    assert cat.option("decide", "decision", "waitlist", "列入候补") == "列入候补"
+
+
+def test_a_wrong_translation_is_named():
+    body = (BODY.replace('value="admit:Admitted | reject:Refused"', 'value="admit:Admitted|maybe:Perhaps"')
+            .replace('value="Decision by the Education Bureau"', 'value=" "'))
+    _catalogs, problems = translations.read(etree.fromstring(bpmn("decided", body)))
+    messages = [message for _node, message in problems]
+    assert "name:en must be a name of 1 to 200 characters" in messages
+    assert "field decision: options:en names 'maybe', which is not one of the field's options (admit, reject)" in messages
+    bad = BODY.replace('value="admit:Admitted | reject:Refused"', 'value="admit=Admitted"')
+    assert [m for _n, m in translations.read(etree.fromstring(bpmn("decided", bad)))[1]] == [
+        "field decision: options:en must read id:name|id:name"]
