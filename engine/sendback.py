@@ -4,8 +4,10 @@ Rules (what "an earlier step of the path the case actually took" means):
 
 - The targets are the user tasks on the path that led to this task: its ancestors in the task tree,
   the latest completion of each step. In a (sub-)process that is every earlier step of this run of it;
-  through a call activity or an embedded sub-process the path goes on into the calling process, so a
-  step inside a sub-process can go back to a step before the sub-process (the sub-process starts anew).
+  through an embedded sub-process the path goes on into the enclosing process, so a step inside a
+  sub-process can go back to a step before the sub-process (the sub-process starts anew). A called
+  process (call activity: a 函询 another department answers) stops there: its steps do not see the
+  calling case's steps and who did them, unless its designer names them in `send_back_to`.
 - Parallel branches: a step in one branch can go back to an earlier step of its own branch (the other
   branches go on untouched) or to a step before the split (every branch starts anew); a step of a
   sibling branch is not on its path and is not offered.
@@ -29,6 +31,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
@@ -57,11 +60,13 @@ class Target:
     join_id: str | None = None  # the join on the direct path that must wait for the target's branch again
 
 
-def _path(spiff_task) -> list[tuple[object, object]]:
+def _path(spiff_task, outward: bool = False) -> list[tuple[object, object]]:
     """(user task, join to reset or None) for every step on the path that led to `spiff_task`, the latest
-    completion of each step, nearest first. The path goes up through calling processes and, at a join,
+    completion of each step, nearest first. The path goes up out of embedded sub-processes and, at a join,
     into every branch that arrived there; a step found in a branch the engine did not continue from
-    comes with the join on the direct path, which must wait for that branch again."""
+    comes with the join on the direct path, which must wait for that branch again. It stops at a call
+    activity unless `outward`: a called process (a 函询 answered by another department) does not show the
+    calling case's steps and who did them, unless its designer named them as targets (send_back_to)."""
     found: dict[str, tuple[object, object]] = {}
     stack = [(spiff_task.parent, None)]
     visited: set = set()
@@ -82,8 +87,16 @@ def _path(spiff_task) -> list[tuple[object, object]]:
             parent = current.parent
             if parent is None and current.workflow.parent_task_id is not None:
                 parent = current.workflow.top_workflow.get_task_from_id(current.workflow.parent_task_id)
+                if _calls_another_process(parent.task_spec) and not outward:
+                    parent = None
             current = parent
     return sorted(found.values(), key=lambda pair: -pair[0].last_state_change)
+
+
+def _calls_another_process(spec) -> bool:
+    """A call activity (its sub-workflow is another process), not an embedded sub-process (SpiffWorkflow runs both
+    as sub-workflows; an embedded one's workflow is named by its own element id)."""
+    return isinstance(spec, CallActivity) and getattr(spec, "spec", None) != spec.bpmn_id
 
 
 def _is_step(task) -> bool:
@@ -126,7 +139,8 @@ def targets(session: Session, rt: Runtime, actor: Actor, task_id: str) -> list[T
 
 def _targets(session: Session, model, task, spiff_task) -> list[Target]:
     allowed = model.send_back_to.get((spiff_task.workflow.spec.name, task.element_id))
-    found = [(t, via) for t, via in _path(spiff_task) if allowed is None or t.task_spec.bpmn_id in allowed]
+    found = [(t, via) for t, via in _path(spiff_task, allowed is not None) if allowed is None
+             or t.task_spec.bpmn_id in allowed]
     if not found:
         return []
     ids = [i for t, _ in found for i in _rows_of(t)]
