@@ -20,6 +20,7 @@ from . import countersign, decisions, foreign
 from .errors import DeployError, EngineError, Problem
 from .forms import FIELD_TYPES
 from .glossary import Glossary, read as read_glossary
+from .outcomes import OutcomeEnd, ends_of as outcome_ends
 from .bpmnxml import BPMN_NS, CAMUNDA, bpmn_find, element_properties, lane_map, local_name
 from .lint import KPI_FIELDS, ROLES, LaneResolver, Linter, parses, spaced
 from .specs import JointReviewParser, due_expression, normalize_timers
@@ -93,6 +94,8 @@ class ProcessModel:
     retention_years: int | None = None  # finished cases are purged this many years after they ended
     case_target_workdays: int | None = None  # the whole case's target; an `age` alert rule watches it
     glossaries: dict[str, Glossary] = field(default_factory=dict)  # each process's data dictionary
+    outcome_ends: dict[str, OutcomeEnd] = field(default_factory=dict)  # end events stating the case's outcome
+    confirm: dict[tuple[str, str], str] = field(default_factory=dict)  # irreversible steps: the field to confirm
 
     def process_of(self, element_id: str) -> str:
         """The process a user task belongs to: this one, or one it calls (a step's `process_key` is the case's)."""
@@ -338,6 +341,8 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
         model.glossaries[pid] = read_glossary(process, resolve_lane)
         for task in bpmn_find(process, ".//b:userTask"):
             props = element_properties(task)
+            if (props.get("confirm") or "").strip():
+                model.confirm[(pid, task.get("id"))] = props["confirm"].strip()
             if props.get("countersign") is not None:
                 model.countersign[(pid, task.get("id"))] = props["countersign"].strip()
                 if props.get("countersign_record"):
@@ -371,6 +376,7 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
                 model.milestones[(pid, node.get("id"))] = MilestoneInfo(
                     node.get("id"), props["milestone"], props.get("outcome"), props.get("outcome_field"))
         if pid == model.process_key:
+            model.outcome_ends = outcome_ends(process)
             process_props = element_properties(process)
             model.kpi_fields = {name: process_props[f"kpi_{name}_field"] for name in KPI_FIELDS
                                 if process_props.get(f"kpi_{name}_field")}

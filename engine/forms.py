@@ -40,6 +40,7 @@ MESSAGES = {  # msgids of the web layer's translations too: keep the wording in 
     "not_integer": "must be a whole number",
     "not_number": "must be a number",
     "not_boolean": "must be yes or no",
+    "not_chosen": "is a decision: choose one answer",
     "not_date": "must be a date (YYYY-MM-DD)",
     "not_option": "must be one of: {options}",
     "too_short": "must be at least {limit} characters",
@@ -71,6 +72,20 @@ class FormField:
     @property
     def readonly(self) -> bool:
         return "readonly" in self.constraints
+
+    @property
+    def decision(self) -> bool:
+        """A yes/no field that must be answered (`required`, or `required_if` when it holds): two explicit answers
+        with none chosen beforehand, never a box whose being left unticked says no."""
+        return self.type == "boolean" and (self.required or bool(self.properties.get("required_if")))
+
+    @property
+    def choices(self) -> list[tuple[str, str | None]]:
+        """A boolean field's two answers with the names the designer gave them (`true_label`, `false_label`,
+        e.g. 通过 / 不通过), None where the page's own yes / no applies; empty for other types."""
+        if self.type != "boolean":
+            return []
+        return [("true", self.properties.get("true_label") or None), ("false", self.properties.get("false_label") or None)]
 
 
 def fields_of(task_spec: Any) -> list[FormField]:
@@ -113,11 +128,11 @@ def validate(form: list[FormField], submitted: dict[str, Any], current: dict[str
         if f.readonly:
             continue
         raw = submitted.get(f.id)
-        if raw is None or (isinstance(raw, str) and not raw.strip() and f.type != "boolean"):
+        if raw is None or (isinstance(raw, str) and not raw.strip()):  # nothing given, to a yes/no field too
             if f.required:
-                errors.add(f.id, "required")
+                errors.add(f.id, "not_chosen" if f.type == "boolean" else "required")
             elif f.type == "boolean":
-                clean[f.id] = False
+                clean[f.id] = None if f.decision else False  # an optional flag left unticked is no
             else:
                 clean[f.id] = None
             continue
@@ -147,7 +162,7 @@ def _conditional(form: list[FormField], clean: dict[str, Any], current: dict[str
         values = {**current, **clean}
         if _blank(clean.get(f.id)):
             if required_if and _holds(env, required_if, values, False):
-                errors.add(f.id, "required")
+                errors.add(f.id, "not_chosen" if f.type == "boolean" else "required")
         elif valid_if and not _holds(env, valid_if, values, True):
             errors.add(f.id, "rule", message=_PLACEHOLDER.sub(lambda m: _shown(values.get(m.group(1))),
                                                                f.properties.get("valid_message") or f"must satisfy {valid_if}"))
@@ -267,10 +282,22 @@ def form_problems(task_node, camunda_ns: str, function_names: set[str]) -> list[
             reason = check(prop.get("value") or "")
             if reason:
                 out.append((node, f"{where}: {name} {prop.get('value')!r} is refused: {reason}"))
+        for prop in node.xpath("./c:properties/c:property[@id='true_label' or @id='false_label']", namespaces=ns):
+            if kind != "boolean":
+                out.append((node, f"{where}: {prop.get('id')} names an answer of a boolean field; this is a {kind} field"))
+            elif not (prop.get("value") or "").strip():
+                out.append((node, f"{where}: {prop.get('id')} is empty; give the answer's name (e.g. 通过)"))
         default = node.get("defaultValue")
+        if default and kind == "boolean" and "required" in _constraint_names(node, ns):
+            out.append((node, f"{where}: a required yes/no field is a decision and takes no default; remove "
+                              f"defaultValue or the required constraint"))
         if default and kind == "enum" and default not in options:
             out.append((node, f"{where}: default {default!r} is not one of its values"))
     return out
+
+
+def _constraint_names(node, ns: dict) -> set[str]:
+    return {c.get("name") for c in node.xpath("./c:validation/c:constraint", namespaces=ns)}
 
 
 def _constraint_problems(node, ns: dict, kind: str) -> list[str]:

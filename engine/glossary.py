@@ -40,6 +40,8 @@ class Term:
     def reads(self, value: Any) -> Any:
         """An option's name for its code (each element of a list), else the value itself."""
         names = dict(self.options)
+        if isinstance(value, bool):  # a yes/no field's answers as its form names them (true_label / false_label)
+            return names.get("true" if value else "false", value)
         if isinstance(value, list):
             return [names.get(v, v) if isinstance(v, str) else v for v in value]
         return names.get(value, value) if isinstance(value, str) else value
@@ -110,6 +112,9 @@ def read(process, resolve_lane) -> Glossary:
         for f in bpmn_find(node, "./b:extensionElements/c:formData/c:formField"):
             fprops = {p.get("id") or p.get("name"): p.get("value", "") for p in bpmn_find(f, "./c:properties/c:property")}
             options = tuple((v.get("id"), v.get("name") or v.get("id")) for v in bpmn_find(f, "./c:value"))
+            if f.get("type") == "boolean":
+                options = tuple((answer, fprops[f"{answer}_label"].strip()) for answer in ("true", "false")
+                                if (fprops.get(f"{answer}_label") or "").strip())
             personal = (fprops.get("personal") or "").strip() or None
             out.add(Term(f.get("id"), f.get("label") or f.get("id"), department, options,
                          personal if personal in PERSONAL_KINDS else None,

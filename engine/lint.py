@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .errors import Problem
-from . import clock, countersign, decisions, dmn_overlap, foreign, glossary
+from . import clock, countersign, decisions, dmn_overlap, foreign, glossary, outcomes
 from .rules import problems as shared_rule_problems
 from .bpmnxml import CAMUNDA, CAMUNDA_NS, bpmn_find, element_properties, lane_map, local_name
 from .expressions import check
@@ -88,7 +88,7 @@ class Linter:
             self.add(file, process, f"key_prefix {prefix!r} must be 2 to 8 capital letters (e.g. ADM)")
         elements = {n.get("id"): n for n in process.iter() if isinstance(n.tag, str) and n.get("id")}
         self.flows(file, process, elements)
-        for node, message in foreign.problems(process):
+        for node, message in foreign.problems(process) + outcomes.problems(process):
             self.add(file, node, message)
         for message in glossary.problems(process, (lambda code: self.resolve_lane(code) == code) if self.strict else None):
             self.add(file, process, message)

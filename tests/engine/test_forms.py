@@ -84,3 +84,48 @@ def test_patterns_that_need_backtracking_are_refused_at_deploy():
     problems = form_problems_for_pattern(r"(a)\1")
     assert problems and "RE2" in problems[0]
     assert form_problems_for_pattern(r"[A-Z0-9]{10,32}") == []
+
+
+DECISION = [
+    FormField("ok", "核验结论", "boolean", constraints={"required": None},
+              properties={"true_label": "通过", "false_label": "不通过"}),
+    FormField("ask", "需向其他部门函询", "boolean"),
+    FormField("verdict", "复核结论", "boolean", properties={"required_if": "not ask"}),
+    FormField("finding", "核验意见", "string", properties={"required_if": "ok == False"}),
+]
+
+
+def test_a_required_yes_no_field_is_a_decision_with_no_default():
+    """An unanswered decision is refused by name (not taken as no); an optional flag left out is no."""
+    for blank in ({}, {"ok": ""}, {"ok": None}, {"ok": "  "}):
+        with pytest.raises(InvalidInput) as info:
+            validate(DECISION, {**blank, "verdict": "true"})
+        assert info.value.fields == {"ok": "is a decision: choose one answer"}
+        assert info.value.codes["ok"] == ("not_chosen", {})
+    clean = validate(DECISION, {"ok": "true", "verdict": "false"})
+    assert clean == {"ok": True, "ask": False, "verdict": False, "finding": None}
+    assert [f.decision for f in DECISION] == [True, False, True, False]
+    assert DECISION[0].choices == [("true", "通过"), ("false", "不通过")] and DECISION[2].choices == [("true", None),
+                                                                                                    ("false", None)]
+
+
+def test_a_conditional_decision_and_the_reason_a_refusal_needs():
+    with pytest.raises(InvalidInput) as info:
+        validate(DECISION, {"ok": "false"})
+    assert info.value.fields == {"verdict": "is a decision: choose one answer", "finding": "is required"}
+    clean = validate(DECISION, {"ok": "false", "ask": "on", "finding": "地址不符"})  # asked first: no verdict yet
+    assert clean["verdict"] is None and clean["ask"] is True
+
+
+def test_answer_names_belong_to_yes_no_fields_and_a_decision_has_no_default():
+    task = etree.fromstring(
+        f'<userTask xmlns:c="{CAMUNDA}"><c:formData>'
+        f'<c:formField id="note" type="string"><c:properties><c:property id="true_label" value="是"/></c:properties>'
+        f'</c:formField><c:formField id="ok" type="boolean" defaultValue="true"><c:properties>'
+        f'<c:property id="false_label" value=" "/></c:properties><c:validation><c:constraint name="required"/>'
+        f'</c:validation></c:formField></c:formData></userTask>')
+    problems = [message for _, message in form_problems(task, CAMUNDA, set())]
+    assert problems == ["form field 'note': true_label names an answer of a boolean field; this is a string field",
+                        "form field 'ok': false_label is empty; give the answer's name (e.g. 通过)",
+                        "form field 'ok': a required yes/no field is a decision and takes no default; remove "
+                        "defaultValue or the required constraint"]
