@@ -97,7 +97,7 @@ def test_someone_else_completing_first_gives_a_conflict_page(app, world):
 def test_reviewers_are_not_offered_tasks_for_supervisors(app, world):
     person = world.person(years=3, months=40, employed=False)  # 90 points: the section chief signs off
     out = world.start("admission_review", person.admission())
-    world.complete("edu_reviewer", out, "decide", decision="admit")
+    world.complete("edu_reviewer", out, "decide", decision="admit", school_assigned="文三街小学")
     reviewer = login(app.test_client(), "edu_reviewer").get("/inbox?view=department").data.decode()
     chief = login(app.test_client(), "edu_supervisor").get("/inbox?view=department").data.decode()
     assert "科长签批" not in reviewer and "科长签批" in chief

@@ -137,8 +137,8 @@ def test_two_inquiries_in_parallel_keep_their_own_answers(world):
     out = world.complete("hud_reviewer", hud_review, hud_ok=False, housing_type="rent_filed", hud_finding="地址不一致",
                          hud_need_inquiry=True, hud_inquiry_target="PSB")
     hud_draft = opened(out)["draft_inquiry"]
-    out = world.complete("hrss_reviewer", hrss_review, hrss_ok=False, insured_months=0, hrss_finding="本市无记录",
-                         hrss_need_inquiry=True, hrss_inquiry_target="PSB")
+    out = world.complete("hrss_reviewer", hrss_review, insured_months=0, employed=False, hrss_finding="本市无记录",
+                         hrss_need_inquiry=True, hrss_inquiry_target="PSB")  # the verdict waits for the answer
     hrss_draft = opened(out)["draft_inquiry"]
     answers = {}
     for dept, draft, subject, answer in (("hud", hud_draft, "居住地址核实", "申请人已迁至天目山路1号"),
@@ -149,7 +149,8 @@ def test_two_inquiries_in_parallel_keep_their_own_answers(world):
         out = world.complete(f"{dept}_reviewer", opened(out)["review_answer"], review_decision="accept")
         answers[dept] = opened(out)[f"review_{dept}"]
     world.complete("hud_reviewer", answers["hud"], hud_ok=True, housing_type="rent_filed", hud_finding="新址已核实")
-    out = world.complete("hrss_reviewer", answers["hrss"], hrss_ok=True, insured_months=40, hrss_finding="外省参保已核实")
+    out = world.complete("hrss_reviewer", answers["hrss"], hrss_ok=True, insured_months=40, employed=True,
+                         hrss_finding="外省参保已核实")
     assert opened(out).keys() == {"decide"}
     data = world.data(out.case_id, opened(out)["decide"])
     assert data["hud_inquiry"]["answer"] == "申请人已迁至天目山路1号"
@@ -161,7 +162,7 @@ def test_overdue_inquiry_is_escalated_to_the_joint_office(world):
     friday = datetime(2026, 11, 27, 10, 0, tzinfo=CST)
     with time_machine.travel(friday, tick=False):
         out = world.start("admission_review", world.person(hrss=None).admission())
-        out = world.complete("hrss_reviewer", out, "review_hrss", hrss_ok=False, insured_months=0,
+        out = world.complete("hrss_reviewer", out, "review_hrss", insured_months=0, employed=False,
                              hrss_finding="本市无记录，函询公安", hrss_need_inquiry=True, hrss_inquiry_target="PSB")
         out = world.complete("hrss_reviewer", out, "draft_inquiry", inquiry_subject="就业情况",
                              questions="请提供申请人就业登记", reply_days=2)
@@ -177,7 +178,7 @@ def test_borderline_score_needs_the_section_chief(world):
     out = world.start("admission_review", person.admission())
     data = world.data(out.case_id)
     assert data["points_total"] == 90 and data["needs_sign_off"] is True
-    out = world.complete("edu_reviewer", out, "decide", decision="admit")
+    out = world.complete("edu_reviewer", out, "decide", decision="admit", school_assigned="文三街小学")
     assert opened(out).keys() == {"sign_off"} and out.opened[0]["role"] == "supervisor"
     with pytest.raises(PermissionDenied):
         world.complete("edu_reviewer", out, "sign_off", sign_off_decision="confirm", sign_off_note="同意")
@@ -215,7 +216,8 @@ def test_an_appeal_is_a_countersign_of_joint_and_the_departments_it_concerns(wor
     out = world.complete("joint_reviewer", out, "joint_decision", appeal_upheld=upheld,
                          joint_opinion="住建局补办备案" if upheld else "材料不足")
     if upheld:
-        out = world.complete("edu_supervisor", out, "redecide", final_decision="admit", final_reasons="联席审核认定租赁属实")
+        out = world.complete("edu_supervisor", out, "redecide", final_decision="admit", final_reasons="联席审核认定租赁属实",
+                             school_assigned="文三街小学")
         assert world.data(out.case_id)["final_decision"] == "admit"
     assert out.status == "completed"
     assert "message_received" in world.events(out.case_id)

@@ -49,7 +49,7 @@ def test_a_subsidy_application_is_withdrawn_at_the_window(world):
 
 def test_a_decided_application_and_an_inquiry_cannot_be_withdrawn(world):
     out = world.start("admission_review", world.person().admission())
-    world.complete("edu_reviewer", out, "decide", decision="admit")
+    world.complete("edu_reviewer", out, "decide", decision="admit", school_assigned="文三街小学")
     with pytest.raises(Conflict, match="already decided"):
         withdraw(world, out.business_key)
     inquiry = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
