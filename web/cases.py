@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import alerts, cases, clock, copies, decisions, ratings, repository, supervision, urges, wallclock, withdrawal
+from engine import (alerts, cases, clock, copies, decisions, outcomes, ratings, repository, supervision, urges, wallclock,
+                    withdrawal)
 from engine.errors import EngineError
 from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
@@ -20,7 +21,7 @@ from workflows.portal import PUBLIC
 from . import holds
 from .context import actor, overseers, runtime
 from .i18n import error_text
-from .privacy import decision_view, glossary_of, masked_details
+from .privacy import decision_view, glossary_of, masked_details, readable
 
 bp = Blueprint("cases", __name__)
 VENDOR = Path(__file__).parent / "node_modules" / "bpmn-js" / "dist"
@@ -103,6 +104,7 @@ def show(key: str):
         details = json.loads(e.details)
         timeline.append(dict(seq=e.seq, at=e.at, actor=e.actor, department=e.department, event=e.event,
                              details=details, data=masked_details(details, me, key, terms)))
+    outcome = _outcome(case, model, terms) if scope is None else None
     rules = [f for f in definition.files.splitlines() if f.endswith(".dmn")]
     waiting, missing = [], []
     if case.status == "running":
@@ -119,7 +121,20 @@ def show(key: str):
                            can_rate=case.status == "completed" and rating is None and owner in actor().departments,
                            withdrawable=withdrawable, urged=urged, urgeable=urgeable, supervised=supervised,
                            overseer=overseer, can_supervise=can_supervise, stops=stops,
-                           holds=holds.of_case(case), may_hold=holds.may_hold(), decided=decided)
+                           holds=holds.of_case(case), may_hold=holds.may_hold(), decided=decided, outcome=outcome)
+
+
+def _outcome(case: Case, model, terms) -> dict | None:
+    """A finished case's outcome and why, as its BPMN words them (the end event reached and its reasons)."""
+    if case.status != "completed" or case.purged_at or not case.visited:
+        return None
+    with runtime().db.read() as session_:
+        data = cases.current_data(cases.load(session_, runtime(), case))
+    stated = outcomes.stated(model.outcome_ends, case.visited.split(), data, model.glossary)
+    if stated is None:
+        return None
+    return dict(text=stated.text, end=stated.end,
+                reasons=[(label, readable(terms, key, value)) for key, label, value in stated.reasons])
 
 
 @bp.route("/cases/<key>/rating", methods=["POST"])

@@ -49,8 +49,9 @@ def may_see_unmasked(actor: Actor) -> bool:
 def readable(terms: Glossary, key: str, value: Any, unmasked: bool = True) -> Any:
     """A value as a civil servant reads it: option names, yes/no, and a record (a called process's answers, a
     message from outside) as label：value pairs, personal values in it masked unless `unmasked`."""
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
+    if isinstance(value, bool):  # a yes/no answer by the name its form gives it (通过 / 不通过), else yes / no
+        named = terms.terms[key].reads(value) if key in terms.terms else value
+        return named if isinstance(named, str) else (_("Yes") if value else _("No"))
     if is_table(value):  # rows to read as a table (a rule table's change, row by row)
         return value
     if isinstance(value, dict):

@@ -71,13 +71,15 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
         urged = urges.count(session, case.id, task.id) if task.state == "open" else 0
         stopped = clock.standing(session, case.id) if task.state == "open" else None
         apart = separation.conflict(session, runtime(), actor().username, case.id, task.element_id) if can_act else None
+        model = runtime().model(session, case.definition_id)
+    confirm = model.confirm.get((model.process_of(task.element_id), task.element_id))  # an irreversible step
     can_act = can_act and apart is None and task.signing != "signer"
     colleagues = transfer_options(task) if can_act and not task.delegated_by else []
     return render_template("task.html", task=task, case=case, fields=fields, data=shown, comments=comments,
                            values=values or {}, errors=errors or {}, can_act=can_act, sent_back=sent_back,
                            send_back_to=send_back_options(task) if can_act else [],
                            withdrawable=may_withdraw(task), apart=apart, urged=urged,
-                           colleagues=colleagues,
+                           colleagues=colleagues, confirm=confirm if any(f.id == confirm for f in fields) else None,
                            draft=delegation.draft_of(task), stopped=stopped, **panel(task, colleagues)), status
 
 
@@ -87,7 +89,7 @@ def show(task_id: str):
     """The task with its form (or, once done, what was submitted)."""
     task, case = _load(task_id)
     fields, data = form_and_data(task, case)
-    values = {f.id: data.get(f.id, f.default) for f in fields}
+    values = {f.id: None if f.decision else data.get(f.id, f.default) for f in fields}  # a decision is made afresh
     draft = delegation.draft_of(task)
     if draft:  # 委派: the delegate's answer, for the delegator to confirm or change
         values.update({k: v for k, v in draft["values"].items() if k in values})
@@ -104,7 +106,7 @@ def complete(task_id: str):
     for f in fields:
         if f.readonly:
             continue
-        if f.type == "boolean":
+        if f.type == "boolean" and not f.decision:  # an optional flag: an unticked box is not sent
             submitted[f.id] = "true" if request.form.get(f.id) else "false"
         else:
             submitted[f.id] = request.form.get(f.id, "")

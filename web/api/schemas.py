@@ -278,7 +278,8 @@ class FormFieldOut(Out):
     required: bool
     readonly: bool
     default: Any = None
-    options: list[Option]
+    options: list[Option] = Field(description="an enum's values; a yes/no field's answers (true / false) when the "
+                                              "process names them (e.g. 通过 / 不通过)")
     constraints: dict[str, str] = Field(description="required, readonly (value \"true\"), minlength, maxlength, "
                                                     "pattern, min, max (as written in the BPMN)")
 
@@ -294,8 +295,9 @@ class DataItem(Out):
 class TaskDetail(TaskSummary):
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
         **TaskSummary.model_config["json_schema_extra"]["examples"][0], "state": "open",
-        "form": [{"id": "psb_ok", "label": "居住证有效", "type": "boolean", "required": True, "readonly": False,
-                  "default": None, "options": [], "constraints": {"required": "true"}}],
+        "form": [{"id": "onsite_ok", "label": "实地核查结论", "type": "boolean", "required": True, "readonly": False,
+                  "default": None, "options": [{"id": "true", "name": "属实"}, {"id": "false", "name": "不属实"}],
+                  "constraints": {"required": "true"}}],
         "data": [{"key": "applicant_name", "label": "申请人", "value": "张伟", "masked": False},
                  {"key": "applicant_id", "label": "申请人身份证号", "value": "110105********0030", "masked": True}]}]})
     state: Literal["open", "completed", "cancelled"]

@@ -85,7 +85,7 @@ def get_task(ctx: Context, task_id: str) -> Reply:
         task, case = _task(session, ctx, task_id)
     fields, data = form_and_data(task, case)
     form = [dict(id=f.id, label=f.label, type=f.type, required=f.required, readonly=f.readonly, default=f.default,
-                 options=[dict(id=o, name=n) for o, n in f.options],
+                 options=[dict(id=o, name=n) for o, n in f.options or [(a, n) for a, n in f.choices if n]],
                  constraints={k: "true" if v is None else str(v) for k, v in f.constraints.items()}) for f in fields]
     shown = visible_data(data, ctx.actor, case.business_key, glossary_of(case, task.element_id), revealed=set(),
                          here=task.department_code)

@@ -1,0 +1,120 @@
+"""Decisions that cannot be made by accident (issue #13 item 3), on the pages and in the API: a decision is one of
+two named answers with none chosen beforehand, refused by name when left out; a refusal needs its reason; an
+admission needs its school; an irreversible step says so; a finished case states its outcome and why."""
+import re
+from datetime import datetime, timedelta
+
+import time_machine
+from sqlalchemy import select
+
+from conftest import login
+from engine.models import Task
+from world import opened
+
+
+def radios(page: str, field: str) -> list[str]:
+    return re.findall(rf'<input type="radio" name="{field}" value="(\w+)"[^>]*>\s*([^<]+?)\s*</label>', page)
+
+
+def test_a_decision_is_two_named_answers_and_an_empty_one_is_refused_by_name(app, world):
+    out = world.start("admission_review", world.person(hrss=None).admission())  # no social-insurance record
+    task = opened(out)["review_hrss"]
+    client = login(app.test_client(), "hrss_reviewer")
+    page = client.get(f"/tasks/{task}").data.decode()
+    assert radios(page, "hrss_ok") == [("true", "通过"), ("false", "不通过")]
+    assert radios(page, "employed") == [("true", "在职"), ("false", "不在职")]
+    assert not re.search(r'name="(hrss_ok|employed)"[^>]*checked', page)  # nothing chosen beforehand
+    assert 'type="checkbox" name="hrss_need_inquiry"' in page  # asking another department is an optional flag
+    form = {"insured_months": "36", "hrss_finding": "外省参保"}
+    refused = client.post(f"/tasks/{task}", data=form)
+    page = refused.data.decode()
+    assert refused.status_code == 422
+    assert "社保核验结论：未作选择，须明确选择其中一项" in page and "是否在职：未作选择，须明确选择其中一项" in page
+    assert world.data(out.case_id, task).get("hrss_finding") != "外省参保"  # nothing was saved
+    asked = client.post(f"/tasks/{task}", data={**form, "employed": "false", "hrss_need_inquiry": "on"})
+    assert "函询部门（需函询时填写）：为必填项" in asked.data.decode()  # a department to ask must be named
+    assert re.search(r'name="employed" value="false"[^>]*checked', asked.data.decode())  # the answer is kept
+    done = client.post(f"/tasks/{task}", data={**form, "employed": "false", "hrss_ok": "false"})
+    assert done.status_code == 302
+    assert world.data(out.case_id)["hrss_ok"] is False and world.data(out.case_id)["employed"] is False
+
+
+def test_an_empty_decision_is_refused_by_the_api_with_its_code(app, world, client, issue):
+    first = world.start("subsidy_approval", world.person("李娜", employed=False).subsidy())
+    world.complete("street_reviewer", first, "street_check", subsidy_type="employment", household_type="normal",
+                   income_per_capita=2000, unemployed_months=6, first_check_ok=True, street_note="材料齐全")
+    out = world.start("subsidy_approval", world.person("王芳", employed=False).subsidy())  # the same bank account
+    out = world.complete("street_reviewer", out, "street_check", subsidy_type="employment", household_type="normal",
+                         income_per_capita=2000, unemployed_months=6, first_check_ok=True, street_note="材料齐全")
+    task = opened(out)["onsite_check"]
+    street = issue("street-sys", "reviewer", "STREET")
+    form = client.get(f"/api/v1/tasks/{task}", headers=street).get_json()["form"]
+    onsite = next(f for f in form if f["id"] == "onsite_ok")
+    assert onsite["required"] and onsite["options"] == [{"id": "true", "name": "属实"}, {"id": "false", "name": "不属实（不予补贴）"}]
+    client.post(f"/api/v1/tasks/{task}/claim", headers=street)
+    for values in ({"onsite_note": "已上门"}, {"onsite_ok": None, "onsite_note": "已上门"}):
+        refused = client.post(f"/api/v1/tasks/{task}/complete", headers=street, json={"values": values})
+        assert refused.status_code == 422
+        assert refused.get_json()["errors"] == [{"field": "onsite_ok", "message": "is a decision: choose one answer",
+                                                 "code": "not_chosen"}]
+    done = client.post(f"/api/v1/tasks/{task}/complete", headers=street,
+                       json={"values": {"onsite_ok": True, "onsite_note": "已上门，属实"}})
+    assert done.status_code == 200, done.data
+
+
+def test_a_refusal_needs_its_reason_and_an_admission_its_school(app, world):
+    out = world.start("admission_review", world.person().admission())
+    task = opened(out)["decide"]
+    client = login(app.test_client(), "edu_reviewer")
+    page = client.get(f"/tasks/{task}").data.decode()
+    assert 'data-confirm-field="decision"' in page and 'id="irreversible"' in page and "确认提交：%s？" in page
+    refused = client.post(f"/tasks/{task}", data={"decision": "reject"}).data.decode()
+    assert "理由（不予录取、列入候补须列明）：为必填项" in refused
+    refused = client.post(f"/tasks/{task}", data={"decision": "admit", "decision_reasons": "积分达标"}).data.decode()
+    assert "安排学校（录取须填）：为必填项" in refused and "理由（不予录取" not in refused.split("field-error")[-1]
+    assert client.post(f"/tasks/{task}", data={"decision": "admit", "school_assigned": "文三街小学"}).status_code == 302
+
+
+def test_a_subsidy_refusal_and_a_failed_first_check_need_their_reasons(app, world):
+    out = world.start("subsidy_approval", world.person(employed=False).subsidy())
+    task = opened(out)["street_check"]
+    client = login(app.test_client(), "street_reviewer")
+    page = client.get(f"/tasks/{task}").data.decode()
+    assert radios(page, "first_check_ok") == [("true", "通过（材料齐全、信息真实）"), ("false", "需补正（一次性告知）")]
+    form = {"subsidy_type": "employment", "household_type": "normal", "income_per_capita": "2000",
+            "unemployed_months": "6", "street_note": "缺离职证明"}
+    refused = client.post(f"/tasks/{task}", data={**form, "first_check_ok": "false"}).data.decode()
+    assert "需补正的材料及事项（一次性告知，每行一项）：为必填项" in refused
+    client.post(f"/tasks/{task}", data={**form, "first_check_ok": "true"})
+    with world.rt.db.read() as session:
+        approval = session.execute(select(Task.id).where(Task.case_id == out.case_id, Task.state == "open")).scalar_one()
+    chief = login(app.test_client(), "hrss_supervisor")
+    page = chief.get(f"/tasks/{approval}").data.decode()
+    assert radios(page, "approved") == [("true", "同意"), ("false", "不同意（不予补贴）")]
+    assert 'data-confirm-field="approved"' in page
+    refused = chief.post(f"/tasks/{approval}", data={"approval_note": ""}).data.decode()
+    assert "审批结论：未作选择" in refused and "审批意见（不同意须列明理由）：为必填项" in refused
+    assert chief.post(f"/tasks/{approval}", data={"approved": "false", "approval_note": "收入材料存疑"}).status_code == 302
+
+
+def test_a_finished_case_states_its_outcome_and_why(app, world):
+    out = world.start("subsidy_approval", world.person(employed=False).subsidy())
+    out = world.complete("street_reviewer", out, "street_check", subsidy_type="employment", household_type="normal",
+                         income_per_capita=2000, unemployed_months=6, first_check_ok=True, street_note="材料齐全")
+    out = world.complete("hrss_supervisor", out, "approve_chief", approved=False, approval_note="收入材料存疑")
+    page = login(app.test_client(), "street_reviewer").get(f"/cases/{out.business_key}").data.decode()
+    outcome = page.split('id="outcome"')[1].split("</section>")[0]
+    assert "<strong data-outcome>不予补贴</strong>" in outcome
+    assert "<dt>不予补贴理由</dt><dd>收入材料存疑</dd>" in outcome
+    assert "审批结论" in page and "不同意（不予补贴）" in page  # the timeline reads the answer by its name
+
+    admitted = world.start("admission_review", world.person("李娜").admission())
+    admitted = world.complete("edu_reviewer", admitted, "decide", decision="admit", school_assigned="文三街小学")
+    client = login(app.test_client(), "edu_reviewer")
+    assert 'id="outcome"' not in client.get(f"/cases/{admitted.business_key}").data.decode()  # not finished yet
+    deadline = datetime.fromisoformat(world.data(admitted.case_id)["appeal_deadline"])
+    with time_machine.travel(deadline + timedelta(seconds=1), tick=False):
+        world.fire(admitted.case_id)
+    outcome = client.get(f"/cases/{admitted.business_key}").data.decode().split('id="outcome"')[1].split("</section>")[0]
+    assert "<strong data-outcome>录取</strong>" in outcome and "（审定结果生效）" in outcome
+    assert "<dt>安排学校（录取须填）</dt><dd>文三街小学</dd>" in outcome
