@@ -36,6 +36,8 @@ def setup(url: str):
         add_user(session, "psb_bench", "psb_bench", memberships={"PSB": "reviewer"})
         secret = tokens.issue(session, Actor.system("bench"), "psb-bench", "reviewer", "PSB").secret
         hud = tokens.issue(session, Actor.system("bench"), "hud-bench", "reviewer", "HUD").secret
+        BODY["case_ref"] = cases.start(session, rt, Actor.system("bench"), "formal_inquiry",  # the case asked about
+                                       {"requester_department": "PSB", "target_department": "HUD"}).business_key
     with rt.db.read() as session:
         actor = load_actor(session, "psb_bench")
     return rt, actor, {"Authorization": f"Bearer {secret}"}, {"Authorization": f"Bearer {hud}"}
@@ -45,7 +47,7 @@ def direct(rt, actor) -> float:
     intake = INTAKES["formal_inquiry"]
     started = time.perf_counter()
     for _ in range(N):
-        data = start_data(intake, {"target_department": "HUD", "case_ref": ""}, [], "PSB")
+        data = start_data(intake, {"target_department": "HUD", "case_ref": BODY["case_ref"]}, [], "PSB")
         with rt.db.write() as session:
             out = cases.start(session, rt, actor, "formal_inquiry", data)
             draft = next(r for r in out.opened if r["element_id"] == "draft_inquiry")

@@ -94,9 +94,11 @@ def cmd_validate(rt: Runtime, args: argparse.Namespace) -> int:
 
 def cmd_deploy(rt: Runtime, args: argparse.Namespace) -> int:
     files = read_files(args.paths)
+    if not (args.note or "").strip():  # every version says why it was deployed (the designer pages ask the same)
+        raise EngineError('say why this version is deployed: --note "…" (it is recorded with the version)')
     effective = rules.effective_moment(rt.calendar, args.effective)
     with rt.db.write() as session:
-        results = repository.deploy(session, rt, _actor(rt, args.user), files, args.note or "", effective)
+        results = repository.deploy(session, rt, _actor(rt, args.user), files, args.note.strip(), effective)
     for item in results:
         state = "new version" if item.created else "unchanged"
         print(f"{item.process_key} v{item.version} ({item.name}): {state}")
@@ -330,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(creates_schema=True)  # needs no schema: without one, the standard departments are used
     p = add("deploy", cmd_deploy, "validate and deploy BPMN/DMN files; changed processes get a new version")
     p.add_argument("paths", nargs="+", help=".bpmn/.dmn files or folders")
-    p.add_argument("--note", help="why this version is deployed")
+    p.add_argument("--note", help="why this version is deployed (required; recorded with the version)")
     p.add_argument("--user", help="deploying user (default: system)")
     p.add_argument("--effective", help="YYYY-MM-DD: a changed shared rule table takes effect on this day at the "
                                        "earliest (once co-signed)")

@@ -10,7 +10,7 @@ from engine import cases
 from engine.errors import InvalidInput
 from workflows import counter
 from workflows.checks import MATERIALS
-from workflows.intake import INTAKES, available, start_data
+from workflows.intake import INTAKES, available, start_data, unknown_case
 
 from .context import actor, runtime
 from .i18n import field_errors
@@ -43,6 +43,8 @@ def new(process: str):
     try:
         data = start_data(intake, submitted, chosen, departments[0])
         with runtime().db.write() as session:
+            if process == "formal_inquiry":  # an inquiry is about a case that exists
+                unknown_case(session, data)
             outcome = cases.start(session, runtime(), actor(), process, data)
     except InvalidInput as exc:
         return render_template("application_form.html", intake=intake, values=submitted, errors=field_errors(exc),

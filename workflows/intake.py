@@ -6,8 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from engine.errors import InvalidInput
 from engine.forms import FormField, ascii_digits, validate
+from engine.models import Case
 
 from . import idcards
 from .checks import MATERIALS
@@ -16,7 +20,8 @@ from .portal import SUBSIDY_TYPES
 ID_PATTERN = r"\d{17}[\dXx]"
 # Messages of the intake's own checks by code (the web layer translates them; see idcards.MESSAGES)
 MESSAGES = {**idcards.MESSAGES, "own_id": "is the applicant's own ID number",
-            "not_minor": "belongs to someone born on {born}, who is not a minor"}
+            "not_minor": "belongs to someone born on {born}, who is not a minor",
+            "no_case": "is not the business key of any case; give the key of the case the inquiry is about"}
 PHONE_PATTERN = r"1\d{10}"
 
 
@@ -70,9 +75,18 @@ INTAKES = {i.process: i for i in [
     ]),
     Intake("formal_inquiry", "发起部门函询", ("EDU", "PSB", "HRSS", "HUD", "HEALTH", "STREET", "FIN", "JOINT"), [
         FormField("target_department", "被函询部门", "enum", options=DEPARTMENTS, constraints={"required": ""}),
-        _text("case_ref", "关联业务编号", required=False, maxlength="64"),
+        _text("case_ref", "关联业务编号（函询所涉案件）", maxlength="64"),
     ]),
 ]}
+
+
+def unknown_case(session: Session, data: dict[str, Any]) -> None:
+    """An inquiry names an existing case (its business key); else InvalidInput on case_ref (code no_case)."""
+    key = str(data.get("case_ref") or "").strip()
+    if session.execute(select(Case.id).where(Case.business_key == key)).first() is None:
+        exc = InvalidInput("the inquiry has errors; nothing was sent", {"case_ref": MESSAGES["no_case"]})
+        exc.codes = {"case_ref": ("no_case", {})}
+        raise exc
 
 
 def available(departments: dict[str, str]) -> list[Intake]:

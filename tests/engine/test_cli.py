@@ -35,9 +35,11 @@ def test_a_case_through_the_command_line(db_url, capsys):
     assert run(db_url, capsys, "init-db")[0] == 0
     for user, dept in (("wang", "EDU:reviewer"), ("li", "PSB:reviewer"), ("zhao", "EDU:supervisor")):
         assert run(db_url, capsys, "user", "add", user, "--name", user, "--dept", dept, "--no-password")[0] == 0
-    code, out, _ = run(db_url, capsys, "deploy", str(BPMN_DIR / "two_lane.bpmn"))
+    code, _, err = run(db_url, capsys, "deploy", str(BPMN_DIR / "two_lane.bpmn"))
+    assert code == 1 and "say why this version is deployed: --note" in err  # a version says why it was deployed
+    code, out, _ = run(db_url, capsys, "deploy", str(BPMN_DIR / "two_lane.bpmn"), "--note", "两部门核验上线")
     assert code == 0 and "two_lane v1 (两部门核验): new version" in out
-    assert "unchanged" in run(db_url, capsys, "deploy", str(BPMN_DIR / "two_lane.bpmn"))[1]
+    assert "unchanged" in run(db_url, capsys, "deploy", str(BPMN_DIR / "two_lane.bpmn"), "--note", "再部署")[1]
     code, out, _ = run(db_url, capsys, "start", "two_lane", "--data", json.dumps({"applicant_name": "张三"}), "--key", "ADM-2026-000123")
     assert code == 0 and "started ADM-2026-000123 (running)" in out and "受理审查" in out
     code, out, _ = run(db_url, capsys, "tasks", "--user", "wang")

@@ -25,7 +25,7 @@ def test_the_actions_through_the_command_line(rt, db_url, capsys):
     for user, dept in (("wang", "EDU:reviewer"), ("sun", "EDU:reviewer"), ("zhao", "EDU:supervisor"),
                        ("li", "PSB:reviewer"), ("zhou", "JOINT:supervisor")):
         assert run(db_url, capsys, "user", "add", user, "--name", user, "--dept", dept, "--no-password")[0] == 0
-    assert run(db_url, capsys, "deploy", str(BPMN_DIR / "send_back.bpmn"))[0] == 0
+    assert run(db_url, capsys, "deploy", str(BPMN_DIR / "send_back.bpmn"), "--note", "退回演示")[0] == 0
     assert run(db_url, capsys, "start", "send_back", "--data", '{"signers": ["a"]}', "--key", "SB-1")[0] == 0
     intake = open_task(rt, "intake")
     # 转办 and 委派

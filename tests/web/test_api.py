@@ -266,7 +266,9 @@ def test_lists_are_paged_with_a_cursor(world, client, issue):
 
 def test_formal_inquiry_is_sent_and_answered_between_department_systems(world, client, issue):
     psb, hud, edu = issue("psb-sys", "reviewer", "PSB"), issue("hud-sys", "reviewer", "HUD"), issue("edu-sys", "reviewer", "EDU")
-    body = {"target_department": "HUD", "inquiry_subject": "租赁备案核实", "questions": "请核实备案。", "reply_days": 3}
+    about = world.start("admission_review", world.person().admission()).business_key
+    body = {"target_department": "HUD", "inquiry_subject": "租赁备案核实", "questions": "请核实备案。", "reply_days": 3,
+            "case_ref": about}
     own = client.post("/api/v1/inquiries", headers={**psb, "Idempotency-Key": "inq-0"}, json={**body, "target_department": "PSB"})
     assert own.status_code == 422 and own.get_json()["errors"][0]["field"] == "target_department"
     r = client.post("/api/v1/inquiries", headers={**psb, "Idempotency-Key": "inq-1"}, json=body)

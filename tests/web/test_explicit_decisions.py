@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from conftest import login
 from engine.models import Task
+from workflows.walkthrough import BPMN
 from world import opened
 
 
@@ -118,3 +119,42 @@ def test_a_finished_case_states_its_outcome_and_why(app, world):
     outcome = client.get(f"/cases/{admitted.business_key}").data.decode().split('id="outcome"')[1].split("</section>")[0]
     assert "<strong data-outcome>录取</strong>" in outcome and "（审定结果生效）" in outcome
     assert "<dt>安排学校（录取须填）</dt><dd>文三街小学</dd>" in outcome
+
+
+def test_an_inquiry_names_an_existing_case_at_the_window_and_in_the_api(app, world, issue):
+    about = world.start("admission_review", world.person().admission()).business_key
+    client = login(app.test_client(), "psb_reviewer")
+    missing = client.post("/applications/new/formal_inquiry", data={"target_department": "HUD", "case_ref": ""})
+    assert missing.status_code == 422 and "关联业务编号（函询所涉案件）：为必填项" in missing.data.decode()
+    unknown = client.post("/applications/new/formal_inquiry", data={"target_department": "HUD", "case_ref": "ADM-2026-999999"})
+    assert unknown.status_code == 422
+    assert "关联业务编号（函询所涉案件）：不是任何案件的业务编号；请填写函询所涉案件的业务编号" in unknown.data.decode()
+    assert 'value="ADM-2026-999999"' in unknown.data.decode()  # what was typed stays to be corrected
+    started = client.post("/applications/new/formal_inquiry", data={"target_department": "HUD", "case_ref": about})
+    assert started.status_code == 302 and "/cases/INQ-" in started.headers["Location"]
+
+    api, psb = app.test_client(), issue("psb-sys", "reviewer", "PSB")
+    body = {"target_department": "HUD", "inquiry_subject": "核实", "questions": "请核实。"}
+    for extra, code in (({}, "missing"), ({"case_ref": "ADM-2026-999999"}, "no_case")):
+        r = api.post("/api/v1/inquiries", headers={**psb, "Idempotency-Key": f"i-{code}"}, json={**body, **extra})
+        assert r.status_code == 422 and [(e["field"], e["code"]) for e in r.get_json()["errors"]] == [("case_ref", code)]
+    sent = api.post("/api/v1/inquiries", headers={**psb, "Idempotency-Key": "i-ok"}, json={**body, "case_ref": about})
+    assert sent.status_code == 201, sent.data
+
+
+def test_a_deploy_says_why_in_the_api_as_on_the_designer_page(world, client, issue):
+    designer = issue("designer-sys", "designer")
+    files = [{"name": "formal_inquiry.bpmn", "content": (BPMN / "formal_inquiry.bpmn").read_text(encoding="utf-8")
+              .replace('name="撰写函询"', 'name="撰写函询（新）"')}]
+    for note in ({}, {"note": "  "}):
+        r = client.post("/api/v1/processes/deployments", headers=designer, json={"files": files, **note})
+        assert r.status_code == 422 and r.get_json()["errors"] == [{"field": "note", "message": "is required",
+                                                                    "code": "required"}]
+    assert client.post("/api/v1/processes/deployments", headers=designer,
+                       json={"files": files, "dry_run": True}).status_code == 200  # a check needs no note
+    broken = [{"name": "formal_inquiry.bpmn", "content": "<not-xml"}]
+    r = client.post("/api/v1/processes/deployments", headers=designer, json={"files": broken})
+    assert r.status_code == 422 and r.get_json()["errors"][0]["code"] == "invalid_model"  # the file's problems first
+    done = client.post("/api/v1/processes/deployments", headers=designer, json={"files": files, "note": "环节更名"})
+    assert done.status_code == 201, done.data
+

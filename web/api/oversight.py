@@ -178,8 +178,13 @@ def deploy(ctx: Context) -> Reply:
         if body.dry_run:
             results, _new = repository.plan(session, runtime(), files)
         else:
+            if not body.note.strip():  # every version says why it was deployed; the files' own problems come first
+                repository.plan(session, runtime(), files)
+                refused = InvalidInput("say why this version is deployed; nothing was deployed", {"note": "is required"})
+                refused.codes = {"note": ("required", {})}
+                raise refused
             at = rules.effective_moment(runtime().calendar, body.effective_date)
-            results = repository.deploy(session, runtime(), ctx.actor, files, body.note, at)
+            results = repository.deploy(session, runtime(), ctx.actor, files, body.note.strip(), at)
     processes = [dict(process_key=r.process_key, name=r.name, version=r.version, changed=r.created) for r in results]
     changed = any(r.created for r in results) and not body.dry_run
     return Reply(201 if changed else 200, DeployResult(dry_run=body.dry_run, processes=processes))

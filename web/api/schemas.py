@@ -335,8 +335,8 @@ class InquiryRequest(Body):
     inquiry_subject: str = Field(min_length=1, max_length=100)
     questions: str = Field(min_length=1, max_length=2000)
     reply_days: int = Field(default=5, ge=1, le=20, description="working days to answer")
-    case_ref: str | None = Field(default=None, pattern=KEY_PATTERN, max_length=64,
-                                 description="the business key of the case this is about")
+    case_ref: str = Field(pattern=KEY_PATTERN, max_length=64,
+                          description="the business key of the existing case this is about (required)")
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "target_department": "HUD", "inquiry_subject": "租赁备案情况核实", "questions": "请核实申请人 2024 年起的租赁备案记录。",
         "reply_days": 5, "case_ref": "ADM-2026-000123"}]})
@@ -411,7 +411,7 @@ class DeployRequest(Body):
     """BPMN and DMN files to check and deploy; a process whose content did not change keeps its version."""
 
     files: list[SourceFile] = Field(min_length=1, max_length=20)
-    note: str = Field(default="", max_length=500)
+    note: str = Field(default="", max_length=500, description="why this version is deployed: required unless `dry_run`")
     dry_run: bool = Field(default=False, description="only check the files; deploy nothing")
     effective_date: date | None = Field(default=None, description="a changed shared rule table (DMN with applied_by) "
                                         "takes effect on this day at the earliest, once every department co-signed")

@@ -12,7 +12,7 @@ from engine import cases
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from engine.models import Case, Department, Task
 from engine.routing import ROLE_RANK
-from workflows.intake import INTAKES, start_data
+from workflows.intake import INTAKES, start_data, unknown_case
 
 from ..context import runtime
 from ..inbox import merged_by_due, mine_parts, queue_parts
@@ -149,7 +149,7 @@ def start_inquiry(ctx: Context) -> Reply:
         raise InvalidInput("an inquiry goes to another department", {"target_department": "is your own department"})
     intake = INTAKES["formal_inquiry"]
     try:
-        data = start_data(intake, {"target_department": body.target_department, "case_ref": body.case_ref or ""}, [],
+        data = start_data(intake, {"target_department": body.target_department, "case_ref": body.case_ref}, [],
                           ctx.department or "")
     except InvalidInput as exc:
         raise InvalidInput("the inquiry has errors; nothing was sent", exc.fields) from None
@@ -157,9 +157,7 @@ def start_inquiry(ctx: Context) -> Reply:
         if session.get(Department, body.target_department) is None:
             raise InvalidInput("the inquiry has errors; nothing was sent",
                                {"target_department": f"no department {body.target_department}"})
-        if body.case_ref and session.execute(select(Case.id).where(Case.business_key == body.case_ref)).first() is None:
-            raise InvalidInput("the inquiry has errors; nothing was sent",
-                               {"case_ref": f"no case {body.case_ref}; give the business key the inquiry is about"})
+        unknown_case(session, data)
         started = cases.start(session, runtime(), ctx.actor, "formal_inquiry", data)
         draft = next((r for r in started.opened if r["element_id"] == "draft_inquiry"), None)
         if draft is None:
