@@ -6,22 +6,37 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from . import audit, logins, wallclock
-from .errors import EngineError, InvalidInput, NotFound
+from .errors import EngineError, InvalidInput, Message, NotFound, catalogue
 from .models import Department, Membership, User
 from .passwords import hash_password, verify_password
 from .routing import GLOBAL_ROLES, ROLE_RANK, Actor, Directory, add_user
 
 MIN_PASSWORD = 8
-MESSAGES = {  # coded password messages (msgids of the web layer's translations too)
+MESSAGES = catalogue({  # coded password messages (msgids of the web layer's translations too)
     "password_weak": "use at least {limit} characters, not only digits",
     "password_common": "this password is one of the most common ones",
     "password_user_name": "the password must not be the user name",
     "password_unchanged": "the new password must differ from the current one",
-}
+})
+_REFUSALS = catalogue({
+    "password_too_weak": "the password is too weak",
+    "no_user": "no user {user!r}",
+    "user_name_invalid": "invalid user name",
+    "user_name_letters": "use letters, digits, . and _",
+    "deactivate_self": "you cannot deactivate yourself",
+    "no_department": "no department {department!r}",
+    "role_unknown": "unknown role",
+    "role_not_department": "{role!r} is not reviewer, supervisor or head",
+    "role_not_global": "use {known}",
+    "alias_empty": "the alias is empty",
+    "field_required": "is required",
+    "alias_taken": "the alias is taken",
+    "alias_names": "already names {department}",
+})
 
 
 def _weak(code: str, field: str = "password", **params) -> InvalidInput:
-    exc = InvalidInput("the password is too weak", {field: MESSAGES[code].format(**params)})
+    exc = InvalidInput(Message("password_too_weak"), {field: Message(code, **params)})
     exc.codes = {field: (code, params)}
     return exc
 
@@ -33,7 +48,7 @@ def _record(session: Session, by: Actor, event: str, details: dict) -> None:
 def _user(session: Session, username: str) -> User:
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(Message("no_user", user=username))
     return user
 
 
@@ -64,7 +79,7 @@ def create(session: Session, by: Actor, username: str, display_name: str, passwo
            memberships: dict[str, str], roles: tuple[str, ...]) -> User:
     """A new user with a password, memberships and global roles."""
     if not username or not username.replace("_", "").replace(".", "").isalnum():
-        raise InvalidInput("invalid user name", {"username": "use letters, digits, . and _"})
+        raise InvalidInput(Message("user_name_invalid"), {"username": Message("user_name_letters")})
     check_password(password, username)
     user = add_user(session, username, display_name or username, hash_password(password), memberships, roles)
     _record(session, by, "user_created", {"user": username, "memberships": memberships, "roles": list(roles)})
@@ -93,7 +108,7 @@ def change_own_password(session: Session, actor: Actor, password: str) -> int:
 def set_active(session: Session, by: Actor, username: str, active: bool) -> None:
     """Let a user log in again, or stop them (their history stays)."""
     if username == by.username and not active:
-        raise EngineError("you cannot deactivate yourself")
+        raise EngineError(Message("deactivate_self"))
     _user(session, username).active = active
     if not active:
         logins.end_sessions(session, username)
@@ -106,11 +121,11 @@ def set_access(session: Session, by: Actor, username: str, memberships: dict[str
     codes = Directory.load(session).codes
     for code, role in memberships.items():
         if code not in codes:
-            raise NotFound(f"no department {code!r}")
+            raise NotFound(Message("no_department", department=code))
         if role not in ROLE_RANK:
-            raise InvalidInput("unknown role", {"memberships": f"{role!r} is not reviewer, supervisor or head"})
+            raise InvalidInput(Message("role_unknown"), {"memberships": Message("role_not_department", role=role)})
     if set(roles) - set(GLOBAL_ROLES):
-        raise InvalidInput("unknown role", {"roles": f"use {', '.join(GLOBAL_ROLES)}"})
+        raise InvalidInput(Message("role_unknown"), {"roles": Message("role_not_global", known=", ".join(GLOBAL_ROLES))})
     session.execute(delete(Membership).where(Membership.user_id == user.id))
     for code, role in memberships.items():
         session.add(Membership(user_id=user.id, department_code=code, role=role))
@@ -123,12 +138,12 @@ def add_alias(session: Session, by: Actor, code: str, alias: str) -> None:
     alias = " ".join(alias.split())
     department = session.get(Department, code)
     if department is None:
-        raise NotFound(f"no department {code!r}")
+        raise NotFound(Message("no_department", department=code))
     if not alias:
-        raise InvalidInput("the alias is empty", {"alias": "is required"})
+        raise InvalidInput(Message("alias_empty"), {"alias": Message("field_required")})
     other = Directory.load(session).resolve(alias)
     if other and other != code:
-        raise InvalidInput("the alias is taken", {"alias": f"already names {other}"})
+        raise InvalidInput(Message("alias_taken"), {"alias": Message("alias_names", department=other)})
     aliases = [a for a in department.aliases.splitlines() if a.strip()]
     if alias not in aliases:
         department.aliases = "\n".join([*aliases, alias])

@@ -13,9 +13,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import sql
+from .errors import Message, catalogue
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+MESSAGES = catalogue({  # why a chain check failed, said of the first bad entry
+    "audit_missing": "entries #{first}–#{last} are missing (deleted or reordered)",
+    "audit_backwards": "the sequence goes backwards (deleted or reordered)",
+    "audit_link": "its link to the previous entry is wrong (an entry before it was deleted, inserted or reordered)",
+    "audit_redacted_details": "it is marked redacted but still has details",
+    "audit_edited": "its content was edited after it was written",
+    "audit_unrecorded_purge": "its details were removed without a recorded purge (no case_purged entry lists it)",
+    "audit_head": "the chain ends at #{last} but the head says #{head}: the newest entries were deleted",
+})
 
 
 def canonical(details: dict[str, Any]) -> str:
@@ -117,31 +127,31 @@ def verify(session: Session, batch: int = 5000) -> Verification:
     unrecorded: set[int] = set()  # redacted entries not yet listed by a case_purged entry
     for entry in _entries(session, batch):
         if entry.seq != expected:
-            missing = f"entries #{expected}–#{entry.seq - 1} are missing" if entry.seq > expected else "sequence goes backwards"
-            return Verification(False, checked, expected, f"{missing} (deleted or reordered)")
+            reason = Message("audit_missing", first=expected, last=entry.seq - 1) if entry.seq > expected \
+                else Message("audit_backwards")
+            return Verification(False, checked, expected, reason)
         if entry.prev_hash != prev:
-            return Verification(False, checked, entry.seq, "its link to the previous entry is wrong (an entry before it was deleted, inserted or reordered)")
+            return Verification(False, checked, entry.seq, Message("audit_link"))
         if entry.redacted_at is not None:
             if entry.details != REDACTED:
-                return Verification(False, checked, entry.seq, "it is marked redacted but still has details")
+                return Verification(False, checked, entry.seq, Message("audit_redacted_details"))
             unrecorded.add(entry.seq)
             prev, expected, checked = entry.hash, expected + 1, checked + 1
             continue
         digest = entry_hash(prev, entry.seq, entry.at, entry.actor, entry.department, entry.case_id,
                             entry.business_key, entry.task_id, entry.event, entry.details)
         if digest != entry.hash:
-            return Verification(False, checked, entry.seq, "its content was edited after it was written")
+            return Verification(False, checked, entry.seq, Message("audit_edited"))
         if entry.event == "case_purged":
             for first, last in json.loads(entry.details).get("redacted", []):
                 unrecorded.difference_update(range(first, last + 1))
         prev, expected, checked = entry.hash, expected + 1, checked + 1
     if unrecorded:
-        return Verification(False, checked, min(unrecorded), "its details were removed without a recorded purge "
-                                                              "(no case_purged entry lists it)")
+        return Verification(False, checked, min(unrecorded), Message("audit_unrecorded_purge"))
     head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
     if head and (head.seq != expected - 1 or head.hash != prev):
         return Verification(False, checked, expected if head.seq >= expected else head.seq,
-                            f"the chain ends at #{expected - 1} but the head says #{head.seq}: the newest entries were deleted")
+                            Message("audit_head", last=expected - 1, head=head.seq))
     return Verification(True, checked)
 
 

@@ -21,13 +21,27 @@ from SpiffWorkflow.util.task import TaskState
 from . import audit, copies, delegation, forms, separation, signers, sql, wallclock
 from .clock import HELD
 from .expressions import data_problem
-from .errors import Conflict, EngineError, InvalidInput, NotFound, PermissionDenied
+from .errors import Conflict, EngineError, InvalidInput, Message, NotFound, PermissionDenied, catalogue
 from .models import Case, Membership, Task, User
 from .routing import ROLE_RANK, Actor
 from .runtime import Runtime
 from .steps import Operation, Outcome, advance, all_tasks, current_data, find_task, open_case  # noqa: F401 - current_data is part of the API
 
 _NO_SYNC = {"synchronize_session": False}
+MESSAGES = catalogue({
+    "reassign_reason": "a reason is required to reassign",
+    "field_required": "is required",
+    "no_active_user": "no active user {user!r}",
+    "cannot_take": "{user} cannot take {task!r}",
+    "not_a_role_of": "is not a {role} of {department}",
+    "no_task": "no task {task}",
+    "no_case": "no case {key}",
+    "task_with_signer_locked": "task {task!r} is with {user} for an added signature (加签) and cannot be done by anyone "
+                               "until it comes back; a supervisor may remove the signer (减签)",
+    "comment_empty": "the comment is empty",
+    "comment_too_long": "the comment is too long",
+    "field_too_long": "must be at most {limit} characters",
+})
 
 
 @dataclass
@@ -143,7 +157,7 @@ def _check_data_keys(rt: Runtime, data: dict[str, Any], what: str = "the initial
 def _task_ref(session: Session, task_id: str) -> TaskRef:
     row = sql.execute(session, "task", {"id": task_id}).first()
     if row is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(Message("no_task", task=task_id))
     return TaskRef(*row)
 
 
@@ -151,7 +165,7 @@ def _task_and_case(session: Session, task_id: str) -> tuple[TaskRef, CaseRef]:
     """The task and its case, the case row locked for this transaction (PostgreSQL; SQLite holds the write lock)."""
     row = sql.execute(session, "task_and_case", {"id": task_id}, lock=True).first()
     if row is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(Message("no_task", task=task_id))
     task = TaskRef(*row[:8], business_key=row[8], delegated_by=row[16], signing=row[17])
     case = CaseRef(row[1], row[8], *row[9:14])
     case.audit_head = (row[14], row[15]) if row[14] is not None else None
@@ -170,8 +184,7 @@ def _require_open(task: TaskRef, verb: str | None = None) -> None:
     if task.state != "open":
         raise _closed(task, task.state)
     if verb and task.signing == "signer":
-        raise Conflict(f"task {task.name!r} is with {task.assignee} for an added signature (加签) and cannot be "
-                       f"{verb} by anyone until it comes back; a supervisor may remove the signer (减签)")
+        raise Conflict(Message("task_with_signer_locked", task=task.name, user=task.assignee))
 
 
 def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
@@ -215,10 +228,10 @@ def release(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRe
 def reassign(session: Session, rt: Runtime, actor: Actor, task_ids: list[str], to_user: str, reason: str) -> list[TaskRef]:
     """A supervisor hands one or many open tasks of their department to a member, with the reason recorded."""
     if not reason or not reason.strip():
-        raise InvalidInput("a reason is required to reassign", {"reason": "is required"})
+        raise InvalidInput(Message("reassign_reason"), {"reason": Message("field_required")})
     target = session.execute(select(User).where(User.username == to_user, User.active.is_(True))).scalar_one_or_none()
     if target is None:
-        raise NotFound(f"no active user {to_user!r}")
+        raise NotFound(Message("no_active_user", user=to_user))
     memberships = dict(session.execute(select(Membership.department_code, Membership.role)
                                        .where(Membership.user_id == target.id)).all())
     now, out = _now(), []
@@ -228,7 +241,8 @@ def reassign(session: Session, rt: Runtime, actor: Actor, task_ids: list[str], t
         if actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
             raise PermissionDenied.coded("reassign_not_allowed", department=task.department_code, task=task.name)
         if ROLE_RANK.get(memberships.get(task.department_code, ""), 0) < ROLE_RANK.get(task.role, 1):
-            raise InvalidInput(f"{to_user} cannot take {task.name!r}", {"to_user": f"is not a {task.role} of {task.department_code}"})
+            raise InvalidInput(Message("cannot_take", user=to_user, task=task.name),
+                               {"to_user": Message("not_a_role_of", role=task.role, department=task.department_code)})
         separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
         moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open")
                                 .values(assignee=to_user, claimed_at=now), execution_options=_NO_SYNC)
@@ -315,7 +329,7 @@ def send_message(session: Session, rt: Runtime, actor: Actor, business_key: str,
         _check_data_keys(rt, payload, "the message payload")
     row = session.execute(select(Case.id).where(Case.business_key == business_key)).first()
     if row is None:
-        raise NotFound(f"no case {business_key}")
+        raise NotFound(Message("no_case", key=business_key))
     case = CaseRef(*sql.execute(session, "case_by_id", {"id": row[0]}, lock=True).first())
     if case.status != "running":
         raise Conflict(f"case {business_key} is {case.status}; it takes no messages")
@@ -385,13 +399,13 @@ def note(session: Session, actor: Actor, business_key: str, event: str, details:
     if event == "comment_added":
         text = str(details.get("text") or "").strip()
         if not text:
-            raise InvalidInput("the comment is empty", {"text": "is required"})
+            raise InvalidInput(Message("comment_empty"), {"text": Message("field_required")})
         if len(text) > 2000:
-            raise InvalidInput("the comment is too long", {"text": "must be at most 2000 characters"})
+            raise InvalidInput(Message("comment_too_long"), {"text": Message("field_too_long", limit=2000)})
         details = {**details, "text": text}
     row = session.execute(select(Case.id).where(Case.business_key == business_key)).first()
     if row is None:
-        raise NotFound(f"no case {business_key}")
+        raise NotFound(Message("no_case", key=business_key))
     department = next(iter(sorted(actor.departments)), None)
     audit.append(session, [audit.Event(event, actor.username, details, department, row[0], business_key)], _now())
 

@@ -11,11 +11,17 @@ from sqlalchemy.orm import Session
 
 from . import audit, notices, wallclock
 from .holding import held_open_task, text
-from .errors import InvalidInput
+from .errors import InvalidInput, Message, catalogue
 from .models import Case, CaseCopy, Department, Membership, Task, User
 from .routing import Actor
 
 MAX_NOTE = 500
+MESSAGES = catalogue({
+    "cc_targets": "copies go to departments or active users",
+    "cc_unknown": "not a department or an active user: {names}",
+    "cc_none": "name at least one department or person to copy to",
+    "field_required": "is required",
+})
 
 
 def _now() -> datetime:
@@ -37,7 +43,7 @@ def copy(session: Session, by: str, case: Case, task: Task | None, targets: list
     now = now or _now()
     people, unknown = recipients(session, targets)
     if unknown:
-        raise InvalidInput("copies go to departments or active users", {"to": ", ".join(unknown)})
+        raise InvalidInput(Message("cc_targets"), {"to": Message("cc_unknown", names=", ".join(unknown))})
     have = set(session.execute(select(CaseCopy.username).where(CaseCopy.case_id == case.id)).scalars())
     fresh = [p for p in people if p not in have and p != by]
     step = task.name if task is not None else ""
@@ -55,7 +61,7 @@ def add(session: Session, actor: Actor, task_id: str, targets: list[str], note: 
     note = text(note, "note", "", MAX_NOTE, required=False)
     targets = sorted({t.strip() for t in targets if t and t.strip()})
     if not targets:
-        raise InvalidInput("name at least one department or person to copy to", {"to": "required"})
+        raise InvalidInput(Message("cc_none"), {"to": Message("field_required")})
     task = held_open_task(session, actor, task_id, "copy")
     return copy(session, actor.username, session.get(Case, task.case_id), task, targets, note)
 

@@ -17,7 +17,8 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import countersign, decisions, foreign
-from .errors import DeployError, EngineError, Problem
+from .errors import DeployError, EngineError, Message, Problem
+from .lint_messages import M, kind
 from .forms import FIELD_TYPES
 from .glossary import Glossary, read as read_glossary
 from .outcomes import OutcomeEnd, ends_of as outcome_ends
@@ -171,9 +172,7 @@ def compile_files(files: dict[str, bytes], resolve_lane: LaneResolver, handlers:
     linter.documentary = {p.get("id") for p in all_processes} - process_ids
     decision_ids = {d.get("id") for t in dmn_trees.values() for d in t.iter() if local_name(d) == "decision"}
     if not process_ids and not linter.problems:
-        linter.problems.append(Problem(sorted(files)[0], None, None, "no BPMN process in the files given" if not all_processes
-                                       else 'no executable process: every process is marked isExecutable="false"; '
-                                            'mark the one to run as executable'))
+        linter.problems.append(Problem(sorted(files)[0], None, None, M("no_process" if not all_processes else "no_executable")))
     for name, tree in bpmn_trees.items():
         linter.bpmn(name, tree, process_ids, decision_ids)
     for name, tree in dmn_trees.items():
@@ -208,20 +207,19 @@ def _parse_xml(files: dict[str, bytes], linter: Linter) -> dict[str, object]:
     trees = {}
     for name, content in sorted(files.items()):
         if not name.endswith((".bpmn", ".dmn")):
-            linter.problems.append(Problem(name, None, None, "only .bpmn and .dmn files can be deployed"))
+            linter.problems.append(Problem(name, None, None, M("file_kind")))
             continue
         try:
             tree = etree.fromstring(content, _XML_PARSER)
         except etree.XMLSyntaxError as exc:
-            linter.problems.append(Problem(name, exc.lineno, None, f"XML is not well-formed: {exc.msg}"))
+            linter.problems.append(Problem(name, exc.lineno, None, M("xml_malformed", line=exc.lineno or 1), exc.msg))
             continue
         expected = "DMN" if name.endswith(".dmn") else "BPMN"
         namespace = etree.QName(tree).namespace or ""
         if etree.QName(tree).localname != "definitions" or (
                 expected == "BPMN" and namespace != BPMN_NS) or (expected == "DMN" and "omg.org/spec/DMN" not in namespace):
-            linter.problems.append(Problem(name, tree.sourceline, None, f"this is not a {expected} file: its root element is "
-                                           f"<{etree.QName(tree).localname}> in namespace {namespace or '(none)'!r}, "
-                                           f"not {expected} <definitions>"))
+            linter.problems.append(Problem(name, tree.sourceline, None, M(
+                "not_this_kind", expected=expected, root=etree.QName(tree).localname, namespace=namespace or "—")))
             continue
         trees[name] = tree
     return trees
@@ -232,7 +230,9 @@ def _spiff_load(parser: JointReviewParser, bpmn_trees: dict, dmn_trees: dict, li
         try:
             parser.add_dmn_xml(tree, filename=name)
         except (ValidationException, SpiffWorkflowException, KeyError, AttributeError, IndexError) as exc:
-            linter.problems.append(Problem(name, getattr(exc, "line_number", None) or None, None, f"DMN file could not be read: {exc}"))
+            detail = plain_message(str(exc))
+            linter.problems.append(Problem(name, getattr(exc, "line_number", None) or None, None, M("dmn_unreadable"),
+                                           None if isinstance(detail, Message) else detail))
     for name, tree in bpmn_trees.items():
         try:
             parser.add_bpmn_xml(foreign.for_spiff(tree), filename=name)
@@ -241,8 +241,7 @@ def _spiff_load(parser: JointReviewParser, bpmn_trees: dict, dmn_trees: dict, li
         except (SpiffWorkflowException, KeyError, AttributeError, IndexError, TypeError, ValueError, AssertionError,
                 NotImplementedError) as exc:
             if not any(p.file == name for p in linter.problems):  # the checks above already named the construct
-                linter.problems.append(Problem(name, None, None, "SpiffWorkflow cannot read this file "
-                                                                 f"({type(exc).__name__}); nothing was deployed"))
+                linter.problems.append(Problem(name, None, None, M("spiff_file", error=type(exc).__name__)))
 
 
 def _spiff_model(parser, file: str, process, trees: dict, linter: Linter) -> ProcessModel | None:
@@ -257,8 +256,7 @@ def _spiff_model(parser, file: str, process, trees: dict, linter: Linter) -> Pro
         return None
     except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError, AssertionError,
             NotImplementedError, IndexError) as exc:
-        linter.problems.append(Problem(file, process.sourceline, key, "SpiffWorkflow cannot run this process "
-                                                                      f"({type(exc).__name__}); nothing was deployed"))
+        linter.problems.append(Problem(file, process.sourceline, key, M("spiff_process", error=type(exc).__name__)))
         return None
     used = {file} | {parser.get_process_parser(s).filename for s in subprocess_specs if parser.get_process_parser(s)}
     for pid in [key, *subprocess_specs]:
@@ -296,8 +294,10 @@ def _spiff_problem(exc: ValidationException, file: str, tree) -> Problem:
     element = getattr(exc, "id", None) or None
     found = tree.xpath("//*[@id=$i]", i=element) if tree is not None and element else []
     line = found[0].sourceline if found else None
-    message = plain_message(str(exc).split("\n")[0].strip(), found[0] if found else None)
-    return Problem(getattr(exc, "file_name", None) or file, line or getattr(exc, "line_number", None) or None, element, message)
+    original = plain_message(str(exc).split("\n")[0].strip(), found[0] if found else None)
+    message = original if isinstance(original, Message) else M("spiff_refused")
+    return Problem(getattr(exc, "file_name", None) or file, line or getattr(exc, "line_number", None) or None, element,
+                   message, None if isinstance(original, Message) else original)
 
 
 _RAW_ELEMENT = re.compile(r"<Element \{[^}]*\}(\w+) at 0x[0-9a-fA-F]+>")
@@ -308,8 +308,7 @@ def plain_message(message: str, node=None) -> str:
     """SpiffWorkflow's wording without Python reprs: no `<Element … at 0x…>`, no `SomeError('…', b'<xml…>')`."""
     message = _RAW_ELEMENT.sub(lambda m: f"<{m.group(1)}>", message)
     if _RAW_EXCEPTION.match(message) or "b'<" in message or "0x" in message:
-        what = local_name(node) if node is not None else "element"
-        return f"this {what} cannot be run by the engine (SpiffWorkflow refused it); nothing was deployed"
+        return M("spiff_element", what=kind(local_name(node)) if node is not None else M("spiff_element_word"))
     return message.replace("message None", "a message without a name")
 
 
@@ -321,9 +320,10 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
         if key in seen:
             continue
         seen.add(key)
-        if problem.element is None and problem.message.startswith("The process '") and seen_elements:
+        said = problem.original or problem.message
+        if problem.element is None and said.startswith("The process '") and seen_elements:
             continue
-        if "perhaps a form has the same ID" in problem.message:
+        if "perhaps a form has the same ID" in said:
             continue  # Spiff's wording for a flow to a missing element, which the linter reports plainly
         out.append(problem)
     return sorted(out, key=lambda p: (p.file, p.line or 0))

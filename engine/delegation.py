@@ -10,7 +10,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, notices, separation, wallclock
-from .errors import Conflict, InvalidInput
+from .errors import Conflict, InvalidInput, Message, catalogue
 from .models import Case, Task
 from .routing import Actor
 from .runtime import Runtime
@@ -18,6 +18,10 @@ from .steps import Outcome
 from .holding import colleagues, held_open_task, text
 
 MAX_NOTE = 500
+MESSAGES = catalogue({
+    "delegated_already": "task {task!r} is already delegated by {user}",
+    "delegation_raced": "task {task!r} changed just now; nothing was delegated",
+})
 
 
 def _now() -> datetime:
@@ -29,10 +33,10 @@ def delegate(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
     note = text(note, "note", "", MAX_NOTE, required=False)
     task = held_open_task(session, actor, task_id, "delegate")
     if task.delegated_by is not None:
-        raise Conflict(f"task {task.name!r} is already delegated by {task.delegated_by}")
+        raise Conflict(Message("delegated_already", task=task.name, user=task.delegated_by))
     if to_user not in {name for name, _ in colleagues(session, task, actor.username)}:
-        raise InvalidInput(f"{to_user} cannot take {task.name!r}",
-                           {"to_user": f"is not an active {task.role} of {task.department_code}"})
+        raise InvalidInput(Message("cannot_take", user=to_user, task=task.name),
+                           {"to_user": Message("not_able", role=task.role, department=task.department_code)})
     separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name)  # they will confirm
     now = _now()
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.delegated_by.is_(None),
@@ -40,7 +44,7 @@ def delegate(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
                             .values(assignee=to_user, claimed_at=now, delegated_by=actor.username, draft=None),
                             execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
-        raise Conflict(f"task {task.name!r} changed just now; nothing was delegated")
+        raise Conflict(Message("delegation_raced", task=task.name))
     key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()
     audit.append(session, [audit.Event("task_delegated", actor.username, {"task": task.name, "element": task.element_id,
                                                                           "to": to_user, "note": note},
@@ -61,7 +65,7 @@ def hand_back(session: Session, actor: Actor, task, case_id: int, values: dict) 
                                                      default=str)),
                             execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
-        raise Conflict(f"task {task.name!r} changed just now; reload it")
+        raise Conflict(Message("task_changed_now", task=task.name))
     audit.append(session, [audit.Event("delegation_returned", actor.username,
                                        {"task": task.name, "element": task.element_id, "to": task.delegated_by,
                                         "data": values}, task.department_code, case_id, task.business_key, task.id)], now)

@@ -10,11 +10,24 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import audit, wallclock
-from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, catalogue
 from .models import Deputy, Membership, User
 from .routing import ROLE_RANK, Actor
 
 LONGEST = timedelta(days=92)
+MESSAGES = catalogue({
+    "field_required": "is required",
+    "deputy_ends_before": "must be after the start",
+    "deputy_too_long": "a deputy is named for at most {days} days at a time",
+    "deputy_is_absent": "is the absent user",
+    "no_user": "no user {user!r}",
+    "deputy_inactive": "is no active user",
+    "deputy_refused": "the deputy cannot be named",
+    "deputy_not_allowed": "{by} may not name a deputy for {user}: they themselves or a supervisor of their department may",
+    "deputy_missing": "no deputy #{deputy}",
+    "deputy_end_refused": "{by} may not end this deputyship",
+    "deputy_ended": "this deputyship has already ended",
+})
 
 
 def _now() -> datetime:
@@ -46,25 +59,24 @@ def name(session: Session, by: Actor, principal: str, deputy: str, starts_at: da
     reason = (reason or "").strip()
     problems = {}
     if not reason:
-        problems["reason"] = "required"
+        problems["reason"] = Message("field_required")
     if ends_at <= starts_at:
-        problems["ends_at"] = "must be after the start"
+        problems["ends_at"] = Message("deputy_ends_before")
     elif ends_at - starts_at > LONGEST:
-        problems["ends_at"] = "a deputy is named for at most 92 days at a time"
+        problems["ends_at"] = Message("deputy_too_long", days=LONGEST.days)
     if deputy == principal:
-        problems["deputy"] = "is the absent user"
+        problems["deputy"] = Message("deputy_is_absent")
     users = {u.username: u for u in session.execute(select(User).where(User.username.in_([principal, deputy]))).scalars()}
     if principal not in users:
-        raise NotFound(f"no user {principal!r}")
+        raise NotFound(Message("no_user", user=principal))
     if deputy not in users or not users[deputy].active:
-        problems["deputy"] = "is no active user"
+        problems["deputy"] = Message("deputy_inactive")
     if problems:
-        raise InvalidInput("the deputy cannot be named", problems)
+        raise InvalidInput(Message("deputy_refused"), problems)
     held = _memberships(session, principal)
     if by.username != principal and not any(by.rank_in(code) >= max(ROLE_RANK["supervisor"], ROLE_RANK.get(role, 1))
                                             for code, role in held.items()):
-        raise PermissionDenied(f"{by.username} may not name a deputy for {principal}: they themselves or a supervisor "
-                               "of their department may")
+        raise PermissionDenied(Message("deputy_not_allowed", by=by.username, user=principal))
     row = Deputy(principal=principal, deputy=deputy, starts_at=starts_at, ends_at=ends_at, named_by=by.username,
                  reason=reason)
     session.add(row)
@@ -80,11 +92,11 @@ def revoke(session: Session, by: Actor, deputy_id: int) -> None:
     """End a deputyship now (the principal, the deputy, or whoever named it)."""
     row = session.get(Deputy, deputy_id)
     if row is None:
-        raise NotFound(f"no deputy #{deputy_id}")
+        raise NotFound(Message("deputy_missing", deputy=deputy_id))
     if by.username not in (row.principal, row.deputy, row.named_by):
-        raise PermissionDenied(f"{by.username} may not end this deputyship")
+        raise PermissionDenied(Message("deputy_end_refused", by=by.username))
     if row.revoked_at is not None:
-        raise Conflict("this deputyship has already ended")
+        raise Conflict(Message("deputy_ended"))
     session.execute(update(Deputy).where(Deputy.id == deputy_id).values(revoked_at=_now()),
                     execution_options={"synchronize_session": False})
     audit.append(session, [audit.Event("deputy_revoked", by.username, {"principal": row.principal, "deputy": row.deputy})],

@@ -68,6 +68,8 @@ class EngineError(Exception):
     def __init__(self, message: str, code: str | None = None, params: dict | None = None) -> None:
         super().__init__(message)
         self.message = message
+        if code is None and isinstance(message, Message):  # a Message names its own code and parameters
+            code, params = message.code, message.params
         self.code = code
         self.params = dict(params or {})
 

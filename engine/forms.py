@@ -17,6 +17,7 @@ import re2
 
 from .errors import InvalidInput
 from .expressions import RestrictedEnvironment, check
+from .lint_messages import M
 
 FIELD_TYPES = ("string", "long", "double", "boolean", "date", "enum")
 CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max", "pattern")
@@ -218,7 +219,8 @@ def _coerce(f: FormField, raw: Any, errors: _Errors) -> Any:
         if f.type == "enum":
             ids = [o for o, _ in f.options]
             if str(text) not in ids:
-                errors.add(f.id, "not_option", options=", ".join(ids))
+                errors.add(f.id, "not_option", options=", ".join(ids),  # the codes an API client sends
+                           named="、".join(label or o for o, label in f.options))  # as a page names them
             return str(text)
         text = str(text) if not isinstance(text, str) else text
         if "pattern" in f.constraints:  # ID numbers, phones, accounts: full-width and other digits become 0-9
@@ -258,41 +260,44 @@ def form_problems(task_node, camunda_ns: str, function_names: set[str]) -> list[
     seen: set[str] = set()
     for node in task_node.xpath(".//c:formData/c:formField", namespaces=ns):
         fid = node.get("id") or ""
-        where = f"form field {fid!r}" if fid else "form field"
+        where = M("field_where", field=fid) if fid else M("field_where_unnamed")
+
+        def problem(message, node=node, where=where):
+            out.append((node, M("field_problem", where=where, problem=message)))
         if not _IDENT.match(fid):
-            out.append((node, f"{where}: id must start with a letter and use only letters, digits and _"))
+            problem(M("field_id"))
         elif fid in seen:
-            out.append((node, f"{where}: id is used twice in this form"))
+            problem(M("field_twice"))
         elif fid in function_names:
-            out.append((node, f"{where}: id hides the expression name {fid}(); rename the field"))
+            problem(M("field_hides", name=fid))
         seen.add(fid)
         kind = node.get("type") or "string"
         if kind not in FIELD_TYPES:
-            out.append((node, f"{where}: type {kind!r} is not supported; use one of {', '.join(FIELD_TYPES)}"))
+            problem(M("field_type", value=kind, known=", ".join(FIELD_TYPES)))
             continue
         options = [v.get("id") for v in node.xpath("./c:value", namespaces=ns)]
         if kind == "enum" and not options:
-            out.append((node, f"{where}: an enum field needs at least one value"))
-        out.extend((node, f"{where}: {m}") for m in _constraint_problems(node, ns, kind))
+            problem(M("field_enum_empty"))
+        for message in _constraint_problems(node, ns, kind):
+            problem(message)
         for prop in node.xpath("./c:properties/c:property[@id='required_if' or @id='valid_if']", namespaces=ns):
             name = prop.get("id")
             if not (prop.get("value") or "").strip():
-                out.append((node, f"{where}: {name} has no condition (its value)"))
+                problem(M("field_condition_empty", name=name))
                 continue
             reason = check(prop.get("value") or "")
             if reason:
-                out.append((node, f"{where}: {name} {prop.get('value')!r} is refused: {reason}"))
+                problem(M("expr_refused", what=M(f"part_{name}"), text=prop.get("value"), reason=reason))
         for prop in node.xpath("./c:properties/c:property[@id='true_label' or @id='false_label']", namespaces=ns):
             if kind != "boolean":
-                out.append((node, f"{where}: {prop.get('id')} names an answer of a boolean field; this is a {kind} field"))
+                problem(M("field_answer_kind", name=prop.get("id"), kind=kind))
             elif not (prop.get("value") or "").strip():
-                out.append((node, f"{where}: {prop.get('id')} is empty; give the answer's name (e.g. 通过)"))
+                problem(M("field_answer_empty", name=prop.get("id")))
         default = node.get("defaultValue")
         if default and kind == "boolean" and "required" in _constraint_names(node, ns):
-            out.append((node, f"{where}: a required yes/no field is a decision and takes no default; remove "
-                              f"defaultValue or the required constraint"))
+            problem(M("field_decision_default"))
         if default and kind == "enum" and default not in options:
-            out.append((node, f"{where}: default {default!r} is not one of its values"))
+            problem(M("field_default", value=default))
     return out
 
 
@@ -305,13 +310,13 @@ def _constraint_problems(node, ns: dict, kind: str) -> list[str]:
     for constraint in node.xpath("./c:validation/c:constraint", namespaces=ns):
         name, config = constraint.get("name"), constraint.get("config")
         if not name:
-            out.append(f"a constraint has no name; use one of {', '.join(CONSTRAINTS)}")
+            out.append(M("constraint_unnamed", known=", ".join(CONSTRAINTS)))
         elif config is None and name not in ("required", "readonly"):
-            out.append(f"constraint {name} has no config (its value)")
+            out.append(M("constraint_no_config", name=name))
         elif name not in CONSTRAINTS:
-            out.append(f"constraint {name!r} is not supported; use one of {', '.join(CONSTRAINTS)}")
+            out.append(M("constraint_unknown", name=name, known=", ".join(CONSTRAINTS)))
         elif name in ("minlength", "maxlength") and not (config or "").isdigit():
-            out.append(f"constraint {name} needs a whole number, not {config!r}")
+            out.append(M("constraint_number", name=name, value=config))
         elif name in ("min", "max"):
             parse = _bound_parser(kind)
             try:
@@ -319,13 +324,12 @@ def _constraint_problems(node, ns: dict, kind: str) -> list[str]:
                     raise ValueError
                 parse(config or "")
             except (ValueError, InvalidOperation):
-                out.append(f"constraint {name}={config!r} does not fit a {kind} field")
+                out.append(M("constraint_bound", name=name, value=config, kind=kind))
         elif name == "pattern":
             try:
                 _pattern(config or "")
-            except re2.error as exc:
-                out.append(f"constraint pattern {config!r} is not a regular expression this engine runs in linear "
-                           f"time (RE2: no back-references or look-around): {exc}")
+            except re2.error:
+                out.append(M("constraint_pattern", value=config))
     return out
 
 

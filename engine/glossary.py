@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from .bpmnxml import bpmn_find, element_properties, lane_map
+from .lint_messages import M
 
 PERSONAL_KINDS = ("id", "phone", "account", "name")
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
@@ -126,19 +127,18 @@ def problems(process, is_department) -> list[str]:
     """What is wrong with a process's `data:` declarations, each naming the property."""
     out = []
     for key, text in _declarations(process):
-        where = f"process property data:{key}"
+        where = M("data_where", key=key)
         if not _KEY.match(key):
-            out.append(f"{where}: {key!r} is not a data field name (letters, digits and _)")
+            out.append(M("field_problem", where=where, problem=M("data_key", key=key)))
             continue
         term, errors = _declared(key, text)
-        out += [f"{where}: {e}" for e in errors]
+        out += [M("field_problem", where=where, problem=e) for e in errors]
         if term.department and is_department is not None and not is_department(term.department):
-            out.append(f"{where}: department {term.department!r} is not a department")
+            out.append(M("field_problem", where=where, problem=M("data_department", value=term.department)))
     for node in bpmn_find(process, ".//c:formField"):
         for p in bpmn_find(node, "./c:properties/c:property"):
             if (p.get("id") or p.get("name")) == "personal" and p.get("value", "").strip() not in PERSONAL_KINDS:
-                out.append(f"form field {node.get('id')}: personal {p.get('value')!r} is not one of "
-                           f"{', '.join(PERSONAL_KINDS)}")
+                out.append(M("field_personal", field=node.get("id"), value=p.get("value"), known=", ".join(PERSONAL_KINDS)))
     return out
 
 
@@ -159,19 +159,19 @@ def _declared(key: str, text: str) -> tuple[Term, list[str]]:
         elif name in _SETTINGS:
             settings[name] = value.strip()
         else:
-            errors.append(f"unknown setting {name!r} (known: {', '.join(_SETTINGS)})")
+            errors.append(M("data_setting", name=name, known=", ".join(_SETTINGS)))
     for flag in flags - set(_FLAGS):
-        errors.append(f"unknown flag {flag!r} (known: {', '.join(_FLAGS)})")
+        errors.append(M("data_flag", name=flag, known=", ".join(_FLAGS)))
     personal = settings.get("personal") or None
     if personal is not None and personal not in PERSONAL_KINDS:
-        errors.append(f"personal {personal!r} is not one of {', '.join(PERSONAL_KINDS)}")
+        errors.append(M("data_personal", value=personal, known=", ".join(PERSONAL_KINDS)))
         personal = None
     options = []
     for item in (settings.get("options") or "").split("|"):
         if item.strip():
             code, sep, name = item.partition(":")
             if not sep or not code.strip():
-                errors.append(f"option {item.strip()!r} is not code:name")
+                errors.append(M("data_option", value=item.strip()))
             else:
                 options.append((code.strip(), name.strip() or code.strip()))
     return Term(key, label, settings.get("department") or None, tuple(options), personal,

@@ -5,9 +5,24 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, catalogue
 from .models import Membership, Task, User
 from .routing import ROLE_RANK, Actor
+
+MESSAGES = catalogue({  # refusals of working on a step someone holds (transfer, delegate, sign, take back)
+    "no_task": "no task {task}",
+    "task_not_open": "task {task!r} is no longer open",
+    "task_with_signer": "task {task!r} is with {user} for an added signature (加签); wait for it to come back",
+    "task_held": "task {task!r} is held by {user}; only its holder may do this",
+    "task_delegated": "task {task!r} was delegated by {user}; submit it back to them first",
+    "task_changed_now": "task {task!r} changed just now; reload it",
+    "cannot_take": "{user} cannot take {task!r}",
+    "cannot_sign": "{user} cannot sign {task!r}",
+    "not_able": "is not an active {role} of {department}",
+    "field_required": "is required",
+    "field_too_long": "must be at most {limit} characters",
+    "text_too_long": "the text is longer than {limit} characters",
+})
 
 
 def able(session: Session, department: str, role: str) -> list[tuple[str, str]]:
@@ -34,15 +49,14 @@ def held_open_task(session: Session, actor: Actor, task_id: str, verb: str) -> T
     """The open task `actor` holds, or may take while it is unclaimed; refused plainly otherwise."""
     task = session.get(Task, task_id)
     if task is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(Message("no_task", task=task_id))
     actor.require(task.department_code, task.role, f"{verb} {task.name!r}")
     if task.state != "open":
-        raise Conflict(f"task {task.name!r} is no longer open")
+        raise Conflict(Message("task_not_open", task=task.name))
     if task.signing == "signer":
-        raise Conflict(f"task {task.name!r} is with {task.assignee} for an added signature (加签); "
-                       "wait for it to come back")
+        raise Conflict(Message("task_with_signer", task=task.name, user=task.assignee))
     if task.assignee is not None and not actor.holds(task.assignee):
-        raise PermissionDenied(f"task {task.name!r} is held by {task.assignee}; only its holder may {verb} it")
+        raise PermissionDenied(Message("task_held", task=task.name, user=task.assignee))
     return task
 
 
@@ -50,7 +64,7 @@ def text(value, field: str, missing: str, limit: int, required: bool = True) -> 
     """A reason, note or opinion from a form, trimmed; `missing` is the refusal when it is required and empty."""
     value = (value if isinstance(value, str) else "").strip()
     if required and not value:
-        raise InvalidInput(missing, {field: "required"})
+        raise InvalidInput(missing, {field: Message("field_required")})
     if len(value) > limit:
-        raise InvalidInput(f"the {field} is longer than {limit} characters", {field: "too long"})
+        raise InvalidInput(Message("text_too_long", limit=limit), {field: Message("field_too_long", limit=limit)})
     return value

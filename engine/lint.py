@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .errors import Problem
+from .lint_messages import M, kind as kind_words
 from . import clock, countersign, decisions, dmn_overlap, foreign, glossary, outcomes
 from .rules import problems as shared_rule_problems
 from .bpmnxml import CAMUNDA, CAMUNDA_NS, bpmn_find, element_properties, lane_map, local_name
@@ -44,18 +45,21 @@ class Linter:
         self.problems: list[Problem] = []
         self.documentary: set[str] = set()  # ids of processes marked not executable
 
-    def add(self, file: str, node, message: str, element: str | None = None) -> None:
+    def add(self, file: str, node, message: str, element: str | None = None, original: str | None = None) -> None:
+        """Record a problem; `message` is a Message (lint_messages) so that it can be said in any language, and
+        `original` a library's own words about it, if any."""
         line = node.sourceline if node is not None else None
         element = element or (node.get("id") if node is not None else None)
-        self.problems.append(Problem(file, line, element, message))
+        self.problems.append(Problem(file, line, element, message, original))
 
     def expression(self, file: str, node, text: str | None, what: str, mode: str = "eval") -> None:
+        """`what` names the part (part_condition, part_script …)."""
         if text is None or not text.strip():
-            self.add(file, node, f"{what} is empty")
+            self.add(file, node, M("expr_empty", what=M(what)))
             return
         reason = check(text if mode == "exec" else text.strip(), mode)
         if reason:
-            self.add(file, node, f"{what} {text.strip()!r} is refused: {reason}")
+            self.add(file, node, M("expr_refused", what=M(what), text=text.strip(), reason=reason))
 
     # --- BPMN -----------------------------------------------------------------------------------
     def bpmn(self, file: str, root, process_ids: set[str], decision_ids: set[str]) -> None:
@@ -64,7 +68,7 @@ class Linter:
             in_bpmn = isinstance(node.tag, str) and not node.tag.startswith(f"{{{CAMUNDA_NS}}}")
             ident = node.get("id") if in_bpmn else None  # camunda:value ids are option keys, not element ids
             if ident and ident in ids:
-                self.add(file, node, f"duplicate id {ident!r} (also on line {ids[ident].sourceline})")
+                self.add(file, node, M("duplicate_id", ident=ident, line=ids[ident].sourceline))
             elif ident:
                 ids[ident] = node
         messages = {m.get("id"): (m.get("name") or "").strip() for m in bpmn_find(root, "./b:message")}
@@ -75,17 +79,16 @@ class Linter:
             for definition in bpmn_find(process, ".//b:messageEventDefinition"):
                 ref = definition.get("messageRef")
                 if not ref:
-                    self.add(file, definition.getparent(), "message event names no message (messageRef)")
+                    self.add(file, definition.getparent(), M("message_no_ref"))
                 elif ref not in messages:
-                    self.add(file, definition.getparent(), f"message event refers to message {ref!r}, which is not defined")
+                    self.add(file, definition.getparent(), M("message_undefined", ref=ref))
                 elif not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", messages[ref]):
-                    self.add(file, definition.getparent(),
-                             f"message {ref!r} needs a name of letters, digits and _ (it becomes the data key)")
+                    self.add(file, definition.getparent(), M("message_name", ref=ref))
 
     def process(self, file: str, process, process_ids: set[str], decision_ids: set[str]) -> None:
         prefix = element_properties(process).get("key_prefix")
         if prefix is not None and not re.fullmatch(r"[A-Z]{2,8}", prefix):
-            self.add(file, process, f"key_prefix {prefix!r} must be 2 to 8 capital letters (e.g. ADM)")
+            self.add(file, process, M("key_prefix", prefix=prefix))
         elements = {n.get("id"): n for n in process.iter() if isinstance(n.tag, str) and n.get("id")}
         self.flows(file, process, elements)
         for node, message in foreign.problems(process) + outcomes.problems(process):
@@ -96,47 +99,46 @@ class Linter:
         for lane in bpmn_find(process, ".//b:lane"):
             name = (lane.get("name") or "").strip()
             if not name:
-                self.add(file, lane, "lane has no name; name it after a department")
+                self.add(file, lane, M("lane_unnamed"))
             elif self.strict and self.resolve_lane(name) is None and not _dynamic_lane(process, lane):
-                self.add(file, lane, f"lane {name!r} does not match any department (code, Chinese or English name, or alias)")
+                self.add(file, lane, M("lane_unknown", name=name))
         for task in bpmn_find(process, ".//b:userTask"):
             self.user_task(file, task, lanes)
         for flow in bpmn_find(process, ".//b:sequenceFlow/b:conditionExpression"):
-            self.expression(file, flow.getparent(), unwrap(flow.text), "condition")
+            self.expression(file, flow.getparent(), unwrap(flow.text), "part_condition")
         for loop in bpmn_find(process, ".//b:multiInstanceLoopCharacteristics"):
             self.multi_instance(file, loop)
         for condition in bpmn_find(process, ".//b:conditionalEventDefinition/b:condition"):
-            self.expression(file, condition.getparent().getparent(), unwrap(condition.text), "event condition")
+            self.expression(file, condition.getparent().getparent(), unwrap(condition.text), "part_event_condition")
         self.milestones(file, process)
         for definition in bpmn_find(process, ".//b:messageEventDefinition[@c:expression]"):
             self.expression(file, definition.getparent(), unwrap(definition.get(f"{CAMUNDA}expression")),
-                            "message payload")
+                            "part_message_payload")
         for script in bpmn_find(process, ".//b:scriptTask"):
             body = bpmn_find(script, "./b:script")
-            self.expression(file, script, body[0].text if body else None, "script", mode="exec")
+            self.expression(file, script, body[0].text if body else None, "part_script", mode="exec")
         for service in bpmn_find(process, ".//b:serviceTask"):
             self.service(file, service)
         for timer in bpmn_find(process, ".//b:timerEventDefinition"):
             self.timer(file, timer)
         for call in bpmn_find(process, ".//b:callActivity"):
             if element_properties(call).get("department"):
-                self.expression(file, call, element_properties(call)["department"], "department")
+                self.expression(file, call, element_properties(call)["department"], "part_department")
             key = element_properties(call).get("result_key")
             if key is not None and not _FIELD.fullmatch(key):
-                self.add(file, call, f"result_key {key!r} must name a data field (letters, digits, _)")
+                self.add(file, call, M("result_key", key=key))
             called = call.get("calledElement")
             if not called:
-                self.add(file, call, "call activity has no called process (calledElement)")
+                self.add(file, call, M("call_no_process"))
             elif called not in process_ids:
-                self.add(file, call, f"calls process {called!r}, which is not in the files being deployed"
-                         if called not in self.documentary else
-                         f"calls process {called!r}, which is marked not executable (isExecutable=\"false\")")
+                self.add(file, call, M("call_missing" if called not in self.documentary else "call_documentary",
+                                       called=called))
         for rule in bpmn_find(process, ".//b:businessRuleTask"):
             ref = rule.get(f"{CAMUNDA}decisionRef")
             if not ref:
-                self.add(file, rule, "business rule task has no decision (camunda:decisionRef)")
+                self.add(file, rule, M("rule_no_decision"))
             elif ref not in decision_ids:
-                self.add(file, rule, f"decision {ref!r} is not defined in any .dmn file being deployed")
+                self.add(file, rule, M("rule_unknown_decision", ref=ref))
             reason = decisions.problem(rule)
             if reason:
                 self.add(file, rule, reason)
@@ -145,21 +147,21 @@ class Linter:
         """`milestone`, `outcome` and `outcome_field` on elements; kpi_area_field / kpi_category_field on the process."""
         owner = element_properties(process).get("owner_department")
         if owner is not None and self.strict and self.resolve_lane(owner) is None:
-            self.add(file, process, f"owner_department {owner!r} is not a department")
+            self.add(file, process, M("owner_department", value=owner))
         withdraw = element_properties(process).get("withdraw_message")
         if withdraw is not None and withdraw not in {(m.get("name") or "").strip() for m in bpmn_find(
                 process.getparent(), "./b:message")}:
-            self.add(file, process, f"withdraw_message {withdraw!r} is not the name of a message defined in this file")
+            self.add(file, process, M("withdraw_message", value=withdraw))
         years = element_properties(process).get("retention_years")
         if years is not None and not (years.strip().isdigit() and 1 <= int(years) <= 100):
-            self.add(file, process, f"retention_years {years!r} must be a whole number of years from 1 to 100")
+            self.add(file, process, M("retention_years", value=years))
         target = element_properties(process).get("case_target_workdays")
         if target is not None and not (target.strip().isdigit() and 1 <= int(target) <= 365):
-            self.add(file, process, f"case_target_workdays {target!r} must be a whole number of working days from 1 to 365")
+            self.add(file, process, M("case_target", value=target))
         for name in KPI_FIELDS:
             value = element_properties(process).get(f"kpi_{name}_field")
             if value is not None and not _FIELD.fullmatch(value):
-                self.add(file, process, f"kpi_{name}_field {value!r} must name a data field (letters, digits, _)")
+                self.add(file, process, M("kpi_field", name=name, value=value))
         for node in process.iter():
             props = element_properties(node) if isinstance(node.tag, str) and node.get("id") else {}
             if "stops_clock" in props:
@@ -168,24 +170,23 @@ class Linter:
                     self.add(file, node, reason)
             if "milestone" not in props:
                 if "outcome" in props or "outcome_field" in props:
-                    self.add(file, node, "outcome and outcome_field need a milestone property on the same element")
+                    self.add(file, node, M("outcome_needs_milestone"))
                 continue
             if not _NAME.fullmatch(props["milestone"]):
-                self.add(file, node, f"milestone {props['milestone']!r} must be a lower-case name such as accepted or decided")
+                self.add(file, node, M("milestone_name", value=props["milestone"]))
             if props.get("outcome") is not None and not _NAME.fullmatch(props["outcome"]):
-                self.add(file, node, f"outcome {props['outcome']!r} must be a lower-case code such as rejected")
+                self.add(file, node, M("outcome_code", value=props["outcome"]))
             if props.get("outcome_field") is not None and not _FIELD.fullmatch(props["outcome_field"]):
-                self.add(file, node, f"outcome_field {props['outcome_field']!r} must name a data field")
+                self.add(file, node, M("outcome_field", value=props["outcome_field"]))
             if props.get("outcome") and props.get("outcome_field"):
-                self.add(file, node, "give either outcome or outcome_field, not both")
+                self.add(file, node, M("outcome_both"))
 
     def multi_instance(self, file: str, loop) -> None:
         task = loop.getparent()
         collection = loop.get(f"{CAMUNDA}collection")
         if collection is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", collection.strip()):
-            self.add(file, task, f"multi-instance collection {collection!r} must name a data item (e.g. departments), "
-                                 "not an expression")
-        for child, what in (("loopCardinality", "loop cardinality"), ("completionCondition", "completion condition")):
+            self.add(file, task, M("multi_collection", value=collection))
+        for child, what in (("loopCardinality", "part_loop_cardinality"), ("completionCondition", "part_completion_condition")):
             for node in bpmn_find(loop, f"./b:{child}"):
                 self.expression(file, task, unwrap(node.text), what)
 
@@ -195,9 +196,9 @@ class Linter:
             for end in ("sourceRef", "targetRef"):
                 ref = flow.get(end)
                 if not ref:
-                    self.add(file, flow, f"sequence flow has no {end}")
+                    self.add(file, flow, M("flow_no_end", end=end))
                 elif ref not in elements:
-                    self.add(file, flow, f"sequence flow {end} {ref!r} names no element in this process")
+                    self.add(file, flow, M("flow_unknown_end", end=end, ref=ref))
             outgoing.setdefault(flow.get("sourceRef"), []).append(flow)
         targets = {f.get("targetRef") for f in bpmn_find(process, ".//b:sequenceFlow")}
         for ident, node in elements.items():
@@ -206,41 +207,40 @@ class Linter:
                 continue  # event sub-processes start on their event; compensation runs only when thrown
             ends_quietly = kind == "endEvent" or (kind == "boundaryEvent" and node.get("cancelActivity") == "false")
             if not ends_quietly and ident not in outgoing and not foreign.is_link(node, "intermediateThrowEvent"):
-                self.add(file, node, f"{kind} has no outgoing flow: a case would stop here without ending; "
-                                     "connect it or end with an end event")
+                self.add(file, node, M("no_outgoing", kind=kind_words(kind)))
             if kind not in ("startEvent", "boundaryEvent") and ident not in targets and not foreign.is_link(
                     node, "intermediateCatchEvent"):
-                self.add(file, node, f"{kind} has no incoming flow, so it can never be reached")
+                self.add(file, node, M("no_incoming", kind=kind_words(kind)))
         for source, flows in outgoing.items():
             node = elements.get(source)
             if node is None:
                 continue
             kind = local_name(node)
             if len(flows) > 1 and not kind.endswith("Gateway") and kind not in ("boundaryEvent",):
-                self.add(file, node, f"{kind} has {len(flows)} outgoing flows; add an explicit gateway")
+                self.add(file, node, M("many_outgoing", kind=kind_words(kind), count=len(flows)))
             if kind in ("exclusiveGateway", "inclusiveGateway") and len(flows) > 1:
                 default = node.get("default")
                 for flow in flows:
                     has_condition = bool(bpmn_find(flow, "./b:conditionExpression"))
                     if not has_condition and flow.get("id") != default:
-                        self.add(file, flow, "flow leaving a decision gateway has no condition and is not the default flow")
+                        self.add(file, flow, M("gateway_flow"))
 
     def user_task(self, file: str, task, lanes: dict[str, str]) -> None:
         props = element_properties(task)
         role = (task.get(f"{CAMUNDA}candidateGroups") or "reviewer").strip()
         if role not in ROLES:
-            self.add(file, task, f"candidate group {role!r} is not a role; use one of {', '.join(ROLES)}")
+            self.add(file, task, M("candidate_group", value=role, known=", ".join(ROLES)))
         if "department" in props:
-            self.expression(file, task, props["department"], "department expression")
+            self.expression(file, task, props["department"], "part_department_expression")
         elif task.get("id") not in lanes:
-            self.add(file, task, "user task is in no lane, so no department would receive it")
-        for attr, what in (("dueDate", "due date"), ("followUpDate", "follow-up date")):
+            self.add(file, task, M("task_no_lane"))
+        for attr, what in (("dueDate", "part_due_date"), ("followUpDate", "part_follow_up_date")):
             text = task.get(f"{CAMUNDA}{attr}")
             if text:
                 self.due(file, task, text, what)
         priority = task.get(f"{CAMUNDA}priority")
         if priority and not priority.strip().lstrip("-").isdigit():
-            self.add(file, task, f"priority {priority!r} must be a whole number")
+            self.add(file, task, M("priority", value=priority))
         if props.get("countersign") is not None:
             loops = bpmn_find(task, "./b:multiInstanceLoopCharacteristics")
             reason = countersign.problem(props["countersign"], bool(loops),
@@ -249,35 +249,34 @@ class Linter:
                 self.add(file, task, reason)
         record = props.get("countersign_record")
         if record is not None and (props.get("countersign") is None or not _FIELD.fullmatch(record.strip())):
-            self.add(file, task, f"countersign_record {record!r} must name a data field (letters, digits, _) on a task "
-                                 "with a countersign property")
+            self.add(file, task, M("countersign_record", value=record))
         for code in (c.strip() for c in props.get("cc", "").split(",") if c.strip()):
             if self.strict and self.resolve_lane(code) != code:
-                self.add(file, task, f"cc names {code!r}, which is not a department code")
+                self.add(file, task, M("cc_department", value=code))
         for prop in ("send_back_to", "not_by_performer_of"):
             if props.get(prop) is None:
                 continue
             user_tasks = {t.get("id") for t in bpmn_find(task.getroottree().getroot(), ".//b:userTask")}
             for target in (t.strip() for t in props[prop].split(",") if t.strip()):
                 if target not in user_tasks or target == task.get("id"):
-                    self.add(file, task, f"{prop} names {target!r}, which is not another user task of this file")
+                    self.add(file, task, M("task_reference", prop=prop, value=target))
         for element, message in form_problems(task, CAMUNDA_NS, self.function_names):
             self.add(file, element, message, element=task.get("id"))
 
     def due(self, file: str, node, text: str, what: str) -> None:
         if _LOOKS_ISO.match(unwrap(text)) and literal_kind(unwrap(text)) is None:
-            self.add(file, node, f"{what} {text.strip()!r} is neither a valid ISO 8601 date/duration nor an expression")
+            self.add(file, node, M("due_not_iso", what=M(what), text=text.strip()))
             return
         try:
             expr = due_expression(text, self.tz)
         except ValueError as exc:
-            self.add(file, node, f"{what} {text!r} is not a valid date: {exc}")
+            self.add(file, node, M("due_not_date", what=M(what), text=text.strip()), original=str(exc))
             return
         if literal_kind(unwrap(text)) == "duration":
             try:
                 TimerEventDefinition.parse_iso_duration(unwrap(text).upper())
             except Exception:
-                self.add(file, node, f"{what} {text!r} is not a valid ISO 8601 duration")
+                self.add(file, node, M("due_not_duration", what=M(what), text=text.strip()))
                 return
         self.expression(file, node, expr, what)
 
@@ -285,24 +284,23 @@ class Linter:
         event = timer.getparent()
         texts = [(c, local_name(c)) for c in timer if local_name(c) in ("timeDate", "timeDuration", "timeCycle")]
         if len(texts) != 1:
-            self.add(file, event, "timer needs exactly one of timeDate, timeDuration or timeCycle")
+            self.add(file, event, M("timer_one"))
             return
         child, kind = texts[0]
         if kind == "timeCycle":
-            self.expression(file, event, cycle_expression(child.text, self.tz), "timer cycle")
+            self.expression(file, event, cycle_expression(child.text, self.tz), "part_timer_cycle")
         else:
-            self.due(file, event, child.text or "", "timer")
+            self.due(file, event, child.text or "", "part_timer")
         sla = element_properties(event).get("sla")
         if sla is not None and sla not in SLA_KINDS:
-            self.add(file, event, f"sla property {sla!r} must be one of {', '.join(SLA_KINDS)}")
+            self.add(file, event, M("sla_kind", value=sla, known=", ".join(SLA_KINDS)))
 
     def service(self, file: str, task) -> None:
         topic = task.get(f"{CAMUNDA}topic")
         if not topic:
-            self.add(file, task, "service task has no topic; set Implementation: External with a topic")
+            self.add(file, task, M("service_no_topic"))
         elif self.strict and topic not in self.handlers:
-            known = ", ".join(sorted(self.handlers)) or "none registered"
-            self.add(file, task, f"no service handler is registered for topic {topic!r} (known: {known})")
+            self.add(file, task, M("service_unknown", topic=topic, known=", ".join(sorted(self.handlers)) or "—"))
 
     # --- DMN ------------------------------------------------------------------------------------
     def dmn(self, file: str, root) -> None:
@@ -314,12 +312,12 @@ class Linter:
                 continue
             policy = table.get("hitPolicy", "UNIQUE")
             if policy not in ("UNIQUE", "FIRST", "COLLECT"):
-                self.add(file, table, f"hit policy {policy} is not supported; use UNIQUE, FIRST or COLLECT")
+                self.add(file, table, M("hit_policy", value=policy))
             inputs = [c for c in table if local_name(c) == "input"]
             in_exprs = []
             for column in inputs:
                 text = "".join(t.text or "" for t in column.iter() if local_name(t) == "text")
-                self.expression(file, column, text, "input expression")
+                self.expression(file, column, text, "part_input_expression")
                 in_exprs.append(text.strip() or "None")
             rules = [c for c in table if local_name(c) == "rule"]
             for rule in rules:
@@ -329,7 +327,7 @@ class Linter:
                 for entry in (c for c in rule if local_name(c) == "outputEntry"):
                     text = _cell_text(entry)
                     if text:
-                        self.expression(file, entry, text, "output cell")
+                        self.expression(file, entry, text, "part_output_cell")
             if policy == "UNIQUE":
                 self.unique(file, table, rules, in_exprs)
 
@@ -338,9 +336,8 @@ class Linter:
         rows = [[dmn_overlap.parse(_cell_text(e), in_exprs[i] if i < len(in_exprs) else "None")
                  for i, e in enumerate(c for c in rule if local_name(c) == "inputEntry")] for rule in rules]
         for i, j in dmn_overlap.overlaps(rows):
-            first, second = (f"rule {n + 1} ({rules[n].get('id') or 'no id'})" for n in (i, j))
-            self.add(file, table, f"hit policy UNIQUE, but {first} and {second} overlap: some input matches both; "
-                                  "make the rules disjoint or use FIRST (the first matching rule in order wins)")
+            self.add(file, table, M("unique_overlap", first=i + 1, first_id=rules[i].get("id") or "—", second=j + 1,
+                                    second_id=rules[j].get("id") or "—"))
 
     def input_cell(self, file: str, rule, entry, input_expr: str) -> None:
         text = _cell_text(entry)
@@ -350,7 +347,7 @@ class Linter:
         try:
             tree = ast.parse(text, mode="eval")
             if isinstance(tree.body, ast.Tuple) and all(isinstance(e, ast.Constant) for e in tree.body.elts):
-                self.add(file, entry, f"cell {text!r} is a comma list, which never matches; write ? in ({text})", element)
+                self.add(file, entry, M("cell_comma_list", text=text), element)
                 return
         except SyntaxError:
             pass
@@ -362,7 +359,7 @@ class Linter:
             candidate = f"{input_expr}{spaced(text)}"
         reason = check(candidate)
         if reason:
-            self.add(file, entry, f"cell {text!r} is refused: {reason}", element)
+            self.add(file, entry, M("cell_refused", text=text, reason=reason), element)
 
 
 def _cell_text(entry) -> str:

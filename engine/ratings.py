@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit, cases, wallclock
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, Message, NotFound, catalogue
 from .models import Case, CaseRating
 from .routing import Actor
 from .runtime import Runtime
@@ -20,6 +20,14 @@ from .runtime import Runtime
 FOLLOW_UP = "rating_follow_up"
 BAD = 2
 MAX_COMMENT = 500
+MESSAGES = catalogue({
+    "rating_score": "must be a whole number from 1 to 5",
+    "field_too_long": "must be at most {limit} characters",
+    "rating_not_saved": "the rating was not saved",
+    "no_case": "no case {key}",
+    "rating_too_early": "case {key} is not finished yet; it can be rated once it is",
+    "rating_twice": "case {key} has already been rated",
+})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -34,14 +42,14 @@ def check(score: object, comment: object) -> tuple[int, str]:
     """The score (1–5) and the comment (at most 500 characters), or InvalidInput naming the field."""
     errors = {}
     if isinstance(score, bool) or not isinstance(score, int) and not (isinstance(score, str) and score.strip().isdigit()):
-        errors["score"] = "must be a whole number from 1 to 5"
+        errors["score"] = Message("rating_score")
     elif not 1 <= int(score) <= 5:
-        errors["score"] = "must be a whole number from 1 to 5"
+        errors["score"] = Message("rating_score")
     text = _CONTROL.sub("", str(comment or "")).strip()
     if len(text) > MAX_COMMENT:
-        errors["comment"] = f"must be at most {MAX_COMMENT} characters"
+        errors["comment"] = Message("field_too_long", limit=MAX_COMMENT)
     if errors:
-        raise InvalidInput("the rating was not saved", errors)
+        raise InvalidInput(Message("rating_not_saved"), errors)
     return int(score), text
 
 
@@ -52,18 +60,18 @@ def rate(session: Session, rt: Runtime, by: Actor, business_key: str, score: obj
     now = now or wallclock.now()
     case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
     if case is None:
-        raise NotFound(f"no case {business_key}")
+        raise NotFound(Message("no_case", key=business_key))
     if case.status != "completed":
-        raise Conflict(f"case {business_key} is not finished yet; it can be rated once it is")
+        raise Conflict(Message("rating_too_early", key=business_key))
     if session.get(CaseRating, case.id) is not None:
-        raise Conflict(f"case {business_key} has already been rated")
+        raise Conflict(Message("rating_twice", key=business_key))
     rating = CaseRating(case_id=case.id, score=value, comment=text, channel=channel, rated_by=by.username, rated_at=now)
     try:
         with session.begin_nested():
             session.add(rating)
             session.flush()
     except IntegrityError:
-        raise Conflict(f"case {business_key} has already been rated") from None
+        raise Conflict(Message("rating_twice", key=business_key)) from None
     owner = rt.model(session, case.definition_id).owner_department
     if value <= BAD and owner:
         out = cases.start(session, rt, Actor.system("ratings"), FOLLOW_UP,

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
 from . import audit, cases, forms, holding, notices, separation, wallclock
-from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, catalogue
 from .models import Case, Task, TaskSigner
 from .routing import ROLE_RANK, Actor
 from .runtime import Runtime
@@ -34,6 +34,26 @@ from .steps import Outcome, find_task, open_case
 MAX_TEXT = 500
 POSITIONS = ("before", "after")
 DECISIONS = ("agree", "disagree")
+MESSAGES = catalogue({
+    "signer_reason": "an added signer needs a reason",
+    "signer_position": "a signer is added before or after oneself",
+    "signer_position_field": "must be before or after",
+    "signer_other": "a signer is someone other than the holder",
+    "signer_is_holder": "is the holder",
+    "signer_asked": "{user} is already asked to sign {task!r}",
+    "signer_before_waits": "task {task!r} already waits for a signature before yours; add the next one after it",
+    "signer_raced": "task {task!r} changed just now; no signer was added",
+    "sign_decision": "a signature agrees or disagrees",
+    "sign_decision_field": "must be agree or disagree",
+    "sign_opinion": "a disagreement needs an opinion",
+    "sign_not_asked": "{user} is not asked to sign {task!r} now",
+    "signer_remove_reason": "removing a signer needs a reason",
+    "signer_missing": "no added signer #{signer}",
+    "signer_remove_refused": "only a supervisor of {department} or {by}, who added {user}, may remove them",
+    "signer_not_pending": "{user} is no longer a pending signer of {task!r}",
+    "signer_step_done": "task {task!r} is no longer waiting for input",
+    "signer_step_changed": "the step changed just now; reload it",
+})
 _NO_SYNC = {"synchronize_session": False}
 
 
@@ -58,23 +78,23 @@ def current(session: Session, task: Task) -> TaskSigner | None:
 
 def add(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str, position: str, reason: str) -> TaskSigner:
     """The holder adds a signer before or after themselves (claiming the step if it was unclaimed)."""
-    reason = holding.text(reason, "reason", "an added signer needs a reason", MAX_TEXT)
+    reason = holding.text(reason, "reason", Message("signer_reason"), MAX_TEXT)
     if position not in POSITIONS:
-        raise InvalidInput("a signer is added before or after oneself", {"position": "must be before or after"})
+        raise InvalidInput(Message("signer_position"), {"position": Message("signer_position_field")})
     task = holding.held_open_task(session, actor, task_id, "add a signer to")
     if task.delegated_by is not None:
-        raise Conflict(f"task {task.name!r} was delegated by {task.delegated_by}; submit it back to them first")
+        raise Conflict(Message("task_delegated", task=task.name, user=task.delegated_by))
     holder = task.assignee or actor.username
     if to_user in (actor.username, holder):
-        raise InvalidInput("a signer is someone other than the holder", {"to_user": "is the holder"})
+        raise InvalidInput(Message("signer_other"), {"to_user": Message("signer_is_holder")})
     if to_user not in {name for name, _ in holding.colleagues(session, task, holder)}:
-        raise InvalidInput(f"{to_user} cannot sign {task.name!r}",
-                           {"to_user": f"is not an active {task.role} of {task.department_code}"})
+        raise InvalidInput(Message("cannot_sign", user=to_user, task=task.name),
+                           {"to_user": Message("not_able", role=task.role, department=task.department_code)})
     pending = [s for s in listed(session, task_id) if s.state == "pending"]
     if any(s.username == to_user for s in pending):
-        raise Conflict(f"{to_user} is already asked to sign {task.name!r}")
+        raise Conflict(Message("signer_asked", user=to_user, task=task.name))
     if position == "before" and any(s.position == "before" for s in pending):
-        raise Conflict(f"task {task.name!r} already waits for a signature before yours; add the next one after it")
+        raise Conflict(Message("signer_before_waits", task=task.name))
     separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
     now = _now()
     unchanged = Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee
@@ -82,7 +102,7 @@ def add(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str,
                             .values(assignee=to_user if position == "before" else holder, claimed_at=now,
                                     signing="signer" if position == "before" else "after"), execution_options=_NO_SYNC)
     if moved.rowcount != 1:
-        raise Conflict(f"task {task.name!r} changed just now; no signer was added")
+        raise Conflict(Message("signer_raced", task=task.name))
     seq = (session.execute(select(func.max(TaskSigner.seq)).where(TaskSigner.task_id == task_id)).scalar() or 0) + 1
     row = TaskSigner(task_id=task_id, case_id=task.case_id, seq=seq, position=position, username=to_user, holder=holder,
                      added_by=actor.username, reason=reason, state="pending", created_at=now)
@@ -120,15 +140,14 @@ def submitted(session: Session, actor: Actor, task, case_id: int, clean: dict) -
 def sign(session: Session, rt: Runtime, actor: Actor, task_id: str, decision: str, opinion: str = "") -> Outcome:
     """The signer who has the step signs it: agree passes it on, disagree returns it to the holder."""
     if decision not in DECISIONS:
-        raise InvalidInput("a signature agrees or disagrees", {"decision": "must be agree or disagree"})
-    opinion = holding.text(opinion, "opinion", "a disagreement needs an opinion", MAX_TEXT,
-                           required=decision == "disagree")
+        raise InvalidInput(Message("sign_decision"), {"decision": Message("sign_decision_field")})
+    opinion = holding.text(opinion, "opinion", Message("sign_opinion"), MAX_TEXT, required=decision == "disagree")
     task = session.get(Task, task_id)
     if task is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(Message("no_task", task=task_id))
     me = current(session, task)
     if me is None or not actor.holds(me.username):
-        raise PermissionDenied(f"{actor.username} is not asked to sign {task.name!r} now")
+        raise PermissionDenied(Message("sign_not_asked", user=actor.username, task=task.name))
     now = _now()
     me.decision, me.opinion, me.decided_at = decision, opinion, now
     key = _key(session, task.case_id)
@@ -151,16 +170,16 @@ def sign(session: Session, rt: Runtime, actor: Actor, task_id: str, decision: st
 
 def remove(session: Session, rt: Runtime, actor: Actor, signer_id: int, reason: str) -> Outcome:
     """减签: a supervisor of the step's department, or the one who added the signer, removes a pending signer."""
-    reason = holding.text(reason, "reason", "removing a signer needs a reason", MAX_TEXT)
+    reason = holding.text(reason, "reason", Message("signer_remove_reason"), MAX_TEXT)
     row = session.get(TaskSigner, signer_id)
     task = session.get(Task, row.task_id) if row is not None else None
     if task is None:
-        raise NotFound(f"no added signer #{signer_id}")
+        raise NotFound(Message("signer_missing", signer=signer_id))
     if not (actor.rank_in(task.department_code) >= ROLE_RANK["supervisor"] or actor.holds(row.added_by)):
-        raise PermissionDenied(f"only a supervisor of {task.department_code} or {row.added_by}, who added "
-                               f"{row.username}, may remove them")
+        raise PermissionDenied(Message("signer_remove_refused", department=task.department_code, by=row.added_by,
+                                       user=row.username))
     if row.state != "pending" or task.state != "open":
-        raise Conflict(f"{row.username} is no longer a pending signer of {task.name!r}")
+        raise Conflict(Message("signer_not_pending", user=row.username, task=task.name))
     now = _now()
     was_current = task.signing == "signer" and task.assignee == row.username
     row.state, row.removed_by, row.removed_reason, row.decided_at = "removed", actor.username, reason, now
@@ -193,7 +212,7 @@ def _pass_on(session: Session, rt: Runtime, task: Task, done: TaskSigner, now: d
     model, op, wf = open_case(session, rt, Actor(done.holder, done.holder), case, now)
     spiff_task = find_task(wf, task.id, TaskState.READY)
     if spiff_task is None:
-        raise Conflict(f"task {task.name!r} is no longer waiting for input")
+        raise Conflict(Message("signer_step_done", task=task.name))
     answer = forms.validate(forms.fields_of(spiff_task.task_spec), json.loads(done.answer or "{}"), spiff_task.data)
     return cases.finish(session, ref, case, model, op, wf, spiff_task, answer)
 
@@ -211,7 +230,7 @@ def _move(session: Session, task_id: str, from_user: str | None, to_user: str, s
                             .values(assignee=to_user, claimed_at=now, signing=signing, **values),
                             execution_options=_NO_SYNC)
     if moved.rowcount != 1:
-        raise Conflict("the step changed just now; reload it")
+        raise Conflict(Message("signer_step_changed"))
     session.expire_all()
 
 

@@ -17,13 +17,36 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, wallclock
-from .errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from .errors import Conflict, InvalidInput, Message, NotAuthenticated, NotFound, catalogue
 from .models import ApiToken, Department, IdempotencyRecord
 from .routing import GLOBAL_ROLES, ROLE_RANK, Actor, load_actor
 
 PREFIX = "jrt_"
 PORTAL = "portal"
 ROLES = (PORTAL, *ROLE_RANK, *GLOBAL_ROLES)
+MESSAGES = catalogue({
+    "token_name": "use 2–63 lower-case letters, digits, '.', '_' or '-'",
+    "token_name_taken": "a token named {name!r} already exists",
+    "token_role": "must be one of {known}",
+    "token_needs_department": "a {role} token needs a department",
+    "no_department": "no department {department!r}",
+    "token_no_department": "a {role} token has no department",
+    "token_days": "must be between 1 and 3650",
+    "token_portal_person": "the portal token belongs to a system, not a person",
+    "no_active_user": "no active user {user!r}",
+    "token_not_held": "{user} does not hold the {role} role in {department}",
+    "token_not_held_global": "{user} does not hold the {role} role",
+    "token_not_issued": "the token was not issued",
+    "token_missing": "no token named {name!r}",
+    "token_revoked_already": "token {name!r} was already revoked",
+    "token_malformed": "the API token is missing or malformed",
+    "token_unknown": "the API token is not known",
+    "token_revoked": "the API token {name!r} was revoked",
+    "token_expired": "the API token {name!r} has expired",
+    "token_user_inactive": "the API token {name!r} belongs to a user who is no longer active",
+    "token_user_lost_role": "{user} no longer holds the {role} role in {department}",
+    "token_user_lost_role_global": "{user} no longer holds the {role} role",
+})
 NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{1,62}")
 TOUCH_EVERY = timedelta(minutes=1)
 KEEP_ANSWERS = timedelta(days=7)  # how long a submission's answer is kept for retries with its Idempotency-Key
@@ -52,34 +75,34 @@ def issue(session: Session, by: Actor, name: str, role: str, department: str | N
     errors = {}
     name = (name or "").strip().lower()
     if not NAME.fullmatch(name):
-        errors["name"] = "use 2–63 lower-case letters, digits, '.', '_' or '-'"
+        errors["name"] = Message("token_name")
     elif session.execute(select(ApiToken.id).where(ApiToken.name == name)).first():
-        errors["name"] = f"a token named {name!r} already exists"
+        errors["name"] = Message("token_name_taken", name=name)
     if role not in ROLES:
-        errors["role"] = f"must be one of {', '.join(ROLES)}"
+        errors["role"] = Message("token_role", known=", ".join(ROLES))
     department = (department or "").strip().upper() or None
     if role in ROLE_RANK:
         if not department:
-            errors["department"] = f"a {role} token needs a department"
+            errors["department"] = Message("token_needs_department", role=role)
         elif session.get(Department, department) is None:
-            errors["department"] = f"no department {department!r}"
+            errors["department"] = Message("no_department", department=department)
     elif department and role in ROLES:
-        errors["department"] = f"a {role} token has no department"
+        errors["department"] = Message("token_no_department", role=role)
     if expires_days is not None and not 1 <= expires_days <= 3650:
-        errors["expires_days"] = "must be between 1 and 3650"
+        errors["expires_days"] = Message("token_days")
     if username:
         if role == PORTAL:
-            errors["username"] = "the portal token belongs to a system, not a person"
+            errors["username"] = Message("token_portal_person")
         elif not errors:
             try:
                 person = load_actor(session, username)
             except NotFound:
-                errors["username"] = f"no active user {username!r}"
+                errors["username"] = Message("no_active_user", user=username)
             else:
                 if not _allowed(person, role, department):
-                    errors["role"] = f"{username} does not hold {_describe(role, department)}"
+                    errors["role"] = _describe("token_not_held", username, role, department)
     if errors:
-        raise InvalidInput("the token was not issued", errors)
+        raise InvalidInput(Message("token_not_issued"), errors)
     secret = PREFIX + secrets.token_urlsafe(32)
     now = _now()
     token = ApiToken(name=name, token_hash=digest(secret), hint=secret[:10], username=username or None, role=role,
@@ -95,9 +118,9 @@ def revoke(session: Session, by: Actor, name: str) -> ApiToken:
     """Stop a token at once; its record stays."""
     token = session.execute(select(ApiToken).where(ApiToken.name == (name or "").strip().lower())).scalar_one_or_none()
     if token is None:
-        raise NotFound(f"no token named {name!r}")
+        raise NotFound(Message("token_missing", name=name))
     if token.revoked_at is not None:
-        raise Conflict(f"token {token.name!r} was already revoked")
+        raise Conflict(Message("token_revoked_already", name=token.name))
     now = _now()
     token.revoked_at, token.revoked_by = now, by.username
     audit.append(session, [audit.Event("token_revoked", by.username, _details(token))], now)
@@ -120,13 +143,12 @@ def authenticate(session: Session, secret: str, now: datetime | None = None) -> 
     """The token and the actor it acts as; NotAuthenticated for anything unknown, expired or revoked."""
     now = now or _now()
     if not secret or not secret.startswith(PREFIX) or len(secret) > 128:
-        raise NotAuthenticated("the API token is missing or malformed")
+        raise NotAuthenticated(Message("token_malformed"))
     token = session.execute(select(ApiToken).where(ApiToken.token_hash == digest(secret))).scalar_one_or_none()
     if token is None:
-        raise NotAuthenticated("the API token is not known")
+        raise NotAuthenticated(Message("token_unknown"))
     if state(token, now) != "active":
-        raise NotAuthenticated(f"the API token {token.name!r} was revoked" if token.revoked_at
-                               else f"the API token {token.name!r} has expired")
+        raise NotAuthenticated(Message("token_revoked" if token.revoked_at else "token_expired", name=token.name))
     return token, actor_of(session, token)
 
 
@@ -149,9 +171,9 @@ def actor_of(session: Session, token: ApiToken) -> Actor:
     try:
         person = load_actor(session, token.username)
     except NotFound:
-        raise NotAuthenticated(f"the API token {token.name!r} belongs to a user who is no longer active") from None
+        raise NotAuthenticated(Message("token_user_inactive", name=token.name)) from None
     if not _allowed(person, token.role, token.department_code):
-        raise NotAuthenticated(f"{token.username} no longer holds {_describe(token.role, token.department_code)}")
+        raise NotAuthenticated(_describe("token_user_lost_role", token.username, token.role, token.department_code))
     if token.role in ROLE_RANK:
         return Actor(person.username, person.display_name, {token.department_code: token.role}, frozenset())
     return Actor(person.username, person.display_name, {}, frozenset({token.role}))
@@ -163,8 +185,11 @@ def _allowed(person: Actor, role: str, department: str | None) -> bool:
     return role in person.roles
 
 
-def _describe(role: str, department: str | None) -> str:
-    return f"the {role} role in {department}" if department else f"the {role} role"
+def _describe(code: str, username: str, role: str, department: str | None) -> Message:
+    """`code` said of a role in a department, or of a global role (code + "_global")."""
+    if department:
+        return Message(code, user=username, role=role, department=department)
+    return Message(f"{code}_global", user=username, role=role)
 
 
 def _details(token: ApiToken) -> dict:

@@ -9,33 +9,39 @@ from sqlalchemy.orm import Session
 
 from . import audit, notices, separation, wallclock
 from .holding import colleagues, held_open_task, text
-from .errors import Conflict, InvalidInput
+from .errors import Conflict, InvalidInput, Message, catalogue
 from .models import Case, Task
 from .routing import Actor
 from .runtime import Runtime
 
 MAX_REASON = 500
+MESSAGES = catalogue({
+    "transfer_reason": "a transfer needs a reason",
+    "transfer_to_self": "a task is transferred to someone else",
+    "transfer_is_yourself": "is yourself",
+    "transfer_raced": "task {task!r} changed just now (claimed or completed); nothing was transferred",
+})
 
 
 def transfer(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str, reason: str,
              now: datetime | None = None) -> Task:
     """Hand an open task one holds (or may take, while unclaimed) to a colleague who may take it."""
     now = now or wallclock.now()
-    reason = text(reason, "reason", "a transfer needs a reason", MAX_REASON)
+    reason = text(reason, "reason", Message("transfer_reason"), MAX_REASON)
     task = held_open_task(session, actor, task_id, "transfer")
     if task.delegated_by is not None:
-        raise Conflict(f"task {task.name!r} was delegated by {task.delegated_by}; submit it back to them first")
+        raise Conflict(Message("task_delegated", task=task.name, user=task.delegated_by))
     if to_user == actor.username:
-        raise InvalidInput("a task is transferred to someone else", {"to_user": "is yourself"})
+        raise InvalidInput(Message("transfer_to_self"), {"to_user": Message("transfer_is_yourself")})
     if to_user not in {name for name, _ in colleagues(session, task, actor.username)}:
-        raise InvalidInput(f"{to_user} cannot take {task.name!r}",
-                           {"to_user": f"is not an active {task.role} of {task.department_code}"})
+        raise InvalidInput(Message("cannot_take", user=to_user, task=task.name),
+                           {"to_user": Message("not_able", role=task.role, department=task.department_code)})
     separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open",
                                                or_(Task.assignee.is_(None), Task.assignee == actor.username))
                             .values(assignee=to_user, claimed_at=now), execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
-        raise Conflict(f"task {task.name!r} changed just now (claimed or completed); nothing was transferred")
+        raise Conflict(Message("transfer_raced", task=task.name))
     key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()
     audit.append(session, [audit.Event("task_transferred", actor.username,
                                        {"task": task.name, "element": task.element_id, "from": actor.username,

@@ -19,7 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import holding
 from .cases import _task_and_case, send_message
-from .errors import Conflict, NotFound, PermissionDenied
+from .errors import Conflict, Message, NotFound, PermissionDenied, catalogue
 from .models import AuditEntry, Case, Task
 from .routing import Actor
 from .runtime import Runtime
@@ -27,6 +27,21 @@ from .sendback import _path, _rekey
 from .steps import Outcome, advance, find_task, open_case
 
 _HOLD = "system:withdrawing"  # marks the next steps while a withdrawal takes them back
+MESSAGES = catalogue({
+    "take_back_open": "task {task!r} is not completed; only a completed step can be taken back",
+    "take_back_not_yours": "only {user}, who completed {task!r}, may take it back",
+    "take_back_case_over": "case {key} is {status}; nothing can be taken back",
+    "take_back_moved_on": "{key} has moved on from {task!r}; ask the step it is at to send it back",
+    "take_back_claimed": "{task!r} was already claimed by {user}; it can no longer be taken back (ask that step to send "
+                         "it back)",
+    "take_back_raced": "a step after {task!r} was claimed just now; it can no longer be taken back",
+    "withdraw_reason": "a withdrawal needs a reason",
+    "no_case": "no case {key}",
+    "withdraw_not_offered": "{process} cannot be withdrawn by the applicant",
+    "withdraw_window": "only staff of {department} record a withdrawal brought to the window",
+    "withdraw_case_over": "case {key} is {status}; it can no longer be withdrawn",
+    "withdraw_decided": "case {key} is already decided; it can no longer be withdrawn (an appeal is still possible)",
+})
 
 
 def _next_steps(session: Session, wf, case_id: int, task_id: str) -> tuple[list[Task], str | None]:
@@ -49,15 +64,15 @@ def _load(session: Session, rt: Runtime, actor: Actor, task_id: str):
     task, case = _task_and_case(session, task_id)
     row = session.get(Task, task_id)
     if task.state != "completed":
-        raise Conflict(f"task {task.name!r} is not completed; only a completed step can be taken back")
+        raise Conflict(Message("take_back_open", task=task.name))
     if row.completed_by != actor.username:
-        raise PermissionDenied(f"only {row.completed_by}, who completed {task.name!r}, may take it back")
+        raise PermissionDenied(Message("take_back_not_yours", user=row.completed_by, task=task.name))
     if case.status != "running":
-        raise Conflict(f"case {case.business_key} is {case.status}; nothing can be taken back")
+        raise Conflict(Message("take_back_case_over", key=case.business_key, status=case.status))
     model, op, wf = open_case(session, rt, actor, case)
     step = find_task(wf, task_id, TaskState.COMPLETED)
     if step is None:
-        raise Conflict(f"{case.business_key} has moved on from {task.name!r}; ask the step it is at to send it back")
+        raise Conflict(Message("take_back_moved_on", key=case.business_key, task=task.name))
     return task, case, row, model, op, wf, step
 
 
@@ -76,16 +91,15 @@ def withdraw(session: Session, rt: Runtime, actor: Actor, task_id: str) -> Outco
     task, case, row, model, op, wf, step = _load(session, rt, actor, task_id)
     following, join = _next_steps(session, wf, case.id, task_id)
     if not following:
-        raise Conflict(f"{case.business_key} has moved on from {task.name!r}; ask the step it is at to send it back")
+        raise Conflict(Message("take_back_moved_on", key=case.business_key, task=task.name))
     claimed = [t for t in following if t.assignee is not None]
     if claimed:
-        raise Conflict(f"{claimed[0].name!r} was already claimed by {claimed[0].assignee}; it can no longer be taken "
-                       "back (ask that step to send it back)")
+        raise Conflict(Message("take_back_claimed", task=claimed[0].name, user=claimed[0].assignee))
     held = session.execute(update(Task).where(Task.id.in_([t.id for t in following]), Task.state == "open",
                                               Task.assignee.is_(None)).values(assignee=_HOLD),
                            execution_options={"synchronize_session": False}).rowcount
     if held != len(following):
-        raise Conflict(f"a step after {task.name!r} was claimed just now; it can no longer be taken back")
+        raise Conflict(Message("take_back_raced", task=task.name))
     reopened = str(uuid4())
     submitted = json.loads(row.data or "{}")
 
@@ -118,19 +132,18 @@ def withdraw_application(session: Session, rt: Runtime, actor: Actor, business_k
     """The applicant withdraws the application (through the portal, or in person at the window): an
     interrupting event of the process ends the case as withdrawn, every open step is withdrawn. Refused
     once the case is decided (the process property `withdrawable_until`, a milestone)."""
-    reason = holding.text(reason, "reason", "a withdrawal needs a reason", 500)
+    reason = holding.text(reason, "reason", Message("withdraw_reason"), 500)
     case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
     if case is None:
-        raise NotFound(f"no case {business_key}")
+        raise NotFound(Message("no_case", key=business_key))
     model = rt.model(session, case.definition_id)
     if model.withdraw_message is None:
-        raise Conflict(f"{model.name} cannot be withdrawn by the applicant")
+        raise Conflict(Message("withdraw_not_offered", process=model.name))
     if channel == "window" and (model.owner_department is None or actor.rank_in(model.owner_department) == 0):
-        raise PermissionDenied(f"only staff of {model.owner_department or 'the owning department'} record a withdrawal "
-                               "brought to the window")
+        raise PermissionDenied(Message("withdraw_window", department=model.owner_department or "—"))
     if case.status != "running":
-        raise Conflict(f"case {business_key} is {case.status}; it can no longer be withdrawn")
+        raise Conflict(Message("withdraw_case_over", key=business_key, status=case.status))
     if reached(session, case.id, model.withdrawable_until):
-        raise Conflict(f"case {business_key} is already decided; it can no longer be withdrawn (an appeal is still possible)")
+        raise Conflict(Message("withdraw_decided", key=business_key))
     return send_message(session, rt, actor, business_key, model.withdraw_message,
                         {"reason": reason, "channel": channel})

@@ -17,7 +17,8 @@ from engine.config import Settings, make_runtime
 from . import (account, admin, api, applications, approvals, audit, auth, calendar_admin, cases, copies, dashboard, deputies,
                counter, designer, migrations, modeler,
                errors, health, holds, inbox, notices, notifications, search, signers, supervision, tasks, team, units)
-from .i18n import LANGUAGES, compile_translations, department_name, format_moment, provisional, select_locale, sla
+from . import names
+from .i18n import LANGUAGES, compile_translations, department_name, provisional, say, select_locale, sla
 
 csrf = CSRFProtect()
 
@@ -60,10 +61,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register(app, csrf)
     errors.register(app)
     health.init_app(app)
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, format_moment=format_moment, sla=sla, provisional=provisional,
-                                 get_locale=get_locale,
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, format_moment=names.moment, sla=sla, provisional=provisional,
+                                 get_locale=get_locale, say=say,
                                  unread_notifications=notifications.unread_count, is_overseer=supervision.is_overseer)
     app.jinja_env.filters["dept"] = department_name
+    names.register(app)
     app.after_request(_security_headers)
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg"))
     return app

@@ -14,7 +14,7 @@ from engine.routing import GLOBAL_ROLES, ROLE_RANK
 
 from .calendar_admin import gaps as calendar_gaps
 from .context import actor, require_role, runtime
-from .i18n import error_text, field_errors
+from .i18n import refusal
 from .inbox import like
 
 bp = Blueprint("admin", __name__)
@@ -29,9 +29,7 @@ def _memberships(form) -> dict[str, str]:
 
 
 def _fail(exc: EngineError) -> None:
-    fields = field_errors(exc) if getattr(exc, "fields", None) else {}
-    detail = "; ".join(f"{k}: {v}" for k, v in fields.items())
-    flash(error_text(exc) + (f" ({detail})" if detail else ""), "error")
+    flash(refusal(exc), "error")
 
 
 def _user_form(form) -> dict:

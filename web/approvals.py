@@ -12,7 +12,7 @@ from engine.errors import EngineError, PermissionDenied
 
 from .context import actor, runtime
 from .tasks import _load
-from .i18n import error_text
+from .i18n import refusal
 
 bp = Blueprint("approvals", __name__)
 
@@ -46,7 +46,7 @@ def send_back(task_id: str):
             with runtime().db.write() as session:
                 outcome = sendback.send_back(session, runtime(), actor(), task_id, request.form.get("target", ""), reason)
         except EngineError as exc:
-            flash(error_text(exc), "error")
+            flash(refusal(exc), "error")
         else:
             steps = "、".join(row["name"] for row in outcome.opened)
             flash(_("%(key)s was sent back to %(steps)s.", key=case.business_key, steps=steps or "—"), "success")
@@ -73,7 +73,7 @@ def withdraw(task_id: str):
         with runtime().db.write() as session:
             outcome = withdrawal.withdraw(session, runtime(), actor(), task_id)
     except EngineError as exc:
-        flash(error_text(exc), "error")
+        flash(refusal(exc), "error")
         return redirect(url_for("tasks.show", task_id=task_id))
     flash(_("“%(task)s” of %(key)s was taken back; it is in your tasks again.", task=task.name, key=case.business_key),
           "success")
@@ -95,7 +95,7 @@ def withdraw_application(key: str):
     except PermissionDenied:
         abort(403)
     except EngineError as exc:
-        flash(error_text(exc), "error")
+        flash(refusal(exc), "error")
     else:
         flash(_("%(key)s was withdrawn at the applicant's request.", key=key), "success")
     return redirect(url_for("cases.show", key=key))
@@ -121,7 +121,7 @@ def _hand_over(task_id: str, anchor: str, act, done: str):
         with runtime().db.write() as session:
             act(session, to_user)
     except EngineError as exc:
-        flash(error_text(exc), "error")
+        flash(refusal(exc), "error")
         return redirect(url_for("tasks.show", task_id=task_id) + anchor)
     flash(done % {"task": task.name, "key": case.business_key, "user": to_user}, "success")
     return redirect(url_for("inbox.inbox", view="mine"))

@@ -15,6 +15,8 @@ from engine import eventlog
 from engine.models import AuditEntry
 
 from .context import actor, require_role, runtime
+from .details import readable
+from .i18n import say
 from .privacy import exported_entries, record_export
 from . import search as cases_search
 
@@ -31,7 +33,8 @@ EVENTS = ["case_started", "task_ready", "task_claimed", "task_released", "task_r
           "clock_resumed", "department_wait_started", "department_wait_ended", "department_unit_saved",
           "calendar_notice_imported", "due_dates_recomputed", "decision_made",
           "rule_version_proposed", "rule_version_activated", "rule_version_refused", "rule_deployed",
-          "case_migrated", "attachment_added", "attachment_viewed", "document_printed"]
+          "case_migrated", "attachment_added", "attachment_viewed", "document_printed",
+          "notice_published"]
 PAGE = 50
 
 
@@ -61,7 +64,7 @@ def verdict(result: chain.Verification) -> str:
     """The result of a chain check in the user's language."""
     if result.ok:
         return _("Audit log intact: %(count)d entries, hash chain verified.", count=result.checked)
-    return _("Audit log broken at entry #%(seq)d: %(reason)s", seq=result.bad_seq, reason=result.reason)
+    return _("Audit log broken at entry #%(seq)d: %(reason)s", seq=result.bad_seq, reason=say(result.reason))
 
 
 def _args() -> dict[str, str]:
@@ -89,7 +92,7 @@ def log():
     entries = _entries(args)
     return render_template("audit.html", entries=entries, args=args, result=None, events=EVENTS,
                            next_before=entries[-1].seq if len(entries) == PAGE else None,
-                           details={e.seq: json.loads(e.details) for e in entries})
+                           details=readable(entries, {e.seq: json.loads(e.details) for e in entries}))
 
 
 @bp.route("/audit/verify", methods=["POST"])
@@ -104,7 +107,7 @@ def verify():
     entries = _entries(args)
     return render_template("audit.html", entries=entries, args=args, result=result, verdict=verdict(result), events=EVENTS,
                            next_before=entries[-1].seq if len(entries) == PAGE else None,
-                           details={e.seq: json.loads(e.details) for e in entries})
+                           details=readable(entries, {e.seq: json.loads(e.details) for e in entries}))
 
 
 @bp.route("/audit/export.csv")

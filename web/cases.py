@@ -20,7 +20,7 @@ from workflows.portal import PUBLIC
 
 from . import holds
 from .context import actor, overseers, runtime
-from .i18n import error_text
+from .i18n import refusal
 from .privacy import decision_view, glossary_of, masked_details, readable
 
 bp = Blueprint("cases", __name__)
@@ -154,8 +154,7 @@ def rate(key: str):
         flash(_("The rating was recorded.") + (" " + _("A follow-up was opened for the supervisors.")
                                                if rated.follow_up else ""), "success")
     except EngineError as exc:
-        detail = "; ".join(getattr(exc, "fields", {}).values())
-        flash(f"{error_text(exc)}{'：' + detail if detail else ''}", "error")
+        flash(refusal(exc), "error")
     return redirect(url_for("cases.show", key=key))
 
 

@@ -7,15 +7,27 @@ import re
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from sqlalchemy import select
 
 from engine import copies
 from engine.errors import EngineError, PermissionDenied
+from engine.models import Department
 
 from .context import actor, runtime
 from .tasks import _load
-from .i18n import error_text
+from .i18n import department_name, refusal
 
 bp = Blueprint("copies", __name__)
+
+
+@bp.app_context_processor
+def choices() -> dict:
+    """The departments a case can be copied to, by name (read only where a page lists them)."""
+    def departments() -> list[tuple[str, str]]:
+        with runtime().db.read() as session:
+            codes = session.execute(select(Department.code).order_by(Department.code)).scalars().all()
+        return sorted(((code, department_name(code)) for code in codes), key=lambda pair: pair[1])
+    return {"cc_departments": departments}
 
 
 @bp.route("/cc")
@@ -34,15 +46,14 @@ def add(task_id: str):
     task, case = _load(task_id)
     if not actor().may_work_on(task.department_code, task.role):
         abort(403)
-    targets = [t for t in re.split(r"[\s,，、;；]+", request.form.get("to", "")) if t]
+    targets = [t for chosen in request.form.getlist("to") for t in re.split(r"[\s,，、;；]+", chosen) if t]
     try:
         with runtime().db.write() as session:
             count = copies.add(session, actor(), task_id, targets, request.form.get("note", ""))
     except PermissionDenied as exc:
-        flash(error_text(exc), "error")
+        flash(refusal(exc), "error")
     except EngineError as exc:
-        fields = getattr(exc, "fields", {}) or {}
-        flash("；".join(f"{k}: {v}" for k, v in fields.items()) or error_text(exc), "error")
+        flash(refusal(exc), "error")
     else:
         flash(_("%(key)s was copied to %(n)s people.", key=case.business_key, n=count), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#cc")

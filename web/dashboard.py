@@ -22,6 +22,7 @@ from engine.models import CaseRollup, Department, ProcessDefinition
 from engine.routing import ROLE_RANK
 
 from .context import actor, overseers, runtime
+from .details import outcome_names
 from .i18n import department_name
 
 bp = Blueprint("dashboard", __name__)
@@ -122,10 +123,12 @@ def drill():
         with runtime().db.read() as session:
             rows = kpis.cases_behind(session, figure, period, scope, runtime().calendar.tz, group, value or None)
             processes = _choices(session, departments)["processes"]
+            outcomes = outcome_names(session, rows) if figure not in kpis.STEP_FIGURES else {}
     except InvalidInput as exc:
         abort(404, exc.message)
     return render_template("dashboard_cases.html", rows=rows, figure=figure, period=period, scope=scope,
-                           steps=figure in kpis.STEP_FIGURES, group=group, value=value, processes=processes)
+                           steps=figure in kpis.STEP_FIGURES, group=group, value=value, processes=processes,
+                           outcomes=outcomes)
 
 
 def _assessed(departments: list[str] | None) -> tuple[kpis.Period, dict]:

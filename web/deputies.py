@@ -13,7 +13,7 @@ from engine import deputies
 from engine.errors import EngineError
 
 from .context import actor, runtime
-from .i18n import error_text
+from .i18n import refusal
 
 bp = Blueprint("deputies", __name__)
 
@@ -47,8 +47,7 @@ def create():
             deputies.name(session, actor(), form.get("principal", "").strip() or actor().username,
                           form.get("deputy", "").strip(), starts, ends, form.get("reason", ""))
     except EngineError as exc:
-        fields = getattr(exc, "fields", {}) or {}
-        flash("；".join(f"{k}: {v}" for k, v in fields.items()) or error_text(exc), "error")
+        flash(refusal(exc), "error")
     else:
         flash(_("The deputy was named."), "success")
     return redirect(url_for("deputies.index"))
@@ -61,7 +60,7 @@ def end(deputy_id: int):
         with runtime().db.write() as session:
             deputies.revoke(session, actor(), deputy_id)
     except EngineError as exc:
-        flash(error_text(exc), "error")
+        flash(refusal(exc), "error")
     else:
         flash(_("The deputyship has ended."), "success")
     return redirect(url_for("deputies.index"))

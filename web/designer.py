@@ -52,7 +52,7 @@ def validate():
         with runtime().db.read() as session:
             compiled = runtime().compile(session, files)
             shared = rules.changes(session, files)
-        processes = sorted(compiled.processes)
+        processes = sorted(model.name for model in compiled.processes.values())
     except DeployError as exc:
         problems = exc.problems
     except EngineError as exc:

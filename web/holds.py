@@ -11,7 +11,7 @@ from engine.errors import EngineError, PermissionDenied
 from engine.models import Case, LegalHold
 
 from .context import actor, runtime
-from .i18n import error_text
+from .i18n import refusal
 
 bp = Blueprint("holds", __name__)
 
@@ -37,7 +37,7 @@ def _act(key: str, do, done: str):
     except PermissionDenied:
         abort(403)
     except EngineError as exc:
-        flash(error_text(exc), "error")
+        flash(refusal(exc), "error")
     else:
         flash(done, "success")
     return redirect(url_for("cases.show", key=key) + "#holds")

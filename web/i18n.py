@@ -8,13 +8,13 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, request, session
-from flask_babel import format_datetime, get_locale, gettext
+from flask_babel import format_datetime, get_locale, gettext, lazy_gettext
 from sqlalchemy import select
 from flask_login import current_user
 
 from engine import wallclock
 from engine.accounts import MESSAGES as ACCOUNT_MESSAGES
-from engine.errors import MESSAGES as ERROR_MESSAGES
+from engine.errors import MESSAGES as ERROR_MESSAGES, Message
 from engine.forms import MESSAGES as FORM_MESSAGES
 from engine.migration import MESSAGES as MIGRATION_MESSAGES
 from workflows.counter import MESSAGES as COUNTER_MESSAGES
@@ -22,6 +22,7 @@ from workflows.intake import MESSAGES as INTAKE_MESSAGES
 from engine.models import Department
 
 from .context import runtime
+from .names import person
 
 LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
 _SOURCE = Path(__file__).parent / "translations"
@@ -84,7 +85,9 @@ def field_errors(exc) -> dict[str, str]:
     out = {}
     for field, message in exc.fields.items():
         code, params = codes.get(field, (None, {}))
-        out[field] = gettext(msgid(MESSAGES[code]), **params) if code in MESSAGES else message
+        if "named" in params:  # options as the form names them, not the codes an API client sends
+            params = {**params, "options": params["named"]}
+        out[field] = gettext(msgid(MESSAGES[code]), **params) if code in MESSAGES else say(message)
     return out
 
 
@@ -108,9 +111,59 @@ def error_text(exc) -> str:
     words."""
     code = getattr(exc, "code", None)
     if code not in ERROR_MESSAGES:
-        return exc.message
-    params = {k: department_name(v) if k == "department" else v for k, v in exc.params.items()}
-    return gettext(msgid(ERROR_MESSAGES[code]), **params)
+        return say(exc.message)
+    return say(Message(code, **exc.params))
+
+
+def refusal(exc) -> str:
+    """An engine refusal in the user's language with what is wrong in each field, e.g.
+    评分未保存：评分：须为 1 至 5 的整数."""
+    fields = field_errors(exc) if getattr(exc, "fields", None) else {}
+    detail = "；".join(f"{field_label(k)}：{v}" for k, v in fields.items())
+    return error_text(exc) + ("：" + detail if detail else "")
+
+
+FIELD_LABELS = {"password": lazy_gettext("Password"), "username": lazy_gettext("User name"),
+                "display_name": lazy_gettext("Name"), "department": lazy_gettext("Department"),
+                "role": lazy_gettext("Role"), "roles": lazy_gettext("Roles"), "memberships": lazy_gettext("Departments"),
+                "name": lazy_gettext("Name"), "expires_days": lazy_gettext("Valid for (days)"),
+                "alias": lazy_gettext("Alias"), "reason": lazy_gettext("Reason"), "to_user": lazy_gettext("Recipient"),
+                "starts_at": lazy_gettext("From"), "ends_at": lazy_gettext("Until"), "deputy": lazy_gettext("Deputy"),
+                "score": lazy_gettext("Score"), "comment": lazy_gettext("Comment"), "text": lazy_gettext("Text"),
+                "position": lazy_gettext("Position"), "decision": lazy_gettext("Decision"),
+                "opinion": lazy_gettext("Opinion"), "note": lazy_gettext("Note"), "days": lazy_gettext("Working days"),
+                "target": lazy_gettext("Step"), "field": lazy_gettext("Field")}
+
+
+def field_label(field: str) -> str:
+    """A form field of the web pages by its label (an engine field id otherwise)."""
+    return str(FIELD_LABELS[field]) if field in FIELD_LABELS else field
+
+
+_DEPARTMENTS = ("department", "departments", "to_department", "from_department")
+_PEOPLE = ("user", "users", "holder", "by", "deputy", "principal", "signer", "to_user")
+
+
+def say(text) -> str:
+    """Engine words in the user's language: a Message by its code (its parameters too: departments by name,
+    people by their names, nested messages), any other text as it is."""
+    if not isinstance(text, Message) or text.code not in ERROR_MESSAGES:
+        return "" if text is None else str(text)
+    return gettext(msgid(ERROR_MESSAGES[text.code]), **{k: _said(k, v) for k, v in text.params.items()})
+
+
+def _said(key: str, value):
+    if isinstance(value, Message):
+        return say(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "、".join(_said(key, v) for v in value)
+    if key in _DEPARTMENTS and isinstance(value, str):
+        return department_name(value)
+    if key in _PEOPLE and isinstance(value, str):
+        return person(value)
+    if key in ("status", "role", "state") and isinstance(value, str):
+        return gettext(value)
+    return value
 
 
 def department_name(code: str | None) -> str:

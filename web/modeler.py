@@ -16,7 +16,7 @@ from engine.errors import DeployError, EngineError, InvalidInput
 from engine.models import Department, ProcessDefinition
 
 from .context import actor, require_role, runtime
-from .i18n import department_name, error_text
+from .i18n import department_name, error_text, say
 
 bp = Blueprint("modeler", __name__)
 _MODULES = Path(__file__).parent / "node_modules"
@@ -95,7 +95,8 @@ def _with_version(files: dict[str, str]) -> dict[str, bytes]:
 
 
 def _problems(exc: DeployError) -> list[dict]:
-    return [dict(file=p.file, line=p.line, element=p.element, message=p.message) for p in exc.problems]
+    return [dict(file=p.file, line=p.line, element=p.element, message=say(p.message), original=p.original)
+            for p in exc.problems]
 
 
 @bp.route("/designer/modeler/check", methods=["POST"])

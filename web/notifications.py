@@ -14,7 +14,7 @@ from engine import mail, notices, urges
 from engine.errors import EngineError, PermissionDenied
 
 from .context import actor, runtime
-from .i18n import error_text
+from .i18n import refusal
 
 bp = Blueprint("notifications", __name__)
 
@@ -89,7 +89,7 @@ def settings():
                                      bool(request.form.get("mail_on")), request.form.getlist("kinds"),
                                      request.form.get("delivery") == "digest")
         except EngineError as exc:
-            flash(next(iter(getattr(exc, "fields", {}).values()), error_text(exc)), "error")
+            flash(refusal(exc), "error")
         else:
             flash(_("Your mail settings were saved."), "success")
         return redirect(url_for("notifications.settings"))
@@ -123,7 +123,7 @@ def urge(task_id: str):
     except PermissionDenied:
         abort(403)
     except EngineError as exc:
-        flash(error_text(exc), "error")
+        flash(refusal(exc), "error")
     else:
         flash(_("“%(task)s” of %(key)s was urged (%(times)s times so far).", task=task.name, key=case.business_key,
                 times=times), "success")

@@ -16,6 +16,7 @@ from engine.routing import Actor
 from workflows import idcards
 
 from .i18n import department_name
+from .names import ISO_MOMENT, value_text
 
 
 def glossary_of(case: Case, element_id: str | None = None) -> Glossary:
@@ -65,7 +66,14 @@ def readable(terms: Glossary, key: str, value: Any, unmasked: bool = True) -> An
         return department_name(value)
     if term and term.department_code and isinstance(value, list):
         return [department_name(v) if isinstance(v, str) else v for v in value]
-    return term.reads(value) if term else value
+    return moments_read(term.reads(value) if term else value)
+
+
+def moments_read(value: Any) -> Any:
+    """A stored moment (an ISO string) as a date people read; other values as they are."""
+    if isinstance(value, str) and ISO_MOMENT.match(value):
+        return value_text(value)
+    return value
 
 
 def decision_view(record, terms: Glossary, actor: Actor | None = None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from engine.routing import ROLE_RANK
 
 from .context import actor, runtime
 from .tasks import _load
-from .i18n import error_text
+from .i18n import refusal
 
 bp = Blueprint("signers", __name__)
 
@@ -63,7 +63,7 @@ def add(task_id: str):
     except PermissionDenied:
         abort(403)
     except EngineError as exc:
-        flash(error_text(exc), "error")
+        flash(refusal(exc), "error")
         return _back(task_id)
     if position == "before":
         flash(_("“%(task)s” went to %(user)s to sign first; it comes back to you.", task=task.name, user=to_user),
@@ -88,7 +88,7 @@ def sign(task_id: str):
     except PermissionDenied:
         abort(403)
     except EngineError as exc:
-        flash(error_text(exc), "error")
+        flash(refusal(exc), "error")
         return _back(task_id)
     if outcome.opened or outcome.status != "running" or "task_completed" in outcome.events:
         flash(_("You signed “%(task)s” of %(key)s; the step is done.", task=task.name, key=case.business_key), "success")
@@ -117,7 +117,7 @@ def remove(signer_id: int):
     except PermissionDenied:
         abort(403)
     except EngineError as exc:
-        flash(error_text(exc), "error")
+        flash(refusal(exc), "error")
     else:
         flash(_("The signer was removed."), "success")
     return _back(task_id)

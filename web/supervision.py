@@ -10,7 +10,7 @@ from engine import supervision
 from engine.errors import EngineError, PermissionDenied
 
 from .context import actor, overseers, runtime
-from .i18n import error_text
+from .i18n import refusal
 
 bp = Blueprint("supervision", __name__)
 
@@ -44,8 +44,7 @@ def open_item(key: str):
     except PermissionDenied:
         abort(403)
     except EngineError as exc:
-        fields = getattr(exc, "fields", {}) or {}
-        flash("；".join(f"{k}: {v}" for k, v in fields.items()) or error_text(exc), "error")
+        flash(refusal(exc), "error")
     else:
         flash(_("%(key)s is under supervision (督办).", key=key), "success")
     return redirect(url_for("cases.show", key=key))
@@ -60,7 +59,7 @@ def close(item_id: int):
     except PermissionDenied:
         abort(403)
     except EngineError as exc:
-        flash(error_text(exc), "error")
+        flash(refusal(exc), "error")
     else:
         flash(_("The supervision item was closed."), "success")
     return redirect(request.form.get("back", "") if request.form.get("back", "").startswith("/cases/")

@@ -16,7 +16,7 @@ from engine.errors import InvalidInput
 from engine.models import AuditEntry, Case, Task
 
 from .context import actor, runtime
-from .i18n import error_text, field_errors
+from .i18n import field_errors, refusal
 from .privacy import glossary_of, personal_shown, visible_data
 
 bp = Blueprint("tasks", __name__)
@@ -143,5 +143,5 @@ def comment(key: str):
         with runtime().db.write() as session:
             cases.note(session, actor(), key, "comment_added", {"text": request.form.get("text", ""), "task": task.name})
     except InvalidInput as exc:
-        flash(exc.fields.get("text", error_text(exc)), "error")
+        flash(refusal(exc), "error")
     return redirect(url_for("tasks.show", task_id=target) + "#comments")

@@ -16,7 +16,7 @@ from engine.routing import ROLE_RANK
 
 from .context import actor, runtime
 from .inbox import merged_by_due, parse_cursor
-from .i18n import error_text
+from .i18n import refusal
 
 bp = Blueprint("team", __name__)
 
@@ -82,8 +82,7 @@ def reassign():
             moved = cases.reassign(session, runtime(), actor(), ids, request.form.get("to_user", ""),
                                    request.form.get("reason", ""))
     except EngineError as exc:
-        detail = "; ".join(getattr(exc, "fields", {}).values())
-        flash(f"{error_text(exc)}{'：' + detail if detail else ''}", "error")
+        flash(refusal(exc), "error")
         return redirect(url_for("team.index", keep=",".join(ids), to=request.form.get("to_user", ""),
                                 reason=request.form.get("reason", "")))
     flash(_("%(count)d task(s) reassigned to %(user)s.", count=len(moved), user=request.form.get("to_user")), "success")

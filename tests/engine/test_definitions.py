@@ -100,8 +100,8 @@ def test_dead_ends_and_unreachable_elements_are_named(rt):
     with rt.db.read() as session, pytest.raises(DeployError) as info:
         rt.compile(session, {"p.bpmn": bpmn("p", body)})
     messages = {(p.element, p.message.split(":")[0]) for p in info.value.problems}
-    assert ("t", "scriptTask has no outgoing flow") in messages
-    assert ("lost", "scriptTask has no incoming flow, so it can never be reached") in messages
+    assert ("t", "script task has no outgoing flow") in messages
+    assert ("lost", "script task has no incoming flow, so it can never be reached") in messages
 
 
 def test_well_formed_xml_that_is_not_bpmn_or_dmn_is_named_as_such(rt):
@@ -112,4 +112,4 @@ def test_well_formed_xml_that_is_not_bpmn_or_dmn_is_named_as_such(rt):
     assert messages == [
         "rules.dmn:1: -: this is not a DMN file: its root element is <definitions> in namespace "
         "'http://www.omg.org/spec/BPMN/20100524/MODEL', not DMN <definitions>",
-        "x.bpmn:1: -: this is not a BPMN file: its root element is <r> in namespace '(none)', not BPMN <definitions>"]
+        "x.bpmn:1: -: this is not a BPMN file: its root element is <r> in namespace '—', not BPMN <definitions>"]

@@ -42,7 +42,7 @@ def test_one_message_per_bad_field():
         "housing": "must be one of: own, rent",
         "extra": "is not a field of this form",
     }
-    assert info.value.codes["housing"] == ("not_option", {"options": "own, rent"})
+    assert info.value.codes["housing"] == ("not_option", {"options": "own, rent", "named": "自有、租赁"})
 
 
 def test_required_and_blank_values():

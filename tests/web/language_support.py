@@ -17,7 +17,7 @@ ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 ALLOWED = {
     "English",  # the language switch names the other language in that language
     "BPMN", "DMN", "XML", "XES",  # the file formats a designer uploads and downloads
-    "PDF", "CSV", "Excel", "JSON",  # download formats
+    "PDF", "CSV", "Excel", "JSON", "JPEG", "PNG", "TOML",  # file formats people download and upload
     "ID", "API", "KPI", "SLA", "REST", "OpenAPI",  # technical terms the office uses as they are
     "JointReview",  # the product's name
     "p90", "P90",  # the statistical figure's usual name
@@ -34,10 +34,31 @@ _FILE = re.compile(r"\b[\w.-]+\.(?:bpmn|dmn|xml|csv|xlsx|pdf|xes|json)\b")  # a 
 _ADDRESS = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|https?://\S+")  # e-mail and web addresses
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*")
 _HASH = re.compile(r"\b[0-9a-f]{12,64}\b")  # a content hash is shown for comparing, never read
+_VERSION = re.compile(r"\bv\d+\b")  # a version label (v3), as versions of rules and processes are cited
+_REFERENCE = re.compile(r"\b[A-Z]{2,}\d{6,}\b")  # a reference number another system gave (a payment's)
+_PERIOD = re.compile(r"\b\d{4}Q[1-4]\b")  # a quarter as it is typed into the period filter (2026Q4)
 _SLASHED_DATE = re.compile(r"\b\d{4}/\d{1,2}/\d{1,2}\b")  # dates read 2026-12-01, one way everywhere
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}|\d{2}:\d{2}:\d{2}(?:\.\d+)?[+-]\d{2}:\d{2}")
-_REPR = re.compile(r"object at 0x|\{'|\['|\(\s*'|\bdatetime\.|\bDecimal\(")
+_REPR = re.compile(r"object at 0x|\{'|\['|\bdatetime\.|\bDecimal\(")
 _KEPT_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
+
+
+# On the designer's pages: the BPMN, DMN and Camunda vocabulary a designer writes in the modeler, named as written.
+DESIGNER_TERMS = {
+    "ISO", "RE2", "UNIQUE", "FIRST", "COLLECT", "Camunda", "Modeler", "Forms", "Flowable", "Activiti", "SpiffWorkflow",
+    "camunda", "formData", "decisionRef", "messageRef", "calledElement", "candidateGroups", "isExecutable", "sourceRef",
+    "targetRef", "timeDate", "timeDuration", "timeCycle", "defaultValue", "required", "readonly", "definitions",
+    "reviewer", "supervisor", "head", "all", "any", "ratio", "in", "External",  # values a designer types
+    "key_prefix", "applied_by", "result_key", "milestone", "outcome", "outcome_field", "stops_clock", "countersign",
+    "countersign_record", "decision_basis", "owner_department", "withdraw_message", "retention_years",
+    "case_target_workdays", "required_if", "valid_if", "true_label", "false_label", "personal", "data", "cc",
+    "send_back_to", "not_by_performer_of", "sla", "priority", "pattern", "min", "max", "minlength", "maxlength",
+}
+
+
+def words(text: str) -> list[str]:
+    """The runs of Latin letters (with digits, _ and inner apostrophes or hyphens) of a text."""
+    return [w.rstrip("'’-") for w in _WORD.findall(text)]
 
 
 def visible_text(page: str) -> list[str]:
@@ -47,6 +68,8 @@ def visible_text(page: str) -> list[str]:
         return []
     root = lxml_html.document_fromstring(page)
     for node in root.iter("script", "style", "template"):
+        node.drop_tree()
+    for node in root.xpath('//*[@lang="en"]'):  # a parser's own words beside the translated message, marked so
         node.drop_tree()
     out = []
     for node in root.iter():
@@ -73,10 +96,9 @@ def problems(texts: list[str], allowed_names: set[str] = frozenset()) -> list[tu
         if _REPR.search(text):
             found.append(("python repr", _REPR.search(text).group(0), text))
         cleaned = text
-        for pattern in (_ADDRESS, _FILE, _BUSINESS_KEY, _ID_NUMBER, _NOTICE_NUMBER, _HASH):
+        for pattern in (_ADDRESS, _FILE, _BUSINESS_KEY, _ID_NUMBER, _NOTICE_NUMBER, _HASH, _VERSION, _PERIOD, _REFERENCE):
             cleaned = pattern.sub(" ", cleaned)
-        for word in _WORD.findall(cleaned):
-            word = word.rstrip("'’-")
+        for word in words(cleaned):
             if word in ("None", "True", "False"):
                 found.append((word, word, text))
             elif len(word) > 1 and word not in ALLOWED and word not in allowed_names:

@@ -8,7 +8,7 @@ from engine.models import AuditEntry
 def test_admin_creates_a_user_who_can_log_in_then_deactivates_them(app, world):
     admin = login(app.test_client(), "admin")
     weak = admin.post("/admin/users", data={"username": "zhao", "password": "123", "department": ["EDU"]}, follow_redirects=True)
-    assert "password is too weak" in weak.data.decode()
+    assert "密码强度不够" in weak.data.decode()
     admin.post("/admin/users", data={"username": "zhao", "display_name": "赵敏", "password": "Zhao-Passw0rd",
                                      "department": ["EDU"], "role_EDU": "supervisor", "roles": ["auditor"]})
     zhao = app.test_client()
@@ -26,7 +26,7 @@ def test_department_aliases_route_new_lane_names(app, world):
     admin = login(app.test_client(), "admin")
     admin.post("/admin/departments/HUD/aliases", data={"alias": "房管局"})
     taken = admin.post("/admin/departments/EDU/aliases", data={"alias": "房管局"}, follow_redirects=True)
-    assert "already names HUD" in taken.data.decode()
+    assert "别名已被占用：别名：已指向住建局" in taken.data.decode()
     with world.rt.db.read() as session:
         from engine.routing import Directory
         assert Directory.load(session).resolve("房管局") == "HUD"
@@ -42,7 +42,7 @@ def test_only_admins_administer(app, world):
 def test_admin_issues_and_revokes_api_tokens_in_the_browser_page(app, world):
     admin = login(app.test_client(), "admin")
     bad = admin.post("/admin/tokens", data={"name": "hud-system", "role": "reviewer"})
-    assert bad.status_code == 422 and "a reviewer token needs a department" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "审核员 令牌须指定部门" in bad.get_data(as_text=True)
     assert 'value="hud-system"' in bad.get_data(as_text=True)
     page = admin.post("/admin/tokens", data={"name": "hud-system", "role": "reviewer", "department": "HUD",
                                              "expires_days": "90"})

@@ -14,10 +14,10 @@ def test_a_holder_copies_the_case_and_the_department_reads_it(app, world):
     edu = login(app.test_client(), "edu_reviewer")
     assert 'id="cc"' in edu.get(f"/tasks/{draft}").data.decode()
     bad = edu.post(f"/tasks/{draft}/cc", data={"to": "NOWHERE"}, follow_redirects=True).data.decode()
-    assert "to: NOWHERE" in bad
+    assert "不是部门或在岗用户：NOWHERE" in bad
     done = edu.post(f"/tasks/{draft}/cc", data={"to": "HUD，jointoffice", "note": "涉及住房核查口径"},
                     follow_redirects=True).data.decode()
-    assert "to: jointoffice" in done  # one unknown name: nothing is copied
+    assert "不是部门或在岗用户：jointoffice" in done  # one unknown name: nothing is copied
     done = edu.post(f"/tasks/{draft}/cc", data={"to": "HUD", "note": "涉及住房核查口径"}, follow_redirects=True).data.decode()
     assert f"已将 {out.business_key} 抄送给 3 人" in done
     listed = hud.get("/cc").data.decode()

@@ -16,7 +16,7 @@ def test_a_chief_names_a_deputy_who_then_sees_the_chiefs_tasks(app, world):
     today = datetime.now(timezone(timedelta(hours=8))).date()
     bad = chief.post("/deputies", data={"deputy": "edu_supervisor", "from": str(today), "until": str(today),
                                         "reason": "出差"}, follow_redirects=True).data.decode()
-    assert "deputy: is the absent user" in bad
+    assert "代理人：是被代理人本人" in bad
     done = chief.post("/deputies", data={"deputy": "edu_reviewer", "from": str(today),
                                          "until": str(today + timedelta(days=2)), "reason": "赴省厅开会"},
                       follow_redirects=True).data.decode()
@@ -28,4 +28,4 @@ def test_a_chief_names_a_deputy_who_then_sees_the_chiefs_tasks(app, world):
     refused = login(app.test_client(), "psb_reviewer").post("/deputies", data={
         "principal": "edu_supervisor", "deputy": "psb_reviewer", "from": str(today), "until": str(today),
         "reason": "x"}, follow_redirects=True).data.decode()
-    assert "psb_reviewer may not name a deputy for edu_supervisor" in refused
+    assert "psb_reviewer 不能为 edu_supervisor 指定代理人" in refused

@@ -26,8 +26,8 @@ def test_broken_upload_lists_every_problem_and_deploys_nothing(app, world):
     response = upload(client, "formal_inquiry.bpmn", BROKEN)
     page = response.data.decode()
     assert response.status_code == 422
-    assert "sign_answer: candidate group &#39;boss&#39; is not a role" in page
-    assert "flow_sign_revise: condition" in page and 'id="deploy"' not in page
+    assert "<code>sign_answer</code> 候选组 “boss” 不是角色" in page
+    assert "<code>flow_sign_revise</code> 条件" in page and 'id="deploy"' not in page
     assert '&#34;sign_answer&#34;' in page or "sign_answer" in re.search(r'data-marks="([^"]*)"', page).group(1)
 
 

@@ -14,12 +14,26 @@ from lxml import etree
 from sqlalchemy import select, text
 
 from conftest import login
-from engine.models import ApiToken, Case, Department, Task, User
-from language_support import ZH, Report, crawl
+from engine.models import ApiToken, Case, Department, ProcessDefinition, Task, User
+from language_support import DESIGNER_TERMS, ZH, Report, crawl, words
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn"
 ENGINE_TESTS = Path(__file__).resolve().parents[1] / "engine"
 BAD_ID = "110101199003071235"  # a wrong check digit
+
+
+TITLES = {"reviewer": "审核员", "supervisor": "科长", "head": "负责人"}
+
+
+@pytest.fixture
+def office(demo):
+    """The demo, with the test users (whose display name is their log-in name) named as people are."""
+    with demo.rt.db.write() as session:
+        departments = dict(session.execute(select(Department.code, Department.name_zh)).all())
+        for user in session.execute(select(User).where(User.display_name == User.username)).scalars():
+            code, _, role = user.username.partition("_")
+            user.display_name = departments.get(code.upper(), "") + TITLES.get(role, "工作人员")
+    return demo
 
 
 def _client(app, username):
@@ -52,7 +66,13 @@ def _administered(world) -> set[str]:
         names |= set(session.execute(select(ApiToken.name)).scalars())
         for code, english in session.execute(select(Department.code, Department.name_en)):
             names |= {code, *re.findall(r"[A-Za-z][A-Za-z-]*", english or "")}
-    return names
+    return names | {"psb-system"}  # the example of a token name the token form shows
+
+
+def _designed(world) -> set[str]:
+    """What the designer's pages show on purpose: each process's key (the id in its BPMN), beside its name."""
+    with world.rt.db.read() as session:
+        return set(session.execute(select(ProcessDefinition.process_key)).scalars())
 
 
 USERS = {  # who, where a visit starts, names shown on purpose
@@ -71,13 +91,14 @@ USERS = {  # who, where a visit starts, names shown on purpose
 
 
 @pytest.mark.parametrize("kind", list(USERS))
-def test_every_page_a_user_reaches_reads_in_chinese(app, demo, kind):
+def test_every_page_a_user_reaches_reads_in_chinese(app, office, kind):
     username, start = USERS[kind]
     client = _client(app, username)
     report = Report()
-    names = _administered(demo)
-    visited = crawl(client, start + (_cases_in_every_state(demo) if kind in ("auditor", "administrator") else []),
-                    report, allowed_names=lambda url: names if url.startswith("/admin") else frozenset())
+    names, keys = _administered(office), _designed(office)
+    visited = crawl(client, start + (_cases_in_every_state(office) if kind in ("auditor", "administrator") else []),
+                    report, allowed_names=lambda url: names if url.startswith("/admin") else
+                    keys if url.startswith("/designer") else frozenset())
     assert len(visited) > 5
     assert not report.items, str(report)
 
@@ -99,8 +120,8 @@ def _names_in(files: dict[str, bytes]) -> set[str]:
             continue
         for node in root.iter() if root is not None else ():
             texts = list(node.attrib.values()) + ([node.text] if node.text and len(node) == 0 else [])
-            names.update(re.findall(r"[A-Za-z][A-Za-z0-9_'’-]*", " ".join(texts)))
-    return names
+            names.update(words(" ".join(texts)))
+    return names | DESIGNER_TERMS
 
 
 def _page(report, where, response, status=None, names=frozenset()):
@@ -108,20 +129,20 @@ def _page(report, where, response, status=None, names=frozenset()):
     report.check(where, response.get_data(as_text=True), names)
 
 
-def test_refused_actions_and_error_pages_read_in_chinese(app, demo):
+def test_refused_actions_and_error_pages_read_in_chinese(app, office):
     report = Report()
     reviewer = _client(app, "edu_reviewer")
-    done = _completed_task_of(demo, "edu_reviewer2")
+    done = _completed_task_of(office, "edu_reviewer2")
     _page(report, "claim a completed task", reviewer.post(f"/tasks/{done}/claim", follow_redirects=True))
     _page(report, "complete a completed task", reviewer.post(f"/tasks/{done}", data={}), 409)
     _page(report, "withdraw another's step", reviewer.post(f"/tasks/{done}/withdraw", follow_redirects=True))
-    open_task = _open_task_of(demo, "EDU")
+    open_task = _open_task_of(office, "EDU")
     reviewer.post(f"/tasks/{open_task}/claim")
     _page(report, "bad form input", reviewer.post(f"/tasks/{open_task}", data={"decision": "maybe"}), 422)
-    _page(report, "a signer nobody", reviewer.post(f"/tasks/{open_task}/signers", data={
-        "to_user": "nobody", "position": "after", "reason": "请会签"}, follow_redirects=True))
-    _page(report, "a transfer to nobody", reviewer.post(f"/tasks/{open_task}/transfer", data={
-        "to_user": "nobody", "reason": "转办"}, follow_redirects=True))
+    _page(report, "a signer of another department", reviewer.post(f"/tasks/{open_task}/signers", data={
+        "to_user": "psb_reviewer", "position": "after", "reason": "请会签"}, follow_redirects=True))
+    _page(report, "a transfer to another department", reviewer.post(f"/tasks/{open_task}/transfer", data={
+        "to_user": "psb_reviewer", "reason": "转办"}, follow_redirects=True))
     _page(report, "a deputy for oneself", reviewer.post("/deputies", data={
         "deputy": "edu_reviewer", "start": "2026-12-01", "end": "2026-11-01"}, follow_redirects=True))
     _page(report, "bad intake ID", reviewer.post("/applications/new/admission_review", data={
@@ -129,7 +150,7 @@ def test_refused_actions_and_error_pages_read_in_chinese(app, demo):
         "child_id": "11010119900307123X", "address": "", "district": "西湖区"}), 422)
     _page(report, "wrong current password", reviewer.post("/account/password", data={
         "current_password": "wrong-password", "new_password": "123", "new_password_again": "456"}))
-    with demo.rt.db.read() as session:
+    with office.rt.db.read() as session:
         finished = session.execute(select(Case.business_key).where(Case.status == "completed",
                                                                    Case.process_key == "admission_review")).scalars().first()
     _page(report, "a bad rating", reviewer.post(f"/cases/{finished}/rating", data={"score": "9"}, follow_redirects=True))
@@ -138,7 +159,7 @@ def test_refused_actions_and_error_pages_read_in_chinese(app, demo):
     _page(report, "404 case", reviewer.get("/cases/ADM-2026-999999"), 404)
     _page(report, "405", reviewer.get("/notices/ABCDEF0123/objection"), 405)
     supervisor = _client(app, "edu_supervisor")
-    with demo.rt.db.read() as session:
+    with office.rt.db.read() as session:
         other = session.execute(select(Task.id).where(Task.department_code == "PSB", Task.state == "open")).scalars().first()
     _page(report, "refused reassignment", supervisor.post("/team/reassign", data={
         "task_id": [open_task], "to_user": "psb_reviewer", "reason": "调整"}, follow_redirects=True))
@@ -149,10 +170,10 @@ def test_refused_actions_and_error_pages_read_in_chinese(app, demo):
     auditor = _client(app, "auditor")
     _page(report, "audit verify", auditor.post("/audit/verify", follow_redirects=True), 200)
     _page(report, "audit filter after verify", auditor.get("/audit?event=task_claimed&from=2026-13-01"), 200)
-    with demo.rt.db.engine.begin() as conn:
+    with office.rt.db.engine.begin() as conn:
         conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"))
     _page(report, "audit verify, broken", auditor.post("/audit/verify", follow_redirects=True), 200)
-    admin, names = _client(app, "admin"), _administered(demo)
+    admin, names = _client(app, "admin"), _administered(office)
     _page(report, "a bad new user", admin.post("/admin/users", data={
         "username": "X", "display_name": "", "password": "123", "department": "NOPE", "role": "boss"},
         follow_redirects=True), names=names)
@@ -161,33 +182,34 @@ def test_refused_actions_and_error_pages_read_in_chinese(app, demo):
     assert not report.items, str(report)
 
 
-def test_the_designer_check_names_every_problem_in_chinese(app, demo):
+def test_the_designer_check_names_every_problem_in_chinese(app, office):
     report = Report()
     designer = _client(app, "designer")
+    topics = set(words(" ".join(office.rt.handlers)))  # the service handlers a message lists by their names
     broken = {p.name: p.read_bytes() for p in sorted((ENGINE_TESTS / "broken").iterdir())}
     foreign = {p.name: p.read_bytes() for p in sorted((ENGINE_TESTS / "foreign").glob("*.bpmn"))}
     for name, content in [*broken.items(), *foreign.items()]:
         response = designer.post("/designer/validate", data={"files": [(io.BytesIO(content), name)]},
                                  content_type="multipart/form-data")
         assert response.status_code in (200, 422), name
-        report.check(f"check {name}", response.get_data(as_text=True), _names_in({name: content}))
+        report.check(f"check {name}", response.get_data(as_text=True), _names_in({name: content}) | topics)
     model = (BPMN / "formal_inquiry.bpmn").read_text()
     for name, content in [("formal_inquiry.bpmn", model.replace('candidateGroups="supervisor"', 'candidateGroups="boss"')),
                           ("broken.bpmn", broken["broken.bpmn"].decode()), ("x.txt", "hello")]:
         answer = designer.post("/designer/modeler/check", json={"files": {name: content}})
-        report.check_json(f"modeler check {name}", answer.get_json(), _names_in({name: content.encode()}))
+        report.check_json(f"modeler check {name}", answer.get_json(), _names_in({name: content.encode()}) | topics)
     _page(report, "deploy with no note", designer.post("/designer/deploy", data={"token": "x", "note": ""},
                                                        follow_redirects=True))
     assert not report.items, str(report)
 
 
-def test_the_api_answers_in_chinese_when_asked(app, demo, issue):
+def test_the_api_answers_in_chinese_when_asked(app, office, issue):
     report = Report()
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = ZH["Accept-Language"]
     report.check_json("no token", client.get("/api/v1/tasks").get_json())
     staff = issue("edu-system", "reviewer", "EDU")
-    done = _completed_task_of(demo, "edu_reviewer2")
+    done = _completed_task_of(office, "edu_reviewer2")
     for where, response in [
         ("claim a completed task", client.post(f"/api/v1/tasks/{done}/claim", headers=staff)),
         ("complete a completed task", client.post(f"/api/v1/tasks/{done}/complete", headers=staff, json={"values": {}})),

@@ -32,7 +32,7 @@ def test_supervisor_sees_workload_and_bulk_reassigns_with_a_reason(app, world):
     page = chief.get("/team").data.decode()
     assert re.search(r'data-user="edu_reviewer">2<', page)
     refused = chief.post("/team/reassign", data={"task_id": ids, "to_user": "psb_reviewer", "reason": "x"}, follow_redirects=True)
-    assert "cannot take" in refused.data.decode()
+    assert "不能办理" in refused.data.decode()
     assert login(app.test_client(), "edu_reviewer").get("/team").status_code == 403
 
 
@@ -75,12 +75,12 @@ def test_auditor_reads_the_log_verifies_the_chain_and_exports(app, world):
     page = auditor.get(f"/audit?key={out.business_key}").data.decode()
     assert "案件受理" in page and out.business_key in page
     verdict = auditor.post("/audit/verify").data.decode()
-    assert "audit log intact" in verdict
+    assert "审计日志完整" in verdict
     csv_text = auditor.get("/audit/export.csv").data.decode("utf-8-sig")
     assert csv_text.splitlines()[0].startswith("seq,at,actor") and out.business_key in csv_text
     with world.rt.db.engine.begin() as conn:
         conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"))
-    assert "BROKEN at entry #2" in auditor.post("/audit/verify").data.decode()
+    assert "审计日志在第 #2 条处被篡改：写入后内容被修改" in auditor.post("/audit/verify").data.decode()
     found = auditor.get(f"/audit/cases?key={out.business_key[:8]}&status=running").data.decode()
     assert out.business_key in found
     assert login(app.test_client(), "edu_reviewer").get("/audit").status_code == 403

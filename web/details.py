@@ -1,0 +1,193 @@
+"""An audit entry's details as an auditor reads them: each recorded value under a label in the user's language,
+people by name, departments by name, steps and options by the names their process gives them, moments as
+2026-12-01 14:30, and nothing raw (no None, no True, no [...], no ISO strings). The CSV export keeps the record
+as written."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _, lazy_gettext as _l
+from sqlalchemy import select
+
+from engine.definitions import ProcessModel
+from engine.models import AuditEntry, Case, ProcessDefinition
+
+from .context import runtime
+from .i18n import department_name
+from .names import EMPTY, due, person, value_text
+
+# What each recorded key is called; keys not listed are shown under their own name (tests/web/test_language.py
+# meets every key the demo's entries use).
+LABELS = {
+    "task": _l("Step"), "to_task": _l("To step"), "role": _l("Role"), "due": _l("Due"), "until": _l("Until"),
+    "milestone": _l("Milestone"), "outcome": _l("Outcome"), "area": _l("Area"), "category": _l("Category"),
+    "addressee": _l("Addressee"), "basis": _l("Shown to"), "decision": _l("Rule table"), "name": _l("Name"),
+    "file": _l("File"), "files": _l("Files"), "hit_policy": _l("Hit policy"), "version": _l("Version"),
+    "from_version": _l("From version"), "to_version": _l("To version"), "note": _l("Note"), "reason": _l("Reason"),
+    "reasons": _l("Reasons"), "text": _l("Text"), "timer": _l("Timer"), "notify": _l("Notified"),
+    "kind": _l("Kind"), "rule": _l("Rule"), "threshold": _l("Threshold"), "days": _l("Working days"),
+    "department": _l("Department"), "departments": _l("Departments"), "to_department": _l("To department"),
+    "parent": _l("Parent department"), "unit": _l("Unit"), "district": _l("District"), "covers": _l("Covers"),
+    "user": _l("User"), "to": _l("To"), "from": _l("From"), "principal": _l("Absent person"), "deputy": _l("Deputy"),
+    "signer": _l("Signer"), "opinion": _l("Opinion"), "score": _l("Score"), "channel": _l("Channel"),
+    "follow_up": _l("Follow-up"), "hold": _l("Hold"), "notice": _l("Notice number"), "topic": _l("Service"),
+    "flags": _l("Flags"), "message": _l("Message"), "process": _l("Process"), "process_key": _l("Process"),
+    "deployment": _l("Deployment"), "field": _l("Field"), "fields": _l("Fields"), "token": _l("Token"),
+    "memberships": _l("Departments and roles"), "roles": _l("Roles"), "error": _l("Error"), "year": _l("Year"),
+    "source": _l("Source"), "holidays": _l("Days off"), "workdays": _l("Working weekend days"),
+    "effective": _l("Effective"), "format": _l("Format"), "entries": _l("Entries"), "masked": _l("Masked"),
+    "moved": _l("Moved"), "steps": _l("Steps"), "retention_years": _l("Retention (years)"), "size": _l("Size"),
+    "attachment": _l("Attachment"), "document": _l("Document"), "what": _l("What"), "label": _l("Label"),
+    "value": _l("Value"), "before": _l("Before"), "after": _l("After"), "mapping": _l("Steps mapped"),
+    "expires_at": _l("Expires"), "times": _l("Times"), "case": _l("Case"), "reopened": _l("Reopened"),
+    "replaced": _l("Replaced"), "next": _l("Next"), "row": _l("Row"), "first": _l("First version"),
+    "ended_at": _l("Ended"), "redacted": _l("Entries redacted"), "decided": _l("Decided"),
+}
+# Kept in the record, shown elsewhere or meaningless to a reader: the submitted data (the case page), element
+# ids (their names are shown), the decision's inputs and rows (the case page), content hashes (the export).
+HIDDEN = {"data", "element", "element_id", "task_element", "to_element", "inputs", "outputs", "rules", "hash",
+          "content_hash", "sha256", "id", "payload", "first", "topic"}  # topic: the service's code; the event names it
+PEOPLE = {"user", "principal", "deputy", "signer", "by", "to_user", "holder", "delegated_by"}
+DEPARTMENTS = {"department", "departments", "to_department", "parent", "unit", "addressee"}
+MOMENTS = {"due", "until", "effective", "ended_at", "expires_at"}
+CODES = {"role", "kind", "basis", "channel", "format", "hit_policy", "reason", "notify"}  # engine words, translated
+
+
+class Reader:
+    """Reads the details of a page of entries, loading each process version's model once."""
+
+    def __init__(self, entries: list[AuditEntry]) -> None:
+        ids = {e.case_id for e in entries if e.case_id}
+        self.models: dict[int, ProcessModel] = {}
+        self.names: dict[str, str] = {}
+        with runtime().db.read() as session:
+            pairs = session.execute(select(Case.id, Case.definition_id).where(Case.id.in_(ids))).all() if ids else []
+            for case_id, definition_id in pairs:
+                self.models[case_id] = runtime().model(session, definition_id)
+            self.names = dict(session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)).all())
+
+    def read(self, entry: AuditEntry, details: dict[str, Any]) -> list[tuple[str, str]]:
+        """(label, text) pairs for one entry."""
+        model = self.models.get(entry.case_id)
+        out = []
+        if "milestone" in details and details.get("element"):
+            out.append((_("Milestone"), self._element(model, details["element"]) or str(details["milestone"])))
+        for key, value in details.items():
+            if key in HIDDEN or key == "milestone" or (key == "decision" and "name" in details):
+                continue
+            if value is None or value == "" or value == [] or value == {}:
+                continue
+            label = LABELS.get(key)
+            out.append((str(label) if label else key, self.text(model, key, value, details)))
+        return out
+
+    def text(self, model: ProcessModel | None, key: str, value: Any, details: dict) -> str:
+        if key in PEOPLE and isinstance(value, str):
+            return person(value)
+        if key == "to" and isinstance(value, str):
+            return person(value)
+        if key in DEPARTMENTS or (key in ("to", "notify") and isinstance(value, list)):
+            return _join([self._department_or_code(v) for v in _listed(value)])
+        if key == "notify" and isinstance(value, str):
+            return self._department_or_code(value)
+        if key in MOMENTS and isinstance(value, str):
+            return due(_moment(value)) if key == "due" else value_text(value)
+        if key in ("process", "process_key") and isinstance(value, str):
+            return self.names.get(value, value)
+        if key == "outcome" and isinstance(value, str):
+            return outcome_name(model, value)
+        if key == "category" and isinstance(value, str):
+            return self._option(model, value) or _code(value)
+        if key == "message" and isinstance(value, str):
+            return self._element(model, details.get("element")) or _code(value)
+        if key == "field" and isinstance(value, str) and model is not None:
+            return model.glossary.label(value)
+        if key == "fields" and isinstance(value, list) and model is not None:
+            return _join([model.glossary.label(v) if isinstance(v, str) else value_text(v) for v in value])
+        if key in CODES and isinstance(value, str):
+            return _code(value)
+        if key == "memberships" and isinstance(value, dict):
+            return _join([f"{department_name(d)} · {_code(r)}" for d, r in value.items()])
+        if key == "roles" and isinstance(value, list):
+            return _join([_code(r) for r in value])
+        if isinstance(value, dict):
+            return "；".join(f"{LABELS.get(k, k)}：{value_text(v)}" for k, v in value.items())
+        return value_text(value)
+
+    def _department_or_code(self, value: Any) -> str:
+        if not isinstance(value, str):
+            return value_text(value)
+        name = department_name(value)
+        return name if name != value else _code(value)
+
+    @staticmethod
+    def _option(model: ProcessModel | None, value: str) -> str | None:
+        """An option's name for a code, as the process's forms and data declarations name it."""
+        for term in (model.glossary.terms.values() if model is not None else ()):
+            names = dict(term.options)
+            if value in names:
+                return names[value]
+        return None
+
+    @staticmethod
+    def _element(model: ProcessModel | None, element: str | None) -> str | None:
+        """A BPMN element's name (a step, an event) in the case's process or a process it calls."""
+        if model is None or not element:
+            return None
+        for spec in [model.spec, *model.subprocess_specs.values()]:
+            task = spec.task_specs.get(element)
+            if task is not None and getattr(task, "bpmn_name", None):
+                return task.bpmn_name
+        return None
+
+
+def outcome_name(model: ProcessModel | None, code: str) -> str:
+    """An outcome code in the words of its process: the option that names it in a form (录取), else the name of the
+    end event that states it (逾期未补正，不予受理), else the code in the user's language."""
+    named = Reader._option(model, code)
+    if named:
+        return named
+    for info in (model.milestones.values() if model is not None else ()):
+        if info.outcome == code:
+            name = Reader._element(model, info.element_id)
+            if name:
+                return name
+    return _code(code)
+
+
+def outcome_names(session, rows: list[dict]) -> dict[tuple[str, str], str]:
+    """(process, outcome code) → its words, for rows with `process_key` and `outcome` (the newest version's words)."""
+    wanted = {(r["process_key"], r["outcome"]) for r in rows if r.get("outcome")}
+    models = {}
+    for process in {pair[0] for pair in wanted}:
+        newest = session.execute(select(ProcessDefinition.id).where(ProcessDefinition.process_key == process)
+                                 .order_by(ProcessDefinition.version.desc()).limit(1)).scalar()
+        models[process] = runtime().model(session, newest) if newest else None
+    return {(p, code): outcome_name(models[p], code) for p, code in wanted}
+
+
+def _code(value: str) -> str:
+    """An engine word (a role, an alert's kind, a channel) in the user's language, if it has a translation."""
+    return _(value)
+
+
+def _listed(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _join(parts: list[str]) -> str:
+    return "、".join(p for p in parts if p) or EMPTY
+
+
+def _moment(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def readable(entries: list[AuditEntry], details: dict[int, dict]) -> dict[int, list[tuple[str, str]]]:
+    """Each entry's details as (label, text) pairs, by entry number."""
+    reader = Reader(entries)
+    return {e.seq: reader.read(e, details[e.seq]) for e in entries}

@@ -1,0 +1,121 @@
+"""What a person reads for people, moments and values: display names instead of log-in names, system actors as
+系统, dates as 2026-12-01 (14:30 where the time matters), a deadline at the end of a working day as that day,
+and stored values (None, True, lists, ISO strings) in plain words."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import g
+from flask_babel import format_datetime, gettext as _
+from sqlalchemy import select
+
+from engine.models import User
+
+from .context import runtime
+
+DAY = "yyyy-MM-dd"
+MINUTE = "yyyy-MM-dd HH:mm"
+EMPTY = "—"
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+
+
+def _names() -> dict[str, str]:
+    """Every user's display name, read once per request."""
+    names = g.get("_display_names")
+    if names is None:
+        with runtime().db.read() as session:
+            names = {u: d for u, d in session.execute(select(User.username, User.display_name))}
+        g._display_names = names
+    return names
+
+
+def person(username: str | None) -> str:
+    """The name a person reads for an actor: a user's display name; the engine and other components as 系统,
+    the applicant portal as such, another department's system (an API token) as an external system."""
+    if not username:
+        return EMPTY
+    if username == "system:portal":
+        return _("Applicant (portal)")
+    if username.startswith("system:"):
+        return _("System")
+    if username.startswith("api:"):
+        return _("External system")
+    return _names().get(username) or username
+
+
+def moment(value: datetime | None, pattern: str = MINUTE) -> str:
+    """A moment in the office's time zone as 2026-12-01 14:30 (or with another pattern); — for none."""
+    if value is None:
+        return EMPTY
+    return format_datetime(value, pattern)
+
+
+def day(value: date | datetime | None) -> str:
+    """A day as 2026-12-01; — for none."""
+    if value is None:
+        return EMPTY
+    if isinstance(value, datetime):
+        return format_datetime(value, DAY)
+    return value.isoformat()
+
+
+def due(value: datetime | None) -> str:
+    """A deadline: one at midnight is the end of the day before (that working day), shown as that day; one at
+    another time keeps its time."""
+    if value is None:
+        return EMPTY
+    local = value.astimezone(runtime().calendar.tz) if value.tzinfo else value
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return (local.date() - timedelta(days=1)).isoformat()
+    return format_datetime(value, MINUTE)
+
+
+def value_text(value: Any) -> str:
+    """A stored value in plain words: — for none, 是/否, lists joined with 、, ISO moments as dates."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (list, tuple, set)):
+        return "、".join(value_text(v) for v in value) or EMPTY
+    if isinstance(value, dict):
+        if "label" in value and "value" in value:
+            return f"{value['label']} {value_text(value['value'])}"
+        return "；".join(f"{k}：{value_text(v)}" for k, v in value.items())
+    if isinstance(value, datetime):
+        return moment(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and ISO_MOMENT.match(value):
+        try:
+            return due(datetime.fromisoformat(value.replace("Z", "+00:00")))  # a midnight is a day's end
+        except ValueError:
+            return value
+    return str(value)
+
+
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def period(label: str | None) -> str:
+    """A period as people write it (2026年第4季度, 2026年11月) for its code (2026Q4, 2026-11, 2026)."""
+    label = label or ""
+    if _QUARTER.match(label):
+        year, quarter = _QUARTER.match(label).groups()
+        return _("%(year)s Q%(quarter)s", year=year, quarter=quarter)
+    if _MONTH.match(label):
+        year, month = _MONTH.match(label).groups()
+        return _("%(year)s-%(month)s (month)", year=year, month=month)
+    if label.isdigit() and len(label) == 4:
+        return _("%(year)s (year)", year=label)
+    return label
+
+
+def register(app) -> None:
+    """The template filters: |person, |moment, |day, |due, |value, |period."""
+    app.jinja_env.filters.update(person=person, moment=moment, day=day, due=due, value=value_text, period=period)
