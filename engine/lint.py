@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from .errors import Problem
 from .lint_messages import M, kind as kind_words
-from . import clock, countersign, decisions, dmn_overlap, foreign, glossary, outcomes
+from . import clock, countersign, decisions, dmn_overlap, foreign, glossary, outcomes, translations
 from .rules import problems as shared_rule_problems
 from .bpmnxml import CAMUNDA, CAMUNDA_NS, bpmn_find, element_properties, lane_map, local_name
 from .expressions import check
@@ -91,7 +91,8 @@ class Linter:
             self.add(file, process, M("key_prefix", prefix=prefix))
         elements = {n.get("id"): n for n in process.iter() if isinstance(n.tag, str) and n.get("id")}
         self.flows(file, process, elements)
-        for node, message in foreign.problems(process) + outcomes.problems(process):
+        for node, message in (foreign.problems(process) + outcomes.problems(process)
+                              + translations.problems(process)):
             self.add(file, node, message)
         for message in glossary.problems(process, (lambda code: self.resolve_lane(code) == code) if self.strict else None):
             self.add(file, process, message)

@@ -15,9 +15,17 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from .bpmnxml import CAMUNDA, bpmn_find, element_properties
+from .errors import Message, catalogue
 
 LANGUAGES = ("en",)
 MAX_NAME = 200
+MESSAGES = catalogue({  # what the validator says of translations (the web layer translates these words)
+    "translation_length": "{key} must be a name of 1 to {limit} characters",
+    "translation_field_length": "field {field}: {key} must be a name of 1 to {limit} characters",
+    "translation_options_form": "field {field}: {key} must read id:name|id:name",
+    "translation_option_unknown": "field {field}: {key} names {option!r}, which is not one of the field's options "
+                                  "({options})",
+})
 
 
 @dataclass
@@ -52,47 +60,60 @@ def _pairs(text: str) -> list[tuple[str, str]] | None:
     return out
 
 
-def read(root, language: str = "en") -> tuple[dict[str, Catalog], list[tuple[object, str]]]:
+def read(root, language: str = "en") -> tuple[dict[str, Catalog], list[tuple[object, Message]]]:
     """The catalogues of every process in a parsed BPMN document (process id → Catalog), and the problems found
     as (element, message)."""
     catalogs: dict[str, Catalog] = {}
-    problems: list[tuple[object, str]] = []
-    key = f"name:{language}"
+    problems: list[tuple[object, Message]] = []
     for process in bpmn_find(root, "//b:process"):
-        cat = catalogs.setdefault(process.get("id", ""), Catalog())
-        for node in [process, *process.iter()]:
-            if not isinstance(node.tag, str) or node.get("id") is None:
-                continue
-            value = element_properties(node).get(key)
-            if value is not None:
-                if not value.strip() or len(value) > MAX_NAME:
-                    problems.append((node, f"{key} must be a name of 1 to {MAX_NAME} characters"))
-                else:
-                    cat.names[node.get("id")] = value.strip()
-        for task in bpmn_find(process, ".//b:userTask"):
-            for form_field in task.iter(f"{CAMUNDA}formField"):
-                fid, props = form_field.get("id", ""), _field_properties(form_field)
-                label = props.get(f"label:{language}")
-                if label is not None:
-                    if not label.strip() or len(label) > MAX_NAME:
-                        problems.append((task, f"field {fid}: label:{language} must be a name of 1 to {MAX_NAME} characters"))
-                    else:
-                        cat.labels[(task.get("id"), fid)] = label.strip()
-                listed = props.get(f"options:{language}")
-                if listed is None:
-                    continue
-                pairs = _pairs(listed)
-                own = {v.get("id") for v in form_field.iter(f"{CAMUNDA}value")}
-                if pairs is None:
-                    problems.append((task, f"field {fid}: options:{language} must read id:name|id:name"))
-                    continue
-                for option, name in pairs:
-                    if option not in own:
-                        problems.append((task, f"field {fid}: options:{language} names {option!r}, which is not one of "
-                                               f"the field's options ({', '.join(sorted(o for o in own if o))})"))
-                    else:
-                        cat.options[(task.get("id"), fid, option)] = name
+        catalogs[process.get("id", "")] = _catalog(process, language, problems)
     return catalogs, problems
+
+
+def problems(process, language: str = "en") -> list[tuple[object, Message]]:
+    """What is wrong with one process's translations (for the deploy check)."""
+    found: list[tuple[object, Message]] = []
+    _catalog(process, language, found)
+    return found
+
+
+def _catalog(process, language: str, problems: list) -> Catalog:
+    cat = Catalog()
+    key = f"name:{language}"
+    for node in [process, *process.iter()]:
+        if not isinstance(node.tag, str) or node.get("id") is None:
+            continue
+        value = element_properties(node).get(key)
+        if value is not None:
+            if not value.strip() or len(value) > MAX_NAME:
+                problems.append((node, Message("translation_length", key=key, limit=MAX_NAME)))
+            else:
+                cat.names[node.get("id")] = value.strip()
+    for task in bpmn_find(process, ".//b:userTask"):
+        for form_field in task.iter(f"{CAMUNDA}formField"):
+            fid, props = form_field.get("id", ""), _field_properties(form_field)
+            label = props.get(f"label:{language}")
+            if label is not None:
+                if not label.strip() or len(label) > MAX_NAME:
+                    problems.append((task, Message("translation_field_length", field=fid, key=f"label:{language}",
+                                                   limit=MAX_NAME)))
+                else:
+                    cat.labels[(task.get("id"), fid)] = label.strip()
+            listed = props.get(f"options:{language}")
+            if listed is None:
+                continue
+            pairs = _pairs(listed)
+            own = {v.get("id") for v in form_field.iter(f"{CAMUNDA}value")}
+            if pairs is None:
+                problems.append((task, Message("translation_options_form", field=fid, key=f"options:{language}")))
+                continue
+            for option, name in pairs:
+                if option not in own:
+                    problems.append((task, Message("translation_option_unknown", field=fid, key=f"options:{language}",
+                                                   option=option, options=", ".join(sorted(o for o in own if o)))))
+                else:
+                    cat.options[(task.get("id"), fid, option)] = name
+    return cat
 
 
 def of_files(files: dict[str, bytes | str], language: str = "en") -> dict[str, Catalog]:

@@ -36,3 +36,15 @@ def test_a_wrong_translation_is_named():
     bad = BODY.replace('value="admit:Admitted | reject:Refused"', 'value="admit=Admitted"')
     assert [m for _n, m in translations.read(etree.fromstring(bpmn("decided", bad)))[1]] == [
         "field decision: options:en must read id:name|id:name"]
+
+
+def test_the_deploy_check_names_a_wrong_translation(rt):
+    from engine import repository
+    from engine.errors import DeployError
+    from factories import SYSTEM
+    import pytest
+
+    body = BODY.replace('value="admit:Admitted | reject:Refused"', 'value="admit:Admitted|maybe:Perhaps"')
+    with pytest.raises(DeployError) as refused, rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {"p.bpmn": bpmn("decided", body, lanes={"EDU": ["s", "decide", "e"]})})
+    assert "options:en names 'maybe'" in str(refused.value)

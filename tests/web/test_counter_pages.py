@@ -144,7 +144,7 @@ def test_a_complete_subsidy_gets_its_receipt_and_an_inquiry_none(app, world):
     started = street.post("/applications/new/subsidy_approval", data=form)
     key = re.search(r"/cases/(SUB-[\d-]+)/receipt", started.headers["Location"]).group(1)
     page = street.get(f"/cases/{key}/receipt").data.decode()
-    assert "受理回执" in page and "补贴申请（就业补贴）" in page and "街道办" in page
+    assert "受理回执" in page and "补贴申请（就业补贴）" in page and "街道办" in page and "20个工作日" in page
     assert street.get(f"/cases/{key}/notice", follow_redirects=True).data.decode().count("没有可打印的一次性告知书") == 1
     inquiry = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
     edu = login(app.test_client(), "edu_reviewer")
