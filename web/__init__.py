@@ -17,7 +17,7 @@ from engine.config import Settings, make_runtime
 from . import (account, admin, api, applications, approvals, audit, auth, calendar_admin, cases, copies, dashboard, deputies,
                counter, designer, migrations, modeler,
                errors, health, holds, inbox, notices, notifications, search, signers, supervision, tasks, team, units)
-from . import names
+from . import localized, names
 from .i18n import LANGUAGES, compile_translations, department_name, provisional, say, select_locale, sla
 
 csrf = CSRFProtect()
@@ -65,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                                  get_locale=get_locale, say=say,
                                  unread_notifications=notifications.unread_count, is_overseer=supervision.is_overseer)
     app.jinja_env.filters["dept"] = department_name
+    localized.register(app)
     names.register(app)
     app.after_request(_security_headers)
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg"))

@@ -14,6 +14,7 @@ from engine import cases, lookup, wallclock
 from engine.models import Case, ProcessDefinition, Task
 from engine.routing import ROLE_RANK
 
+from . import localized
 from .context import actor, runtime, safe_next
 
 bp = Blueprint("inbox", __name__)
@@ -41,7 +42,8 @@ def inbox():
     args = _arguments()
     rows, cursor = _page(me, args)
     with runtime().db.read() as session:
-        names = dict(session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)).all())
+        names = {key: localized.process(key, name) for key, name in
+                 session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)).all()}
     tasks = [_row(r, names) for r in rows]
     return render_template("inbox.html", tasks=tasks, args=args, next_cursor=cursor, processes=names,
                            departments=sorted(me.departments), counts=tab_counts(me))
@@ -193,7 +195,8 @@ def _rows(stmt) -> list:
 
 def _row(r, names: dict[str, str]) -> dict:
     summary = json.loads(r.summary or "{}")
-    return dict(id=r.id, name=r.name, process=names.get(r.process_key, r.process_key), department=r.department_code,
+    return dict(id=r.id, name=localized.step(r.process_key, r.element_id, r.name),
+                process=names.get(r.process_key, r.process_key), department=r.department_code,
                 role=r.role, assignee=r.assignee, received=r.created_at, due=r.due_at, escalated=r.escalated_at,
                 reminded=r.reminded_at, key=r.business_key, applicant=summary.get("applicant_name") or "—")
 

@@ -15,6 +15,7 @@ from engine import cases, clock, delegation, forms, sendback, separation, urges
 from engine.errors import InvalidInput
 from engine.models import AuditEntry, Case, Task
 
+from . import localized
 from .context import actor, runtime
 from .i18n import field_errors, refusal
 from .privacy import glossary_of, personal_shown, visible_data
@@ -75,7 +76,9 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
     confirm = model.confirm.get((model.process_of(task.element_id), task.element_id))  # an irreversible step
     can_act = can_act and apart is None and task.signing != "signer"
     colleagues = transfer_options(task) if can_act and not task.delegated_by else []
+    fields = localized.form(fields, case.process_key, task.element_id, case.definition_id)
     return render_template("task.html", task=task, case=case, fields=fields, data=shown, comments=comments,
+                           step_title=localized.step(case.process_key, task.element_id, task.name, case.definition_id),
                            values=values or {}, errors=errors or {}, can_act=can_act, sent_back=sent_back,
                            send_back_to=send_back_options(task) if can_act else [],
                            withdrawable=may_withdraw(task), apart=apart, urged=urged,

@@ -1,0 +1,67 @@
+"""Process, step, form-field and option names in the reader's language: in English, the names the designer wrote
+in the BPMN (`name:en`, `label:en`, `options:en`; engine/translations.py), else the BPMN's own names. Read once
+per request for each deployed version."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import g
+from flask_babel import get_locale
+from sqlalchemy import select
+
+from engine import translations
+from engine.forms import FormField
+from engine.models import ProcessDefinition
+
+from .context import runtime
+
+
+def english() -> bool:
+    return str(get_locale()) == "en"
+
+
+def _catalogs(process_key: str | None, definition_id: int | None) -> list[translations.Catalog]:
+    """The catalogues of a version (or of a process's newest version), its own process's first."""
+    cache = g.setdefault("jr_catalogs", {})
+    key = (process_key, definition_id)
+    if key not in cache:
+        with runtime().db.read() as session:
+            if definition_id is not None:
+                definition = session.get(ProcessDefinition, definition_id)
+            else:
+                definition = session.execute(select(ProcessDefinition).where(ProcessDefinition.process_key == process_key)
+                                             .order_by(ProcessDefinition.version.desc()).limit(1)).scalar_one_or_none()
+            found = translations.of_definition(session, definition) if definition is not None else {}
+        own = definition.process_key if definition is not None else process_key
+        cache[key] = [found[own]] * (own in found) + [c for p, c in found.items() if p != own]
+    return cache[key]
+
+
+def step(process_key: str, element_id: str, name: str, definition_id: int | None = None) -> str:
+    """A step's (or an event's) name as the reader reads it."""
+    if not english():
+        return name
+    return next((c.names[element_id] for c in _catalogs(process_key, definition_id) if element_id in c.names), name)
+
+
+def process(process_key: str, name: str, definition_id: int | None = None) -> str:
+    """A process's name as the reader reads it."""
+    return step(process_key, process_key, name, definition_id)
+
+
+def form(fields: list[FormField], process_key: str, element_id: str, definition_id: int | None = None) -> list[FormField]:
+    """A step's form with its labels and options in the reader's language (the values stay the same)."""
+    if not english():
+        return fields
+    catalogs = _catalogs(process_key, definition_id)
+    out = []
+    for f in fields:
+        label = next((c.labels[(element_id, f.id)] for c in catalogs if (element_id, f.id) in c.labels), f.label)
+        options = [(oid, next((c.options[(element_id, f.id, oid)] for c in catalogs
+                               if (element_id, f.id, oid) in c.options), name)) for oid, name in f.options]
+        out.append(replace(f, label=label, options=options))
+    return out
+
+
+def register(app) -> None:
+    app.jinja_env.globals.update(step_name=step, process_name=process)
