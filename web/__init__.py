@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     runtime = make_runtime(Settings.from_env(app.config["DATABASE_URL"]))
     app.config["BABEL_DEFAULT_TIMEZONE"] = runtime.calendar.tz_name
     app.extensions["jointreview"] = runtime
+    app.before_request(counter.upload_limit)  # before the CSRF check reads the form
     csrf.init_app(app)
     Babel(app, locale_selector=select_locale)
     login = LoginManager(app)

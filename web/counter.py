@@ -25,6 +25,14 @@ from .printing import render
 
 bp = Blueprint("counter", __name__)
 OTHER = "other"
+PER_UPLOAD = 5  # files in one upload
+UPLOAD_LIMIT = PER_UPLOAD * attachments.MAX_BYTES + 1024 * 1024
+
+
+def upload_limit() -> None:
+    """Scanned materials may be larger than the app's usual request limit (4 MB): widen it for their upload only."""
+    if request.endpoint == "counter.upload":
+        request.max_content_length = UPLOAD_LIMIT
 
 
 @dataclass
@@ -211,11 +219,14 @@ def upload(key: str):
     if not files:
         flash(_("Choose a scanned file (PDF, JPEG or PNG) to upload."), "error")
         return redirect(url_for("cases.show", key=key) + "#counter")
+    if len(files) > PER_UPLOAD:
+        flash(_("Upload at most %(n)s files at a time.", n=PER_UPLOAD), "error")
+        return redirect(url_for("cases.show", key=key) + "#counter")
     added, name = [], ""
     try:
         with runtime().db.write() as session:  # all the files or none
             row = session.get(Case, case.id)
-            for item in files[:10]:
+            for item in files[:PER_UPLOAD]:
                 name = attachments.clean_name(item.filename, "application/pdf")[:-4] or item.filename
                 data = item.stream.read(attachments.MAX_BYTES + 1)
                 added.append(attachments.add(session, runtime().attachments_dir, actor(), row, kind, item.filename,

@@ -123,6 +123,19 @@ def test_scanned_materials_are_kept_by_hash_shown_to_the_case_file_readers_and_e
                       follow_redirects=True).data.decode()
     assert "请选择要上传的扫描件" in none
     assert len(_events(world, key, "attachment_added")) == 1, "refused files leave nothing behind"
+    big = PDF + b"0" * (6 * 1024 * 1024)  # over the app's usual 4 MB request limit, within 10 MB a file
+    page = clerk.post(f"/cases/{key}/attachments", data={"kind": "housing", "file": (io.BytesIO(big), "房产证.pdf")},
+                      content_type="multipart/form-data", follow_redirects=True).data.decode()
+    assert "已上传：房产证.pdf" in page
+    huge = PDF + b"0" * attachments.MAX_BYTES
+    page = clerk.post(f"/cases/{key}/attachments", data={"kind": "housing", "file": (io.BytesIO(huge), "大文件.pdf")},
+                      content_type="multipart/form-data", follow_redirects=True).data.decode()
+    assert "大文件 超过 10 MB" in page
+    many = [(io.BytesIO(PDF), f"{n}.pdf") for n in range(6)]
+    page = clerk.post(f"/cases/{key}/attachments", data={"kind": "housing", "file": many},
+                      content_type="multipart/form-data", follow_redirects=True).data.decode()
+    assert "每次最多上传 5 个文件" in page
+    assert len(_events(world, key, "attachment_added")) == 2
 
     outsider = login(app.test_client(), "psb_reviewer")  # no step of this case in their department
     assert outsider.get(link.group(1)).status_code == 403
