@@ -9,6 +9,16 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 CAMUNDA = f"{{{CAMUNDA_NS}}}"
 
 
+def is_bpmn(content: bytes) -> bool:
+    """Whether a file is well-formed XML with a BPMN <definitions> root (what a diagram viewer can draw)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(content, parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return False
+    return root is not None and root.tag == f"{{{BPMN_NS}}}definitions"
+
+
 def local_name(node) -> str:
     return etree.QName(node).localname if isinstance(node.tag, str) else ""
 

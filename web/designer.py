@@ -2,15 +2,16 @@
 on the diagram, deploy, view and download any version, compare two versions."""
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import repository, rules, uploads
+from engine import model_diff, repository, rules, uploads
+from engine.bpmnxml import is_bpmn
+from engine.lint_messages import kind as kind_words
 from engine.errors import DeployError, EngineError, InvalidInput
 from engine.models import Deployment, ProcessDefinition
 
@@ -61,8 +62,9 @@ def validate():
     with runtime().db.write() as session:
         token = uploads.stash(session, actor().username, files)
     status = 422 if problems else 200
+    undrawable = sorted(n for n, content in files.items() if n.endswith(".bpmn") and not is_bpmn(content))
     return render_template("designer_check.html", token=token, files=sorted(files), problems=problems,
-                           processes=processes, shared=shared, marks=_marks(problems)), status
+                           processes=processes, shared=shared, marks=_marks(problems), undrawable=undrawable), status
 
 
 def _marks(problems) -> dict[str, list[str]]:
@@ -152,7 +154,7 @@ def download(definition_id: int, name: str):
 @bp.route("/designer/compare")
 @login_required
 def compare():
-    """A line-by-line comparison of two versions' files."""
+    """Two versions compared side by side, element by element (rule tables row by row)."""
     require_role("designer", "admin")
     try:
         a, b = int(request.args.get("a", "")), int(request.args.get("b", ""))
@@ -161,13 +163,17 @@ def compare():
     (da, fa), (db, fb) = _version(a), _version(b)
     fa = {n: c for n, c in fa.items() if n in da.files.splitlines()}  # only the files each process uses
     fb = {n: c for n, c in fb.items() if n in db.files.splitlines()}
-    diffs = []
-    for name in sorted(set(fa) | set(fb)):
-        lines = list(difflib.unified_diff(fa.get(name, "").splitlines(), fb.get(name, "").splitlines(),
-                                          f"v{da.version}/{name}", f"v{db.version}/{name}", lineterm="", n=2))
-        if lines:
-            diffs.append((name, lines))
-    return render_template("designer_compare.html", a=da, b=db, diffs=diffs)
+    return render_template("designer_compare.html", a=da, b=db, files=model_diff.compare(fa, fb), kind=_kind)
+
+
+KINDS = {"process": _l("the process's settings"), "sequenceFlow": _l("sequence flow"), "lane": _l("lane"),
+         "participant": _l("pool"), "collaboration": _l("collaboration"), "message": _l("message definition"),
+         "messageFlow": _l("message flow"), "association": _l("association"), "textAnnotation": _l("annotation")}
+
+
+def _kind(element_kind: str) -> str:
+    """A BPMN element's kind in the user's language (user task, sequence flow …)."""
+    return str(KINDS[element_kind]) if element_kind in KINDS else _(str(kind_words(element_kind)))
 
 
 def _version(definition_id: int) -> tuple[ProcessDefinition, dict[str, str]]:

@@ -12,8 +12,9 @@
       canvas.zoom('fit-viewport');
       if (window.addZoom) { window.addZoom(box, canvas); }
       box.dataset.ready = 'true';
-    } catch (err) {
-      box.textContent = String(err);
+    } catch (err) {  // the viewer's own error means little to a designer: point at the validator's list instead
+      box.classList.add('unreadable');
+      box.textContent = box.dataset.unreadable || String(err);
       box.dataset.ready = 'error';
     }
   });
