@@ -25,6 +25,8 @@ MESSAGES = {
     "not_a_head": "{user} may not do this: only a head of {department} may",
     "rule_pending": "{file}: {decision} v{version} is still awaiting co-sign ({key}); it must be signed or refused "
                     "before another change",
+    "deploy_problem": "{count} problem found; nothing was deployed",
+    "deploy_problems": "{count} problems found; nothing was deployed",
 }
 
 
@@ -128,8 +130,7 @@ class DeployError(EngineError):
     """A set of BPMN/DMN files failed validation; every problem found is listed."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        noun = "problem" if len(problems) == 1 else "problems"
-        super().__init__(f"{len(problems)} {noun} found; nothing was deployed")
+        super().__init__(Message("deploy_problem" if len(problems) == 1 else "deploy_problems", count=len(problems)))
         self.problems = problems
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import EngineError
+from engine.errors import MESSAGES, EngineError, Message
 
 from . import api
 from .api.problems import from_engine, problem_response, status_of
@@ -56,7 +56,9 @@ def register(app: Flask) -> None:
             headers = {"Allow": exc.response.headers["Allow"]} if exc.code == 405 and exc.response is not None \
                 else dict(exc.get_headers()) if exc.code == 405 else {}
             headers = {k: v for k, v in headers.items() if k.lower() == "allow"}
-            return problem_response(exc.code or 500, exc.description or "", headers=headers)
+            default = exc.description == type(exc).description  # werkzeug's own words: said in ours
+            detail = Message(f"api_http_{exc.code}") if default and f"api_http_{exc.code}" in MESSAGES else exc.description
+            return problem_response(exc.code or 500, detail or "", headers=headers)
         messages = {403: _("You do not have access to this page."), 404: _("This page does not exist."),
                     400: _("The request was not understood."),
                     405: _("This page cannot be opened that way; go back and use the buttons on the page."),
@@ -67,8 +69,7 @@ def register(app: Flask) -> None:
     def unexpected(exc: Exception):
         log.exception("unexpected error")
         if api.wants_problem():
-            return problem_response(500, "something went wrong on our side; nothing was changed by the failed step, "
-                                         "try again")
+            return problem_response(500, Message("api_server"))
         message = _("Something went wrong on our side. Nothing you did was lost; try again.")
         try:
             return _page(500, message)

@@ -79,13 +79,14 @@ def provisional(due: datetime | None) -> bool:
     return due is not None and not runtime().calendar.is_confirmed(due)
 
 
-def field_errors(exc) -> dict[str, str]:
-    """Per-field messages of an InvalidInput in the user's language (from the message codes)."""
+def field_errors(exc, named: bool = True) -> dict[str, str]:
+    """Per-field messages of an InvalidInput in the user's language (from the message codes); a choice's options
+    as the form names them (`named`, for pages) or by the codes a client sends (the API)."""
     codes = getattr(exc, "codes", {}) or {}
     out = {}
     for field, message in exc.fields.items():
         code, params = codes.get(field, (None, {}))
-        if "named" in params:  # options as the form names them, not the codes an API client sends
+        if named and "named" in params:  # options as the form names them, not the codes an API client sends
             params = {**params, "options": params["named"]}
         out[field] = gettext(msgid(MESSAGES[code]), **params) if code in MESSAGES else say(message)
     return out
@@ -161,7 +162,7 @@ def _said(key: str, value):
         return department_name(value)
     if key in _PEOPLE and isinstance(value, str):
         return person(value)
-    if key in ("status", "role", "state") and isinstance(value, str):
+    if key in ("status", "role", "roles", "state") and isinstance(value, str):
         return gettext(value)
     return value
 

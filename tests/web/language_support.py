@@ -31,7 +31,8 @@ _BUSINESS_KEY = re.compile(r"\b[A-Z]{2,8}-\d{4}-\d{3,}\b")  # ADM-2026-000123
 _NOTICE_NUMBER = re.compile(r"\b[A-F0-9]{10}\b")  # a notice number (公示编号) applicants quote
 _ID_NUMBER = re.compile(r"[0-9*]{14,17}[0-9Xx*]")  # masked or full ID numbers end in a check digit or X
 _FILE = re.compile(r"\b[\w.-]+\.(?:bpmn|dmn|xml|csv|xlsx|pdf|xes|json)\b")  # a file's name is a name
-_ADDRESS = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|https?://\S+")  # e-mail and web addresses
+_ADDRESS = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|https?://\S+|(?<![\w/])/[a-z][\w./-]*")  # e-mail, web
+# addresses and paths on this site (/api/v1/docs)
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*")
 _HASH = re.compile(r"\b[0-9a-f]{12,64}\b")  # a content hash is shown for comparing, never read
 _VERSION = re.compile(r"\bv\d+\b")  # a version label (v3), as versions of rules and processes are cited
@@ -106,6 +107,10 @@ def problems(texts: list[str], allowed_names: set[str] = frozenset()) -> list[tu
     return found
 
 
+# In the API's answers: the HTTP and JSON words a client programs against, named as they are sent.
+API_TERMS = {"Authorization", "Bearer", "Allow", "Idempotency-Key", "Accept-Language", "next_cursor", "true", "false"}
+
+
 def problem_of_json(value, allowed_names: set[str] = frozenset()) -> list[tuple[str, str, str]]:
     """The same checks over every string of an API answer that is meant for people (detail, title, messages)."""
     texts = []
@@ -120,7 +125,7 @@ def problem_of_json(value, allowed_names: set[str] = frozenset()) -> list[tuple[
         elif isinstance(node, str) and key in ("detail", "title", "message", "messages", "errors", ""):
             texts.append(node)
     walk(value)
-    return problems(texts, allowed_names)
+    return problems(texts, set(allowed_names) | API_TERMS)
 
 
 class Report:

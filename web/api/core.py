@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engine import ratelimit, tokens, wallclock
-from engine.errors import EngineError
+from engine.errors import EngineError, Message
 from engine.models import IdempotencyRecord
 from engine.routing import Actor
 
@@ -186,12 +186,11 @@ class Api:
     def _run(self, op: Operation, params: dict[str, str]) -> Response:
         ctx = self._authenticate(op)
         if op.body is not None and (request.content_length or 0) > op.max_body:
-            raise Problem(413, f"the request body is {request.content_length} bytes; this operation takes at most "
-                               f"{op.max_body}")
+            raise Problem(413, Message("api_too_large", size=request.content_length, limit=op.max_body))
         for name, value in params.items():
             schema = op.path_params.get(name, {})
             if (schema.get("pattern") and not re.search(schema["pattern"], value)) or len(value) > schema.get("maxLength", 128):
-                raise Problem(404, f"no such {name.replace('_', ' ')}")
+                raise Problem(404, Message("api_no_such", what=name.replace("_", " ")))
         ctx.headers = self._headers(op)
         if op.query is not None:
             raw = {k: v for k, v in request.args.items()}
@@ -217,7 +216,7 @@ class Api:
                 raise
             replay = self._replay(ctx)  # a concurrent retry with the same key won the race
             if replay is None:
-                raise Problem(409, "the same Idempotency-Key is being used by a request in progress; retry")
+                raise Problem(409, Message("api_key_in_progress"))
             return replay
         return self._respond(reply)
 
@@ -227,21 +226,20 @@ class Api:
         header = request.headers.get("Authorization", "")
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
-            raise Problem(401, "send the API token as 'Authorization: Bearer <token>' (browser sessions are not "
-                               "accepted by the API)")
+            raise Problem(401, Message("api_bearer"))
         with runtime().db.read() as session:
             token, actor = tokens.authenticate(session, secret.strip())
         with runtime().db.write() as session:  # counted in the database: the limit holds across every web process
             allowed, wait = ratelimit.take(session, f"token:{token.id}", current_app.config["API_RATE_LIMIT"])
         if not allowed:
-            raise Problem(429, f"token {token.name!r} made more than {current_app.config['API_RATE_LIMIT']} "
-                               f"requests a minute; wait and retry", headers={"Retry-After": str(max(1, round(wait + 0.5)))})
+            raise Problem(429, Message("api_rate", token=token.name, limit=current_app.config["API_RATE_LIMIT"]),
+                          headers={"Retry-After": str(max(1, round(wait + 0.5)))})
         if tokens.due_for_touch(token):
             with runtime().db.write() as session:
                 tokens.touch(session, token)
         if token.role not in op.roles:
-            raise Problem(403, f"a {token.role} token may not {op.summary[0].lower() + op.summary[1:]}; "
-                               f"this needs one of: {', '.join(op.roles)}")
+            raise Problem(403, Message("api_role", role=token.role, action=op.summary[0].lower() + op.summary[1:],
+                                       roles=list(op.roles)))
         return Context(actor, token.id, token.role, token.department_code, token.name)
 
     def _headers(self, op: Operation) -> dict[str, str]:
@@ -250,7 +248,7 @@ class Api:
             value = request.headers.get(h.name)
             if value is None:
                 if h.required:
-                    errors.append({"field": h.name, "message": "this header is required", "code": "missing"})
+                    errors.append({"field": h.name, "message": Message("api_header_required"), "code": "missing"})
                 continue
             problem = _string_problem(value, h.schema)
             if problem:
@@ -258,22 +256,22 @@ class Api:
                 continue
             out[h.name] = value
         if errors:
-            raise Problem(422, "a request header is missing or malformed", errors)
+            raise Problem(422, Message("api_header"), errors)
         return out
 
     def _body(self, op: Operation) -> BaseModel:
         """The parsed body (its declared length was checked before anything else)."""
         if request.mimetype != "application/json":
-            raise Problem(415, "send the request body as application/json")
+            raise Problem(415, Message("api_json_type"))
         raw = request.get_data(cache=False)
         if len(raw) > op.max_body:
-            raise Problem(413, f"the request body is larger than {op.max_body} bytes")
+            raise Problem(413, Message("api_larger", limit=op.max_body))
         if _nesting(raw) > MAX_DEPTH:
-            raise Problem(400, f"the request body nests deeper than {MAX_DEPTH} levels")
+            raise Problem(400, Message("api_nested", limit=MAX_DEPTH))
         try:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
-            raise Problem(400, f"the request body is not valid JSON: {exc}") from None
+            raise Problem(400, Message("api_not_json", detail=str(exc))) from None
         _refuse_control_characters(data, "")
         try:
             return op.body.model_validate(data)
@@ -290,9 +288,8 @@ class Api:
 
     def _answer_replay(self, ctx: Context, record: Answer) -> Response:
         if record.request_hash != ctx.request_hash:
-            raise Problem(422, f"the Idempotency-Key {ctx.idempotency_key!r} was already used for a different "
-                               f"request; use a new key for a new submission",
-                          [{"field": KEY_HEADER, "message": "already used for a different request", "code": "reused"}])
+            raise Problem(422, Message("api_key_reused", key=ctx.idempotency_key),
+                          [{"field": KEY_HEADER, "message": Message("api_key_reused_field"), "code": "reused"}])
         response = Response(record.response, status=record.status_code, mimetype="application/json")
         for name, value in json.loads(record.headers or "{}").items():
             response.headers[name] = value

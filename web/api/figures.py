@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from engine import assessment, kpis
+from engine.errors import Message
 from engine.models import Department
 
 from ..context import overseers, runtime
@@ -64,7 +65,7 @@ def _department(ctx: Context, asked: str | None) -> str | None:
     if ctx.role in ("auditor", "admin") or ctx.department in overseers():
         return asked
     if asked and asked != ctx.department:
-        raise Problem(403, f"a {ctx.role} token of {ctx.department} sees the figures of {ctx.department} only")
+        raise Problem(403, Message("api_figures", role=ctx.role, department=ctx.department))
     return ctx.department
 
 

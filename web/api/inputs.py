@@ -9,6 +9,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+from engine.errors import Message
+
 from .problems import Problem
 
 MAX_DEPTH = 20
@@ -52,10 +54,9 @@ def _refuse_control_characters(value: Any, path: str) -> None:
     def walk(item: Any, where: str) -> None:
         if isinstance(item, str):
             if CONTROL.search(item):
-                errors.append({"field": where or "body", "message": "contains control characters", "code": "control"})
+                errors.append({"field": where or "body", "message": Message("api_control_field"), "code": "control"})
             elif SURROGATE.search(item):
-                errors.append({"field": where or "body", "message": "contains a broken character (a lone surrogate)",
-                               "code": "surrogate"})
+                errors.append({"field": where or "body", "message": Message("api_surrogate"), "code": "surrogate"})
         elif isinstance(item, dict):
             for key, sub in item.items():
                 walk(key, where)
@@ -66,20 +67,20 @@ def _refuse_control_characters(value: Any, path: str) -> None:
 
     walk(value, path)
     if errors:
-        raise Problem(422, "text with control characters was refused", errors[:20])
+        raise Problem(422, Message("api_control"), errors[:20])
 
 
 def _string_problem(value: str, schema: dict[str, Any]) -> str | None:
     """What is wrong with a header value by its JSON Schema (length and pattern), or None."""
     if len(value) < schema.get("minLength", 0):
-        return f"must have at least {schema['minLength']} characters"
+        return Message("api_min_chars", limit=schema["minLength"])
     if "maxLength" in schema and len(value) > schema["maxLength"]:
-        return f"must have at most {schema['maxLength']} characters"
+        return Message("api_max_chars", limit=schema["maxLength"])
     pattern = schema.get("pattern")
     if pattern and not re.search(pattern, value):
-        return "is not in the expected format"
+        return Message("api_format")
     if CONTROL.search(value):
-        return "contains control characters"
+        return Message("api_control_field")
     return None
 
 
@@ -104,8 +105,8 @@ def decode_cursor(cursor: str | None, *kinds: type) -> list[Any] | None:
         except (TypeError, ValueError, OverflowError):
             values = None
     if not isinstance(values, list) or len(values) != len(kinds):
-        raise Problem(422, "the cursor is not one this API gave out",
-                      [{"field": "cursor", "message": "use next_cursor from the previous page", "code": "bad_cursor"}])
+        raise Problem(422, Message("api_cursor"),
+                      [{"field": "cursor", "message": Message("api_cursor_field"), "code": "bad_cursor"}])
     return values
 
 
