@@ -3,7 +3,8 @@
 - a process, a step, an event or a lane: the element's extension property `name:en` (Camunda properties with
   `name="name:en"`), e.g. 教育局审定 → "Decision by the Education Bureau";
 - a form field: the field's property `label:en` (form-field properties are written with `id=`, as Camunda does);
-- a form field's options: the field's property `options:en`, `admit:Admit|waitlist:Waiting list|reject:Refused`.
+- a form field's options: the field's property `options:en`, `admit:Admit|waitlist:Waiting list|reject:Refused`;
+  a yes/no field's answers the same way, `true:Passed|false:Not passed`.
 
 A name without a translation is shown as the BPMN names it. `problems` says what is wrong with a translation
 (an option that is not the field's, a malformed list, an empty name) for the deploy check.
@@ -104,6 +105,8 @@ def _catalog(process, language: str, problems: list) -> Catalog:
                 continue
             pairs = _pairs(listed)
             own = {v.get("id") for v in form_field.iter(f"{CAMUNDA}value")}
+            if form_field.get("type") == "boolean":  # a decision's two answers (true_label / false_label)
+                own = {"true", "false"}
             if pairs is None:
                 problems.append((task, Message("translation_options_form", field=fid, key=f"options:{language}")))
                 continue

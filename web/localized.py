@@ -59,7 +59,9 @@ def form(fields: list[FormField], process_key: str, element_id: str, definition_
         label = next((c.labels[(element_id, f.id)] for c in catalogs if (element_id, f.id) in c.labels), f.label)
         options = [(oid, next((c.options[(element_id, f.id, oid)] for c in catalogs
                                if (element_id, f.id, oid) in c.options), name)) for oid, name in f.options]
-        out.append(replace(f, label=label, options=options))
+        answers = {f"{a}_label": c.options[(element_id, f.id, a)] for a in ("true", "false") for c in reversed(catalogs)
+                   if (element_id, f.id, a) in c.options}  # a decision's answers (its own process's names win)
+        out.append(replace(f, label=label, options=options, properties={**f.properties, **answers}))
     return out
 
 

@@ -48,3 +48,15 @@ def test_the_deploy_check_names_a_wrong_translation(rt):
     with pytest.raises(DeployError) as refused, rt.db.write() as session:
         repository.deploy(session, rt, SYSTEM, {"p.bpmn": bpmn("decided", body, lanes={"EDU": ["s", "decide", "e"]})})
     assert "options:en names 'maybe'" in str(refused.value)
+
+
+def test_a_decisions_answers_are_named_in_english_too():
+    body = BODY.replace('<camunda:formField id="decision" label="审定结果" type="enum">', (
+        '<camunda:formField id="ok" label="核验结论" type="boolean"><camunda:properties>'
+        '<camunda:property id="true_label" value="通过"/><camunda:property id="options:en" value="true:Passed|false:Failed"/>'
+        '</camunda:properties></camunda:formField><camunda:formField id="decision" label="审定结果" type="enum">'))
+    catalogs, problems = translations.read(etree.fromstring(bpmn("decided", body)))
+    assert problems == [] and catalogs["decided"].option("decide", "ok", "false", "不通过") == "Failed"
+    wrong = body.replace("true:Passed|false:Failed", "yes:Passed")
+    assert [m for _n, m in translations.read(etree.fromstring(bpmn("decided", wrong)))[1]] == [
+        "field ok: options:en names 'yes', which is not one of the field's options (false, true)"]

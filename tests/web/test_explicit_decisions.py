@@ -158,3 +158,14 @@ def test_a_deploy_says_why_in_the_api_as_on_the_designer_page(world, client, iss
     done = client.post("/api/v1/processes/deployments", headers=designer, json={"files": files, "note": "环节更名"})
     assert done.status_code == 201, done.data
 
+
+
+def test_in_english_a_decision_reads_as_the_bpmn_translates_its_answers(app, world):
+    out = world.start("admission_review", world.person(hrss=None).admission())
+    client = login(app.test_client(), "hrss_reviewer")
+    client.post("/language", data={"language": "en", "next": "/"})
+    page = client.get(f"/tasks/{opened(out)['review_hrss']}").data.decode()
+    assert radios(page, "hrss_ok") == [("true", "Passed"), ("false", "Not passed")]
+    assert radios(page, "employed") == [("true", "In work"), ("false", "Not in work")]
+    refused = client.post(f"/tasks/{opened(out)['review_hrss']}", data={"insured_months": "36", "hrss_finding": "-"})
+    assert "is a decision: choose one answer" in refused.data.decode()
