@@ -23,12 +23,22 @@ from sqlalchemy.orm import Session
 
 from . import audit, clock, wallclock
 from .calendar import WorkCalendar
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput, Message, NotFound, catalogue
 from .models import AlertRule, AlertWatch, Case, CaseFact, StepFact
 from .routing import Actor
 
 KINDS = {"idle": "no progress for {n} working days", "sla": "a step has used {n} % of its time limit",
          "age": "the case is older than {n} working days"}
+MESSAGES = catalogue({
+    "alert_kind": "must be one of {kinds}",
+    "alert_percent": "must be a percentage from 1 to 100",
+    "alert_days": "must be 1 to 365 working days",
+    "alert_process": "name one process",
+    "alert_step": "only a step rule (sla) names a step",
+    "alert_not_saved": "the alert rule was not saved",
+    "alert_rule_missing": "no active alert rule {rule}",
+    "alert_number": "must be a number",
+})
 PROGRESS = frozenset({"case_started", "task_ready", "task_claimed", "task_released", "task_reassigned", "task_completed",
                       "message_received", "milestone", "case_completed", "case_failed", "clock_stopped",
                       "clock_resumed"})
@@ -47,15 +57,15 @@ def add_rule(session: Session, by: Actor, spec: RuleSpec, now: datetime | None =
     """A new rule (validated, audited); cases are watched under it from their next move on."""
     errors = {}
     if spec.kind not in KINDS:
-        errors["kind"] = f"must be one of {', '.join(KINDS)}"
+        errors["kind"] = Message("alert_kind", kinds=list(KINDS))
     if not (0 < spec.threshold <= (100 if spec.kind == "sla" else 365)):
-        errors["threshold"] = "must be a percentage from 1 to 100" if spec.kind == "sla" else "must be 1 to 365 working days"
+        errors["threshold"] = Message("alert_percent" if spec.kind == "sla" else "alert_days")
     if not spec.process_key or len(spec.process_key) > 100:
-        errors["process_key"] = "name one process"
+        errors["process_key"] = Message("alert_process")
     if spec.kind != "sla" and spec.element_id:
-        errors["element_id"] = "only a step rule (sla) names a step"
+        errors["element_id"] = Message("alert_step")
     if errors:
-        raise InvalidInput("the alert rule was not saved", errors)
+        raise InvalidInput(Message("alert_not_saved"), errors)
     now = now or wallclock.now()
     rule = AlertRule(process_key=spec.process_key, element_id=spec.element_id or None, kind=spec.kind,
                      threshold=spec.threshold, active=True, created_by=by.username, created_at=now)
@@ -69,7 +79,7 @@ def remove_rule(session: Session, by: Actor, rule_id: int, now: datetime | None 
     """Stop a rule: its pending watches go, its raised alerts are cleared."""
     rule = session.get(AlertRule, rule_id)
     if rule is None or not rule.active:
-        raise NotFound(f"no active alert rule {rule_id}")
+        raise NotFound(Message("alert_rule_missing", rule=rule_id))
     now = now or wallclock.now()
     rule.active = False
     session.execute(delete(AlertWatch).where(AlertWatch.rule_id == rule_id, AlertWatch.raised_at.is_(None)))

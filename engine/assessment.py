@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import audit, clock, rollups, urges, wallclock
-from .errors import InvalidInput
+from .errors import InvalidInput, Message, catalogue
 from .kpis import MIN_CASES, Period, Scope, share, stat_of, window
 from .models import Case, Setting, StepFact
 from .routing import Actor
@@ -27,6 +27,9 @@ from .routing import Actor
 WEIGHTS_SETTING = "assessment_weights"
 PARTS = ("timeliness", "speed", "accuracy", "satisfaction", "inquiries")
 DEFAULT_WEIGHTS = {"timeliness": 0.4, "speed": 0.2, "accuracy": 0.2, "satisfaction": 0.1, "inquiries": 0.1}
+MESSAGES = catalogue({"weight_number": "must be a number from 0 to 100", "weight_unknown": "is not a part of the assessment",
+                      "weight_all_zero": "at least one weight must be above 0",
+                      "weights_not_saved": "the weights were not saved"})
 
 
 def weights(session: Session) -> dict[str, float]:
@@ -45,14 +48,14 @@ def set_weights(session: Session, by: Actor, given: dict[str, Any]) -> dict[str,
                 raise ValueError
             clean[name] = value
         except (TypeError, ValueError):
-            errors[name] = "must be a number from 0 to 100"
+            errors[name] = Message("weight_number")
     unknown = sorted(set(given) - set(PARTS))
     for name in unknown:
-        errors[name] = "is not a part of the assessment"
+        errors[name] = Message("weight_unknown")
     if not errors and sum(clean.values()) <= 0:
-        errors["timeliness"] = "at least one weight must be above 0"
+        errors["timeliness"] = Message("weight_all_zero")
     if errors:
-        raise InvalidInput("the weights were not saved", errors)
+        raise InvalidInput(Message("weights_not_saved"), errors)
     before = weights(session)
     now = wallclock.now()
     row = session.get(Setting, WEIGHTS_SETTING)

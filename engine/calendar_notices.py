@@ -36,7 +36,7 @@ from . import audit, sql, wallclock
 from .calendar import WorkCalendar, YearNotice, aware
 from .cases import CaseRef
 from .clock import HELD
-from .errors import InvalidInput
+from .errors import InvalidInput, Message, catalogue
 from .models import Case, Task
 from .models_office import CalendarNotice
 from .routing import Actor
@@ -47,8 +47,26 @@ _WORKING_TIME = re.compile(r"\bwork(days|hours)\s*\(")  # a due expression that 
 _SAME = timedelta(minutes=1)
 
 
-def _refuse(name: str, message: str) -> InvalidInput:
-    return InvalidInput(f"{name}: {message}")
+MESSAGES = catalogue({
+    "notice_refused": "{file}: {problem}",
+    "notice_not_utf8": "not UTF-8 text",
+    "notice_not_parsed": "not valid {kind}: {detail}",
+    "notice_not_table": "expected a table with year, source, holidays and workdays",
+    "notice_unknown_key": "unknown key {key!r} (expected year, source, holidays, workdays)",
+    "notice_year": "year must be a year such as 2027",
+    "notice_source": "source must name the notice (its title and number)",
+    "notice_no_holidays": "[holidays] lists no day off; a notice for {year} names its holidays",
+    "notice_both": "{day} is both a holiday and a working day",
+    "notice_weekday": "[workdays] {day} is a {weekday}, already a working day; only a Saturday or Sunday can be made one",
+    "notice_table": "[{key}] must be a table of \"YYYY-MM-DD\" = \"name\"",
+    "notice_not_date": "[{key}] {text!r} is not a date (YYYY-MM-DD)",
+    "notice_other_year": "[{key}] {text} is not in {year}",
+    "notice_unnamed": "[{key}] {text} needs a name (e.g. 春节)",
+})
+
+
+def _refuse(name: str, problem: Message) -> InvalidInput:
+    return InvalidInput(Message("notice_refused", file=name, problem=problem))
 
 
 def parse(name: str, content: bytes) -> YearNotice:
@@ -56,50 +74,50 @@ def parse(name: str, content: bytes) -> YearNotice:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise _refuse(name, "not UTF-8 text") from None
+        raise _refuse(name, Message("notice_not_utf8")) from None
     try:
         raw = json.loads(text) if name.lower().endswith(".json") else tomllib.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise _refuse(name, f"not valid {'JSON' if name.lower().endswith('.json') else 'TOML'}: {exc}") from None
+        raise _refuse(name, Message("notice_not_parsed", kind="JSON" if name.lower().endswith(".json") else "TOML",
+                                    detail=str(exc))) from None
     if not isinstance(raw, dict):
-        raise _refuse(name, "expected a table with year, source, holidays and workdays")
+        raise _refuse(name, Message("notice_not_table"))
     unknown = sorted(set(raw) - _KEYS)
     if unknown:
-        raise _refuse(name, f"unknown key {unknown[0]!r} (expected year, source, holidays, workdays)")
+        raise _refuse(name, Message("notice_unknown_key", key=unknown[0]))
     year = raw.get("year")
     if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
-        raise _refuse(name, "year must be a year such as 2027")
+        raise _refuse(name, Message("notice_year"))
     source = raw.get("source", "")
     if not isinstance(source, str) or not source.strip():
-        raise _refuse(name, "source must name the notice (its title and number)")
+        raise _refuse(name, Message("notice_source"))
     days_off = _days(name, raw, "holidays", year)
     make_up = _days(name, raw, "workdays", year)
     if not days_off:
-        raise _refuse(name, f"[holidays] lists no day off; a notice for {year} names its holidays")
+        raise _refuse(name, Message("notice_no_holidays", year=year))
     both = sorted(set(days_off) & set(make_up))
     if both:
-        raise _refuse(name, f"{both[0].isoformat()} is both a holiday and a working day")
+        raise _refuse(name, Message("notice_both", day=both[0].isoformat()))
     for day in sorted(make_up):
         if day.weekday() < 5:
-            raise _refuse(name, f"[workdays] {day.isoformat()} is a {day:%A}, already a working day; "
-                                f"only a Saturday or Sunday can be made one")
+            raise _refuse(name, Message("notice_weekday", day=day.isoformat(), weekday=f"{day:%A}"))
     return YearNotice(year, days_off, make_up, source.strip())
 
 
 def _days(name: str, raw: dict, key: str, year: int) -> dict[date, str]:
     table = raw.get(key, {})
     if not isinstance(table, dict):
-        raise _refuse(name, f"[{key}] must be a table of \"YYYY-MM-DD\" = \"name\"")
+        raise _refuse(name, Message("notice_table", key=key))
     out: dict[date, str] = {}
     for text, label in table.items():
         try:
             day = date.fromisoformat(str(text))
         except ValueError:
-            raise _refuse(name, f"[{key}] {text!r} is not a date (YYYY-MM-DD)") from None
+            raise _refuse(name, Message("notice_not_date", key=key, text=text)) from None
         if day.year != year:
-            raise _refuse(name, f"[{key}] {text} is not in {year}")
+            raise _refuse(name, Message("notice_other_year", key=key, text=text, year=year))
         if not isinstance(label, str) or not label.strip():
-            raise _refuse(name, f"[{key}] {text} needs a name (e.g. 春节)")
+            raise _refuse(name, Message("notice_unnamed", key=key, text=text))
         out[day] = label.strip()
     return out
 

@@ -28,9 +28,12 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from . import wallclock
+from .errors import InvalidInput, Message, catalogue
 from .models import MailOut, Notification, User
 
 log = logging.getLogger("jointreview.mail")
+MESSAGES = catalogue({"mail_invalid": "the mail address is not valid", "mail_not_address": "not a mail address",
+                      "mail_kinds": "unknown kinds of notice"})
 MAX_ATTEMPTS = 10
 LEASE = timedelta(minutes=5)
 BATCH = 50
@@ -193,13 +196,12 @@ def send_due(db, now: datetime | None = None) -> tuple[int, int]:
 
 def set_preferences(session: Session, username: str, email: str | None, on: bool, kinds: list[str], digest: bool) -> None:
     """A user's own mail settings; the address is checked for shape only."""
-    from .errors import InvalidInput
     email = (email or "").strip() or None
     if email is not None and (len(email) > 254 or email.count("@") != 1 or " " in email or "." not in email.split("@")[1]):
-        raise InvalidInput("the mail address is not valid", {"email": "not a mail address"})
+        raise InvalidInput(Message("mail_invalid"), {"email": Message("mail_not_address")})
     unknown = [k for k in kinds if k not in WORDS]
     if unknown:
-        raise InvalidInput("unknown kinds of notice", {"kinds": ", ".join(unknown)})
+        raise InvalidInput(Message("mail_kinds"), {"kinds": ", ".join(unknown)})
     session.execute(update(User).where(User.username == username).values(
         email=email, mail_on=on, mail_kinds=",".join(sorted(kinds)), mail_digest=digest),
         execution_options={"synchronize_session": False})

@@ -16,14 +16,14 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from engine import alerts, assessment, facts, kpis, repository
-from engine.errors import InvalidInput, NotFound
+from engine.errors import InvalidInput, Message, NotFound
 from engine.forms import option_labels
 from engine.models import CaseRollup, Department, ProcessDefinition
 from engine.routing import ROLE_RANK
 
 from .context import actor, overseers, runtime
 from .details import outcome_names
-from .i18n import department_name
+from .i18n import department_name, error_text, field_errors, field_label
 
 bp = Blueprint("dashboard", __name__)
 ECHARTS = Path(__file__).parent / "node_modules" / "echarts" / "dist"
@@ -196,7 +196,7 @@ def weights():
         flash(_("The weights were saved."), "ok")
     except InvalidInput as exc:
         flash(_("The weights were not saved: %(problems)s",
-                problems="; ".join(f"{k} {v}" for k, v in exc.fields.items())), "error")
+                problems="；".join(f"{_(part)}：{said}" for part, said in field_errors(exc).items())), "error")
     return redirect(url_for("dashboard.node_assessment", period=request.form.get("period") or None))
 
 
@@ -228,15 +228,17 @@ def alert_rules():
                 try:
                     threshold = float(request.form.get("threshold", ""))
                 except ValueError:
-                    raise InvalidInput("the alert rule was not saved", {"threshold": "must be a number"}) from None
+                    raise InvalidInput(Message("alert_not_saved"), {"threshold": Message("alert_number")}) from None
                 alerts.add_rule(session, actor(), alerts.RuleSpec(request.form.get("process_key", ""),
                                                                   request.form.get("kind", ""), threshold,
                                                                   request.form.get("element_id") or None))
                 flash(_("The rule was saved; cases are watched under it from their next move."), "ok")
-    except (InvalidInput, NotFound, ValueError) as exc:
-        fields = getattr(exc, "fields", {}) or {}
+    except (InvalidInput, NotFound) as exc:
+        said = field_errors(exc) if getattr(exc, "fields", None) else {}
         flash(_("The rule was not saved: %(problems)s",
-                problems="; ".join(f"{k} {v}" for k, v in fields.items()) or str(exc)), "error")
+                problems="；".join(f"{field_label(k)}：{v}" for k, v in said.items()) or error_text(exc)), "error")
+    except ValueError:  # a rule number that is not a number
+        abort(400)
     return redirect(url_for("dashboard.alert_list"))
 
 

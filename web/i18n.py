@@ -133,7 +133,10 @@ FIELD_LABELS = {"password": lazy_gettext("Password"), "username": lazy_gettext("
                 "score": lazy_gettext("Score"), "comment": lazy_gettext("Comment"), "text": lazy_gettext("Text"),
                 "position": lazy_gettext("Position"), "decision": lazy_gettext("Decision"),
                 "opinion": lazy_gettext("Opinion"), "note": lazy_gettext("Note"), "days": lazy_gettext("Working days"),
-                "target": lazy_gettext("Step"), "field": lazy_gettext("Field")}
+                "target": lazy_gettext("Step"), "field": lazy_gettext("Field"), "kind": lazy_gettext("Kind"),
+                "threshold": lazy_gettext("Threshold"), "process_key": lazy_gettext("Process"),
+                "element_id": lazy_gettext("Step"), "email": lazy_gettext("Mail address"),
+                "kinds": lazy_gettext("Kinds of notice")}
 
 
 def field_label(field: str) -> str:
@@ -162,7 +165,7 @@ def _said(key: str, value):
         return department_name(value)
     if key in _PEOPLE and isinstance(value, str):
         return person(value)
-    if key in ("status", "role", "roles", "state") and isinstance(value, str):
+    if key in ("status", "role", "roles", "state", "kinds") and isinstance(value, str):
         return gettext(value)
     return value
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from lxml import html as lxml_html
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
+EN = {"Accept-Language": "en-US,en;q=0.9"}
 
 # Names and codes that are meant to be shown as they are, each with why:
 ALLOWED = {
@@ -30,7 +31,7 @@ ALLOWED = {
 _BUSINESS_KEY = re.compile(r"\b[A-Z]{2,8}-\d{4}-\d{3,}\b")  # ADM-2026-000123
 _NOTICE_NUMBER = re.compile(r"\b[A-F0-9]{10}\b")  # a notice number (公示编号) applicants quote
 _ID_NUMBER = re.compile(r"[0-9*]{14,17}[0-9Xx*]")  # masked or full ID numbers end in a check digit or X
-_FILE = re.compile(r"\b[\w.-]+\.(?:bpmn|dmn|xml|csv|xlsx|pdf|xes|json)\b")  # a file's name is a name
+_FILE = re.compile(r"\b[\w.-]+\.(?:bpmn|dmn|xml|csv|xlsx|pdf|xes|json|toml)\b")  # a file's name is a name
 _ADDRESS = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|https?://\S+|(?<![\w/])/[a-z][\w./-]*")  # e-mail, web
 # addresses and paths on this site (/api/v1/docs)
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*")
@@ -70,7 +71,7 @@ def visible_text(page: str) -> list[str]:
     root = lxml_html.document_fromstring(page)
     for node in root.iter("script", "style", "template"):
         node.drop_tree()
-    for node in root.xpath('//*[@lang="en"]'):  # a parser's own words beside the translated message, marked so
+    for node in root.xpath('//body//*[@lang="en"]'):  # a parser's own words beside the translated message, marked so
         node.drop_tree()
     out = []
     for node in root.iter():
@@ -111,6 +112,20 @@ def problems(texts: list[str], allowed_names: set[str] = frozenset()) -> list[tu
 API_TERMS = {"Authorization", "Bearer", "Allow", "Idempotency-Key", "Accept-Language", "next_cursor", "true", "false"}
 
 
+_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")  # snake_case: a code a program reads, not a word
+
+
+def english_problems(texts: list[str], allowed_names: set[str] = frozenset()) -> list[tuple[str, str, str]]:
+    """What an English reader should not meet: codes instead of words, and the same raw values as in Chinese."""
+    found = [f for f in problems(texts, set()) if f[0] != "english"]
+    for text in texts:
+        cleaned = text
+        for pattern in (_ADDRESS, _FILE):
+            cleaned = pattern.sub(" ", cleaned)
+        found += [("code", code, text) for code in _CODE.findall(cleaned) if code not in allowed_names]
+    return found
+
+
 def problem_of_json(value, allowed_names: set[str] = frozenset()) -> list[tuple[str, str, str]]:
     """The same checks over every string of an API answer that is meant for people (detail, title, messages)."""
     texts = []
@@ -136,6 +151,10 @@ class Report:
 
     def check(self, where: str, page: str, allowed_names: set[str] = frozenset()) -> None:
         for category, what, text in problems(visible_text(page), allowed_names):
+            self.items.append((where, category, what, text[:160]))
+
+    def check_english(self, where: str, page: str, allowed_names: set[str] = frozenset()) -> None:
+        for category, what, text in english_problems(visible_text(page), allowed_names):
             self.items.append((where, category, what, text[:160]))
 
     def check_json(self, where: str, value, allowed_names: set[str] = frozenset()) -> None:
@@ -181,20 +200,23 @@ def links(page: str) -> list[str]:
 
 
 def crawl(client, start: list[str], report: Report, per_shape: int = 3, limit: int = 250,
-          allowed_names=lambda url: frozenset()) -> list[str]:
+          allowed_names=lambda url: frozenset(), headers: dict = ZH) -> list[str]:
     """Visit the pages reachable from `start` by links (a few of each kind), checking each; returns the
     paths visited. Every page must answer 200 (a link a user is offered must work)."""
     queue, visited, shapes = list(start), [], Counter()
     seen = set(queue)
     while queue and len(visited) < limit:
         url = queue.pop(0)
-        response = client.get(url, headers=ZH)
+        response = client.get(url, headers=headers)
         assert response.status_code == 200, f"{url} answered {response.status_code}"
         visited.append(url)
         if not response.mimetype == "text/html":
             continue
         page = response.get_data(as_text=True)
-        report.check(url, page, allowed_names(url))
+        if headers is ZH:
+            report.check(url, page, allowed_names(url))
+        else:
+            report.check_english(url, page, allowed_names(url))
         for link in links(page):
             if link in seen or _SKIP.search(urlsplit(link).path):
                 continue

@@ -54,7 +54,7 @@ def test_a_provisional_deadline_is_marked_and_the_imported_notice_moves_it(app, 
         bad = NOTICE_2027.replace(b'"2027-01-02"', b'"2027-01-04"')
         answer = admin.post("/admin/calendar", data={"notice": (io.BytesIO(bad), "2027.toml")},
                             content_type="multipart/form-data", follow_redirects=True).data.decode()
-        assert "通知未导入：2027.toml: [workdays] 2027-01-04 is a Monday" in answer
+        assert "通知未导入：2027.toml：[workdays] 2027-01-04 本来就是工作日" in answer
         assert "Traceback" not in answer
         with world.rt.db.read() as session:
             assert session.execute(select(CalendarNotice)).first() is None

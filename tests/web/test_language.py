@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 
 from conftest import login
 from engine.models import ApiToken, Case, Department, ProcessDefinition, Task, User
-from language_support import DESIGNER_TERMS, ZH, Report, crawl, words
+from language_support import DESIGNER_TERMS, EN, ZH, Report, crawl, words
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn"
 ENGINE_TESTS = Path(__file__).resolve().parents[1] / "engine"
@@ -183,6 +183,58 @@ def test_refused_actions_and_error_pages_read_in_chinese(app, office):
     assert not report.items, str(report)
 
 
+def test_more_refusals_read_in_chinese(app, office):
+    """Refusals of the other forms: release, urge, send back, comment, hold, supervision, settings, weights, alert rules,
+    calendar, migration and the application's withdrawal."""
+    report = Report()
+    reviewer, supervisor = _client(app, "edu_reviewer"), _client(app, "edu_supervisor")
+    open_task, done = _open_task_of(office, "EDU"), _completed_task_of(office, "edu_reviewer2")
+    with office.rt.db.read() as session:
+        running = session.execute(select(Case.business_key).where(Case.status == "running",
+                                                                  Case.process_key == "admission_review")).scalars().first()
+        finished = session.execute(select(Case.business_key).where(Case.status == "completed",
+                                                                   Case.process_key == "admission_review")).scalars().first()
+    for where, response in [
+        ("release an unclaimed task", reviewer.post(f"/tasks/{open_task}/release", follow_redirects=True)),
+        ("urge as a reviewer", reviewer.post(f"/tasks/{open_task}/urge", data={"note": "快"}, follow_redirects=True)),
+        ("send back with no reason", reviewer.post(f"/tasks/{open_task}/send-back", data={"target": "x", "reason": ""},
+                                                   follow_redirects=True)),
+        ("an empty comment", reviewer.post(f"/cases/{running}/comments", data={"task_id": open_task, "text": " "},
+                                           follow_redirects=True)),
+        ("a delegation of a closed step", reviewer.post(f"/tasks/{done}/delegate", data={"to_user": "edu_reviewer2"},
+                                                        follow_redirects=True)),
+        ("withdraw a decided application", reviewer.post(f"/cases/{finished}/withdraw-application",
+                                                         data={"reason": "不办了", "confirm": "1"}, follow_redirects=True)),
+        ("bad mail settings", reviewer.post("/notifications/settings", data={"email": "not-an-address", "mail_on": "1"},
+                                            follow_redirects=True)),
+        ("end a deputyship that is not there", reviewer.post("/deputies/999999/end", follow_redirects=True)),
+        ("urge with no reason", supervisor.post(f"/tasks/{done}/urge", data={"note": ""}, follow_redirects=True)),
+    ]:
+        _page(report, where, response)
+    admin, auditor, designer = _client(app, "admin"), _client(app, "auditor"), _client(app, "designer")
+    names = _administered(office)
+    _page(report, "a hold with no reason", auditor.post(f"/cases/{running}/legal-holds", data={"reason": ""},
+                                                        follow_redirects=True))
+    _page(report, "bad weights", admin.post("/dashboard/assessment/weights", data={"timeliness": "lots"},
+                                            follow_redirects=True))
+    _page(report, "a bad alert rule", admin.post("/dashboard/alerts/rules", data={
+        "process_key": "nope", "kind": "idle", "threshold": "x"}, follow_redirects=True))
+    _page(report, "a bad alert rule kind", admin.post("/dashboard/alerts/rules", data={
+        "process_key": "admission_review", "kind": "forever", "threshold": "3"}, follow_redirects=True))
+    _page(report, "a broken calendar notice", admin.post("/admin/calendar", data={
+        "notice": (io.BytesIO(b"year = 'x'"), "2027.toml")}, content_type="multipart/form-data",
+        follow_redirects=True), names=names)
+    _page(report, "a bad alias", admin.post("/admin/departments/EDU/aliases", data={"alias": "公安局"},
+                                            follow_redirects=True), names=names)
+    _page(report, "deactivate oneself", admin.post("/admin/users/admin", data={"action": "deactivate"},
+                                                   follow_redirects=True), names=names)
+    _page(report, "a migration unconfirmed", designer.post("/designer/migrate/admission_review", data={},
+                                                           follow_redirects=True), names=_designed(office))
+    _page(report, "a deploy on an impossible date", designer.post("/designer/deploy", data={
+        "token": "x", "note": "修订", "effective": "2026-02-30"}, follow_redirects=True))
+    assert not report.items, str(report)
+
+
 def test_the_designer_check_names_every_problem_in_chinese(app, office):
     report = Report()
     designer = _client(app, "designer")
@@ -229,4 +281,19 @@ def test_the_api_answers_in_chinese_when_asked(app, office, issue):
         "child_name": "王小明", "child_id": BAD_ID, "address": "文三路1号", "district": "西湖区"})
     assert bad.status_code == 422
     report.check_json("bad intake", bad.get_json())
+    assert not report.items, str(report)
+
+
+@pytest.mark.parametrize("kind", ["supervisor", "auditor", "designer", "administrator"])
+def test_the_english_pages_say_words_not_codes(app, office, kind):
+    """In English the same pages name things in words: no snake_case codes (event kinds, alert kinds, milestones),
+    and no raw values either."""
+    username, start = USERS[kind]
+    client = login(app.test_client(), username)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = EN["Accept-Language"]
+    report = Report()
+    names, keys = _administered(office), _designed(office)
+    crawl(client, start + (_cases_in_every_state(office) if kind in ("auditor", "administrator") else []), report,
+          allowed_names=lambda url: names if url.startswith("/admin") else keys if url.startswith("/designer")
+          else frozenset(), headers=EN)
     assert not report.items, str(report)

@@ -87,7 +87,7 @@ def test_a_user_sets_a_mail_address_and_which_notices_come_by_mail(app, world):
     assert "邮件提醒设置" in client.get("/notifications/settings").data.decode()
     bad = client.post("/notifications/settings", data={"email": "not-an-address", "mail_on": "1"},
                       follow_redirects=True).data.decode()
-    assert "not a mail address" in bad
+    assert "邮件地址无效：电子邮箱：不是邮件地址" in bad
     client.post("/notifications/settings", data={"email": "li@hrss.gov.example", "mail_on": "1", "kinds": ["urged"],
                                                  "delivery": "digest"})
     with world.rt.db.read() as session:
