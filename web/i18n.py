@@ -1,6 +1,7 @@
 """Languages (Simplified Chinese and English): locale choice, dates in the office's zone, SLA badges."""
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, request, session
-from flask_babel import format_datetime, get_locale, gettext, lazy_gettext
+from flask_babel import format_datetime, get_locale, gettext, lazy_gettext, ngettext
 from sqlalchemy import select
 from flask_login import current_user
 
@@ -60,18 +61,21 @@ def format_moment(moment: datetime | None, style: str = "short") -> str:
 
 
 def sla(due: datetime | None) -> tuple[str, str]:
-    """(text, css class) for a due time: working days left, amber when close, red when overdue."""
+    """(text, css class) for a due time in whole working days: those left (amber on the last one), or those it is
+    overdue by (a day begun counts), red."""
     if due is None:
         return gettext("no deadline"), "sla-none"
     cal = runtime().calendar
     left = cal.workdays_between(wallclock.now(), due)
     if left < 0:
-        return gettext("overdue %(days).1f working days", days=-left), "sla-overdue"
+        return ngettext("overdue %(num)d working day", "overdue %(num)d working days", math.ceil(-left)), "sla-overdue"
     if not cal.is_confirmed(due):  # a year whose official holidays are not out yet: the date may still move
-        return gettext("%(days).1f working days left (provisional)", days=left), "sla-ok sla-provisional"
-    if left <= 1:
-        return gettext("%(days).1f working days left", days=left), "sla-soon"
-    return gettext("%(days).1f working days left", days=left), "sla-ok"
+        return gettext("%(num)d working days left (provisional)", num=math.floor(left)), "sla-ok sla-provisional"
+    if left < 1:
+        return gettext("due within this working day"), "sla-soon"
+    if left <= 2:
+        return ngettext("%(num)d working day left", "%(num)d working days left", math.floor(left)), "sla-soon"
+    return ngettext("%(num)d working day left", "%(num)d working days left", math.floor(left)), "sla-ok"
 
 
 def provisional(due: datetime | None) -> bool:
