@@ -12,10 +12,15 @@ from sqlalchemy.orm import Session
 
 from . import alerts, audit, cases, rules, wallclock
 from .definitions import utf8
-from .errors import Conflict, NotFound
+from .errors import Conflict, Message, NotFound, catalogue
 from .models import AlertRule, Deployment, DeploymentFile, ProcessDefinition
 from .routing import Actor, Directory
 from .runtime import Runtime
+
+MESSAGES = catalogue({
+    "deploy_raced": "another deploy of the same process happened at the same moment; run the deploy again",
+    "no_process_deployed": "no process {process!r} is deployed",
+})
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,7 @@ def _store(session: Session, actor: Actor, files: dict[str, bytes], note: str, n
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict("another deploy of the same process happened at the same moment; run the deploy again") from None
+        raise Conflict(Message("deploy_raced")) from None
     audit.append(session, events, now)
     for model, _ in new:
         _watch_target(session, model)
@@ -134,7 +139,7 @@ def latest(session: Session, process_key: str, required: bool = True) -> Process
     found = session.execute(select(ProcessDefinition).where(ProcessDefinition.process_key == process_key)
                             .order_by(ProcessDefinition.version.desc()).limit(1)).scalar_one_or_none()
     if found is None and required:
-        raise NotFound(f"no process {process_key!r} is deployed")
+        raise NotFound(Message("no_process_deployed", process=process_key))
     return found
 
 

@@ -10,12 +10,16 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 from lxml import etree
 from sqlalchemy import select, text
 
 from conftest import login
+from engine.errors import MESSAGES
 from engine.models import ApiToken, Case, Department, ProcessDefinition, Task, User
 from language_support import DESIGNER_TERMS, EN, ZH, Report, crawl, words
+from web.audit import EVENTS  # importing the app registers every module's catalogue of messages
+from web.i18n import MESSAGES as FORM_MESSAGES, msgid
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn"
 ENGINE_TESTS = Path(__file__).resolve().parents[1] / "engine"
@@ -297,3 +301,19 @@ def test_the_english_pages_say_words_not_codes(app, office, kind):
           allowed_names=lambda url: names if url.startswith("/admin") else keys if url.startswith("/designer")
           else frozenset(), headers=EN)
     assert not report.items, str(report)
+
+
+def test_every_coded_message_and_event_has_its_words():
+    """Every message the engine, the workflows and the API say by code has a Chinese translation, and every audit
+    event a name in both languages: a new one without them fails here, before anyone meets it in English."""
+    translations = Path(__file__).resolve().parents[2] / "web" / "translations"
+    catalogues = {}
+    for language in ("zh_Hans_CN", "en"):
+        with (translations / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+            catalogues[language] = {m.id: m.string for m in read_po(po) if m.id}
+    zh, en = catalogues["zh_Hans_CN"], catalogues["en"]
+    untranslated = [code for code, words in {**MESSAGES, **FORM_MESSAGES}.items()
+                    if not zh.get(msgid(words)) and not re.fullmatch(r"\{\w+\}", words)]  # "{message}": the designer's
+    assert not untranslated, untranslated
+    assert not [e for e in EVENTS if not zh.get(e)], "events without a Chinese name"
+    assert not [e for e in EVENTS if not en.get(e)], "events without an English name"
