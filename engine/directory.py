@@ -14,12 +14,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit, wallclock
-from .errors import InvalidInput
+from .errors import InvalidInput, Message, catalogue
 from .models import Department
 from .routing import Actor
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9_-]{1,15}$")
 MAX_NAMES = 200
+MESSAGES = catalogue({
+    "unit_code": "must be 2 to 16 capital letters, digits, - or _, starting with a letter (e.g. STREET-BS)",
+    "unit_name": "give the unit's Chinese name (at most 100 characters)",
+    "unit_parent": "{parent!r} is not a top-level department",
+    "unit_own_parent": "a unit cannot be its own parent",
+    "unit_covers": "name the district or the streets, roads or communities the unit covers",
+    "unit_names": "at most {limit} names of at most 50 characters each",
+    "unit_top": "{code} is a top-level department",
+    "unit_not_saved": "the unit was not saved",
+})
 
 
 @dataclass(frozen=True)
@@ -44,23 +54,23 @@ def add_unit(session: Session, by: Actor, code: str, name_zh: str, name_en: str,
     names = [n.strip() for n in covers if n and n.strip()]
     errors = {}
     if not _CODE.match(code):
-        errors["code"] = "must be 2 to 16 capital letters, digits, - or _, starting with a letter (e.g. STREET-BS)"
+        errors["code"] = Message("unit_code")
     if not (name_zh or "").strip() or len(name_zh.strip()) > 100:
-        errors["name_zh"] = "give the unit's Chinese name (at most 100 characters)"
+        errors["name_zh"] = Message("unit_name")
     top = session.get(Department, parent) if parent else None
     if top is None or top.parent_code:
-        errors["parent"] = f"{parent!r} is not a top-level department"
+        errors["parent"] = Message("unit_parent", parent=parent)
     if code == parent:
-        errors["code"] = "a unit cannot be its own parent"
+        errors["code"] = Message("unit_own_parent")
     if not names and not (district or "").strip():
-        errors["covers"] = "name the district or the streets, roads or communities the unit covers"
+        errors["covers"] = Message("unit_covers")
     if len(names) > MAX_NAMES or any(len(n) > 50 for n in names):
-        errors["covers"] = f"at most {MAX_NAMES} names of at most 50 characters each"
+        errors["covers"] = Message("unit_names", limit=MAX_NAMES)
     existing = session.get(Department, code) if "code" not in errors else None
     if existing is not None and not existing.parent_code:
-        errors["code"] = f"{code} is a top-level department"
+        errors["code"] = Message("unit_top", code=code)
     if errors:
-        raise InvalidInput("the unit was not saved", errors)
+        raise InvalidInput(Message("unit_not_saved"), errors)
     wanted = (name_zh.strip(), (name_en or "").strip() or name_zh.strip(), parent, (district or "").strip() or None,
               "\n".join(names))
     if existing is not None and (existing.name_zh, existing.name_en, existing.parent_code, existing.district,

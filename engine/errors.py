@@ -48,7 +48,7 @@ class Message(str):
     code: str
     params: dict
 
-    def __new__(cls, code: str, **params) -> "Message":
+    def __new__(cls, code: str, /, **params) -> "Message":
         english = {k: ", ".join(map(str, v)) if isinstance(v, (list, tuple, set, frozenset)) else v
                    for k, v in params.items()}
         self = super().__new__(cls, MESSAGES[code].format(**english))

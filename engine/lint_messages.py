@@ -192,7 +192,7 @@ MESSAGES = catalogue({
 })
 
 
-def M(code: str, **params) -> Message:
+def M(code: str, /, **params) -> Message:
     """A validator message by its code (see MESSAGES)."""
     return Message(code, **params)
 

@@ -7,7 +7,14 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from . import wallclock
-from .errors import InvalidInput
+from .errors import InvalidInput, Message, catalogue
+
+MESSAGES = catalogue({
+    "period_invalid": "period {text!r} is not a year, quarter or month (2026, 2026Q4, 2026-11)",
+    "period_how": "write 2026, 2026Q4 or 2026-11",
+    "period_range": "period {text!r} is outside the years 1970 to 2200",
+    "period_years": "a year from 1970 to 2200",
+})
 
 
 @dataclass(frozen=True)
@@ -59,11 +66,10 @@ def parse_period(text: str) -> Period:
     """2026, 2026Q4 or 2026-11."""
     match = _PERIOD.match((text or "").strip())
     if not match:
-        raise InvalidInput(f"period {text!r} is not a year, quarter or month (2026, 2026Q4, 2026-11)",
-                           {"period": "write 2026, 2026Q4 or 2026-11"})
+        raise InvalidInput(Message("period_invalid", text=text), {"period": Message("period_how")})
     year, quarter, month = match.groups()
     if not 1970 <= int(year) <= 2200:
-        raise InvalidInput(f"period {text!r} is outside the years 1970 to 2200", {"period": "a year from 1970 to 2200"})
+        raise InvalidInput(Message("period_range", text=text), {"period": Message("period_years")})
     if quarter:
         return Period(int(year), "quarter", int(quarter))
     if month:

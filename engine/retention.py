@@ -29,13 +29,21 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from . import attachments, audit, holding, wallclock
-from .errors import Conflict, NotFound, PermissionDenied
+from .errors import Conflict, Message, NotFound, PermissionDenied, catalogue
 from .models import (AuditEntry, Case, CaseCopy, CaseLookup, CasePause, CaseRating, LegalHold, Notification,
                      SupervisionItem, Task, TaskSigner)
 from .routing import Actor
 from .runtime import Runtime
 
 MAX_REASON = 1000
+MESSAGES = catalogue({
+    "hold_purge": "{key} is under a legal hold; it is not purged",
+    "hold_who": "only an auditor or an administrator places or lifts a legal hold",
+    "no_case": "no case {key}",
+    "hold_purged": "{key} was purged on {day}; there is nothing left to hold",
+    "hold_missing": "no legal hold #{hold}",
+    "hold_lifted": "legal hold #{hold} was already lifted by {by}",
+})
 HOLDERS = ("auditor", "admin")
 
 
@@ -88,7 +96,7 @@ def purge(session: Session, rt: Runtime, actor: Actor, item: Due, now: datetime 
         return 0
     if session.execute(select(LegalHold.id).where(LegalHold.case_id == case.id, LegalHold.lifted_at.is_(None))
                        .limit(1)).first():
-        raise Conflict(f"{case.business_key} is under a legal hold; it is not purged")
+        raise Conflict(Message("hold_purge", key=case.business_key))
     task_ids = select(Task.id).where(Task.case_id == case.id)
     session.execute(delete(TaskSigner).where(TaskSigner.task_id.in_(task_ids)))
     for model in (CaseCopy, CaseLookup, CasePause, SupervisionItem):
@@ -124,7 +132,7 @@ def _ranges(seqs: list[int]) -> list[list[int]]:
 
 def _require_holder(actor: Actor) -> None:
     if not any(role in actor.roles for role in HOLDERS):
-        raise PermissionDenied("only an auditor or an administrator places or lifts a legal hold")
+        raise PermissionDenied(Message("hold_who"))
 
 
 def _reason(reason: str) -> str:
@@ -137,9 +145,9 @@ def place(session: Session, actor: Actor, business_key: str, reason: str, now: d
     reason, now = _reason(reason), now or _now()
     case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
     if case is None:
-        raise NotFound(f"no case {business_key}")
+        raise NotFound(Message("no_case", key=business_key))
     if case.purged_at is not None:
-        raise Conflict(f"{business_key} was purged on {case.purged_at:%Y-%m-%d}; there is nothing left to hold")
+        raise Conflict(Message("hold_purged", key=business_key, day=f"{case.purged_at:%Y-%m-%d}"))
     hold = LegalHold(case_id=case.id, reason=reason, placed_by=actor.username, placed_at=now)
     session.add(hold)
     session.flush()
@@ -154,9 +162,9 @@ def lift(session: Session, actor: Actor, hold_id: int, reason: str, now: datetim
     reason, now = _reason(reason), now or _now()
     hold = session.get(LegalHold, hold_id)
     if hold is None:
-        raise NotFound(f"no legal hold #{hold_id}")
+        raise NotFound(Message("hold_missing", hold=hold_id))
     if hold.lifted_at is not None:
-        raise Conflict(f"legal hold #{hold_id} was already lifted by {hold.lifted_by}")
+        raise Conflict(Message("hold_lifted", hold=hold_id, by=hold.lifted_by))
     hold.lifted_by, hold.lifted_at, hold.lift_reason = actor.username, now, reason
     key = session.execute(select(Case.business_key).where(Case.id == hold.case_id)).scalar_one()
     audit.append(session, [audit.Event("legal_hold_lifted", actor.username, {"hold": hold.id, "reason": reason},

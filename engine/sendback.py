@@ -38,13 +38,22 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import holding, notices
 from .cases import _require_open, _task_and_case
-from .errors import Conflict, NotFound
+from .errors import Conflict, Message, NotFound, catalogue
 from .models import AuditEntry, Task
 from .routing import Actor
 from .runtime import Runtime
 from .steps import Outcome, advance, find_task, open_case
 
 MAX_REASON = 1000
+MESSAGES = catalogue({
+    "send_back_claimed": "task {task!r} is claimed by {user}",
+    "send_back_delegated": "task {task!r} was delegated by {user}; only they may send it back",
+    "send_back_case_over": "case {key} is {status}; its tasks cannot be sent back",
+    "send_back_done": "task {task!r} is no longer waiting for input",
+    "send_back_reason": "a send-back needs a reason",
+    "send_back_where": "{task!r} cannot be sent back to that step; it can go back to: {steps}",
+    "send_back_nowhere": "{task!r} cannot be sent back: there is no earlier step to go back to",
+})
 
 
 @dataclass(frozen=True)
@@ -119,15 +128,15 @@ def _load(session: Session, rt: Runtime, actor: Actor, task_id: str):
     actor.require(task.department_code, task.role, f"send back {task.name!r}")
     _require_open(task, "sent back")
     if task.assignee is not None and not actor.holds(task.assignee):
-        raise Conflict(f"task {task.name!r} is claimed by {task.assignee}")
+        raise Conflict(Message("send_back_claimed", task=task.name, user=task.assignee))
     if task.delegated_by is not None:
-        raise Conflict(f"task {task.name!r} was delegated by {task.delegated_by}; only they may send it back")
+        raise Conflict(Message("send_back_delegated", task=task.name, user=task.delegated_by))
     if case.status != "running":
-        raise Conflict(f"case {case.business_key} is {case.status}; its tasks cannot be sent back")
+        raise Conflict(Message("send_back_case_over", key=case.business_key, status=case.status))
     model, op, wf = open_case(session, rt, actor, case)
     spiff_task = find_task(wf, task_id, TaskState.READY)
     if spiff_task is None:
-        raise Conflict(f"task {task.name!r} is no longer waiting for input")
+        raise Conflict(Message("send_back_done", task=task.name))
     return task, case, model, op, wf, spiff_task
 
 
@@ -158,13 +167,13 @@ def _targets(session: Session, model, task, spiff_task) -> list[Target]:
 
 def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_task_id: str, reason: str) -> Outcome:
     """Send an open task back to an earlier step (see the module's rules); the reason is required."""
-    reason = holding.text(reason, "reason", "a send-back needs a reason", MAX_REASON)
+    reason = holding.text(reason, "reason", Message("send_back_reason"), MAX_REASON)
     task, case, model, op, wf, spiff_task = _load(session, rt, actor, task_id)
     options = {t.task_id: t for t in _targets(session, model, task, spiff_task)}
     target = options.get(str(target_task_id))
     if target is None:
-        raise NotFound(f"{task.name!r} cannot be sent back to that step; it can go back to: "
-                       + (", ".join(t.name for t in options.values()) or "no earlier step"))
+        raise NotFound(Message("send_back_where", task=task.name, steps=[t.name for t in options.values()]) if options
+                       else Message("send_back_nowhere", task=task.name))
     reopened = str(uuid4())
     op.sent_back = {reopened: {"sent_back_by": actor.username, "sent_back_from": task.name, "reason": reason}}
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import PermissionDenied
+from .errors import Message, PermissionDenied, catalogue
+
+MESSAGES = catalogue({"incompatible": "{user} did {done!r} in this case and so may not do {task!r} (incompatible duties, "
+                                      "不相容岗位)"})
 from .models import Case, Task
 from .runtime import Runtime
 
@@ -44,5 +47,4 @@ def require(session: Session, rt: Runtime, username: str, case_id: int, element_
     """Refuse when `username` did a step this one must be kept apart from."""
     done = conflict(session, rt, username, case_id, element_id, definition_id)
     if done is not None:
-        raise PermissionDenied(f"{username} did {done!r} in this case and so may not do {name!r} "
-                               "(incompatible duties, 不相容岗位)")
+        raise PermissionDenied(Message("incompatible", user=username, done=done, task=name))

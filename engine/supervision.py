@@ -12,11 +12,25 @@ from sqlalchemy.orm import Session
 
 from . import audit, holding, notices, wallclock
 from .calendar import WorkCalendar
-from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, catalogue
 from .models import Case, SupervisionItem, Task
 from .routing import Actor
 
 MAX_TEXT = 1000
+MESSAGES = catalogue({
+    "supervise_only": "only {departments} open supervision items (督办)",
+    "field_required": "is required",
+    "field_too_long": "must be at most {limit} characters",
+    "supervise_days": "between 1 and 30 working days",
+    "supervise_refused": "the supervision item cannot be opened",
+    "no_case": "no case {key}",
+    "supervise_not_late": "case {key} has no overdue step; supervision is for overdue cases",
+    "supervise_twice": "case {key} is already under supervision",
+    "supervise_close_only": "only {departments} close supervision items",
+    "supervise_note": "closing a supervision item needs a note",
+    "supervise_missing": "no supervision item #{item}",
+    "supervise_closed": "this supervision item is already closed",
+})
 
 
 def _now() -> datetime:
@@ -43,26 +57,26 @@ def open_item(session: Session, actor: Actor, overseers: tuple[str, ...], cal: W
     """Open a supervision item on an overdue case; its deadline is `days` working days from now."""
     now = now or _now()
     if not may_supervise(actor, overseers):
-        raise PermissionDenied(f"only {', '.join(overseers)} open supervision items (督办)")
+        raise PermissionDenied(Message("supervise_only", departments=list(overseers)))
     reason = (reason or "").strip()
     problems = {}
     if not reason:
-        problems["reason"] = "required"
+        problems["reason"] = Message("field_required")
     elif len(reason) > MAX_TEXT:
-        problems["reason"] = "too long"
+        problems["reason"] = Message("field_too_long", limit=MAX_TEXT)
     if not 1 <= days <= 30:
-        problems["days"] = "between 1 and 30 working days"
+        problems["days"] = Message("supervise_days")
     if problems:
-        raise InvalidInput("the supervision item cannot be opened", problems)
+        raise InvalidInput(Message("supervise_refused"), problems)
     case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
     if case is None:
-        raise NotFound(f"no case {business_key}")
+        raise NotFound(Message("no_case", key=business_key))
     late = overdue_steps(session, case.id, now)
     if case.status != "running" or not late:
-        raise Conflict(f"case {business_key} has no overdue step; supervision is for overdue cases")
+        raise Conflict(Message("supervise_not_late", key=business_key))
     if session.execute(select(SupervisionItem.id).where(SupervisionItem.case_id == case.id,
                                                         SupervisionItem.closed_at.is_(None))).first():
-        raise Conflict(f"case {business_key} is already under supervision")
+        raise Conflict(Message("supervise_twice", key=business_key))
     item = SupervisionItem(case_id=case.id, opened_by=actor.username, reason=reason,
                            due_at=cal.add_workdays(now, days), created_at=now)
     session.add(item)
@@ -81,18 +95,18 @@ def open_item(session: Session, actor: Actor, overseers: tuple[str, ...], cal: W
 
 def close_item(session: Session, actor: Actor, overseers: tuple[str, ...], item_id: int, note: str) -> None:
     if not may_supervise(actor, overseers):
-        raise PermissionDenied(f"only {', '.join(overseers)} close supervision items")
+        raise PermissionDenied(Message("supervise_close_only", departments=list(overseers)))
     note = (note or "").strip()
     if not note:
-        raise InvalidInput("closing a supervision item needs a note", {"note": "required"})
+        raise InvalidInput(Message("supervise_note"), {"note": Message("field_required")})
     item = session.get(SupervisionItem, item_id)
     if item is None:
-        raise NotFound(f"no supervision item #{item_id}")
+        raise NotFound(Message("supervise_missing", item=item_id))
     done = session.execute(update(SupervisionItem).where(SupervisionItem.id == item_id, SupervisionItem.closed_at.is_(None))
                            .values(closed_at=_now(), closed_by=actor.username, closing_note=note[:MAX_TEXT]),
                            execution_options={"synchronize_session": False}).rowcount
     if done != 1:
-        raise Conflict("this supervision item is already closed")
+        raise Conflict(Message("supervise_closed"))
     key = session.execute(select(Case.business_key).where(Case.id == item.case_id)).scalar_one()
     audit.append(session, [audit.Event("supervision_closed", actor.username, {"note": note}, None, item.case_id, key)],
                  _now())

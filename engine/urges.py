@@ -13,12 +13,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import audit, holding, notices, wallclock
-from .errors import Conflict, NotFound, PermissionDenied
+from .errors import Conflict, Message, NotFound, PermissionDenied, catalogue
 from .models import AuditEntry, Case, Task
 from .routing import ROLE_RANK, Actor
 
 GAP = timedelta(hours=4)
 MAX_NOTE = 500
+MESSAGES = catalogue({
+    "no_task": "no task {task}",
+    "urge_closed": "task {task!r} is no longer open; there is nothing to urge",
+    "urge_refused": "{user} may not urge {task!r}: supervisors of {department} and the departments taking part in the "
+                    "case may",
+    "urge_again": "{user} urged {task!r} already at {at}; urge again after four hours",
+})
 
 
 def may_urge(session: Session, actor: Actor, task: Task) -> bool:
@@ -43,20 +50,20 @@ def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: date
     note = holding.text(note, "note", "", MAX_NOTE, required=False)
     task = session.get(Task, task_id)
     if task is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(Message("no_task", task=task_id))
     if task.state != "open":
-        raise Conflict(f"task {task.name!r} is no longer open; there is nothing to urge")
+        raise Conflict(Message("urge_closed", task=task.name))
     if not may_urge(session, actor, task):
-        raise PermissionDenied(f"{actor.username} may not urge {task.name!r}: supervisors of {task.department_code} "
-                               "and the departments taking part in the case may")
+        raise PermissionDenied(Message("urge_refused", user=actor.username, task=task.name,
+                                       department=task.department_code))
     last = session.execute(select(AuditEntry.at, AuditEntry.details).where(
         AuditEntry.case_id == task.case_id, AuditEntry.task_id == task_id, AuditEntry.event == "task_urged",
         AuditEntry.actor == actor.username).order_by(AuditEntry.seq.desc()).limit(1)).first()
     if last is not None:
         at = last.at if last.at.tzinfo else last.at.replace(tzinfo=timezone.utc)
         if now - at < GAP:
-            raise Conflict(f"{actor.username} urged {task.name!r} already at {at.isoformat(timespec='minutes')}; "
-                           "urge again after four hours")
+            raise Conflict(Message("urge_again", user=actor.username, task=task.name,
+                                   at=at.isoformat(timespec="minutes")))
     key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()
     times = count(session, task.case_id, task_id) + 1
     audit.append(session, [audit.Event("task_urged", actor.username, {"task": task.name, "element": task.element_id,
