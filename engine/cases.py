@@ -41,6 +41,12 @@ MESSAGES = catalogue({
     "comment_empty": "the comment is empty",
     "comment_too_long": "the comment is too long",
     "field_too_long": "must be at most {limit} characters",
+    "no_process_deployed": "no process {process!r} is deployed",
+    "key_invalid": "invalid business key",
+    "key_letters": "use 1 to 64 letters, digits, - or _",
+    "key_taken": "a case with business key {key} already exists",
+    "case_no_messages": "case {key} is {status}; it takes no messages",
+    "case_not_waiting": "case {key} is not waiting for {message!r} (it waits for {expected})",
 })
 
 
@@ -90,13 +96,13 @@ def start(session: Session, rt: Runtime, actor: Actor, process_key: str, data: d
     _check_data_keys(rt, data)
     definition = sql.execute(session, "latest_definition", {"process_key": process_key}).first()
     if definition is None:
-        raise NotFound(f"no process {process_key!r} is deployed")
+        raise NotFound(Message("no_process_deployed", process=process_key))
     definition_id, version, head_seq, head_hash = definition
     rt.refresh_calendar(session)
     model = rt.model(session, definition_id)
     now = _now()
     if business_key is not None and not _KEY.fullmatch(business_key):
-        raise InvalidInput("invalid business key", {"business_key": "use 1 to 64 letters, digits, - or _"})
+        raise InvalidInput(Message("key_invalid"), {"business_key": Message("key_letters")})
     prefix = key_prefix or model.key_prefix or _prefix(process_key)
     key = business_key or next_business_key(session, prefix, now)
     case_id = _insert_case(session, key, definition_id, process_key, actor, now)
@@ -104,7 +110,7 @@ def start(session: Session, rt: Runtime, actor: Actor, process_key: str, data: d
         key = next_business_key(session, prefix, now)
         case_id = _insert_case(session, key, definition_id, process_key, actor, now)
     if case_id is None:
-        raise Conflict(f"a case with business key {key} already exists")
+        raise Conflict(Message("key_taken", key=key))
     op = Operation(session, rt, actor, key, now)
     op.case_id = case_id
     op.audit_head = (head_seq, head_hash) if head_seq is not None else None
@@ -332,11 +338,11 @@ def send_message(session: Session, rt: Runtime, actor: Actor, business_key: str,
         raise NotFound(Message("no_case", key=business_key))
     case = CaseRef(*sql.execute(session, "case_by_id", {"id": row[0]}, lock=True).first())
     if case.status != "running":
-        raise Conflict(f"case {business_key} is {case.status}; it takes no messages")
+        raise Conflict(Message("case_no_messages", key=business_key, status=case.status))
     model, op, wf = open_case(session, rt, actor, case, _now())
     if message not in accepted_messages(wf):
         expected = ", ".join(sorted(waiting_messages(wf))) or "no message"
-        raise Conflict(f"case {business_key} is not waiting for {message!r} (it waits for {expected})")
+        raise Conflict(Message("case_not_waiting", key=business_key, message=message, expected=expected))
     event = BpmnEvent(CamundaMessage(message), {"payload": dict(payload or {}), "result_var": _data_key(message)})
     op.record("message_received", {"message": message, "data": payload or {}})
     return advance(op, wf, model, case.version, lambda: wf.send_event(event))

@@ -7,11 +7,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import wallclock
-from .errors import EngineError, NotFound, PermissionDenied
+from .errors import EngineError, Message, NotFound, PermissionDenied, catalogue
 from .models import Department, Membership, User
 
 ROLE_RANK = {"reviewer": 1, "supervisor": 2, "head": 3}
 GLOBAL_ROLES = ("designer", "auditor", "admin")
+MESSAGES = catalogue({
+    "no_active_user": "no active user {user!r}",
+    "user_exists": "user {user!r} already exists",
+    "role_unknown_global": "unknown role {role!r}; use {roles}",
+    "no_department": "no department {department!r}",
+    "role_unknown_department": "unknown department role {role!r}; use {roles}",
+})
 
 DEFAULT_DEPARTMENTS = [
     ("EDU", "教育局", "Education Bureau"),
@@ -112,7 +119,7 @@ def load_actor(session: Session, username: str) -> Actor:
     """The actor for an active user, with memberships; NotFound when there is no such active user."""
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None or not user.active:
-        raise NotFound(f"no active user {username!r}")
+        raise NotFound(Message("no_active_user", user=username))
     rows = session.execute(select(Membership.department_code, Membership.role).where(Membership.user_id == user.id))
     roles = frozenset(r for r in user.roles.split(",") if r)
     departments = {code: role for code, role in rows}
@@ -128,10 +135,10 @@ def add_user(session: Session, username: str, display_name: str, password_hash: 
              memberships: dict[str, str] | None = None, roles: tuple[str, ...] = ()) -> User:
     """Create a user with department memberships (code → reviewer/supervisor/head) and global roles."""
     if session.execute(select(User.id).where(User.username == username)).first():
-        raise EngineError(f"user {username!r} already exists")
+        raise EngineError(Message("user_exists", user=username))
     for role in roles:
         if role not in GLOBAL_ROLES:
-            raise EngineError(f"unknown role {role!r}; use {', '.join(GLOBAL_ROLES)}")
+            raise EngineError(Message("role_unknown_global", role=role, roles=list(GLOBAL_ROLES)))
     directory = Directory.load(session)
     user = User(username=username, display_name=display_name, password_hash=password_hash,
                 roles=",".join(roles), active=True, created_at=wallclock.now())
@@ -139,9 +146,9 @@ def add_user(session: Session, username: str, display_name: str, password_hash: 
     session.flush()
     for code, role in (memberships or {}).items():
         if code not in directory.codes:
-            raise NotFound(f"no department {code!r}")
+            raise NotFound(Message("no_department", department=code))
         if role not in ROLE_RANK:
-            raise EngineError(f"unknown department role {role!r}; use {', '.join(ROLE_RANK)}")
+            raise EngineError(Message("role_unknown_department", role=role, roles=list(ROLE_RANK)))
         session.add(Membership(user_id=user.id, department_code=code, role=role))
     session.flush()
     return user
