@@ -15,7 +15,7 @@ from engine.models import AuditEntry, Case, ProcessDefinition
 
 from .context import runtime
 from .i18n import department_name
-from .names import EMPTY, due, person, value_text
+from .names import EMPTY, colon, due, listed, person, semicolon, value_text
 
 # What each recorded key is called; keys not listed are shown under their own name (tests/web/test_language.py
 # meets every key the demo's entries use).
@@ -112,7 +112,7 @@ class Reader:
         if key == "roles" and isinstance(value, list):
             return _join([_code(r) for r in value])
         if isinstance(value, dict):
-            return "；".join(f"{LABELS.get(k, k)}：{value_text(v)}" for k, v in value.items())
+            return semicolon().join(f"{LABELS.get(k, k)}{colon()}{value_text(v)}" for k, v in value.items())
         return value_text(value)
 
     def _department_or_code(self, value: Any) -> str:
@@ -177,7 +177,7 @@ def _listed(value: Any) -> list:
 
 
 def _join(parts: list[str]) -> str:
-    return "、".join(p for p in parts if p) or EMPTY
+    return listed(p for p in parts if p) or EMPTY
 
 
 def _moment(text: str) -> datetime | None:

@@ -23,7 +23,7 @@ from workflows.intake import MESSAGES as INTAKE_MESSAGES
 from engine.models import Department
 
 from .context import runtime
-from .names import person
+from .names import colon, listed, person, semicolon
 
 LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
 _SOURCE = Path(__file__).parent / "translations"
@@ -124,8 +124,8 @@ def refusal(exc) -> str:
     """An engine refusal in the user's language with what is wrong in each field, e.g.
     评分未保存：评分：须为 1 至 5 的整数."""
     fields = field_errors(exc) if getattr(exc, "fields", None) else {}
-    detail = "；".join(f"{field_label(k)}：{v}" for k, v in fields.items())
-    return error_text(exc) + ("：" + detail if detail else "")
+    detail = semicolon().join(f"{field_label(k)}{colon()}{v}" for k, v in fields.items())
+    return error_text(exc) + (colon() + detail if detail else "")
 
 
 FIELD_LABELS = {"password": lazy_gettext("Password"), "username": lazy_gettext("User name"),
@@ -164,7 +164,7 @@ def _said(key: str, value):
     if isinstance(value, Message):
         return say(value)
     if isinstance(value, (list, tuple, set, frozenset)):
-        return "、".join(_said(key, v) for v in value)
+        return listed(_said(key, v) for v in value)
     if key in _DEPARTMENTS and isinstance(value, str):
         return department_name(value)
     if key in _PEOPLE and isinstance(value, str):

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import g
-from flask_babel import format_datetime, gettext as _
+from flask_babel import format_datetime, get_locale, gettext as _
 from sqlalchemy import select
 
 from engine.models import User
@@ -19,6 +19,24 @@ DAY = "yyyy-MM-dd"
 MINUTE = "yyyy-MM-dd HH:mm"
 EMPTY = "—"
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+
+
+def chinese() -> bool:
+    """Whether the page speaks Chinese (its punctuation is then Chinese too)."""
+    return str(get_locale()) != "en"
+
+
+def colon() -> str:
+    return "：" if chinese() else ": "
+
+
+def semicolon() -> str:
+    return "；" if chinese() else "; "
+
+
+def listed(parts) -> str:
+    """Items of a list as the language joins them: 甲、乙 / A, B."""
+    return ("、" if chinese() else ", ").join(str(p) for p in parts)
 
 
 def _names() -> dict[str, str]:
@@ -81,11 +99,11 @@ def value_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (list, tuple, set)):
-        return "、".join(value_text(v) for v in value) or EMPTY
+        return listed(value_text(v) for v in value) or EMPTY
     if isinstance(value, dict):
         if "label" in value and "value" in value:
             return f"{value['label']} {value_text(value['value'])}"
-        return "；".join(f"{k}：{value_text(v)}" for k, v in value.items())
+        return semicolon().join(f"{k}{colon()}{value_text(v)}" for k, v in value.items())
     if isinstance(value, datetime):
         return moment(value)
     if isinstance(value, date):
@@ -117,5 +135,7 @@ def period(label: str | None) -> str:
 
 
 def register(app) -> None:
-    """The template filters: |person, |moment, |day, |due, |value, |period."""
-    app.jinja_env.filters.update(person=person, moment=moment, day=day, due=due, value=value_text, period=period)
+    """The template filters: |person, |moment, |day, |due, |value, |period, |listed; colon() and semicolon()."""
+    app.jinja_env.filters.update(person=person, moment=moment, day=day, due=due, value=value_text, period=period,
+                                 listed=listed)
+    app.jinja_env.globals.update(colon=colon, semicolon=semicolon)
