@@ -118,16 +118,18 @@ def test_an_admission_case_from_intake_through_the_departments_to_a_decision(wor
                            child_name=person.child_name, child_id=person.child_id, address=person.address).items():
         edu.fill(f"#f_{fid}", value)
     edu.select_option("#f_district", "西湖区")
+    for material in edu.locator("input[name=materials]").all():  # every material handed in (they start unticked)
+        material.check()
     edu.click("button:has-text('受理')")
     edu.wait_for_selector(".flash.success")
-    key = edu.inner_text("h1").split()[0]
+    key = edu.url.split("/cases/")[1].split("/")[0]  # the window lands on the case's receipt (受理回执)
 
     psb = new_page()
     ui_login(psb, server, "psb_reviewer")
     psb.goto(f"{server}/inbox?view=department")
     psb.locator("tr[data-task]", has_text=key).locator("button:has-text('签收')").click()
     psb.click("a.step:has-text('居住证核验')")
-    psb.check("#f_psb_ok")
+    psb.check("#f_psb_ok_true")  # the verdict is one of two answers, 通过 or 不通过
     psb.fill("#f_residence_years", "8")
     psb.fill("#f_psb_finding", "已换领新证，有效期至2031年")
     psb.click("button:has-text('提交')")
@@ -138,6 +140,7 @@ def test_an_admission_case_from_intake_through_the_departments_to_a_decision(wor
     edu.click("a.step:has-text('教育局审定')")
     edu.select_option("#f_decision", "admit")
     edu.fill("#f_school_assigned", "文三街小学")
+    edu.once("dialog", lambda dialog: dialog.accept())  # 确认提交：录取？
     edu.click("button:has-text('提交')")
     edu.wait_for_selector(".flash.success")
     edu.goto(f"{server}/cases/{key}")
