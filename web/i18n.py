@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import math
+import os
 import re
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -48,8 +50,12 @@ def compile_translations(target: Path) -> str:
         mo.parent.mkdir(parents=True, exist_ok=True)
         with po.open("rb") as source:
             catalog = read_po(source)
-        with mo.open("wb") as out:
+        # several processes start at once (web processes, parallel tests): write aside, then rename, so that
+        # none reads a half-written catalogue
+        partial = mo.with_name(f"{mo.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        with partial.open("wb") as out:
             write_mo(out, catalog)
+        os.replace(partial, mo)
     return str(target)
 
 
