@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 DB ?= sqlite:///instance/jointreview.db
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
+# `make test` runs the suite in parallel processes (pytest-xdist); TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 3
 
 .PHONY: setup run walkthrough test bench clean
 
@@ -29,7 +31,7 @@ walkthrough: setup
 	$(BIN)/python -m workflows.walkthrough --db $(DB)
 
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 1 $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python bench/engine.py

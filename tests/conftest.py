@@ -132,3 +132,11 @@ def _attachment_store(tmp_path_factory):
         os.environ.pop("JOINTREVIEW_ATTACHMENTS", None)
     else:
         os.environ["JOINTREVIEW_ATTACHMENTS"] = before
+
+
+def pytest_collection_modifyitems(config, items):
+    """In parallel runs (`make test`: pytest-xdist), the tests marked slow go first: each worker starts on one and
+    the quick ones fill in around them, rather than one worker starting a minutes-long test when the rest are done.
+    A run in one process keeps the files' order."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)

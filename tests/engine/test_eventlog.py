@@ -33,6 +33,7 @@ def _expected(rt, process: str | None = None) -> tuple[int, int]:
     return traces, events
 
 
+@pytest.mark.slow
 def test_the_demo_log_loads_in_pm4py_with_every_trace_and_event(rt, tmp_path, capsys):
     build_demo(rt, cases_wanted=30, history=24)
     capsys.readouterr()
@@ -50,6 +51,7 @@ def test_the_demo_log_loads_in_pm4py_with_every_trace_and_event(rt, tmp_path, ca
     assert json.loads(recorded)["traces"] == traces
 
 
+@pytest.mark.slow
 def test_csv_log_has_pm4pys_columns_and_honours_the_selection(rt):
     build_demo(rt, cases_wanted=20, history=12)
     with rt.db.read() as session:

@@ -5,6 +5,7 @@ import sys
 import time
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import func, select, text
 
 from engine.models import AuditEntry, Case
@@ -12,6 +13,7 @@ from factories import complete, deploy_fixtures, make_users, opened, start
 from test_timers import reminders, worker
 
 CASES = 1000
+pytestmark = pytest.mark.slow
 
 
 def cli(db_url: str, *args: str) -> subprocess.CompletedProcess:

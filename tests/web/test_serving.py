@@ -18,6 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import pytest
 from sqlalchemy import update
 
 from conftest import PASSWORD
@@ -67,6 +68,7 @@ def login_attempt(base: str, password: str) -> int:
                   opener=opener)[0]
 
 
+@pytest.mark.slow
 def test_two_web_processes_share_limits_and_readiness_follows_the_worker(pg_schema_url):
     _clean_postgres(pg_schema_url)
     world = World(pg_schema_url)

@@ -1,4 +1,5 @@
 """`jointreview demo` builds a realistic data set in every state, and running it again adds nothing."""
+import pytest
 from sqlalchemy import func, select
 
 from engine.cli import main
@@ -6,6 +7,8 @@ from engine.db import Database
 from engine.models import AuditEntry, Case, Task, User
 from engine.passwords import verify_password
 from workflows.models import RegistryRecord
+
+pytestmark = pytest.mark.slow
 
 
 def counts(db):
