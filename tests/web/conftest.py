@@ -2,7 +2,9 @@
 real HTTP server for the browser tests (Debian's Chromium driven by Playwright)."""
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import shutil
 import threading
 from pathlib import Path
@@ -45,24 +47,48 @@ _DEMOS: dict[str, dict[str, list[dict]]] = {}
 
 
 @pytest.fixture
-def demo(world):
+def demo(world, tmp_path_factory):
     """The demo data set (small) with every password set to PASSWORD and the figures' facts built.
 
-    It is built once per database kind and session, then restored row by row into each test's clean database
-    (building it takes the engine through 76 cases; restoring it takes a fraction of a second)."""
+    It is built once per database kind and run, then restored row by row into each test's clean database
+    (building it takes the engine through 76 cases; restoring it takes a fraction of a second). In a parallel
+    run the first worker that needs it builds it and the others read its snapshot from a shared file."""
+    kind = world.rt.db.engine.dialect.name
+    if kind not in _DEMOS:
+        _DEMOS[kind], built_here = _shared_snapshot(tmp_path_factory, f"demo-{kind}", lambda: _build_demo(world))
+        if built_here:
+            return world
+    _restore(world.rt.db.engine, _DEMOS[kind])
+    return world
+
+
+def _build_demo(world) -> dict[str, list[dict]]:
     from engine import facts
     from workflows.demo import build_demo
 
-    kind = world.rt.db.engine.dialect.name
-    if kind in _DEMOS:
-        _restore(world.rt.db.engine, _DEMOS[kind])
-        return world
     build_demo(world.rt, cases_wanted=40, history=36)
     with world.rt.db.write() as session:
         session.execute(update(User).values(password_hash=hash_password(PASSWORD)))
         facts.rebuild_all(session, world.rt)
-    _DEMOS[kind] = _snapshot(world.rt.db.engine)
-    return world
+    return _snapshot(world.rt.db.engine)
+
+
+def _shared_snapshot(tmp_path_factory, name: str, build) -> tuple[dict[str, list[dict]], bool]:
+    """`build()`'s rows, built once per run: under pytest-xdist the workers share them through a file in the
+    run's temporary folder (the first one builds under a lock, the others wait and read). Returns (rows, built here)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return build(), True
+    folder = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's own
+    path = folder / f"{name}.pickle"
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return pickle.loads(path.read_bytes()), False
+        rows = build()
+        partial = folder / f"{name}.pickle.partial"
+        partial.write_bytes(pickle.dumps(rows))
+        partial.replace(path)
+        return rows, True
 
 
 def _tables(engine) -> list:
@@ -121,8 +147,10 @@ def server(world):
     http.shutdown()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser():
+    """One Chromium per test process; each test gets fresh browser contexts of its own (new_page), which share no
+    cookies, storage or cache with another test's."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("Chromium is required in CI (.ci/run installs Debian's chromium)")
