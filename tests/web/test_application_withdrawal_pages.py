@@ -33,7 +33,7 @@ def test_the_applicant_withdraws_through_the_portal_until_the_decision(app, worl
     assert status["status"] == "completed" and status["next_steps"] == []
 
     decided = world.start("admission_review", person.admission())
-    world.complete("edu_reviewer", decided, "decide", decision="admit")
+    world.complete("edu_reviewer", decided, "decide", decision="admit", school_assigned="文三街小学")
     late = client.post(f"/api/v1/applications/{decided.business_key}/withdrawal", headers=headers,
                        json={"reason": "改主意了"})
     assert late.status_code == 409 and "already decided" in late.json["detail"]
