@@ -49,7 +49,11 @@ def new(process: str):
     except InvalidInput as exc:
         return render_template("application_form.html", intake=intake, values=submitted, errors=field_errors(exc),
                                materials=MATERIALS, chosen=chosen), 422
-    flash(_("%(key)s started.", key=outcome.business_key), "success")
+    if "clock_stopped" in outcome.events:  # the case waits on the applicant: items are missing
+        flash(_("%(key)s: the papers were received, but items are missing: give the applicant the notice of missing "
+                "items.", key=outcome.business_key), "info")
+    else:
+        flash(_("%(key)s started.", key=outcome.business_key), "success")
     if counter.served(process):  # the applicant leaves the window with a receipt (and the notice, if items are missing)
         return redirect(url_for("counter.receipt", key=outcome.business_key))
     return redirect(url_for("cases.show", key=outcome.business_key))

@@ -13,14 +13,14 @@ from sqlalchemy import select
 
 from engine import attachments, cases, supervision, wallclock
 from engine.errors import Conflict, InvalidInput, NotFound
-from engine.models import Case, Task
+from engine.models import Case, Department, Task
 from workflows import counter
 from workflows.intake import INTAKES
 from workflows.portal import PUBLIC
 
 from .cases import _case, _scope
 from .context import actor, overseers, runtime
-from .i18n import department_name, error_text, field_errors
+from .i18n import error_text, field_errors
 from .printing import render
 
 bp = Blueprint("counter", __name__)
@@ -108,7 +108,7 @@ def _paper(key: str, kind: str):
     window = _my_window(case, model.owner_department)
     if window is None:
         abort(403)
-    office = department_name(window)
+    office = _office(window)
     if kind == "receipt":
         if case.status != "running":
             with runtime().db.read() as session:
@@ -122,6 +122,14 @@ def _paper(key: str, kind: str):
         flash(_("%(key)s waits for no correction: there is no notice to print.", key=key), "error")
         return case, None, office, False
     return case, doc, office, True
+
+
+def _office(code: str) -> str:
+    """The window's department as the paper names it: always in Chinese (an official document), whatever the
+    clerk's screen language."""
+    with runtime().db.read() as session:
+        row = session.get(Department, code)
+    return row.name_zh if row is not None else code
 
 
 def _printed(key: str, document: str, form: str) -> None:
@@ -138,7 +146,7 @@ def receipt(key: str):
     case, doc, office, told = _paper(key, kind)
     if doc is None:
         return redirect(url_for("cases.show", key=key))
-    _printed(key, kind, "page")
+    _printed(key, "one_time_notice" if kind == "notice" else kind, "page")
     return render_template("counter_document.html", case=case, doc=doc, office=office, told=told,
                            today=counter.day(wallclock.now(), runtime().calendar))
 
@@ -152,7 +160,7 @@ def receipt_pdf(key: str):
     case, doc, office, _told = _paper(key, kind)
     if doc is None:
         return redirect(url_for("cases.show", key=key))
-    _printed(key, kind, "pdf")
+    _printed(key, "one_time_notice" if kind == "notice" else kind, "pdf")
     body = render(doc, office, counter.day(wallclock.now(), runtime().calendar))
     name = f"{doc.title}-{key}.pdf"
     return Response(body, mimetype="application/pdf", headers={
@@ -215,27 +223,27 @@ def upload(key: str):
     files = [f for f in request.files.getlist("file") if f and f.filename]
     if kind not in kinds:
         flash(_("Choose what the scanned file is."), "error")
-        return redirect(url_for("cases.show", key=key) + "#counter")
+        return redirect(url_for("cases.show", key=key))
     if not files:
         flash(_("Choose a scanned file (PDF, JPEG or PNG) to upload."), "error")
-        return redirect(url_for("cases.show", key=key) + "#counter")
+        return redirect(url_for("cases.show", key=key))
     if len(files) > PER_UPLOAD:
         flash(_("Upload at most %(n)s files at a time.", n=PER_UPLOAD), "error")
-        return redirect(url_for("cases.show", key=key) + "#counter")
+        return redirect(url_for("cases.show", key=key))
     added, name = [], ""
     try:
         with runtime().db.write() as session:  # all the files or none
             row = session.get(Case, case.id)
             for item in files[:PER_UPLOAD]:
-                name = attachments.clean_name(item.filename, "application/pdf")[:-4] or item.filename
+                name = (item.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:120]
                 data = item.stream.read(attachments.MAX_BYTES + 1)
                 added.append(attachments.add(session, runtime().attachments_dir, actor(), row, kind, item.filename,
                                              data, window).filename)
     except InvalidInput as exc:
         flash(_upload_problem(next(iter(exc.fields.values()), ""), name), "error")
-        return redirect(url_for("cases.show", key=key) + "#counter")
+        return redirect(url_for("cases.show", key=key))
     flash(_("Attached: %(files)s.", files="、".join(added)), "success")
-    return redirect(url_for("cases.show", key=key) + "#counter")
+    return redirect(url_for("cases.show", key=key))
 
 
 def _upload_problem(problem: str, name: str) -> str:
@@ -269,7 +277,7 @@ def download(key: str, attachment_id: int):
         abort(404)
     except attachments.Damaged:
         flash(_("The file of this attachment is missing or damaged in the store; tell the administrator."), "error")
-        return redirect(url_for("cases.show", key=key) + "#counter")
+        return redirect(url_for("cases.show", key=key))
     disposition = "inline" if request.args.get("view") else "attachment"
     return Response(data, mimetype=media, headers={
         "Content-Disposition": f"{disposition}; filename=\"attachment-{attachment_id}{name[name.rfind('.'):]}\"; "

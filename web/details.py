@@ -51,7 +51,7 @@ HIDDEN = {"data", "element", "element_id", "task_element", "to_element", "inputs
 PEOPLE = {"user", "principal", "deputy", "signer", "by", "to_user", "holder", "delegated_by"}
 DEPARTMENTS = {"department", "departments", "to_department", "parent", "unit", "addressee"}
 MOMENTS = {"due", "until", "effective", "ended_at", "expires_at"}
-CODES = {"role", "kind", "basis", "channel", "format", "hit_policy", "reason", "notify"}  # engine words, translated
+CODES = {"role", "kind", "basis", "channel", "format", "hit_policy", "reason", "notify", "document"}  # engine words, translated
 
 
 class Reader:

@@ -76,12 +76,17 @@ def sla(due: datetime | None) -> tuple[str, str]:
     if left < 0:
         return ngettext("overdue %(num)d working day", "overdue %(num)d working days", math.ceil(-left)), "sla-overdue"
     if not cal.is_confirmed(due):  # a year whose official holidays are not out yet: the date may still move
-        return gettext("%(num)d working days left (provisional)", num=math.floor(left)), "sla-ok sla-provisional"
+        return gettext("%(num)d working days left (provisional)", num=_days_left(left)), "sla-ok sla-provisional"
     if left < 1:
         return gettext("due within this working day"), "sla-soon"
     if left <= 2:
-        return ngettext("%(num)d working day left", "%(num)d working days left", math.floor(left)), "sla-soon"
-    return ngettext("%(num)d working day left", "%(num)d working days left", math.floor(left)), "sla-ok"
+        return ngettext("%(num)d working day left", "%(num)d working days left", _days_left(left)), "sla-soon"
+    return ngettext("%(num)d working day left", "%(num)d working days left", _days_left(left)), "sla-ok"
+
+
+def _days_left(left: float) -> int:
+    """Working days left, today's begun day counted (a 3-working-day step that just arrived has 3 left, not 2)."""
+    return max(1, math.ceil(left - 1e-6))
 
 
 def provisional(due: datetime | None) -> bool:

@@ -20,7 +20,7 @@ from engine.errors import InvalidInput
 from engine.forms import FormField, ascii_digits, validate
 
 from . import idcards
-from .intake import ID_PATTERN, INTAKES, PHONE_PATTERN
+from .intake import ID_PATTERN, INTAKES, PHONE_PATTERN, tidy
 from .intake import MESSAGES as INTAKE_MESSAGES
 from .portal import PUBLIC, SUBSIDY_TYPES
 
@@ -91,14 +91,15 @@ def receipt(business_key: str, process: str, started_at: datetime, data: dict[st
     title = INTAKES[process].title
     missing = [str(m) for m in data.get("missing_items") or []]
     rows = [("业务编号", business_key), ("申请事项", _what(process, title, data)), *_who(data), ("受理窗口", office),
-            ("受理时间", _moment(started_at, cal))]
-    if target_workdays:
+            ("收件时间" if missing else "受理时间", _moment(started_at, cal))]
+    if target_workdays and missing:
+        rows.append(("承诺办结时限", f"{target_workdays}个工作日，自补正齐全、正式受理之日起计算"))
+    elif target_workdays:
         due = cal.add_workdays(started_at, target_workdays)
         rows.append(("承诺办结时限", f"{target_workdays}个工作日（申请人补正材料、公示的时间不计入）"))
         rows.append(("预计办结日期", f"{day(due, cal)}前" + ("（暂定，以当年法定节假日安排为准）"
                                                          if not cal.is_confirmed(due) else "")))
-    paragraphs = [f"尚有{len(missing)}项材料或内容需补正，详见一次性告知书；补正齐全后方予受理，"
-                  "承诺时限自补正齐全之日起计算。"] if missing else []
+    paragraphs = [f"尚有{len(missing)}项材料或内容需补正，详见一次性告知书；补正齐全后方予受理。"] if missing else []
     paragraphs += [STATUS_HOW, NOT_A_DECISION]
     return Document("receipt", "收件回执" if missing else "受理回执", business_key, rows, "已收材料",
                     _received(process, data, title + "表"), paragraphs)
@@ -144,6 +145,7 @@ def correction(process: str, data: dict[str, Any], submitted: dict[str, Any], ma
     """The correction's payload for the case, or InvalidInput naming every bad field (nothing brought is refused)."""
     form = correction_form(process, data)
     plain = [f for f in form if f.type != "multi"]
+    submitted = tidy(submitted)
     errors: dict[str, str] = {}
     codes: dict[str, tuple[str, dict]] = {}
     clean: dict[str, Any] = {}

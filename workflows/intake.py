@@ -2,6 +2,7 @@
 what was submitted into the case's start data (checked field by field, like every other form)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -109,8 +110,26 @@ def _child_problems(submitted: dict[str, Any], errors: dict[str, str]) -> dict[s
     return {}
 
 
+DIGITS = ("applicant_id", "child_id", "phone", "bank_account")  # typed as printed: 6222 0212 …, 138-0013-8000
+AMOUNTS = ("income_per_capita", "monthly_rent")  # typed with thousands separators: 1,200
+
+
+def tidy(submitted: dict[str, Any]) -> dict[str, Any]:
+    """What a clerk types as the paper prints it, made plain: no spaces or dashes inside numbers, no thousands
+    separators in amounts."""
+    out = dict(submitted)
+    for key in DIGITS:
+        if isinstance(out.get(key), str):
+            out[key] = re.sub(r"[\s\-\u3000]", "", out[key])
+    for key in AMOUNTS:
+        if isinstance(out.get(key), str):
+            out[key] = re.sub(r"(?<=\d)[,，](?=\d{3})", "", out[key].strip())
+    return out
+
+
 def start_data(intake: Intake, submitted: dict[str, Any], materials: list[str], department: str) -> dict[str, Any]:
     """Checked start data, or InvalidInput naming every bad field (ID numbers by GB 11643)."""
+    submitted = tidy(submitted)
     clean, errors = {}, {}
     try:
         clean = validate(intake.fields, {f.id: submitted.get(f.id, "") for f in intake.fields})

@@ -46,7 +46,8 @@ def test_an_incomplete_application_gets_a_receipt_and_a_notice_of_every_missing_
     page = client.get(f"/cases/{key}/receipt").data.decode()
     assert "收件回执" in page and key in page and "教育局" in page
     assert "居住证" in page and "户口簿" in page and "社保缴纳证明" not in page.split("已收材料")[1].split("</ol>")[0]
-    assert "承诺办结时限" in page and "15个工作日" in page and "预计办结日期" in page and "一次性告知书" in page
+    assert "15个工作日，自补正齐全、正式受理之日起计算" in page and "一次性告知书" in page
+    assert "预计办结日期" not in page, "no date is promised before the application is complete"
     assert person.id_number not in page and person.id_number[-4:] in page, "the ID number is masked on paper"
 
     notice = client.get(f"/cases/{key}/notice").data.decode()
@@ -62,7 +63,9 @@ def test_an_incomplete_application_gets_a_receipt_and_a_notice_of_every_missing_
     text = _pdf_text(client.get(f"/cases/{key}/receipt.pdf"))
     assert key in text and "收件回执" in text and "居住证" in text
     printed = [(d["document"], d["format"]) for _e, _a, d in _events(world, key, "document_printed")]
-    assert printed == [("receipt", "page"), ("notice", "page"), ("notice", "pdf"), ("receipt", "pdf")]
+    assert printed == [("receipt", "page"), ("one_time_notice", "page"), ("one_time_notice", "pdf"), ("receipt", "pdf")]
+    audit = login(app.test_client(), "auditor").get(f"/audit?key={key}").data.decode()
+    assert "文书：一次性告知书" in audit and "格式：PDF" in audit
 
 
 def test_a_correction_brought_in_person_is_recorded_and_the_application_checked_again(app, world):
@@ -95,6 +98,11 @@ def test_a_correction_brought_in_person_is_recorded_and_the_application_checked_
     assert "当前不在等待补正" in again
     receipt = client.get(f"/cases/{key}/receipt").data.decode()
     assert "受理回执" in receipt and "收件回执" not in receipt and "社保缴纳证明" in receipt
+    assert "<dt>补正说明</dt><dd>申请人到窗口补交原件，已核对</dd>" in page, "the clerk's note is in the history"
+    client.post("/language", data={"language": "en", "next": f"/cases/{key}/receipt"})
+    english = client.get(f"/cases/{key}/receipt").data.decode()
+    assert "受理回执" in english and "教育局（盖章）" in english and "Education Bureau" not in english.split('id="paper"')[1], \
+        "an official paper is in Chinese whatever the clerk's screen language"
 
 
 def test_scanned_materials_are_kept_by_hash_shown_to_the_case_file_readers_and_every_opening_recorded(app, world):
@@ -118,7 +126,7 @@ def test_scanned_materials_are_kept_by_hash_shown_to_the_case_file_readers_and_e
 
     fake = clerk.post(f"/cases/{key}/attachments", data={"kind": "housing", "file": (io.BytesIO(b"MZ\x90 exe"), "房产证.pdf")},
                       content_type="multipart/form-data", follow_redirects=True).data.decode()
-    assert "房产证 不是 PDF、JPEG 或 PNG 文件" in fake
+    assert "房产证.pdf 不是 PDF、JPEG 或 PNG 文件" in fake
     none = clerk.post(f"/cases/{key}/attachments", data={"kind": "housing"}, content_type="multipart/form-data",
                       follow_redirects=True).data.decode()
     assert "请选择要上传的扫描件" in none
@@ -130,7 +138,7 @@ def test_scanned_materials_are_kept_by_hash_shown_to_the_case_file_readers_and_e
     huge = PDF + b"0" * attachments.MAX_BYTES
     page = clerk.post(f"/cases/{key}/attachments", data={"kind": "housing", "file": (io.BytesIO(huge), "大文件.pdf")},
                       content_type="multipart/form-data", follow_redirects=True).data.decode()
-    assert "大文件 超过 10 MB" in page
+    assert "大文件.pdf 超过 10 MB" in page
     many = [(io.BytesIO(PDF), f"{n}.pdf") for n in range(6)]
     page = clerk.post(f"/cases/{key}/attachments", data={"kind": "housing", "file": many},
                       content_type="multipart/form-data", follow_redirects=True).data.decode()
@@ -152,8 +160,8 @@ def test_a_complete_subsidy_gets_its_receipt_and_an_inquiry_none(app, world):
     person = world.person("赵敏", employed=False)
     street = login(app.test_client(), "street_reviewer")
     form = dict(subsidy_type="employment", applicant_name=person.name, applicant_id=person.id_number,
-                phone="13900139000", bank_account="6222021202001234567", address=person.address, district="西湖区",
-                household_type="normal", income_per_capita="2000")
+                phone="139 0013 9000", bank_account="6222 0212 0200 1234 567", address=person.address, district="西湖区",
+                household_type="normal", income_per_capita="2,000")  # typed as the card and the paper print them
     started = street.post("/applications/new/subsidy_approval", data=form)
     key = re.search(r"/cases/(SUB-[\d-]+)/receipt", started.headers["Location"]).group(1)
     page = street.get(f"/cases/{key}/receipt").data.decode()
