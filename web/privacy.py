@@ -70,9 +70,12 @@ def readable(terms: Glossary, key: str, value: Any, unmasked: bool = True) -> An
 
 
 def moments_read(value: Any) -> Any:
-    """A stored moment (an ISO string) as a date people read; other values as they are."""
+    """A stored moment (an ISO string) as a date people read, a whole amount without its .0; other values as they
+    are."""
     if isinstance(value, str) and ISO_MOMENT.match(value):
         return value_text(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 

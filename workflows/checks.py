@@ -156,7 +156,8 @@ def subsidy_prefill(call: ServiceCall) -> dict[str, Any]:
         call.record("registry_unavailable", department="HRSS", reason=str(exc))
         return {"prefill_note": "人社局社保系统暂不可用，失业月数请按失业登记证明填写"}
     if record is None:
-        return {"prefill_note": "人社局社保系统中无缴费记录，失业月数请按失业登记证明填写"}
+        return {"prefill_note": "人社局社保系统中无缴费记录" + ("，失业月数请按失业登记证明填写"
+                                                     if call.data.get("subsidy_type") == "employment" else "")}
     if record["employed"]:
         return {"unemployed_months": 0, "prefill_note": "人社局记录显示申请人在职（失业月数0）"}
     months = _months(record["last_paid"], _today(call))

@@ -47,4 +47,5 @@ def test_the_street_window_takes_a_subsidy_by_its_type_and_the_registry_fills_in
     key = re.search(r"/cases/(SUB-\d{4}-\d{6})", ok.headers["Location"]).group(1)
     task = re.search(r'href="/tasks/([0-9a-f-]{36})"', client.get(f"/cases/{key}").data.decode()).group(1)
     check = client.get(f"/tasks/{task}").data.decode()
-    assert "已从登记系统调取" in check and "人社局社保记录" in check and 'value="1500' in check
+    assert "已从登记系统调取" in check and "人社局社保记录" in check and 'value="1500"' in check
+    assert "1500.0" not in check and "1800.0" not in check, "whole amounts read without .0"
