@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -76,10 +77,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _instance_secret(app: Flask) -> str:
     """A secret key kept in the instance folder, so sessions survive restarts without configuration."""
     path = Path(app.instance_path) / "secret_key"
-    if not path.exists():
+    if not path.exists():  # written whole and linked into place: of web processes starting together, one key wins
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32), encoding="utf-8")
-        path.chmod(0o600)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(secrets.token_hex(32))
+            os.chmod(tmp, 0o600)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another process was first: use its key
+        finally:
+            os.unlink(tmp)
     return path.read_text(encoding="utf-8").strip()
 
 

@@ -133,3 +133,18 @@ def test_behind_a_configured_proxy_the_forwarded_address_counts(world, monkeypat
     with caplog.at_level(logging.INFO, logger="jointreview.access"):
         plain.test_client().get("/healthz", headers={"X-Forwarded-For": "10.1.2.3"})
     assert [r.remote for r in caplog.records if r.name == "jointreview.access"] == ["127.0.0.1"]
+
+
+def test_web_processes_starting_together_keep_one_secret_key(tmp_path, monkeypatch):
+    """Two processes on a fresh instance folder both find no key; the one that writes second must take the first
+    one's key, not replace it (sessions would not carry across processes)."""
+    from flask import Flask
+
+    from web import _instance_secret
+
+    app = Flask("probe", instance_path=str(tmp_path / "instance"))
+    first = _instance_secret(app)
+    monkeypatch.setattr("pathlib.Path.exists", lambda self: False)  # as if it looked just before the other wrote
+    assert _instance_secret(app) == first
+    assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in (tmp_path / "instance").iterdir()] == ["secret_key"], "no temporary file is left"
