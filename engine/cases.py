@@ -19,6 +19,7 @@ from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from . import audit, copies, delegation, forms, separation, signers, sql, wallclock
+from .calendar import aware
 from .clock import HELD
 from .expressions import data_problem
 from .errors import Conflict, EngineError, InvalidInput, Message, NotFound, PermissionDenied, catalogue
@@ -371,8 +372,7 @@ def message_deadline(wf: BpmnWorkflow, message: str) -> datetime | None:
         if task.state != TaskState.WAITING or not isinstance(value, str) or value == HELD:
             continue
         if any(isinstance(d, MessageEventDefinition) and d.name == message for d in branches):
-            due = datetime.fromisoformat(value)
-            return due if due.tzinfo else due.replace(tzinfo=timezone.utc)
+            return aware(datetime.fromisoformat(value))
     return None
 
 

@@ -116,6 +116,7 @@ def show(key: str):
         resubmission = view.messages.get("materials") if view else None
         missing = data.get("missing_items") or [] if resubmission in waiting else []
     return render_template("case.html", case=case, definition=definition, tasks=tasks, timeline=timeline,
+                           whole_file=scope is None,
                            summary=json.loads(case.summary or "{}"), rules=rules, now=wallclock.now(),
                            waiting=waiting, missing=missing, alerts=raised, rating=rating,
                            can_rate=case.status == "completed" and rating is None and owner in actor().departments,

@@ -18,7 +18,7 @@ from workflows import counter
 from workflows.intake import INTAKES
 from workflows.portal import PUBLIC
 
-from .cases import _case, _scope
+from .cases import _case, _owner as owner_of, _scope
 from .context import actor, overseers, runtime
 from .i18n import error_text, field_errors
 from .printing import render
@@ -55,6 +55,11 @@ def _windows(case: Case, owner: str | None) -> set[str]:
     return (set(intake.departments) if intake else set()) | ({owner} if owner else set())
 
 
+def _owner(case: Case) -> str | None:
+    with runtime().db.read() as session:
+        return owner_of(session, case)
+
+
 def _state(case: Case):
     """(model, the case's current data, the correction message it waits for or None, that wait's deadline)."""
     with runtime().db.read() as session:
@@ -86,18 +91,18 @@ def _may_open(case: Case, owner: str | None) -> bool:
     return whole or _my_window(case, owner) is not None
 
 
-def panel(case: Case) -> Panel:
-    """The counter section of the case page (a Jinja global)."""
+def panel(case: Case, waiting: list[str], missing: list[str], whole_file: bool) -> Panel:
+    """The counter section of the case page (a Jinja global), from what the case page already read: the messages
+    the case waits for, the items missing, and whether the reader may read the whole case file."""
     if not counter.served(case.process_key) or case.purged_at is not None:
         return Panel()
-    model, data, waiting, _deadline = _state(case)
-    window = _my_window(case, model.owner_department) is not None
-    may_open = _may_open(case, model.owner_department)
+    window = _my_window(case, _owner(case)) is not None
     with runtime().db.read() as session:
-        files = attachments.of_case(session, case.id) if may_open else []
+        files = attachments.of_case(session, case.id) if whole_file or window else []
+    correcting = counter.correction_message(case.process_key) in waiting
     kinds = list(PUBLIC[case.process_key].materials.items()) + [(OTHER, _("Other material"))]
-    return Panel(True, window, window and bool(waiting and data.get("missing_items")), window and bool(waiting),
-                 window and case.status == "running", may_open, kinds, files)
+    return Panel(True, window, window and correcting and bool(missing), window and correcting,
+                 window and case.status == "running", whole_file or window, kinds, files)
 
 
 def _paper(key: str, kind: str):
@@ -132,9 +137,16 @@ def _office(code: str) -> str:
     return row.name_zh if row is not None else code
 
 
-def _printed(key: str, document: str, form: str) -> None:
-    with runtime().db.write() as session:
-        cases.note(session, actor(), key, "document_printed", {"document": document, "format": form})
+def _issued(key: str, form: str):
+    """The paper this URL names (the 受理回执, or the 一次性告知书 on the notice URLs) as (case, document, office,
+    whether a notice is due), its issue recorded; document None (said, nothing recorded) when there is none."""
+    kind = "notice" if request.endpoint in ("counter.notice", "counter.notice_pdf") else "receipt"
+    case, doc, office, told = _paper(key, kind)
+    if doc is not None:
+        with runtime().db.write() as session:
+            cases.note(session, actor(), key, "document_printed",
+                       {"document": "one_time_notice" if kind == "notice" else kind, "format": form})
+    return case, doc, office, told
 
 
 @bp.route("/cases/<key>/receipt")
@@ -142,11 +154,9 @@ def _printed(key: str, document: str, form: str) -> None:
 @login_required
 def receipt(key: str):
     """The 受理回执 (or the 一次性告知书) as a page to print."""
-    kind = "notice" if request.endpoint == "counter.notice" else "receipt"
-    case, doc, office, told = _paper(key, kind)
+    case, doc, office, told = _issued(key, "page")
     if doc is None:
         return redirect(url_for("cases.show", key=key))
-    _printed(key, "one_time_notice" if kind == "notice" else kind, "page")
     return render_template("counter_document.html", case=case, doc=doc, office=office, told=told,
                            today=counter.day(wallclock.now(), runtime().calendar))
 
@@ -156,15 +166,13 @@ def receipt(key: str):
 @login_required
 def receipt_pdf(key: str):
     """The same paper as a PDF (A4, Chinese font embedded)."""
-    kind = "notice" if request.endpoint == "counter.notice_pdf" else "receipt"
-    case, doc, office, _told = _paper(key, kind)
+    case, doc, office, _told = _issued(key, "pdf")
     if doc is None:
         return redirect(url_for("cases.show", key=key))
-    _printed(key, "one_time_notice" if kind == "notice" else kind, "pdf")
     body = render(doc, office, counter.day(wallclock.now(), runtime().calendar))
-    name = f"{doc.title}-{key}.pdf"
     return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f"inline; filename=\"{kind}-{key}.pdf\"; filename*=UTF-8''{quote(name)}",
+        "Content-Disposition": f"inline; filename=\"{doc.kind}-{key}.pdf\"; "
+                               f"filename*=UTF-8''{quote(f'{doc.title}-{key}.pdf')}",
         "Cache-Control": "no-store"})
 
 
@@ -211,8 +219,7 @@ def correction(key: str):
 def upload(key: str):
     """Scanned materials brought to the window, kept with the case."""
     case = _case(key)
-    model, *_rest = _state(case)
-    window = _my_window(case, model.owner_department)
+    window = _my_window(case, _owner(case))
     if window is None or not counter.served(case.process_key):
         abort(403)
     if case.status != "running":
@@ -261,8 +268,7 @@ def _upload_problem(problem: str, name: str) -> str:
 def download(key: str, attachment_id: int):
     """One attachment, for those who may read the case file; every opening is recorded."""
     case = _case(key)
-    model, *_rest = _state(case)
-    if not _may_open(case, model.owner_department):
+    if not _may_open(case, _owner(case)):
         abort(403)
     try:
         with runtime().db.write() as session:

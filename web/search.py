@@ -10,7 +10,7 @@ import re
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from engine import lookup, supervision
 from engine.models import Case, ProcessDefinition, Task
@@ -27,12 +27,12 @@ WHOLE_KEY = re.compile(r"[A-Z]+-\d{4}-\d{6}")
 
 
 def _owned(session, departments) -> set[str]:
-    """The processes a department answers for (the BPMN's owner_department, in any deployed version)."""
-    out = set()
-    for definition_id, key in session.execute(select(ProcessDefinition.id, ProcessDefinition.process_key)).all():
-        if key not in out and runtime().model(session, definition_id).owner_department in departments:
-            out.add(key)
-    return out
+    """The processes a department answers for (the BPMN's owner_department of each process's newest version: older
+    versions are not compiled for a search)."""
+    newest = dict(session.execute(select(ProcessDefinition.process_key, func.max(ProcessDefinition.id))
+                                  .group_by(ProcessDefinition.process_key)).all())
+    return {key for key, definition_id in newest.items()
+            if runtime().model(session, definition_id).owner_department in departments}
 
 
 def find(session, me: Actor, args: dict[str, str]) -> list[dict]:

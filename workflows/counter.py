@@ -20,7 +20,7 @@ from engine.errors import InvalidInput
 from engine.forms import FormField, ascii_digits, validate
 
 from . import idcards
-from .intake import ID_PATTERN, INTAKES, PHONE_PATTERN, tidy
+from .intake import ID_PATTERN, INTAKES, PHONE_PATTERN, check_ids, tidy
 from .intake import MESSAGES as INTAKE_MESSAGES
 from .portal import PUBLIC, SUBSIDY_TYPES
 
@@ -154,12 +154,9 @@ def correction(process: str, data: dict[str, Any], submitted: dict[str, Any], ma
     except InvalidInput as exc:
         errors.update(exc.fields)
         codes.update(getattr(exc, "codes", {}) or {})
-    child = ascii_digits(str(clean.get("child_id") or "")).strip().upper()
-    if child and "child_id" not in errors:
-        found = idcards.problem_code(child)
-        if found:
-            codes["child_id"], errors["child_id"] = found, MESSAGES[found[0]].format(**found[1])
-        clean["child_id"] = child
+    if clean.get("child_id"):
+        check_ids({"child_id": clean["child_id"]}, errors, codes)
+        clean["child_id"] = ascii_digits(str(clean["child_id"])).strip().upper()
     offered = {code for f in form if f.type == "multi" for code, _ in f.options}
     unknown = [m for m in materials if m not in offered]
     if unknown:

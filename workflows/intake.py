@@ -127,6 +127,19 @@ def tidy(submitted: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+ID_FIELDS = ("applicant_id", "child_id")
+
+
+def check_ids(values: dict[str, Any], errors: dict[str, str], codes: dict[str, tuple]) -> None:
+    """ID numbers checked by GB 11643 (length, birth date, check digit); a problem goes into `errors` and `codes`
+    under its field, unless that field is already in error."""
+    for fid, value in values.items():
+        number = ascii_digits(str(value or "")).strip()
+        found = idcards.problem_code(number) if number and fid not in errors else None
+        if found:
+            codes[fid], errors[fid] = found, MESSAGES[found[0]].format(**found[1])
+
+
 def start_data(intake: Intake, submitted: dict[str, Any], materials: list[str], department: str) -> dict[str, Any]:
     """Checked start data, or InvalidInput naming every bad field (ID numbers by GB 11643)."""
     submitted = tidy(submitted)
@@ -138,12 +151,8 @@ def start_data(intake: Intake, submitted: dict[str, Any], materials: list[str], 
         codes = dict(getattr(exc, "codes", {}))
     else:
         codes = {}
-    for fid in ("applicant_id", "child_id"):
-        value = ascii_digits(str(clean.get(fid) or submitted.get(fid) or "")).strip()
-        if value and fid not in errors and any(f.id == fid for f in intake.fields):
-            found = idcards.problem_code(value)
-            if found:
-                codes[fid], errors[fid] = found, MESSAGES[found[0]].format(**found[1])
+    asked = {f.id for f in intake.fields}
+    check_ids({fid: clean.get(fid) or submitted.get(fid) for fid in ID_FIELDS if fid in asked}, errors, codes)
     for fid, found in _child_problems({**submitted, **{k: v for k, v in clean.items() if v}}, errors).items():
         codes[fid], errors[fid] = found, MESSAGES[found[0]].format(**found[1])
     if errors:
