@@ -4,6 +4,8 @@
     serializer, one JSON row per case, read, advanced and written back in its own transaction at every step
     (what the simplest web app around SpiffWorkflow does);
 (b)/(c) JointReview on SQLite (WAL) and on PostgreSQL (tasks, audit chain, figures, timers, all of it).
+Each floor and JointReview run on the same database in alternating rounds, so that the machine's drift
+during the run (a busy neighbour, a slower minute) falls on both alike and the ratio stays put.
 Prints cases/s, completion p50/p95, SQL statements and commits per completion, and each JointReview run's
 ratio to the naive floor on the same database.
 
@@ -12,6 +14,7 @@ ratio to the naive floor on the same database.
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
 from common import HERE, drop_schema, percentile, postgres_url, prepared_runtime, sqlite_url
@@ -49,66 +52,102 @@ def plain_spiff(n: int) -> dict:
     return {"cases_per_s": n / (time.perf_counter() - began), "latencies": latencies, "statements": 0, "commits": 0}
 
 
-def naive(url: str, n: int) -> dict:
+class Naive:
     """The persistence floor: load the case's JSON row, run one step, write it back, commit."""
-    parser = CamundaParser()
-    parser.add_bpmn_file(str(BPMN))
-    spec = parser.get_spec("three_tasks")
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
-    db = Database(url)  # the same engine settings as JointReview's (SQLite: WAL, synchronous=NORMAL)
-    with db.engine.begin() as conn:
-        conn.execute(text("CREATE TABLE naive_cases (id INTEGER PRIMARY KEY, state TEXT NOT NULL)"))
 
-    def step(conn, case_id: int, values: dict) -> None:
+    def __init__(self, url: str) -> None:
+        parser = CamundaParser()
+        parser.add_bpmn_file(str(BPMN))
+        self.spec = parser.get_spec("three_tasks")
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
+        self.db = Database(url)  # the same engine settings as JointReview's (SQLite: WAL, synchronous=NORMAL)
+        with self.db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE naive_cases (id INTEGER PRIMARY KEY, state TEXT NOT NULL)"))
+        self.next_id = 0
+
+    def _step(self, conn, case_id: int, values: dict) -> None:
         state = conn.execute(text("SELECT state FROM naive_cases WHERE id = :id"), {"id": case_id}).scalar_one()
-        wf = serializer.deserialize_json(state)
+        wf = self.serializer.deserialize_json(state)
         task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
         task.data.update(values)
         task.run()
         wf.do_engine_steps()
         conn.execute(text("UPDATE naive_cases SET state = :s WHERE id = :id"),
-                     {"s": serializer.serialize_json(wf), "id": case_id})
+                     {"s": self.serializer.serialize_json(wf), "id": case_id})
 
-    def one_case(case_id: int, latencies: list) -> None:
-        wf = BpmnWorkflow(spec)
+    def one_case(self, latencies: list) -> tuple[int, int]:
+        self.next_id += 1
+        case_id = self.next_id
+        wf = BpmnWorkflow(self.spec)
         wf.do_engine_steps()
-        with db.engine.begin() as conn:
+        with self.db.engine.begin() as conn:
             conn.execute(text("INSERT INTO naive_cases (id, state) VALUES (:id, :s)"),
-                         {"id": case_id, "s": serializer.serialize_json(wf)})
+                         {"id": case_id, "s": self.serializer.serialize_json(wf)})
         for values in VALUES:
             t0 = time.perf_counter()
-            with db.engine.begin() as conn:
-                step(conn, case_id, values)
+            with self.db.engine.begin() as conn:
+                self._step(conn, case_id, values)
             latencies.append(time.perf_counter() - t0)
+        return 2 * len(VALUES), len(VALUES)
 
-    for i in range(20):
-        one_case(-1 - i, [])
-    latencies: list = []
-    began = time.perf_counter()
-    for i in range(n):
-        one_case(i + 1, latencies)
-    elapsed = time.perf_counter() - began
-    with db.engine.connect() as conn:
-        done = conn.execute(text("SELECT state FROM naive_cases WHERE id = :id"), {"id": n}).scalar_one()
-    assert serializer.deserialize_json(done).completed
-    db.dispose()
-    return {"cases_per_s": n / elapsed, "latencies": latencies, "statements": 2.0, "commits": 1.0}
+    def check(self) -> None:
+        with self.db.engine.connect() as conn:
+            done = conn.execute(text("SELECT state FROM naive_cases WHERE id = :id"), {"id": self.next_id}).scalar_one()
+        assert self.serializer.deserialize_json(done).completed
+
+    def close(self) -> None:
+        self.db.dispose()
 
 
-def jointreview(url: str, n: int) -> dict:
-    rt, actor = prepared_runtime(url, BPMN)
-    for _ in range(20):  # warm-up: caches, connection pool
-        _one_case(rt, actor, [])
-    latencies, statements, commits = [], 0, 0
-    began = time.perf_counter()
-    for _ in range(n):
-        s, c = _one_case(rt, actor, latencies)
-        statements, commits = statements + s, commits + c
-    elapsed = time.perf_counter() - began
-    rt.db.dispose()
-    completions = n * len(VALUES)
-    return {"cases_per_s": n / elapsed, "latencies": latencies,
-            "statements": statements / completions, "commits": commits / completions}
+class Ours:
+    """JointReview: start the case, then complete its three steps, each in its own transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.rt, self.actor = prepared_runtime(url, BPMN)
+
+    def one_case(self, latencies: list) -> tuple[int, int]:
+        return _one_case(self.rt, self.actor, latencies)
+
+    def check(self) -> None:
+        pass  # _one_case asserts that every case completed
+
+    def close(self) -> None:
+        self.rt.db.dispose()
+
+
+def head_to_head(url: str, n: int, rounds: int = 20) -> tuple[dict, dict]:
+    """The floor and JointReview on the same database server, measured in alternating rounds (the order swapped
+    each round) so that the machine's drift during the run falls on both alike. JointReview's ratio to the floor
+    is the median of the rounds' ratios (a burst of noise spoils a round, not the figure), with the quartiles."""
+    modes = [Naive(url), Ours(url)]
+    totals = [{"elapsed": 0.0, "latencies": [], "statements": 0, "commits": 0, "rounds": []} for _ in modes]
+    try:
+        for mode in modes:  # warm-up: caches, connection pool
+            for _ in range(20):
+                mode.one_case([])
+        per_round = max(n // rounds, 1)
+        for r in range(rounds):
+            for i in (0, 1) if r % 2 == 0 else (1, 0):
+                total = totals[i]
+                began = time.perf_counter()
+                for _ in range(per_round):
+                    s, c = modes[i].one_case(total["latencies"])
+                    total["statements"] += s
+                    total["commits"] += c
+                total["elapsed"] += time.perf_counter() - began
+                total["rounds"].append(time.perf_counter() - began)
+        for mode in modes:
+            mode.check()
+    finally:
+        for mode in modes:
+            mode.close()
+    done = per_round * rounds
+    floor, ours = ({"cases_per_s": done / t["elapsed"], "latencies": t["latencies"],
+                    "statements": t["statements"] / (done * len(VALUES)),
+                    "commits": t["commits"] / (done * len(VALUES))} for t in totals)
+    ratios = sorted(f / o for f, o in zip(totals[0]["rounds"], totals[1]["rounds"]))
+    ours["ratio"] = (percentile(ratios, 0.25), statistics.median(ratios), percentile(ratios, 0.75))
+    return floor, ours
 
 
 def _one_case(rt, actor, latencies: list) -> tuple[int, int]:
@@ -130,7 +169,10 @@ def _one_case(rt, actor, latencies: list) -> tuple[int, int]:
 
 def report(name: str, r: dict, base: dict | None = None, base_name: str = "") -> None:
     p50, p95 = percentile(r["latencies"], 0.5) * 1000, percentile(r["latencies"], 0.95) * 1000
-    ratio = f"{r['cases_per_s'] / base['cases_per_s']:.2f}x of {base_name}" if base else ""
+    ratio = ""
+    if base:
+        low, mid, high = r["ratio"]
+        ratio = f"{mid:.2f}x of {base_name} (rounds' quartiles {low:.2f}-{high:.2f})"
     sql = f"{r['statements']:.1f} stmts, {r['commits']:.2f} commits per completion" if r["commits"] else "no SQL"
     print(f"{name:<38} {r['cases_per_s']:>8.1f} cases/s   completion p50 {p50:6.2f} ms  p95 {p95:6.2f} ms   "
           f"{sql:<36} {ratio}")
@@ -143,17 +185,17 @@ def main() -> None:
     print(f"3-user-task process, {args.cases} cases per mode, {args.cases * 3} completions")
     memory = plain_spiff(args.cases)
     report("(a) SpiffWorkflow in memory", memory)
-    floor = naive(sqlite_url(), args.cases)
+    floor, ours = head_to_head(sqlite_url(), args.cases)
     report("(n1) naive floor on SQLite (WAL)", floor)
-    report("(b) JointReview on SQLite (WAL)", jointreview(sqlite_url(), args.cases), floor, "(n1)")
+    report("(b) JointReview on SQLite (WAL)", ours, floor, "(n1)")
     url, schema = postgres_url()
     if url is None:
         print("(n2)/(c) PostgreSQL                      not measured: no server on 127.0.0.1:5432")
         return
     try:
-        floor = naive(url, args.cases)
+        floor, ours = head_to_head(url, args.cases)
         report("(n2) naive floor on PostgreSQL", floor)
-        report("(c) JointReview on PostgreSQL", jointreview(url, args.cases), floor, "(n2)")
+        report("(c) JointReview on PostgreSQL", ours, floor, "(n2)")
     finally:
         drop_schema(url, schema)
 

@@ -79,10 +79,18 @@ class Event:
     task_id: str | None = None
 
 
-def append(session: Session, events: list[Event], at: datetime) -> None:
-    """Append events at the end of the chain; the head row lock keeps concurrent writers in one line."""
+def append(session: Session, events: list[Event], at: datetime, head: tuple[int, str] | None = None) -> None:
+    """Append events at the end of the chain; the head row lock keeps concurrent writers in one line.
+
+    `head` is the (seq, hash) the caller read earlier in this transaction: the chain is advanced from it in one
+    statement if the head is still there, and read again (locked) if it moved."""
     if not events:
         return
+    if head is not None:
+        rows, seq, prev = chain(events, at, *head)
+        if sql.execute(session, "audit_head_advance", {"seq": seq, "hash": prev, "expected": head[0]}).rowcount == 1:
+            sql.execute(session, "audit_insert", rows)
+            return
     head = sql.execute(session, "audit_head", {}, lock=True).first()
     rows, seq, prev = chain(events, at, *(head if head else (0, GENESIS)))
     sql.execute(session, "audit_insert", rows)

@@ -167,6 +167,13 @@ def migration_config() -> Config:
     return cfg
 
 
+WAL_CHECKPOINT_PAGES = 4000
+"""SQLite moves the write-ahead log into the database file once it holds this many pages (16 MB; SQLite's default is
+1,000). A step writes some twenty pages, most of them the same few index pages again and again (the inbox's, the
+audit log's): the longer the log, the more of those writes one checkpoint folds into one, and the fewer steps pay
+for a checkpoint at all."""
+
+
 def _sqlite_engine(url: str, echo: bool) -> Engine:
     path = make_url(url).database
     if path and path != ":memory:":
@@ -177,13 +184,15 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON",
+                       f"wal_autocheckpoint={WAL_CHECKPOINT_PAGES}"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         immediate = connection.get_execution_options().get("jr_write")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # on the driver connection: SQLAlchemy's statement machinery costs more than the BEGIN itself
+        connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine

@@ -382,11 +382,18 @@ def _charged(function: Callable) -> Callable:
 ServiceHandler = Callable[[Any], dict | None]
 
 
+def environment_globals(functions: dict[str, Callable]) -> dict[str, Any]:
+    """What restricted code sees besides the case data: the guards and the charged helper functions."""
+    return {**GUARDS, **{name: _charged(f) for name, f in functions.items()}}
+
+
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """A SpiffWorkflow script environment that runs everything through the sandbox."""
 
-    def __init__(self, functions: dict[str, Callable], service_caller: Callable | None = None) -> None:
-        super().__init__({**GUARDS, **{name: _charged(f) for name, f in functions.items()}})
+    def __init__(self, functions: dict[str, Callable], service_caller: Callable | None = None,
+                 prepared: dict[str, Any] | None = None) -> None:
+        """`prepared` is `environment_globals(functions)` made once and shared (it is only read)."""
+        super().__init__(prepared if prepared is not None else environment_globals(functions))
         self.function_names = frozenset(functions)
         self.service_caller = service_caller
 

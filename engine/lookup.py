@@ -44,16 +44,19 @@ def digest(value: Any) -> str | None:
     return hmac.new(_key(), text.encode(), hashlib.sha256).hexdigest()
 
 
+def searchable(fields: Iterable[str], data: dict[str, Any]) -> frozenset[tuple[str, str | int]]:
+    """(field, value) of every value in `data` that can be searched by (text or a whole number), not yet digested."""
+    return frozenset((field, value) for field in fields
+                     if isinstance(value := data.get(field), (str, int)) and not isinstance(value, bool))
+
+
 def values(fields: Iterable[str], data: dict[str, Any]) -> frozenset[tuple[str, str]]:
     """(field, digest) of every searchable value in `data`."""
-    found = set()
-    for field in fields:
-        value = data.get(field)
-        if isinstance(value, (str, int)) and not isinstance(value, bool):
-            d = digest(value)
-            if d:
-                found.add((field, d))
-    return frozenset(found)
+    return _digests(searchable(fields, data))
+
+
+def _digests(plain: Iterable[tuple[str, str | int]]) -> frozenset[tuple[str, str]]:
+    return frozenset((field, d) for field, value in plain if (d := digest(value)))
 
 
 def replace(session: Session, case_id: int, found: frozenset[tuple[str, str]]) -> None:
@@ -63,19 +66,25 @@ def replace(session: Session, case_id: int, found: frozenset[tuple[str, str]]) -
         sql.execute(session, "lookup_insert", [{"digest": d, "case_id": case_id, "field": f} for f, d in sorted(found)])
 
 
-def update(session: Session, case_id: int, found: frozenset[tuple[str, str]], known: frozenset[tuple[str, str]],
-           new_case: bool) -> None:
-    """Record the searchable values of a case after a step. A field whose value changed is replaced; a field the
-    data no longer shows is kept (a step's data may hold only part of the case's); nothing is written when
-    nothing changed, so a step costs no statement here."""
-    changed = found - known
+def changes(case_id: int, now: frozenset[tuple[str, str | int]], known: frozenset[tuple[str, str | int]],
+            new_case: bool) -> tuple[list[str], list[dict[str, Any]]]:
+    """What a step changes in a case's lookup rows: the fields whose rows go and the rows that come, from its
+    `searchable` values as they are now and as they were when the case was loaded. A field whose value changed is
+    replaced; a field the data no longer shows is kept (a step's data may hold only part of the case's); nothing is
+    digested when nothing changed, so a step costs no work here."""
+    changed = _digests(now - known)  # a value emptied or grown too long to search by is like one not shown
     if not changed:
-        return
-    if not new_case:
-        sql.execute(session, "lookup_delete_field", [{"case_id": case_id, "field": f} for f in sorted({f for f, _ in changed})])
-    fields = {f for f, _ in changed}
-    sql.execute(session, "lookup_insert", [{"digest": d, "case_id": case_id, "field": f}
-                                           for f, d in sorted(found) if f in fields])
+        return [], []
+    fields = [] if new_case else sorted({f for f, _ in changed})
+    return fields, [{"digest": d, "case_id": case_id, "field": f} for f, d in sorted(changed)]
+
+
+def write(session: Session, case_id: int, fields: list[str], rows: list[dict[str, Any]]) -> None:
+    """Apply `changes`."""
+    if fields:
+        sql.execute(session, "lookup_delete_field", [{"case_id": case_id, "field": f} for f in fields])
+    if rows:
+        sql.execute(session, "lookup_insert", rows)
 
 
 def matching(text: str) -> Select:

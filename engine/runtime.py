@@ -17,7 +17,7 @@ from .calendar import WorkCalendar
 from .db import Database
 from .definitions import CompiledSet, ProcessModel, compile_files
 from .errors import EngineError, NotFound
-from .expressions import BUILTINS, RestrictedEnvironment, data_problem
+from .expressions import BUILTINS, RestrictedEnvironment, data_problem, environment_globals
 from .functions import build_functions
 from .lookup import DEFAULT_FIELDS as DEFAULT_SEARCH_FIELDS
 from .models import DeploymentFile, ProcessDefinition
@@ -79,6 +79,7 @@ class Runtime:
         self.db = db
         self.calendar = calendar or WorkCalendar()
         self.functions = build_functions(self.calendar)
+        self._globals = environment_globals(self.functions)  # shared by every operation's script engine
         self.handlers: dict[str, Handler] = dict(handlers or {})
         self.summary_fields = summary_fields
         self.search_fields: tuple[str, ...] = DEFAULT_SEARCH_FIELDS  # values staff may find a case by (lookup.py)
@@ -162,4 +163,4 @@ class Runtime:
 
     def script_engine(self, op: Any) -> PythonScriptEngine:
         """A script engine bound to one operation (its session, case and audit events)."""
-        return _Engine(RestrictedEnvironment(self.functions), self, op)
+        return _Engine(RestrictedEnvironment(self.functions, prepared=self._globals), self, op)

@@ -7,6 +7,7 @@ connection, in the session's transaction. Everything else uses SQLAlchemy as usu
 """
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from datetime import datetime, timezone
@@ -61,6 +62,7 @@ STATEMENTS: dict[str, str] = {
         " prev_hash, hash) VALUES (:seq, :at, :actor, :department, :case_id, :business_key, :task_id, :event,"
         " :details, :prev_hash, :hash)"),
     "audit_head_update": "UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1",
+    "audit_head_advance": "UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1 AND seq = :expected",
     "audit_head_insert": "INSERT INTO audit_head (id, seq, hash) VALUES (1, :seq, :hash)",
 }
 
@@ -102,10 +104,9 @@ def execute(session: Session, name: str, params: dict[str, Any] | Sequence[dict[
     The DB-API cursor is used directly: SQLAlchemy's per-statement bookkeeping costs more than SQLite's
     work. The statement is still counted in the database's statistics.
     """
-    connection = session.connection()
-    dialect = connection.dialect.name
+    driver, dialect = _driver(session)
     text = _text(name, dialect, lock)
-    cursor = connection.connection.cursor()
+    cursor = driver.cursor()
     if isinstance(params, dict):
         cursor.execute(text, _adapt(params, dialect))
     else:
@@ -114,63 +115,94 @@ def execute(session: Session, name: str, params: dict[str, Any] | Sequence[dict[
     return Result(cursor)
 
 
+def _driver(session: Session):
+    """The driver connection of the session's transaction and its dialect name, looked up once per transaction
+    (asking the session each time costs more than a SQLite statement)."""
+    transaction = session.get_transaction()
+    known = session.info.get("jr_driver")
+    if transaction is not None and known is not None and known[0] is transaction:
+        return known[1], known[2]
+    connection = session.connection()
+    found = connection.connection, connection.dialect.name
+    session.info["jr_driver"] = (session.get_transaction(), *found)
+    return found
+
+
 def _count(session: Session) -> None:
     counts = session.info.get("counts")
     if counts is not None:
         counts.statements += 1
 
 
-_TASK_COLUMNS = ("id", "case_id", "process_key", "element_id", "name", "lane", "department_code", "role", "state",
-                 "assignee", "priority", "created_at", "due_at", "follow_up_at")
+_TASK_COLUMNS = (("id", "text"), ("case_id", "bigint"), ("process_key", "text"), ("element_id", "text"),
+                 ("name", "text"), ("lane", "text"), ("department_code", "text"), ("role", "text"), ("state", "text"),
+                 ("assignee", "text"), ("priority", "integer"), ("created_at", "timestamptz"),
+                 ("due_at", "timestamptz"), ("follow_up_at", "timestamptz"))
+_CLOSING_COLUMNS = (("id", "text"), ("state", "text"), ("now", "timestamptz"), ("completed_by", "text"),
+                    ("data", "text"))
+_LOOKUP_COLUMNS = (("digest", "text"), ("case_id", "bigint"), ("field", "text"))
 _AUDIT_COLUMNS = (("seq", "bigint"), ("at", "timestamptz"), ("actor", "text"), ("department", "text"),
                   ("case_id", "bigint"), ("business_key", "text"), ("task_id", "text"), ("event", "text"),
                   ("details", "text"), ("prev_hash", "text"), ("hash", "text"))
 
 
+def _records(name: str, columns: tuple[tuple[str, str], ...]) -> str:
+    """The rows passed as one JSON parameter, as a table."""
+    return f"jsonb_to_recordset(%({name})s::jsonb) AS x({', '.join(f'{c} {t}' for c, t in columns)})"
+
+
+def _names(columns: tuple[tuple[str, str], ...]) -> str:
+    return ", ".join(c for c, _ in columns)
+
+
+PERSIST_POSTGRES = (
+    "WITH c AS (UPDATE cases SET state = %(state)s, status = %(status)s, version = %(new_version)s,"
+    " next_due_at = %(next_due_at)s, updated_at = %(now)s, summary = %(summary)s, error = %(error)s,"
+    " ended_at = %(ended_at)s, visited = %(visited)s WHERE id = %(id)s AND version = %(version)s RETURNING 1),"
+    " t AS (UPDATE tasks SET state = x.state, closed_at = x.now, completed_by = x.completed_by,"
+    " assignee = COALESCE(x.completed_by, tasks.assignee), data = x.data"
+    f" FROM {_records('closing', _CLOSING_COLUMNS)} WHERE tasks.id = x.id),"
+    f" i AS (INSERT INTO tasks ({_names(_TASK_COLUMNS)}) SELECT {_names(_TASK_COLUMNS)}"
+    f" FROM {_records('inserts', _TASK_COLUMNS)}),"
+    f" l AS (INSERT INTO case_lookup ({_names(_LOOKUP_COLUMNS)}) SELECT {_names(_LOOKUP_COLUMNS)}"
+    f" FROM {_records('lookups', _LOOKUP_COLUMNS)}),"
+    " h AS (UPDATE audit_head SET seq = %(head_seq)s, hash = %(head_hash)s"
+    " WHERE id = 1 AND seq = %(head_expected)s RETURNING 1),"
+    f" a AS (INSERT INTO audit_log ({_names(_AUDIT_COLUMNS)}) SELECT {_names(_AUDIT_COLUMNS)}"
+    f" FROM {_records('audit', _AUDIT_COLUMNS)} WHERE EXISTS (SELECT 1 FROM h))"
+    " SELECT (SELECT count(*) FROM c), EXISTS (SELECT 1 FROM h)")
+"""One text whatever the step wrote (the rows go as JSON parameters): the driver parses it once and the server
+plans it once per connection (a text that changed with the number of rows would be parsed and planned each time)."""
+
+
 def persist_postgres(session: Session, case: dict[str, Any], closing: list[dict], inserts: list[dict],
-                     audit_rows: list[dict], head: tuple[int, int, str] | None) -> tuple[int, bool]:
+                     audit_rows: list[dict], head: tuple[int, int, str] | None,
+                     lookups: list[dict] | None = None) -> tuple[int, bool]:
     """PostgreSQL: every write of one step in a single statement (data-modifying CTEs), one round trip.
+    `lookups` are case_lookup rows to insert (new ones only: a replaced field's rows are deleted before).
 
     The audit entries are written only if the chain head is still at the expected entry (head =
     (expected seq, new seq, new hash)); the second value returned says whether they were. Returns the
     number of case rows updated (0 when the case version moved on).
     """
-    params: dict[str, Any] = {f"c_{k}": v for k, v in case.items()}
-    parts = ["c AS (UPDATE cases SET state = %(c_state)s, status = %(c_status)s, version = %(c_new_version)s,"
-             " next_due_at = %(c_next_due_at)s, updated_at = %(c_now)s, summary = %(c_summary)s, error = %(c_error)s,"
-             " ended_at = %(c_ended_at)s, visited = %(c_visited)s WHERE id = %(c_id)s AND version = %(c_version)s"
-             " RETURNING 1)"]
-    for i, row in enumerate(closing):
-        params.update({f"t{i}_{k}": v for k, v in row.items()})
-        parts.append(f"t{i} AS (UPDATE tasks SET state = %(t{i}_state)s, closed_at = %(t{i}_now)s,"
-                     f" completed_by = %(t{i}_completed_by)s, assignee = COALESCE(%(t{i}_completed_by)s, assignee),"
-                     f" data = %(t{i}_data)s WHERE id = %(t{i}_id)s)")
-    if inserts:
-        values = []
-        for i, row in enumerate(inserts):
-            params.update({f"i{i}_{k}": row[k] for k in _TASK_COLUMNS})
-            values.append("(" + ", ".join(f"%(i{i}_{k})s" for k in _TASK_COLUMNS) + ")")
-        parts.append(f"i AS (INSERT INTO tasks ({', '.join(_TASK_COLUMNS)}) VALUES {', '.join(values)})")
-    written = "false"
-    if audit_rows and head is not None:
-        expected, new_seq, new_hash = head
-        params.update({"h_expected": expected, "h_seq": new_seq, "h_hash": new_hash})
-        parts.append("h AS (UPDATE audit_head SET seq = %(h_seq)s, hash = %(h_hash)s"
-                     " WHERE id = 1 AND seq = %(h_expected)s RETURNING 1)")
-        values = []
-        for i, row in enumerate(audit_rows):
-            params.update({f"a{i}_{k}": row[k] for k, _ in _AUDIT_COLUMNS})
-            values.append("(" + ", ".join(f"%(a{i}_{k})s::{t}" for k, t in _AUDIT_COLUMNS) + ")")
-        names = ", ".join(k for k, _ in _AUDIT_COLUMNS)
-        parts.append(f"a AS (INSERT INTO audit_log ({names}) SELECT * FROM (VALUES {', '.join(values)}) AS v({names})"
-                     " WHERE EXISTS (SELECT 1 FROM h))")
-        written = "EXISTS (SELECT 1 FROM h)"
-    text = "WITH " + ", ".join(parts) + f" SELECT (SELECT count(*) FROM c), {written}"
-    cursor = session.connection().connection.cursor()
-    cursor.execute(text, params)
+    expected, new_seq, new_hash = head if head is not None and audit_rows else (-1, None, None)
+    params = {**case, "closing": _json(closing), "inserts": _json(inserts), "lookups": _json(lookups or []),
+              "audit": _json(audit_rows), "head_seq": new_seq, "head_hash": new_hash, "head_expected": expected}
+    cursor = _driver(session)[0].cursor()
+    cursor.execute(PERSIST_POSTGRES, params)
     _count(session)
     row = cursor.fetchone()
     return row[0], bool(row[1])
+
+
+def _json(rows: list[dict]) -> str:
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_moment)
+
+
+def _moment(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()  # with its offset: the server reads back the same instant to the microsecond
+    raise TypeError(f"{type(value).__name__} cannot be written")
 
 
 def _adapt(params: dict[str, Any], dialect: str) -> dict[str, Any]:

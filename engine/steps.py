@@ -60,7 +60,7 @@ class Operation:
         self.audit_head: tuple[int, str] | None = None
         self.visited: str = ""
         self.sent_back: dict[str, dict] = {}  # reopened task id → who sent it back and why
-        self.found: frozenset[tuple[str, str]] = frozenset()  # the case's lookup digests when it was loaded
+        self.found: frozenset[tuple[str, Any]] = frozenset()  # the case's searchable values when it was loaded
 
     def record(self, event: str, details: dict | None = None, department: str | None = None,
                task_id: str | None = None, actor: str | None = None) -> None:
@@ -81,7 +81,7 @@ def open_case(session: Session, rt: Runtime, actor: Actor, case, now: datetime |
     op = Operation(session, rt, actor, case.business_key, now or wallclock.now())
     op.case_id, op.visited, op.audit_head = case.id, case.visited, getattr(case, "audit_head", None)
     wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
-    op.found = lookup.values(rt.search_fields, current_data(wf))
+    op.found = lookup.searchable(rt.search_fields, current_data(wf))
     return model, op, wf
 
 
@@ -393,9 +393,14 @@ def _persist(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version:
                         "data": json.dumps(clean, ensure_ascii=False, default=str)})
     for tid in cancelled:
         op.record("task_cancelled", {}, None, tid, actor="system:engine")
-    lookup.update(session, op.case_id, lookup.values(op.rt.search_fields, current_data(wf)), op.found, case_version == 0)
-    if session.get_bind().dialect.name == "postgresql":
-        _write_postgres(op, case, closing, rows)
+    gone, found = lookup.changes(op.case_id, lookup.searchable(op.rt.search_fields, current_data(wf)), op.found,
+                                 case_version == 0)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if gone or not postgres:  # PostgreSQL writes new lookup rows with the rest, in one statement
+        lookup.write(session, op.case_id, gone, found)
+        found = []
+    if postgres:
+        _write_postgres(op, case, closing, rows, found)
         return
     if sql.execute(session, "update_case", case).rowcount != 1:
         raise Conflict.coded("case_moved_on", key=op.case_key)
@@ -403,19 +408,18 @@ def _persist(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version:
         sql.execute(session, "close_task", closing)
     if rows:
         sql.execute(session, "insert_task", rows)
-    audit.append(session, op.events, op.now)
+    audit.append(session, op.events, op.now, op.audit_head)
 
 
-
-
-def _write_postgres(op: Operation, case: dict, closing: list[dict], rows: list[dict]) -> None:
-    """One round trip for all writes; the audit append falls back to the locking path if the head moved."""
+def _write_postgres(op: Operation, case: dict, closing: list[dict], rows: list[dict], found: list[dict]) -> None:
+    """One round trip for all writes (with the case's new lookup rows); the audit append falls back to the
+    locking path if the head moved."""
     audit_rows, head = [], None
     if op.audit_head is not None and op.events:
         expected, prev = op.audit_head
         audit_rows, new_seq, new_hash = audit.chain(op.events, op.now, expected, prev)
         head = (expected, new_seq, new_hash)
-    updated, written = sql.persist_postgres(op.session, case, closing, rows, audit_rows, head)
+    updated, written = sql.persist_postgres(op.session, case, closing, rows, audit_rows, head, found)
     if updated != 1:
         raise Conflict.coded("case_moved_on", key=op.case_key)
     if not written:

@@ -242,6 +242,26 @@ def test_audit_detects_deleted_and_reordered_and_truncated(rt, users):
     assert result.bad_seq == 2 and "link" in result.reason
 
 
+def test_a_step_that_read_the_audit_head_before_another_append_still_chains_in_line(rt, users):
+    """A completion reads the chain head with its task; if something appended to the chain in the same
+    transaction since, its entries follow those (the head is read again), never fork the chain."""
+    out = start(rt, "two_lane")
+    task_id = out.opened[0]["id"]
+    with rt.db.write() as session:
+        seq, prev = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc())).first()
+        audit.append(session, [audit.Event("comment_added", "edu_reviewer", {"text": "先记一笔"})], datetime.now(timezone.utc))
+        audit.append(session, [audit.Event("comment_added", "edu_reviewer", {"text": "旧的链头"})],
+                     datetime.now(timezone.utc), head=(seq, prev))
+    complete(rt, users["edu_reviewer"], task_id, {"complete": "true", "months": "36"})
+    with rt.db.read() as session:
+        assert audit.verify(session).ok
+        texts = [d for d in session.execute(select(AuditEntry.details).where(AuditEntry.event == "comment_added")
+                                            .order_by(AuditEntry.seq)).scalars()]
+        assert ["先记一笔" in texts[0], "旧的链头" in texts[1]] == [True, True]
+        assert session.execute(select(func.count()).select_from(AuditEntry)).scalar() == \
+            session.execute(select(func.max(AuditEntry.seq))).scalar()
+
+
 LITERAL_TIMERS = (
     '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>'
     '<bpmn:intermediateCatchEvent id="wait" name="等到开放日"><bpmn:timerEventDefinition>'

@@ -69,3 +69,24 @@ def test_reindex_rebuilds_every_case(rt, db_url, capsys):
     assert found(rt, ID) == sorted(keys) and found(rt, "李1") == [keys[1]]
     with rt.db.read() as session:
         assert session.execute(select(func.count()).select_from(CaseLookup)).scalar() == 6
+
+
+def test_a_step_that_leaves_the_searchable_values_computes_and_writes_nothing(rt, monkeypatch):
+    deploy(rt)
+    users = make_users(rt)
+    out = start(rt, "named", {"applicant_name": "张卫", "applicant_id": ID})
+    digests = []
+    real = lookup.digest
+    monkeypatch.setattr(lookup, "digest", lambda value: digests.append(value) or real(value))
+    out = complete(rt, users["edu_reviewer"], opened(out)["correct"], {"applicant_name": "张卫"})
+    assert digests == []  # the values are compared as they are; only a changed one is digested
+    out = complete(rt, users["edu_reviewer"], opened(out)["decide"], {})
+    assert digests == [] and found(rt, "张卫") == [out.business_key]
+
+
+def test_a_name_emptied_by_a_step_keeps_the_case_findable_by_the_old_one(rt):
+    deploy(rt)
+    users = make_users(rt)
+    out = start(rt, "named", {"applicant_name": "张卫", "applicant_id": ID})
+    complete(rt, users["edu_reviewer"], opened(out)["correct"], {"applicant_name": ""})
+    assert found(rt, "张卫") == [out.business_key] and found(rt, ID) == [out.business_key]
