@@ -114,7 +114,7 @@ def show(key: str):
         data = cases.current_data(wf)
         view = PUBLIC.get(case.process_key)
         resubmission = view.messages.get("materials") if view else None
-        missing = data.get("missing_items") or [] if resubmission in waiting else []
+        missing = (data.get("missing_items") or []) if resubmission in waiting else []
     return render_template("case.html", case=case, definition=definition, tasks=tasks, timeline=timeline,
                            whole_file=scope is None,
                            summary=json.loads(case.summary or "{}"), rules=rules, now=wallclock.now(),
