@@ -272,6 +272,22 @@ def _audit_task(session: Session, actor: Actor, task: TaskRef, event: str, detai
 
 def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict[str, Any]) -> Outcome:
     """Validate the form, complete the task and run the case on until it waits."""
+    task, case, model, op, wf, spiff_task, clean = _submission(session, rt, actor, task_id, values)
+    if task.delegated_by is not None and task.assignee == actor.username:
+        return delegation.hand_back(session, actor, task, case.id, clean)  # 委派: back to be confirmed
+    held = signers.submitted(session, actor, task, case.id, clean) if task.signing else None
+    if held is not None:  # 加签: the signers after sign the answer first
+        return held
+    return finish(session, task, case, model, op, wf, spiff_task, clean)
+
+
+def check(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    """What `complete` would accept, checked the same way but changing nothing (before a confirmation is asked):
+    the values as they would be stored; raises what `complete` would raise."""
+    return _submission(session, rt, actor, task_id, values)[-1]
+
+
+def _submission(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict[str, Any]):
     task, case = _task_and_case(session, task_id)
     actor.require(task.department_code, task.role, f"complete {task.name!r}")
     _require_open(task, "completed")
@@ -287,12 +303,7 @@ def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: 
     if spiff_task is None:
         raise Conflict.coded("task_done_just_now", task=task.name)
     clean = forms.validate(forms.fields_of(spiff_task.task_spec), values, spiff_task.data)
-    if task.delegated_by is not None and task.assignee == actor.username:
-        return delegation.hand_back(session, actor, task, case.id, clean)  # 委派: back to be confirmed
-    held = signers.submitted(session, actor, task, case.id, clean) if task.signing else None
-    if held is not None:  # 加签: the signers after sign the answer first
-        return held
-    return finish(session, task, case, model, op, wf, spiff_task, clean)
+    return task, case, model, op, wf, spiff_task, clean
 
 
 def finish(session: Session, task: TaskRef, case: CaseRef, model, op: Operation, wf: BpmnWorkflow, spiff_task,

@@ -7,8 +7,8 @@ An end event of the main process states the case's outcome when it carries one o
   when filled;
 - or the milestone properties `outcome` / `outcome_field` (the latter also names the outcome, as `outcome_from`).
 
-A user task with the property `confirm` (a field of its form, e.g. decision) is irreversible: pages ask the
-user to confirm the answer chosen in that field before the form is sent.
+A user task with the property `confirm` (a field of its form, e.g. decision) is irreversible: pages check the
+form (`cases.check`), then ask the user to confirm the answer chosen in that field before the step is completed.
 """
 from __future__ import annotations
 

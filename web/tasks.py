@@ -56,7 +56,7 @@ def _comments(case_id: int) -> list[AuditEntry]:
                                     .order_by(AuditEntry.seq)).scalars())
 
 
-def _page(task: Task, case: Case, fields, data, values=None, errors=None, status=200):
+def _page(task: Task, case: Case, fields, data, values=None, errors=None, status=200, confirming=None):
     shown = visible_data(data, actor(), case.business_key, glossary_of(case, task.element_id), here=task.department_code)
     read = personal_shown(shown)
     if read:
@@ -83,7 +83,8 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
                            send_back_to=send_back_options(task) if can_act else [],
                            withdrawable=may_withdraw(task), apart=apart, urged=urged,
                            colleagues=colleagues, confirm=confirm if any(f.id == confirm for f in fields) else None,
-                           draft=delegation.draft_of(task), stopped=stopped, **panel(task, colleagues)), status
+                           draft=delegation.draft_of(task), stopped=stopped, confirming=confirming,
+                           **panel(task, colleagues)), status
 
 
 @bp.route("/tasks/<task_id>")
@@ -113,7 +114,12 @@ def complete(task_id: str):
             submitted[f.id] = "true" if request.form.get(f.id) else "false"
         else:
             submitted[f.id] = request.form.get(f.id, "")
+    asked = _confirmation(task, case, fields, submitted)
     try:
+        if asked is not None:  # an irreversible answer: checked first, then confirmed by name, then sent
+            with runtime().db.read() as session:
+                cases.check(session, runtime(), actor(), task_id, submitted)
+            return _page(task, case, fields, data, submitted, confirming=asked)
         with runtime().db.write() as session:
             outcome = cases.complete(session, runtime(), actor(), task_id, submitted)
     except InvalidInput as exc:
@@ -130,6 +136,21 @@ def complete(task_id: str):
     if outcome.error:
         flash(_("The case stopped with an error: %(error)s", error=outcome.error), "error")
     return redirect(url_for("inbox.inbox", view="mine"))
+
+
+def _confirmation(task, case, fields, submitted: dict[str, str]) -> tuple[str, str] | None:
+    """(answer, its name) when the step is irreversible and this answer was not yet confirmed on the page that
+    named it (the page sends back the answer it confirmed: an answer changed afterwards is asked again)."""
+    with runtime().db.read() as session:
+        model = runtime().model(session, case.definition_id)
+    wanted = model.confirm.get((model.process_of(task.element_id), task.element_id))
+    localized_fields = localized.form(fields, case.process_key, task.element_id, case.definition_id)
+    field = next((f for f in localized_fields if f.id == wanted and not f.readonly), None)
+    answer = submitted.get(wanted, "") if field else ""
+    if not answer or request.form.get("confirmed") == answer:
+        return None  # nothing chosen (the check names the field), or confirmed
+    names = dict(field.options) | {a: n or (_("Yes") if a == "true" else _("No")) for a, n in field.choices}
+    return answer, names.get(answer, answer)
 
 
 @bp.route("/cases/<key>/comments", methods=["POST"])

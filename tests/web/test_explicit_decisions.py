@@ -63,17 +63,46 @@ def test_an_empty_decision_is_refused_by_the_api_with_its_code(app, world, clien
     assert done.status_code == 200, done.data
 
 
+def confirmed(client, task: str, form: dict, asked: str):
+    """Submit an irreversible step as a person does: the form is checked first, then the page asks to confirm the
+    answer by name (nothing saved yet), then the confirmation sends it."""
+    page = client.post(f"/tasks/{task}", data=form)
+    assert page.status_code == 200 and 'id="confirming"' in page.data.decode()
+    assert f"确认提交：{asked}？" in page.data.decode() and 'id="complete"' not in page.data.decode()
+    answer = re.search(r'name="confirmed" value="(\w+)"', page.data.decode()).group(1)
+    return client.post(f"/tasks/{task}", data={**form, "confirmed": answer})
+
+
 def test_a_refusal_needs_its_reason_and_an_admission_its_school(app, world):
     out = world.start("admission_review", world.person().admission())
     task = opened(out)["decide"]
     client = login(app.test_client(), "edu_reviewer")
     page = client.get(f"/tasks/{task}").data.decode()
-    assert 'data-confirm-field="decision"' in page and 'id="irreversible"' in page and "确认提交：%s？" in page
-    refused = client.post(f"/tasks/{task}", data={"decision": "reject"}).data.decode()
-    assert "理由（不予录取、列入候补须列明）：为必填项" in refused
+    assert 'id="irreversible"' in page and 'id="confirming"' not in page
+    refused = client.post(f"/tasks/{task}", data={"decision": "reject"}).data.decode()  # checked before asked
+    assert "理由（不予录取、列入候补须列明）：为必填项" in refused and 'id="confirming"' not in refused
     refused = client.post(f"/tasks/{task}", data={"decision": "admit", "decision_reasons": "积分达标"}).data.decode()
     assert "安排学校（录取须填）：为必填项" in refused and "理由（不予录取" not in refused.split("field-error")[-1]
-    assert client.post(f"/tasks/{task}", data={"decision": "admit", "school_assigned": "文三街小学"}).status_code == 302
+    assert confirmed(client, task, {"decision": "admit", "school_assigned": "文三街小学"}, "录取").status_code == 302
+
+
+def test_an_answer_changed_after_it_was_confirmed_is_asked_again_and_nothing_is_saved_before(app, world):
+    out = world.start("admission_review", world.person().admission())
+    task = opened(out)["decide"]
+    client = login(app.test_client(), "edu_reviewer")
+    form = {"decision": "reject", "decision_reasons": "居住证地址与实际居住地不符"}
+    asked = client.post(f"/tasks/{task}", data=form).data.decode()
+    assert "确认提交：不予录取？" in asked and "居住证地址与实际居住地不符" in asked  # the form keeps what was typed
+    with world.rt.db.read() as session:
+        assert session.get(Task, task).state == "open"  # asking saved nothing
+    changed = client.post(f"/tasks/{task}", data={"decision": "waitlist", "decision_reasons": "学位已满",
+                                                   "confirmed": "reject"})
+    assert changed.status_code == 200 and "确认提交：列入候补？" in changed.data.decode()
+    with world.rt.db.read() as session:
+        assert session.get(Task, task).state == "open"
+    assert confirmed(client, task, {"decision": "waitlist", "decision_reasons": "学位已满"}, "列入候补").status_code == 302
+    with world.rt.db.read() as session:
+        assert session.get(Task, task).state == "completed"
 
 
 def test_a_subsidy_refusal_and_a_failed_first_check_need_their_reasons(app, world):
@@ -92,10 +121,11 @@ def test_a_subsidy_refusal_and_a_failed_first_check_need_their_reasons(app, worl
     chief = login(app.test_client(), "hrss_supervisor")
     page = chief.get(f"/tasks/{approval}").data.decode()
     assert radios(page, "approved") == [("true", "同意"), ("false", "不同意（不予补贴）")]
-    assert 'data-confirm-field="approved"' in page
+    assert 'id="irreversible"' in page
     refused = chief.post(f"/tasks/{approval}", data={"approval_note": ""}).data.decode()
     assert "审批结论：未作选择" in refused and "审批意见（不同意须列明理由）：为必填项" in refused
-    assert chief.post(f"/tasks/{approval}", data={"approved": "false", "approval_note": "收入材料存疑"}).status_code == 302
+    assert confirmed(chief, approval, {"approved": "false", "approval_note": "收入材料存疑"},
+                     "不同意（不予补贴）").status_code == 302
 
 
 def test_a_finished_case_states_its_outcome_and_why(app, world):
