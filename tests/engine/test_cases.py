@@ -89,6 +89,25 @@ def test_invalid_form_changes_nothing(rt, users):
     assert before == after
 
 
+def test_a_check_accepts_and_refuses_what_complete_would_and_changes_nothing(rt, users):
+    out = start(rt, "two_lane")
+    task_id = out.opened[0]["id"]
+    with rt.db.read() as session:
+        before = session.get(Case, out.case_id).version, session.execute(select(func.count(AuditEntry.seq))).scalar()
+    with rt.db.read() as session:
+        assert cases.check(session, rt, users["edu_reviewer"], task_id, {"complete": "true", "months": "36"}) == \
+            {"complete": True, "months": 36, "note": None}
+        with pytest.raises(InvalidInput) as info:
+            cases.check(session, rt, users["edu_reviewer"], task_id, {"complete": "yes", "months": "-1"})
+        assert info.value.fields == {"months": "must be at least 0"}
+        with pytest.raises(PermissionDenied):
+            cases.check(session, rt, users["hud_reviewer"], task_id, {"complete": "true", "months": "36"})
+    with rt.db.read() as session:
+        after = session.get(Case, out.case_id).version, session.execute(select(func.count(AuditEntry.seq))).scalar()
+        assert session.get(Task, task_id).state == "open"
+    assert before == after
+
+
 def test_claim_release_and_conflicts(rt, users):
     task_id = start(rt, "two_lane").opened[0]["id"]
     claim(rt, users["edu_reviewer"], task_id)
