@@ -140,8 +140,10 @@ def test_an_admission_case_from_intake_through_the_departments_to_a_decision(wor
     edu.click("a.step:has-text('教育局审定')")
     edu.select_option("#f_decision", "admit")
     edu.fill("#f_school_assigned", "文三街小学")
-    edu.once("dialog", lambda dialog: dialog.accept())  # 确认提交：录取？
     edu.click("button:has-text('提交')")
+    edu.wait_for_selector("#confirming")  # the form checked, the decision asked by its name
+    assert "确认提交：录取？" in edu.inner_text("#confirming")
+    edu.click("#confirm-submit")
     edu.wait_for_selector(".flash.success")
     edu.goto(f"{server}/cases/{key}")
     timeline = edu.inner_text(".timeline")

@@ -88,8 +88,10 @@ def test_a_counter_visit_from_intake_to_decision(world, server, page):
     page.select_option("#f_decision", "admit")
     page.fill("#f_school_assigned", "西湖区文三路小学")
     _shot(page, "6-decision")
-    page.once("dialog", lambda dialog: dialog.accept())  # an irreversible decision asks to be confirmed
     page.click("button:has-text('提交')")
+    page.wait_for_selector("#confirming")  # an irreversible decision asks to be confirmed
+    assert "确认提交：录取？" in page.inner_text("#confirming")
+    page.click("#confirm-submit")
     page.wait_for_selector(".flash.success")
     page.goto(f"{server}/cases/{key}")
     assert "教育局审定" in page.inner_text(".timeline")
