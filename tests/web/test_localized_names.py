@@ -1,5 +1,5 @@
 """In English the inbox, the task page with its form, the case page and the team page name processes, steps, fields
-and options as the designer translated them in the BPMN (name:en, label:en, options:en); in Chinese as the BPMN
+and options as the designer translated them (the case's history too) in the BPMN (name:en, label:en, options:en); in Chinese as the BPMN
 names them."""
 from conftest import login
 from world import opened
@@ -24,6 +24,8 @@ def test_english_names_come_from_the_bpmn(app, world):
     assert 'value="waitlist"' in task, "the values stay the same"
     case = en.get(f"/cases/{out.business_key}").data.decode()
     assert "School admission by points (joint review)" in case and "Decision by the Education Bureau" in case
+    timeline = case.split('<ol class="timeline">')[1].split("</ol>")[0]
+    assert "· Decision by the Education Bureau" in timeline and "教育局审定" not in timeline  # the history too
     team = _english(app, "edu_supervisor").get("/team").data.decode()
     assert "Decision by the Education Bureau" in team
 
