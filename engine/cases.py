@@ -168,9 +168,10 @@ def _task_ref(session: Session, task_id: str) -> TaskRef:
     return TaskRef(*row)
 
 
-def _task_and_case(session: Session, task_id: str) -> tuple[TaskRef, CaseRef]:
-    """The task and its case, the case row locked for this transaction (PostgreSQL; SQLite holds the write lock)."""
-    row = sql.execute(session, "task_and_case", {"id": task_id}, lock=True).first()
+def _task_and_case(session: Session, task_id: str, lock: bool = True) -> tuple[TaskRef, CaseRef]:
+    """The task and its case, the case row locked for this transaction unless only read (PostgreSQL; SQLite holds
+    the write lock)."""
+    row = sql.execute(session, "task_and_case", {"id": task_id}, lock=lock).first()
     if row is None:
         raise NotFound(Message("no_task", task=task_id))
     task = TaskRef(*row[:8], business_key=row[8], delegated_by=row[16], signing=row[17])
@@ -282,13 +283,13 @@ def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: 
 
 
 def check(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict[str, Any]) -> dict[str, Any]:
-    """What `complete` would accept, checked the same way but changing nothing (before a confirmation is asked):
+    """What `complete` would accept, checked the same way but changing and locking nothing (before a confirmation is asked):
     the values as they would be stored; raises what `complete` would raise."""
-    return _submission(session, rt, actor, task_id, values)[-1]
+    return _submission(session, rt, actor, task_id, values, lock=False)[-1]
 
 
-def _submission(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict[str, Any]):
-    task, case = _task_and_case(session, task_id)
+def _submission(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict[str, Any], lock: bool = True):
+    task, case = _task_and_case(session, task_id, lock)
     actor.require(task.department_code, task.role, f"complete {task.name!r}")
     _require_open(task, "completed")
     if task.assignee is not None and not actor.holds(task.assignee):
