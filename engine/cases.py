@@ -105,11 +105,10 @@ def start(session: Session, rt: Runtime, actor: Actor, process_key: str, data: d
     if business_key is not None and not _KEY.fullmatch(business_key):
         raise InvalidInput(Message("key_invalid"), {"business_key": Message("key_letters")})
     prefix = key_prefix or model.key_prefix or _prefix(process_key)
-    key = business_key or next_business_key(session, prefix, now)
-    case_id = _insert_case(session, key, definition_id, process_key, actor, now)
-    while case_id is None and business_key is None:  # a key someone gave by hand: take the next number
-        key = next_business_key(session, prefix, now)
-        case_id = _insert_case(session, key, definition_id, process_key, actor, now)
+    if business_key is None:
+        case_id, key = _insert_numbered(session, prefix, definition_id, process_key, actor, now)
+    else:
+        case_id, key = _insert_case(session, business_key, definition_id, process_key, actor, now), business_key
     if case_id is None:
         raise Conflict(Message("key_taken", key=key))
     op = Operation(session, rt, actor, key, now)
@@ -136,11 +135,34 @@ def _insert_case(session: Session, key: str, definition_id: int, process_key: st
     return row[0] if row else None
 
 
+def _insert_numbered(session: Session, prefix: str, definition_id: int, process_key: str, actor: Actor,
+                     now: datetime) -> tuple[int, str]:
+    """Insert the case row under the next free key of the prefix's counter (a number someone took by hand is
+    skipped); on PostgreSQL the counter and the row are one statement."""
+    while True:
+        if sql.dialect(session) == "postgresql":
+            row = sql.execute(session, "insert_numbered_case", {
+                "prefix": _scope(prefix, now), "definition_id": definition_id, "process_key": process_key,
+                "started_by": actor.username, "now": now}).first()
+            if row is not None:
+                return row[0], row[1]
+            continue
+        key = next_business_key(session, prefix, now)
+        case_id = _insert_case(session, key, definition_id, process_key, actor, now)
+        if case_id is not None:
+            return case_id, key
+
+
 def next_business_key(session: Session, prefix: str, now: datetime) -> str:
     """The next key such as ADM-2026-000123 (one counter per prefix and year, safe under concurrency)."""
-    scope = f"{prefix}-{now.astimezone(timezone.utc).year}"
+    scope = _scope(prefix, now)
     value = sql.execute(session, "next_key", {"prefix": scope}).scalar_one()
     return f"{scope}-{value:06d}"
+
+
+def _scope(prefix: str, now: datetime) -> str:
+    """The counter a key is numbered by: one per prefix and year."""
+    return f"{prefix}-{now.astimezone(timezone.utc).year}"
 
 
 def _prefix(process_key: str) -> str:

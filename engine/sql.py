@@ -50,6 +50,13 @@ STATEMENTS: dict[str, str] = {
         "INSERT INTO cases (business_key, definition_id, process_key, status, state, version, summary,"
         " started_by, started_at, updated_at) VALUES (:business_key, :definition_id, :process_key,"
         " 'running', '{}', 0, '{}', :started_by, :now, :now) ON CONFLICT (business_key) DO NOTHING RETURNING id"),
+    "insert_numbered_case": (  # PostgreSQL: the next number of the key's counter and the case row, one round trip
+        "WITH k AS (INSERT INTO key_sequences (prefix, last) VALUES (:prefix, 1)"
+        " ON CONFLICT (prefix) DO UPDATE SET last = key_sequences.last + 1 RETURNING last)"
+        " INSERT INTO cases (business_key, definition_id, process_key, status, state, version, summary, started_by,"
+        " started_at, updated_at) SELECT :prefix || '-' || lpad(k.last::text, greatest(6, length(k.last::text)), '0'),"
+        " :definition_id, :process_key, 'running', '{}', 0, '{}', :started_by, :now, :now FROM k"
+        " ON CONFLICT (business_key) DO NOTHING RETURNING id, business_key"),
     "latest_definition": ("SELECT id, version, (SELECT seq FROM audit_head WHERE id = 1),"
                           " (SELECT hash FROM audit_head WHERE id = 1) FROM process_definitions"
                           " WHERE process_key = :process_key ORDER BY version DESC LIMIT 1"),
@@ -128,6 +135,11 @@ def _driver(session: Session):
     return found
 
 
+def dialect(session: Session) -> str:
+    """The name of the database the session's transaction runs on ("sqlite" or "postgresql")."""
+    return _driver(session)[1]
+
+
 def _count(session: Session) -> None:
     counts = session.info.get("counts")
     if counts is not None:
@@ -161,7 +173,7 @@ PERSIST_POSTGRES = (
     " ended_at = %(ended_at)s, visited = %(visited)s WHERE id = %(id)s AND version = %(version)s RETURNING 1),"
     " t AS (UPDATE tasks SET state = x.state, closed_at = x.now, completed_by = x.completed_by,"
     " assignee = COALESCE(x.completed_by, tasks.assignee), data = x.data"
-    f" FROM {_records('closing', _CLOSING_COLUMNS)} WHERE tasks.id = x.id),"
+    f" FROM {_records('closing', _CLOSING_COLUMNS)} WHERE tasks.id = x.id AND tasks.id = ANY(%(closing_ids)s)),"
     f" i AS (INSERT INTO tasks ({_names(_TASK_COLUMNS)}) SELECT {_names(_TASK_COLUMNS)}"
     f" FROM {_records('inserts', _TASK_COLUMNS)}),"
     f" l AS (INSERT INTO case_lookup ({_names(_LOOKUP_COLUMNS)}) SELECT {_names(_LOOKUP_COLUMNS)}"
@@ -186,7 +198,7 @@ def persist_postgres(session: Session, case: dict[str, Any], closing: list[dict]
     number of case rows updated (0 when the case version moved on).
     """
     expected, new_seq, new_hash = head if head is not None and audit_rows else (-1, None, None)
-    params = {**case, "closing": _json(closing), "inserts": _json(inserts), "lookups": _json(lookups or []),
+    params = {**case, "closing": _json(closing), "closing_ids": [row["id"] for row in closing], "inserts": _json(inserts), "lookups": _json(lookups or []),
               "audit": _json(audit_rows), "head_seq": new_seq, "head_hash": new_hash, "head_expected": expected}
     cursor = _driver(session)[0].cursor()
     cursor.execute(PERSIST_POSTGRES, params)

@@ -1,7 +1,9 @@
 """Defects found in review of the engine core, each with the test that would have caught it."""
 import time
+from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import text
 
 from engine import cases, repository, timers
 from engine.cli import main
@@ -86,11 +88,23 @@ def test_user_tasks_in_an_embedded_subprocess_use_the_lanes_of_their_process(rt)
 
 def test_a_hand_given_key_in_the_generated_format_is_skipped_later(rt):
     deploy_fixtures(rt, "two_lane.bpmn")
-    taken = start(rt, "two_lane", business_key="TWO-2026-000002")
+    year = datetime.now(timezone.utc).year
+    first = start(rt, "two_lane").business_key
+    taken = start(rt, "two_lane", business_key=f"TWO-{year}-000002")
     keys = [start(rt, "two_lane").business_key for _ in range(3)]
-    assert taken.business_key not in keys and len(set(keys)) == 3
+    assert first == f"TWO-{year}-000001" and keys == [f"TWO-{year}-00000{n}" for n in (3, 4, 5)]
+    assert taken.business_key not in keys
     with pytest.raises(InvalidInput):
         start(rt, "two_lane", business_key="x" * 65)
+
+
+def test_keys_past_the_millionth_case_of_a_year_grow_a_digit(rt):
+    deploy_fixtures(rt, "two_lane.bpmn")
+    year = datetime.now(timezone.utc).year
+    with rt.db.write() as session:
+        session.execute(text("INSERT INTO key_sequences (prefix, last) VALUES (:p, 999998)"), {"p": f"TWO-{year}"})
+    keys = [start(rt, "two_lane").business_key for _ in range(2)]
+    assert keys == [f"TWO-{year}-999999", f"TWO-{year}-1000000"]
 
 
 def test_camunda_wrapped_conditions_and_keyword_dmn_cells_run(rt):
