@@ -9,7 +9,8 @@ Where the entries come from:
 - every call activity with a `result_key`: its name and lane (the called process's answers arrive there);
 - process properties named `data:<field>` for values no form asks for (what an application brings, what a
   service task or a rule computes): `label; department=PSB; personal=id; options=a:甲|b:乙` and the flags
-  `peer_blind` and `department_code` (the value is a department's code, shown by its name).
+  `peer_blind` and `department_code` (the value is a department's code, shown by its name); `data:<field>:en`
+  names it in English (engine/translations.py).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Any, Iterable
 
 from .bpmnxml import bpmn_find, element_properties, lane_map
 from .lint_messages import M
+from .translations import LANGUAGES
 
 PERSONAL_KINDS = ("id", "phone", "account", "name")
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
@@ -143,7 +145,9 @@ def problems(process, is_department) -> list[str]:
 
 
 def _declarations(process) -> list[tuple[str, str]]:
-    return [(name[5:].strip(), value) for name, value in element_properties(process).items() if name.startswith("data:")]
+    """The `data:<field>` properties (not their translations, `data:<field>:en`: engine/translations.py)."""
+    return [(name[5:].strip(), value) for name, value in element_properties(process).items()
+            if name.startswith("data:") and not (name.count(":") == 2 and name.rpartition(":")[2] in LANGUAGES)]
 
 
 def _declared(key: str, text: str) -> tuple[Term, list[str]]:

@@ -48,6 +48,7 @@ class Stated:
     text: str
     end: str
     reasons: tuple[tuple[str, str, Any], ...] = ()
+    end_id: str = ""  # the end event's element id (its name in another language is looked up by it)
 
 
 def _fields(text: str | None) -> tuple[str, ...]:
@@ -104,7 +105,7 @@ def stated(ends: dict[str, OutcomeEnd], visited: Iterable[str], data: dict[str, 
         named = term.reads(value) if term else value
         text = str(named) if named != value else text  # a code without a name leaves the end event's name
     reasons = tuple((key, terms.label(key), data[key]) for key in end.reasons if not _blank(data.get(key)))
-    return Stated(text, end.name, reasons)
+    return Stated(text, end.name, reasons, end.element_id)
 
 
 def _blank(value: Any) -> bool:

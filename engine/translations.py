@@ -4,7 +4,12 @@
   `name="name:en"`), e.g. 教育局审定 → "Decision by the Education Bureau";
 - a form field: the field's property `label:en` (form-field properties are written with `id=`, as Camunda does);
 - a form field's options: the field's property `options:en`, `admit:Admit|waitlist:Waiting list|reject:Refused`;
-  a yes/no field's answers the same way, `true:Passed|false:Not passed`.
+  a yes/no field's answers the same way, `true:Passed|false:Not passed`;
+- a data field the process declares (`data:<field>`, engine/glossary.py): the process property `data:<field>:en`,
+  its name and optionally its options' names, `Recommendation; options=admit:Admit|reject:Refused`.
+
+Case pages label the case's data with these names (`Catalog.field_label`, `Catalog.value_name`): a data field's
+own translation first, else the `label:en` of the first form that asks for it.
 
 A name without a translation is shown as the BPMN names it. `problems` says what is wrong with a translation
 (an option that is not the field's, a malformed list, an empty name) for the deploy check.
@@ -26,6 +31,9 @@ MESSAGES = catalogue({  # what the validator says of translations (the web layer
     "translation_options_form": "field {field}: {key} must read id:name|id:name",
     "translation_option_unknown": "field {field}: {key} names {option!r}, which is not one of the field's options "
                                   "({options})",
+    "translation_data_unknown": "{key} translates a data field the process does not declare; declare data:{field} "
+                                "first",
+    "translation_data_setting": "{key}: only options= may follow the name",
 })
 
 
@@ -36,6 +44,8 @@ class Catalog:
     names: dict[str, str] = field(default_factory=dict)  # element id (the process's own id too) → name
     labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (task id, field id) → label
     options: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (task id, field id, option id) → name
+    fields: dict[str, str] = field(default_factory=dict)  # data field → label, wherever it is declared or asked
+    values: dict[tuple[str, str], str] = field(default_factory=dict)  # (data field, option id) → name
 
     def name(self, element_id: str, default: str) -> str:
         return self.names.get(element_id) or default
@@ -45,6 +55,12 @@ class Catalog:
 
     def option(self, task_id: str, field_id: str, option_id: str, default: str) -> str:
         return self.options.get((task_id, field_id, option_id)) or default
+
+    def field_label(self, key: str) -> str | None:
+        return self.fields.get(key)
+
+    def value_name(self, key: str, option_id: str) -> str | None:
+        return self.values.get((key, option_id))
 
 
 def _field_properties(node) -> dict[str, str]:
@@ -90,6 +106,7 @@ def _catalog(process, language: str, problems: list) -> Catalog:
                 problems.append((node, Message("translation_length", key=key, limit=MAX_NAME)))
             else:
                 cat.names[node.get("id")] = value.strip()
+    _data_fields(process, language, cat, problems)
     for task in bpmn_find(process, ".//b:userTask"):
         for form_field in task.iter(f"{CAMUNDA}formField"):
             fid, props = form_field.get("id", ""), _field_properties(form_field)
@@ -100,6 +117,7 @@ def _catalog(process, language: str, problems: list) -> Catalog:
                                                    limit=MAX_NAME)))
                 else:
                     cat.labels[(task.get("id"), fid)] = label.strip()
+                    cat.fields.setdefault(fid, label.strip())
             listed = props.get(f"options:{language}")
             if listed is None:
                 continue
@@ -116,7 +134,44 @@ def _catalog(process, language: str, problems: list) -> Catalog:
                                                    option=option, options=", ".join(sorted(o for o in own if o)))))
                 else:
                     cat.options[(task.get("id"), fid, option)] = name
+                    cat.values.setdefault((fid, option), name)
     return cat
+
+
+def _data_fields(process, language: str, cat: Catalog, problems: list) -> None:
+    """`data:<field>:<language>` process properties: a declared data field's name and its options' names."""
+    props = element_properties(process)
+    suffix = f":{language}"
+    for name, value in props.items():
+        if not name.startswith("data:") or not name.endswith(suffix) or name.count(":") != 2:
+            continue
+        key = name[5:-len(suffix)].strip()
+        declared = props.get(f"data:{key}")
+        if declared is None:
+            problems.append((process, Message("translation_data_unknown", key=name, field=key)))
+            continue
+        label, *settings = [part.strip() for part in value.split(";")]
+        if not label or len(label) > MAX_NAME:
+            problems.append((process, Message("translation_length", key=name, limit=MAX_NAME)))
+            continue
+        own = {code.partition(":")[0].strip() for part in declared.split(";")[1:]
+               if part.strip().startswith("options=") for code in part.strip()[8:].split("|")}
+        named = []
+        for setting in filter(None, settings):
+            option_list = setting[8:] if setting.startswith("options=") else None
+            pairs = _pairs(option_list) if option_list is not None else None
+            if option_list is None:
+                problems.append((process, Message("translation_data_setting", key=name)))
+            elif pairs is None:
+                problems.append((process, Message("translation_options_form", field=key, key=name)))
+            else:
+                unknown = [o for o, _ in pairs if o not in own]
+                problems += [(process, Message("translation_option_unknown", field=key, key=name, option=o,
+                                               options=", ".join(sorted(c for c in own if c)))) for o in unknown]
+                named += [(o, n) for o, n in pairs if o in own]
+        cat.fields[key] = label
+        for option, option_name in named:
+            cat.values[(key, option)] = option_name
 
 
 def of_files(files: dict[str, bytes | str], language: str = "en") -> dict[str, Catalog]:

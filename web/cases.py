@@ -18,7 +18,7 @@ from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
 from workflows.portal import PUBLIC
 
-from . import holds
+from . import holds, localized
 from .context import actor, overseers, runtime
 from .i18n import refusal
 from .privacy import decision_view, glossary_of, masked_details, readable
@@ -131,10 +131,11 @@ def _outcome(case: Case, model, terms) -> dict | None:
         return None
     with runtime().db.read() as session_:
         data = cases.current_data(cases.load(session_, runtime(), case))
-    stated = outcomes.stated(model.outcome_ends, case.visited.split(), data, model.glossary)
+    stated = outcomes.stated(model.outcome_ends, case.visited.split(), data, terms)
     if stated is None:
         return None
-    return dict(text=stated.text, end=stated.end,
+    end = localized.step(case.process_key, stated.end_id, stated.end, case.definition_id)
+    return dict(text=end if stated.text == stated.end else stated.text, end=end,
                 reasons=[(label, readable(terms, key, value)) for key, label, value in stated.reasons])
 
 

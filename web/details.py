@@ -13,6 +13,7 @@ from sqlalchemy import select
 from engine.definitions import ProcessModel
 from engine.models import AuditEntry, Case, ProcessDefinition
 
+from . import localized
 from .context import runtime
 from .i18n import department_name
 from .names import EMPTY, colon, due, listed, person, semicolon, value_text
@@ -60,29 +61,32 @@ class Reader:
     def __init__(self, entries: list[AuditEntry]) -> None:
         ids = {e.case_id for e in entries if e.case_id}
         self.models: dict[int, ProcessModel] = {}
+        self.versions: dict[int, int] = {}  # case id → its process version (whose names in English are read)
         self.names: dict[str, str] = {}
         with runtime().db.read() as session:
             pairs = session.execute(select(Case.id, Case.definition_id).where(Case.id.in_(ids))).all() if ids else []
             for case_id, definition_id in pairs:
                 self.models[case_id] = runtime().model(session, definition_id)
-            self.names = dict(session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)).all())
+                self.versions[case_id] = definition_id
+            self.names = {key: localized.process(key, name) for key, name in
+                          session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)).all()}
 
     def read(self, entry: AuditEntry, details: dict[str, Any]) -> list[tuple[str, str]]:
         """(label, text) pairs for one entry."""
-        model = self.models.get(entry.case_id)
+        model, version = self.models.get(entry.case_id), self.versions.get(entry.case_id)
         out = []
         if "milestone" in details and details.get("element"):
-            out.append((_("Milestone"), self._element(model, details["element"]) or str(details["milestone"])))
+            out.append((_("Milestone"), self._element(model, details["element"], version) or str(details["milestone"])))
         for key, value in details.items():
             if key in HIDDEN or key == "milestone" or (key == "decision" and "name" in details):
                 continue
             if value is None or value == "" or value == [] or value == {}:
                 continue
             label = LABELS.get(key)
-            out.append((str(label) if label else key, self.text(model, key, value, details)))
+            out.append((str(label) if label else key, self.text(model, key, value, details, version)))
         return out
 
-    def text(self, model: ProcessModel | None, key: str, value: Any, details: dict) -> str:
+    def text(self, model: ProcessModel | None, key: str, value: Any, details: dict, version: int | None = None) -> str:
         if key in PEOPLE and isinstance(value, str):
             return person(value)
         if key == "to" and isinstance(value, str):
@@ -96,15 +100,15 @@ class Reader:
         if key in ("process", "process_key") and isinstance(value, str):
             return self.names.get(value, value)
         if key == "outcome" and isinstance(value, str):
-            return outcome_name(model, value)
+            return outcome_name(model, value, version)
         if key == "category" and isinstance(value, str):
-            return self._option(model, value) or _code(value)
+            return self._option(model, value, version) or _code(value)
         if key == "message" and isinstance(value, str):
-            return self._element(model, details.get("element")) or _code(value)
+            return self._element(model, details.get("element"), version) or _code(value)
         if key == "field" and isinstance(value, str) and model is not None:
-            return model.glossary.label(value)
+            return _terms(model, version).label(value)
         if key == "fields" and isinstance(value, list) and model is not None:
-            return _join([model.glossary.label(v) if isinstance(v, str) else value_text(v) for v in value])
+            return _join([_terms(model, version).label(v) if isinstance(v, str) else value_text(v) for v in value])
         if key in CODES and isinstance(value, str):
             return _code(value)
         if key == "memberships" and isinstance(value, dict):
@@ -122,35 +126,40 @@ class Reader:
         return name if name != value else _code(value)
 
     @staticmethod
-    def _option(model: ProcessModel | None, value: str) -> str | None:
+    def _option(model: ProcessModel | None, value: str, version: int | None = None) -> str | None:
         """An option's name for a code, as the process's forms and data declarations name it."""
-        for term in (model.glossary.terms.values() if model is not None else ()):
+        for term in (_terms(model, version).terms.values() if model is not None else ()):
             names = dict(term.options)
             if value in names:
                 return names[value]
         return None
 
     @staticmethod
-    def _element(model: ProcessModel | None, element: str | None) -> str | None:
+    def _element(model: ProcessModel | None, element: str | None, version: int | None = None) -> str | None:
         """A BPMN element's name (a step, an event) in the case's process or a process it calls."""
         if model is None or not element:
             return None
         for spec in [model.spec, *model.subprocess_specs.values()]:
             task = spec.task_specs.get(element)
             if task is not None and getattr(task, "bpmn_name", None):
-                return task.bpmn_name
+                return localized.step(model.process_key, element, task.bpmn_name, version)
         return None
 
 
-def outcome_name(model: ProcessModel | None, code: str) -> str:
+def _terms(model: ProcessModel, version: int | None):
+    """The process's data dictionary in the reader's language."""
+    return localized.glossary(model.glossary, model.process_key, version)
+
+
+def outcome_name(model: ProcessModel | None, code: str, version: int | None = None) -> str:
     """An outcome code in the words of its process: the option that names it in a form (录取), else the name of the
     end event that states it (逾期未补正，不予受理), else the code in the user's language."""
-    named = Reader._option(model, code)
+    named = Reader._option(model, code, version)
     if named:
         return named
     for info in (model.milestones.values() if model is not None else ()):
         if info.outcome == code:
-            name = Reader._element(model, info.element_id)
+            name = Reader._element(model, info.element_id, version)
             if name:
                 return name
     return _code(code)
@@ -163,8 +172,8 @@ def outcome_names(session, rows: list[dict]) -> dict[tuple[str, str], str]:
     for process in {pair[0] for pair in wanted}:
         newest = session.execute(select(ProcessDefinition.id).where(ProcessDefinition.process_key == process)
                                  .order_by(ProcessDefinition.version.desc()).limit(1)).scalar()
-        models[process] = runtime().model(session, newest) if newest else None
-    return {(p, code): outcome_name(models[p], code) for p, code in wanted}
+        models[process] = (runtime().model(session, newest), newest) if newest else (None, None)
+    return {(p, code): outcome_name(models[p][0], code, models[p][1]) for p, code in wanted}
 
 
 def _code(value: str) -> str:

@@ -1,5 +1,6 @@
-"""Process, step, form-field and option names in the reader's language: in English, the names the designer wrote
-in the BPMN (`name:en`, `label:en`, `options:en`; engine/translations.py), else the BPMN's own names. Read once
+"""Process, step, form-field, data-field and option names in the reader's language: in English, the names the
+designer wrote in the BPMN (`name:en`, `label:en`, `options:en`, `data:<field>:en`; engine/translations.py), else
+the BPMN's own names. Read once
 per request for each deployed version."""
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from engine import translations
 from engine.forms import FormField
+from engine.glossary import Glossary
 from engine.models import ProcessDefinition
 
 from .context import runtime
@@ -63,6 +65,27 @@ def form(fields: list[FormField], process_key: str, element_id: str, definition_
                    if (element_id, f.id, a) in c.options}  # a decision's answers (its own process's names win)
         out.append(replace(f, label=label, options=options, properties={**f.properties, **answers}))
     return out
+
+
+def glossary(terms: Glossary, process_key: str, definition_id: int | None = None) -> Glossary:
+    """A data dictionary with its fields' labels and options' names in the reader's language (what marks fields
+    as personal or as another department's finding stays as it is)."""
+    if not english():
+        return terms
+    cache = g.setdefault("jr_glossaries", {})
+    key = (id(terms), process_key, definition_id)
+    if key not in cache:
+        catalogs = _catalogs(process_key, definition_id)
+
+        def label(field: str, default: str) -> str:
+            return next((c.fields[field] for c in catalogs if field in c.fields), default)
+
+        def name(field: str, option: str, default: str) -> str:
+            return next((c.values[(field, option)] for c in catalogs if (field, option) in c.values), default)
+
+        cache[key] = Glossary({k: replace(t, label=label(k, t.label), options=tuple((o, name(k, o, n)) for o, n in t.options))
+                               for k, t in terms.terms.items()}, terms.owner)
+    return cache[key]
 
 
 def register(app) -> None:

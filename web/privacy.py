@@ -15,6 +15,7 @@ from engine.models import AuditEntry, Case
 from engine.routing import Actor
 from workflows import idcards
 
+from . import localized
 from .i18n import department_name
 from .names import ISO_MOMENT, value_text
 
@@ -27,7 +28,8 @@ def glossary_of(case: Case, element_id: str | None = None) -> Glossary:
     with rt.db.read() as session_:
         model = rt.model(session_, case.definition_id)
     pid = model.process_key if element_id is None else model.process_of(element_id)
-    return model.glossary if pid == model.process_key else model.glossaries.get(pid) or Glossary()
+    found = model.glossary if pid == model.process_key else model.glossaries.get(pid) or Glossary()
+    return localized.glossary(found, model.process_key, case.definition_id)
 
 
 def mask(kind: str | None, value: Any) -> str:
@@ -198,7 +200,8 @@ def glossaries_of(entries: list[AuditEntry]) -> dict[int | None, Glossary]:
         rt = current_app.extensions["jointreview"]
         with rt.db.read() as session_:
             for case_id, definition_id in session_.execute(select(Case.id, Case.definition_id).where(Case.id.in_(ids))):
-                known[case_id] = rt.model(session_, definition_id).glossary
+                model = rt.model(session_, definition_id)
+                known[case_id] = localized.glossary(model.glossary, model.process_key, definition_id)
     return known
 
 

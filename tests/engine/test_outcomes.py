@@ -54,7 +54,7 @@ def test_the_outcome_is_the_decision_as_the_form_names_it_with_the_reasons_given
     ends, terms = outcomes.ends_of(_process()), read(_process(), lambda lane: None)
     stated = outcomes.stated(ends, ["decide", "end_effective"], {"decision": "reject", "reasons": "积分不足",
                                                                  "school": ""}, terms)
-    assert stated == outcomes.Stated("不予录取", "审定结果生效", (("reasons", "理由", "积分不足"),))
+    assert stated == outcomes.Stated("不予录取", "审定结果生效", (("reasons", "理由", "积分不足"),), "end_effective")
     assert outcomes.stated(ends, ["end_appeal"], {"upheld": False}, terms).text == "不成立"
     unnamed = outcomes.stated(ends, ["end_effective"], {"decision": "castle"}, terms)
     assert unnamed.text == "审定结果生效"  # a code the form does not name: the end event's own name

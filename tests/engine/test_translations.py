@@ -60,3 +60,37 @@ def test_a_decisions_answers_are_named_in_english_too():
     wrong = body.replace("true:Passed|false:Failed", "yes:Passed")
     assert [m for _n, m in translations.read(etree.fromstring(bpmn("decided", wrong)))[1]] == [
         "field ok: options:en names 'yes', which is not one of the field's options (false, true)"]
+
+
+DATA = ('<bpmn:extensionElements><camunda:properties>'
+        '<camunda:property name="data:recommendation" value="建议结果; options=admit:录取|reject:不予录取"/>'
+        '<camunda:property name="data:recommendation:en" value="Recommendation; options=admit:Admit|reject:Refuse"/>'
+        '<camunda:property name="data:en" value="英文说明"/>'
+        '</camunda:properties></bpmn:extensionElements>')
+
+
+def test_data_fields_are_named_in_english_by_the_process_and_by_the_forms_that_ask_for_them():
+    catalogs, problems = translations.read(etree.fromstring(bpmn("decided", DATA + BODY)))
+    cat = catalogs["decided"]
+    assert problems == []
+    assert cat.field_label("recommendation") == "Recommendation" and cat.value_name("recommendation", "reject") == "Refuse"
+    assert cat.field_label("decision") == "Decision" and cat.value_name("decision", "admit") == "Admitted"
+    assert cat.field_label("en") is None, "a field called en is a field, not a translation"
+    from engine import glossary
+    terms = glossary.read(etree.fromstring(bpmn("decided", DATA + BODY)).find(".//{*}process"), lambda lane: lane)
+    assert set(terms.terms) == {"recommendation", "en", "decision"}
+    assert glossary.problems(etree.fromstring(bpmn("decided", DATA + BODY)).find(".//{*}process"), None) == []
+
+
+def test_a_wrong_data_translation_is_named():
+    wrong = DATA.replace("options=admit:Admit|reject:Refuse", "options=admit:Admit|maybe:Perhaps; personal=id")
+    catalogs, problems = translations.read(etree.fromstring(bpmn("decided", wrong + BODY)))
+    messages = [m for _n, m in problems]
+    assert messages == [
+        "field recommendation: data:recommendation:en names 'maybe', which is not one of the field's options (admit, "
+        "reject)",
+        "data:recommendation:en: only options= may follow the name"]
+    assert catalogs["decided"].value_name("recommendation", "admit") == "Admit", "what is right is still used"
+    second = etree.fromstring(bpmn("decided", DATA.replace('name="data:recommendation:en"', 'name="data:points:en"') + BODY))
+    assert [m for _n, m in translations.read(second)[1]] == [
+        "data:points:en translates a data field the process does not declare; declare data:points first"]

@@ -32,3 +32,24 @@ def test_english_names_come_from_the_bpmn(app, world):
     zh = login(app.test_client(), "edu_head")  # the others chose English; it is remembered per user
     page = zh.get(f"/tasks/{decide}").data.decode()
     assert "<h1>教育局审定</h1>" in page and ">列入候补</option>" in page and "Decision by" not in page
+
+
+def test_in_english_a_case_reads_its_data_outcome_and_automatic_steps_as_the_bpmn_translates_them(app, world):
+    out = world.start("subsidy_approval", world.person(employed=False).subsidy())
+    out = world.complete("street_reviewer", out, "street_check", subsidy_type="employment", household_type="normal",
+                         income_per_capita=2000, unemployed_months=6, first_check_ok=True, street_note="材料齐全")
+    out = world.complete("hrss_supervisor", out, "approve_chief", approved=False, approval_note="收入材料存疑")
+    page = _english(app, "street_reviewer").get(f"/cases/{out.business_key}").data.decode()
+    outcome = page.split('id="outcome"')[1].split("</section>")[0]
+    assert "<dt>Reason for refusing the subsidy</dt><dd>收入材料存疑</dd>" in outcome, outcome
+    assert "不予补贴" not in outcome
+    data = page.split('<dl class="data">')[2].split("</dl>")[0]
+    assert "<dt>Applicant</dt>" in data and "<dt>Bank account for payment</dt>" in data, data
+    assert "申请人" not in data, data
+    timeline = page.split('<ol class="timeline">')[1].split("</ol>")[0]
+    assert "Eligibility and amount" in timeline and "资格与金额判定" not in timeline
+
+    client = login(app.test_client(), "street_reviewer")
+    client.post("/language", data={"language": "zh_Hans_CN", "next": "/inbox"})  # the choice is kept per user
+    zh = client.get(f"/cases/{out.business_key}").data.decode()
+    assert "<dt>不予补贴理由</dt><dd>收入材料存疑</dd>" in zh and "<dt>申请人</dt>" in zh and "Reason for" not in zh
