@@ -17,9 +17,10 @@ Rules (what "an earlier step of the path the case actually took" means):
 - A designer may limit the targets of a step with the property `send_back_to` (element ids, comma
   separated; checked at deploy); without it every earlier step is a target.
 
-The target step opens again for its department with the reason shown; the data submitted at the
-target and after it no longer counts (the case data is what it was when the target was first reached)
-but stays in the case history, and the steps in between are withdrawn.
+The target step opens again for its department with the reason shown and its form filled with the answer
+it gave, to be corrected; the data submitted after it no longer counts (the case data is what it was when
+the target was first reached, with that answer) but stays in the case history, and the steps in between are
+withdrawn.
 """
 from __future__ import annotations
 
@@ -176,6 +177,7 @@ def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_
                        else Message("send_back_nowhere", task=task.name))
     reopened = str(uuid4())
     op.sent_back = {reopened: {"sent_back_by": actor.username, "sent_back_from": task.name, "reason": reason}}
+    answered = session.execute(select(Task.data).where(Task.id == target.task_id)).scalar()
 
     def action() -> None:
         wf.reset_from_task_id(UUID(target.task_id))
@@ -184,6 +186,7 @@ def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_
         step = wf.get_task_from_id(UUID(target.task_id))
         if isinstance(step.task_spec, UserTask):
             _rekey(step, UUID(reopened))  # a multi-instance step makes new instances by itself
+            step.data.update(json.loads(answered or "{}"))  # its form shows the answer it gave, to be corrected
 
     op.record("task_sent_back", {"task": task.name, "element": task.element_id, "to_task": target.name,
                                  "to_element": target.element_id, "to_department": target.department_code,
@@ -203,9 +206,11 @@ def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_
 def _rekey(task, new_id: UUID) -> None:
     """Give a reset task a new id: the step opens again as a new inbox row and the old row stays history."""
     old_id = task.id
-    task.workflow.tasks.pop(old_id)
+    tasks = task.workflow.tasks
+    order = [(new_id if tid == old_id else tid, t) for tid, t in tasks.items()]
+    tasks.clear()  # in place and in the same order: a task is stored as its changes to its parent's data, so a
+    tasks.update(order)  # parent must be restored before its children (a step moved last lost its successors' data)
     task.id = new_id
-    task.workflow.tasks[new_id] = task
     parent = task.parent
     if parent is not None:
         parent._children = [new_id if c == old_id else c for c in parent._children]

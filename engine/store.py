@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_FORMAT
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -70,9 +71,34 @@ class StateSerializer:
         dct = json.loads(text)
         if dct.pop("format", None) != STATE_FORMAT or dct.pop("spiff_format", None) != SPIFF_FORMAT:
             raise EngineError("the stored case state has an unknown format; run `jointreview init-db` to migrate")
+        for tree in [dct, *dct.get("subprocesses", {}).values()]:
+            tree["tasks"] = parents_first(tree["tasks"])
         workflow = self.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
         workflow.script_engine = script_engine
         return workflow
+
+
+def parents_first(tasks: dict[str, dict]) -> dict[str, dict]:
+    """Stored tasks in an order that restores every parent before its children. A task's data is stored as its changes
+    to its parent's data, so a child restored first loses what it inherited; states written before a send-back (退回)
+    kept a reopened step's place in the tree stored them so."""
+    seen: set[str] = set()
+    for tid, task in tasks.items():
+        if task.get("parent") is not None and task["parent"] not in seen:
+            break
+        seen.add(tid)
+    else:
+        return tasks  # the usual case: already in order
+    ordered: dict[str, dict] = {}
+    stack = [tid for tid, t in tasks.items() if t.get("parent") not in tasks][::-1]
+    while stack:
+        tid = stack.pop()
+        if tid in ordered or tid not in tasks:
+            continue
+        ordered[tid] = tasks[tid]
+        stack.extend(reversed(tasks[tid].get("children") or []))
+    ordered.update((tid, t) for tid, t in tasks.items() if tid not in ordered)
+    return ordered
 
 
 def prune(workflow: BpmnWorkflow) -> int:
@@ -80,7 +106,8 @@ def prune(workflow: BpmnWorkflow) -> int:
 
     Everything the engine still needs hangs below that ancestor: waiting joins count as live, so branches
     whose tokens a join still needs are kept, and a live ancestor keeps its (finished) parent, from which it
-    inherits its data when it runs. The path back to the latest completion of every user task above it is
+    inherits its data when it runs. A parallel join that fired keeps the branches that arrived at it (it counts
+    them again when a step before it is sent back). The path back to the latest completion of every user task above it is
     kept too (with the parent it inherited its data from), so a task can be sent back (退回) to any earlier
     step; in a rework loop that is one round, so the tree stays flat. Completed subprocesses whose calling
     task is dropped go too.
@@ -98,7 +125,7 @@ def _prune_one(workflow) -> int:
     ancestor = _common_ancestor(live)
     if ancestor is not None and ancestor.state & _LIVE:
         ancestor = ancestor.parent  # a live task still inherits its data from its parent when it runs
-    ancestor = _send_back_horizon(ancestor)
+    ancestor = _join_horizon(_send_back_horizon(ancestor))
     if ancestor is None or ancestor.parent is None:
         return 0
     keep = {t.id for t in _descendants(ancestor)}
@@ -123,6 +150,36 @@ def _send_back_horizon(task):
             horizon = current.parent if current.parent is not None else current
         current = current.parent
     return horizon
+
+
+def _join_horizon(horizon):
+    """Raised to the split of every parallel join kept below it (fired, waiting or still ahead): a join counts the
+    branches that arrived at it by their join tasks, and must find them again to fire anew when a step before it
+    was sent back (退回)."""
+    if horizon is None:
+        return None
+    while True:
+        kept = {t.id for t in _descendants(horizon)}
+        raised = horizon
+        for task in list(_descendants(horizon)):
+            if not isinstance(task.task_spec, Join) or task.has_state(TaskState.CANCELLED):
+                continue
+            split = _split_of(task)
+            if split is not None and split.id not in kept:
+                raised = _common_ancestor([raised, split])
+        if raised is horizon or raised is None:
+            return horizon
+        horizon = raised
+
+
+def _split_of(join):
+    """The nearest common ancestor of a fired join and the other branches' join tasks of the same round (those
+    whose common ancestor with it lies deepest: earlier rounds of a loop branched off higher up)."""
+    others = [t for t in join.workflow.tasks.values() if t.task_spec is join.task_spec and t is not join
+              and not join.is_descendant_of(t) and not t.is_descendant_of(join)]
+    splits = [_common_ancestor([join, other]) for other in others]
+    splits = [s for s in splits if s is not None]
+    return max(splits, key=lambda s: len(_path(s)), default=None)
 
 
 def _drop_subprocess(top: BpmnWorkflow, task_id: UUID) -> None:

@@ -59,3 +59,22 @@ def test_prune_is_a_no_op_on_a_fresh_workflow(rt):
     with rt.db.read() as session:
         wf = cases.load(session, rt, session.get(Case, out.case_id))
     assert prune(wf) == 0
+
+
+def test_a_state_stored_with_children_before_their_parent_loads_with_its_data(rt):
+    from engine import cases
+    deploy_fixtures(rt, "two_lane.bpmn")
+    out = start(rt, "two_lane", {"applicant_name": "张三"})
+    with rt.db.write() as session:
+        case = session.get(Case, out.case_id)
+        state = json.loads(case.state)
+        tasks = state["tasks"]
+        leaf = out.opened[0]["id"]  # the open step: its data is what it inherited
+        tasks = {leaf: tasks[leaf], **{tid: t for tid, t in tasks.items() if tid != leaf}}  # stored before its parent
+        parent = tasks[leaf]["parent"]
+        assert list(tasks).index(leaf) < list(tasks).index(parent)
+        case.state = json.dumps({**state, "tasks": tasks}, ensure_ascii=False)
+    with rt.db.read() as session:
+        wf = cases.load(session, rt, session.get(Case, out.case_id))
+    from uuid import UUID
+    assert wf.get_task_from_id(UUID(leaf)).data.get("applicant_name") == "张三", "it inherited from its parent"
