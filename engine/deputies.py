@@ -1,6 +1,10 @@
 """代理 (deputies): a user names a deputy for a period (or a supervisor or head of their department names
 one for them); while it runs the deputy sees and acts on the absent user's tasks with the absent user's
 role, and the record says "A acting for B". 不相容岗位 still applies to the person who acts.
+
+A deputy is a colleague: a member of a department of the absent user, and the absent user's role is lent only
+in the departments they share (naming someone of another department would let them act for a department they do
+not belong to, e.g. answer an inquiry their own department sent).
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ MESSAGES = catalogue({
     "deputy_is_absent": "is the absent user",
     "no_user": "no user {user!r}",
     "deputy_inactive": "is no active user",
+    "deputy_other_department": "must belong to a department of the absent user ({departments})",
     "deputy_refused": "the deputy cannot be named",
     "deputy_not_allowed": "{by} may not name a deputy for {user}: they themselves or a supervisor of their department may",
     "deputy_missing": "no deputy #{deputy}",
@@ -45,9 +50,10 @@ def borrowed(session: Session, deputy: str, now: datetime | None = None) -> dict
     out: dict[str, tuple[str, str]] = {}
     principals = session.execute(select(Deputy.principal).where(Deputy.deputy == deputy, Deputy.revoked_at.is_(None),
                                                                  Deputy.starts_at <= now, Deputy.ends_at > now)).scalars()
+    own = _memberships(session, deputy)
     for principal in sorted(set(principals)):
         for code, role in _memberships(session, principal).items():
-            if ROLE_RANK.get(role, 0) > ROLE_RANK.get(out.get(code, ("", ""))[0], 0):
+            if code in own and ROLE_RANK.get(role, 0) > ROLE_RANK.get(out.get(code, ("", ""))[0], 0):
                 out[code] = (role, principal)
     return out
 
@@ -69,14 +75,16 @@ def name(session: Session, by: Actor, principal: str, deputy: str, starts_at: da
     users = {u.username: u for u in session.execute(select(User).where(User.username.in_([principal, deputy]))).scalars()}
     if principal not in users:
         raise NotFound(Message("no_user", user=principal))
+    held = _memberships(session, principal)
     if deputy not in users or not users[deputy].active:
         problems["deputy"] = Message("deputy_inactive")
-    if problems:
-        raise InvalidInput(Message("deputy_refused"), problems)
-    held = _memberships(session, principal)
+    elif deputy != principal and not set(held) & set(_memberships(session, deputy)):
+        problems["deputy"] = Message("deputy_other_department", departments=sorted(held))
     if by.username != principal and not any(by.rank_in(code) >= max(ROLE_RANK["supervisor"], ROLE_RANK.get(role, 1))
                                             for code, role in held.items()):
         raise PermissionDenied(Message("deputy_not_allowed", by=by.username, user=principal))
+    if problems:
+        raise InvalidInput(Message("deputy_refused"), problems)
     row = Deputy(principal=principal, deputy=deputy, starts_at=starts_at, ends_at=ends_at, named_by=by.username,
                  reason=reason)
     session.add(row)

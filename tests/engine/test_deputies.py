@@ -41,8 +41,8 @@ def test_a_deputy_acts_on_the_absent_chiefs_claimed_task_and_the_record_says_so(
     first = start(rt, "four_eyes")
     task = opened(first)["approve"]
     claim(rt, users["edu_chief"], task)
-    name(rt, users["edu_chief"], "edu_chief", "psb_reviewer")
-    deputy = actor(rt, "psb_reviewer")
+    name(rt, users["edu_chief"], "edu_chief", "edu_reviewer2")
+    deputy = actor(rt, "edu_reviewer2")
     assert deputy.departments["EDU"] == "supervisor" and deputy.acting_for == {"EDU": "edu_chief"}
     done = complete(rt, deputy, task, {})
     assert list(opened(done)) == ["disburse"]
@@ -61,12 +61,24 @@ def test_separation_binds_the_deputy_too(rt, users):
 
 
 def test_nothing_is_borrowed_outside_the_period_or_once_revoked(rt, users):
-    name(rt, users["edu_chief"], "edu_chief", "hud_reviewer", start_at=NOW + timedelta(days=2))
-    assert "EDU" not in actor(rt, "hud_reviewer").departments
-    deputy_id = name(rt, users["edu_chief"], "edu_chief", "psb_reviewer")
+    name(rt, users["edu_chief"], "edu_chief", "edu_reviewer", start_at=NOW + timedelta(days=2))
+    assert actor(rt, "edu_reviewer").departments["EDU"] == "reviewer"
+    deputy_id = name(rt, users["edu_chief"], "edu_chief", "edu_reviewer2")
+    assert actor(rt, "edu_reviewer2").departments["EDU"] == "supervisor"
     with rt.db.write() as session:
         deputies.revoke(session, users["edu_chief"], deputy_id)
-    assert "EDU" not in actor(rt, "psb_reviewer").departments
+    assert actor(rt, "edu_reviewer2").departments["EDU"] == "reviewer"
+
+
+def test_a_deputy_is_a_colleague_and_borrows_only_where_they_belong(rt, users):
+    with pytest.raises(InvalidInput) as refused:
+        name(rt, users["psb_reviewer"], "psb_reviewer", "hud_reviewer")  # another department's reviewer
+    assert refused.value.fields["deputy"].code == "deputy_other_department"
+    assert refused.value.fields["deputy"].params["departments"] == ["PSB"]
+    with rt.db.write() as session:  # a deputyship written before this rule: nothing is lent outside the deputy's own
+        session.add(deputies.Deputy(principal="psb_reviewer", deputy="hud_reviewer", starts_at=NOW - timedelta(hours=1),
+                                    ends_at=NOW + timedelta(days=1), named_by="psb_reviewer", reason="出差"))
+    assert "PSB" not in actor(rt, "hud_reviewer").departments
 
 
 def test_who_may_name_a_deputy(rt, users):
@@ -76,4 +88,4 @@ def test_who_may_name_a_deputy(rt, users):
     with pytest.raises(InvalidInput):
         name(rt, users["edu_chief"], "edu_chief", "edu_chief")
     with pytest.raises(InvalidInput):
-        name(rt, users["edu_chief"], "edu_chief", "psb_reviewer", days=200)
+        name(rt, users["edu_chief"], "edu_chief", "edu_reviewer", days=200)
