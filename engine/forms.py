@@ -50,6 +50,7 @@ MESSAGES = {  # msgids of the web layer's translations too: keep the wording in 
     "too_large": "must be at most {limit}",
     "pattern": "does not have the expected format",
     "unknown": "is not a field of this form",
+    "hidden_characters": "contains control characters or hidden text-direction marks",
     "rule": "{message}",  # a field's own rule (`valid_if`), worded by the process designer (`valid_message`)
 }
 
@@ -232,8 +233,16 @@ def _coerce(f: FormField, raw: Any, errors: _Errors) -> Any:
         return raw
 
 
+# Never meant in a form and able to disguise what a page or a printed receipt shows (NUL, escape sequences, bells,
+# right-to-left overrides); tabs and line breaks are text.
+HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
 def _constrain(f: FormField, value: Any, errors: _Errors) -> None:
     c = f.constraints
+    if isinstance(value, str) and HIDDEN.search(value):
+        errors.add(f.id, "hidden_characters")
+        return
     if isinstance(value, str) and f.type in ("string", "enum"):
         if "minlength" in c and len(value) < int(c["minlength"]):
             errors.add(f.id, "too_short", limit=c["minlength"])

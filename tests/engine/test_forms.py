@@ -129,3 +129,12 @@ def test_answer_names_belong_to_yes_no_fields_and_a_decision_has_no_default():
                         "form field 'ok': false_label is empty; give the answer's name (e.g. 通过)",
                         "form field 'ok': a required yes/no field is a decision and takes no default; remove "
                         "defaultValue or the required constraint"]
+
+
+@pytest.mark.parametrize("hidden", ["张\x00三", "张三\x1b[31m", "张\x07三", "张\u202e三", "张\u2066三"])
+def test_control_characters_and_hidden_direction_marks_are_refused(hidden):
+    with pytest.raises(InvalidInput) as info:
+        validate(FORM, {"name": hidden})
+    assert info.value.fields == {"name": "contains control characters or hidden text-direction marks"}
+    note = [FormField("note", "说明", "string")]
+    assert validate(note, {"note": "第一行\n第二行\t（附件）\r\n"})["note"].startswith("第一行\n第二行\t"), "line breaks and tabs are text"
