@@ -24,7 +24,7 @@ MESSAGES = catalogue({
     "urge_closed": "task {task!r} is no longer open; there is nothing to urge",
     "urge_refused": "{user} may not urge {task!r}: supervisors of {department} and the departments taking part in the "
                     "case may",
-    "urge_again": "{user} urged {task!r} already at {at}; urge again after four hours",
+    "urge_again": "{user} urged {task!r} already at {at}; it can be urged again from {next}",
 })
 
 
@@ -63,7 +63,7 @@ def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: date
         at = last.at if last.at.tzinfo else last.at.replace(tzinfo=timezone.utc)
         if now - at < GAP:
             raise Conflict(Message("urge_again", user=actor.username, task=task.name,
-                                   at=at.isoformat(timespec="minutes")))
+                                   at=at.isoformat(timespec="minutes"), next=(at + GAP).isoformat(timespec="minutes")))
     key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()
     times = count(session, task.case_id, task_id) + 1
     audit.append(session, [audit.Event("task_urged", actor.username, {"task": task.name, "element": task.element_id,

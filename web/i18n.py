@@ -25,7 +25,7 @@ from workflows.intake import MESSAGES as INTAKE_MESSAGES
 from engine.models import Department
 
 from .context import runtime
-from .names import colon, listed, person, semicolon
+from .names import ISO_MOMENT, colon, listed, person, semicolon, value_text
 
 LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
 _SOURCE = Path(__file__).parent / "translations"
@@ -182,6 +182,8 @@ def _said(key: str, value):
         return person(value)
     if key in ("status", "role", "roles", "state", "kinds") and isinstance(value, str):
         return gettext(value)
+    if isinstance(value, str) and ISO_MOMENT.match(value):  # a moment as the office reads it (local time, no T)
+        return value_text(value)
     return value
 
 

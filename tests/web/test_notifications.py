@@ -3,11 +3,14 @@ page, the answering department sees the bell's count, reads the notice in Chines
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
 from conftest import login
 from world import opened
+
+CST = timezone(timedelta(hours=8))
 
 
 def test_the_requester_urges_and_the_holder_reads_the_notice(app, world):
@@ -20,7 +23,10 @@ def test_the_requester_urges_and_the_holder_reads_the_notice(app, world):
     done = edu.post(f"/tasks/{answer}/urge", data={"note": "家长已多次来电"}, follow_redirects=True).data.decode()
     assert f"已催办 {out.business_key} 的“拟写答复”（累计 1 次）" in done and "催办 1 次" in done
     again = edu.post(f"/tasks/{answer}/urge", data={}, follow_redirects=True).data.decode()
-    assert "four hours" in again or "四小时" in again
+    said = re.search(r"已于 (\d{4}-\d\d-\d\d \d\d:\d\d) 催办过“拟写答复”，可于 (\d{4}-\d\d-\d\d \d\d:\d\d) 后再次催办", again)
+    assert said, "when, in the office's local time (no raw ISO moment)"
+    first, then = (datetime.strptime(t, "%Y-%m-%d %H:%M") for t in said.groups())
+    assert then - first == timedelta(hours=4) and abs(first - datetime.now(CST).replace(tzinfo=None)) < timedelta(minutes=2)
 
     hrss = login(app.test_client(), "hrss_reviewer")
     inbox = hrss.get("/inbox").data.decode()
