@@ -77,8 +77,11 @@ def sla(due: datetime | None) -> tuple[str, str]:
         return ngettext("overdue %(num)d working day", "overdue %(num)d working days", math.ceil(-left)), "sla-overdue"
     if not cal.is_confirmed(due):  # a year whose official holidays are not out yet: the date may still move
         return gettext("%(num)d working days left (provisional)", num=_days_left(left)), "sla-ok sla-provisional"
-    if left < 1:
-        return gettext("due within this working day"), "sla-soon"
+    if left < 1:  # less than a working day's time left: due today, or on the next working day (e.g. tomorrow 9:30)
+        today = wallclock.now().astimezone(cal.tz).date()
+        if due.astimezone(cal.tz).date() <= today:
+            return gettext("due within this working day"), "sla-soon"
+        return gettext("due on the next working day"), "sla-soon"
     if left <= 2:
         return ngettext("%(num)d working day left", "%(num)d working days left", _days_left(left)), "sla-soon"
     return ngettext("%(num)d working day left", "%(num)d working days left", _days_left(left)), "sla-ok"
