@@ -168,8 +168,12 @@ def diagram(key: str):
     with runtime().db.read() as session_:
         xml = repository.main_xml(session_, session_.get(ProcessDefinition, case.definition_id))
         tasks = list(session_.execute(select(Task).where(Task.case_id == case.id)).scalars())
+        model = runtime().model(session_, case.definition_id)
+    scope = _scope(model, case, tasks, actor(), supervision.may_supervise(actor(), overseers()))
+    if scope is not None:  # a department answering an inquiry: not the path the rest of the case took
+        tasks = [t for t in tasks if t.id in scope]
     now = wallclock.now()
-    return jsonify(xml=xml, done=sorted(set(case.visited.split())),
+    return jsonify(xml=xml, done=sorted(set(case.visited.split())) if scope is None else [],
                    current=sorted({t.element_id for t in tasks if t.state == "open"}),
                    overdue=sorted({t.element_id for t in tasks if t.state == "open" and t.due_at and t.due_at < now}))
 

@@ -77,8 +77,11 @@ def test_a_department_answering_an_inquiry_sees_the_inquiry_not_the_case_file(ap
     case = psb.get(f"/cases/{out.business_key}").data.decode()
     assert "拟写答复" in case and "撰写函询" in case
     assert "住房备案核验（人工）" not in case and "地址不一致需公安核实" not in case
+    drawn = psb.get(f"/cases/{out.business_key}/diagram").get_json()
+    assert drawn["done"] == [] and drawn["current"] == ["draft_answer"], "nor the path the rest of the case took"
     hud = login(app.test_client(), "hud_reviewer").get(f"/cases/{out.business_key}").data.decode()
     assert "住房备案核验（人工）" in hud and "地址不一致需公安核实" in hud
+    assert "review_hud" in login(app.test_client(), "hud_reviewer").get(f"/cases/{out.business_key}/diagram").get_json()["done"]
 
 
 def test_the_subsidy_approver_sees_what_the_approval_rests_on(app, world):
