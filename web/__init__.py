@@ -19,6 +19,7 @@ from . import (account, admin, api, applications, approvals, audit, auth, calend
                counter, designer, migrations, modeler,
                errors, health, holds, inbox, notices, notifications, search, signers, supervision, tasks, team, units)
 from . import localized, names
+from .context import RowId
 from .i18n import LANGUAGES, compile_translations, department_name, provisional, say, select_locale, sla
 
 csrf = CSRFProtect()
@@ -27,6 +28,7 @@ csrf = CSRFProtect()
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment (or `test_config`), the engine runtime, blueprints."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = RowId  # before any route: ids past 64 bits are 404s, not database errors
     app.config.update(
         SECRET_KEY=os.environ.get("JOINTREVIEW_SECRET_KEY") or _instance_secret(app),
         SESSION_COOKIE_HTTPONLY=True,

@@ -5,10 +5,33 @@ from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from engine import supervision
 from engine.routing import Actor
 from engine.runtime import Runtime
+
+
+MAX_ID = 2**63 - 1  # the databases' 64-bit row ids: a larger number names nothing (404), it is no server error
+
+
+class RowId(IntegerConverter):
+    """`<int:…>` in routes: a whole number no larger than a row id can be."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def row_id(value) -> int | None:
+    """A row id given as a number (a JSON value or a query argument's text), None when it cannot be one."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
 
 
 def runtime() -> Runtime:

@@ -15,7 +15,7 @@ from engine.lint_messages import kind as kind_words
 from engine.errors import DeployError, EngineError, InvalidInput
 from engine.models import Deployment, ProcessDefinition
 
-from .context import actor, require_role, runtime
+from .context import actor, require_role, row_id, runtime
 from .i18n import department_name, error_text
 
 bp = Blueprint("designer", __name__)
@@ -156,10 +156,9 @@ def download(definition_id: int, name: str):
 def compare():
     """Two versions compared side by side, element by element (rule tables row by row)."""
     require_role("designer", "admin")
-    try:
-        a, b = int(request.args.get("a", "")), int(request.args.get("b", ""))
-    except ValueError:
-        abort(400)
+    a, b = row_id(request.args.get("a")), row_id(request.args.get("b"))
+    if a is None or b is None:
+        abort(404)
     (da, fa), (db, fb) = _version(a), _version(b)
     fa = {n: c for n, c in fa.items() if n in da.files.splitlines()}  # only the files each process uses
     fb = {n: c for n, c in fb.items() if n in db.files.splitlines()}

@@ -15,7 +15,7 @@ from engine import drafts, repository, rules
 from engine.errors import DeployError, EngineError, InvalidInput
 from engine.models import Department, ProcessDefinition
 
-from .context import actor, require_role, runtime
+from .context import actor, require_role, row_id, runtime
 from .i18n import department_name, error_text, say
 
 bp = Blueprint("modeler", __name__)
@@ -86,7 +86,7 @@ def _with_version(files: dict[str, str]) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     if isinstance(base, int) and not isinstance(base, bool):
         with runtime().db.read() as session:
-            definition = session.get(ProcessDefinition, base)
+            definition = session.get(ProcessDefinition, base) if row_id(base) else None
             if definition is None:
                 abort(make_response(jsonify(error=_("No such process version.")), 404))
             out = {name: text.encode("utf-8") for name, text in repository.files_of(session, definition).items()}

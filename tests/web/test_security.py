@@ -51,3 +51,16 @@ def test_session_cookie_is_http_only(app):
     response = client.post("/login", data={"username": "edu_reviewer", "password": PASSWORD})
     cookie = response.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_ids_past_64_bits_name_nothing(app, world):
+    """A number larger than any row id is a 404 (the databases cannot even compare it), never a server error."""
+    huge = 99999999999999999999999
+    designer = login(app.test_client(), "designer")
+    for path in (f"/designer/versions/{huge}", f"/designer/versions/{huge}/diagram", f"/designer/compare?a={huge}&b=1",
+                 f"/designer/compare?a=1&b={2**63}", "/designer/compare?a=x&b=1"):
+        assert designer.get(path).status_code == 404, path
+    checked = designer.post("/designer/modeler/check", json={"files": {"a.bpmn": "<x/>"}, "base": 2**63})
+    assert checked.status_code == 404 and checked.is_json
+    admin = login(app.test_client(), "admin")
+    assert admin.get(f"/cases/ADM-2026-000001/attachments/{huge}").status_code == 404
