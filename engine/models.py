@@ -113,6 +113,7 @@ class ProcessDefinition(Base):
 
 class Case(Base):
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_started", "started_at", "id"),)  # searches list the latest started first
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     business_key: Mapped[str] = mapped_column(String(64), unique=True)

@@ -41,7 +41,7 @@ def find(session, me: Actor, args: dict[str, str]) -> list[dict]:
     everything = bool({"auditor", "admin"} & set(me.roles))
     if not (args.get("key") or args.get("applicant") or everything):
         return []
-    stmt = select(Case).order_by(Case.id.desc()).limit(LIMIT)
+    stmt = select(Case).order_by(Case.started_at.desc(), Case.id.desc()).limit(LIMIT)  # by when it started, not its row
     if args.get("key"):
         key = args["key"].strip().upper()
         stmt = stmt.where(Case.business_key == key if WHOLE_KEY.fullmatch(key)  # the unique index

@@ -53,3 +53,18 @@ def test_the_case_page_links_only_the_steps_the_reader_may_open(app, world):
     assert f'href="/tasks/{task}"' in psb
     auditor = login(app.test_client(), "auditor").get(f"/cases/{out.business_key}").data.decode()
     assert f'href="/tasks/{task}"' in auditor
+
+
+def test_the_latest_started_cases_come_first_whatever_their_row(app, world):
+    from datetime import datetime, timezone
+
+    from sqlalchemy import update
+
+    from engine.models import Case
+    recent = world.start("admission_review", world.person("王芳").admission()).business_key
+    older = world.start("admission_review", world.person("赵磊").admission()).business_key  # taken over later, started 2025
+    with world.rt.db.write() as session:
+        session.execute(update(Case).where(Case.business_key == older)
+                        .values(started_at=datetime(2025, 8, 1, 2, 0, tzinfo=timezone.utc)))
+    page = login(app.test_client(), "auditor").get("/audit/cases").data.decode()
+    assert page.index(recent) < page.index(older)
