@@ -142,7 +142,7 @@ def eventlog_export():
         with runtime().db.read() as session:
             yield from writer(session, selection, runtime().calendar.tz)
     mime = "application/xml" if kind == "xes" else "text/csv"
-    return Response(stream_with_context(stream()), mimetype=f"{mime}; charset=utf-8",
+    return Response(stream_with_context(stream()), content_type=f"{mime}; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="jointreview-eventlog.{kind}"'})
 
 

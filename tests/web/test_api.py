@@ -221,6 +221,9 @@ def test_validation_errors_name_every_bad_field(world, client, issue):
     r = client.post("/api/v1/applications", data="{not json", headers={**portal, "Content-Type": "application/json",
                                                                        "Idempotency-Key": "k"})
     assert r.status_code == 400 and "not valid JSON" in r.get_json()["detail"]
+    r = client.post("/api/v1/applications", data='{"a": ' + "9" * 60000 + "}",
+                    headers={**portal, "Content-Type": "application/json", "Idempotency-Key": "k"})
+    assert r.status_code == 400 and r.get_json()["detail"].endswith("a number has too many digits")
     r = client.post("/api/v1/applications", data="a=b", headers={**portal, "Idempotency-Key": "k",
                                                                  "Content-Type": "application/x-www-form-urlencoded"})
     r2 = client.post("/api/v1/applications", json=body, headers=portal)

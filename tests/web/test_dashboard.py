@@ -95,7 +95,9 @@ def test_auditors_download_the_event_log_and_it_is_recorded(app, demo):
     body = response.data.decode()
     assert response.status_code == 200 and body.startswith("<?xml") and body.rstrip().endswith("</log>")
     assert "<trace>" in body and "ADM-" not in body
-    assert client.get("/audit/eventlog?format=csv").data.decode().startswith("case:concept:name,")
+    exported = client.get("/audit/eventlog?format=csv")
+    assert exported.data.decode().startswith("case:concept:name,")
+    assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert client.get("/audit/eventlog?from=yesterday").status_code == 400
     with demo.rt.db.read() as session:
         exports = session.execute(select(AuditEntry).where(AuditEntry.event == "event_log_exported")).scalars().all()

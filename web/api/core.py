@@ -270,8 +270,12 @@ class Api:
             raise Problem(400, Message("api_nested", limit=MAX_DEPTH))
         try:
             data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
+        except json.JSONDecodeError as exc:
             raise Problem(400, Message("api_not_json", detail=str(exc))) from None
+        except UnicodeDecodeError:
+            raise Problem(400, Message("api_not_json", detail="the body is not UTF-8 text")) from None
+        except ValueError:  # a number of more than 4,300 digits (Python's own limit says how to lift it)
+            raise Problem(400, Message("api_not_json", detail="a number has too many digits")) from None
         _refuse_control_characters(data, "")
         try:
             return op.body.model_validate(data)

@@ -37,7 +37,7 @@ MESSAGES = catalogue({
     "api_key_in_progress": "the same Idempotency-Key is being used by a request in progress; retry",
     "api_bearer": "send the API token as 'Authorization: Bearer <token>' (browser sessions are not accepted by the API)",
     "api_rate": "token {token!r} made more than {limit} requests a minute; wait and retry",
-    "api_role": "a {role} token may not {action}; this needs one of: {roles}",
+    "api_role": "a token with the role {role} may not {action}; this needs one of: {roles}",
     "api_header_required": "this header is required",
     "api_header": "a request header is missing or malformed",
     "api_json_type": "send the request body as application/json",
