@@ -26,9 +26,12 @@ def objection(notice_id: str):
     form = {k: request.form.get(k, "") for k in ("reason", "objector_name", "objector_phone")}
     with runtime().db.write() as session:
         allowed, wait = ratelimit.take(session, f"objection:{request.remote_addr or ''}", OBJECTIONS_PER_MINUTE)
-    if not allowed:
+    if not allowed:  # every attempt counts, a refused one too (probing notice numbers is what the limit stops)
         flash(_("Too many objections from this address. Try again in %(seconds)d seconds.", seconds=int(wait) + 1), "error")
-        return redirect(url_for("notices.board"))
+        with runtime().db.read() as session:
+            listed = notice.listed(session)
+        return (render_template("notices.html", notices=listed, errors={}, form=form, open_id=notice_id), 429,
+                {"Retry-After": str(int(wait) + 1)})
     try:
         with runtime().db.write() as session:
             notice.object_to(session, runtime(), notice_id, form["reason"], form["objector_name"],
