@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache, wraps
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
@@ -264,6 +264,27 @@ def check(source: str, mode: str = "eval") -> str | None:
     except ExpressionRefused as exc:
         return exc.message
     return _constant_problem(text, mode)
+
+
+def unknown_calls(source: str, known: Iterable[str], mode: str = "eval") -> list[Message]:
+    """Calls of names that are no function where the code runs (`format(…)`, `chr(…)`, `type(…)`): not a builtin of
+    the sandbox, not one of the engine's functions (`known`), not defined by the script itself. Case data is plain
+    data, never callable, so such a call can only fail when the case runs; the deploy check names it instead."""
+    text = _unwrap(source).strip() if mode == "eval" else source
+    try:
+        tree = ast.parse(text, mode=mode)
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return []  # `check` names what is wrong with it
+    defined = set(BUILTINS) | set(known)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            defined.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            defined.add(node.id)  # a name the script binds (to a lambda, say) may be called
+        elif isinstance(node, ast.arg):
+            defined.add(node.arg)
+    return [M("expr_unavailable", line=node.lineno, name=node.func.id) for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in defined]
 
 
 _FOLDABLE = (ast.Constant, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Tuple, ast.List, ast.Set, ast.Dict,

@@ -17,7 +17,7 @@ from .lint_messages import M, kind as kind_words
 from . import clock, countersign, decisions, dmn_overlap, foreign, glossary, outcomes, translations
 from .rules import problems as shared_rule_problems
 from .bpmnxml import CAMUNDA, CAMUNDA_NS, bpmn_find, element_properties, lane_map, local_name
-from .expressions import check
+from .expressions import check, unknown_calls
 from .forms import form_problems
 from .specs import cycle_expression, due_expression, literal_kind, unwrap
 
@@ -58,6 +58,9 @@ class Linter:
             self.add(file, node, M("expr_empty", what=M(what)))
             return
         reason = check(text if mode == "exec" else text.strip(), mode)
+        if not reason:
+            found = unknown_calls(text, self.function_names, mode)
+            reason = found[0] if found else None
         if reason:
             self.add(file, node, M("expr_refused", what=M(what), text=text.strip(), reason=reason))
 

@@ -206,3 +206,15 @@ def test_gbk_encoded_bpmn_deploys(rt):
     with rt.db.write() as session:
         assert repository.deploy(session, rt, SYSTEM, {"gbk.bpmn": gbk})[0].created
     assert start(rt, "gbk").status == "completed"
+
+
+@pytest.mark.parametrize("script", ["x = format(1, '>1000000000')", "x = chr(65)", "x = type(1)", "x = dir()",
+                                    "x = bytearray(10)", "x = memoryview(b'a')"])
+def test_a_call_of_a_name_that_is_no_function_here_is_refused_at_deploy(rt, script):
+    with pytest.raises(DeployError) as refused:
+        deploy(rt, "calls", SCRIPT_THEN_TASK.format(script=script))
+    assert f"{script.split('(')[0].split('= ')[1]}() is not available" in str(refused.value)
+
+
+def test_functions_a_script_defines_and_the_engines_own_may_be_called(rt):
+    deploy(rt, "calls", SCRIPT_THEN_TASK.format(script="f = lambda a: a + 1\nx = f(len('ab')) + int(is_workday(today()))"))

@@ -33,7 +33,7 @@ def test_a_department_taking_part_urges_and_the_members_who_may_take_it_hear_of_
         assert urges.count(session, out.case_id, psb) == 1
         now = datetime.now(timezone.utc)
         assert urges.by_department(session, now - timedelta(days=1), now + timedelta(days=1)) == {"PSB": 1}
-    with pytest.raises(Conflict, match="four hours"):
+    with pytest.raises(Conflict, match="it can be urged again from"):
         urge(rt, users["edu_reviewer"], psb)
     later = datetime.now(timezone.utc) + timedelta(hours=5)
     claim(rt, users["psb_reviewer"], psb)
