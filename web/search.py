@@ -26,7 +26,7 @@ FIELDS = ("key", "applicant", "process", "status")
 WHOLE_KEY = re.compile(r"[A-Z]+-\d{4}-\d{6}")
 
 
-def _owned(session, departments) -> set[str]:
+def owned_processes(session, departments) -> set[str]:
     """The processes a department answers for (the BPMN's owner_department of each process's newest version: older
     versions are not compiled for a search)."""
     newest = dict(session.execute(select(ProcessDefinition.process_key, func.max(ProcessDefinition.id))
@@ -55,7 +55,7 @@ def find(session, me: Actor, args: dict[str, str]) -> list[dict]:
     if not (everything or supervision.may_supervise(me, overseers())):
         mine = list(me.departments)
         stmt = stmt.where(or_(Case.id.in_(select(Task.case_id).where(Task.department_code.in_(mine))),
-                              Case.process_key.in_(_owned(session, mine)), Case.started_by == me.username,
+                              Case.process_key.in_(owned_processes(session, mine)), Case.started_by == me.username,
                               Case.id.in_(select(CaseCopy.case_id).where(CaseCopy.username == me.username))))
     return [dict(case=c, applicant=json.loads(c.summary or "{}").get("applicant_name") or "—")
             for c in session.execute(stmt).scalars()]

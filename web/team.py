@@ -7,16 +7,17 @@ import json
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from engine import alerts, cases, wallclock
 from engine.errors import EngineError
-from engine.models import Case, Membership, Task, User
+from engine.models import Case, Membership, ProcessDefinition, Task, User
 from engine.routing import ROLE_RANK
 
-from .context import actor, runtime
+from .context import actor, overseers, runtime
 from .inbox import merged_by_due, parse_cursor
 from .i18n import refusal
+from .search import owned_processes
 
 bp = Blueprint("team", __name__)
 
@@ -52,6 +53,7 @@ def index():
         rows = merged_by_due([base.where(Task.department_code == code) for code in departments], moment, task_id,
                              TEAM_PAGE + 1, task_of=lambda r: r[0])  # one index walk per department
         raised = alerts.open_alerts(session, departments)
+        halted = _halted(session, departments)
     cursor = None
     if len(rows) > TEAM_PAGE:
         rows = rows[:TEAM_PAGE]
@@ -63,9 +65,23 @@ def index():
             "reason": request.args.get("reason", "")}
     load = {who: n for who, n, _ in counts}
     return render_template("team.html", departments=departments, members=members, load=load, tasks=tasks, kept=kept,
-                           alerts=raised, late={who: n for who, _, n in counts if n}, next_cursor=cursor,
+                           alerts=raised, halted=halted, late={who: n for who, _, n in counts if n}, next_cursor=cursor,
                            total=sum(load.values()), unassigned=load.get(None, 0),
                            overdue=sum(n for _, _, n in counts))
+
+
+HALTED = 50
+
+
+def _halted(session, departments: list[str]) -> list[tuple[Case, str]]:
+    """Cases that stopped with nothing open (停滞) or with an error: no inbox shows them, so the supervisors of the
+    departments that answer for the process or took part in the case see them here (overseers see all), newest first."""
+    stmt = (select(Case, ProcessDefinition.name).join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+            .where(Case.status.in_(("stuck", "failed"))).order_by(Case.updated_at.desc()).limit(HALTED))
+    if not set(departments) & set(overseers()):
+        stmt = stmt.where(or_(Case.process_key.in_(owned_processes(session, departments)),
+                              Case.id.in_(select(Task.case_id).where(Task.department_code.in_(departments)))))
+    return list(session.execute(stmt).all())
 
 
 @bp.route("/team/reassign", methods=["POST"])

@@ -100,3 +100,19 @@ def test_staff_without_a_department_land_on_their_own_page(app, world):
     assert login(app.test_client(), "auditor").get("/").headers["Location"].endswith("/audit")
     assert login(app.test_client(), "designer").get("/").headers["Location"].endswith("/designer")
     assert login(app.test_client(), "edu_reviewer").get("/").headers["Location"].endswith("/inbox")
+
+
+def test_cases_at_a_standstill_are_listed_for_the_supervisors_who_answer_for_them(app, world):
+    from sqlalchemy import update
+
+    from engine.models import Case
+    stuck = world.start("admission_review", world.person().admission())
+    with world.rt.db.write() as session:  # as a case the process left with nothing open
+        session.execute(update(Case).where(Case.id == stuck.case_id).values(status="stuck"))
+    page = login(app.test_client(), "edu_supervisor").get("/team").data.decode()
+    halted = page.split('id="halted"')[1].split("</section>")[0]
+    assert stuck.business_key in halted and "积分入学联审" in halted and "停滞" in halted
+    joint = login(app.test_client(), "joint_head").get("/team").data.decode()
+    assert stuck.business_key in joint.split('id="halted"')[1], "the joint office oversees every case"
+    other = login(app.test_client(), "hud_supervisor").get("/team").data.decode()
+    assert 'id="halted"' not in other or stuck.business_key not in other.split('id="halted"')[1].split("</section>")[0]
