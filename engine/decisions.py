@@ -69,7 +69,8 @@ class RecordingEngine(DMNEngine):
                               "hit_policy": table.hit_policy, "inputs": self._inputs(task),
                               "rules": [{"row": r.row_number, "id": r.id, "note": r.description or ""} for r in matched],
                               "outputs": [{"name": o.name, "label": o.label or o.name, "value": _plain(result.get(o.name))}
-                                          for o in table.outputs if o.name in result]})
+                                          for o in table.outputs if o.name in result]},
+                      actor="system:engine")  # the rules decided, not whoever's step led here
         return result
 
     def _inputs(self, task) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from engine.forms import option_labels
 from engine.models import CaseRollup, Department, ProcessDefinition
 from engine.routing import ROLE_RANK
 
+from . import localized
 from .context import actor, overseers, runtime
 from .details import outcome_names
 from .i18n import department_name, error_text, field_errors, field_label
@@ -76,8 +77,8 @@ def _category_labels(session, latest: dict[str, int]) -> dict[str, str]:
 def _choices(session, departments: list[str] | None) -> dict:
     rows = session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name, ProcessDefinition.id)
                            .order_by(ProcessDefinition.version)).all()
-    names = {key: name for key, name, _ in rows}
     latest = {key: definition_id for key, _, definition_id in rows}
+    names = {key: localized.process(key, name, latest[key]) for key, name, _ in rows}  # the newest version's name
     codes = departments or list(session.execute(select(Department.code).order_by(Department.code)).scalars())
     areas = sorted(a for a in session.execute(select(CaseRollup.area).distinct()).scalars() if a)
     return {"processes": names, "departments": codes, "areas": areas, "categories": _category_labels(session, latest)}

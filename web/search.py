@@ -17,6 +17,7 @@ from engine.models import Case, ProcessDefinition, Task
 from engine.models_office import CaseCopy
 from engine.routing import Actor
 
+from . import localized
 from .context import actor, overseers, runtime
 from .inbox import like
 
@@ -66,7 +67,8 @@ def results(title: str, endpoint: str):
     args = {k: request.args.get(k, "").strip() for k in FIELDS}
     with runtime().db.read() as session:
         rows = find(session, actor(), args)
-        processes = dict(session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)).all())
+        processes = {key: localized.process(key, name) for key, name in
+                     session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)).all()}
     return render_template("audit_cases.html", rows=rows, args=args, processes=processes, title=title,
                            endpoint=endpoint, searched=bool(args["key"] or args["applicant"]), limit=LIMIT)
 

@@ -22,7 +22,8 @@ ID_PATTERN = r"\d{17}[\dXx]"
 # Messages of the intake's own checks by code (the web layer translates them; see idcards.MESSAGES)
 MESSAGES = {**idcards.MESSAGES, "own_id": "is the applicant's own ID number",
             "not_minor": "belongs to someone born on {born}, who is not a minor",
-            "no_case": "is not the business key of any case; give the key of the case the inquiry is about"}
+            "no_case": "is not the business key of any case; give the key of the case the inquiry is about",
+            "own_department": "is your own department; an inquiry goes to another department"}
 PHONE_PATTERN = r"1\d{10}"
 
 
@@ -41,6 +42,7 @@ class Intake:
     fields: list[FormField]
     materials: bool = False
     fixed: dict[str, Any] = field(default_factory=dict)
+    sent: bool = False  # the form sends something to another department (a 函询), rather than accepting an application
 
 
 DISTRICTS = [(d, d) for d in ("上城区", "拱墅区", "西湖区", "滨江区", "萧山区", "余杭区", "临平区", "钱塘区")]
@@ -77,7 +79,7 @@ INTAKES = {i.process: i for i in [
     Intake("formal_inquiry", "发起部门函询", ("EDU", "PSB", "HRSS", "HUD", "HEALTH", "STREET", "FIN", "JOINT"), [
         FormField("target_department", "被函询部门", "enum", options=DEPARTMENTS, constraints={"required": ""}),
         _text("case_ref", "关联业务编号（函询所涉案件）", maxlength="64"),
-    ]),
+    ], sent=True),
 ]}
 
 
@@ -152,6 +154,8 @@ def start_data(intake: Intake, submitted: dict[str, Any], materials: list[str], 
     else:
         codes = {}
     asked = {f.id for f in intake.fields}
+    if intake.process == "formal_inquiry" and clean.get("target_department") == department:
+        errors["target_department"], codes["target_department"] = MESSAGES["own_department"], ("own_department", {})
     check_ids({fid: clean.get(fid) or submitted.get(fid) for fid in ID_FIELDS if fid in asked}, errors, codes)
     for fid, found in _child_problems({**submitted, **{k: v for k, v in clean.items() if v}}, errors).items():
         codes[fid], errors[fid] = found, MESSAGES[found[0]].format(**found[1])

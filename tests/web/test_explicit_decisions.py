@@ -160,8 +160,12 @@ def test_an_inquiry_names_an_existing_case_at_the_window_and_in_the_api(app, wor
     assert unknown.status_code == 422
     assert "关联业务编号（函询所涉案件）：不是任何案件的业务编号；请填写函询所涉案件的业务编号" in unknown.data.decode()
     assert 'value="ADM-2026-999999"' in unknown.data.decode()  # what was typed stays to be corrected
+    own = client.post("/applications/new/formal_inquiry", data={"target_department": "PSB", "case_ref": about})
+    assert own.status_code == 422 and "被函询部门：是本部门；函询须发往其他部门" in own.data.decode()
+    assert ">发送</button>" in client.get("/applications/new/formal_inquiry").data.decode()
     started = client.post("/applications/new/formal_inquiry", data={"target_department": "HUD", "case_ref": about})
     assert started.status_code == 302 and "/cases/INQ-" in started.headers["Location"]
+    assert "已发出" in client.get(started.headers["Location"]).data.decode()
 
     api, psb = app.test_client(), issue("psb-sys", "reviewer", "PSB")
     body = {"target_department": "HUD", "inquiry_subject": "核实", "questions": "请核实。"}
