@@ -18,7 +18,8 @@ from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_FORMAT
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
-from SpiffWorkflow.specs.Join import Join
+from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -158,26 +159,31 @@ def _join_horizon(horizon):
     was sent back (退回)."""
     if horizon is None:
         return None
-    while True:
+    instances: dict[object, list] = {}
+    for task in horizon.workflow.tasks.values():
+        if isinstance(task.task_spec, (ParallelGateway, InclusiveGateway)):
+            instances.setdefault(task.task_spec, []).append(task)
+    joins = [tasks for tasks in instances.values() if len(tasks) > 1]  # a join some branch arrived at besides one
+    while joins:
         kept = {t.id for t in _descendants(horizon)}
         raised = horizon
-        for task in list(_descendants(horizon)):
-            if not isinstance(task.task_spec, Join) or task.has_state(TaskState.CANCELLED):
-                continue
-            split = _split_of(task)
-            if split is not None and split.id not in kept:
-                raised = _common_ancestor([raised, split])
+        for tasks in joins:
+            for task in tasks:
+                if task.id in kept and not task.has_state(TaskState.CANCELLED):
+                    split = _split_of(task, tasks)
+                    if split is not None and split.id not in kept:
+                        raised = _common_ancestor([raised, split])
         if raised is horizon or raised is None:
-            return horizon
+            break
         horizon = raised
+    return horizon
 
 
-def _split_of(join):
-    """The nearest common ancestor of a fired join and the other branches' join tasks of the same round (those
+def _split_of(join, instances: list):
+    """The nearest common ancestor of a join task and the other branches' join tasks of the same round (those
     whose common ancestor with it lies deepest: earlier rounds of a loop branched off higher up)."""
-    others = [t for t in join.workflow.tasks.values() if t.task_spec is join.task_spec and t is not join
-              and not join.is_descendant_of(t) and not t.is_descendant_of(join)]
-    splits = [_common_ancestor([join, other]) for other in others]
+    splits = [_common_ancestor([join, other]) for other in instances
+              if other is not join and not join.is_descendant_of(other) and not other.is_descendant_of(join)]
     splits = [s for s in splits if s is not None]
     return max(splits, key=lambda s: len(_path(s)), default=None)
 
