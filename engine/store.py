@@ -108,10 +108,10 @@ def prune(workflow: BpmnWorkflow) -> int:
     Everything the engine still needs hangs below that ancestor: waiting joins count as live, so branches
     whose tokens a join still needs are kept, and a live ancestor keeps its (finished) parent, from which it
     inherits its data when it runs. A parallel join that fired keeps the branches that arrived at it (it counts
-    them again when a step before it is sent back). The path back to the latest completion of every user task above it is
-    kept too (with the parent it inherited its data from), so a task can be sent back (退回) to any earlier
-    step; in a rework loop that is one round, so the tree stays flat. Completed subprocesses whose calling
-    task is dropped go too.
+    them again when a step before it is sent back). The path back to the latest completion of every user task
+    above it is kept too (with the parent it inherited its data from), so a task can be sent back (退回) to any
+    earlier step; in a rework loop that is one round, so the tree stays flat. Completed subprocesses whose
+    calling task is dropped go too.
     """
     removed = _prune_one(workflow)
     for subprocess in list(workflow.subprocesses.values()):

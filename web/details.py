@@ -41,15 +41,17 @@ LABELS = {
     "moved": _l("Moved"), "steps": _l("Steps"), "retention_years": _l("Retention (years)"), "size": _l("Size"),
     "attachment": _l("Attachment"), "document": _l("Document"), "what": _l("What"), "label": _l("Label"),
     "value": _l("Value"), "before": _l("Before"), "after": _l("After"), "mapping": _l("Steps mapped"),
-    "expires_at": _l("Expires"), "times": _l("Times"), "case": _l("Case"), "reopened": _l("Reopened"),
+    "expires_at": _l("Expires"), "times": _l("Times"), "case": _l("Case"), "sent_back_by": _l("Sent back by"),
+    "sent_back_from": _l("Sent back from"),
     "replaced": _l("Replaced"), "next": _l("Next"), "row": _l("Row"), "first": _l("First version"),
     "ended_at": _l("Ended"), "redacted": _l("Entries redacted"), "decided": _l("Decided"),
 }
 # Kept in the record, shown elsewhere or meaningless to a reader: the submitted data (the case page), element
 # ids (their names are shown), the decision's inputs and rows (the case page), content hashes (the export).
 HIDDEN = {"data", "element", "element_id", "task_element", "to_element", "inputs", "outputs", "rules", "hash",
-          "content_hash", "sha256", "id", "payload", "first", "topic"}  # topic: the service's code; the event names it
-PEOPLE = {"user", "principal", "deputy", "signer", "by", "to_user", "holder", "delegated_by"}
+          "content_hash", "sha256", "id", "payload", "first", "topic",  # topic: the service's code; the event names it
+          "reopened"}  # the id of the step a send-back opened again
+PEOPLE = {"user", "principal", "deputy", "signer", "by", "to_user", "holder", "delegated_by", "sent_back_by"}
 DEPARTMENTS = {"department", "departments", "to_department", "parent", "unit", "addressee"}
 MOMENTS = {"due", "until", "effective", "ended_at", "expires_at"}
 CODES = {"role", "kind", "basis", "channel", "format", "hit_policy", "reason", "notify", "document"}  # engine words, translated
@@ -84,7 +86,8 @@ class Reader:
                 continue
             label = LABELS.get(key)
             out.append((str(label) if label else key, self.text(model, key, value, details, version)))
-        return out
+        # a reason typed as a sentence ends in 。; the list's own ； follows it, not both
+        return [(label, text.rstrip("。.；;") if i < len(out) - 1 else text) for i, (label, text) in enumerate(out)]
 
     def text(self, model: ProcessModel | None, key: str, value: Any, details: dict, version: int | None = None) -> str:
         if key in PEOPLE and isinstance(value, str):

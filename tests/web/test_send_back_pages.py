@@ -39,6 +39,8 @@ def test_a_chief_sends_the_answer_back_and_the_reviewer_sees_why(app, world):
     assert "hrss_supervisor 从“科长签发”退回" in task_page and "请补充政策依据" in task_page
     timeline = chief.get(f"/cases/{out.business_key}").data.decode()
     assert timeline.count("拟写答复") >= 3 and "科长签发 → 拟写答复" in timeline and "请补充政策依据" in timeline
+    log = login(app.test_client(), "auditor").get(f"/audit?key={out.business_key}").data.decode()
+    assert "退回人" in log and reopened not in log, "who sent it back, by name; not the reopened step's id"
 
 
 def test_a_send_back_without_a_reason_or_by_another_department_changes_nothing(app, world):
