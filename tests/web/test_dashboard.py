@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 from conftest import login
 from openpyxl import load_workbook
@@ -29,6 +30,8 @@ def test_who_sees_the_dashboard(app, demo):
     drill = chief.get(f"/dashboard/cases?figure=completed&period={_period(demo)}&group=department&value=EDU").data.decode()
     body = drill.split("<tbody>")[1].split("</tbody>")[0]
     assert "<td>公安局</td>" in body and "<td>教育局</td>" not in body  # another department's steps stay hidden
+    days = re.findall(r"<td>(\d+\.\d+)</td><td>(?:是|否|—)</td></tr>", body)
+    assert days and all(len(d.split(".")[1]) == 1 for d in days), "working days to one decimal (2.9, not 2.9167)"
 
 
 def test_numbers_link_to_the_cases_behind_them(app, demo):
