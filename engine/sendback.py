@@ -17,8 +17,9 @@ Rules (what "an earlier step of the path the case actually took" means):
 - A designer may limit the targets of a step with the property `send_back_to` (element ids, comma
   separated; checked at deploy); without it every earlier step is a target.
 
-The target step opens again for its department with the reason shown and its form filled with the answer
-it gave, to be corrected; the data submitted after it no longer counts (the case data is what it was when
+The target step opens again with the reason shown and its form filled with the answer it gave, to be
+corrected, for whoever completed it (原经办人: claimed for them, if they may still take it; else in the
+department's queue); the data submitted after it no longer counts (the case data is what it was when
 the target was first reached, with that answer) but stays in the case history, and the steps in between are
 withdrawn.
 """
@@ -188,19 +189,35 @@ def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_
             _rekey(step, UUID(reopened))  # a multi-instance step makes new instances by itself
             step.data.update(json.loads(answered or "{}"))  # its form shows the answer it gave, to be corrected
 
+    back_to = _handler(session, target)
     op.record("task_sent_back", {"task": task.name, "element": task.element_id, "to_task": target.name,
                                  "to_element": target.element_id, "to_department": target.department_code,
-                                 "reason": reason, "reopened": reopened}, task.department_code, task_id)
+                                 "to_user": back_to, "reason": reason, "reopened": reopened},
+              task.department_code, task_id)
     outcome = advance(op, wf, model, case.version, action)
     for row in outcome.opened:
         if row["id"] == reopened:
-            notices.notify(session, holding.holders(session, row["department_code"], row["role"], None), "sent_back",
+            if back_to is not None:  # back to whoever did it (原经办人), claimed for them
+                session.execute(update(Task).where(Task.id == reopened, Task.assignee.is_(None)).values(assignee=back_to),
+                                execution_options={"synchronize_session": False})
+                row["assignee"] = back_to
+            notices.notify(session, holding.holders(session, row["department_code"], row["role"], back_to), "sent_back",
                            case.business_key, reopened, {"step": row["name"], "from_step": task.name,
                                                          "by": actor.display_name or actor.username, "reason": reason})
     if task_id in outcome.closed:  # the row of the task sent back says so (the others in between were withdrawn)
         session.execute(update(Task).where(Task.id == task_id).values(state="sent_back", completed_by=actor.username),
                         execution_options={"synchronize_session": False})
     return outcome
+
+
+def _handler(session: Session, target: Target) -> str | None:
+    """Who completed the step before, if they may still take it (an active member of its department with its role):
+    a step sent back returns to its handler; else it goes to the department's queue."""
+    role = session.execute(select(Task.role).where(Task.id == target.task_id)).scalar()
+    if target.completed_by is None or role is None:  # a 会签 step as a whole opens its instances anew for all
+        return None
+    able = {name for name, _ in holding.able(session, target.department_code, role)}
+    return target.completed_by if target.completed_by in able else None
 
 
 def _rekey(task, new_id: UUID) -> None:

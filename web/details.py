@@ -42,7 +42,7 @@ LABELS = {
     "attachment": _l("Attachment"), "document": _l("Document"), "what": _l("What"), "label": _l("Label"),
     "value": _l("Value"), "before": _l("Before"), "after": _l("After"), "mapping": _l("Steps mapped"),
     "expires_at": _l("Expires"), "times": _l("Times"), "case": _l("Case"), "sent_back_by": _l("Sent back by"),
-    "sent_back_from": _l("Sent back from"),
+    "sent_back_from": _l("Sent back from"), "to_user": _l("To"),
     "replaced": _l("Replaced"), "next": _l("Next"), "row": _l("Row"), "first": _l("First version"),
     "ended_at": _l("Ended"), "redacted": _l("Entries redacted"), "decided": _l("Decided"),
 }

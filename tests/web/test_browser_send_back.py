@@ -18,7 +18,7 @@ def test_a_chief_sends_back_and_the_reviewer_answers_again(world, server, page, 
 
     reviewer = new_page()
     ui_login(reviewer, server, "hrss_reviewer")
-    reviewer.goto(f"{server}/inbox?view=department")
+    reviewer.goto(f"{server}/inbox?view=mine")  # back with whoever drafted it
     reviewer.click("a.step:has-text('拟写答复')")
     banner = reviewer.inner_text("#sent-back")
     assert "hrss_supervisor 从“科长签发”退回" in banner and "社会保险法" in banner

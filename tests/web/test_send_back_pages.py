@@ -33,7 +33,8 @@ def test_a_chief_sends_the_answer_back_and_the_reviewer_sees_why(app, world):
                       follow_redirects=True).data.decode()
     assert "已退回至“拟写答复”" in done
     reviewer = login(app.test_client(), "hrss_reviewer")
-    inbox = reviewer.get("/inbox?view=department").data.decode()
+    assert "拟写答复" not in reviewer.get("/inbox?view=department").data.decode()
+    inbox = reviewer.get("/inbox?view=mine").data.decode()  # back to whoever drafted it (原经办人), claimed for them
     reopened = re.search(r'/tasks/([0-9a-f-]{36})', inbox[inbox.index("拟写答复") - 400:]).group(1)
     task_page = reviewer.get(f"/tasks/{reopened}").data.decode()
     assert "hrss_supervisor 从“科长签发”退回" in task_page and "请补充政策依据" in task_page
