@@ -111,7 +111,7 @@ def _forget_dropped_events(wf: BpmnWorkflow) -> None:
 
 def _advance_now(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version: int, action) -> Outcome:
     began = time.time() - 0.001
-    before_ready = _ready_ids(wf)
+    before_ready = {tid: t.task_spec.bpmn_name or t.task_spec.bpmn_id for tid, t in _ready_tasks(wf).items()}
     waiting = _waiting_timers(wf)
     cycles = {tid: _cycle_state(task) for tid, (_, _, task) in waiting.items()}
     error = None
@@ -147,7 +147,7 @@ def _advance_now(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_vers
     for pid, eid, _ in fired:
         _timer_fired(op, model, pid, eid)
     status = "failed" if error else _status(wf, ready)
-    _persist(op, wf, model, case_version, status, error, rows, cancelled, completed_id)
+    _persist(op, wf, model, case_version, status, error, rows, {tid: before_ready[tid] for tid in cancelled}, completed_id)
     return Outcome(op.case_id, op.case_key, status, rows, cancelled, [e.event for e in op.events], error)
 
 
@@ -237,10 +237,6 @@ def all_tasks(wf: BpmnWorkflow):
     yield from wf.tasks.values()
     for sub in wf.subprocesses.values():
         yield from sub.tasks.values()
-
-
-def _ready_ids(wf: BpmnWorkflow) -> set[str]:
-    return set(_ready_tasks(wf))
 
 
 def _ready_tasks(wf: BpmnWorkflow) -> dict[str, Any]:
@@ -373,7 +369,8 @@ def _timer_fired(op: Operation, model: ProcessModel, pid: str, eid: str) -> None
 
 
 def _persist(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version: int, status: str, error: str | None,
-             rows: list[dict], cancelled: list[str], completed_id: str | None) -> None:
+             rows: list[dict], cancelled: dict[str, str], completed_id: str | None) -> None:
+    """Write the step: the case's state, the tasks closed (`cancelled`: id → name) and opened, the audit entries."""
     session = op.session
     if status in ("completed", "stuck", "failed"):
         op.record(f"case_{status}", {"error": error} if error else {})
@@ -391,8 +388,8 @@ def _persist(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version:
         _, clean = op.completed
         closing.append({"id": completed_id, "state": "completed", "now": op.now, "completed_by": op.actor.username,
                         "data": json.dumps(clean, ensure_ascii=False, default=str)})
-    for tid in cancelled:
-        op.record("task_cancelled", {}, None, tid, actor="system:engine")
+    for tid, name in cancelled.items():
+        op.record("task_cancelled", {"task": name}, None, tid, actor="system:engine")
     gone, found = lookup.changes(op.case_id, lookup.searchable(op.rt.search_fields, current_data(wf)), op.found,
                                  case_version == 0)
     postgres = session.get_bind().dialect.name == "postgresql"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine import audit, withdrawal
 from engine.errors import Conflict, PermissionDenied
-from engine.models import Case, Task
+from engine.models import AuditEntry, Case, Task
 from factories import claim, complete, deploy_fixtures, make_users, opened, start
 from test_concurrency import race
 
@@ -47,6 +47,10 @@ def test_the_completer_takes_a_step_back_while_the_next_steps_are_unclaimed(rt, 
         assert session.get(Task, intake).state == "completed"  # the first submission stays in the history
         assert json.loads(session.get(Case, done.case_id).state)  # the case is sound
         assert audit.verify(session).ok
+        withdrawn = session.execute(select(AuditEntry.details).where(AuditEntry.case_id == done.case_id,
+                                                                     AuditEntry.event == "task_cancelled")).scalars()
+        assert sorted(json.loads(d)["task"] for d in withdrawn) == sorted(r["name"] for r in done.opened), \
+            "each withdrawn step is named in the log"
     redo = complete(rt, users["edu_reviewer"], again, {"household": "外地户籍"})
     assert sorted(opened(redo)) == ["edu_check", "psb_check"]
 
