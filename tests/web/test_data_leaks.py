@@ -81,6 +81,7 @@ def test_a_department_answering_an_inquiry_sees_the_inquiry_not_the_case_file(ap
     assert drawn["done"] == [] and drawn["current"] == ["draft_answer"], "nor the path the rest of the case took"
     hud = login(app.test_client(), "hud_reviewer").get(f"/cases/{out.business_key}").data.decode()
     assert "住房备案核验（人工）" in hud and "地址不一致需公安核实" in hud
+    assert "函询期间计时中止" in hud and "补正计时中止" not in hud, "a department's wait is no 补正"
     assert "review_hud" in login(app.test_client(), "hud_reviewer").get(f"/cases/{out.business_key}/diagram").get_json()["done"]
 
 
