@@ -38,6 +38,8 @@ def test_joint_head_sees_every_chart_and_numbers_match_the_api(demo, joint_token
     assert (f"{100 * rate:.1f}%" if rate is not None else "案件太少") in success
     departments = page.locator("table.figures tr[data-department]").evaluate_all("rows => rows.map(r => r.dataset.department)")
     assert {"EDU", "PSB", "JOINT"} <= set(departments)
+    axis = page.inner_text("#chart-on-time")
+    assert "教育局" in axis and "公安局" in axis and "EDU" not in axis, "the departments by name on the axes"
     area, count = next((a, n) for a, n in report["figures"]["volume"]["by_area"].items() if a)
     page.click(f"table.figures a[href*='group=area'][href*='value=']:text-is('{count}')")
     page.wait_for_url(lambda url: "/dashboard/cases" in url)

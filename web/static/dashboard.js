@@ -35,15 +35,17 @@
   }, function (p) { return drillUrl(p.seriesIndex === 0 ? "handling" : "accepted").replace("period=" + encodeURIComponent(ctx.period), "period=" + p.name); });
 
   var depts = Object.keys(data.steps);
+  var deptAxis = {type: "category", data: depts,  // codes (the links use them), shown by name, every one of them
+    axisLabel: {interval: 0, rotate: depts.length > 6 ? 30 : 0, formatter: function (c) { return data.departments[c] || c; }}};
   chart("chart-on-time", {
-    xAxis: {type: "category", data: depts}, yAxis: {type: "value", max: 100, axisLabel: {formatter: "{value}%"}},
+    xAxis: deptAxis, yAxis: {type: "value", max: 100, axisLabel: {formatter: "{value}%"}},
     series: [{name: L.on_time, type: "bar", data: depts.map(function (d) {
       var r = data.steps[d].on_time.rate; return r === undefined ? null : Math.round(r * 1000) / 10; })}]
   }, function (p) { return drillUrl("completed", "department", p.name); });
 
   chart("chart-overdue", {
     tooltip: {trigger: "axis"}, legend: {data: [L.overdue, L.escalations]},
-    xAxis: {type: "category", data: depts}, yAxis: {type: "value", minInterval: 1},
+    xAxis: deptAxis, yAxis: {type: "value", minInterval: 1},
     series: [
       {name: L.overdue, type: "bar", data: depts.map(function (d) { return data.steps[d].overdue_now; })},
       {name: L.escalations, type: "bar", data: depts.map(function (d) { return data.steps[d].escalations; })}
