@@ -17,6 +17,7 @@ from engine.routing import ROLE_RANK
 from .context import actor, overseers, runtime
 from .inbox import merged_by_due, parse_cursor
 from .i18n import refusal
+from .names import person
 from .search import owned_processes
 
 bp = Blueprint("team", __name__)
@@ -101,5 +102,6 @@ def reassign():
         flash(refusal(exc), "error")
         return redirect(url_for("team.index", keep=",".join(ids), to=request.form.get("to_user", ""),
                                 reason=request.form.get("reason", "")))
-    flash(_("%(count)d task(s) reassigned to %(user)s.", count=len(moved), user=request.form.get("to_user")), "success")
+    flash(_("%(count)d task(s) reassigned to %(user)s.", count=len(moved), user=person(request.form.get("to_user", ""))),
+          "success")
     return redirect(url_for("team.index"))

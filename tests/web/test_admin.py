@@ -11,6 +11,8 @@ def test_admin_creates_a_user_who_can_log_in_then_deactivates_them(app, world):
     assert "密码强度不够" in weak.data.decode()
     admin.post("/admin/users", data={"username": "zhao", "display_name": "赵敏", "password": "Zhao-Passw0rd",
                                      "department": ["EDU"], "role_EDU": "supervisor", "roles": ["auditor"]})
+    listed = admin.get("/admin?q=zhao").data.decode()
+    assert '<span class="tag">教育局 · 科长</span>' in listed, "departments by name, not code"
     zhao = app.test_client()
     assert zhao.post("/login", data={"username": "zhao", "password": "Zhao-Passw0rd"}).status_code == 302
     assert zhao.get("/team").status_code == 200 and zhao.get("/audit").status_code == 200
