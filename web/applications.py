@@ -46,6 +46,7 @@ def new(process: str):
             if process == "formal_inquiry":  # an inquiry is about a case that exists
                 unknown_case(session, data)
             outcome = cases.start(session, runtime(), actor(), process, data)
+            drafting = _claim_own_first_step(session, outcome) if intake.sent else None
     except InvalidInput as exc:
         return render_template("application_form.html", intake=intake, values=submitted, errors=field_errors(exc),
                                materials=MATERIALS, chosen=chosen), 422
@@ -54,8 +55,21 @@ def new(process: str):
                 "items.", key=outcome.business_key), "info")
     elif intake.sent:
         flash(_("%(key)s sent.", key=outcome.business_key), "success")
+        if drafting:
+            return redirect(url_for("tasks.show", task_id=drafting))
     else:
         flash(_("%(key)s started.", key=outcome.business_key), "success")
     if counter.served(process):  # the applicant leaves the window with a receipt (and the notice, if items are missing)
         return redirect(url_for("counter.receipt", key=outcome.business_key))
     return redirect(url_for("cases.show", key=outcome.business_key))
+
+
+def _claim_own_first_step(session, outcome) -> str | None:
+    """Whoever starts an inquiry drafts it: its first step in their own department opens claimed for them (in the
+    same transaction as the start, so no colleague takes it in between)."""
+    me = actor()
+    for row in outcome.opened:
+        if me.may_work_on(row["department_code"], row["role"]):
+            cases.claim(session, runtime(), me, row["id"])
+            return row["id"]
+    return None
