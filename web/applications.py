@@ -10,8 +10,9 @@ from engine import cases
 from engine.errors import InvalidInput
 from workflows import counter
 from workflows.checks import MATERIALS
-from workflows.intake import INTAKES, available, start_data, unknown_case
+from workflows.intake import ENGLISH_MATERIALS, INTAKES, Intake, available, in_english, start_data, unknown_case
 
+from . import localized
 from .context import actor, runtime
 from .i18n import field_errors
 
@@ -22,7 +23,16 @@ bp = Blueprint("applications", __name__)
 @login_required
 def choose():
     """The applications this user's departments take."""
-    return render_template("applications.html", intakes=available(actor().departments))
+    return render_template("applications.html", intakes=[_shown(i) for i in available(actor().departments)])
+
+
+def _shown(intake: Intake) -> Intake:
+    """The form as the reader reads it (English names in English)."""
+    return in_english(intake) if localized.english() else intake
+
+
+def _materials() -> dict[str, str]:
+    return {code: ENGLISH_MATERIALS.get(code, name) for code, name in MATERIALS.items()} if localized.english() else MATERIALS
 
 
 @bp.route("/applications/new/<process>", methods=["GET", "POST"])
@@ -36,8 +46,8 @@ def new(process: str):
     if not departments:
         abort(403)
     if request.method == "GET":
-        return render_template("application_form.html", intake=intake, values={}, errors={}, materials=MATERIALS,
-                               chosen=[])  # nothing is ticked until the clerk has the paper in hand
+        return render_template("application_form.html", intake=_shown(intake), values={}, errors={},
+                               materials=_materials(), chosen=[])  # nothing is ticked until the clerk has the paper in hand
     submitted = {f.id: request.form.get(f.id, "") for f in intake.fields}
     chosen = request.form.getlist("materials")
     try:
@@ -48,8 +58,8 @@ def new(process: str):
             outcome = cases.start(session, runtime(), actor(), process, data)
             drafting = _claim_own_first_step(session, outcome) if intake.sent else None
     except InvalidInput as exc:
-        return render_template("application_form.html", intake=intake, values=submitted, errors=field_errors(exc),
-                               materials=MATERIALS, chosen=chosen), 422
+        return render_template("application_form.html", intake=_shown(intake), values=submitted,
+                               errors=field_errors(exc), materials=_materials(), chosen=chosen), 422
     if "clock_stopped" in outcome.events:  # the case waits on the applicant: items are missing
         flash(_("%(key)s: the papers were received, but items are missing: give the applicant the notice of missing "
                 "items.", key=outcome.business_key), "info")

@@ -3,7 +3,7 @@ what was submitted into the case's start data (checked field by field, like ever
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -81,6 +81,42 @@ INTAKES = {i.process: i for i in [
         _text("case_ref", "关联业务编号（函询所涉案件）", maxlength="64"),
     ], sent=True),
 ]}
+
+
+# The window's forms in English (the processes' own forms are translated in their BPMN: name:en, label:en, options:en).
+ENGLISH_TITLES = {"admission_review": "Application for school admission by points",
+                  "subsidy_approval": "Subsidy application", "formal_inquiry": "Inquiry to another department"}
+ENGLISH_LABELS = {
+    "applicant_name": "Applicant's name", "applicant_id": "Applicant's ID number", "phone": "Phone",
+    "child_name": "Child's name", "child_id": "Child's ID number", "address": "Current address",
+    "district": "District of residence", "subsidy_type": "Subsidy applied for", "bank_account": "Bank account for payment",
+    "household_type": "Household", "income_per_capita": "Monthly income per person (yuan)",
+    "monthly_rent": "Monthly rent (yuan, housing subsidy)", "target_department": "Department asked",
+    "case_ref": "Business key of the case the inquiry is about",
+}
+ENGLISH_LABELS_BY_INTAKE = {("subsidy_approval", "child_id"): "Child's ID number (education subsidy)"}
+ENGLISH_OPTIONS = {
+    "district": {"上城区": "Shangcheng", "拱墅区": "Gongshu", "西湖区": "Xihu", "滨江区": "Binjiang", "萧山区": "Xiaoshan",
+                 "余杭区": "Yuhang", "临平区": "Linping", "钱塘区": "Qiantang"},
+    "subsidy_type": {"employment": "Employment subsidy", "housing": "Housing subsidy", "education": "Education subsidy"},
+    "household_type": {"normal": "Ordinary household", "low_income": "Household on the minimum living allowance",
+                       "special": "Household in extreme poverty"},
+    "target_department": {"EDU": "Education Bureau", "PSB": "Public Security Bureau",
+                          "HRSS": "Human Resources and Social Security Bureau", "HUD": "Housing Bureau",
+                          "HEALTH": "Health Commission", "STREET": "Street office", "FIN": "Finance Bureau",
+                          "JOINT": "Joint review office"},
+}
+ENGLISH_MATERIALS = {"residence_permit": "Residence permit", "social_insurance": "Social insurance payment record",
+                     "housing": "Property certificate or rental filing", "vaccination": "Child's vaccination certificate",
+                     "household_register": "Household register"}
+
+
+def in_english(intake: Intake) -> Intake:
+    """The same form with its title, labels and options' names in English (the values stay the same)."""
+    fields = [replace(f, label=ENGLISH_LABELS_BY_INTAKE.get((intake.process, f.id)) or ENGLISH_LABELS.get(f.id, f.label),
+                      options=[(code, ENGLISH_OPTIONS.get(f.id, {}).get(code, name)) for code, name in f.options])
+              for f in intake.fields]
+    return replace(intake, title=ENGLISH_TITLES.get(intake.process, intake.title), fields=fields)
 
 
 def unknown_case(session: Session, data: dict[str, Any]) -> None:

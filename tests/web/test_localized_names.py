@@ -53,3 +53,16 @@ def test_in_english_a_case_reads_its_data_outcome_and_automatic_steps_as_the_bpm
     client.post("/language", data={"language": "zh_Hans_CN", "next": "/inbox"})  # the choice is kept per user
     zh = client.get(f"/cases/{out.business_key}").data.decode()
     assert "<dt>不予补贴理由</dt><dd>收入材料存疑</dd>" in zh and "<dt>申请人</dt>" in zh and "Reason for" not in zh
+
+
+def test_in_english_the_windows_forms_read_in_english(app, world):
+    en = _english(app, "edu_reviewer")
+    assert "Application for school admission by points" in en.get("/applications/new").data.decode()
+    form = en.get("/applications/new/admission_review").data.decode()
+    for text in ("Applicant&#39;s name", "District of residence", ">Xihu</option>", "Residence permit"):
+        assert text in form, text
+    assert "申请人姓名" not in form and "居住证" not in form
+    refused = en.post("/applications/new/admission_review", data={"applicant_id": "123"}).data.decode()
+    assert "Applicant&#39;s ID number" in refused and "申请人" not in refused
+    inquiry = en.get("/applications/new/formal_inquiry").data.decode()
+    assert ">Housing Bureau</option>" in inquiry and ">Send</button>" in inquiry
