@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from engine import mail, notices, urges
 from engine.errors import EngineError, PermissionDenied
+from engine.models import Task
 
+from . import localized
 from .context import actor, runtime
 from .i18n import refusal
 
@@ -72,9 +74,18 @@ def index():
     """One's notices, unread first."""
     with runtime().db.read() as session:
         rows = notices.recent(session, actor().username)
+        ids = {n.task_id for n in rows if n.task_id}
+        steps = {t.id: localized.step(t.process_key, t.element_id, t.name) for t in session.execute(
+            select(Task.id, Task.process_key, Task.element_id, Task.name).where(Task.id.in_(ids)))} if ids else {}
     items = [dict(id=n.id, unread=n.read_at is None, at=n.created_at, key=n.business_key, task_id=n.task_id,
-                  text=words(n.kind, n.business_key, json.loads(n.details))) for n in rows]
+                  text=words(n.kind, n.business_key, _named(json.loads(n.details), steps.get(n.task_id))))
+             for n in rows]
     return render_template("notifications.html", items=items)
+
+
+def _named(details: dict, step: str | None) -> dict:
+    """A notice's words with its step named in the reader's language (the notice keeps the name it was sent with)."""
+    return {**details, "step": step} if step and "step" in details else details
 
 
 @bp.route("/notifications/settings", methods=["GET", "POST"])
@@ -132,7 +143,7 @@ def urge(task_id: str):
 
 def _load_for_urge(task_id: str):
     """The task and case, for anyone who may urge it (the task page's access rule does not apply)."""
-    from engine.models import Case, Task
+    from engine.models import Case
     with runtime().db.read() as session:
         task = session.get(Task, task_id)
         if task is None:

@@ -33,6 +33,10 @@ def test_the_requester_urges_and_the_holder_reads_the_notice(app, world):
     assert re.search(r'class="bell has-unread"[^>]*><svg class="bell-icon"[^>]*>.*?</svg><span class="count">1</span>', inbox)
     page = hrss.get("/notifications").data.decode()
     assert f"催办 {out.business_key} 的“拟写答复”（已催办 1 次）。 家长已多次来电" in page
+    hrss.post("/language", data={"language": "en", "next": "/notifications"})
+    english = hrss.get("/notifications").data.decode()
+    assert "“Draft the answer”" in english and "拟写答复" not in english, "the step named in the reader's language"
+    hrss.post("/language", data={"language": "zh_Hans_CN", "next": "/notifications"})
     notice = re.search(r'name="id" value="(\d+)"', page).group(1)
     opened_task = hrss.post("/notifications/read", data={"id": notice, "go": f"/tasks/{answer}"})
     assert opened_task.status_code == 302 and opened_task.headers["Location"].endswith(f"/tasks/{answer}")
