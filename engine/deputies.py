@@ -44,24 +44,36 @@ def _memberships(session: Session, username: str) -> dict[str, str]:
                                 .where(User.username == username)).all())
 
 
-def borrowed(session: Session, deputy: str, now: datetime | None = None) -> dict[str, tuple[str, str]]:
-    """code → (role, principal) that `deputy` holds for absent users right now (the highest role wins)."""
+def principals(session: Session, deputy: str, now: datetime | None = None) -> dict[str, dict[str, str]]:
+    """The absent users `deputy` stands in for right now, each with the memberships (code → role) they share."""
     now = now or _now()
-    out: dict[str, tuple[str, str]] = {}
-    principals = session.execute(select(Deputy.principal).where(Deputy.deputy == deputy, Deputy.revoked_at.is_(None),
-                                                                 Deputy.starts_at <= now, Deputy.ends_at > now)).scalars()
+    rows = session.execute(select(Deputy.principal).where(Deputy.deputy == deputy, Deputy.revoked_at.is_(None),
+                                                           Deputy.starts_at <= now, Deputy.ends_at > now)).scalars()
     own = _memberships(session, deputy)
-    for principal in sorted(set(principals)):
-        for code, role in _memberships(session, principal).items():
-            if code in own and ROLE_RANK.get(role, 0) > ROLE_RANK.get(out.get(code, ("", ""))[0], 0):
+    out = {}
+    for principal in sorted(set(rows)):
+        shared = {code: role for code, role in _memberships(session, principal).items() if code in own}
+        if shared:
+            out[principal] = shared
+    return out
+
+
+def borrowed(session: Session, deputy: str, now: datetime | None = None) -> dict[str, tuple[str, str]]:
+    """code → (role, principal) that `deputy` holds for absent users right now (the highest role wins), only in the
+    departments the deputy belongs to."""
+    out: dict[str, tuple[str, str]] = {}
+    for principal, shared in principals(session, deputy, now).items():
+        for code, role in shared.items():
+            if ROLE_RANK.get(role, 0) > ROLE_RANK.get(out.get(code, ("", ""))[0], 0):
                 out[code] = (role, principal)
     return out
 
 
 def name(session: Session, by: Actor, principal: str, deputy: str, starts_at: datetime, ends_at: datetime,
          reason: str) -> Deputy:
-    """Name a deputy for a period: the principal themselves, or a supervisor or head of a department the
-    principal belongs to (at least the principal's rank there)."""
+    """Name a deputy for a period: the principal themselves, or a supervisor or head (by their own membership, not
+    a role they hold as someone's deputy) of every department whose role the deputyship lends, at least of the
+    principal's rank there."""
     reason = (reason or "").strip()
     problems = {}
     if not reason:
@@ -76,13 +88,16 @@ def name(session: Session, by: Actor, principal: str, deputy: str, starts_at: da
     if principal not in users:
         raise NotFound(Message("no_user", user=principal))
     held = _memberships(session, principal)
+    shared = set(held) & set(_memberships(session, deputy))
     if deputy not in users or not users[deputy].active:
         problems["deputy"] = Message("deputy_inactive")
-    elif deputy != principal and not set(held) & set(_memberships(session, deputy)):
+    elif deputy != principal and not shared:
         problems["deputy"] = Message("deputy_other_department", departments=sorted(held))
-    if by.username != principal and not any(by.rank_in(code) >= max(ROLE_RANK["supervisor"], ROLE_RANK.get(role, 1))
-                                            for code, role in held.items()):
-        raise PermissionDenied(Message("deputy_not_allowed", by=by.username, user=principal))
+    if by.username != principal:  # their own rank (not one borrowed), in every department whose role is lent
+        mine = _memberships(session, by.username)
+        if not all(ROLE_RANK.get(mine.get(code, ""), 0) >= max(ROLE_RANK["supervisor"], ROLE_RANK.get(held[code], 1))
+                   for code in (shared or held)):
+            raise PermissionDenied(Message("deputy_not_allowed", by=by.username, user=principal))
     if problems:
         raise InvalidInput(Message("deputy_refused"), problems)
     row = Deputy(principal=principal, deputy=deputy, starts_at=starts_at, ends_at=ends_at, named_by=by.username,

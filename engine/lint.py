@@ -58,8 +58,8 @@ class Linter:
             self.add(file, node, M("expr_empty", what=M(what)))
             return
         reason = check(text if mode == "exec" else text.strip(), mode)
-        if not reason:
-            found = unknown_calls(text, self.function_names, mode)
+        if not reason and self.strict:  # a stored version deployed before this check still loads (such a call fails
+            found = unknown_calls(text, self.function_names, mode)  # only the case that runs it, as before)
             reason = found[0] if found else None
         if reason:
             self.add(file, node, M("expr_refused", what=M(what), text=text.strip(), reason=reason))

@@ -41,10 +41,12 @@ class Actor:
     departments: dict[str, str] = field(default_factory=dict)  # code → role
     roles: frozenset[str] = frozenset()
     acting_for: dict[str, str] = field(default_factory=dict)  # code → the absent user whose role they hold there (代理)
+    covering: frozenset[str] = frozenset()  # the absent users this actor is deputy for (of the same rank, too)
 
     def holds(self, assignee: str | None) -> bool:
         """Whether a task claimed by `assignee` is this actor's to work on (their own, or an absent principal's)."""
-        return assignee == self.username or (assignee is not None and assignee in self.acting_for.values())
+        return assignee == self.username or (assignee is not None and (assignee in self.acting_for.values()
+                                                                        or assignee in self.covering))
 
     def on_behalf(self, department: str | None) -> str | None:
         """The principal this actor acts for in a department, when its role there is borrowed."""
@@ -123,12 +125,13 @@ def load_actor(session: Session, username: str) -> Actor:
     rows = session.execute(select(Membership.department_code, Membership.role).where(Membership.user_id == user.id))
     roles = frozenset(r for r in user.roles.split(",") if r)
     departments = {code: role for code, role in rows}
-    from .deputies import borrowed  # deputies build on the directory
+    from .deputies import borrowed, principals  # deputies build on the directory
     acting: dict[str, str] = {}
     for code, (role, principal) in borrowed(session, user.username).items():
-        if ROLE_RANK.get(role, 0) > ROLE_RANK.get(departments.get(code, ""), 0):
+        if ROLE_RANK.get(role, 0) > ROLE_RANK.get(departments.get(code, ""), 0):  # a higher role: "A acting for B"
             departments[code], acting[code] = role, principal
-    return Actor(user.username, user.display_name, departments, roles, acting)
+    covering = frozenset(principals(session, user.username))  # their claimed steps, a colleague of the same rank's too
+    return Actor(user.username, user.display_name, departments, roles, acting, covering)
 
 
 def add_user(session: Session, username: str, display_name: str, password_hash: str | None = None,

@@ -38,9 +38,9 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
-from . import holding, notices
+from . import holding, notices, separation
 from .cases import _require_open, _task_and_case
-from .errors import Conflict, Message, NotFound, catalogue
+from .errors import Conflict, Message, NotFound, PermissionDenied, catalogue
 from .models import AuditEntry, Task
 from .routing import Actor
 from .runtime import Runtime
@@ -189,7 +189,7 @@ def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_
             _rekey(step, UUID(reopened))  # a multi-instance step makes new instances by itself
             step.data.update(json.loads(answered or "{}"))  # its form shows the answer it gave, to be corrected
 
-    back_to = _handler(session, target)
+    back_to = _handler(session, rt, case, target)
     op.record("task_sent_back", {"task": task.name, "element": task.element_id, "to_task": target.name,
                                  "to_element": target.element_id, "to_department": target.department_code,
                                  "to_user": back_to, "reason": reason, "reopened": reopened},
@@ -198,8 +198,8 @@ def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_
     for row in outcome.opened:
         if row["id"] == reopened:
             if back_to is not None:  # back to whoever did it (原经办人), claimed for them
-                session.execute(update(Task).where(Task.id == reopened, Task.assignee.is_(None)).values(assignee=back_to),
-                                execution_options={"synchronize_session": False})
+                session.execute(update(Task).where(Task.id == reopened, Task.assignee.is_(None))
+                                .values(assignee=back_to, claimed_at=op.now), execution_options={"synchronize_session": False})
                 row["assignee"] = back_to
             notices.notify(session, holding.holders(session, row["department_code"], row["role"], back_to), "sent_back",
                            case.business_key, reopened, {"step": row["name"], "from_step": task.name,
@@ -210,14 +210,19 @@ def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_
     return outcome
 
 
-def _handler(session: Session, target: Target) -> str | None:
-    """Who completed the step before, if they may still take it (an active member of its department with its role):
-    a step sent back returns to its handler; else it goes to the department's queue."""
+def _handler(session: Session, rt: Runtime, case, target: Target) -> str | None:
+    """Who completed the step before, if they may still take it (an active member of its department with its role,
+    not kept from it by 不相容岗位): a step sent back returns to its handler; else it goes to the department's queue."""
     role = session.execute(select(Task.role).where(Task.id == target.task_id)).scalar()
     if target.completed_by is None or role is None:  # a 会签 step as a whole opens its instances anew for all
         return None
-    able = {name for name, _ in holding.able(session, target.department_code, role)}
-    return target.completed_by if target.completed_by in able else None
+    if target.completed_by not in {name for name, _ in holding.able(session, target.department_code, role)}:
+        return None
+    try:
+        separation.require(session, rt, target.completed_by, case.id, target.element_id, target.name, case.definition_id)
+    except PermissionDenied:
+        return None
+    return target.completed_by
 
 
 def _rekey(task, new_id: UUID) -> None:

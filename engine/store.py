@@ -28,6 +28,7 @@ from .errors import EngineError
 from .specs import ClockedCycle, ClockedTimeDate
 
 STATE_FORMAT = 1
+_JOINS = (ParallelGateway, InclusiveGateway)  # BPMN gateways that count the branches arriving at them
 _LIVE = TaskState.NOT_FINISHED_MASK
 
 
@@ -127,6 +128,8 @@ def _prune_one(workflow) -> int:
     if ancestor is not None and ancestor.state & _LIVE:
         ancestor = ancestor.parent  # a live task still inherits its data from its parent when it runs
     ancestor = _join_horizon(_send_back_horizon(ancestor))
+    while ancestor is not None and ancestor.parent is not None and isinstance(ancestor.task_spec, _JOINS):
+        ancestor = ancestor.parent  # a join reads the parents of all its instances: none may be the root
     if ancestor is None or ancestor.parent is None:
         return 0
     keep = {t.id for t in _descendants(ancestor)}
@@ -154,38 +157,56 @@ def _send_back_horizon(task):
 
 
 def _join_horizon(horizon):
-    """Raised to the split of every parallel join kept below it (fired, waiting or still ahead): a join counts the
-    branches that arrived at it by their join tasks, and must find them again to fire anew when a step before it
-    was sent back (退回)."""
+    """Raised above the split of every parallel join kept below it that still counts (waiting or ahead, or the one that
+    fired last): a join counts the branches that arrived at it by their join tasks, and must find them again to fire
+    anew when a step before it was sent back (退回). The split keeps its parent: an inclusive gateway's next round
+    reads it."""
     if horizon is None:
         return None
     instances: dict[object, list] = {}
     for task in horizon.workflow.tasks.values():
-        if isinstance(task.task_spec, (ParallelGateway, InclusiveGateway)):
+        if isinstance(task.task_spec, _JOINS):
             instances.setdefault(task.task_spec, []).append(task)
     joins = [tasks for tasks in instances.values() if len(tasks) > 1]  # a join some branch arrived at besides one
     while joins:
         kept = {t.id for t in _descendants(horizon)}
         raised = horizon
         for tasks in joins:
-            for task in tasks:
-                if task.id in kept and not task.has_state(TaskState.CANCELLED):
-                    split = _split_of(task, tasks)
-                    if split is not None and split.id not in kept:
-                        raised = _common_ancestor([raised, split])
+            for task in _counting(t for t in tasks if t.id in kept):
+                split = _split_of(task, tasks)
+                if split is not None and split.id not in kept:
+                    raised = _common_ancestor([raised, split.parent or split])
         if raised is horizon or raised is None:
             break
         horizon = raised
     return horizon
 
 
+def _counting(kept):
+    """The join tasks that may still fire: those not finished, and the one that fired last (a step before it can be
+    sent back); joins of earlier rounds of a loop count no more (and checking them made pruning quadratic)."""
+    kept = [t for t in kept if not t.has_state(TaskState.CANCELLED)]
+    fired = [t for t in kept if t.has_state(TaskState.COMPLETED)]
+    last = [max(fired, key=lambda t: t.last_state_change)] if fired else []
+    return [t for t in kept if not t.has_state(TaskState.COMPLETED)] + last
+
+
 def _split_of(join, instances: list):
     """The nearest common ancestor of a join task and the other branches' join tasks of the same round (those
     whose common ancestor with it lies deepest: earlier rounds of a loop branched off higher up)."""
-    splits = [_common_ancestor([join, other]) for other in instances
-              if other is not join and not join.is_descendant_of(other) and not other.is_descendant_of(join)]
-    splits = [s for s in splits if s is not None]
-    return max(splits, key=lambda s: len(_path(s)), default=None)
+    own = {t.id: depth for depth, t in enumerate(_path(join))}
+    best, deepest = None, -1
+    for other in instances:
+        if other is join or other.id in own:  # the same task, or an earlier round this one descends from
+            continue
+        current = other
+        while current is not None and current.id not in own:
+            current = current.parent
+        if current is None or current is other:
+            continue
+        if own[current.id] > deepest and current is not join:  # `other` descends from `join`: a later round
+            best, deepest = current, own[current.id]
+    return best
 
 
 def _drop_subprocess(top: BpmnWorkflow, task_id: UUID) -> None:

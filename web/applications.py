@@ -51,7 +51,7 @@ def new(process: str):
     submitted = {f.id: request.form.get(f.id, "") for f in intake.fields}
     chosen = request.form.getlist("materials")
     try:
-        data = start_data(intake, submitted, chosen, departments[0])
+        data = start_data(_shown(intake), submitted, chosen, departments[0])  # refusals name options as shown
         with runtime().db.write() as session:
             if process == "formal_inquiry":  # an inquiry is about a case that exists
                 unknown_case(session, data)

@@ -87,7 +87,7 @@ class Reader:
             label = LABELS.get(key)
             out.append((str(label) if label else key, self.text(model, key, value, details, version)))
         # a reason typed as a sentence ends in 。; the list's own ； follows it, not both
-        return [(label, text.rstrip("。.；;") if i < len(out) - 1 else text) for i, (label, text) in enumerate(out)]
+        return [(label, text.rstrip("。；") if i < len(out) - 1 else text) for i, (label, text) in enumerate(out)]
 
     def text(self, model: ProcessModel | None, key: str, value: Any, details: dict, version: int | None = None) -> str:
         if key in PEOPLE and isinstance(value, str):

@@ -89,3 +89,32 @@ def test_who_may_name_a_deputy(rt, users):
         name(rt, users["edu_chief"], "edu_chief", "edu_chief")
     with pytest.raises(InvalidInput):
         name(rt, users["edu_chief"], "edu_chief", "edu_reviewer", days=200)
+
+
+def test_a_colleague_of_the_same_rank_may_work_on_the_absent_users_claimed_steps(rt, users):
+    first = start(rt, "four_eyes")
+    task = opened(first)["approve"]
+    claim(rt, users["edu_reviewer2"], task)
+    name(rt, users["edu_reviewer2"], "edu_reviewer2", "edu_reviewer")
+    deputy = actor(rt, "edu_reviewer")
+    assert deputy.departments["EDU"] == "reviewer" and deputy.acting_for == {} and deputy.holds("edu_reviewer2")
+    assert list(opened(complete(rt, deputy, task, {}))) == ["disburse"]
+
+
+def test_a_deputy_cannot_renew_their_own_deputyship_with_the_borrowed_rank(rt, users):
+    name(rt, users["edu_chief"], "edu_chief", "edu_reviewer2", days=3)
+    deputy = actor(rt, "edu_reviewer2")
+    assert deputy.departments["EDU"] == "supervisor"
+    with pytest.raises(PermissionDenied):
+        name(rt, deputy, "edu_chief", "edu_reviewer2", days=30, start_at=NOW + timedelta(days=2))
+
+
+def test_a_supervisor_lends_no_role_of_a_department_they_do_not_supervise(rt, users):
+    from engine.routing import add_user
+    with rt.db.write() as session:
+        add_user(session, "both", "both", memberships={"EDU": "reviewer", "PSB": "supervisor"})
+    with pytest.raises(PermissionDenied):  # EDU's chief may not make a PSB reviewer PSB's acting 科长
+        name(rt, users["edu_chief"], "both", "psb_reviewer")
+    assert actor(rt, "psb_reviewer").departments["PSB"] == "reviewer"
+    name(rt, users["psb_chief"], "both", "psb_reviewer")  # PSB's own chief may
+    assert actor(rt, "psb_reviewer").departments["PSB"] == "supervisor"

@@ -218,3 +218,28 @@ def test_a_call_of_a_name_that_is_no_function_here_is_refused_at_deploy(rt, scri
 
 def test_functions_a_script_defines_and_the_engines_own_may_be_called(rt):
     deploy(rt, "calls", SCRIPT_THEN_TASK.format(script="f = lambda a: a + 1\nx = f(len('ab')) + int(is_workday(today()))"))
+
+
+def test_a_stored_version_deployed_before_the_call_check_still_loads(rt, monkeypatch):
+    """The check is for deploying; a version already deployed with such a call (in a branch never taken) keeps working
+    after a restart, as it did before the check existed."""
+    from pathlib import Path
+
+    import engine.lint
+    from engine.routing import load_actor
+    from factories import complete, opened
+    source = (Path(__file__).parent / "bpmn" / "two_lane.bpmn").read_text(encoding="utf-8").replace(
+        "<bpmn:conditionExpression>complete == True</bpmn:conditionExpression>",
+        '<bpmn:conditionExpression>complete == True and format(months, "d") != ""</bpmn:conditionExpression>')
+    assert 'format(months, "d")' in source
+    monkeypatch.setattr(engine.lint, "unknown_calls", lambda *a, **k: [])  # deployed before the check existed
+    with rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {"two_lane.bpmn": source.encode()})
+    make_users(rt)
+    out = start(rt, "two_lane")
+    monkeypatch.undo()
+    rt._sets.clear()  # the server restarted on the new code
+    with rt.db.read() as session:
+        user = load_actor(session, "edu_reviewer")
+    done = complete(rt, user, opened(out)["intake"], {"complete": False, "months": 3})
+    assert done.error is None

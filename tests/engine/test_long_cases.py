@@ -78,3 +78,17 @@ def test_a_state_stored_with_children_before_their_parent_loads_with_its_data(rt
         wf = cases.load(session, rt, session.get(Case, out.case_id))
     from uuid import UUID
     assert wf.get_task_from_id(UUID(leaf)).data.get("applicant_name") == "张三", "it inherited from its parent"
+
+
+def test_a_loop_through_an_inclusive_gateway_runs_every_round(rt):
+    """An inclusive join reads the state of its split's parent in the next round: pruning keeps that parent."""
+    deploy_fixtures(rt, "incl_loop.bpmn")
+    users = make_users(rt)
+    out = start(rt, "incl_loop", {"both": True, "applicant": "张三"})
+    assert sorted(opened(out)) == ["check_edu", "check_psb"]
+    complete(rt, users["psb_reviewer"], opened(out)["check_psb"], {"psb_ok": True})
+    for again in (True, True, True, False):
+        assert sorted(opened(out)) in (["check_edu"], ["check_edu", "check_psb"]), (out.status, out.error)
+        out = complete(rt, users["edu_reviewer"], opened(out)["check_edu"], {"edu_again": again, "both": False})
+        assert out.error is None and out.status in ("running", "completed"), out.error
+    assert out.status == "completed"

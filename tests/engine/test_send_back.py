@@ -167,3 +167,35 @@ def test_the_event_log_shows_the_send_back_as_an_aborted_step_and_an_urge_as_its
     events = [(e["concept:name"], e["lifecycle:transition"]) for *_, trace in traces for e in trace]
     assert ("教育审核", "ate_abort") in events and ("urge:教育审核", "complete") in events
     assert ("受理", "schedule") in events
+
+
+def test_a_step_sent_back_goes_to_its_handler_unless_a_separation_rule_keeps_them_from_it(rt):
+    from engine import repository, sendback
+    from engine.models import Task
+    from factories import SYSTEM, bpmn, complete, make_users, opened, start
+    body = """<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="b"/>
+      <bpmn:userTask id="b" name="初审"><bpmn:extensionElements><camunda:properties>
+        <camunda:property name="not_by_performer_of" value="c"/></camunda:properties></bpmn:extensionElements></bpmn:userTask>
+      <bpmn:sequenceFlow id="f2" sourceRef="b" targetRef="c"/><bpmn:userTask id="c" name="复核"/>
+      <bpmn:sequenceFlow id="f3" sourceRef="c" targetRef="d"/><bpmn:userTask id="d" name="审定"/>
+      <bpmn:sequenceFlow id="f4" sourceRef="d" targetRef="e"/><bpmn:endEvent id="e"/>"""
+    with rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {"sep.bpmn": bpmn("sep_back", body, {"EDU": ["s", "b", "c", "d", "e"]})})
+    users = make_users(rt)
+    me, other = users["edu_reviewer"], users["edu_reviewer2"]
+
+    def sent_back(to: str):
+        out = start(rt, "sep_back")
+        out = complete(rt, me, opened(out)["b"], {})
+        out = complete(rt, me if to == "b" else other, opened(out)["c"], {})
+        d = opened(out)["d"]
+        with rt.db.write() as session:
+            target = next(t for t in sendback.targets(session, rt, other, d) if t.element_id == to)
+            back = sendback.send_back(session, rt, other, d, target.task_id, "请复查")
+        with rt.db.read() as session:
+            return session.get(Task, opened(back)[to])
+
+    back = sent_back("c")
+    assert back.assignee == "edu_reviewer2" and back.claimed_at is not None, "back to whoever did it, claimed for them"
+    row = sent_back("b")  # its handler also did 复核, which 初审 must be kept apart from: the department's queue
+    assert row.assignee is None
