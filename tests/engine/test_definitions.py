@@ -64,7 +64,8 @@ def test_failed_deploy_leaves_the_active_version_untouched(rt):
 def test_identical_content_makes_no_new_version_and_a_change_does(rt):
     first = deploy_fixtures(rt)
     assert {d.process_key: d.created for d in first} == {
-        "two_lane": True, "rework_loop": True, "parallel_loop": True, "sla_two_lane": True, "send_back": True}
+        "two_lane": True, "rework_loop": True, "parallel_loop": True, "sla_two_lane": True, "send_back": True,
+        "incl_loop": True}
     again = deploy_fixtures(rt)
     assert not any(d.created for d in again)
     changed = (BPMN_DIR / "two_lane.bpmn").read_bytes().replace("受理审查".encode(), "受理审查（新）".encode())
@@ -72,7 +73,7 @@ def test_identical_content_makes_no_new_version_and_a_change_does(rt):
     with rt.db.write() as session:
         result = {d.process_key: (d.version, d.created) for d in repository.deploy(session, rt, SYSTEM, files)}
     assert result == {"two_lane": (2, True), "rework_loop": (1, False), "parallel_loop": (1, False),
-                      "sla_two_lane": (1, False), "send_back": (1, False)}
+                      "sla_two_lane": (1, False), "send_back": (1, False), "incl_loop": (1, False)}
 
 
 def test_lanes_resolve_by_code_name_or_alias(rt):
