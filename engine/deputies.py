@@ -47,22 +47,24 @@ def _memberships(session: Session, username: str) -> dict[str, str]:
 def principals(session: Session, deputy: str, now: datetime | None = None) -> dict[str, dict[str, str]]:
     """The absent users `deputy` stands in for right now, each with the memberships (code → role) they share."""
     now = now or _now()
-    rows = session.execute(select(Deputy.principal).where(Deputy.deputy == deputy, Deputy.revoked_at.is_(None),
-                                                           Deputy.starts_at <= now, Deputy.ends_at > now)).scalars()
+    rows = set(session.execute(select(Deputy.principal).where(Deputy.deputy == deputy, Deputy.revoked_at.is_(None),
+                                                               Deputy.starts_at <= now, Deputy.ends_at > now)).scalars())
+    if not rows:  # the usual case, on every request: nothing more to read
+        return {}
     own = _memberships(session, deputy)
     out = {}
-    for principal in sorted(set(rows)):
+    for principal in sorted(rows):
         shared = {code: role for code, role in _memberships(session, principal).items() if code in own}
         if shared:
             out[principal] = shared
     return out
 
 
-def borrowed(session: Session, deputy: str, now: datetime | None = None) -> dict[str, tuple[str, str]]:
-    """code → (role, principal) that `deputy` holds for absent users right now (the highest role wins), only in the
-    departments the deputy belongs to."""
+def highest(standing_in: dict[str, dict[str, str]]) -> dict[str, tuple[str, str]]:
+    """code → (role, principal) a deputy holds for absent users (as `principals` gives them): the highest role lent in
+    each department they share."""
     out: dict[str, tuple[str, str]] = {}
-    for principal, shared in principals(session, deputy, now).items():
+    for principal, shared in standing_in.items():
         for code, role in shared.items():
             if ROLE_RANK.get(role, 0) > ROLE_RANK.get(out.get(code, ("", ""))[0], 0):
                 out[code] = (role, principal)

@@ -235,7 +235,8 @@ def _coerce(f: FormField, raw: Any, errors: _Errors) -> Any:
 
 # Never meant in a form and able to disguise what a page or a printed receipt shows (NUL, escape sequences, bells,
 # right-to-left overrides); tabs and line breaks are text.
-HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+CONTROL_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"  # a character class's ranges (the API refuses them too)
+HIDDEN = re.compile(f"[{CONTROL_CHARACTERS}\u202a-\u202e\u2066-\u2069]")
 
 
 def _constrain(f: FormField, value: Any, errors: _Errors) -> None:

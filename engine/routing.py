@@ -125,12 +125,13 @@ def load_actor(session: Session, username: str) -> Actor:
     rows = session.execute(select(Membership.department_code, Membership.role).where(Membership.user_id == user.id))
     roles = frozenset(r for r in user.roles.split(",") if r)
     departments = {code: role for code, role in rows}
-    from .deputies import borrowed, principals  # deputies build on the directory
+    from .deputies import highest, principals  # deputies build on the directory
+    standing_in = principals(session, user.username)
     acting: dict[str, str] = {}
-    for code, (role, principal) in borrowed(session, user.username).items():
+    for code, (role, principal) in highest(standing_in).items():
         if ROLE_RANK.get(role, 0) > ROLE_RANK.get(departments.get(code, ""), 0):  # a higher role: "A acting for B"
             departments[code], acting[code] = role, principal
-    covering = frozenset(principals(session, user.username))  # their claimed steps, a colleague of the same rank's too
+    covering = frozenset(standing_in)  # their claimed steps, a colleague of the same rank's too
     return Actor(user.username, user.display_name, departments, roles, acting, covering)
 
 

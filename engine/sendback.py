@@ -178,7 +178,8 @@ def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_
                        else Message("send_back_nowhere", task=task.name))
     reopened = str(uuid4())
     op.sent_back = {reopened: {"sent_back_by": actor.username, "sent_back_from": task.name, "reason": reason}}
-    answered = session.execute(select(Task.data).where(Task.id == target.task_id)).scalar()
+    earlier = session.execute(select(Task.data, Task.role).where(Task.id == target.task_id)).first()  # none: a 会签
+    answered, role = earlier if earlier is not None else (None, None)
 
     def action() -> None:
         wf.reset_from_task_id(UUID(target.task_id))
@@ -189,7 +190,7 @@ def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_
             _rekey(step, UUID(reopened))  # a multi-instance step makes new instances by itself
             step.data.update(json.loads(answered or "{}"))  # its form shows the answer it gave, to be corrected
 
-    back_to = _handler(session, rt, case, target)
+    back_to = _handler(session, rt, case, target, role)
     op.record("task_sent_back", {"task": task.name, "element": task.element_id, "to_task": target.name,
                                  "to_element": target.element_id, "to_department": target.department_code,
                                  "to_user": back_to, "reason": reason, "reopened": reopened},
@@ -210,10 +211,9 @@ def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_
     return outcome
 
 
-def _handler(session: Session, rt: Runtime, case, target: Target) -> str | None:
-    """Who completed the step before, if they may still take it (an active member of its department with its role,
+def _handler(session: Session, rt: Runtime, case, target: Target, role: str | None) -> str | None:
+    """Who completed the step before, if they may still take it (an active member of its department with `role`,
     not kept from it by 不相容岗位): a step sent back returns to its handler; else it goes to the department's queue."""
-    role = session.execute(select(Task.role).where(Task.id == target.task_id)).scalar()
     if target.completed_by is None or role is None:  # a 会签 step as a whole opens its instances anew for all
         return None
     if target.completed_by not in {name for name, _ in holding.able(session, target.department_code, role)}:

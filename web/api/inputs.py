@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.errors import Message
+from engine.forms import CONTROL_CHARACTERS
 
 from .problems import Problem
 
@@ -40,7 +41,7 @@ def _nesting(raw: bytes) -> int:
     return deepest
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
 SURROGATE = re.compile("[\ud800-\udfff]")
