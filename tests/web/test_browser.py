@@ -55,6 +55,8 @@ def test_supervisor_bulk_reassigns_in_the_browser(world, server, page):
         world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
     ui_login(page, server, "edu_supervisor")
     page.click("header >> text=本科室")
+    page.wait_for_url("**/team")
+    page.wait_for_load_state("load")  # team.js has run: its listeners are on the boxes
     boxes = page.locator("input[name=task_id]")
     assert boxes.count() == 2
     boxes.nth(0).check()

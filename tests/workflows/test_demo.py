@@ -1,7 +1,10 @@
 """`jointreview demo` builds a realistic data set in every state, and running it again adds nothing."""
+from datetime import datetime, timezone
+
 import pytest
 from sqlalchemy import func, select
 
+from engine import wallclock
 from engine.cli import main
 from engine.db import Database
 from engine.models import AuditEntry, Case, Task, User
@@ -19,7 +22,17 @@ def counts(db):
                 session.execute(select(func.count()).select_from(User)).scalar())
 
 
-def test_demo_data_in_every_state_and_idempotent(db_url, capsys):
+@pytest.mark.parametrize("moment", [None, datetime(2026, 11, 30, 5, 2, tzinfo=timezone.utc)], ids=["now", "new-year"])
+def test_demo_data_in_every_state_and_idempotent(db_url, capsys, moment):
+    """Also on a day when a history case starts near New Year (a second run once made such a case again)."""
+    if moment is None:
+        check_demo(db_url, capsys)
+    else:
+        with wallclock.travel(moment):
+            check_demo(db_url, capsys)
+
+
+def check_demo(db_url, capsys):
     assert main(["--db", db_url, "demo", "--cases", "60"]) == 0
     out = capsys.readouterr().out
     db = Database(db_url)
