@@ -79,6 +79,7 @@ class CaseRef:
     state: str
     version: int
     visited: str = ""
+    next_due_at: datetime | str | None = None  # as read: a datetime, or SQLite's text
     audit_head: tuple[int, str] | None = None
 
 
@@ -112,7 +113,7 @@ def start(session: Session, rt: Runtime, actor: Actor, process_key: str, data: d
     if case_id is None:
         raise Conflict(Message("key_taken", key=key))
     op = Operation(session, rt, actor, key, now)
-    op.case_id = case_id
+    op.case_id, op.before = case_id, ("running", None)
     op.audit_head = (head_seq, head_hash) if head_seq is not None else None
     wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=rt.script_engine(op))
     wf.data.update(data)
@@ -198,7 +199,7 @@ def _task_and_case(session: Session, task_id: str, lock: bool = True) -> tuple[T
     if row is None:
         raise NotFound(Message("no_task", task=task_id))
     task = TaskRef(*row[:8], business_key=row[8], delegated_by=row[16], signing=row[17])
-    case = CaseRef(row[1], row[8], *row[9:14])
+    case = CaseRef(row[1], row[8], *row[9:14], next_due_at=row[18])
     case.audit_head = (row[14], row[15]) if row[14] is not None else None
     return task, case
 

@@ -172,8 +172,7 @@ class Task(Base):
     signing: Mapped[str | None] = mapped_column(String(8))  # 加签: "signer" while with an added signer, "after" if some follow
 
     __table_args__ = (
-        Index("ix_tasks_department_queue", "department_code", "state", "due_at"),
-        Index("ix_tasks_assignee_queue", "assignee", "state", "due_at"),
+        Index("ix_tasks_department_cases", "department_code", "case_id"),  # cases a department took part in
         Index("ix_tasks_case", "case_id", "state"),
         # open steps only, walked in page order by the inbox, the team page and the API (keyset cursors)
         *(Index(name, *columns, postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'"))

@@ -26,15 +26,24 @@ STATEMENTS: dict[str, str] = {
         "SELECT t.id, t.case_id, t.name, t.element_id, t.department_code, t.role, t.state, t.assignee,"
         " c.business_key, c.definition_id, c.status, c.state, c.version, c.visited,"
         " (SELECT seq FROM audit_head WHERE id = 1), (SELECT hash FROM audit_head WHERE id = 1), t.delegated_by,"
-        " t.signing"
+        " t.signing, c.next_due_at"
         " FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = :id"),
     "task": ("SELECT t.id, t.case_id, t.name, t.element_id, t.department_code, t.role, t.state, t.assignee,"
              " c.business_key, t.delegated_by, t.signing FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = :id"),
-    "case_by_id": "SELECT id, business_key, definition_id, status, state, version, visited FROM cases WHERE id = :id",
+    "case_by_id": ("SELECT id, business_key, definition_id, status, state, version, visited, next_due_at FROM cases"
+                   " WHERE id = :id"),
     "update_case": (
         "UPDATE cases SET state = :state, status = :status, version = :new_version, next_due_at = :next_due_at,"
         " updated_at = :now, summary = :summary, error = :error, ended_at = :ended_at, visited = :visited"
         " WHERE id = :id AND version = :version"),
+    # SQLite rewrites the entries of every index on a column the SET list names, changed or not: a running case
+    # that stays running, with the same next timer, leaves its status and timer columns out of the list
+    "update_case_running": (
+        "UPDATE cases SET state = :state, version = :new_version, updated_at = :now, summary = :summary,"
+        " visited = :visited WHERE id = :id AND version = :version"),
+    "update_case_running_due": (
+        "UPDATE cases SET state = :state, version = :new_version, next_due_at = :next_due_at, updated_at = :now,"
+        " summary = :summary, visited = :visited WHERE id = :id AND version = :version"),
     "close_task": (
         "UPDATE tasks SET state = :state, closed_at = :now, completed_by = :completed_by,"
         " assignee = COALESCE(:completed_by, assignee), data = :data WHERE id = :id"),
@@ -225,6 +234,13 @@ def _adapt(params: dict[str, Any], dialect: str) -> dict[str, Any]:
         if isinstance(value, datetime):
             out[key] = to_sqlite(value)
     return out
+
+
+def same_moment(a: datetime | str | None, b: datetime | str | None) -> bool:
+    """Whether two moments, each a datetime or as SQLite stores it (text), are the same instant (or both None)."""
+    def stored(value):
+        return to_sqlite(value) if isinstance(value, datetime) else value
+    return stored(a) == stored(b)
 
 
 def to_sqlite(moment: datetime) -> str:

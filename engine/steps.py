@@ -61,6 +61,7 @@ class Operation:
         self.visited: str = ""
         self.sent_back: dict[str, dict] = {}  # reopened task id → who sent it back and why
         self.found: frozenset[tuple[str, Any]] = frozenset()  # the case's searchable values when it was loaded
+        self.before: tuple[str, Any] | None = None  # the case row's status and next timer when loaded, if known
 
     def record(self, event: str, details: dict | None = None, department: str | None = None,
                task_id: str | None = None, actor: str | None = None) -> None:
@@ -80,6 +81,7 @@ def open_case(session: Session, rt: Runtime, actor: Actor, case, now: datetime |
     model = rt.model(session, case.definition_id)
     op = Operation(session, rt, actor, case.business_key, now or wallclock.now())
     op.case_id, op.visited, op.audit_head = case.id, case.visited, getattr(case, "audit_head", None)
+    op.before = (case.status, case.next_due_at) if hasattr(case, "next_due_at") else None
     wf = rt.serializer.loads(case.state, model.spec, model.subprocess_specs, rt.script_engine(op))
     op.found = lookup.searchable(rt.search_fields, current_data(wf))
     return model, op, wf
@@ -399,13 +401,20 @@ def _persist(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version:
     if postgres:
         _write_postgres(op, case, closing, rows, found)
         return
-    if sql.execute(session, "update_case", case).rowcount != 1:
+    if sql.execute(session, _case_update(op, case), case).rowcount != 1:
         raise Conflict.coded("case_moved_on", key=op.case_key)
     if closing:
         sql.execute(session, "close_task", closing)
     if rows:
         sql.execute(session, "insert_task", rows)
     audit.append(session, op.events, op.now, op.audit_head)
+
+
+def _case_update(op: Operation, case: dict) -> str:
+    """The SQLite statement that writes the case row: only what changed among its indexed columns."""
+    if op.before is None or case["status"] != "running" or op.before[0] != "running":
+        return "update_case"
+    return "update_case_running" if sql.same_moment(op.before[1], case["next_due_at"]) else "update_case_running_due"
 
 
 def _write_postgres(op: Operation, case: dict, closing: list[dict], rows: list[dict], found: list[dict]) -> None:
