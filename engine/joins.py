@@ -1,4 +1,5 @@
-"""Parallel joins that work in loops: they count and merge only the branches of their own round.
+"""Joins that work in loops: a parallel join counts only the branches of its own round, and parallel and inclusive
+joins merge only what the branches of their round changed.
 
 SpiffWorkflow's parallel join counts every instance of the join in the task tree whose incoming task completed,
 except its own ancestors. In a loop, the instances of an earlier round that did not fire (the branches that arrived
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.defaults import InclusiveGateway as _SpiffInclusiveGateway
 from SpiffWorkflow.bpmn.specs.defaults import ParallelGateway as _SpiffParallelGateway
 from SpiffWorkflow.util.task import TaskState
 
@@ -70,6 +73,21 @@ class ParallelGateway(_SpiffParallelGateway):
 
     def _run_hook(self, my_task):
         merge(my_task)
+        return True
+
+
+class InclusiveGateway(_SpiffInclusiveGateway):
+    """An inclusive gateway whose join merges only what the branches of its round changed (it already waits for every
+    branch that may still arrive, so it counts as SpiffWorkflow's does)."""
+
+    def _run_hook(self, my_task):  # SpiffWorkflow's, with this module's merge
+        merge(my_task)
+        matches, defaults = self._get_matching_outputs(my_task)
+        if len(matches + defaults) == 0:
+            raise WorkflowTaskException("No conditions satisfied on gateway", task=my_task)
+        my_task._sync_children(matches or defaults, TaskState.FUTURE)
+        for child in my_task.children:
+            child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
         return True
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
-from SpiffWorkflow.bpmn.parser.task_parsers import GatewayParser
+from SpiffWorkflow.bpmn.parser.task_parsers import ConditionalGatewayParser, GatewayParser
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity as _SpiffCallActivity
 from SpiffWorkflow.bpmn.specs.defaults import ManualTask as _SpiffManualTask
 from SpiffWorkflow.bpmn.specs.defaults import NoneTask as _SpiffNoneTask
@@ -23,7 +23,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS
 from SpiffWorkflow.camunda.parser.task_spec import CallActivityParser as _SpiffCallActivityParser
 
 from . import wallclock
-from .joins import ParallelGateway
+from .joins import InclusiveGateway, ParallelGateway
 
 _DURATION = re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$", re.I)
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -104,6 +104,7 @@ class JointReviewParser(CamundaParser):
         full_tag("manualTask"): (TaskParser, ManualTask),
         full_tag("callActivity"): (CallActivityParser, CallActivity),
         full_tag("parallelGateway"): (GatewayParser, ParallelGateway),  # joins of their own round (joins.py)
+        full_tag("inclusiveGateway"): (ConditionalGatewayParser, InclusiveGateway),
     }
 
 

@@ -35,7 +35,8 @@ LOOP = f"""<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" sourceRef="st
 <bpmn:userTask id="review" name="复核">{_form(("again", "boolean"))}</bpmn:userTask>
 <bpmn:sequenceFlow id="f9" sourceRef="review" targetRef="gw"/>
 <bpmn:exclusiveGateway id="gw" default="f_end"/><bpmn:sequenceFlow id="f_again" sourceRef="gw" targetRef="merge">
-<bpmn:conditionExpression>again</bpmn:conditionExpression></bpmn:sequenceFlow><bpmn:sequenceFlow id="f_end" sourceRef="gw" targetRef="end"/><bpmn:endEvent id="end"/>"""
+<bpmn:conditionExpression>again</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="f_end" sourceRef="gw" targetRef="end"/><bpmn:endEvent id="end"/>"""
 LANES = {"EDU": ["start", "merge", "prepare", "split", "check_edu", "join", "review", "gw", "end"],
          "PSB": ["check_psb"]}
 ROUNDS = 20
@@ -175,3 +176,26 @@ def test_the_parallel_loop_joins_each_round_whichever_branch_arrives_first_and_a
         sizes.append(tree_size(rt, case_id))
     assert out.status == "completed"
     assert max(sizes[ROUNDS // 2:-1]) <= max(sizes[:ROUNDS // 2]), f"the stored tree grew: {sizes}"
+
+
+def test_an_inclusive_loop_sent_back_to_a_branch_of_an_earlier_round_keeps_what_the_other_branch_decided(rt):
+    """tests/engine/bpmn/incl_loop.bpmn: round one runs both checks and the education check decides the next rounds
+    need no police check; two rounds later the case goes back to that police check. Its new answer joins the
+    education check's answers of that round (both=False): the next round runs the education check alone."""
+    deploy_fixtures(rt, "incl_loop.bpmn")
+    users = make_users(rt)
+    edu, psb = users["edu_reviewer"], users["psb_reviewer"]
+    case_id = start(rt, "incl_loop", {"both": True, "applicant": "张三"}).case_id
+    complete(rt, psb, open_steps(rt, case_id)["check_psb"], {"psb_ok": True})
+    complete(rt, edu, open_steps(rt, case_id)["check_edu"], {"edu_again": True, "both": False})
+    complete(rt, edu, open_steps(rt, case_id)["check_edu"], {"edu_again": True, "both": False})
+    send(rt, edu, open_steps(rt, case_id)["check_edu"], "check_psb")
+    again = open_steps(rt, case_id)
+    assert set(again) == {"check_psb"} and sees(rt, case_id, again["check_psb"])["psb_ok"] is True
+    complete(rt, psb, again["check_psb"], {"psb_ok": False})
+    steps = open_steps(rt, case_id)
+    assert set(steps) == {"check_edu"}, sorted(steps)
+    seen = sees(rt, case_id, steps["check_edu"])
+    assert (seen["psb_ok"], seen["both"], seen["edu_again"]) == (False, False, True)
+    out = complete(rt, edu, steps["check_edu"], {"edu_again": False, "both": False})
+    assert out.status == "completed"
