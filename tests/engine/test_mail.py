@@ -31,11 +31,17 @@ class Inbox:
 @pytest.fixture
 def smtp(monkeypatch):
     inbox = Inbox()
-    with socket.socket() as probe:  # a free local port for the server
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    for attempt in range(5):  # a free local port for the server; another one if it was taken meanwhile
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        try:
+            controller.start()
+            break
+        except (OSError, RuntimeError):
+            if attempt == 4:
+                raise
     monkeypatch.setenv("JOINTREVIEW_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("JOINTREVIEW_SMTP_PORT", str(port))
     monkeypatch.setenv("JOINTREVIEW_MAIL_FROM", "noreply@jointreview.local")

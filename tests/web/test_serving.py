@@ -30,10 +30,31 @@ from engine.routing import Actor
 from world import World
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def free_port(taken: set[int]) -> int:
+    """A port free now and not handed out before in this test."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port not in taken:
+            taken.add(port)
+            return port
+
+
+def serve(url: str, env: dict, taken: set[int]) -> tuple[subprocess.Popen, str]:
+    """A `jointreview serve` process answering on a free port: another port is tried when something else took the
+    chosen one between the probe and gunicorn's bind (the suite runs in parallel)."""
+    for _ in range(5):
+        port = free_port(taken)
+        process = jointreview(url, "serve", "--port", str(port), "--workers", "1", "--threads", "2", env=env)
+        base = f"http://127.0.0.1:{port}"
+        if wait_for(lambda: process.poll() is not None or _up(base)) and process.poll() is None:
+            return process, base
+        output = process.stdout.read() if process.poll() is not None else ""
+        if process.poll() is None:
+            process.kill()
+        assert "in use" in output, output or "gunicorn did not answer within 20 s"
+    raise AssertionError("five ports in a row were taken")
 
 
 def jointreview(url: str, *args: str, env: dict | None = None) -> subprocess.Popen:
@@ -76,13 +97,13 @@ def test_two_web_processes_share_limits_and_readiness_follows_the_worker(pg_sche
         session.execute(update(User).values(password_hash=hash_password(PASSWORD)))
         secret = tokens.issue(session, Actor.system("test"), "edu-sys", "reviewer", "EDU", None).secret
     env = {"JOINTREVIEW_API_RATE_LIMIT": "6", "JOINTREVIEW_SECRET_KEY": "serving-test"}
-    ports = [free_port(), free_port()]
-    servers = [jointreview(pg_schema_url, "serve", "--port", str(p), "--workers", "1", "--threads", "2", env=env)
-               for p in ports]
-    worker = None
+    taken: set[int] = set()
+    servers, bases, worker = [], [], None
     try:
-        bases = [f"http://127.0.0.1:{p}" for p in ports]
-        assert all(wait_for(lambda b=b: _up(b)) for b in bases), [s.stdout.read1() if s.poll() is not None else "" for s in servers]
+        for _ in range(2):
+            process, base = serve(pg_schema_url, env, taken)
+            servers.append(process)
+            bases.append(base)
         # the login throttle: five wrong passwords spread over both processes lock the account on both
         assert [login_attempt(bases[i % 2], "wrong") for i in range(5)] == [401] * 5
         assert login_attempt(bases[1], PASSWORD) == 429 and login_attempt(bases[0], PASSWORD) == 429
