@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, clock, wallclock
 from .calendar import WorkCalendar
 from .errors import InvalidInput, Message, NotFound, catalogue
-from .models import AlertRule, AlertWatch, Case, CaseFact, StepFact
+from .models import AlertRule, AlertWatch, Case, CaseFact, StepFact, Task
 from .routing import Actor
 
 KINDS = {"idle": "no progress for {n} working days", "sla": "a step has used {n} % of its time limit",
@@ -179,7 +179,39 @@ def open_alerts(session: Session, departments: list[str] | None = None, case_id:
     if case_id is not None:
         stmt = stmt.where(AlertWatch.case_id == case_id)
     rows = session.execute(stmt.order_by(AlertWatch.raised_at.desc(), AlertWatch.id.desc()).limit(limit)).all()
+    steps = _alert_steps(session, [w for w, _, _ in rows])
     return [{"business_key": key, "kind": rule.kind, "threshold": rule.threshold, "rule": describe(rule),
              "department": w.department_code,
-             "raised_at": _aware(w.raised_at), "element": rule.element_id, "task_id": w.task_id}
+             "raised_at": _aware(w.raised_at), "element": rule.element_id, "task_id": w.task_id,
+             "steps": steps(w)}
             for w, rule, key in rows]
+
+
+def _alert_steps(session: Session, watches: list[AlertWatch]):
+    """The steps each alert is about, as (process key, element id, name, task id): a step's alert (sla) its task;
+    a case's alert (idle, age) the case's open steps in the alert's department (all of them when it names none).
+    One query for the whole list."""
+    case_ids = {w.case_id for w in watches if w.task_id is None}
+    task_ids = {w.task_id for w in watches if w.task_id is not None}
+    if not case_ids and not task_ids:
+        return lambda watch: []
+    conditions = []
+    if case_ids:
+        conditions.append(and_(Task.case_id.in_(case_ids), Task.state == "open"))
+    if task_ids:
+        conditions.append(Task.id.in_(task_ids))
+    by_id: dict[str, Task] = {}
+    open_by_case: dict[int, list[Task]] = {}
+    for t in session.execute(select(Task).where(or_(*conditions)).order_by(Task.created_at, Task.id)).scalars():
+        by_id[t.id] = t
+        if t.state == "open":
+            open_by_case.setdefault(t.case_id, []).append(t)
+
+    def steps(watch: AlertWatch) -> list[tuple[str, str, str, str]]:
+        if watch.task_id is not None:
+            found = [by_id[watch.task_id]] if watch.task_id in by_id else []
+        else:
+            found = [t for t in open_by_case.get(watch.case_id, [])
+                     if watch.department_code is None or t.department_code == watch.department_code]
+        return [(t.process_key, t.element_id, t.name, t.id) for t in found]
+    return steps

@@ -34,9 +34,14 @@ def semicolon() -> str:
     return "；" if chinese() else "; "
 
 
+def separator() -> str:
+    """What joins the items of a list: 甲、乙 / A, B."""
+    return "、" if chinese() else ", "
+
+
 def listed(parts) -> str:
     """Items of a list as the language joins them: 甲、乙 / A, B."""
-    return ("、" if chinese() else ", ").join(str(p) for p in parts)
+    return separator().join(str(p) for p in parts)
 
 
 def _names() -> dict[str, str]:
@@ -135,7 +140,8 @@ def period(label: str | None) -> str:
 
 
 def register(app) -> None:
-    """The template filters: |person, |moment, |day, |due, |value, |period, |listed; colon() and semicolon()."""
+    """The template filters: |person, |moment, |day, |due, |value, |period, |listed; colon(), semicolon() and
+    separator()."""
     app.jinja_env.filters.update(person=person, moment=moment, day=day, due=due, value=value_text, period=period,
                                  listed=listed)
-    app.jinja_env.globals.update(colon=colon, semicolon=semicolon)
+    app.jinja_env.globals.update(colon=colon, semicolon=semicolon, separator=separator)

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from engine import alerts, kpis
-from engine.models import AuditEntry
+from engine.models import AuditEntry, Task
 
 
 def _period(world) -> str:
@@ -139,3 +139,26 @@ def test_only_administrators_change_alert_rules(app, demo):
         events = [e.event for e in session.execute(select(AuditEntry).where(
             AuditEntry.event.in_(("alert_rule_added", "alert_rule_removed")))).scalars()]
     assert events.count("alert_rule_removed") == 1
+
+
+def test_the_team_page_names_the_step_of_each_alert(app, demo):
+    """滞留预警 on the team page: a column 环节 with the step each alert is about (a step's alert its step, a case's
+    alert the case's open steps in the alert's department), linked to the step."""
+    with demo.rt.db.read() as session:
+        raised = alerts.open_alerts(session)
+        mine = next(a for a in raised if a["department"] and a["steps"])
+        department = mine["department"]
+        theirs = alerts.open_alerts(session, [department])
+        tasks = {t.id: t for t in session.execute(select(Task).where(Task.id.in_(
+            [s[3] for a in theirs for s in a["steps"]]))).scalars()}
+    team = login(app.test_client(), f"{department.lower()}_supervisor").get("/team").data.decode()
+    table = team.split('id="alerts"')[1].split("</table>")[0]
+    assert "<th>环节</th>" in table.split("</thead>")[0]
+    rows = table.split("<tbody>")[1].split("</tr>")[:-1]
+    assert len(rows) == len(theirs)
+    for row, alert in zip(rows, theirs):
+        for _, _, name, task_id in alert["steps"]:
+            task = tasks[task_id]
+            assert f'href="/tasks/{task_id}">{name}</a>' in row
+            assert task.department_code == department
+            assert task.id == alert["task_id"] if alert["kind"] == "sla" else task.state == "open"
