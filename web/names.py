@@ -4,7 +4,7 @@ and stored values (None, True, lists, ISO strings) in plain words."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from flask import g
@@ -84,15 +84,20 @@ def day(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
-def due(value: datetime | None) -> str:
-    """A deadline: one at midnight is the end of the day before (that working day), shown as that day; one at
-    another time keeps its time."""
+def due(value: date | datetime | None) -> str:
+    """A deadline, the one rule of every page (the |due filter): a due moment as its date and time in the office's
+    time zone (2026-12-01 14:30, whatever the reader's language); a working day (a date, or a moment at midnight:
+    the end of the day before) as that day (2026-11-30). A moment without a zone is UTC, as the engine stores it."""
     if value is None:
         return EMPTY
-    local = value.astimezone(runtime().calendar.tz) if value.tzinfo else value
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    local = value.astimezone(runtime().calendar.tz)
     if (local.hour, local.minute, local.second) == (0, 0, 0):
         return (local.date() - timedelta(days=1)).isoformat()
-    return format_datetime(value, MINUTE)
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def value_text(value: Any) -> str:
