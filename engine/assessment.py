@@ -144,6 +144,7 @@ COLUMNS = [("department", "Department"), ("steps_completed", "Steps completed"),
            ("reply_days", "Average reply working days"),
            ("waited_days", "Working days waiting on other departments' replies"), ("decisions_kept", "Decisions not changed"),
            ("rating", "Average rating"), ("score", "Score"), ("rank", "Rank")]
+RATES = frozenset({"on_time", "inquiries_on_time", "decisions_kept"})  # fractions of 1, read as percentages
 
 
 def flat(row: dict[str, Any]) -> dict[str, Any]:

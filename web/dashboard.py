@@ -150,7 +150,7 @@ def node_assessment():
     period, result = _assessed(departments)
     return render_template("assessment.html", period=period, result=result, columns=assessment.COLUMNS,
                            rows=[assessment.flat(r) for r in result["departments"]], parts=assessment.PARTS,
-                           can_weigh="admin" in actor().roles)
+                           rates=assessment.RATES, can_weigh="admin" in actor().roles)
 
 
 @bp.route("/dashboard/assessment.<kind>")
@@ -177,6 +177,10 @@ def assessment_download(kind: str):
         sheet.append(header)
         for row in rows:
             sheet.append(row)
+        for number, (name, _label) in enumerate(assessment.COLUMNS, 1):
+            if name in assessment.RATES:  # 0.83 reads 83.0 %
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=number, max_col=number):
+                    cell.number_format = "0.0%"
         sheet.auto_filter.ref = sheet.dimensions
         sheet.freeze_panes = "A2"
         buffer = io.BytesIO()

@@ -67,6 +67,11 @@ def test_node_assessment_downloads(app, demo):
     assert header[0] == "部门" and "得分" in header and sheet.auto_filter.ref.startswith("A1:")
     assert sheet.max_row == 1 + 8 + 6  # one row per department and per street office (the demo's units)
     assert "文新街道" in [c.value for c in sheet["A"]]
+    rates = [c.column for c in sheet[1] if c.value in ("按时办结率", "函询按时答复率", "决定未被改变率")]
+    assert len(rates) == 3, header
+    cells = [sheet.cell(row, column) for column in rates for row in range(2, sheet.max_row + 1)]
+    assert all(c.number_format == "0.0%" for c in cells), "rates read as percentages (83.0%), not 0.83"
+    assert [c.value for c in cells if c.value is not None] and all(0 <= c.value <= 1 for c in cells if c.value is not None)
     text = client.get(f"/dashboard/assessment.csv?period={period}").data.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("部门,办结环节数,按时办结率")
     assert client.get("/dashboard/assessment.pdf").status_code == 404
