@@ -124,13 +124,25 @@ def drill():
     try:
         with runtime().db.read() as session:
             rows = kpis.cases_behind(session, figure, period, scope, runtime().calendar.tz, group, value or None)
-            processes = _choices(session, departments)["processes"]
+            choices = _choices(session, departments)
             outcomes = outcome_names(session, rows) if figure not in kpis.STEP_FIGURES else {}
     except InvalidInput as exc:
         abort(404, exc.message)
     return render_template("dashboard_cases.html", rows=rows, figure=figure, period=period, scope=scope,
-                           steps=figure in kpis.STEP_FIGURES, group=group, value=value, processes=processes,
-                           outcomes=outcomes)
+                           steps=figure in kpis.STEP_FIGURES, group=group, value=value, processes=choices["processes"],
+                           outcomes=outcomes, about=_about(scope, group, value, choices))
+
+
+def _about(scope: kpis.Scope, group: str | None, value: str | None, choices: dict) -> list[str]:
+    """What a drill-down is limited to, each named once in the reader's words: a department scoped and grouped by
+    is one 教育局, not 教育局 · 教育局; a process or a category by its name, not its code."""
+    named = {"department": department_name, "addressee": department_name,
+             "process": lambda v: choices["processes"].get(v, v), "category": lambda v: choices["categories"].get(v, v)}
+    parts = [department_name(scope.department) if scope.department else None,
+             choices["processes"].get(scope.process, scope.process) if scope.process else None, scope.area]
+    if group:
+        parts.append(named.get(group, str)(value) if value else _("not given"))
+    return list(dict.fromkeys(p for p in parts if p))
 
 
 def _assessed(departments: list[str] | None) -> tuple[kpis.Period, dict]:

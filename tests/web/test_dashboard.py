@@ -167,3 +167,20 @@ def test_the_team_page_names_the_step_of_each_alert(app, demo):
             assert f'href="/tasks/{task_id}">{name}</a>' in row
             assert task.department_code == department
             assert task.id == alert["task_id"] if alert["kind"] == "sla" else task.state == "open"
+
+
+def test_the_drill_down_title_names_each_thing_once(app, demo):
+    """From the node assessment a department's supervisor drills into their own department: the page and its title
+    name 教育局 once (not 教育局 · 教育局), and a process by its name, not its code."""
+    period = _period(demo)
+    chief = login(app.test_client(), "edu_supervisor")
+    page = chief.get(f"/dashboard/cases?figure=completed&period={period}&group=department&value=EDU").data.decode()
+    title = page.split("<title>")[1].split("</title>")[0]
+    heading = page.split("<h1>")[1].split("</h1>")[0]
+    assert title.startswith("教育局 · 已办结 · ") and title.endswith(" · 指标对应的案件 · JointReview"), title
+    assert title.count("教育局") == 1 and heading.count("教育局") == 1, (title, heading)
+    page = login(app.test_client(), "admin").get(
+        f"/dashboard/cases?figure=accepted&period={period}&group=process&value=admission_review").data.decode()
+    title = page.split("<title>")[1].split("</title>")[0]
+    assert "admission_review" not in title and "admission_review" not in page.split("<h1>")[1].split("</h1>")[0]
+    assert title.split(" · ")[0] in page.split("<h1>")[1] and title.count(" · ") == 4, title
