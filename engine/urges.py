@@ -29,13 +29,17 @@ MESSAGES = catalogue({
 
 
 def may_urge(session: Session, actor: Actor, task: Task) -> bool:
-    if task.state != "open":
-        return False
+    return task.state == "open" and urging_department(session, actor, task) is not None
+
+
+def urging_department(session: Session, actor: Actor, task: Task) -> str | None:
+    """The department in whose name the actor urges the task: the task's own for its supervisors and heads, else
+    the first department of theirs taking part in the case; None when they may not urge it."""
     if actor.rank_in(task.department_code) >= ROLE_RANK["supervisor"]:
-        return True
+        return task.department_code
     taking_part = set(session.execute(select(Task.department_code).where(Task.case_id == task.case_id).distinct())
                       .scalars()) - {task.department_code}
-    return any(actor.rank_in(code) > 0 for code in taking_part)
+    return next((code for code in sorted(taking_part) if actor.rank_in(code) > 0), None)
 
 
 def count(session: Session, case_id: int, task_id: str) -> int:
@@ -53,7 +57,8 @@ def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: date
         raise NotFound(Message("no_task", task=task_id))
     if task.state != "open":
         raise Conflict(Message("urge_closed", task=task.name))
-    if not may_urge(session, actor, task):
+    by_department = urging_department(session, actor, task)
+    if by_department is None:
         raise PermissionDenied(Message("urge_refused", user=actor.username, task=task.name,
                                        department=task.department_code))
     last = session.execute(select(AuditEntry.at, AuditEntry.details).where(
@@ -66,12 +71,15 @@ def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: date
                                    at=at.isoformat(timespec="minutes"), next=(at + GAP).isoformat(timespec="minutes")))
     key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()
     times = count(session, task.case_id, task_id) + 1
+    # the entry's department is the urged one (counted by the node assessment); by_department the urging one's
     audit.append(session, [audit.Event("task_urged", actor.username, {"task": task.name, "element": task.element_id,
-                                                                      "note": note, "times": times},
+                                                                      "note": note, "times": times,
+                                                                      "by_department": by_department},
                                        task.department_code, task.case_id, key, task_id)], now)
+    by = {"by": actor.display_name or actor.username, **({"by_department": by_department}
+                                                         if by_department != task.department_code else {})}
     notices.notify(session, holding.holders(session, task.department_code, task.role, task.assignee), "urged", key,
-                   task_id, {"step": task.name, "by": actor.display_name or actor.username, "note": note,
-                             "times": times}, now)
+                   task_id, {"step": task.name, **by, "note": note, "times": times}, now)
     return times
 
 

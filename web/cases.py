@@ -60,6 +60,15 @@ def _scope(model, case: Case, tasks: list[Task], me, overseer: bool) -> set[str]
     return {t.id for t in tasks if model.process_of(t.element_id) in mine}
 
 
+def _acting_department(entry, details: dict) -> str | None:
+    """The department beside the actor's name on the timeline: the entry's own, except for an urge, whose entry
+    names the urged step's department: the urging person's department there, or none when it is the same."""
+    if entry.event != "task_urged":
+        return entry.department
+    urging = details.get("by_department")
+    return urging if urging != entry.department else None
+
+
 @bp.route("/cases/<key>")
 @login_required
 def show(key: str):
@@ -102,8 +111,8 @@ def show(key: str):
     timeline = []
     for e in events:
         details = json.loads(e.details)
-        timeline.append(dict(seq=e.seq, at=e.at, actor=e.actor, department=e.department, event=e.event,
-                             details=details, data=masked_details(details, me, key, terms)))
+        timeline.append(dict(seq=e.seq, at=e.at, actor=e.actor, department=_acting_department(e, details),
+                             event=e.event, details=details, data=masked_details(details, me, key, terms)))
     outcome = _outcome(case, model, terms) if scope is None else None
     rules = [f for f in definition.files.splitlines() if f.endswith(".dmn")]
     waiting, missing = [], []

@@ -45,6 +45,7 @@ LABELS = {
     "sent_back_from": _l("Sent back from"), "to_user": _l("To"),
     "replaced": _l("Replaced"), "next": _l("Next"), "row": _l("Row"), "first": _l("First version"),
     "ended_at": _l("Ended"), "redacted": _l("Entries redacted"), "decided": _l("Decided"),
+    "by_department": _l("Urging department"),
 }
 # Kept in the record, shown elsewhere or meaningless to a reader: the submitted data (the case page), element
 # ids (their names are shown), the decision's inputs and rows (the case page), content hashes (the export).
@@ -52,7 +53,7 @@ HIDDEN = {"data", "element", "element_id", "task_element", "to_element", "inputs
           "content_hash", "sha256", "id", "payload", "first", "topic",  # topic: the service's code; the event names it
           "reopened"}  # the id of the step a send-back opened again
 PEOPLE = {"user", "principal", "deputy", "signer", "by", "to_user", "holder", "delegated_by", "sent_back_by"}
-DEPARTMENTS = {"department", "departments", "to_department", "parent", "unit", "addressee"}
+DEPARTMENTS = {"department", "departments", "to_department", "parent", "unit", "addressee", "by_department"}
 MOMENTS = {"due", "until", "effective", "ended_at", "expires_at"}
 CODES = {"role", "kind", "basis", "channel", "format", "hit_policy", "reason", "notify", "document"}  # engine words, translated
 

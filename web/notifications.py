@@ -16,7 +16,8 @@ from engine.models import Task
 
 from . import localized
 from .context import actor, runtime
-from .i18n import refusal
+from .i18n import department_name, refusal
+from .names import chinese
 
 bp = Blueprint("notifications", __name__)
 
@@ -56,6 +57,9 @@ def words(kind: str, key: str | None, details: dict) -> str:
         return _("%(decision)s v%(version)s was not co-signed (%(key)s) and stays out; the version in force is "
                  "unchanged: %(reason)s", key=key, **details)
     if kind == "urged":
+        if details.get("by_department"):  # urged from another department: which one
+            by = department_name(details["by_department"])
+            details = {**details, "by": f"{details['by']}（{by}）" if chinese() else f"{details['by']} ({by})"}
         text = _("%(by)s urges “%(step)s” of %(key)s (urged %(times)s times).", key=key, **details)
         return f"{text} {details['note']}" if details.get("note") else text
     return kind

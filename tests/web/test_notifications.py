@@ -103,3 +103,19 @@ def test_a_user_sets_a_mail_address_and_which_notices_come_by_mail(app, world):
     with world.rt.db.read() as session:
         user = session.execute(select(User).where(User.username == "hrss_reviewer")).scalar_one()
     assert (user.email, user.mail_on, user.mail_kinds, user.mail_digest) == ("li@hrss.gov.example", True, "urged", True)
+
+
+def test_an_urge_names_the_urging_persons_own_department(app, world):
+    """催办 from another department: the timeline and the notice name the urging person's department (教育局), not
+    the urged step's (人社局); a supervisor urging their own department's step gets no department beside them."""
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="社保口径", questions="请说明", reply_days=5)
+    answer = opened(out)["draft_answer"]
+    login(app.test_client(), "edu_reviewer").post(f"/tasks/{answer}/urge", data={})
+    login(app.test_client(), "hrss_supervisor").post(f"/tasks/{answer}/urge", data={})
+    page = login(app.test_client(), "edu_supervisor").get(f"/cases/{out.business_key}").data.decode()
+    urges = re.findall(r'<li class="ev-task_urged">.*?<strong>催办</strong> · ([^\n]*)', page, re.S)
+    assert [u.split("·")[0].strip() for u in urges] == ["edu_reviewer（教育局）", "hrss_supervisor"], urges
+    notices = login(app.test_client(), "hrss_reviewer").get("/notifications").data.decode()
+    assert f"edu_reviewer（教育局） 催办 {out.business_key}" in notices
+    assert f"hrss_supervisor 催办 {out.business_key}" in notices and "（人社局）" not in notices
