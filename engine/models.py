@@ -44,6 +44,8 @@ class Department(Base):
     parent_code: Mapped[str | None] = mapped_column(String(16))  # a unit's department (a street office's 街道办)
     district: Mapped[str | None] = mapped_column(String(32))  # a unit's area: its district …
     covers: Mapped[str | None] = mapped_column(Text)  # … and the places it covers, one per line
+    head_title_zh: Mapped[str | None] = mapped_column(String(20))  # its head's title (局长, 主任)
+    head_title_en: Mapped[str | None] = mapped_column(String(60))
 
     __table_args__ = (Index("ix_departments_parent", "parent_code"),)
 

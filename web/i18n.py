@@ -190,14 +190,33 @@ def _said(key: str, value):
     return value
 
 
+def _department(code: str) -> tuple[str, str, str | None, str | None, str | None] | None:
+    """(Chinese name, English name, head title in Chinese, in English, parent code) of a department, read once."""
+    known = current_app.extensions.get("jointreview_departments")
+    if known is None or code not in known:
+        with runtime().db.read() as session:
+            known = {d.code: (d.name_zh, d.name_en, d.head_title_zh, d.head_title_en, d.parent_code)
+                     for d in session.execute(select(Department)).scalars()}
+        current_app.extensions["jointreview_departments"] = known
+    return known.get(code)
+
+
 def department_name(code: str | None) -> str:
     """A department code as its name in the user's language (教育局 / Education Bureau)."""
     if not code:
         return ""
-    names = current_app.extensions.get("jointreview_departments")
-    if names is None or code not in names:
-        with runtime().db.read() as session:
-            names = {d.code: (d.name_zh, d.name_en) for d in session.execute(select(Department)).scalars()}
-        current_app.extensions["jointreview_departments"] = names
-    zh, en = names.get(code, (code, code))
+    zh, en = (_department(code) or (code, code))[:2]
     return en if str(get_locale()) == "en" else zh
+
+
+def role_name(role: str, code: str | None = None) -> str:
+    """A department role as that department calls it: its head by the department's own title (局长 of a bureau,
+    主任 of 联席办; a unit's as its department's), the other roles and a department without a title by the role's
+    word."""
+    found = _department(code) if code and role == "head" else None
+    if found is not None and not (found[2] or found[3]) and found[4]:
+        found = _department(found[4])  # a unit (a street office) names its head as its department does
+    if found is not None and (found[2] or found[3]):
+        zh, en = found[2] or found[3], found[3] or found[2]
+        return en if str(get_locale()) == "en" else zh
+    return gettext(role)
