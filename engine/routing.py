@@ -30,6 +30,9 @@ DEFAULT_DEPARTMENTS = [
     ("FIN", "财政局", "Finance Bureau"),
     ("JOINT", "联席办", "Joint Review Office"),
 ]
+_BUREAU, _OFFICE = ("局长", "Director-General"), ("主任", "Director")
+HEAD_TITLES = {"HEALTH": _OFFICE, "STREET": _OFFICE, "JOINT": _OFFICE}
+"""What the standard departments call their head (zh, en): a bureau's 局长, an office's or a commission's 主任."""
 
 
 @dataclass(frozen=True)
@@ -106,13 +109,19 @@ def _norm(name: str) -> str:
 
 
 def seed_departments(session: Session) -> int:
-    """Create the standard departments that do not exist yet; returns how many were added."""
-    existing = set(session.execute(select(Department.code)).scalars())
+    """Create the standard departments that do not exist yet, and give those without a head title theirs (a title
+    an administrator set stays); returns how many were added."""
+    existing = {d.code: d for d in session.execute(select(Department)).scalars()}
     added = 0
     for code, zh, en in DEFAULT_DEPARTMENTS:
-        if code not in existing:
-            session.add(Department(code=code, name_zh=zh, name_en=en, aliases=""))
+        title_zh, title_en = HEAD_TITLES.get(code, _BUREAU)
+        department = existing.get(code)
+        if department is None:
+            session.add(Department(code=code, name_zh=zh, name_en=en, aliases="", head_title_zh=title_zh,
+                                   head_title_en=title_en))
             added += 1
+        elif not department.head_title_zh:
+            department.head_title_zh, department.head_title_en = title_zh, title_en
     session.flush()
     return added
 

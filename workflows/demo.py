@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from engine import alerts, cases, directory, facts, repository, timers, wallclock
 from engine.definitions import read_files
 from engine.errors import EngineError
-from engine.models import Case, Department, Task, User
+from engine.models import Case, Task, User
 from engine.passwords import hash_password, verify_password
-from engine.routing import DEFAULT_DEPARTMENTS, Actor, add_user, load_actor, seed_departments
+from engine.routing import DEFAULT_DEPARTMENTS, HEAD_TITLES, Actor, add_user, load_actor, seed_departments
 from engine.runtime import Runtime
 
 from . import idcards, registries
@@ -238,27 +238,12 @@ def _data_of(d: Demo, case_id: int) -> dict:
     return dict(wf.last_task.data if wf.last_task is not None else wf.task_tree.data)
 
 
-# What each department calls its head (the department table's head title): a bureau's 局长, an office's or a
-# commission's 主任
-_BUREAU, _OFFICE = ("局长", "Director-General"), ("主任", "Director")
-HEAD_TITLES = {"EDU": _BUREAU, "PSB": _BUREAU, "HRSS": _BUREAU, "HUD": _BUREAU, "FIN": _BUREAU,
-               "HEALTH": _OFFICE, "STREET": _OFFICE, "JOINT": _OFFICE}
-
-
-def name_heads(session) -> None:
-    """Give the departments without a head title theirs (a title an administrator set stays)."""
-    for code, (zh, en) in HEAD_TITLES.items():
-        department = session.get(Department, code)
-        if department is not None and not department.head_title_zh:
-            department.head_title_zh, department.head_title_en = zh, en
-
-
 def _title(code: str, role: str) -> str:
     if role.startswith("reviewer"):
         return "审核员" + ("二" if role == "reviewer2" else "")
     if role == "supervisor":
         return "科长"
-    return HEAD_TITLES[code][0]
+    return HEAD_TITLES.get(code, ("局长",))[0]
 
 
 def ensure_users(rt: Runtime, rng: random.Random) -> list[tuple[str, str, str]]:
@@ -295,7 +280,6 @@ def build_demo(rt: Runtime, seed: int = 2026, cases_wanted: int = 200, history: 
     rt.db.migrate()
     with rt.db.write() as session:
         seed_departments(session)
-        name_heads(session)
     rt.forget_departments()
     accounts = ensure_users(rt, rng)
     with rt.db.write() as session:

@@ -53,3 +53,19 @@ def test_the_command_line_adds_and_lists_units(rt, capsys):
     assert [e.actor for e in saved] == ["system:cli"]
     assert main(["--db", db_url, "unit", "STREET-X", "--parent", "NOPE", "--name", "某街道", "--covers", "某路"]) == 1
     assert "parent: 'NOPE' is not a top-level department" in capsys.readouterr().err
+
+
+def test_seeding_names_each_standard_departments_head_and_keeps_a_title_set_by_hand(rt):
+    from engine.models import Department
+    from engine.routing import seed_departments
+    with rt.db.write() as session:  # the rt fixture seeded them: a bureau's head is 局长, an office's 主任
+        titles = {d.code: (d.head_title_zh, d.head_title_en) for d in session.execute(select(Department)).scalars()}
+        assert titles["EDU"] == ("局长", "Director-General") and titles["JOINT"] == ("主任", "Director")
+        assert titles["HEALTH"][0] == titles["STREET"][0] == "主任"
+        session.get(Department, "HUD").head_title_zh = "主任"  # set by an administrator
+        session.get(Department, "PSB").head_title_zh = None  # stored before titles existed
+    with rt.db.write() as session:
+        assert seed_departments(session) == 0
+    with rt.db.read() as session:
+        assert session.get(Department, "HUD").head_title_zh == "主任"
+        assert session.get(Department, "PSB").head_title_zh == "局长"

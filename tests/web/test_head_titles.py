@@ -1,5 +1,5 @@
-"""A department's head is called by the department's own title (its row in the department table, filled by the
-demo's seed): 联席办 and 卫健委 have a 主任, the bureaus a 局长; a street office's head is called as 街道办's."""
+"""A department's head is called by the department's own title (its row in the department table, filled when the
+standard departments are seeded): 联席办 and 卫健委 have a 主任, the bureaus a 局长; a street office's head is called as 街道办's."""
 from __future__ import annotations
 
 import re
