@@ -9,7 +9,8 @@ Where the entries come from:
 - every call activity with a `result_key`: its name and lane (the called process's answers arrive there);
 - process properties named `data:<field>` for values no form asks for (what an application brings, what a
   service task or a rule computes): `label; department=PSB; personal=id; options=a:甲|b:乙` and the flags
-  `peer_blind` and `department_code` (the value is a department's code, shown by its name); `data:<field>:en`
+  `peer_blind`, `department_code` (the value is a department's code, shown by its name) and `case_key` (the value
+  is another case's business key, linked to it); `data:<field>:en`
   names it in English (engine/translations.py).
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .translations import LANGUAGES
 PERSONAL_KINDS = ("id", "phone", "account", "name")
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _SETTINGS = ("department", "personal", "options")
-_FLAGS = ("peer_blind", "department_code")
+_FLAGS = ("peer_blind", "department_code", "case_key")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Term:
     personal: str | None = None
     peer_blind: bool = False
     department_code: bool = False  # its value is a department's code, shown as the department's name
+    case_key: bool = False  # its value is another case's business key, shown as a link to that case
 
     def reads(self, value: Any) -> Any:
         """An option's name for its code (each element of a list), else the value itself."""
@@ -179,7 +181,7 @@ def _declared(key: str, text: str) -> tuple[Term, list[str]]:
             else:
                 options.append((code.strip(), name.strip() or code.strip()))
     return Term(key, label, settings.get("department") or None, tuple(options), personal,
-                "peer_blind" in flags, "department_code" in flags), errors
+                "peer_blind" in flags, "department_code" in flags, "case_key" in flags), errors
 
 
 __all__ = ["Glossary", "Term", "PERSONAL_KINDS", "read", "problems"]

@@ -92,6 +92,13 @@ def matching(text: str) -> Select:
     return select(CaseLookup.case_id).where(CaseLookup.digest == (digest(text) or "-"))
 
 
+def referring(business_key: str) -> Select:
+    """The ids of the cases that name the case of `business_key` among their searchable values (an inquiry about it,
+    a follow-up of its rating), itself excepted (a subquery)."""
+    own = select(Case.id).where(Case.business_key == business_key).scalar_subquery()
+    return matching(business_key).where(CaseLookup.case_id != own)
+
+
 def reindex(rt, batch: int = 500) -> int:
     """Rebuild the lookup rows of every case that still holds its data, one transaction per `batch` cases;
     returns the cases indexed."""

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import (alerts, cases, clock, copies, decisions, outcomes, ratings, repository, supervision, urges, wallclock,
-                    withdrawal)
+from engine import (alerts, cases, clock, copies, decisions, lookup, outcomes, ratings, repository, supervision, urges,
+                    wallclock, withdrawal)
 from engine.errors import EngineError
 from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
@@ -25,6 +25,7 @@ from .privacy import decision_view, glossary_of, masked_details, readable
 
 bp = Blueprint("cases", __name__)
 VENDOR = Path(__file__).parent / "node_modules" / "bpmn-js" / "dist"
+RELATED = 50  # cases referring to one case listed on its page
 
 
 def _case(key: str) -> Case:
@@ -32,14 +33,29 @@ def _case(key: str) -> Case:
         case = session_.execute(select(Case).where(Case.business_key == key)).scalar_one_or_none()
         if case is None:
             abort(404)
-        departments = set(session_.execute(select(Task.department_code).where(Task.case_id == case.id)).scalars())
-        me = actor()
-        if not ({"auditor", "admin"} & set(me.roles) or departments & set(me.departments)
-                or case.started_by == me.username or copies.copied_to(session_, me.username, case.id)
-                or supervision.may_supervise(me, overseers())  # the overseeing office sees every case
-                or _owner(session_, case) in me.departments):
+        if not _may_open(session_, case, actor()):
             abort(403)
     return case
+
+
+def _may_open(session_, case: Case, me) -> bool:
+    """Whether `me` may open the case's page: a department that has a step in it or answers for it, whoever started
+    it or got a copy, the overseeing office, auditors and administrators."""
+    if {"auditor", "admin"} & set(me.roles) or case.started_by == me.username:
+        return True
+    departments = set(session_.execute(select(Task.department_code).where(Task.case_id == case.id)).scalars())
+    return bool(departments & set(me.departments) or copies.copied_to(session_, me.username, case.id)
+                or supervision.may_supervise(me, overseers())  # the overseeing office sees every case
+                or _owner(session_, case) in me.departments)
+
+
+def _related(session_, case: Case, me) -> list[tuple[Case, str]]:
+    """The cases that refer to this one (an inquiry about it, the follow-up of its rating) that `me` may open, with
+    their process's name."""
+    rows = session_.execute(select(Case, ProcessDefinition.name).join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+                            .where(Case.id.in_(lookup.referring(case.business_key)))
+                            .order_by(Case.started_at).limit(RELATED)).all()
+    return [(r, name) for r, name in rows if _may_open(session_, r, me)]
 
 
 def _owner(session_, case: Case) -> str | None:
@@ -98,6 +114,7 @@ def show(key: str):
         supervised = supervision.of_case(session_, case.id)
         stops = clock.of_case(session_, case.id)
         records = decisions.of_case(session_, case.id)
+        related = _related(session_, case, me)
     overseer = supervision.may_supervise(me, overseers())
     now = wallclock.now()
     can_supervise = (overseer and case.status == "running" and not any(i.closed_at is None for i in supervised)
@@ -131,7 +148,8 @@ def show(key: str):
                            can_rate=case.status == "completed" and rating is None and owner in actor().departments,
                            withdrawable=withdrawable, urged=urged, urgeable=urgeable, supervised=supervised,
                            overseer=overseer, can_supervise=can_supervise, stops=stops,
-                           holds=holds.of_case(case), may_hold=holds.may_hold(), decided=decided, outcome=outcome)
+                           holds=holds.of_case(case), may_hold=holds.may_hold(), decided=decided, outcome=outcome,
+                           related=related)
 
 
 def _outcome(case: Case, model, terms) -> dict | None:

@@ -3,10 +3,12 @@ reviewers, and revealing a masked value is recorded in the audit log."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from flask import current_app, g, session
+from flask import current_app, g, session, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
 from engine import audit, wallclock
@@ -18,6 +20,16 @@ from workflows import idcards
 from . import localized
 from .i18n import department_name
 from .names import ISO_MOMENT, value_text
+
+_BUSINESS_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def linked(terms: Glossary, key: str, value: Any) -> Any:
+    """A value that names another case (a `case_key` field) as a link to that case's page; others as they are."""
+    term = terms.terms.get(key)
+    if term is None or not term.case_key or not isinstance(value, str) or not _BUSINESS_KEY.fullmatch(value.strip()):
+        return value
+    return Markup('<a href="{}">{}</a>').format(url_for("cases.show", key=value.strip().upper()), value)
 
 
 def glossary_of(case: Case, element_id: str | None = None) -> Glossary:
@@ -144,7 +156,7 @@ def visible_data(data: dict[str, Any], actor: Actor, business_key: str, terms: G
         if _blank(shown):
             continue
         label = term.label if term.department in (None, here) else f"{department_name(term.department)} · {term.label}"
-        out.append(dict(key=key, label=label, value=shown, masked=masked, personal=bool(kind),
+        out.append(dict(key=key, label=label, value=linked(terms, key, shown), masked=masked, personal=bool(kind),
                         department=term.department, table=is_table(shown)))
     return out
 
@@ -174,7 +186,7 @@ def masked_details(details: dict[str, Any], actor: Actor, business_key: str, ter
             value = readable(terms, key, value, full)
         if isinstance(value, list):
             value = "；".join(str(v) for v in value)
-        out.append((terms.label(key), value))
+        out.append((terms.label(key), linked(terms, key, value)))
     return out
 
 

@@ -27,8 +27,9 @@ HANDLERS = {
 
 def register(rt: Runtime) -> None:
     """Register every handler with a runtime, what a purged case's application record leaves behind, and the
-    values staff find our cases by (the child's name and ID number as well as the applicant's)."""
+    values staff find our cases by (the child's name and ID number as well as the applicant's; the case an inquiry
+    or a follow-up is about, so that the case page lists them)."""
     for topic, handler in HANDLERS.items():
         rt.register(topic, handler)
-    rt.search_fields = tuple(dict.fromkeys((*rt.search_fields, "child_name", "child_id")))
+    rt.search_fields = tuple(dict.fromkeys((*rt.search_fields, "child_name", "child_id", "case_ref")))
     rt.on_purge(fraud.forget_application)

@@ -1,0 +1,21 @@
+"""A case and the cases that refer to it (an inquiry about it, the follow-up of its rating) link to each other: the
+referring case's data names the case as a link, and the case's page lists the referring cases its reader may open."""
+import re
+
+from conftest import login
+
+
+def test_an_inquiry_and_the_case_it_is_about_link_both_ways(app, world):
+    about = world.start("admission_review", world.person().admission()).business_key
+    psb = login(app.test_client(), "psb_reviewer")
+    sent = psb.post("/applications/new/formal_inquiry", data={"target_department": "HUD", "case_ref": about})
+    assert sent.status_code == 302
+    inquiry = re.search(r"(INQ-\d{4}-\d{6})", psb.get(sent.headers["Location"]).data.decode()).group(1)
+
+    page = psb.get(f"/cases/{inquiry}").data.decode()
+    assert f'<a href="/cases/{about}">{about}</a>' in page  # the inquiry's data names the case as a link
+    auditor = login(app.test_client(), "auditor").get(f"/cases/{about}").data.decode()
+    related = auditor.split('id="related"')[1].split("</div>")[0]
+    assert "关联案件" in related and f'<a href="/cases/{inquiry}">{inquiry}</a>' in related and "部门函询" in related
+    # 教育局 handles the case but has no part in 公安局's inquiry to 住建局: it is not listed for them
+    assert 'id="related"' not in login(app.test_client(), "edu_reviewer").get(f"/cases/{about}").data.decode()
