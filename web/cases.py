@@ -49,6 +49,20 @@ def _may_open(session_, case: Case, me) -> bool:
                 or _owner(session_, case) in me.departments)
 
 
+def _failure(case: Case, model) -> dict | None:
+    """Why a case stopped, as its reader can act on it: the step where the process failed, by its name, and the
+    engine's own words as the technical detail for the process designers."""
+    if not case.error:
+        return None
+    element, sep, detail = case.error.partition(": ")
+    specs = [model.spec, *model.subprocess_specs.values()] if sep else []
+    found = next((s.task_specs[element] for s in specs if element in getattr(s, "task_specs", {})), None)
+    name = getattr(found, "bpmn_name", None)
+    if not name:
+        return dict(step=None, detail=case.error)
+    return dict(step=localized.step(case.process_key, element, name, case.definition_id), detail=detail)
+
+
 def _related(session_, case: Case, me) -> list[tuple[Case, str]]:
     """The cases that refer to this one (an inquiry about it, the follow-up of its rating) that `me` may open, with
     their process's name."""
@@ -149,7 +163,7 @@ def show(key: str):
                            withdrawable=withdrawable, urged=urged, urgeable=urgeable, supervised=supervised,
                            overseer=overseer, can_supervise=can_supervise, stops=stops,
                            holds=holds.of_case(case), may_hold=holds.may_hold(), decided=decided, outcome=outcome,
-                           related=related)
+                           related=related, failure=_failure(case, model))
 
 
 def _outcome(case: Case, model, terms) -> dict | None:
