@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from . import wallclock
 from .errors import InvalidInput, Message, catalogue
-from .models import MailOut, Notification, User
+from .models import Department, MailOut, Notification, User
 
 log = logging.getLogger("jointreview.mail")
 MESSAGES = catalogue({"mail_invalid": "the mail address is not valid", "mail_not_address": "not a mail address",
@@ -66,11 +66,20 @@ def _now() -> datetime:
     return wallclock.now()
 
 
-def text(kind: str, key: str | None, details: dict) -> tuple[str, str]:
-    """(Chinese, English) line for one notice."""
+def text(kind: str, key: str | None, details: dict, departments: dict[str, tuple[str, str]] | None = None) -> tuple[str, str]:
+    """(Chinese, English) line for one notice; `departments` (code → names) names the department someone acted
+    from when it is not the step's own (an urge from another department)."""
     zh, en = WORDS.get(kind, ("{key} 有新消息", "news about {key}"))
     values = {"key": key or "", "step": "", "by": "", "reason": "", "times": "", **details}
-    return zh.format(**values), en.format(**values)
+    values_en = dict(values)
+    names = (departments or {}).get(details.get("by_department") or "")
+    if names:
+        values["by"], values_en["by"] = f"{values['by']}（{names[0]}）", f"{values['by']} ({names[1] or names[0]})"
+    return zh.format(**values), en.format(**values_en)
+
+
+def _departments(session: Session) -> dict[str, tuple[str, str]]:
+    return {d.code: (d.name_zh, d.name_en) for d in session.execute(select(Department)).scalars()}
 
 
 def _link(key: str | None, task_id: str | None) -> str:
@@ -86,7 +95,7 @@ def enqueue(session: Session, notices: list[Notification], now: datetime | None 
         return 0
     users = {u.username: u for u in session.execute(select(User).where(
         User.username.in_({n.username for n in notices}))).scalars()}
-    count = 0
+    count, departments = 0, _departments(session)
     for notice in notices:
         user = users.get(notice.username)
         if user is None or not user.email or not user.mail_on or user.mail_digest or not user.active:
@@ -94,7 +103,7 @@ def enqueue(session: Session, notices: list[Notification], now: datetime | None 
         kinds = {k.strip() for k in (user.mail_kinds or "").split(",") if k.strip()}
         if kinds and notice.kind not in kinds:
             continue
-        zh, en = text(notice.kind, notice.business_key, json.loads(notice.details))
+        zh, en = text(notice.kind, notice.business_key, json.loads(notice.details), departments)
         link = _link(notice.business_key, notice.task_id)
         session.add(MailOut(dedupe=f"notice:{notice.id}", to_address=user.email, subject=f"【联审平台】{zh}"[:200],
                             body=f"{zh}\n办理：{link}\n\n{en}\nOpen: {link}\n", created_at=now, due_at=now, attempts=0))
@@ -112,7 +121,7 @@ def queue_digests(session: Session, tz, now: datetime | None = None) -> int:
     readers = session.execute(select(User).where(User.mail_digest.is_(True), User.mail_on.is_(True),
                                                  User.email.is_not(None), User.active.is_(True),
                                                  or_(User.digest_sent_on.is_(None), User.digest_sent_on < today))).scalars()
-    count = 0
+    count, departments = 0, _departments(session)
     for user in list(readers):
         unread = list(session.execute(select(Notification).where(Notification.username == user.username,
                                                                  Notification.read_at.is_(None))
@@ -120,7 +129,7 @@ def queue_digests(session: Session, tz, now: datetime | None = None) -> int:
         user.digest_sent_on = today
         if not unread:
             continue
-        lines = [text(n.kind, n.business_key, json.loads(n.details)) for n in unread]
+        lines = [text(n.kind, n.business_key, json.loads(n.details), departments) for n in unread]
         body = ("您有 %d 条未读消息：\n" % len(lines) + "\n".join(f"· {zh}" for zh, _ in lines) + f"\n查看：{_link(None, None)}\n\n"
                 + f"You have {len(lines)} unread notices:\n" + "\n".join(f"· {en}" for _, en in lines) + "\n")
         session.add(MailOut(dedupe=f"digest:{user.username}:{today}", to_address=user.email,

@@ -77,6 +77,7 @@ def test_an_urge_arrives_once_per_reader_in_both_languages(rt, users, smtp):
     body = message.get_content()
     assert message["Subject"].startswith("【联审平台】") and "催办" in message["Subject"]
     assert out.business_key in body and "户籍核查" in body and "urges" in body
+    assert "edu_reviewer（教育局）催办" in body and "edu_reviewer (Education Bureau) urges" in body  # from another department
     assert "110101200001011234" not in body and "家长在窗口等候" not in body  # no personal data, no free text
 
 
