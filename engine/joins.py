@@ -7,7 +7,8 @@ first) are no ancestors of the next round, so they count again: a branch arrivin
 the join at once, and the step after the join opened while the other branch was still open. The task tree keeps
 the previous round (so a step can be sent back, 退回, to it), and a send-back changes which branch arrives last, so
 this showed after a send-back inside a loop. Here an instance counts only if it lies below the previous round's
-join (the nearest instance of the same join above it).
+join (the nearest instance of the same join above it). SpiffWorkflow's inclusive join counted the same way (every
+instance of the join in the tree, earlier rounds included); it too counts only its own round here.
 
 Data: each branch carries a copy of the data taken at the split, and SpiffWorkflow let the branch arriving last
 overwrite with that copy whatever the other branches had changed of the data that existed before the split: in a
@@ -77,8 +78,30 @@ class ParallelGateway(_SpiffParallelGateway):
 
 
 class InclusiveGateway(_SpiffInclusiveGateway):
-    """An inclusive gateway whose join merges only what the branches of its round changed (it already waits for every
-    branch that may still arrive, so it counts as SpiffWorkflow's does)."""
+    """An inclusive gateway whose join counts and merges only the branches of its own round (SpiffWorkflow's counted
+    an earlier round's arrival too: the branch arriving first in a later round passed the join at once)."""
+
+    def _check_threshold_unstructured(self, my_task):  # SpiffWorkflow's, over the instances of this round only
+        tasks = [my_task, *same_round(my_task)]
+        sources = [t.task_spec for t in my_task.workflow.get_tasks(end_at_spec=self.name)
+                   if t.task_spec is not self and t.has_state(TaskState.READY | TaskState.WAITING)]
+        completed_inputs = {t.parent.task_spec for t in tasks if t.parent.state == TaskState.COMPLETED}
+        if any(t.parent.has_state(TaskState.DEFINITE_MASK) and t.parent.task_spec not in completed_inputs for t in tasks):
+            return False  # a branch of this round is on its way
+        checked = []
+
+        def source_above(spec):  # the active task a spec can be reached from, if any
+            checked.append(spec)
+            for parent in spec.inputs:
+                if parent not in checked:
+                    return parent if parent in sources else source_above(parent)
+            return None
+
+        for spec in completed_inputs:
+            source = source_above(spec)
+            if source is not None:
+                sources.remove(source)
+        return not any(source_above(spec) is not None for spec in self.inputs if spec not in completed_inputs)
 
     def _run_hook(self, my_task):  # SpiffWorkflow's, with this module's merge
         merge(my_task)

@@ -1,0 +1,91 @@
+"""Inclusive joins inside loops wait for every branch of their own round (found by a hostile-input review: the join
+counted an earlier round's arrival of a branch, so the branch arriving first in a later round passed it at once)."""
+from __future__ import annotations
+
+from engine import repository
+from engine.models import Case, Task
+from factories import SYSTEM, bpmn, complete, make_users, start
+
+
+def _form(*fields):
+    return ("<bpmn:extensionElements><camunda:formData>"
+            + "".join(f'<camunda:formField id="{f}" label="{f}" type="{t}"/>' for f, t in fields)
+            + "</camunda:formData></bpmn:extensionElements>")
+
+
+def _open(rt, case_id):
+    with rt.db.read() as session:
+        rows = session.query(Task).filter(Task.case_id == case_id, Task.state == "open").all()
+        status = session.get(Case, case_id).status
+    return sorted(r.element_id for r in rows), {r.element_id: r.id for r in rows}, status
+
+
+def _deploy(rt, pid, body, lanes):
+    with rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {f"{pid}.bpmn": bpmn(pid, body, lanes)})
+
+
+TRUE = "<bpmn:conditionExpression>True</bpmn:conditionExpression>"
+INCLUSIVE_LOOP = f"""<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="merge"/>
+<bpmn:exclusiveGateway id="merge"/><bpmn:sequenceFlow id="f0" sourceRef="merge" targetRef="split"/>
+<bpmn:inclusiveGateway id="split"/>
+<bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="a">{TRUE}</bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="b">{TRUE}</bpmn:sequenceFlow>
+<bpmn:userTask id="a" name="A">{_form(("again", "boolean"))}</bpmn:userTask>
+<bpmn:userTask id="b" name="B">{_form(("bv", "long"))}</bpmn:userTask>
+<bpmn:sequenceFlow id="f4" sourceRef="a" targetRef="join"/><bpmn:sequenceFlow id="f5" sourceRef="b" targetRef="join"/>
+<bpmn:inclusiveGateway id="join"/><bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="gw"/>
+<bpmn:exclusiveGateway id="gw" default="f_end"/>
+<bpmn:sequenceFlow id="f_again" sourceRef="gw" targetRef="merge"><bpmn:conditionExpression>again</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="f_end" sourceRef="gw" targetRef="end"/><bpmn:endEvent id="end"/>"""
+
+
+def test_an_inclusive_join_in_a_loop_waits_for_both_branches_of_its_round(rt):
+    """Both branches are taken every round. In round two the second branch arrives first: the join must wait for the
+    first branch of round two, not count round one's arrival of it (it opened round three beside round two's A)."""
+    _deploy(rt, "incl_both", INCLUSIVE_LOOP, {"EDU": ["start", "merge", "split", "a", "b", "join", "gw", "end"]})
+    edu = make_users(rt)["edu_reviewer"]
+    case_id = start(rt, "incl_both").case_id
+    _, steps, _ = _open(rt, case_id)
+    complete(rt, edu, steps["a"], {"again": True})
+    complete(rt, edu, steps["b"], {"bv": 1})
+    names, steps, _ = _open(rt, case_id)
+    assert names == ["a", "b"]
+    complete(rt, edu, steps["b"], {"bv": 2})  # round two: B first
+    names, _, _ = _open(rt, case_id)
+    assert names == ["a"], f"the inclusive join passed with round two's A still open: {names}"
+
+
+NESTED = f"""<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="merge"/>
+<bpmn:exclusiveGateway id="merge"/><bpmn:sequenceFlow id="f0" sourceRef="merge" targetRef="s1"/>
+<bpmn:inclusiveGateway id="s1"/>
+<bpmn:sequenceFlow id="f2" sourceRef="s1" targetRef="s2">{TRUE}</bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="f3" sourceRef="s1" targetRef="c">{TRUE}</bpmn:sequenceFlow>
+<bpmn:inclusiveGateway id="s2"/>
+<bpmn:sequenceFlow id="f4" sourceRef="s2" targetRef="a">{TRUE}</bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="f5" sourceRef="s2" targetRef="b">{TRUE}</bpmn:sequenceFlow>
+<bpmn:userTask id="a" name="A">{_form(("av", "long"))}</bpmn:userTask>
+<bpmn:userTask id="b" name="B">{_form(("bv", "long"))}</bpmn:userTask>
+<bpmn:userTask id="c" name="C">{_form(("cv", "long"))}</bpmn:userTask>
+<bpmn:sequenceFlow id="f6" sourceRef="a" targetRef="j2"/><bpmn:sequenceFlow id="f7" sourceRef="b" targetRef="j2"/>
+<bpmn:inclusiveGateway id="j2"/><bpmn:sequenceFlow id="f8" sourceRef="j2" targetRef="j1"/>
+<bpmn:sequenceFlow id="f9" sourceRef="c" targetRef="j1"/>
+<bpmn:inclusiveGateway id="j1"/><bpmn:sequenceFlow id="f11" sourceRef="j1" targetRef="r"/>
+<bpmn:userTask id="r" name="R">{_form(("again", "boolean"))}</bpmn:userTask>
+<bpmn:sequenceFlow id="f12" sourceRef="r" targetRef="gw"/><bpmn:exclusiveGateway id="gw" default="f_end"/>
+<bpmn:sequenceFlow id="f_again" sourceRef="gw" targetRef="merge"><bpmn:conditionExpression>again</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="f_end" sourceRef="gw" targetRef="end"/><bpmn:endEvent id="end"/>"""
+
+
+def test_nested_inclusive_splits_in_a_loop_open_the_review_only_after_every_branch_of_the_round(rt):
+    _deploy(rt, "incl_nested", NESTED, {"EDU": ["start", "merge", "s1", "s2", "a", "b", "c", "j2", "j1", "r", "gw", "end"]})
+    edu = make_users(rt)["edu_reviewer"]
+    case_id = start(rt, "incl_nested").case_id
+    for n, order in enumerate(["abc", "acb"]):
+        for i, step in enumerate(order):
+            names, steps, _ = _open(rt, case_id)
+            assert names == sorted(order[i:]), f"round {n}: {names}"
+            complete(rt, edu, steps[step], {step + "v": n})
+        names, steps, _ = _open(rt, case_id)
+        assert names == ["r"], f"round {n}: {names}"
+        complete(rt, edu, steps["r"], {"again": True})
