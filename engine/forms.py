@@ -50,7 +50,7 @@ MESSAGES = {  # msgids of the web layer's translations too: keep the wording in 
     "too_large": "must be at most {limit}",
     "pattern": "does not have the expected format",
     "unknown": "is not a field of this form",
-    "hidden_characters": "contains control characters or hidden text-direction marks",
+    "hidden_characters": "contains control characters, invisible characters or hidden text-direction marks",
     "rule": "{message}",  # a field's own rule (`valid_if`), worded by the process designer (`valid_message`)
 }
 
@@ -236,7 +236,10 @@ def _coerce(f: FormField, raw: Any, errors: _Errors) -> Any:
 # Never meant in a form and able to disguise what a page or a printed receipt shows (NUL, escape sequences, bells,
 # right-to-left overrides); tabs and line breaks are text.
 CONTROL_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"  # a character class's ranges (the API refuses them too)
-HIDDEN = re.compile(f"[{CONTROL_CHARACTERS}\u202a-\u202e\u2066-\u2069]")
+# text-direction overrides and isolates, and characters that show nothing: zero-width space, the direction marks,
+# word joiners and invisible operators, the byte-order mark (a name with one is not the name it looks like); zero-width
+# joiners stay (emoji and some scripts need them)
+HIDDEN = re.compile(f"[{CONTROL_CHARACTERS}\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def _constrain(f: FormField, value: Any, errors: _Errors) -> None:

@@ -131,10 +131,12 @@ def test_answer_names_belong_to_yes_no_fields_and_a_decision_has_no_default():
                         "defaultValue or the required constraint"]
 
 
-@pytest.mark.parametrize("hidden", ["张\x00三", "张三\x1b[31m", "张\x07三", "张\u202e三", "张\u2066三"])
+@pytest.mark.parametrize("hidden", ["张\x00三", "张三\x1b[31m", "张\x07三", "张\u202e三", "张\u2066三", "李\u200b娜",
+                                    "李娜\u200e", "\ufeff李娜", "李\u2060娜"])
 def test_control_characters_and_hidden_direction_marks_are_refused(hidden):
     with pytest.raises(InvalidInput) as info:
         validate(FORM, {"name": hidden})
-    assert info.value.fields == {"name": "contains control characters or hidden text-direction marks"}
+    assert info.value.fields == {"name": "contains control characters, invisible characters or hidden text-direction marks"}
     note = [FormField("note", "说明", "string")]
     assert validate(note, {"note": "第一行\n第二行\t（附件）\r\n"})["note"].startswith("第一行\n第二行\t"), "line breaks and tabs are text"
+    assert validate(note, {"note": "家人 👨\u200d👩\u200d👧"})["note"].endswith("👧"), "emoji keep their joiners"
