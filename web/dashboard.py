@@ -175,7 +175,7 @@ def assessment_download(kind: str):
     header = [_(label) for name, label in assessment.COLUMNS]
     rows = [[department_name(row[name]) if name == "department" else row[name] for name, label in assessment.COLUMNS]
             for row in map(assessment.flat, result["departments"])]
-    name = f"node-assessment-{period.label}.{kind}"
+    filename = f"node-assessment-{period.label}.{kind}"
     if kind == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
@@ -198,7 +198,7 @@ def assessment_download(kind: str):
         buffer = io.BytesIO()
         book.save(buffer)
         body, mime = buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.route("/dashboard/assessment/weights", methods=["POST"])

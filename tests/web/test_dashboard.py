@@ -61,7 +61,9 @@ def test_the_dashboard_shows_no_personal_data(app, demo):
 def test_node_assessment_downloads(app, demo):
     client = login(app.test_client(), "auditor")
     period = _period(demo)
-    book = load_workbook(io.BytesIO(client.get(f"/dashboard/assessment.xlsx?period={period}").data))
+    download = client.get(f"/dashboard/assessment.xlsx?period={period}")
+    assert download.headers["Content-Disposition"] == f'attachment; filename="node-assessment-{period}.xlsx"'
+    book = load_workbook(io.BytesIO(download.data))
     sheet = book.active
     header = [c.value for c in sheet[1]]
     assert header[0] == "部门" and "得分" in header and sheet.auto_filter.ref.startswith("A1:")
