@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from flask import g
+from markupsafe import Markup, escape
 from flask_babel import format_datetime, get_locale, gettext as _
 from sqlalchemy import select
 
@@ -144,9 +145,17 @@ def period(label: str | None) -> str:
     return label
 
 
+def lines(value: Any) -> Any:
+    """A text of several lines (questions listed one per line, a reason in paragraphs) with its line breaks kept on
+    the page; anything else as it is (a link stays a link)."""
+    if not isinstance(value, str) or isinstance(value, Markup) or "\n" not in value:
+        return value
+    return Markup("<br>").join(escape(line) for line in value.strip("\n").splitlines())
+
+
 def register(app) -> None:
-    """The template filters: |person, |moment, |day, |due, |value, |period, |listed; colon(), semicolon() and
-    separator()."""
+    """The template filters: |person, |moment, |day, |due, |value, |period, |listed, |lines; colon(), semicolon()
+    and separator()."""
     app.jinja_env.filters.update(person=person, moment=moment, day=day, due=due, value=value_text, period=period,
-                                 listed=listed)
+                                 listed=listed, lines=lines)
     app.jinja_env.globals.update(colon=colon, semicolon=semicolon, separator=separator)

@@ -19,3 +19,13 @@ def test_an_inquiry_and_the_case_it_is_about_link_both_ways(app, world):
     assert "关联案件" in related and f'<a href="/cases/{inquiry}">{inquiry}</a>' in related and "部门函询" in related
     # 教育局 handles the case but has no part in 公安局's inquiry to 住建局: it is not listed for them
     assert 'id="related"' not in login(app.test_client(), "edu_reviewer").get(f"/cases/{about}").data.decode()
+
+
+def test_questions_listed_one_per_line_keep_their_lines(app, world):
+    about = world.start("admission_review", world.person().admission()).business_key
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "PSB", "case_ref": about})
+    answer = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="核实居住证",
+                            questions="1. 居住证是否有效？\n2. 签注<是否>连续？", reply_days=5)
+    task = next(row["id"] for row in answer.opened if row["element_id"] == "draft_answer")
+    page = login(app.test_client(), "psb_reviewer").get(f"/tasks/{task}").data.decode()
+    assert "1. 居住证是否有效？<br>2. 签注&lt;是否&gt;连续？" in page  # each question on its line, still escaped
