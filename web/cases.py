@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_from_directory,
-                   session, url_for)
+from flask import (Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request,
+                   send_from_directory, session, url_for)
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -63,13 +63,28 @@ def _failure(case: Case, model) -> dict | None:
     return dict(step=localized.step(case.process_key, element, name, case.definition_id), detail=detail)
 
 
-def _related(session_, case: Case, me) -> list[tuple[Case, str]]:
-    """The cases that refer to this one (an inquiry about it, the follow-up of its rating) that `me` may open, with
-    their process's name."""
-    rows = session_.execute(select(Case, ProcessDefinition.name).join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
-                            .where(Case.id.in_(lookup.referring(case.business_key)))
-                            .order_by(Case.started_at).limit(RELATED)).all()
-    return [(r, name) for r, name in rows if _may_open(session_, r, me)]
+def may_open_key(key: str) -> bool:
+    """Whether the current user may open the page of the case with this business key (asked once per request)."""
+    known = g.setdefault("openable", {})
+    if key not in known:
+        with runtime().db.read() as session_:
+            case = session_.execute(select(Case).where(Case.business_key == key)).scalar_one_or_none()
+            known[key] = case is not None and _may_open(session_, case, actor())
+    return known[key]
+
+
+def _related(session_, case: Case, me, terms, data: dict) -> list[tuple[str, Case, str]]:
+    """(relation, case, its process's name) of the cases this one names in a case_key field (the case an inquiry is
+    about) and of those that name it (its inquiries, the follow-up of its rating), each only if `me` may open it."""
+    named = {str(data[k]).strip().upper() for k, t in terms.terms.items() if t.case_key and isinstance(data.get(k), str)}
+    found = []
+    for relation, where in (("about", Case.business_key.in_(named - {case.business_key})),
+                            ("referring", Case.id.in_(lookup.referring(case.business_key)))):
+        rows = session_.execute(select(Case, ProcessDefinition.name)
+                                .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+                                .where(where).order_by(Case.started_at).limit(RELATED)).all()
+        found += [(relation, r, name) for r, name in rows if _may_open(session_, r, me)]
+    return found
 
 
 def _owner(session_, case: Case) -> str | None:
@@ -128,7 +143,6 @@ def show(key: str):
         supervised = supervision.of_case(session_, case.id)
         stops = clock.of_case(session_, case.id)
         records = decisions.of_case(session_, case.id)
-        related = _related(session_, case, me)
     overseer = supervision.may_supervise(me, overseers())
     now = wallclock.now()
     can_supervise = (overseer and case.status == "running" and not any(i.closed_at is None for i in supervised)
@@ -145,6 +159,9 @@ def show(key: str):
         timeline.append(dict(seq=e.seq, at=e.at, actor=e.actor, department=_acting_department(e, details),
                              event=e.event, details=details, data=masked_details(details, me, key, terms)))
     outcome = _outcome(case, model, terms) if scope is None else None
+    with runtime().db.read() as session_:
+        data = {} if case.purged_at else cases.current_data(cases.load(session_, runtime(), case))
+        related = _related(session_, case, me, terms, data)
     rules = [f for f in definition.files.splitlines() if f.endswith(".dmn")]
     waiting, missing = [], []
     if case.status == "running":

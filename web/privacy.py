@@ -25,9 +25,13 @@ _BUSINESS_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def linked(terms: Glossary, key: str, value: Any) -> Any:
-    """A value that names another case (a `case_key` field) as a link to that case's page; others as they are."""
+    """A value that names another case (a `case_key` field) as a link to that case's page if the reader may open it;
+    others as they are."""
+    from .cases import may_open_key  # the case pages decide who may open a case (they use this module)
     term = terms.terms.get(key)
     if term is None or not term.case_key or not isinstance(value, str) or not _BUSINESS_KEY.fullmatch(value.strip()):
+        return value
+    if not may_open_key(value.strip().upper()):
         return value
     return Markup('<a href="{}">{}</a>').format(url_for("cases.show", key=value.strip().upper()), value)
 

@@ -12,11 +12,16 @@ def test_an_inquiry_and_the_case_it_is_about_link_both_ways(app, world):
     assert sent.status_code == 302
     inquiry = re.search(r"(INQ-\d{4}-\d{6})", psb.get(sent.headers["Location"]).data.decode()).group(1)
 
+    auditor = login(app.test_client(), "auditor")
+    page = auditor.get(f"/cases/{inquiry}").data.decode()
+    related, rest = page.split('id="related"')[1].split("</div>", 1)
+    assert f'<a href="/cases/{about}">{about}</a>' in rest  # its data (the timeline) names the case: a link
+    assert f'本案所涉案件：<a href="/cases/{about}">{about}</a>' in related and "积分入学" in related
+    related = auditor.get(f"/cases/{about}").data.decode().split('id="related"')[1].split("</div>")[0]
+    assert "关联案件" in related and f'引用本案：<a href="/cases/{inquiry}">{inquiry}</a>' in related and "部门函询" in related
+    # 公安局 sent the inquiry but has no part in the case it is about: the number shows, not a link it cannot follow
     page = psb.get(f"/cases/{inquiry}").data.decode()
-    assert f'<a href="/cases/{about}">{about}</a>' in page  # the inquiry's data names the case as a link
-    auditor = login(app.test_client(), "auditor").get(f"/cases/{about}").data.decode()
-    related = auditor.split('id="related"')[1].split("</div>")[0]
-    assert "关联案件" in related and f'<a href="/cases/{inquiry}">{inquiry}</a>' in related and "部门函询" in related
+    assert about in page and f'href="/cases/{about}"' not in page and 'id="related"' not in page
     # 教育局 handles the case but has no part in 公安局's inquiry to 住建局: it is not listed for them
     assert 'id="related"' not in login(app.test_client(), "edu_reviewer").get(f"/cases/{about}").data.decode()
 
