@@ -179,22 +179,23 @@ def open_alerts(session: Session, departments: list[str] | None = None, case_id:
     if case_id is not None:
         stmt = stmt.where(AlertWatch.case_id == case_id)
     rows = session.execute(stmt.order_by(AlertWatch.raised_at.desc(), AlertWatch.id.desc()).limit(limit)).all()
-    steps = _alert_steps(session, [w for w, _, _ in rows])
+    steps, due = _alert_steps(session, [w for w, _, _ in rows])
     return [{"business_key": key, "kind": rule.kind, "threshold": rule.threshold, "rule": describe(rule),
              "department": w.department_code,
              "raised_at": _aware(w.raised_at), "element": rule.element_id, "task_id": w.task_id,
-             "steps": steps(w)}
+             "steps": steps(w), "due_at": due(w)}
             for w, rule, key in rows]
 
 
 def _alert_steps(session: Session, watches: list[AlertWatch]):
     """The steps each alert is about, as (process key, element id, name, task id): a step's alert (sla) its task;
     a case's alert (idle, age) the case's open steps in the alert's department (all of them when it names none).
+    Also the due moment of a step's alert's step while it is open (the alert then says when it is overdue).
     One query for the whole list."""
     case_ids = {w.case_id for w in watches if w.task_id is None}
     task_ids = {w.task_id for w in watches if w.task_id is not None}
     if not case_ids and not task_ids:
-        return lambda watch: []
+        return (lambda watch: []), (lambda watch: None)
     conditions = []
     if case_ids:
         conditions.append(and_(Task.case_id.in_(case_ids), Task.state == "open"))
@@ -214,4 +215,8 @@ def _alert_steps(session: Session, watches: list[AlertWatch]):
             found = [t for t in open_by_case.get(watch.case_id, [])
                      if watch.department_code is None or t.department_code == watch.department_code]
         return [(t.process_key, t.element_id, t.name, t.id) for t in found]
-    return steps
+
+    def due(watch: AlertWatch) -> datetime | None:
+        task = by_id.get(watch.task_id) if watch.task_id is not None else None
+        return _aware(task.due_at) if task is not None and task.state == "open" and task.due_at is not None else None
+    return steps, due

@@ -186,3 +186,17 @@ def test_the_drill_down_title_names_each_thing_once(app, demo):
     title = page.split("<title>")[1].split("</title>")[0]
     assert "admission_review" not in title and "admission_review" not in page.split("<h1>")[1].split("</h1>")[0]
     assert title.split(" · ")[0] in page.split("<h1>")[1] and title.count(" · ") == 4, title
+
+
+def test_an_alert_on_a_step_past_its_time_limit_says_it_is_overdue(app, demo):
+    """A step's alert raised at 80 % of its time limit: once the limit is past it says how long overdue, not 80 %."""
+    from datetime import datetime, timezone
+    with demo.rt.db.read() as session:
+        late = [a for a in alerts.open_alerts(session) if a["kind"] == "sla" and a["due_at"]
+                and a["due_at"] < datetime.now(timezone.utc)]
+    assert late, "the demo has overdue steps with an alert"
+    alert = late[0]
+    team = login(app.test_client(), f"{alert['department'].lower()}_supervisor").get("/team").data.decode()
+    row = next(r for r in team.split('id="alerts"')[1].split("</table>")[0].split("</tr>")
+               if f"/tasks/{alert['task_id']}" in r)
+    assert "环节已超过办理时限（已超期 " in row and " 个工作日）" in row and "已用去办理时限" not in row
