@@ -13,6 +13,7 @@ from engine.errors import EngineError, PermissionDenied
 from .context import actor, runtime
 from .tasks import _load
 from .i18n import refusal
+from .names import person
 
 bp = Blueprint("approvals", __name__)
 
@@ -123,7 +124,7 @@ def _hand_over(task_id: str, anchor: str, act, done: str):
     except EngineError as exc:
         flash(refusal(exc), "error")
         return redirect(url_for("tasks.show", task_id=task_id) + anchor)
-    flash(done % {"task": task.name, "key": case.business_key, "user": to_user}, "success")
+    flash(done % {"task": task.name, "key": case.business_key, "user": person(to_user)}, "success")
     return redirect(url_for("inbox.inbox", view="mine"))
 
 

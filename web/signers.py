@@ -16,6 +16,7 @@ from engine.routing import ROLE_RANK
 from .context import actor, runtime
 from .tasks import _load
 from .i18n import refusal
+from .names import person
 
 bp = Blueprint("signers", __name__)
 
@@ -66,10 +67,10 @@ def add(task_id: str):
         flash(refusal(exc), "error")
         return _back(task_id)
     if position == "before":
-        flash(_("“%(task)s” went to %(user)s to sign first; it comes back to you.", task=task.name, user=to_user),
+        flash(_("“%(task)s” went to %(user)s to sign first; it comes back to you.", task=task.name, user=person(to_user)),
               "success")
         return redirect(url_for("inbox.inbox", view="mine"))
-    flash(_("%(user)s will sign “%(task)s” after you submit it.", task=task.name, user=to_user), "success")
+    flash(_("%(user)s will sign “%(task)s” after you submit it.", task=task.name, user=person(to_user)), "success")
     return _back(task_id)
 
 

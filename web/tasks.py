@@ -19,6 +19,7 @@ from . import localized
 from .context import actor, runtime
 from .i18n import field_errors, refusal
 from .privacy import glossary_of, personal_shown, visible_data
+from .names import person
 
 bp = Blueprint("tasks", __name__)
 
@@ -130,7 +131,7 @@ def complete(task_id: str):
         return redirect(url_for("inbox.inbox", view="mine"))
     if outcome.events == ["delegation_returned"]:
         flash(_("“%(task)s” of %(key)s went back to %(user)s to confirm.", task=task.name, key=case.business_key,
-                user=task.delegated_by), "success")
+                user=person(task.delegated_by)), "success")
         return redirect(url_for("inbox.inbox", view="mine"))
     flash(_("“%(task)s” of %(key)s is done.", task=task.name, key=case.business_key), "success")
     if outcome.error:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from conftest import login
 from world import opened
+from engine.models import User
 
 CST = timezone(timedelta(hours=8))
 
@@ -73,12 +74,14 @@ def test_a_reviewer_transfers_a_task_in_the_page_and_through_the_api(app, world)
     from engine.routing import Actor
     out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
     draft = opened(out)["draft_inquiry"]
+    with world.rt.db.write() as session:  # a person is named by their name, not their login
+        session.execute(update(User).where(User.username == "edu_supervisor").values(display_name="王科长"))
     reviewer = login(app.test_client(), "edu_reviewer")
     page = reviewer.get(f"/tasks/{draft}").data.decode()
     assert 'id="transfer"' in page and 'value="edu_supervisor"' in page and 'value="edu_reviewer"' not in page
     done = reviewer.post(f"/tasks/{draft}/transfer", data={"to_user": "edu_supervisor", "reason": "本人休假"},
                          follow_redirects=True).data.decode()
-    assert "已将" in done and "转办给 edu_supervisor" in done
+    assert "已将" in done and "转办给 王科长" in done
     notes = login(app.test_client(), "edu_supervisor").get("/notifications").data.decode()
     assert "转办给您：本人休假" in notes
     with world.rt.db.write() as session:
