@@ -26,13 +26,15 @@ MESSAGES = catalogue({  # refusals of working on a step someone holds (transfer,
 
 
 def able(session: Session, department: str, role: str) -> list[tuple[str, str]]:
-    """(username, display name) of the active members of `department` whose role may take a `role` step."""
+    """(username, display name) of the active members of `department` whose role may take a `role` step, those of the
+    lowest such rank first (a step is handed to a peer before a chief: the first one is what forms offer)."""
     need = ROLE_RANK.get(role, 1)
     rows = session.execute(select(User.username, User.display_name, Membership.role)
                            .join(Membership, Membership.user_id == User.id)
                            .where(Membership.department_code == department, User.active.is_(True))
                            .order_by(User.username)).all()
-    return [(name, shown) for name, shown, held in rows if ROLE_RANK.get(held, 0) >= need]
+    able_rows = [(ROLE_RANK.get(held, 0), name, shown) for name, shown, held in rows if ROLE_RANK.get(held, 0) >= need]
+    return [(name, shown) for _, name, shown in sorted(able_rows, key=lambda r: (r[0], r[1]))]
 
 
 def holders(session: Session, department: str, role: str, assignee: str | None) -> list[str]:

@@ -47,3 +47,15 @@ def test_refusals(rt, users):
     with rt.db.read() as session:
         from engine.models import Task
         assert session.get(Task, intake).assignee == "edu_chief"
+
+
+def test_colleagues_are_offered_peers_first(rt):
+    """The first colleague a form offers is a peer, not the chief (edu_chief sorts before edu_reviewer2 by name)."""
+    from engine import holding
+    from engine.models import Task
+    deploy_fixtures(rt, "two_lane.bpmn")
+    make_users(rt)
+    out = start(rt, "two_lane", {})
+    with rt.db.read() as session:
+        task = session.get(Task, out.opened[0]["id"])
+        assert [name for name, _ in holding.colleagues(session, task, "edu_reviewer")] == ["edu_reviewer2", "edu_chief"]
