@@ -5,6 +5,7 @@ Dates and times are exchanged as ISO 8601 strings (time-zone aware), so task dat
 from __future__ import annotations
 
 import inspect
+import math
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -15,7 +16,45 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from . import wallclock
 from .calendar import WorkCalendar
-from .errors import EngineError
+from .errors import EngineError, catalogue
+
+
+CENTURY_DAYS = 100 * 366  # the longest span a timer or due date may lie ahead (or behind)
+MESSAGES = catalogue({
+    "span_too_long": "{function}({value}): the span is more than 100 years or not a finite number",
+})
+
+
+def longer_than_a_century(parsed: dict) -> bool:
+    """Whether a parsed ISO 8601 duration (TimerEventDefinition.parse_iso_duration) is longer than 100 years."""
+    return parsed.get("years", 0) > 100 or parsed.get("months", 0) > 1200 or any(
+        v > 100 * 366 * 24 * 3600 for v in parsed.values())
+
+
+def within_a_century(n: Any, per_day: int = 1) -> bool:
+    """Whether `n` days (per_day=1) or hours (24) is a finite span of at most 100 years either way."""
+    try:
+        number = float(n)
+    except OverflowError:
+        return False
+    return math.isfinite(number) and abs(number) <= CENTURY_DAYS * per_day
+
+
+def _span(function: str, n: Any, per_day: int = 1) -> float:
+    """`n` as a number of days or hours, refused (EngineError) when it is not a number, not finite or beyond 100
+    years: timedelta would raise OverflowError, the calendar's arithmetic a ValueError."""
+    try:
+        ok = within_a_century(n, per_day)
+    except (TypeError, ValueError):
+        raise EngineError(f"{function}({n!r}): the span must be a number") from None
+    if not ok:
+        raise EngineError.coded("span_too_long", function=function, value=_short(n))
+    return float(n)
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if not isinstance(value, int) or value.bit_length() < 128 else "a very large number"
+    return text[:40]
 
 
 _OPERATION_NOW: ContextVar[datetime | None] = ContextVar("jointreview_now", default=None)
@@ -58,11 +97,11 @@ def build_functions(cal: WorkCalendar) -> dict[str, Callable]:
 
     def workdays(n: float, start: Any = None) -> str:
         """The moment `n` working days after `start` (default: now), as an aware ISO string."""
-        return cal.add_workdays(_moment(start, cal), float(n)).isoformat()
+        return cal.add_workdays(_moment(start, cal), _span("workdays", n)).isoformat()
 
     def workhours(n: float, start: Any = None) -> str:
         """The moment `n` office hours after `start` (default: now)."""
-        return cal.add_workhours(_moment(start, cal), float(n)).isoformat()
+        return cal.add_workhours(_moment(start, cal), _span("workhours", n, 24)).isoformat()
 
     def workdays_between(start: Any, end: Any) -> float:
         """Working days of working time from `start` to `end` (negative if `end` is earlier)."""
@@ -82,6 +121,7 @@ def build_functions(cal: WorkCalendar) -> dict[str, Callable]:
 
     def add_days(start: Any, n: int) -> str:
         """Calendar days after a date or moment (keeps the input's kind: date → date)."""
+        _span("add_days", n)
         if isinstance(start, str) and len(start) == 10:
             return (date.fromisoformat(start) + timedelta(days=int(n))).isoformat()
         return (_moment(start, cal) + timedelta(days=int(n))).isoformat()
@@ -105,8 +145,7 @@ def build_functions(cal: WorkCalendar) -> dict[str, Callable]:
         text = str(value).strip()
         if text.upper().startswith("P"):
             parsed = TimerEventDefinition.parse_iso_duration(text)
-            if parsed.get("years", 0) > 100 or parsed.get("months", 0) > 1200 or any(
-                    v > 100 * 366 * 24 * 3600 for v in parsed.values()):
+            if longer_than_a_century(parsed):
                 raise EngineError(f"duration {text!r} is longer than 100 years")
             start = current_time()
             return (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat()

@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from .errors import Problem
 from .lint_messages import M, kind as kind_words
-from . import clock, countersign, decisions, dmn_overlap, foreign, glossary, outcomes, translations
+from . import clock, countersign, decisions, dmn_overlap, foreign, glossary, lint_limits, outcomes, translations
 from .rules import problems as shared_rule_problems
 from .bpmnxml import CAMUNDA, CAMUNDA_NS, bpmn_find, element_properties, lane_map, local_name
 from .expressions import check, unknown_calls
@@ -268,6 +268,10 @@ class Linter:
             self.add(file, element, message, element=task.get("id"))
 
     def due(self, file: str, node, text: str, what: str) -> None:
+        limit = lint_limits.duration_problem(unwrap(text), what) if self.strict else None
+        if limit is not None:
+            self.add(file, node, limit)
+            return
         if _LOOKS_ISO.match(unwrap(text)) and literal_kind(unwrap(text)) is None:
             self.add(file, node, M("due_not_iso", what=M(what), text=text.strip()))
             return
@@ -283,6 +287,9 @@ class Linter:
                 self.add(file, node, M("due_not_duration", what=M(what), text=text.strip()))
                 return
         self.expression(file, node, expr, what)
+        limit = lint_limits.span_problem(unwrap(text), what) if self.strict and literal_kind(unwrap(text)) is None else None
+        if limit is not None:
+            self.add(file, node, limit)
 
     def timer(self, file: str, timer) -> None:
         event = timer.getparent()
@@ -293,6 +300,10 @@ class Linter:
         child, kind = texts[0]
         if kind == "timeCycle":
             self.expression(file, event, cycle_expression(child.text, self.tz), "part_timer_cycle")
+            literal = unwrap(child.text)
+            limit = lint_limits.cycle_problem(literal) if self.strict and literal_kind(literal) == "cycle" else None
+            if limit is not None:
+                self.add(file, event, limit)
         else:
             self.due(file, event, child.text or "", "part_timer")
         sla = element_properties(event).get("sla")

@@ -132,6 +132,13 @@ MESSAGES = catalogue({
     "due_not_date": "{what} {text!r} is not a valid date",
     "due_not_duration": "{what} {text!r} is not a valid ISO 8601 duration",
     "timer_one": "timer needs exactly one of timeDate, timeDuration or timeCycle",
+    "cycle_invalid": "timer cycle {text!r} is not a valid ISO 8601 repeating interval (e.g. R3/PT1H)",
+    "cycle_too_short": "timer cycle {text!r} repeats every {seconds} seconds; a cycle must repeat at most once a minute "
+                       "(PT1M or longer), or its rounds would keep the engine busy without end",
+    "duration_too_long": "{what} {text!r} is longer than 100 years",
+    "duration_signed": "{what} {text!r} has a sign: an ISO 8601 duration has none and counts forward; write {plain!r}",
+    "span_beyond": "{what} {text!r} asks {function}() for {value}, which is more than 100 years or not a finite number: "
+                   "every case would fail here",
     "sla_kind": "sla property {value!r} must be one of {known}",
     # service tasks
     "service_no_topic": "service task has no topic; set Implementation: External with a topic",

@@ -18,16 +18,24 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS
 from SpiffWorkflow.camunda.parser.task_spec import CallActivityParser as _SpiffCallActivityParser
 
 from . import wallclock
+from .errors import Message, catalogue
 from .joins import InclusiveGateway, ParallelGateway
 
 _DURATION = re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$", re.I)
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _CYCLE = re.compile(r"^R\d*/\S+$", re.I)
+MIN_CYCLE_SECONDS = 60  # a timer cycle repeats at most once a minute (one of no length fires all its rounds at once)
+
+MESSAGES = catalogue({  # what a case that cannot go on says (after the step's id)
+    "run_cycle_too_short": "timer cycle {text!r} repeats every {seconds} seconds; a cycle must repeat at most once a "
+                           "minute (PT1M or longer)",
+})
 
 
 class ServiceTask(_SpiffServiceTask):
@@ -194,6 +202,9 @@ class ClockedCycle(CycleTimerEventDefinition):
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
             cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
             event_value = {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
+        if event_value["cycles"] != 0 and event_value["duration"] < MIN_CYCLE_SECONDS:  # would fire without end
+            raise WorkflowTaskException(Message("run_cycle_too_short", text=str(self.expression)[:200],
+                                                seconds=f"{event_value['duration']:g}"), task=my_task)
         ready = False
         if event_value["cycles"] != 0:
             next_event = datetime.fromisoformat(event_value["next"])

@@ -1,0 +1,114 @@
+"""Deploy-time checks against models that would pass every other check and then hang or can only fail: timer cycles
+shorter than a minute, timers and due dates that can never be computed. Each problem names its element."""
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import re
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from .errors import Message
+from .functions import longer_than_a_century, within_a_century
+from .lint_messages import M
+from .specs import MIN_CYCLE_SECONDS, literal_kind
+
+SPAN_FUNCTIONS = {"workdays": (0, 1), "workhours": (0, 24), "add_days": (1, 1)}  # name → (position of n, n per day)
+_SIGNED = re.compile(r"^([+-])\s*(P\S*)$", re.I)
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+              ast.FloorDiv: operator.floordiv}
+_MAX_EXPONENT = 64
+_MAX_BITS = 4096
+
+
+def cycle_problem(text: str) -> Message | None:
+    """A literal timeCycle (R3/PT1H, R/2025-01-01T09:00/P1D …) that cannot be read or repeats faster than once a
+    minute (a cycle of no length fires all its rounds in one step: the case start or the worker never returns)."""
+    try:
+        _, _, interval = TimerEventDefinition.parse_iso_recurring_interval(text)
+    except Exception:  # noqa: BLE001 - SpiffWorkflow says only `Exception('Invalid duration')` and the like
+        return M("cycle_invalid", text=text)
+    if interval.total_seconds() < MIN_CYCLE_SECONDS:
+        return M("cycle_too_short", text=text, seconds=f"{interval.total_seconds():g}")
+    return None
+
+
+def duration_problem(text: str, what: str) -> Message | None:
+    """A literal duration that is longer than 100 years, or a signed one (`-PT5M` reads as an expression)."""
+    signed = _SIGNED.match(text.strip())
+    if signed and literal_kind(signed.group(2)) == "duration":
+        return M("duration_signed", what=M(what), text=text.strip(), plain=signed.group(2).upper())
+    if literal_kind(text) == "duration":
+        try:
+            parsed = TimerEventDefinition.parse_iso_duration(text.upper())
+        except Exception:  # noqa: BLE001 - reported by the caller as not a valid duration
+            return None
+        if longer_than_a_century(parsed):
+            return M("duration_too_long", what=M(what), text=text.strip())
+    return None
+
+
+def span_problem(text: str, what: str) -> Message | None:
+    """A call of workdays/workhours/add_days whose span is a constant (1e308, 10**9, 365*200 …) longer than 100
+    years or not a finite number: every case would fail at it."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # the expression check says why
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SPAN_FUNCTIONS):
+            continue
+        position, per_day = SPAN_FUNCTIONS[node.func.id]
+        args = [k.value for k in node.keywords if k.arg == "n"] or node.args[position:position + 1]
+        if not args:
+            continue
+        try:
+            value = _fold(args[0], 0)
+        except _NotConstant:
+            continue
+        if not within_a_century(value, per_day):
+            return M("span_beyond", what=M(what), text=text.strip(), function=node.func.id,
+                     value=ast.get_source_segment(text.strip(), args[0]) or "?")
+    return None
+
+
+class _NotConstant(Exception):
+    pass
+
+
+def _fold(node, depth: int):
+    """The value of constant arithmetic (numbers, unary -, + - * / // and ** with small whole exponents); anything
+    else raises _NotConstant. A result too large to keep is infinity."""
+    if depth > 32:
+        raise _NotConstant
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _fold(node.operand, depth + 1)
+        return -value if isinstance(node.op, ast.USub) else value
+    if not isinstance(node, ast.BinOp):
+        raise _NotConstant
+    left, right = _fold(node.left, depth + 1), _fold(node.right, depth + 1)
+    try:
+        if isinstance(node.op, ast.Pow):
+            if not (isinstance(right, int) and abs(right) <= _MAX_EXPONENT) or (
+                    isinstance(left, int) and left.bit_length() * abs(right) > _MAX_BITS):
+                raise _NotConstant
+            value = left ** right
+        elif type(node.op) in _OPERATORS:
+            value = _OPERATORS[type(node.op)](left, right)
+        else:
+            raise _NotConstant
+    except OverflowError:
+        return math.inf
+    except ArithmeticError:  # division by zero
+        raise _NotConstant from None
+    if isinstance(value, complex):
+        raise _NotConstant
+    if isinstance(value, int) and value.bit_length() > _MAX_BITS:
+        return math.inf
+    return value
+
+
+__all__ = ["cycle_problem", "duration_problem", "span_problem"]

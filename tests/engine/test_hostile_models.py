@@ -1,0 +1,144 @@
+"""Hostile models a designer can deploy: each is either refused at deploy, naming the element, or runs without hanging
+the request or the worker that starts or advances its case (found by a hostile-input review)."""
+from __future__ import annotations
+
+import multiprocessing
+import re
+
+import pytest
+
+from engine import repository
+from engine.calendar import WorkCalendar
+from engine.db import Database
+from engine.errors import DeployError, EngineError
+from engine.functions import build_functions
+from engine.runtime import Runtime
+from engine.models import Case, Task
+from factories import SYSTEM, bpmn, complete, make_users, start
+
+
+def _form(*fields):
+    return ("<bpmn:extensionElements><camunda:formData>"
+            + "".join(f'<camunda:formField id="{f}" label="{f}" type="{t}"/>' for f, t in fields)
+            + "</camunda:formData></bpmn:extensionElements>")
+
+
+def _open(rt, case_id):
+    with rt.db.read() as session:
+        rows = session.query(Task).filter(Task.case_id == case_id, Task.state == "open").all()
+        status = session.get(Case, case_id).status
+    return sorted(r.element_id for r in rows), {r.element_id: r.id for r in rows}, status
+
+
+def _deploy(rt, pid, body, lanes):
+    with rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {f"{pid}.bpmn": bpmn(pid, body, lanes)})
+
+
+def _refused(rt, files):
+    """The problems of a set of files refused at deploy (it fails when they deploy)."""
+    with rt.db.read() as session, pytest.raises(DeployError) as info:
+        rt.compile(session, files)
+    return info.value.problems
+
+
+def _named(problems, element, *words):
+    """Whether a problem names `element` and says every one of `words`."""
+    return any(p.element == element and all(w in p.message for w in words) for p in problems)
+
+
+def _within(seconds, target, *args):
+    """Runs `target` in a forked process; True when it finished within `seconds` (the process is killed otherwise)."""
+    proc = multiprocessing.get_context("fork").Process(target=target, args=args)
+    proc.start()
+    proc.join(seconds)
+    hung = proc.is_alive()
+    if hung:
+        proc.kill()
+        proc.join()
+        return False
+    assert proc.exitcode == 0, f"the child process failed ({proc.exitcode})"
+    return True
+
+
+# --- timers that never end or can only fail ----------------------------------------------------------------------
+
+def _timer_process(timer_xml):
+    return (f'<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>'
+            f'<bpmn:userTask id="t" name="T"/><bpmn:boundaryEvent id="bt" attachedToRef="t">'
+            f'<bpmn:timerEventDefinition>{timer_xml}</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+            f'<bpmn:sequenceFlow id="fb" sourceRef="bt" targetRef="e"/>'
+            f'<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/><bpmn:endEvent id="e"/>')
+
+
+def _fresh(rt):
+    """The child process's own connections (a forked process must not share the parent's)."""
+    return Runtime(Database(str(rt.db.url)))
+
+
+def _failed_within(rt, key, data, *words):
+    """In a child process: the start returns, the case failed and its error says every one of `words`."""
+    outcome = start(_fresh(rt), key, data)
+    assert outcome.status == "failed", outcome
+    assert all(w in (outcome.error or "") for w in words), outcome.error
+
+
+TIMER_LANES = {"EDU": ["s", "t", "bt", "e"]}
+
+
+@pytest.mark.parametrize("cycle", ["R1000000/PT0S", "R/PT0.001S", "R5/PT59S"])
+def test_a_timer_cycle_shorter_than_a_minute_is_refused_at_deploy(rt, cycle):
+    """R1000000/PT0S made the case start spin in do_engine_steps; R/PT0.001S could hang the worker's sweep."""
+    problems = _refused(rt, {"h3_cycle.bpmn": bpmn("h3_cycle", _timer_process(f"<bpmn:timeCycle>{cycle}</bpmn:timeCycle>"),
+                                                   TIMER_LANES)})
+    assert _named(problems, "bt", cycle, "once a minute"), problems
+
+
+def test_a_timer_cycle_of_a_minute_or_more_still_deploys(rt):
+    _deploy(rt, "h3_cycle_ok", _timer_process("<bpmn:timeCycle>R3/PT1M</bpmn:timeCycle>"), TIMER_LANES)
+
+
+@pytest.mark.parametrize("cycle", ["R1000000/PT0S", "R/PT0.001S"])
+def test_a_timer_cycle_given_as_an_expression_fails_the_case_instead_of_hanging(rt, cycle):
+    _deploy(rt, "h3_cycle_expr", _timer_process("<bpmn:timeCycle>${cycle}</bpmn:timeCycle>"), TIMER_LANES)
+    assert _within(20, _failed_within, rt, "h3_cycle_expr", {"cycle": cycle}, "bt", "once a minute"), \
+        f"timeCycle {cycle}: still running after 20 s"
+
+
+@pytest.mark.parametrize("timer, words", [
+    ("<bpmn:timeDuration>P999999999Y</bpmn:timeDuration>", ["P999999999Y", "longer than 100 years"]),
+    ("<bpmn:timeDuration>-PT5M</bpmn:timeDuration>", ["-PT5M", "has a sign", "'PT5M'"]),
+    ("<bpmn:timeDuration>workdays(1e308)</bpmn:timeDuration>", ["workdays()", "1e308", "100 years"]),
+    ("<bpmn:timeDuration>workdays(10**9)</bpmn:timeDuration>", ["workdays()", "10**9", "100 years"]),
+    ("<bpmn:timeDuration>${add_days(None, -365 * 101)}</bpmn:timeDuration>", ["add_days()", "-365 * 101"]),
+    ("<bpmn:timeDate>workhours(24 * 366 * 100 + 1)</bpmn:timeDate>", ["workhours()", "100 years"]),
+])
+def test_a_literal_timer_that_can_only_fail_is_refused_at_deploy_naming_the_event(rt, timer, words):
+    """These deployed, then failed every case at the step (OverflowError, NameError 'PT5M', "longer than 100 years")."""
+    problems = _refused(rt, {"h3_timer.bpmn": bpmn("h3_timer", _timer_process(timer), TIMER_LANES)})
+    assert _named(problems, "bt", *words), problems
+
+
+def test_a_due_date_that_can_only_fail_is_refused_at_deploy_naming_the_task(rt):
+    body = _timer_process("<bpmn:timeDuration>P3D</bpmn:timeDuration>").replace(
+        '<bpmn:userTask id="t" name="T"/>', '<bpmn:userTask id="t" name="T" camunda:dueDate="${workdays(2 ** 60)}"/>')
+    problems = _refused(rt, {"h3_due.bpmn": bpmn("h3_due", body, TIMER_LANES)})
+    assert _named(problems, "t", "due date", "2 ** 60"), problems
+
+
+@pytest.mark.parametrize("timer", ["<bpmn:timeDuration>workdays(n)</bpmn:timeDuration>",
+                                   "<bpmn:timeDuration>${workdays(2 * 5 + 0.5)}</bpmn:timeDuration>",
+                                   "<bpmn:timeDuration>P100Y</bpmn:timeDuration>"])
+def test_timers_within_a_century_or_not_constant_still_deploy(rt, timer):
+    _deploy(rt, "h3_timer_ok", _timer_process(timer), TIMER_LANES)
+
+
+@pytest.mark.parametrize("call", ["workdays(1e308)", "workdays(10**9)", "workhours(float('inf'))", "workdays(float('nan'))",
+                                  "add_days('2025-01-01', 10**9)", "add_days(None, 1e308)", "workdays(10**400)"])
+def test_the_span_functions_refuse_spans_beyond_a_century_with_an_engine_error(call):
+    functions = build_functions(WorkCalendar())
+    with pytest.raises(EngineError) as info:
+        eval(call, {"float": float, **functions})  # noqa: S307 - a test of the functions themselves
+    assert "100 years" in str(info.value) and info.value.code == "span_too_long"
+
+
