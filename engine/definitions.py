@@ -16,7 +16,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import countersign, decisions, foreign
+from . import countersign, decisions, foreign, lint_limits
 from .errors import DeployError, EngineError, Message, Problem
 from .lint_messages import M, kind
 from .forms import FIELD_TYPES
@@ -175,6 +175,9 @@ def compile_files(files: dict[str, bytes], resolve_lane: LaneResolver, handlers:
         linter.problems.append(Problem(sorted(files)[0], None, None, M("no_process" if not all_processes else "no_executable")))
     for name, tree in bpmn_trees.items():
         linter.bpmn(name, tree, process_ids, decision_ids)
+    if strict:  # a stored version deployed before this check still loads; the run time stops such a case
+        for name, node, message in lint_limits.call_cycles(bpmn_trees):
+            linter.add(name, node, message)
     for name, tree in dmn_trees.items():
         linter.dmn(name, tree)
     parser = JointReviewParser()

@@ -1,5 +1,6 @@
 """Deploy-time checks against models that would pass every other check and then hang or can only fail: timer cycles
-shorter than a minute, timers and due dates that can never be computed. Each problem names its element."""
+shorter than a minute, timers and due dates that can never be computed, processes that call themselves, parallel
+gateways used as a loop's merge point. Each problem names its element."""
 from __future__ import annotations
 
 import ast
@@ -9,6 +10,8 @@ import re
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from . import foreign
+from .bpmnxml import bpmn_find
 from .errors import Message
 from .functions import longer_than_a_century, within_a_century
 from .lint_messages import M
@@ -111,4 +114,88 @@ def _fold(node, depth: int):
     return value
 
 
-__all__ = ["cycle_problem", "duration_problem", "span_problem"]
+# --- call activities ----------------------------------------------------------------------------------------------
+
+def call_cycles(trees: dict[str, object]) -> list[tuple[str, object, Message]]:
+    """(file, call activity, message) for each call activity through which a process calls itself, directly or
+    through other processes of the set: a case would open called processes without end."""
+    calls: dict[str, list[tuple[str, object]]] = {}  # process id → (file, call activity) it holds
+    for name, tree in trees.items():
+        for process in bpmn_find(tree, "./b:process"):
+            if foreign.executable(process):
+                calls.setdefault(process.get("id"), []).extend(
+                    (name, call) for call in bpmn_find(process, ".//b:callActivity") if call.get("calledElement"))
+    out = []
+    for pid, held in calls.items():
+        for file, call in held:
+            path = _path(calls, call.get("calledElement"), pid)
+            if path is not None:
+                out.append((file, call, M("call_cycle", called=call.get("calledElement"),
+                                          path=" → ".join([pid, *path]))))
+    return out
+
+
+def _path(calls: dict, start: str, goal: str) -> list[str] | None:
+    """The processes from `start` to `goal` along calls (breadth first), or None when `goal` is not reached."""
+    previous: dict[str, str | None] = {start: None}
+    queue = [start]
+    while queue:
+        current = queue.pop(0)
+        if current == goal:
+            path = []
+            while current is not None:
+                path.append(current)
+                current = previous[current]
+            return path[::-1]
+        for _, call in calls.get(current, ()):
+            following = call.get("calledElement")
+            if following not in previous:
+                previous[following] = current
+                queue.append(following)
+    return None
+
+
+# --- parallel gateways as a loop's merge ----------------------------------------------------------------------------
+
+def parallel_merges(process) -> list[tuple[object, Message]]:
+    """A parallel gateway with incoming flows both from before a loop (sources it cannot reach) and back round it
+    (sources it reaches): a parallel join waits for all its incoming flows, and the entry never comes again, so the
+    case stalls. Joins inside a loop's body (every source reached) and ordinary joins (none) are fine."""
+    following: dict[str, set[str]] = {}
+    incoming: dict[str, list] = {}
+    for flow in bpmn_find(process, ".//b:sequenceFlow"):
+        following.setdefault(flow.get("sourceRef"), set()).add(flow.get("targetRef"))
+        incoming.setdefault(flow.get("targetRef"), []).append(flow)
+    for event in bpmn_find(process, ".//b:boundaryEvent[@attachedToRef]"):
+        following.setdefault(event.get("attachedToRef"), set()).add(event.get("id"))
+    catches: dict[str, list[str]] = {}
+    for event in bpmn_find(process, ".//b:intermediateCatchEvent"):
+        if foreign.is_link(event, "intermediateCatchEvent"):
+            catches.setdefault(foreign.link_name(event), []).append(event.get("id"))
+    for event in bpmn_find(process, ".//b:intermediateThrowEvent"):
+        if foreign.is_link(event, "intermediateThrowEvent"):
+            following.setdefault(event.get("id"), set()).update(catches.get(foreign.link_name(event), []))
+    out = []
+    for gateway in bpmn_find(process, ".//b:parallelGateway"):
+        flows = incoming.get(gateway.get("id"), [])
+        if len(flows) < 2:
+            continue
+        reached = _reached(following, gateway.get("id"))
+        back = [f.get("id") or f.get("sourceRef") for f in flows if f.get("sourceRef") in reached]
+        entries = [f.get("id") or f.get("sourceRef") for f in flows if f.get("sourceRef") not in reached]
+        if back and entries:
+            out.append((gateway, M("parallel_loop_merge", entries=", ".join(entries), back=", ".join(back))))
+    return out
+
+
+def _reached(following: dict[str, set[str]], start: str) -> set[str]:
+    seen, stack = set(), list(following.get(start, ()))
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            stack.extend(following.get(node, ()))
+    return seen
+
+
+__all__ = ["call_cycles", "cycle_problem", "duration_problem", "parallel_merges", "span_problem"]

@@ -87,6 +87,8 @@ MESSAGES = catalogue({
     "result_key": "result_key {key!r} must name a data field (letters, digits, _)",
     "call_no_process": "call activity has no called process (calledElement)",
     "call_missing": "calls process {called!r}, which is not in the files being deployed",
+    "call_cycle": "calls process {called!r}, which leads back to this process ({path}): a case would open called "
+                  "processes without end",
     "call_documentary": 'calls process {called!r}, which is marked not executable (isExecutable="false")',
     "rule_no_decision": "business rule task has no decision (camunda:decisionRef)",
     "rule_unknown_decision": "decision {ref!r} is not defined in any .dmn file being deployed",
@@ -115,6 +117,9 @@ MESSAGES = catalogue({
                    "end event",
     "no_incoming": "{kind} has no incoming flow, so it can never be reached",
     "many_outgoing": "{kind} has {count} outgoing flows; add an explicit gateway",
+    "parallel_loop_merge": "parallel gateway merges a loop: flows {entries} enter it from before the loop and {back} "
+                           "come back round it, but a parallel gateway waits for all its incoming flows, so the case "
+                           "would stall; use an exclusive gateway as the loop's merge",
     "gateway_flow": "flow leaving a decision gateway has no condition and is not the default flow",
     # user tasks
     "candidate_group": "candidate group {value!r} is not a role; use one of {known}",

@@ -31,10 +31,13 @@ _DURATION = re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _CYCLE = re.compile(r"^R\d*/\S+$", re.I)
 MIN_CYCLE_SECONDS = 60  # a timer cycle repeats at most once a minute (one of no length fires all its rounds at once)
+MAX_CALL_DEPTH = 10  # called processes within called processes: deeper is a process calling itself
 
 MESSAGES = catalogue({  # what a case that cannot go on says (after the step's id)
     "run_cycle_too_short": "timer cycle {text!r} repeats every {seconds} seconds; a cycle must repeat at most once a "
                            "minute (PT1M or longer)",
+    "run_call_too_deep": "calls process {called!r} more than {limit} called processes deep; does a process call "
+                         "itself?",
 })
 
 
@@ -74,6 +77,18 @@ class CallActivity(_SpiffCallActivity):
     def __init__(self, wf_spec, bpmn_id, subworkflow_spec, result_key: str | None = None, **kwargs):
         super().__init__(wf_spec, bpmn_id, subworkflow_spec, **kwargs)
         self.result_key = result_key
+
+    def start_workflow(self, my_task):
+        depth, workflow = 0, my_task.workflow
+        while getattr(workflow, "parent_task_id", None) is not None:  # a sub-workflow: count the calls above it
+            parent = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
+            depth += isinstance(parent.task_spec, _SpiffCallActivity)
+            workflow = parent.workflow
+        if depth >= MAX_CALL_DEPTH:
+            my_task.error()
+            raise WorkflowTaskException(Message("run_call_too_deep", called=self.spec, limit=MAX_CALL_DEPTH),
+                                        task=my_task)
+        super().start_workflow(my_task)
 
     def update_data(self, my_task, subworkflow):
         before = my_task.data

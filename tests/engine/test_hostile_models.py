@@ -61,7 +61,60 @@ def _within(seconds, target, *args):
     return True
 
 
-# --- timers that never end or can only fail ----------------------------------------------------------------------
+# --- a parallel gateway as a loop's merge point ------------------------------------------------------------------
+
+LOOP_MERGED_BY_PARALLEL = f"""<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="merge"/>
+<bpmn:parallelGateway id="merge"/><bpmn:sequenceFlow id="f0" sourceRef="merge" targetRef="a"/>
+<bpmn:userTask id="a" name="A">{_form(("again", "boolean"))}</bpmn:userTask>
+<bpmn:sequenceFlow id="f6" sourceRef="a" targetRef="gw"/><bpmn:exclusiveGateway id="gw" default="f_end"/>
+<bpmn:sequenceFlow id="f_again" sourceRef="gw" targetRef="merge"><bpmn:conditionExpression>again</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="f_end" sourceRef="gw" targetRef="end"/><bpmn:endEvent id="end"/>"""
+
+
+def test_a_parallel_join_fed_by_a_loop_back_edge_is_refused_naming_the_gateway(rt):
+    """A parallel gateway as the loop's merge point (start flow + loop-back flow): it ran rounds one to three, then the
+    case went `stuck` in round four with nothing open. The deploy refuses it, naming `merge`."""
+    problems = _refused(rt, {"par_merge.bpmn": bpmn("par_merge", LOOP_MERGED_BY_PARALLEL,
+                                                    {"EDU": ["start", "merge", "a", "gw", "end"]})})
+    assert _named(problems, "merge", "f1", "f_again", "exclusive gateway"), problems
+
+
+JOIN_IN_LOOP_BODY = f"""<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="merge"/>
+<bpmn:exclusiveGateway id="merge"/><bpmn:sequenceFlow id="f0" sourceRef="merge" targetRef="split"/>
+<bpmn:parallelGateway id="split"/>
+<bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="a"/><bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="b"/>
+<bpmn:userTask id="a" name="A">{_form(("again", "boolean"))}</bpmn:userTask><bpmn:task id="b"/>
+<bpmn:sequenceFlow id="f4" sourceRef="a" targetRef="join"/><bpmn:sequenceFlow id="f5" sourceRef="b" targetRef="join"/>
+<bpmn:parallelGateway id="join"/><bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="gw"/>
+<bpmn:exclusiveGateway id="gw" default="f_end"/>
+<bpmn:sequenceFlow id="f_again" sourceRef="gw" targetRef="merge"><bpmn:conditionExpression>again</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="f_end" sourceRef="gw" targetRef="end"/><bpmn:endEvent id="end"/>"""
+
+LOOP_IN_A_BRANCH = f"""<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="split"/>
+<bpmn:parallelGateway id="split"/>
+<bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="merge"/><bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="b"/>
+<bpmn:exclusiveGateway id="merge"/><bpmn:sequenceFlow id="f0" sourceRef="merge" targetRef="a"/>
+<bpmn:userTask id="a" name="A">{_form(("again", "boolean"))}</bpmn:userTask><bpmn:task id="b"/>
+<bpmn:sequenceFlow id="f4" sourceRef="a" targetRef="gw"/><bpmn:exclusiveGateway id="gw" default="f_on"/>
+<bpmn:sequenceFlow id="f_again" sourceRef="gw" targetRef="merge"><bpmn:conditionExpression>again</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="f_on" sourceRef="gw" targetRef="join"/><bpmn:sequenceFlow id="f5" sourceRef="b" targetRef="join"/>
+<bpmn:parallelGateway id="join"/><bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="end"/><bpmn:endEvent id="end"/>"""
+
+
+@pytest.mark.parametrize("body", [JOIN_IN_LOOP_BODY, LOOP_IN_A_BRANCH], ids=["join-inside-a-loop", "loop-inside-a-branch"])
+def test_parallel_joins_inside_a_loop_or_around_one_still_deploy_and_run(rt, body):
+    elements = ["start", "merge", "split", "a", "b", "join", "gw", "end"]
+    _deploy(rt, "par_ok", body, {"EDU": elements})
+    edu = make_users(rt)["edu_reviewer"]
+    case_id = start(rt, "par_ok").case_id
+    for again in (True, True, False):
+        names, steps, status = _open(rt, case_id)
+        assert names == ["a"], f"{names}, case {status}"
+        complete(rt, edu, steps["a"], {"again": again})
+    assert _open(rt, case_id)[2] == "completed"
+
+
+# --- timers and call activities that never end ----------------------------------------------------------------------
 
 def _timer_process(timer_xml):
     return (f'<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>'
@@ -103,6 +156,39 @@ def test_a_timer_cycle_given_as_an_expression_fails_the_case_instead_of_hanging(
     _deploy(rt, "h3_cycle_expr", _timer_process("<bpmn:timeCycle>${cycle}</bpmn:timeCycle>"), TIMER_LANES)
     assert _within(20, _failed_within, rt, "h3_cycle_expr", {"cycle": cycle}, "bt", "once a minute"), \
         f"timeCycle {cycle}: still running after 20 s"
+
+
+SELF_CALL = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="c"/>'
+             '<bpmn:callActivity id="c" calledElement="CALLED"/><bpmn:sequenceFlow id="g" sourceRef="c" targetRef="e"/>'
+             '<bpmn:endEvent id="e"/>')
+
+
+def test_a_process_that_calls_itself_is_refused_at_deploy_naming_the_call_activity(rt):
+    """Its case start never returned, memory growing (a called process in a called process …)."""
+    problems = _refused(rt, {"h3_self.bpmn": bpmn("h3_self", SELF_CALL.replace("CALLED", "h3_self"),
+                                                  {"EDU": ["s", "c", "e"]})})
+    assert _named(problems, "c", "h3_self", "leads back"), problems
+
+
+def test_processes_that_call_each_other_are_refused_naming_each_call_activity(rt):
+    files = {"ping.bpmn": bpmn("ping", SELF_CALL.replace("CALLED", "pong"), {"EDU": ["s", "c", "e"]}),
+             "pong.bpmn": bpmn("pong", SELF_CALL.replace("CALLED", "ping").replace('id="c"', 'id="c2"')
+                               .replace('"c"', '"c2"'), {"EDU": ["s", "c2", "e"]})}
+    problems = _refused(rt, files)
+    assert _named(problems, "c", "pong", "ping → pong → ping"), problems
+    assert _named(problems, "c2", "ping", "pong → ping → pong"), problems
+
+
+def test_called_processes_nested_more_than_ten_deep_fail_the_case_naming_the_call_activity(rt):
+    """The run-time guard for what the deploy check cannot see (a stored version deployed before it)."""
+    files = {}
+    for level in range(12):
+        body = (SELF_CALL.replace("CALLED", f"deep{level + 1}").replace('"c"', f'"c{level}"') if level < 11 else
+                '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e"/><bpmn:endEvent id="e"/>')
+        files[f"deep{level}.bpmn"] = bpmn(f"deep{level}", body, {"EDU": ["s", f"c{level}", "e"] if level < 11 else ["s", "e"]})
+    with rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, files)
+    assert _within(30, _failed_within, rt, "deep0", {}, "c10", "deep11", "more than 10"), "the start did not return"
 
 
 @pytest.mark.parametrize("timer, words", [
