@@ -215,7 +215,11 @@ def _parse_xml(files: dict[str, bytes], linter: Linter) -> dict[str, object]:
         try:
             tree = etree.fromstring(content, _XML_PARSER)
         except etree.XMLSyntaxError as exc:
-            linter.problems.append(Problem(name, exc.lineno, None, M("xml_malformed", line=exc.lineno or 1), exc.msg))
+            linter.problems.append(Problem(name, exc.lineno, None, M(_xml_refusal(exc, content), line=exc.lineno or 1),
+                                           exc.msg))
+            continue
+        if tree.getroottree().docinfo.doctype:  # entities could stand for anything, external files included
+            linter.problems.append(Problem(name, 1, None, M("xml_dtd", line=1)))
             continue
         expected = "DMN" if name.endswith(".dmn") else "BPMN"
         namespace = etree.QName(tree).namespace or ""
@@ -226,6 +230,30 @@ def _parse_xml(files: dict[str, bytes], linter: Linter) -> dict[str, object]:
             continue
         trees[name] = tree
     return trees
+
+
+_DOCTYPE = re.compile(rb"^(\xef\xbb\xbf)?\s*(<\?xml[^>]*\?>)?(\s|<!--.*?-->)*<!DOCTYPE", re.S)
+
+
+def _xml_refusal(exc: etree.XMLSyntaxError, content: bytes) -> str:
+    """Which message says why a file could not be read: nested too deeply, a DTD or entities, or not well-formed."""
+    text = exc.msg or ""
+    if "Excessive depth" in text:  # libxml2 reads at most 256 levels
+        return "xml_too_deep"
+    if "amplification" in text or _DOCTYPE.match(content):  # billion laughs, external entities (XXE)
+        return "xml_dtd"
+    return "xml_malformed"
+
+
+def _too_deep(exc: BaseException) -> bool:
+    """Whether SpiffWorkflow gave up on Python's recursion limit (a very long chain or deep nesting), which it
+    reports as a problem of whichever element it was at."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, RecursionError) or "RecursionError(" in str(exc)[:200]:
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def _spiff_load(parser: JointReviewParser, bpmn_trees: dict, dmn_trees: dict, linter: Linter) -> None:
@@ -239,8 +267,9 @@ def _spiff_load(parser: JointReviewParser, bpmn_trees: dict, dmn_trees: dict, li
     for name, tree in bpmn_trees.items():
         try:
             parser.add_bpmn_xml(foreign.for_spiff(tree), filename=name)
-        except ValidationException as exc:
-            linter.problems.append(_spiff_problem(exc, name, tree))
+        except (ValidationException, RecursionError) as exc:
+            linter.problems.append(Problem(name, None, None, M("diagram_too_deep")) if _too_deep(exc)
+                                   else _spiff_problem(exc, name, tree))
         except (SpiffWorkflowException, KeyError, AttributeError, IndexError, TypeError, ValueError, AssertionError,
                 NotImplementedError) as exc:
             if not any(p.file == name for p in linter.problems):  # the checks above already named the construct
@@ -254,8 +283,9 @@ def _spiff_model(parser, file: str, process, trees: dict, linter: Linter) -> Pro
     try:
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
-    except ValidationException as exc:
-        linter.problems.append(_spiff_problem(exc, file, trees.get(exc.file_name or file)))
+    except (ValidationException, RecursionError) as exc:
+        linter.problems.append(Problem(file, process.sourceline, key, M("diagram_too_deep")) if _too_deep(exc)
+                               else _spiff_problem(exc, file, trees.get(exc.file_name or file)))
         return None
     except (SpiffWorkflowException, KeyError, AttributeError, TypeError, ValueError, AssertionError,
             NotImplementedError, IndexError) as exc:

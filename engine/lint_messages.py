@@ -64,6 +64,10 @@ MESSAGES = catalogue({
     # files
     "file_kind": "only .bpmn and .dmn files can be deployed",
     "xml_malformed": "XML is not well-formed (line {line})",
+    "xml_too_deep": "XML is nested more than 255 levels deep (line {line}), more than the engine reads; move deeply "
+                    "nested sub-processes into called processes",
+    "xml_dtd": "the file declares a DTD or entities (<!DOCTYPE …>, line {line}), which BPMN and DMN files must not: "
+               "remove the declaration",
     "not_this_kind": "this is not a {expected} file: its root element is <{root}> in namespace {namespace!r}, "
                      "not {expected} <definitions>",
     "no_process": "no BPMN process in the files given",
@@ -73,6 +77,9 @@ MESSAGES = catalogue({
     "spiff_file": "SpiffWorkflow cannot read this file ({error}); nothing was deployed",
     "spiff_process": "SpiffWorkflow cannot run this process ({error}); nothing was deployed",
     "spiff_element": "this {what} cannot be run by the engine (SpiffWorkflow refused it); nothing was deployed",
+    "diagram_too_deep": "the diagram is too long or too deeply nested for the engine to read (more elements in a row "
+                        "or levels of sub-processes than it can follow); split it into called processes; nothing was "
+                        "deployed",
     "spiff_refused": "SpiffWorkflow refused this element",
     "spiff_element_word": "element",
     # ids, messages, lanes

@@ -228,3 +228,39 @@ def test_the_span_functions_refuse_spans_beyond_a_century_with_an_engine_error(c
     assert "100 years" in str(info.value) and info.value.code == "span_too_long"
 
 
+def test_a_long_chain_is_refused_with_a_message_that_says_why_not_an_arbitrary_task(rt):
+    body, prev = '<bpmn:startEvent id="s"/>', "s"
+    for i in range(900):
+        body += f'<bpmn:sequenceFlow id="f{i}" sourceRef="{prev}" targetRef="t{i}"/><bpmn:task id="t{i}"/>'
+        prev = f"t{i}"
+    body += f'<bpmn:sequenceFlow id="fe" sourceRef="{prev}" targetRef="e"/><bpmn:endEvent id="e"/>'
+    problems = _refused(rt, {"h3_chain.bpmn": bpmn("h3_chain", body, {"EDU": ["s", "e"] + [f"t{i}" for i in range(900)]})})
+    assert not any(re.fullmatch(r"t\d+", p.element or "") for p in problems), problems
+    assert any(p.file == "h3_chain.bpmn" and "too long or too deeply nested" in p.message for p in problems), problems
+
+
+def _nested(levels):
+    body = "".join(f'<bpmn:subProcess id="sp{i}">' for i in range(levels))
+    return bpmn("h3_nested", body + '<bpmn:startEvent id="s"/>' + "</bpmn:subProcess>" * levels)
+
+
+_LAUGHS = ('<!ENTITY lol0 "lololololololololol">'
+           + "".join(f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, 10)))
+_DEFINITIONS = ('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">'
+                '<bpmn:process id="p" isExecutable="true" name="NAME"/></bpmn:definitions>')
+
+
+@pytest.mark.parametrize("content, words", [
+    (_nested(300), ["nested more than 255 levels"]),
+    (f'<?xml version="1.0"?>\n<!DOCTYPE lolz [{_LAUGHS}]>\n{_DEFINITIONS.replace("NAME", "&lol9;")}'.encode(),
+     ["DTD or entities"]),
+    (('<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+      + _DEFINITIONS.replace("NAME", "&xxe;")).encode(), ["DTD or entities"]),
+    (('<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY who "me">]>\n' + _DEFINITIONS.replace("NAME", "&who;")).encode(),
+     ["DTD or entities"]),
+    (b'<?xml version="1.0"?>\n<bpmn:definitions xmlns:bpmn="x"><oops></bpmn:definitions>', ["not well-formed"]),
+], ids=["300-levels", "billion-laughs", "xxe", "internal-entity", "malformed"])
+def test_unreadable_xml_says_why(rt, content, words):
+    """300 nested sub-processes (libxml2's depth limit), billion laughs and XXE were all "XML is not well-formed"."""
+    problems = _refused(rt, {"h3_xml.bpmn": content})
+    assert any(p.file == "h3_xml.bpmn" and all(w in p.message for w in words) for p in problems), problems
