@@ -64,7 +64,7 @@ def _failure(case: Case, model) -> dict | None:
 
 
 def may_open_key(key: str) -> bool:
-    """Whether the current user may open the page of the case with this business key (asked once per request)."""
+    """Whether the signed-in user may open the page of the case with this business key (asked once per request)."""
     known = g.setdefault("openable", {})
     if key not in known:
         with runtime().db.read() as session_:
@@ -157,7 +157,7 @@ def show(key: str):
     for e in events:
         details = json.loads(e.details)
         timeline.append(dict(seq=e.seq, at=e.at, actor=e.actor, department=_acting_department(e, details),
-                             event=e.event, details=details, data=masked_details(details, me, key, terms)))
+                             event=e.event, details=details, data=masked_details(details, me, key, terms, may_open_key)))
     outcome = _outcome(case, model, terms) if scope is None else None
     with runtime().db.read() as session_:
         data = {} if case.purged_at else cases.current_data(cases.load(session_, runtime(), case))

@@ -24,14 +24,13 @@ from .names import ISO_MOMENT, value_text
 _BUSINESS_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-def linked(terms: Glossary, key: str, value: Any) -> Any:
-    """A value that names another case (a `case_key` field) as a link to that case's page if the reader may open it;
-    others as they are."""
-    from .cases import may_open_key  # the case pages decide who may open a case (they use this module)
+def linked(terms: Glossary, key: str, value: Any, may_open=None) -> Any:
+    """On a page (`may_open`: whether the reader may open the case of a business key), a value that names another case
+    (a `case_key` field) as a link to that case's page if the reader may open it; others, and for the API every
+    value, as they are."""
     term = terms.terms.get(key)
-    if term is None or not term.case_key or not isinstance(value, str) or not _BUSINESS_KEY.fullmatch(value.strip()):
-        return value
-    if not may_open_key(value.strip().upper()):
+    if may_open is None or term is None or not term.case_key or not isinstance(value, str) \
+            or not _BUSINESS_KEY.fullmatch(value.strip()) or not may_open(value.strip().upper()):
         return value
     return Markup('<a href="{}">{}</a>').format(url_for("cases.show", key=value.strip().upper()), value)
 
@@ -143,7 +142,7 @@ def personal_shown(shown: list[dict[str, Any]]) -> list[str]:
 
 
 def visible_data(data: dict[str, Any], actor: Actor, business_key: str, terms: Glossary,
-                 revealed: set[str] | None = None, here: str | None = None) -> list[dict[str, Any]]:
+                 revealed: set[str] | None = None, here: str | None = None, may_open=None) -> list[dict[str, Any]]:
     """The labelled case data this user may see, in the order the process declares it (values the process does
     not name stay hidden), with personal data masked unless revealed (by default: what this browser session
     revealed). A finding recorded by a department other than `here` (the step's own) is labelled with its name."""
@@ -160,7 +159,7 @@ def visible_data(data: dict[str, Any], actor: Actor, business_key: str, terms: G
         if _blank(shown):
             continue
         label = term.label if term.department in (None, here) else f"{department_name(term.department)} · {term.label}"
-        out.append(dict(key=key, label=label, value=linked(terms, key, shown), masked=masked, personal=bool(kind),
+        out.append(dict(key=key, label=label, value=linked(terms, key, shown, may_open), masked=masked, personal=bool(kind),
                         department=term.department, table=is_table(shown)))
     return out
 
@@ -174,7 +173,8 @@ def _masked(data: dict[str, Any], terms: Glossary) -> dict[str, Any]:
     return {k: mask(terms.personal(k), v) if terms.personal(k) and v not in (None, "") else v for k, v in data.items()}
 
 
-def masked_details(details: dict[str, Any], actor: Actor, business_key: str, terms: Glossary) -> list[tuple[str, Any]]:
+def masked_details(details: dict[str, Any], actor: Actor, business_key: str, terms: Glossary,
+                   may_open=None) -> list[tuple[str, Any]]:
     """Submitted data of a timeline entry as (label, value) pairs, personal data masked as on task pages;
     values the process does not name (working values of scripts) are left out, so no raw field name shows."""
     data = details.get("data") or {}
@@ -190,7 +190,7 @@ def masked_details(details: dict[str, Any], actor: Actor, business_key: str, ter
             value = readable(terms, key, value, full)
         if isinstance(value, list):
             value = "；".join(str(v) for v in value)
-        out.append((terms.label(key), linked(terms, key, value)))
+        out.append((terms.label(key), linked(terms, key, value, may_open)))
     return out
 
 

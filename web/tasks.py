@@ -19,6 +19,7 @@ from . import localized
 from .context import actor, runtime
 from .i18n import field_errors, refusal
 from .privacy import glossary_of, personal_shown, visible_data
+from .cases import may_open_key
 from .names import person
 
 bp = Blueprint("tasks", __name__)
@@ -58,7 +59,8 @@ def _comments(case_id: int) -> list[AuditEntry]:
 
 
 def _page(task: Task, case: Case, fields, data, values=None, errors=None, status=200, confirming=None):
-    shown = visible_data(data, actor(), case.business_key, glossary_of(case, task.element_id), here=task.department_code)
+    shown = visible_data(data, actor(), case.business_key, glossary_of(case, task.element_id), here=task.department_code,
+                         may_open=may_open_key)
     read = personal_shown(shown)
     if read:
         with runtime().db.write() as session:

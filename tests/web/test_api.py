@@ -282,6 +282,7 @@ def test_formal_inquiry_is_sent_and_answered_between_department_systems(world, c
     answer_task = r.get_json()["opened"][0]["task_id"]
     shown = {d["label"]: d["value"] for d in client.get(f"/api/v1/tasks/{answer_task}", headers=hud).get_json()["data"]}
     assert shown["函询部门"] == "公安局" and shown["函询问题（逐条列明）"] == "请核实备案。"
+    assert shown["关联业务编号"] == about  # the number the inquiry is about, as data (a link only on pages)
     wrong = client.post(f"/api/v1/inquiries/{key}/answer", headers=edu, json={"answer": "不是我们"})
     assert wrong.status_code == 403
     answered = client.post(f"/api/v1/inquiries/{key}/answer", headers=hud, json={"answer": "已核实，有备案。"})
