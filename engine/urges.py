@@ -7,6 +7,8 @@ The same person urges the same task at most once every four hours.
 """
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
@@ -46,6 +48,29 @@ def count(session: Session, case_id: int, task_id: str) -> int:
     """How often the task was urged."""
     return session.execute(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.case_id == case_id, AuditEntry.task_id == task_id, AuditEntry.event == "task_urged")).scalar_one()
+
+
+@dataclass(frozen=True)
+class Urged:
+    """How often a task was urged, and its latest urge: by whom, in which department's name, when, and the note."""
+
+    times: int
+    actor: str
+    by_department: str | None
+    at: datetime
+    note: str
+
+
+def latest(session: Session, case_id: int, task_id: str) -> Urged | None:
+    """The task's urges in short (None when it was never urged)."""
+    times = count(session, case_id, task_id)
+    if not times:
+        return None
+    last = session.execute(select(AuditEntry).where(
+        AuditEntry.case_id == case_id, AuditEntry.task_id == task_id, AuditEntry.event == "task_urged")
+        .order_by(AuditEntry.seq.desc()).limit(1)).scalar_one()
+    details = json.loads(last.details or "{}")  # an entry recorded before by_department falls back to the step's
+    return Urged(times, last.actor, details.get("by_department") or last.department, last.at, details.get("note") or "")
 
 
 def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: datetime | None = None) -> int:
@@ -92,4 +117,4 @@ def by_department(session: Session, start: datetime, end: datetime, process: str
     return {code: n for code, n in session.execute(query.group_by(AuditEntry.department)) if code}
 
 
-__all__ = ["urge", "may_urge", "count", "by_department"]
+__all__ = ["urge", "may_urge", "count", "latest", "Urged", "by_department"]

@@ -72,7 +72,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
     from .signers import panel  # so does 加签
     with runtime().db.read() as session:
         sent_back = sendback.reopened_reason(session, case.id, task.id)
-        urged = urges.count(session, case.id, task.id) if task.state == "open" else 0
+        urged = urges.latest(session, case.id, task.id) if task.state == "open" else None
         stopped = clock.standing(session, case.id) if task.state == "open" else None
         apart = separation.conflict(session, runtime(), actor().username, case.id, task.element_id) if can_act else None
         model = runtime().model(session, case.definition_id)

@@ -122,3 +122,28 @@ def test_an_urge_names_the_urging_persons_own_department(app, world):
     notices = login(app.test_client(), "hrss_reviewer").get("/notifications").data.decode()
     assert f"edu_reviewer（教育局） 催办 {out.business_key}" in notices
     assert f"hrss_supervisor 催办 {out.business_key}" in notices and "（人社局）" not in notices
+
+
+
+def _urged_inquiry(app, world, note="家长在窗口等候"):
+    """An inquiry whose answer 教育局's reviewer urged with a note, beside one not urged: (case, urged, other)."""
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="社保口径", questions="请说明", reply_days=5)
+    other = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    other = world.complete("edu_reviewer", other, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    answer = opened(out)["draft_answer"]
+    login(app.test_client(), "edu_reviewer").post(f"/tasks/{answer}/urge", data={"note": note})
+    return out, answer, opened(other)["draft_answer"]
+
+
+def test_the_task_page_says_who_urged_from_which_department_when_and_why(app, world):
+    _, answer, _ = _urged_inquiry(app, world)
+    hrss = login(app.test_client(), "hrss_reviewer")
+    banner = re.search(r'<p class="flash error" id="urged">(.*?)</p>', hrss.get(f"/tasks/{answer}").data.decode(),
+                       re.S).group(1)
+    assert re.fullmatch(r"本事项已被催办 1 次；最近：教育局 · edu_reviewer · \d{4}-\d\d-\d\d \d\d:\d\d：家长在窗口等候",
+                        banner), banner
+    hrss.post("/language", data={"language": "en", "next": "/inbox"})
+    english = hrss.get(f"/tasks/{answer}").data.decode()
+    assert re.search(r"Urged 1× so far; latest: Education Bureau · edu_reviewer · [^<]*: 家长在窗口等候", english)
+
