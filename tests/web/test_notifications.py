@@ -147,3 +147,10 @@ def test_the_task_page_says_who_urged_from_which_department_when_and_why(app, wo
     english = hrss.get(f"/tasks/{answer}").data.decode()
     assert re.search(r"Urged 1× so far; latest: Education Bureau · edu_reviewer · [^<]*: 家长在窗口等候", english)
 
+
+def test_the_timeline_shows_the_note_of_an_urge(app, world):
+    out, _, _ = _urged_inquiry(app, world)
+    page = login(app.test_client(), "edu_supervisor").get(f"/cases/{out.business_key}").data.decode()
+    urged = re.search(r'<li class="ev-task_urged">(.*?)</li>', page, re.S).group(1)
+    assert '<p class="comment urge-note">家长在窗口等候</p>' in urged
+
