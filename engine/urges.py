@@ -73,6 +73,18 @@ def latest(session: Session, case_id: int, task_id: str) -> Urged | None:
     return Urged(times, last.actor, details.get("by_department") or last.department, last.at, details.get("note") or "")
 
 
+def counts(session: Session, tasks: list[tuple[int, str]]) -> dict[str, int]:
+    """How often each of some tasks (case id, task id) was urged, in one query on the audit log's case index;
+    tasks never urged are left out."""
+    if not tasks:
+        return {}
+    ids = {task_id for _, task_id in tasks}
+    rows = session.execute(select(AuditEntry.task_id, func.count()).where(
+        AuditEntry.case_id.in_(sorted({case_id for case_id, _ in tasks})), AuditEntry.event == "task_urged",
+        AuditEntry.task_id.in_(sorted(ids))).group_by(AuditEntry.task_id))
+    return {task_id: n for task_id, n in rows}
+
+
 def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: datetime | None = None) -> int:
     """Urge an open task; returns how often it has now been urged."""
     now = now or wallclock.now()
@@ -117,4 +129,4 @@ def by_department(session: Session, start: datetime, end: datetime, process: str
     return {code: n for code, n in session.execute(query.group_by(AuditEntry.department)) if code}
 
 
-__all__ = ["urge", "may_urge", "count", "latest", "Urged", "by_department"]
+__all__ = ["urge", "may_urge", "count", "counts", "latest", "Urged", "by_department"]

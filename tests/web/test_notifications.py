@@ -154,3 +154,16 @@ def test_the_timeline_shows_the_note_of_an_urge(app, world):
     urged = re.search(r'<li class="ev-task_urged">(.*?)</li>', page, re.S).group(1)
     assert '<p class="comment urge-note">家长在窗口等候</p>' in urged
 
+
+def test_the_inbox_marks_urged_tasks_with_their_count(app, world):
+    _, answer, other = _urged_inquiry(app, world)
+    inbox = login(app.test_client(), "hrss_reviewer").get("/inbox?view=department").data.decode()
+    rows = dict(re.findall(r'<tr data-task="([^"]+)">(.*?)</tr>', inbox, re.S))
+    assert '<span class="tag escalated urged">已催办 1 次</span>' in rows[answer] and "已催办" not in rows[other]
+    with world.rt.db.read() as session:  # one query for the page's tasks, on the audit log's case index
+        from engine import urges
+        from engine.models import Task
+        case_of = dict(session.execute(select(Task.id, Task.case_id).where(Task.id.in_([answer, other]))).all())
+        assert urges.counts(session, [(case_of[answer], answer), (case_of[other], other)]) == {answer: 1}
+        assert urges.counts(session, []) == {}
+
