@@ -60,6 +60,16 @@ def _entries(args: dict[str, str], limit: int | None = PAGE):
         return list(session.execute(stmt).scalars())
 
 
+def _shown(entries) -> dict:
+    """What the log page shows of each entry: its details in words and the department beside the actor. An urge's
+    entry is stored under the urged step's department (the node assessment counts it there); the page names the
+    urging person's own department (details.by_department) instead."""
+    raw = {e.seq: json.loads(e.details) for e in entries}
+    departments = {e.seq: (raw[e.seq].get("by_department") or e.department) if e.event == "task_urged"
+                   else e.department for e in entries}
+    return dict(details=readable(entries, raw), departments=departments)
+
+
 def verdict(result: chain.Verification) -> str:
     """The result of a chain check in the user's language."""
     if result.ok:
@@ -92,7 +102,7 @@ def log():
     entries = _entries(args)
     return render_template("audit.html", entries=entries, args=args, result=None, events=EVENTS,
                            next_before=entries[-1].seq if len(entries) == PAGE else None,
-                           details=readable(entries, {e.seq: json.loads(e.details) for e in entries}))
+                           **_shown(entries))
 
 
 @bp.route("/audit/verify", methods=["POST"])
@@ -107,7 +117,7 @@ def verify():
     entries = _entries(args)
     return render_template("audit.html", entries=entries, args=args, result=result, verdict=verdict(result), events=EVENTS,
                            next_before=entries[-1].seq if len(entries) == PAGE else None,
-                           details=readable(entries, {e.seq: json.loads(e.details) for e in entries}))
+                           **_shown(entries))
 
 
 @bp.route("/audit/export.csv")

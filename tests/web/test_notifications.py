@@ -167,3 +167,13 @@ def test_the_inbox_marks_urged_tasks_with_their_count(app, world):
         assert urges.counts(session, [(case_of[answer], answer), (case_of[other], other)]) == {answer: 1}
         assert urges.counts(session, []) == {}
 
+
+def test_the_audit_log_names_the_urging_department_and_the_entry_keeps_the_urged_one(app, world):
+    from engine.models import AuditEntry
+    _urged_inquiry(app, world)
+    log = login(app.test_client(), "auditor").get("/audit?event=task_urged").data.decode()
+    row = re.search(r"<tr><td>\d+</td>.*?</tr>", log, re.S).group(0)
+    assert "<td>教育局</td>" in row and "<td>人社局</td>" not in row, row
+    with world.rt.db.read() as session:  # the node assessment counts the urge for the urged department
+        stored = session.execute(select(AuditEntry.department).where(AuditEntry.event == "task_urged")).scalars().all()
+    assert stored == ["HRSS"]
