@@ -96,11 +96,16 @@ def registry_rows(person: Person, rng: random.Random) -> dict[str, list[dict[str
     return rows
 
 
-class Demo:
-    """Drives demo cases through their steps, each step at its own moment in the past."""
+class NotYet(Exception):
+    """A step planned after the moment the demo is built: its case stays where it is (a case still in progress)."""
 
-    def __init__(self, rt: Runtime, rng: random.Random) -> None:
-        self.rt, self.rng = rt, rng
+
+class Demo:
+    """Drives demo cases through their steps, each step at its own moment in the past, none after `until` (the
+    moment the demo is built: nothing may have happened later)."""
+
+    def __init__(self, rt: Runtime, rng: random.Random, until: datetime) -> None:
+        self.rt, self.rng, self.until = rt, rng, until
         with rt.db.read() as session:
             names = session.execute(select(User.username)).scalars().all()
             self.actors = {n: load_actor(session, n) for n in names}
@@ -112,6 +117,8 @@ class Demo:
         return self.actors[name]
 
     def at(self, moment: datetime, action: Callable[[Any], cases.Outcome]) -> cases.Outcome:
+        if moment > self.until:
+            raise NotYet(moment)
         with wallclock.travel(moment), self.rt.db.write() as session:
             return action(session)
 
@@ -307,9 +314,15 @@ def build_demo(rt: Runtime, seed: int = 2026, cases_wanted: int = 200, history: 
     return 0
 
 
+# Days a case needs to reach its stage (a subsidy's public notice lasts five working days after its approval):
+# a current case is started that much longer ago, so that its steps lie in the past
+DAYS_TO_STAGE = {("ADM", 2): 2, ("ADM", 3): 3, ("ADM", 4): 6, ("SUB", 1): 1, ("SUB", 2): 2, ("SUB", 3): 3,
+                 ("SUB", 5): 12, ("SUB", 6): 13, ("INQ", 1): 2}
+
+
 def _make_cases(rt: Runtime, rng: random.Random, people: list[Person], wanted: int) -> int:
-    demo = Demo(rt, rng)
     now = wallclock.now()
+    demo = Demo(rt, rng, now)
     year = now.year
     shared_account = "6222021202009998877"
     made = 0
@@ -323,7 +336,7 @@ def _make_cases(rt: Runtime, rng: random.Random, people: list[Person], wanted: i
         if key in existing:
             continue
         person = people[index]
-        age = timedelta(days=rng.randint(1, 18), hours=rng.randint(0, 8))
+        age = timedelta(days=DAYS_TO_STAGE.get((kind, stage), 0) + rng.randint(1, 18), hours=rng.randint(0, 8))
         begun = now - age
         account = shared_account if index % 29 == 3 else None
         made += _make_one(demo, kind, stage, person, begun, key, account)
@@ -342,6 +355,8 @@ def _make_one(demo: Demo, kind: str, stage: int, person: Person, begun: datetime
         else:
             _inquiry(demo, begun, key, stage)
         return 1
+    except NotYet:  # its next step would lie after now: it is still in progress
+        return 1
     except EngineError as exc:
         print(f"  demo case {key} stopped early: {exc.message}")
         return 0
@@ -349,8 +364,8 @@ def _make_one(demo: Demo, kind: str, stage: int, person: Person, begun: datetime
 
 def _make_history(rt: Runtime, rng: random.Random, people: list[Person], wanted: int) -> int:
     """Finished cases spread over the last fifteen months, so that trends and comparisons mean something."""
-    demo = Demo(rt, rng)
     now = wallclock.now()
+    demo = Demo(rt, rng, now)
     plan = [("ADM", 5), ("ADM", 5), ("ADM", 4), ("SUB", 6), ("SUB", 6), ("INQ", 1)]
     with rt.db.read() as session:
         existing = set(session.execute(select(Case.business_key)).scalars())

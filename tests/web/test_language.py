@@ -57,8 +57,10 @@ def _cases_in_every_state(world) -> list[str]:
 
 
 def _open_task_of(world, department: str) -> str:
+    """The oldest open step of the department that its reviewers may take (not a 科长's sign-off)."""
     with world.rt.db.read() as session:
-        return session.execute(select(Task.id).where(Task.department_code == department, Task.state == "open")
+        return session.execute(select(Task.id).where(Task.department_code == department, Task.state == "open",
+                                                     Task.role == "reviewer")
                                .order_by(Task.created_at)).scalars().first()
 
 

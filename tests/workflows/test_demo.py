@@ -54,3 +54,25 @@ def check_demo(db_url, capsys):
     assert counts(db) == before
     assert main(["--db", db_url, "audit", "verify"]) == 0
     db.dispose()
+
+
+@pytest.mark.parametrize("moment", [datetime(2026, 11, 30, 6, 0, tzinfo=timezone.utc),
+                                    datetime(2026, 2, 10, 2, 0, tzinfo=timezone.utc)], ids=["november", "spring-festival"])
+def test_no_demo_event_is_later_than_the_moment_it_is_built(db_url, capsys, moment):
+    """Every step is run "as of" a past moment; none may lie after the build (a decision on 12-02 built on 11-30
+    was counted by the dashboard), also when a holiday stretches a public notice period."""
+    with wallclock.travel(moment):
+        assert main(["--db", db_url, "demo", "--cases", "20", "--history", "6"]) == 0
+    capsys.readouterr()
+    db = Database(db_url)
+    with db.read() as session:
+        late = {"audit": session.execute(select(AuditEntry.seq).where(AuditEntry.at > moment)).scalars().all(),
+                "task created": session.execute(select(Task.id).where(Task.created_at > moment)).scalars().all(),
+                "task closed": session.execute(select(Task.id).where(Task.closed_at > moment)).scalars().all(),
+                "case ended": session.execute(select(Case.business_key).where(Case.ended_at > moment)).scalars().all()}
+        statuses = dict(session.execute(select(Case.status, func.count()).group_by(Case.status)).all())
+        open_elements = set(session.execute(select(Task.element_id).where(Task.state == "open")).scalars())
+    db.dispose()
+    assert not any(late.values()), late
+    assert statuses.get("completed") and statuses.get("running"), "still cases in every state"
+    assert {"joint_review", "decide", "street_check", "disburse"} <= open_elements
