@@ -105,6 +105,7 @@ def index():
                    "by_area": _("Applications by street office"), "by_process": _("Accepted by process"),
                    "by_category": _("Subsidies by type")},
         "processes": choices["processes"], "categories": choices["categories"],
+        "areas": {area: area or _("not given") for area in figures["volume"]["by_area"]},  # the bars' names
         "departments": {code: department_name(code) for code in steps},  # the axes name them; links keep the codes
     }
     return render_template("dashboard.html", f=figures, period=period, scope=scope, choices=choices, steps=steps,

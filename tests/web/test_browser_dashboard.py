@@ -66,3 +66,16 @@ def test_the_bottleneck_heat_map_colours_the_steps(demo, server, page):
     rows = page.locator("#bottleneck-table tbody tr").count()
     assert rows >= 3 and coloured >= 3
     assert page.locator(".heat-badge").count() >= 1
+
+
+def test_the_street_office_chart_names_the_bar_of_applications_without_one(demo, server, page):
+    """The applications without a street office (a 函询 has none) are a bar named 未填写, not a bar without a name;
+    clicking it lists those cases."""
+    period = kpis.current_period("quarter", demo.rt.calendar.tz).label
+    ui_login(page, server, "joint_head")
+    page.goto(f"{server}/dashboard?period={period}")
+    page.wait_for_selector("#chart-area[data-rendered='true'] svg", timeout=20000)
+    data = page.evaluate("JSON.parse(document.getElementById('dashboard-data').textContent)")
+    assert "" in data["volume"]["by_area"], "the demo has applications without a street office"
+    labels = page.locator("#chart-area svg text").all_text_contents()
+    assert "未填写" in labels, labels

@@ -54,10 +54,11 @@
 
   var areas = Object.keys(data.volume.by_area);
   chart("chart-area", {
-    xAxis: {type: "category", data: areas, axisLabel: {interval: 0, rotate: areas.length > 6 ? 30 : 0}},
+    xAxis: {type: "category", data: areas.map(function (a) { return data.areas[a] || a; }),  // "" named 未填写
+      axisLabel: {interval: 0, rotate: areas.length > 6 ? 30 : 0}},
     yAxis: {type: "value", minInterval: 1},
     series: [{name: L.by_area, type: "bar", data: areas.map(function (a) { return data.volume.by_area[a]; })}]
-  }, function (p) { return drillUrl("accepted", "area", p.name); });
+  }, function (p) { return drillUrl("accepted", "area", areas[p.dataIndex]); });
 
   chart("chart-process", {
     series: [{name: L.by_process, type: "pie", radius: ["35%", "70%"], data: Object.keys(data.volume.accepted).map(function (k) {
