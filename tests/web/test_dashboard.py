@@ -200,3 +200,21 @@ def test_an_alert_on_a_step_past_its_time_limit_says_it_is_overdue(app, demo):
     row = next(r for r in team.split('id="alerts"')[1].split("</table>")[0].split("</tr>")
                if f"/tasks/{alert['task_id']}" in r)
     assert "环节已超过办理时限（已超期 " in row and " 个工作日）" in row and "已用去办理时限" not in row
+
+
+def test_the_handling_time_spread_is_said_in_plain_words(app, demo):
+    """Not "中位数 1.0, p90 2.92, n = 127": half the cases within …, nine in ten within … (how many), in both languages."""
+    client = login(app.test_client(), "admin")
+    period = _period(demo)
+    with demo.rt.db.read() as session:
+        handling = kpis.figures(session, kpis.parse_period(period), kpis.Scope(), demo.rt.calendar.tz)["handling"]
+    assert handling.get("median") is not None and handling.get("p90") is not None, "the demo decides enough cases"
+    line = re.search(r'<p class="muted" id="handling-spread">(.*?)</p>', client.get(f"/dashboard?period={period}")
+                     .data.decode(), re.S).group(1)
+    said = (f"办理时长：一半案件在 {handling['median']:.1f} 个工作日内办结，九成在 {handling['p90']:.1f} 个工作日内"
+            f"（共 <a href=\"/dashboard/cases?figure=handling&amp;period={period}\">{handling['n']}</a> 件）")
+    assert said in line and "p90" not in line and "中位数" not in line and "n =" not in line, line
+    client.post("/language", data={"language": "en", "next": "/dashboard"})
+    english = client.get(f"/dashboard?period={period}").data.decode()
+    assert re.search(rf"Handling time: half the cases were decided within {handling['median']:.1f} working days, nine in "
+                     rf"ten within {handling['p90']:.1f} \(<a [^>]*>{handling['n']}</a> cases\)", english)
