@@ -25,10 +25,15 @@ MESSAGES = catalogue({
 })
 
 
+_PART_SECONDS = {"years": 366 * 86400, "months": 31 * 86400, "weeks": 7 * 86400, "days": 86400, "hours": 3600,
+                 "minutes": 60, "seconds": 1}
+
+
 def longer_than_a_century(parsed: dict) -> bool:
-    """Whether a parsed ISO 8601 duration (TimerEventDefinition.parse_iso_duration) is longer than 100 years."""
-    return parsed.get("years", 0) > 100 or parsed.get("months", 0) > 1200 or any(
-        v > 100 * 366 * 24 * 3600 for v in parsed.values())
+    """Whether a parsed ISO 8601 duration (TimerEventDefinition.parse_iso_duration) is longer than 100 years, all its
+    parts counted together (P40000D and PT900000000H are, as P101Y is)."""
+    seconds = sum(float(parsed.get(part, 0)) * size for part, size in _PART_SECONDS.items())
+    return not math.isfinite(seconds) or seconds > CENTURY_DAYS * 86400
 
 
 def within_a_century(n: Any, per_day: int = 1) -> bool:

@@ -193,6 +193,10 @@ def test_called_processes_nested_more_than_ten_deep_fail_the_case_naming_the_cal
 
 @pytest.mark.parametrize("timer, words", [
     ("<bpmn:timeDuration>P999999999Y</bpmn:timeDuration>", ["P999999999Y", "longer than 100 years"]),
+    ("<bpmn:timeDuration>P999999999D</bpmn:timeDuration>", ["P999999999D", "longer than 100 years"]),
+    ("<bpmn:timeDuration>P40000D</bpmn:timeDuration>", ["P40000D", "longer than 100 years"]),
+    ("<bpmn:timeDuration>PT900000000H</bpmn:timeDuration>", ["PT900000000H", "longer than 100 years"]),
+    ("<bpmn:timeDuration>P6000W</bpmn:timeDuration>", ["P6000W", "longer than 100 years"]),
     ("<bpmn:timeDuration>-PT5M</bpmn:timeDuration>", ["-PT5M", "has a sign", "'PT5M'"]),
     ("<bpmn:timeDuration>workdays(1e308)</bpmn:timeDuration>", ["workdays()", "1e308", "100 years"]),
     ("<bpmn:timeDuration>workdays(10**9)</bpmn:timeDuration>", ["workdays()", "10**9", "100 years"]),
