@@ -81,27 +81,24 @@ class InclusiveGateway(_SpiffInclusiveGateway):
     """An inclusive gateway whose join counts and merges only the branches of its own round (SpiffWorkflow's counted
     an earlier round's arrival too: the branch arriving first in a later round passed the join at once)."""
 
-    def _check_threshold_unstructured(self, my_task):  # SpiffWorkflow's, over the instances of this round only
+    def _check_threshold_unstructured(self, my_task):
+        """Fire when no branch of this round is still on its way: none of its join instances waits on an unfinished
+        parent, and no live task of the round can still reach an input not yet arrived without passing this join
+        (SpiffWorkflow searched backwards from the arrived inputs, through the loop's back edge, and looked for live
+        tasks above the first instance of the join only: a branch with a gateway in it, or any later round, let the
+        join fire early)."""
         tasks = [my_task, *same_round(my_task)]
-        sources = [t.task_spec for t in my_task.workflow.get_tasks(end_at_spec=self.name)
-                   if t.task_spec is not self and t.has_state(TaskState.READY | TaskState.WAITING)]
-        completed_inputs = {t.parent.task_spec for t in tasks if t.parent.state == TaskState.COMPLETED}
-        if any(t.parent.has_state(TaskState.DEFINITE_MASK) and t.parent.task_spec not in completed_inputs for t in tasks):
+        arrived = {t.parent.task_spec for t in tasks if t.parent.state == TaskState.COMPLETED}
+        if any(t.parent.has_state(TaskState.DEFINITE_MASK) and t.parent.task_spec not in arrived for t in tasks):
             return False  # a branch of this round is on its way
-        checked = []
-
-        def source_above(spec):  # the active task a spec can be reached from, if any
-            checked.append(spec)
-            for parent in spec.inputs:
-                if parent not in checked:
-                    return parent if parent in sources else source_above(parent)
-            return None
-
-        for spec in completed_inputs:
-            source = source_above(spec)
-            if source is not None:
-                sources.remove(source)
-        return not any(source_above(spec) is not None for spec in self.inputs if spec not in completed_inputs)
+        waiting = set(self.inputs) - arrived
+        if not waiting:
+            return True
+        previous = previous_round(my_task)
+        live = {t.task_spec for t in my_task.workflow.tasks.values()
+                if t.has_state(TaskState.READY | TaskState.WAITING) and t.task_spec is not self
+                and (previous is None or t.is_descendant_of(previous))}
+        return not _reaches(live, waiting, self)
 
     def _run_hook(self, my_task):  # SpiffWorkflow's, with this module's merge
         merge(my_task)
@@ -112,6 +109,20 @@ class InclusiveGateway(_SpiffInclusiveGateway):
         for child in my_task.children:
             child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
         return True
+
+
+def _reaches(sources: set, targets: set, join) -> bool:
+    """Whether some spec in `targets` follows from a spec in `sources` along the diagram's flows, not through `join`."""
+    seen, stack = set(), [s for s in sources]
+    while stack:
+        spec = stack.pop()
+        if spec in targets:
+            return True
+        if spec in seen or spec is join:
+            continue
+        seen.add(spec)
+        stack.extend(spec.outputs)
+    return False
 
 
 def merge(my_task) -> None:

@@ -2,6 +2,8 @@
 counted an earlier round's arrival of a branch, so the branch arriving first in a later round passed it at once)."""
 from __future__ import annotations
 
+import pytest
+
 from engine import repository
 from engine.models import Case, Task
 from factories import SYSTEM, bpmn, complete, make_users, start
@@ -89,3 +91,47 @@ def test_nested_inclusive_splits_in_a_loop_open_the_review_only_after_every_bran
         names, steps, _ = _open(rt, case_id)
         assert names == ["r"], f"round {n}: {names}"
         complete(rt, edu, steps["r"], {"again": True})
+
+
+def _branching(bpath):
+    return f"""<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="merge"/>
+<bpmn:exclusiveGateway id="merge"/><bpmn:sequenceFlow id="f0" sourceRef="merge" targetRef="split"/>
+<bpmn:inclusiveGateway id="split"/>
+<bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="a">{TRUE}</bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="b1">{TRUE}</bpmn:sequenceFlow>
+<bpmn:userTask id="a" name="A">{_form(("again", "boolean"))}</bpmn:userTask>
+<bpmn:userTask id="b1" name="B1">{_form(("bv", "long"))}</bpmn:userTask>
+{bpath}
+<bpmn:sequenceFlow id="f4" sourceRef="a" targetRef="join"/>
+<bpmn:inclusiveGateway id="join"/><bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="gw"/>
+<bpmn:exclusiveGateway id="gw" default="f_end"/>
+<bpmn:sequenceFlow id="f_again" sourceRef="gw" targetRef="merge"><bpmn:conditionExpression>again</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="f_end" sourceRef="gw" targetRef="end"/><bpmn:endEvent id="end"/>"""
+
+XOR = """<bpmn:sequenceFlow id="fb" sourceRef="b1" targetRef="bx"/><bpmn:exclusiveGateway id="bx" default="fb3"/>
+<bpmn:sequenceFlow id="fb2" sourceRef="bx" targetRef="b2"><bpmn:conditionExpression>bv == 7</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="fb3" sourceRef="bx" targetRef="b3"/>
+<bpmn:userTask id="b2" name="B2"/><bpmn:userTask id="b3" name="B3"/>
+<bpmn:sequenceFlow id="fb4" sourceRef="b2" targetRef="join"/><bpmn:sequenceFlow id="fb5" sourceRef="b3" targetRef="join"/>"""
+SERIES = """<bpmn:sequenceFlow id="fb" sourceRef="b1" targetRef="b2"/><bpmn:userTask id="b2" name="B2"/>
+<bpmn:sequenceFlow id="fb4" sourceRef="b2" targetRef="join"/>"""
+
+@pytest.mark.parametrize("name,bp", [("xor", XOR), ("series", SERIES)])
+def test_an_inclusive_join_waits_for_a_branch_with_a_gateway_in_it(rt, name, bp):
+    """A branch that runs through its own exclusive gateway (B1, then B2 or B3): A arriving first must not pass the
+    join while B1 is open, in the first round or any later one (found by review)."""
+    elements = ["start","merge","split","a","b1","b2","b3","bx","join","gw","end"]
+    _deploy(rt, "incl_" + name, _branching(bp), {"EDU": [e for e in elements if f'id="{e}"' in _branching(bp)]})
+    edu = make_users(rt)["edu_reviewer"]
+    cid = start(rt, "incl_" + name).case_id
+    for rnd in range(2):
+        names, steps, _ = _open(rt, cid)
+        assert names == ["a", "b1"], (rnd, names)
+        complete(rt, edu, steps["a"], {"again": rnd == 0})
+        names, steps, st = _open(rt, cid)
+        assert names == ["b1"], f"round {rnd}: A done, B1 open -> {names} {st}"
+        complete(rt, edu, steps["b1"], {"bv": 1})
+        names, steps, _ = _open(rt, cid)
+        nxt = [n for n in names if n in ("b2", "b3")]
+        assert names == nxt and len(nxt) == 1, (rnd, names)
+        complete(rt, edu, steps[nxt[0]], {})
