@@ -22,6 +22,7 @@ from . import holds, localized
 from .context import actor, overseers, runtime
 from .i18n import refusal
 from .privacy import decision_view, glossary_of, masked_details, readable
+from .search import openable
 
 bp = Blueprint("cases", __name__)
 VENDOR = Path(__file__).parent / "node_modules" / "bpmn-js" / "dist"
@@ -80,10 +81,10 @@ def _related(session_, case: Case, me, terms, data: dict) -> list[tuple[str, Cas
     found = []
     for relation, where in (("about", Case.business_key.in_(named - {case.business_key})),
                             ("referring", Case.id.in_(lookup.referring(case.business_key)))):
-        rows = session_.execute(select(Case, ProcessDefinition.name)
-                                .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
-                                .where(where).order_by(Case.started_at).limit(RELATED)).all()
-        found += [(relation, r, name) for r, name in rows if _may_open(session_, r, me)]
+        stmt = openable(session_, me, select(Case, ProcessDefinition.name)
+                        .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+                        .where(where).order_by(Case.started_at).limit(RELATED))  # who may open them: in the query
+        found += [(relation, r, name) for r, name in session_.execute(stmt).all()]
     return found
 
 

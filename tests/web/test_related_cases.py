@@ -34,3 +34,29 @@ def test_questions_listed_one_per_line_keep_their_lines(app, world):
     task = next(row["id"] for row in answer.opened if row["element_id"] == "draft_answer")
     page = login(app.test_client(), "psb_reviewer").get(f"/tasks/{task}").data.decode()
     assert "1. 居住证是否有效？<br>2. 签注&lt;是否&gt;连续？" in page  # each question on its line, still escaped
+
+
+def test_the_related_cases_cost_the_same_queries_however_many_there_are(app, world):
+    """Who may open each related case is asked in the query itself (it was one to three queries per listed case)."""
+    from sqlalchemy import event
+
+    from web.context import runtime
+    about = world.start("admission_review", world.person().admission()).business_key
+    edu = login(app.test_client(), "edu_reviewer")
+    with app.app_context():
+        engine = runtime().db.engine
+    counted = []
+    listener = lambda *args, **kwargs: counted.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        statements = {}
+        for total in (1, 30):
+            for _ in range(total - (max(statements) if statements else 0)):
+                world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "PSB", "case_ref": about})
+            counted.clear()
+            page = edu.get(f"/cases/{about}").data.decode()
+            statements[total] = len(counted)
+            assert page.count("引用本案") == total
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert statements[30] - statements[1] < 5, statements
