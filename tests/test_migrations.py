@@ -26,3 +26,34 @@ def test_init_db_is_idempotent(db_url):
     db.migrate()
     assert db.is_migrated()
     db.dispose()
+
+
+def test_the_newest_migrations_go_down_and_up_again_with_data_in_place(db_url):
+    """0029 (head titles) and 0028 (the task indexes) undone and redone on a database in use: departments referred to
+    by memberships keep their rows (SQLite's batch rebuild of the table failed on the foreign keys)."""
+    from alembic import command
+    from sqlalchemy import func, inspect, select
+
+    from engine.db import migration_config
+    from engine.models import Department, Membership
+    from engine.routing import add_user, seed_departments
+    db = Database(db_url)
+    db.migrate()
+    with db.write() as session:
+        seed_departments(session)
+        add_user(session, "mig_user", "迁移", memberships={"EDU": "reviewer", "JOINT": "head"})
+    cfg = migration_config()
+    with db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0027")
+        columns = {c["name"] for c in inspect(connection).get_columns("departments")}
+        indexes = {i["name"] for i in inspect(connection).get_indexes("tasks")}
+    assert "head_title_zh" not in columns and {"ix_tasks_department_queue", "ix_tasks_assignee_queue"} <= indexes
+    with db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "heads")
+    with db.read() as session:
+        assert session.execute(select(func.count()).select_from(Membership)).scalar() >= 2
+        assert session.get(Department, "JOINT").name_zh == "联席办"
+    assert db.is_migrated()
+    db.dispose()

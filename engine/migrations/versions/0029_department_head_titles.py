@@ -20,6 +20,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("departments") as batch:
-        batch.drop_column("head_title_en")
-        batch.drop_column("head_title_zh")
+    # plain DROP COLUMN (SQLite 3.35+): a batch rebuild of the table fails while memberships and steps refer to it
+    op.drop_column("departments", "head_title_en")
+    op.drop_column("departments", "head_title_zh")
