@@ -63,10 +63,12 @@ def new(process: str):
     if "clock_stopped" in outcome.events:  # the case waits on the applicant: items are missing
         flash(_("%(key)s: the papers were received, but items are missing: give the applicant the notice of missing "
                 "items.", key=outcome.business_key), "info")
+    elif intake.sent and drafting:  # nothing has gone out yet: the sender writes it first
+        flash(_("%(key)s is open: write it here; it is sent when you submit this step.", key=outcome.business_key),
+              "success")
+        return redirect(url_for("tasks.show", task_id=drafting))
     elif intake.sent:
         flash(_("%(key)s sent.", key=outcome.business_key), "success")
-        if drafting:
-            return redirect(url_for("tasks.show", task_id=drafting))
     else:
         flash(_("%(key)s started.", key=outcome.business_key), "success")
     if counter.served(process):  # the applicant leaves the window with a receipt (and the notice, if items are missing)

@@ -166,7 +166,7 @@ def test_an_inquiry_names_an_existing_case_at_the_window_and_in_the_api(app, wor
     started = client.post("/applications/new/formal_inquiry", data={"target_department": "HUD", "case_ref": about})
     assert started.status_code == 302 and "/tasks/" in started.headers["Location"], "on to drafting it"
     drafting = client.get(started.headers["Location"]).data.decode()
-    assert "已发出" in drafting and "撰写函询" in drafting and 'class="task-form"' in drafting, "claimed for its starter"
+    assert "已创建：请在此撰写，提交本环节后即发出" in drafting and "已发出" not in drafting and "撰写函询" in drafting and 'class="task-form"' in drafting, "claimed for its starter"
 
     api, psb = app.test_client(), issue("psb-sys", "reviewer", "PSB")
     body = {"target_department": "HUD", "inquiry_subject": "核实", "questions": "请核实。"}
