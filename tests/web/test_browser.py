@@ -76,6 +76,8 @@ def test_supervisor_bulk_reassigns_in_the_browser(world, server, page):
 
 def test_auditor_reads_a_case_timeline_and_verifies_the_log(world, server, page):
     out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="核实申请人的劳动合同与社保缴纳记录" * 3,
+                   questions="请核实该申请人自二〇二三年起在本市连续缴纳社会保险的情况及其劳动合同是否真实有效。" * 6, reply_days=5)
     ui_login(page, server, "auditor")
     page.click("header >> text=案件检索")
     page.fill("input[name=key]", out.business_key)
@@ -85,6 +87,11 @@ def test_auditor_reads_a_case_timeline_and_verifies_the_log(world, server, page)
     page.click("header >> text=审计日志")
     page.click("#verify")
     assert "审计日志完整" in page.inner_text("#verdict")
+    page.set_viewport_size({"width": 1366, "height": 800})  # an office laptop: time, department and event on one line
+    tallest = page.evaluate("""() => Math.max(...[...document.querySelectorAll('table tbody td:not(.details)')]
+        .map(td => { const r = document.createRange(); r.selectNodeContents(td);
+                     return r.getBoundingClientRect().height / parseFloat(getComputedStyle(td).lineHeight); }))""")
+    assert 0 < tallest < 1.5, f"a cell of the audit log wraps ({tallest:.1f} lines high)"
 
 
 def test_designer_sees_errors_on_the_diagram_then_deploys_a_fixed_file(world, server, page, tmp_path):
