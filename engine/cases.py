@@ -103,7 +103,7 @@ def start(session: Session, rt: Runtime, actor: Actor, process_key: str, data: d
     rt.refresh_calendar(session)
     model = rt.model(session, definition_id)
     now = _now()
-    if business_key is not None and not _KEY.fullmatch(business_key):
+    if business_key is not None and not BUSINESS_KEY.fullmatch(business_key):
         raise InvalidInput(Message("key_invalid"), {"business_key": Message("key_letters")})
     prefix = key_prefix or model.key_prefix or _prefix(process_key)
     if business_key is None:
@@ -125,7 +125,7 @@ def start(session: Session, rt: Runtime, actor: Actor, process_key: str, data: d
     return advance(op, wf, model, case_version=0, action=lambda: None)
 
 
-_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+BUSINESS_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a business key may be (given at a start, named in data)
 
 
 def _insert_case(session: Session, key: str, definition_id: int, process_key: str, actor: Actor,

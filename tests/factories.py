@@ -5,6 +5,7 @@ from pathlib import Path
 
 from engine import cases, repository
 from engine.definitions import read_files
+from engine.models import Case, Task
 from engine.routing import Actor, add_user, load_actor
 from engine.runtime import Runtime
 
@@ -67,3 +68,24 @@ def claim(rt: Runtime, actor: Actor, task_id: str):
 def opened(outcome: cases.Outcome) -> dict[str, str]:
     """element id → task id of the tasks an operation opened."""
     return {row["element_id"]: row["id"] for row in outcome.opened}
+
+
+def form_xml(*fields: tuple[str, str]) -> str:
+    """A user task's form (camunda:formData) with fields (id, type), each labelled by its id."""
+    return ("<bpmn:extensionElements><camunda:formData>"
+            + "".join(f'<camunda:formField id="{f}" label="{f}" type="{t}"/>' for f, t in fields)
+            + "</camunda:formData></bpmn:extensionElements>")
+
+
+def open_steps(rt: Runtime, case_id: int) -> tuple[list[str], dict[str, str], str]:
+    """The element ids of a case's open steps (sorted), element id → task id, and the case's status."""
+    with rt.db.read() as session:
+        rows = session.query(Task).filter(Task.case_id == case_id, Task.state == "open").all()
+        status = session.get(Case, case_id).status
+    return sorted(r.element_id for r in rows), {r.element_id: r.id for r in rows}, status
+
+
+def deploy_process(rt: Runtime, process_id: str, body: str, lanes: dict[str, list[str]]):
+    """Deploy one inline process (see `bpmn`) as `<process_id>.bpmn`."""
+    with rt.db.write() as session:
+        return repository.deploy(session, rt, SYSTEM, {f"{process_id}.bpmn": bpmn(process_id, body, lanes)})

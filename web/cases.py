@@ -160,16 +160,14 @@ def show(key: str):
         timeline.append(dict(seq=e.seq, at=e.at, actor=e.actor, department=_acting_department(e, details),
                              event=e.event, details=details, data=masked_details(details, me, key, terms, may_open_key)))
     outcome = _outcome(case, model, terms) if scope is None else None
-    with runtime().db.read() as session_:
-        data = {} if case.purged_at else cases.current_data(cases.load(session_, runtime(), case))
+    with runtime().db.read() as session_:  # the workflow is loaded once, for the related cases and what it waits for
+        wf = None if case.purged_at else cases.load(session_, runtime(), case)
+        data = cases.current_data(wf) if wf is not None else {}
         related = _related(session_, case, me, terms, data)
     rules = [f for f in definition.files.splitlines() if f.endswith(".dmn")]
     waiting, missing = [], []
-    if case.status == "running":
-        with runtime().db.read() as session_:
-            wf = cases.load(session_, runtime(), case)
+    if case.status == "running" and wf is not None:
         waiting = sorted(cases.waiting_messages(wf))
-        data = cases.current_data(wf)
         view = PUBLIC.get(case.process_key)
         resubmission = view.messages.get("materials") if view else None
         missing = (data.get("missing_items") or []) if resubmission in waiting else []

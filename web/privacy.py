@@ -3,7 +3,6 @@ reviewers, and revealing a masked value is recorded in the audit log."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from flask import current_app, g, session, url_for
@@ -12,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from engine import audit, wallclock
+from engine.cases import BUSINESS_KEY
 from engine.glossary import Glossary
 from engine.models import AuditEntry, Case
 from engine.routing import Actor
@@ -21,16 +21,13 @@ from . import localized
 from .i18n import department_name
 from .names import ISO_MOMENT, value_text
 
-_BUSINESS_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
 def linked(terms: Glossary, key: str, value: Any, may_open=None) -> Any:
     """On a page (`may_open`: whether the reader may open the case of a business key), a value that names another case
     (a `case_key` field) as a link to that case's page if the reader may open it; others, and for the API every
     value, as they are."""
     term = terms.terms.get(key)
     if may_open is None or term is None or not term.case_key or not isinstance(value, str) \
-            or not _BUSINESS_KEY.fullmatch(value.strip()) or not may_open(value.strip().upper()):
+            or not BUSINESS_KEY.fullmatch(value.strip()) or not may_open(value.strip().upper()):
         return value
     return Markup('<a href="{}">{}</a>').format(url_for("cases.show", key=value.strip().upper()), value)
 

@@ -13,26 +13,9 @@ from engine.db import Database
 from engine.errors import DeployError, EngineError
 from engine.functions import build_functions
 from engine.runtime import Runtime
-from engine.models import Case, Task
-from factories import SYSTEM, bpmn, complete, make_users, start
+from factories import SYSTEM, bpmn, complete, deploy_process, form_xml, make_users, open_steps, start
 
 
-def _form(*fields):
-    return ("<bpmn:extensionElements><camunda:formData>"
-            + "".join(f'<camunda:formField id="{f}" label="{f}" type="{t}"/>' for f, t in fields)
-            + "</camunda:formData></bpmn:extensionElements>")
-
-
-def _open(rt, case_id):
-    with rt.db.read() as session:
-        rows = session.query(Task).filter(Task.case_id == case_id, Task.state == "open").all()
-        status = session.get(Case, case_id).status
-    return sorted(r.element_id for r in rows), {r.element_id: r.id for r in rows}, status
-
-
-def _deploy(rt, pid, body, lanes):
-    with rt.db.write() as session:
-        repository.deploy(session, rt, SYSTEM, {f"{pid}.bpmn": bpmn(pid, body, lanes)})
 
 
 def _refused(rt, files):
@@ -65,7 +48,7 @@ def _within(seconds, target, *args):
 
 LOOP_MERGED_BY_PARALLEL = f"""<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="merge"/>
 <bpmn:parallelGateway id="merge"/><bpmn:sequenceFlow id="f0" sourceRef="merge" targetRef="a"/>
-<bpmn:userTask id="a" name="A">{_form(("again", "boolean"))}</bpmn:userTask>
+<bpmn:userTask id="a" name="A">{form_xml(("again", "boolean"))}</bpmn:userTask>
 <bpmn:sequenceFlow id="f6" sourceRef="a" targetRef="gw"/><bpmn:exclusiveGateway id="gw" default="f_end"/>
 <bpmn:sequenceFlow id="f_again" sourceRef="gw" targetRef="merge"><bpmn:conditionExpression>again</bpmn:conditionExpression></bpmn:sequenceFlow>
 <bpmn:sequenceFlow id="f_end" sourceRef="gw" targetRef="end"/><bpmn:endEvent id="end"/>"""
@@ -83,7 +66,7 @@ JOIN_IN_LOOP_BODY = f"""<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" 
 <bpmn:exclusiveGateway id="merge"/><bpmn:sequenceFlow id="f0" sourceRef="merge" targetRef="split"/>
 <bpmn:parallelGateway id="split"/>
 <bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="a"/><bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="b"/>
-<bpmn:userTask id="a" name="A">{_form(("again", "boolean"))}</bpmn:userTask><bpmn:task id="b"/>
+<bpmn:userTask id="a" name="A">{form_xml(("again", "boolean"))}</bpmn:userTask><bpmn:task id="b"/>
 <bpmn:sequenceFlow id="f4" sourceRef="a" targetRef="join"/><bpmn:sequenceFlow id="f5" sourceRef="b" targetRef="join"/>
 <bpmn:parallelGateway id="join"/><bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="gw"/>
 <bpmn:exclusiveGateway id="gw" default="f_end"/>
@@ -94,7 +77,7 @@ LOOP_IN_A_BRANCH = f"""<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" s
 <bpmn:parallelGateway id="split"/>
 <bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="merge"/><bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="b"/>
 <bpmn:exclusiveGateway id="merge"/><bpmn:sequenceFlow id="f0" sourceRef="merge" targetRef="a"/>
-<bpmn:userTask id="a" name="A">{_form(("again", "boolean"))}</bpmn:userTask><bpmn:task id="b"/>
+<bpmn:userTask id="a" name="A">{form_xml(("again", "boolean"))}</bpmn:userTask><bpmn:task id="b"/>
 <bpmn:sequenceFlow id="f4" sourceRef="a" targetRef="gw"/><bpmn:exclusiveGateway id="gw" default="f_on"/>
 <bpmn:sequenceFlow id="f_again" sourceRef="gw" targetRef="merge"><bpmn:conditionExpression>again</bpmn:conditionExpression></bpmn:sequenceFlow>
 <bpmn:sequenceFlow id="f_on" sourceRef="gw" targetRef="join"/><bpmn:sequenceFlow id="f5" sourceRef="b" targetRef="join"/>
@@ -104,14 +87,14 @@ LOOP_IN_A_BRANCH = f"""<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" s
 @pytest.mark.parametrize("body", [JOIN_IN_LOOP_BODY, LOOP_IN_A_BRANCH], ids=["join-inside-a-loop", "loop-inside-a-branch"])
 def test_parallel_joins_inside_a_loop_or_around_one_still_deploy_and_run(rt, body):
     elements = ["start", "merge", "split", "a", "b", "join", "gw", "end"]
-    _deploy(rt, "par_ok", body, {"EDU": elements})
+    deploy_process(rt, "par_ok", body, {"EDU": elements})
     edu = make_users(rt)["edu_reviewer"]
     case_id = start(rt, "par_ok").case_id
     for again in (True, True, False):
-        names, steps, status = _open(rt, case_id)
+        names, steps, status = open_steps(rt, case_id)
         assert names == ["a"], f"{names}, case {status}"
         complete(rt, edu, steps["a"], {"again": again})
-    assert _open(rt, case_id)[2] == "completed"
+    assert open_steps(rt, case_id)[2] == "completed"
 
 
 # --- timers and call activities that never end ----------------------------------------------------------------------
@@ -148,12 +131,12 @@ def test_a_timer_cycle_shorter_than_a_minute_is_refused_at_deploy(rt, cycle):
 
 
 def test_a_timer_cycle_of_a_minute_or_more_still_deploys(rt):
-    _deploy(rt, "h3_cycle_ok", _timer_process("<bpmn:timeCycle>R3/PT1M</bpmn:timeCycle>"), TIMER_LANES)
+    deploy_process(rt, "h3_cycle_ok", _timer_process("<bpmn:timeCycle>R3/PT1M</bpmn:timeCycle>"), TIMER_LANES)
 
 
 @pytest.mark.parametrize("cycle", ["R1000000/PT0S", "R/PT0.001S"])
 def test_a_timer_cycle_given_as_an_expression_fails_the_case_instead_of_hanging(rt, cycle):
-    _deploy(rt, "h3_cycle_expr", _timer_process("<bpmn:timeCycle>${cycle}</bpmn:timeCycle>"), TIMER_LANES)
+    deploy_process(rt, "h3_cycle_expr", _timer_process("<bpmn:timeCycle>${cycle}</bpmn:timeCycle>"), TIMER_LANES)
     assert _within(20, _failed_within, rt, "h3_cycle_expr", {"cycle": cycle}, "bt", "once a minute"), \
         f"timeCycle {cycle}: still running after 20 s"
 
@@ -220,7 +203,7 @@ def test_a_due_date_that_can_only_fail_is_refused_at_deploy_naming_the_task(rt):
                                    "<bpmn:timeDuration>${workdays(2 * 5 + 0.5)}</bpmn:timeDuration>",
                                    "<bpmn:timeDuration>P100Y</bpmn:timeDuration>"])
 def test_timers_within_a_century_or_not_constant_still_deploy(rt, timer):
-    _deploy(rt, "h3_timer_ok", _timer_process(timer), TIMER_LANES)
+    deploy_process(rt, "h3_timer_ok", _timer_process(timer), TIMER_LANES)
 
 
 @pytest.mark.parametrize("call", ["workdays(1e308)", "workdays(10**9)", "workhours(float('inf'))", "workdays(float('nan'))",
