@@ -5,9 +5,8 @@ transaction, committed once by the caller) and appends its audit events to that 
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -18,7 +17,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessage
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, copies, delegation, forms, separation, signers, sql, wallclock
+from . import audit, copies, delegation, forms, numbering, separation, signers, sql, wallclock
 from .calendar import aware
 from .clock import HELD
 from .expressions import data_problem
@@ -26,6 +25,7 @@ from .errors import Conflict, EngineError, InvalidInput, Message, NotFound, Perm
 from .models import Case, Membership, Task, User
 from .routing import ROLE_RANK, Actor
 from .runtime import Runtime
+from .numbering import BUSINESS_KEY  # noqa: F401 - part of the API (web/privacy.py)
 from .steps import Operation, Outcome, advance, all_tasks, current_data, find_task, open_case  # noqa: F401 - current_data is part of the API
 
 _NO_SYNC = {"synchronize_session": False}
@@ -42,10 +42,6 @@ MESSAGES = catalogue({
     "comment_empty": "the comment is empty",
     "comment_too_long": "the comment is too long",
     "field_too_long": "must be at most {limit} characters",
-    "no_process_deployed": "no process {process!r} is deployed",
-    "key_invalid": "invalid business key",
-    "key_letters": "use 1 to 64 letters, digits, - or _",
-    "key_taken": "a case with business key {key} already exists",
     "case_no_messages": "case {key} is {status}; it takes no messages",
     "case_not_waiting": "case {key} is not waiting for {message!r} (it waits for {expected})",
 })
@@ -96,25 +92,13 @@ def start(session: Session, rt: Runtime, actor: Actor, process_key: str, data: d
         raise InvalidInput("initial data must be a JSON object")
     data = dict(data or {})
     _check_data_keys(rt, data)
-    definition = sql.execute(session, "latest_definition", {"process_key": process_key}).first()
-    if definition is None:
-        raise NotFound(Message("no_process_deployed", process=process_key))
-    definition_id, version, head_seq, head_hash = definition
     rt.refresh_calendar(session)
-    model = rt.model(session, definition_id)
     now = _now()
-    if business_key is not None and not BUSINESS_KEY.fullmatch(business_key):
-        raise InvalidInput(Message("key_invalid"), {"business_key": Message("key_letters")})
-    prefix = key_prefix or model.key_prefix or _prefix(process_key)
-    if business_key is None:
-        case_id, key = _insert_numbered(session, prefix, definition_id, process_key, actor, now)
-    else:
-        case_id, key = _insert_case(session, business_key, definition_id, process_key, actor, now), business_key
-    if case_id is None:
-        raise Conflict(Message("key_taken", key=key))
+    new = numbering.insert(session, rt, actor, process_key, business_key, key_prefix, now)
+    case_id, key, model, version = new.case_id, new.key, new.model, new.version
     op = Operation(session, rt, actor, key, now)
     op.case_id, op.before = case_id, ("running", None)
-    op.audit_head = (head_seq, head_hash) if head_seq is not None else None
+    op.audit_head = new.audit_head
     wf = BpmnWorkflow(model.spec, model.subprocess_specs, script_engine=rt.script_engine(op))
     wf.data.update(data)
     wf.task_tree.data.update(data)
@@ -123,53 +107,6 @@ def start(session: Session, rt: Runtime, actor: Actor, process_key: str, data: d
             task.data.update(data)
     op.record("case_started", {"process": process_key, "version": version, "data": data})
     return advance(op, wf, model, case_version=0, action=lambda: None)
-
-
-BUSINESS_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a business key may be (given at a start, named in data)
-
-
-def _insert_case(session: Session, key: str, definition_id: int, process_key: str, actor: Actor,
-                 now: datetime) -> int | None:
-    """Insert the case row; None when the business key is taken (no error, so the transaction goes on)."""
-    row = sql.execute(session, "insert_case", {"business_key": key, "definition_id": definition_id,
-                                               "process_key": process_key, "started_by": actor.username,
-                                               "now": now}).first()
-    return row[0] if row else None
-
-
-def _insert_numbered(session: Session, prefix: str, definition_id: int, process_key: str, actor: Actor,
-                     now: datetime) -> tuple[int, str]:
-    """Insert the case row under the next free key of the prefix's counter (a number someone took by hand is
-    skipped); on PostgreSQL the counter and the row are one statement."""
-    while True:
-        if sql.dialect(session) == "postgresql":
-            row = sql.execute(session, "insert_numbered_case", {
-                "prefix": _scope(prefix, now), "definition_id": definition_id, "process_key": process_key,
-                "started_by": actor.username, "now": now}).first()
-            if row is not None:
-                return row[0], row[1]
-            continue
-        key = next_business_key(session, prefix, now)
-        case_id = _insert_case(session, key, definition_id, process_key, actor, now)
-        if case_id is not None:
-            return case_id, key
-
-
-def next_business_key(session: Session, prefix: str, now: datetime) -> str:
-    """The next key such as ADM-2026-000123 (one counter per prefix and year, safe under concurrency)."""
-    scope = _scope(prefix, now)
-    value = sql.execute(session, "next_key", {"prefix": scope}).scalar_one()
-    return f"{scope}-{value:06d}"
-
-
-def _scope(prefix: str, now: datetime) -> str:
-    """The counter a key is numbered by: one per prefix and year."""
-    return f"{prefix}-{now.astimezone(timezone.utc).year}"
-
-
-def _prefix(process_key: str) -> str:
-    letters = "".join(ch for ch in process_key.upper() if ch.isalpha())
-    return letters[:3] or "CASE"
 
 
 def _check_data_keys(rt: Runtime, data: dict[str, Any], what: str = "the initial data") -> None:

@@ -86,6 +86,7 @@ class Runtime:
         self.serializer = StateSerializer()
         self._sets: dict[int, CompiledSet] = {}
         self._definitions: dict[int, ProcessDefinition] = {}
+        self.newest_versions: dict[str, int] = {}  # process key → its newest version seen (numbering.py checks it)
         self._codes: set[str] | None = None
         self._lock = threading.Lock()
         self._calendar_stamp: tuple | None = None

@@ -66,6 +66,17 @@ STATEMENTS: dict[str, str] = {
         " started_at, updated_at) SELECT :prefix || '-' || lpad(k.last::text, greatest(6, length(k.last::text)), '0'),"
         " :definition_id, :process_key, 'running', '{}', 0, '{}', :started_by, :now, :now FROM k"
         " ON CONFLICT (business_key) DO NOTHING RETURNING id, business_key"),
+    "start_numbered_case": (  # PostgreSQL: the newest version, the next number, the case row and the chain head
+        "WITH d AS (SELECT id, version FROM process_definitions WHERE process_key = :process_key"
+        " ORDER BY version DESC LIMIT 1),"
+        " k AS (INSERT INTO key_sequences (prefix, last) SELECT :prefix, 1 FROM d WHERE d.id = :expected"
+        " ON CONFLICT (prefix) DO UPDATE SET last = key_sequences.last + 1 RETURNING last),"
+        " c AS (INSERT INTO cases (business_key, definition_id, process_key, status, state, version, summary,"
+        " started_by, started_at, updated_at) SELECT :prefix || '-' || lpad(k.last::text,"
+        " greatest(6, length(k.last::text)), '0'), :expected, :process_key, 'running', '{}', 0, '{}', :started_by,"
+        " :now, :now FROM k ON CONFLICT (business_key) DO NOTHING RETURNING id, business_key)"
+        " SELECT d.id, d.version, (SELECT seq FROM audit_head WHERE id = 1), (SELECT hash FROM audit_head WHERE id = 1),"
+        " (SELECT id FROM c), (SELECT business_key FROM c) FROM d"),
     "latest_definition": ("SELECT id, version, (SELECT seq FROM audit_head WHERE id = 1),"
                           " (SELECT hash FROM audit_head WHERE id = 1) FROM process_definitions"
                           " WHERE process_key = :process_key ORDER BY version DESC LIMIT 1"),
