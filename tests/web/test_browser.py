@@ -1,5 +1,27 @@
 """Real-browser tests: Debian's Chromium driven by Playwright against the app over HTTP (CSRF on)."""
-from conftest import ui_login
+from conftest import ARTIFACTS, ui_login
+
+PHONE = {"width": 390, "height": 844}
+
+
+def tallest_cell(page, tables: str) -> float:
+    """How many lines the highest short cell (not prose) of these tables' bodies takes."""
+    return page.evaluate("""s => Math.max(...[...document.querySelectorAll(s)].flatMap(t => [...t.querySelectorAll('tbody td:not(.prose)')])
+        .map(td => { const r = document.createRange(); r.selectNodeContents(td);
+                     return r.getBoundingClientRect().height / parseFloat(getComputedStyle(td).lineHeight); }))""", tables)
+
+
+def assert_readable_on_a_phone(page, tables: str, name: str) -> None:
+    """At 390 px the page itself does not scroll sideways; the wide tables scroll inside their own box, their
+    short cells each on one line (not a character a line). Leaves a screenshot in test-artifacts/."""
+    page.set_viewport_size(PHONE)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-390.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page scrolls sideways"
+    tallest = tallest_cell(page, tables)
+    assert 0 < tallest < 1.5, f"a cell wraps on a phone ({tallest:.1f} lines high)"
+    assert page.evaluate("""s => [...document.querySelectorAll(s)].some(t => t.parentElement.scrollWidth > t.parentElement.clientWidth
+        && getComputedStyle(t.parentElement).overflowX === 'auto')""", tables), "no table scrolls inside its box"
 
 
 def test_reviewer_claims_fixes_a_validation_error_and_the_next_department_sees_its_step(world, server, page, new_page):
@@ -72,6 +94,7 @@ def test_supervisor_bulk_reassigns_in_the_browser(world, server, page):
     page.wait_for_selector(".flash.success")
     assert "已将 2 项任务改派给 edu_reviewer" in page.inner_text(".flash.success")
     assert page.inner_text("td.load[data-user='edu_reviewer']") == "2"
+    assert_readable_on_a_phone(page, "table.members, table.inbox", "team")
 
 
 def test_auditor_reads_a_case_timeline_and_verifies_the_log(world, server, page):
@@ -88,10 +111,9 @@ def test_auditor_reads_a_case_timeline_and_verifies_the_log(world, server, page)
     page.click("#verify")
     assert "审计日志完整" in page.inner_text("#verdict")
     page.set_viewport_size({"width": 1366, "height": 800})  # an office laptop: time, department and event on one line
-    tallest = page.evaluate("""() => Math.max(...[...document.querySelectorAll('table tbody td:not(.details)')]
-        .map(td => { const r = document.createRange(); r.selectNodeContents(td);
-                     return r.getBoundingClientRect().height / parseFloat(getComputedStyle(td).lineHeight); }))""")
+    tallest = tallest_cell(page, "table.audit-log")
     assert 0 < tallest < 1.5, f"a cell of the audit log wraps ({tallest:.1f} lines high)"
+    assert_readable_on_a_phone(page, "table.audit-log", "audit-log")
 
 
 def test_designer_sees_errors_on_the_diagram_then_deploys_a_fixed_file(world, server, page, tmp_path):
