@@ -1,5 +1,6 @@
 """What a person reads on a page, and what must not be in it when the UI speaks Chinese: English words
-(apart from names and codes meant to be so), raw ISO timestamps, None/True/False and Python reprs.
+(apart from names and codes meant to be so), raw ISO timestamps, None/True/False, Python reprs and an ASCII
+colon after Chinese.
 
 Used by tests/web/test_language.py; a crawler follows the links a user is offered, so that a new page is
 checked without anyone remembering to add it."""
@@ -43,6 +44,15 @@ _SLASHED_DATE = re.compile(r"\b\d{4}/\d{1,2}/\d{1,2}\b")  # dates read 2026-12-0
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}|\d{2}:\d{2}:\d{2}(?:\.\d+)?[+-]\d{2}:\d{2}")
 _REPR = re.compile(r"object at 0x|\{'|\['|\bdatetime\.|\bDecimal\(")
 _KEPT_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
+# Chinese punctuation after Chinese: 审核意见：, not 审核意见: (a syntax shown to be typed as it is, in “…”, keeps its colon)
+ASCII_COLON = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]:")
+_QUOTED_SYNTAX = re.compile(r"“[^”]*”")
+
+
+def ascii_colon(text: str) -> str | None:
+    """The Chinese character and the ASCII colon after it, if the text has one outside a quoted syntax."""
+    found = ASCII_COLON.search(_QUOTED_SYNTAX.sub("“”", text))
+    return found.group(0) if found else None
 
 
 # On the designer's pages: the BPMN, DMN and Camunda vocabulary a designer writes in the modeler, named as written.
@@ -97,6 +107,8 @@ def problems(texts: list[str], allowed_names: set[str] = frozenset()) -> list[tu
             found.append(("date format", _SLASHED_DATE.search(text).group(0), text))
         if _REPR.search(text):
             found.append(("python repr", _REPR.search(text).group(0), text))
+        if ascii_colon(text):
+            found.append(("ascii colon", ascii_colon(text), text))
         cleaned = text
         for pattern in (_ADDRESS, _FILE, _BUSINESS_KEY, _ID_NUMBER, _NOTICE_NUMBER, _HASH, _VERSION, _PERIOD, _REFERENCE):
             cleaned = pattern.sub(" ", cleaned)
@@ -117,7 +129,7 @@ _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")  # snake_case: a code a
 
 def english_problems(texts: list[str], allowed_names: set[str] = frozenset()) -> list[tuple[str, str, str]]:
     """What an English reader should not meet: codes instead of words, and the same raw values as in Chinese."""
-    found = [f for f in problems(texts, set()) if f[0] != "english"]
+    found = [f for f in problems(texts, set()) if f[0] not in ("english", "ascii colon")]  # English punctuation is right there
     for text in texts:
         cleaned = text
         for pattern in (_ADDRESS, _FILE):

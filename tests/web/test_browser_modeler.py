@@ -57,6 +57,7 @@ def test_a_designer_draws_fixes_and_deploys_in_the_browser(world, server, page):
     _until(lambda: page.get_attribute("body", "data-checked") != before)  # (the app's CSP forbids eval)
     page.wait_for_selector("#problems li[data-element='check_materials']", timeout=10000)
     assert page.locator(".djs-element.jr-problem[data-element-id='check_materials']").count() == 1
+    assert page.inner_text("#problems li[data-element='check_materials']").startswith("check_materials：")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "modeler-problem.png"), full_page=True)
     # the fix: a pool with one lane, named after a department from the directory
@@ -75,7 +76,7 @@ def test_a_designer_draws_fixes_and_deploys_in_the_browser(world, server, page):
     page.fill("#deploy-note", "新增材料核验流程")
     page.click("#deploy-files")
     page.wait_for_selector("#deploy-result.success, #deploy-result.error", timeout=10000)
-    assert "已部署" in page.inner_text("#deploy-result"), page.inner_text("#deploy-result") + page.inner_text("#problems")
+    assert "已部署：" in page.inner_text("#deploy-result"), page.inner_text("#deploy-result") + page.inner_text("#problems")
     page.screenshot(path=str(ARTIFACTS / "modeler-deployed.png"), full_page=True)
     with world.rt.db.read() as session:
         assert session.execute(select(ProcessDefinition.process_key).where(

@@ -27,7 +27,7 @@ def test_checks_drafts_and_deploy(app, world):
     saved = _post(designer, "/designer/drafts", {"files": {"formal_inquiry.bpmn": broken}})
     assert saved.get_json() == {"saved": ["formal_inquiry.bpmn"]}
     assert designer.get("/designer/drafts/formal_inquiry.bpmn").data.decode() == broken
-    assert "草稿: formal_inquiry.bpmn" in designer.get("/designer/modeler").data.decode()
+    assert "草稿：formal_inquiry.bpmn" in designer.get("/designer/modeler").data.decode()
     other = login(app.test_client(), "admin")
     assert other.get("/designer/drafts/formal_inquiry.bpmn").status_code == 404  # drafts are per designer
     no_note = _post(designer, "/designer/modeler/deploy", {"files": {"formal_inquiry.bpmn": INQUIRY}, "note": " "})

@@ -122,7 +122,7 @@ def test_the_timeline_masks_personal_data_and_reads_in_words(app, world):
 def test_a_case_waiting_for_the_applicant_says_so_with_what_is_missing(app, world):
     out = world.start("admission_review", world.person().admission(materials=["residence_permit"]))
     page = login(app.test_client(), "auditor").get(f"/cases/{out.business_key}").data.decode()
-    assert "等待: 申请人补正材料" in page and "社保缴纳证明" in page and "户口簿" in page
+    assert "等待：申请人补正材料" in page and "社保缴纳证明" in page and "户口簿" in page
 
 
 def test_english_pages_name_events_and_departments_in_english(app, world):

@@ -59,7 +59,7 @@
     }
     problems.forEach((p) => {
       const li = document.createElement('li');
-      li.textContent = (p.element ? p.element + ': ' : '') + p.message;
+      li.textContent = (p.element ? p.element + words.colon : '') + p.message;
       li.dataset.element = p.element || '';
       problemList.appendChild(li);
     });
@@ -145,7 +145,7 @@
       return;
     }
     result.className = 'flash success';
-    result.textContent = words.deployed + ': ' + body.deployed.map((d) => d.name + ' v' + d.version).join('、') +
+    result.textContent = words.deployed + words.colon + body.deployed.map((d) => d.name + ' v' + d.version).join('、') +
       body.proposed.map((p) => '；' + p.table + ' v' + p.version + ' ' + words.proposed + ' ' + p.waiting.join('、')).join('');
   };
   open(NEW_BPMN, 'new_process.bpmn');
