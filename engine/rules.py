@@ -31,7 +31,7 @@ from .calendar import WorkCalendar
 from .decisions import digest
 from .errors import Conflict, EngineError, InvalidInput
 from .lint_messages import M
-from .models import Case, Task
+from .models import Case, DeploymentFile, ProcessDefinition, Task
 from .models_office import RuleVersion
 from .routing import Actor
 from .rule_diff import diff
@@ -74,6 +74,18 @@ def shared_in(name: str, content: bytes | str, every: bool = False) -> list[Shar
             out.append(Shared(node.get("id") or "", node.get("name") or node.get("id") or "", name,
                               tuple(applied_by(_properties(node).get("applied_by", "")))))
     return out
+
+
+def tables_of(session: Session, definition: ProcessDefinition) -> list[tuple[str, str]]:
+    """(name, file) of each decision in a deployed version's DMN files, file by file: what a person reads for the
+    rule tables a case uses (a file whose decisions cannot be read stands under its own name)."""
+    files = [name for name in definition.files.splitlines() if name.endswith(".dmn")]
+    if not files:
+        return []
+    texts = dict(session.execute(select(DeploymentFile.filename, DeploymentFile.content).where(
+        DeploymentFile.deployment_id == definition.deployment_id, DeploymentFile.filename.in_(files))).all())
+    return [(d.name, d.filename) for name in files
+            for d in (shared_in(name, texts.get(name, ""), every=True) or [Shared("", name, name, ())])]
 
 
 def problems(root, resolve) -> list[tuple[object, str]]:

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from engine import (alerts, cases, clock, copies, decisions, lookup, outcomes, ratings, repository, supervision, urges,
-                    wallclock, withdrawal)
+from engine import (alerts, cases, clock, copies, decisions, lookup, outcomes, ratings, repository, rules, supervision,
+                    urges, wallclock, withdrawal)
 from engine.errors import EngineError
 from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
@@ -164,7 +164,7 @@ def show(key: str):
         wf = None if case.purged_at else cases.load(session_, runtime(), case)
         data = cases.current_data(wf) if wf is not None else {}
         related = _related(session_, case, me, terms, data)
-    rules = [f for f in definition.files.splitlines() if f.endswith(".dmn")]
+        tables = rules.tables_of(session_, definition)  # the decisions' names, not their files'
     waiting, missing = [], []
     if case.status == "running" and wf is not None:
         waiting = sorted(cases.waiting_messages(wf))
@@ -173,7 +173,7 @@ def show(key: str):
         missing = (data.get("missing_items") or []) if resubmission in waiting else []
     return render_template("case.html", case=case, definition=definition, tasks=tasks, timeline=timeline,
                            whole_file=scope is None,
-                           summary=json.loads(case.summary or "{}"), rules=rules, now=wallclock.now(),
+                           summary=json.loads(case.summary or "{}"), tables=tables, now=wallclock.now(),
                            waiting=waiting, missing=missing, alerts=raised, rating=rating,
                            can_rate=case.status == "completed" and rating is None and owner in actor().departments,
                            withdrawable=withdrawable, urged=urged, urgeable=urgeable, supervised=supervised,

@@ -69,3 +69,28 @@ def test_the_decision_basis_reads_in_english(app, world, client, issue):
     reviewer.post("/language", data={"language": "en"})
     page = reviewer.get(f"/cases/{key}").data.decode()
     assert "Decision basis" in page and "rules 1, 2, 3" in page and "the same version is in force now" in page
+
+
+def test_the_case_page_names_the_rule_tables_it_uses_by_their_decisions_not_their_files(app, world, client, issue):
+    portal = issue("portal", "portal")
+    key = submit(client, portal, applicant(world)[1]).get_json()["business_key"]
+    page = login(app.test_client(), "edu_reviewer").get(f"/cases/{key}").data.decode()
+    used = page.split('id="rules-used">', 1)[1].split("</span></span>", 1)[0]
+    assert "适用规则：" in page and "积分入学资格判定" in used and "积分入学积分规则（共享规则）" in used
+    assert ">admission_points.dmn<" not in used and 'title="admission_points.dmn"' in used  # the file: a tooltip
+
+
+def test_a_rule_file_whose_decisions_cannot_be_read_stands_under_its_own_name(world):
+    from engine import rules
+    from engine.models import DeploymentFile
+
+    with world.rt.db.write() as session:
+        definition = repository.latest(session, "admission_review")
+        assert rules.tables_of(session, definition)[:2] == [("积分入学资格判定", "admission_decision.dmn"),
+                                                            ("积分入学积分规则（共享规则）", "admission_points.dmn")]
+        file = session.execute(select(DeploymentFile).where(DeploymentFile.deployment_id == definition.deployment_id,
+                                                            DeploymentFile.filename == "admission_points.dmn")).scalar_one()
+        file.content = "<not xml"
+        session.flush()
+        assert ("admission_points.dmn", "admission_points.dmn") in rules.tables_of(session, definition)
+        assert rules.tables_of(session, repository.latest(session, "formal_inquiry")) == []  # a process without rules
