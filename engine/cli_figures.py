@@ -9,11 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from sqlalchemy import select
-
-from . import assessment, eventlog, facts, kpis
+from . import assessment, directory, eventlog, facts, kpis
 from .errors import InvalidInput
-from .models import Department
 from .runtime import Runtime
 
 
@@ -61,8 +58,7 @@ def cmd_kpi(rt: Runtime, args: argparse.Namespace) -> int:
             while facts.refresh(session, rt):
                 pass
     with rt.db.read() as session:
-        departments = [args.department] if args.department else list(
-            session.execute(select(Department.code).order_by(Department.code)).scalars())
+        departments = [args.department] if args.department else directory.codes(session)
         scope = kpis.Scope(process=args.process, department=args.department, area=args.area)
         figures = kpis.compare(session, period, scope, rt.calendar.tz)
         assessed = assessment.assess(session, period, departments, rt.calendar.tz, process=args.process)

@@ -87,6 +87,12 @@ def add_unit(session: Session, by: Actor, code: str, name_zh: str, name_en: str,
     return unit
 
 
+def codes(session: Session) -> list[str]:
+    """Every department's code, units too, in the order the pages list departments to pick from: by code, so a
+    unit follows its department (STREET, STREET-CH, STREET-CX, …)."""
+    return list(session.execute(select(Department.code).order_by(Department.code)).scalars())
+
+
 def units(session: Session, parent: str) -> list[Unit]:
     """The sub-units of a department, by code."""
     rows = session.execute(select(Department).where(Department.parent_code == parent).order_by(Department.code))

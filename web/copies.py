@@ -7,11 +7,8 @@ import re
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
-
-from engine import copies
+from engine import copies, directory
 from engine.errors import EngineError, PermissionDenied
-from engine.models import Department
 
 from .context import actor, runtime
 from .tasks import _load
@@ -25,8 +22,8 @@ def choices() -> dict:
     """The departments a case can be copied to, by name (read only where a page lists them)."""
     def departments() -> list[tuple[str, str]]:
         with runtime().db.read() as session:
-            codes = session.execute(select(Department.code).order_by(Department.code)).scalars().all()
-        return sorted(((code, department_name(code)) for code in codes), key=lambda pair: pair[1])
+            codes = directory.codes(session)  # in the order of every department picker
+        return [(code, department_name(code)) for code in codes]
     return {"cc_departments": departments}
 
 

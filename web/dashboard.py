@@ -15,10 +15,10 @@ from flask_login import login_required
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from engine import alerts, assessment, facts, kpis, repository
+from engine import alerts, assessment, directory, facts, kpis, repository
 from engine.errors import InvalidInput, Message, NotFound
 from engine.forms import option_labels
-from engine.models import CaseRollup, Department, ProcessDefinition
+from engine.models import CaseRollup, ProcessDefinition
 from engine.routing import ROLE_RANK
 
 from . import localized
@@ -79,7 +79,7 @@ def _choices(session, departments: list[str] | None) -> dict:
                            .order_by(ProcessDefinition.version)).all()
     latest = {key: definition_id for key, _, definition_id in rows}
     names = {key: localized.process(key, name, latest[key]) for key, name, _ in rows}  # the newest version's name
-    codes = departments or list(session.execute(select(Department.code).order_by(Department.code)).scalars())
+    codes = departments or directory.codes(session)
     areas = sorted(a for a in session.execute(select(CaseRollup.area).distinct()).scalars() if a)
     return {"processes": names, "departments": codes, "areas": areas, "categories": _category_labels(session, latest)}
 
@@ -149,7 +149,7 @@ def _about(scope: kpis.Scope, group: str | None, value: str | None, choices: dic
 def _assessed(departments: list[str] | None) -> tuple[kpis.Period, dict]:
     period = _period()
     with runtime().db.read() as session:
-        codes = departments or list(session.execute(select(Department.code).order_by(Department.code)).scalars())
+        codes = departments or directory.codes(session)
         result = assessment.assess(session, period, codes, runtime().calendar.tz,
                                    process=request.args.get("process") or None)
     return period, result

@@ -2,7 +2,11 @@
 the case read-only (no task of theirs in it); reading is recorded."""
 from __future__ import annotations
 
+import re
+
 from conftest import login
+from engine import directory
+from engine.routing import Actor
 from world import opened
 
 
@@ -64,3 +68,15 @@ def test_the_joint_office_supervises_an_overdue_inquiry_from_the_case_page(app, 
     assert login(app.test_client(), "edu_reviewer").get("/supervision").status_code == 403
     notes = login(app.test_client(), "edu_supervisor").get("/notifications").data.decode()
     assert "发起督办：函询超期未办" in notes
+
+
+def test_the_copy_form_lists_the_departments_in_the_order_of_every_department_picker(app, world):
+    with world.rt.db.write() as session:  # a unit, which follows its department
+        directory.add_unit(session, Actor.system("test"), "STREET-WX", "文新街道", "Wenxin Street", "STREET", "西湖区", ["文三路"])
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    page = login(app.test_client(), "edu_reviewer").get(f"/tasks/{opened(out)['draft_inquiry']}").data.decode()
+    copied = re.findall(r'<option value="([^"]+)"', page.split('id="cc-to"')[1].split("</optgroup>")[0])
+    dashboard = login(app.test_client(), "joint_head").get("/dashboard").data.decode()
+    picked = re.findall(r'<option value="([^"]+)"', dashboard.split('<select name="department">')[1].split("</select>")[0])
+    assert copied == [code for code in picked if code] == sorted(copied)
+    assert copied.index("STREET-WX") == copied.index("STREET") + 1 and len(copied) >= 9

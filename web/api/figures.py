@@ -8,11 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
-
-from engine import assessment, kpis
+from engine import assessment, directory, kpis
 from engine.errors import Message
-from engine.models import Department
 
 from ..context import overseers, runtime
 from . import api
@@ -98,6 +95,6 @@ def read_node_assessment(ctx: Context) -> Reply:
     q = ctx.query
     own = _department(ctx, None)
     with runtime().db.read() as session:
-        codes = [own] if own else list(session.execute(select(Department.code).order_by(Department.code)).scalars())
+        codes = [own] if own else directory.codes(session)
         result = assessment.assess(session, _period(q.period), codes, runtime().calendar.tz, process=q.process)
     return Reply(200, NodeAssessment(**result))
