@@ -20,7 +20,9 @@ from workflows.portal import PUBLIC
 
 from . import holds, localized
 from .context import actor, overseers, runtime
+from .details import milestone_name, outcome_name
 from .i18n import refusal
+from .names import chinese
 from .privacy import decision_view, glossary_of, masked_details, readable
 from .search import openable
 
@@ -115,6 +117,14 @@ def _acting_department(entry, details: dict) -> str | None:
     return urging if urging != entry.department else None
 
 
+def _milestone(model, case: Case, details: dict) -> str:
+    """Which milestone an entry records (结果公示), with the outcome it stated (结果公示（录取）) unless the element
+    that marks it says that by its name already (逾期未补正，不予受理)."""
+    reached = milestone_name(model, details, case.definition_id)
+    stated = outcome_name(model, str(details["outcome"]), case.definition_id) if details.get("outcome") else reached
+    return reached if stated == reached else f"{reached}（{stated}）" if chinese() else f"{reached} ({stated})"
+
+
 @bp.route("/cases/<key>")
 @login_required
 def show(key: str):
@@ -158,7 +168,8 @@ def show(key: str):
     for e in events:
         details = json.loads(e.details)
         timeline.append(dict(seq=e.seq, at=e.at, actor=e.actor, department=_acting_department(e, details),
-                             event=e.event, details=details, data=masked_details(details, me, key, terms, may_open_key)))
+                             event=e.event, details=details, data=masked_details(details, me, key, terms, may_open_key),
+                             milestone=_milestone(model, case, details) if e.event == "milestone" else None))
     outcome = _outcome(case, model, terms) if scope is None else None
     with runtime().db.read() as session_:  # the workflow is loaded once, for the related cases and what it waits for
         wf = None if case.purged_at else cases.load(session_, runtime(), case)

@@ -79,7 +79,7 @@ class Reader:
         model, version = self.models.get(entry.case_id), self.versions.get(entry.case_id)
         out = []
         if "milestone" in details and details.get("element"):
-            out.append((_("Milestone"), self._element(model, details["element"], version) or str(details["milestone"])))
+            out.append((_("Milestone"), milestone_name(model, details, version)))
         for key, value in details.items():
             if key in HIDDEN or key == "milestone" or (key == "decision" and "name" in details):
                 continue
@@ -148,6 +148,12 @@ class Reader:
             if task is not None and getattr(task, "bpmn_name", None):
                 return localized.step(model.process_key, element, task.bpmn_name, version)
         return None
+
+
+def milestone_name(model: ProcessModel | None, details: dict, version: int | None = None) -> str:
+    """The milestone an entry records, as the process names the element that marks it (并联核验, 结果公示), else
+    as its code (accepted) in the user's language."""
+    return Reader._element(model, details.get("element"), version) or _code(str(details.get("milestone", "")))
 
 
 def _terms(model: ProcessModel, version: int | None):

@@ -119,6 +119,19 @@ def test_the_timeline_masks_personal_data_and_reads_in_words(app, world):
     assert person.id_number in login(app.test_client(), "auditor").get(f"/cases/{out.business_key}").data.decode()
 
 
+def test_the_timeline_names_each_milestone_and_what_it_stated(app, world):
+    out = world.start("admission_review", world.person().admission())
+    world.complete("edu_reviewer", out, "decide", decision="admit", school_assigned="文三街小学")
+    client = login(app.test_client(), "auditor")
+    page = client.get(f"/cases/{out.business_key}").data.decode()
+    reached = re.findall(r'<li class="ev-milestone">.*?</li>', page, re.S)
+    named = [re.search(r'<span class="milestone">([^<]+)</span>', li) for li in reached]
+    assert len(reached) == 2 and all(named), reached  # each entry says which milestone, not 办理节点 · 系统 alone
+    assert [n.group(1) for n in named] == ["并联核验", "结果公示（录取）"]  # the marking element's name, the outcome
+    client.post("/language", data={"language": "en"})
+    assert '<span class="milestone">Publish the result (Admit)</span>' in client.get(f"/cases/{out.business_key}").data.decode()
+
+
 def test_a_case_waiting_for_the_applicant_says_so_with_what_is_missing(app, world):
     out = world.start("admission_review", world.person().admission(materials=["residence_permit"]))
     page = login(app.test_client(), "auditor").get(f"/cases/{out.business_key}").data.decode()
