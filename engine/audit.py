@@ -7,7 +7,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,14 +55,21 @@ def export_row(entry: AuditEntry) -> dict[str, Any]:
             "hash": entry.hash, "redacted_at": entry.redacted_at.isoformat() if entry.redacted_at else None}
 
 
-def csv_text(entries: Iterable[AuditEntry]) -> str:
-    """Entries as CSV with a BOM (spreadsheet programs then read the Chinese text right)."""
+def csv_text(entries: Iterable[AuditEntry], headings: Sequence[str] = EXPORT_COLUMNS,
+             extra: Sequence[tuple[str, Callable[[AuditEntry], str]]] = ()) -> str:
+    """Entries as CSV with a BOM (spreadsheet programs then read the Chinese text right).
+
+    `headings` may name the EXPORT_COLUMNS in the reader's language: the same columns in the same order, each
+    value exactly as hashed. `extra` columns (a heading and what to write for an entry) follow them, to help a
+    person read the entry; they are not part of what is hashed."""
+    if len(headings) != len(EXPORT_COLUMNS):
+        raise ValueError("one heading for each exported column")
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow([*headings, *(heading for heading, _ in extra)])
     for entry in entries:
         row = export_row(entry)
-        writer.writerow(["" if row[c] is None else row[c] for c in EXPORT_COLUMNS])
+        writer.writerow(["" if row[c] is None else row[c] for c in EXPORT_COLUMNS] + [cell(entry) for _, cell in extra])
     return "\ufeff" + out.getvalue()
 
 

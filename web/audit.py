@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, flash, render_template, request, stream_with_context
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -17,6 +17,7 @@ from engine.models import AuditEntry
 from .context import actor, require_role, runtime
 from .details import readable
 from .i18n import say
+from .names import chinese
 from .privacy import exported_entries, record_export
 from . import search as cases_search
 
@@ -36,6 +37,18 @@ EVENTS = ["case_started", "task_ready", "task_claimed", "task_released", "task_r
           "case_migrated", "attachment_added", "attachment_viewed", "document_printed",
           "notice_published"]
 PAGE = 50
+# The export's columns as the audit page names them (the hashed values stay as they are; see export())
+HEADINGS = {"seq": _l("Entry number"), "at": _l("Time"), "actor": _l("Who"), "department": _l("Department"),
+            "case_id": _l("Case number (internal)"), "business_key": _l("Business key"), "task_id": _l("Task number"),
+            "event": _l("Event code"), "details": _l("Details (as recorded)"), "prev_hash": _l("Previous entry's hash"),
+            "hash": _l("Hash"), "redacted_at": _l("Details removed at")}
+
+
+@bp.app_template_global()
+def event_label(event: str) -> str:
+    """An audit event's name in the user's language (案件受理 for case_started): the one source for the audit page,
+    the case timeline and the export."""
+    return _(event)
 
 
 def _entries(args: dict[str, str], limit: int | None = PAGE):
@@ -123,12 +136,18 @@ def verify():
 @bp.route("/audit/export.csv")
 @login_required
 def export():
-    """The filtered audit log as CSV (for people without an account), with each entry's hash."""
+    """The filtered audit log as CSV (for people without an account), with each entry's hash. Every hashed field
+    is written exactly as hashed, in the order of engine/audit.EXPORT_COLUMNS, so the chain can be checked from the
+    file; in Chinese the headings are Chinese and a last column names each event as the audit page does."""
     require_role("auditor", "admin")
     rows = exported_entries(_entries(_args(), limit=None), actor())
     record_export(actor(), "audit log CSV (web)", len(rows))
-    return Response(chain.csv_text(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
+    if chinese():  # the same columns in Chinese, then the event's name: nothing hashed is changed or moved
+        text = chain.csv_text(rows, [str(HEADINGS[c]) for c in chain.EXPORT_COLUMNS],
+                              [(_("Event"), lambda entry: event_label(entry.event))])
+    else:
+        text = chain.csv_text(rows)
+    return Response(text, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
 
 
 @bp.route("/audit/eventlog")

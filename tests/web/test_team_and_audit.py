@@ -1,5 +1,8 @@
 """Supervisor and auditor pages: workload, bulk reassignment with a reason, the audit log, chain
 verification, CSV export and case search."""
+import csv
+import hashlib
+import io
 import json
 import re
 from datetime import datetime, timezone
@@ -8,6 +11,7 @@ import time_machine
 from sqlalchemy import bindparam, select, text
 
 from conftest import login
+from engine.audit import EXPORT_COLUMNS
 from engine.models import AuditEntry, Task
 
 
@@ -77,7 +81,7 @@ def test_auditor_reads_the_log_verifies_the_chain_and_exports(app, world):
     verdict = auditor.post("/audit/verify").data.decode()
     assert "审计日志完整" in verdict
     csv_text = auditor.get("/audit/export.csv").data.decode("utf-8-sig")
-    assert csv_text.splitlines()[0].startswith("seq,at,actor") and out.business_key in csv_text
+    assert csv_text.splitlines()[0].startswith("序号,时间,经办人,部门") and out.business_key in csv_text
     with world.rt.db.engine.begin() as conn:
         conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"))
     assert "审计日志在第 #2 条处被篡改：写入后内容被修改" in auditor.post("/audit/verify").data.decode()
@@ -116,3 +120,34 @@ def test_cases_at_a_standstill_are_listed_for_the_supervisors_who_answer_for_the
     assert stuck.business_key in joint.split('id="halted"')[1], "the joint office oversees every case"
     other = login(app.test_client(), "hud_supervisor").get("/team").data.decode()
     assert 'id="halted"' not in other or stuck.business_key not in other.split('id="halted"')[1].split("</section>")[0]
+
+
+def _chain_holds(rows: list[list[str]]) -> bool:
+    """Check an export's hash chain as someone outside the system would (README: the audit export)."""
+    previous = rows[0][9]
+    for seq, at, actor, department, case_id, key, task_id, event, details, prev_hash, digest, *_ in rows:
+        material = "\x1f".join([prev_hash, seq, at, actor, department, case_id, key, task_id, event, details])
+        if prev_hash != previous or hashlib.sha256(material.encode("utf-8")).hexdigest() != digest:
+            return False
+        previous = digest
+    return True
+
+
+def test_the_csv_export_reads_in_chinese_and_its_chain_still_checks(app, world):
+    out = open_inquiries(world, 1)[0]
+    auditor = login(app.test_client(), "auditor")
+    heading, *rows = list(csv.reader(io.StringIO(auditor.get("/audit/export.csv").data.decode("utf-8-sig"))))
+    assert heading == ["序号", "时间", "经办人", "部门", "案件内部编号", "业务编号", "任务编号", "事件代码", "详情（原始记录）",
+                       "上一条哈希值", "哈希值", "详情清除时间", "事件"]
+    rows.reverse()  # the export lists the newest entry first, as the page does
+    started = next(r for r in rows if r[5] == out.business_key and r[7] == "case_started")
+    assert started[12] == "案件受理" and all(r[12] and r[12] != r[7] for r in rows)  # the page's words for every event
+    assert _chain_holds(rows)  # every hashed field exactly as hashed, in the documented order
+    tampered = [list(r) for r in rows]
+    tampered[1][7] = "case_completed"
+    assert not _chain_holds(tampered)
+    auditor.post("/language", data={"language": "en"})
+    heading, *english = list(csv.reader(io.StringIO(auditor.get("/audit/export.csv").data.decode("utf-8-sig"))))
+    assert tuple(heading) == EXPORT_COLUMNS  # in English, the export as it always was
+    assert all(len(r) == len(EXPORT_COLUMNS) for r in english)
+    assert {r[0]: r for r in english if r[0] in {c[0] for c in rows}} == {r[0]: r[:12] for r in rows}
