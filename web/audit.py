@@ -125,7 +125,6 @@ def verify():
     require_role("auditor", "admin")
     with runtime().db.read() as session:
         result = chain.verify(session)
-    flash(verdict(result), "success" if result.ok else "error")
     args = {k: "" for k in ("event", "actor", "key", "before", "from", "to")}
     entries = _entries(args)
     return render_template("audit.html", entries=entries, args=args, result=result, verdict=verdict(result), events=EVENTS,
