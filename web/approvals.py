@@ -13,7 +13,7 @@ from engine.errors import EngineError, PermissionDenied
 from .context import actor, runtime
 from .tasks import _load
 from .i18n import refusal
-from .names import person
+from .names import person, separator
 
 bp = Blueprint("approvals", __name__)
 
@@ -49,7 +49,7 @@ def send_back(task_id: str):
         except EngineError as exc:
             flash(refusal(exc), "error")
         else:
-            steps = "、".join(row["name"] for row in outcome.opened)
+            steps = separator().join(row["name"] for row in outcome.opened)
             flash(_("%(key)s was sent back to %(steps)s.", key=case.business_key, steps=steps or "—"), "success")
             return redirect(url_for("inbox.inbox"))
     return redirect(url_for("tasks.show", task_id=task_id) + "#send-back")

@@ -22,6 +22,7 @@ from .cases import _case, _owner as owner_of, _scope
 from .context import actor, overseers, runtime
 from .i18n import error_text, field_errors
 from .printing import render
+from .names import separator
 
 bp = Blueprint("counter", __name__)
 OTHER = "other"
@@ -249,7 +250,7 @@ def upload(key: str):
     except InvalidInput as exc:
         flash(_upload_problem(next(iter(exc.fields.values()), ""), name), "error")
         return redirect(url_for("cases.show", key=key))
-    flash(_("Attached: %(files)s.", files="、".join(added)), "success")
+    flash(_("Attached: %(files)s.", files=separator().join(added)), "success")
     return redirect(url_for("cases.show", key=key))
 
 

@@ -25,6 +25,7 @@ from . import localized
 from .context import actor, overseers, runtime
 from .details import outcome_names
 from .i18n import department_name, error_text, field_errors, field_label
+from .names import colon, semicolon
 
 bp = Blueprint("dashboard", __name__)
 ECHARTS = Path(__file__).parent / "node_modules" / "echarts" / "dist"
@@ -215,7 +216,7 @@ def weights():
         flash(_("The weights were saved."), "ok")
     except InvalidInput as exc:
         flash(_("The weights were not saved: %(problems)s",
-                problems="；".join(f"{_(part)}：{said}" for part, said in field_errors(exc).items())), "error")
+                problems=semicolon().join(f"{_(part)}{colon()}{said}" for part, said in field_errors(exc).items())), "error")
     return redirect(url_for("dashboard.node_assessment", period=request.form.get("period") or None))
 
 
@@ -255,7 +256,7 @@ def alert_rules():
     except (InvalidInput, NotFound) as exc:
         said = field_errors(exc) if getattr(exc, "fields", None) else {}
         flash(_("The rule was not saved: %(problems)s",
-                problems="；".join(f"{field_label(k)}：{v}" for k, v in said.items()) or error_text(exc)), "error")
+                problems=semicolon().join(f"{field_label(k)}{colon()}{v}" for k, v in said.items()) or error_text(exc)), "error")
     except ValueError:  # a rule number that is not a number
         abort(400)
     return redirect(url_for("dashboard.alert_list"))

@@ -17,6 +17,7 @@ from engine.models import Deployment, ProcessDefinition
 
 from .context import actor, require_role, row_id, runtime
 from .i18n import department_name, error_text
+from .names import separator
 
 bp = Blueprint("designer", __name__)
 
@@ -119,7 +120,7 @@ def deploy():
         for pending in (s for s in rules.status(session) if s.proposed):
             flash(_("Rule table %(table)s v%(version)s awaits co-sign by %(departments)s (%(key)s); v%(active)s stays "
                     "in force until all have signed.", table=pending.decision, version=pending.proposed,
-                    departments="、".join(department_name(d) for d in pending.waiting), key=pending.case_key,
+                    departments=separator().join(department_name(d) for d in pending.waiting), key=pending.case_key,
                     active=pending.active), "info")
     for item in results:
         if item.created:

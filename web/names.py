@@ -35,6 +35,15 @@ def semicolon() -> str:
     return "；" if chinese() else "; "
 
 
+def opening() -> str:
+    """A parenthesis around an aside: 甲（乙） / A (B)."""
+    return "（" if chinese() else " ("
+
+
+def closing() -> str:
+    return "）" if chinese() else ")"
+
+
 def separator() -> str:
     """What joins the items of a list: 甲、乙 / A, B."""
     return "、" if chinese() else ", "
@@ -154,8 +163,8 @@ def lines(value: Any) -> Any:
 
 
 def register(app) -> None:
-    """The template filters: |person, |moment, |day, |due, |value, |period, |listed, |lines; colon(), semicolon()
-    and separator()."""
+    """The template filters: |person, |moment, |day, |due, |value, |period, |listed, |lines; colon(), semicolon(),
+    separator() and the parentheses opening() and closing()."""
     app.jinja_env.filters.update(person=person, moment=moment, day=day, due=due, value=value_text, period=period,
                                  listed=listed, lines=lines)
-    app.jinja_env.globals.update(colon=colon, semicolon=semicolon, separator=separator)
+    app.jinja_env.globals.update(colon=colon, semicolon=semicolon, separator=separator, opening=opening, closing=closing)

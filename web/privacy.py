@@ -19,7 +19,7 @@ from workflows import idcards
 
 from . import localized
 from .i18n import department_name
-from .names import ISO_MOMENT, value_text
+from .names import ISO_MOMENT, colon, semicolon, separator, value_text
 
 def linked(terms: Glossary, key: str, value: Any, may_open=None) -> Any:
     """On a page (`may_open`: whether the reader may open the case of a business key), a value that names another case
@@ -73,7 +73,7 @@ def readable(terms: Glossary, key: str, value: Any, unmasked: bool = True) -> An
         def shown(k: str, v: Any) -> str:
             kind = terms.personal(k)
             return mask(kind, v) if kind and not unmasked else _flat(readable(terms, k, v))
-        return "；".join(f"{terms.label(k)}：{shown(k, v)}" for k, v in value.items()
+        return semicolon().join(f"{terms.label(k)}{colon()}{shown(k, v)}" for k, v in value.items()
                         if not _blank(v) and not isinstance(v, dict) and k in terms.terms)
     term = terms.terms.get(key)
     if term and term.department_code and isinstance(value, str):
@@ -121,7 +121,7 @@ def is_table(value: Any) -> bool:
 
 
 def _flat(value: Any) -> str:
-    return "、".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return separator().join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
 def _blank(value: Any) -> bool:
@@ -186,7 +186,7 @@ def masked_details(details: dict[str, Any], actor: Actor, business_key: str, ter
         else:
             value = readable(terms, key, value, full)
         if isinstance(value, list):
-            value = "；".join(str(v) for v in value)
+            value = semicolon().join(str(v) for v in value)
         out.append((terms.label(key), linked(terms, key, value, may_open)))
     return out
 

@@ -125,6 +125,8 @@ API_TERMS = {"Authorization", "Bearer", "Allow", "Idempotency-Key", "Accept-Lang
 
 
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")  # snake_case: a code a program reads, not a word
+# Chinese punctuation against English words: Outcome：, …（Education Bureau）; a Chinese value keeps its own
+_CHINESE_PUNCTUATION = re.compile(r"[A-Za-z)\]][：；、（），]|[（，；、][A-Za-z]")
 
 
 def english_problems(texts: list[str], allowed_names: set[str] = frozenset()) -> list[tuple[str, str, str]]:
@@ -135,6 +137,7 @@ def english_problems(texts: list[str], allowed_names: set[str] = frozenset()) ->
         for pattern in (_ADDRESS, _FILE):
             cleaned = pattern.sub(" ", cleaned)
         found += [("code", code, text) for code in _CODE.findall(cleaned) if code not in allowed_names]
+        found += [("chinese punctuation", mark, text) for mark in _CHINESE_PUNCTUATION.findall(cleaned)]
     return found
 
 
