@@ -7,14 +7,16 @@ was rolled back, none is lost, and two workers never announce the same entry (th
 locked). The operations themselves stay as fast as before: they only append their audit entries.
 
 Who hears: a step that arrives, or is reminded, goes to its assignee or, while unclaimed, to every member
-of its department who may take it; an escalation to the rank above in the department (the overseeing
+of its department who may take it (a reminder announced when the step is already past its due time says it is
+overdue, not due soon: the worker was down, the reminder's timer was set after the due time, or the announcing
+lagged); an escalation to the rank above in the department (the overseeing
 office for a head's step, see `reported_to`); an alert to the supervisors of the departments it names (the
 step's and the overseeing office).
 """
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -85,9 +87,17 @@ def _announce(session: Session, row, now: datetime) -> None:
         notices.notify(session, reported_to(session, task), "escalated", row.business_key, task.id, {"step": task.name},
                        now)
         return
-    kind = "arrived" if row.event == "task_ready" else "reminded"
+    kind = "arrived" if row.event == "task_ready" else "overdue" if _overdue(task, now) else "reminded"
     notices.notify(session, holding.holders(session, task.department_code, task.role, task.assignee), kind,
                    row.business_key, task.id, {"step": task.name}, now)
+
+
+def _overdue(task: Task, now: datetime) -> bool:
+    """Whether the step is past its due time now (a "due soon" reminder would be wrong)."""
+    due = task.due_at
+    if due is None:
+        return False
+    return (due if due.tzinfo else due.replace(tzinfo=timezone.utc)) <= now
 
 
 def reported_to(session: Session, task: Task) -> list[str]:

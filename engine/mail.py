@@ -54,6 +54,7 @@ WORDS = {  # kind → (Chinese, English); free text (reasons, notes) stays in th
                      "the opinion is in the app"),
     "arrived": ("{key}「{step}」已到达，请及时办理", "{key} “{step}” is waiting for you"),
     "reminded": ("{key}「{step}」即将到期，请及时办理", "{key} “{step}” is due soon"),
+    "overdue": ("{key}「{step}」已超期，请尽快办理", "{key} “{step}” is overdue; please deal with it now"),
     "escalated": ("{key}「{step}」已超期，已上报科长", "{key} “{step}” is overdue and was escalated"),
     "alert": ("{key}滞留预警，请关注", "{key} is stalled (stagnation alert)"),
     "signer_removed": ("{by}已将您从{key}「{step}」的签署人中减去", "{by} removed you as a signer of {key} “{step}”"),

@@ -41,6 +41,8 @@ def words(kind: str, key: str | None, details: dict) -> str:
         return _("“%(step)s” of %(key)s is waiting for you.", key=key, **details)
     if kind == "reminded":
         return _("“%(step)s” of %(key)s is due soon.", key=key, **details)
+    if kind == "overdue":
+        return _("“%(step)s” of %(key)s is overdue; please deal with it now.", key=key, **details)
     if kind == "escalated":
         return _("“%(step)s” of %(key)s is overdue and was escalated to you.", key=key, **details)
     if kind == "alert":

@@ -5,6 +5,7 @@ announced. Mail of them goes through a real SMTP server."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import time_machine
 from sqlalchemy import select, update
@@ -52,8 +53,7 @@ def test_a_step_arriving_is_announced_once_to_whoever_may_take_it(rt):
     assert opened(third)["intake"] not in told and len(told) == 1  # only its next step (教育审核) was announced
 
 
-def test_reminders_go_to_the_holder_and_escalations_to_the_supervisors(rt):
-    body = """<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="check"/>
+SLA_BODY = """<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="check"/>
       <bpmn:userTask id="check" name="核验" camunda:dueDate="workdays(2)"/>
       <bpmn:boundaryEvent id="remind" attachedToRef="check" cancelActivity="false"><bpmn:extensionElements>
         <camunda:properties><camunda:property name="sla" value="reminder"/></camunda:properties></bpmn:extensionElements>
@@ -64,20 +64,79 @@ def test_reminders_go_to_the_holder_and_escalations_to_the_supervisors(rt):
         <bpmn:timerEventDefinition><bpmn:timeDuration>workdays(2)</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>
       <bpmn:sequenceFlow id="f3" sourceRef="escalate" targetRef="x"/><bpmn:endEvent id="x"/>
       <bpmn:sequenceFlow id="f4" sourceRef="check" targetRef="e"/><bpmn:endEvent id="e"/>"""
+
+
+def sla_case(rt):
+    """A step due in two working days (Monday 12 October 2026 09:00 → Wednesday 14 October 09:00), reminded after
+    one, escalated after two; claimed by psb_reviewer."""
     with rt.db.write() as session:
-        repository.deploy(session, rt, SYSTEM, {"sla.bpmn": bpmn("sla", body, lanes={"PSB": ["s", "check", "remind", "r",
-                                                                                              "escalate", "x", "e"]})})
+        repository.deploy(session, rt, SYSTEM, {"sla.bpmn": bpmn("sla", SLA_BODY, lanes={
+            "PSB": ["s", "check", "remind", "r", "escalate", "x", "e"]})})
     users = make_users(rt)
     with time_machine.travel(at("2026-10-12", 9), tick=False):
         out = start(rt, "sla", {})
         with rt.db.write() as session:
             cases.claim(session, rt, users["psb_reviewer"], opened(out)["check"])
-    for day in ("2026-10-13", "2026-10-14"):
-        with time_machine.travel(at(day, 10), tick=False), rt.db.write() as session:
+    assert opened(out) and out.opened[0]["due_at"] == at("2026-10-14", 9)
+    return out
+
+
+def fire_and_announce(rt, out, day, hour, announce=True):
+    with time_machine.travel(at(day, hour), tick=False):
+        with rt.db.write() as session:
             cases.fire_timers(session, rt, out.case_id)
-    announced(rt)
+        if announce:
+            announced(rt)
+
+
+def test_reminders_go_to_the_holder_and_escalations_to_the_supervisors(rt):
+    out = sla_case(rt)
+    fire_and_announce(rt, out, "2026-10-13", 10)  # the reminder, a day before the step is due
+    assert kinds(rt, "psb_reviewer") == [("arrived", out.business_key), ("reminded", out.business_key)]
+    fire_and_announce(rt, out, "2026-10-14", 10)  # due at 09:00: escalated
     assert kinds(rt, "psb_reviewer") == [("arrived", out.business_key), ("reminded", out.business_key)]
     assert kinds(rt, "psb_chief") == [("escalated", out.business_key)]
+
+
+def test_a_step_already_overdue_is_never_reminded_as_due_soon(rt, smtp):  # noqa: F811 - the fixture
+    """The worker was down through the reminder's time and the due time: both timers fire together after the step
+    is due. The holder is told it is overdue (已超期), not that it is due soon (即将到期); the supervisors hear of the
+    escalation as before."""
+    out = sla_case(rt)
+    with rt.db.write() as session:
+        session.execute(update(User).where(User.username == "psb_reviewer").values(email="psb@gov.example"))
+    fire_and_announce(rt, out, "2026-10-14", 10)
+    assert kinds(rt, "psb_reviewer") == [("arrived", out.business_key), ("overdue", out.business_key)]
+    assert kinds(rt, "psb_chief") == [("escalated", out.business_key)]
+    with rt.db.read() as session:  # the timer did fire and is on the record as the reminder it is
+        assert session.get(Task, opened(out)["check"]).reminded_at == at("2026-10-14", 10)
+    assert mail.send_due(rt.db)[0] >= 1
+    subjects = [m["Subject"] for to, m in smtp.messages if "psb@gov.example" in to]
+    assert any("已超期" in s for s in subjects) and not any("即将到期" in s for s in subjects), subjects
+
+
+def test_a_reminder_announced_after_the_due_time_says_overdue(rt):
+    """The reminder fired in time but the worker announced it only after the step fell due (a backlog): what the
+    holder reads is true when they read it."""
+    out = sla_case(rt)
+    fire_and_announce(rt, out, "2026-10-13", 10, announce=False)
+    with time_machine.travel(at("2026-10-14", 9) + timedelta(minutes=30), tick=False):
+        announced(rt)
+    assert kinds(rt, "psb_reviewer") == [("arrived", out.business_key), ("overdue", out.business_key)]
+    # just before the due time it is still a reminder that the step is due soon
+    second = sla_case_again(rt)
+    fire_and_announce(rt, second, "2026-10-13", 10, announce=False)
+    with time_machine.travel(at("2026-10-14", 9) - timedelta(minutes=1), tick=False):
+        announced(rt)
+    with rt.db.read() as session:
+        told = {n.kind for n in notices.recent(session, "psb_reviewer") if n.business_key == second.business_key}
+    assert told == {"arrived", "reminded"}
+
+
+def sla_case_again(rt):
+    with time_machine.travel(at("2026-10-12", 9), tick=False):
+        out = start(rt, "sla", {})
+    return out
 
 
 def test_an_overdue_step_is_reported_to_the_rank_above_and_a_heads_to_the_overseers(rt):

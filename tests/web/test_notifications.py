@@ -177,3 +177,27 @@ def test_the_audit_log_names_the_urging_department_and_the_entry_keeps_the_urged
     with world.rt.db.read() as session:  # the node assessment counts the urge for the urged department
         stored = session.execute(select(AuditEntry.department).where(AuditEntry.event == "task_urged")).scalars().all()
     assert stored == ["HRSS"]
+
+
+def test_an_answer_already_overdue_is_announced_as_overdue_not_due_soon(app, world):
+    """The worker was down until after the reply's deadline: the reminder and the overdue timer fire together, and
+    the department asked reads that its answer is overdue (已超期), in Chinese and in English, never 即将到期."""
+    import time_machine
+
+    from engine import announce
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="社保口径", questions="请说明", reply_days=2)
+    due = out.opened[0]["due_at"]
+    with time_machine.travel(due + timedelta(hours=1), tick=False):
+        world.fire(out.case_id)
+        with world.rt.db.write() as session:
+            announce.refresh(session)
+    hrss = login(app.test_client(), "hrss_reviewer")
+    page = hrss.get("/notifications").data.decode()
+    assert f"{out.business_key}“拟写答复”已超期，请尽快办理。" in page and "即将到期" not in page
+    hrss.post("/language", data={"language": "en", "next": "/notifications"})
+    english = hrss.get("/notifications").data.decode()
+    assert f"“Draft the answer” of {out.business_key} is overdue; please deal with it now." in english
+    assert "due soon" not in english
+    settings = hrss.get("/notifications/settings").data.decode()
+    assert 'value="overdue"' in settings and "notice_overdue" not in settings
