@@ -1,8 +1,10 @@
 """`jointreview unit` and `jointreview units`: the sub-units of a department (the street offices of 街道办),
-with the area each covers, so a step can go to the office of the applicant's street."""
+with the area each covers, so a step can go to the office of the applicant's street; `jointreview head-title`:
+what a department calls its head (局长, 主任)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Callable
 
 from . import directory
@@ -31,6 +33,25 @@ def cmd_units(rt: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_head_title(rt: Runtime, args: argparse.Namespace) -> int:
+    if args.clear and (args.zh is not None or args.en is not None):
+        print("error: give --zh and --en, or --clear, not both", file=sys.stderr)
+        return 2
+    if not args.clear and args.zh is None and args.en is None:
+        with rt.db.read() as session:
+            title = directory.head_title(session, args.code)
+    else:
+        with rt.db.write() as session:
+            title = directory.set_head_title(session, actor_of(rt, args.user), args.code, args.zh, args.en,
+                                                   clear=args.clear)
+        rt.forget_departments()
+    if title.zh or title.en:
+        print(f"the head of {title.code} is called {title.zh} / {title.en}")
+    else:
+        print(f"{title.code} has no title of its own for its head: the role's word (a unit: its department's title)")
+    return 0
+
+
 def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("unit", cmd_unit, "add or change a sub-unit of a department (a street office of STREET) and its area")
     p.add_argument("code", help="the unit's code, e.g. STREET-BS")
@@ -43,3 +64,11 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
                                                      "repeatable)")
     p = add("units", cmd_units, "list a department's sub-units and their areas")
     p.add_argument("parent", help="department code, e.g. STREET")
+    p = add("head-title", cmd_head_title, "show or set what a department calls its head (局长, 主任), in Chinese and "
+                                          "English")
+    p.add_argument("code", help="department code, e.g. HEALTH or STREET-WX")
+    p.add_argument("--zh", help="the title in Chinese, e.g. 主任 (with --en)")
+    p.add_argument("--en", help="the title in English, e.g. Director (with --zh)")
+    p.add_argument("--clear", action="store_true", help="remove the department's own title: its head is called by the "
+                                                        "role's word (a unit: by its department's title)")
+    p.add_argument("--user", help="who changes the directory (recorded; default: system)")

@@ -1,5 +1,6 @@
 """Sub-units of a department (the street offices of 街道办, each with its grid workers): a step can go to the
-unit whose area covers the applicant's address instead of to anyone of the department.
+unit whose area covers the applicant's address instead of to anyone of the department; and what a department
+calls its head (局长, 主任), in both languages.
 
 A unit is a department of its own (its staff are members of it, its steps sit in its inbox) with a parent and
 an area: the district it lies in and the names (streets, roads, communities) an address of its area contains.
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit, wallclock
-from .errors import InvalidInput, Message, catalogue
+from .errors import InvalidInput, Message, NotFound, catalogue
 from .models import Department
 from .routing import Actor
 
@@ -29,7 +30,12 @@ MESSAGES = catalogue({
     "unit_names": "at most {limit} names of at most 50 characters each",
     "unit_top": "{code} is a top-level department",
     "unit_not_saved": "the unit was not saved",
+    "head_title_zh": "give the head's title in Chinese, e.g. 局长 or 主任 (at most {limit} characters, one line)",
+    "head_title_en": "give the head's title in English, e.g. Director (at most {limit} characters, one line)",
+    "head_title_not_saved": "the head's title was not saved",
 })
+TITLE_ZH, TITLE_EN = 20, 60  # the columns' lengths (departments.head_title_zh / _en)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -119,3 +125,43 @@ def unit_for(session: Session, parent: str, district: str | None, address: str |
             best, score = unit, matched
     return best if score >= 0 else None
 
+
+@dataclass(frozen=True)
+class HeadTitle:
+    code: str
+    zh: str | None
+    en: str | None
+
+
+def head_title(session: Session, code: str) -> HeadTitle:
+    """What a department calls its head (None: the role's word; a unit then goes by its department's title)."""
+    row = session.get(Department, (code or "").strip().upper())
+    if row is None:
+        raise NotFound(Message("no_department", department=(code or "").strip()))
+    return HeadTitle(row.code, row.head_title_zh, row.head_title_en)
+
+
+def set_head_title(session: Session, by: Actor, code: str, zh: str | None, en: str | None,
+                   clear: bool = False) -> HeadTitle:
+    """Set what a department calls its head, in Chinese and English (both are needed), or `clear` its own title;
+    recorded in the audit log with the title before. NotFound for an unknown department, InvalidInput naming each
+    bad title; nothing is changed on an error."""
+    before = head_title(session, code)
+    zh, en = ("", "") if clear else ((zh or "").strip(), (en or "").strip())
+    errors = {}
+    if not clear and (not zh or len(zh) > TITLE_ZH or _CONTROL.search(zh)):
+        errors["zh"] = Message("head_title_zh", limit=TITLE_ZH)
+    if not clear and (not en or len(en) > TITLE_EN or _CONTROL.search(en)):
+        errors["en"] = Message("head_title_en", limit=TITLE_EN)
+    if errors:
+        raise InvalidInput(Message("head_title_not_saved"), errors)
+    after = HeadTitle(before.code, zh or None, en or None)
+    if after == before:
+        return after  # as it is: nothing to change or record
+    row = session.get(Department, before.code)
+    row.head_title_zh, row.head_title_en = after.zh, after.en
+    session.flush()
+    audit.append(session, [audit.Event("department_head_title_set", by.username, {
+        "department": after.code, "before": [before.zh, before.en], "after": [after.zh, after.en]}, after.code)],
+        wallclock.now())
+    return after

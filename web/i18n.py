@@ -5,6 +5,7 @@ import math
 import os
 import re
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -190,14 +191,19 @@ def _said(key: str, value):
     return value
 
 
+DEPARTMENTS_FRESH = 60.0  # seconds: a name or head title changed elsewhere (`jointreview head-title`, another
+# process of the app) shows within a minute
+
+
 def _department(code: str) -> tuple[str, str, str | None, str | None, str | None] | None:
-    """(Chinese name, English name, head title in Chinese, in English, parent code) of a department, read once."""
-    known = current_app.extensions.get("jointreview_departments")
-    if known is None or code not in known:
+    """(Chinese name, English name, head title in Chinese, in English, parent code) of a department, read once a
+    minute (and whenever an unknown code comes up)."""
+    read_at, known = current_app.extensions.get("jointreview_departments") or (0.0, None)
+    if known is None or code not in known or time.monotonic() - read_at > DEPARTMENTS_FRESH:
         with runtime().db.read() as session:
             known = {d.code: (d.name_zh, d.name_en, d.head_title_zh, d.head_title_en, d.parent_code)
                      for d in session.execute(select(Department)).scalars()}
-        current_app.extensions["jointreview_departments"] = known
+        current_app.extensions["jointreview_departments"] = (time.monotonic(), known)
     return known.get(code)
 
 

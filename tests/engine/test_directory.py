@@ -69,3 +69,60 @@ def test_seeding_names_each_standard_departments_head_and_keeps_a_title_set_by_h
     with rt.db.read() as session:
         assert session.get(Department, "HUD").head_title_zh == "主任"
         assert session.get(Department, "PSB").head_title_zh == "局长"
+
+
+def _titles(rt, code):
+    from engine.models import Department
+    with rt.db.read() as session:
+        row = session.get(Department, code)
+        return row.head_title_zh, row.head_title_en
+
+
+def _title_events(rt):
+    import json
+    with rt.db.read() as session:
+        rows = session.execute(select(AuditEntry).where(AuditEntry.event == "department_head_title_set")
+                               .order_by(AuditEntry.seq)).scalars().all()
+    return [(e.actor, e.department, json.loads(e.details)) for e in rows]
+
+
+def test_the_command_line_shows_and_sets_a_departments_head_title_audited(rt, capsys):
+    db_url = str(rt.db.url)
+    assert main(["--db", db_url, "head-title", "hud"]) == 0  # shown as it stands
+    assert capsys.readouterr().out.strip() == "the head of HUD is called 局长 / Director-General"
+    assert main(["--db", db_url, "head-title", "hud", "--zh", " 主任 ", "--en", "Director", "--user", "edu_head"]) == 1
+    assert "no active user 'edu_head'" in capsys.readouterr().err  # who changes it must be a user
+    assert main(["--db", db_url, "head-title", "hud", "--zh", " 主任 ", "--en", "Director"]) == 0
+    assert capsys.readouterr().out.strip() == "the head of HUD is called 主任 / Director"
+    assert _titles(rt, "HUD") == ("主任", "Director")
+    assert _title_events(rt) == [("system:cli", "HUD", {"department": "HUD", "before": ["局长", "Director-General"],
+                                                         "after": ["主任", "Director"]})]
+    assert main(["--db", db_url, "head-title", "HUD", "--zh", "主任", "--en", "Director"]) == 0  # as it is
+    assert len(_title_events(rt)) == 1, "nothing changed, nothing recorded"
+    assert main(["--db", db_url, "head-title", "HUD", "--clear"]) == 0
+    assert "HUD has no title of its own" in capsys.readouterr().out
+    assert _titles(rt, "HUD") == (None, None) and _title_events(rt)[-1][2]["after"] == [None, None]
+
+
+def test_a_bad_head_title_or_an_unknown_department_is_refused_and_nothing_changes(rt, capsys):
+    db_url = str(rt.db.url)
+    capsys.readouterr()
+    assert main(["--db", db_url, "head-title", "NOPE", "--zh", "主任", "--en", "Director"]) == 1
+    assert capsys.readouterr().err.strip() == "error: no department 'NOPE'"
+    assert main(["--db", db_url, "head-title", "NOPE"]) == 1
+    assert "no department 'NOPE'" in capsys.readouterr().err
+    assert main(["--db", db_url, "head-title", "EDU", "--zh", "主任"]) == 1  # both languages, or neither
+    err = capsys.readouterr().err
+    assert "the head's title was not saved" in err and "en: give the head's title in English" in err and "zh:" not in err
+    assert main(["--db", db_url, "head-title", "EDU", "--zh", "主" * 21, "--en", "Director\nof it"]) == 1
+    err = capsys.readouterr().err
+    assert "zh: give the head's title in Chinese, e.g. 局长 or 主任 (at most 20 characters, one line)" in err
+    assert "en: give the head's title in English" in err
+    assert main(["--db", db_url, "head-title", "EDU", "--zh", " ", "--en", " "]) == 1  # blank is no way to clear
+    assert main(["--db", db_url, "head-title", "EDU", "--clear", "--zh", "主任"]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert _titles(rt, "EDU") == ("局长", "Director-General") and _title_events(rt) == []
+    with rt.db.write() as session, pytest.raises(InvalidInput) as info:  # the engine names each bad field
+        directory.set_head_title(session, SYSTEM, "EDU", "", None)
+    assert set(info.value.fields) == {"zh", "en"}
+

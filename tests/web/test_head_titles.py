@@ -36,3 +36,20 @@ def test_a_unit_takes_its_departments_title_and_no_title_the_roles_word(app, dem
         assert role_name("head", "STREET-WX") == "主任"  # 文新街道, a unit of 街道办
         assert role_name("head", "HUD") == role_name("head") == "局长"  # the role's own word
         assert role_name("supervisor", "JOINT") == "科长"
+
+
+def test_a_head_title_set_on_the_command_line_shows_in_the_running_app(app, demo, monkeypatch):
+    """`jointreview head-title` changes what the pages call a head; a running app reads the departments again after
+    web.i18n.DEPARTMENTS_FRESH seconds (made 0 here), in both languages."""
+    from engine.cli import main
+    import web.i18n
+    health = login(app.test_client(), "health_head")
+    assert _tags(health.get("/team").data.decode()) == ["卫健委 · 主任"]
+    assert main(["--db", str(demo.rt.db.url), "head-title", "health", "--zh", "主任委员", "--en", "Chair"]) == 0
+    monkeypatch.setattr(web.i18n, "DEPARTMENTS_FRESH", 0.0)
+    assert _tags(health.get("/team").data.decode()) == ["卫健委 · 主任委员"]
+    health.post("/language", data={"language": "en", "next": "/team"})
+    assert _tags(health.get("/team").data.decode()) == ["Health Commission · Chair"]
+    auditor = login(app.test_client(), "auditor")
+    log = auditor.get("/audit?event=department_head_title_set").data.decode()
+    assert "部门负责人称谓已设置" in log and "主任委员" in log
