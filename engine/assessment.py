@@ -1,8 +1,9 @@
 """The quarterly node assessment (节点考核): every department's steps on timeliness, accuracy and
 satisfaction, a weighted score an administrator tunes, and the rank.
 
-Each part is normalised to 0–1 (timeliness: on-time share; speed: the fastest department's mean working
-days over this one's; accuracy: decisions not changed later; satisfaction: (rating − 1) / 4; inquiries:
+Each part is normalised to 0–1 (timeliness: the steps completed on time over those completed with a due time
+plus those overdue and still open at the end of the period, so that leaving a late step open never scores better
+than completing it late; speed: the fastest department's mean working days over this one's; accuracy: decisions not changed later; satisfaction: (rating − 1) / 4; inquiries:
 formal inquiries answered by their deadline). A part without data leaves the score, and its weight is
 shared among the others, so a department is never marked down for having no ratings yet. The working days a
 department waited on other departments' replies (its 函询) are shown beside the score and are in none of its
@@ -89,6 +90,7 @@ def _department_row(session: Session, code: str, w, overdue: int, urged: dict[st
     return {
         "department": code, "steps_completed": done.n,
         "on_time": share(done.extra["on_time"], done.extra["timed"]), "work_days": stat_of(done),
+        "timeliness": share(done.extra["on_time"], done.extra["timed"] + overdue),
         "overdue_open_at_end": overdue, "escalations": escalations, "urges": urged.get(code, 0),
         "inquiries_received": inquiries.n, "inquiries_on_time": share(inquiries.extra["on_time"], inquiries.n),
         "reply_days": stat_of(inquiries),
@@ -102,7 +104,7 @@ def _parts(row: dict[str, Any], fastest: float | None) -> dict[str, float | None
     avg = row["work_days"].get("avg")
     rating = row["rating"].get("avg")
     return {
-        "timeliness": row["on_time"].get("rate"),
+        "timeliness": row["timeliness"].get("rate"),
         "speed": round(min(1.0, fastest / avg), 4) if fastest is not None and avg else (1.0 if avg == 0 else None),
         "accuracy": row["decisions"].get("rate"),
         "satisfaction": round((rating - 1) / 4, 4) if rating is not None else None,
