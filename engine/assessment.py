@@ -4,10 +4,13 @@ satisfaction, a weighted score an administrator tunes, and the rank.
 Each part is normalised to 0–1 (timeliness: the steps completed on time over those completed with a due time
 plus those overdue and still open at the end of the period, so that leaving a late step open never scores better
 than completing it late; speed: the fastest department's mean working days over this one's; accuracy: decisions not changed later; satisfaction: (rating − 1) / 4; inquiries:
-formal inquiries answered by their deadline). A part without data leaves the score, and its weight is
+the formal inquiries asked of the department in the period and answered by their deadline, over those answered
+and those still unanswered past it; one not yet due is not judged). A part without data leaves the score, and its weight is
 shared among the others, so a department is never marked down for having no ratings yet. The working days a
 department waited on other departments' replies (its 函询) are shown beside the score and are in none of its
-step times: its step closes when it asks and a new one opens with the answer.
+step times: its step closes when it asks and a new one opens with the answer. Inquiries are counted wherever they
+are asked: an inquiry case of its own, or one called from another case's step (engine/facts.inquiry_facts); the
+reply time is from asking to the signed answer, in working days.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from sqlalchemy.orm import Session
 from . import audit, clock, rollups, urges, wallclock
 from .errors import InvalidInput, Message, catalogue
 from .kpis import MIN_CASES, Period, Scope, share, stat_of, window
-from .models import Case, Setting, StepFact
+from .models import Case, InquiryFact, Setting, StepFact
 from .routing import Actor
 
 WEIGHTS_SETTING = "assessment_weights"
@@ -79,7 +82,18 @@ def _overdue_at(session: Session, process: str | None, end: datetime, now: datet
     return dict(session.execute(Scope(process=process).steps(stmt)).all())
 
 
-def _department_row(session: Session, code: str, w, overdue: int, urged: dict[str, int]) -> dict[str, Any]:
+def _unanswered_late(session: Session, w) -> dict[str, int]:
+    """Formal inquiries asked in the period and still unanswered past their deadline now, per department asked."""
+    stmt = (select(InquiryFact.addressee, func.count()).where(
+        w.within(InquiryFact.asked_at), InquiryFact.answered_at.is_(None), InquiryFact.reply_due_at < w.now)
+        .group_by(InquiryFact.addressee))
+    if w.scope.process:
+        stmt = stmt.where(InquiryFact.process_key == w.scope.process)
+    return dict(session.execute(stmt).all())
+
+
+def _department_row(session: Session, code: str, w, overdue: int, urged: dict[str, int],
+                    unanswered: dict[str, int]) -> dict[str, Any]:
     process = w.scope.process
     done = rollups.merged(rollups.step_rows(session, w.months, "completed", process, code))
     escalations = sum(r.n for r in rollups.step_rows(session, w.months, "escalated", process, code))
@@ -92,7 +106,8 @@ def _department_row(session: Session, code: str, w, overdue: int, urged: dict[st
         "on_time": share(done.extra["on_time"], done.extra["timed"]), "work_days": stat_of(done),
         "timeliness": share(done.extra["on_time"], done.extra["timed"] + overdue),
         "overdue_open_at_end": overdue, "escalations": escalations, "urges": urged.get(code, 0),
-        "inquiries_received": inquiries.n, "inquiries_on_time": share(inquiries.extra["on_time"], inquiries.n),
+        "inquiries_received": inquiries.n, "inquiries_answered": sum(inquiries.hist.values()),
+        "inquiries_on_time": share(inquiries.extra["on_time"], sum(inquiries.hist.values()) + unanswered.get(code, 0)),
         "reply_days": stat_of(inquiries),
         "decisions": share(decided.extra["kept"], decided.n),
         "rating": {"n": rated, "too_few": rated < MIN_CASES,
@@ -118,7 +133,8 @@ def assess(session: Session, period: Period, departments: list[str], tz: ZoneInf
     w = window(period, Scope(process=process), tz, now)
     overdue = _overdue_at(session, process, min(w.end, w.now), w.now)
     urged = urges.by_department(session, w.start, min(w.end, w.now), process)
-    rows = [_department_row(session, code, w, overdue.get(code, 0), urged) for code in departments]
+    unanswered = _unanswered_late(session, w)
+    rows = [_department_row(session, code, w, overdue.get(code, 0), urged, unanswered) for code in departments]
     cases = select(Case.id).where(Case.process_key == process) if process else None
     waits = clock.waited(session, w.start, min(w.end, w.now), cases)  # on other departments' replies (函询)
     for row in rows:
@@ -142,7 +158,8 @@ def assess(session: Session, period: Period, departments: list[str], tz: ZoneInf
 COLUMNS = [("department", "Department"), ("steps_completed", "Steps completed"), ("on_time", "On-time rate"),
            ("avg_days", "Average working days"), ("median_days", "Median working days"), ("p90_days", "p90 working days"),
            ("overdue_open_at_end", "Overdue open at the end"), ("escalations", "Escalations"), ("urges", "Urges received"),
-           ("inquiries_received", "Inquiries received"), ("inquiries_on_time", "Inquiries answered on time"),
+           ("inquiries_received", "Inquiries received"), ("inquiries_answered", "Inquiries answered"),
+           ("inquiries_on_time", "Inquiries answered on time"),
            ("reply_days", "Average reply working days"),
            ("waited_days", "Working days waiting on other departments' replies"), ("decisions_kept", "Decisions not changed"),
            ("rating", "Average rating"), ("score", "Score"), ("rank", "Rank")]
@@ -156,7 +173,8 @@ def flat(row: dict[str, Any]) -> dict[str, Any]:
         "on_time": row["on_time"].get("rate"), "avg_days": row["work_days"].get("avg"),
         "median_days": row["work_days"].get("median"), "p90_days": row["work_days"].get("p90"),
         "overdue_open_at_end": row["overdue_open_at_end"], "escalations": row["escalations"], "urges": row["urges"],
-        "inquiries_received": row["inquiries_received"], "inquiries_on_time": row["inquiries_on_time"].get("rate"),
+        "inquiries_received": row["inquiries_received"], "inquiries_answered": row["inquiries_answered"],
+        "inquiries_on_time": row["inquiries_on_time"].get("rate"),
         "reply_days": row["reply_days"].get("avg"), "waited_days": row.get("waited_days", 0.0),
         "decisions_kept": row["decisions"].get("rate"),
         "rating": row["rating"].get("avg"), "score": row["score"], "rank": row["rank"],

@@ -79,6 +79,7 @@ class ProcessModel:
     timers: dict[tuple[str, str], TimerInfo] = field(default_factory=dict)
     milestones: dict[tuple[str, str], MilestoneInfo] = field(default_factory=dict)
     kpi_fields: dict[str, str] = field(default_factory=dict)  # area / category → the data field holding it
+    called_kpi_fields: dict[str, dict[str, str]] = field(default_factory=dict)  # … of each process it calls
     kpi_success: frozenset[str] = frozenset()  # outcomes that count as a success (e.g. admit)
     owner_department: str | None = None  # answers for the case to the applicant (ratings' follow-up)
     interrupting: frozenset[str] = frozenset()  # event sub-processes whose start event interrupts
@@ -362,6 +363,12 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return sorted(out, key=lambda p: (p.file, p.line or 0))
 
 
+def kpi_fields(process) -> dict[str, str]:
+    """A process's `kpi_<name>_field` properties: figure field (area, category, addressee) → the data field."""
+    props = element_properties(process)
+    return {name: props[f"kpi_{name}_field"] for name in KPI_FIELDS if props.get(f"kpi_{name}_field")}
+
+
 def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz: ZoneInfo) -> None:
     for pid in [model.process_key, *model.subprocess_specs]:
         proc_parser = parser.get_process_parser(pid)
@@ -372,6 +379,8 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
             process = next(process.iterancestors(f"{{{BPMN_NS}}}process"), process)
         lanes = lane_map(process)
         model.glossaries[pid] = read_glossary(process, resolve_lane)
+        if pid != model.process_key and local_name(proc_parser.node) == "process":  # a called process
+            model.called_kpi_fields[pid] = kpi_fields(process)
         for task in bpmn_find(process, ".//b:userTask"):
             props = element_properties(task)
             if (props.get("confirm") or "").strip():
@@ -411,8 +420,7 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
         if pid == model.process_key:
             model.outcome_ends = outcome_ends(process)
             process_props = element_properties(process)
-            model.kpi_fields = {name: process_props[f"kpi_{name}_field"] for name in KPI_FIELDS
-                                if process_props.get(f"kpi_{name}_field")}
+            model.kpi_fields = kpi_fields(process)
             model.owner_department = process_props.get("owner_department") or None
             model.withdraw_message = process_props.get("withdraw_message") or None
             model.withdrawable_until = process_props.get("withdrawable_until") or "decided"

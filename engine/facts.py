@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import alerts, clock, rollups, wallclock
 from .calendar import WorkCalendar
-from .models import AuditEntry, Case, CaseFact, KpiProgress, StepFact, Task
+from .models import AuditEntry, Case, CaseFact, InquiryFact, KpiProgress, StepFact, Task
 from .runtime import Runtime
 
 WATERMARK = "facts"
@@ -41,7 +41,7 @@ def case_fact(case: Case, history: list[tuple[datetime, str, dict]], tasks: list
     for at, event, details in history:
         if event == "case_rated":
             rating = details.get("score")
-        if event != "milestone":
+        if event != "milestone" or "inquiry" in details:  # a called 函询's milestone is the inquiry's (see below)
             continue
         milestones.setdefault(details.get("milestone", ""), []).append((at, details))
         area = details.get("area", area)
@@ -76,6 +76,32 @@ def case_fact(case: Case, history: list[tuple[datetime, str, dict]], tasks: list
     return fact
 
 
+def inquiry_facts(case: Case, fact: CaseFact, history: list[tuple[datetime, str, dict]], tasks: list[Task],
+                  cal: WorkCalendar) -> list[InquiryFact]:
+    """The formal inquiries (函询) of a case: the case itself when its process names an addressee (asked at its
+    first `accepted`, answered at its first `answered`), and each inquiry its steps called (its milestones carry
+    `inquiry`, the call). Asked and answered are the first of each (a follow-up question does not ask anew); the
+    reply's deadline is the due time of the first step of the department asked that opened when it was asked."""
+    calls: dict[str, dict[str, Any]] = {}
+    for at, event, details in history:
+        if event != "milestone" or not details.get("inquiry") or not details.get("addressee"):
+            continue
+        call = calls.setdefault(details["inquiry"], {"addressee": details["addressee"]})
+        call.setdefault(details.get("milestone", ""), at)
+    asked = [(fact.accepted_at, fact.answered_at, fact.addressee)] if fact.addressee and fact.accepted_at else []
+    asked += [(c["accepted"], c.get("answered"), c["addressee"]) for c in calls.values() if "accepted" in c]
+    stops = clock.periods(history)
+    out = []
+    for number, (at, answered, addressee) in enumerate(sorted(asked, key=lambda a: a[0])):
+        answering = [t for t in tasks if t.department_code == addressee and t.due_at is not None
+                     and _aware(t.created_at) >= at]
+        due = _aware(min(answering, key=lambda t: t.created_at).due_at) if answering else None
+        out.append(InquiryFact(case_id=case.id, number=number, process_key=case.process_key, addressee=addressee,
+                               asked_at=at, answered_at=answered, reply_due_at=due,
+                               reply_days=clock.running_days(cal, stops, at, answered)))
+    return out
+
+
 def step_fact(task: Task, cal: WorkCalendar, stops: list[clock.Period] = ()) -> StepFact:
     """One task's facts: working days from arrival to closing (the clock's stopped time left out), and on time
     against its due moment (which moved on by that time)."""
@@ -106,9 +132,11 @@ def rebuild_case(session: Session, case_id: int, cal: WorkCalendar, success_of: 
     if case is not None and case.purged_at is not None:
         return
     before = _moments(session.get(CaseFact, case_id),
-                      session.execute(select(StepFact).where(StepFact.case_id == case_id)).scalars()) if mark_months else []
-    session.execute(delete(StepFact).where(StepFact.case_id == case_id))
-    session.execute(delete(CaseFact).where(CaseFact.case_id == case_id))
+                      session.execute(select(StepFact).where(StepFact.case_id == case_id)).scalars(),
+                      session.execute(select(InquiryFact).where(InquiryFact.case_id == case_id)).scalars()
+                      ) if mark_months else []
+    for model in (StepFact, InquiryFact, CaseFact):
+        session.execute(delete(model).where(model.case_id == case_id))
     if case is None:
         if mark_months:
             rollups.mark(session, before, cal.tz)
@@ -121,19 +149,22 @@ def rebuild_case(session: Session, case_id: int, cal: WorkCalendar, success_of: 
     fact = case_fact(case, history, tasks, cal, success_of(case))
     stops = clock.periods(history)
     steps = [step_fact(task, cal, stops) for task in tasks]
+    inquiries = inquiry_facts(case, fact, history, tasks, cal)
     session.add(fact)
     session.add_all(steps)
+    session.add_all(inquiries)
     if mark_months:
-        rollups.mark(session, before + _moments(fact, steps), cal.tz)
+        rollups.mark(session, before + _moments(fact, steps, inquiries), cal.tz)
     last_progress = max((at for at, event, _ in history if event in alerts.PROGRESS), default=None)
     alerts.watch_case(session, case, fact, steps, last_progress, cal, wallclock.now(), stops)
 
 
-def _moments(fact: CaseFact | None, steps) -> list:
+def _moments(fact: CaseFact | None, steps, inquiries=()) -> list:
     """The moments that put a case's facts into months (the months whose rollups it feeds)."""
     out = [] if fact is None else [fact.accepted_at, fact.decided_at, fact.paid_at, fact.ended_at]
     for step in steps:
         out += [step.closed_at, step.escalated_at]
+    out += [inquiry.asked_at for inquiry in inquiries]
     return [m for m in out if m is not None]
 
 
@@ -170,8 +201,8 @@ def rebuild_all(session: Session, rt: Runtime) -> int:
     """Recompute every fact from the whole audit log; returns the cases rebuilt (purged cases keep theirs)."""
     cal, success_of = rt.calendar, _success_of(session, rt)
     kept = select(Case.id).where(Case.purged_at.is_(None))
-    session.execute(delete(StepFact).where(StepFact.case_id.in_(kept)))
-    session.execute(delete(CaseFact).where(CaseFact.case_id.in_(kept)))
+    for model in (StepFact, InquiryFact, CaseFact):
+        session.execute(delete(model).where(model.case_id.in_(kept)))
     mark = _progress(session)
     mark.seq = session.execute(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1)).scalar() or 0
     mark.updated_at = wallclock.now()
@@ -190,7 +221,8 @@ def as_of(session: Session) -> datetime | None:
 
 def snapshot(session: Session) -> dict[str, Any]:
     """Every fact as plain rows (to compare an incremental refresh with a full rebuild)."""
-    def rows(model, key):
+    def rows(model, *keys):
         return [{c.name: getattr(r, c.name) for c in model.__table__.columns}
-                for r in session.execute(select(model).order_by(key)).scalars()]
-    return {"cases": rows(CaseFact, CaseFact.case_id), "steps": rows(StepFact, StepFact.task_id)}
+                for r in session.execute(select(model).order_by(*keys)).scalars()]
+    return {"cases": rows(CaseFact, CaseFact.case_id), "steps": rows(StepFact, StepFact.task_id),
+            "inquiries": rows(InquiryFact, InquiryFact.case_id, InquiryFact.number)}

@@ -478,4 +478,5 @@ class AuditCheckpoint(Base):
 # The office's working tables (uploads, notices, deputies, mail) live in models_office.py; importing them
 # here registers them with the metadata and keeps `from engine.models import …` working.
 from .models_office import (CaseCopy, CasePause, DesignerUpload, Deputy, MailOut, Notification,  # noqa: E402,F401
-                            CaseLookup, LegalHold, RateWindow, SupervisionItem, TaskSigner, WorkerHeartbeat)
+                            CaseLookup, InquiryFact, LegalHold, RateWindow, SupervisionItem, TaskSigner,
+                            WorkerHeartbeat)

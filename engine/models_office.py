@@ -1,10 +1,10 @@
 """The office's working tables: designer uploads awaiting deploy, notices, deputies, the mail outbox, copies,
-supervision items and added signers."""
+supervision items and added signers; and the formal inquiries as the figures see them."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .models import ID, Base, UTCDateTime
@@ -273,3 +273,22 @@ class Attachment(Base):
     uploaded_by: Mapped[str] = mapped_column(String(64))
     department: Mapped[str | None] = mapped_column(String(16))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InquiryFact(Base):
+    """One formal inquiry (函询) as the node assessment sees it, derived from a case's milestones (engine/facts.py):
+    asked (`accepted`), answered (`answered`), the reply's deadline and working days, for the department asked
+    (the process's `kpi_addressee_field`). A case of its own has one; a case whose steps call the inquiry process
+    has one per call."""
+
+    __tablename__ = "inquiry_facts"
+    __table_args__ = (Index("ix_inquiry_facts_asked", "asked_at"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # 0, 1 … in the order asked
+    process_key: Mapped[str] = mapped_column(String(100))  # the case's process
+    addressee: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply_days: Mapped[float | None] = mapped_column(Float)

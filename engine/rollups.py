@@ -17,7 +17,7 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from . import wallclock
-from .models import CaseFact, CaseRollup, DirtyMonth, OpenSteps, StepFact, StepRollup
+from .models import CaseFact, CaseRollup, DirtyMonth, InquiryFact, OpenSteps, StepFact, StepRollup
 from .periods import Period, month_of
 
 CASE_METRICS = ("accepted", "decided", "paid", "finished", "inquiry")
@@ -98,7 +98,7 @@ def rebuild(session: Session, tz: ZoneInfo) -> int:
     moments = []
     for column in (CaseFact.accepted_at, CaseFact.decided_at, CaseFact.paid_at, CaseFact.ended_at):
         moments += list(session.execute(select(func.min(column), func.max(column))).one())
-    for column in (StepFact.closed_at, StepFact.escalated_at):
+    for column in (StepFact.closed_at, StepFact.escalated_at, InquiryFact.asked_at):
         moments += list(session.execute(select(func.min(column), func.max(column))).one())
     moments = [m for m in moments if m is not None]
     if not moments:
@@ -139,11 +139,10 @@ def _sum_month(session: Session, month: str, tz: ZoneInfo) -> None:
         for fact in session.execute(select(*_FACT).where(within)):
             for department in ("", *departments.get(fact.case_id, ())):
                 _add(sums[(metric, fact.process_key, fact.area or "", fact.category or "", department)], metric, fact)
-    inquiries = and_(CaseFact.accepted_at >= start, CaseFact.accepted_at < end, CaseFact.addressee.is_not(None),
-                     CaseFact.reply_due_at.is_not(None))
+    inquiries = and_(InquiryFact.asked_at >= start, InquiryFact.asked_at < end, InquiryFact.reply_due_at.is_not(None))
     for process, addressee, answered_at, due, days in session.execute(select(
-            CaseFact.process_key, CaseFact.addressee, CaseFact.answered_at, CaseFact.reply_due_at, CaseFact.reply_days)
-            .where(inquiries)):
+            InquiryFact.process_key, InquiryFact.addressee, InquiryFact.answered_at, InquiryFact.reply_due_at,
+            InquiryFact.reply_days).where(inquiries)):
         answered = answered_at is not None
         sums[("inquiry", process, "", "", addressee)].add(days if answered else None,
                                                           on_time=int(answered and answered_at <= due))

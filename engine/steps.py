@@ -199,7 +199,9 @@ def _visited(before: str, wf: BpmnWorkflow, since: float) -> str:
 
 def _milestones(op: Operation, wf: BpmnWorkflow, model: ProcessModel, since: float) -> None:
     """Record each milestone element completed in this step, with its outcome and the case's area and
-    category as they stand (the figures are computed from these events)."""
+    category as they stand (the figures are computed from these events). A milestone of a called process that
+    names an addressee (a 函询 called from a step) is that inquiry's, not the case's: it carries the called
+    process's own fields and `inquiry`, the call it belongs to."""
     if not model.milestones:
         return
     reached = sorted((task for task in all_tasks(wf) if task.state == _DONE and task.last_state_change >= since
@@ -211,7 +213,11 @@ def _milestones(op: Operation, wf: BpmnWorkflow, model: ProcessModel, since: flo
         outcome = info.outcome or (task.data.get(info.outcome_field) if info.outcome_field else None)
         if outcome is not None and outcome != "":
             details["outcome"] = str(outcome)[:64]
-        for name, data_field in model.kpi_fields.items():
+        fields = model.kpi_fields
+        called = model.called_kpi_fields.get(task.workflow.spec.name)
+        if called and "addressee" in called:
+            fields, details["inquiry"] = called, str(getattr(task.workflow, "parent_task_id", ""))
+        for name, data_field in fields.items():
             value = task.data.get(data_field)
             if value is not None and value != "":
                 details[name] = str(value)[:64]

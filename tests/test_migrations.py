@@ -57,3 +57,44 @@ def test_the_newest_migrations_go_down_and_up_again_with_data_in_place(db_url):
         assert session.get(Department, "JOINT").name_zh == "联席办"
     assert db.is_migrated()
     db.dispose()
+
+
+def test_0030_fills_the_inquiry_facts_from_the_inquiry_cases_facts(db_url):
+    """Taken down and up again on a database with an inquiry case: the inquiry's row comes back from the case's own
+    facts, as the facts refresher made it (the figures do not change with the upgrade)."""
+    from alembic import command
+    from sqlalchemy import inspect, select
+
+    from engine import cases, facts, repository
+    from engine.db import migration_config
+    from engine.models import InquiryFact
+    from engine.routing import seed_departments
+    from engine.runtime import Runtime
+    from tests.engine.test_assessment import INQ
+    from tests.factories import SYSTEM, bpmn
+
+    db = Database(db_url)
+    db.migrate()
+    rt = Runtime(db)
+    with db.write() as session:
+        seed_departments(session)
+        repository.deploy(session, rt, SYSTEM, {"inq.bpmn": bpmn("inq", INQ, {"PSB": ["is", "send", "answer", "ie"]})})
+        cases.start(session, rt, SYSTEM, "inq", {"target": "PSB"}, business_key="M1")
+    with db.write() as session:
+        facts.refresh(session, rt)
+    with db.read() as session:
+        made = [(r.number, r.process_key, r.addressee, r.asked_at, r.reply_due_at)
+                for r in session.execute(select(InquiryFact)).scalars()]
+    assert len(made) == 1 and made[0][2] == "PSB"
+    cfg = migration_config()
+    with db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0029")
+        assert "inquiry_facts" not in inspect(connection).get_table_names()
+    with db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "heads")
+    with db.read() as session:
+        assert [(r.number, r.process_key, r.addressee, r.asked_at, r.reply_due_at)
+                for r in session.execute(select(InquiryFact)).scalars()] == made
+    db.dispose()

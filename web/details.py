@@ -51,7 +51,8 @@ LABELS = {
 # ids (their names are shown), the decision's inputs and rows (the case page), content hashes (the export).
 HIDDEN = {"data", "element", "element_id", "task_element", "to_element", "inputs", "outputs", "rules", "hash",
           "content_hash", "sha256", "id", "payload", "first", "topic",  # topic: the service's code; the event names it
-          "reopened"}  # the id of the step a send-back opened again
+          "reopened",  # the id of the step a send-back opened again
+          "inquiry"}  # the call a called 函询's milestone belongs to (an internal id; the figures pair by it)
 PEOPLE = {"user", "principal", "deputy", "signer", "by", "to_user", "holder", "delegated_by", "sent_back_by"}
 DEPARTMENTS = {"department", "departments", "to_department", "parent", "unit", "addressee", "by_department"}
 MOMENTS = {"due", "until", "effective", "ended_at", "expires_at"}

@@ -218,3 +218,15 @@ def test_the_handling_time_spread_is_said_in_plain_words(app, demo):
     english = client.get(f"/dashboard?period={period}").data.decode()
     assert re.search(rf"Handling time: half the cases were decided within {handling['median']:.1f} working days, nine in "
                      rf"ten within {handling['p90']:.1f} \(<a [^>]*>{handling['n']}</a> cases\)", english)
+
+
+def test_the_assessment_page_says_how_the_parts_are_counted(app, demo):
+    """The page states the method next to the figures: overdue open steps count against timeliness, inquiries are
+    judged on those answered and those past their deadline; the answered inquiries have a column of their own."""
+    page = login(app.test_client(), "auditor").get(f"/dashboard/assessment?period={_period(demo)}").data.decode()
+    method = re.search(r'<p class="muted" id="method">(.*?)</p>', page, re.S).group(1)
+    assert "期末超期未办环节数" in method and "超期未答复数" in method and "其他案件的环节中发出" in method
+    header = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
+    assert header.index("收到函询") < header.index("已答复函询") < header.index("函询按时答复率")
+    rows = re.findall(r'<tr data-department="([^"]+)">', page)
+    assert len(rows) == 8 + 6 and len(re.findall(r'<td class="inquiries_answered">\d+</td>', page)) == len(rows)

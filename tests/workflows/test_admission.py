@@ -127,6 +127,45 @@ def test_a_department_waiting_on_another_departments_reply_has_that_wait_counted
         assert assessment.flat(rows["HUD"])["waited_days"] == 2.0
 
 
+def test_an_inquiry_sent_from_a_review_step_counts_for_the_department_asked(world):
+    """住建局's reviewer asks 公安局 from the housing check (the inquiry is a called process of the admission case):
+    the node assessment counts it as received and answered by 公安局, with its reply time, and the admission case
+    keeps its own acceptance (the inquiry's `accepted` is the inquiry's, not the case's)."""
+    from sqlalchemy import select
+
+    from engine import facts, rollups
+    from engine.models import CaseFact, InquiryFact
+    person = world.person(hud={"address": "杭州市西湖区天目山路1号"})
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=CST)
+    with time_machine.travel(monday, tick=False):
+        out = world.start("admission_review", person.admission())
+        out = world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
+                             hud_finding="地址不一致", hud_need_inquiry=True, hud_inquiry_target="PSB")
+    with time_machine.travel(monday + timedelta(hours=1), tick=False):  # sent on Monday 11:00, due in 5 working days
+        out = world.complete("hud_reviewer", out, "draft_inquiry", inquiry_subject="居住地址核实",
+                             questions="请核实申请人实际居住地址", reply_days=5)
+    with time_machine.travel(monday + timedelta(days=1), tick=False):
+        out = world.complete("psb_reviewer", out, "draft_answer", answer="申请人已迁至天目山路1号")
+    with time_machine.travel(monday + timedelta(days=1, hours=7), tick=False):  # signed Tuesday 17:00
+        out = world.complete("psb_supervisor", out, "sign_answer", sign_decision="approve")
+    with time_machine.travel(monday + timedelta(days=7), tick=False), world.rt.db.write() as session:
+        while facts.refresh(session, world.rt):
+            pass
+        rollups.refresh(session, world.rt.calendar.tz)
+    with world.rt.db.read() as session:
+        own = session.execute(select(CaseFact).where(CaseFact.case_id == out.case_id)).scalar_one()
+        assert own.accepted_at == monday and own.addressee is None and own.answered_at is None
+        asked = session.execute(select(InquiryFact).where(InquiryFact.case_id == out.case_id)).scalar_one()
+        assert (asked.process_key, asked.addressee, asked.asked_at, asked.reply_days) == (
+            "admission_review", "PSB", monday + timedelta(hours=1), 1.25)
+        assert asked.reply_due_at == monday + timedelta(days=7, hours=1)
+        rows = {r["department"]: r for r in assessment.assess(session, parse_period("2026-11"), ["HUD", "PSB"],
+                                                              world.rt.calendar.tz, now=monday + timedelta(days=7))
+                ["departments"]}
+    assert (rows["PSB"]["inquiries_received"], rows["PSB"]["inquiries_answered"]) == (1, 1)
+    assert rows["PSB"]["reply_days"] == {"n": 1, "too_few": True} and rows["HUD"]["inquiries_received"] == 0
+
+
 def test_two_inquiries_in_parallel_keep_their_own_answers(world):
     """住建局 and 人社局 each ask 公安局 at the same time; when both checks are done, the decision sees both
     answers (each under its department's key), not the second in place of the first."""
