@@ -82,10 +82,22 @@ def tables_of(session: Session, definition: ProcessDefinition) -> list[tuple[str
     files = [name for name in definition.files.splitlines() if name.endswith(".dmn")]
     if not files:
         return []
-    texts = dict(session.execute(select(DeploymentFile.filename, DeploymentFile.content).where(
+    digests = dict(session.execute(select(DeploymentFile.filename, DeploymentFile.sha256).where(
         DeploymentFile.deployment_id == definition.deployment_id, DeploymentFile.filename.in_(files))).all())
-    return [(d.name, d.filename) for name in files
-            for d in (shared_in(name, texts.get(name, ""), every=True) or [Shared("", name, name, ())])]
+    known = {name: _TABLES.get((name, digests.get(name))) for name in files}
+    missing = [name for name, tables in known.items() if tables is None]
+    if missing:  # a file is parsed once per process and content (its digest)
+        texts = dict(session.execute(select(DeploymentFile.filename, DeploymentFile.content).where(
+            DeploymentFile.deployment_id == definition.deployment_id, DeploymentFile.filename.in_(missing))).all())
+        if len(_TABLES) > 1000:
+            _TABLES.clear()
+        for name in missing:
+            found = shared_in(name, texts.get(name, ""), every=True) or [Shared("", name, name, ())]
+            known[name] = _TABLES[(name, digests.get(name))] = [(d.name, d.filename) for d in found]
+    return [table for name in files for table in known[name]]
+
+
+_TABLES: dict[tuple[str, str | None], list[tuple[str, str]]] = {}  # (file, digest) → its decisions' (name, file)
 
 
 def problems(root, resolve) -> list[tuple[object, str]]:
