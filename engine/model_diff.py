@@ -131,8 +131,8 @@ def _lines(node, depth: int = 0, top: bool = True) -> list[str]:
     properties, scripts, conditions…) indented; elements it contains that are told apart are left out."""
     if not top and etree.QName(node).namespace == BPMN_NS and local_name(node) in ELEMENTS and node.get("id"):
         return []
-    attributes = " ".join(f'{etree.QName(k).localname}="{v}"' for k, v in node.attrib.items()
-                          if not (top and etree.QName(k).localname == "id"))
+    attributes = " ".join(f'{name}="{v}"' for name, v in sorted((etree.QName(k).localname, v) for k, v in node.attrib.items())
+                          if not (top and name == "id"))  # in one order: a modeler that writes them in another changed nothing
     pad = "  " * depth
     out = [f"{pad}{local_name(node)}{' ' + attributes if attributes else ''}"]
     text = (node.text or "").strip()

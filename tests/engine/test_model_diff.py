@@ -39,3 +39,13 @@ def test_an_unnamed_flow_is_named_by_its_ends_and_a_broken_file_falls_back_to_li
     assert [(e.name, e.status) for e in change.elements] == [("开始 → 审核", "added"), ("开始 → 审核", "removed")]
     [broken] = model_diff.compare({"a.bpmn": bpmn(TASK)}, {"a.bpmn": "<bpmn:definitions"})
     assert broken.elements == [] and broken.lines[-1].after == "<bpmn:definitions"
+
+
+def test_attributes_written_in_another_order_change_nothing():
+    # a modeler that saves cancelActivity before attachedToRef (bpmn-js after Camunda Modeler) changed no element
+    boundary = '<bpmn:boundaryEvent id="b" name="超时" attachedToRef="t" cancelActivity="false" />'
+    swapped = '<bpmn:boundaryEvent cancelActivity="false" name="超时" id="b" attachedToRef="t" />'
+    assert model_diff.compare({"a.bpmn": bpmn(TASK, boundary)}, {"a.bpmn": bpmn(TASK, swapped)}) == []
+    [change] = model_diff.compare({"a.bpmn": bpmn(TASK, boundary)},
+                                  {"a.bpmn": bpmn(TASK, swapped.replace('"false"', '"true"'))})
+    assert [(e.element_id, e.status) for e in change.elements] == [("b", "changed")]
