@@ -4,6 +4,7 @@ Validation collects every problem (file, line, element, plain message) before an
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -75,6 +76,7 @@ class ProcessModel:
     files: list[str]
     content_hash: str
     key_prefix: str | None = None
+    earlier_hash: str = ""  # the same files as hashed before indentation was left out (versions deployed until then)
     user_tasks: dict[tuple[str, str], UserTaskInfo] = field(default_factory=dict)
     timers: dict[tuple[str, str], TimerInfo] = field(default_factory=dict)
     milestones: dict[tuple[str, str], MilestoneInfo] = field(default_factory=dict)
@@ -300,11 +302,13 @@ def _spiff_model(parser, file: str, process, trees: dict, linter: Linter) -> Pro
         for ref in bpmn_find(proc_parser.node, ".//b:businessRuleTask/@c:decisionRef"):
             if ref in parser.dmn_parsers:
                 used.add(parser.dmn_parsers[ref].filename)
-    digest = hashlib.sha256()
+    digest, earlier = hashlib.sha256(), hashlib.sha256()
     for name in sorted(used):
         digest.update(name.encode() + b"\0" + hashlib.sha256(parser_bytes(trees[name])).digest())
+        earlier.update(name.encode() + b"\0" + hashlib.sha256(parser_bytes(trees[name], indented=True)).digest())
     prefix = element_properties(process).get("key_prefix")
-    return ProcessModel(key, process.get("name") or key, spec, subprocess_specs, sorted(used), digest.hexdigest(), prefix)
+    return ProcessModel(key, process.get("name") or key, spec, subprocess_specs, sorted(used), digest.hexdigest(), prefix,
+                        earlier_hash=earlier.hexdigest())
 
 
 def utf8(content: bytes) -> str:
@@ -316,8 +320,16 @@ def utf8(content: bytes) -> str:
         return etree.tostring(tree, encoding="utf-8", xml_declaration=True).decode("utf-8")
 
 
-def parser_bytes(tree) -> bytes:
-    """Canonical bytes of a parsed file, so formatting-only differences do not make a new version."""
+def parser_bytes(tree, indented: bool = False) -> bytes:
+    """Canonical bytes of a parsed file, so formatting-only differences do not make a new version: attribute order
+    (C14N) and the indentation between elements (a file saved again by another modeler is the same file; `indented`
+    keeps it, as versions were hashed until 2026-11-30)."""
+    tree = copy.deepcopy(tree)
+    for node in tree.iter() if not indented else ():
+        if node.text is not None and not node.text.strip() and len(node):
+            node.text = None
+        if node.tail is not None and not node.tail.strip():
+            node.tail = None
     try:
         return etree.tostring(tree, method="c14n")
     except etree.C14NError:  # e.g. relative namespace URIs (xmlns:tns="empty"), which C14N refuses

@@ -40,7 +40,7 @@ def plan(session: Session, rt: Runtime, files: dict[str, bytes]) -> tuple[list[D
     results, new = [], []
     for key, model in sorted(compiled.processes.items()):
         current = latest(session, key, required=False)
-        if current is not None and current.content_hash == model.content_hash:
+        if current is not None and current.content_hash in (model.content_hash, model.earlier_hash):
             results.append(Deployed(key, current.name, current.version, False))
             continue
         version = (current.version if current else 0) + 1

@@ -78,6 +78,9 @@ def test_a_designer_draws_fixes_and_deploys_in_the_browser(world, server, page):
     page.wait_for_selector("#deploy-result.success, #deploy-result.error", timeout=10000)
     assert "已部署：" in page.inner_text("#deploy-result"), page.inner_text("#deploy-result") + page.inner_text("#problems")
     page.screenshot(path=str(ARTIFACTS / "modeler-deployed.png"), full_page=True)
+    page.click("#deploy-files")  # the same files again: no new version, and the page says so
+    page.wait_for_selector("#deploy-result.warning", timeout=10000)
+    assert page.inner_text("#deploy-result") == "未部署新版本：文件与现行版本相同。"
     with world.rt.db.read() as session:
         assert session.execute(select(ProcessDefinition.process_key).where(
             ProcessDefinition.process_key == "new_process")).scalar_one() == "new_process"

@@ -144,9 +144,15 @@
       if (body.problems) { showProblems(body.problems); }
       return;
     }
-    result.className = 'flash success';
-    result.textContent = words.deployed + words.colon + body.deployed.map((d) => d.name + ' v' + d.version).join('、') +
-      body.proposed.map((p) => '；' + p.table + ' v' + p.version + ' ' + words.proposed + ' ' + p.waiting.join('、')).join('');
+    const named = (list) => list.map((d) => d.name + ' v' + d.version).join(words.separator);
+    const created = body.deployed.filter((d) => d.created);
+    const unchanged = body.deployed.filter((d) => !d.created);
+    const parts = [];
+    if (created.length) { parts.push(words.deployed + words.colon + named(created)); }
+    if (unchanged.length && (created.length || body.proposed.length)) { parts.push(words.unchanged + words.colon + named(unchanged)); }
+    body.proposed.forEach((p) => parts.push(p.table + ' v' + p.version + ' ' + words.proposed + ' ' + p.waiting.join(words.separator)));
+    result.className = created.length || body.proposed.length ? 'flash success' : 'flash warning';
+    result.textContent = parts.length ? parts.join(words.semicolon) : words.nothing;
   };
   open(NEW_BPMN, 'new_process.bpmn');
 }());
