@@ -46,12 +46,20 @@ LABELS = {
     "replaced": _l("Replaced"), "next": _l("Next"), "row": _l("Row"), "first": _l("First version"),
     "ended_at": _l("Ended"), "redacted": _l("Entries redacted"), "decided": _l("Decided"),
     "by_department": _l("Urging department"),
+    "position": _l("Signing order"), "traces": _l("Cases"), "events": _l("Events"),
 }
+# A key that means something else in one kind of entry: a signer's decision is not a rule table, an upload's
+# kind is the kind of material
+EVENT_LABELS = {"task_signed": {"decision": _l("Signer's decision")},
+                "attachment_added": {"kind": _l("Material")}}
+SIGNING = {"agree": _l("Agree"), "disagree": _l("Disagree"),  # a signer's decision, an added signer's order
+           "before": _l("Signs before the holder"), "after": _l("Signs after the holder")}
 # Kept in the record, shown elsewhere or meaningless to a reader: the submitted data (the case page), element
 # ids (their names are shown), the decision's inputs and rows (the case page), content hashes (the export).
 HIDDEN = {"data", "element", "element_id", "task_element", "to_element", "inputs", "outputs", "rules", "hash",
           "content_hash", "sha256", "id", "payload", "first", "topic",  # topic: the service's code; the event names it
           "reopened",  # the id of the step a send-back opened again
+          "attachment",  # an attachment's internal number (its file is named)
           "inquiry"}  # the call a called 函询's milestone belongs to (an internal id; the figures pair by it)
 PEOPLE = {"user", "principal", "deputy", "signer", "by", "to_user", "holder", "delegated_by", "sent_back_by"}
 DEPARTMENTS = {"department", "departments", "to_department", "parent", "unit", "addressee", "by_department"}
@@ -86,7 +94,7 @@ class Reader:
                 continue
             if value is None or value == "" or value == [] or value == {}:
                 continue
-            label = LABELS.get(key)
+            label = EVENT_LABELS.get(entry.event, {}).get(key) or LABELS.get(key)
             out.append((str(label) if label else key, self.text(model, key, value, details, version)))
         # a reason typed as a sentence ends in 。; the list's own ； follows it, not both
         return [(label, text.rstrip("。；") if i < len(out) - 1 else text) for i, (label, text) in enumerate(out)]
@@ -94,8 +102,22 @@ class Reader:
     def text(self, model: ProcessModel | None, key: str, value: Any, details: dict, version: int | None = None) -> str:
         if key in PEOPLE and isinstance(value, str):
             return person(value)
-        if key == "to" and isinstance(value, str):
+        if key in ("from", "to") and isinstance(value, str) and not value[:1].isdigit():  # a person, not a date
             return person(value)
+        if key in ("decision", "position") and value in SIGNING:
+            return str(SIGNING[value])
+        if key == "size" and isinstance(value, int) and not isinstance(value, bool):
+            return size_text(value)
+        if key == "threshold" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return threshold_text(value, details.get("kind"))
+        if key == "rule" and isinstance(value, int) and not isinstance(value, bool):
+            return _("No. %(number)s", number=value)
+        if key == "format" and isinstance(value, str):
+            return value.upper()  # XES, CSV: a file format's own name
+        if key == "kind" and isinstance(value, str) and model is not None:
+            named = self._option(model, value, version)  # a material's kind, as the process's data terms name it
+            if named:
+                return named
         if key in DEPARTMENTS or (key in ("to", "notify") and isinstance(value, list)):
             return _join([self._department_or_code(v) for v in _listed(value)])
         if key == "notify" and isinstance(value, str):
@@ -185,6 +207,21 @@ def outcome_names(session, rows: list[dict]) -> dict[tuple[str, str], str]:
                                  .order_by(ProcessDefinition.version.desc()).limit(1)).scalar()
         models[process] = (runtime().model(session, newest), newest) if newest else (None, None)
     return {(p, code): outcome_name(models[p][0], code, models[p][1]) for p, code in wanted}
+
+
+def size_text(size: int) -> str:
+    """A file's size as a person reads it: 339 B, 12.5 KB, 3.1 MB."""
+    if size < 1024:
+        return _("%(size)s B", size=size)
+    if size < 1024 * 1024:
+        return _("%(size)s KB", size=f"{size / 1024:.1f}")
+    return _("%(size)s MB", size=f"{size / 1024 / 1024:.1f}")
+
+
+def threshold_text(value: float, kind: Any) -> str:
+    """An alert rule's threshold with its unit: a share of the time limit (sla) in %, else working days."""
+    number = f"{value:g}"
+    return f"{number} %" if kind == "sla" else _("%(n)s working days", n=number)
 
 
 def _code(value: str) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from conftest import login
 from engine.errors import MESSAGES
 from engine.models import ApiToken, Case, Department, ProcessDefinition, Task, User
-from language_support import DESIGNER_TERMS, EN, ZH, Report, crawl, words
+from language_support import DESIGNER_TERMS, EN, ZH, Report, crawl, visible_text, words
 from web.audit import EVENTS  # importing the app registers every module's catalogue of messages
 from web.i18n import MESSAGES as FORM_MESSAGES, msgid
 
@@ -319,3 +319,46 @@ def test_every_coded_message_and_event_has_its_words():
     assert not untranslated, untranslated
     assert not [e for e in EVENTS if not zh.get(e)], "events without a Chinese name"
     assert not [e for e in EVENTS if not en.get(e)], "events without an English name"
+
+
+def test_the_audit_log_reads_entries_details_in_words(app, office):
+    """A signature, an added signer, an upload, a transfer, an alert and an event-log export as the audit log shows
+    them: each value in words (同意, 前加签, the material's name, a size with its unit, people by name, a percentage,
+    XES), under the label that fits the entry, in both languages; the crawl's checks find nothing raw in them."""
+    from datetime import datetime, timezone
+    from engine import audit
+    with office.rt.db.write() as session:
+        task, case = session.execute(select(Task, Case).join(Case, Case.id == Task.case_id)
+                                     .where(Case.process_key == "admission_review").limit(1)).one()
+        at = datetime.now(timezone.utc)
+        events = [("task_signed", {"signer": "edu_supervisor", "position": "before", "decision": "agree", "opinion": "可以"}),
+                  ("signer_added", {"signer": "edu_supervisor", "position": "after", "reason": "请科长把关"}),
+                  ("attachment_added", {"attachment": 1, "kind": "residence_permit", "file": "permit.pdf", "size": 339,
+                                        "sha256": "0" * 64}),
+                  ("task_transferred", {"task": task.name, "element": task.element_id, "from": "edu_reviewer",
+                                        "to": "edu_supervisor", "reason": "休假"}),
+                  ("stagnation_alert", {"rule": 3, "kind": "sla", "threshold": 80, "notify": ["EDU", "JOINT"]}),
+                  ("event_log_exported", {"format": "xes", "process": "admission_review", "from": "2026-01-01"})]
+        audit.append(session, [audit.Event(event, "edu_reviewer", details, "EDU", case.id, case.business_key)
+                               for event, details in events], at)
+        names = dict(session.execute(select(User.username, User.display_name)).all())
+    page = _client(app, "auditor").get("/audit").get_data(as_text=True)
+    shown = " ".join(visible_text(page))
+    for words_shown in ("签署结果：同意", "加签方式：前加签", "加签方式：后加签", "材料：居住证", "大小：339 字节",
+                        f"起：{names['edu_reviewer']}", f"至：{names['edu_supervisor']}", "阈值：80 %", "格式：XES",
+                        "规则：第 3 号"):
+        assert words_shown in shown, words_shown
+    for raw in ("规则表：agree", "position", "residence_permit", "起：edu_reviewer", "阈值：80；", "xes", "附件：1"):
+        assert raw not in shown, raw
+    report = Report()
+    report.check("/audit", page)
+    assert not report.items, str(report)
+    client = login(app.test_client(), "auditor")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = EN["Accept-Language"]
+    english = " ".join(visible_text(client.get("/audit").get_data(as_text=True)))
+    for words_shown in ("Signer's decision: Agree", "Signing order: Signs before the holder", "Material: Residence permit",
+                        "Size: 339 B", f"From: {names['edu_reviewer']}", "Threshold: 80 %", "Format: XES"):
+        assert words_shown in english, words_shown
+    report = Report()
+    report.check_english("/audit", client.get("/audit").get_data(as_text=True))
+    assert not report.items, str(report)
