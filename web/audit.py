@@ -12,14 +12,14 @@ from sqlalchemy import select
 
 from engine import audit as chain
 from engine import eventlog
-from engine.models import AuditEntry
+from engine.models import AuditEntry, ProcessDefinition
 
 from .context import actor, require_role, runtime
 from .details import readable
 from .i18n import say
 from .names import chinese
 from .privacy import exported_entries, record_export
-from . import search as cases_search
+from . import localized, search as cases_search
 
 bp = Blueprint("audit", __name__)
 EVENTS = ["case_started", "task_ready", "task_claimed", "task_released", "task_reassigned", "task_completed",
@@ -83,6 +83,25 @@ def _shown(entries) -> dict:
     return dict(details=readable(entries, raw), departments=departments)
 
 
+def _processes() -> dict[str, str]:
+    """The deployed processes, key → name in the user's language (the newest version's name), by name."""
+    with runtime().db.read() as session:
+        rows = session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name, ProcessDefinition.id)
+                               .order_by(ProcessDefinition.version)).all()
+    names = {key: localized.process(key, name, version) for key, name, version in rows}
+    return dict(sorted(names.items(), key=lambda item: item[1]))
+
+
+def _process(text: str) -> str | None:
+    """The process an event-log export asks for, by key or by name; "" for one no deployed process has."""
+    if not text:
+        return None
+    processes = _processes()
+    if text in processes:
+        return text
+    return next((key for key, name in processes.items() if text == name), "")
+
+
 def verdict(result: chain.Verification) -> str:
     """The result of a chain check in the user's language."""
     if result.ok:
@@ -113,7 +132,7 @@ def log():
     require_role("auditor", "admin")
     args = _args()
     entries = _entries(args)
-    return render_template("audit.html", entries=entries, args=args, result=None, events=EVENTS,
+    return render_template("audit.html", entries=entries, args=args, result=None, events=EVENTS, processes=_processes(),
                            next_before=entries[-1].seq if len(entries) == PAGE else None,
                            **_shown(entries))
 
@@ -128,6 +147,7 @@ def verify():
     args = {k: "" for k in ("event", "actor", "key", "before", "from", "to")}
     entries = _entries(args)
     return render_template("audit.html", entries=entries, args=args, result=result, verdict=verdict(result), events=EVENTS,
+                           processes=_processes(),
                            next_before=entries[-1].seq if len(entries) == PAGE else None,
                            **_shown(entries))
 
@@ -161,7 +181,12 @@ def eventlog_export():
         abort(400, _("Dates are written YYYY-MM-DD."))
     if kind not in ("xes", "csv"):
         abort(404)
-    selection = eventlog.Selection(request.args.get("process") or None, start, end)
+    asked = request.args.get("process", "").strip()
+    process = _process(asked)
+    if process == "":  # not an empty file with only its header: the audit page says which name is unknown
+        flash(_("No process %(process)s is deployed; choose one of the list.", process=asked[:100]), "error")
+        return log(), 400
+    selection = eventlog.Selection(process, start, end)
     with runtime().db.write() as session:
         eventlog.record_export(session, actor().username, kind, selection)
     writer = eventlog.xes if kind == "xes" else eventlog.csv_log

@@ -114,6 +114,23 @@ def test_auditors_download_the_event_log_and_it_is_recorded(app, demo):
     assert [e.actor for e in exports] == ["auditor", "auditor"]
 
 
+def test_the_event_log_is_asked_for_a_deployed_process_by_its_name(app, demo):
+    """The export offers the deployed processes by name; a name no process has is refused, named, and nothing is
+    exported (it used to give a file with only the header)."""
+    client = login(app.test_client(), "auditor")
+    page = client.get("/audit").data.decode()
+    offered = re.search(r'<select name="process"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert '<option value="subsidy_approval">' in offered and '<option value="">全部流程</option>' in offered
+    refused = client.get("/audit/eventlog?format=xes&process=积分入学审核")
+    assert refused.status_code == 400 and "未部署名为“积分入学审核”的流程" in refused.data.decode()
+    assert re.search(r'<option value="admission_review">积分入学联审</option>', offered)
+    exported = client.get("/audit/eventlog?format=csv&process=积分入学联审").data.decode()  # typed by its name
+    assert exported.count("\n") > 1 and "ADM-" in exported and "SUB-" not in exported
+    with demo.rt.db.read() as session:
+        exports = session.execute(select(AuditEntry).where(AuditEntry.event == "event_log_exported")).scalars().all()
+    assert [json.loads(e.details)["process"] for e in exports] == ["admission_review"]
+
+
 def test_stagnation_alerts_on_the_team_case_and_alerts_pages(app, demo):
     with demo.rt.db.read() as session:
         raised = alerts.open_alerts(session)
