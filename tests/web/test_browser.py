@@ -2,6 +2,7 @@
 from conftest import ARTIFACTS, ui_login
 
 PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1360, "height": 900}  # the tests' own window
 
 
 def tallest_cell(page, tables: str) -> float:
@@ -17,7 +18,10 @@ def assert_readable_on_a_phone(page, tables: str, name: str) -> None:
     page.set_viewport_size(PHONE)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}-390.png"), full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page scrolls sideways"
+    wide = page.evaluate("""w => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 1
+        && !e.closest('.table-scroll')).slice(0, 4).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""",
+                         PHONE["width"])
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"the page scrolls sideways: {wide}"
     tallest = tallest_cell(page, tables)
     assert 0 < tallest < 1.5, f"a cell wraps on a phone ({tallest:.1f} lines high)"
     assert page.evaluate("""s => [...document.querySelectorAll(s)].some(t => t.parentElement.scrollWidth > t.parentElement.clientWidth
@@ -30,8 +34,12 @@ def test_reviewer_claims_fixes_a_validation_error_and_the_next_department_sees_i
     page.click("text=本部门待签收")
     row = page.locator("tr[data-task]").first
     assert "撰写函询" in row.inner_text()
-    row.locator("button:has-text('签收')").click()
+    assert_readable_on_a_phone(page, "table.inbox", "queue")
+    row.locator("button:has-text('签收')").click()  # scrolled to inside the table's box, as a thumb would
     page.wait_for_selector(".flash.success")
+    page.goto(f"{server}/inbox")
+    assert_readable_on_a_phone(page, "table.inbox", "inbox")
+    page.set_viewport_size(DESK)
     page.click("a.step:has-text('撰写函询')")
     page.fill("#f_inquiry_subject", "申请人社保缴费核实")
     page.fill("#f_questions", "")
@@ -60,6 +68,7 @@ def test_case_page_draws_the_diagram_with_bpmn_js(world, server, page):
     page.wait_for_selector("#diagram[data-ready='true']", timeout=20000)
     assert page.locator(".djs-element.jr-current").count() >= 1
     assert "案件受理" in page.inner_text(".timeline")
+    assert_readable_on_a_phone(page, "table.tasks", "case")
 
 
 def test_language_switch(world, server, page):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import ARTIFACTS, ui_login
+from test_browser import PHONE, assert_readable_on_a_phone
 
 from engine import kpis, tokens
 from engine.routing import Actor
@@ -44,6 +45,11 @@ def test_joint_head_sees_every_chart_and_numbers_match_the_api(demo, joint_token
     page.click(f"table.figures a[href*='group=area'][href*='value=']:text-is('{count}')")
     page.wait_for_url(lambda url: "/dashboard/cases" in url)
     assert page.locator("table.drill tbody tr").count() == count
+    assert_readable_on_a_phone(page, "table.drill", "dashboard-cases")
+    page.set_viewport_size(PHONE)  # a phone opens the page at its width: the charts are drawn to it
+    page.goto(f"{server}/dashboard?period={period}")
+    page.wait_for_selector("#chart-on-time[data-rendered='true'] svg", timeout=20000)
+    assert_readable_on_a_phone(page, "table.figures", "dashboard")
 
 
 def test_a_department_head_sees_their_department(demo, server, page):
