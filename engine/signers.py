@@ -6,7 +6,9 @@ Rules:
   and not someone kept apart from the step (不相容岗位). Any user task can take them, each instance of a
   会签 (multi-instance) task included.
 - **Before (前加签)**: the step goes to the signer at once; they sign (agree or disagree, with an opinion) and
-  it comes back to the holder, who then completes it. One signer before at a time.
+  it comes back to the holder, who then completes it. One signer before at a time. What the holder had typed
+  in the form is kept as the step's draft (Task.draft, as 委派 keeps a delegate's answer): the signer reads it
+  and the form is filled from it when the step comes back.
 - **After (后加签)**: the holder completes the form as usual, but the step is not done yet: the answer goes to
   the signers after, in the order they were added, each signing exactly that answer. When the last agrees,
   the step completes with the holder's answer and counts as the holder's. A disagreement sends it back to
@@ -76,8 +78,10 @@ def current(session: Session, task: Task) -> TaskSigner | None:
                            .order_by(TaskSigner.seq).limit(1)).scalar_one_or_none()
 
 
-def add(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str, position: str, reason: str) -> TaskSigner:
-    """The holder adds a signer before or after themselves (claiming the step if it was unclaimed)."""
+def add(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str, position: str, reason: str,
+        values: dict | None = None) -> TaskSigner:
+    """The holder adds a signer before or after themselves (claiming the step if it was unclaimed). `values`: what
+    the holder has typed in the form so far, kept as the step's draft (not checked: it is not an answer yet)."""
     reason = holding.text(reason, "reason", Message("signer_reason"), MAX_TEXT)
     if position not in POSITIONS:
         raise InvalidInput(Message("signer_position"), {"position": Message("signer_position_field")})
@@ -98,9 +102,12 @@ def add(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str,
     separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
     now = _now()
     unchanged = Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee
+    kept = {"draft": json.dumps({"by": actor.username, "values": values, "kept": "signer"}, ensure_ascii=False,
+                                default=str)} if values else {}
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", unchanged)
                             .values(assignee=to_user if position == "before" else holder, claimed_at=now,
-                                    signing="signer" if position == "before" else "after"), execution_options=_NO_SYNC)
+                                    signing="signer" if position == "before" else "after", **kept),
+                            execution_options=_NO_SYNC)
     if moved.rowcount != 1:
         raise Conflict(Message("signer_raced", task=task.name))
     seq = (session.execute(select(func.max(TaskSigner.seq)).where(TaskSigner.task_id == task_id)).scalar() or 0) + 1
@@ -109,7 +116,8 @@ def add(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str,
     session.add(row)
     key = _key(session, task.case_id)
     _audit(session, actor.username, "signer_added", task, key, {"signer": to_user, "position": position,
-                                                                 "reason": reason}, now)
+                                                                 "reason": reason, **({"data": values} if values else {})},
+           now)
     if position == "before":
         notices.notify(session, [to_user], "sign_requested", key, task_id,
                        {"step": task.name, "by": actor.display_name or actor.username, "reason": reason}, now)
@@ -221,6 +229,14 @@ def _back_to_holder(session: Session, task: Task, signer: TaskSigner, now: datet
                     draft: str | None = None) -> None:
     values = {"draft": json.dumps({"by": signer.username, "values": json.loads(draft)}, ensure_ascii=False)} if draft else {}
     _move(session, task.id, task.assignee, signer.holder, signing, now, **values)
+
+
+def draft_values(task: Task) -> dict | None:
+    """The holder's draft kept when a signer was added (what a signer before reads), if any."""
+    if not task.draft or task.state != "open":
+        return None
+    kept = json.loads(task.draft)
+    return kept.get("values") if kept.get("kept") == "signer" else None
 
 
 def _move(session: Session, task_id: str, from_user: str | None, to_user: str, signing: str | None, now: datetime,

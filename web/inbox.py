@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, or_, select, tuple_
 
 from engine import cases, lookup, urges, wallclock
 from engine.models import Case, ProcessDefinition, Task
+from engine.models_office import TaskSigner
 from engine.routing import ROLE_RANK
 
 from . import localized
@@ -47,7 +48,8 @@ def inbox():
         urged = urges.counts(session, [(r.case_id, r.id) for r in rows])  # one query for the page's tasks
     tasks = [_row(r, names, urged.get(r.id, 0)) for r in rows]
     return render_template("inbox.html", tasks=tasks, args=args, next_cursor=cursor, processes=names,
-                           departments=sorted(me.departments), counts=tab_counts(me))
+                           departments=sorted(me.departments), counts=tab_counts(me),
+                           holders=[me.username, *me.acting_for.values()])
 
 
 COUNT_CAP = 1000  # a tab shows "999+" beyond this: each count stops there, so it costs the same at any size
@@ -59,7 +61,8 @@ def tab_counts(me) -> dict[str, str]:
     holders = [me.username, *sorted(set(me.acting_for.values()))]
     out = {}
     with runtime().db.read() as session:
-        for tab, parts in (("mine", mine_parts(base, me, holders)), ("department", queue_parts(base, me))):
+        for tab, parts in (("mine", mine_parts(base, me, holders) + [signing_part(base, holders)]),
+                           ("department", queue_parts(base, me))):
             total = sum(session.execute(select(func.count()).select_from(part.limit(COUNT_CAP).subquery())).scalar()
                         for part in parts)
             out[tab] = f"{COUNT_CAP - 1}+" if total >= COUNT_CAP else str(total)
@@ -89,7 +92,7 @@ def _page(me, args: dict[str, str]) -> tuple[list, str | None]:
     """One page of the inbox. Each department (or, in `mine`, each holder) is read on its own with a
     keyset on an index of open steps, and the parts are merged: no query walks more than a page."""
     base = (select(Task.id, Task.case_id, Task.name, Task.element_id, Task.process_key, Task.department_code, Task.role,
-                   Task.assignee, Task.created_at, Task.due_at, Task.escalated_at, Task.reminded_at,
+                   Task.assignee, Task.created_at, Task.due_at, Task.escalated_at, Task.reminded_at, Task.signing,
                    Case.business_key, Case.summary)
             .join(Case, Case.id == Task.case_id)
             .where(Task.state == "open"))
@@ -110,7 +113,7 @@ def _page(me, args: dict[str, str]) -> tuple[list, str | None]:
         base = base.where(Task.due_at >= now, Task.due_at < runtime().calendar.add_workdays(now, 1))
     if args["view"] == "mine":
         holders = [me.username, *sorted(set(me.acting_for.values()))]  # a deputy also sees the absent user's tasks
-        parts = mine_parts(base, me, holders)
+        parts = mine_parts(base, me, holders) + [signing_part(base, holders)]
     else:
         parts = queue_parts(base, me)
     moment, task_id = parse_cursor(args["after"])
@@ -143,6 +146,14 @@ def queue_parts(stmt, me) -> list:
 def mine_parts(stmt, me, holders: list[str]) -> list:
     """The open steps each holder claimed (oneself, and the absent users one acts for), one query each."""
     return [stmt.where(Task.assignee == holder, workable(me)) for holder in holders]
+
+
+def signing_part(stmt, holders: list[str]):
+    """The holders' steps now with a signer they added before themselves (前加签): still theirs, waiting to come
+    back (the signers of a step are few: read by the step's id)."""
+    asked = select(TaskSigner.task_id).where(TaskSigner.holder.in_(holders), TaskSigner.state == "pending",
+                                             TaskSigner.position == "before")
+    return stmt.where(Task.signing == "signer", Task.assignee.not_in(holders), Task.id.in_(asked))
 
 
 def merged_by_due(parts: list, moment: datetime | None, task_id: str | None, limit: int, task_of=lambda r: r) -> list:
@@ -199,7 +210,7 @@ def _row(r, names: dict[str, str], urged: int = 0) -> dict:
     return dict(id=r.id, name=localized.step(r.process_key, r.element_id, r.name),
                 process=names.get(r.process_key, r.process_key), department=r.department_code,
                 role=r.role, assignee=r.assignee, received=r.created_at, due=r.due_at, escalated=r.escalated_at,
-                reminded=r.reminded_at, key=r.business_key, applicant=summary.get("applicant_name") or "—", urged=urged)
+                reminded=r.reminded_at, signing=r.signing == "signer", key=r.business_key, applicant=summary.get("applicant_name") or "—", urged=urged)
 
 
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])

@@ -14,7 +14,7 @@ from engine.models import Task, TaskSigner
 from engine.routing import ROLE_RANK
 
 from .context import actor, runtime
-from .tasks import _load
+from .tasks import _load, _page, form_and_data
 from .i18n import refusal
 from .names import person
 
@@ -38,8 +38,10 @@ def panel(task: Task, colleagues: list[tuple[str, str]]) -> dict:
     refused = next((r for r in rows if task.state == "open" and r.position == "after" and r.state == "pending"
                     and r.decision == "disagree"), None)
     mine = now_signing if now_signing is not None and me.holds(now_signing.username) else None
-    return dict(signers=listed, signer_candidates=candidates, signing=mine,
-                signing_answer=json.loads(mine.answer) if mine is not None and mine.answer else None,
+    answer = None
+    if mine is not None:  # after: the answer submitted for signature; before: the holder's draft, if any
+        answer = json.loads(mine.answer) if mine.position == "after" and mine.answer else signers.draft_values(task)
+    return dict(signers=listed, signer_candidates=candidates, signing=mine, signing_answer=answer,
                 refused=dict(by=refused.username, opinion=refused.opinion) if refused else None)
 
 
@@ -55,23 +57,43 @@ def add(task_id: str):
     if not actor().may_work_on(task.department_code, task.role):
         abort(403)
     to_user, position = request.form.get("to_user", ""), request.form.get("position", "")
+    values = typed(task, case)
     if not request.form.get("reason", "").strip():
         flash(_("An added signer needs a reason; nothing was changed."), "error")
-        return _back(task_id)
+        return _again(task, case, values)
     try:
         with runtime().db.write() as session:
-            signers.add(session, runtime(), actor(), task_id, to_user, position, request.form.get("reason", ""))
+            signers.add(session, runtime(), actor(), task_id, to_user, position, request.form.get("reason", ""), values)
     except PermissionDenied:
         abort(403)
     except EngineError as exc:
         flash(refusal(exc), "error")
-        return _back(task_id)
+        return _again(task, case, values)
     if position == "before":
         flash(_("“%(task)s” went to %(user)s to sign first; it comes back to you.", task=task.name, user=person(to_user)),
               "success")
         return redirect(url_for("inbox.inbox", view="mine"))
     flash(_("%(user)s will sign “%(task)s” after you submit it.", task=task.name, user=person(to_user)), "success")
     return _back(task_id)
+
+
+def _again(task: Task, case, values: dict | None):
+    """A refused 加签: the task page again, with what the holder had typed still in the form."""
+    if values is None:
+        return _back(task.id)
+    fields, data = form_and_data(task, case)
+    return _page(task, case, fields, data, values, status=422)
+
+
+def typed(task: Task, case) -> dict | None:
+    """What the holder had typed in the step's form when adding the signer (the panel's button submits the task
+    form), kept as the step's draft; None when nothing was typed (or the form was not sent)."""
+    fields = [f for f in form_and_data(task, case)[0] if not f.readonly]
+    if not any(f.id in request.form for f in fields):
+        return None
+    values = {f.id: ("true" if request.form.get(f.id) else "false") if f.type == "boolean" and not f.decision
+              else request.form.get(f.id, "") for f in fields}
+    return values if any(v not in ("", "false") for v in values.values()) else None
 
 
 @bp.route("/tasks/<task_id>/sign", methods=["POST"])
