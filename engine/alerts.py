@@ -8,7 +8,9 @@ Three kinds of rule:
 
 Whenever a case moves, `watch_case` (called by the facts refresher, which rebuilds every case that
 moved) computes for each matching rule the moment the case or task will cross the threshold and stores
-it as a watch; progress clears the case's raised `idle` and `sla` alerts. The worker's `sweep` raises the
+it as a watch; progress clears the case's raised `idle` alert, a step's `sla` alert is cleared when the
+step closes (in the transaction that closes it, see steps.persist) and is raised once per step and rule,
+however often the step changes hands. The worker's `sweep` raises the
 watches whose moment has come, through an index on that moment: each alert is raised once, recorded in
 the audit log and shown where the department's supervisors and JOINT look.
 """
@@ -39,9 +41,9 @@ MESSAGES = catalogue({
     "alert_rule_missing": "no active alert rule {rule}",
     "alert_number": "must be a number",
 })
-PROGRESS = frozenset({"case_started", "task_ready", "task_claimed", "task_released", "task_reassigned", "task_completed",
-                      "message_received", "milestone", "case_completed", "case_failed", "clock_stopped",
-                      "clock_resumed"})
+# a step changing hands (签收, 释放, 改派, 转办, 委派) is no progress: the case stands where it stood
+PROGRESS = frozenset({"case_started", "task_ready", "task_completed", "message_received", "milestone", "case_completed",
+                      "case_failed", "clock_stopped", "clock_resumed"})
 OVERSEER = "JOINT"
 
 
@@ -102,13 +104,18 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 def watch_case(session: Session, case: Case, fact: CaseFact, steps: list[StepFact], last_progress: datetime | None,
                cal: WorkCalendar, now: datetime, stops: list[clock.Period] = ()) -> None:
-    """Recompute a case's watches after it changed; progress after an idle or sla alert clears it. Working days
-    are counted on the running clock: time in which it stood (补正) does not count, and while it stands no
-    alert is due."""
+    """Recompute a case's watches after it changed. A step's alert (sla) is raised once per step and rule and
+    stays until the step closes, however often the step changes hands (a step reopened by 退回 is a new task);
+    progress after an idle alert clears it. Working days are counted on the running clock: time in which it
+    stood (补正) does not count, and while it stands no alert is due."""
     session.execute(delete(AlertWatch).where(AlertWatch.case_id == case.id, AlertWatch.raised_at.is_(None)))
+    open_ids = [s.task_id for s in steps if s.state == "open"]
+    session.execute(update(AlertWatch).where(AlertWatch.case_id == case.id, AlertWatch.cleared_at.is_(None),
+                                             AlertWatch.task_id.is_not(None), AlertWatch.task_id.not_in(open_ids))
+                    .values(cleared_at=now))
     if last_progress is not None:
         session.execute(update(AlertWatch).where(AlertWatch.case_id == case.id, AlertWatch.cleared_at.is_(None),
-                                                 AlertWatch.kind.in_(("idle", "sla")),
+                                                 AlertWatch.kind == "idle",
                                                  AlertWatch.raised_at < last_progress).values(cleared_at=now))
     if case.status != "running":
         session.execute(update(AlertWatch).where(AlertWatch.case_id == case.id, AlertWatch.cleared_at.is_(None))
@@ -116,12 +123,12 @@ def watch_case(session: Session, case: Case, fact: CaseFact, steps: list[StepFac
         return
     raised = set(session.execute(select(AlertWatch.rule_id, AlertWatch.task_id).where(
         AlertWatch.case_id == case.id, AlertWatch.cleared_at.is_(None))).all())
-    ever_aged = set(session.execute(select(AlertWatch.rule_id).where(
-        AlertWatch.case_id == case.id, AlertWatch.kind == "age")).scalars())
+    ever = set(session.execute(select(AlertWatch.rule_id, AlertWatch.task_id).where(
+        AlertWatch.case_id == case.id, AlertWatch.kind.in_(("age", "sla")))).all())  # once per case, once per step
     for rule in session.execute(select(AlertRule).where(AlertRule.active.is_(True),
                                                         AlertRule.process_key == case.process_key)).scalars():
         for task_id, department, fire_at in _moments(rule, fact, steps, last_progress, cal, list(stops)):
-            if (rule.id, task_id) in raised or (rule.kind == "age" and rule.id in ever_aged) or fire_at is None:
+            if (rule.id, task_id) in raised or (rule.id, task_id) in ever or fire_at is None:
                 continue
             session.add(AlertWatch(rule_id=rule.id, kind=rule.kind, case_id=case.id, task_id=task_id,
                                    department_code=department, fire_at=fire_at))
