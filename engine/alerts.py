@@ -177,10 +177,13 @@ def sweep(session: Session, now: datetime | None = None, limit: int = 1000) -> i
 
 def open_alerts(session: Session, departments: list[str] | None = None, case_id: int | None = None,
                 limit: int = 200) -> list[dict[str, Any]]:
-    """Raised alerts not yet cleared, newest first (for the team page, the dashboard and the case page)."""
+    """Raised alerts not yet cleared, newest first (for the team page, the dashboard and the case page); a step's
+    alert only while its step is open (it then says whether the step is past its due time)."""
     stmt = (select(AlertWatch, AlertRule, Case.business_key).join(AlertRule, AlertRule.id == AlertWatch.rule_id)
             .join(Case, Case.id == AlertWatch.case_id)
-            .where(AlertWatch.raised_at.is_not(None), AlertWatch.cleared_at.is_(None)))
+            .outerjoin(Task, Task.id == AlertWatch.task_id)
+            .where(AlertWatch.raised_at.is_not(None), AlertWatch.cleared_at.is_(None),
+                   or_(AlertWatch.task_id.is_(None), Task.state == "open")))  # never the alert of a closed step
     if departments is not None:
         stmt = stmt.where(AlertWatch.department_code.in_(departments))
     if case_id is not None:
