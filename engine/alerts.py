@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, clock, wallclock
@@ -175,12 +175,8 @@ def sweep(session: Session, now: datetime | None = None, limit: int = 1000) -> i
     return len(events)
 
 
-def open_alerts(session: Session, departments: list[str] | None = None, case_id: int | None = None,
-                limit: int = 200) -> list[dict[str, Any]]:
-    """Raised alerts not yet cleared, newest first (for the team page, the dashboard and the case page); a step's
-    alert only while its step is open (it then says whether the step is past its due time)."""
-    stmt = (select(AlertWatch, AlertRule, Case.business_key).join(AlertRule, AlertRule.id == AlertWatch.rule_id)
-            .join(Case, Case.id == AlertWatch.case_id)
+def _open_query(stmt, departments: list[str] | None, case_id: int | None, kind: str | None):
+    stmt = (stmt.join(AlertRule, AlertRule.id == AlertWatch.rule_id).join(Case, Case.id == AlertWatch.case_id)
             .outerjoin(Task, Task.id == AlertWatch.task_id)
             .where(AlertWatch.raised_at.is_not(None), AlertWatch.cleared_at.is_(None),
                    or_(AlertWatch.task_id.is_(None), Task.state == "open")))  # never the alert of a closed step
@@ -188,7 +184,24 @@ def open_alerts(session: Session, departments: list[str] | None = None, case_id:
         stmt = stmt.where(AlertWatch.department_code.in_(departments))
     if case_id is not None:
         stmt = stmt.where(AlertWatch.case_id == case_id)
-    rows = session.execute(stmt.order_by(AlertWatch.raised_at.desc(), AlertWatch.id.desc()).limit(limit)).all()
+    if kind is not None:
+        stmt = stmt.where(AlertWatch.kind == kind)
+    return stmt
+
+
+def count_open(session: Session, departments: list[str] | None = None, kind: str | None = None) -> int:
+    """How many alerts `open_alerts` would list with these filters (for paging)."""
+    return session.execute(_open_query(select(func.count(AlertWatch.id)).select_from(AlertWatch),
+                                       departments, None, kind)).scalar_one()
+
+
+def open_alerts(session: Session, departments: list[str] | None = None, case_id: int | None = None,
+                limit: int = 200, kind: str | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    """Raised alerts not yet cleared, newest first (for the team page, the dashboard and the case page); a step's
+    alert only while its step is open (it then says whether the step is past its due time)."""
+    stmt = _open_query(select(AlertWatch, AlertRule, Case.business_key), departments, case_id, kind)
+    rows = session.execute(stmt.order_by(AlertWatch.raised_at.desc(), AlertWatch.id.desc())
+                           .limit(limit).offset(offset)).all()
     steps, due = _alert_steps(session, [w for w, _, _ in rows])
     return [{"business_key": key, "kind": rule.kind, "threshold": rule.threshold, "rule": describe(rule),
              "department": w.department_code,

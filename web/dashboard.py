@@ -220,17 +220,35 @@ def weights():
     return redirect(url_for("dashboard.node_assessment", period=request.form.get("period") or None))
 
 
+ALERTS_PER_PAGE = 25
+
+
 @bp.route("/dashboard/alerts")
 @login_required
 def alert_list():
-    """Stagnation alerts raised and not cleared (visible departments), and the rules that raise them."""
+    """Stagnation alerts raised and not cleared (visible departments), filtered by department and kind, a page at a
+    time; and the rules that raise them."""
     departments = visible_departments()
+    department = request.args.get("department") or None
+    kind = request.args.get("kind") if request.args.get("kind") in alerts.KINDS else None
+    try:
+        page = max(int(request.args.get("page", "1")), 1)
+    except ValueError:
+        page = 1
     with runtime().db.read() as session:
-        raised = alerts.open_alerts(session, departments)
+        choices = _choices(session, departments)
+        if department is not None and department not in choices["departments"]:
+            department = None  # a department one does not see is no filter
+        shown = [department] if department else departments
+        total = alerts.count_open(session, shown, kind)
+        pages = max((total + ALERTS_PER_PAGE - 1) // ALERTS_PER_PAGE, 1)
+        page = min(page, pages)
+        raised = alerts.open_alerts(session, shown, limit=ALERTS_PER_PAGE, kind=kind,
+                                    offset=(page - 1) * ALERTS_PER_PAGE)
         rules = alerts.rules(session)
-        processes = _choices(session, departments)["processes"]
-    return render_template("alerts.html", alerts=raised, rules=rules, processes=processes,
-                           can_edit="admin" in actor().roles, kinds=list(alerts.KINDS))
+    return render_template("alerts.html", alerts=raised, rules=rules, processes=choices["processes"],
+                           can_edit="admin" in actor().roles, kinds=list(alerts.KINDS), total=total, page=page,
+                           pages=pages, department=department, kind=kind, departments=choices["departments"])
 
 
 @bp.route("/dashboard/alerts/rules", methods=["POST"])

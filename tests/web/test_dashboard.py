@@ -142,7 +142,7 @@ def test_stagnation_alerts_on_the_team_case_and_alerts_pages(app, demo):
     case = chief.get(f"/cases/{mine['business_key']}").data.decode()
     assert 'id="alerts"' in case and "滞留预警" in case
     page = login(app.test_client(), "joint_head").get("/dashboard/alerts").data.decode()
-    assert page.count('href="/cases/') >= len(raised) and "预警规则" in page
+    assert page.count('href="/cases/') >= min(len(raised), 25) and "预警规则" in page  # a page of them
 
 
 def test_only_administrators_change_alert_rules(app, demo):
