@@ -159,12 +159,16 @@ def _moments(rule: AlertRule, fact: CaseFact, steps: list[StepFact], last_progre
 def sweep(session: Session, now: datetime | None = None, limit: int = 1000) -> int:
     """Raise the watches whose moment has come (index on fire_at); each alert once, audited."""
     now = now or wallclock.now()
-    due = session.execute(select(AlertWatch, AlertRule, Case.business_key)
+    due = session.execute(select(AlertWatch, AlertRule, Case.business_key, Task.state)
                           .join(AlertRule, AlertRule.id == AlertWatch.rule_id).join(Case, Case.id == AlertWatch.case_id)
+                          .outerjoin(Task, Task.id == AlertWatch.task_id)
                           .where(AlertWatch.raised_at.is_(None), AlertWatch.fire_at <= now)
                           .order_by(AlertWatch.fire_at).limit(limit)).all()
     events = []
-    for watch, rule, key in due:
+    for watch, rule, key, step_state in due:
+        if watch.task_id is not None and step_state != "open":  # the step closed before its moment (the facts'
+            session.delete(watch)  # refresh had not dropped the watch yet): nothing to raise
+            continue
         watch.raised_at = now
         events.append(audit.Event("stagnation_alert", "system:alerts",
                                   {"rule": rule.id, "kind": rule.kind, "threshold": rule.threshold,

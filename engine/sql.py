@@ -47,11 +47,6 @@ STATEMENTS: dict[str, str] = {
     "close_task": (
         "UPDATE tasks SET state = :state, closed_at = :now, completed_by = :completed_by,"
         " assignee = COALESCE(:completed_by, assignee), data = :data WHERE id = :id"),
-    # a step's stagnation alert goes with the step, in the transaction that closes it (engine/alerts.py)
-    "close_task_watches": ("DELETE FROM alert_watches WHERE case_id = :case_id AND task_id = :id"
-                           " AND raised_at IS NULL"),
-    "close_task_alerts": ("UPDATE alert_watches SET cleared_at = :now WHERE case_id = :case_id AND task_id = :id"
-                          " AND raised_at IS NOT NULL AND cleared_at IS NULL"),
     "lookup_delete": "DELETE FROM case_lookup WHERE case_id = :case_id",
     "lookup_delete_field": "DELETE FROM case_lookup WHERE case_id = :case_id AND field = :field",
     "lookup_insert": "INSERT INTO case_lookup (digest, case_id, field) VALUES (:digest, :case_id, :field)",
@@ -201,10 +196,6 @@ PERSIST_POSTGRES = (
     f" FROM {_records('closing', _CLOSING_COLUMNS)} WHERE tasks.id = x.id AND tasks.id = ANY(%(closing_ids)s)),"
     f" i AS (INSERT INTO tasks ({_names(_TASK_COLUMNS)}) SELECT {_names(_TASK_COLUMNS)}"
     f" FROM {_records('inserts', _TASK_COLUMNS)}),"
-    " wd AS (DELETE FROM alert_watches WHERE case_id = %(id)s AND task_id = ANY(%(closing_ids)s)"
-    " AND raised_at IS NULL),"
-    " wc AS (UPDATE alert_watches SET cleared_at = %(now)s WHERE case_id = %(id)s AND task_id = ANY(%(closing_ids)s)"
-    " AND raised_at IS NOT NULL AND cleared_at IS NULL),"
     f" l AS (INSERT INTO case_lookup ({_names(_LOOKUP_COLUMNS)}) SELECT {_names(_LOOKUP_COLUMNS)}"
     f" FROM {_records('lookups', _LOOKUP_COLUMNS)}),"
     " h AS (UPDATE audit_head SET seq = %(head_seq)s, hash = %(head_hash)s"
@@ -219,8 +210,7 @@ plans it once per connection (a text that changed with the number of rows would 
 def persist_postgres(session: Session, case: dict[str, Any], closing: list[dict], inserts: list[dict],
                      audit_rows: list[dict], head: tuple[int, int, str] | None,
                      lookups: list[dict] | None = None) -> tuple[int, bool]:
-    """PostgreSQL: every write of one step in a single statement (data-modifying CTEs), one round trip; the
-    stagnation alerts of the tasks closed go with them (a pending one is dropped, a raised one cleared).
+    """PostgreSQL: every write of one step in a single statement (data-modifying CTEs), one round trip.
     `lookups` are case_lookup rows to insert (new ones only: a replaced field's rows are deleted before).
 
     The audit entries are written only if the chain head is still at the expected entry (head =

@@ -411,9 +411,6 @@ def _persist(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_version:
         raise Conflict.coded("case_moved_on", key=op.case_key)
     if closing:
         sql.execute(session, "close_task", closing)
-        ids = [{"case_id": op.case_id, "id": row["id"], "now": op.now} for row in closing]
-        sql.execute(session, "close_task_watches", [{"case_id": r["case_id"], "id": r["id"]} for r in ids])
-        sql.execute(session, "close_task_alerts", ids)
     if rows:
         sql.execute(session, "insert_task", rows)
     audit.append(session, op.events, op.now, op.audit_head)

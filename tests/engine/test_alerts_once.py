@@ -35,7 +35,7 @@ def _at(rt, moment, action) -> None:
     _refresh(rt)
 
 
-def test_changing_hands_raises_a_steps_alert_once(world):
+def test_changing_hands_raises_a_steps_alert_once(world):  # noqa: F811 - the fixture imported above
     rt, users = world
     review = _start(rt, "H1")
     assert _sweep(rt, at("2026-10-13", 22)) == 1  # half of the review's 3 working days
@@ -61,7 +61,7 @@ def test_changing_hands_raises_a_steps_alert_once(world):
     assert sorted(a["kind"] for a in _open(rt)) == ["idle", "sla"]  # still open, each once
 
 
-def test_a_step_reopened_by_sending_back_is_alerted_again(world):
+def test_a_step_reopened_by_sending_back_is_alerted_again(world):  # noqa: F811 - the fixture imported above
     rt, users = world
     review = _start(rt, "H2")
     assert _sweep(rt, at("2026-10-13", 22)) == 1
