@@ -36,6 +36,21 @@ def longer_than_a_century(parsed: dict) -> bool:
     return not math.isfinite(seconds) or seconds > CENTURY_DAYS * 86400
 
 
+def cycle_beyond_a_century(text: Any) -> bool:
+    """Whether a repeating interval (R3/PT1H, R/2026-01-01T09:00/P1D …) repeats less than once in 100 years:
+    SpiffWorkflow counts a cycle's years and months one month at a time, so R/P999999999Y never returned."""
+    for part in str(text).upper().replace("--", "/").split("/")[1:]:
+        if not part.strip().startswith("P"):
+            continue
+        try:
+            parsed = TimerEventDefinition.parse_iso_duration(part.strip())
+        except Exception:  # noqa: BLE001 - SpiffWorkflow says only `Exception('Invalid duration')`; reported elsewhere
+            continue
+        if longer_than_a_century(parsed):
+            return True
+    return False
+
+
 def within_a_century(n: Any, per_day: int = 1) -> bool:
     """Whether `n` days (per_day=1) or hours (24) is a finite span of at most 100 years either way."""
     try:

@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from . import foreign
 from .bpmnxml import bpmn_find
 from .errors import Message
-from .functions import longer_than_a_century, within_a_century
+from .functions import cycle_beyond_a_century, longer_than_a_century, within_a_century
 from .lint_messages import M
 from .specs import MIN_CYCLE_SECONDS, literal_kind
 
@@ -27,7 +27,10 @@ _MAX_BITS = 4096
 
 def cycle_problem(text: str) -> Message | None:
     """A literal timeCycle (R3/PT1H, R/2025-01-01T09:00/P1D …) that cannot be read or repeats faster than once a
-    minute (a cycle of no length fires all its rounds in one step: the case start or the worker never returns)."""
+    minute (a cycle of no length fires all its rounds in one step: the case start or the worker never returns), or
+    less than once in 100 years (reading one took SpiffWorkflow a step per month: the check never returned)."""
+    if cycle_beyond_a_century(text):
+        return M("cycle_too_long", text=text)
     try:
         _, _, interval = TimerEventDefinition.parse_iso_recurring_interval(text)
     except Exception:  # noqa: BLE001 - SpiffWorkflow says only `Exception('Invalid duration')` and the like

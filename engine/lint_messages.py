@@ -147,6 +147,7 @@ MESSAGES = catalogue({
     "cycle_invalid": "timer cycle {text!r} is not a valid ISO 8601 repeating interval (e.g. R3/PT1H)",
     "cycle_too_short": "timer cycle {text!r} repeats every {seconds} seconds; a cycle must repeat at most once a minute "
                        "(PT1M or longer), or its rounds would keep the engine busy without end",
+    "cycle_too_long": "timer cycle {text!r} repeats less than once in 100 years",
     "duration_too_long": "{what} {text!r} is longer than 100 years",
     "duration_signed": "{what} {text!r} has a sign: an ISO 8601 duration has none and counts forward; write {plain!r}",
     "span_beyond": "{what} {text!r} asks {function}() for {value}, which is more than 100 years or not a finite number: "

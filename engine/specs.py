@@ -25,6 +25,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CallActivityParser as _SpiffC
 
 from . import wallclock
 from .errors import Message, catalogue
+from .functions import cycle_beyond_a_century
 from .joins import InclusiveGateway, ParallelGateway
 
 _DURATION = re.compile(r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$", re.I)
@@ -36,6 +37,7 @@ MAX_CALL_DEPTH = 10  # called processes within called processes: deeper is a pro
 MESSAGES = catalogue({  # what a case that cannot go on says (after the step's id)
     "run_cycle_too_short": "timer cycle {text!r} repeats every {seconds} seconds; a cycle must repeat at most once a "
                            "minute (PT1M or longer)",
+    "run_cycle_too_long": "timer cycle {text!r} repeats less than once in 100 years",
     "run_call_too_deep": "calls process {called!r} more than {limit} called processes deep; does a process call "
                          "itself?",
 })
@@ -215,6 +217,8 @@ class ClockedCycle(CycleTimerEventDefinition):
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            if cycle_beyond_a_century(expression):  # read month by month, such a cycle would never be read
+                raise WorkflowTaskException(Message("run_cycle_too_long", text=str(expression)[:200]), task=my_task)
             cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
             event_value = {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
         if event_value["cycles"] != 0 and event_value["duration"] < MIN_CYCLE_SECONDS:  # would fire without end

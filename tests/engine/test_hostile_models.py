@@ -141,6 +141,26 @@ def test_a_timer_cycle_given_as_an_expression_fails_the_case_instead_of_hanging(
         f"timeCycle {cycle}: still running after 20 s"
 
 
+def _refused_within(rt, files, element, *words):
+    """In a child process: the deploy check returns, refusing `files` with a problem on `element` that says `words`."""
+    assert _named(_refused(_fresh(rt), files), element, *words)
+
+
+@pytest.mark.parametrize("cycle", ["R/P999999999Y", "R3/2026-01-01T09:00:00+08:00/P99999999M", "R/P99999999Y/2026-01-01T09:00:00+08:00",
+                                   "R2/PT999999999999H"])
+def test_a_timer_cycle_repeating_less_than_once_a_century_is_refused_at_deploy_without_hanging(rt, cycle):
+    """The deploy check itself never returned: SpiffWorkflow counts a cycle's years and months one month at a time
+    (R/P999999999Y: twelve billion months) before the check could compare the interval with a minute."""
+    files = {"h3_cycle.bpmn": bpmn("h3_cycle", _timer_process(f"<bpmn:timeCycle>{cycle}</bpmn:timeCycle>"), TIMER_LANES)}
+    assert _within(20, _refused_within, rt, files, "bt", cycle, "100 years"), f"timeCycle {cycle}: no answer after 20 s"
+
+
+def test_a_timer_cycle_given_as_an_expression_repeating_less_than_once_a_century_fails_the_case(rt):
+    deploy_process(rt, "h3_cycle_long", _timer_process("<bpmn:timeCycle>${cycle}</bpmn:timeCycle>"), TIMER_LANES)
+    assert _within(20, _failed_within, rt, "h3_cycle_long", {"cycle": "R/P999999999Y"}, "bt", "100 years"), \
+        "timeCycle R/P999999999Y: the case start did not return"
+
+
 SELF_CALL = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="c"/>'
              '<bpmn:callActivity id="c" calledElement="CALLED"/><bpmn:sequenceFlow id="g" sourceRef="c" targetRef="e"/>'
              '<bpmn:endEvent id="e"/>')
