@@ -12,7 +12,10 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
+MAX_RULES = 1000  # rules of a UNIQUE table checked pair by pair (a million pairs take about a second)
+MAX_PAIRS = 20  # overlapping pairs named; more are summed up in one problem
 _FLIP = {ast.Lt: ast.Gt, ast.LtE: ast.GtE, ast.Gt: ast.Lt, ast.GtE: ast.LtE, ast.Eq: ast.Eq, ast.NotEq: ast.NotEq}
 
 
@@ -27,10 +30,15 @@ class Cell:
     points: frozenset | None = None  # exactly these values (numbers, strings, booleans)
     excluded: frozenset = frozenset()  # with an interval: these values are not accepted
 
+    @cached_property
+    def keys(self) -> frozenset:
+        """The points (or, with an interval, the excluded values) as compared: True is not 1 here."""
+        return frozenset(_key(p) for p in (self.points if self.points is not None else self.excluded))
+
     def accepts(self, value) -> bool:
         if self.points is not None:
-            return _key(value) in {_key(p) for p in self.points}
-        if _key(value) in {_key(e) for e in self.excluded}:
+            return _key(value) in self.keys
+        if _key(value) in self.keys:
             return False
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return self.low == -math.inf and self.high == math.inf
@@ -47,6 +55,8 @@ def _key(value):
 
 
 def intersects(a: Cell, b: Cell) -> bool:
+    if a.points is not None and b.points is not None:
+        return not a.keys.isdisjoint(b.keys)
     if a.points is not None:
         return any(b.accepts(p) for p in a.points)
     if b.points is not None:
@@ -150,16 +160,15 @@ def _meet(a: Cell, b: Cell) -> Cell | None:
     return Cell(low, low_open, high, high_open, None, a.excluded | b.excluded)
 
 
-def overlaps(rows: list[list[Cell | None]]) -> list[tuple[int, int]]:
-    """Pairs (i, j), i < j, of rows that some single input matches (rows with an unanalysed cell are skipped)."""
+def overlaps(rows: list[list[Cell | None]], limit: int | None = None) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j, of rows that some single input matches (rows with an unanalysed cell are skipped); the
+    first `limit` of them when one is given (rows of `-` overlap pairwise: 2,000 of them made two million pairs)."""
     found = []
-    for i, first in enumerate(rows):
-        if any(c is None for c in first):
-            continue
-        for j in range(i + 1, len(rows)):
-            second = rows[j]
-            if any(c is None for c in second) or len(first) != len(second):
-                continue
-            if all(intersects(a, b) for a, b in zip(first, second)):
+    analysed = [(i, row) for i, row in enumerate(rows) if all(c is not None for c in row)]
+    for position, (i, first) in enumerate(analysed):
+        for j, second in analysed[position + 1:]:
+            if len(first) == len(second) and all(map(intersects, first, second)):
                 found.append((i, j))
+                if limit is not None and len(found) >= limit:
+                    return found
     return found

@@ -350,12 +350,19 @@ class Linter:
                 self.unique(file, table, rules, in_exprs)
 
     def unique(self, file: str, table, rules: list, in_exprs: list[str]) -> None:
-        """A UNIQUE table whose rules overlap is refused, each overlapping pair named."""
+        """A UNIQUE table whose rules overlap is refused, the first overlapping pairs named (a table too large to check
+        pair by pair is refused as such)."""
+        if len(rules) > dmn_overlap.MAX_RULES:
+            self.add(file, table, M("unique_too_many", count=len(rules), limit=dmn_overlap.MAX_RULES))
+            return
         rows = [[dmn_overlap.parse(_cell_text(e), in_exprs[i] if i < len(in_exprs) else "None")
                  for i, e in enumerate(c for c in rule if local_name(c) == "inputEntry")] for rule in rules]
-        for i, j in dmn_overlap.overlaps(rows):
+        pairs = dmn_overlap.overlaps(rows, dmn_overlap.MAX_PAIRS + 1)
+        for i, j in pairs[:dmn_overlap.MAX_PAIRS]:
             self.add(file, table, M("unique_overlap", first=i + 1, first_id=rules[i].get("id") or "—", second=j + 1,
                                     second_id=rules[j].get("id") or "—"))
+        if len(pairs) > dmn_overlap.MAX_PAIRS:
+            self.add(file, table, M("unique_overlap_more", limit=dmn_overlap.MAX_PAIRS))
 
     def input_cell(self, file: str, rule, entry, input_expr: str) -> None:
         text = _cell_text(entry)

@@ -160,6 +160,9 @@ MESSAGES = catalogue({
     "hit_policy": "hit policy {value} is not supported; use UNIQUE, FIRST or COLLECT",
     "unique_overlap": "hit policy UNIQUE, but rule {first} ({first_id}) and rule {second} ({second_id}) overlap: some "
                       "input matches both; make the rules disjoint or use FIRST (the first matching rule in order wins)",
+    "unique_overlap_more": "hit policy UNIQUE, and more rules overlap than the first {limit} pairs named here",
+    "unique_too_many": "hit policy UNIQUE with {count} rules: at most {limit} can be checked for overlapping rules; "
+                       "split the table or use FIRST (the first matching rule in order wins)",
     "shared_only_decision": "a shared rule table (applied_by) must be the only decision of its file, so that its "
                             "versions are the file's",
     "applied_by_empty": "applied_by must list the departments that apply this table (e.g. EDU,HRSS)",

@@ -1,12 +1,14 @@
 """Builders for tests: users, deployed fixture processes, and small inline BPMN documents."""
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
 from engine import cases, repository
 from engine.definitions import read_files
 from engine.models import Case, Task
 from engine.routing import Actor, add_user, load_actor
+from engine.db import Database
 from engine.runtime import Runtime
 
 BPMN_DIR = Path(__file__).parent / "engine" / "bpmn"
@@ -89,3 +91,22 @@ def deploy_process(rt: Runtime, process_id: str, body: str, lanes: dict[str, lis
     """Deploy one inline process (see `bpmn`) as `<process_id>.bpmn`."""
     with rt.db.write() as session:
         return repository.deploy(session, rt, SYSTEM, {f"{process_id}.bpmn": bpmn(process_id, body, lanes)})
+
+
+def within(seconds, target, *args):
+    """Runs `target` in a forked process; True when it finished within `seconds` (the process is killed otherwise)."""
+    proc = multiprocessing.get_context("fork").Process(target=target, args=args)
+    proc.start()
+    proc.join(seconds)
+    hung = proc.is_alive()
+    if hung:
+        proc.kill()
+        proc.join()
+        return False
+    assert proc.exitcode == 0, f"the child process failed ({proc.exitcode})"
+    return True
+
+
+def fresh(rt: Runtime) -> Runtime:
+    """A forked process's own connections (it must not share the parent's)."""
+    return Runtime(Database(str(rt.db.url)))

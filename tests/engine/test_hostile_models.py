@@ -2,18 +2,15 @@
 the request or the worker that starts or advances its case (found by a hostile-input review)."""
 from __future__ import annotations
 
-import multiprocessing
 import re
 
 import pytest
 
 from engine import repository
 from engine.calendar import WorkCalendar
-from engine.db import Database
 from engine.errors import DeployError, EngineError
 from engine.functions import build_functions
-from engine.runtime import Runtime
-from factories import SYSTEM, bpmn, complete, deploy_process, form_xml, make_users, open_steps, start
+from factories import SYSTEM, bpmn, complete, deploy_process, form_xml, fresh, make_users, open_steps, start, within
 
 
 
@@ -28,20 +25,6 @@ def _refused(rt, files):
 def _named(problems, element, *words):
     """Whether a problem names `element` and says every one of `words`."""
     return any(p.element == element and all(w in p.message for w in words) for p in problems)
-
-
-def _within(seconds, target, *args):
-    """Runs `target` in a forked process; True when it finished within `seconds` (the process is killed otherwise)."""
-    proc = multiprocessing.get_context("fork").Process(target=target, args=args)
-    proc.start()
-    proc.join(seconds)
-    hung = proc.is_alive()
-    if hung:
-        proc.kill()
-        proc.join()
-        return False
-    assert proc.exitcode == 0, f"the child process failed ({proc.exitcode})"
-    return True
 
 
 # --- a parallel gateway as a loop's merge point ------------------------------------------------------------------
@@ -107,14 +90,9 @@ def _timer_process(timer_xml):
             f'<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/><bpmn:endEvent id="e"/>')
 
 
-def _fresh(rt):
-    """The child process's own connections (a forked process must not share the parent's)."""
-    return Runtime(Database(str(rt.db.url)))
-
-
 def _failed_within(rt, key, data, *words):
     """In a child process: the start returns, the case failed and its error says every one of `words`."""
-    outcome = start(_fresh(rt), key, data)
+    outcome = start(fresh(rt), key, data)
     assert outcome.status == "failed", outcome
     assert all(w in (outcome.error or "") for w in words), outcome.error
 
@@ -137,13 +115,13 @@ def test_a_timer_cycle_of_a_minute_or_more_still_deploys(rt):
 @pytest.mark.parametrize("cycle", ["R1000000/PT0S", "R/PT0.001S"])
 def test_a_timer_cycle_given_as_an_expression_fails_the_case_instead_of_hanging(rt, cycle):
     deploy_process(rt, "h3_cycle_expr", _timer_process("<bpmn:timeCycle>${cycle}</bpmn:timeCycle>"), TIMER_LANES)
-    assert _within(20, _failed_within, rt, "h3_cycle_expr", {"cycle": cycle}, "bt", "once a minute"), \
+    assert within(20, _failed_within, rt, "h3_cycle_expr", {"cycle": cycle}, "bt", "once a minute"), \
         f"timeCycle {cycle}: still running after 20 s"
 
 
 def _refused_within(rt, files, element, *words):
     """In a child process: the deploy check returns, refusing `files` with a problem on `element` that says `words`."""
-    assert _named(_refused(_fresh(rt), files), element, *words)
+    assert _named(_refused(fresh(rt), files), element, *words)
 
 
 @pytest.mark.parametrize("cycle", ["R/P999999999Y", "R3/2026-01-01T09:00:00+08:00/P99999999M", "R/P99999999Y/2026-01-01T09:00:00+08:00",
@@ -152,12 +130,12 @@ def test_a_timer_cycle_repeating_less_than_once_a_century_is_refused_at_deploy_w
     """The deploy check itself never returned: SpiffWorkflow counts a cycle's years and months one month at a time
     (R/P999999999Y: twelve billion months) before the check could compare the interval with a minute."""
     files = {"h3_cycle.bpmn": bpmn("h3_cycle", _timer_process(f"<bpmn:timeCycle>{cycle}</bpmn:timeCycle>"), TIMER_LANES)}
-    assert _within(20, _refused_within, rt, files, "bt", cycle, "100 years"), f"timeCycle {cycle}: no answer after 20 s"
+    assert within(20, _refused_within, rt, files, "bt", cycle, "100 years"), f"timeCycle {cycle}: no answer after 20 s"
 
 
 def test_a_timer_cycle_given_as_an_expression_repeating_less_than_once_a_century_fails_the_case(rt):
     deploy_process(rt, "h3_cycle_long", _timer_process("<bpmn:timeCycle>${cycle}</bpmn:timeCycle>"), TIMER_LANES)
-    assert _within(20, _failed_within, rt, "h3_cycle_long", {"cycle": "R/P999999999Y"}, "bt", "100 years"), \
+    assert within(20, _failed_within, rt, "h3_cycle_long", {"cycle": "R/P999999999Y"}, "bt", "100 years"), \
         "timeCycle R/P999999999Y: the case start did not return"
 
 
@@ -191,7 +169,7 @@ def test_called_processes_nested_more_than_ten_deep_fail_the_case_naming_the_cal
         files[f"deep{level}.bpmn"] = bpmn(f"deep{level}", body, {"EDU": ["s", f"c{level}", "e"] if level < 11 else ["s", "e"]})
     with rt.db.write() as session:
         repository.deploy(session, rt, SYSTEM, files)
-    assert _within(30, _failed_within, rt, "deep0", {}, "c10", "deep11", "more than 10"), "the start did not return"
+    assert within(30, _failed_within, rt, "deep0", {}, "c10", "deep11", "more than 10"), "the start did not return"
 
 
 @pytest.mark.parametrize("timer, words", [
