@@ -23,6 +23,7 @@ ELEMENTS = {"process", "participant", "collaboration", "message", "signal", "err
             "dataObjectReference", "dataStoreReference"}
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 CONTEXT = 1  # unchanged lines shown around a change; the rest is folded
+MATCHED = 4_000_000  # lines before × lines after matched line by line; beyond, what differs shows as one change
 
 
 @dataclass
@@ -163,10 +164,26 @@ def _drawing(root) -> dict[str, tuple]:
     return out
 
 
+def _opcodes(before: list[str], after: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """How `before` becomes `after`, line by line; where the lines that differ are too many to match (a file of
+    thousands of like lines took difflib minutes: its work grows with their product), the lines in common at the start
+    and the end, and what lies between as one change."""
+    head = 0
+    while head < min(len(before), len(after)) and before[head] == after[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(before), len(after)) - head and before[-1 - tail] == after[-1 - tail]:
+        tail += 1
+    if (len(before) - head - tail) * (len(after) - head - tail) <= MATCHED:
+        return difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes()
+    ends = [("equal", 0, head, 0, head)] if head else []
+    middle = [("replace", head, len(before) - tail, head, len(after) - tail)]
+    return ends + middle + ([("equal", len(before) - tail, len(before), len(after) - tail, len(after))] if tail else [])
+
+
 def _rows(before: list[str], after: list[str], fold: bool) -> list[Row]:
     rows: list[Row] = []
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _opcodes(before, after):
         if tag == "equal":
             same = [Row(x, x, "same") for x in before[i1:i2]]
             if fold and len(same) > 2 * CONTEXT + 1:
