@@ -50,6 +50,7 @@ def test_attributes_written_in_another_order_change_nothing():
                                   {"a.bpmn": bpmn(TASK, swapped.replace('"false"', '"true"'))})
     assert [(e.element_id, e.status) for e in change.elements] == [("b", "changed")]
 
+
 def test_files_of_many_like_lines_are_compared_at_once():
     """A DMN of comment lines compared with one of the same lines in another order took difflib minutes (its work grows
     with the product of the lines; found by a hostile-input review): what differs shows as one change."""
