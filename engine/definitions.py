@@ -25,7 +25,7 @@ from .glossary import Glossary, read as read_glossary
 from .outcomes import OutcomeEnd, ends_of as outcome_ends
 from .bpmnxml import BPMN_NS, CAMUNDA, bpmn_find, element_properties, lane_map, local_name
 from .lint import KPI_FIELDS, ROLES, LaneResolver, Linter, parses, spaced
-from .specs import JointReviewParser, due_expression, normalize_timers
+from .specs import JointReviewParser, due_expression, limit_instances, normalize_timers
 
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
 
@@ -199,6 +199,8 @@ def compile_files(files: dict[str, bytes], resolve_lane: LaneResolver, handlers:
         _attach_metadata(model, parser, resolve_lane, tz)
         specs = [model.spec, *model.subprocess_specs.values()]
         normalize_timers((t for s in specs for t in s.task_specs.values()), tz)
+        for task_spec in (t for s in specs for t in s.task_specs.values()):
+            limit_instances(task_spec)
         for (pid, element), rule in model.countersign.items():
             for spec in specs:
                 target = spec.task_specs.get(element)

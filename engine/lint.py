@@ -95,7 +95,7 @@ class Linter:
         elements = {n.get("id"): n for n in process.iter() if isinstance(n.tag, str) and n.get("id")}
         self.flows(file, process, elements)
         if self.strict:  # a stored version deployed before this check still loads (its cases fail, as before)
-            for node, message in lint_limits.parallel_merges(process):
+            for node, message in lint_limits.parallel_merges(process) + lint_limits.wide_joins(process):
                 self.add(file, node, message)
         for node, message in (foreign.problems(process) + outcomes.problems(process)
                               + translations.problems(process)):
@@ -196,6 +196,10 @@ class Linter:
         for child, what in (("loopCardinality", "part_loop_cardinality"), ("completionCondition", "part_completion_condition")):
             for node in bpmn_find(loop, f"./b:{child}"):
                 self.expression(file, task, unwrap(node.text), what)
+        for node in bpmn_find(loop, "./b:loopCardinality") if self.strict else []:
+            problem = lint_limits.instances_problem(unwrap(node.text))
+            if problem is not None:
+                self.add(file, task, problem)
 
     def flows(self, file: str, process, elements: dict) -> None:
         outgoing: dict[str, list] = {}

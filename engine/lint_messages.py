@@ -147,6 +147,10 @@ MESSAGES = catalogue({
     "cycle_invalid": "timer cycle {text!r} is not a valid ISO 8601 repeating interval (e.g. R3/PT1H)",
     "cycle_too_short": "timer cycle {text!r} repeats every {seconds} seconds; a cycle must repeat at most once a minute "
                        "(PT1M or longer), or its rounds would keep the engine busy without end",
+    "instances_too_many": "loop cardinality {text!r} asks for more instances than the {limit} a multi-instance step "
+                          "runs: every case would fail here",
+    "join_too_wide": "gateway joins {count} flows; at most {limit} are taken (each branch arriving looks at every "
+                     "other): join them in stages or use a multi-instance step",
     "cycle_too_long": "timer cycle {text!r} repeats less than once in 100 years",
     "duration_too_long": "{what} {text!r} is longer than 100 years",
     "duration_signed": "{what} {text!r} has a sign: an ISO 8601 duration has none and counts forward; write {plain!r}",

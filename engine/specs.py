@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.specs.defaults import ManualTask as _SpiffManualTask
 from SpiffWorkflow.bpmn.specs.defaults import NoneTask as _SpiffNoneTask
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask as _SpiffServiceTask
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimeDateEventDefinition,
@@ -33,11 +34,13 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z
 _CYCLE = re.compile(r"^R\d*/\S+$", re.I)
 MIN_CYCLE_SECONDS = 60  # a timer cycle repeats at most once a minute (one of no length fires all its rounds at once)
 MAX_CALL_DEPTH = 10  # called processes within called processes: deeper is a process calling itself
+MAX_INSTANCES = 1000  # instances of one multi-instance step (10**6 held a case start for minutes, memory growing)
 
 MESSAGES = catalogue({  # what a case that cannot go on says (after the step's id)
     "run_cycle_too_short": "timer cycle {text!r} repeats every {seconds} seconds; a cycle must repeat at most once a "
                            "minute (PT1M or longer)",
     "run_cycle_too_long": "timer cycle {text!r} repeats less than once in 100 years",
+    "run_too_many_instances": "would run {count} instances; a multi-instance step runs at most {limit}",
     "run_call_too_deep": "calls process {called!r} more than {limit} called processes deep; does a process call "
                          "itself?",
 })
@@ -98,6 +101,40 @@ class CallActivity(_SpiffCallActivity):
         if self.result_key:
             my_task.data[self.result_key] = {k: v for k, v in my_task.data.items()
                                               if k != self.result_key and (k not in before or before[k] != v)}
+
+
+class _InstanceLimit:
+    """A multi-instance step that fails the case, naming itself, before it would make more than MAX_INSTANCES
+    instances (a loop cardinality or a collection from the case's data)."""
+
+    def _update_hook(self, my_task):
+        my_task._inherit_data()  # what the step counts comes from the case's data (the hooks below take it again)
+        count = self._instance_count(my_task)
+        if count > MAX_INSTANCES:
+            raise WorkflowTaskException(Message("run_too_many_instances", count=count, limit=MAX_INSTANCES), task=my_task)
+        return super()._update_hook(my_task)
+
+    def _instance_count(self, my_task) -> int:
+        """How many instances the step is about to make: its cardinality, or the length of its collection (Camunda's
+        `collection`, or a cardinality that names a list)."""
+        if self.cardinality is not None:
+            items = my_task.workflow.script_engine.evaluate(my_task, self.cardinality)
+            if isinstance(items, int):
+                return items
+        else:
+            reference = self.data_input or self.data_output
+            items = reference.get(my_task) if reference is not None and reference.exists(my_task) else None
+        return len(items) if isinstance(items, (list, tuple, dict, set, str)) else 0
+
+
+_LIMITED: dict[type, type] = {}
+
+
+def limit_instances(spec) -> None:
+    """Make a parsed multi-instance step keep to MAX_INSTANCES (see _InstanceLimit); other steps stay as they are."""
+    base = type(spec)
+    if isinstance(spec, MultiInstanceTask) and not issubclass(base, _InstanceLimit):
+        spec.__class__ = _LIMITED.setdefault(base, type(f"Limited{base.__name__}", (_InstanceLimit, base), {}))
 
 
 class CallActivityParser(_SpiffCallActivityParser):

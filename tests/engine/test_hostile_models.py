@@ -249,3 +249,53 @@ def test_unreadable_xml_says_why(rt, content, words):
     """300 nested sub-processes (libxml2's depth limit), billion laughs and XXE were all "XML is not well-formed"."""
     problems = _refused(rt, {"h3_xml.bpmn": content})
     assert any(p.file == "h3_xml.bpmn" and all(w in p.message for w in words) for p in problems), problems
+
+
+# --- multi-instance steps and joins too wide to run ---------------------------------------------------------------
+
+def _multi(cardinality="", collection=""):
+    loop = (f'<bpmn:multiInstanceLoopCharacteristics camunda:collection="{collection}" camunda:elementVariable="item"/>'
+            if collection else f'<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>{cardinality}'
+                               '</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>')
+    return (f'<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="m"/>'
+            f'<bpmn:userTask id="m" name="M">{loop}</bpmn:userTask>'
+            f'<bpmn:sequenceFlow id="f2" sourceRef="m" targetRef="e"/><bpmn:endEvent id="e"/>')
+
+
+MULTI_LANES = {"EDU": ["s", "m", "e"]}
+
+
+def test_a_constant_loop_cardinality_beyond_the_limit_is_refused_at_deploy(rt):
+    problems = _refused(rt, {"h3_multi.bpmn": bpmn("h3_multi", _multi("10**6"), MULTI_LANES)})
+    assert _named(problems, "m", "10**6", "1000"), problems
+    deploy_process(rt, "h3_multi_ok", _multi("1000"), MULTI_LANES)
+    assert len(start(rt, "h3_multi_ok").opened) == 1000
+
+
+@pytest.mark.parametrize("loop, data", [(dict(cardinality="n"), {"n": 10 ** 6}),
+                                        (dict(collection="items"), {"items": list(range(1001))})],
+                         ids=["cardinality", "collection"])
+def test_a_multi_instance_step_beyond_the_limit_fails_the_case_naming_it(rt, loop, data):
+    """10**6 instances held the case start for minutes, memory growing (and on SQLite every other write with it)."""
+    deploy_process(rt, "h3_multi_run", _multi(**loop), MULTI_LANES)
+    assert within(20, _failed_within, rt, "h3_multi_run", data, "m", "instances", "at most 1000"), \
+        "the start did not return"
+
+
+def _wide(branches):
+    body = '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="split"/><bpmn:parallelGateway id="split"/>'
+    for i in range(branches):
+        body += (f'<bpmn:sequenceFlow id="a{i}" sourceRef="split" targetRef="t{i}"/><bpmn:task id="t{i}"/>'
+                 f'<bpmn:sequenceFlow id="b{i}" sourceRef="t{i}" targetRef="join"/>')
+    body += ('<bpmn:parallelGateway id="join"/><bpmn:sequenceFlow id="fe" sourceRef="join" targetRef="u"/>'
+             '<bpmn:userTask id="u" name="U"/><bpmn:sequenceFlow id="fz" sourceRef="u" targetRef="e"/><bpmn:endEvent id="e"/>')
+    return body, {"EDU": ["s", "split", "join", "u", "e"] + [f"t{i}" for i in range(branches)]}
+
+
+def test_a_join_of_more_than_a_hundred_flows_is_refused_at_deploy(rt):
+    """400 branches into one parallel join took 11 s to start a case (each arrival looks at every other branch)."""
+    body, lanes = _wide(101)
+    assert _named(_refused(rt, {"h3_wide.bpmn": bpmn("h3_wide", body, lanes)}), "join", "101 flows", "at most 100")
+    body, lanes = _wide(100)
+    deploy_process(rt, "h3_wide_ok", body, lanes)
+    assert [row["element_id"] for row in start(rt, "h3_wide_ok").opened] == ["u"]
