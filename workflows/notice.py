@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine import cases, wallclock
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.forms import HIDDEN, ascii_digits
 from engine.routing import Actor
 from engine.runtime import Runtime, ServiceCall
 
@@ -26,6 +27,7 @@ PUBLIC_ACTOR = Actor.system("public-notice")
 MAX_LISTED = 500
 MAX_REASON = 2000
 _PHONE_DIGITS = 11
+HIDDEN_CHARACTERS = "contains control characters, invisible characters or hidden text-direction marks"
 
 
 @dataclass(frozen=True)
@@ -77,15 +79,20 @@ def listed(session: Session, now: datetime | None = None) -> list[Notice]:
 def object_to(session: Session, rt: Runtime, notice_id: str, reason: str, name: str, phone: str) -> None:
     """Record an objection (异议) to a listed subsidy; InvalidInput names each bad field, NotFound when the
     number is not under notice now."""
-    reason, name, phone = (reason or "").strip(), (name or "").strip(), "".join((phone or "").split())
+    reason, name = (reason or "").strip(), (name or "").strip()
+    phone = ascii_digits("".join((phone or "").replace("-", " ").split()))  # １３７ 0013-7000 as 13700137000
     errors = {}
     if not reason:
         errors["reason"] = "say what the objection is about"
     elif len(reason) > MAX_REASON:
         errors["reason"] = "at most 2000 characters"
+    elif HIDDEN.search(reason):  # anyone writes here, and the office reads it on the case's page
+        errors["reason"] = HIDDEN_CHARACTERS
     if not name or len(name) > 20:
         errors["objector_name"] = "give your name (at most 20 characters)"
-    if not (len(phone) == _PHONE_DIGITS and phone.isdigit() and phone.startswith("1")):
+    elif HIDDEN.search(name):  # 李\u200b娜 is not the name it looks like
+        errors["objector_name"] = HIDDEN_CHARACTERS
+    if not (len(phone) == _PHONE_DIGITS and phone.isascii() and phone.isdigit() and phone.startswith("1")):
         errors["objector_phone"] = "give a mobile number of 11 digits, so the office can reach you"
     if errors:
         raise InvalidInput("the objection was not recorded", errors)

@@ -63,6 +63,22 @@ def test_bad_objections_are_named_and_change_nothing(app, world):
     assert notice_id in client.get("/notices").data.decode()  # the limited one was not recorded
 
 
+def test_an_objection_with_hidden_characters_is_refused_and_its_phone_kept_in_plain_digits(app, world):
+    """Anyone may object, without logging in: a name with a zero-width space (李\u200b娜), a reason with a text-direction
+    override or control characters reached the case's page, and a phone typed in full-width digits was kept so (found
+    by a hostile-input review)."""
+    out, notice_id = under_notice(world)
+    client = app.test_client()
+    refused = client.post(f"/notices/{notice_id}/objection", data={
+        "reason": "申请人\u202e户体个营经\x00", "objector_name": "王\u200b强", "objector_phone": "13700137000"})
+    text = refused.data.decode()
+    assert refused.status_code == 400 and text.count("含有控制字符、不可见字符或隐藏的文字方向符号") == 2
+    assert notice_id in client.get("/notices").data.decode()  # nothing recorded
+    taken = client.post(f"/notices/{notice_id}/objection", data={**OBJECTION, "objector_phone": "１３７-0013 ７０００"})
+    assert taken.status_code == 302
+    assert world.data(out.case_id)["objection"]["objector_phone"] == "13700137000"
+
+
 def test_the_api_lists_notices_and_takes_objections_until_the_period_ends(world, client, issue):
     out, notice_id = under_notice(world)
     second, other_id = under_notice(world, name="欧阳明月", account="6222021202007654321")
