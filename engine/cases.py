@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessage
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, copies, delegation, forms, numbering, separation, signers, sql, wallclock
+from . import audit, copies, delegation, forms, holding, numbering, separation, signers, sql, wallclock
 from .calendar import aware
 from .clock import HELD
 from .expressions import data_problem
@@ -381,6 +381,7 @@ def note(session: Session, actor: Actor, business_key: str, event: str, details:
             raise InvalidInput(Message("comment_empty"), {"text": Message("field_required")})
         if len(text) > 2000:
             raise InvalidInput(Message("comment_too_long"), {"text": Message("field_too_long", limit=2000)})
+        holding.visible(text, "text")
         details = {**details, "text": text}
     row = session.execute(select(Case.id).where(Case.business_key == business_key)).first()
     if row is None:

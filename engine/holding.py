@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, catalogue
+from .forms import HIDDEN
 from .models import Membership, Task, User
 from .routing import ROLE_RANK, Actor
 
@@ -22,6 +23,8 @@ MESSAGES = catalogue({  # refusals of working on a step someone holds (transfer,
     "field_required": "is required",
     "field_too_long": "must be at most {limit} characters",
     "text_too_long": "the text is longer than {limit} characters",
+    "text_hidden": "the text contains control characters, invisible characters or hidden text-direction marks",
+    "field_hidden": "contains control characters, invisible characters or hidden text-direction marks",
 })
 
 
@@ -69,4 +72,12 @@ def text(value, field: str, missing: str, limit: int, required: bool = True) -> 
         raise InvalidInput(missing, {field: Message("field_required")})
     if len(value) > limit:
         raise InvalidInput(Message("text_too_long", limit=limit), {field: Message("field_too_long", limit=limit)})
+    visible(value, field)
     return value
+
+
+def visible(value: str, field: str) -> None:
+    """Refuse what a reader would not see as written: control characters, invisible characters and text-direction
+    overrides (a reason or note is shown to others, on their pages and in their mail), as the forms do."""
+    if HIDDEN.search(value):
+        raise InvalidInput(Message("text_hidden"), {field: Message("field_hidden")})

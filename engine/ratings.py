@@ -3,7 +3,6 @@ portal or at the window. A bad rating (2 or less) starts the `rating_follow_up` 
 the supervisors of the department the process names as its owner (`owner_department`)."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, cases, wallclock
 from .errors import Conflict, InvalidInput, Message, NotFound, catalogue
+from .forms import HIDDEN
 from .models import Case, CaseRating
 from .routing import Actor
 from .runtime import Runtime
@@ -28,7 +28,6 @@ MESSAGES = catalogue({
     "rating_too_early": "case {key} is not finished yet; it can be rated once it is",
     "rating_twice": "case {key} has already been rated",
 })
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -45,7 +44,7 @@ def check(score: object, comment: object) -> tuple[int, str]:
         errors["score"] = Message("rating_score")
     elif not 1 <= int(score) <= 5:
         errors["score"] = Message("rating_score")
-    text = _CONTROL.sub("", str(comment or "")).strip()
+    text = HIDDEN.sub("", str(comment or "")).strip()  # control and invisible characters, direction marks
     if len(text) > MAX_COMMENT:
         errors["comment"] = Message("field_too_long", limit=MAX_COMMENT)
     if errors:

@@ -64,6 +64,8 @@ def open_item(session: Session, actor: Actor, overseers: tuple[str, ...], cal: W
         problems["reason"] = Message("field_required")
     elif len(reason) > MAX_TEXT:
         problems["reason"] = Message("field_too_long", limit=MAX_TEXT)
+    elif holding.HIDDEN.search(reason):
+        problems["reason"] = Message("field_hidden")
     if not 1 <= days <= 30:
         problems["days"] = Message("supervise_days")
     if problems:
@@ -99,6 +101,7 @@ def close_item(session: Session, actor: Actor, overseers: tuple[str, ...], item_
     note = (note or "").strip()
     if not note:
         raise InvalidInput(Message("supervise_note"), {"note": Message("field_required")})
+    holding.visible(note, "note")
     item = session.get(SupervisionItem, item_id)
     if item is None:
         raise NotFound(Message("supervise_missing", item=item_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import notices, transfers
+from engine import cases, notices, transfers
 from engine.errors import InvalidInput, PermissionDenied
 from factories import claim, deploy_fixtures, make_users, opened, start
 
@@ -47,6 +47,18 @@ def test_refusals(rt, users):
     with rt.db.read() as session:
         from engine.models import Task
         assert session.get(Task, intake).assignee == "edu_chief"
+
+
+def test_a_reason_or_a_comment_that_would_not_read_as_written_is_refused(rt, users):
+    """Reasons and comments are read by others (the colleague, the timeline): a right-to-left override or a zero-width
+    space in them was taken, where the forms refuse them (found by a hostile-input review)."""
+    started = start(rt, "send_back", {"signers": ["a"]})
+    intake = opened(started)["intake"]
+    with pytest.raises(InvalidInput, match="invisible characters"):
+        transfer(rt, users["edu_reviewer"], intake, "edu_reviewer2", "出差\u202e理办事同转")
+    with pytest.raises(InvalidInput, match="invisible characters"), rt.db.write() as session:
+        cases.note(session, users["edu_reviewer"], started.business_key, "comment_added", {"text": "已\u200b核实"})
+    assert transfer(rt, users["edu_reviewer"], intake, "edu_reviewer2", "出差\n转同事").assignee == "edu_reviewer2"
 
 
 def test_colleagues_are_offered_peers_first(rt):

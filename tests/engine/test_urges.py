@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from engine import notices, urges
-from engine.errors import Conflict, PermissionDenied
+from engine.errors import Conflict, InvalidInput, PermissionDenied
 from factories import claim, complete, deploy_fixtures, make_users, opened, start
 
 
@@ -82,3 +82,19 @@ def test_the_node_assessment_counts_the_urges_each_department_received(rt, users
         other = {r["department"]: r for r in assessment.assess(session, period, ["PSB"], rt.calendar.tz,
                                                                  process="two_lane")["departments"]}
     assert rows["PSB"]["urges"] == 1 and rows["EDU"]["urges"] == 0 and other["PSB"]["urges"] == 0
+
+
+@pytest.mark.parametrize("note", ["请尽快\u202e理办", "请\u200b尽快", "请尽快\x1b[2J"], ids=["override", "zero-width", "escape"])
+def test_an_urge_note_that_would_not_read_as_written_is_refused(rt, users, note):
+    """The note reaches the holders' notices and mail: a text-direction override reversed what they read, a zero-width
+    space or an escape sequence hid what was sent (the forms refuse them; the urge took them; found by a hostile-input
+    review)."""
+    out = complete(rt, users["edu_reviewer"], opened(start(rt, "send_back", {"signers": ["a"]}))["intake"],
+                   {"household": "本市户籍"})
+    psb = opened(out)["psb_check"]
+    with pytest.raises(InvalidInput) as info:
+        urge(rt, users["edu_reviewer"], psb, note)
+    assert info.value.fields == {"note": "contains control characters, invisible characters or hidden text-direction marks"}
+    with rt.db.read() as session:
+        assert urges.count(session, out.case_id, psb) == 0 and notices.unread(session, "psb_reviewer") == 0
+    assert urge(rt, users["edu_reviewer"], psb, "请尽快办理\n家长在等") == 1  # lines stay
