@@ -23,7 +23,7 @@ from .context import actor, overseers, runtime
 from .details import milestone_name, outcome_name
 from .i18n import refusal
 from .names import chinese
-from .privacy import decision_view, glossary_of, masked_details, readable
+from .privacy import decision_view, glossary_of, masked_details, masked_text, readable
 from .search import openable
 
 bp = Blueprint("cases", __name__)
@@ -52,18 +52,20 @@ def _may_open(session_, case: Case, me) -> bool:
                 or _owner(session_, case) in me.departments)
 
 
-def _failure(case: Case, model) -> dict | None:
+def _failure(case: Case, model, data: dict, terms, whole_file: bool) -> dict | None:
     """Why a case stopped, as its reader can act on it: the step where the process failed, by its name, and the
-    engine's own words as the technical detail for the process designers."""
+    engine's own words as the technical detail for the process designers, the case's personal values in them masked
+    as the reader sees them elsewhere (a department that only answered an inquiry gets no detail of the case)."""
     if not case.error:
         return None
-    element, sep, detail = case.error.partition(": ")
+    error = masked_text(case.error, data, actor(), terms) if whole_file else case.error.partition(": ")[0] + ": "
+    element, sep, detail = error.partition(": ")
     specs = [model.spec, *model.subprocess_specs.values()] if sep else []
     found = next((s.task_specs[element] for s in specs if element in getattr(s, "task_specs", {})), None)
     name = getattr(found, "bpmn_name", None)
     if not name:
-        return dict(step=None, detail=case.error)
-    return dict(step=localized.step(case.process_key, element, name, case.definition_id), detail=detail)
+        return dict(step=None, detail=error if whole_file else None)
+    return dict(step=localized.step(case.process_key, element, name, case.definition_id), detail=detail or None)
 
 
 def may_open_key(key: str) -> bool:
@@ -190,7 +192,7 @@ def show(key: str):
                            withdrawable=withdrawable, urged=urged, urgeable=urgeable, supervised=supervised,
                            overseer=overseer, can_supervise=can_supervise, stops=stops,
                            holds=holds.of_case(case), may_hold=holds.may_hold(), decided=decided, outcome=outcome,
-                           related=related, failure=_failure(case, model))
+                           related=related, failure=_failure(case, model, data, terms, scope is None))
 
 
 def _outcome(case: Case, model, terms) -> dict | None:

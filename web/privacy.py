@@ -191,6 +191,18 @@ def masked_details(details: dict[str, Any], actor: Actor, business_key: str, ter
     return out
 
 
+def masked_text(text: str, data: dict[str, Any], actor: Actor, terms: Glossary) -> str:
+    """Words the engine wrote about a case (why it failed: `invalid literal for int(): '11010519850615003X'`) with the
+    case's personal values masked in them, for readers who see those values masked everywhere else."""
+    if may_see_unmasked(actor):
+        return text
+    for key, value in data.items():
+        kind = terms.personal(key)
+        if kind and isinstance(value, (str, int)) and not isinstance(value, bool) and len(str(value).strip()) > 1:
+            text = text.replace(str(value), mask(kind, value))
+    return text
+
+
 def mask_details_json(details: str, actor: Actor, terms: Glossary) -> str:
     """An audit entry's stored details with personal values masked, for readers without the auditor role."""
     if "auditor" in actor.roles:

@@ -18,7 +18,7 @@ from engine.models import AuditEntry, Case, Task
 from . import localized
 from .context import actor, runtime
 from .i18n import field_errors, refusal
-from .privacy import glossary_of, personal_shown, visible_data
+from .privacy import glossary_of, masked_text, personal_shown, visible_data
 from .cases import may_open_key
 from .names import person
 
@@ -137,7 +137,8 @@ def complete(task_id: str):
         return redirect(url_for("inbox.inbox", view="mine"))
     flash(_("“%(task)s” of %(key)s is done.", task=task.name, key=case.business_key), "success")
     if outcome.error:
-        flash(_("The case stopped with an error: %(error)s", error=outcome.error), "error")
+        flash(_("The case stopped with an error: %(error)s", error=masked_text(outcome.error, data, actor(),
+                                                                             glossary_of(case))), "error")
     return redirect(url_for("inbox.inbox", view="mine"))
 
 

@@ -16,7 +16,7 @@ from workflows.intake import INTAKES, start_data, unknown_case
 
 from ..context import runtime
 from ..inbox import merged_by_due, mine_parts, queue_parts
-from ..privacy import glossary_of, personal_shown, visible_data
+from ..privacy import glossary_of, masked_text, personal_shown, visible_data
 from ..tasks import form_and_data
 from . import api
 from .core import Context, Reply
@@ -44,6 +44,14 @@ def _task(session: Session, ctx: Context, task_id: str) -> tuple[Task, Case]:
     if ctx.actor.rank_in(task.department_code) == 0:
         raise PermissionDenied(f"task {task_id} belongs to {task.department_code}; this token is for {ctx.department}")
     return task, session.get(Case, task.case_id)
+
+
+def _error(session: Session, ctx: Context, outcome: cases.Outcome) -> str | None:
+    """Why the case stopped, the case's personal values masked as this token reads them elsewhere."""
+    if not outcome.error:
+        return None
+    case = session.get(Case, outcome.case_id)
+    return masked_text(outcome.error, cases.current_data(cases.load(session, runtime(), case)), ctx.actor, glossary_of(case))
 
 
 def _opened(session: Session, outcome: cases.Outcome) -> list[OpenedTask]:
@@ -131,7 +139,7 @@ def complete(ctx: Context, task_id: str) -> Reply:
         outcome = cases.complete(session, runtime(), ctx.actor, task_id, dict(ctx.body.values))
         held = {"sent_for_signature": "signature", "delegation_returned": "confirmation"}
         reply = Reply(200, CompletionResult(task_id=task_id, business_key=outcome.business_key,
-                                            case_status=outcome.status, error=outcome.error,
+                                            case_status=outcome.status, error=_error(session, ctx, outcome),
                                             opened=_opened(session, outcome),
                                             held_for=held.get(outcome.events[0]) if len(outcome.events) == 1 else None))
         return ctx.remember(session, reply, outcome.business_key)
@@ -190,5 +198,5 @@ def answer_inquiry(ctx: Context, business_key: str) -> Reply:
             cases.claim(session, runtime(), ctx.actor, task.id)
         outcome = cases.complete(session, runtime(), ctx.actor, task.id, ctx.body.model_dump(exclude_none=True))
         reply = Reply(200, CompletionResult(task_id=task.id, business_key=business_key, case_status=outcome.status,
-                                            error=outcome.error, opened=_opened(session, outcome)))
+                                            error=_error(session, ctx, outcome), opened=_opened(session, outcome)))
         return ctx.remember(session, reply, business_key)
