@@ -65,19 +65,45 @@ def _wait(session: Session, column, key: str, limit: int, policy: LoginPolicy, n
     return max(1.0, (oldest + policy.window - now).total_seconds())
 
 
-def check(session: Session, username: str, password: str, address: str,
-          policy: LoginPolicy = LoginPolicy(), now: datetime | None = None) -> tuple[User | None, str, str]:
-    """Check a login in a read session: (the user or None, account key, address key).
-
-    Raises LoginRefused for unusable names and throttled accounts or addresses; the caller records a
-    failure with `fail` (in a short write transaction) when the user is None."""
-    now = now or _now()
+def _usable(username: str, password: str) -> str:
     name = (username or "").strip()
     if not name or len(name) > MAX_USERNAME or len(password or "") > MAX_PASSWORD:
         raise LoginRefused("wrong user name or password", "bad_credentials")
+    return name
+
+
+def begin(session: Session, username: str, password: str, address: str, now: datetime | None = None) -> int:
+    """Record an attempt as a failure before its password is checked (commit it at once, in a write transaction of its
+    own), and return its row: `check(..., attempt=row)` then counts it with those before it, so that of attempts made
+    at the same moment no more than the limit get a password checked (counted only after the check, twenty parallel
+    ones all passed the count of an account allowed five). `succeed` clears it, `withdraw` takes back a throttled one.
+    Unusable names are refused here, before anything is kept."""
+    name = _usable(username, password)
+    row = LoginFailure(account_key=_key(name.lower(), address), address_key=_key(address), at=now or _now())
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def withdraw(session: Session, attempt: int) -> None:
+    """An attempt refused by the throttle had no password checked: it is no failure."""
+    session.execute(delete(LoginFailure).where(LoginFailure.id == attempt))
+
+
+def check(session: Session, username: str, password: str, address: str,
+          policy: LoginPolicy = LoginPolicy(), now: datetime | None = None,
+          attempt: int | None = None) -> tuple[User | None, str, str]:
+    """Check a login in a read session: (the user or None, account key, address key).
+
+    Raises LoginRefused for unusable names and throttled accounts or addresses. With the `attempt` recorded by `begin`
+    (counted here with the failures before it), the caller keeps it as the failure when the user is None; without
+    one, the caller records a failure with `fail` (in a short write transaction)."""
+    now = now or _now()
+    name = _usable(username, password)
     account_key, address_key = _key(name.lower(), address), _key(address)
-    wait = max(_wait(session, LoginFailure.account_key, account_key, policy.per_account, policy, now),
-               _wait(session, LoginFailure.address_key, address_key, policy.per_address, policy, now))
+    own = attempt is not None  # the attempt itself is among the rows counted
+    wait = max(_wait(session, LoginFailure.account_key, account_key, policy.per_account + own, policy, now),
+               _wait(session, LoginFailure.address_key, address_key, policy.per_address + own, policy, now))
     if wait:
         raise LoginRefused("too many failed attempts", "throttled", wait)
     user = session.execute(select(User).where(User.username == name, User.active.is_(True))).scalar_one_or_none()

@@ -24,20 +24,26 @@ def password():
     username = current_user.username
     new, again = request.form.get("new_password", ""), request.form.get("new_password_again", "")
     errors: dict[str, str] = {}
+    current, address = request.form.get("current_password", ""), request.remote_addr or ""
     try:
+        with runtime().db.write() as session:  # counted before the password is checked (logins.begin)
+            attempt = logins.begin(session, username, current, address)
         with runtime().db.read() as session:
-            user, account_key, address_key = logins.check(session, username, request.form.get("current_password", ""),
-                                                          request.remote_addr or "", login_policy())
+            user, account_key, _address_key = logins.check(session, username, current, address, login_policy(),
+                                                           attempt=attempt)
     except logins.LoginRefused as exc:
         if exc.code == "throttled":
+            with runtime().db.write() as session:
+                logins.withdraw(session, attempt)
             flash(_("Too many failed attempts. Try again in %(minutes)d minutes.",
                     minutes=int(exc.wait_seconds // 60) + 1), "error")
             return render_template("account_password.html", errors={}), 429
         user = None
-    if user is None:
-        with runtime().db.write() as session:
-            logins.fail(session, account_key, address_key)
+    if user is None:  # the attempt stays recorded as a failure
         errors["current_password"] = _("This is not your current password.")
+    else:  # the right password is no failure, whatever else the form lacks
+        with runtime().db.write() as session:
+            logins.withdraw(session, attempt)
     if new != again:
         errors["new_password_again"] = _("The two new passwords are not the same.")
     if errors:

@@ -75,22 +75,25 @@ def login():
         return render_template("login.html")
     username = request.form.get("username", "").strip()
     shown = username[:logins.MAX_USERNAME]
+    password, address = request.form.get("password", ""), request.remote_addr or ""
     try:
+        with runtime().db.write() as session_:  # counted before the password is checked (logins.begin)
+            attempt = logins.begin(session_, username, password, address)
         with runtime().db.read() as session_:
-            user, account_key, address_key = logins.check(session_, username, request.form.get("password", ""),
-                                                          request.remote_addr or "", login_policy())
+            user, account_key, _address_key = logins.check(session_, username, password, address, login_policy(),
+                                                           attempt=attempt)
             web_user = WebUser(load_actor(session_, user.username), user.language, user.session_version) if user else None
     except logins.LoginRefused as exc:
         if exc.code == "throttled":
+            with runtime().db.write() as session_:
+                logins.withdraw(session_, attempt)
             flash(_("Too many failed attempts. Try again in %(minutes)d minutes.",
                     minutes=int(exc.wait_seconds // 60) + 1), "error")
             return render_template("login.html", username=shown), 429
         flash(_("Wrong user name or password."), "error")
         return render_template("login.html", username=shown), 401
-    with runtime().db.write() as session_:
-        if web_user is None:
-            logins.fail(session_, account_key, address_key)
-        else:
+    if web_user is not None:  # a failed attempt stays recorded as it was begun
+        with runtime().db.write() as session_:
             logins.succeed(session_, account_key)
     if web_user is None:
         flash(_("Wrong user name or password."), "error")

@@ -36,6 +36,46 @@ def test_the_throttle_holds_across_server_processes(world):
     assert locked.status_code == 429
 
 
+def test_attempts_made_at_the_same_moment_get_no_more_password_checks_than_the_limit(world, monkeypatch):
+    """The throttle counted failures only after each password check: attempts sent in parallel all passed the count
+    (8 of 40 were judged against a limit of 5 on gunicorn's 8 threads; found by a hostile-input review)."""
+    import threading
+    app = create_app({"DATABASE_URL": world.rt.db.url, "TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "t"})
+    checked, gate = [], threading.Barrier(20)
+    real = logins.verify_password
+
+    def slow(stored, password):  # every attempt reaches its check before any is judged
+        checked.append(1)
+        return real(stored, password)
+
+    monkeypatch.setattr(logins, "verify_password", slow)
+    original_check = logins.check
+
+    def held(*args, **kwargs):
+        try:
+            gate.wait(timeout=5)
+        except threading.BrokenBarrierError:
+            pass
+        return original_check(*args, **kwargs)
+
+    monkeypatch.setattr(logins, "check", held)
+    codes = []
+
+    def attempt():
+        codes.append(app.test_client().post("/login", data={"username": "edu_reviewer", "password": "wrong"}).status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(checked) <= app.config["LOGIN_ATTEMPTS"] and codes.count(401) == len(checked), (len(checked), codes)
+    assert _failures(world) == len(checked)  # refused attempts are not failures
+    monkeypatch.setattr(logins, "check", original_check)
+    assert app.test_client().post("/login", data={"username": "edu_reviewer", "password": PASSWORD}).status_code == \
+        (429 if len(checked) == app.config["LOGIN_ATTEMPTS"] else 302)
+
+
 def test_password_spraying_is_throttled_per_address(world):
     app = create_app({"DATABASE_URL": world.rt.db.url, "TESTING": True, "WTF_CSRF_ENABLED": False,
                       "SECRET_KEY": "t", "LOGIN_ADDRESS_ATTEMPTS": 3})
