@@ -89,7 +89,7 @@ def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: date
     """Urge an open task; returns how often it has now been urged."""
     now = now or wallclock.now()
     note = holding.text(note, "note", "", MAX_NOTE, required=False)
-    task = session.get(Task, task_id)
+    task = session.get(Task, task_id, with_for_update=True)  # one urge of a task at a time: the last one is read below
     if task is None:
         raise NotFound(Message("no_task", task=task_id))
     if task.state != "open":

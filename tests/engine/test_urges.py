@@ -98,3 +98,39 @@ def test_an_urge_note_that_would_not_read_as_written_is_refused(rt, users, note)
     with rt.db.read() as session:
         assert urges.count(session, out.case_id, psb) == 0 and notices.unread(session, "psb_reviewer") == 0
     assert urge(rt, users["edu_reviewer"], psb, "请尽快办理\n家长在等") == 1  # lines stay
+
+
+def test_two_urges_sent_at_the_same_moment_count_once(rt, users, monkeypatch):
+    """Each read the person's last urge before either was written: both passed the four-hour check and the holders
+    were notified twice (PostgreSQL; found by a hostile-input review)."""
+    import threading
+
+    from engine import audit
+    out = complete(rt, users["edu_reviewer"], opened(start(rt, "send_back", {"signers": ["a"]}))["intake"],
+                   {"household": "本市户籍"})
+    psb = opened(out)["psb_check"]
+    gate, real, said = threading.Barrier(2, timeout=3), audit.append, []
+
+    def together(*args, **kwargs):  # both urges are about to be written
+        try:
+            gate.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(audit, "append", together)
+
+    def send():
+        try:
+            said.append(urge(rt, users["edu_reviewer"], psb, "家长在窗口等候"))
+        except Conflict:
+            said.append("again")
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(said, key=str) == [1, "again"], said
+    with rt.db.read() as session:
+        assert urges.count(session, out.case_id, psb) == 1 and notices.unread(session, "psb_reviewer") == 1
