@@ -39,6 +39,23 @@ def test_control_characters_are_refused_with_the_field_named(world, client, issu
     assert submit(client, portal, {**body, "address": "文三路\t100 号"}).status_code == 201
 
 
+def test_invisible_characters_and_direction_marks_are_refused_with_the_field_named(world, client, issue):
+    """The window's forms refuse them; the portal's resubmission note, address and appeal reason took them into the
+    case (a right-to-left override in what the office reads; found by a hostile-input review)."""
+    portal = issue("portal", "portal")
+    person = world.person()
+    receipt = submit(client, portal, {"process": "admission_review", **person.admission(materials=["residence_permit"])})
+    key, who = receipt.get_json()["business_key"], {**portal, "X-Applicant-Id": person.id_number}
+    for extra in ({"note": "已补交\u202e件原"}, {"address": "文三路\u200b100 号"}):
+        r = client.post(f"/api/v1/applications/{key}/materials", headers=who,
+                        json={"materials": ["social_insurance"], **extra})
+        [error] = r.get_json()["errors"]
+        assert r.status_code == 422 and (error["field"], error["code"]) == (next(iter(extra)), "hidden"), r.data
+    r = client.post(f"/api/v1/applications/{key}/materials", headers=who, json={
+        "materials": ["social_insurance", "housing", "vaccination", "household_register"], "note": "👨\u200d👩\u200d👧 已补交"})
+    assert r.status_code == 202, r.data  # a zero-width joiner (emoji) stays
+
+
 def test_every_example_in_the_contract_matches_its_schema(client):
     import jsonschema_rs
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.errors import Message
-from engine.forms import CONTROL_CHARACTERS
+from engine.forms import CONTROL_CHARACTERS, HIDDEN
 
 from .problems import Problem
 
@@ -49,7 +49,8 @@ SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _refuse_control_characters(value: Any, path: str) -> None:
     """Text with NUL or other control characters (but tab and line breaks) is refused, naming the field:
-    it is never meant, and PostgreSQL cannot store NUL."""
+    it is never meant, and PostgreSQL cannot store NUL; so is text with invisible characters or text-direction marks,
+    as the forms refuse them (zero-width joiners stay)."""
     errors: list[dict[str, str]] = []
 
     def walk(item: Any, where: str) -> None:
@@ -58,6 +59,8 @@ def _refuse_control_characters(value: Any, path: str) -> None:
                 errors.append({"field": where or "body", "message": Message("api_control_field"), "code": "control"})
             elif SURROGATE.search(item):
                 errors.append({"field": where or "body", "message": Message("api_surrogate"), "code": "surrogate"})
+            elif HIDDEN.search(item):  # a zero-width space, a direction override: what the office reads is not what it is
+                errors.append({"field": where or "body", "message": Message("api_hidden_field"), "code": "hidden"})
         elif isinstance(item, dict):
             for key, sub in item.items():
                 walk(key, where)
@@ -68,7 +71,8 @@ def _refuse_control_characters(value: Any, path: str) -> None:
 
     walk(value, path)
     if errors:
-        raise Problem(422, Message("api_control"), errors[:20])
+        raise Problem(422, Message("api_control" if any(e["code"] != "hidden" for e in errors) else "api_hidden"),
+                      errors[:20])
 
 
 def _string_problem(value: str, schema: dict[str, Any]) -> str | None:

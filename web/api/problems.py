@@ -50,6 +50,8 @@ MESSAGES = catalogue({
     "api_figures": "a {role} token of {department} sees the figures of {department} only",
     "api_control": "text with control characters was refused",
     "api_control_field": "contains control characters",
+    "api_hidden": "text with invisible characters or hidden text-direction marks was refused",
+    "api_hidden_field": "contains invisible characters or hidden text-direction marks",
     "api_surrogate": "contains a broken character (a lone surrogate)",
     "api_cursor": "the cursor is not one this API gave out",
     "api_cursor_field": "use next_cursor from the previous page",
