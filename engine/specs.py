@@ -263,10 +263,14 @@ class ClockedCycle(CycleTimerEventDefinition):
                                                 seconds=f"{event_value['duration']:g}"), task=my_task)
         ready = False
         if event_value["cycles"] != 0:
-            next_event = datetime.fromisoformat(event_value["next"])
-            if next_event < wallclock.now():
-                event_value["next"] = (next_event + timedelta(seconds=event_value["duration"])).isoformat()
-                event_value["cycles"] -= 1
+            next_event, now = datetime.fromisoformat(event_value["next"]), wallclock.now()
+            if next_event < now:  # the rounds due by now fire once (a start in 2000 fired every minute since, each
+                period = timedelta(seconds=event_value["duration"])  # round a step of its own: the worker never rested)
+                missed = (now - next_event) // period + 1
+                event_value["next"] = (next_event + missed * period).isoformat()
+                if event_value["cycles"] > 0:
+                    event_value["cycles"] = max(event_value["cycles"] - missed, 0)
+                event_value["fired"] = event_value.get("fired", 0) + 1
                 ready = True
         else:
             my_task.internal_data.pop("event_value", None)

@@ -292,6 +292,9 @@ def _times_fired(task, before: dict | None) -> int:
     if before is None:
         return 1 if task.state == _DONE and _timer_element(task) else 0
     after = _cycle_state(task)
+    if after is not None and "fired" in after:  # counted by the cycle itself (rounds missed fire once)
+        fired = after["fired"] - before.get("fired", 0)
+        return fired if fired >= 0 else after["fired"]  # reset (退回) and fired again in this step
     if after is None or not after.get("next") or not before.get("next"):
         return 1 if before.get("cycles", 0) != 0 and task.state == _DONE else 0
     moved = datetime.fromisoformat(after["next"]) - datetime.fromisoformat(before["next"])

@@ -299,3 +299,33 @@ def test_a_join_of_more_than_a_hundred_flows_is_refused_at_deploy(rt):
     body, lanes = _wide(100)
     deploy_process(rt, "h3_wide_ok", body, lanes)
     assert [row["element_id"] for row in start(rt, "h3_wide_ok").opened] == ["u"]
+
+
+PAST_CYCLE = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>'
+              '<bpmn:userTask id="t" name="T"/><bpmn:boundaryEvent id="bt" attachedToRef="t" cancelActivity="false">'
+              '<bpmn:timerEventDefinition><bpmn:timeCycle>CYCLE</bpmn:timeCycle></bpmn:timerEventDefinition>'
+              '</bpmn:boundaryEvent><bpmn:sequenceFlow id="fb" sourceRef="bt" targetRef="n"/><bpmn:userTask id="n" name="N"/>'
+              '<bpmn:sequenceFlow id="fn" sourceRef="n" targetRef="e2"/><bpmn:endEvent id="e2"/>'
+              '<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/><bpmn:endEvent id="e"/>')
+
+
+@pytest.mark.parametrize("cycle", ["R/2000-01-01T00:00:00Z/PT1M", "R100000000/2000-01-01T00:00:00Z/PT1M"])
+def test_a_timer_cycle_that_started_long_ago_fires_once_for_the_rounds_it_missed(rt, cycle):
+    """It deployed, and then fired every minute since 2000 one round at a time: each worker round fired it again
+    (still due), the worker never rested, the other cases' timers came after it, and each round opened a step (400
+    steps in 20 s; found by a hostile-input review). The rounds due by now fire once; the next is a minute ahead."""
+    from datetime import timedelta
+
+    import time_machine
+
+    from engine import timers, wallclock
+    from engine.routing import Actor
+    deploy_process(rt, "h3_past", PAST_CYCLE.replace("CYCLE", cycle), {"EDU": ["s", "t", "bt", "n", "e2", "e"]})
+    case_id = start(rt, "h3_past").case_id
+    assert open_steps(rt, case_id)[0] == ["n", "t"]
+    assert timers.sweep(rt, Actor.system("worker"), limit=50).fired == 0  # nothing due before the next minute
+    with time_machine.travel(wallclock.now() + timedelta(minutes=3), tick=False):
+        assert timers.sweep(rt, Actor.system("worker"), limit=50).fired == 1
+    with rt.db.read() as session:
+        from engine.models import Task
+        assert session.query(Task).filter(Task.case_id == case_id, Task.element_id == "n").count() == 2
