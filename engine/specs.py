@@ -34,12 +34,15 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z
 _CYCLE = re.compile(r"^R\d*/\S+$", re.I)
 MIN_CYCLE_SECONDS = 60  # a timer cycle repeats at most once a minute (one of no length fires all its rounds at once)
 MAX_CALL_DEPTH = 10  # called processes within called processes: deeper is a process calling itself
+MAX_ENGINE_STEPS = 2_500  # elements the engine runs in one operation without a person's step (a loop without end)
 MAX_INSTANCES = 1000  # instances of one multi-instance step (10**6 held a case start for minutes, memory growing)
 
 MESSAGES = catalogue({  # what a case that cannot go on says (after the step's id)
     "run_cycle_too_short": "timer cycle {text!r} repeats every {seconds} seconds; a cycle must repeat at most once a "
                            "minute (PT1M or longer)",
     "run_cycle_too_long": "timer cycle {text!r} repeats less than once in 100 years",
+    "run_too_many_steps": "ran more than {limit} elements in one go without waiting for anyone; does the process loop "
+                          "without end?",
     "run_too_many_instances": "would run {count} instances; a multi-instance step runs at most {limit}",
     "run_call_too_deep": "calls process {called!r} more than {limit} called processes deep; does a process call "
                          "itself?",

@@ -20,16 +20,18 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from . import audit, budget, clock, health, lookup, sql, wallclock
 from .definitions import ProcessModel
-from .errors import Conflict, EngineError
+from .errors import Conflict, EngineError, Message
 from .functions import operation_time
 from .models import Task
 from .routing import Actor
 from .runtime import Runtime
+from .specs import MAX_ENGINE_STEPS
 from .store import prune
 
 _DONE = TaskState.COMPLETED
@@ -120,9 +122,10 @@ def _advance_now(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_vers
     try:
         action()
         _forget_dropped_events(wf)
-        wf.do_engine_steps()
+        ran = _bounded()
+        wf.do_engine_steps(did_complete_task=ran)
         while _interrupt(wf, model):
-            wf.do_engine_steps()
+            wf.do_engine_steps(did_complete_task=ran)
     except (SQLAlchemyError, *sql.IntegrityError) :
         raise  # the database failed, not the process: the operation is rolled back as a whole
     except Exception as exc:  # noqa: BLE001 - what the process content raised; the case records it
@@ -151,6 +154,20 @@ def _advance_now(op: Operation, wf: BpmnWorkflow, model: ProcessModel, case_vers
     status = "failed" if error else _status(wf, ready)
     _persist(op, wf, model, case_version, status, error, rows, {tid: before_ready[tid] for tid in cancelled}, completed_id)
     return Outcome(op.case_id, op.case_key, status, rows, cancelled, [e.event for e in op.events], error)
+
+
+def _bounded():
+    """Counts the elements the engine runs in one operation; past MAX_ENGINE_STEPS the case fails naming the element it
+    was at (a standard loop whose condition stays true ran for ever: the expression budget counts only the time of
+    evaluations, and each round's evaluation takes microseconds)."""
+    ran = 0
+
+    def count(task) -> None:
+        nonlocal ran
+        ran += 1
+        if ran > MAX_ENGINE_STEPS:
+            raise WorkflowTaskException(Message("run_too_many_steps", limit=MAX_ENGINE_STEPS), task=task)
+    return count
 
 
 def _interrupt(wf: BpmnWorkflow, model: ProcessModel) -> bool:

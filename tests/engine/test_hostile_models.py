@@ -329,3 +329,21 @@ def test_a_timer_cycle_that_started_long_ago_fires_once_for_the_rounds_it_missed
     with rt.db.read() as session:
         from engine.models import Task
         assert session.query(Task).filter(Task.case_id == case_id, Task.element_id == "n").count() == 2
+
+
+STANDARD_LOOP = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="m"/>'
+                 '<bpmn:scriptTask id="m" name="M"><bpmn:standardLoopCharacteristics><bpmn:loopCondition>True'
+                 '</bpmn:loopCondition></bpmn:standardLoopCharacteristics><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>'
+                 '<bpmn:sequenceFlow id="f2" sourceRef="m" targetRef="t"/><bpmn:userTask id="t" name="T"/>'
+                 '<bpmn:sequenceFlow id="f3" sourceRef="t" targetRef="e"/><bpmn:endEvent id="e"/>')
+
+
+def test_a_loop_without_end_fails_the_case_naming_the_element(rt, monkeypatch):
+    """A standard loop whose condition stays true passed the deploy and then held the case start for ever: the
+    expression budget counts the time of evaluations only, and each round's takes microseconds (found by a hostile-input
+    review). Past MAX_ENGINE_STEPS elements run in one go the case fails (lowered here to keep the test short)."""
+    from engine import steps
+    monkeypatch.setattr(steps, "MAX_ENGINE_STEPS", 300)
+    deploy_process(rt, "h3_loop", STANDARD_LOOP, {"EDU": ["s", "m", "t", "e"]})
+    assert within(60, _failed_within, rt, "h3_loop", {}, "m", "more than 300 elements", "loop without end"), \
+        "the start did not return"
