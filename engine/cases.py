@@ -179,6 +179,7 @@ def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
 def release(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
     """Give a claimed task back to the department queue (its assignee or a supervisor may)."""
     task = _task_ref(session, task_id)
+    actor.require(task.department_code, "reviewer", f"release {task.name!r}")  # an outsider learns nothing more
     _require_open(task, "released")
     if task.assignee is None:
         raise Conflict.coded("task_not_claimed", task=task.name)

@@ -128,6 +128,19 @@ def test_claim_release_and_conflicts(rt, users):
         claim(rt, users["edu_reviewer"], "no-such-task")
 
 
+def test_an_outsider_releasing_a_step_learns_neither_its_holder_nor_whether_it_is_claimed(rt, users):
+    """Another department's member was told "only edu_reviewer or a supervisor of EDU may release this task", or that
+    the step was not claimed (found by a hostile-input review): they are told they are not a member, as on claiming."""
+    task_id = start(rt, "two_lane").opened[0]["id"]
+    for claimed in (False, True):
+        if claimed:
+            claim(rt, users["edu_reviewer"], task_id)
+        with rt.db.write() as session, pytest.raises(PermissionDenied) as info:
+            cases.release(session, rt, users["hud_reviewer"], task_id)
+        assert info.value.code == "not_a_member" and "edu_reviewer" not in str(info.value), str(info.value)
+    assert _task(rt, task_id).assignee == "edu_reviewer"
+
+
 def test_supervisor_bulk_reassigns_with_reason(rt, users):
     ids = [start(rt, "two_lane").opened[0]["id"] for _ in range(3)]
     with rt.db.write() as session, pytest.raises(PermissionDenied):
