@@ -98,15 +98,20 @@ def test_manual_review_opens_an_inquiry_and_continues_with_the_answer(world):
     assert opened(out).keys() == {"decide"}
 
 
+def _housing_check_asks_psb(world, monday: datetime):
+    """An admission case whose housing check (住建局) finds the address wrong and asks 公安局 (函询) on Monday 10:00."""
+    person = world.person(hud={"address": "杭州市西湖区天目山路1号"})
+    with time_machine.travel(monday, tick=False):
+        out = world.start("admission_review", person.admission())
+        return world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
+                              hud_finding="地址不一致", hud_need_inquiry=True, hud_inquiry_target="PSB")
+
+
 def test_a_department_waiting_on_another_departments_reply_has_that_wait_counted_apart(world):
     """住建局 asks 公安局 (函询): from the question to the answer the wait is kept as 住建局's, the node assessment
     shows it as waiting on another department, and the case's own clock runs on (the applicant still waits)."""
-    person = world.person(hud={"address": "杭州市西湖区天目山路1号"})
     monday = datetime(2026, 11, 23, 10, 0, tzinfo=CST)
-    with time_machine.travel(monday, tick=False):
-        out = world.start("admission_review", person.admission())
-        out = world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
-                             hud_finding="地址不一致", hud_need_inquiry=True, hud_inquiry_target="PSB")
+    out = _housing_check_asks_psb(world, monday)
     assert "department_wait_started" in world.events(out.case_id)
     with world.rt.db.read() as session:
         assert clock.standing(session, out.case_id) is None  # not the applicant's 补正: the case clock runs
@@ -135,12 +140,8 @@ def test_an_inquiry_sent_from_a_review_step_counts_for_the_department_asked(worl
 
     from engine import facts, rollups
     from engine.models import CaseFact, InquiryFact
-    person = world.person(hud={"address": "杭州市西湖区天目山路1号"})
     monday = datetime(2026, 11, 23, 10, 0, tzinfo=CST)
-    with time_machine.travel(monday, tick=False):
-        out = world.start("admission_review", person.admission())
-        out = world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
-                             hud_finding="地址不一致", hud_need_inquiry=True, hud_inquiry_target="PSB")
+    out = _housing_check_asks_psb(world, monday)
     with time_machine.travel(monday + timedelta(hours=1), tick=False):  # sent on Monday 11:00, due in 5 working days
         out = world.complete("hud_reviewer", out, "draft_inquiry", inquiry_subject="居住地址核实",
                              questions="请核实申请人实际居住地址", reply_days=5)
