@@ -56,14 +56,15 @@ def add(task_id: str):
     task, case = _load(task_id)
     if not actor().may_work_on(task.department_code, task.role):
         abort(403)
-    to_user, position = request.form.get("to_user", ""), request.form.get("position", "")
+    to_user, position = request.form.get("signer-to", ""), request.form.get("signer-position", "")
+    reason = request.form.get("signer-reason", "")
     values = typed(task, case)
-    if not request.form.get("reason", "").strip():
+    if not reason.strip():
         flash(_("An added signer needs a reason; nothing was changed."), "error")
         return _again(task, case, values)
     try:
         with runtime().db.write() as session:
-            signers.add(session, runtime(), actor(), task_id, to_user, position, request.form.get("reason", ""), values)
+            signers.add(session, runtime(), actor(), task_id, to_user, position, reason, values)
     except PermissionDenied:
         abort(403)
     except EngineError as exc:

@@ -92,7 +92,7 @@ ROUTES = {
     "delegate": ("post", "/tasks/{task}/delegate", {"to_user": "nobody"}),
     "cc_add": ("post", "/tasks/{task}/cc", {"to": "HUD"}),
     "transfer": ("post", "/tasks/{task}/transfer", {"to_user": "nobody", "reason": "理由"}),
-    "add_signer": ("post", "/tasks/{task}/signers", {"to_user": "nobody", "position": "after", "reason": "理由"}),
+    "add_signer": ("post", "/tasks/{task}/signers", {"signer-to": "nobody", "signer-position": "after", "signer-reason": "理由"}),
     "sign": ("post", "/tasks/{task}/sign", {"decision": "agree"}),
     "remove_signer": ("post", "/signers/999999/remove", {"reason": "理由"}),
     "legal_hold": ("post", "/cases/{key}/legal-holds", {"reason": "诉讼保全"}),

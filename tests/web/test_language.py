@@ -147,7 +147,7 @@ def test_refused_actions_and_error_pages_read_in_chinese(app, office):
     reviewer.post(f"/tasks/{open_task}/claim")
     _page(report, "bad form input", reviewer.post(f"/tasks/{open_task}", data={"decision": "maybe"}), 422)
     _page(report, "a signer of another department", reviewer.post(f"/tasks/{open_task}/signers", data={
-        "to_user": "psb_reviewer", "position": "after", "reason": "请会签"}, follow_redirects=True))
+        "signer-to": "psb_reviewer", "signer-position": "after", "signer-reason": "请会签"}, follow_redirects=True))
     _page(report, "a transfer to another department", reviewer.post(f"/tasks/{open_task}/transfer", data={
         "to_user": "psb_reviewer", "reason": "转办"}, follow_redirects=True))
     _page(report, "a deputy for oneself", reviewer.post("/deputies", data={

@@ -10,8 +10,10 @@ import re
 from sqlalchemy import select
 
 from conftest import PASSWORD, login
+from factories import deploy_process, form_xml
 from world import opened
-from engine.models import AuditEntry
+from engine.models import AuditEntry, Task
+from engine.models_office import TaskSigner
 from engine.passwords import hash_password
 from engine.routing import add_user
 
@@ -45,12 +47,12 @@ def test_a_signer_before_reads_the_typed_answer_and_it_comes_back_in_the_form(ap
     button = re.search(r'<button [^>]*id="add-signer"[^>]*>', page).group(0)
     assert 'form="task-form"' in button and f'formaction="/tasks/{task}/signers"' in button, \
         "the 加签 button sends the task form, so what was typed goes with it"
-    for control in ("to_user", "position", "reason"):
+    for control in ("signer-to", "signer-position", "signer-reason"):
         assert re.search(rf'name="{control}"[^>]*form="task-form"', page), control
 
     # what the browser sends: the form's fields and the 加签 controls
-    sent = reviewer.post(f"/tasks/{task}/signers", data={"answer": ANSWER, "evidence": EVIDENCE, "to_user": "hrss_reviewer2",
-                                                         "position": "before", "reason": "请先审阅答复口径"})
+    sent = reviewer.post(f"/tasks/{task}/signers", data={"answer": ANSWER, "evidence": EVIDENCE, "signer-to": "hrss_reviewer2",
+                                                         "signer-position": "before", "signer-reason": "请先审阅答复口径"})
     assert sent.status_code == 302
 
     inbox = reviewer.get("/inbox?view=mine").data.decode()
@@ -90,17 +92,17 @@ def test_a_signer_before_reads_the_typed_answer_and_it_comes_back_in_the_form(ap
 def test_a_signer_after_and_a_refused_signer_keep_the_typed_answer(app, world):
     task = answering(world)
     reviewer = login(app.test_client(), "hrss_reviewer")
-    refused = reviewer.post(f"/tasks/{task}/signers", data={"answer": ANSWER, "evidence": "", "to_user": "hrss_reviewer2",
-                                                            "position": "before", "reason": " "})
+    refused = reviewer.post(f"/tasks/{task}/signers", data={"answer": ANSWER, "evidence": "", "signer-to": "hrss_reviewer2",
+                                                            "signer-position": "before", "signer-reason": " "})
     page = refused.data.decode()
     assert refused.status_code == 422 and "加签需要填写事由" in page
     assert typed_form(page, "answer") == ANSWER, "a refused 加签 loses nothing that was typed"
-    unknown = reviewer.post(f"/tasks/{task}/signers", data={"answer": ANSWER, "to_user": "psb_reviewer",
-                                                            "position": "before", "reason": "请审阅"})
+    unknown = reviewer.post(f"/tasks/{task}/signers", data={"answer": ANSWER, "signer-to": "psb_reviewer",
+                                                            "signer-position": "before", "signer-reason": "请审阅"})
     assert unknown.status_code == 422 and typed_form(unknown.data.decode(), "answer") == ANSWER
 
-    after = reviewer.post(f"/tasks/{task}/signers", data={"answer": ANSWER, "evidence": EVIDENCE, "to_user": "hrss_reviewer2",
-                                                          "position": "after", "reason": "请复核"}, follow_redirects=True)
+    after = reviewer.post(f"/tasks/{task}/signers", data={"answer": ANSWER, "evidence": EVIDENCE, "signer-to": "hrss_reviewer2",
+                                                          "signer-position": "after", "signer-reason": "请复核"}, follow_redirects=True)
     page = after.data.decode()
     assert typed_form(page, "answer") == ANSWER and typed_form(page, "evidence") == EVIDENCE, \
         "adding a signer after oneself keeps the form as typed"
@@ -114,6 +116,32 @@ def test_a_signer_after_and_a_refused_signer_keep_the_typed_answer(app, world):
 def test_a_signer_before_without_a_typed_answer_is_told_so(app, world):
     task = answering(world)
     reviewer = login(app.test_client(), "hrss_reviewer")
-    reviewer.post(f"/tasks/{task}/signers", data={"to_user": "hrss_reviewer2", "position": "before", "reason": "请先看看"})
+    reviewer.post(f"/tasks/{task}/signers", data={"signer-to": "hrss_reviewer2", "signer-position": "before", "signer-reason": "请先看看"})
     page = login(app.test_client(), "hrss_reviewer2").get(f"/tasks/{task}").data.decode()
     assert 'id="sign-no-draft"' in page and 'id="sign-answer"' not in page and "此任务需由" not in page
+
+
+CLASHING = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="review"/>'
+            '<bpmn:userTask id="review" name="审核">'
+            + form_xml(("reason", "string"), ("position", "string"), ("to_user", "string"))
+            + '</bpmn:userTask><bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="e"/><bpmn:endEvent id="e"/>')
+
+
+def test_form_fields_named_like_the_signer_controls_do_not_clash_with_them(app, world):
+    """A process's own fields called reason, position and to_user: the 加签 controls send theirs beside them."""
+    deploy_process(world.rt, "clashing", CLASHING, {"教育局": ["review"]})
+    task = opened(world.start("clashing", {}))["review"]
+    reviewer = login(app.test_client(), "edu_reviewer")
+    page = reviewer.get(f"/tasks/{task}").data.decode()
+    assert not re.search(r'name="(reason|position|to_user)"[^>]*form="task-form"', page), \
+        "no control outside the form sends a name the form's own fields have"
+    sent = reviewer.post(f"/tasks/{task}/signers", data={
+        "reason": "材料齐全", "position": "窗口", "to_user": "某某", "signer-to": "edu_supervisor",
+        "signer-position": "before", "signer-reason": "请科长先审阅"})
+    assert sent.status_code == 302
+    with world.rt.db.read() as session:
+        signer = session.execute(select(TaskSigner).where(TaskSigner.task_id == task)).scalar_one()
+        draft = json.loads(session.get(Task, task).draft)
+    assert (signer.username, signer.position, signer.reason) == ("edu_supervisor", "before", "请科长先审阅")
+    assert {k: draft["values"][k] for k in ("reason", "position", "to_user")} == {
+        "reason": "材料齐全", "position": "窗口", "to_user": "某某"}, "the form's own answers are the draft"

@@ -19,8 +19,8 @@ def test_a_signer_after_signs_the_answer_and_the_step_is_done(app, world):
     reviewer = login(app.test_client(), "edu_reviewer")
     page = reviewer.get(f"/tasks/{draft}").data.decode()
     assert 'id="signers"' in page and "加签" in page
-    added = reviewer.post(f"/tasks/{draft}/signers", data={"to_user": "edu_supervisor", "position": "after",
-                                                           "reason": "请科长签字"}, follow_redirects=True).data.decode()
+    added = reviewer.post(f"/tasks/{draft}/signers", data={"signer-to": "edu_supervisor", "signer-position": "after",
+                                                           "signer-reason": "请科长签字"}, follow_redirects=True).data.decode()
     assert "提交后由 edu_supervisor 签署" in added and "请科长签字" in added
     sent = reviewer.post(f"/tasks/{draft}", data=ANSWER, follow_redirects=True).data.decode()
     assert "已送签" in sent
@@ -42,7 +42,7 @@ def test_a_signer_after_signs_the_answer_and_the_step_is_done(app, world):
 def test_a_signer_before_gets_the_step_first_and_a_chief_removes_a_signer(app, world):
     out, draft = inquiry(world)
     reviewer = login(app.test_client(), "edu_reviewer")
-    reviewer.post(f"/tasks/{draft}/signers", data={"to_user": "edu_supervisor", "position": "before", "reason": "先请科长审阅"})
+    reviewer.post(f"/tasks/{draft}/signers", data={"signer-to": "edu_supervisor", "signer-position": "before", "signer-reason": "先请科长审阅"})
     page = reviewer.get(f"/tasks/{draft}").data.decode()
     assert 'class="task-form"' not in page and "加签" in page and 'id="with-signer"' in page
     hrss = login(app.test_client(), "hrss_reviewer")
