@@ -94,3 +94,24 @@ def test_the_api_adds_lists_signs_and_removes(app, world):
     assert call("psb", "post", f"/signers/{head_row['id']}/removal", {"reason": "x"}).status_code == 403
     done = call("chief", "post", f"/signers/{head_row['id']}/removal", {"reason": "局长出差，按授权办结"})
     assert done.status_code == 200 and [o["step"] for o in done.json["opened"]], done.json
+
+
+def test_the_api_lists_a_step_out_with_a_signer_before_among_the_holders_own(app, world):
+    from engine import tokens
+    from engine.routing import Actor
+    out, draft = inquiry(world)
+    with world.rt.db.write() as session:
+        secrets = {name: tokens.issue(session, Actor.system("test"), name, role, "EDU", user).secret
+                   for name, role, user in [("edu", "reviewer", "edu_reviewer"), ("chief", "supervisor", "edu_supervisor")]}
+    client = app.test_client()
+
+    def mine(who):
+        reply = client.get("/api/v1/tasks?view=mine", headers={"Authorization": f"Bearer {secrets[who]}"})
+        assert reply.status_code == 200, reply.json
+        return {t["id"]: t["with_signer"] for t in reply.json["items"]}
+
+    assert mine("edu") == {}
+    login(app.test_client(), "edu_reviewer").post(f"/tasks/{draft}/signers", data={
+        "signer-to": "edu_supervisor", "signer-position": "before", "signer-reason": "先请科长审阅"})
+    assert mine("edu") == {draft: "edu_supervisor"}, "the holder's step is theirs while the signer has it"
+    assert mine("chief") == {draft: "edu_supervisor"}, "the signer has it to sign"

@@ -269,6 +269,8 @@ class TaskSummary(Out):
     due_at: datetime | None
     due_provisional: bool = Field(False, description=PROVISIONAL)
     escalated: bool
+    with_signer: str | None = Field(None, description="前加签: the signer the holder added before themselves, who has "
+                                    "the step until they sign it and it comes back")
 
 
 class FormFieldOut(Out):

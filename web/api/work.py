@@ -15,7 +15,7 @@ from engine.routing import ROLE_RANK
 from workflows.intake import INTAKES, start_data, unknown_case
 
 from ..context import runtime
-from ..inbox import merged_by_due, mine_parts, queue_parts
+from ..inbox import merged_by_due, mine_parts, queue_parts, signing_part
 from ..privacy import glossary_of, masked_text, personal_shown, visible_data
 from ..tasks import form_and_data
 from . import api
@@ -34,7 +34,8 @@ def _summary(task: Task, business_key: str) -> dict[str, Any]:
     return dict(id=task.id, name=task.name, element_id=task.element_id, process=task.process_key,
                 business_key=business_key, department=task.department_code, role=task.role, assignee=task.assignee,
                 created_at=task.created_at, due_at=task.due_at, escalated=task.escalated_at is not None,
-                due_provisional=not runtime().calendar.is_confirmed(task.due_at))
+                due_provisional=not runtime().calendar.is_confirmed(task.due_at),
+                with_signer=task.assignee if task.signing == "signer" else None)
 
 
 def _task(session: Session, ctx: Context, task_id: str) -> tuple[Task, Case]:
@@ -65,14 +66,16 @@ def _opened(session: Session, outcome: cases.Outcome) -> list[OpenedTask]:
                responses={200: (TaskPage, "Open tasks this token may take, soonest due first")})
 def list_tasks(ctx: Context) -> Reply:
     """Open tasks of the token's department that its role may take: the unclaimed queue, the tasks the
-    token's user claimed, or both (`view=all`). Paged with `cursor`."""
+    token's user claimed (with those of theirs now with a signer they added before themselves, 前加签: `with_signer`
+    names who has it), or both (`view=all`). Paged with `cursor`."""
     q = ctx.query
     after = decode_cursor(q.cursor, datetime, str) or (None, None)
     stmt = select(Task, Case.business_key).join(Case, Case.id == Task.case_id).where(Task.state == "open")
     if q.process:
         stmt = stmt.where(Task.process_key == q.process)
     parts = (queue_parts(stmt, ctx.actor) if q.view in ("queue", "all") else []) + \
-        (mine_parts(stmt, ctx.actor, [ctx.actor.username]) if q.view in ("mine", "all") else [])
+        (mine_parts(stmt, ctx.actor, [ctx.actor.username]) + [signing_part(stmt, [ctx.actor.username])]
+         if q.view in ("mine", "all") else [])
     rows = merged_by_due(parts, *after, q.limit + 1, task_of=lambda r: r[0])
     more = len(rows) > q.limit
     rows = rows[:q.limit]
