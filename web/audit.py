@@ -16,8 +16,8 @@ from engine.models import AuditEntry, ProcessDefinition
 
 from .context import actor, require_role, runtime
 from .details import readable
-from .i18n import say
-from .names import chinese
+from .i18n import department_name, say
+from .names import chinese, moment, person
 from .privacy import exported_entries, record_export
 from . import localized, search as cases_search
 
@@ -157,13 +157,19 @@ def verify():
 def export():
     """The filtered audit log as CSV (for people without an account), with each entry's hash. Every hashed field
     is written exactly as hashed, in the order of engine/audit.EXPORT_COLUMNS, so the chain can be checked from the
-    file; in Chinese the headings are Chinese and a last column names each event as the audit page does."""
+    file; in Chinese the headings are Chinese and four last columns give what a reader looks for, as the audit page
+    shows it: the event's name, the time in the office's time zone (the hashed time is UTC), who by name and the
+    department by name."""
     require_role("auditor", "admin")
     rows = exported_entries(_entries(_args(), limit=None), actor())
     record_export(actor(), "audit log CSV (web)", len(rows))
-    if chinese():  # the same columns in Chinese, then the event's name: nothing hashed is changed or moved
+    if chinese():  # the same columns in Chinese, then the readable ones: nothing hashed is changed or moved
         text = chain.csv_text(rows, [str(HEADINGS[c]) for c in chain.EXPORT_COLUMNS],
-                              [(_("Event"), lambda entry: event_label(entry.event))])
+                              [(_("Event"), lambda entry: event_label(entry.event)),
+                               (_("Time (Beijing time)"), lambda entry: moment(entry.at, "yyyy-MM-dd HH:mm:ss")),
+                               (_("Who (name)"), lambda entry: person(entry.actor)),
+                               (_("Department (name)"), lambda entry: department_name(entry.department)
+                                if entry.department else "")])
     else:
         text = chain.csv_text(rows)
     return Response(text, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=audit-log.csv"})

@@ -5,7 +5,7 @@ import hashlib
 import io
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import time_machine
 from sqlalchemy import bindparam, select, text
@@ -138,10 +138,15 @@ def test_the_csv_export_reads_in_chinese_and_its_chain_still_checks(app, world):
     auditor = login(app.test_client(), "auditor")
     heading, *rows = list(csv.reader(io.StringIO(auditor.get("/audit/export.csv").data.decode("utf-8-sig"))))
     assert heading == ["序号", "时间", "经办人", "部门", "案件内部编号", "业务编号", "任务编号", "事件代码", "详情（原始记录）",
-                       "上一条哈希值", "哈希值", "详情清除时间", "事件"]
+                       "上一条哈希值", "哈希值", "详情清除时间", "事件", "时间（北京时间）", "经办人姓名", "部门名称"]
     rows.reverse()  # the export lists the newest entry first, as the page does
     started = next(r for r in rows if r[5] == out.business_key and r[7] == "case_started")
     assert started[12] == "案件受理" and all(r[12] and r[12] != r[7] for r in rows)  # the page's words for every event
+    at = datetime.fromisoformat(started[1].replace("Z", "+00:00"))
+    assert started[13] == (at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S"), "the office's time beside the UTC"
+    assert started[2] == "system:portal" and started[14] == "申请人（网上办理）"
+    routed = next(r for r in rows if r[3] == "EDU")
+    assert routed[15] == "教育局", routed
     assert _chain_holds(rows)  # every hashed field exactly as hashed, in the documented order
     tampered = [list(r) for r in rows]
     tampered[1][7] = "case_completed"
