@@ -266,6 +266,12 @@ def _bound_parser(kind: str):
     return {"long": Decimal, "double": Decimal, "date": date.fromisoformat}.get(kind)
 
 
+# properties of a user task (engine/definitions.py reads them from the task's own camunda:properties): on a form
+# field they would be silently ignored
+STEP_PROPERTIES = frozenset({"send_back_to", "not_by_performer_of", "confirm", "department", "countersign",
+                             "countersign_record", "cc"})
+
+
 def form_problems(task_node, camunda_ns: str, function_names: set[str]) -> list[tuple[Any, str]]:
     """Deploy-time checks of one userTask's camunda:formData; (xml element, message) pairs."""
     ns = {"c": camunda_ns}
@@ -306,6 +312,10 @@ def form_problems(task_node, camunda_ns: str, function_names: set[str]) -> list[
                 problem(M("field_answer_kind", name=prop.get("id"), kind=kind))
             elif not (prop.get("value") or "").strip():
                 problem(M("field_answer_empty", name=prop.get("id")))
+        for prop in node.xpath("./c:properties/c:property", namespaces=ns):
+            name = prop.get("id") or prop.get("name")
+            if name in STEP_PROPERTIES:
+                problem(M("field_step_property", name=name))
         default = node.get("defaultValue")
         if default and kind == "boolean" and "required" in _constraint_names(node, ns):
             problem(M("field_decision_default"))

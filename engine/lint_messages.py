@@ -182,6 +182,8 @@ MESSAGES = catalogue({
     "field_enum_empty": "an enum field needs at least one value",
     "field_condition_empty": "{name} has no condition (its value)",
     "field_answer_kind": "{name} names an answer of a boolean field; this is a {kind} field",
+    "field_step_property": "{name} is a property of the step, not of a form field: move it to the user task's own "
+                           "properties (here it is ignored)",
     "field_answer_empty": "{name} is empty; give the answer's name (e.g. 通过)",
     "field_decision_default": "a required yes/no field is a decision and takes no default; remove defaultValue or the "
                               "required constraint",

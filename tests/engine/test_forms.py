@@ -131,6 +131,17 @@ def test_answer_names_belong_to_yes_no_fields_and_a_decision_has_no_default():
                         "defaultValue or the required constraint"]
 
 
+def test_a_step_property_put_on_a_form_field_is_refused_not_ignored():
+    """send_back_to and the like are read from the user task's own properties; on a field nothing would read them."""
+    task = etree.fromstring(
+        f'<userTask xmlns:c="{CAMUNDA}"><c:formData><c:formField id="reasons" type="string"><c:properties>'
+        f'<c:property name="send_back_to" value="review_psb"/><c:property id="confirm" value="reasons"/>'
+        f'<c:property id="required_if" value="True"/></c:properties></c:formField></c:formData></userTask>')
+    problems = [message for _, message in form_problems(task, CAMUNDA, set())]
+    assert problems == [f"form field 'reasons': {name} is a property of the step, not of a form field: move it to the "
+                        "user task's own properties (here it is ignored)" for name in ("send_back_to", "confirm")]
+
+
 @pytest.mark.parametrize("hidden", ["张\x00三", "张三\x1b[31m", "张\x07三", "张\u202e三", "张\u2066三", "李\u200b娜",
                                     "李娜\u200e", "\ufeff李娜", "李\u2060娜"])
 def test_control_characters_and_hidden_direction_marks_are_refused(hidden):

@@ -18,7 +18,10 @@ def test_a_decision_sent_back_to_a_parallel_branch_comes_back_to_the_decision(wo
     decide = opened(out)["decide"]
     edu = world.users["edu_reviewer"]
     with world.rt.db.write() as session:
-        target = next(t for t in sendback.targets(session, world.rt, edu, decide) if t.element_id == "review_psb")
+        offered = sendback.targets(session, world.rt, edu, decide)
+        assert {t.element_id for t in offered} <= {"review_psb", "review_hrss", "review_hud", "review_health"}, \
+            "教育局审定 sends back to a department's verification only (its send_back_to), not to the intake"
+        target = next(t for t in offered if t.element_id == "review_psb")
         out = sendback.send_back(session, world.rt, edu, decide, target.task_id, "居住年限与系统记录不符，请复核")
     assert opened(out).keys() == {"review_psb"} and out.status == "running"
     reopened = world.data(out.case_id, opened(out)["review_psb"])
