@@ -67,6 +67,12 @@ def test_case_page_draws_the_diagram_with_bpmn_js(world, server, page):
     page.goto(f"{server}/cases/{out.business_key}")
     page.wait_for_selector("#diagram[data-ready='true']", timeout=20000)
     assert page.locator(".djs-element.jr-current").count() >= 1
+    assert float(page.get_attribute("#diagram", "data-scale")) >= 0.75, "a large process opens at a readable scale"
+    frame, step = page.locator("#diagram").bounding_box(), page.locator(".djs-element.jr-current").first.bounding_box()
+    assert frame["x"] <= step["x"] and step["x"] + step["width"] <= frame["x"] + frame["width"], "on the waiting step"
+    assert frame["y"] <= step["y"] and step["y"] + step["height"] <= frame["y"] + frame["height"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "case-diagram-focused.png"))
     assert "案件受理" in page.inner_text(".timeline")
     assert_readable_on_a_phone(page, "table.tasks", "case")
 

@@ -1,6 +1,9 @@
 // Renders the case's BPMN with bpmn-js and marks the path taken, the waiting and the overdue steps.
-// Zoom buttons: the whole process fits the card, so labels need a closer look, or the whole screen. Their
-// tooltips come from the diagram's data-zoom-* attributes (the page's language; templates/_zoom_labels.html).
+// A large process fitted to the card draws its labels too small to read: the diagram then opens at a readable
+// scale on the steps the case is waiting at (the fit button shows the whole process). Zoom buttons: closer, farther,
+// the whole process, the whole screen. Their tooltips come from the diagram's data-zoom-* attributes (the page's
+// language; templates/_zoom_labels.html).
+const READABLE = 0.75;  // below this scale a task's name is hard to read
 const SVG = 'http://www.w3.org/2000/svg';
 const ICONS = {  // corner marks: outward to fill the screen, inward to leave it; a framed box to fit
   full: 'M1 5V1h4M11 1h4v4M15 11v4h-4M5 15H1v-4',
@@ -59,6 +62,17 @@ window.addZoom = function addZoom(box, canvas) {
   box.appendChild(bar);
 };
 
+function showAt(canvas, elements, scale) {
+  // the view centred on the elements' box at `scale` (smaller if they do not all fit)
+  const left = Math.min(...elements.map((e) => e.x)), top = Math.min(...elements.map((e) => e.y));
+  const right = Math.max(...elements.map((e) => e.x + e.width)), bottom = Math.max(...elements.map((e) => e.y + e.height));
+  const outer = canvas.viewbox().outer;
+  const fits = Math.min(outer.width / (right - left + 160), outer.height / (bottom - top + 160));
+  const s = Math.min(scale, Math.max(fits, canvas.zoom()));
+  const width = outer.width / s, height = outer.height / s;
+  canvas.viewbox({ x: (left + right) / 2 - width / 2, y: (top + bottom) / 2 - height / 2, width, height });
+}
+
 (function () {
   const box = document.getElementById('diagram');
   if (!box || !window.BpmnJS) { return; }
@@ -74,6 +88,9 @@ window.addZoom = function addZoom(box, canvas) {
       mark(info.current, 'jr-current');
       mark(info.overdue, 'jr-overdue');
       canvas.zoom('fit-viewport');
+      const focus = [...info.current, ...info.overdue].map((id) => registry.get(id)).filter(Boolean);
+      if (focus.length && canvas.zoom() < READABLE) { showAt(canvas, focus, READABLE); }
+      box.dataset.scale = canvas.zoom().toFixed(2);
       window.addZoom(box, canvas);
       box.dataset.ready = 'true';
     })
