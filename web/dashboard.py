@@ -182,7 +182,8 @@ def assessment_download(kind: str):
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(header)
-        writer.writerows([[_as_text(v) for v in row] for row in rows])
+        rates = [name in assessment.RATES for name, _label in assessment.COLUMNS]
+        writer.writerows([[_percent(v) if rate else _as_text(v) for v, rate in zip(row, rates)] for row in rows])
         body, mime = ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
     else:
         book = Workbook()
@@ -205,6 +206,11 @@ def assessment_download(kind: str):
         book.save(buffer)
         body, mime = buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _percent(value):
+    """A rate in a CSV as a spreadsheet reads a percentage (0.971 → 97.1%), as the page and the Excel file show it."""
+    return "" if value is None else f"{value * 100:.1f}%"
 
 
 def _as_text(value):

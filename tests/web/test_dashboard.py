@@ -2,6 +2,7 @@
 weights, and no personal data."""
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -76,6 +77,8 @@ def test_node_assessment_downloads(app, demo):
     assert [c.value for c in cells if c.value is not None] and all(0 <= c.value <= 1 for c in cells if c.value is not None)
     text = client.get(f"/dashboard/assessment.csv?period={period}").data.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("部门,办结环节数,按时办结率")
+    on_time = [row[2] for row in csv.reader(io.StringIO(text))][1:]
+    assert on_time and all(re.fullmatch(r"\d{1,3}\.\d%", v) or v == "" for v in on_time), on_time
     assert client.get("/dashboard/assessment.pdf").status_code == 404
 
 
