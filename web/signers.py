@@ -14,7 +14,7 @@ from engine.models import Task, TaskSigner
 from engine.routing import ROLE_RANK
 
 from .context import actor, runtime
-from .tasks import _load, _page, form_and_data
+from .tasks import _load, _page, form_and_data, form_values
 from .i18n import refusal
 from .names import person
 
@@ -92,8 +92,7 @@ def typed(task: Task, case) -> dict | None:
     fields = [f for f in form_and_data(task, case)[0] if not f.readonly]
     if not any(f.id in request.form for f in fields):
         return None
-    values = {f.id: ("true" if request.form.get(f.id) else "false") if f.type == "boolean" and not f.decision
-              else request.form.get(f.id, "") for f in fields}
+    values = form_values(fields)
     return values if any(v not in ("", "false") for v in values.values()) else None
 
 

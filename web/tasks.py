@@ -11,7 +11,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
-from engine import cases, clock, delegation, forms, sendback, separation, urges
+from engine import cases, clock, delegation, forms, saving, sendback, separation, urges
 from engine.errors import InvalidInput
 from engine.models import AuditEntry, Case, Task
 
@@ -86,7 +86,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
                            send_back_to=send_back_options(task) if can_act else [],
                            withdrawable=may_withdraw(task), apart=apart, urged=urged,
                            colleagues=colleagues, confirm=confirm if any(f.id == confirm for f in fields) else None,
-                           draft=delegation.draft_of(task), stopped=stopped, confirming=confirming,
+                           draft=saving.saved(task) or delegation.draft_of(task), stopped=stopped, confirming=confirming,
                            **panel(task, colleagues)), status
 
 
@@ -97,8 +97,8 @@ def show(task_id: str):
     task, case = _load(task_id)
     fields, data = form_and_data(task, case)
     values = {f.id: None if f.decision else data.get(f.id, f.default) for f in fields}  # a decision is made afresh
-    draft = delegation.draft_of(task)
-    if draft:  # 委派: the delegate's answer, for the delegator to confirm or change
+    draft = saving.saved(task) or delegation.draft_of(task)
+    if draft:  # 委派: the delegate's answer, for the delegator to confirm or change; or what was saved (暂存)
         values.update({k: v for k, v in draft["values"].items() if k in values})
     return _page(task, case, fields, data, values)
 
@@ -109,14 +109,7 @@ def complete(task_id: str):
     """Submit the form; bad input comes back with one message per field and what the user typed."""
     task, case = _load(task_id)
     fields, data = form_and_data(task, case)
-    submitted = {}
-    for f in fields:
-        if f.readonly:
-            continue
-        if f.type == "boolean" and not f.decision:  # an optional flag: an unticked box is not sent
-            submitted[f.id] = "true" if request.form.get(f.id) else "false"
-        else:
-            submitted[f.id] = request.form.get(f.id, "")
+    submitted = form_values(fields)
     asked = _confirmation(task, case, fields, submitted)
     try:
         if asked is not None:  # an irreversible answer: checked first, then confirmed by name, then sent
@@ -140,6 +133,13 @@ def complete(task_id: str):
         flash(_("The case stopped with an error: %(error)s", error=masked_text(outcome.error, data, actor(),
                                                                              glossary_of(case))), "error")
     return redirect(url_for("inbox.inbox", view="mine"))
+
+
+def form_values(fields) -> dict[str, str]:
+    """What the browser sent for the step's form: each field one fills in, as typed (an optional flag's unticked box
+    is not sent: it is false)."""
+    return {f.id: ("true" if request.form.get(f.id) else "false") if f.type == "boolean" and not f.decision
+            else request.form.get(f.id, "") for f in fields if not f.readonly}
 
 
 def _confirmation(task, case, fields, submitted: dict[str, str]) -> tuple[str, str] | None:

@@ -50,6 +50,7 @@ def expected(role: str, route: str) -> int:
         "cc_add": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "transfer": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "add_signer": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
+        "save_typed": 422 if role in ("edu_reviewer", "edu_supervisor") else 403,  # nothing typed: said, nothing kept
         "sign": 403,  # only the signer who has the step (none here)
         "remove_signer": 404,  # no such signer; who may remove one: tests/web/test_signers_pages.py
         "legal_hold": 302 if role in ("auditor", "admin") else 403,
@@ -93,6 +94,7 @@ ROUTES = {
     "cc_add": ("post", "/tasks/{task}/cc", {"to": "HUD"}),
     "transfer": ("post", "/tasks/{task}/transfer", {"to_user": "nobody", "reason": "理由"}),
     "add_signer": ("post", "/tasks/{task}/signers", {"signer-to": "nobody", "signer-position": "after", "signer-reason": "理由"}),
+    "save_typed": ("post", "/tasks/{task}/save", {}),
     "sign": ("post", "/tasks/{task}/sign", {"decision": "agree"}),
     "remove_signer": ("post", "/signers/999999/remove", {"reason": "理由"}),
     "legal_hold": ("post", "/cases/{key}/legal-holds", {"reason": "诉讼保全"}),

@@ -1,0 +1,70 @@
+"""暂存: the holder of a step keeps what they typed in its form without submitting it. It comes back in the form
+the next time the step is opened, by them or by whoever takes the step over (the page says who typed it and when),
+and it goes when the step is done. A saved answer is unfinished: only its size and hidden characters are checked
+here; the step's own checks come when it is submitted.
+
+An unclaimed step is claimed by the one who saves it (they are working on it). The audit log records that a
+draft was saved and which fields it holds, not what they hold.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from . import audit, wallclock
+from .cases import claim
+from .errors import Conflict, InvalidInput, Message, catalogue
+from .holding import held_open_task, visible
+from .models import Case, Task
+from .routing import Actor
+from .runtime import Runtime
+
+MAX_VALUE = 20_000  # characters of one field
+MAX_FIELDS = 200
+MESSAGES = catalogue({
+    "draft_nothing": "nothing typed to save",
+    "draft_too_many": "at most {limit} fields",
+    "draft_raced": "task {task!r} changed just now; nothing was saved",
+})
+
+
+def save(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict[str, str]) -> datetime:
+    """Keep `values` (field id → text as typed) as the step's saved answer; the moment it was saved."""
+    task = held_open_task(session, actor, task_id, "save")
+    if len(values) > MAX_FIELDS:
+        raise InvalidInput(Message("draft_too_many", limit=MAX_FIELDS))
+    values = {str(field): value if isinstance(value, str) else str(value) for field, value in values.items()}
+    for field, value in values.items():
+        if len(value) > MAX_VALUE:
+            raise InvalidInput(Message("text_too_long", limit=MAX_VALUE), {field: Message("field_too_long", limit=MAX_VALUE)})
+        visible(value, field)
+    if not any(v.strip() and v != "false" for v in values.values()):
+        raise InvalidInput(Message("draft_nothing"))
+    if task.assignee is None:
+        claim(session, rt, actor, task_id)
+    now = wallclock.now()
+    kept = json.dumps({"by": actor.username, "at": now.isoformat(), "kept": "self", "values": values},
+                      ensure_ascii=False)
+    moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open",
+                                               Task.assignee == (task.assignee or actor.username))
+                            .values(draft=kept), execution_options={"synchronize_session": False})
+    if moved.rowcount != 1:
+        raise Conflict(Message("draft_raced", task=task.name))
+    key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()
+    audit.append(session, [audit.Event("task_draft_saved", actor.username,
+                                       {"task": task.name, "element": task.element_id, "fields": sorted(values)},
+                                       task.department_code, task.case_id, key, task_id)], now)
+    return now
+
+
+def saved(task: Task) -> dict | None:
+    """{"by", "at", "values"} of the answer saved on an open step (暂存), if any."""
+    if not task.draft or task.state != "open":
+        return None
+    kept = json.loads(task.draft)
+    if kept.get("kept") != "self":
+        return None
+    return {**kept, "at": datetime.fromisoformat(kept["at"])}

@@ -1,0 +1,68 @@
+"""暂存 on the task page: what the holder typed is kept on the step without submitting it (an unclaimed step becomes
+theirs), comes back in the form next time, also for a colleague who takes the step over, and goes once the step
+is done; the audit log names the fields, not what they hold; bad input is refused and kept in the form."""
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import select
+
+from conftest import login
+from engine.models import AuditEntry, Task
+from world import opened
+
+TYPED = {"inquiry_subject": "社保口径", "questions": "请说明参保年限的计算方法", "reply_days": "5"}
+
+
+def draft_step(world) -> str:
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    return opened(out)["draft_inquiry"]
+
+
+def field(page: str, name: str) -> str:
+    found = re.search(rf'<textarea name="{name}" id="f_{name}"[^>]*>(.*?)</textarea>', page, re.S) or \
+        re.search(rf'<input name="{name}" id="f_{name}"[^>]*value="([^"]*)"', page)
+    return found.group(1) if found else ""
+
+
+def test_typed_answers_are_kept_and_come_back_for_whoever_takes_the_step(app, world):
+    task = draft_step(world)
+    reviewer = login(app.test_client(), "edu_reviewer")
+    page = reviewer.get(f"/tasks/{task}").data.decode()
+    assert re.search(rf'<button[^>]*id="save-typed"[^>]*formaction="/tasks/{task}/save"', page) and "暂存" in page
+    saved = reviewer.post(f"/tasks/{task}/save", data=TYPED, follow_redirects=True).data.decode()
+    notice = re.search(r'<p class="flash" id="draft-saved">([^<]*)', saved)
+    assert "已暂存" in saved and notice and "edu_reviewer" in notice.group(1) and "暂存" in notice.group(1)
+    assert field(saved, "questions") == TYPED["questions"] and field(saved, "inquiry_subject") == TYPED["inquiry_subject"]
+    with world.rt.db.read() as session:
+        row = session.get(Task, task)
+        entry = session.execute(select(AuditEntry).where(AuditEntry.event == "task_draft_saved")).scalar_one()
+    assert row.assignee == "edu_reviewer" and row.state == "open", "the one who saves an unclaimed step takes it"
+    details = json.loads(entry.details)
+    assert details["fields"] == sorted(TYPED) and TYPED["questions"] not in entry.details, "names, not contents"
+
+    reviewer.post(f"/tasks/{task}/release")
+    colleague = login(app.test_client(), "edu_supervisor")
+    page = colleague.get(f"/tasks/{task}").data.decode()
+    notice = re.search(r'<p class="flash" id="draft-saved">([^<]*)', page)
+    assert field(page, "questions") == TYPED["questions"] and notice and "edu_reviewer" in notice.group(1)
+    done = colleague.post(f"/tasks/{task}", data=TYPED, follow_redirects=True).data.decode()
+    assert "已办结" in done
+    with world.rt.db.read() as session:
+        assert session.get(Task, task).state == "completed"
+    assert 'id="draft-saved"' not in colleague.get(f"/tasks/{task}").data.decode()
+
+
+def test_bad_typing_is_refused_and_kept_and_outsiders_may_not_save(app, world):
+    task = draft_step(world)
+    reviewer = login(app.test_client(), "edu_reviewer")
+    hidden = reviewer.post(f"/tasks/{task}/save", data={**TYPED, "questions": "请说明\u202e参保年限"})
+    page = hidden.data.decode()
+    assert hidden.status_code == 422 and "不可见字符" in page and "请说明\u202e参保年限" in page
+    empty = reviewer.post(f"/tasks/{task}/save", data={})
+    assert empty.status_code == 422 and "没有可暂存的填写内容" in empty.data.decode()
+    assert login(app.test_client(), "psb_reviewer").post(f"/tasks/{task}/save", data=TYPED).status_code == 403
+    with world.rt.db.read() as session:
+        row = session.get(Task, task)
+    assert row.draft is None and row.assignee is None, "nothing was kept, nobody took the step"

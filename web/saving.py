@@ -1,0 +1,36 @@
+"""暂存 on the task page: the holder keeps what they typed in the step's form without submitting it (engine/saving.py);
+the task page fills the form from it the next time."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from engine import saving
+from engine.errors import EngineError, NotFound, PermissionDenied
+
+from .context import actor, runtime
+from .i18n import refusal
+from .tasks import _load, _page, form_and_data, form_values
+
+bp = Blueprint("saving", __name__)
+
+
+@bp.route("/tasks/<task_id>/save", methods=["POST"])
+@login_required
+def save(task_id: str):
+    """The task form's 暂存 button: what was typed is kept on the step, nothing is submitted."""
+    task, case = _load(task_id)
+    fields, data = form_and_data(task, case)
+    values = form_values(fields)
+    try:
+        with runtime().db.write() as session:
+            saving.save(session, runtime(), actor(), task_id, values)
+    except (PermissionDenied, NotFound):
+        abort(403)
+    except EngineError as exc:
+        flash(refusal(exc), "error")
+        return _page(task, case, fields, data, values, status=422)
+    flash(_("What you typed in “%(task)s” is saved (暂存); it is filled in again when you open the step.",
+            task=task.name), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
