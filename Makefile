@@ -11,7 +11,7 @@ TEST_WORKERS ?= 3
 
 .PHONY: setup run walkthrough test bench clean
 
-$(STAMP): pyproject.toml web/package.json web/package-lock.json web/modeler/modeler.js
+$(STAMP): pyproject.toml web/package.json web/package-lock.json $(wildcard web/modeler/*.js)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"

@@ -85,3 +85,78 @@ def test_a_designer_draws_fixes_and_deploys_in_the_browser(world, server, page):
         assert session.execute(select(ProcessDefinition.process_key).where(
             ProcessDefinition.process_key == "new_process")).scalar_one() == "new_process"
         assert session.execute(select(DesignerDraft)).first() is None  # deployed drafts go
+
+
+SELECT_NEW = """(type) => {
+  const m = window.jrModeler;
+  const root = m.get('canvas').getRootElement();
+  const shape = m.get('modeling').createShape(m.get('elementFactory').createShape({ type }), { x: 420, y: 178 }, root);
+  m.get('selection').select(shape);
+}"""
+SELECT_PROCESS = "() => { const m = window.jrModeler; m.get('selection').select(m.get('canvas').getRootElement()); }"
+GROUP_TITLES = "() => Array.from(document.querySelectorAll('.bio-properties-panel-group-header-title'), (e) => e.textContent)"
+IGNORED_GROUPS = ("TaskListener", "ExecutionListener", "AsynchronousContinuations", "JobExecution", "Input", "Output",
+                  "ExternalTask", "Errors", "HistoryCleanup", "Tasklist", "CandidateStarter", "StartInitiator")
+
+
+def _open_modeler(page, server) -> None:
+    page.goto(f"{server}/designer/modeler")
+    page.wait_for_selector("#canvas[data-ready='bpmn']", timeout=20000)
+    page.wait_for_selector(".bio-properties-panel", timeout=10000)
+
+
+def _select(page, script: str, arg=None) -> list[str]:
+    """Select an element; the properties panel's group titles once it shows them."""
+    before = page.inner_text(".bio-properties-panel-header")
+    page.evaluate(script, arg)
+    _until(lambda: page.inner_text(".bio-properties-panel-header") != before)
+    return page.evaluate(GROUP_TITLES)
+
+
+def _ignored_groups_shown(page) -> list[str]:
+    return [g for g in IGNORED_GROUPS if page.locator(f"[data-group-id='group-CamundaPlatform__{g}']").count()]
+
+
+def test_the_modeler_speaks_chinese_and_shows_only_what_the_engine_reads(world, server, page):
+    ui_login(page, server, "designer")
+    _open_modeler(page, server)
+    assert page.locator(".djs-palette .entry[title='创建任务']").count() == 1
+    assert page.locator(".djs-palette .entry[title='创建网关']").count() == 1
+    assert page.locator(".djs-palette .entry[title='Create task']").count() == 0
+    assert _select(page, SELECT_NEW, "bpmn:UserTask") == ["常规", "说明", "任务分派", "表单", "扩展属性"]
+    assert page.inner_text(".bio-properties-panel-header-type") == "用户任务"
+    assert page.locator(".djs-context-pad .entry[title='追加任务']").count() == 1
+    assert page.locator(".djs-context-pad .entry[title='更改类型']").count() == 1
+    page.click("[data-group-id='group-CamundaPlatform__UserAssignment'] .bio-properties-panel-group-header")
+    assignment = page.inner_text("[data-group-id='group-CamundaPlatform__UserAssignment']")
+    assert "候选组（角色）" in assignment and "办理期限" in assignment and "优先级" in assignment
+    assert page.locator("[data-entry-id='assignee'], [data-entry-id='candidateUsers']").count() == 0  # never read
+    page.dispatch_event("[data-group-id='group-CamundaPlatform__ExtensionProperties'] .bio-properties-panel-add-entry",
+                        "click")
+    page.wait_for_selector("[data-group-id='group-CamundaPlatform__ExtensionProperties'] .bio-properties-panel-list-item")
+    properties = page.inner_text("[data-group-id='group-CamundaPlatform__ExtensionProperties']")
+    assert "名称" in properties and "值" in properties and "<空>" in properties
+    assert _ignored_groups_shown(page) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "modeler-zh.png"), full_page=True)
+    assert _select(page, SELECT_NEW, "bpmn:ServiceTask") == ["常规", "说明", "实现方式", "扩展属性"]
+    assert _ignored_groups_shown(page) == []
+    assert _select(page, SELECT_NEW, "bpmn:ScriptTask") == ["常规", "说明", "脚本", "扩展属性"]
+    assert _select(page, SELECT_PROCESS) == ["常规", "说明", "扩展属性"]
+    assert page.locator("[data-entry-id='versionTag']").count() == 0
+    labels = page.evaluate("() => Array.from(document.querySelectorAll('.bio-properties-panel-label'), (e) => e.textContent)")
+    assert labels and all(any("\u4e00" <= c <= "\u9fff" for c in label) for label in labels), labels
+    page.screenshot(path=str(ARTIFACTS / "modeler-zh-process.png"), full_page=True)
+
+
+def test_the_modeler_stays_english_in_english(world, server, page):
+    ui_login(page, server, "designer")
+    page.click("button:has-text('English')")
+    page.wait_for_selector("html[lang='en']")
+    _open_modeler(page, server)
+    assert page.locator(".djs-palette .entry[title='Create task']").count() == 1
+    assert _select(page, SELECT_NEW, "bpmn:UserTask") == ["General", "Documentation", "User assignment", "Forms",
+                                                          "Extension properties"]
+    assert _select(page, SELECT_NEW, "bpmn:ServiceTask") == ["General", "Documentation", "Implementation",
+                                                             "Extension properties"]
+    assert _ignored_groups_shown(page) == []

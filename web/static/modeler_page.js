@@ -98,7 +98,7 @@
     nameInput.value = name;
     if (kind === 'bpmn') {
       editor = new lib.BpmnModeler({ container: canvasBox, propertiesPanel: { parent: propertiesBox },
-        additionalModules: lib.modules, moddleExtensions: { camunda: lib.camundaModdle } });
+        additionalModules: lib.modules(document.documentElement.lang), moddleExtensions: { camunda: lib.camundaModdle } });
       await editor.importXML(xml);
       editor.get('canvas').zoom('fit-viewport');
       editor.on('commandStack.changed', changed);
