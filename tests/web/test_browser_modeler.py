@@ -144,6 +144,8 @@ def test_the_modeler_speaks_chinese_and_shows_only_what_the_engine_reads(world, 
     assert _select(page, SELECT_NEW, "bpmn:ScriptTask") == ["常规", "说明", "脚本", "扩展属性"]
     assert _select(page, SELECT_PROCESS) == ["常规", "说明", "扩展属性"]
     assert page.locator("[data-entry-id='versionTag']").count() == 0
+    empty = page.locator("[data-group-id='group-CamundaPlatform__ExtensionProperties'] .bio-properties-panel-group-header.empty")
+    assert empty.bounding_box()["height"] < 40  # not the app's padded empty-state box
     labels = page.evaluate("() => Array.from(document.querySelectorAll('.bio-properties-panel-label'), (e) => e.textContent)")
     assert labels and all(any("\u4e00" <= c <= "\u9fff" for c in label) for label in labels), labels
     page.screenshot(path=str(ARTIFACTS / "modeler-zh-process.png"), full_page=True)
