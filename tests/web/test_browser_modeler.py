@@ -141,6 +141,15 @@ def test_the_modeler_speaks_chinese_and_shows_only_what_the_engine_reads(world, 
     page.screenshot(path=str(ARTIFACTS / "modeler-zh.png"), full_page=True)
     assert _select(page, SELECT_NEW, "bpmn:ServiceTask") == ["常规", "说明", "实现方式", "扩展属性"]
     assert _ignored_groups_shown(page) == []
+    choices = page.evaluate("""() => Array.from(document.querySelectorAll("[data-entry-id='implementationType'] option"))
+      .filter((o) => getComputedStyle(o).display !== 'none').map((o) => o.textContent)""")
+    assert choices == ["<无>", "外部任务"]  # no Java class, expression, delegate expression or connector
+    _select(page, SELECT_NEW, "bpmn:BusinessRuleTask")
+    page.click("[data-group-id='group-CamundaPlatform__Implementation'] .bio-properties-panel-group-header")
+    page.select_option("[data-entry-id='implementationType'] select", "dmn")
+    page.wait_for_selector("[data-entry-id='decisionRef']")
+    assert "决策引用" in page.inner_text("[data-group-id='group-CamundaPlatform__Implementation']")
+    assert page.locator("[data-entry-id='decisionRefBinding'], [data-entry-id='decisionRefResultVariable']").count() == 0
     assert _select(page, SELECT_NEW, "bpmn:ScriptTask") == ["常规", "说明", "脚本", "扩展属性"]
     assert _select(page, SELECT_PROCESS) == ["常规", "说明", "扩展属性"]
     assert page.locator("[data-entry-id='versionTag']").count() == 0

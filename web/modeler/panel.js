@@ -4,7 +4,9 @@
 // tasks, the decision of business rule tasks, scripts, conditions, timers, messages, called elements, multi-instance
 // collections and element variables, error and escalation codes. Listeners, asynchronous continuations, jobs,
 // input/output and in/out mappings, connectors, field injections, history cleanup, tasklist and starter settings,
-// assignees, candidate users and version tags would be saved in the file and silently ignored, so they are left out.
+// assignees, candidate users, version tags, decision bindings and result variables would be saved in the file and
+// silently ignored, so they are left out (the choices of the type selects that the engine cannot run, such as a Java
+// class, are hidden in app.css).
 // Each group also gets the modeler's `translate` service: bpmn-js-properties-panel does not hand it to the panel's
 // own components (list items, "<empty>", "Create", section toggles), which would stay in English otherwise.
 
@@ -25,7 +27,9 @@ const IGNORED_ENTRIES = new Set([
   'errorMessage', 'errorCodeVariable', 'errorMessageVariable', 'escalationCodeVariable',
   'calledElementBinding', 'calledElementVersion', 'calledElementVersionTag', 'calledElementTenantId',
   'calledElementBusinessKey', 'calledElementBusinessKeyExpression', 'calledElementDelegateVariableMappingType',
-  'calledElementVariableMappingClass', 'calledElementVariableMappingDelegateExpression'
+  'calledElementVariableMappingClass', 'calledElementVariableMappingDelegateExpression',
+  'decisionRefBinding', 'decisionRefVersion', 'decisionRefVersionTag', 'decisionRefTenantId',
+  'decisionRefResultVariable', 'mapDecisionResult', 'scriptResultVariable'
 ]);
 
 const AFTER_EVERY_OTHER_PROVIDER = 100; // the Camunda provider registers at 500; lower priorities run later
