@@ -129,7 +129,7 @@ def test_the_modeler_speaks_chinese_and_shows_only_what_the_engine_reads(world, 
     assert page.locator(".djs-context-pad .entry[title='更改类型']").count() == 1
     page.click("[data-group-id='group-CamundaPlatform__UserAssignment'] .bio-properties-panel-group-header")
     assignment = page.inner_text("[data-group-id='group-CamundaPlatform__UserAssignment']")
-    assert "候选组（角色）" in assignment and "办理期限" in assignment and "优先级" in assignment
+    assert "候选组（角色）" in assignment and "截止日期" in assignment and "优先级" in assignment
     assert page.locator("[data-entry-id='assignee'], [data-entry-id='candidateUsers']").count() == 0  # never read
     page.dispatch_event("[data-group-id='group-CamundaPlatform__ExtensionProperties'] .bio-properties-panel-add-entry",
                         "click")

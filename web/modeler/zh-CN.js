@@ -300,10 +300,10 @@ export default {
 
   // user tasks
   'Candidate groups': '候选组（角色）',
-  'Due date': '办理期限',
+  'Due date': '截止日期',
   'The due date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).':
     '时长（如 P5D）、日期时间（如 2026-06-26T17:00:00）或表达式（如 ${due_date}）。',
-  'Follow up date': '跟进时间',
+  'Follow up date': '跟进日期',
   'The follow up date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).':
     '时长（如 P3D）、日期时间（如 2026-06-26T09:00:00）或表达式（如 ${follow_up}）。',
   'Priority': '优先级',
