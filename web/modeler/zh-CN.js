@@ -289,7 +289,7 @@ export default {
   'Process ID': '流程标识',
   'Participant Name': '参与者名称',
   'Participant ID': '参与者标识',
-  'This maps to the process definition key.': '即流程定义的键。',
+  'This maps to the process definition key.': '即流程定义的键（process key），部署后按它识别流程。',
   'ID must not be empty.': 'ID 不能为空。',
   'ID must be unique.': 'ID 不能与其他元素重复。',
   'ID must not contain spaces.': 'ID 不能包含空格。',
