@@ -19,6 +19,7 @@ from .details import readable
 from .i18n import department_name, say
 from .names import chinese, moment, person
 from .privacy import exported_entries, record_export
+from .spreadsheet import as_text
 from . import localized, search as cases_search
 
 bp = Blueprint("audit", __name__)
@@ -167,8 +168,8 @@ def export():
         text = chain.csv_text(rows, [str(HEADINGS[c]) for c in chain.EXPORT_COLUMNS],
                               [(_("Event"), lambda entry: event_label(entry.event)),
                                (_("Time (Beijing time)"), lambda entry: moment(entry.at, "yyyy-MM-dd HH:mm:ss")),
-                               (_("Who (name)"), lambda entry: person(entry.actor)),
-                               (_("Department (name)"), lambda entry: department_name(entry.department)
+                               (_("Who (name)"), lambda entry: as_text(person(entry.actor))),  # names are typed by people
+                               (_("Department (name)"), lambda entry: as_text(department_name(entry.department))
                                 if entry.department else "")])
     else:
         text = chain.csv_text(rows)

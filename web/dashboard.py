@@ -26,6 +26,7 @@ from .context import actor, overseers, runtime
 from .details import outcome_names
 from .i18n import department_name, error_text, field_errors, field_label
 from .names import colon, semicolon
+from .spreadsheet import as_text
 
 bp = Blueprint("dashboard", __name__)
 ECHARTS = Path(__file__).parent / "node_modules" / "echarts" / "dist"
@@ -183,7 +184,7 @@ def assessment_download(kind: str):
         writer = csv.writer(out)
         writer.writerow(header)
         rates = [name in assessment.RATES for name, _label in assessment.COLUMNS]
-        writer.writerows([[_percent(v) if rate else _as_text(v) for v, rate in zip(row, rates)] for row in rows])
+        writer.writerows([[_percent(v) if rate else as_text(v) for v, rate in zip(row, rates)] for row in rows])
         body, mime = ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
     else:
         book = Workbook()
@@ -211,11 +212,6 @@ def assessment_download(kind: str):
 def _percent(value):
     """A rate in a CSV as a spreadsheet reads a percentage (0.971 → 97.1%), as the page and the Excel file show it."""
     return "" if value is None else f"{value * 100:.1f}%"
-
-
-def _as_text(value):
-    """A CSV value that a spreadsheet would read as a formula (=, +, -, @ first) kept as text by a leading quote."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @bp.route("/dashboard/assessment/weights", methods=["POST"])

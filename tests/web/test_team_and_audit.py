@@ -8,11 +8,11 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import time_machine
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, select, text, update
 
 from conftest import login
 from engine.audit import EXPORT_COLUMNS
-from engine.models import AuditEntry, Task
+from engine.models import AuditEntry, Task, User
 
 
 def open_inquiries(world, count):
@@ -147,6 +147,10 @@ def test_the_csv_export_reads_in_chinese_and_its_chain_still_checks(app, world):
     assert started[2] == "system:portal" and started[14] == "申请人（网上办理）"
     routed = next(r for r in rows if r[3] == "EDU")
     assert routed[15] == "教育局", routed
+    with world.rt.db.write() as session:  # a name typed as a formula stays text in the readable columns
+        session.execute(update(User).where(User.username == "auditor").values(display_name="=HYPERLINK(\"x\")"))
+    _, *again = list(csv.reader(io.StringIO(auditor.get("/audit/export.csv").data.decode("utf-8-sig"))))
+    assert "'=HYPERLINK(\"x\")" in {r[14] for r in again}
     assert _chain_holds(rows)  # every hashed field exactly as hashed, in the documented order
     tampered = [list(r) for r in rows]
     tampered[1][7] = "case_completed"
