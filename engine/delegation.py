@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, notices, separation, wallclock
@@ -72,6 +72,13 @@ def hand_back(session: Session, actor: Actor, task, case_id: int, values: dict) 
     notices.notify(session, [task.delegated_by], "delegation_returned", task.business_key, task.id,
                    {"step": task.name, "by": actor.display_name or actor.username}, now)
     return Outcome(case_id, task.business_key, "running", [], [], ["delegation_returned"], None)
+
+
+def to_confirm():
+    """A column expression: the open step holds a delegate's answer for its holder to confirm (as `draft_of` says,
+    without reading the draft: an answer a holder typed before adding a signer (加签) is kept as "kept": "signer")."""
+    return and_(Task.draft.is_not(None), Task.delegated_by.is_(None), Task.signing.is_(None),
+                Task.draft.not_like('%"kept": "signer"%'))
 
 
 def draft_of(task: Task) -> dict | None:

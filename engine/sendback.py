@@ -250,4 +250,20 @@ def reopened_reason(session: Session, case_id: int, task_id: str) -> dict | None
     return {k: details[k] for k in ("sent_back_by", "sent_back_from", "reason")} if "reason" in details else None
 
 
-__all__ = ["Target", "targets", "send_back", "reopened_reason"]
+def reopened_among(session: Session, tasks: list[tuple[int, str]]) -> dict[str, dict]:
+    """`reopened_reason` for some tasks (case id, task id) in one query on the audit log's case index (an inbox
+    page): task id → who sent it back, from which step and why; tasks no send-back opened are left out."""
+    if not tasks:
+        return {}
+    rows = session.execute(select(AuditEntry.task_id, AuditEntry.details).where(
+        AuditEntry.case_id.in_(sorted({case_id for case_id, _ in tasks})), AuditEntry.event == "task_ready",
+        AuditEntry.task_id.in_(sorted({task_id for _, task_id in tasks}))))
+    out = {}
+    for task_id, raw in rows:
+        details = json.loads(raw or "{}")
+        if "reason" in details:
+            out[task_id] = {k: details[k] for k in ("sent_back_by", "sent_back_from", "reason")}
+    return out
+
+
+__all__ = ["Target", "targets", "send_back", "reopened_reason", "reopened_among"]

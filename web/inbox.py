@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import and_, func, or_, select, tuple_
 
-from engine import cases, lookup, urges, wallclock
+from engine import cases, delegation, lookup, sendback, urges, wallclock
 from engine.models import Case, ProcessDefinition, Task
 from engine.models_office import TaskSigner
 from engine.routing import ROLE_RANK
@@ -45,8 +45,10 @@ def inbox():
     with runtime().db.read() as session:
         names = {key: localized.process(key, name) for key, name in
                  session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)).all()}
-        urged = urges.counts(session, [(r.case_id, r.id) for r in rows])  # one query for the page's tasks
-    tasks = [_row(r, names, urged.get(r.id, 0)) for r in rows]
+        page = [(r.case_id, r.id) for r in rows]
+        urged = urges.counts(session, page)  # one query for the page's tasks
+        sent_back = sendback.reopened_among(session, page)  # and one for those a send-back (退回) reopened
+    tasks = [_row(r, names, urged.get(r.id, 0), sent_back.get(r.id)) for r in rows]
     return render_template("inbox.html", tasks=tasks, args=args, next_cursor=cursor, processes=names,
                            departments=sorted(me.departments), counts=tab_counts(me),
                            holders=[me.username, *me.acting_for.values()])
@@ -93,7 +95,7 @@ def _page(me, args: dict[str, str]) -> tuple[list, str | None]:
     keyset on an index of open steps, and the parts are merged: no query walks more than a page."""
     base = (select(Task.id, Task.case_id, Task.name, Task.element_id, Task.process_key, Task.department_code, Task.role,
                    Task.assignee, Task.created_at, Task.due_at, Task.escalated_at, Task.reminded_at, Task.signing,
-                   Case.business_key, Case.summary)
+                   Task.delegated_by, delegation.to_confirm().label("to_confirm"), Case.business_key, Case.summary)
             .join(Case, Case.id == Task.case_id)
             .where(Task.state == "open"))
     if args["process"]:
@@ -205,12 +207,14 @@ def _rows(stmt) -> list:
         return session.execute(stmt).all()
 
 
-def _row(r, names: dict[str, str], urged: int = 0) -> dict:
+def _row(r, names: dict[str, str], urged: int = 0, sent_back: dict | None = None) -> dict:
     summary = json.loads(r.summary or "{}")
     return dict(id=r.id, name=localized.step(r.process_key, r.element_id, r.name),
                 process=names.get(r.process_key, r.process_key), department=r.department_code,
                 role=r.role, assignee=r.assignee, received=r.created_at, due=r.due_at, escalated=r.escalated_at,
-                reminded=r.reminded_at, signing=r.signing == "signer", key=r.business_key, applicant=summary.get("applicant_name") or "—", urged=urged)
+                reminded=r.reminded_at, signing=r.signing == "signer", key=r.business_key,
+                applicant=summary.get("applicant_name") or "—", urged=urged, sent_back=sent_back,
+                delegated_by=r.delegated_by, to_confirm=bool(r.to_confirm))
 
 
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
