@@ -6,7 +6,7 @@ import os
 import re
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -26,7 +26,7 @@ from workflows.intake import MESSAGES as INTAKE_MESSAGES
 from engine.models import Department
 
 from .context import runtime
-from .names import ISO_MOMENT, colon, listed, person, semicolon, value_text
+from .names import ISO_MOMENT, colon, due_day, listed, person, semicolon, value_text
 
 LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
 _SOURCE = Path(__file__).parent / "translations"
@@ -68,24 +68,39 @@ def format_moment(moment: datetime | None, style: str = "short") -> str:
 
 
 def sla(due: datetime | None) -> tuple[str, str]:
-    """(text, css class) for a due time in whole working days: those left (amber on the last one), or those it is
-    overdue by (a day begun counts), red."""
+    """(text, css class) of a deadline, the one badge of every page (the deadline() macro): past it, by how long
+    (minutes, then hours within a day, then whole working days, red); due today, at what time; else the working
+    days left (amber on the last two)."""
     if due is None:
         return gettext("no deadline"), "sla-none"
-    cal = runtime().calendar
-    left = cal.workdays_between(wallclock.now(), due)
-    if left < 0:
-        return ngettext("overdue %(num)d working day", "overdue %(num)d working days", math.ceil(-left)), "sla-overdue"
+    cal, now = runtime().calendar, wallclock.now()
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=timezone.utc)
+    if due <= now:
+        return _overdue(cal, due, now), "sla-overdue"
+    day, clock = due_day(due)
+    if day == now.astimezone(cal.tz).date():
+        return gettext("due today at %(time)s", time=clock), "sla-soon"
+    left = cal.workdays_between(now, due)
     if not cal.is_confirmed(due):  # a year whose official holidays are not out yet: the date may still move
         return gettext("%(num)d working days left (provisional)", num=_days_left(left)), "sla-ok sla-provisional"
-    if left < 1:  # less than a working day's time left: due today, or on the next working day (e.g. tomorrow 9:30)
-        today = wallclock.now().astimezone(cal.tz).date()
-        if due.astimezone(cal.tz).date() <= today:
-            return gettext("due within this working day"), "sla-soon"
+    if left < 1:  # less than a working day's time left, the deadline on the next working day (e.g. tomorrow 9:30)
         return gettext("due on the next working day"), "sla-soon"
     if left <= 2:
         return ngettext("%(num)d working day left", "%(num)d working days left", _days_left(left)), "sla-soon"
     return ngettext("%(num)d working day left", "%(num)d working days left", _days_left(left)), "sla-ok"
+
+
+def _overdue(cal, due: datetime, now: datetime) -> str:
+    """How long a step is past its deadline: minutes within the hour, hours within the day, then the working days
+    gone by (at least one): a step a few minutes late is not a day late."""
+    late = now - due
+    if late < timedelta(hours=1):
+        return ngettext("overdue %(num)d minute", "overdue %(num)d minutes", max(1, int(late.total_seconds() // 60)))
+    if late < timedelta(days=1):
+        return ngettext("overdue %(num)d hour", "overdue %(num)d hours", int(late.total_seconds() // 3600))
+    days = max(1, math.floor(cal.workdays_between(due, now) + 1e-6))
+    return ngettext("overdue %(num)d working day", "overdue %(num)d working days", days)
 
 
 def _days_left(left: float) -> int:

@@ -1,5 +1,5 @@
 """What a person reads for people, moments and values: display names instead of log-in names, system actors as
-系统, dates as 2026-12-01 (14:30 where the time matters), a deadline at the end of a working day as that day,
+系统, dates as 2026-12-01 (14:30 where the time matters), a deadline always with its time (a day's end as 24:00),
 and stored values (None, True, lists, ISO strings) in plain words."""
 from __future__ import annotations
 
@@ -96,18 +96,25 @@ def day(value: date | datetime | None) -> str:
 
 def due(value: date | datetime | None) -> str:
     """A deadline, the one rule of every page (the |due filter): a due moment as its date and time in the office's
-    time zone (2026-12-01 14:30, whatever the reader's language); a working day (a date, or a moment at midnight:
-    the end of the day before) as that day (2026-11-30). A moment without a zone is UTC, as the engine stores it."""
+    time zone (2026-12-01 14:30, whatever the reader's language), a moment at midnight as the end of the day before
+    (2026-11-30 24:00, as notices write it), so that every deadline reads alike; a date (a working day) as that day."""
     if value is None:
         return EMPTY
     if not isinstance(value, datetime):
         return value.isoformat()
+    day, clock = due_day(value)
+    return f"{day.isoformat()} {clock}"
+
+
+def due_day(value: datetime) -> tuple[date, str]:
+    """The office-zone day a due moment falls on and its time of day as HH:MM, a midnight being 24:00 of the day
+    before. A moment without a zone is UTC, as the engine stores it."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     local = value.astimezone(runtime().calendar.tz)
     if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return (local.date() - timedelta(days=1)).isoformat()
-    return local.strftime("%Y-%m-%d %H:%M")
+        return local.date() - timedelta(days=1), "24:00"
+    return local.date(), local.strftime("%H:%M")
 
 
 def value_text(value: Any) -> str:

@@ -1,6 +1,7 @@
-"""The SLA badge in whole working days: a step that just arrived with 3 working days has 3 left (today's begun
-day counts), the last working day says 今日到期 (下一工作日到期 when less than a working day is left but the deadline
-falls on the next working day, e.g. tomorrow at 9:30), and a day begun past the deadline counts as overdue."""
+"""A step's deadline reads alike on every page: the badge says how long it is overdue (minutes, hours within a day,
+then whole working days), the time when it is due today, else the whole working days left (a step that just arrived
+with 3 working days has 3 left; 下一工作日到期 when less than a working day is left but the deadline falls on the next
+working day); beside it the due moment, always as a date and a time (a day's end as 24:00)."""
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -14,15 +15,39 @@ from web.i18n import sla
 from web.names import due
 
 NOW = datetime.fromisoformat("2026-12-01T10:00:00+08:00")  # a Tuesday
+AT = datetime.fromisoformat
 
 
 @pytest.mark.parametrize("days, text", [(3, "剩余 3 个工作日"), (2.4, "剩余 3 个工作日"), (1.0, "剩余 1 个工作日"),
-                                        (0.5, "今日到期"), (0.9, "下一工作日到期"), (-0.2, "已超期 1 个工作日")])
-def test_whole_working_days_left_or_overdue(app, world, days, text):
+                                        (0.9, "下一工作日到期")])
+def test_whole_working_days_left(app, world, days, text):
     cal = world.rt.calendar
-    due = cal.add_workdays(NOW, days) if days >= 0 else NOW - timedelta(hours=2)
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}), time_machine.travel(NOW, tick=False):
-        assert sla(due)[0] == text
+        assert sla(cal.add_workdays(NOW, days))[0] == text
+
+
+@pytest.mark.parametrize("moment, text, kind", [
+    ("2026-12-01T17:30:00+08:00", "今天 17:30 到期", "sla-soon"),
+    ("2026-12-02T00:00:00+08:00", "今天 24:00 到期", "sla-soon"),  # the end of today
+    ("2026-12-01T09:55:00+08:00", "已超期 5 分钟", "sla-overdue"),  # minutes late, not a day late
+    ("2026-12-01T08:00:00+08:00", "已超期 2 小时", "sla-overdue"),
+    ("2026-11-30T11:00:00+08:00", "已超期 23 小时", "sla-overdue"),
+    ("2026-12-01T00:00:00+08:00", "已超期 10 小时", "sla-overdue"),  # the end of yesterday
+    ("2026-11-30T09:00:00+08:00", "已超期 1 个工作日", "sla-overdue"),
+    ("2026-11-27T17:00:00+08:00", "已超期 1 个工作日", "sla-overdue"),  # Friday evening: the weekend is no working day
+    ("2026-11-26T17:00:00+08:00", "已超期 2 个工作日", "sla-overdue"),
+])
+def test_due_today_by_the_time_and_overdue_by_how_long(app, world, moment, text, kind):
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}), time_machine.travel(NOW, tick=False):
+        assert sla(AT(moment)) == (text, kind)
+
+
+def test_the_badge_in_english(app, world):
+    with app.test_request_context(headers={"Accept-Language": "en"}), time_machine.travel(NOW, tick=False):
+        assert sla(AT("2026-12-01T17:30:00+08:00"))[0] == "due today at 17:30"
+        assert sla(AT("2026-12-01T09:59:00+08:00"))[0] == "overdue 1 minute"
+        assert sla(AT("2026-12-01T07:00:00+08:00"))[0] == "overdue 3 hours"
+        assert sla(AT("2026-11-26T17:00:00+08:00"))[0] == "overdue 2 working days"
 
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -30,12 +55,12 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 @pytest.mark.parametrize("language", ["zh-CN", "en"])
 def test_one_rule_for_a_deadline_in_every_language(app, language):
-    """A due moment is its date and time in Asia/Shanghai; a working day (a date, or the midnight that ends the day
-    before) is that day."""
+    """A due moment is its date and time in Asia/Shanghai, the midnight that ends a day as that day's 24:00; a date
+    (a working day) is that day."""
     with app.test_request_context(headers={"Accept-Language": language}):
         assert due(datetime(2026, 12, 1, 6, 30, tzinfo=timezone.utc)) == "2026-12-01 14:30"
         assert due(datetime(2026, 12, 1, 6, 30)) == "2026-12-01 14:30"  # stored without a zone: UTC
-        assert due(datetime(2026, 12, 2, 0, 0, tzinfo=SHANGHAI)) == "2026-12-01"
+        assert due(datetime(2026, 12, 2, 0, 0, tzinfo=SHANGHAI)) == "2026-12-01 24:00"  # a day's end, with its time
         assert due(date(2026, 12, 1)) == "2026-12-01"
         assert due(None) == "—"
 
@@ -50,7 +75,7 @@ def test_the_deadline_reads_the_same_on_every_page(app, demo):
                    Task.assignee.is_(None), Task.due_at.is_not(None))
             .order_by(Task.due_at, Task.id).limit(1)).one()
     local = task.due_at.astimezone(SHANGHAI)
-    shown = ((local.date() - timedelta(days=1)).isoformat() if local.time() == time(0)
+    shown = ((local.date() - timedelta(days=1)).isoformat() + " 24:00" if local.time() == time(0)
              else local.strftime("%Y-%m-%d %H:%M"))
     reviewer = login(app.test_client(), "edu_reviewer")
     supervisor = login(app.test_client(), "edu_supervisor")
@@ -62,3 +87,16 @@ def test_the_deadline_reads_the_same_on_every_page(app, demo):
     for name in ("inbox", "team"):
         row = pages[name].data.decode().split(f'data-task="{task.id}"')[1].split("</tr>")[0]
         assert f'<time class="due" datetime="{task.due_at.isoformat()}">{shown}</time>' in row, name
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        badge = '<span class="sla %s">%s</span> <time class="due" datetime="%s">%s</time>' % (
+            sla(task.due_at)[1], sla(task.due_at)[0], task.due_at.isoformat(), shown)
+    for name, response in pages.items():  # the same badge and moment, the step's page included
+        assert badge in response.data.decode(), name
+
+
+def test_every_deadline_shows_its_time_even_a_days_end(app, demo):
+    """Deadlines that end a day (midnight) and those at a time of day read alike: no date without a time."""
+    import re
+    page = login(app.test_client(), "edu_supervisor").get("/team").data.decode()
+    moments = re.findall(r'<time class="due" datetime="[^"]+">([^<]+)</time>', page)
+    assert moments and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", m) for m in moments), moments
