@@ -23,7 +23,7 @@ from .clock import HELD
 from .expressions import data_problem
 from .errors import Conflict, EngineError, InvalidInput, Message, NotFound, PermissionDenied, catalogue
 from .models import Case, Membership, Task, User
-from .routing import ROLE_RANK, Actor
+from .routing import ROLE_RANK, Actor, may_take
 from .runtime import Runtime
 from .numbering import BUSINESS_KEY  # noqa: F401 - part of the API (web/privacy.py)
 from .steps import Operation, Outcome, advance, all_tasks, current_data, find_task, open_case  # noqa: F401 - current_data is part of the API
@@ -123,10 +123,10 @@ def _check_data_keys(rt: Runtime, data: dict[str, Any], what: str = "the initial
 # --- human task actions ----------------------------------------------------------------------------
 
 def _task_ref(session: Session, task_id: str) -> TaskRef:
-    row = sql.execute(session, "task", {"id": task_id}).first()
-    if row is None:
+    ref = _task_ref_or_none(session, task_id)
+    if ref is None:
         raise NotFound(Message("no_task", task=task_id))
-    return TaskRef(*row)
+    return ref
 
 
 def _task_and_case(session: Session, task_id: str, lock: bool = True) -> tuple[TaskRef, CaseRef]:
@@ -196,33 +196,70 @@ def release(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRe
 
 
 def reassign(session: Session, rt: Runtime, actor: Actor, task_ids: list[str], to_user: str, reason: str) -> list[TaskRef]:
-    """A supervisor hands one or many open tasks of their department to a member, with the reason recorded."""
+    """A supervisor hands one or many open tasks of their department to a member, with the reason recorded; all or
+    nothing (the first step that may not be moved refuses the batch)."""
+    reason, memberships = _reassignment(session, to_user, reason)
+    return [_reassign_one(session, rt, actor, task_id, to_user, memberships, reason) for task_id in task_ids]
+
+
+@dataclass
+class Unmoved:
+    """A step a batch reassignment left where it was, and why."""
+
+    task_id: str
+    task: TaskRef | None  # None: no such step
+    error: EngineError
+
+
+def reassign_each(session: Session, rt: Runtime, actor: Actor, task_ids: list[str], to_user: str,
+                  reason: str) -> tuple[list[TaskRef], list[Unmoved]]:
+    """`reassign` step by step, as the team page's batch does: each step that may go to `to_user` moves, each other
+    one stays and says why (a missing reason or an unknown member still refuses the whole batch). A refused step
+    changed nothing: every check comes before its one write."""
+    reason, memberships = _reassignment(session, to_user, reason)
+    moved, unmoved = [], []
+    for task_id in task_ids:
+        try:
+            moved.append(_reassign_one(session, rt, actor, task_id, to_user, memberships, reason))
+        except EngineError as exc:
+            unmoved.append(Unmoved(task_id, _task_ref_or_none(session, task_id), exc))
+    return moved, unmoved
+
+
+def _task_ref_or_none(session: Session, task_id: str) -> TaskRef | None:
+    row = sql.execute(session, "task", {"id": task_id}).first()
+    return TaskRef(*row) if row is not None else None
+
+
+def _reassignment(session: Session, to_user: str, reason: str) -> tuple[str, dict[str, str]]:
+    """The trimmed reason and the departments (code → role) of the member a batch goes to; refused plainly."""
     if not reason or not reason.strip():
         raise InvalidInput(Message("reassign_reason"), {"reason": Message("field_required")})
     target = session.execute(select(User).where(User.username == to_user, User.active.is_(True))).scalar_one_or_none()
     if target is None:
         raise NotFound(Message("no_active_user", user=to_user))
-    memberships = dict(session.execute(select(Membership.department_code, Membership.role)
-                                       .where(Membership.user_id == target.id)).all())
-    now, out = _now(), []
-    for task_id in task_ids:
-        task = _task_ref(session, task_id)
-        _require_open(task, "reassigned")
-        if actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
-            raise PermissionDenied.coded("reassign_not_allowed", department=task.department_code, task=task.name)
-        if ROLE_RANK.get(memberships.get(task.department_code, ""), 0) < ROLE_RANK.get(task.role, 1):
-            raise InvalidInput(Message("cannot_take", user=to_user, task=task.name),
-                               {"to_user": Message("not_a_role_of", role=task.role, department=task.department_code)})
-        separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
-        moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open")
-                                .values(assignee=to_user, claimed_at=now), execution_options=_NO_SYNC)
-        if moved.rowcount != 1:
-            raise Conflict.coded("task_gone", task=task.name)
-        _audit_task(session, actor, task, "task_reassigned",
-                    {"from": task.assignee, "to": to_user, "reason": reason.strip()}, now)
-        task.assignee = to_user
-        out.append(task)
-    return out
+    return reason.strip(), dict(session.execute(select(Membership.department_code, Membership.role)
+                                                .where(Membership.user_id == target.id)).all())
+
+
+def _reassign_one(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str,
+                  memberships: dict[str, str], reason: str) -> TaskRef:
+    task = _task_ref(session, task_id)
+    _require_open(task, "reassigned")
+    if actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
+        raise PermissionDenied.coded("reassign_not_allowed", department=task.department_code, task=task.name)
+    if not may_take(memberships.get(task.department_code), task.role):
+        raise InvalidInput(Message("cannot_take", user=to_user, task=task.name),
+                           {"to_user": Message("not_a_role_of", role=task.role, department=task.department_code)})
+    separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
+    now = _now()
+    moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open")
+                            .values(assignee=to_user, claimed_at=now), execution_options=_NO_SYNC)
+    if moved.rowcount != 1:
+        raise Conflict.coded("task_gone", task=task.name)
+    _audit_task(session, actor, task, "task_reassigned", {"from": task.assignee, "to": to_user, "reason": reason}, now)
+    task.assignee = to_user
+    return task
 
 
 def _audit_task(session: Session, actor: Actor, task: TaskRef, event: str, details: dict, now: datetime) -> None:

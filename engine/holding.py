@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, catalogue
 from .forms import HIDDEN
 from .models import Membership, Task, User
-from .routing import ROLE_RANK, Actor
+from .routing import ROLE_RANK, Actor, may_take
 
 MESSAGES = catalogue({  # refusals of working on a step someone holds (transfer, delegate, sign, take back)
     "no_task": "no task {task}",
@@ -31,12 +31,11 @@ MESSAGES = catalogue({  # refusals of working on a step someone holds (transfer,
 def able(session: Session, department: str, role: str) -> list[tuple[str, str]]:
     """(username, display name) of the active members of `department` whose role may take a `role` step, those of the
     lowest such rank first (a step is handed to a peer before a chief: the first one is what forms offer)."""
-    need = ROLE_RANK.get(role, 1)
     rows = session.execute(select(User.username, User.display_name, Membership.role)
                            .join(Membership, Membership.user_id == User.id)
                            .where(Membership.department_code == department, User.active.is_(True))
                            .order_by(User.username)).all()
-    able_rows = [(ROLE_RANK.get(held, 0), name, shown) for name, shown, held in rows if ROLE_RANK.get(held, 0) >= need]
+    able_rows = [(ROLE_RANK.get(held, 0), name, shown) for name, shown, held in rows if may_take(held, role)]
     return [(name, shown) for _, name, shown in sorted(able_rows, key=lambda r: (r[0], r[1]))]
 
 

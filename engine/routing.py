@@ -35,6 +35,12 @@ HEAD_TITLES = {"HEALTH": _OFFICE, "STREET": _OFFICE, "JOINT": _OFFICE}
 """What the standard departments call their head (zh, en): a bureau's 局长, an office's or a commission's 主任."""
 
 
+def may_take(held: str | None, needed: str) -> bool:
+    """Whether a member holding the department role `held` (None: no member) may take a step that needs the role
+    `needed`: the same rank or higher (a chief may take a reviewer's step, not the other way round)."""
+    return ROLE_RANK.get(held or "", 0) >= ROLE_RANK.get(needed, 1)
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who is acting: a user with department memberships and global roles, or a system component."""
@@ -66,7 +72,7 @@ class Actor:
 
     def may_work_on(self, department: str, role: str) -> bool:
         """Member of the department with at least the role the task needs."""
-        return self.rank_in(department) >= ROLE_RANK.get(role, 1)
+        return may_take(self.departments.get(department), role)
 
     def require(self, department: str, role: str, action: str) -> None:
         """Raise PermissionDenied unless `may_work_on`."""

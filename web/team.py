@@ -12,12 +12,12 @@ from sqlalchemy import func, or_, select
 from engine import alerts, cases, wallclock
 from engine.errors import EngineError
 from engine.models import Case, Membership, ProcessDefinition, Task, User
-from engine.routing import ROLE_RANK
+from engine.routing import ROLE_RANK, may_take
 
 from .context import actor, overseers, runtime
 from .inbox import merged_by_due, parse_cursor
 from .i18n import refusal
-from .names import person
+from .names import closing, opening, person, semicolon, separator
 from .search import owned_processes
 
 bp = Blueprint("team", __name__)
@@ -61,14 +61,31 @@ def index():
         last = rows[-1][0]
         cursor = f"{last.due_at.isoformat() if last.due_at else 'none'}|{last.id}"
     tasks = [dict(task=t, key=k, applicant=json.loads(s or "{}").get("applicant_name") or "—",
-                  overdue=bool(t.due_at and t.due_at < now)) for t, k, s in rows]
+                  overdue=bool(t.due_at and t.due_at < now), group=f"{t.department_code}|{t.role}") for t, k, s in rows]
     kept = {"tasks": set(request.args.get("keep", "").split(",")), "to": request.args.get("to", ""),
             "reason": request.args.get("reason", "")}
     load = {who: n for who, n, _ in counts}
+    members = sorted(members, key=lambda m: (-load.get(m.username, 0), m.display_name or m.username, m.username))
     return render_template("team.html", departments=departments, members=members, load=load, tasks=tasks, kept=kept,
                            alerts=raised, halted=halted, late={who: n for who, _, n in counts if n}, next_cursor=cursor,
                            total=sum(load.values()), unassigned=load.get(None, 0),
-                           overdue=sum(n for _, _, n in counts))
+                           overdue=sum(n for _, _, n in counts), choices=_choices(members),
+                           eligible=_eligible(members, {(t.department_code, t.role) for t, _, _ in rows}))
+
+
+def _choices(members) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(username, name, [(department, role)]) of each member once, for the reassignment's list, by name."""
+    seen: dict[str, tuple[str, str, list]] = {}
+    for m in members:
+        seen.setdefault(m.username, (m.username, m.display_name, []))[2].append((m.department_code, m.role))
+    return sorted(seen.values(), key=lambda c: (c[1] or c[0], c[0]))
+
+
+def _eligible(members, groups: set[tuple[str, str]]) -> dict[str, list[str]]:
+    """"department|role" of each listed step → who may take it (a member of that department with that role or a
+    higher one, engine.routing.may_take): the page offers only them for the steps selected."""
+    return {f"{code}|{role}": sorted({m.username for m in members if m.department_code == code and may_take(m.role, role)})
+            for code, role in groups}
 
 
 HALTED = 50
@@ -88,20 +105,39 @@ def _halted(session, departments: list[str]) -> list[tuple[Case, str]]:
 @bp.route("/team/reassign", methods=["POST"])
 @login_required
 def reassign():
-    """Hand the selected tasks to a member; the reason goes into the audit log with each task."""
+    """Hand the selected tasks to a member, each one that may go (the reason goes into the audit log with each);
+    the page then says which moved and, for each one that did not, why (those stay selected)."""
     _supervised()
-    ids = request.form.getlist("task_id")
+    ids = list(dict.fromkeys(request.form.getlist("task_id")))
+    to_user, reason = request.form.get("to_user", ""), request.form.get("reason", "")
     if not ids:
         flash(_("Select at least one task."), "error")
         return redirect(url_for("team.index"))
+    if len(ids) > TEAM_PAGE:
+        flash(_("Select at most %(count)d tasks at a time; nothing was reassigned.", count=TEAM_PAGE), "error")
+        return redirect(url_for("team.index"))
     try:
         with runtime().db.write() as session:
-            moved = cases.reassign(session, runtime(), actor(), ids, request.form.get("to_user", ""),
-                                   request.form.get("reason", ""))
-    except EngineError as exc:
+            moved, unmoved = cases.reassign_each(session, runtime(), actor(), ids, to_user, reason)
+    except EngineError as exc:  # no reason, or no such member: nothing moved
         flash(refusal(exc), "error")
-        return redirect(url_for("team.index", keep=",".join(ids), to=request.form.get("to_user", ""),
-                                reason=request.form.get("reason", "")))
-    flash(_("%(count)d task(s) reassigned to %(user)s.", count=len(moved), user=person(request.form.get("to_user", ""))),
-          "success")
+        return redirect(url_for("team.index", keep=",".join(ids), to=to_user, reason=reason))
+    if moved:
+        flash(_("%(count)d task(s) reassigned to %(user)s: %(tasks)s", count=len(moved), user=person(to_user),
+                tasks=_listed([f"{t.business_key} “{t.name}”" for t in moved])), "success")
+    if unmoved:
+        flash(_("%(count)d task(s) not reassigned: %(reasons)s", count=len(unmoved), reasons=_listed(
+            [f"{u.task.business_key}{opening()}{refusal(u.error)}{closing()}" if u.task else refusal(u.error)
+             for u in unmoved],
+            semicolon())), "error")
+        return redirect(url_for("team.index", keep=",".join(u.task_id for u in unmoved), to=to_user, reason=reason))
     return redirect(url_for("team.index"))
+
+
+REPORTED = 10  # steps named in each line of a batch's report (the report travels in the session cookie)
+
+
+def _listed(items: list[str], joiner: str | None = None) -> str:
+    """The first REPORTED items, and how many more there are."""
+    shown = (joiner or separator()).join(items[:REPORTED])
+    return shown + (_(" and %(count)d more", count=len(items) - REPORTED) if len(items) > REPORTED else "")

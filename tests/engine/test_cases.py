@@ -157,6 +157,23 @@ def test_supervisor_bulk_reassigns_with_reason(rt, users):
         assert "张老师休假" in entry.details and entry.actor == "edu_chief"
 
 
+def test_a_batch_reassigned_step_by_step_moves_what_may_go_and_says_why_not_the_rest(rt, users):
+    ids = [start(rt, "two_lane").opened[0]["id"] for _ in range(3)]
+    with rt.db.write() as session:
+        session.get(Task, ids[1]).role = "supervisor"  # only a chief may take it
+    with rt.db.write() as session:
+        moved, unmoved = cases.reassign_each(session, rt, users["edu_chief"], [*ids, "no-such-step"], "edu_reviewer2",
+                                             "休假")
+    assert [t.id for t in moved] == [ids[0], ids[2]]
+    assert [(u.task_id, u.task.name if u.task else None, type(u.error)) for u in unmoved] == [
+        (ids[1], moved[0].name, InvalidInput), ("no-such-step", None, NotFound)]
+    with rt.db.read() as session:
+        assert [session.get(Task, i).assignee for i in ids] == ["edu_reviewer2", None, "edu_reviewer2"]
+        assert session.execute(select(func.count()).where(AuditEntry.event == "task_reassigned")).scalar() == 2
+    with rt.db.write() as session, pytest.raises(InvalidInput):  # no reason: the batch as a whole is refused
+        cases.reassign_each(session, rt, users["edu_chief"], ids, "edu_reviewer", " ")
+
+
 def test_running_cases_keep_their_version(rt, users):
     old = start(rt, "two_lane")
     changed = (BPMN_DIR / "two_lane.bpmn").read_bytes().replace("居住证核验".encode(), "居住证及地址核验".encode())

@@ -1,0 +1,89 @@
+"""改派 on the team page: the batch moves each step that may go and says, step by step, why the others stayed; the
+list offers only who may take the selected steps; the form sits above the list; the busiest members come first."""
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import select, update
+
+from conftest import login
+from engine.models import AuditEntry, Task
+from test_team_and_audit import open_inquiries
+
+
+def _chief_step(world, task_id: str) -> None:
+    with world.rt.db.write() as session:  # a step only a 科长 may take
+        session.execute(update(Task).where(Task.id == task_id).values(role="supervisor"))
+
+
+def test_a_batch_moves_the_steps_that_may_go_and_says_why_the_others_did_not(app, world):
+    outs = open_inquiries(world, 3)
+    ids = [o.opened[0]["id"] for o in outs]
+    _chief_step(world, ids[1])
+    chief = login(app.test_client(), "edu_supervisor")
+    page = chief.post("/team/reassign", data={"task_id": ids, "to_user": "edu_reviewer", "reason": "出差代办"},
+                      follow_redirects=True).data.decode()
+    with world.rt.db.read() as session:
+        held = {i: session.get(Task, i).assignee for i in ids}
+        audited = [json.loads(e.details)["reason"] for e in session.execute(
+            select(AuditEntry).where(AuditEntry.event == "task_reassigned")).scalars()]
+    assert held == {ids[0]: "edu_reviewer", ids[1]: None, ids[2]: "edu_reviewer"} and audited == ["出差代办"] * 2
+    moved = re.search(r'<div class="flash success"[^>]*>([^<]*)</div>', page).group(1)
+    assert moved.startswith("已将 2 项任务改派给 edu_reviewer：")
+    assert outs[0].business_key in moved and outs[2].business_key in moved and outs[1].business_key not in moved
+    refused = re.search(r'<div class="flash error"[^>]*>([^<]*)</div>', page).group(1)
+    assert refused.startswith(f"1 项任务未改派：{outs[1].business_key}（edu_reviewer 不能办理") and refused.endswith("）。")
+    assert re.search(rf'value="{ids[1]}"[^>]*checked', page), "the step that stayed stays selected"
+    assert not re.search(rf'value="{ids[0]}"[^>]*checked', page)
+    assert 'value="出差代办"' in page
+
+
+def test_a_batch_without_a_reason_or_member_moves_nothing(app, world):
+    ids = [o.opened[0]["id"] for o in open_inquiries(world, 2)]
+    chief = login(app.test_client(), "edu_supervisor")
+    for data in ({"task_id": ids, "to_user": "edu_reviewer", "reason": " "},
+                 {"task_id": ids, "to_user": "nobody_here", "reason": "x"}):
+        page = chief.post("/team/reassign", data=data, follow_redirects=True).data.decode()
+        assert 'class="flash error"' in page and 'class="flash success"' not in page
+        assert all(re.search(rf'value="{i}"[^>]*checked', page) for i in ids), "kept selected"
+    with world.rt.db.read() as session:
+        assert {session.get(Task, i).assignee for i in ids} == {None}
+    many = chief.post("/team/reassign", data={"task_id": [f"x{i}" for i in range(101)], "to_user": "edu_reviewer",
+                                              "reason": "x"}, follow_redirects=True).data.decode()
+    assert "每次最多选择 100 项任务，本次未改派任何任务。" in many
+    twice = chief.post("/team/reassign", data={"task_id": ids * 60, "to_user": "edu_reviewer", "reason": "x"},
+                       follow_redirects=True).data.decode()
+    assert "已将 2 项任务改派给 edu_reviewer" in twice, "the same step selected twice counts once"
+    unknown = chief.post("/team/reassign", data={"task_id": ["no-such-step"], "to_user": "edu_reviewer", "reason": "x"},
+                         follow_redirects=True).data.decode()
+    assert "1 项任务未改派：" in unknown and "no-such-step" in unknown
+
+
+def test_the_page_offers_only_who_may_take_the_steps_with_the_form_above_the_list(app, world):
+    ids = [o.opened[0]["id"] for o in open_inquiries(world, 2)]
+    _chief_step(world, ids[1])
+    page = login(app.test_client(), "edu_supervisor").get("/team").data.decode()
+    eligible = json.loads(re.search(r"data-eligible='([^']*)'", page).group(1))
+    assert "edu_reviewer" in eligible["EDU|reviewer"] and "edu_supervisor" in eligible["EDU|reviewer"]
+    assert "edu_reviewer" not in eligible["EDU|supervisor"] and "edu_supervisor" in eligible["EDU|supervisor"]
+    assert all(not name.startswith(("psb_", "hrss_")) for names in eligible.values() for name in names)
+    assert f'data-task="{ids[1]}" data-group="EDU|supervisor"' in page
+    tasks = page.split('id="reassign"')[1]
+    assert tasks.index('id="to_user"') < tasks.index("data-task="), "the form comes before the list"
+    assert len(re.findall(r'<option value="edu_reviewer"', page)) == 1
+
+
+def test_the_workload_lists_the_busiest_first_then_by_name(app, world):
+    ids = [o.opened[0]["id"] for o in open_inquiries(world, 3)]
+    with world.rt.db.write() as session:
+        session.execute(update(Task).where(Task.id.in_(ids[:2])).values(assignee="edu_head"))
+        session.execute(update(Task).where(Task.id == ids[2]).values(assignee="edu_supervisor"))
+    page = login(app.test_client(), "edu_supervisor").get("/team").data.decode()
+    workload = page.split('class="members"')[1].split("</table>")[0]
+    order = re.findall(r'data-user="([^"]+)">(\d+)<', workload)
+    counts = [int(n) for _, n in order]
+    assert order[:2] == [("edu_head", "2"), ("edu_supervisor", "1")] and counts == sorted(counts, reverse=True)
+    idle = [name for name, n in order if n == "0"]
+    names = re.findall(r"<tr><td>([^<]*)</td>", workload)[2:]
+    assert len(idle) == len(names) and names == sorted(names)
