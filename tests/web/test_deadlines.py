@@ -100,3 +100,18 @@ def test_every_deadline_shows_its_time_even_a_days_end(app, demo):
     page = login(app.test_client(), "edu_supervisor").get("/team").data.decode()
     moments = re.findall(r'<time class="due" datetime="[^"]+">([^<]+)</time>', page)
     assert moments and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", m) for m in moments), moments
+
+
+def test_a_supervision_deadline_on_the_case_page_reads_as_on_the_supervision_list(app, world):
+    """督办's deadline: the same badge and moment on the case page as on the overseeing office's list."""
+    import re
+    from sqlalchemy import update
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    with world.rt.db.write() as session:  # an overdue case may be supervised
+        session.execute(update(Task).values(due_at=datetime.now(timezone.utc) - timedelta(days=3)))
+    joint = login(app.test_client(), "joint_reviewer")
+    joint.post(f"/cases/{out.business_key}/supervision", data={"reason": "函询超期未办", "days": "2"})
+    case = joint.get(f"/cases/{out.business_key}").data.decode().split('id="supervision-')[1].split("</div>")[0]
+    listed = joint.get("/supervision").data.decode()
+    shown = re.search(r'<span class="sla [^"]+">[^<]+</span> <time class="due"[^>]*>[^<]+</time>', listed).group(0)
+    assert shown in case
