@@ -24,3 +24,11 @@ def test_the_inbox_and_team_pages_say_which_list_they_show(app, demo):
     assert _title(client.get("/inbox?view=mine").data.decode()) == "我的待办 · JointReview"
     assert _title(client.get("/inbox?view=department").data.decode()) == "本部门待签收 · JointReview"
     assert _title(client.get("/team").data.decode()) == "本科室 · 教育局 · JointReview"
+
+
+def test_the_case_and_step_pages_name_the_case_and_what_it_is(app, world):
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    client = login(app.test_client(), "edu_reviewer")
+    assert _title(client.get(f"/cases/{out.business_key}").data.decode()) == f"{out.business_key} · 部门函询 · JointReview"
+    step = out.opened[0]["id"]
+    assert _title(client.get(f"/tasks/{step}").data.decode()) == f"撰写函询 · {out.business_key} · JointReview"
