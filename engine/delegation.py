@@ -76,9 +76,9 @@ def hand_back(session: Session, actor: Actor, task, case_id: int, values: dict) 
 
 def to_confirm():
     """A column expression: the open step holds a delegate's answer for its holder to confirm (as `draft_of` says,
-    without reading the draft: an answer a holder typed before adding a signer (加签) is kept as "kept": "signer")."""
+    without reading the draft: what a holder typed before adding a signer (加签) or saved (暂存) is marked "kept")."""
     return and_(Task.draft.is_not(None), Task.delegated_by.is_(None), Task.signing.is_(None),
-                Task.draft.not_like('%"kept": "signer"%'))
+                Task.draft.not_like('%"kept": %'))
 
 
 def draft_of(task: Task) -> dict | None:

@@ -42,6 +42,8 @@ def test_typed_answers_are_kept_and_come_back_for_whoever_takes_the_step(app, wo
     details = json.loads(entry.details)
     assert details["fields"] == sorted(TYPED) and TYPED["questions"] not in entry.details, "names, not contents"
 
+    inbox = reviewer.get("/inbox?view=mine").data.decode()
+    assert f'data-task="{task}"' in inbox and "data-to-confirm" not in inbox, "a saved answer is no delegate's"
     reviewer.post(f"/tasks/{task}/release")
     colleague = login(app.test_client(), "edu_supervisor")
     page = colleague.get(f"/tasks/{task}").data.decode()
