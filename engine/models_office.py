@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .models import ID, Base, UTCDateTime
@@ -111,11 +111,20 @@ class SupervisionItem(Base):
     closing_note: Mapped[str | None] = mapped_column(Text)
 
 
+PENDING_BEFORE = "state = 'pending' AND position = 'before'"
+
+
 class TaskSigner(Base):
     """加签: a signer the holder of a step added before or after themselves, with what they signed."""
 
     __tablename__ = "task_signers"
-    __table_args__ = (Index("ix_task_signers_task", "task_id", "state", "seq"),)
+    __table_args__ = (
+        Index("ix_task_signers_task", "task_id", "state", "seq"),
+        # the inbox asks on every page and tab count which steps wait on a signer their holder added before
+        # themselves (web/inbox.py signing_part): only the pending 前加签 rows, read by holder
+        Index("ix_task_signers_waiting", "holder", "task_id",
+              postgresql_where=text(PENDING_BEFORE), sqlite_where=text(PENDING_BEFORE)),
+    )
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     task_id: Mapped[str] = mapped_column(String(36))

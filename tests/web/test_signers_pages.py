@@ -115,3 +115,23 @@ def test_the_api_lists_a_step_out_with_a_signer_before_among_the_holders_own(app
         "signer-to": "edu_supervisor", "signer-position": "before", "signer-reason": "先请科长审阅"})
     assert mine("edu") == {draft: "edu_supervisor"}, "the holder's step is theirs while the signer has it"
     assert mine("chief") == {draft: "edu_supervisor"}, "the signer has it to sign"
+
+
+def test_the_inbox_finds_the_steps_waiting_on_a_signer_through_the_partial_index(db):
+    """Every inbox page and tab count asks for the holder's pending signers before (web/inbox.py signing_part):
+    the plan, with the parameters bound as the inbox sends them, reads ix_task_signers_waiting, not the table."""
+    from sqlalchemy import event, select, text
+
+    from engine.models import Task
+    from web.inbox import signing_part
+
+    stmt = signing_part(select(Task.id), ["edu_reviewer", "deputy"])
+    postgres = db.dialect == "postgresql"
+    with db.engine.connect() as conn:
+        if postgres:
+            conn.execute(text("SET enable_seqscan = off"))  # the tables are empty: ask whether the index can serve
+        prefix = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+        event.listen(conn, "before_cursor_execute", lambda c, cursor, sql, params, context, many: (prefix + sql, params),
+                     retval=True)
+        plan = " ".join(str(row[0] if postgres else row[-1]) for row in conn.execute(stmt))
+    assert "ix_task_signers_waiting" in plan, plan
