@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -108,26 +109,50 @@ class CallActivity(_SpiffCallActivity):
 
 class _InstanceLimit:
     """A multi-instance step that fails the case, naming itself, before it would make more than MAX_INSTANCES
-    instances (a loop cardinality or a collection from the case's data)."""
+    instances (a loop cardinality or a collection from the case's data). Its cardinality is evaluated once: the
+    hooks below (Camunda's number-or-collection check, then SpiffWorkflow's instances) get that value."""
 
     def _update_hook(self, my_task):
         my_task._inherit_data()  # what the step counts comes from the case's data (the hooks below take it again)
-        count = self._instance_count(my_task)
-        if count > MAX_INSTANCES:
-            raise WorkflowTaskException(Message("run_too_many_instances", count=count, limit=MAX_INSTANCES), task=my_task)
-        return super()._update_hook(my_task)
+        if self.cardinality is None:
+            reference = self.data_input or self.data_output
+            known = reference is not None and reference.exists(my_task)
+            self._check_count(my_task, reference.get(my_task) if known else None)
+            return super()._update_hook(my_task)
+        expression = self.cardinality  # Camunda's hook sets it to None on the spec when it names a list
+        value = my_task.workflow.script_engine.evaluate(my_task, expression)
+        self._check_count(my_task, value)
+        with _evaluated(my_task, expression, value):
+            return super()._update_hook(my_task)
 
-    def _instance_count(self, my_task) -> int:
+    @staticmethod
+    def _check_count(my_task, items) -> None:
         """How many instances the step is about to make: its cardinality, or the length of its collection (Camunda's
         `collection`, or a cardinality that names a list)."""
-        if self.cardinality is not None:
-            items = my_task.workflow.script_engine.evaluate(my_task, self.cardinality)
-            if isinstance(items, int):
-                return items
+        count = items if isinstance(items, int) else len(items) if isinstance(items, (list, tuple, dict, set, str)) else 0
+        if count > MAX_INSTANCES:
+            raise WorkflowTaskException(Message("run_too_many_instances", count=count, limit=MAX_INSTANCES), task=my_task)
+
+
+@contextmanager
+def _evaluated(my_task, expression: str, value):
+    """Within the block, the workflow's script engine answers `expression` for `my_task` with `value` instead of
+    evaluating it again; everything else it evaluates as usual. The engine belongs to one operation (a thread)."""
+    engine = my_task.workflow.script_engine
+    outer = vars(engine).get("evaluate")  # a block around this one (on another step)
+    evaluate = engine.evaluate
+
+    def known(task, text, *args, **kwargs):
+        return value if task is my_task and text == expression else evaluate(task, text, *args, **kwargs)
+
+    engine.evaluate = known
+    try:
+        yield
+    finally:
+        if outer is None:
+            del engine.evaluate
         else:
-            reference = self.data_input or self.data_output
-            items = reference.get(my_task) if reference is not None and reference.exists(my_task) else None
-        return len(items) if isinstance(items, (list, tuple, dict, set, str)) else 0
+            engine.evaluate = outer
 
 
 _LIMITED: dict[type, type] = {}

@@ -347,3 +347,27 @@ def test_a_loop_without_end_fails_the_case_naming_the_element(rt, monkeypatch):
     deploy_process(rt, "h3_loop", STANDARD_LOOP, {"EDU": ["s", "m", "t", "e"]})
     assert within(60, _failed_within, rt, "h3_loop", {}, "m", "more than 300 elements", "loop without end"), \
         "the start did not return"
+
+
+@pytest.mark.parametrize("sequential", [False, True], ids=["parallel", "sequential"])
+def test_a_loop_cardinality_is_evaluated_once_when_the_step_starts(rt, monkeypatch, sequential):
+    """The limit's count, Camunda's collection-or-number check and SpiffWorkflow's instances each evaluated it:
+    an expression calling a slow function or a registry paid three times."""
+    from engine.expressions import RestrictedEnvironment
+
+    evaluated = []
+    original = RestrictedEnvironment.evaluate
+
+    def counting(self, expression, context, external_context=None):
+        evaluated.append(expression)
+        return original(self, expression, context, external_context)
+
+    body = _multi(cardinality="n + 1")
+    if sequential:
+        body = body.replace("<bpmn:multiInstanceLoopCharacteristics>",
+                            '<bpmn:multiInstanceLoopCharacteristics isSequential="true">')
+    deploy_process(rt, "h3_multi_once", body, MULTI_LANES)
+    monkeypatch.setattr(RestrictedEnvironment, "evaluate", counting)
+    outcome = start(rt, "h3_multi_once", {"n": 2})
+    assert len(outcome.opened) == (1 if sequential else 3), outcome
+    assert evaluated.count("n + 1") == 1, evaluated
