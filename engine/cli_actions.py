@@ -86,7 +86,7 @@ def cmd_copy(rt: Runtime, args: argparse.Namespace) -> int:
 def cmd_urge(rt: Runtime, args: argparse.Namespace) -> int:
     actor = actor_of(rt, args.user)
     with rt.db.write() as session:
-        times = urges.urge(session, actor, args.task, args.note)
+        times = urges.urge(session, actor, args.task, args.note, per_hour=rt.urges_per_hour)
     print(f"urged ({times} times so far)")
     return 0
 

@@ -9,7 +9,7 @@ from importlib.metadata import entry_points
 from .calendar import DEFAULT_TZ, WorkCalendar
 from .db import Database, database_url
 from .errors import EngineError
-from . import rules
+from . import rules, urges
 from .runtime import Runtime
 
 HANDLER_GROUP = "jointreview.handlers"
@@ -24,6 +24,7 @@ class Settings:
     office_hours: str = ""
     calendar_file: str | None = None
     attachments_dir: str = "instance/attachments"
+    urges_per_hour: int = urges.PER_HOUR
 
     @classmethod
     def from_env(cls, database: str | None = None) -> "Settings":
@@ -34,7 +35,18 @@ class Settings:
             office_hours=os.environ.get("JOINTREVIEW_OFFICE_HOURS", ""),
             calendar_file=os.environ.get("JOINTREVIEW_CALENDAR") or None,
             attachments_dir=os.environ.get("JOINTREVIEW_ATTACHMENTS") or "instance/attachments",
+            urges_per_hour=_positive("JOINTREVIEW_URGES_PER_HOUR", urges.PER_HOUR),
         )
+
+
+def _positive(name: str, default: int) -> int:
+    """A whole number of at least 1 from the environment variable `name` (its default when unset or empty)."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise EngineError(f"{name} must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
 
 
 def make_runtime(settings: Settings, db: Database | None = None) -> Runtime:
@@ -42,6 +54,7 @@ def make_runtime(settings: Settings, db: Database | None = None) -> Runtime:
     calendar = WorkCalendar.from_file(settings.calendar_file, settings.timezone, settings.office_hours)
     rt = Runtime(db or Database(settings.database_url), calendar)
     rt.attachments_dir = Path(settings.attachments_dir)
+    rt.urges_per_hour = settings.urges_per_hour
     rules.register(rt)  # the service tasks of rule_confirmation (co-signing shared rule tables)
     for entry in entry_points(group=HANDLER_GROUP):
         try:

@@ -23,6 +23,7 @@ from .lookup import DEFAULT_FIELDS as DEFAULT_SEARCH_FIELDS
 from .models import DeploymentFile, ProcessDefinition
 from .routing import Directory
 from .store import StateSerializer
+from .urges import PER_HOUR as URGES_PER_HOUR
 
 CALENDAR_TTL = 60.0  # seconds between looks for newly imported holiday notices
 
@@ -93,6 +94,7 @@ class Runtime:
         self._calendar_read = float("-inf")
         self.purge_hooks: list[Callable[[Session, int, str], int]] = []
         self.attachments_dir = Path("instance/attachments")  # scanned materials (attachments.py), outside the database
+        self.urges_per_hour = URGES_PER_HOUR  # steps one person may urge in an hour (urges.py; engine/config.py)
 
     def refresh_calendar(self, session: Session, force: bool = False) -> None:
         """Take the official notices imported into the database (by any process) into the calendar; read at most

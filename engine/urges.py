@@ -3,7 +3,8 @@ recorded on the task and counted per department for the node assessment.
 
 Who may urge: supervisors and heads of the task's department, and members of every other department that
 has taken part in the case (the requester of an inquiry, the department whose step waits on this one).
-The same person urges the same task at most once every four hours.
+The same person urges the same task at most once every four hours, and at most `per_hour` tasks in any hour
+(JOINTREVIEW_URGES_PER_HOUR, engine/config.py): pressing every open step of the office at once is not urging.
 """
 from __future__ import annotations
 
@@ -16,17 +17,21 @@ from sqlalchemy.orm import Session
 
 from . import audit, holding, notices, wallclock
 from .errors import Conflict, Message, NotFound, PermissionDenied, catalogue
-from .models import AuditEntry, Case, Task
+from .models import AuditEntry, Case, Task, User
 from .routing import ROLE_RANK, Actor
 
 GAP = timedelta(hours=4)
+WINDOW = timedelta(hours=1)
+PER_HOUR = 30  # urges one person sends in an hour, unless configured otherwise (Settings.urges_per_hour)
 MAX_NOTE = 500
 MESSAGES = catalogue({
     "no_task": "no task {task}",
-    "urge_closed": "task {task!r} is no longer open; there is nothing to urge",
+    "urge_finished": "step {task!r} is already finished; there is nothing to urge",
     "urge_refused": "{user} may not urge {task!r}: supervisors of {department} and the departments taking part in the "
                     "case may",
     "urge_again": "{user} urged {task!r} already at {at}; it can be urged again from {next}",
+    "urge_limit": "{user} has urged {limit} steps within the last hour, the most one person may urge in an hour; "
+                  "urging is possible again from {next}",
 })
 
 
@@ -85,27 +90,28 @@ def counts(session: Session, tasks: list[tuple[int, str]]) -> dict[str, int]:
     return {task_id: n for task_id, n in rows}
 
 
-def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: datetime | None = None) -> int:
-    """Urge an open task; returns how often it has now been urged."""
+def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: datetime | None = None,
+         per_hour: int = PER_HOUR) -> int:
+    """Urge an open task; returns how often it has now been urged. At most `per_hour` urges of one person an hour."""
     now = now or wallclock.now()
     note = holding.text(note, "note", "", MAX_NOTE, required=False)
+    _lock_person(session, actor)  # one urge of a person at a time: their urges of the last hour are counted below
     task = session.get(Task, task_id, with_for_update=True)  # one urge of a task at a time: the last one is read below
     if task is None:
         raise NotFound(Message("no_task", task=task_id))
-    if task.state != "open":
-        raise Conflict(Message("urge_closed", task=task.name))
     by_department = urging_department(session, actor, task)
     if by_department is None:
         raise PermissionDenied(Message("urge_refused", user=actor.username, task=task.name,
                                        department=task.department_code))
-    last = session.execute(select(AuditEntry.at, AuditEntry.details).where(
-        AuditEntry.case_id == task.case_id, AuditEntry.task_id == task_id, AuditEntry.event == "task_urged",
-        AuditEntry.actor == actor.username).order_by(AuditEntry.seq.desc()).limit(1)).first()
-    if last is not None:
-        at = last.at if last.at.tzinfo else last.at.replace(tzinfo=timezone.utc)
-        if now - at < GAP:
-            raise Conflict(Message("urge_again", user=actor.username, task=task.name,
-                                   at=at.isoformat(timespec="minutes"), next=(at + GAP).isoformat(timespec="minutes")))
+    if task.state != "open":
+        raise Conflict(Message("urge_finished", task=task.name))
+    last = _last_urges(session, actor, [task]).get(task_id)
+    if last is not None and now - last < GAP:
+        raise Conflict(Message("urge_again", user=actor.username, task=task.name,
+                               at=last.isoformat(timespec="minutes"), next=(last + GAP).isoformat(timespec="minutes")))
+    lifted = _limit_lifted(session, actor, now, per_hour)
+    if lifted is not None:
+        raise Conflict(Message("urge_limit", user=actor.username, limit=per_hour, next=lifted.isoformat(timespec="minutes")))
     key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()
     times = count(session, task.case_id, task_id) + 1
     # the entry's department is the urged one (counted by the node assessment); by_department the urging one's
@@ -120,6 +126,47 @@ def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: date
     return times
 
 
+def next_urges(session: Session, actor: Actor, tasks: list[Task], now: datetime | None = None,
+               per_hour: int = PER_HOUR) -> dict[str, datetime]:
+    """When the actor may urge again each of some tasks they may not urge now: urged by them within four hours,
+    or all of them while their urges of the last hour are at the limit. Tasks they may urge now are left out."""
+    if not tasks:
+        return {}
+    now = now or wallclock.now()
+    waits = {task_id: at + GAP for task_id, at in _last_urges(session, actor, tasks).items() if now - at < GAP}
+    lifted = _limit_lifted(session, actor, now, per_hour)
+    if lifted is not None:
+        waits.update({t.id: max(waits.get(t.id, lifted), lifted) for t in tasks})
+    return waits
+
+
+def _lock_person(session: Session, actor: Actor) -> None:
+    session.execute(select(User.username).where(User.username == actor.username).with_for_update())
+
+
+def _last_urges(session: Session, actor: Actor, tasks: list[Task]) -> dict[str, datetime]:
+    """The actor's latest urge of each of some tasks (those they urged), on the audit log's case index."""
+    rows = session.execute(select(AuditEntry.task_id, func.max(AuditEntry.at)).where(
+        AuditEntry.case_id.in_(sorted({t.case_id for t in tasks})), AuditEntry.event == "task_urged",
+        AuditEntry.task_id.in_(sorted({t.id for t in tasks})), AuditEntry.actor == actor.username)
+        .group_by(AuditEntry.task_id))
+    return {task_id: _aware(at) for task_id, at in rows}
+
+
+def _limit_lifted(session: Session, actor: Actor, now: datetime, per_hour: int) -> datetime | None:
+    """When the actor may urge again, if their urges of the last hour are at the limit (None when they may now)."""
+    times = [_aware(at) for at in session.execute(select(AuditEntry.at).where(
+        AuditEntry.at > now - WINDOW, AuditEntry.event == "task_urged", AuditEntry.actor == actor.username)
+        .order_by(AuditEntry.at)).scalars()]
+    if len(times) < per_hour:
+        return None
+    return times[len(times) - per_hour] + WINDOW  # the urge that must leave the hour for one more to fit
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+
+
 def by_department(session: Session, start: datetime, end: datetime, process: str | None = None) -> dict[str, int]:
     """Urges received per department in a period, of one process or all (for the node assessment)."""
     query = select(AuditEntry.department, func.count()).where(
@@ -129,4 +176,4 @@ def by_department(session: Session, start: datetime, end: datetime, process: str
     return {code: n for code, n in session.execute(query.group_by(AuditEntry.department)) if code}
 
 
-__all__ = ["urge", "may_urge", "count", "counts", "latest", "Urged", "by_department"]
+__all__ = ["urge", "next_urges", "may_urge", "count", "counts", "latest", "Urged", "by_department"]

@@ -153,6 +153,8 @@ def show(key: str):
             urged[e.task_id] = urged.get(e.task_id, 0) + 1
     with runtime().db.read() as session_:
         urgeable = {t.id for t in tasks if t.state == "open" and urges.may_urge(session_, me, t)}
+        urge_waits = urges.next_urges(session_, me, [t for t in tasks if t.id in urgeable],
+                                      per_hour=runtime().urges_per_hour)  # urgeable again only later: when
         supervised = supervision.of_case(session_, case.id)
         stops = clock.of_case(session_, case.id)
         records = decisions.of_case(session_, case.id)
@@ -189,7 +191,8 @@ def show(key: str):
                            summary=json.loads(case.summary or "{}"), tables=tables, now=wallclock.now(),
                            waiting=waiting, missing=missing, alerts=raised, rating=rating,
                            can_rate=case.status == "completed" and rating is None and owner in actor().departments,
-                           withdrawable=withdrawable, urged=urged, urgeable=urgeable, supervised=supervised,
+                           withdrawable=withdrawable, urged=urged, urgeable=urgeable, urge_waits=urge_waits,
+                           supervised=supervised,
                            overseer=overseer, can_supervise=can_supervise, stops=stops,
                            holds=holds.of_case(case), may_hold=holds.may_hold(), decided=decided, outcome=outcome,
                            related=related, failure=_failure(case, model, data, terms, scope is None))

@@ -136,7 +136,8 @@ def urge(task_id: str):
     task, case = _load_for_urge(task_id)
     try:
         with runtime().db.write() as session:
-            times = urges.urge(session, actor(), task_id, request.form.get("note", ""))
+            times = urges.urge(session, actor(), task_id, request.form.get("note", ""),
+                               per_hour=runtime().urges_per_hour)
     except PermissionDenied:
         abort(403)
     except EngineError as exc:
@@ -148,13 +149,14 @@ def urge(task_id: str):
 
 
 def _load_for_urge(task_id: str):
-    """The task and case, for anyone who may urge it (the task page's access rule does not apply)."""
+    """The task and case, for anyone who may urge it or might have while it was open (they are told it is finished);
+    the task page's access rule does not apply."""
     from engine.models import Case
     with runtime().db.read() as session:
         task = session.get(Task, task_id)
         if task is None:
             abort(404)
-        if not urges.may_urge(session, actor(), task):
+        if urges.urging_department(session, actor(), task) is None:
             abort(403)
         return task, session.get(Case, task.case_id)
 

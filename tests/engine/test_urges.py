@@ -8,6 +8,8 @@ import pytest
 
 from engine import notices, urges
 from engine.errors import Conflict, InvalidInput, PermissionDenied
+from engine.models import Task
+from engine.routing import add_user, load_actor
 from factories import claim, complete, deploy_fixtures, make_users, opened, start
 
 
@@ -17,9 +19,9 @@ def users(rt):
     return make_users(rt)
 
 
-def urge(rt, actor, task_id, note="", now=None):
+def urge(rt, actor, task_id, note="", now=None, per_hour=urges.PER_HOUR):
     with rt.db.write() as session:
-        return urges.urge(session, actor, task_id, note, now)
+        return urges.urge(session, actor, task_id, note, now, per_hour)
 
 
 def test_a_department_taking_part_urges_and_the_members_who_may_take_it_hear_of_it(rt, users):
@@ -52,8 +54,59 @@ def test_who_may_not_urge(rt, users):
         urge(rt, users["edu_reviewer2"], intake)  # a reviewer of the same department is no supervisor
     assert urge(rt, users["edu_chief"], intake) == 1
     complete(rt, users["edu_reviewer"], intake, {})
-    with pytest.raises(Conflict, match="no longer open"):
-        urge(rt, users["edu_chief"], intake, now=datetime.now(timezone.utc) + timedelta(hours=5))
+    with pytest.raises(PermissionDenied):  # an outsider learns nothing of the step, open or finished
+        urge(rt, users["hud_reviewer"], intake, now=datetime.now(timezone.utc) + timedelta(hours=5))
+
+
+def test_a_finished_step_is_not_urged_and_nothing_changes(rt, users):
+    first = start(rt, "send_back", {"signers": ["a"]})
+    intake = opened(first)["intake"]
+    complete(rt, users["edu_reviewer"], intake, {})
+    with pytest.raises(Conflict, match="already finished; there is nothing to urge") as info:
+        urge(rt, users["edu_chief"], intake, "请尽快")
+    assert info.value.message.code == "urge_finished"
+    with rt.db.read() as session:
+        assert urges.count(session, first.case_id, intake) == 0 and notices.unread(session, "edu_reviewer") == 0
+
+
+def test_one_person_urges_at_most_the_configured_number_of_steps_an_hour(rt, users):
+    """Each step may be urged once every four hours, but nothing kept one person from urging every open step of
+    the office in one go: a limit per person and hour, naming itself and when urging is possible again."""
+    intakes = [opened(start(rt, "send_back", {"signers": ["a"]}))["intake"] for _ in range(3)]
+    chief, now = users["edu_chief"], datetime.now(timezone.utc)
+    assert urge(rt, chief, intakes[0], now=now, per_hour=2) == 1
+    assert urge(rt, chief, intakes[1], now=now + timedelta(minutes=10), per_hour=2) == 1
+    with pytest.raises(Conflict) as info:
+        urge(rt, chief, intakes[2], now=now + timedelta(minutes=20), per_hour=2)
+    lifts = (now + timedelta(hours=1)).isoformat(timespec="minutes")
+    assert info.value.message.code == "urge_limit" and info.value.message.params["limit"] == 2
+    assert "has urged 2 steps within the last hour" in str(info.value) and lifts in str(info.value)
+    with rt.db.write() as session:
+        add_user(session, "edu_chief2", "edu_chief2", memberships={"EDU": "supervisor"})
+    with rt.db.read() as session:
+        other = load_actor(session, "edu_chief2")
+    assert urge(rt, other, intakes[2], now=now + timedelta(minutes=20), per_hour=2) == 1  # the limit is each person's
+    with rt.db.read() as session:
+        tasks = [session.get(Task, t) for t in intakes]
+        waits = urges.next_urges(session, chief, tasks, now + timedelta(minutes=20), per_hour=2)
+        assert waits == {intakes[0]: now + urges.GAP, intakes[1]: now + timedelta(minutes=10) + urges.GAP,
+                         intakes[2]: now + timedelta(hours=1)}  # not urged by them: when the limit lifts
+        assert urges.next_urges(session, chief, tasks, now + timedelta(minutes=20), per_hour=3) == {
+            intakes[0]: now + urges.GAP, intakes[1]: now + timedelta(minutes=10) + urges.GAP}
+    assert urge(rt, chief, intakes[2], now=now + timedelta(hours=1, minutes=1), per_hour=2) == 2  # the first left
+
+
+def test_the_limit_is_configured_in_the_environment(monkeypatch, db):
+    from engine.config import Settings, make_runtime
+    from engine.errors import EngineError
+    monkeypatch.setenv("JOINTREVIEW_URGES_PER_HOUR", "5")
+    assert make_runtime(Settings.from_env(), db).urges_per_hour == 5
+    monkeypatch.delenv("JOINTREVIEW_URGES_PER_HOUR")
+    assert Settings.from_env().urges_per_hour == urges.PER_HOUR
+    for bad in ("0", "-3", "lots"):
+        monkeypatch.setenv("JOINTREVIEW_URGES_PER_HOUR", bad)
+        with pytest.raises(EngineError, match="JOINTREVIEW_URGES_PER_HOUR must be a whole number of at least 1"):
+            Settings.from_env()
 
 
 def test_a_send_back_notifies_the_step_it_goes_back_to(rt, users):

@@ -69,6 +69,74 @@ def test_the_api_urges_with_the_same_rules(app, world):
     assert client.post(f"/api/v1/tasks/{answer}/urge", headers={"Authorization": f"Bearer {hud}"}, json={}).status_code == 403
 
 
+def _answered_inquiry(world):
+    """An inquiry of 教育局 whose answer 人社局 has written: (outcome, the finished answer step)."""
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    answer = opened(out)["draft_answer"]
+    return world.complete("hrss_reviewer", out, "draft_answer", answer="按实际缴费月数计算", evidence=""), answer
+
+
+def _urges(world) -> int:
+    from engine.models import AuditEntry, Notification
+    with world.rt.db.read() as session:
+        return (len(session.execute(select(AuditEntry.seq).where(AuditEntry.event == "task_urged")).all())
+                + len(session.execute(select(Notification.id).where(Notification.kind == "urged")).all()))
+
+
+def test_urging_a_finished_step_says_it_is_finished_and_changes_nothing(app, world):
+    """It was a bare 403 page, as if the requester might never urge it."""
+    out, answer = _answered_inquiry(world)
+    edu = login(app.test_client(), "edu_reviewer")
+    page = edu.post(f"/tasks/{answer}/urge", data={"note": "请尽快"})
+    assert page.status_code == 302 and page.headers["Location"].endswith(f"/cases/{out.business_key}")
+    assert "环节“拟写答复”已办理结束，无需催办" in edu.get(page.headers["Location"]).data.decode()
+    edu.post("/language", data={"language": "en", "next": "/inbox"})
+    english = edu.post(f"/tasks/{answer}/urge", data={}, follow_redirects=True).data.decode()
+    assert "is already finished; there is nothing to urge" in english
+    assert login(app.test_client(), "hud_reviewer").post(f"/tasks/{answer}/urge", data={}).status_code == 403
+    assert _urges(world) == 0
+
+
+def test_the_api_says_a_finished_step_is_finished_and_names_the_hourly_limit(app, world):
+    from engine import tokens
+    from engine.routing import Actor
+    out, answer = _answered_inquiry(world)
+    with world.rt.db.write() as session:
+        edu = tokens.issue(session, Actor.system("test"), "edu-desk", "reviewer", "EDU", "edu_reviewer").secret
+    client, auth = app.test_client(), {"Authorization": f"Bearer {edu}"}
+    finished = client.post(f"/api/v1/tasks/{answer}/urge", headers=auth, json={})
+    assert finished.status_code == 409 and "already finished" in finished.get_json()["detail"], finished.get_json()
+    assert _urges(world) == 0
+    sign, other = opened(out)["sign_answer"], opened(_answered_inquiry(world)[0])["sign_answer"]
+    app.extensions["jointreview"].urges_per_hour = 1  # as JOINTREVIEW_URGES_PER_HOUR=1 would
+    assert client.post(f"/api/v1/tasks/{sign}/urge", headers=auth, json={}).status_code == 200
+    limited = client.post(f"/api/v1/tasks/{other}/urge", headers=auth, json={})
+    assert limited.status_code == 409 and "has urged 1 steps within the last hour" in limited.get_json()["detail"]
+    chinese = client.post(f"/api/v1/tasks/{other}/urge", headers={**auth, "Accept-Language": "zh-CN"}, json={})
+    assert "在过去一小时内已催办 1 个环节，达到每人每小时的催办上限" in chinese.get_json()["detail"], chinese.get_json()
+
+
+def test_the_case_page_shows_when_the_urge_button_can_be_used_again(app, world):
+    """The button stayed clickable for four hours after an urge, and only the refusal said when."""
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    answer = opened(out)["draft_answer"]
+    edu = login(app.test_client(), "edu_reviewer")
+    form = re.compile(r'<form method="post" action="/tasks/' + answer + r'/urge".*?</form>', re.S)
+    assert " disabled" not in form.search(edu.get(f"/cases/{out.business_key}").data.decode()).group(0)
+    edu.post(f"/tasks/{answer}/urge", data={})
+    shown = form.search(edu.get(f"/cases/{out.business_key}").data.decode()).group(0)
+    assert re.search(r'<button type="submit" class="small" disabled aria-describedby="urge-wait-[^"]+">催办</button>', shown)
+    then = re.search(r"可于 (\d{4}-\d\d-\d\d \d\d:\d\d) 后再次催办", shown)
+    assert then and abs(datetime.strptime(then.group(1), "%Y-%m-%d %H:%M") - (datetime.now(CST).replace(tzinfo=None)
+                                                                               + timedelta(hours=4))) < timedelta(minutes=2)
+    edu.post("/language", data={"language": "en", "next": "/inbox"})
+    assert "Can be urged again after" in form.search(edu.get(f"/cases/{out.business_key}").data.decode()).group(0)
+    hrss = login(app.test_client(), "hrss_supervisor")  # another person may still urge it
+    assert " disabled" not in form.search(hrss.get(f"/cases/{out.business_key}").data.decode()).group(0)
+
+
 def test_a_reviewer_transfers_a_task_in_the_page_and_through_the_api(app, world):
     from engine import tokens
     from engine.routing import Actor

@@ -100,11 +100,12 @@ class Urged(Out):
                responses={200: (Urged, "Urged; the holder (or the department, while unclaimed) is notified")})
 def urge(ctx: Context, task_id: str) -> Reply:
     """Supervisors of the task's department and the departments taking part in the case may urge; the same
-    person urges the same task at most once every four hours (409)."""
+    person urges the same task at most once every four hours, and at most JOINTREVIEW_URGES_PER_HOUR tasks (default
+    30) in any hour (409, naming the limit); a step already finished is not urged (409)."""
     with runtime().db.write() as session:
         if session.get(Task, task_id) is None:
             raise NotFound(f"no task {task_id}")
-        times = urges.urge(session, ctx.actor, task_id, ctx.body.note)
+        times = urges.urge(session, ctx.actor, task_id, ctx.body.note, per_hour=runtime().urges_per_hour)
     return Reply(200, Urged(task_id=task_id, times=times))
 
 
