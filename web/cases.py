@@ -23,7 +23,7 @@ from .context import actor, overseers, runtime
 from .details import milestone_name, outcome_name
 from .i18n import refusal
 from .names import chinese
-from .privacy import decision_view, glossary_of, masked_details, masked_text, readable
+from .privacy import decision_view, glossary_of, masked_details, masked_error, readable
 from .search import openable
 
 bp = Blueprint("cases", __name__)
@@ -58,7 +58,7 @@ def _failure(case: Case, model, data: dict, terms, whole_file: bool) -> dict | N
     as the reader sees them elsewhere (a department that only answered an inquiry gets no detail of the case)."""
     if not case.error:
         return None
-    error = masked_text(case.error, data, actor(), terms) if whole_file else case.error.partition(": ")[0] + ": "
+    error = masked_error(case.error, case, actor(), data, terms) if whole_file else case.error.partition(": ")[0] + ": "
     element, sep, detail = error.partition(": ")
     specs = [model.spec, *model.subprocess_specs.values()] if sep else []
     found = next((s.task_specs[element] for s in specs if element in getattr(s, "task_specs", {})), None)

@@ -9,9 +9,11 @@ from flask import current_app, g, session, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine import audit, wallclock
-from engine.cases import BUSINESS_KEY
+from engine.cases import BUSINESS_KEY, current_data
+from engine.cases import load as load_case
 from engine.glossary import Glossary
 from engine.models import AuditEntry, Case
 from engine.routing import Actor
@@ -201,6 +203,27 @@ def masked_text(text: str, data: dict[str, Any], actor: Actor, terms: Glossary) 
         if kind and isinstance(value, (str, int)) and not isinstance(value, bool) and len(str(value).strip()) > 1:
             text = text.replace(str(value), mask(kind, value))
     return text
+
+
+def masked_error(error: str | None, case: Case, actor: Actor, data: dict[str, Any] | None = None,
+                 terms: Glossary | None = None, db_session: Session | None = None) -> str | None:
+    """Why a case failed (`error`, the engine's words), masked as masked_text does for this reader: the one rule of
+    the case page and the API. `data` and `terms` when the caller has them at hand; else the case's current data is
+    read (in `db_session` when given: the caller's own transaction may just have failed the case)."""
+    if not error:
+        return None
+    if may_see_unmasked(actor):  # masked_text would say so too, without the case being loaded first
+        return error
+    if data is None:
+        rt = current_app.extensions["jointreview"]
+        if case.purged_at is not None:
+            data = {}
+        elif db_session is not None:
+            data = current_data(load_case(db_session, rt, case))
+        else:
+            with rt.db.read() as own:
+                data = current_data(load_case(own, rt, case))
+    return masked_text(error, data, actor, terms or glossary_of(case))
 
 
 def mask_details_json(details: str, actor: Actor, terms: Glossary) -> str:

@@ -70,6 +70,23 @@ def test_the_failure_said_on_submitting_and_in_the_api_masks_personal_data_too(a
         assert "invalid literal" in said and "11010519850615003X" not in said and "110105********003X" in said, via
 
 
+def test_the_api_case_list_masks_the_failure_as_the_case_page_does(app, world, issue):
+    """An administrator without the auditor role read the ID number in full in GET /cases while the case page showed
+    it masked to them."""
+    with world.rt.db.write() as session:
+        repository.deploy(session, world.rt, Actor.system("test"),
+                          {"ident.bpmn": bpmn("ident", PERSONAL, {"教育局": ["s", "t", "score", "e"]})})
+    out = world.complete("edu_reviewer", world.start("ident", {"applicant_id": "11010519850615003X"}), "t")
+    assert out.status == "failed"
+    page = login(app.test_client(), "admin").get(f"/cases/{out.business_key}").data.decode()
+    assert "11010519850615003X" not in page and "110105********003X" in page.split('id="failure"')[1]
+    client = app.test_client()
+    for role, shown in (("admin", "110105********003X"), ("auditor", "11010519850615003X")):
+        [item] = client.get("/api/v1/cases?status=failed", headers=issue(f"{role}-sys", role)).get_json()["items"]
+        assert item["business_key"] == out.business_key and "invalid literal" in item["error"], item
+        assert shown in item["error"] and (role == "auditor" or "11010519850615003X" not in item["error"]), (role, item)
+
+
 CALLER = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="ask"/>'
           '<bpmn:callActivity id="ask" name="函询" calledElement="answering"/>'
           '<bpmn:sequenceFlow id="f2" sourceRef="ask" targetRef="score"/>'

@@ -12,7 +12,7 @@ from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import ApiToken, AuditEntry, Case, ProcessDefinition
 
 from ..context import runtime
-from ..privacy import exported_entries, glossaries_of, mask_values, record_export
+from ..privacy import exported_entries, glossaries_of, mask_values, masked_error, record_export
 from . import api
 from .core import Context, Reply
 from .inputs import decode_cursor, encode_cursor
@@ -26,11 +26,12 @@ READ_PROCESSES = ("designer", "auditor", "admin")
 TOKEN_NAME = {"name": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_.-]{1,62}$", "example": "psb-system"}}
 
 
-def _case_summary(case: Case, version: int) -> CaseSummary:
+def _case_summary(case: Case, version: int, ctx: Context) -> CaseSummary:
     applicant = json.loads(case.summary or "{}").get("applicant_name")
     return CaseSummary(business_key=case.business_key, process=case.process_key, version=version,
                        status=case.status, started_by=case.started_by, started_at=case.started_at,
-                       updated_at=case.updated_at, ended_at=case.ended_at, applicant_name=applicant, error=case.error)
+                       updated_at=case.updated_at, ended_at=case.ended_at, applicant_name=applicant,
+                       error=masked_error(case.error, case, ctx.actor))  # as the case page shows it to this reader
 
 
 def _details(entry: AuditEntry, ctx: Context) -> dict:
@@ -66,7 +67,7 @@ def list_cases(ctx: Context) -> Reply:
         stmt = stmt.where(Case.process_key == q.process)
     if q.status:
         stmt = stmt.where(Case.status == q.status)
-    return _paged(ctx, stmt, Case.id, CasePage, lambda row: _case_summary(*row))
+    return _paged(ctx, stmt, Case.id, CasePage, lambda row: _case_summary(*row, ctx))
 
 
 @api.operation("GET", "/cases/{business_key}/history", tag="cases", roles=AUDIT, query=PageQuery, path_params=KEY,

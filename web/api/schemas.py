@@ -369,7 +369,8 @@ class CaseSummary(Out):
     updated_at: datetime
     ended_at: datetime | None
     applicant_name: str | None
-    error: str | None
+    error: str | None = Field(description="why the case failed, in the engine's words; the case's personal values in "
+                                          "it masked unless the token sees them in full (auditors), as on the case page")
 
 
 class HistoryEntry(Out):

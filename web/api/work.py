@@ -16,7 +16,7 @@ from workflows.intake import INTAKES, start_data, unknown_case
 
 from ..context import runtime
 from ..inbox import merged_by_due, mine_parts, queue_parts, signing_part
-from ..privacy import glossary_of, masked_text, personal_shown, visible_data
+from ..privacy import glossary_of, masked_error, personal_shown, visible_data
 from ..tasks import form_and_data
 from . import api
 from .core import Context, Reply
@@ -51,8 +51,7 @@ def _error(session: Session, ctx: Context, outcome: cases.Outcome) -> str | None
     """Why the case stopped, the case's personal values masked as this token reads them elsewhere."""
     if not outcome.error:
         return None
-    case = session.get(Case, outcome.case_id)
-    return masked_text(outcome.error, cases.current_data(cases.load(session, runtime(), case)), ctx.actor, glossary_of(case))
+    return masked_error(outcome.error, session.get(Case, outcome.case_id), ctx.actor, db_session=session)
 
 
 def _opened(session: Session, outcome: cases.Outcome) -> list[OpenedTask]:
