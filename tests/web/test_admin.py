@@ -100,3 +100,12 @@ def test_admin_searches_users(app, world):
     assert 'data-user="edu_reviewer"' in page and 'data-user="psb_reviewer"' not in page
     assert "没有符合条件的用户" in admin.get("/admin?q=nobody-here").data.decode()
     assert 'data-user="auditor"' in admin.get("/admin?q=审计").data.decode()
+
+
+def test_the_user_list_names_global_roles_in_words_not_codes(app, world):
+    admin = login(app.test_client(), "admin")
+    admin.post("/admin/users", data={"username": "zhao", "display_name": "赵敏", "password": "Zhao-Passw0rd",
+                                     "department": ["EDU"], "roles": ["auditor", "designer"]})
+    row = admin.get("/admin?q=zhao").data.decode().split('data-user="zhao"')[1].split("</tr>")[0]
+    assert '<span class="tag">审计员</span><span class="tag">流程设计员</span>' in row
+    assert "auditor" not in row and "designer" not in row
