@@ -16,6 +16,7 @@ from .calendar_admin import gaps as calendar_gaps
 from .context import actor, require_role, runtime
 from .i18n import refusal
 from .inbox import like
+from .names import person
 
 bp = Blueprint("admin", __name__)
 
@@ -139,7 +140,7 @@ def _user_page(username: str, form: dict | None = None, status: int = 200):
         departments = list(session.execute(select(Department).order_by(Department.code)).scalars())
     form = form or {"memberships": current, "roles": [r for r in (found.roles or "").split(",") if r]}
     return render_template("admin_user.html", user=found, form=form, departments=departments, roles=GLOBAL_ROLES,
-                           department_roles=list(ROLE_RANK)), status
+                           department_roles=list(ROLE_RANK), confirm=request.args.get("confirm")), status
 
 
 @bp.route("/admin/users/<username>", methods=["POST"])
@@ -148,6 +149,8 @@ def change(username: str):
     """Change a user's access, password or activation (one form per action)."""
     require_role("admin")
     form = request.form
+    if form.get("action") == "deactivate" and form.get("confirmed") != "yes":  # only from the confirmation step
+        return redirect(url_for("admin.user", username=username, confirm="deactivate") + "#deactivate")
     try:
         with runtime().db.write() as session:
             action = form.get("action")
@@ -164,10 +167,20 @@ def change(username: str):
         if form.get("action") == "access":
             return _user_page(username, _user_form(form), 400)
     else:
-        flash(_("User %(user)s changed.", user=username), "success")
+        flash(_changed(form.get("action"), username), "success")
     if form.get("action") == "access":
         return redirect(url_for("admin.user", username=username))
     return redirect(url_for("admin.index"))
+
+
+def _changed(action: str | None, username: str) -> str:
+    """What was done to whom, by the user's name (and log-in name)."""
+    who = _("%(name)s (%(user)s)", name=person(username), user=username)
+    if action == "deactivate":
+        return _("%(who)s is deactivated: they can no longer log in.", who=who)
+    if action == "activate":
+        return _("%(who)s is active again and can log in.", who=who)
+    return _("User %(user)s changed.", user=who)
 
 
 @bp.route("/admin/departments/<code>/aliases", methods=["POST"])

@@ -16,7 +16,7 @@ def test_admin_creates_a_user_who_can_log_in_then_deactivates_them(app, world):
     zhao = app.test_client()
     assert zhao.post("/login", data={"username": "zhao", "password": "Zhao-Passw0rd"}).status_code == 302
     assert zhao.get("/team").status_code == 200 and zhao.get("/audit").status_code == 200
-    admin.post("/admin/users/zhao", data={"action": "deactivate"})
+    admin.post("/admin/users/zhao", data={"action": "deactivate", "confirmed": "yes"})
     assert app.test_client().post("/login", data={"username": "zhao", "password": "Zhao-Passw0rd"}).status_code == 401
     admin.post("/admin/users/zhao", data={"action": "access", "department": ["PSB"], "role_PSB": "reviewer"})
     with world.rt.db.read() as session:
@@ -109,3 +109,24 @@ def test_the_user_list_names_global_roles_in_words_not_codes(app, world):
     row = admin.get("/admin?q=zhao").data.decode().split('data-user="zhao"')[1].split("</tr>")[0]
     assert '<span class="tag">审计员</span><span class="tag">流程设计员</span>' in row
     assert "auditor" not in row and "designer" not in row
+
+
+def test_deactivating_a_user_asks_first_and_says_whom(app, world):
+    admin = login(app.test_client(), "admin")
+    row = admin.get("/admin?q=edu_reviewer").data.decode().split('data-user="edu_reviewer"')[1].split("</tr>")[0]
+    assert 'name="confirm" value="deactivate"' in row and 'value="deactivate"><button' not in row
+    asked = admin.get("/admin/users/edu_reviewer?confirm=deactivate").data.decode()
+    assert "确定停用 " in asked and 'name="confirmed" value="yes"' in asked
+    unconfirmed = admin.post("/admin/users/edu_reviewer", data={"action": "deactivate"})
+    assert unconfirmed.status_code == 302 and "confirm=deactivate" in unconfirmed.headers["Location"]
+    reviewer = login(app.test_client(), "edu_reviewer")
+    assert reviewer.get("/inbox").status_code == 200, "nothing happened without the confirmation"
+    done = admin.post("/admin/users/edu_reviewer", data={"action": "deactivate", "confirmed": "yes"},
+                      follow_redirects=True).data.decode()
+    with world.rt.db.read() as session:
+        from engine.models import User
+        name = session.execute(select(User.display_name).where(User.username == "edu_reviewer")).scalar_one()
+    assert f"已停用 {name}（edu_reviewer），该用户已无法登录。" in done
+    assert reviewer.get("/inbox").status_code != 200
+    again = admin.post("/admin/users/edu_reviewer", data={"action": "activate"}, follow_redirects=True).data.decode()
+    assert f"已重新启用 {name}（edu_reviewer）" in again
