@@ -29,7 +29,7 @@ _REFUSALS = catalogue({
     "role_not_department": "{role!r} is not reviewer, supervisor or head",
     "role_not_global": "use {known}",
     "alias_empty": "the alias is empty",
-    "field_required": "is required",
+    "alias_type": "type the name a process's lanes use for this department",
     "alias_taken": "the alias is taken",
     "alias_names": "already names {department}",
 })
@@ -140,7 +140,7 @@ def add_alias(session: Session, by: Actor, code: str, alias: str) -> None:
     if department is None:
         raise NotFound(Message("no_department", department=code))
     if not alias:
-        raise InvalidInput(Message("alias_empty"), {"alias": Message("field_required")})
+        raise InvalidInput(Message("alias_empty"), {"alias": Message("alias_type")})
     other = Directory.load(session).resolve(alias)
     if other and other != code:
         raise InvalidInput(Message("alias_taken"), {"alias": Message("alias_names", department=other)})

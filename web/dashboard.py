@@ -24,8 +24,7 @@ from engine.routing import ROLE_RANK
 from . import localized
 from .context import actor, overseers, runtime
 from .details import outcome_names
-from .i18n import department_name, error_text, field_errors, field_label
-from .names import colon, semicolon
+from .i18n import department_name, error_text, field_errors, problems as named_problems
 from .spreadsheet import as_text
 
 bp = Blueprint("dashboard", __name__)
@@ -227,7 +226,7 @@ def weights():
         flash(_("The weights were saved."), "ok")
     except InvalidInput as exc:
         flash(_("The weights were not saved: %(problems)s",
-                problems=semicolon().join(f"{_(part)}{colon()}{said}" for part, said in field_errors(exc).items())), "error")
+                problems=named_problems(field_errors(exc), label=_)), "error")
     return redirect(url_for("dashboard.node_assessment", period=request.form.get("period") or None))
 
 
@@ -285,7 +284,7 @@ def alert_rules():
     except (InvalidInput, NotFound) as exc:
         said = field_errors(exc) if getattr(exc, "fields", None) else {}
         flash(_("The rule was not saved: %(problems)s",
-                problems=semicolon().join(f"{field_label(k)}{colon()}{v}" for k, v in said.items()) or error_text(exc)), "error")
+                problems=named_problems(said) or error_text(exc)), "error")
     except ValueError:  # a rule number that is not a number
         abort(400)
     return redirect(url_for("dashboard.alert_list"))

@@ -153,15 +153,27 @@ def error_text(exc) -> str:
 def refusal(exc) -> str:
     """An engine refusal in the user's language with what is wrong in each field, e.g.
     评分未保存：评分：须为 1 至 5 的整数."""
-    fields = field_errors(exc) if getattr(exc, "fields", None) else {}
-    detail = semicolon().join(f"{field_label(k)}{colon()}{v}" for k, v in fields.items())
-    return error_text(exc) + (colon() + detail if detail else "")
+    headline = error_text(exc)
+    detail = problems(field_errors(exc) if getattr(exc, "fields", None) else {}, headline)
+    return headline + (colon() + detail if detail else "")
+
+
+def problems(fields: dict[str, str], headline: str = "", label=None) -> str:
+    """What is wrong in each field, each field named once: by its label, unless the message begins with it
+    (密码不能与用户名相同) or it is the only field and the headline before it names it (密码强度不够：至少使用 8 个字符)."""
+    label = label or field_label
+    parts = []
+    for field, said in fields.items():
+        name, text = str(label(field)).casefold(), said.casefold()
+        named = text.startswith((name, f"the {name}")) or (len(fields) == 1 and name in headline.casefold())
+        parts.append(said if named else f"{label(field)}{colon()}{said}")
+    return semicolon().join(parts)
 
 
 FIELD_LABELS = {"password": lazy_gettext("Password"), "username": lazy_gettext("User name"),
                 "display_name": lazy_gettext("Name"), "department": lazy_gettext("Department"),
                 "role": lazy_gettext("Role"), "roles": lazy_gettext("Roles"), "memberships": lazy_gettext("Departments"),
-                "name": lazy_gettext("Name"), "expires_days": lazy_gettext("Valid for (days)"),
+                "name": lazy_gettext("Name (of a thing)"), "expires_days": lazy_gettext("Valid for (days)"),
                 "alias": lazy_gettext("Alias"), "reason": lazy_gettext("Reason"), "to_user": lazy_gettext("Recipient"),
                 "starts_at": lazy_gettext("From"), "ends_at": lazy_gettext("Until"), "deputy": lazy_gettext("Deputy"),
                 "score": lazy_gettext("Score"), "comment": lazy_gettext("Comment"), "text": lazy_gettext("Text"),

@@ -10,8 +10,7 @@ from engine import directory
 from engine.errors import InvalidInput
 
 from .context import actor, require_role, runtime
-from .i18n import field_errors
-from .names import colon, semicolon
+from .i18n import field_errors, problems
 
 bp = Blueprint("units", __name__)
 LABELS = {"code": "Code", "name_zh": "Chinese name", "parent": "Department", "covers": "Area"}
@@ -30,7 +29,7 @@ def save():
                                       form["district"], covers)
         runtime().forget_departments()
     except InvalidInput as exc:
-        detail = semicolon().join(f"{_(LABELS.get(k, k))}{colon()}{v}" for k, v in field_errors(exc).items())
+        detail = problems(field_errors(exc), label=lambda k: _(LABELS.get(k, k)))
         flash(_("The unit was not saved: %(detail)s", detail=detail), "error")
     else:
         flash(_("Unit %(code)s (%(name)s) saved.", code=unit.code, name=unit.name), "success")

@@ -28,7 +28,7 @@ def test_department_aliases_route_new_lane_names(app, world):
     admin = login(app.test_client(), "admin")
     admin.post("/admin/departments/HUD/aliases", data={"alias": "房管局"})
     taken = admin.post("/admin/departments/EDU/aliases", data={"alias": "房管局"}, follow_redirects=True)
-    assert "别名已被占用：别名：已指向住建局" in taken.data.decode()
+    assert "别名已被占用：已指向住建局" in taken.data.decode()
     with world.rt.db.read() as session:
         from engine.routing import Directory
         assert Directory.load(session).resolve("房管局") == "HUD"
@@ -130,3 +130,24 @@ def test_deactivating_a_user_asks_first_and_says_whom(app, world):
     assert reviewer.get("/inbox").status_code != 200
     again = admin.post("/admin/users/edu_reviewer", data={"action": "activate"}, follow_redirects=True).data.decode()
     assert f"已重新启用 {name}（edu_reviewer）" in again
+
+
+def test_every_field_error_names_its_field_once(app, world):
+    admin = login(app.test_client(), "admin")
+    weak = admin.post("/admin/users", data={"username": "zhao", "password": "123", "department": ["EDU"]}).data.decode()
+    assert "密码强度不够：至少使用 8 个字符，不能全为数字" in weak
+    same = admin.post("/admin/users/edu_reviewer", data={"action": "password", "password": "edu_reviewer"},
+                      follow_redirects=True).data.decode()
+    assert "密码强度不够：密码不能与用户名相同" in same and "密码：密码" not in same
+    name = admin.post("/admin/users", data={"username": "zh ao", "password": "Zhao-Passw0rd"}).data.decode()
+    assert "用户名无效：只能使用字母" in name
+    empty = admin.post("/admin/departments/EDU/aliases", data={"alias": " "}, follow_redirects=True).data.decode()
+    assert "别名为空：请填写流程泳道中用来指代本部门的名称" in empty
+    token = admin.post("/admin/tokens", data={"name": "x y", "role": "reviewer", "department": "HUD"}).data.decode()
+    assert "令牌未签发：名称：请使用" in token, "a token's name is 名称, not a person's 姓名"
+    unit = admin.post("/admin/units", data={"code": "", "name_zh": "x", "parent": "STREET"},
+                      follow_redirects=True).data.decode()
+    assert "下属单位未保存：代码：须为" in unit, "several fields, or a headline that does not name the field: labelled"
+    deputy = login(app.test_client(), "edu_reviewer").post("/deputies", data={
+        "deputy": "psb_reviewer", "from": "2026-12-01", "until": "2026-12-02", "reason": " "}, follow_redirects=True)
+    assert "理由：为必填项；代理人：须为被代理人所在部门" in deputy.data.decode(), "被代理人 does not name the field 代理人"
