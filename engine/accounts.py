@@ -24,6 +24,7 @@ _REFUSALS = catalogue({
     "user_name_invalid": "invalid user name",
     "user_name_letters": "use letters, digits, . and _",
     "deactivate_self": "you cannot deactivate yourself",
+    "access_missing": "choose at least one department (with the role there) or a global role: an account with neither can do nothing",
     "no_department": "no department {department!r}",
     "role_unknown": "unknown role",
     "role_not_department": "{role!r} is not reviewer, supervisor or head",
@@ -80,10 +81,18 @@ def create(session: Session, by: Actor, username: str, display_name: str, passwo
     """A new user with a password, memberships and global roles."""
     if not username or not username.replace("_", "").replace(".", "").isalnum():
         raise InvalidInput(Message("user_name_invalid"), {"username": Message("user_name_letters")})
+    _require_access(memberships, roles)
     check_password(password, username)
     user = add_user(session, username, display_name or username, hash_password(password), memberships, roles)
     _record(session, by, "user_created", {"user": username, "memberships": memberships, "roles": list(roles)})
     return user
+
+
+def _require_access(memberships: dict[str, str], roles: tuple[str, ...]) -> None:
+    """Every account is a member of a department or holds a global role: one with neither sees nothing and may do
+    nothing (stopping someone is deactivation, which keeps their access for a return)."""
+    if not memberships and not any(roles):
+        raise InvalidInput(Message("access_missing"))
 
 
 def set_password(session: Session, by: Actor, username: str, password: str) -> None:
@@ -118,6 +127,7 @@ def set_active(session: Session, by: Actor, username: str, active: bool) -> None
 def set_access(session: Session, by: Actor, username: str, memberships: dict[str, str], roles: tuple[str, ...]) -> None:
     """Replace a user's department memberships and global roles."""
     user = _user(session, username)
+    _require_access(memberships, roles)
     codes = Directory.load(session).codes
     for code, role in memberships.items():
         if code not in codes:

@@ -151,3 +151,19 @@ def test_every_field_error_names_its_field_once(app, world):
     deputy = login(app.test_client(), "edu_reviewer").post("/deputies", data={
         "deputy": "psb_reviewer", "from": "2026-12-01", "until": "2026-12-02", "reason": " "}, follow_redirects=True)
     assert "理由：为必填项；代理人：须为被代理人所在部门" in deputy.data.decode(), "被代理人 does not name the field 代理人"
+
+
+def test_a_user_needs_a_department_or_a_global_role(app, world):
+    admin = login(app.test_client(), "admin")
+    bare = admin.post("/admin/users", data={"username": "zhao", "display_name": "赵敏", "password": "Zhao-Passw0rd"})
+    assert bare.status_code == 400
+    assert "请至少选择一个所属部门（及在该部门的角色）或一个全局角色" in bare.data.decode()
+    stripped = admin.post("/admin/users/edu_reviewer", data={"action": "access"})
+    assert stripped.status_code == 400 and "请至少选择一个所属部门" in stripped.data.decode()
+    with world.rt.db.read() as session:
+        from engine.models import Membership, User
+        assert session.execute(select(User.id).where(User.username == "zhao")).first() is None
+        assert session.execute(select(Membership.department_code).join(User, User.id == Membership.user_id)
+                               .where(User.username == "edu_reviewer")).scalars().all() == ["EDU"]
+    auditor_only = admin.post("/admin/users", data={"username": "zhao", "password": "Zhao-Passw0rd", "roles": ["auditor"]})
+    assert auditor_only.status_code == 302
