@@ -8,6 +8,7 @@ not belong to, e.g. answer an inquiry their own department sent).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -126,6 +127,41 @@ def revoke(session: Session, by: Actor, deputy_id: int) -> None:
                     execution_options={"synchronize_session": False})
     audit.append(session, [audit.Event("deputy_revoked", by.username, {"principal": row.principal, "deputy": row.deputy})],
                  _now())
+
+
+@dataclass(frozen=True)
+class Colleague:
+    """Someone who may be named: their log-in name, display name and the departments they share."""
+
+    username: str
+    display_name: str
+    departments: tuple[str, ...]
+
+
+def colleagues(session: Session, username: str) -> list[Colleague]:
+    """Who may be `username`'s deputy: every other active member of one of their departments (by their own
+    memberships, as `name` checks), by display name."""
+    own = _memberships(session, username)
+    shared: dict[str, set[str]] = {}
+    names: dict[str, str] = {}
+    for login, display, code in session.execute(
+            select(User.username, User.display_name, Membership.department_code)
+            .join(Membership, Membership.user_id == User.id)
+            .where(User.active.is_(True), User.username != username, Membership.department_code.in_(own))).all():
+        shared.setdefault(login, set()).add(code)
+        names[login] = display or login
+    return sorted((Colleague(u, names[u], tuple(sorted(c))) for u, c in shared.items()),
+                  key=lambda c: (c.departments, c.display_name, c.username))
+
+
+def absentees(session: Session, username: str) -> list[Colleague]:
+    """Whom `username` may name a deputy for besides themselves: the other active members of the departments they
+    are a supervisor or head of, of no higher rank there."""
+    mine = {code: ROLE_RANK.get(role, 0) for code, role in _memberships(session, username).items()
+            if ROLE_RANK.get(role, 0) >= ROLE_RANK["supervisor"]}
+    return [c for c in colleagues(session, username)
+            if any(ROLE_RANK.get(_memberships(session, c.username).get(code, ""), 1) <= mine[code]
+                   for code in c.departments if code in mine)]
 
 
 def listed(session: Session, username: str, now: datetime | None = None) -> list[Deputy]:

@@ -26,9 +26,13 @@ def _day(text: str, tz: ZoneInfo, end: bool) -> datetime:
 @bp.route("/deputies")
 @login_required
 def index():
+    """The deputyships that concern one, and the form to name one: colleagues to choose from, by name."""
+    username = actor().username
     with runtime().db.read() as session:
-        rows = deputies.listed(session, actor().username)
-    return render_template("deputies.html", rows=rows)
+        rows = deputies.listed(session, username)
+        colleagues = deputies.colleagues(session, username)
+        absentees = deputies.absentees(session, username)
+    return render_template("deputies.html", rows=rows, colleagues=colleagues, absentees=absentees)
 
 
 @bp.route("/deputies", methods=["POST"])

@@ -29,3 +29,23 @@ def test_a_chief_names_a_deputy_who_then_sees_the_chiefs_tasks(app, world):
         "principal": "edu_supervisor", "deputy": "psb_reviewer", "from": str(today), "until": str(today),
         "reason": "x"}, follow_redirects=True).data.decode()
     assert "psb_reviewer 不能为 edu_supervisor 指定代理人" in refused
+
+
+def test_the_deputy_is_chosen_among_colleagues_by_name_and_the_days_are_labelled(app, world):
+    from sqlalchemy import update
+    from engine.models import User
+    with world.rt.db.write() as session:
+        session.execute(update(User).where(User.username == "edu_reviewer").values(display_name="李华"))
+        session.execute(update(User).where(User.username == "edu_head").values(active=False))
+    page = login(app.test_client(), "edu_supervisor").get("/deputies").data.decode()
+    form = page.split('id="name-deputy"')[1].split("</form>")[0]
+    deputy = form.split('<select name="deputy"')[1].split("</select>")[0]
+    assert '<option value="edu_reviewer">李华（教育局）</option>' in deputy
+    assert "psb_reviewer" not in deputy and "edu_supervisor" not in deputy, "another department's, or oneself"
+    assert "edu_head" not in deputy, "an inactive user cannot be named"
+    assert '<label for="deputy_from">从</label>' in form and '<label for="deputy_until">至（含当日）</label>' in form
+    assert 'id="deputy_from"' in form and 'id="deputy_until"' in form
+    absent = form.split('<select name="principal"')[1].split("</select>")[0]
+    assert 'value="edu_reviewer"' in absent and "edu_head" not in absent, "a supervisor names for their members"
+    reviewer = login(app.test_client(), "edu_reviewer").get("/deputies").data.decode()
+    assert 'name="principal"' not in reviewer.split('id="name-deputy"')[1], "a reviewer names only their own"
