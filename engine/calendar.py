@@ -75,8 +75,9 @@ class WorkCalendar:
 
     def confirmation(self, year: int) -> str | None:
         """How the year's holidays and make-up working days are known: "notice" (imported), "override" (the local
-        file), "package" (the holidays package's official data), or None when they are only guessed."""
-        if year in self.notices:
+        file), "package" (the holidays package's official data), or None when they are only guessed (days entered
+        one by one into a guessed year count as a notice only once an administrator names it, as its source)."""
+        if year in self.notices and self.notices[year].source:
             return "notice"
         if year in self.confirmed_years:
             return "override"

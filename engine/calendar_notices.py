@@ -139,7 +139,7 @@ def load(session: Session) -> dict[int, YearNotice]:
 
 def stamp(session: Session) -> tuple:
     """What identifies the imported notices (one cheap query): the calendar reloads them when it changes."""
-    return tuple(session.execute(select(CalendarNotice.year, CalendarNotice.content_hash)
+    return tuple(session.execute(select(CalendarNotice.year, CalendarNotice.content_hash, CalendarNotice.source)
                                  .order_by(CalendarNotice.year)).all())
 
 
@@ -153,6 +153,17 @@ class Imported:
 
 def import_notice(rt, actor: Actor, notice: YearNotice, now: datetime | None = None) -> Imported:
     """Store a year's notice for every process, then move the open due dates that depend on it."""
+    replaced, cases, moved = save(rt, actor, notice, "calendar_notice_imported", {
+        "year": notice.year, "source": notice.source, "holidays": len(notice.holidays),
+        "workdays": len(notice.workdays)}, now)
+    return Imported(notice.year, replaced, cases, moved)
+
+
+def save(rt, actor: Actor, notice: YearNotice, event: str, details: dict,
+         now: datetime | None = None) -> tuple[bool, int, int]:
+    """Store a year's days (replacing the year's notice if there was one) with an audit entry (`details` with the
+    content's hash and whether it replaced one), reload the calendar and move the open due dates that depend on
+    it; returns (replaced, cases moved, due dates moved)."""
     now = now or wallclock.now()
     with rt.db.write() as session:
         rt.refresh_calendar(session, force=True)
@@ -168,13 +179,12 @@ def import_notice(rt, actor: Actor, notice: YearNotice, now: datetime | None = N
         else:
             for key, value in values.items():
                 setattr(row, key, value)
-        audit.append(session, [audit.Event("calendar_notice_imported", actor.username, {
-            "year": notice.year, "source": notice.source, "holidays": len(notice.holidays),
-            "workdays": len(notice.workdays), "hash": digest, "replaced": replaced})], now)
+        audit.append(session, [audit.Event(event, actor.username, {**details, "hash": digest, "replaced": replaced})],
+                     now)
     with rt.db.read() as session:
         rt.refresh_calendar(session, force=True)
     cases, moved = recompute(rt, actor, before, rt.calendar, now)
-    return Imported(notice.year, replaced, cases, moved)
+    return replaced, cases, moved
 
 
 def _moved(old: WorkCalendar, new: WorkCalendar, now: datetime, due: datetime) -> datetime | None:

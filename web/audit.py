@@ -33,7 +33,8 @@ EVENTS = ["case_started", "task_ready", "task_claimed", "task_released", "task_r
           "supervision_closed", "signer_added", "task_signed", "signer_removed", "sent_for_signature", "clock_stopped",
           "case_purged", "legal_hold_placed", "legal_hold_lifted",
           "clock_resumed", "department_wait_started", "department_wait_ended", "department_unit_saved",
-          "calendar_notice_imported", "due_dates_recomputed", "decision_made",
+          "calendar_notice_imported", "calendar_day_added", "calendar_day_removed", "calendar_notice_named",
+          "due_dates_recomputed", "decision_made",
           "rule_version_proposed", "rule_version_activated", "rule_version_refused", "rule_deployed",
           "case_migrated", "attachment_added", "attachment_viewed", "document_printed",
           "notice_published", "department_head_title_set", "task_draft_saved"]

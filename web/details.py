@@ -47,6 +47,7 @@ LABELS = {
     "ended_at": _l("Ended"), "redacted": _l("Entries redacted"), "decided": _l("Decided"),
     "by_department": _l("Urging department"),
     "position": _l("Signing order"), "traces": _l("Cases"), "events": _l("Events"),
+    "day": _l("Date"), "working": _l("make-up working day"),
 }
 # A key that means something else in one kind of entry: a signer's decision is not a rule table, an upload's
 # kind is the kind of material

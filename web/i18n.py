@@ -182,7 +182,8 @@ FIELD_LABELS = {"password": lazy_gettext("Password"), "username": lazy_gettext("
                 "target": lazy_gettext("Step"), "field": lazy_gettext("Field"), "kind": lazy_gettext("Kind"),
                 "threshold": lazy_gettext("Threshold"), "process_key": lazy_gettext("Process"),
                 "element_id": lazy_gettext("Step"), "email": lazy_gettext("Mail address"),
-                "kinds": lazy_gettext("Kinds of notice")}
+                "kinds": lazy_gettext("Kinds of notice"), "day": lazy_gettext("Date"),
+                "source": lazy_gettext("Notice (title and number)")}
 
 
 def field_label(field: str) -> str:

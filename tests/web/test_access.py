@@ -42,6 +42,9 @@ def expected(role: str, route: str) -> int:
         "unit_save": 302 if role == "admin" else 403,
         "calendar": 200 if role == "admin" else 403,
         "calendar_import": 302 if role == "admin" else 403,  # no file: named, nothing imported
+        "calendar_day_add": 302 if role == "admin" else 403,  # no date: named, nothing changed
+        "calendar_day_remove": 302 if role == "admin" else 403,
+        "calendar_notice_name": 302 if role == "admin" else 403,
         "migrate_plan": 200 if role in ("designer", "admin") else 403,
         "modeler": 200 if role in ("designer", "admin") else 403,
         "migrate_move": 302 if role in ("designer", "admin") else 403,  # unconfirmed: nothing moves
@@ -111,6 +114,9 @@ ROUTES = {
                                            "district": "西湖区", "covers": "文三路"}),
     "calendar": ("get", "/admin/calendar", None),
     "calendar_import": ("post", "/admin/calendar", {}),
+    "calendar_day_add": ("post", "/admin/calendar/days", {}),
+    "calendar_day_remove": ("post", "/admin/calendar/days/remove", {}),
+    "calendar_notice_name": ("post", "/admin/calendar/2027/source", {}),
     "migrate_plan": ("get", "/designer/migrate/admission_review", None),
     "modeler": ("get", "/designer/modeler", None),
     "migrate_move": ("post", "/designer/migrate/admission_review", {}),

@@ -1,0 +1,90 @@
+"""One day at a time in the official calendar: an administrator adds a make-up working day or a day off and removes
+it, without a notice file; the due dates move with it, every change is audited, a bad date or a duplicate is named
+and changes nothing, and a guessed year stays provisional until the notice its days come from is named."""
+from __future__ import annotations
+
+import time_machine
+from sqlalchemy import select
+
+from conftest import login
+from engine import cases, repository
+from engine.models import AuditEntry
+from engine.routing import Actor
+from tests.engine.test_calendar_notices import BODY
+from tests.factories import bpmn
+from tests.web.test_calendar_pages import LANES, _check, at
+
+
+def _events(world) -> list[str]:
+    with world.rt.db.read() as session:
+        return [e for e in session.execute(select(AuditEntry.event).order_by(AuditEntry.seq)).scalars()
+                if e.startswith("calendar_")]
+
+
+def test_an_administrator_adds_and_removes_one_day_and_the_due_dates_follow(app, world):
+    with world.rt.db.write() as session:
+        repository.deploy(session, world.rt, Actor.system("test"), {"cross.bpmn": bpmn("cross", BODY, LANES, "跨年核验")})
+    with time_machine.travel(at("2026-12-28", 10), tick=False), world.rt.db.write() as session:
+        out = cases.start(session, world.rt, Actor.system("test"), "cross", {}, business_key="X-2026-1")
+    assert _check(world, out.case_id).due_at == at("2027-01-05", 10)
+    with time_machine.travel(at("2026-12-28", 11), tick=True):
+        admin = login(app.test_client(), "admin")
+        page = admin.get("/admin/calendar?year=2027").data.decode()
+        assert 'id="days"' in page and '<label for="day_date">日期</label>' in page
+        added = admin.post("/admin/calendar/days", data={"day": "2027-01-02", "kind": "workday", "name": "元旦调休上班"},
+                           follow_redirects=True).data.decode()
+        assert "2027-01-02 已设为调休上班日。" in added and "1 件在办案件的 2 个办理期限已随之调整。" in added
+        assert _check(world, out.case_id).due_at == at("2027-01-04", 10), "the working-day computation sees the day"
+        assert "未确认：已在此逐日录入，尚未填写所依据的通知" in added, "one day does not confirm a guessed year"
+        assert 'data-provisional' in login(app.test_client(), "edu_reviewer").get(
+            f"/tasks/{_check(world, out.case_id).id}").data.decode()
+        for data, said in [
+                ({"day": "2027-01-02", "kind": "workday", "name": "又一次"}, "2027-01-02 已是调休上班日（元旦调休上班）"),
+                ({"day": "2027-01-02", "kind": "holiday", "name": "元旦"}, "2027-01-02 是调休上班日（元旦调休上班）：请先将其删除"),
+                ({"day": "2027-02-30", "kind": "holiday", "name": "x"}, "日期未修改：请填写日期，如 2027-10-01"),
+                ({"day": "2027-01-06", "kind": "workday", "name": "x"}, "日期未修改：2027-01-06 是周一至周五，本来就是工作日"),
+                ({"day": "2027-01-09", "kind": "holiday", "name": "x"}, "2027-01-09 是周六或周日，本来就不上班"),
+                ({"day": "2027-01-06", "kind": "holiday", "name": " "}, "日期未修改：名称：必填，如春节，不超过 50 个字符"),
+                ({"day": "2027-01-06", "kind": "other", "name": "x"}, "日期未修改：类型：请选择放假或调休上班")]:
+            answer = admin.post("/admin/calendar/days", data=data, follow_redirects=True).data.decode()
+            assert said in answer, said
+        assert _events(world) == ["calendar_day_added"], "a refused day changes nothing"
+        wrong = admin.post("/admin/calendar/days/remove", data={"day": "2027-01-05"}, follow_redirects=True).data.decode()
+        assert "2027-01-05 既不是2027年的放假日，也不是调休上班日" in wrong
+        removed = admin.post("/admin/calendar/days/remove", data={"day": "2027-01-02"}, follow_redirects=True).data.decode()
+        assert "2027-01-02 已恢复为正常日期。" in removed
+        assert _check(world, out.case_id).due_at == at("2027-01-05", 10)
+        admin.post("/admin/calendar/days", data={"day": "2027-01-02", "kind": "workday", "name": "元旦调休上班"})
+        with world.rt.db.read() as session:  # another process of the app: the day, the year still guessed
+            world.rt.refresh_calendar(session, force=True)
+        assert world.rt.calendar.is_workday(at("2027-01-02", 0).date()) and world.rt.calendar.confirmation(2027) is None
+        assert "请填写所依据的通知" in admin.post("/admin/calendar/2027/source", data={"source": " "},
+                                                  follow_redirects=True).data.decode()
+        named = admin.post("/admin/calendar/2027/source", data={"source": "国务院办公厅关于2027年部分节假日安排的通知"},
+                           follow_redirects=True).data.decode()
+        assert "2027年的节假日安排已确认。" in named and "已确认：已导入国务院通知" in named
+        assert 'data-provisional' not in login(app.test_client(), "edu_reviewer").get(
+            f"/tasks/{_check(world, out.case_id).id}").data.decode()
+        audit = admin.get("/audit?event=calendar_day_added").data.decode()
+        assert "添加放假或调休上班日" in audit and "元旦调休上班" in audit
+    assert _events(world) == ["calendar_day_added", "calendar_day_removed", "calendar_day_added",
+                              "calendar_notice_named"]
+    with world.rt.db.read() as session:  # another process sees the year confirmed (the notice named, no day changed)
+        world.rt.refresh_calendar(session, force=True)
+    assert world.rt.calendar.confirmation(2027) == "notice"
+
+
+def test_a_confirmed_years_day_is_added_to_what_the_package_knows(app, world):
+    with time_machine.travel(at("2026-06-01", 10), tick=True):
+        admin = login(app.test_client(), "admin")
+        before = admin.get("/admin/calendar?year=2026").data.decode()
+        assert 'data-day="2026-10-01"' in before
+        admin.post("/admin/calendar/days", data={"day": "2026-06-05", "kind": "holiday", "name": "地方节日"})
+        page = admin.get("/admin/calendar?year=2026").data.decode()
+        assert 'data-day="2026-06-05"' in page and 'data-day="2026-10-01"' in page, "the package's days stay"
+        assert "已确认（部分日期在此修改）" in page and "节假日数据包的官方数据（已在此修改）" in page
+    with world.rt.db.read() as session:  # another process of the app takes the change on its next reading
+        world.rt.refresh_calendar(session, force=True)
+    assert not world.rt.calendar.is_workday(at("2026-06-05", 0).date())
+    assert not world.rt.calendar.is_workday(at("2026-10-01", 0).date())
+    assert world.rt.calendar.confirmation(2026) == "notice"
