@@ -100,6 +100,7 @@ class ProcessModel:
     glossaries: dict[str, Glossary] = field(default_factory=dict)  # each process's data dictionary
     outcome_ends: dict[str, OutcomeEnd] = field(default_factory=dict)  # end events stating the case's outcome
     confirm: dict[tuple[str, str], str] = field(default_factory=dict)  # irreversible steps: the field to confirm
+    submit_label: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # step → language ("" default) → button
 
     def process_of(self, element_id: str) -> str:
         """The process a user task belongs to: this one, or one it calls (a step's `process_key` is the case's)."""
@@ -399,6 +400,10 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
             props = element_properties(task)
             if (props.get("confirm") or "").strip():
                 model.confirm[(pid, task.get("id"))] = props["confirm"].strip()
+            if (props.get("submit_label") or "").strip():  # what submitting does, e.g. 提交发送 (submit_label:en too)
+                model.submit_label[(pid, task.get("id"))] = {
+                    name.partition(":")[2]: value.strip() for name, value in props.items()
+                    if name.partition(":")[0] == "submit_label" and value.strip()}
             if props.get("countersign") is not None:
                 model.countersign[(pid, task.get("id"))] = props["countersign"].strip()
                 if props.get("countersign_record"):

@@ -64,8 +64,8 @@ def new(process: str):
         flash(_("%(key)s: the papers were received, but items are missing: give the applicant the notice of missing "
                 "items.", key=outcome.business_key), "info")
     elif intake.sent and drafting:  # nothing has gone out yet: the sender writes it first
-        flash(_("%(key)s is open: write it here; it is sent when you submit this step.", key=outcome.business_key),
-              "success")
+        flash(_("%(key)s is created and not sent yet: write the letter here; it goes out when you click “Submit and "
+                "send”.", key=outcome.business_key), "success")
         return redirect(url_for("tasks.show", task_id=drafting))
     elif intake.sent:
         flash(_("%(key)s sent.", key=outcome.business_key), "success")

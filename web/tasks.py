@@ -77,6 +77,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
         apart = separation.conflict(session, runtime(), actor().username, case.id, task.element_id) if can_act else None
         model = runtime().model(session, case.definition_id)
     confirm = model.confirm.get((model.process_of(task.element_id), task.element_id))  # an irreversible step
+    labels = model.submit_label.get((model.process_of(task.element_id), task.element_id), {})
     can_act = can_act and apart is None and task.signing != "signer"
     colleagues = transfer_options(task) if can_act and not task.delegated_by else []
     fields = localized.form(fields, case.process_key, task.element_id, case.definition_id)
@@ -87,6 +88,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
                            withdrawable=may_withdraw(task), apart=apart, urged=urged,
                            colleagues=colleagues, confirm=confirm if any(f.id == confirm for f in fields) else None,
                            draft=saving.saved(task) or delegation.draft_of(task), stopped=stopped, confirming=confirming,
+                           submit_label=labels.get("en" if localized.english() else "") or labels.get(""),
                            **panel(task, colleagues)), status
 
 

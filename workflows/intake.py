@@ -22,8 +22,8 @@ ID_PATTERN = r"\d{17}[\dXx]"
 # Messages of the intake's own checks by code (the web layer translates them; see idcards.MESSAGES)
 MESSAGES = {**idcards.MESSAGES, "own_id": "is the applicant's own ID number",
             "not_minor": "belongs to someone born on {born}, who is not a minor",
-            "no_case": "is not the business key of any case; give the key of the case the inquiry is about",
-            "own_department": "is your own department; an inquiry goes to another department"}
+            "no_case": "there is no case with the business key {key}",
+            "own_department": "cannot be your own department: an inquiry goes to another department"}
 PHONE_PATTERN = r"1\d{10}"
 
 
@@ -123,8 +123,8 @@ def unknown_case(session: Session, data: dict[str, Any]) -> None:
     """An inquiry names an existing case (its business key); else InvalidInput on case_ref (code no_case)."""
     key = str(data.get("case_ref") or "").strip()
     if session.execute(select(Case.id).where(Case.business_key == key)).first() is None:
-        exc = InvalidInput("the inquiry has errors; nothing was sent", {"case_ref": MESSAGES["no_case"]})
-        exc.codes = {"case_ref": ("no_case", {})}
+        exc = InvalidInput("the inquiry has errors; nothing was sent", {"case_ref": MESSAGES["no_case"].format(key=key)})
+        exc.codes = {"case_ref": ("no_case", {"key": key})}
         raise exc
 
 

@@ -158,21 +158,24 @@ def test_an_inquiry_names_an_existing_case_at_the_window_and_in_the_api(app, wor
     assert missing.status_code == 422 and "关联业务编号（函询所涉案件）：为必填项" in missing.data.decode()
     unknown = client.post("/applications/new/formal_inquiry", data={"target_department": "HUD", "case_ref": "ADM-2026-999999"})
     assert unknown.status_code == 422
-    assert "关联业务编号（函询所涉案件）：不是任何案件的业务编号；请填写函询所涉案件的业务编号" in unknown.data.decode()
+    assert "关联业务编号（函询所涉案件）：找不到业务编号为 ADM-2026-999999 的案件" in unknown.data.decode()
     assert 'value="ADM-2026-999999"' in unknown.data.decode()  # what was typed stays to be corrected
     own = client.post("/applications/new/formal_inquiry", data={"target_department": "PSB", "case_ref": about})
-    assert own.status_code == 422 and "被函询部门：是本部门；函询须发往其他部门" in own.data.decode()
-    assert ">发送</button>" in client.get("/applications/new/formal_inquiry").data.decode()
+    assert own.status_code == 422 and "被函询部门：不能选择本部门，函询须发往其他部门" in own.data.decode()
+    form = client.get("/applications/new/formal_inquiry").data.decode()
+    assert ">下一步：撰写正文</button>" in form and ">发送</button>" not in form, "the form only opens the draft"
     started = client.post("/applications/new/formal_inquiry", data={"target_department": "HUD", "case_ref": about})
     assert started.status_code == 302 and "/tasks/" in started.headers["Location"], "on to drafting it"
     drafting = client.get(started.headers["Location"]).data.decode()
-    assert "已创建：请在此撰写，提交本环节后即发出" in drafting and "已发出" not in drafting and "撰写函询" in drafting and 'class="task-form"' in drafting, "claimed for its starter"
+    assert "已创建，尚未发出：请在此撰写正文，点击“提交发送”后发出" in drafting and ">提交发送</button>" in drafting and "已发出" not in drafting and "撰写函询" in drafting and 'class="task-form"' in drafting, "claimed for its starter"
 
     api, psb = app.test_client(), issue("psb-sys", "reviewer", "PSB")
     body = {"target_department": "HUD", "inquiry_subject": "核实", "questions": "请核实。"}
     for extra, code in (({}, "missing"), ({"case_ref": "ADM-2026-999999"}, "no_case")):
         r = api.post("/api/v1/inquiries", headers={**psb, "Idempotency-Key": f"i-{code}"}, json={**body, **extra})
         assert r.status_code == 422 and [(e["field"], e["code"]) for e in r.get_json()["errors"]] == [("case_ref", code)]
+        if code == "no_case":
+            assert r.get_json()["errors"][0]["message"] == "there is no case with the business key ADM-2026-999999"
     sent = api.post("/api/v1/inquiries", headers={**psb, "Idempotency-Key": "i-ok"}, json={**body, "case_ref": about})
     assert sent.status_code == 201, sent.data
 
