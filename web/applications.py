@@ -10,7 +10,8 @@ from engine import cases
 from engine.errors import InvalidInput
 from workflows import counter
 from workflows.checks import MATERIALS
-from workflows.intake import ENGLISH_MATERIALS, INTAKES, Intake, available, in_english, start_data, unknown_case
+from workflows.intake import (ENGLISH_MATERIALS, INTAKES, Intake, available, for_sender, in_english, start_data,
+                              unknown_case)
 
 from . import localized
 from .context import actor, runtime
@@ -45,8 +46,9 @@ def new(process: str):
     departments = [d for d in intake.departments if d in actor().departments]
     if not departments:
         abort(403)
+    offered = for_sender(_shown(intake), departments[0])  # not their own department to ask
     if request.method == "GET":
-        return render_template("application_form.html", intake=_shown(intake), values={}, errors={},
+        return render_template("application_form.html", intake=offered, values={}, errors={},
                                materials=_materials(), chosen=[])  # nothing is ticked until the clerk has the paper in hand
     submitted = {f.id: request.form.get(f.id, "") for f in intake.fields}
     chosen = request.form.getlist("materials")
@@ -58,7 +60,7 @@ def new(process: str):
             outcome = cases.start(session, runtime(), actor(), process, data)
             drafting = _claim_own_first_step(session, outcome) if intake.sent else None
     except InvalidInput as exc:
-        return render_template("application_form.html", intake=_shown(intake), values=submitted,
+        return render_template("application_form.html", intake=offered, values=submitted,
                                errors=field_errors(exc), materials=_materials(), chosen=chosen), 422
     if "clock_stopped" in outcome.events:  # the case waits on the applicant: items are missing
         flash(_("%(key)s: the papers were received, but items are missing: give the applicant the notice of missing "

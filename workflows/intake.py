@@ -43,6 +43,7 @@ class Intake:
     materials: bool = False
     fixed: dict[str, Any] = field(default_factory=dict)
     sent: bool = False  # the form sends something to another department (a 函询), rather than accepting an application
+    not_own: str | None = None  # a choice of department that may not be the sender's own (offered without it, refused)
 
 
 DISTRICTS = [(d, d) for d in ("上城区", "拱墅区", "西湖区", "滨江区", "萧山区", "余杭区", "临平区", "钱塘区")]
@@ -79,7 +80,7 @@ INTAKES = {i.process: i for i in [
     Intake("formal_inquiry", "发起部门函询", ("EDU", "PSB", "HRSS", "HUD", "HEALTH", "STREET", "FIN", "JOINT"), [
         FormField("target_department", "被函询部门", "enum", options=DEPARTMENTS, constraints={"required": ""}),
         _text("case_ref", "关联业务编号（函询所涉案件）", maxlength="64"),
-    ], sent=True),
+    ], sent=True, not_own="target_department"),
 ]}
 
 
@@ -117,6 +118,15 @@ def in_english(intake: Intake) -> Intake:
                       options=[(code, ENGLISH_OPTIONS.get(f.id, {}).get(code, name)) for code, name in f.options])
               for f in intake.fields]
     return replace(intake, title=ENGLISH_TITLES.get(intake.process, intake.title), fields=fields)
+
+
+def for_sender(intake: Intake, department: str) -> Intake:
+    """The form as the sending department's clerk sees it: the department to ask offered without their own."""
+    if intake.not_own is None:
+        return intake
+    fields = [replace(f, options=[(code, name) for code, name in f.options if code != department])
+              if f.id == intake.not_own else f for f in intake.fields]
+    return replace(intake, fields=fields)
 
 
 def unknown_case(session: Session, data: dict[str, Any]) -> None:
@@ -190,8 +200,8 @@ def start_data(intake: Intake, submitted: dict[str, Any], materials: list[str], 
     else:
         codes = {}
     asked = {f.id for f in intake.fields}
-    if intake.process == "formal_inquiry" and clean.get("target_department") == department:
-        errors["target_department"], codes["target_department"] = MESSAGES["own_department"], ("own_department", {})
+    if intake.not_own and clean.get(intake.not_own) == department:
+        errors[intake.not_own], codes[intake.not_own] = MESSAGES["own_department"], ("own_department", {})
     check_ids({fid: clean.get(fid) or submitted.get(fid) for fid in ID_FIELDS if fid in asked}, errors, codes)
     for fid, found in _child_problems({**submitted, **{k: v for k, v in clean.items() if v}}, errors).items():
         codes[fid], errors[fid] = found, MESSAGES[found[0]].format(**found[1])

@@ -164,6 +164,9 @@ def test_an_inquiry_names_an_existing_case_at_the_window_and_in_the_api(app, wor
     assert own.status_code == 422 and "被函询部门：不能选择本部门，函询须发往其他部门" in own.data.decode()
     form = client.get("/applications/new/formal_inquiry").data.decode()
     assert ">下一步：撰写正文</button>" in form and ">发送</button>" not in form, "the form only opens the draft"
+    offered = re.findall(r'<option value="(\w+)"', form.split('name="target_department"')[1].split("</select>")[0])
+    assert "PSB" not in offered and {"HUD", "EDU", "JOINT"} <= set(offered), "not its own bureau to ask"
+    assert 'value="PSB"' not in own.data.decode().split('name="target_department"')[1].split("</select>")[0]
     started = client.post("/applications/new/formal_inquiry", data={"target_department": "HUD", "case_ref": about})
     assert started.status_code == 302 and "/tasks/" in started.headers["Location"], "on to drafting it"
     drafting = client.get(started.headers["Location"]).data.decode()
