@@ -10,8 +10,8 @@ from engine import cases
 from engine.errors import InvalidInput
 from workflows import counter
 from workflows.checks import MATERIALS
-from workflows.intake import (ENGLISH_MATERIALS, INTAKES, Intake, available, for_sender, in_english, start_data,
-                              unknown_case)
+from workflows.intake import (ENGLISH_MATERIALS, INTAKES, Intake, about_case, available, for_sender, in_english,
+                              start_data)
 
 from . import localized
 from .context import actor, runtime
@@ -55,8 +55,8 @@ def new(process: str):
     try:
         data = start_data(_shown(intake), submitted, chosen, departments[0])  # refusals name options as shown
         with runtime().db.write() as session:
-            if process == "formal_inquiry":  # an inquiry is about a case that exists
-                unknown_case(session, data)
+            if process == "formal_inquiry":  # an inquiry is about a case that exists, and carries who it concerns
+                data |= about_case(session, runtime(), data)
             outcome = cases.start(session, runtime(), actor(), process, data)
             drafting = _claim_own_first_step(session, outcome) if intake.sent else None
     except InvalidInput as exc:

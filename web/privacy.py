@@ -58,6 +58,15 @@ def mask(kind: str | None, value: Any) -> str:
     return text[:3] + "*" * (len(text) - 7) + text[-4:] if kind == "phone" else text[:4] + "*" * (len(text) - 8) + text[-4:]
 
 
+def scrubbed(value: Any) -> Any:
+    """A value typed as free text with the ID numbers written into it masked (other values as they are)."""
+    if isinstance(value, str):
+        return idcards.mask_in_text(value)
+    if isinstance(value, list):
+        return [scrubbed(v) for v in value]
+    return value
+
+
 def may_see_unmasked(actor: Actor) -> bool:
     """Supervisors, heads and auditors see personal data in full without asking."""
     return "auditor" in actor.roles or any(r in ("supervisor", "head") for r in actor.departments.values())
@@ -74,7 +83,9 @@ def readable(terms: Glossary, key: str, value: Any, unmasked: bool = True) -> An
     if isinstance(value, dict):
         def shown(k: str, v: Any) -> str:
             kind = terms.personal(k)
-            return mask(kind, v) if kind and not unmasked else _flat(readable(terms, k, v))
+            if unmasked:
+                return _flat(readable(terms, k, v))
+            return mask(kind, v) if kind else scrubbed(_flat(readable(terms, k, v)))
         return semicolon().join(f"{terms.label(k)}{colon()}{shown(k, v)}" for k, v in value.items()
                         if not _blank(v) and not isinstance(v, dict) and k in terms.terms)
     term = terms.terms.get(key)
@@ -155,6 +166,8 @@ def visible_data(data: dict[str, Any], actor: Actor, business_key: str, terms: G
         kind = term.personal
         masked = bool(kind) and not full and key not in revealed
         shown = mask(kind, value) if masked else readable(terms, key, value, full)
+        if not full and not kind and not is_table(shown):  # an ID number typed into free text is masked too
+            shown = scrubbed(shown)
         if _blank(shown):
             continue
         label = term.label if term.department in (None, here) else f"{department_name(term.department)} · {term.label}"
@@ -169,7 +182,8 @@ def mask_values(data: dict[str, Any], actor: Actor, terms: Glossary) -> dict[str
 
 
 def _masked(data: dict[str, Any], terms: Glossary) -> dict[str, Any]:
-    return {k: mask(terms.personal(k), v) if terms.personal(k) and v not in (None, "") else v for k, v in data.items()}
+    return {k: mask(terms.personal(k), v) if terms.personal(k) and v not in (None, "") else scrubbed(v)
+            for k, v in data.items()}
 
 
 def masked_details(details: dict[str, Any], actor: Actor, business_key: str, terms: Glossary,
@@ -187,6 +201,7 @@ def masked_details(details: dict[str, Any], actor: Actor, business_key: str, ter
             value = mask(kind, value)
         else:
             value = readable(terms, key, value, full)
+            value = value if full or kind else scrubbed(value)
         if isinstance(value, list):
             value = semicolon().join(str(v) for v in value)
         out.append((terms.label(key), linked(terms, key, value, may_open)))

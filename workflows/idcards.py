@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import date
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -64,6 +65,14 @@ def mask(number: str | None) -> str:
     """`110105********1234`: region and last four digits only."""
     text = (number or "").strip()
     return text[:6] + "*" * (len(text) - 10) + text[-4:] if len(text) > 10 else "*" * len(text)
+
+
+_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")  # an 18-character number inside free text
+
+
+def mask_in_text(text: str) -> str:
+    """Free text (a question, an answer) with every ID number typed into it masked as `mask` masks one."""
+    return _IN_TEXT.sub(lambda m: mask(m.group()), text)
 
 
 def make(region: str, born: date, rng: random.Random, female: bool | None = None) -> str:

@@ -10,9 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import cases
 from engine.errors import InvalidInput
 from engine.forms import FormField, ascii_digits, validate
 from engine.models import Case
+from engine.runtime import Runtime
+from engine.steps import current_data
 
 from . import idcards
 from .checks import MATERIALS
@@ -25,6 +28,8 @@ MESSAGES = {**idcards.MESSAGES, "own_id": "is the applicant's own ID number",
             "no_case": "there is no case with the business key {key}",
             "own_department": "cannot be your own department: an inquiry goes to another department"}
 PHONE_PATTERN = r"1\d{10}"
+# The inquiry's fields (bpmn/formal_inquiry.bpmn declares them) filled from the case it is about: who it concerns
+ABOUT_CASE = {"applicant_name": "applicant_name", "applicant_id": "applicant_id"}
 
 
 def _text(fid: str, label: str, required: bool = True, **constraints: str) -> FormField:
@@ -129,13 +134,20 @@ def for_sender(intake: Intake, department: str) -> Intake:
     return replace(intake, fields=fields)
 
 
-def unknown_case(session: Session, data: dict[str, Any]) -> None:
-    """An inquiry names an existing case (its business key); else InvalidInput on case_ref (code no_case)."""
+def about_case(session: Session, rt: Runtime, data: dict[str, Any]) -> dict[str, Any]:
+    """What an inquiry carries from the case it names (its business key) to the department asked: the person's
+    name and ID number (`ABOUT_CASE`; an inquiry called from a case's step has them from that case already).
+    InvalidInput on case_ref (code no_case) when no case has that key."""
     key = str(data.get("case_ref") or "").strip()
-    if session.execute(select(Case.id).where(Case.business_key == key)).first() is None:
+    case = session.execute(select(Case).where(Case.business_key == key)).scalar_one_or_none()
+    if case is None:
         exc = InvalidInput("the inquiry has errors; nothing was sent", {"case_ref": MESSAGES["no_case"].format(key=key)})
         exc.codes = {"case_ref": ("no_case", {"key": key})}
         raise exc
+    if case.purged_at is not None:  # its data is gone: the inquiry asks about the number alone
+        return {}
+    found = current_data(cases.load(session, rt, case))
+    return {name: found[source] for name, source in ABOUT_CASE.items() if found.get(source) not in (None, "")}
 
 
 def available(departments: dict[str, str]) -> list[Intake]:

@@ -51,9 +51,12 @@ def test_peer_reviewers_do_not_see_each_others_findings_but_deciders_and_auditor
     assert not terms.hidden_from("hrss_finding", {"JOINT": "reviewer"}, auditor=False)  # the joint office decides appeals
     assert not terms.hidden_from("hrss_finding", {}, auditor=True)
     assert not terms.hidden_from("insured_months", {"PSB": "reviewer"}, auditor=False)  # not marked: shared
-    # the inquiry a department answers declares only what the inquiry shares
+    # the inquiry a department answers declares only what the inquiry shares: whom it concerns (the ID number
+    # masked), not the findings
     inquiry = model.glossaries["formal_inquiry"]
-    assert "applicant_id" not in inquiry.terms and inquiry.terms["requester_department"].department_code
+    assert inquiry.personal("applicant_id") == "id" and "applicant_name" in inquiry.terms
+    assert "hrss_finding" not in inquiry.terms and "phone" not in inquiry.terms
+    assert inquiry.terms["requester_department"].department_code
 
 
 @pytest.mark.parametrize("declaration, personal, message", [

@@ -8,6 +8,7 @@ from conftest import login
 from sqlalchemy import select
 
 from engine.models import AuditEntry, Task
+from workflows import idcards
 from world import opened
 
 
@@ -73,7 +74,8 @@ def test_a_department_answering_an_inquiry_sees_the_inquiry_not_the_case_file(ap
     psb = login(app.test_client(), "psb_reviewer")
     task = psb.get(f"/tasks/{opened(out)['draft_answer']}").data.decode()
     assert "请核实申请人实际居住地址" in task and "函询部门" in task and "住建局" in task
-    assert "地址不一致需公安核实" not in task and person.id_number[:6] not in task and "总积分" not in task
+    assert "地址不一致需公安核实" not in task and "总积分" not in task
+    assert person.id_number not in task and idcards.mask(person.id_number) in task, "whom it concerns, masked"
     case = psb.get(f"/cases/{out.business_key}").data.decode()
     assert "拟写答复" in case and "撰写函询" in case
     assert "住房备案核验（人工）" not in case and "地址不一致需公安核实" not in case

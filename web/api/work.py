@@ -12,7 +12,7 @@ from engine import cases
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from engine.models import Case, Department, Task
 from engine.routing import ROLE_RANK
-from workflows.intake import INTAKES, start_data, unknown_case
+from workflows.intake import INTAKES, about_case, start_data
 
 from ..context import runtime
 from ..inbox import merged_by_due, mine_parts, queue_parts, signing_part
@@ -167,7 +167,7 @@ def start_inquiry(ctx: Context) -> Reply:
         if session.get(Department, body.target_department) is None:
             raise InvalidInput("the inquiry has errors; nothing was sent",
                                {"target_department": f"no department {body.target_department}"})
-        unknown_case(session, data)
+        data |= about_case(session, runtime(), data)
         started = cases.start(session, runtime(), ctx.actor, "formal_inquiry", data)
         draft = next((r for r in started.opened if r["element_id"] == "draft_inquiry"), None)
         if draft is None:
