@@ -264,6 +264,9 @@ class Linter:
         for code in (c.strip() for c in props.get("cc", "").split(",") if c.strip()):
             if self.strict and self.resolve_lane(code) != code:
                 self.add(file, task, M("cc_department", value=code))
+        for path in (p.strip() for p in props.get("shows", "").split(",") if p.strip()):
+            if not all(_FIELD.fullmatch(part) for part in path.split(".", 1)):
+                self.add(file, task, M("shows_field", value=path))
         for prop in ("send_back_to", "not_by_performer_of"):
             if props.get(prop) is None:
                 continue

@@ -176,6 +176,27 @@ def visible_data(data: dict[str, Any], actor: Actor, business_key: str, terms: G
     return out
 
 
+def shown_with_form(data: dict[str, Any], actor: Actor, terms: Glossary,
+                    paths: tuple[str, ...]) -> list[dict[str, Any]]:
+    """What a step decides on (its `shows` property: data fields, or `record.field` for a field of a called process's
+    answers, e.g. an inquiry's answer), read-only and masked as on the rest of the page; fields without a value, and
+    another department's 背靠背 findings, are left out."""
+    full, out = may_see_unmasked(actor), []
+    for path in paths:
+        key, _dot, inner = path.partition(".")
+        value = data.get(key)
+        if inner:
+            value = value.get(inner) if isinstance(value, dict) else None
+        if _blank(value) or hidden_from(terms, key, actor):
+            continue
+        name = inner or key
+        kind = terms.personal(name)
+        shown = mask(kind, value) if kind and not full else readable(terms, name, value, full)
+        label = f"{terms.label(key)} · {terms.label(inner)}" if inner else terms.label(key)
+        out.append(dict(key=path, label=label, value=shown if full or kind else scrubbed(shown)))
+    return out
+
+
 def mask_values(data: dict[str, Any], actor: Actor, terms: Glossary) -> dict[str, Any]:
     """Submitted data with personal values masked for those who may not see them in full (API answers)."""
     return dict(data) if may_see_unmasked(actor) else _masked(data, terms)

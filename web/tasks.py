@@ -18,7 +18,7 @@ from engine.models import AuditEntry, Case, Task
 from . import localized
 from .context import actor, runtime
 from .i18n import field_errors, refusal
-from .privacy import glossary_of, masked_text, personal_shown, visible_data
+from .privacy import glossary_of, masked_text, personal_shown, shown_with_form, visible_data
 from .cases import may_open_key
 from .names import person
 
@@ -59,8 +59,8 @@ def _comments(case_id: int) -> list[AuditEntry]:
 
 
 def _page(task: Task, case: Case, fields, data, values=None, errors=None, status=200, confirming=None):
-    shown = visible_data(data, actor(), case.business_key, glossary_of(case, task.element_id), here=task.department_code,
-                         may_open=may_open_key)
+    terms = glossary_of(case, task.element_id)
+    shown = visible_data(data, actor(), case.business_key, terms, here=task.department_code, may_open=may_open_key)
     read = personal_shown(shown)
     if read:
         with runtime().db.write() as session:
@@ -77,7 +77,9 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
         apart = separation.conflict(session, runtime(), actor().username, case.id, task.element_id) if can_act else None
         model = runtime().model(session, case.definition_id)
     confirm = model.confirm.get((model.process_of(task.element_id), task.element_id))  # an irreversible step
-    labels = model.submit_label.get((model.process_of(task.element_id), task.element_id), {})
+    step = (model.process_of(task.element_id), task.element_id)
+    labels = model.submit_label.get(step, {})
+    rests_on = shown_with_form(data, actor(), terms, model.shows.get(step, ()))
     can_act = can_act and apart is None and task.signing != "signer"
     colleagues = transfer_options(task) if can_act and not task.delegated_by else []
     fields = localized.form(fields, case.process_key, task.element_id, case.definition_id)
@@ -89,6 +91,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
                            colleagues=colleagues, confirm=confirm if any(f.id == confirm for f in fields) else None,
                            draft=saving.saved(task) or delegation.draft_of(task), stopped=stopped, confirming=confirming,
                            submit_label=labels.get("en" if localized.english() else "") or labels.get(""),
+                           rests_on=rests_on,
                            **panel(task, colleagues)), status
 
 
