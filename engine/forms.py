@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -104,6 +104,17 @@ def fields_of(task_spec: Any) -> list[FormField]:
             constraints={v.name: v.config for v in raw.validation},
             properties={p.id: p.value for p in raw.properties},
         ))
+    return out
+
+
+def offered(form: list[FormField], data: dict[str, Any]) -> list[FormField]:
+    """The form as this case offers it: a choice whose property `not_option_of` names a data field is offered
+    without the option that field's value is (the step's own department among the departments it may ask; a
+    `valid_if` refuses it if sent all the same)."""
+    out = []
+    for f in form:
+        own = data.get((f.properties.get("not_option_of") or "").strip()) if f.options else None
+        out.append(replace(f, options=[o for o in f.options if o[0] != own]) if isinstance(own, str) else f)
     return out
 
 
@@ -269,7 +280,7 @@ def _bound_parser(kind: str):
 # properties of a user task (engine/definitions.py reads them from the task's own camunda:properties): on a form
 # field they would be silently ignored
 STEP_PROPERTIES = frozenset({"send_back_to", "not_by_performer_of", "confirm", "department", "countersign",
-                             "countersign_record", "cc"})
+                             "countersign_record", "cc", "shows", "submit_label"})
 
 
 def form_problems(task_node, camunda_ns: str, function_names: set[str]) -> list[tuple[Any, str]]:
@@ -316,6 +327,9 @@ def form_problems(task_node, camunda_ns: str, function_names: set[str]) -> list[
             name = prop.get("id") or prop.get("name")
             if name in STEP_PROPERTIES:
                 problem(M("field_step_property", name=name))
+        for prop in node.xpath("./c:properties/c:property[@id='not_option_of']", namespaces=ns):
+            if kind != "enum" or not _IDENT.match((prop.get("value") or "").strip()):
+                problem(M("field_not_option_of"))
         default = node.get("defaultValue")
         if default and kind == "boolean" and "required" in _constraint_names(node, ns):
             problem(M("field_decision_default"))

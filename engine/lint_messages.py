@@ -183,6 +183,7 @@ MESSAGES = catalogue({
     "field_type": "type {value!r} is not supported; use one of {known}",
     "field_enum_empty": "an enum field needs at least one value",
     "field_condition_empty": "{name} has no condition (its value)",
+    "field_not_option_of": "not_option_of must name a data field, on a choice (enum) field",
     "field_answer_kind": "{name} names an answer of a boolean field; this is a {kind} field",
     "field_step_property": "{name} is a property of the step, not of a form field: move it to the user task's own "
                            "properties (here it is ignored)",

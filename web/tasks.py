@@ -48,7 +48,7 @@ def form_and_data(task: Task, case: Case) -> tuple[list[forms.FormField], dict]:
             spiff = None
     if spiff is None or spiff.state != TaskState.READY:
         return [], dict(json.loads(task.data or "{}"))
-    return forms.fields_of(spiff.task_spec), dict(spiff.data)
+    return forms.offered(forms.fields_of(spiff.task_spec), spiff.data), dict(spiff.data)
 
 
 def _comments(case_id: int) -> list[AuditEntry]:
