@@ -1,4 +1,5 @@
-"""Attachments: the scanned materials of a case (an applicant's documents brought to the window).
+"""Attachments: the scanned materials of a case (an applicant's documents brought to the window), and the documents
+kept with a step's answer (a user task's `attach` property: an inquiry's answer with its supporting documents).
 
 A file is checked before anything is kept: its type by its first bytes (PDF, JPEG or PNG, whatever its name
 says), its size (at most `MAX_BYTES`, never empty) and its name (no path, no control characters). It is stored
@@ -22,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -101,8 +103,9 @@ def _write(root: Path, sha256: str, data: bytes) -> None:
 
 
 def add(session: Session, root: Path, actor: Actor, case: Case, kind: str, filename: str, data: bytes,
-        department: str | None = None, now: datetime | None = None) -> Stored:
-    """Keep one scanned file of `case`; InvalidInput names what is wrong with it (nothing is kept then)."""
+        department: str | None = None, now: datetime | None = None, task_id: str | None = None) -> Stored:
+    """Keep one scanned file of `case` (at step `task_id`, for a document kept with that step's answer); InvalidInput
+    names what is wrong with it (nothing is kept then)."""
     if not data:
         raise InvalidInput(f"{filename or 'the file'} is empty", {"file": "empty"})
     if len(data) > MAX_BYTES:
@@ -120,7 +123,8 @@ def add(session: Session, root: Path, actor: Actor, case: Case, kind: str, filen
     _write(root, sha, data)
     now = now or wallclock.now()
     row = Attachment(case_id=case.id, kind=kind, filename=clean_name(filename, found), media_type=found,
-                     size=len(data), sha256=sha, uploaded_by=actor.username, department=department, uploaded_at=now)
+                     size=len(data), sha256=sha, uploaded_by=actor.username, department=department, uploaded_at=now,
+                     task_id=task_id)
     session.add(row)
     session.flush()
     audit.append(session, [audit.Event("attachment_added", actor.username,
@@ -132,6 +136,17 @@ def add(session: Session, root: Path, actor: Actor, case: Case, kind: str, filen
 def of_case(session: Session, case_id: int) -> list[Attachment]:
     return list(session.execute(select(Attachment).where(Attachment.case_id == case_id)
                                 .order_by(Attachment.id)).scalars())
+
+
+def of_task(session: Session, task_id: str) -> list[Attachment]:
+    """The documents kept at one step, in the order they came."""
+    return list(session.execute(select(Attachment).where(Attachment.task_id == task_id)
+                                .order_by(Attachment.id)).scalars())
+
+
+def listed(session: Session, task_id: str) -> list[dict[str, Any]]:
+    """The documents kept at a step as its answer records them (`attach` property): [{"id": 7, "file": "x.pdf"}]."""
+    return [{"id": row.id, "file": row.filename} for row in of_task(session, task_id)]
 
 
 def get(session: Session, attachment_id: int) -> Attachment:

@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessage
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, copies, delegation, forms, holding, numbering, separation, signers, sql, wallclock
+from . import attachments, audit, copies, delegation, forms, holding, numbering, separation, signers, sql, wallclock
 from .calendar import aware
 from .clock import HELD
 from .expressions import data_problem
@@ -303,6 +303,9 @@ def _submission(session: Session, rt: Runtime, actor: Actor, task_id: str, value
     if spiff_task is None:
         raise Conflict.coded("task_done_just_now", task=task.name)
     clean = forms.validate(forms.fields_of(spiff_task.task_spec), values, spiff_task.data)
+    kept = model.attach.get((model.process_of(task.element_id), task.element_id))
+    if kept:  # the documents kept at this step go with its answer, under the field the step names
+        clean[kept] = attachments.listed(session, task_id)
     return task, case, model, op, wf, spiff_task, clean
 
 

@@ -102,6 +102,7 @@ class ProcessModel:
     confirm: dict[tuple[str, str], str] = field(default_factory=dict)  # irreversible steps: the field to confirm
     submit_label: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # step → language ("" default) → button
     shows: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # step → data shown with its form
+    attach: dict[tuple[str, str], str] = field(default_factory=dict)  # step → data field listing the documents kept at it
 
     def process_of(self, element_id: str) -> str:
         """The process a user task belongs to: this one, or one it calls (a step's `process_key` is the case's)."""
@@ -403,6 +404,8 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
                 model.confirm[(pid, task.get("id"))] = props["confirm"].strip()
             if (props.get("shows") or "").strip():  # what the step decides on, e.g. an inquiry's answer (result.answer)
                 model.shows[(pid, task.get("id"))] = tuple(p.strip() for p in props["shows"].split(",") if p.strip())
+            if (props.get("attach") or "").strip():  # documents may be kept with the answer, listed in this field
+                model.attach[(pid, task.get("id"))] = props["attach"].strip()
             if (props.get("submit_label") or "").strip():  # what submitting does, e.g. 提交发送 (submit_label:en too)
                 model.submit_label[(pid, task.get("id"))] = {
                     name.partition(":")[2]: value.strip() for name, value in props.items()

@@ -264,6 +264,8 @@ class Linter:
         for code in (c.strip() for c in props.get("cc", "").split(",") if c.strip()):
             if self.strict and self.resolve_lane(code) != code:
                 self.add(file, task, M("cc_department", value=code))
+        if props.get("attach") is not None and not _FIELD.fullmatch(props["attach"].strip()):
+            self.add(file, task, M("attach_field", value=props["attach"]))
         for path in (p.strip() for p in props.get("shows", "").split(",") if p.strip()):
             if not all(_FIELD.fullmatch(part) for part in path.split(".", 1)):
                 self.add(file, task, M("shows_field", value=path))

@@ -135,6 +135,8 @@ MESSAGES = catalogue({
     "countersign_value": "countersign {value!r} must be all, any or ratio:<share> with a share above 0 and at most 1 "
                          "(e.g. ratio:0.6)",
     "countersign_parallel": "countersign needs a parallel multi-instance user task (one instance per signer)",
+    "attach_field": "attach {value!r} must name the data field that lists the documents kept at the step (letters, "
+                    "digits, _)",
     "shows_field": "shows {value!r} must name a data field, or record.field for a field of a called process's answers "
                    "(letters, digits, _)",
     "countersign_record": "countersign_record {value!r} must name a data field (letters, digits, _) on a task with a "

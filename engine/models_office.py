@@ -266,11 +266,12 @@ class DesignerDraft(Base):
 
 
 class Attachment(Base):
-    """A scanned material of a case (engine/attachments.py): the file lives outside the database, named by its
-    SHA-256; the row says what it is, who brought it in and when."""
+    """A scanned material of a case, or a document kept with a step's answer (engine/attachments.py): the file lives
+    outside the database, named by its SHA-256; the row says what it is, who brought it in, when and at which step."""
 
     __tablename__ = "attachments"
-    __table_args__ = (Index("ix_attachments_case", "case_id", "id"), Index("ix_attachments_sha", "sha256"))
+    __table_args__ = (Index("ix_attachments_case", "case_id", "id"), Index("ix_attachments_sha", "sha256"),
+                      Index("ix_attachments_task", "task_id"))
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     case_id: Mapped[int] = mapped_column(ID)
@@ -282,6 +283,7 @@ class Attachment(Base):
     uploaded_by: Mapped[str] = mapped_column(String(64))
     department: Mapped[str | None] = mapped_column(String(16))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    task_id: Mapped[str | None] = mapped_column(String(36))  # the step it was kept at (an answer's documents)
 
 
 class InquiryFact(Base):

@@ -17,7 +17,8 @@ from engine.config import Settings, make_runtime
 
 from . import (account, admin, api, applications, approvals, audit, auth, calendar_admin, cases, copies, dashboard, deputies,
                counter, designer, migrations, modeler,
-               errors, health, holds, inbox, notices, notifications, saving, search, signers, supervision, tasks, team, units)
+               errors, health, holds, inbox, notices, notifications, saving, search, signers, step_files, supervision, tasks,
+               team, units)
 from . import localized, names
 from .context import RowId
 from .i18n import LANGUAGES, compile_translations, department_name, provisional, role_name, say, select_locale, sla
@@ -60,7 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_login(login)
     for module in (auth, account, inbox, tasks, saving, approvals, signers, notifications, deputies, copies, supervision, cases, team, audit,
                    designer, migrations, modeler, applications, counter, search, admin, units, calendar_admin, dashboard,
-                   health, holds, notices):
+                   health, holds, notices, step_files):
         app.register_blueprint(module.bp)
     api.register(app, csrf)
     errors.register(app)

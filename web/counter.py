@@ -14,6 +14,7 @@ from sqlalchemy import select
 from engine import attachments, cases, supervision, wallclock
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import Case, Department, Task
+from engine.models_office import Attachment
 from workflows import counter
 from workflows.intake import INTAKES
 from workflows.portal import PUBLIC
@@ -32,7 +33,7 @@ UPLOAD_LIMIT = PER_UPLOAD * attachments.MAX_BYTES + 1024 * 1024
 
 def upload_limit() -> None:
     """Scanned materials may be larger than the app's usual request limit (4 MB): widen it for their upload only."""
-    if request.endpoint == "counter.upload":
+    if request.endpoint in ("counter.upload", "step_files.upload"):
         request.max_content_length = UPLOAD_LIMIT
 
 
@@ -90,6 +91,15 @@ def _may_open(case: Case, owner: str | None) -> bool:
     me = actor()
     whole = _scope(model, case, tasks, me, supervision.may_supervise(me, overseers())) is None
     return whole or _my_window(case, owner) is not None
+
+
+def _kept_by_own_department(case: Case, attachment_id: int) -> bool:
+    """A document the user's department kept with a step's answer (web/step_files.py), which it may open again even
+    where it reads no more of the case than that step (an inquiry it answered)."""
+    with runtime().db.read() as session:
+        row = session.get(Attachment, attachment_id)
+    return row is not None and row.case_id == case.id and row.task_id is not None \
+        and row.department in actor().departments
 
 
 def panel(case: Case, waiting: list[str], missing: list[str], whole_file: bool) -> Panel:
@@ -269,7 +279,7 @@ def _upload_problem(problem: str, name: str) -> str:
 def download(key: str, attachment_id: int):
     """One attachment, for those who may read the case file; every opening is recorded."""
     case = _case(key)
-    if not _may_open(case, _owner(case)):
+    if not _may_open(case, _owner(case)) and not _kept_by_own_department(case, attachment_id):
         abort(403)
     try:
         with runtime().db.write() as session:

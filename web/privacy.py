@@ -80,6 +80,8 @@ def readable(terms: Glossary, key: str, value: Any, unmasked: bool = True) -> An
         return named if isinstance(named, str) else (_("Yes") if value else _("No"))
     if is_table(value):  # rows to read as a table (a rule table's change, row by row)
         return value
+    if is_files(value):  # documents kept with an answer: by their names
+        return [str(v["file"]) for v in value]
     if isinstance(value, dict):
         def shown(k: str, v: Any) -> str:
             kind = terms.personal(k)
@@ -125,6 +127,12 @@ def decision_view(record, terms: Glossary, actor: Actor | None = None) -> dict[s
                 rows=record.rows, changes=record.changes, outputs=[(o["label"], text(o["name"], o["value"])) for o in d.get("outputs", [])],
                 inputs=[(i["label"], text(i["expression"], i["value"])) for i in d.get("inputs", [])
                         if actor is None or not hidden_from(terms, i["expression"], actor)])
+
+
+def is_files(value: Any) -> bool:
+    """The documents kept with a step's answer, as the answer lists them: [{"id": 7, "file": "x.pdf"}, …]."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) and set(v) == {"id", "file"}
+                                                           for v in value)
 
 
 def is_table(value: Any) -> bool:
@@ -193,7 +201,8 @@ def shown_with_form(data: dict[str, Any], actor: Actor, terms: Glossary,
         kind = terms.personal(name)
         shown = mask(kind, value) if kind and not full else readable(terms, name, value, full)
         label = f"{terms.label(key)} · {terms.label(inner)}" if inner else terms.label(key)
-        out.append(dict(key=path, label=label, value=shown if full or kind else scrubbed(shown)))
+        out.append(dict(key=path, label=label, value=shown if full or kind else scrubbed(shown),
+                        files=value if is_files(value) else None))
     return out
 
 

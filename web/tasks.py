@@ -11,7 +11,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
-from engine import cases, clock, delegation, forms, saving, sendback, separation, urges
+from engine import attachments, cases, clock, delegation, forms, saving, sendback, separation, urges
 from engine.errors import InvalidInput
 from engine.models import AuditEntry, Case, Task
 
@@ -76,6 +76,8 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
         stopped = clock.standing(session, case.id) if task.state == "open" else None
         apart = separation.conflict(session, runtime(), actor().username, case.id, task.element_id) if can_act else None
         model = runtime().model(session, case.definition_id)
+        kept = attachments.of_task(session, task.id) if model.attach.get(
+            (model.process_of(task.element_id), task.element_id)) else None  # documents kept with the answer
     confirm = model.confirm.get((model.process_of(task.element_id), task.element_id))  # an irreversible step
     step = (model.process_of(task.element_id), task.element_id)
     labels = model.submit_label.get(step, {})
@@ -91,7 +93,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
                            colleagues=colleagues, confirm=confirm if any(f.id == confirm for f in fields) else None,
                            draft=saving.saved(task) or delegation.draft_of(task), stopped=stopped, confirming=confirming,
                            submit_label=labels.get("en" if localized.english() else "") or labels.get(""),
-                           rests_on=rests_on,
+                           rests_on=rests_on, kept=kept,
                            **panel(task, colleagues)), status
 
 

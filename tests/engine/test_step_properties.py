@@ -1,5 +1,6 @@
 """Step and form-field properties of the inquiry's steps: a user task's `shows` (the data its form decides on: a
-field, or record.field of a called process's answers) read into the model; a form field's `not_option_of` (an
+field, or record.field of a called process's answers) read into the model; `attach` (the field listing the documents
+kept with the answer); a form field's `not_option_of` (an
 option the case's data rules out is not offered); malformed ones are refused at deploy, naming them."""
 from __future__ import annotations
 
@@ -51,3 +52,10 @@ def test_not_option_of_belongs_on_a_choice(rt):
     with pytest.raises(DeployError) as raised, rt.db.write() as session:
         repository.deploy(session, rt, SYSTEM, {"r.bpmn": bpmn("r", body, lanes={"EDU": ["s", "review", "e"]})})
     assert "not_option_of must name a data field, on a choice (enum) field" in str(raised.value.problems)
+
+
+def test_attach_names_the_field_listing_the_documents(rt):
+    body = _body("answer").replace('name="shows" value="answer"', 'name="attach" value="answer files"')
+    with pytest.raises(DeployError) as raised, rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {"r.bpmn": bpmn("r", body, lanes={"EDU": ["s", "review", "e"]})})
+    assert "attach 'answer files' must name the data field that lists the documents" in str(raised.value.problems)

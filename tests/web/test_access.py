@@ -64,6 +64,7 @@ def expected(role: str, route: str) -> int:
         "notice": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # nothing missing: said, back to the case
         "correction": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # waits for no correction
         "attach": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # no file: named, nothing kept
+        "step_attach": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # the step keeps none: said
         "attachment": 404 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,  # no such file
         "withdraw_application": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # last: it ends the case
     }
@@ -108,6 +109,7 @@ ROUTES = {
     "notice": ("get", "/cases/{key}/notice", None),
     "correction": ("get", "/cases/{key}/correction", None),
     "attach": ("post", "/cases/{key}/attachments", {"kind": "housing"}),
+    "step_attach": ("post", "/tasks/{task}/attachments", {}),
     "attachment": ("get", "/cases/{key}/attachments/999999", None),
     "withdraw_application": ("post", "/cases/{key}/withdraw-application", {"reason": "申请人撤回", "confirm": "1"}),
     "unit_save": ("post", "/admin/units", {"code": "STREET-WX", "name_zh": "文新街道", "parent": "STREET",

@@ -1,11 +1,17 @@
-"""Once a formal inquiry (部门函询) is answered, the asking department's step that decides on it shows the answer
-and its grounds and attachments read-only next to the form: the 审阅答复 of an inquiry of its own, and the review
-step a case returns to after the inquiry it called."""
+"""Once a formal inquiry (部门函询) is answered, the asking department's step that decides on it shows the answer,
+its grounds and the documents kept with it read-only next to the form: the 审阅答复 of an inquiry of its own, and
+the review step a case returns to after the inquiry it called. The department asked keeps those documents at its
+拟写答复 step."""
+import io
 import re
 
 from conftest import login
 from world import opened
 
+from sqlalchemy import select
+
+from engine import attachments
+from engine.models import Task
 from workflows import idcards
 
 
@@ -52,3 +58,57 @@ def test_a_review_step_that_asked_nobody_shows_no_answer(app, world):
     world.app = app
     out = world.start("admission_review", world.person(hud={"address": "杭州市西湖区天目山路1号"}).admission())
     assert 'id="rests-on"' not in world_page(world, "hud_reviewer", opened(out)["review_hud"])
+
+
+def open_task(world, out, element: str) -> str:
+    with world.rt.db.read() as session:
+        return session.execute(select(Task.id).where(Task.case_id == out.case_id, Task.element_id == element,
+                                                     Task.state == "open")).scalar_one()
+
+
+def _upload(client, task: str, name: str = "户籍迁移登记表.pdf", content: bytes = b"%PDF-1.4 scanned"):
+    return client.post(f"/tasks/{task}/attachments", data={"file": (io.BytesIO(content), name)},
+                       content_type="multipart/form-data")
+
+
+def test_the_department_asked_keeps_documents_with_its_answer_and_the_asker_opens_them(app, world):
+    world.app = app
+    out = world.start("admission_review", world.person(hud={"address": "杭州市西湖区天目山路1号"}).admission())
+    out = world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
+                         hud_finding="地址不一致", hud_need_inquiry=True, hud_inquiry_target="PSB")
+    out = world.complete("hud_reviewer", out, "draft_inquiry", inquiry_subject="居住地址核实",
+                         questions="请核实申请人实际居住地址", reply_days=5)
+    draft = opened(out)["draft_answer"]
+    psb = login(app.test_client(), "psb_reviewer")
+    psb.post(f"/tasks/{draft}/claim")
+    assert 'id="no-kept-files"' in psb.get(f"/tasks/{draft}").data.decode()
+    refused = _upload(psb, draft, "notes.txt", b"plain words")  # not a scan: named, nothing kept
+    assert "notes.txt 不是 PDF、JPEG 或 PNG 文件" in psb.get(refused.headers["Location"]).data.decode()
+    assert _upload(psb, draft).status_code == 302
+    kept = psb.get(f"/tasks/{draft}").data.decode().split('id="kept-files"')[1].split("</section>")[0]
+    assert "户籍迁移登记表.pdf" in kept and "notes" not in kept
+    assert psb.post(f"/tasks/{draft}", data={"answer": "已迁址", "evidence": "见附件"}).status_code == 302
+    sign = login(app.test_client(), "psb_supervisor").get(f"/tasks/{open_task(world, out, 'sign_answer')}").data.decode()
+    assert "户籍迁移登记表.pdf" in rests_on(sign)["答复附件"], "the section chief signs the answer with its documents"
+    out = world.complete("psb_supervisor", open_task(world, out, "sign_answer"), sign_decision="approve")
+    hud = login(app.test_client(), "hud_reviewer")
+    review = hud.get(f"/tasks/{opened(out)['review_answer']}").data.decode()
+    link = re.search(r'href="(/cases/[^"]+/attachments/\d+)\?view=1"[^>]*>户籍迁移登记表.pdf<', review).group(1)
+    out = world.complete("hud_reviewer", out, "review_answer", review_decision="accept")
+    decide = hud.get(f"/tasks/{opened(out)['review_hud']}").data.decode()
+    assert rests_on(decide)["部门函询 · 答复附件"] == "户籍迁移登记表.pdf" and link in decide
+    assert hud.get(link).data == b"%PDF-1.4 scanned", "the asking department opens it"
+    assert psb.get(link).data == b"%PDF-1.4 scanned", "the department that kept it opens it again"
+    assert login(app.test_client(), "hrss_reviewer").get(link).status_code == 403
+
+
+def test_a_step_that_keeps_no_documents_takes_none(app, world):
+    out = world.start("admission_review", world.person(hud={"address": "杭州市西湖区天目山路1号"}).admission())
+    task = opened(out)["review_hud"]
+    hud = login(app.test_client(), "hud_reviewer")
+    assert 'id="kept-files"' not in hud.get(f"/tasks/{task}").data.decode()
+    refused = _upload(hud, task)
+    assert refused.status_code == 302
+    assert "本环节不收附件或已办结，无法上传" in hud.get(refused.headers["Location"]).data.decode()
+    with world.rt.db.read() as session:
+        assert attachments.of_case(session, out.case_id) == []
