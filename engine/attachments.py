@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, wallclock
 from .errors import EngineError, InvalidInput, NotFound
-from .models import Case
+from .models import Case, Task
 from .models_office import Attachment
 from .routing import Actor
 
@@ -139,8 +139,15 @@ def of_case(session: Session, case_id: int) -> list[Attachment]:
 
 
 def of_task(session: Session, task_id: str) -> list[Attachment]:
-    """The documents kept at one step, in the order they came."""
-    return list(session.execute(select(Attachment).where(Attachment.task_id == task_id)
+    """The documents kept at a step, in the order they came: at this task, and at the earlier tasks of the same step
+    for the same department in the case (an answer sent back for changes, or asked again, keeps its documents)."""
+    task = session.get(Task, task_id)
+    if task is None:
+        return []
+    same = select(Task.id).where(Task.case_id == task.case_id, Task.element_id == task.element_id,
+                                 Task.department_code == task.department_code)
+    return list(session.execute(select(Attachment).where(Attachment.case_id == task.case_id,
+                                                         Attachment.task_id.in_(same))
                                 .order_by(Attachment.id)).scalars())
 
 

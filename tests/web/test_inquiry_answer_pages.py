@@ -90,6 +90,13 @@ def test_the_department_asked_keeps_documents_with_its_answer_and_the_asker_open
     assert psb.post(f"/tasks/{draft}", data={"answer": "已迁址", "evidence": "见附件"}).status_code == 302
     sign = login(app.test_client(), "psb_supervisor").get(f"/tasks/{open_task(world, out, 'sign_answer')}").data.decode()
     assert "户籍迁移登记表.pdf" in rests_on(sign)["答复附件"], "the section chief signs the answer with its documents"
+    out = world.complete("psb_supervisor", open_task(world, out, "sign_answer"), sign_decision="revise",
+                         sign_comment="补充迁移时间")
+    again = opened(out)["draft_answer"]
+    psb.post(f"/tasks/{again}/claim")
+    assert "户籍迁移登记表.pdf" in psb.get(f"/tasks/{again}").data.decode().split('id="kept-files"')[1], \
+        "sent back for changes, the answer keeps its documents"
+    assert psb.post(f"/tasks/{again}", data={"answer": "已于2025年迁址", "evidence": "见附件"}).status_code == 302
     out = world.complete("psb_supervisor", open_task(world, out, "sign_answer"), sign_decision="approve")
     hud = login(app.test_client(), "hud_reviewer")
     review = hud.get(f"/tasks/{opened(out)['review_answer']}").data.decode()
