@@ -10,8 +10,7 @@ from engine import cases
 from engine.errors import InvalidInput
 from workflows import counter
 from workflows.checks import MATERIALS
-from workflows.intake import (ENGLISH_MATERIALS, INTAKES, Intake, about_case, available, for_sender, in_english,
-                              start_data)
+from workflows.intake import ENGLISH_MATERIALS, INTAKES, Intake, available, checked, for_sender, in_english
 
 from . import localized
 from .context import actor, runtime
@@ -53,10 +52,8 @@ def new(process: str):
     submitted = {f.id: request.form.get(f.id, "") for f in intake.fields}
     chosen = request.form.getlist("materials")
     try:
-        data = start_data(_shown(intake), submitted, chosen, departments[0])  # refusals name options as shown
-        with runtime().db.write() as session:
-            if process == "formal_inquiry":  # an inquiry is about a case that exists, and carries who it concerns
-                data |= about_case(session, runtime(), data)
+        with runtime().db.write() as session:  # refusals name options as shown; an inquiry's case must exist
+            data = checked(session, runtime(), _shown(intake), submitted, chosen, departments[0])
             outcome = cases.start(session, runtime(), actor(), process, data)
             drafting = _claim_own_first_step(session, outcome) if intake.sent else None
     except InvalidInput as exc:

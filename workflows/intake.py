@@ -227,3 +227,23 @@ def start_data(intake: Intake, submitted: dict[str, Any], materials: list[str], 
     if intake.process == "formal_inquiry":
         data["requester_department"] = department
     return {k: v for k, v in data.items() if v is not None}
+
+
+def checked(session: Session, rt: Runtime, intake: Intake, submitted: dict[str, Any], materials: list[str],
+            department: str) -> dict[str, Any]:
+    """`start_data`, and for an inquiry what it carries from the case it names (`about_case`): InvalidInput naming
+    every problem at once, the case number's with the other fields'."""
+    try:
+        data = start_data(intake, submitted, materials, department)
+    except InvalidInput as exc:
+        ref = str(submitted.get("case_ref") or "").strip()
+        if intake.process == "formal_inquiry" and ref and "case_ref" not in exc.fields:
+            try:
+                about_case(session, rt, {"case_ref": ref})
+            except InvalidInput as unknown:
+                exc.fields.update(unknown.fields)
+                exc.codes = {**getattr(exc, "codes", {}), **unknown.codes}
+        raise
+    if intake.process == "formal_inquiry":
+        data |= about_case(session, rt, data)
+    return data
