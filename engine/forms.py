@@ -280,7 +280,7 @@ def _bound_parser(kind: str):
 # properties of a user task (engine/definitions.py reads them from the task's own camunda:properties): on a form
 # field they would be silently ignored
 STEP_PROPERTIES = frozenset({"send_back_to", "not_by_performer_of", "confirm", "department", "countersign",
-                             "countersign_record", "cc", "shows", "submit_label"})
+                             "countersign_record", "cc", "shows", "submit_label", "attach"})
 
 
 def form_problems(task_node, camunda_ns: str, function_names: set[str]) -> list[tuple[Any, str]]:

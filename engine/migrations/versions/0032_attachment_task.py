@@ -1,15 +1,15 @@
 """Attachments kept at a step (an inquiry's answer with its supporting documents) name that step's task; the
 scanned materials brought to the window name none
 
-Revision ID: 0034
-Revises: 0030
+Revision ID: 0032
+Revises: 0031
 Create Date: 2026-11-30
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0034"
-down_revision = "0030"
+revision = "0032"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 
