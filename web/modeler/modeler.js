@@ -12,13 +12,29 @@ import DmnModeler from 'dmn-js/lib/Modeler';
 import JointReviewPanelModule from './panel';
 import { translateModule } from './translate';
 import zhCN from './zh-CN';
+import zhCNDmn from './zh-CN-dmn';
 
 const BPMN_MODULES = [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule,
   CamundaBehaviorsModule, JointReviewPanelModule];
 
-// The BPMN modeler's additional modules for the page's language (<html lang>): Chinese gets the dictionary.
-function modules(language) {
-  return String(language || '').toLowerCase().startsWith('zh') ? [...BPMN_MODULES, translateModule(zhCN)] : BPMN_MODULES;
+const DMN_VIEWS = ['drd', 'decisionTable', 'literalExpression', 'boxedExpression'];
+
+function chinese(language) {
+  return String(language || '').toLowerCase().startsWith('zh');
 }
 
-window.JointReviewModeler = { BpmnModeler, DmnModeler, modules, camundaModdle };
+// The BPMN modeler's additional modules for the page's language (<html lang>): Chinese gets the dictionary.
+function modules(language) {
+  return chinese(language) ? [...BPMN_MODULES, translateModule(zhCN)] : BPMN_MODULES;
+}
+
+// The DMN modeler's options per view for the page's language: in Chinese every view gets the DMN dictionary, through
+// one module so that all views share one `untranslated` set. (dmn-js drops `common.additionalModules` when it builds
+// a view, so each view is named.)
+function dmnViews(language) {
+  if (!chinese(language)) { return {}; }
+  const translation = translateModule(zhCNDmn);
+  return Object.fromEntries(DMN_VIEWS.map((view) => [view, { additionalModules: [translation] }]));
+}
+
+window.JointReviewModeler = { BpmnModeler, DmnModeler, modules, dmnViews, camundaModdle };

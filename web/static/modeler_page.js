@@ -104,7 +104,8 @@
       editor.on('commandStack.changed', changed);
       editor.on('selection.changed', (event) => laneChoices(event.newSelection[0]));
     } else {
-      editor = new lib.DmnModeler({ container: canvasBox, common: { keyboard: { bindTo: window } } });
+      editor = new lib.DmnModeler({ container: canvasBox, common: { keyboard: { bindTo: window } },
+        ...lib.dmnViews(document.documentElement.lang) });
       await editor.importXML(xml);
       const view = editor.getViews().find((v) => v.type === 'decisionTable');
       if (view) { await editor.open(view); }

@@ -1,0 +1,99 @@
+"""The DMN editor of the browser modeler (dmn-js) in Chromium: in the Chinese UI its decision table, cell and column
+menus, hit policies and DRD speak Chinese (web/modeler/zh-CN-dmn.js), and no text the dictionary lacks is shown; in
+English it stays English (screenshots in test-artifacts/)."""
+from __future__ import annotations
+
+from conftest import ARTIFACTS, ui_login
+
+SHOWN_LABELS = """() => Array.from(document.querySelectorAll(
+  '.modeler-layout [title], .modeler-layout [aria-label], .modeler-layout [placeholder]'),
+  (e) => [e.title, e.getAttribute('aria-label'), e.placeholder || ''].join(' | '))"""
+UNTRANSLATED = "() => Array.from(window.jrModeler.getActiveViewer().get('untranslated'))"
+
+
+def _open_rule_table(page, server) -> None:
+    page.goto(f"{server}/designer/modeler")
+    page.wait_for_selector("#canvas[data-ready='bpmn']", timeout=20000)
+    page.click("#new-dmn")
+    page.wait_for_selector("#canvas[data-ready='dmn'] .tjs-table", timeout=20000)
+
+
+def _texts(page, selector: str) -> list[str]:
+    return [t.strip() for t in page.locator(selector).all_inner_texts()]
+
+
+def _nothing_untranslated_shown(page, seen: list[str]) -> None:
+    missing = page.evaluate(UNTRANSLATED)
+    shown = "\n".join(seen + [page.inner_text(".modeler-layout")] + page.evaluate(SHOWN_LABELS))
+    assert [text for text in missing if text in shown] == []
+
+
+def test_the_rule_table_editor_speaks_chinese(world, server, page):
+    ui_login(page, server, "designer")
+    _open_rule_table(page, server)
+    seen: list[str] = []
+    assert page.inner_text(".hit-policy .dms-label") == "命中策略："
+    assert page.inner_text(".hit-policy .dms-input") == "首条命中"
+    assert page.get_attribute(".hit-policy", "title") == "规则可以重叠，取第一条匹配的规则"
+    assert _texts(page, "thead .clause") == ["当", "则"]
+    assert page.inner_text("thead th.annotation") == "注释"
+    assert _texts(page, "thead .input-variable, thead .output-variable") == ["文本（string）", "文本（string）"]
+    assert page.inner_text(".view-drd-button") == "查看决策需求图"
+    assert page.get_attribute("thead .add-input button", "title") == "添加输入"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "modeler-dmn-zh.png"), full_page=True)
+    _nothing_untranslated_shown(page, seen)
+    # the hit policies, named as on the rest of the site
+    page.click(".hit-policy .dms-input")
+    page.wait_for_selector(".dms-select-options .option")
+    policies = _texts(page, ".dms-select-options .option")
+    assert {"唯一命中", "首条命中", "汇总命中"} <= set(policies) and "Unique" not in policies
+    seen += policies
+    page.screenshot(path=str(ARTIFACTS / "modeler-dmn-zh-hit-policy.png"), full_page=True)
+    page.keyboard.press("Escape")
+    # a column's editor
+    page.dblclick("thead th.input-cell")
+    page.wait_for_selector(".context-menu")
+    editor = page.inner_text(".context-menu")
+    assert "表达式" in editor and "预设取值" in editor and "添加预设取值" in editor
+    seen.append(editor)
+    _nothing_untranslated_shown(page, seen)
+    page.keyboard.press("Escape")
+    # a rule's menu
+    page.click("tbody td.input-cell", button="right")
+    page.wait_for_selector(".context-menu .context-menu-entry-add-rule-above")
+    menu = _texts(page, ".context-menu .context-menu-group-entry")
+    assert "在上方添加规则" in menu and "删除规则" in menu and "添加单元格说明" in menu
+    seen += menu
+    page.screenshot(path=str(ARTIFACTS / "modeler-dmn-zh-menu.png"), full_page=True)
+    _nothing_untranslated_shown(page, seen)
+    page.keyboard.press("Escape")
+    # the decision requirements diagram
+    page.click(".view-drd-button")
+    page.wait_for_selector(".djs-palette .entry[data-action='create.decision']")
+    assert page.get_attribute(".djs-palette .entry[data-action='create.decision']", "aria-label") == "创建决策"
+    assert page.get_attribute(".drill-down-overlay .dmn-icon-decision-table", "title") == "打开决策表"
+    page.click(".djs-element[data-element-id='new_rules']")
+    page.wait_for_selector(".djs-context-pad .entry")
+    pad = page.evaluate("() => Array.from(document.querySelectorAll('.djs-context-pad .entry'), (e) => e.title)")
+    assert {"追加决策", "添加文本注释", "更改类型", "删除"} <= set(pad), pad
+    page.click(".djs-context-pad .entry[title='更改类型']")
+    page.wait_for_selector(".djs-popup .entry")
+    choices = _texts(page, ".djs-popup .entry")
+    assert "字面表达式" in choices, choices
+    seen += choices
+    page.screenshot(path=str(ARTIFACTS / "modeler-dmn-zh-drd.png"), full_page=True)
+    _nothing_untranslated_shown(page, seen)
+
+
+def test_the_rule_table_editor_stays_english_in_english(world, server, page):
+    ui_login(page, server, "designer")
+    page.click("button:has-text('English')")
+    page.wait_for_selector("html[lang='en']")
+    _open_rule_table(page, server)
+    assert page.inner_text(".hit-policy .dms-label") == "Hit policy:"
+    assert page.inner_text(".hit-policy .dms-input") == "First"
+    assert _texts(page, "thead .clause") == ["When", "Then"]
+    assert page.inner_text(".view-drd-button") == "View DRD"
+    assert page.evaluate("() => { try { window.jrModeler.getActiveViewer().get('untranslated'); return true; } "
+                         "catch (e) { return false; } }") is False  # no dictionary in English
