@@ -59,6 +59,29 @@ def test_the_rule_table_editor_speaks_chinese(world, server, page):
     seen.append(editor)
     _nothing_untranslated_shown(page, seen)
     page.keyboard.press("Escape")
+    page.dblclick("thead th.output-cell")
+    page.wait_for_selector(".context-menu")
+    editor = page.inner_text(".context-menu")
+    assert "输出变量名" in editor and "类型" in editor, editor
+    seen.append(editor)
+    _nothing_untranslated_shown(page, seen)
+    page.keyboard.press("Escape")
+    # a text cell's editing helper (it writes FEEL: the designing guide says so)
+    page.click("tbody td.input-cell")
+    page.click(".simple-mode-button[title='编辑']")
+    page.wait_for_selector(".context-menu .simple-string-edit")
+    helper = page.inner_text(".context-menu")
+    assert "编辑文本" in helper and "匹配其一" in helper and "添加取值" in helper, helper
+    seen.append(helper)
+    page.fill(".context-menu .simple-string-edit input[type='text']", '"own", "rent"')
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".context-menu .simple-string-edit input[type='checkbox']")
+    page.screenshot(path=str(ARTIFACTS / "modeler-dmn-zh-cell.png"), full_page=True)
+    _nothing_untranslated_shown(page, seen)
+    page.keyboard.press("Escape")
+    cell = page.evaluate("async () => { const { xml } = await window.jrModeler.saveXML(); "
+                         "return new DOMParser().parseFromString(xml, 'text/xml').querySelector('inputEntry text').textContent; }")
+    assert cell == '"own","rent"'  # the comma list the designing guide warns of
     # a rule's menu
     page.click("tbody td.input-cell", button="right")
     page.wait_for_selector(".context-menu .context-menu-entry-add-rule-above")
