@@ -153,7 +153,7 @@ export default {
   'Boolean value': '布尔值',
   'Yes': '是',
   'No': '否',
-  'Exactly': '恰为',
+  'Exactly': '等于',
   'Before': '早于',
   'After': '晚于',
   'Between': '介于',
