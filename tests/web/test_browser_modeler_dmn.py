@@ -109,6 +109,28 @@ def test_the_rule_table_editor_speaks_chinese(world, server, page):
     _nothing_untranslated_shown(page, seen)
 
 
+def test_a_deployed_rule_table_opens_in_chinese(world, server, page):
+    ui_login(page, server, "designer")
+    page.goto(f"{server}/designer/modeler")
+    page.wait_for_selector("#canvas[data-ready='bpmn']", timeout=20000)
+    option = page.locator("#open-file option[value$=':admission_points.dmn']").first.get_attribute("value")
+    page.wait_for_selector("body[data-checked]")  # the new process's check is back
+    checked = page.get_attribute("body", "data-checked")
+    page.select_option("#open-file", option)
+    page.wait_for_selector("#canvas[data-ready='dmn'] .tjs-table", timeout=20000)
+    page.wait_for_function("(before) => document.body.dataset.checked !== before", arg=checked)
+    assert page.inner_text(".hit-policy .dms-input") == "汇总命中"
+    assert _texts(page, "thead .input-variable") == ["整数（integer）", "整数（integer）", "文本（string）", "布尔（boolean）"]
+    assert _texts(page, "thead .clause") == ["当", "且", "且", "且", "则", "且"]
+    # a table wider and longer than the box scrolls inside it, its last rule within reach, the page keeps its width
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    page.locator("tbody tr").last.scroll_into_view_if_needed()
+    assert page.locator("tbody tr").last.is_visible()
+    page.evaluate("() => { const box = document.getElementById('canvas'); box.scrollTop = box.scrollHeight; }")
+    page.screenshot(path=str(ARTIFACTS / "modeler-dmn-zh-deployed.png"), full_page=True)
+    _nothing_untranslated_shown(page, [])
+
+
 def test_the_rule_table_editor_stays_english_in_english(world, server, page):
     ui_login(page, server, "designer")
     page.click("button:has-text('English')")
