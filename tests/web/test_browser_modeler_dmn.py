@@ -22,6 +22,16 @@ def _texts(page, selector: str) -> list[str]:
     return [t.strip() for t in page.locator(selector).all_inner_texts()]
 
 
+def _hit_policies(page, screenshot: str = "") -> list[str]:
+    page.click(".hit-policy .dms-input")
+    page.wait_for_selector(".dms-select-options .option")
+    policies = _texts(page, ".dms-select-options .option")
+    if screenshot:
+        page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
+    page.keyboard.press("Escape")
+    return policies
+
+
 def _nothing_untranslated_shown(page, seen: list[str]) -> None:
     missing = page.evaluate(UNTRANSLATED)
     shown = "\n".join(seen + [page.inner_text(".modeler-layout")] + page.evaluate(SHOWN_LABELS))
@@ -43,14 +53,10 @@ def test_the_rule_table_editor_speaks_chinese(world, server, page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "modeler-dmn-zh.png"), full_page=True)
     _nothing_untranslated_shown(page, seen)
-    # the hit policies, named as on the rest of the site
-    page.click(".hit-policy .dms-input")
-    page.wait_for_selector(".dms-select-options .option")
-    policies = _texts(page, ".dms-select-options .option")
-    assert {"唯一命中", "首条命中", "汇总命中"} <= set(policies) and "Unique" not in policies
+    # the hit policies the engine runs, named as on the rest of the site
+    policies = _hit_policies(page, screenshot="modeler-dmn-zh-hit-policy.png")
+    assert policies == ["唯一命中", "首条命中", "汇总命中"]
     seen += policies
-    page.screenshot(path=str(ARTIFACTS / "modeler-dmn-zh-hit-policy.png"), full_page=True)
-    page.keyboard.press("Escape")
     # a column's editor
     page.dblclick("thead th.input-cell")
     page.wait_for_selector(".context-menu")
@@ -139,6 +145,13 @@ def test_the_rule_table_editor_stays_english_in_english(world, server, page):
     assert page.inner_text(".hit-policy .dms-label") == "Hit policy:"
     assert page.inner_text(".hit-policy .dms-input") == "First"
     assert _texts(page, "thead .clause") == ["When", "Then"]
+    assert _hit_policies(page) == ["Unique", "First", "Collect"]  # the ones the engine runs
+    page.click(".hit-policy .dms-input")
+    page.click(".dms-select-options .option:has-text('Collect')")
+    assert 'hitPolicy="COLLECT"' in page.evaluate("async () => (await window.jrModeler.saveXML()).xml")
+    page.evaluate("() => window.jrModeler.getActiveViewer().get('modeling').editHitPolicy('PRIORITY')")
+    page.wait_for_selector(".hit-policy .dms-input:has-text('Priority')")
+    assert _hit_policies(page) == ["Unique", "First", "Priority", "Collect"]  # a file's own stays shown
     assert page.inner_text(".view-drd-button") == "View DRD"
     assert page.evaluate("() => { try { window.jrModeler.getActiveViewer().get('untranslated'); return true; } "
                          "catch (e) { return false; } }") is False  # no dictionary in English

@@ -9,6 +9,7 @@ import CamundaBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-platfo
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 import DmnModeler from 'dmn-js/lib/Modeler';
 
+import HitPolicyModule from './hit-policy';
 import JointReviewPanelModule from './panel';
 import { translateModule } from './translate';
 import zhCN from './zh-CN';
@@ -28,13 +29,13 @@ function modules(language) {
   return chinese(language) ? [...BPMN_MODULES, translateModule(zhCN)] : BPMN_MODULES;
 }
 
-// The DMN modeler's options per view for the page's language: in Chinese every view gets the DMN dictionary, through
-// one module so that all views share one `untranslated` set. (dmn-js drops `common.additionalModules` when it builds
-// a view, so each view is named.)
+// The DMN modeler's options per view for the page's language: the decision table offers only the hit policies the
+// engine runs; in Chinese every view gets the DMN dictionary, through one module so that all views share one
+// `untranslated` set. (dmn-js drops `common.additionalModules` when it builds a view, so each view is named.)
 function dmnViews(language) {
-  if (!chinese(language)) { return {}; }
-  const translation = translateModule(zhCNDmn);
-  return Object.fromEntries(DMN_VIEWS.map((view) => [view, { additionalModules: [translation] }]));
+  const translation = chinese(language) ? [translateModule(zhCNDmn)] : [];
+  return Object.fromEntries(DMN_VIEWS.map((view) =>
+    [view, { additionalModules: view === 'decisionTable' ? [HitPolicyModule, ...translation] : translation }]));
 }
 
 window.JointReviewModeler = { BpmnModeler, DmnModeler, modules, dmnViews, camundaModdle };
