@@ -340,6 +340,8 @@ class Linter:
             policy = table.get("hitPolicy", "UNIQUE")
             if policy not in ("UNIQUE", "FIRST", "COLLECT"):
                 self.add(file, table, M("hit_policy", value=policy))
+            elif policy == "COLLECT" and table.get("aggregation"):  # SpiffWorkflow would return the list, not its sum
+                self.add(file, table, M("hit_aggregation", value=table.get("aggregation")))
             inputs = [c for c in table if local_name(c) == "input"]
             in_exprs = []
             for column in inputs:

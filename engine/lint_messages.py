@@ -166,6 +166,8 @@ MESSAGES = catalogue({
     "service_unknown": "no service handler is registered for topic {topic!r} (known: {known})",
     # DMN
     "hit_policy": "hit policy {value} is not supported; use UNIQUE, FIRST or COLLECT",
+    "hit_aggregation": "COLLECT with aggregation {value} is not supported (the outputs would come back as a list, not "
+                       "its {value}); remove the aggregation and add the outputs up in a script task",
     "unique_overlap": "hit policy UNIQUE, but rule {first} ({first_id}) and rule {second} ({second_id}) overlap: some "
                       "input matches both; make the rules disjoint or use FIRST (the first matching rule in order wins)",
     "unique_overlap_more": "hit policy UNIQUE, and more rules overlap than the first {limit} pairs named here",

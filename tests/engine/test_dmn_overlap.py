@@ -110,3 +110,11 @@ def test_lists_of_values_are_compared_as_sets():
     many = "? in (" + ", ".join(str(n) for n in range(3000)) + ")"
     rows = [[cell(many)] for _ in range(40)] + [[cell("== -1")]]
     assert len(overlaps(rows, 1000)) == 40 * 39 // 2
+
+
+def test_a_collect_that_aggregates_is_refused_at_deploy_not_answered_with_a_list(rt):
+    """Camunda Modeler's Collect (Sum): the engine would hand back every output as a list, not the sum."""
+    with pytest.raises(DeployError) as info:
+        deploy(rt, 'COLLECT" aggregation="SUM', OVERLAPPING)
+    assert "COLLECT with aggregation SUM is not supported" in str(info.value) and "grade.dmn" in str(info.value)
+    deploy(rt, "COLLECT", OVERLAPPING)  # without aggregation: a list of every matching output, as documented
