@@ -65,4 +65,4 @@ def test_in_english_the_windows_forms_read_in_english(app, world):
     refused = en.post("/applications/new/admission_review", data={"applicant_id": "123"}).data.decode()
     assert "Applicant&#39;s ID number" in refused and "申请人" not in refused
     inquiry = en.get("/applications/new/formal_inquiry").data.decode()
-    assert ">Housing Bureau</option>" in inquiry and ">Send</button>" in inquiry
+    assert ">Housing Bureau</option>" in inquiry and ">Next: write the letter</button>" in inquiry
