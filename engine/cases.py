@@ -221,6 +221,8 @@ def reassign_each(session: Session, rt: Runtime, actor: Actor, task_ids: list[st
     for task_id in task_ids:
         try:
             moved.append(_reassign_one(session, rt, actor, task_id, to_user, memberships, reason))
+        except NotFound as exc:  # no such step, or one outside the actor's departments: nothing said about it
+            unmoved.append(Unmoved(task_id, None, exc))
         except EngineError as exc:
             unmoved.append(Unmoved(task_id, _task_ref_or_none(session, task_id), exc))
     return moved, unmoved
@@ -245,9 +247,11 @@ def _reassignment(session: Session, to_user: str, reason: str) -> tuple[str, dic
 def _reassign_one(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str,
                   memberships: dict[str, str], reason: str) -> TaskRef:
     task = _task_ref(session, task_id)
-    _require_open(task, "reassigned")
+    if actor.rank_in(task.department_code) == 0:  # an outsider learns neither its case nor its state
+        raise NotFound(Message("no_task", task=task_id))
     if actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
         raise PermissionDenied.coded("reassign_not_allowed", department=task.department_code, task=task.name)
+    _require_open(task, "reassigned")
     if not may_take(memberships.get(task.department_code), task.role):
         raise InvalidInput(Message("cannot_take", user=to_user, task=task.name),
                            {"to_user": Message("not_a_role_of", role=task.role, department=task.department_code)})

@@ -87,3 +87,25 @@ def test_the_workload_lists_the_busiest_first_then_by_name(app, world):
     idle = [name for name, n in order if n == "0"]
     names = re.findall(r"<tr><td>([^<]*)</td>", workload)[2:]
     assert len(idle) == len(names) and names == sorted(names)
+
+
+def test_an_outsiders_crafted_batch_learns_nothing_of_other_departments_steps(app, world):
+    """A supervisor of another department who posts this department's step ids (open, closed, with a holder) was told
+    each step's case key, its name and whether it was still open (found by a hostile review): such a step now reads as
+    no step at all, as a made-up id does, and nothing moves."""
+    outs = open_inquiries(world, 2)
+    ids = [o.opened[0]["id"] for o in outs]
+    with world.rt.db.write() as session:
+        session.execute(update(Task).where(Task.id == ids[0]).values(state="completed"))
+        session.execute(update(Task).where(Task.id == ids[1]).values(assignee="edu_reviewer"))
+    outsider = login(app.test_client(), "psb_supervisor")
+    page = outsider.post("/team/reassign", data={"task_id": ids, "to_user": "psb_reviewer", "reason": "x"},
+                         follow_redirects=True).data.decode()
+    refused = re.search(r'<div class="flash error"[^>]*>([^<]*)</div>', page).group(1)
+    assert refused.startswith("2 项任务未改派："), refused
+    for out in outs:
+        assert out.business_key not in page
+    assert "edu_reviewer" not in refused and "EDU" not in refused and "教育" not in refused, refused
+    with world.rt.db.read() as session:
+        assert [session.get(Task, i).assignee for i in ids] == [None, "edu_reviewer"]
+
