@@ -28,6 +28,7 @@ from .runtime import Runtime
 from .numbering import BUSINESS_KEY  # noqa: F401 - part of the API (web/privacy.py)
 from .steps import Operation, Outcome, advance, all_tasks, current_data, find_task, open_case  # noqa: F401 - current_data is part of the API
 
+MAX_REASON = 500  # characters of a reassignment's reason, as of a transfer's
 _NO_SYNC = {"synchronize_session": False}
 MESSAGES = catalogue({
     "reassign_reason": "a reason is required to reassign",
@@ -235,12 +236,11 @@ def _task_ref_or_none(session: Session, task_id: str) -> TaskRef | None:
 
 def _reassignment(session: Session, to_user: str, reason: str) -> tuple[str, dict[str, str]]:
     """The trimmed reason and the departments (code → role) of the member a batch goes to; refused plainly."""
-    if not reason or not reason.strip():
-        raise InvalidInput(Message("reassign_reason"), {"reason": Message("field_required")})
+    reason = holding.text(reason, "reason", Message("reassign_reason"), MAX_REASON)
     target = session.execute(select(User).where(User.username == to_user, User.active.is_(True))).scalar_one_or_none()
     if target is None:
         raise NotFound(Message("no_active_user", user=to_user))
-    return reason.strip(), dict(session.execute(select(Membership.department_code, Membership.role)
+    return reason, dict(session.execute(select(Membership.department_code, Membership.role)
                                                 .where(Membership.user_id == target.id)).all())
 
 

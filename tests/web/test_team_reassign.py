@@ -109,3 +109,17 @@ def test_an_outsiders_crafted_batch_learns_nothing_of_other_departments_steps(ap
     with world.rt.db.read() as session:
         assert [session.get(Task, i).assignee for i in ids] == [None, "edu_reviewer"]
 
+
+
+def test_a_reassignment_reason_is_checked_like_every_other_reason(app, world):
+    """A batch's reason went into every step's audit entry and the page's address unchecked: any length, hidden
+    text-direction marks included (found by a hostile review); it is refused as a transfer's reason is."""
+    ids = [o.opened[0]["id"] for o in open_inquiries(world, 2)]
+    chief = login(app.test_client(), "edu_supervisor")
+    for reason in ("出差" * 300, "出差\u202e代办"):
+        page = chief.post("/team/reassign", data={"task_id": ids, "to_user": "edu_reviewer", "reason": reason},
+                          follow_redirects=True).data.decode()
+        assert 'class="flash error"' in page and 'class="flash success"' not in page
+    with world.rt.db.read() as session:
+        assert {session.get(Task, i).assignee for i in ids} == {None}
+        assert session.execute(select(AuditEntry).where(AuditEntry.event == "task_reassigned")).first() is None
