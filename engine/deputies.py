@@ -15,13 +15,19 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import audit, wallclock
+from .forms import HIDDEN
 from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, catalogue
 from .models import Deputy, Membership, User
 from .routing import ROLE_RANK, Actor
 
 LONGEST = timedelta(days=92)
+MAX_REASON = 500  # characters, as of every other reason
+YEARS = (2000, 2100)  # a deputyship's days lie within the years the office calendar knows
 MESSAGES = catalogue({
     "field_required": "is required",
+    "field_too_long": "must be at most {limit} characters",
+    "field_hidden": "contains control characters, invisible characters or hidden text-direction marks",
+    "calendar_year_range": "must lie between 2000 and 2100",
     "deputy_ends_before": "must be after the start",
     "deputy_too_long": "a deputy is named for at most {days} days at a time",
     "deputy_is_absent": "is the absent user",
@@ -81,7 +87,15 @@ def name(session: Session, by: Actor, principal: str, deputy: str, starts_at: da
     problems = {}
     if not reason:
         problems["reason"] = Message("field_required")
-    if ends_at <= starts_at:
+    elif len(reason) > MAX_REASON:
+        problems["reason"] = Message("field_too_long", limit=MAX_REASON)
+    elif HIDDEN.search(reason):  # shown to the colleagues concerned, as every reason is
+        problems["reason"] = Message("field_hidden")
+    outside = {field: Message("calendar_year_range") for field, moment in (  # ends_at is the moment the last day ends
+        ("from", starts_at), ("until", ends_at - timedelta(microseconds=1))) if not YEARS[0] <= moment.year <= YEARS[1]}
+    if outside:  # a period out of range has no length worth judging
+        problems.update(outside)
+    elif ends_at <= starts_at:
         problems["ends_at"] = Message("deputy_ends_before")
     elif ends_at - starts_at > LONGEST:
         problems["ends_at"] = Message("deputy_too_long", days=LONGEST.days)

@@ -43,7 +43,7 @@ def create():
     form = request.form
     try:
         starts, ends = _day(form.get("from", ""), tz, False), _day(form.get("until", ""), tz, True)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: the day after 9999-12-31
         flash(_("Give the first and the last day as dates."), "error")
         return redirect(url_for("deputies.index"))
     try:

@@ -49,3 +49,24 @@ def test_the_deputy_is_chosen_among_colleagues_by_name_and_the_days_are_labelled
     assert 'value="edu_reviewer"' in absent and "edu_head" not in absent, "a supervisor names for their members"
     reviewer = login(app.test_client(), "edu_reviewer").get("/deputies").data.decode()
     assert 'name="principal"' not in reviewer.split('id="name-deputy"')[1], "a reviewer names only their own"
+
+
+def test_dates_out_of_range_and_hidden_or_endless_reasons_are_refused_and_name_no_deputy(app, world):
+    """A crafted POST with the last day 9999-12-31, or days in the year 1, answered 500 (the date overflowed), and a
+    reason of any length with hidden text-direction marks was kept and shown to the colleagues (found by a hostile
+    review): each is refused plainly and nothing is named."""
+    from sqlalchemy import func, select
+
+    from engine.models import Deputy
+
+    chief = login(app.test_client(), "edu_supervisor")
+    today = datetime.now(timezone(timedelta(hours=8))).date()
+    for first, last, reason, said in (
+            ("2026-12-01", "9999-12-31", "出差", "日期"), ("0001-01-01", "0001-01-02", "出差", "2000 年至 2100 年"),
+            (str(today), str(today), "出差\u202e三天", "不可见字符"), (str(today), str(today), "出差" * 300, "500")):
+        response = chief.post("/deputies", data={"deputy": "edu_reviewer", "from": first, "until": last,
+                                                 "reason": reason}, follow_redirects=True)
+        page = response.data.decode()
+        assert response.status_code == 200 and said in page and "代理人已设置" not in page, (first, last, page[-3000:])
+    with world.rt.db.read() as session:
+        assert session.execute(select(func.count()).select_from(Deputy)).scalar() == 0
