@@ -13,13 +13,17 @@ from datetime import date, timedelta
 
 from . import calendar_notices
 from .calendar import WorkCalendar, YearNotice
+from .forms import HIDDEN
 from .errors import Conflict, InvalidInput, Message, catalogue
 from .routing import Actor
 
 KINDS = ("holiday", "workday")
 PACKAGE, OVERRIDE = "package", "override"  # the source of a year amended from the package's or the local file's days
 LONGEST_NAME = 50
+LONGEST_SOURCE = 200  # a notice's title and number
 MESSAGES = catalogue({
+    "field_too_long": "must be at most {limit} characters",
+    "field_hidden": "contains control characters, invisible characters or hidden text-direction marks",
     "calendar_day_refused": "the day was not changed",
     "calendar_not_date": "give a date such as 2027-10-01",
     "calendar_year_range": "must lie between 2000 and 2100",
@@ -46,6 +50,12 @@ class Changed:
 
 def _refuse(field: str, message: Message) -> InvalidInput:
     return InvalidInput(Message("calendar_day_refused"), {field: message})
+
+
+def _visible(field: str, text: str) -> None:
+    """Refuse what a reader would not see as written: the name is shown with every due date it moves."""
+    if HIDDEN.search(text):
+        raise _refuse(field, Message("field_hidden"))
 
 
 def _day(text: str) -> date:
@@ -84,6 +94,7 @@ def add(rt, actor: Actor, day_text: str, kind: str, name: str) -> Changed:
     name = " ".join((name or "").split())
     if not name or len(name) > LONGEST_NAME:
         raise _refuse("name", Message("calendar_name", limit=LONGEST_NAME))
+    _visible("name", name)
     current = days_of(_fresh(rt), day.year)
     if day in current.holidays:
         raise Conflict(Message("calendar_already" if kind == "holiday" else "calendar_is_other_off",
@@ -121,6 +132,9 @@ def name_notice(rt, actor: Actor, year: int, source: str) -> Changed:
     source = " ".join((source or "").split())
     if not source:
         raise _refuse("source", Message("calendar_source"))
+    if len(source) > LONGEST_SOURCE:
+        raise _refuse("source", Message("field_too_long", limit=LONGEST_SOURCE))
+    _visible("source", source)
     current = _fresh(rt).notices.get(year)
     if current is None:
         raise _refuse("source", Message("calendar_no_days", year=year))

@@ -88,3 +88,20 @@ def test_a_confirmed_years_day_is_added_to_what_the_package_knows(app, world):
     assert not world.rt.calendar.is_workday(at("2026-06-05", 0).date())
     assert not world.rt.calendar.is_workday(at("2026-10-01", 0).date())
     assert world.rt.calendar.confirmation(2026) == "notice"
+
+
+def test_hidden_characters_in_a_days_name_and_an_endless_or_hidden_notice_name_are_refused(app, world):
+    """A day's name with a text-direction override was kept (shown in every due date's explanation), and the notice
+    named for a year could be 100,000 characters or hide such marks (found by a hostile review): each is refused
+    naming the field, and nothing is stored or audited."""
+    admin = login(app.test_client(), "admin")
+    for name in ("国庆\u202e节", "国庆\x00节", "国庆\u200b节"):
+        page = admin.post("/admin/calendar/days", data={"day": "2027-10-08", "kind": "holiday", "name": name},
+                          follow_redirects=True).data.decode()
+        assert "不可见字符" in page and "已设为放假" not in page, name
+    assert _events(world) == []
+    admin.post("/admin/calendar/days", data={"day": "2027-10-08", "kind": "holiday", "name": "国庆节"})
+    for source in ("国务院办公厅通知" * 30, "国办发明电\u202e〔2026〕1号"):
+        page = admin.post("/admin/calendar/2027/source", data={"source": source}, follow_redirects=True).data.decode()
+        assert "2027年的节假日安排已确认" not in page and ("不可见字符" in page or "200" in page), source[:20]
+    assert _events(world) == ["calendar_day_added"]
