@@ -6,6 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from . import audit, logins, wallclock
+from .forms import HIDDEN
 from .errors import EngineError, InvalidInput, Message, NotFound, catalogue
 from .models import Department, Membership, User
 from .passwords import hash_password, verify_password
@@ -24,6 +25,9 @@ _REFUSALS = catalogue({
     "user_name_invalid": "invalid user name",
     "user_name_letters": "use letters, digits, . and _",
     "deactivate_self": "you cannot deactivate yourself",
+    "user_refused": "the user was not created",
+    "field_too_long": "must be at most {limit} characters",
+    "field_hidden": "contains control characters, invisible characters or hidden text-direction marks",
     "access_missing": "choose at least one department (with the role there) or a global role: an account with neither can do nothing",
     "no_department": "no department {department!r}",
     "role_unknown": "unknown role",
@@ -81,11 +85,26 @@ def create(session: Session, by: Actor, username: str, display_name: str, passwo
     """A new user with a password, memberships and global roles."""
     if not username or not username.replace("_", "").replace(".", "").isalnum():
         raise InvalidInput(Message("user_name_invalid"), {"username": Message("user_name_letters")})
+    _names_fit(username, display_name)
     _require_access(memberships, roles)
     check_password(password, username)
     user = add_user(session, username, display_name or username, hash_password(password), memberships, roles)
     _record(session, by, "user_created", {"user": username, "memberships": memberships, "roles": list(roles)})
     return user
+
+
+LONGEST_USERNAME, LONGEST_NAME = 64, 100  # the columns' sizes
+
+
+def _names_fit(username: str, display_name: str) -> None:
+    """A log-in name and a display name that fit their columns; a display name shown as written (it names the person
+    on every page, so it may not hide text-direction marks)."""
+    if len(username) > LONGEST_USERNAME:
+        raise InvalidInput(Message("user_refused"), {"username": Message("field_too_long", limit=LONGEST_USERNAME)})
+    if len(display_name or "") > LONGEST_NAME:
+        raise InvalidInput(Message("user_refused"), {"display_name": Message("field_too_long", limit=LONGEST_NAME)})
+    if HIDDEN.search(display_name or ""):
+        raise InvalidInput(Message("user_refused"), {"display_name": Message("field_hidden")})
 
 
 def _require_access(memberships: dict[str, str], roles: tuple[str, ...]) -> None:

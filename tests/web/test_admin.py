@@ -167,3 +167,21 @@ def test_a_user_needs_a_department_or_a_global_role(app, world):
                                .where(User.username == "edu_reviewer")).scalars().all() == ["EDU"]
     auditor_only = admin.post("/admin/users", data={"username": "zhao", "password": "Zhao-Passw0rd", "roles": ["auditor"]})
     assert auditor_only.status_code == 302
+
+
+def test_a_new_users_names_are_held_to_what_is_stored_and_shown(app, world):
+    """A log-in name over 64 characters or a display name over 100 answered 500 on PostgreSQL, and a display name with a
+    hidden text-direction override was stored and shown wherever the person is named (found by a hostile review):
+    each is refused naming the field, and no user is created."""
+    from engine.models import User
+
+    admin = login(app.test_client(), "admin")
+    for username, shown, said in (("x" * 65, "甲", "64"), ("newbie1", "张" * 101, "100"),
+                                  ("newbie2", "张\u202e三", "不可见字符")):
+        response = admin.post("/admin/users", data={"username": username, "display_name": shown,
+                                                    "password": "Very-Strong-9", "department": ["EDU"]})
+        page = response.data.decode()
+        assert response.status_code == 400 and said in page and "已创建用户" not in page, username
+    with world.rt.db.read() as session:
+        assert session.execute(select(User).where(User.username.in_(["x" * 65, "newbie1", "newbie2"]))).first() is None
+
