@@ -25,6 +25,7 @@ _REFUSALS = catalogue({
     "user_name_invalid": "invalid user name",
     "user_name_letters": "use letters, digits, . and _",
     "deactivate_self": "you cannot deactivate yourself",
+    "admin_self": "you cannot take the administrator role from yourself",
     "user_refused": "the user was not created",
     "field_too_long": "must be at most {limit} characters",
     "field_hidden": "contains control characters, invisible characters or hidden text-direction marks",
@@ -147,6 +148,8 @@ def set_access(session: Session, by: Actor, username: str, memberships: dict[str
     """Replace a user's department memberships and global roles."""
     user = _user(session, username)
     _require_access(memberships, roles)
+    if username == by.username and "admin" in by.roles and "admin" not in roles:  # as deactivating oneself is refused
+        raise InvalidInput(Message("admin_self"))
     codes = Directory.load(session).codes
     for code, role in memberships.items():
         if code not in codes:

@@ -185,3 +185,15 @@ def test_a_new_users_names_are_held_to_what_is_stored_and_shown(app, world):
     with world.rt.db.read() as session:
         assert session.execute(select(User).where(User.username.in_(["x" * 65, "newbie1", "newbie2"]))).first() is None
 
+
+def test_an_administrator_cannot_take_the_administrator_role_from_themselves(app, world):
+    """An administrator who unticked their own 管理员 role was locked out of the admin pages at once, the last one
+    leaving nobody to administer (found by a hostile review); refused as deactivating oneself is."""
+    admin = login(app.test_client(), "admin")
+    page = admin.post("/admin/users/admin", data={"action": "access", "department": ["EDU"]}).data.decode()
+    assert "不能取消您自己的管理员角色" in page and "已修改用户" not in page
+    assert admin.get("/admin").status_code == 200
+    from engine.models import Membership, User
+    with world.rt.db.read() as session:
+        me = session.execute(select(User).where(User.username == "admin")).scalar_one()
+        assert me.roles == "admin" and session.execute(select(Membership).where(Membership.user_id == me.id)).first() is None
