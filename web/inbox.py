@@ -63,7 +63,7 @@ def tab_counts(me) -> dict[str, str]:
     holders = [me.username, *sorted(set(me.acting_for.values()))]
     out = {}
     with runtime().db.read() as session:
-        for tab, parts in (("mine", mine_parts(base, me, holders) + [signing_part(base, holders)]),
+        for tab, parts in (("mine", mine_parts(base, me, holders) + [signing_part(base, me, holders)]),
                            ("department", queue_parts(base, me))):
             total = sum(session.execute(select(func.count()).select_from(part.limit(COUNT_CAP).subquery())).scalar()
                         for part in parts)
@@ -115,7 +115,7 @@ def _page(me, args: dict[str, str]) -> tuple[list, str | None]:
         base = base.where(Task.due_at >= now, Task.due_at < runtime().calendar.add_workdays(now, 1))
     if args["view"] == "mine":
         holders = [me.username, *sorted(set(me.acting_for.values()))]  # a deputy also sees the absent user's tasks
-        parts = mine_parts(base, me, holders) + [signing_part(base, holders)]
+        parts = mine_parts(base, me, holders) + [signing_part(base, me, holders)]
     else:
         parts = queue_parts(base, me)
     moment, task_id = parse_cursor(args["after"])
@@ -150,12 +150,13 @@ def mine_parts(stmt, me, holders: list[str]) -> list:
     return [stmt.where(Task.assignee == holder, workable(me)) for holder in holders]
 
 
-def signing_part(stmt, holders: list[str]):
+def signing_part(stmt, me, holders: list[str]):
     """The holders' steps now with a signer they added before themselves (前加签): still theirs, waiting to come
-    back (the signers of a step are few: read by the step's id)."""
+    back (the signers of a step are few: read by the step's id); like their claimed steps, only those of the departments
+    `me` works in (a token is of one department, a deputy shares only some)."""
     asked = select(TaskSigner.task_id).where(TaskSigner.holder.in_(holders), TaskSigner.state == "pending",
                                              TaskSigner.position == "before")
-    return stmt.where(Task.signing == "signer", Task.assignee.not_in(holders), Task.id.in_(asked))
+    return stmt.where(Task.signing == "signer", Task.assignee.not_in(holders), Task.id.in_(asked), workable(me))
 
 
 def merged_by_due(parts: list, moment: datetime | None, task_id: str | None, limit: int, task_of=lambda r: r) -> list:

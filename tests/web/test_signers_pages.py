@@ -123,9 +123,11 @@ def test_the_inbox_finds_the_steps_waiting_on_a_signer_through_the_partial_index
     from sqlalchemy import event, select, text
 
     from engine.models import Task
+    from engine.routing import Actor
     from web.inbox import signing_part
 
-    stmt = signing_part(select(Task.id), ["edu_reviewer", "deputy"])
+    me = Actor("edu_reviewer", "edu_reviewer", {"EDU": "reviewer"}, frozenset())
+    stmt = signing_part(select(Task.id), me, ["edu_reviewer", "deputy"])
     postgres = db.dialect == "postgresql"
     with db.engine.connect() as conn:
         if postgres:
@@ -135,3 +137,30 @@ def test_the_inbox_finds_the_steps_waiting_on_a_signer_through_the_partial_index
                      retval=True)
         plan = " ".join(str(row[0] if postgres else row[-1]) for row in conn.execute(stmt))
     assert "ix_task_signers_waiting" in plan, plan
+
+
+def test_a_step_out_with_a_signer_is_listed_only_where_its_department_is_worked(app, world):
+    """The holder's steps out with a signer before them were listed whatever the department: a token of another of
+    the holder's departments listed them (GET /tasks?view=mine), and so did the inbox of a deputy who shares only that
+    other department (found by a hostile review); they are listed as the holder's claimed steps are."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from engine import tokens, wallclock
+    from engine.models import Deputy, Membership, User
+    from engine.routing import Actor
+    out, draft = inquiry(world)
+    with world.rt.db.write() as session:
+        reviewer = session.execute(select(User).where(User.username == "edu_reviewer")).scalar_one()
+        session.add(Membership(user_id=reviewer.id, department_code="PSB", role="reviewer"))
+        now = wallclock.now()
+        session.add(Deputy(principal="edu_reviewer", deputy="psb_reviewer", starts_at=now - timedelta(hours=1),
+                           ends_at=now + timedelta(days=1), named_by="edu_reviewer", reason="出差"))
+        secret = tokens.issue(session, Actor.system("test"), "psb", "reviewer", "PSB", "edu_reviewer").secret
+    login(app.test_client(), "edu_reviewer").post(f"/tasks/{draft}/signers", data={
+        "signer-to": "edu_supervisor", "signer-position": "before", "signer-reason": "先请科长审阅"})
+    reply = app.test_client().get("/api/v1/tasks?view=mine", headers={"Authorization": f"Bearer {secret}"})
+    assert reply.status_code == 200 and reply.json["items"] == [], reply.json
+    inbox = login(app.test_client(), "psb_reviewer").get("/inbox?view=mine").data.decode()
+    assert draft not in inbox and out.business_key not in inbox

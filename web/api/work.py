@@ -73,7 +73,7 @@ def list_tasks(ctx: Context) -> Reply:
     if q.process:
         stmt = stmt.where(Task.process_key == q.process)
     parts = (queue_parts(stmt, ctx.actor) if q.view in ("queue", "all") else []) + \
-        (mine_parts(stmt, ctx.actor, [ctx.actor.username]) + [signing_part(stmt, [ctx.actor.username])]
+        (mine_parts(stmt, ctx.actor, [ctx.actor.username]) + [signing_part(stmt, ctx.actor, [ctx.actor.username])]
          if q.view in ("mine", "all") else [])
     rows = merged_by_due(parts, *after, q.limit + 1, task_of=lambda r: r[0])
     more = len(rows) > q.limit
