@@ -25,7 +25,10 @@ MESSAGES = catalogue({  # refusals of working on a step someone holds (transfer,
     "text_too_long": "the text is longer than {limit} characters",
     "text_hidden": "the text contains control characters, invisible characters or hidden text-direction marks",
     "field_hidden": "contains control characters, invisible characters or hidden text-direction marks",
+    "draft_too_many": "at most {limit} fields",
 })
+MAX_VALUE = 20_000  # characters of one field of an unfinished answer
+MAX_FIELDS = 200
 
 
 def able(session: Session, department: str, role: str) -> list[tuple[str, str]]:
@@ -80,3 +83,17 @@ def visible(value: str, field: str) -> None:
     overrides (a reason or note is shown to others, on their pages and in their mail), as the forms do."""
     if HIDDEN.search(value):
         raise InvalidInput(Message("text_hidden"), {field: Message("field_hidden")})
+
+
+def unfinished(values: dict) -> dict[str, str]:
+    """An unfinished answer (field id → text as typed) as kept on a step, by 暂存 (engine/saving.py) or for a signer
+    added before the holder to read: its size and hidden characters checked (others read it); the step's own checks
+    wait for its submission."""
+    if len(values) > MAX_FIELDS:
+        raise InvalidInput(Message("draft_too_many", limit=MAX_FIELDS))
+    values = {str(field): value if isinstance(value, str) else str(value) for field, value in values.items()}
+    for field, value in values.items():
+        if len(value) > MAX_VALUE:
+            raise InvalidInput(Message("text_too_long", limit=MAX_VALUE), {field: Message("field_too_long", limit=MAX_VALUE)})
+        visible(value, field)
+    return values

@@ -17,16 +17,13 @@ from sqlalchemy.orm import Session
 from . import audit, wallclock
 from .cases import claim
 from .errors import Conflict, InvalidInput, Message, catalogue
-from .holding import held_open_task, visible
+from .holding import held_open_task, unfinished
 from .models import Case, Task
 from .routing import Actor
 from .runtime import Runtime
 
-MAX_VALUE = 20_000  # characters of one field
-MAX_FIELDS = 200
 MESSAGES = catalogue({
     "draft_nothing": "nothing typed to save",
-    "draft_too_many": "at most {limit} fields",
     "draft_raced": "task {task!r} changed just now; nothing was saved",
 })
 
@@ -34,13 +31,7 @@ MESSAGES = catalogue({
 def save(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict[str, str]) -> datetime:
     """Keep `values` (field id → text as typed) as the step's saved answer; the moment it was saved."""
     task = held_open_task(session, actor, task_id, "save")
-    if len(values) > MAX_FIELDS:
-        raise InvalidInput(Message("draft_too_many", limit=MAX_FIELDS))
-    values = {str(field): value if isinstance(value, str) else str(value) for field, value in values.items()}
-    for field, value in values.items():
-        if len(value) > MAX_VALUE:
-            raise InvalidInput(Message("text_too_long", limit=MAX_VALUE), {field: Message("field_too_long", limit=MAX_VALUE)})
-        visible(value, field)
+    values = unfinished(values)
     if not any(v.strip() and v != "false" for v in values.values()):
         raise InvalidInput(Message("draft_nothing"))
     if task.assignee is None:

@@ -81,8 +81,9 @@ def current(session: Session, task: Task) -> TaskSigner | None:
 def add(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str, position: str, reason: str,
         values: dict | None = None) -> TaskSigner:
     """The holder adds a signer before or after themselves (claiming the step if it was unclaimed). `values`: what
-    the holder has typed in the form so far, kept as the step's draft (not checked: it is not an answer yet)."""
+    the holder has typed in the form so far, kept as the step's draft (checked as 暂存 checks it: it is not an answer yet)."""
     reason = holding.text(reason, "reason", Message("signer_reason"), MAX_TEXT)
+    values = holding.unfinished(values) if values else values  # the signer reads it, as a colleague reads a saved answer
     if position not in POSITIONS:
         raise InvalidInput(Message("signer_position"), {"position": Message("signer_position_field")})
     task = holding.held_open_task(session, actor, task_id, "add a signer to")

@@ -145,3 +145,21 @@ def test_form_fields_named_like_the_signer_controls_do_not_clash_with_them(app, 
     assert (signer.username, signer.position, signer.reason) == ("edu_supervisor", "before", "请科长先审阅")
     assert {k: draft["values"][k] for k in ("reason", "position", "to_user")} == {
         "reason": "材料齐全", "position": "窗口", "to_user": "某某"}, "the form's own answers are the draft"
+
+
+def test_the_draft_kept_for_a_signer_is_checked_as_a_saved_one_is(app, world):
+    """What the holder typed went to the signer (and into the signer_added record) unchecked: any size up to the
+    request's 4 MB, and hidden text-direction marks that make the signer read something else than what is there
+    (found by a hostile review); it is checked as 暂存 checks a saved answer, refused with the typed text kept."""
+    task = answering(world)
+    reviewer = login(app.test_client(), "hrss_reviewer")
+    for answer, said in (("参" * 20_001, "20000"), ("同意\u202e不同意", "不可见字符")):
+        refused = reviewer.post(f"/tasks/{task}/signers", data={
+            "answer": answer, "evidence": EVIDENCE, "signer-to": "hrss_reviewer2", "signer-position": "before",
+            "signer-reason": "请先审阅"})
+        assert refused.status_code == 422 and said in refused.data.decode(), answer[:10]
+    with world.rt.db.read() as session:
+        row = session.get(Task, task)
+        assert row.draft is None and row.signing is None and row.assignee in (None, "hrss_reviewer")
+        assert session.execute(select(TaskSigner)).first() is None
+        assert session.execute(select(AuditEntry).where(AuditEntry.event == "signer_added")).first() is None
