@@ -41,7 +41,8 @@ def delegate(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
     now = _now()
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.delegated_by.is_(None),
                                                or_(Task.assignee.is_(None), Task.assignee == task.assignee))
-                            .values(assignee=to_user, claimed_at=now, delegated_by=actor.username, draft=None),
+                            .values(assignee=to_user, claimed_at=now, delegated_by=actor.username,
+                                    draft=task.draft if _kept(task.draft) else None),
                             execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
         raise Conflict(Message("delegation_raced", task=task.name))
@@ -53,6 +54,12 @@ def delegate(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
                    {"step": task.name, "by": actor.display_name or actor.username, "note": note}, now)
     session.expire(task)
     return session.get(Task, task_id)
+
+
+def _kept(draft: str | None) -> bool:
+    """Whether a step's draft is what its holder typed (暂存, or kept when adding a signer): it goes with the step to
+    the delegate; a former delegate's answer does not."""
+    return bool(draft) and "kept" in json.loads(draft)
 
 
 def hand_back(session: Session, actor: Actor, task, case_id: int, values: dict) -> Outcome:

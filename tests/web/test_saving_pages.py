@@ -68,3 +68,16 @@ def test_bad_typing_is_refused_and_kept_and_outsiders_may_not_save(app, world):
     with world.rt.db.read() as session:
         row = session.get(Task, task)
     assert row.draft is None and row.assignee is None, "nothing was kept, nobody took the step"
+
+
+def test_a_saved_answer_goes_with_the_step_to_a_delegate(app, world):
+    """委派 threw a saved answer away (the delegate found an empty form, and it never came back; found by a hostile
+    review): the delegate's form is filled from it, as a colleague's who takes the step over is."""
+    task = draft_step(world)
+    reviewer = login(app.test_client(), "edu_reviewer")
+    reviewer.post(f"/tasks/{task}/save", data=TYPED)
+    assert reviewer.post(f"/tasks/{task}/delegate", data={"to_user": "edu_supervisor"}).status_code == 302
+    with world.rt.db.read() as session:
+        assert session.get(Task, task).delegated_by == "edu_reviewer"
+    page = login(app.test_client(), "edu_supervisor").get(f"/tasks/{task}").data.decode()
+    assert field(page, "questions") == TYPED["questions"] and 'id="draft-saved"' in page
