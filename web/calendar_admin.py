@@ -39,7 +39,8 @@ def index():
         year = int(request.args.get("year") or (found[0].year if found else this_year))
     except ValueError:
         year = this_year
-    year = min(max(year, this_year - 5), this_year + 5)
+    if year not in rt.calendar.notices:  # a year with days entered or imported is shown however far it lies
+        year = min(max(year, this_year - 5), this_year + 5)
     years = [(y, rt.calendar.confirmation(y)) for y in range(this_year - 1, this_year + 2)]
     notice = rt.calendar.notices.get(year)
     return render_template("calendar.html", years=years, year=year, calendar_gaps=found, how=rt.calendar.confirmation(year),

@@ -105,3 +105,16 @@ def test_hidden_characters_in_a_days_name_and_an_endless_or_hidden_notice_name_a
         page = admin.post("/admin/calendar/2027/source", data={"source": source}, follow_redirects=True).data.decode()
         assert "2027年的节假日安排已确认" not in page and ("不可见字符" in page or "200" in page), source[:20]
     assert _events(world) == ["calendar_day_added"]
+
+
+def test_a_day_entered_years_ahead_is_shown_where_it_can_be_seen_and_removed(app, world):
+    """A day of 2072 typed for 2027 was stored, but the page then showed 2031 (only five years either side are shown),
+    so the day, its year's unconfirmed notice and the form to confirm it could not be seen (found by a hostile review):
+    a year with days entered is shown when asked for."""
+    admin = login(app.test_client(), "admin")
+    page = admin.post("/admin/calendar/days", data={"day": "2072-10-11", "kind": "holiday", "name": "国庆节"},
+                      follow_redirects=True).data.decode()
+    assert "2072-10-11 已设为放假。" in page and "2072" in page.split('id="exceptions"')[1].split("</section>")[0]
+    assert 'action="/admin/calendar/2072/source"' in page
+    gone = admin.post("/admin/calendar/days/remove", data={"day": "2072-10-11"}, follow_redirects=True).data.decode()
+    assert "2072-10-11 已恢复为正常日期。" in gone
