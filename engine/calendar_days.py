@@ -95,7 +95,8 @@ def add(rt, actor: Actor, day_text: str, kind: str, name: str) -> Changed:
     if not name or len(name) > LONGEST_NAME:
         raise _refuse("name", Message("calendar_name", limit=LONGEST_NAME))
     _visible("name", name)
-    current = days_of(_fresh(rt), day.year)
+    cal = _fresh(rt)
+    current, based_on = days_of(cal, day.year), calendar_notices.version_of(cal.notices.get(day.year))
     if day in current.holidays:
         raise Conflict(Message("calendar_already" if kind == "holiday" else "calendar_is_other_off",
                                day=day.isoformat(), name=current.holidays[day]))
@@ -109,13 +110,14 @@ def add(rt, actor: Actor, day_text: str, kind: str, name: str) -> Changed:
     off, worked = dict(current.holidays), dict(current.workdays)
     (off if kind == "holiday" else worked)[day] = name
     return _save(rt, actor, YearNotice(day.year, off, worked, current.source), "calendar_day_added",
-                 {"day": day.isoformat(), "working": kind == "workday", "name": name}, day)
+                 {"day": day.isoformat(), "working": kind == "workday", "name": name}, day, based_on)
 
 
 def remove(rt, actor: Actor, day_text: str) -> Changed:
     """Make a day off or a make-up working day an ordinary day again (a weekday worked, a weekend day off)."""
     day = _day(day_text)
-    current = days_of(_fresh(rt), day.year)
+    cal = _fresh(rt)
+    current, based_on = days_of(cal, day.year), calendar_notices.version_of(cal.notices.get(day.year))
     off, worked = dict(current.holidays), dict(current.workdays)
     if day in off:
         name, working = off.pop(day), False
@@ -124,7 +126,7 @@ def remove(rt, actor: Actor, day_text: str) -> Changed:
     else:
         raise _refuse("day", Message("calendar_not_listed", day=day.isoformat(), year=day.year))
     return _save(rt, actor, YearNotice(day.year, off, worked, current.source), "calendar_day_removed",
-                 {"day": day.isoformat(), "working": working, "name": name}, day)
+                 {"day": day.isoformat(), "working": working, "name": name}, day, based_on)
 
 
 def name_notice(rt, actor: Actor, year: int, source: str) -> Changed:
@@ -139,7 +141,8 @@ def name_notice(rt, actor: Actor, year: int, source: str) -> Changed:
     if current is None:
         raise _refuse("source", Message("calendar_no_days", year=year))
     notice = YearNotice(year, dict(current.holidays), dict(current.workdays), source)
-    return _save(rt, actor, notice, "calendar_notice_named", {"year": year, "source": source}, date(year, 1, 1))
+    return _save(rt, actor, notice, "calendar_notice_named", {"year": year, "source": source}, date(year, 1, 1),
+                 calendar_notices.version_of(current))
 
 
 def _fresh(rt) -> WorkCalendar:
@@ -149,6 +152,9 @@ def _fresh(rt) -> WorkCalendar:
     return rt.calendar
 
 
-def _save(rt, actor: Actor, notice: YearNotice, event: str, details: dict, day: date) -> Changed:
-    _, cases, moved = calendar_notices.save(rt, actor, notice, event, {"year": notice.year, **details})
+def _save(rt, actor: Actor, notice: YearNotice, event: str, details: dict, day: date,
+          based_on: tuple[str, str] | None) -> Changed:
+    """Store the year as changed, unless it changed since it was read (`based_on`: its version, version_of, then)."""
+    _, cases, moved = calendar_notices.save(rt, actor, notice, event, {"year": notice.year, **details},
+                                            based_on=based_on)
     return Changed(day, cases, moved)

@@ -30,13 +30,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit, sql, wallclock
 from .calendar import WorkCalendar, YearNotice, aware
 from .cases import CaseRef
 from .clock import HELD
-from .errors import InvalidInput, Message, catalogue
+from .errors import Conflict, InvalidInput, Message, catalogue
 from .models import Case, Task
 from .models_office import CalendarNotice
 from .routing import Actor
@@ -62,7 +63,9 @@ MESSAGES = catalogue({
     "notice_not_date": "[{key}] {text!r} is not a date (YYYY-MM-DD)",
     "notice_other_year": "[{key}] {text} is not in {year}",
     "notice_unnamed": "[{key}] {text} needs a name (e.g. 春节)",
+    "calendar_changed": "the days of {year} were changed just now by someone else; nothing was changed: look again",
 })
+ANY = object()  # save(based_on=ANY): replace the year's notice whatever it is now (an imported file)
 
 
 def _refuse(name: str, problem: Message) -> InvalidInput:
@@ -159,16 +162,25 @@ def import_notice(rt, actor: Actor, notice: YearNotice, now: datetime | None = N
     return Imported(notice.year, replaced, cases, moved)
 
 
-def save(rt, actor: Actor, notice: YearNotice, event: str, details: dict,
-         now: datetime | None = None) -> tuple[bool, int, int]:
+def version_of(notice: YearNotice | None) -> tuple[str, str] | None:
+    """What a stored notice is (its content's hash and its source), to tell whether it changed since it was read."""
+    return (_digest(notice), notice.source) if notice is not None else None
+
+
+def save(rt, actor: Actor, notice: YearNotice, event: str, details: dict, now: datetime | None = None,
+         based_on=ANY) -> tuple[bool, int, int]:
     """Store a year's days (replacing the year's notice if there was one) with an audit entry (`details` with the
     content's hash and whether it replaced one), reload the calendar and move the open due dates that depend on
-    it; returns (replaced, cases moved, due dates moved)."""
+    it; returns (replaced, cases moved, due dates moved). `based_on`: the version (version_of) of the year's notice
+    the change was made from (None: there was none); refused when the stored one is no longer that (two changes at
+    once: the later would write over the earlier)."""
     now = now or wallclock.now()
     with rt.db.write() as session:
         rt.refresh_calendar(session, force=True)
         before = rt.calendar.copy()
-        row = session.get(CalendarNotice, notice.year)
+        row = session.get(CalendarNotice, notice.year, with_for_update=True)
+        if based_on is not ANY and (None if row is None else (row.content_hash, row.source)) != based_on:
+            raise Conflict(Message("calendar_changed", year=notice.year))
         replaced = row is not None
         digest = _digest(notice)
         values = dict(source=notice.source, content_hash=digest, imported_by=actor.username, imported_at=now,
@@ -176,6 +188,10 @@ def save(rt, actor: Actor, notice: YearNotice, event: str, details: dict,
                       workdays=json.dumps({d.isoformat(): n for d, n in sorted(notice.workdays.items())}, ensure_ascii=False))
         if row is None:
             session.add(CalendarNotice(year=notice.year, **values))
+            try:
+                session.flush()
+            except IntegrityError:  # another change stored the year's first notice meanwhile
+                raise Conflict(Message("calendar_changed", year=notice.year)) from None
         else:
             for key, value in values.items():
                 setattr(row, key, value)

@@ -3,6 +3,8 @@ it, without a notice file; the due dates move with it, every change is audited, 
 and changes nothing, and a guessed year stays provisional until the notice its days come from is named."""
 from __future__ import annotations
 
+from datetime import date
+
 import time_machine
 from sqlalchemy import select
 
@@ -118,3 +120,30 @@ def test_a_day_entered_years_ahead_is_shown_where_it_can_be_seen_and_removed(app
     assert 'action="/admin/calendar/2072/source"' in page
     gone = admin.post("/admin/calendar/days/remove", data={"day": "2072-10-11"}, follow_redirects=True).data.decode()
     assert "2072-10-11 已恢复为正常日期。" in gone
+
+
+def test_two_administrators_changing_one_year_at_once_lose_neither_change(world, monkeypatch):
+    """Each one-day change read the year's days, then stored the whole year: of two made at once the later one wrote
+    over the earlier, which was audited as made but gone (found by a hostile review). The later is refused, the
+    earlier stays, and nothing of the later is stored or audited."""
+    import pytest
+
+    from engine import calendar_days
+    from engine.errors import Conflict
+
+    rt, admin = world.rt, Actor.system("test")
+    stale = calendar_days._fresh(rt).copy()  # what the second administrator's change starts from
+    calendar_days.add(rt, admin, "2027-11-16", "holiday", "甲")
+    monkeypatch.setattr(calendar_days, "_fresh", lambda rt: stale)
+    with pytest.raises(Conflict):
+        calendar_days.add(rt, admin, "2027-11-17", "holiday", "乙")
+    monkeypatch.undo()
+    known = calendar_days._fresh(rt).notices[2027].holidays
+    assert known.get(date(2027, 11, 16)) == "甲" and date(2027, 11, 17) not in known
+    assert _events(world) == ["calendar_day_added"]
+
+    stale = calendar_days._fresh(rt).copy()
+    calendar_days.remove(rt, admin, "2027-11-16")
+    monkeypatch.setattr(calendar_days, "_fresh", lambda rt: stale)
+    with pytest.raises(Conflict):
+        calendar_days.name_notice(rt, admin, 2027, "国办发明电〔2026〕1号")
