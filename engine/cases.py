@@ -32,6 +32,7 @@ MAX_REASON = 500  # characters of a reassignment's reason, as of a transfer's
 _NO_SYNC = {"synchronize_session": False}
 MESSAGES = catalogue({
     "reassign_reason": "a reason is required to reassign",
+    "reassign_no_step": "a selected step does not exist or is not of your departments",
     "field_required": "is required",
     "no_active_user": "no active user {user!r}",
     "cannot_take": "{user} cannot take {task!r}",
@@ -246,9 +247,9 @@ def _reassignment(session: Session, to_user: str, reason: str) -> tuple[str, dic
 
 def _reassign_one(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str,
                   memberships: dict[str, str], reason: str) -> TaskRef:
-    task = _task_ref(session, task_id)
-    if actor.rank_in(task.department_code) == 0:  # an outsider learns neither its case nor its state
-        raise NotFound(Message("no_task", task=task_id))
+    task = _task_ref_or_none(session, task_id)
+    if task is None or actor.rank_in(task.department_code) == 0:  # an outsider learns neither its case nor its state
+        raise NotFound(Message("reassign_no_step"))
     if actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
         raise PermissionDenied.coded("reassign_not_allowed", department=task.department_code, task=task.name)
     _require_open(task, "reassigned")
