@@ -92,7 +92,7 @@ def name(session: Session, by: Actor, principal: str, deputy: str, starts_at: da
     elif HIDDEN.search(reason):  # shown to the colleagues concerned, as every reason is
         problems["reason"] = Message("field_hidden")
     outside = {field: Message("calendar_year_range") for field, moment in (  # ends_at is the moment the last day ends
-        ("from", starts_at), ("until", ends_at - timedelta(microseconds=1))) if not YEARS[0] <= moment.year <= YEARS[1]}
+        ("starts_at", starts_at), ("ends_at", ends_at - timedelta(microseconds=1))) if not YEARS[0] <= moment.year <= YEARS[1]}
     if outside:  # a period out of range has no length worth judging
         problems.update(outside)
     elif ends_at <= starts_at:
