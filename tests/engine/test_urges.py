@@ -103,7 +103,7 @@ def test_the_limit_is_configured_in_the_environment(monkeypatch, db):
     assert make_runtime(Settings.from_env(), db).urges_per_hour == 5
     monkeypatch.delenv("JOINTREVIEW_URGES_PER_HOUR")
     assert Settings.from_env().urges_per_hour == urges.PER_HOUR
-    for bad in ("0", "-3", "lots"):
+    for bad in ("0", "-3", "lots", "²", "５"):  # superscript and full-width digits are digits to str.isdigit
         monkeypatch.setenv("JOINTREVIEW_URGES_PER_HOUR", bad)
         with pytest.raises(EngineError, match="JOINTREVIEW_URGES_PER_HOUR must be a whole number of at least 1"):
             Settings.from_env()
