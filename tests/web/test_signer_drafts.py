@@ -63,7 +63,10 @@ def test_a_signer_before_reads_the_typed_answer_and_it_comes_back_in_the_form(ap
     assert re.search(r'id="count-mine">1<', inbox)
 
     signer = login(app.test_client(), "hrss_reviewer2")
-    assert f'data-task="{task}"' in signer.get("/inbox?view=mine").data.decode()
+    row = re.search(rf'<tr data-task="{task}">.*?</tr>', signer.get("/inbox?view=mine").data.decode(), re.S)
+    assert row and "data-asked-to-sign" in row.group(0) and "请您签署（加签）" in row.group(0), \
+        "the signer's 我的待办 says they are asked to sign"
+    assert "/release" not in row.group(0), "a signer cannot release (取消签收) a step they are asked to sign"
     page = signer.get(f"/tasks/{task}").data.decode()
     assert "此任务需由" not in page, "the signer is not told the step needs someone of their own department"
     assert 'id="sign-asked"' in page and "请您在其办理本环节前签署（前加签）" in page
