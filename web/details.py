@@ -66,6 +66,10 @@ PEOPLE = {"user", "principal", "deputy", "signer", "by", "to_user", "holder", "d
 DEPARTMENTS = {"department", "departments", "to_department", "parent", "unit", "addressee", "by_department"}
 MOMENTS = {"due", "until", "effective", "ended_at", "expires_at"}
 CODES = {"role", "kind", "basis", "channel", "format", "hit_policy", "reason", "notify", "document"}  # engine words, translated
+# The order a reader expects: which step, then from whom to whom, then the rest as recorded, the typed reason last
+# (the record's keys are stored sorted, which puts 理由 before 环节)
+FIRST = ("task", "from", "to", "to_user", "signer")
+LAST = ("note", "reason", "opinion")
 
 
 class Reader:
@@ -90,7 +94,7 @@ class Reader:
         out = []
         if "milestone" in details and details.get("element"):
             out.append((_("Milestone"), milestone_name(model, details, version)))
-        for key, value in details.items():
+        for key, value in sorted(details.items(), key=_place):
             if key in HIDDEN or key == "milestone" or (key == "decision" and "name" in details):
                 continue
             if value is None or value == "" or value == [] or value == {}:
@@ -119,7 +123,9 @@ class Reader:
             named = self._option(model, value, version)  # a material's kind, as the process's data terms name it
             if named:
                 return named
-        if key in DEPARTMENTS or (key in ("to", "notify") and isinstance(value, list)):
+        if key == "to" and isinstance(value, list):  # 抄送: departments and people
+            return _join([self._department_or_person(v) for v in value])
+        if key in DEPARTMENTS or (key == "notify" and isinstance(value, list)):
             return _join([self._department_or_code(v) for v in _listed(value)])
         if key == "notify" and isinstance(value, str):
             return self._department_or_code(value)
@@ -152,6 +158,12 @@ class Reader:
             return value_text(value)
         name = department_name(value)
         return name if name != value else _code(value)
+
+    def _department_or_person(self, value: Any) -> str:
+        if not isinstance(value, str):
+            return value_text(value)
+        name = department_name(value)
+        return name if name != value else person(value)
 
     @staticmethod
     def _option(model: ProcessModel | None, value: str, version: int | None = None) -> str | None:
@@ -223,6 +235,14 @@ def threshold_text(value: float, kind: Any) -> str:
     """An alert rule's threshold with its unit: a share of the time limit (sla) in %, else working days."""
     number = f"{value:g}"
     return f"{number} %" if kind == "sla" else _("%(n)s working days", n=number)
+
+
+def _place(item: tuple[str, Any]) -> int:
+    """Where a recorded key is shown among an entry's details (sorted() keeps the recorded order otherwise)."""
+    key = item[0]
+    if key in FIRST:
+        return FIRST.index(key) - len(FIRST)
+    return LAST.index(key) + 1 if key in LAST else 0
 
 
 def _code(value: str) -> str:

@@ -337,6 +337,7 @@ def test_the_audit_log_reads_entries_details_in_words(app, office):
                                         "sha256": "0" * 64}),
                   ("task_transferred", {"task": task.name, "element": task.element_id, "from": "edu_reviewer",
                                         "to": "edu_supervisor", "reason": "休假"}),
+                  ("case_copied", {"note": "请知悉", "task": task.name, "to": ["FIN", "edu_head"]}),
                   ("stagnation_alert", {"rule": 3, "kind": "sla", "threshold": 80, "notify": ["EDU", "JOINT"]}),
                   ("event_log_exported", {"format": "xes", "process": "admission_review", "from": "2026-01-01"})]
         audit.append(session, [audit.Event(event, "edu_reviewer", details, "EDU", case.id, case.business_key)
@@ -348,7 +349,10 @@ def test_the_audit_log_reads_entries_details_in_words(app, office):
                         f"起：{names['edu_reviewer']}", f"至：{names['edu_supervisor']}", "阈值：80 %", "格式：XES",
                         "规则：第 3 号"):
         assert words_shown in shown, words_shown
-    for raw in ("规则表：agree", "position", "residence_permit", "起：edu_reviewer", "阈值：80；", "xes", "附件：1"):
+    assert f"环节：{task.name} ； 起：{names['edu_reviewer']} ； 至：{names['edu_supervisor']} ； 理由：休假" in shown, \
+        "the step first, then from whom to whom, the reason last"
+    assert f"环节：{task.name} ； 至：财政局、{names['edu_head']} ； 说明：请知悉" in shown, "抄送 names people, not user names"
+    for raw in ("规则表：agree", "position", "edu_head", "residence_permit", "起：edu_reviewer", "阈值：80；", "xes", "附件：1"):
         assert raw not in shown, raw
     report = Report()
     report.check("/audit", page)
