@@ -121,8 +121,8 @@ def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: date
                                        task.department_code, task.case_id, key, task_id)], now)
     by = {"by": actor.display_name or actor.username, **({"by_department": by_department}
                                                          if by_department != task.department_code else {})}
-    notices.notify(session, holding.holders(session, task.department_code, task.role, task.assignee), "urged", key,
-                   task_id, {"step": task.name, **by, "note": note, "times": times}, now)
+    told = [u for u in holding.holders(session, task.department_code, task.role, task.assignee) if u != actor.username]
+    notices.notify(session, told, "urged", key, task_id, {"step": task.name, **by, "note": note, "times": times}, now)
     return times
 
 

@@ -53,6 +53,9 @@ def test_who_may_not_urge(rt, users):
     with pytest.raises(PermissionDenied):
         urge(rt, users["edu_reviewer2"], intake)  # a reviewer of the same department is no supervisor
     assert urge(rt, users["edu_chief"], intake) == 1
+    with rt.db.read() as session:  # the chief urging an unclaimed step of their own department
+        assert notices.unread(session, "edu_reviewer") == 1
+        assert notices.unread(session, "edu_chief") == 0, "the urger is not notified of their own urge"
     complete(rt, users["edu_reviewer"], intake, {})
     with pytest.raises(PermissionDenied):  # an outsider learns nothing of the step, open or finished
         urge(rt, users["hud_reviewer"], intake, now=datetime.now(timezone.utc) + timedelta(hours=5))
