@@ -262,7 +262,7 @@ def test_an_answer_already_overdue_is_announced_as_overdue_not_due_soon(app, wor
             announce.refresh(session)
     hrss = login(app.test_client(), "hrss_reviewer")
     page = hrss.get("/notifications").data.decode()
-    assert f"{out.business_key}“拟写答复”已超期，请尽快办理。" in page and "即将到期" not in page
+    assert f"{out.business_key} 的“拟写答复”已超期，请尽快办理。" in page and "即将到期" not in page
     hrss.post("/language", data={"language": "en", "next": "/notifications"})
     english = hrss.get("/notifications").data.decode()
     assert f"“Draft the answer” of {out.business_key} is overdue; please deal with it now." in english
