@@ -36,8 +36,16 @@ def way_back() -> dict[str, str | None]:
     return {"home": home, "home_label": label, "previous": previous if same_site else None}
 
 
+def heading(status: int) -> str:
+    """What an error page is titled: in words, as a clerk reads it (the status code stays, small, for support)."""
+    headings = {400: _("The request was not understood"), 403: _("No access"), 404: _("Not found"),
+                405: _("Not opened this way"), 409: _("This cannot be done now"), 413: _("Upload too large"),
+                422: _("Please check what you entered"), 429: _("Too many attempts")}
+    return headings.get(status) or (_("System error") if status >= 500 else _("This cannot be done"))
+
+
 def _page(status: int, message: str):
-    return render_template("error.html", status=status, message=message, **way_back()), status
+    return render_template("error.html", status=status, heading=heading(status), message=message, **way_back()), status
 
 
 def register(app: Flask) -> None:

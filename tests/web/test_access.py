@@ -150,6 +150,13 @@ def test_pages_answer_with_security_headers_and_friendly_errors(app):
     assert "页面不存在".encode() in missing.data or b"does not exist" in missing.data
 
 
+def test_an_error_page_is_titled_in_words_not_by_its_status_code(app):
+    reviewer = login(app.test_client(), "edu_reviewer")
+    page = reviewer.get("/tasks/no-such-task").data.decode()
+    assert "<h1>未找到</h1>" in page and "<h1>404</h1>" not in page
+    assert "错误代码：404" in page, "the code stays, small, for the help desk"
+
+
 def test_error_pages_offer_the_way_back_that_fits_the_user(app):
     auditor = login(app.test_client(), "auditor")
     page = auditor.get("/tasks/no-such-task").data.decode()
