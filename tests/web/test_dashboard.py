@@ -234,6 +234,9 @@ def test_the_handling_time_spread_is_said_in_plain_words(app, demo):
     said = (f"办理时长：一半案件在 {handling['median']:.1f} 个工作日内办结，九成在 {handling['p90']:.1f} 个工作日内"
             f"（共 <a href=\"/dashboard/cases?figure=handling&amp;period={period}\">{handling['n']}</a> 件）")
     assert said in line and "p90" not in line and "中位数" not in line and "n =" not in line, line
+    assert re.search(r"%（<a [^>]*figure=several_visits[^>]*>多次补正的案件</a>）", line), \
+        "the aside is in full-width parentheses, as Chinese text is"
+    assert " (" not in line and ") " not in line, line
     client.post("/language", data={"language": "en", "next": "/dashboard"})
     english = client.get(f"/dashboard?period={period}").data.decode()
     assert re.search(rf"Handling time: half the cases were decided within {handling['median']:.1f} working days, nine in "
