@@ -34,6 +34,9 @@ def test_the_requester_urges_and_the_holder_reads_the_notice(app, world):
     assert re.search(r'class="bell has-unread"[^>]*><svg class="bell-icon"[^>]*>.*?</svg><span class="count">1</span>', inbox)
     page = hrss.get("/notifications").data.decode()
     assert f"催办 {out.business_key} 的“拟写答复”（已催办 1 次）。 家长已多次来电" in page
+    actions = re.search(r'<div class="head-actions" id="notice-actions">(.*?)</div>', page, re.S)
+    assert actions and "邮件提醒设置" in actions.group(1) and "全部标为已读" in actions.group(1), \
+        "the page's two actions sit together at the right, not one adrift in the middle of the heading"
     hrss.post("/language", data={"language": "en", "next": "/notifications"})
     english = hrss.get("/notifications").data.decode()
     assert "“Draft the answer”" in english and "拟写答复" not in english, "the step named in the reader's language"
