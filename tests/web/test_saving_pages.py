@@ -33,7 +33,9 @@ def test_typed_answers_are_kept_and_come_back_for_whoever_takes_the_step(app, wo
     assert re.search(rf'<button[^>]*id="save-typed"[^>]*formaction="/tasks/{task}/save"', page) and "暂存" in page
     saved = reviewer.post(f"/tasks/{task}/save", data=TYPED, follow_redirects=True).data.decode()
     notice = re.search(r'<p class="flash" id="draft-saved">([^<]*)', saved)
-    assert "已暂存" in saved and notice and "edu_reviewer" in notice.group(1) and "暂存" in notice.group(1)
+    assert "已暂存" in saved and notice and "表单已填入您于" in notice.group(1) and "暂存" in notice.group(1), \
+        "one's own draft is 您的, not one's own name"
+    assert "edu_reviewer" not in notice.group(1)
     assert field(saved, "questions") == TYPED["questions"] and field(saved, "inquiry_subject") == TYPED["inquiry_subject"]
     with world.rt.db.read() as session:
         row = session.get(Task, task)
