@@ -144,6 +144,9 @@ def test_stagnation_alerts_on_the_team_case_and_alerts_pages(app, demo):
     assert 'id="alerts"' in team and mine["business_key"] in team
     case = chief.get(f"/cases/{mine['business_key']}").data.decode()
     assert 'id="alerts"' in case and "滞留预警" in case
+    shown = re.search(r'<div class="flash error" id="alerts">(.*?)</div>', case, re.S).group(1)
+    assert shown.startswith("滞留预警：") and "滞留预警： " not in shown and "）（" not in shown, shown
+    assert re.match(r"滞留预警：\S+局 · |滞留预警：\S+(办|委) · ", shown), "the department first, not a second （…） after the first"
     page = login(app.test_client(), "joint_head").get("/dashboard/alerts").data.decode()
     assert page.count('href="/cases/') >= min(len(raised), 25) and "预警规则" in page  # a page of them
 
