@@ -22,7 +22,9 @@ def test_a_page_without_a_title_is_just_jointreview(app):
 def test_the_inbox_and_team_pages_say_which_list_they_show(app, demo):
     client = login(app.test_client(), "edu_head")
     assert _title(client.get("/inbox?view=mine").data.decode()) == "我的待办 · JointReview"
-    assert _title(client.get("/inbox?view=department").data.decode()) == "本部门待签收 · JointReview"
+    page = client.get("/inbox?view=department").data.decode()
+    assert _title(page) == "本部门待签收 · JointReview"
+    assert '<a href="/inbox?view=department">本部门待签收</a>' in page, "the menu names the list as its tab and title do"
     assert _title(client.get("/team").data.decode()) == "本科室 · 教育局 · JointReview"
 
 
