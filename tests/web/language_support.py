@@ -28,6 +28,7 @@ ALLOWED = {
     "http", "https",  # an address shown for copying (the API's base URL)
     "GB",  # national standards are cited by their code (GB 11643, the ID number)
     "YYYY-MM-DD",  # the date format a person types into a filter
+    "Ctrl",  # a key named as it is printed on the keyboard (按住 Ctrl 键多选)
 }
 _BUSINESS_KEY = re.compile(r"\b[A-Z]{2,8}-\d{4}-\d{3,}\b")  # ADM-2026-000123
 _NOTICE_NUMBER = re.compile(r"\b[A-F0-9]{10}\b")  # a notice number (公示编号) applicants quote
