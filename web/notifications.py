@@ -46,7 +46,7 @@ def words(kind: str, key: str | None, details: dict) -> str:
     if kind == "escalated":
         return _("“%(step)s” of %(key)s is overdue and was escalated to you.", key=key, **details)
     if kind == "alert":
-        return _("%(key)s is stalled (stagnation alert); please look into it.", key=key)
+        return alert_words(key, details)
     if kind == "sign_requested":
         return _("%(by)s asks you to sign “%(step)s” of %(key)s (加签): %(reason)s", key=key, **details)
     if kind == "signed":
@@ -65,6 +65,24 @@ def words(kind: str, key: str | None, details: dict) -> str:
         text = _("%(by)s urges “%(step)s” of %(key)s (urged %(times)s times).", key=key, **details)
         return f"{text} {details['note']}" if details.get("note") else text
     return kind
+
+
+def alert_words(key: str | None, details: dict) -> str:
+    """A stagnation alert's notice: which step and why, so that two alerts of one case do not read alike."""
+    step, why, threshold = details.get("step"), details.get("kind"), details.get("threshold")
+    if not step:
+        return _("%(key)s is stalled (stagnation alert); please look into it.", key=key)
+    n = f"{float(threshold):g}" if isinstance(threshold, (int, float)) and not isinstance(threshold, bool) else None
+    if why == "idle" and n:
+        return _("“%(step)s” of %(key)s has had no progress for %(n)s working days (stagnation alert); please look "
+                 "into it.", step=step, key=key, n=n)
+    if why == "sla" and n and float(n) >= 100:
+        return _("“%(step)s” of %(key)s is past its time limit (stagnation alert); please look into it.", step=step,
+                 key=key)
+    if why == "sla" and n:
+        return _("“%(step)s” of %(key)s has used %(n)s%% of its time limit (stagnation alert); please look into it.",
+                 step=step, key=key, n=n)
+    return _("“%(step)s” of %(key)s is stalled (stagnation alert); please look into it.", step=step, key=key)
 
 
 def unread_count() -> int:

@@ -272,3 +272,20 @@ def test_an_answer_already_overdue_is_announced_as_overdue_not_due_soon(app, wor
     assert "due soon" not in english
     settings = hrss.get("/notifications/settings").data.decode()
     assert 'value="overdue"' in settings and "notice_overdue" not in settings
+
+
+def test_a_stagnation_alert_notice_says_which_step_and_why(app):
+    """Two alerts of one case (no progress; past the time limit) used to read alike: 「… 出现滞留预警，请关注。」 twice."""
+    from web.notifications import words
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        idle = words("alert", "SUB-2026-000001", {"step": "科长审批", "kind": "idle", "threshold": 5})
+        late = words("alert", "SUB-2026-000001", {"step": "科长审批", "kind": "sla", "threshold": 100})
+        early = words("alert", "SUB-2026-000001", {"step": "科长审批", "kind": "sla", "threshold": 80.0})
+        bare = words("alert", "SUB-2026-000001", {"step": "", "kind": "age", "threshold": 20})
+    assert idle == "SUB-2026-000001 的“科长审批”已 5 个工作日无进展（滞留预警），请关注。"
+    assert late == "SUB-2026-000001 的“科长审批”已超过办理时限（滞留预警），请关注。"
+    assert early == "SUB-2026-000001 的“科长审批”已用去办理时限的 80%（滞留预警），请关注。"
+    assert bare == "SUB-2026-000001 出现滞留预警，请关注。"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert words("alert", "SUB-2026-000001", {"step": "Approve", "kind": "idle", "threshold": 5}) == \
+            "“Approve” of SUB-2026-000001 has had no progress for 5 working days (stagnation alert); please look into it."
