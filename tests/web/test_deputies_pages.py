@@ -43,7 +43,8 @@ def test_the_deputy_is_chosen_among_colleagues_by_name_and_the_days_are_labelled
     assert '<option value="edu_reviewer">李华（教育局）</option>' in deputy
     assert "psb_reviewer" not in deputy and "edu_supervisor" not in deputy, "another department's, or oneself"
     assert "edu_head" not in deputy, "an inactive user cannot be named"
-    assert '<label for="deputy_from">从</label>' in form and '<label for="deputy_until">至（含当日）</label>' in form
+    assert '<label for="deputy_from">开始日期</label>' in form and '<label for="deputy_until">结束日期（含当日）</label>' in form
+    assert "<th>开始时间</th><th>结束时间</th>" in page, "the list and the form name the period alike"
     assert 'id="deputy_from"' in form and 'id="deputy_until"' in form
     absent = form.split('<select name="principal"')[1].split("</select>")[0]
     assert 'value="edu_reviewer"' in absent and "edu_head" not in absent, "a supervisor names for their members"
