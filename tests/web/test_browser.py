@@ -35,6 +35,8 @@ def test_reviewer_claims_fixes_a_validation_error_and_the_next_department_sees_i
     row = page.locator("tr[data-task]").first
     assert "撰写函询" in row.inner_text()
     assert_readable_on_a_phone(page, "table.inbox", "queue")
+    button = row.locator("button:has-text('签收')").bounding_box()
+    assert button["x"] + button["width"] <= PHONE["width"], "签收 is in sight on a phone without scrolling the table"
     row.locator("button:has-text('签收')").click()  # scrolled to inside the table's box, as a thumb would
     page.wait_for_selector(".flash.success")
     page.goto(f"{server}/inbox")
