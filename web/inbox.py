@@ -224,7 +224,7 @@ def claim(task_id: str):
     """Take a task from the department queue."""
     with runtime().db.write() as session:
         task = cases.claim(session, runtime(), actor(), task_id)
-    flash(_("You claimed “%(task)s”.", task=task.name), "success")
+    flash(_("You claimed “%(task)s” of %(key)s.", task=task.name, key=task.business_key), "success")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.inbox", view="mine")))
 
 
@@ -234,5 +234,5 @@ def release(task_id: str):
     """Give a claimed task back to the department queue."""
     with runtime().db.write() as session:
         task = cases.release(session, runtime(), actor(), task_id)
-    flash(_("“%(task)s” is back in the department queue.", task=task.name), "success")
+    flash(_("“%(task)s” of %(key)s is back in the department queue.", task=task.name, key=task.business_key), "success")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.inbox", view="department")))

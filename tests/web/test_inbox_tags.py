@@ -68,3 +68,14 @@ def test_the_tags_cost_no_query_per_row(app, world):
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert statements[12] == statements[1], statements
+
+
+def test_claiming_and_releasing_say_which_case(app, world):
+    """A queue holds many steps of one name (教育局审定 × 15): the message names the case as well."""
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    draft = opened(out)["draft_inquiry"]
+    reviewer = login(app.test_client(), "edu_reviewer")
+    claimed = reviewer.post(f"/tasks/{draft}/claim", follow_redirects=True).data.decode()
+    assert f"已签收 {out.business_key} 的“撰写函询”。" in claimed
+    released = reviewer.post(f"/tasks/{draft}/release", follow_redirects=True).data.decode()
+    assert f"已取消签收，{out.business_key} 的“撰写函询”已回到本部门待签收。" in released
