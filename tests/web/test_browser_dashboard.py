@@ -59,6 +59,9 @@ def test_a_department_head_sees_their_department(demo, server, page):
     departments = page.locator("table.figures tr[data-department]").evaluate_all("rows => rows.map(r => r.dataset.department)")
     assert departments == ["EDU"]
     assert page.locator("select[name=department] option").all_inner_texts() == ["教育局"]
+    period, show = page.locator("form.filters input[name=period]").bounding_box(), \
+        page.locator("form.filters button[type=submit]").bounding_box()
+    assert abs(period["y"] - show["y"]) < period["height"], "the filters and 查询 stand on one line at 1360 px"
     page.click("text=节点考核")
     page.wait_for_selector("table.assessment")
     assert page.locator("table.assessment tbody tr").count() == 1
