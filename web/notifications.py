@@ -80,8 +80,8 @@ def alert_words(key: str | None, details: dict) -> str:
         return _("“%(step)s” of %(key)s is past its time limit (stagnation alert); please look into it.", step=step,
                  key=key)
     if why == "sla" and n:
-        return _("“%(step)s” of %(key)s has used %(n)s%% of its time limit (stagnation alert); please look into it.",
-                 step=step, key=key, n=n)
+        return _("“%(step)s” of %(key)s has used more than %(n)s%% of its time limit (stagnation alert); please look "
+                 "into it.", step=step, key=key, n=n)
     return _("“%(step)s” of %(key)s is stalled (stagnation alert); please look into it.", step=step, key=key)
 
 

@@ -284,7 +284,7 @@ def test_a_stagnation_alert_notice_says_which_step_and_why(app):
         bare = words("alert", "SUB-2026-000001", {"step": "", "kind": "age", "threshold": 20})
     assert idle == "SUB-2026-000001 的“科长审批”已 5 个工作日无进展（滞留预警），请关注。"
     assert late == "SUB-2026-000001 的“科长审批”已超过办理时限（滞留预警），请关注。"
-    assert early == "SUB-2026-000001 的“科长审批”已用去办理时限的 80%（滞留预警），请关注。"
+    assert early == "SUB-2026-000001 的“科长审批”办理用时已超过时限的 80%（滞留预警），请关注。"
     assert bare == "SUB-2026-000001 出现滞留预警，请关注。"
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert words("alert", "SUB-2026-000001", {"step": "Approve", "kind": "idle", "threshold": 5}) == \
