@@ -48,3 +48,19 @@ def test_the_alert_list_filters_by_department_and_kind_and_pages(app, demo, monk
         mine = login(app.test_client(), f"{chief.lower()}_supervisor").get(f"/dashboard/alerts?department={other}")
         assert {key for _, key in _rows(mine.data.decode())} <= {a["business_key"] for a in raised
                                                                   if a["department"] == chief}
+
+
+def test_the_team_page_shows_the_first_alerts_and_links_to_the_rest(app, demo, monkeypatch):
+    """本科室 lists a handful of alerts above the workload, not dozens: the rest are one link away, filterable."""
+    import web.team
+    client = login(app.test_client(), "edu_supervisor")
+    with demo.rt.db.read() as session:
+        theirs = alerts.open_alerts(session, ["EDU"])
+    assert len(theirs) > 2, "the demo raises several alerts for 教育局"
+    monkeypatch.setattr(web.team, "TEAM_ALERTS", 2)
+    team = client.get("/team").data.decode()
+    section = team.split('id="alerts"')[1].split("</section>")[0]
+    assert len(_rows(section)) == 2 and f"<small>{len(theirs)}</small>" in section
+    link = re.search(r'<a href="(/dashboard/alerts)" id="all-alerts">([^<]*)</a>', section)
+    assert link and f"查看全部 {len(theirs)} 条预警" in link.group(2)
+    assert len(_rows(client.get(link.group(1)).data.decode())) > 2
