@@ -156,6 +156,7 @@ def assess(session: Session, period: Period, departments: list[str], tz: ZoneInf
 
 
 COLUMNS = [("department", "Department"), ("steps_completed", "Steps completed"), ("on_time", "On-time rate"),
+           ("timeliness", "Timeliness (scored)"),
            ("avg_days", "Average working days"), ("median_days", "Median working days"), ("p90_days", "p90 working days"),
            ("overdue_open_at_end", "Overdue open at the end"), ("escalations", "Escalations"), ("urges", "Urges received"),
            ("inquiries_received", "Inquiries received"), ("inquiries_answered", "Inquiries answered"),
@@ -163,14 +164,15 @@ COLUMNS = [("department", "Department"), ("steps_completed", "Steps completed"),
            ("reply_days", "Average reply working days"),
            ("waited_days", "Working days waiting on other departments' replies"), ("decisions_kept", "Decisions not changed"),
            ("rating", "Average rating"), ("score", "Score"), ("rank", "Rank")]
-RATES = frozenset({"on_time", "inquiries_on_time", "decisions_kept"})  # fractions of 1, read as percentages
+RATES = frozenset({"on_time", "timeliness", "inquiries_on_time", "decisions_kept"})  # fractions of 1, read as percentages
 
 
 def flat(row: dict[str, Any]) -> dict[str, Any]:
     """One department's row as plain values, in COLUMNS order (for CSV, Excel and tables)."""
     return {
         "department": row["department"], "steps_completed": row["steps_completed"],
-        "on_time": row["on_time"].get("rate"), "avg_days": row["work_days"].get("avg"),
+        "on_time": row["on_time"].get("rate"), "timeliness": row["timeliness"].get("rate"),
+        "avg_days": row["work_days"].get("avg"),
         "median_days": row["work_days"].get("median"), "p90_days": row["work_days"].get("p90"),
         "overdue_open_at_end": row["overdue_open_at_end"], "escalations": row["escalations"], "urges": row["urges"],
         "inquiries_received": row["inquiries_received"], "inquiries_answered": row["inquiries_answered"],

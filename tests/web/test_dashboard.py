@@ -258,6 +258,15 @@ def test_the_assessment_page_says_how_the_parts_are_counted(app, demo):
     assert header.index("收到函询") < header.index("已答复函询") < header.index("函询按时答复率")
     rows = re.findall(r'<tr data-department="([^"]+)">', page)
     assert len(rows) == 8 + 6 and len(re.findall(r'<td class="inquiries_answered">\d+</td>', page)) == len(rows)
+    # the scored timeliness stands beside the on-time rate of the completed steps: the two differ by the open overdue
+    assert header.index("按时办结率") < header.index("办结时效（计分）")
+    from engine import assessment
+    with demo.rt.db.read() as session:
+        result = assessment.assess(session, kpis.parse_period(_period(demo)), ["EDU"], demo.rt.calendar.tz)
+    edu = assessment.flat(result["departments"][0])
+    cell = re.search(r'<tr data-department="EDU">.*?<td class="timeliness">([^<]*)</td>', page, re.S).group(1)
+    assert cell == (f"{100 * edu['timeliness']:.1f}%" if edu["timeliness"] is not None else "—")
+    assert edu["overdue_open_at_end"] == 0 or edu["timeliness"] is None or edu["timeliness"] < edu["on_time"]
 
 
 def test_node_assessment_downloads_keep_text_as_text(app, world):
