@@ -89,5 +89,9 @@ def to_confirm():
 
 
 def draft_of(task: Task) -> dict | None:
-    """{"by", "values"} of a delegate's answer waiting for confirmation, if any."""
-    return json.loads(task.draft) if task.draft and task.state == "open" and task.delegated_by is None else None
+    """{"by", "values"} of a delegate's answer waiting for confirmation, or of what the holder typed before adding a
+    signer ("kept": "signer"), if any; an answer saved for later (暂存) is engine/saving.py's `saved`."""
+    if not task.draft or task.state != "open" or task.delegated_by is not None:
+        return None
+    draft = json.loads(task.draft)
+    return None if draft.get("kept") == "self" else draft

@@ -91,10 +91,16 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
                            send_back_to=send_back_options(task) if can_act else [],
                            withdrawable=may_withdraw(task), apart=apart, urged=urged,
                            colleagues=colleagues, confirm=confirm if any(f.id == confirm for f in fields) else None,
-                           draft=saving.saved(task) or delegation.draft_of(task), stopped=stopped, confirming=confirming,
+                           draft=_draft(task), stopped=stopped, confirming=confirming,
                            submit_label=labels.get("en" if localized.english() else "") or labels.get(""),
                            rests_on=rests_on, kept=kept,
                            **panel(task, colleagues)), status
+
+
+def _draft(task: Task) -> dict | None:
+    """What the step's form is filled from besides the case data: an answer saved for later (暂存), a delegate's
+    answer to confirm, or what the holder typed before adding a signer."""
+    return saving.saved(task) or delegation.draft_of(task)
 
 
 @bp.route("/tasks/<task_id>")
@@ -104,7 +110,7 @@ def show(task_id: str):
     task, case = _load(task_id)
     fields, data = form_and_data(task, case)
     values = {f.id: None if f.decision else data.get(f.id, f.default) for f in fields}  # a decision is made afresh
-    draft = saving.saved(task) or delegation.draft_of(task)
+    draft = _draft(task)
     if draft:  # 委派: the delegate's answer, for the delegator to confirm or change; or what was saved (暂存)
         values.update({k: v for k, v in draft["values"].items() if k in values})
     return _page(task, case, fields, data, values)

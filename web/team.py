@@ -68,7 +68,8 @@ def index():
     load = {who: n for who, n, _ in counts}
     members = sorted(members, key=lambda m: (-load.get(m.username, 0), m.display_name or m.username, m.username))
     return render_template("team.html", departments=departments, members=members, load=load, tasks=tasks, kept=kept,
-                           alerts=raised[:TEAM_ALERTS], alert_total=len(raised), halted=halted, late={who: n for who, _, n in counts if n}, next_cursor=cursor,
+                           alerts=raised[:TEAM_ALERTS], alert_total=len(raised), halted=halted,
+                           late={who: n for who, _, n in counts if n}, next_cursor=cursor,
                            total=sum(load.values()), unassigned=load.get(None, 0),
                            overdue=sum(n for _, _, n in counts), choices=_choices(members),
                            eligible=_eligible(members, {(t.department_code, t.role) for t, _, _ in rows}))
