@@ -193,6 +193,11 @@ class Linter:
         collection = loop.get(f"{CAMUNDA}collection")
         if collection is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", collection.strip()):
             self.add(file, task, M("multi_collection", value=collection))
+        element = loop.get(f"{CAMUNDA}elementVariable")
+        if collection is not None and element is None:
+            self.add(file, task, M("multi_element_variable"))
+        elif element is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", element.strip()):
+            self.add(file, task, M("multi_element_name", value=element))
         for child, what in (("loopCardinality", "part_loop_cardinality"), ("completionCondition", "part_completion_condition")):
             for node in bpmn_find(loop, f"./b:{child}"):
                 self.expression(file, task, unwrap(node.text), what)

@@ -117,6 +117,10 @@ MESSAGES = catalogue({
     "stops_clock_element": "stops_clock belongs on an element where the case waits ({known}), not on a {kind}",
     "multi_collection": "multi-instance collection {value!r} must name a data item (e.g. departments), not an "
                         "expression",
+    "multi_element_variable": "a multi-instance step with a collection needs an element variable "
+                              "(camunda:elementVariable): the name each instance's item goes by, e.g. department",
+    "multi_element_name": "multi-instance element variable {value!r} must be a name (letters, digits and _, starting "
+                          "with a letter)",
     # flows
     "flow_no_end": "sequence flow has no {end}",
     "flow_unknown_end": "sequence flow {end} {ref!r} names no element in this process",

@@ -45,6 +45,15 @@ MESSAGES = catalogue({  # what a case that cannot go on says (after the step's i
     "run_too_many_steps": "ran more than {limit} elements in one go without waiting for anyone; does the process loop "
                           "without end?",
     "run_too_many_instances": "would run {count} instances; a multi-instance step runs at most {limit}",
+    "run_cardinality_not_a_number": "loop cardinality {text!r} gave {kind}, not a whole number; to run the step once "
+                                    "for each item of a list, name the list as its collection (camunda:collection) "
+                                    "and the item's name as its element variable (camunda:elementVariable)",
+    "kind_list": "a list",
+    "kind_text": "text",
+    "kind_decimal": "a decimal number",
+    "kind_truth": "true or false",
+    "kind_nothing": "nothing",
+    "kind_other": "a value of another kind",
     "run_call_too_deep": "calls process {called!r} more than {limit} called processes deep; does a process call "
                          "itself?",
 })
@@ -119,19 +128,31 @@ class _InstanceLimit:
             known = reference is not None and reference.exists(my_task)
             self._check_count(my_task, reference.get(my_task) if known else None)
             return super()._update_hook(my_task)
-        expression = self.cardinality  # Camunda's hook sets it to None on the spec when it names a list
+        expression = self.cardinality
         value = my_task.workflow.script_engine.evaluate(my_task, expression)
+        if not isinstance(value, int) or isinstance(value, bool):
+            # Camunda's hook would take a list here as the step's collection by rewriting the spec, which every case
+            # of the process version shares: the next case then failed with "'NoneType' object has no attribute
+            # 'bpmn_id'". A loop cardinality is a number (as in Camunda 7); a list is given as the collection.
+            raise WorkflowTaskException(Message("run_cardinality_not_a_number", text=expression.strip(),
+                                                kind=_kind(value)), task=my_task)
         self._check_count(my_task, value)
         with _evaluated(my_task, expression, value):
             return super()._update_hook(my_task)
 
     @staticmethod
     def _check_count(my_task, items) -> None:
-        """How many instances the step is about to make: its cardinality, or the length of its collection (Camunda's
-        `collection`, or a cardinality that names a list)."""
+        """How many instances the step is about to make: its cardinality, or the length of its collection."""
         count = items if isinstance(items, int) else len(items) if isinstance(items, (list, tuple, dict, set, str)) else 0
         if count > MAX_INSTANCES:
             raise WorkflowTaskException(Message("run_too_many_instances", count=count, limit=MAX_INSTANCES), task=my_task)
+
+
+def _kind(value) -> Message:
+    """What kind of value an expression gave, in words."""
+    kinds = ((bool, "kind_truth"), (float, "kind_decimal"), (str, "kind_text"), ((list, tuple, set), "kind_list"),
+             (type(None), "kind_nothing"))
+    return Message(next((code for types, code in kinds if isinstance(value, types)), "kind_other"))
 
 
 @contextmanager
