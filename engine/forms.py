@@ -165,7 +165,7 @@ def _conditional(form: list[FormField], clean: dict[str, Any], current: dict[str
     """Fields with the property `required_if` (an expression over the case's data and the form's values, e.g.
     `decision == 'reject'`) are required when it holds; a filled field with `valid_if` (e.g. `paid_amount ==
     amount`) must make it hold, else `valid_message` (with {field} placeholders filled from the data) is its
-    error."""
+    error; `valid_message:en` is its words for an English reader (the adapter chooses)."""
     env = None
     for f in form:
         required_if, valid_if = f.properties.get("required_if"), f.properties.get("valid_if")
@@ -177,8 +177,10 @@ def _conditional(form: list[FormField], clean: dict[str, Any], current: dict[str
             if required_if and _holds(env, required_if, values, False):
                 errors.add(f.id, "not_chosen" if f.type == "boolean" else "required")
         elif valid_if and not _holds(env, valid_if, values, True):
-            errors.add(f.id, "rule", message=_PLACEHOLDER.sub(lambda m: _shown(values.get(m.group(1))),
-                                                               f.properties.get("valid_message") or f"must satisfy {valid_if}"))
+            worded = {key: _PLACEHOLDER.sub(lambda m: _shown(values.get(m.group(1))), f.properties[prop])
+                      for key, prop in (("message", "valid_message"), ("message_en", "valid_message:en"))
+                      if f.properties.get(prop)}
+            errors.add(f.id, "rule", **{"message": f"must satisfy {valid_if}", **worded})
 
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]{0,63})\}")

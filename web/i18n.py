@@ -122,6 +122,8 @@ def field_errors(exc, named: bool = True) -> dict[str, str]:
         code, params = codes.get(field, (None, {}))
         if named and "named" in params:  # options as the form names them, not the codes an API client sends
             params = {**params, "options": params["named"]}
+        if code == "rule" and params.get("message_en") and str(get_locale()) == "en":
+            params = {**params, "message": params["message_en"]}  # the designer's own English words for the rule
         out[field] = gettext(msgid(MESSAGES[code]), **params) if code in MESSAGES else say(message)
     return out
 
