@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.metadata import entry_points
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,19 +23,32 @@ MESSAGES = catalogue({
     "role_unknown_department": "unknown department role {role!r}; use {roles}",
 })
 
-DEFAULT_DEPARTMENTS = [
-    ("EDU", "教育局", "Education Bureau"),
-    ("PSB", "公安局", "Public Security Bureau"),
-    ("HRSS", "人社局", "Human Resources and Social Security Bureau"),
-    ("HUD", "住建局", "Housing and Urban-Rural Development Bureau"),
-    ("HEALTH", "卫健委", "Health Commission"),
-    ("STREET", "街道办", "Street Office"),
-    ("FIN", "财政局", "Finance Bureau"),
-    ("JOINT", "联席办", "Joint Review Office"),
-]
-_BUREAU, _OFFICE = ("局长", "Director-General"), ("主任", "Director")
-HEAD_TITLES = {"HEALTH": _OFFICE, "STREET": _OFFICE, "JOINT": _OFFICE}
-"""What the standard departments call their head (zh, en): a bureau's 局长, an office's or a commission's 主任."""
+DEPARTMENTS_GROUP = "jointreview.departments"
+
+
+class StandardDepartment(NamedTuple):
+    """A department the installation starts with: its code, names and what its head is called (zh, en)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    head_title_zh: str
+    head_title_en: str
+    oversees: bool = False  # oversees every case (see supervision.configured_overseers)
+
+
+@lru_cache(maxsize=1)
+def standard_departments() -> tuple[StandardDepartment, ...]:
+    """The departments the installed plugins list (the `jointreview.departments` entry points: workflows/departments.py
+    for the joint review), in their order; the engine itself knows none."""
+    found: list[StandardDepartment] = []
+    for entry in sorted(entry_points(group=DEPARTMENTS_GROUP), key=lambda e: e.name):
+        try:
+            listed = [StandardDepartment(*d) for d in entry.load()]
+        except Exception as exc:  # noqa: BLE001 - named plainly instead of a traceback at start-up
+            raise EngineError(f"departments {entry.name!r} could not be loaded: {type(exc).__name__}: {exc}") from exc
+        found += [d for d in listed if d.code not in {f.code for f in found}]
+    return tuple(found)
 
 
 def may_take(held: str | None, needed: str) -> bool:
@@ -103,7 +119,7 @@ class Directory:
     @classmethod
     def standard(cls) -> "Directory":
         """The standard departments, for checking files without a database."""
-        return cls([Department(code=c, name_zh=zh, name_en=en, aliases="") for c, zh, en in DEFAULT_DEPARTMENTS])
+        return cls([Department(code=d.code, name_zh=d.name_zh, name_en=d.name_en, aliases="") for d in standard_departments()])
 
     def resolve(self, lane: str) -> str | None:
         """The department code for a lane name, or None."""
@@ -119,15 +135,14 @@ def seed_departments(session: Session) -> int:
     an administrator set stays); returns how many were added."""
     existing = {d.code: d for d in session.execute(select(Department)).scalars()}
     added = 0
-    for code, zh, en in DEFAULT_DEPARTMENTS:
-        title_zh, title_en = HEAD_TITLES.get(code, _BUREAU)
-        department = existing.get(code)
+    for d in standard_departments():
+        department = existing.get(d.code)
         if department is None:
-            session.add(Department(code=code, name_zh=zh, name_en=en, aliases="", head_title_zh=title_zh,
-                                   head_title_en=title_en))
+            session.add(Department(code=d.code, name_zh=d.name_zh, name_en=d.name_en, aliases="",
+                                   head_title_zh=d.head_title_zh, head_title_en=d.head_title_en))
             added += 1
         elif not department.head_title_zh:
-            department.head_title_zh, department.head_title_en = title_zh, title_en
+            department.head_title_zh, department.head_title_en = d.head_title_zh, d.head_title_en
     session.flush()
     return added
 

@@ -16,7 +16,7 @@ from engine.definitions import read_files
 from engine.errors import EngineError
 from engine.models import Case, Task, User
 from engine.passwords import hash_password, verify_password
-from engine.routing import DEFAULT_DEPARTMENTS, HEAD_TITLES, Actor, add_user, load_actor, seed_departments
+from engine.routing import Actor, add_user, load_actor, seed_departments, standard_departments
 from engine.runtime import Runtime
 
 from . import idcards, registries
@@ -250,7 +250,7 @@ def _title(code: str, role: str) -> str:
         return "审核员" + ("二" if role == "reviewer2" else "")
     if role == "supervisor":
         return "科长"
-    return HEAD_TITLES.get(code, ("局长",))[0]
+    return next((d.head_title_zh for d in standard_departments() if d.code == code), "局长")
 
 
 def ensure_users(rt: Runtime, rng: random.Random) -> list[tuple[str, str, str]]:
@@ -259,7 +259,7 @@ def ensure_users(rt: Runtime, rng: random.Random) -> list[tuple[str, str, str]]:
     with rt.db.write() as session:
         existing = {u.username: u for u in session.execute(select(User)).scalars()}
         specs = [(f"{code.lower()}_{role}", f"{zh}{_title(code, role)}", {code: role.rstrip('2')}, ())
-                 for code, zh, _ in DEFAULT_DEPARTMENTS for role in ROLES]
+                 for code, zh, *_ in standard_departments() for role in ROLES]
         specs += [(name, title, {}, roles) for name, title, roles in GLOBAL_USERS]
         for _, district, streets in DISTRICTS:  # a street office per district, its area, and a grid worker (网格员)
             code, name = STREET_OFFICES[district]

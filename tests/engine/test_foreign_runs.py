@@ -11,7 +11,7 @@ import pytest
 from engine import repository
 from engine.definitions import read_files
 from engine.errors import DeployError
-from engine.routing import DEFAULT_DEPARTMENTS, add_user, load_actor
+from engine.routing import add_user, load_actor, standard_departments
 from tests.factories import SYSTEM, complete, opened, start
 
 FOREIGN = Path(__file__).parent / "foreign"
@@ -31,7 +31,7 @@ def message(rt, key: str, name: str, payload: dict | None = None):
 def walk(rt, outcome, *expected: tuple[str, str]):
     """Complete the opened tasks in order, checking each element and department; returns the last outcome."""
     with rt.db.write() as session:
-        add_user(session, "walker", "王科员", memberships={code: "reviewer" for code, _, _ in DEFAULT_DEPARTMENTS})
+        add_user(session, "walker", "王科员", memberships={d.code: "reviewer" for d in standard_departments()})
     with rt.db.read() as session:
         walker = load_actor(session, "walker")
     for element, department in expected:
