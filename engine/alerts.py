@@ -12,7 +12,7 @@ it as a watch; progress clears the case's raised `idle` alert, a step's `sla` al
 step closes (in the transaction that closes it, see steps.persist) and is raised once per step and rule,
 however often the step changes hands. The worker's `sweep` raises the
 watches whose moment has come, through an index on that moment: each alert is raised once, recorded in
-the audit log and shown where the department's supervisors and JOINT look.
+the audit log and shown where the department's supervisors and the overseeing office (JOINT) look.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from . import audit, clock, wallclock
+from . import audit, clock, supervision, wallclock
 from .calendar import WorkCalendar
 from .errors import InvalidInput, Message, NotFound, catalogue
 from .models import AlertRule, AlertWatch, Case, CaseFact, StepFact, Task
@@ -44,7 +44,6 @@ MESSAGES = catalogue({
 # a step changing hands (签收, 释放, 改派, 转办, 委派) is no progress: the case stands where it stood
 PROGRESS = frozenset({"case_started", "task_ready", "task_completed", "message_received", "milestone", "case_completed",
                       "case_failed", "clock_stopped", "clock_resumed"})
-OVERSEER = "JOINT"
 
 
 @dataclass(frozen=True)
@@ -172,11 +171,16 @@ def sweep(session: Session, now: datetime | None = None, limit: int = 1000) -> i
         watch.raised_at = now
         events.append(audit.Event("stagnation_alert", "system:alerts",
                                   {"rule": rule.id, "kind": rule.kind, "threshold": rule.threshold,
-                                   "element": rule.element_id, "notify": [d for d in (watch.department_code, OVERSEER) if d]},
+                                   "element": rule.element_id, "notify": _told(watch.department_code)},
                                   watch.department_code, watch.case_id, key, watch.task_id))
     if events:
         audit.append(session, events, now)
     return len(events)
+
+
+def _told(department: str | None) -> list[str]:
+    """Whose supervisors an alert is for: the department the case waits at, then the overseeing departments."""
+    return list(dict.fromkeys(d for d in (department, *supervision.configured_overseers()) if d))
 
 
 def _open_query(stmt, departments: list[str] | None, case_id: int | None, kind: str | None):

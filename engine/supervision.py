@@ -14,7 +14,7 @@ from . import audit, holding, notices, wallclock
 from .calendar import WorkCalendar
 from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, catalogue
 from .models import Case, SupervisionItem, Task
-from .routing import Actor
+from .routing import Actor, standard_departments
 
 MAX_TEXT = 1000
 MESSAGES = catalogue({
@@ -47,9 +47,13 @@ def overdue_steps(session: Session, case_id: int, now: datetime) -> list[Task]:
 
 
 def configured_overseers() -> tuple[str, ...]:
-    """The departments that oversee every case (see every department's figures, open 督办 items):
-    JOINTREVIEW_OVERSEERS, comma separated (default JOINT, the joint-review office)."""
-    return tuple(c.strip() for c in os.environ.get("JOINTREVIEW_OVERSEERS", "JOINT").split(",") if c.strip())
+    """The departments that oversee every case (see every department's figures, open 督办 items, are told of
+    stagnation alerts): JOINTREVIEW_OVERSEERS, comma separated; by default the standard departments marked as
+    overseeing (the joint-review office, JOINT)."""
+    given = os.environ.get("JOINTREVIEW_OVERSEERS")
+    if given is None:
+        return tuple(d.code for d in standard_departments() if d.oversees)
+    return tuple(c.strip() for c in given.split(",") if c.strip())
 
 
 def open_item(session: Session, actor: Actor, overseers: tuple[str, ...], cal: WorkCalendar, business_key: str,

@@ -152,3 +152,25 @@ def test_a_processs_case_target_becomes_its_age_alert_and_follows_the_model(rt):
         with rt.db.write() as session:
             repository.deploy(session, rt, SYSTEM, targeted("fifteen"))
     assert "case_target_workdays 'fifteen'" in str(info.value)
+
+
+def test_an_alert_is_for_the_overseeing_offices_the_installation_configured(world, monkeypatch):
+    """The alerts told JOINT's supervisors whatever JOINTREVIEW_OVERSEERS said (the rest of the app followed it)."""
+    rt, _ = world
+    monkeypatch.setenv("JOINTREVIEW_OVERSEERS", "HUD, EDU")
+    with time_machine.travel(at("2026-10-12", 9), tick=False), rt.db.write() as session:
+        cases.start(session, rt, SYSTEM, "kpi", {"district": "西湖区"}, business_key="A2")
+    _refresh(rt)
+    assert _sweep(rt, at("2026-10-13", 22)) == 1
+    with rt.db.read() as session:
+        raised = session.execute(select(AuditEntry).where(AuditEntry.event == "stagnation_alert")).scalars().all()
+    assert [r.details for r in raised if '"notify":["EDU","HUD"]' in r.details] == [raised[0].details]
+
+
+def test_by_default_the_standard_departments_marked_as_overseeing_oversee(monkeypatch):
+    from engine.routing import standard_departments
+    from engine.supervision import configured_overseers
+    monkeypatch.delenv("JOINTREVIEW_OVERSEERS", raising=False)
+    assert configured_overseers() == ("JOINT",) == tuple(d.code for d in standard_departments() if d.oversees)
+    monkeypatch.setenv("JOINTREVIEW_OVERSEERS", "")
+    assert configured_overseers() == ()
