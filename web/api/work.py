@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import cases
-from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from engine.models import Case, Department, Task
+from engine.errors import NotFound, PermissionDenied
+from engine.models import Case, Task
 from engine.routing import ROLE_RANK
-from workflows.intake import INTAKES, about_case, start_data
+from workflows import inquiries
 
 from ..context import runtime
 from ..inbox import merged_by_due, mine_parts, queue_parts, signing_part
@@ -155,26 +155,10 @@ def start_inquiry(ctx: Context) -> Reply:
     """Start a formal inquiry (部门函询) from the token's department: the letter is drafted and sent in
     one step, and the answer is due in `reply_days` working days."""
     body = ctx.body
-    if body.target_department == ctx.department:
-        raise InvalidInput("an inquiry goes to another department", {"target_department": "is your own department"})
-    intake = INTAKES["formal_inquiry"]
-    try:
-        data = start_data(intake, {"target_department": body.target_department, "case_ref": body.case_ref}, [],
-                          ctx.department or "")
-    except InvalidInput as exc:
-        raise InvalidInput("the inquiry has errors; nothing was sent", exc.fields) from None
     with ctx.write() as session:
-        if session.get(Department, body.target_department) is None:
-            raise InvalidInput("the inquiry has errors; nothing was sent",
-                               {"target_department": f"no department {body.target_department}"})
-        data |= about_case(session, runtime(), data)
-        started = cases.start(session, runtime(), ctx.actor, "formal_inquiry", data)
-        draft = next((r for r in started.opened if r["element_id"] == "draft_inquiry"), None)
-        if draft is None:
-            raise Conflict("the deployed formal_inquiry process has no draft step to fill in")
-        cases.claim(session, runtime(), ctx.actor, draft["id"])
-        sent = cases.complete(session, runtime(), ctx.actor, draft["id"], {
-            "inquiry_subject": body.inquiry_subject, "questions": body.questions, "reply_days": body.reply_days})
+        started, sent = inquiries.send(session, runtime(), ctx.actor, ctx.department, body.target_department, body.case_ref,
+                                       {"inquiry_subject": body.inquiry_subject, "questions": body.questions,
+                                        "reply_days": body.reply_days})
         reply = Reply(201, InquiryStarted(business_key=started.business_key, target_department=body.target_department,
                                           opened=_opened(session, sent)))
         return ctx.remember(session, reply, started.business_key)
@@ -187,18 +171,8 @@ def answer_inquiry(ctx: Context, business_key: str) -> Reply:
     """Answer an inquiry addressed to the token's department (the 拟写答复 step): claimed and completed
     in one go. 409 when the inquiry is not waiting for this department's answer."""
     with ctx.write() as session:
-        case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
-        if case is None or case.process_key != "formal_inquiry":
-            raise NotFound(f"no inquiry {business_key}")
-        task = session.execute(select(Task).where(Task.case_id == case.id, Task.state == "open",
-                                                  Task.element_id == "draft_answer")).scalars().first()
-        if task is None:
-            raise Conflict(f"inquiry {business_key} is not waiting for an answer")
-        if ctx.actor.rank_in(task.department_code) == 0:
-            raise PermissionDenied(f"inquiry {business_key} is addressed to {task.department_code}, not {ctx.department}")
-        if task.assignee is None:
-            cases.claim(session, runtime(), ctx.actor, task.id)
-        outcome = cases.complete(session, runtime(), ctx.actor, task.id, ctx.body.model_dump(exclude_none=True))
-        reply = Reply(200, CompletionResult(task_id=task.id, business_key=business_key, case_status=outcome.status,
+        task_id, outcome = inquiries.answer(session, runtime(), ctx.actor, ctx.department, business_key,
+                                            ctx.body.model_dump(exclude_none=True))
+        reply = Reply(200, CompletionResult(task_id=task_id, business_key=business_key, case_status=outcome.status,
                                             error=_error(session, ctx, outcome), opened=_opened(session, outcome)))
         return ctx.remember(session, reply, business_key)
