@@ -20,6 +20,7 @@ from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.dmn.specs.model import HitPolicy
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from . import unary_tests
 from .bpmnxml import CAMUNDA, bpmn_find, element_properties, local_name
 from .lint_messages import M
 from .models import AuditEntry, DeploymentFile
@@ -52,6 +53,14 @@ class RecordingEngine(DMNEngine):
     def __init__(self, table, meta: dict[str, Any]) -> None:
         super().__init__(table)
         self.meta = meta
+
+    def evaluate(self, input_expr, match_expr, task):
+        """A cell written as FEEL unary tests (`"own","rent"`, `[1..5]`, `date("2026-01-01")`) is matched by
+        engine.unary_tests against the input's value (evaluated in the sandbox); any other cell as Python."""
+        tests = unary_tests.parse(match_expr)
+        if tests is None:
+            return super().evaluate(input_expr, match_expr, task)
+        return tests.matches(task.workflow.script_engine.evaluate(task, input_expr))
 
     def result(self, task):
         table = self.decision_table

@@ -4,8 +4,9 @@ A UNIQUE table promises that at most one rule matches any input. Two rules overl
 their cells have some value in common; then one input matches both and the table's answer depends on rule
 order, which UNIQUE says it does not. Each cell is read as a set of values: `-` (anything), a literal
 (`True`, `"own"`, `12`), a comparison with a number (`>= 60`, `< 3500`, `== 1`, `!= 0`), a list
-(`? in ("low_income", "special")`) or comparisons joined by `and` (`? >= 60 and ? < 90`). A cell written any
-other way is not analysed, and a pair of rules with such a cell is never reported (no false alarms).
+(`? in ("low_income", "special")`) or comparisons joined by `and` (`? >= 60 and ? < 90`); or, as the editor's helpers
+write them, FEEL unary tests (engine.unary_tests): a list `"own","rent"`, its negation `not("own","rent")`, a range
+`[1..5]`, `]1..5[`, a comparison `>= 3`. A cell written any other way is not analysed, and a pair of rules with such a cell is never reported (no false alarms).
 """
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ import ast
 import math
 from dataclasses import dataclass
 from functools import cached_property
+
+from . import unary_tests
+from .budget import ExpressionRefused
 
 MAX_RULES = 1000  # rules of a UNIQUE table checked pair by pair (a million pairs take about a second)
 MAX_PAIRS = 20  # overlapping pairs named; more are summed up in one problem
@@ -87,6 +91,12 @@ def parse(text: str, input_expr: str) -> Cell | None:
     text = (text or "").strip()
     if text in ("", "-"):
         return ANY
+    try:
+        tests = unary_tests.parse(text)
+    except ExpressionRefused:
+        return None  # the deploy check names it
+    if tests is not None:
+        return _feel(tests)
     source = text.replace("?", "__q__")
     try:
         tree = ast.parse(source, mode="eval").body
@@ -148,6 +158,30 @@ def _cell(node, input_expr: str) -> Cell | None:
         return None
     return {ast.Lt: Cell(high=value, high_open=True), ast.LtE: Cell(high=value, high_open=False),
             ast.Gt: Cell(low=value, low_open=True), ast.GtE: Cell(low=value, low_open=False)}[op]
+
+
+def _feel(tests: unary_tests.UnaryTests) -> Cell | None:
+    """FEEL unary tests as a set of values: a list of values (or `not(…)` of one), or a single comparison or range of
+    numbers (or `not(…)` of a single comparison); other unions (`< 3, > 5`) and ranges of dates are not analysed."""
+    if all(t.op == "=" for t in tests.tests):
+        values = frozenset(t.value for t in tests.tests)
+        return Cell(excluded=values) if tests.negated else Cell(points=values)
+    if len(tests.tests) != 1:
+        return None
+    test = tests.tests[0]
+    numbers = [v for v in (test.value, test.high) if v is not None]
+    if test.op == "!=":
+        return Cell(points=frozenset([test.value])) if tests.negated else Cell(excluded=frozenset([test.value]))
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in numbers):
+        return None
+    if test.op == "..":
+        return None if tests.negated else Cell(test.value, test.low_open, test.high, test.high_open)
+    op = _NEGATED[test.op] if tests.negated else test.op
+    return {"<": Cell(high=test.value, high_open=True), "<=": Cell(high=test.value, high_open=False),
+            ">": Cell(low=test.value, low_open=True), ">=": Cell(low=test.value, low_open=False)}[op]
+
+
+_NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 
 
 def _meet(a: Cell, b: Cell) -> Cell | None:

@@ -14,10 +14,11 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from .errors import Problem
 from .lint_messages import M, kind as kind_words
-from . import clock, countersign, decisions, dmn_overlap, foreign, glossary, lint_limits, outcomes, translations
+from . import (clock, countersign, decisions, dmn_overlap, foreign, glossary, lint_limits, outcomes, translations,
+               unary_tests)
 from .rules import problems as shared_rule_problems
 from .bpmnxml import CAMUNDA, CAMUNDA_NS, bpmn_find, element_properties, lane_map, local_name
-from .expressions import check, unknown_calls
+from .expressions import ExpressionRefused, check, unknown_calls
 from .forms import form_problems
 from .specs import cycle_expression, due_expression, literal_kind, unwrap
 
@@ -348,16 +349,21 @@ class Linter:
             elif policy == "COLLECT" and table.get("aggregation"):  # SpiffWorkflow would return the list, not its sum
                 self.add(file, table, M("hit_aggregation", value=table.get("aggregation")))
             inputs = [c for c in table if local_name(c) == "input"]
-            in_exprs = []
+            in_exprs, columns = [], []
             for column in inputs:
                 text = "".join(t.text or "" for t in column.iter() if local_name(t) == "text")
                 self.expression(file, column, text, "part_input_expression")
                 in_exprs.append(text.strip() or "None")
+                columns.append(column.get("label") or text.strip() or column.get("id") or "—")
+            decision = table.getparent()
+            where = {"table": (decision.get("name") or decision.get("id") or "—") if decision is not None else "—"}
             rules = [c for c in table if local_name(c) == "rule"]
-            for rule in rules:
+            for row, rule in enumerate(rules, 1):
                 entries = [c for c in rule if local_name(c) == "inputEntry"]
                 for index, entry in enumerate(entries):
-                    self.input_cell(file, rule, entry, in_exprs[index] if index < len(in_exprs) else "None")
+                    where.update(row=row, rule=rule.get("id") or "—",
+                                 column=columns[index] if index < len(columns) else str(index + 1))
+                    self.input_cell(file, rule, entry, in_exprs[index] if index < len(in_exprs) else "None", where)
                 for entry in (c for c in rule if local_name(c) == "outputEntry"):
                     text = _cell_text(entry)
                     if text:
@@ -380,11 +386,19 @@ class Linter:
         if len(pairs) > dmn_overlap.MAX_PAIRS:
             self.add(file, table, M("unique_overlap_more", limit=dmn_overlap.MAX_PAIRS))
 
-    def input_cell(self, file: str, rule, entry, input_expr: str) -> None:
+    def input_cell(self, file: str, rule, entry, input_expr: str, where: dict) -> None:
+        """A cell is FEEL unary tests (as the editor's helpers write them) or Python; `where` names its table, rule
+        (row number and id) and column for a FEEL value that cannot be used."""
         text = _cell_text(entry)
         if not text or text == "-":
             return
         element = entry.get("id") or rule.get("id")
+        try:
+            if unary_tests.parse(text) is not None:
+                return
+        except ExpressionRefused as exc:
+            self.add(file, entry, M("cell_feel_refused", text=text, reason=exc.message, **where), element)
+            return
         try:
             tree = ast.parse(text, mode="eval")
             if isinstance(tree.body, ast.Tuple) and all(isinstance(e, ast.Constant) for e in tree.body.elts):

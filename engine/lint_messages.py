@@ -41,6 +41,9 @@ MESSAGES = catalogue({
     "expr_refused": "{what} {text!r} is refused: {reason}",
     "cell_comma_list": "cell {text!r} is a comma list, which never matches; write ? in ({text})",
     "cell_refused": "cell {text!r} is refused: {reason}",
+    "cell_feel_refused": "table {table!r}, rule {row} ({rule}), column {column!r}: cell {text!r} is refused: {reason}",
+    "feel_bad_value": "{text!r} is not a valid value of {kind}(…)",
+    "feel_year_month": "duration {text!r} counts years or months, which case data cannot be compared with; write days (P30D)",
     # why an expression is refused
     "expr_while": "line {line}: while loops are not allowed (loop over data with for instead)",
     "expr_power": "line {line}: ** needs a whole-number exponent of at most {limit}",

@@ -26,7 +26,8 @@ EXPECTED = [
     ("broken.bpmn", 43, "f8", "targetRef 'nowhere' names no element"),
     ("broken.bpmn", 44, "orphan", "user task is in no lane"),
     ("malformed.bpmn", 5, None, "XML is not well-formed"),
-    ("rules.dmn", 8, "r1i", "comma list, which never matches"),
+    ("rules.dmn", 8, "r1i", "table '积分', rule 1 (r1), column '住房类型': cell 'date(\"2026-02-30\")' is refused: "
+                            "'2026-02-30' is not a valid value of date(…)"),
     ("rules.dmn", 13, "r2o", "is refused"),
 ]
 
