@@ -1,5 +1,6 @@
 """The DMN editor of the browser modeler (dmn-js) in Chromium: in the Chinese UI its decision table, cell and column
-menus, hit policies and DRD speak Chinese (web/modeler/zh-CN-dmn.js), and no text the dictionary lacks is shown; in
+menus, hit policies and DRD speak Chinese (web/modeler/zh-CN-dmn.js), also the texts dmn-js writes without translating
+them (web/modeler/fixed-texts.js: drag handles, a list's remove buttons), and no text the dictionary lacks is shown; in
 English it stays English (screenshots in test-artifacts/)."""
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ SHOWN_LABELS = """() => Array.from(document.querySelectorAll(
   '.modeler-layout [title], .modeler-layout [aria-label], .modeler-layout [placeholder]'),
   (e) => [e.title, e.getAttribute('aria-label'), e.placeholder || ''].join(' | '))"""
 UNTRANSLATED = "() => Array.from(window.jrModeler.getActiveViewer().get('untranslated'))"
+# texts dmn-js writes without its translate service (web/modeler/fixed-texts.js hands them to it)
+FIXED = ("Move Input", "Move Output", "Remove item", "Decision table context menu")
 
 
 def _open_rule_table(page, server) -> None:
@@ -36,6 +39,7 @@ def _nothing_untranslated_shown(page, seen: list[str]) -> None:
     missing = page.evaluate(UNTRANSLATED)
     shown = "\n".join(seen + [page.inner_text(".modeler-layout")] + page.evaluate(SHOWN_LABELS))
     assert [text for text in missing if text in shown] == []
+    assert [text for text in FIXED if text in shown] == []
 
 
 def test_the_rule_table_editor_speaks_chinese(world, server, page):
@@ -50,6 +54,8 @@ def test_the_rule_table_editor_speaks_chinese(world, server, page):
     assert _texts(page, "thead .input-variable, thead .output-variable") == ["文本（string）", "文本（string）"]
     assert page.inner_text(".view-drd-button") == "查看决策需求图"
     assert page.get_attribute("thead .add-input button", "title") == "添加输入"
+    assert page.get_attribute("thead th.input-cell .dmn-icon-drag", "title") == "拖动以移动输入列"
+    assert page.get_attribute("thead th.output-cell .dmn-icon-drag", "title") == "拖动以移动输出列"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "modeler-dmn-zh.png"), full_page=True)
     _nothing_untranslated_shown(page, seen)
@@ -82,17 +88,19 @@ def test_the_rule_table_editor_speaks_chinese(world, server, page):
     page.fill(".context-menu .simple-string-edit input[type='text']", '"own", "rent"')
     page.keyboard.press("Enter")
     page.wait_for_selector(".context-menu .simple-string-edit input[type='checkbox']")
+    assert page.get_attribute(".context-menu .dms-list-component .item [title]", "title") == "删除此项"
     page.screenshot(path=str(ARTIFACTS / "modeler-dmn-zh-cell.png"), full_page=True)
     _nothing_untranslated_shown(page, seen)
     page.keyboard.press("Escape")
     cell = page.evaluate("async () => { const { xml } = await window.jrModeler.saveXML(); "
                          "return new DOMParser().parseFromString(xml, 'text/xml').querySelector('inputEntry text').textContent; }")
-    assert cell == '"own","rent"'  # the comma list the designing guide warns of
+    assert cell == '"own","rent"'  # FEEL's "one of" (the engine reads it: engine/unary_tests.py)
     # a rule's menu
     page.click("tbody td.input-cell", button="right")
     page.wait_for_selector(".context-menu .context-menu-entry-add-rule-above")
     menu = _texts(page, ".context-menu .context-menu-group-entry")
     assert "在上方添加规则" in menu and "删除规则" in menu and "添加单元格说明" in menu
+    assert page.get_attribute(".context-menu [aria-label]", "aria-label") == "决策表右键菜单"
     seen += menu
     page.screenshot(path=str(ARTIFACTS / "modeler-dmn-zh-menu.png"), full_page=True)
     _nothing_untranslated_shown(page, seen)

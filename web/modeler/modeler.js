@@ -9,6 +9,7 @@ import CamundaBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-platfo
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 import DmnModeler from 'dmn-js/lib/Modeler';
 
+import FixedTextsModule from './fixed-texts';
 import HitPolicyModule from './hit-policy';
 import JointReviewPanelModule from './panel';
 import { translateModule } from './translate';
@@ -31,9 +32,10 @@ function modules(language) {
 
 // The DMN modeler's options per view for the page's language: the decision table offers only the hit policies the
 // engine runs; in Chinese every view gets the DMN dictionary, through one module so that all views share one
-// `untranslated` set. (dmn-js drops `common.additionalModules` when it builds a view, so each view is named.)
+// `untranslated` set; the texts dmn-js writes without translating them are handed to it too (fixed-texts.js).
+// (dmn-js drops `common.additionalModules` when it builds a view, so each view is named.)
 function dmnViews(language) {
-  const translation = chinese(language) ? [translateModule(zhCNDmn)] : [];
+  const translation = chinese(language) ? [translateModule(zhCNDmn), FixedTextsModule] : [];
   return Object.fromEntries(DMN_VIEWS.map((view) =>
     [view, { additionalModules: view === 'decisionTable' ? [HitPolicyModule, ...translation] : translation }]));
 }

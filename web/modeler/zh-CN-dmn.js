@@ -234,5 +234,13 @@ export default {
   'Edit function kind': '编辑函数种类',
   'Edit formal parameters': '编辑形式参数',
   'Add parameter': '添加参数',
-  'Remove parameter': '删除参数'
+  'Remove parameter': '删除参数',
+  'Name': '名称',
+  'Result': '结果',
+
+  // texts dmn-js writes without translating them, handed to the dictionary by fixed-texts.js
+  'Move Input': '拖动以移动输入列',
+  'Move Output': '拖动以移动输出列',
+  'Remove item': '删除此项',
+  'Decision table context menu': '决策表右键菜单'
 };
