@@ -5,6 +5,8 @@ English it stays English (screenshots in test-artifacts/)."""
 from __future__ import annotations
 
 from conftest import ARTIFACTS, ui_login
+from engine import decisions, repository
+from factories import SYSTEM, bpmn, start
 
 SHOWN_LABELS = """() => Array.from(document.querySelectorAll(
   '.modeler-layout [title], .modeler-layout [aria-label], .modeler-layout [placeholder]'),
@@ -163,3 +165,50 @@ def test_the_rule_table_editor_stays_english_in_english(world, server, page):
     assert page.inner_text(".view-drd-button") == "View DRD"
     assert page.evaluate("() => { try { window.jrModeler.getActiveViewer().get('untranslated'); return true; } "
                          "catch (e) { return false; } }") is False  # no dictionary in English
+
+
+GRADE = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" namespace="n">
+<decision id="grade" name="补贴档次"><decisionTable id="dt" hitPolicy="FIRST">
+<input id="i1" label="住房类型"><inputExpression id="ie1" typeRef="string"><text>housing</text></inputExpression></input>
+<output id="o" name="level" typeRef="string"/>
+<rule id="r1"><inputEntry id="a1"><text>"own"</text></inputEntry><outputEntry id="o1"><text>"A"</text></outputEntry></rule>
+<rule id="r2"><inputEntry id="a2"><text>-</text></inputEntry><outputEntry id="o2"><text>"B"</text></outputEntry></rule>
+</decisionTable></decision></definitions>"""
+GRADED = ('<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="r"/>'
+          '<bpmn:businessRuleTask id="r" name="分档" camunda:decisionRef="grade"/>'
+          '<bpmn:sequenceFlow id="f2" sourceRef="r" targetRef="t"/><bpmn:userTask id="t" name="办"/>'
+          '<bpmn:sequenceFlow id="f3" sourceRef="t" targetRef="e"/><bpmn:endEvent id="e"/>')
+
+
+def _level(world, housing: str) -> str:
+    case = start(world.rt, "graded", {"housing": housing})
+    with world.rt.db.read() as session:
+        return decisions.of_case(session, case.case_id)[-1].details["outputs"][0]["value"]
+
+
+def test_a_list_the_cell_helper_writes_is_deployed_and_decides(world, server, page):
+    """The text cell's helper (匹配其一) turns `"own"` into `"own","rent"`; deployed from the page, the table decides
+    by it (the engine once refused such a comma list at deploy)."""
+    with world.rt.db.write() as session:
+        repository.deploy(session, world.rt, SYSTEM, {"graded.bpmn": bpmn("graded", GRADED, {"EDU": ["s", "r", "t", "e"]}),
+                                                      "grade.dmn": GRADE.encode()})
+    assert _level(world, "rent") == "B"
+    ui_login(page, server, "designer")
+    page.goto(f"{server}/designer/modeler")
+    page.wait_for_selector("#canvas[data-ready='bpmn']", timeout=20000)
+    page.select_option("#open-file", page.locator("#open-file option[value$=':grade.dmn']").first.get_attribute("value"))
+    page.wait_for_selector("#canvas[data-ready='dmn'] .tjs-table", timeout=20000)
+    page.click("tbody tr:first-child td.input-cell")
+    page.click(".simple-mode-button[title='编辑']")
+    page.wait_for_selector(".context-menu .simple-string-edit input[type='checkbox']")
+    page.fill(".context-menu .simple-string-edit input[type='text']", '"rent"')
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".context-menu .simple-string-edit .dms-list-component .item:nth-child(2)")
+    page.keyboard.press("Escape")
+    assert page.inner_text("tbody tr:first-child td.input-cell") == '"own","rent"'
+    page.fill("#deploy-note", "租房也属一档")
+    page.click("#deploy-files")
+    page.wait_for_selector("#deploy-result.success, #deploy-result.error", timeout=10000)
+    assert "已部署：" in page.inner_text("#deploy-result"), page.inner_text("#deploy-result") + page.inner_text("#problems")
+    assert _level(world, "rent") == "A" and _level(world, "own") == "A" and _level(world, "dorm") == "B"
