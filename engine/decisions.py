@@ -118,6 +118,17 @@ def instrument(specs, parser, files: dict[str, bytes]) -> None:
             if basis in BASIS:
                 meta["basis"] = basis
             task_spec.dmnEngine = RecordingEngine(engine.decision_table, meta)
+            _feel_outputs(engine.decision_table)
+
+
+def _feel_outputs(table) -> None:
+    """Output cells the editor's helpers wrote as FEEL values (`true`, `null`, `date("2026-01-01")`) as the Python
+    literal of the value case data keeps (engine.unary_tests.value); other cells stay as written."""
+    for rule in table.rules:
+        for entry in rule.outputEntries:
+            found = unary_tests.value(getattr(entry, "text", None))
+            if unary_tests.is_value(found):
+                entry.text = repr(found)
 
 
 def problem(node) -> str | None:

@@ -355,19 +355,19 @@ class Linter:
                 self.expression(file, column, text, "part_input_expression")
                 in_exprs.append(text.strip() or "None")
                 columns.append(column.get("label") or text.strip() or column.get("id") or "—")
+            outputs = [c.get("label") or c.get("name") or c.get("id") or "—" for c in table if local_name(c) == "output"]
             decision = table.getparent()
             where = {"table": (decision.get("name") or decision.get("id") or "—") if decision is not None else "—"}
             rules = [c for c in table if local_name(c) == "rule"]
             for row, rule in enumerate(rules, 1):
+                where.update(row=row, rule=rule.get("id") or "—")
                 entries = [c for c in rule if local_name(c) == "inputEntry"]
                 for index, entry in enumerate(entries):
-                    where.update(row=row, rule=rule.get("id") or "—",
-                                 column=columns[index] if index < len(columns) else str(index + 1))
+                    where["column"] = columns[index] if index < len(columns) else str(index + 1)
                     self.input_cell(file, rule, entry, in_exprs[index] if index < len(in_exprs) else "None", where)
-                for entry in (c for c in rule if local_name(c) == "outputEntry"):
-                    text = _cell_text(entry)
-                    if text:
-                        self.expression(file, entry, text, "part_output_cell")
+                for index, entry in enumerate(c for c in rule if local_name(c) == "outputEntry"):
+                    where["column"] = outputs[index] if index < len(outputs) else str(index + 1)
+                    self.output_cell(file, entry, where)
             if policy == "UNIQUE":
                 self.unique(file, table, rules, in_exprs)
 
@@ -415,6 +415,20 @@ class Linter:
         reason = check(candidate)
         if reason:
             self.add(file, entry, M("cell_refused", text=text, reason=reason), element)
+
+
+    def output_cell(self, file: str, entry, where: dict) -> None:
+        """An output cell is one FEEL value as the editor's helpers write it (`true`, `date("2026-01-01")`) or Python."""
+        text = _cell_text(entry)
+        if not text:
+            return
+        try:
+            found = unary_tests.value(text)
+        except ExpressionRefused as exc:
+            self.add(file, entry, M("cell_feel_refused", text=text, reason=exc.message, **where))
+            return
+        if not unary_tests.is_value(found):
+            self.expression(file, entry, text, "part_output_cell")
 
 
 def _cell_text(entry) -> str:

@@ -227,6 +227,32 @@ class _Parser:
         return test
 
 
+_NOT_A_VALUE = object()
+
+
+def value(text: str | None) -> Any:
+    """An output cell's FEEL value as case data keeps it (`true` → True, `null` → None, `date("2026-01-01")` → the text
+    2026-01-01, as forms keep dates; a date-time, time or duration likewise as its ISO text), or _NOT_A_VALUE when the
+    cell is not one FEEL value (it is then read as Python). Raises ExpressionRefused as `parse` does."""
+    text = (text or "").strip()
+    if not text or len(text) > MAX_TEXT:
+        return _NOT_A_VALUE
+    try:
+        tokens = _tokens(text)
+    except NotFeel:
+        return _NOT_A_VALUE
+    if len(tokens) != 1 or tokens[0][0] != "value":
+        return _NOT_A_VALUE
+    found = tokens[0][1]
+    if isinstance(found, timedelta):
+        return re.search(r'"(.*)"', text).group(1)
+    return found.isoformat() if isinstance(found, (date, time)) else found
+
+
+def is_value(found: Any) -> bool:
+    return found is not _NOT_A_VALUE
+
+
 @lru_cache(maxsize=4096)
 def parse(text: str | None) -> UnaryTests | None:
     """The cell's FEEL unary tests, or None when it is not written as such (or is `-` / empty: no test at all).

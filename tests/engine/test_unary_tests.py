@@ -149,3 +149,33 @@ def test_an_unusable_feel_value_is_refused_at_deploy_naming_table_rule_and_colum
     assert problem.file == "grade.dmn" and problem.element == "b2"
     assert "table '补贴档次', rule 2 (r2), column '申请日期'" in problem.message
     assert "'2026-02-30' is not a valid value of date(…)" in problem.message
+
+
+def deploy_outputs(rt, *rows: tuple[str, str, str]):
+    """A FIRST table whose outputs are a yes/no and a date, written as the editor's output helpers write them."""
+    table = "\n".join(f'<rule id="r{n}"><inputEntry id="a{n}"><text>{a}</text></inputEntry><inputEntry id="b{n}">'
+                      f'<text>-</text></inputEntry><outputEntry id="o{n}"><text>{yes}</text></outputEntry>'
+                      f'<outputEntry id="p{n}"><text>{day}</text></outputEntry></rule>' for n, (a, yes, day) in enumerate(rows, 1))
+    dmn = DMN.replace('<output id="o" name="level" typeRef="string"/>', '<output id="o" name="eligible" typeRef="boolean"/>'
+                      '<output id="o2" label="起算日" name="since" typeRef="date"/>')
+    files = {"p.bpmn": bpmn("p", BODY, {"EDU": ["s", "r", "t", "e"]}),
+             "grade.dmn": dmn.format(policy="FIRST", rules=table).encode()}
+    with rt.db.write() as session:
+        return repository.deploy(session, rt, SYSTEM, files)
+
+
+def test_output_cells_the_editor_wrote_give_plain_values(rt):
+    """`true` was a name no case has (the case stopped) and `date("…")` a function the engine does not offer."""
+    deploy_outputs(rt, ("&quot;own&quot;", "true", "date(&quot;2026-01-01&quot;)"),
+                   ("&quot;rent&quot;", "false", "date and time(&quot;2026-01-01T08:00:00&quot;)"), ("-", "false", "null"))
+    assert decided(rt, {"housing": "own", "applied": "2026-01-01"}) == [True, "2026-01-01", 1, 3]  # FIRST: row 1 decides
+    assert decided(rt, {"housing": "rent", "applied": "2026-01-01"}) == [False, "2026-01-01T08:00:00", 2, 3]
+    assert decided(rt, {"housing": "dorm", "applied": "2026-01-01"}) == [False, None, 3]
+
+
+def test_an_output_cell_that_is_no_value_is_refused_naming_the_column(rt):
+    with pytest.raises(DeployError) as info:
+        deploy_outputs(rt, ("-", "true", "date(&quot;2026-13-01&quot;)"))
+    [problem] = info.value.problems
+    assert problem.element == "p1" and "rule 1 (r1), column '起算日'" in problem.message
+    assert "'2026-13-01' is not a valid value of date(…)" in problem.message
