@@ -33,6 +33,8 @@ _TOKEN = re.compile(r"""\s*(?:
   | (?P<op><=|>=|!=|<|>|=)
   | (?P<punct>[\[\](),])
 )""", re.VERBOSE)
+_END = re.compile(r"\s*$")
+_MAX_DIGITS = 40
 _DURATION = re.compile(r"(-)?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?")
 _YEAR_MONTH = re.compile(r"-?P(?:\d+Y)?(?:\d+M)?")
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "'": "'"}
@@ -70,8 +72,11 @@ def _duration(text: str) -> timedelta:
     found = _DURATION.fullmatch(text)
     if found and text not in ("P", "-P") and not text.endswith("T"):
         sign, weeks, days, hours, minutes, seconds = found.groups()
-        value = timedelta(weeks=int(weeks or 0), days=int(days or 0), hours=int(hours or 0),
-                          minutes=int(minutes or 0), seconds=float(seconds or 0))
+        try:
+            value = timedelta(weeks=int(weeks or 0), days=int(days or 0), hours=int(hours or 0),
+                              minutes=int(minutes or 0), seconds=float(seconds or 0))
+        except (OverflowError, ValueError):  # beyond a timedelta (a billion days), or digits past Python's limit
+            raise ExpressionRefused(M("feel_bad_value", kind="duration", text=text)) from None
         return -value if sign else value
     if _YEAR_MONTH.fullmatch(text) and text not in ("P", "-P"):
         raise ExpressionRefused(M("feel_year_month", text=text))
@@ -151,7 +156,7 @@ class UnaryTests:
 def _tokens(text: str) -> list[tuple[str, Any]]:
     out, position = [], 0
     while position < len(text):
-        if text[position:].strip() == "":
+        if _END.match(text, position):
             break
         found = _TOKEN.match(text, position)
         if not found or found.end() == position:
@@ -164,6 +169,8 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
             out.append(("value", _typed(found.group("typed"), _text(found.group("arg")))))
         elif kind == "number":
             number = found.group("number")
+            if len(number) > _MAX_DIGITS:
+                raise NotFeel  # left to the Python reading, which refuses what it must
             out.append(("value", float(number) if "." in number else int(number)))
         elif kind == "word":
             word = found.group("word")

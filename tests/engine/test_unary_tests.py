@@ -65,6 +65,16 @@ def test_a_feel_value_that_cannot_be_used_is_refused(text, words):
     assert words in str(info.value)
 
 
+def test_hostile_values_are_refused_or_not_matched_never_a_crash():
+    assert parse("9" * 5000) is None  # past Python's digit limit: the Python reading refuses it
+    with pytest.raises(ExpressionRefused):
+        parse('duration("P99999999999999D")')
+    tests = parse('>= duration("P1D")')
+    assert not tests.matches("P99999999999999D") and not tests.matches("P" + "9" * 5000 + "D")
+    assert not parse('date("2026-01-01")').matches("2026-01-01" + " " * 10_000)
+    assert parse(" " * 15_000 + '"a"') is not None
+
+
 def test_a_huge_cell_is_refused_and_a_long_list_is_read_in_one_pass():
     with pytest.raises(ExpressionRefused):
         parse('"a",' * 6000 + '"b"')
