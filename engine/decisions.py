@@ -62,6 +62,19 @@ class RecordingEngine(DMNEngine):
             return super().evaluate(input_expr, match_expr, task)
         return tests.matches(task.workflow.script_engine.evaluate(task, input_expr))
 
+    def decide(self, task):
+        """The rules that match: for FIRST (as for UNIQUE) the first one only, the rules below it not evaluated (one
+        of them could stop the case on a value the first had already decided, and the decision record named them all
+        as if they had decided); for COLLECT every one."""
+        single = self.decision_table.hit_policy in (HitPolicy.UNIQUE.value, "FIRST")  # SpiffWorkflow has no FIRST
+        matched = []
+        for rule in self.decision_table.rules:
+            if self._DMNEngine__check_rule(rule, task):  # SpiffWorkflow's own check of a rule's cells
+                matched.append(rule)
+                if single:
+                    break
+        return matched
+
     def result(self, task):
         table = self.decision_table
         matched = self.decide(task)

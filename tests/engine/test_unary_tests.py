@@ -178,8 +178,8 @@ def test_output_cells_the_editor_wrote_give_plain_values(rt):
     """`true` was a name no case has (the case stopped) and `date("…")` a function the engine does not offer."""
     deploy_outputs(rt, ("&quot;own&quot;", "true", "date(&quot;2026-01-01&quot;)"),
                    ("&quot;rent&quot;", "false", "date and time(&quot;2026-01-01T08:00:00&quot;)"), ("-", "false", "null"))
-    assert decided(rt, {"housing": "own", "applied": "2026-01-01"}) == [True, "2026-01-01", 1, 3]  # FIRST: row 1 decides
-    assert decided(rt, {"housing": "rent", "applied": "2026-01-01"}) == [False, "2026-01-01T08:00:00", 2, 3]
+    assert decided(rt, {"housing": "own", "applied": "2026-01-01"}) == [True, "2026-01-01", 1]  # FIRST: row 1 decides
+    assert decided(rt, {"housing": "rent", "applied": "2026-01-01"}) == [False, "2026-01-01T08:00:00", 2]
     assert decided(rt, {"housing": "dorm", "applied": "2026-01-01"}) == [False, None, 3]
 
 
@@ -189,3 +189,18 @@ def test_an_output_cell_that_is_no_value_is_refused_naming_the_column(rt):
     [problem] = info.value.problems
     assert problem.element == "p1" and "rule 1 (r1), column '起算日'" in problem.message
     assert "'2026-13-01' is not a valid value of date(…)" in problem.message
+
+
+def test_a_first_table_records_only_the_rule_that_decided(rt):
+    """The record listed every row that matched, as if the catch-all row below had decided too."""
+    deploy(rt, rules(("&quot;own&quot;", "-", "A"), ("-", "-", "Z")), policy="FIRST")
+    assert decided(rt, {"housing": "own", "applied": "2026-01-01"}) == ["A", 1]
+    assert decided(rt, {"housing": "rent", "applied": "2026-01-01"}) == ["Z", 2]
+
+
+def test_a_first_table_does_not_read_the_rules_below_the_one_that_decided(rt):
+    """A row below could not compare the value the first row had already decided on, and stopped the case."""
+    deploy(rt, rules(("&quot;own&quot;", "-", "A"), ("? &gt; 5", "-", "B")), policy="FIRST")
+    case = start(rt, "p", {"housing": "own", "applied": "2026-01-01"})
+    assert case.status == "running", case.error
+    assert decided(rt, {"housing": "own", "applied": "2026-01-01"}) == ["A", 1]
