@@ -42,7 +42,8 @@ def delegate(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.delegated_by.is_(None),
                                                or_(Task.assignee.is_(None), Task.assignee == task.assignee))
                             .values(assignee=to_user, claimed_at=now, delegated_by=actor.username,
-                                    draft=task.draft if _kept(task.draft) else None),
+                                    draft=task.draft if _kept(task.draft) else None,
+                                    draft_kind=task.draft_kind if _kept(task.draft) else None),
                             execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
         raise Conflict(Message("delegation_raced", task=task.name))
@@ -69,7 +70,7 @@ def hand_back(session: Session, actor: Actor, task, case_id: int, values: dict) 
                                                Task.delegated_by == task.delegated_by)
                             .values(assignee=task.delegated_by, delegated_by=None, claimed_at=now,
                                     draft=json.dumps({"by": actor.username, "values": values}, ensure_ascii=False,
-                                                     default=str)),
+                                                     default=str), draft_kind="delegate"),
                             execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
         raise Conflict(Message("task_changed_now", task=task.name))
@@ -82,10 +83,9 @@ def hand_back(session: Session, actor: Actor, task, case_id: int, values: dict) 
 
 
 def to_confirm():
-    """A column expression: the open step holds a delegate's answer for its holder to confirm (as `draft_of` says,
-    without reading the draft: what a holder typed before adding a signer (加签) or saved (暂存) is marked "kept")."""
-    return and_(Task.draft.is_not(None), Task.delegated_by.is_(None), Task.signing.is_(None),
-                Task.draft.not_like('%"kept": %'))
+    """A column expression: the open step holds a delegate's answer for its holder to confirm. It reads
+    `draft_kind`, not the draft, whose text holds the form's own field names and values."""
+    return and_(Task.draft_kind == "delegate", Task.delegated_by.is_(None), Task.signing.is_(None))
 
 
 def draft_of(task: Task) -> dict | None:

@@ -171,6 +171,9 @@ class Task(Base):
     data: Mapped[str | None] = mapped_column(Text)
     delegated_by: Mapped[str | None] = mapped_column(String(64))  # 委派: who gets it back to confirm
     draft: Mapped[str | None] = mapped_column(Text)  # the delegate's answer, waiting for that confirmation
+    # what `draft` holds: "self" (暂存), "signer" (typed before adding a signer), "delegate" (a delegate's answer to
+    # confirm) or "returned" (the answer a signer after refused); the inbox tags by it without reading user data
+    draft_kind: Mapped[str | None] = mapped_column(String(8))
     signing: Mapped[str | None] = mapped_column(String(8))  # 加签: "signer" while with an added signer, "after" if some follow
 
     __table_args__ = (

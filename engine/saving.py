@@ -41,7 +41,7 @@ def save(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict
                       ensure_ascii=False)
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open",
                                                Task.assignee == (task.assignee or actor.username))
-                            .values(draft=kept), execution_options={"synchronize_session": False})
+                            .values(draft=kept, draft_kind="self"), execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
         raise Conflict(Message("draft_raced", task=task.name))
     key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()

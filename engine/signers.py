@@ -104,7 +104,7 @@ def add(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str,
     now = _now()
     unchanged = Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee
     kept = {"draft": json.dumps({"by": actor.username, "values": values, "kept": "signer"}, ensure_ascii=False,
-                                default=str)} if values else {}
+                                default=str), "draft_kind": "signer"} if values else {}
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", unchanged)
                             .values(assignee=to_user if position == "before" else holder, claimed_at=now,
                                     signing="signer" if position == "before" else "after", **kept),
@@ -138,7 +138,7 @@ def submitted(session: Session, actor: Actor, task, case_id: int, clean: dict) -
     for s in after:  # a (new) answer is signed again by every signer after
         s.state, s.answer, s.decision, s.opinion, s.decided_at = "pending", answer, None, None, None
     first = after[0]
-    _move(session, task.id, task.assignee, first.username, "signer", now, draft=None)
+    _move(session, task.id, task.assignee, first.username, "signer", now, draft=None, draft_kind=None)
     _audit(session, actor.username, "sent_for_signature", task, task.business_key,
            {"signer": first.username, "data": clean}, now)
     notices.notify(session, [first.username], "sign_requested", task.business_key, task.id,
@@ -228,7 +228,8 @@ def _pass_on(session: Session, rt: Runtime, task: Task, done: TaskSigner, now: d
 
 def _back_to_holder(session: Session, task: Task, signer: TaskSigner, now: datetime, signing: str | None = "after",
                     draft: str | None = None) -> None:
-    values = {"draft": json.dumps({"by": signer.username, "values": json.loads(draft)}, ensure_ascii=False)} if draft else {}
+    values = {"draft": json.dumps({"by": signer.username, "values": json.loads(draft)}, ensure_ascii=False),
+              "draft_kind": "returned"} if draft else {}
     _move(session, task.id, task.assignee, signer.holder, signing, now, **values)
 
 

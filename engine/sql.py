@@ -47,7 +47,7 @@ STATEMENTS: dict[str, str] = {
     # a closed step keeps what was submitted, not what was typed on the way (暂存, a delegate's or a signer's draft)
     "close_task": (
         "UPDATE tasks SET state = :state, closed_at = :now, completed_by = :completed_by,"
-        " assignee = COALESCE(:completed_by, assignee), data = :data, draft = NULL WHERE id = :id"),
+        " assignee = COALESCE(:completed_by, assignee), data = :data, draft = NULL, draft_kind = NULL WHERE id = :id"),
     "lookup_delete": "DELETE FROM case_lookup WHERE case_id = :case_id",
     "lookup_delete_field": "DELETE FROM case_lookup WHERE case_id = :case_id AND field = :field",
     "lookup_insert": "INSERT INTO case_lookup (digest, case_id, field) VALUES (:digest, :case_id, :field)",
@@ -193,7 +193,7 @@ PERSIST_POSTGRES = (
     " next_due_at = %(next_due_at)s, updated_at = %(now)s, summary = %(summary)s, error = %(error)s,"
     " ended_at = %(ended_at)s, visited = %(visited)s WHERE id = %(id)s AND version = %(version)s RETURNING 1),"
     " t AS (UPDATE tasks SET state = x.state, closed_at = x.now, completed_by = x.completed_by,"
-    " assignee = COALESCE(x.completed_by, tasks.assignee), data = x.data, draft = NULL"
+    " assignee = COALESCE(x.completed_by, tasks.assignee), data = x.data, draft = NULL, draft_kind = NULL"
     f" FROM {_records('closing', _CLOSING_COLUMNS)} WHERE tasks.id = x.id AND tasks.id = ANY(%(closing_ids)s)),"
     f" i AS (INSERT INTO tasks ({_names(_TASK_COLUMNS)}) SELECT {_names(_TASK_COLUMNS)}"
     f" FROM {_records('inserts', _TASK_COLUMNS)}),"

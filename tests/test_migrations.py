@@ -98,3 +98,41 @@ def test_0030_fills_the_inquiry_facts_from_the_inquiry_cases_facts(db_url):
         assert [(r.number, r.process_key, r.addressee, r.asked_at, r.reply_due_at)
                 for r in session.execute(select(InquiryFact)).scalars()] == made
     db.dispose()
+
+
+def test_0034_names_the_kind_of_each_kept_draft_from_the_draft_itself(db_url):
+    """Taken down and up again with three drafts in place: a holder's (暂存, and one kept for a signer) named as such at
+    the top level, and a delegate's answer whose form has a field called `kept` (the text the inbox used to match)."""
+    from alembic import command
+    from sqlalchemy import select, update
+
+    from engine import cases, repository
+    from engine.db import migration_config
+    from engine.models import Task
+    from engine.routing import seed_departments
+    from engine.runtime import Runtime
+    from tests.engine.test_delegation import KEPT_FIELD
+    from tests.factories import SYSTEM, bpmn
+
+    db = Database(db_url)
+    db.migrate()
+    rt = Runtime(db)
+    with db.write() as session:
+        seed_departments(session)
+        repository.deploy(session, rt, SYSTEM, {"k.bpmn": bpmn("k", KEPT_FIELD, {"EDU": ["start", "a", "end"]})})
+        steps = [cases.start(session, rt, SYSTEM, "k", {}).opened[0]["id"] for _ in range(3)]
+    drafts = ['{"by": "u", "at": "2026-11-30T08:00:00+00:00", "kept": "self", "values": {"kept": "x"}}',
+              '{"by": "u", "values": {"kept": "x"}, "kept": "signer"}', '{"by": "d", "values": {"kept": "x"}}']
+    cfg = migration_config()
+    with db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0032")
+        for step, draft in zip(steps, drafts):
+            connection.execute(update(Task.__table__).where(Task.__table__.c.id == step).values(draft=draft))
+    with db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "heads")
+    with db.read() as session:
+        kinds = dict(session.execute(select(Task.id, Task.draft_kind).where(Task.id.in_(steps))).all())
+    assert [kinds[s] for s in steps] == ["self", "signer", "delegate"]
+    db.dispose()

@@ -6,10 +6,12 @@ import json
 
 import pytest
 
-from engine import delegation, notices, transfers
+from sqlalchemy import select
+
+from engine import delegation, notices, saving, transfers
 from engine.errors import Conflict, InvalidInput
 from engine.models import Task
-from factories import claim, complete, deploy_fixtures, make_users, opened, start
+from factories import claim, complete, deploy_fixtures, deploy_process, form_xml, make_users, opened, start
 
 
 @pytest.fixture
@@ -45,3 +47,29 @@ def test_delegation_goes_to_a_colleague_who_may_take_it(rt, users):
     with pytest.raises(InvalidInput):
         with rt.db.write() as session:
             delegation.delegate(session, rt, users["edu_reviewer"], intake, "psb_reviewer")
+
+
+KEPT_FIELD = f"""<bpmn:startEvent id="start"/><bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="a"/>
+<bpmn:userTask id="a" name="A">{form_xml(("kept", "string"))}</bpmn:userTask>
+<bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="end"/><bpmn:endEvent id="end"/>"""
+
+
+def _to_confirm(rt, task_id: str) -> bool:
+    with rt.db.read() as session:
+        return bool(session.execute(select(delegation.to_confirm()).where(Task.id == task_id)).scalar_one())
+
+
+def test_a_delegates_answer_is_to_confirm_whatever_its_fields_are_called(rt, users):
+    """The inbox's 委派办结待确认 was told apart from a holder's kept draft by the text '"kept": ' in the draft: a
+    form field named `kept` hid the delegate's answer from it. Which draft a step holds is now a column."""
+    deploy_process(rt, "kept_field", KEPT_FIELD, {"EDU": ["start", "a", "end"]})
+    step = opened(start(rt, "kept_field"))["a"]
+    claim(rt, users["edu_chief"], step)
+    with rt.db.write() as session:
+        delegation.delegate(session, rt, users["edu_chief"], step, "edu_reviewer")
+    assert not _to_confirm(rt, step)
+    complete(rt, users["edu_reviewer"], step, {"kept": "是"})
+    assert _to_confirm(rt, step)
+    with rt.db.write() as session:  # the holder keeps their own changes for later (暂存): nothing left to confirm
+        saving.save(session, rt, users["edu_chief"], step, {"kept": "否"})
+    assert not _to_confirm(rt, step)

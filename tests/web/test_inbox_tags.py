@@ -46,7 +46,7 @@ def test_a_delegated_step_is_tagged_for_the_delegate_and_then_for_the_holder_to_
     assert "Done by a delegate: to confirm" in _row(chief.get("/inbox?view=mine").data.decode(), draft)
     with world.rt.db.write() as session:  # what a holder typed before adding a signer (加签) is no answer to confirm
         session.execute(update(Task).where(Task.id == draft).values(
-            draft='{"by": "edu_supervisor", "values": {}, "kept": "signer"}'))
+            draft='{"by": "edu_supervisor", "values": {}, "kept": "signer"}', draft_kind="signer"))
     assert "data-to-confirm" not in _row(chief.get("/inbox?view=mine").data.decode(), draft)
 
 
