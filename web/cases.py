@@ -147,10 +147,13 @@ def show(key: str):
         events = list(session_.execute(select(AuditEntry).where(AuditEntry.case_id == case.id)
                                        .order_by(AuditEntry.seq)).scalars())
     me = actor()
-    urged = {}
+    urged, urge_notes = {}, {}  # per step: how many urges, and the notes they came with (oldest first)
     for e in events:
         if e.event == "task_urged" and e.task_id:
             urged[e.task_id] = urged.get(e.task_id, 0) + 1
+            note = json.loads(e.details).get("note")
+            if note:
+                urge_notes.setdefault(e.task_id, []).append(dict(at=e.at, actor=e.actor, note=note))
     with runtime().db.read() as session_:
         urgeable = {t.id for t in tasks if t.state == "open" and urges.may_urge(session_, me, t)}
         urge_waits = urges.next_urges(session_, me, [t for t in tasks if t.id in urgeable],
@@ -191,7 +194,7 @@ def show(key: str):
                            summary=json.loads(case.summary or "{}"), tables=tables, now=wallclock.now(),
                            waiting=waiting, missing=missing, alerts=raised, rating=rating,
                            can_rate=case.status == "completed" and rating is None and owner in actor().departments,
-                           withdrawable=withdrawable, urged=urged, urgeable=urgeable, urge_waits=urge_waits,
+                           withdrawable=withdrawable, urged=urged, urge_notes=urge_notes, urgeable=urgeable, urge_waits=urge_waits,
                            supervised=supervised,
                            overseer=overseer, can_supervise=can_supervise, stops=stops,
                            holds=holds.of_case(case), may_hold=holds.may_hold(), decided=decided, outcome=outcome,

@@ -289,3 +289,17 @@ def test_a_stagnation_alert_notice_says_which_step_and_why(app):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert words("alert", "SUB-2026-000001", {"step": "Approve", "kind": "idle", "threshold": 5}) == \
             "“Approve” of SUB-2026-000001 has had no progress for 5 working days (stagnation alert); please look into it."
+
+
+def test_a_long_urge_note_can_be_written_and_read_whole_in_the_task_table(app, world):
+    """The note was typed into a one-line box in the table's narrow 经办人 cell, clipped after a few characters, and the
+    table said only 已催办 1 次: the box is now a wrapping text area and the count opens onto the notes, in full."""
+    note = "家长已三次来电询问进度，孩子九月一日开学，" * 6 + "请务必于本周五前答复。"
+    out, answer, _ = _urged_inquiry(app, world, note)
+    page = login(app.test_client(), "edu_supervisor").get(f"/cases/{out.business_key}").data.decode()
+    row = re.search(r'<table class="tasks">.*?</table>', page, re.S).group(0)
+    assert '<input name="note"' not in row and re.search(r'<textarea name="note"[^>]*maxlength="500"', row)
+    notes = re.search(r'<details class="urge-notes"[^>]*>\s*<summary title="([^"]*)"[^>]*>(.*?)</summary>(.*?)</details>',
+                      row, re.S)
+    assert notes and notes.group(1) == note and "催办 1 次" in notes.group(2), row
+    assert f'<p class="urge-note">{note}</p>' in notes.group(3)
