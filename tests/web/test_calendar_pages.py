@@ -75,3 +75,20 @@ def test_a_provisional_deadline_is_marked_and_the_imported_notice_moves_it(app, 
     with world.rt.db.read() as session:
         events = [e.event for e in session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()]
     assert events.count("calendar_notice_imported") == 1 and events.count("due_dates_recomputed") == 1
+
+
+def test_the_import_card_shows_the_notice_format_on_the_page_not_in_a_readme(app, world):
+    """An administrator was told the format was in the README: the page shows an example file and says what each key
+    holds, in Chinese and in English; the example is a notice the import takes as it stands."""
+    import html
+    import re
+
+    from engine import calendar_notices
+    admin = login(app.test_client(), "admin")
+    for language, words in (("zh_Hans_CN", "每个调休上班的周六或周日"), ("en", "every Saturday or Sunday made a working day")):
+        admin.post("/language", data={"language": language, "next": "/admin"})
+        card = admin.get("/admin/calendar").data.decode().split('id="import"')[1].split("</section>")[0]
+        assert "README" not in card and words in card, card
+        example = html.unescape(re.search(r'<pre class="notice-example"[^>]*>(.*?)</pre>', card, re.S).group(1))
+        notice = calendar_notices.parse("2027.toml", example.encode())
+        assert notice.year == 2027 and notice.holidays and notice.workdays
