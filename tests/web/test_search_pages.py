@@ -68,3 +68,24 @@ def test_the_latest_started_cases_come_first_whatever_their_row(app, world):
                         .values(started_at=datetime(2025, 8, 1, 2, 0, tzinfo=timezone.utc)))
     page = login(app.test_client(), "auditor").get("/audit/cases").data.decode()
     assert page.index(recent) < page.index(older)
+
+
+def test_each_search_field_has_a_visible_label_and_a_name_is_said_to_be_matched_in_full(app, world):
+    """The fields were named by their placeholders only (gone once typed into), and a partial name found nothing
+    without a word why: each field has a label, the name field says names match in full, and an empty result
+    says what to try."""
+    clerk = login(app.test_client(), "edu_supervisor")
+    page = clerk.get("/cases").data.decode()
+    form = page.split('id="case-search"')[1].split("</form>")[0]
+    for name in ("key", "applicant", "process", "status"):
+        field = re.search(rf'<(?:input|select) id="([^"]+)" name="{name}"', form)
+        assert field and re.search(rf'<label for="{field.group(1)}">[^<]+</label>', form), name
+    assert 'placeholder=' not in form
+    hint = re.search(r'<input id="search-applicant"[^>]*aria-describedby="([^"]+)"', form).group(1)
+    assert re.search(rf'id="{hint}">[^<]*全名[^<]*张伟[^<]*</', form)
+    tips = clerk.get("/cases", query_string={"applicant": "张", "status": "completed"}).data.decode()
+    tips = tips.split('id="no-cases"')[1].split("</div>")[0]
+    assert "当前没有可查看的匹配案件" in tips and "身份证号" in tips and "流程和状态" in tips, tips
+    clerk.post("/language", data={"language": "en", "next": "/cases"})
+    english = clerk.get("/cases", query_string={"applicant": "张"}).data.decode()
+    assert "Matched in full only" in english and "Type the applicant's name in full" in english
