@@ -31,12 +31,17 @@ def openable(session, me: Actor, stmt):
     """`stmt` (a query of cases) narrowed to the cases `me` may open, in the query itself: a department's steps, the
     processes it answers for, what they started or got a copy of; auditors, administrators and the overseeing office
     open every case."""
-    if {"auditor", "admin"} & set(me.roles) or supervision.may_supervise(me, overseers()):
+    if sees_every_case(me):
         return stmt
     mine = list(me.departments)
     return stmt.where(or_(Case.id.in_(select(Task.case_id).where(Task.department_code.in_(mine))),
                           Case.process_key.in_(owned_processes(session, mine)), Case.started_by == me.username,
                           Case.id.in_(select(CaseCopy.case_id).where(CaseCopy.username == me.username))))
+
+
+def sees_every_case(me: Actor) -> bool:
+    """Auditors, administrators and the overseeing office open every case."""
+    return bool({"auditor", "admin"} & set(me.roles)) or supervision.may_supervise(me, overseers())
 
 
 def owned_processes(session, departments) -> set[str]:
@@ -77,7 +82,8 @@ def results(title: str, endpoint: str):
         processes = {key: localized.process(key, name) for key, name in
                      session.execute(select(ProcessDefinition.process_key, ProcessDefinition.name)).all()}
     return render_template("audit_cases.html", rows=rows, args=args, processes=processes, title=title,
-                           endpoint=endpoint, searched=bool(args["key"] or args["applicant"]), limit=LIMIT)
+                           endpoint=endpoint, searched=bool(args["key"] or args["applicant"]), limit=LIMIT,
+                           every_case=sees_every_case(actor()))
 
 
 @bp.route("/cases")

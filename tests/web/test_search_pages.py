@@ -89,3 +89,6 @@ def test_each_search_field_has_a_visible_label_and_a_name_is_said_to_be_matched_
     clerk.post("/language", data={"language": "en", "next": "/cases"})
     english = clerk.get("/cases", query_string={"applicant": "张"}).data.decode()
     assert "Matched in full only" in english and "Type the applicant's name in full" in english
+    assert "Only the cases you may open" in english
+    auditor = login(app.test_client(), "auditor").get("/audit/cases", query_string={"applicant": "张"}).data.decode()
+    assert "请输入申请人的全名" in auditor and "只在您有权查看的案件中查询" not in auditor, "an auditor searches every case"
