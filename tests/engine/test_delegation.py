@@ -40,6 +40,7 @@ def test_the_delegate_answers_and_the_holder_confirms(rt, users):
     with rt.db.read() as session:
         row = session.get(Task, intake)
         assert row.completed_by == "edu_chief" and json.loads(row.data) == {"household": "本市户籍（已核）"}
+        assert (row.draft, row.draft_kind) == (None, None), "a closed step keeps no draft, nor its kind"
 
 
 def test_delegation_goes_to_a_colleague_who_may_take_it(rt, users):
