@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.dmn.specs.model import HitPolicy
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import unary_tests
@@ -63,16 +64,21 @@ class RecordingEngine(DMNEngine):
         return tests.matches(task.workflow.script_engine.evaluate(task, input_expr))
 
     def decide(self, task):
-        """The rules that match: for FIRST (as for UNIQUE) the first one only, the rules below it not evaluated (one
-        of them could stop the case on a value the first had already decided, and the decision record named them all
-        as if they had decided); for COLLECT every one."""
-        single = self.decision_table.hit_policy in (HitPolicy.UNIQUE.value, "FIRST")  # SpiffWorkflow has no FIRST
+        """The rules that match: for FIRST the first one only, the rules below it not read (one of them could stop
+        the case on a value the first had already decided, and the decision record named them all as if they had
+        decided); for COLLECT every one; for UNIQUE the one, the case stopping (naming the rules) when more match,
+        as in Camunda (SpiffWorkflow took the first)."""
+        first = self.decision_table.hit_policy == "FIRST"  # SpiffWorkflow's HitPolicy has no FIRST
         matched = []
         for rule in self.decision_table.rules:
             if self._DMNEngine__check_rule(rule, task):  # SpiffWorkflow's own check of a rule's cells
                 matched.append(rule)
-                if single:
+                if first:
                     break
+        if self.decision_table.hit_policy == HitPolicy.UNIQUE.value and len(matched) > 1:
+            # the deploy check finds overlaps between the cells it can read; this is one between cells it cannot
+            raise WorkflowTaskException(M("decision_not_unique", table=self.meta.get("name") or "",
+                                          rows=", ".join(str(r.row_number) for r in matched)), task=task)
         return matched
 
     def result(self, task):

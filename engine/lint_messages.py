@@ -177,6 +177,8 @@ MESSAGES = catalogue({
                        "its {value}); remove the aggregation and add the outputs up in a script task",
     "unique_overlap": "hit policy UNIQUE, but rule {first} ({first_id}) and rule {second} ({second_id}) overlap: some "
                       "input matches both; make the rules disjoint or use FIRST (the first matching rule in order wins)",
+    "decision_not_unique": "decision table {table!r} has hit policy UNIQUE, but rules {rows} all match this case's "
+                           "values: change the rules so that only one can match (or make the table FIRST)",
     "unique_overlap_more": "hit policy UNIQUE, and more rules overlap than the first {limit} pairs named here",
     "unique_too_many": "hit policy UNIQUE with {count} rules: at most {limit} can be checked for overlapping rules; "
                        "split the table or use FIRST (the first matching rule in order wins)",

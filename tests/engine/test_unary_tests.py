@@ -204,3 +204,12 @@ def test_a_first_table_does_not_read_the_rules_below_the_one_that_decided(rt):
     case = start(rt, "p", {"housing": "own", "applied": "2026-01-01"})
     assert case.status == "running", case.error
     assert decided(rt, {"housing": "own", "applied": "2026-01-01"}) == ["A", 1]
+
+
+def test_a_unique_table_whose_rules_both_match_stops_the_case_naming_them(rt):
+    """The deploy check cannot read `len(?) > 4`; SpiffWorkflow then quietly took the first rule that matched."""
+    deploy(rt, rules(("len(?) &gt; 4", "-", "A"), ("&quot;rent&quot;", "-", "B"), ("&quot;house&quot;", "-", "C")))
+    case = start(rt, "p", {"housing": "house", "applied": "2026-01-01"})
+    assert case.status == "failed", case
+    assert "'补贴档次' has hit policy UNIQUE, but rules 1, 3 all match" in case.error, case.error
+    assert decided(rt, {"housing": "rent", "applied": "2026-01-01"}) == ["B", 2]
