@@ -46,6 +46,8 @@ MESSAGES = catalogue({
     "field_too_long": "must be at most {limit} characters",
     "case_no_messages": "case {key} is {status}; it takes no messages",
     "case_not_waiting": "case {key} is not waiting for {message!r} (it waits for {expected})",
+    "release_delegated": "task {task!r} was delegated by {user} and cannot be released to the department queue: "
+                         "what the delegate submits goes back to {user}",
 })
 
 
@@ -185,6 +187,8 @@ def release(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRe
     _require_open(task, "released")
     if task.assignee is None:
         raise Conflict.coded("task_not_claimed", task=task.name)
+    if task.delegated_by is not None:  # 委派: released, the step would keep its mark and go back to the delegator
+        raise Conflict(Message("release_delegated", task=task.name, user=task.delegated_by))
     if task.assignee != actor.username and actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
         raise PermissionDenied.coded("release_not_allowed", user=task.assignee, department=task.department_code)
     now = _now()

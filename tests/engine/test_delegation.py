@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from sqlalchemy import select
 
-from engine import delegation, notices, saving, transfers
+from engine import cases, delegation, notices, saving, transfers
 from engine.errors import Conflict, InvalidInput
-from engine.models import Task
+from engine.models import AuditEntry, Task
 from factories import claim, complete, deploy_fixtures, deploy_process, form_xml, make_users, opened, start
 
 
@@ -74,3 +73,21 @@ def test_a_delegates_answer_is_to_confirm_whatever_its_fields_are_called(rt, use
     with rt.db.write() as session:  # the holder keeps their own changes for later (暂存): nothing left to confirm
         saving.save(session, rt, users["edu_chief"], step, {"kept": "否"})
     assert not _to_confirm(rt, step)
+
+
+def test_a_delegated_step_cannot_be_released_to_the_queue(rt, users):
+    """取消签收 of a delegated step left it unclaimed but still marked 委派 (whoever took it next would have sent
+    their answer to the delegator): neither the delegate nor a supervisor may release it, and nothing changes."""
+    intake = opened(start(rt, "send_back", {"signers": ["a"]}))["intake"]
+    claim(rt, users["edu_reviewer2"], intake)
+    with rt.db.write() as session:
+        delegation.delegate(session, rt, users["edu_reviewer2"], intake, "edu_reviewer")
+    for who in ("edu_reviewer", "edu_chief"):
+        with pytest.raises(Conflict, match="delegated by edu_reviewer2 and cannot be released") as refused:
+            with rt.db.write() as session:
+                cases.release(session, rt, users[who], intake)
+        assert refused.value.code == "release_delegated"
+    with rt.db.read() as session:
+        row = session.get(Task, intake)
+        assert (row.state, row.assignee, row.delegated_by) == ("open", "edu_reviewer", "edu_reviewer2")
+        assert session.execute(select(AuditEntry).where(AuditEntry.event == "task_released")).first() is None
