@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,12 +12,14 @@ from flask_login import login_required
 from sqlalchemy import and_, func, or_, select, tuple_
 
 from engine import cases, delegation, lookup, sendback, urges, wallclock
+from engine.errors import Conflict, PermissionDenied
 from engine.models import Case, ProcessDefinition, Task
 from engine.models_office import TaskSigner
 from engine.routing import ROLE_RANK
 
 from . import localized
 from .context import actor, runtime, safe_next
+from .i18n import refusal
 
 bp = Blueprint("inbox", __name__)
 PAGE = 25
@@ -221,11 +224,22 @@ def _row(r, names: dict[str, str], urged: int = 0, sent_back: dict | None = None
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
 @login_required
 def claim(task_id: str):
-    """Take a task from the department queue."""
-    with runtime().db.write() as session:
-        task = cases.claim(session, runtime(), actor(), task_id)
+    """Take a task from the department queue and open it (签收, then 办理 at once); the list it was claimed from stays
+    a link away. A claim refused to a colleague (taken just now, closed, 不相容岗位) says why on the page it came from."""
+    here = url_for("tasks.show", task_id=task_id)
+    back = safe_next(request.form.get("back"), "")
+    try:
+        with runtime().db.write() as session:
+            task = cases.claim(session, runtime(), actor(), task_id)
+    except (Conflict, PermissionDenied) as exc:
+        if isinstance(exc, PermissionDenied) and exc.code != "incompatible":
+            raise  # not one who may take it at all: refused as any page refuses them
+        flash(refusal(exc), "error")
+        return redirect(back or url_for("inbox.inbox", view="department"))
     flash(_("You claimed “%(task)s” of %(key)s.", task=task.name, key=task.business_key), "success")
-    return redirect(safe_next(request.form.get("next"), url_for("inbox.inbox", view="mine")))
+    if urlsplit(back).path == here:  # claimed on the step's own page: it stays as it was opened
+        return redirect(back)
+    return redirect(safe_next(request.form.get("next"), url_for("tasks.show", task_id=task_id, back=back or None)))
 
 
 @bp.route("/tasks/<task_id>/release", methods=["POST"])

@@ -16,7 +16,7 @@ from engine.errors import InvalidInput
 from engine.models import AuditEntry, Case, Task
 
 from . import localized
-from .context import actor, runtime
+from .context import actor, runtime, safe_next
 from .i18n import field_errors, refusal
 from .privacy import glossary_of, masked_text, personal_shown, shown_with_form, visible_data
 from .cases import may_open_key
@@ -93,7 +93,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
                            colleagues=colleagues, confirm=confirm if any(f.id == confirm for f in fields) else None,
                            draft=_draft(task), stopped=stopped, confirming=confirming,
                            submit_label=labels.get("en" if localized.english() else "") or labels.get(""),
-                           rests_on=rests_on, kept=kept,
+                           rests_on=rests_on, kept=kept, back=safe_next(request.args.get("back"), ""),
                            **panel(task, colleagues)), status
 
 

@@ -31,3 +31,44 @@ def test_a_delegate_is_offered_no_release_and_one_posted_anyway_is_refused(app, 
     with world.rt.db.read() as session:
         row = session.get(Task, delegated)
     assert (row.assignee, row.delegated_by) == ("edu_reviewer", "edu_supervisor"), "nothing changed"
+
+
+LIST = "/inbox?view=department&process=formal_inquiry"
+
+
+def test_a_claim_from_the_queue_opens_the_step_with_a_way_back_to_the_list(app, world):
+    """签收 led back to 我的待办, and the clerk had to find the step again to do it (办理)."""
+    key, task = _draft(world)
+    reviewer = login(app.test_client(), "edu_reviewer")
+    queue = reviewer.get(LIST).data.decode()
+    assert f'<input type="hidden" name="back" value="{LIST.replace("&", "&amp;")}">' in _row(queue, task)
+    claimed = reviewer.post(f"/tasks/{task}/claim", data={"back": LIST})
+    assert claimed.status_code == 302 and claimed.headers["Location"].startswith(f"/tasks/{task}?back=")
+    page = reviewer.get(claimed.headers["Location"]).data.decode()
+    assert f"已签收 {key} 的“撰写函询”。" in page and 'class="task-form"' in page
+    assert f'<a href="{LIST.replace("&", "&amp;")}" id="back-to-list">' in page
+    away = reviewer.get(f"/tasks/{task}?back=https://evil.example/").data.decode()
+    assert 'id="back-to-list"' not in away and 'href="https://evil' not in away, "only a page of this site"
+    with world.rt.db.read() as session:
+        assert session.get(Task, task).assignee == "edu_reviewer"
+
+
+def test_a_claim_from_the_step_page_stays_there(app, world):
+    _, task = _draft(world)
+    reviewer = login(app.test_client(), "edu_reviewer")
+    here = f"/tasks/{task}?back=/inbox"
+    assert reviewer.post(f"/tasks/{task}/claim", data={"back": here}).headers["Location"] == here
+
+
+def test_a_failed_claim_says_why_on_the_page_it_came_from(app, world):
+    key, task = _draft(world)
+    login(app.test_client(), "edu_supervisor").post(f"/tasks/{task}/claim")
+    reviewer = login(app.test_client(), "edu_reviewer")
+    refused = reviewer.post(f"/tasks/{task}/claim", data={"back": LIST})
+    assert refused.status_code == 302 and refused.headers["Location"] == LIST
+    page = reviewer.get(LIST).data.decode()
+    assert "<title>" in page and "“撰写函询”刚刚已由edu_supervisor签收" in page and 'class="flash error"' in page
+    outsider = login(app.test_client(), "psb_reviewer").post(f"/tasks/{task}/claim", data={"back": LIST})
+    assert outsider.status_code == 403, "one who may not take the step is refused as before"
+    with world.rt.db.read() as session:
+        assert session.get(Task, task).assignee == "edu_supervisor"
