@@ -3,7 +3,6 @@ the task page fills the form from it the next time."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, url_for
-from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import saving
@@ -31,6 +30,4 @@ def save(task_id: str):
     except EngineError as exc:
         flash(refusal(exc), "error")
         return _page(task, case, fields, data, values, status=422)
-    flash(_("What you typed in “%(task)s” is saved (暂存); it is filled in again when you open the step.",
-            task=task.name), "success")
-    return redirect(url_for("tasks.show", task_id=task_id))
+    return redirect(url_for("tasks.show", task_id=task_id))  # the page says once that it is saved, and when (#draft-saved)

@@ -32,9 +32,11 @@ def test_typed_answers_are_kept_and_come_back_for_whoever_takes_the_step(app, wo
     page = reviewer.get(f"/tasks/{task}").data.decode()
     assert re.search(rf'<button[^>]*id="save-typed"[^>]*formaction="/tasks/{task}/save"', page) and "暂存" in page
     saved = reviewer.post(f"/tasks/{task}/save", data=TYPED, follow_redirects=True).data.decode()
-    notice = re.search(r'<p class="flash" id="draft-saved">([^<]*)', saved)
-    assert "已暂存" in saved and notice and "表单已填入您于" in notice.group(1) and "暂存" in notice.group(1), \
+    notice = re.search(r'<p class="flash" id="draft-saved" role="status">([^<]*)', saved)
+    assert notice and "已暂存，尚未提交" in notice.group(1) and "表单中是您暂存的内容" in notice.group(1), \
         "one's own draft is 您的, not one's own name"
+    said = [m for m in re.findall(r'class="flash[^"]*"[^>]*>([^<]*)', saved) if "暂存" in m]
+    assert said == [notice.group(1)], f"one message says it was saved, not two: {said}"
     assert "edu_reviewer" not in notice.group(1)
     assert field(saved, "questions") == TYPED["questions"] and field(saved, "inquiry_subject") == TYPED["inquiry_subject"]
     with world.rt.db.read() as session:
@@ -49,7 +51,7 @@ def test_typed_answers_are_kept_and_come_back_for_whoever_takes_the_step(app, wo
     reviewer.post(f"/tasks/{task}/release")
     colleague = login(app.test_client(), "edu_supervisor")
     page = colleague.get(f"/tasks/{task}").data.decode()
-    notice = re.search(r'<p class="flash" id="draft-saved">([^<]*)', page)
+    notice = re.search(r'<p class="flash" id="draft-saved" role="status">([^<]*)', page)
     assert field(page, "questions") == TYPED["questions"] and notice and "edu_reviewer" in notice.group(1)
     done = colleague.post(f"/tasks/{task}", data=TYPED, follow_redirects=True).data.decode()
     assert "已办结" in done
