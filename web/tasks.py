@@ -123,6 +123,8 @@ def complete(task_id: str):
     task, case = _load(task_id)
     fields, data = form_and_data(task, case)
     submitted = form_values(fields)
+    if request.form.get("edit"):  # 返回修改 on the confirmation (without task.js): the form back as typed, nothing sent
+        return _page(task, case, fields, data, submitted)
     asked = _confirmation(task, case, fields, submitted)
     try:
         if asked is not None:  # an irreversible answer: checked first, then confirmed by name, then sent

@@ -68,7 +68,7 @@ def confirmed(client, task: str, form: dict, asked: str):
     answer by name (nothing saved yet), then the confirmation sends it."""
     page = client.post(f"/tasks/{task}", data=form)
     assert page.status_code == 200 and 'id="confirming"' in page.data.decode()
-    assert f"确认提交：{asked}？" in page.data.decode() and 'id="complete"' not in page.data.decode()
+    assert f"确认提交：{asked}？" in page.data.decode() and '<div id="form-buttons" hidden>' in page.data.decode()
     answer = re.search(r'name="confirmed" value="(\w+)"', page.data.decode()).group(1)
     return client.post(f"/tasks/{task}", data={**form, "confirmed": answer})
 
