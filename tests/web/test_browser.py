@@ -39,6 +39,9 @@ def test_reviewer_claims_fixes_a_validation_error_and_the_next_department_sees_i
     assert button["x"] + button["width"] <= PHONE["width"], "签收 is in sight on a phone without scrolling the table"
     row.locator("button:has-text('签收')").click()  # scrolled to inside the table's box, as a thumb would
     page.wait_for_selector(".flash.success")
+    assert "撰写函询" in page.inner_text("h1"), "签收 opens the step, to do it at once (办理)"
+    page.click("#back-to-list")
+    page.wait_for_url("**/inbox?view=department")
     page.goto(f"{server}/inbox")
     assert_readable_on_a_phone(page, "table.inbox", "inbox")
     page.set_viewport_size(DESK)
@@ -175,8 +178,8 @@ def test_an_admission_case_from_intake_through_the_departments_to_a_decision(wor
     psb = new_page()
     ui_login(psb, server, "psb_reviewer")
     psb.goto(f"{server}/inbox?view=department")
-    psb.locator("tr[data-task]", has_text=key).locator("button:has-text('签收')").click()
-    psb.click("a.step:has-text('居住证核验')")
+    psb.locator("tr[data-task]", has_text=key).locator("button:has-text('签收')").click()  # opens the step: 签收, then 办理
+    psb.wait_for_selector("h1:has-text('居住证核验')")
     psb.check("#f_psb_ok_true")  # the verdict is one of two answers, 通过 or 不通过
     psb.fill("#f_residence_years", "8")
     psb.fill("#f_psb_finding", "已换领新证，有效期至2031年")
@@ -185,7 +188,7 @@ def test_an_admission_case_from_intake_through_the_departments_to_a_decision(wor
 
     edu.goto(f"{server}/inbox?view=department")
     edu.locator("tr[data-task]", has_text=key).locator("button:has-text('签收')").click()
-    edu.click("a.step:has-text('教育局审定')")
+    edu.wait_for_selector("h1:has-text('教育局审定')")
     edu.select_option("#f_decision", "admit")
     edu.fill("#f_school_assigned", "文三街小学")
     edu.click("button:has-text('提交')")
