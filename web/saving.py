@@ -2,15 +2,15 @@
 the task page fills the form from it the next time."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, url_for
 from flask_login import login_required
 
 from engine import saving
-from engine.errors import EngineError, NotFound, PermissionDenied
+from engine.errors import Conflict, EngineError, PermissionDenied
 
 from .context import actor, runtime
 from .i18n import refusal
-from .tasks import _load, _page, form_and_data, form_values
+from .tasks import _load, _page, form_and_data, form_values, lost_race
 
 bp = Blueprint("saving", __name__)
 
@@ -19,14 +19,14 @@ bp = Blueprint("saving", __name__)
 @login_required
 def save(task_id: str):
     """The task form's 暂存 button: what was typed is kept on the step, nothing is submitted."""
-    task, case = _load(task_id)
+    task, case = _load(task_id, posted=True)
     fields, data = form_and_data(task, case)
     values = form_values(fields)
     try:
         with runtime().db.write() as session:
             saving.save(session, runtime(), actor(), task_id, values)
-    except (PermissionDenied, NotFound):
-        abort(403)
+    except (Conflict, PermissionDenied):  # taken, reassigned, done … meanwhile: what was typed comes back
+        return lost_race(task_id)
     except EngineError as exc:
         flash(refusal(exc), "error")
         return _page(task, case, fields, data, values, status=422)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 from uuid import UUID
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
-from engine import attachments, cases, clock, delegation, forms, saving, sendback, separation, urges
-from engine.errors import InvalidInput
+from engine import attachments, cases, clock, delegation, forms, saving, sendback, separation, urges, whereabouts
+from engine.errors import Conflict, InvalidInput, PermissionDenied
 from engine.models import AuditEntry, Case, Task
 
-from . import localized
+from . import localized, races
 from .context import actor, runtime, safe_next
 from .i18n import field_errors, refusal
 from .privacy import glossary_of, masked_text, personal_shown, shown_with_form, visible_data
@@ -25,7 +25,9 @@ from .names import person
 bp = Blueprint("tasks", __name__)
 
 
-def _load(task_id: str) -> tuple[Task, Case]:
+def _load(task_id: str, posted: bool = False) -> tuple[Task, Case]:
+    """The step and its case for one who may see them; when `posted` (the step's form was sent), one who may not
+    gets back what they typed and nothing else (lost_race)."""
     with runtime().db.read() as session:
         task = session.get(Task, task_id)
         if task is None:
@@ -33,7 +35,7 @@ def _load(task_id: str) -> tuple[Task, Case]:
         case = session.get(Case, task.case_id)
     me = actor()
     if me.rank_in(task.department_code) == 0 and not {"auditor", "admin"} & set(me.roles):
-        abort(403)
+        abort(make_response(lost_race(task_id)) if posted else 403)
     return task, case
 
 
@@ -58,7 +60,8 @@ def _comments(case_id: int) -> list[AuditEntry]:
                                     .order_by(AuditEntry.seq)).scalars())
 
 
-def _page(task: Task, case: Case, fields, data, values=None, errors=None, status=200, confirming=None):
+def _page(task: Task, case: Case, fields, data, values=None, errors=None, status=200, confirming=None, lost=None,
+          typed=()):
     terms = glossary_of(case, task.element_id)
     shown = visible_data(data, actor(), case.business_key, terms, here=task.department_code, may_open=may_open_key)
     read = personal_shown(shown)
@@ -94,6 +97,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
                            draft=_draft(task), stopped=stopped, confirming=confirming,
                            submit_label=labels.get("en" if localized.english() else "") or labels.get(""),
                            rests_on=rests_on, kept=kept, back=safe_next(request.args.get("back"), ""),
+                           lost=lost, typed_back=() if can_act and values else typed,
                            **panel(task, colleagues)), status
 
 
@@ -120,7 +124,7 @@ def show(task_id: str):
 @login_required
 def complete(task_id: str):
     """Submit the form; bad input comes back with one message per field and what the user typed."""
-    task, case = _load(task_id)
+    task, case = _load(task_id, posted=True)
     fields, data = form_and_data(task, case)
     submitted = form_values(fields)
     if request.form.get("edit"):  # 返回修改 on the confirmation (without task.js): the form back as typed, nothing sent
@@ -135,6 +139,8 @@ def complete(task_id: str):
             outcome = cases.complete(session, runtime(), actor(), task_id, submitted)
     except InvalidInput as exc:
         return _page(task, case, fields, data, submitted, field_errors(exc), 422)
+    except (Conflict, PermissionDenied):
+        return lost_race(task_id)
     if outcome.events == ["sent_for_signature"]:
         flash(_("“%(task)s” of %(key)s went to be signed (加签) before it is done.", task=task.name,
                 key=case.business_key), "success")
@@ -148,6 +154,28 @@ def complete(task_id: str):
         flash(_("The case stopped with an error: %(error)s", error=masked_text(outcome.error, data, actor(),
                                                                              glossary_of(case))), "error")
     return redirect(url_for("inbox.inbox", view="mine"))
+
+
+def lost_race(task_id: str):
+    """The task page again when what was sent lost a race (the step was claimed, reassigned, done … meanwhile, or
+    the case changed at the same moment): what happened, and what was typed, still in the form where the actor may
+    act on the step, read-only to copy where they no longer may; nothing was saved. One no longer of the step's
+    department reads only that, with their own text."""
+    with runtime().db.read() as session:
+        where = whereabouts.of(session, actor(), task_id)
+        if where is None:
+            abort(404)
+        task = session.get(Task, task_id)
+        case = session.get(Case, task.case_id)
+        model = runtime().model(session, case.definition_id)
+    step = localized.form(whereabouts.step_form(model, task.element_id), case.process_key, task.element_id,
+                          case.definition_id)
+    typed = form_values(step)
+    if where.how == "outside":
+        return render_template("typed_back.html", lost=races.told(where), typed_back=races.typed_back(step, typed)), 403
+    fields, data = form_and_data(task, case)
+    still = typed if not where.elsewhere and fields else None  # the form itself, where they may act on the step
+    return _page(task, case, fields, data, still, status=409, lost=races.told(where), typed=races.typed_back(step, typed))
 
 
 def form_values(fields) -> dict[str, str]:
