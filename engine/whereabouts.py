@@ -24,8 +24,9 @@ _HANDED = {"task_claimed": "claimed", "task_reassigned": "reassigned", "task_tra
 @dataclass(frozen=True)
 class Whereabouts:
     """What became of a step: `how` is one of outside (not the actor's department any more), closed_case (its case
-    is no longer running), completed, cancelled, sent_back, with_signer (加签), claimed, reassigned, transferred,
-    delegated (someone else holds it, `who`), or open (nobody else holds it: the actor may act on it again)."""
+    is no longer running), completed, cancelled, sent_back, with_signer (加签), not_allowed (the actor's role no longer
+    suffices, or incompatible duties), claimed, reassigned, transferred, delegated (someone else holds it, `who`), or
+    open (nobody else holds it: the actor may act on it again)."""
 
     how: str
     who: str | None = None  # who holds it now, or who closed it
@@ -37,8 +38,9 @@ class Whereabouts:
         return self.how != "open"
 
 
-def of(session: Session, actor: Actor, task_id: str) -> Whereabouts | None:
-    """Where the step `task_id` stands now for `actor` (None: no such step)."""
+def of(session: Session, actor: Actor, task_id: str, refused: bool = False) -> Whereabouts | None:
+    """Where the step `task_id` stands now for `actor` (None: no such step); `refused`: the engine refused the actor
+    permission (so a step still open to their role is one they may not act on, e.g. for incompatible duties)."""
     task = session.get(Task, task_id)
     if task is None:
         return None
@@ -50,8 +52,10 @@ def of(session: Session, actor: Actor, task_id: str) -> Whereabouts | None:
         return Whereabouts("closed_case")
     if task.signing == "signer":
         return Whereabouts("with_signer", task.assignee)
+    if not actor.may_work_on(task.department_code, task.role):
+        return Whereabouts("not_allowed")
     if task.assignee is None or actor.holds(task.assignee):
-        return Whereabouts("open")
+        return Whereabouts("not_allowed" if refused else "open")
     last = session.execute(select(AuditEntry.event, AuditEntry.at)
                            .where(AuditEntry.case_id == task.case_id, AuditEntry.task_id == task_id,
                                   AuditEntry.event.in_(list(_HANDED)))

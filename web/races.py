@@ -15,6 +15,7 @@ def told(where: Whereabouts) -> str:
         "open": lambda: _("Someone changed this case at the same moment, so nothing was saved. The form still holds "
                           "what you typed: check it and submit again."),
         "outside": lambda: _("You can no longer handle this step."),
+        "not_allowed": lambda: _("You can no longer handle this step."),
         "closed_case": lambda: _("While you were typing, this case ended or was stopped."),
         "completed": lambda: _("While you were typing, %(user)s completed this step (%(when)s).", user=who, when=when),
         "cancelled": lambda: _("While you were typing, this step was withdrawn (%(when)s): the case no longer needs it.",

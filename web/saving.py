@@ -25,8 +25,8 @@ def save(task_id: str):
     try:
         with runtime().db.write() as session:
             saving.save(session, runtime(), actor(), task_id, values)
-    except (Conflict, PermissionDenied):  # taken, reassigned, done … meanwhile: what was typed comes back
-        return lost_race(task_id)
+    except (Conflict, PermissionDenied) as exc:  # taken, reassigned, done … meanwhile: what was typed comes back
+        return lost_race(task_id, refused=isinstance(exc, PermissionDenied))
     except EngineError as exc:
         flash(refusal(exc), "error")
         return _page(task, case, fields, data, values, status=422)

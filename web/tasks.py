@@ -139,8 +139,8 @@ def complete(task_id: str):
             outcome = cases.complete(session, runtime(), actor(), task_id, submitted)
     except InvalidInput as exc:
         return _page(task, case, fields, data, submitted, field_errors(exc), 422)
-    except (Conflict, PermissionDenied):
-        return lost_race(task_id)
+    except (Conflict, PermissionDenied) as exc:
+        return lost_race(task_id, refused=isinstance(exc, PermissionDenied))
     if outcome.events == ["sent_for_signature"]:
         flash(_("“%(task)s” of %(key)s went to be signed (加签) before it is done.", task=task.name,
                 key=case.business_key), "success")
@@ -156,13 +156,13 @@ def complete(task_id: str):
     return redirect(url_for("inbox.inbox", view="mine"))
 
 
-def lost_race(task_id: str):
+def lost_race(task_id: str, refused: bool = False):
     """The task page again when what was sent lost a race (the step was claimed, reassigned, done … meanwhile, or
     the case changed at the same moment): what happened, and what was typed, still in the form where the actor may
     act on the step, read-only to copy where they no longer may; nothing was saved. One no longer of the step's
     department reads only that, with their own text."""
     with runtime().db.read() as session:
-        where = whereabouts.of(session, actor(), task_id)
+        where = whereabouts.of(session, actor(), task_id, refused)
         if where is None:
             abort(404)
         task = session.get(Task, task_id)
@@ -175,7 +175,8 @@ def lost_race(task_id: str):
         return render_template("typed_back.html", lost=races.told(where), typed_back=races.typed_back(step, typed)), 403
     fields, data = form_and_data(task, case)
     still = typed if not where.elsewhere and fields else None  # the form itself, where they may act on the step
-    return _page(task, case, fields, data, still, status=409, lost=races.told(where), typed=races.typed_back(step, typed))
+    return _page(task, case, fields, data, still, status=403 if where.how == "not_allowed" else 409,
+                 lost=races.told(where), typed=races.typed_back(step, typed))
 
 
 def form_values(fields) -> dict[str, str]:

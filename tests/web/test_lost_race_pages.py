@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from conftest import login
 from engine import cases
@@ -145,4 +145,24 @@ def test_one_no_longer_of_the_department_gets_only_their_own_text(app, world):
         assert "不能再办理" in page and given_back(page, "questions") == TYPED["questions"]
         assert "另拟的问题" not in page and "edu_supervisor" not in page and "学籍口径" not in page, \
             "nothing of the step as it is now"
+    assert snapshot(world, task) == before
+
+
+def test_one_whose_role_no_longer_suffices_is_told_so_on_the_page_with_their_text(app, world):
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="社保口径", questions="参保年限", reply_days=5)
+    out = world.complete("hrss_reviewer", out, "draft_answer", answer="按实际缴费月数计算", evidence="参保记录")
+    task = opened(out)["sign_answer"]
+    chief = login(app.test_client(), "hrss_supervisor")
+    assert 'id="task-form"' in chief.get(f"/tasks/{task}").data.decode()
+    with world.rt.db.write() as session:  # no longer a section chief of HRSS meanwhile
+        uid = session.execute(select(User.id).where(User.username == "hrss_supervisor")).scalar_one()
+        session.execute(update(Membership).where(Membership.user_id == uid).values(role="reviewer"))
+    before = snapshot(world, task)
+    lost = chief.post(f"/tasks/{task}", data={"sign_decision": "revise", "sign_comment": "请补充缴费依据"})
+    page = lost.data.decode()
+    assert lost.status_code == 403 and "Traceback" not in page
+    said = re.search(r'id="lost-race"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert "不能再办理" in said and "重新提交" not in said
+    assert given_back(page, "sign_comment") == "请补充缴费依据" and given_back(page, "sign_decision") == "退回修改"
     assert snapshot(world, task) == before
