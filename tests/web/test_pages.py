@@ -157,15 +157,16 @@ def test_tab_counts_stop_at_a_cap(app, world, monkeypatch):
 
 def test_engine_refusals_read_in_chinese_with_department_names(app, world):
     """A task another reviewer has claimed, completed by someone else: the refusal is said in Chinese, with the
-    department's name, not the engine's English; in English mode it reads in English."""
+    department's name, not the engine's English; in English mode it reads in English (since a lost race gives the
+    typing back, it is the task page's sentence of what happened, test_lost_race_pages.py)."""
     out = world.start("admission_review", world.person(psb={"status": "revoked"}).admission())
     task = opened(out)["review_psb"]
     first, second = login(app.test_client(), "psb_reviewer"), login(app.test_client(), "psb_supervisor")
     first.post(f"/tasks/{task}/claim")
     page = second.post(f"/tasks/{task}", data={"psb_finding": "x", "residence_years": "3"}, follow_redirects=True)
     text = page.data.decode()
-    assert "已由psb_reviewer签收" in text and "is claimed by" not in text
+    assert "在您填写期间，psb_reviewer 已签收此环节。" in text and "claimed" not in text
     english = login(app.test_client(), "psb_supervisor")
     english.post("/language", data={"language": "en"})
     text = english.post(f"/tasks/{task}", data={"psb_finding": "x", "residence_years": "3"}, follow_redirects=True).data.decode()
-    assert "is claimed by psb_reviewer" in text
+    assert "While you were typing, psb_reviewer claimed (签收) this step." in text
