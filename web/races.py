@@ -8,6 +8,7 @@ from engine.whereabouts import Whereabouts
 
 from .names import moment, person
 
+
 def told(where: Whereabouts) -> str:
     """The sentence that says what happened to the step while the actor was typing, and that nothing was saved."""
     who, when = person(where.who) if where.who else "", moment(where.at) if where.at else ""
