@@ -1,6 +1,6 @@
 """委派 (delegate): the holder of a task lets a colleague do the work; what the colleague submits comes
-back to the holder, who confirms it (or changes it) and completes the step. Both are recorded, and the
-step counts as done by the one who confirmed it."""
+back to the holder, who confirms it (or changes it) and completes the step, or sends it back to the colleague to
+redo with a reason (退回重办). All of it is recorded, and the step counts as done by the one who confirmed it."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, notices, separation, wallclock
 from .errors import Conflict, InvalidInput, Message, catalogue
-from .models import Case, Task
+from .models import AuditEntry, Case, Task
 from .routing import Actor
 from .runtime import Runtime
 from .steps import Outcome
@@ -21,6 +21,10 @@ MAX_NOTE = 500
 MESSAGES = catalogue({
     "delegated_already": "task {task!r} is already delegated by {user}",
     "delegation_raced": "task {task!r} changed just now; nothing was delegated",
+    "redo_reason": "sending an answer back to the delegate needs a reason",
+    "redo_no_answer": "task {task!r} holds no delegate's answer to send back",
+    "redo_delegate_gone": "{user} can no longer take {task!r}; confirm the answer or delegate the step afresh",
+    "redo_raced": "task {task!r} changed just now; nothing was sent back",
 })
 
 
@@ -86,6 +90,74 @@ def to_confirm():
     """A column expression: the open step holds a delegate's answer for its holder to confirm. It reads
     `draft_kind`, not the draft, whose text holds the form's own field names and values."""
     return and_(Task.draft_kind == "delegate", Task.delegated_by.is_(None), Task.signing.is_(None))
+
+
+def out_with_delegate(holder: str) -> list:
+    """Column expressions, one for each index to read by: the open steps `holder` has out with a delegate, those
+    the delegate is still working on and those whose answer came back for `holder` to confirm (委派办结待确认)."""
+    return [Task.delegated_by == holder, and_(Task.assignee == holder, to_confirm())]
+
+
+def answered_by(session: Session, task_ids: list[str]) -> dict[str, str]:
+    """task id → the delegate whose answer each of these steps holds for confirmation (a page's worth)."""
+    rows = session.execute(select(Task.id, Task.draft).where(Task.id.in_(sorted(set(task_ids))), to_confirm())).all()
+    return {task_id: json.loads(draft).get("by") for task_id, draft in rows}
+
+
+def send_back_to_delegate(session: Session, actor: Actor, task_id: str, reason: str) -> Task:
+    """退回重办: the delegate's answer waiting for confirmation goes back to the delegate with a reason (required);
+    their answer stays in the form for them to change, and what they submit comes back to the holder again."""
+    reason = text(reason, "reason", Message("redo_reason"), MAX_NOTE)
+    task = held_open_task(session, actor, task_id, "send back")
+    answer = draft_of(task)
+    if task.assignee is None or task.signing is not None or answer is None or "kept" in answer:  # 加签's is not one
+        raise Conflict(Message("redo_no_answer", task=task.name))
+    holder, to_user = task.assignee, answer["by"]
+    if to_user not in {name for name, _ in colleagues(session, task, holder)}:
+        raise Conflict(Message("redo_delegate_gone", user=to_user, task=task.name))
+    now = _now()
+    kept = json.dumps({"by": to_user, "at": now.isoformat(), "kept": "returned", "values": answer["values"]},
+                      ensure_ascii=False, default=str)
+    moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.assignee == holder,
+                                               Task.delegated_by.is_(None), Task.signing.is_(None),
+                                               Task.draft == task.draft)
+                            .values(assignee=to_user, claimed_at=now, delegated_by=holder, draft=kept),
+                            execution_options={"synchronize_session": False})
+    if moved.rowcount != 1:
+        raise Conflict(Message("redo_raced", task=task.name))
+    key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()
+    details = {"task": task.name, "element": task.element_id, "to": to_user, "reason": reason}
+    if actor.username != holder:
+        details["acting_for"] = holder
+    audit.append(session, [audit.Event("delegation_sent_back", actor.username, details, task.department_code,
+                                       task.case_id, key, task_id)], now)
+    notices.notify(session, [to_user], "delegation_sent_back", key, task_id,
+                   {"step": task.name, "by": actor.display_name or actor.username, "reason": reason}, now)
+    session.expire(task)
+    return session.get(Task, task_id)
+
+
+def returned(task: Task) -> dict | None:
+    """{"by", "at", "values"} of a delegate's own answer sent back to them to redo (退回重办), while the step is with
+    them and they have not saved (暂存) anything over it."""
+    if not task.draft or task.state != "open" or task.delegated_by is None:
+        return None
+    kept = json.loads(task.draft)
+    return {**kept, "at": datetime.fromisoformat(kept["at"])} if kept.get("kept") == "returned" else None
+
+
+def redo_reason(session: Session, task: Task) -> dict | None:
+    """{"by", "at", "reason"} of the send-back (退回重办) that gave the delegate this step again, while it is with them
+    (read from the audit log: what they save (暂存) meanwhile does not hide it)."""
+    if task.state != "open" or task.delegated_by is None:
+        return None
+    row = session.execute(select(AuditEntry.event, AuditEntry.actor, AuditEntry.at, AuditEntry.details)
+                          .where(AuditEntry.case_id == task.case_id, AuditEntry.task_id == task.id,
+                                 AuditEntry.event.in_(("task_delegated", "delegation_sent_back")))
+                          .order_by(AuditEntry.seq.desc()).limit(1)).first()
+    if row is None or row.event != "delegation_sent_back":
+        return None
+    return {"by": row.actor, "at": row.at, "reason": json.loads(row.details or "{}").get("reason", "")}
 
 
 def draft_of(task: Task) -> dict | None:

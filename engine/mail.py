@@ -46,6 +46,8 @@ WORDS = {  # kind → (Chinese, English); free text (reasons, notes) stays in th
     "transferred": ("{by}将{key}「{step}」转办给您", "{by} transferred {key} “{step}” to you"),
     "delegated": ("{by}将{key}「{step}」委派给您办理，办理后交回确认", "{by} delegated {key} “{step}” to you"),
     "delegation_returned": ("{by}已代为办理{key}「{step}」，请确认", "{by} did {key} “{step}” for you; please confirm"),
+    "delegation_sent_back": ("{by}将{key}「{step}」退回给您重办，理由请登录查看", "{by} sent {key} “{step}” back to "
+                             "you to redo; the reason is in the app"),
     "supervised": ("{by}对{key}超期环节「{step}」督办", "{by} supervises {key}: the step “{step}” is overdue"),
     "copied": ("{key}抄送给您（来自「{step}」）", "{key} was copied to you (from “{step}”)"),
     "sign_requested": ("{by}请您签署{key}「{step}」（加签）", "{by} asks you to sign {key} “{step}”"),

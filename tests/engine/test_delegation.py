@@ -7,10 +7,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from engine import cases, delegation, notices, saving, transfers
-from engine.errors import Conflict, InvalidInput
+from engine import accounts, cases, delegation, notices, saving, transfers
+from engine.errors import Conflict, InvalidInput, PermissionDenied
 from engine.models import AuditEntry, Task
-from factories import claim, complete, deploy_fixtures, deploy_process, form_xml, make_users, opened, start
+from factories import SYSTEM, claim, complete, deploy_fixtures, deploy_process, form_xml, make_users, opened, start
 
 
 @pytest.fixture
@@ -91,3 +91,76 @@ def test_a_delegated_step_cannot_be_released_to_the_queue(rt, users):
         row = session.get(Task, intake)
         assert (row.state, row.assignee, row.delegated_by) == ("open", "edu_reviewer", "edu_reviewer2")
         assert session.execute(select(AuditEntry).where(AuditEntry.event == "task_released")).first() is None
+
+
+def _answered(rt, users) -> str:
+    """A step edu_chief delegated to edu_reviewer, whose answer came back to edu_chief to confirm."""
+    intake = opened(start(rt, "send_back", {"signers": ["a"]}))["intake"]
+    claim(rt, users["edu_chief"], intake)
+    with rt.db.write() as session:
+        delegation.delegate(session, rt, users["edu_chief"], intake, "edu_reviewer")
+    complete(rt, users["edu_reviewer"], intake, {"household": "外地户籍"})
+    return intake
+
+
+def test_the_holder_sends_the_answer_back_to_the_delegate_to_redo(rt, users):
+    intake = _answered(rt, users)
+    with rt.db.write() as session:
+        delegation.send_back_to_delegate(session, users["edu_chief"], intake, "  户籍地址写错了，请核对后重填  ")
+    with rt.db.read() as session:
+        row = session.get(Task, intake)
+        assert (row.state, row.assignee, row.delegated_by) == ("open", "edu_reviewer", "edu_chief")
+        assert delegation.returned(row)["values"] == {"household": "外地户籍"}  # the delegate's answer stays
+        assert delegation.draft_of(row) is None and delegation.answered_by(session, [intake]) == {}
+        assert delegation.redo_reason(session, row)["reason"] == "户籍地址写错了，请核对后重填"
+        entry = session.execute(select(AuditEntry).where(AuditEntry.event == "delegation_sent_back")).scalar_one()
+        assert (entry.actor, json.loads(entry.details)["to"]) == ("edu_chief", "edu_reviewer")
+        assert [n.kind for n in notices.recent(session, "edu_reviewer")][0] == "delegation_sent_back"
+    back = complete(rt, users["edu_reviewer"], intake, {"household": "本市户籍"})  # redone: back again to confirm
+    assert back.events == ["delegation_returned"]
+    with rt.db.read() as session:
+        row = session.get(Task, intake)
+        assert (row.assignee, row.delegated_by) == ("edu_chief", None)
+        assert delegation.draft_of(row)["values"] == {"household": "本市户籍"}
+        assert delegation.redo_reason(session, row) is None
+
+
+@pytest.mark.parametrize("reason, refusal", [("", InvalidInput), ("x" * 501, InvalidInput), ("\u202e反", InvalidInput)])
+def test_a_send_back_to_the_delegate_needs_a_plain_reason(rt, users, reason, refusal):
+    intake = _answered(rt, users)
+    with pytest.raises(refusal):
+        with rt.db.write() as session:
+            delegation.send_back_to_delegate(session, users["edu_chief"], intake, reason)
+    with rt.db.read() as session:
+        row = session.get(Task, intake)
+        assert (row.assignee, row.delegated_by) == ("edu_chief", None) and delegation.draft_of(row) is not None
+
+
+def test_only_a_delegate_s_answer_held_by_oneself_goes_back(rt, users):
+    intake = _answered(rt, users)
+    with pytest.raises(PermissionDenied):  # not theirs
+        with rt.db.write() as session:
+            delegation.send_back_to_delegate(session, users["edu_reviewer2"], intake, "重办")
+    with pytest.raises(Conflict, match="no delegate's answer"):  # a step nobody delegated
+        other = opened(start(rt, "send_back", {"signers": ["a"]}))["intake"]
+        claim(rt, users["edu_chief"], other)
+        with rt.db.write() as session:
+            delegation.send_back_to_delegate(session, users["edu_chief"], other, "重办")
+    with rt.db.write() as session:
+        accounts.set_active(session, SYSTEM, "edu_reviewer", False)
+    with pytest.raises(Conflict, match="can no longer take"):  # the delegate left
+        with rt.db.write() as session:
+            delegation.send_back_to_delegate(session, users["edu_chief"], intake, "重办")
+
+
+def test_the_delegator_lists_what_is_out_with_delegates(rt, users):
+    working = opened(start(rt, "send_back", {"signers": ["a"]}))["intake"]
+    claim(rt, users["edu_chief"], working)
+    with rt.db.write() as session:
+        delegation.delegate(session, rt, users["edu_chief"], working, "edu_reviewer2")
+    done = _answered(rt, users)
+    with rt.db.read() as session:
+        listed = {task_id for clause in delegation.out_with_delegate("edu_chief")
+                  for task_id in session.execute(select(Task.id).where(Task.state == "open", clause)).scalars()}
+        assert listed == {working, done}
+        assert delegation.answered_by(session, [working, done]) == {done: "edu_reviewer"}
