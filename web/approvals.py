@@ -1,6 +1,6 @@
 """Approval actions of Chinese offices: 退回 (send back to an earlier step, with a reason), 撤回 (take back a
-step one completed while the next step is unclaimed), 转办 (hand a task to a colleague) and 撤回申请
-recorded at the window."""
+step one completed while the next step is unclaimed), 转办 (hand a task to a colleague), 委派 (a colleague prepares
+the answer; the holder confirms it or sends it back to redo, 退回重办) and 撤回申请 recorded at the window."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
@@ -144,3 +144,21 @@ def delegate(task_id: str):
     return _hand_over(task_id, "#delegate", lambda session, to_user: delegation.delegate(
         session, runtime(), actor(), task_id, to_user, request.form.get("note", "")),
         _("“%(task)s” of %(key)s was delegated to %(user)s; it comes back to you to confirm."))
+
+
+@bp.route("/tasks/<task_id>/return-to-delegate", methods=["POST"])
+@login_required
+def return_to_delegate(task_id: str):
+    """退回重办: the delegate's answer goes back to them to redo, with a reason (required)."""
+    task, case = _load(task_id)
+    if not actor().may_work_on(task.department_code, task.role):
+        abort(403)
+    try:
+        with runtime().db.write() as session:
+            sent = delegation.send_back_to_delegate(session, actor(), task_id, request.form.get("reason", ""))
+    except EngineError as exc:
+        flash(refusal(exc), "error")
+        return redirect(url_for("tasks.show", task_id=task_id) + "#redo")
+    flash(_("“%(task)s” of %(key)s went back to %(user)s to redo.", task=task.name, key=case.business_key,
+            user=person(sent.assignee)), "success")
+    return redirect(url_for("inbox.inbox", view="delegated"))

@@ -1,4 +1,5 @@
-"""The inbox: my tasks and my departments' unclaimed tasks, filtered, sorted and paged by index."""
+"""The inbox: my tasks, my departments' unclaimed tasks and the steps I have out with a delegate (委派), filtered,
+sorted and paged by index."""
 from __future__ import annotations
 
 import json
@@ -41,7 +42,8 @@ def index():
 @bp.route("/inbox")
 @login_required
 def inbox():
-    """Tasks of the user's departments: `view=mine` (claimed by me) or `view=department` (unclaimed)."""
+    """Tasks of the user's departments: `view=mine` (claimed by me), `view=department` (unclaimed) or
+    `view=delegated` (out with a delegate, or back from one to confirm)."""
     me = actor()
     args = _arguments()
     rows, cursor = _page(me, args)
@@ -51,7 +53,9 @@ def inbox():
         page = [(r.case_id, r.id) for r in rows]
         urged = urges.counts(session, page)  # one query for the page's tasks
         sent_back = sendback.reopened_among(session, page)  # and one for those a send-back (退回) reopened
-    tasks = [_row(r, names, urged.get(r.id, 0), sent_back.get(r.id)) for r in rows]
+        answered = delegation.answered_by(session, [r.id for r in rows if r.to_confirm]) \
+            if args["view"] == "delegated" else {}  # who did the steps back from a delegate
+    tasks = [_row(r, names, urged.get(r.id, 0), sent_back.get(r.id), answered.get(r.id)) for r in rows]
     return render_template("inbox.html", tasks=tasks, args=args, next_cursor=cursor, processes=names,
                            departments=sorted(me.departments), counts=tab_counts(me),
                            holders=[me.username, *me.acting_for.values()])
@@ -67,7 +71,7 @@ def tab_counts(me) -> dict[str, str]:
     out = {}
     with runtime().db.read() as session:
         for tab, parts in (("mine", mine_parts(base, me, holders) + [signing_part(base, me, holders)]),
-                           ("department", queue_parts(base, me))):
+                           ("department", queue_parts(base, me)), ("delegated", delegated_parts(base, me, holders))):
             total = sum(session.execute(select(func.count()).select_from(part.limit(COUNT_CAP).subquery())).scalar()
                         for part in parts)
             out[tab] = f"{COUNT_CAP - 1}+" if total >= COUNT_CAP else str(total)
@@ -76,7 +80,7 @@ def tab_counts(me) -> dict[str, str]:
 
 def _arguments() -> dict[str, str]:
     args = {k: request.args.get(k, "").strip() for k in ("view", "process", "step", "due", "key", "applicant", "sort", "after")}
-    args["view"] = args["view"] if args["view"] in ("mine", "department") else "mine"
+    args["view"] = args["view"] if args["view"] in ("mine", "department", "delegated") else "mine"
     args["sort"] = args["sort"] if args["sort"] in SORTS else "due"
     return args
 
@@ -97,7 +101,7 @@ def _page(me, args: dict[str, str]) -> tuple[list, str | None]:
     """One page of the inbox. Each department (or, in `mine`, each holder) is read on its own with a
     keyset on an index of open steps, and the parts are merged: no query walks more than a page."""
     base = (select(Task.id, Task.case_id, Task.name, Task.element_id, Task.process_key, Task.department_code, Task.role,
-                   Task.assignee, Task.created_at, Task.due_at, Task.escalated_at, Task.reminded_at, Task.signing,
+                   Task.assignee, Task.claimed_at, Task.created_at, Task.due_at, Task.escalated_at, Task.reminded_at, Task.signing,
                    Task.delegated_by, delegation.to_confirm().label("to_confirm"), Case.business_key, Case.summary)
             .join(Case, Case.id == Task.case_id)
             .where(Task.state == "open"))
@@ -119,6 +123,8 @@ def _page(me, args: dict[str, str]) -> tuple[list, str | None]:
     if args["view"] == "mine":
         holders = [me.username, *sorted(set(me.acting_for.values()))]  # a deputy also sees the absent user's tasks
         parts = mine_parts(base, me, holders) + [signing_part(base, me, holders)]
+    elif args["view"] == "delegated":
+        parts = delegated_parts(base, me, [me.username, *sorted(set(me.acting_for.values()))])
     else:
         parts = queue_parts(base, me)
     moment, task_id = parse_cursor(args["after"])
@@ -151,6 +157,12 @@ def queue_parts(stmt, me) -> list:
 def mine_parts(stmt, me, holders: list[str]) -> list:
     """The open steps each holder claimed (oneself, and the absent users one acts for), one query each."""
     return [stmt.where(Task.assignee == holder, workable(me)) for holder in holders]
+
+
+def delegated_parts(stmt, me, holders: list[str]) -> list:
+    """The open steps the holders have out with a delegate (委派), and those back from one for them to confirm, one
+    query each; only those of the departments and roles `me` may still work on (a former member lists nothing)."""
+    return [stmt.where(clause, workable(me)) for holder in holders for clause in delegation.out_with_delegate(holder)]
 
 
 def signing_part(stmt, me, holders: list[str]):
@@ -211,14 +223,15 @@ def _rows(stmt) -> list:
         return session.execute(stmt).all()
 
 
-def _row(r, names: dict[str, str], urged: int = 0, sent_back: dict | None = None) -> dict:
+def _row(r, names: dict[str, str], urged: int = 0, sent_back: dict | None = None, answered_by: str | None = None) -> dict:
     summary = json.loads(r.summary or "{}")
     return dict(id=r.id, name=localized.step(r.process_key, r.element_id, r.name),
                 process=names.get(r.process_key, r.process_key), department=r.department_code,
                 role=r.role, assignee=r.assignee, received=r.created_at, due=r.due_at, escalated=r.escalated_at,
                 reminded=r.reminded_at, signing=r.signing == "signer", key=r.business_key,
                 applicant=summary.get("applicant_name") or "—", urged=urged, sent_back=sent_back,
-                delegated_by=r.delegated_by, to_confirm=bool(r.to_confirm))
+                delegated_by=r.delegated_by, to_confirm=bool(r.to_confirm), since=r.claimed_at,
+                delegate=answered_by if r.to_confirm else r.assignee)
 
 
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])

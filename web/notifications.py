@@ -34,6 +34,8 @@ def words(kind: str, key: str | None, details: dict) -> str:
         return _("%(by)s delegated “%(step)s” of %(key)s to you; it goes back to them to confirm.", key=key, **details)
     if kind == "delegation_returned":
         return _("%(by)s did “%(step)s” of %(key)s for you; please confirm it.", key=key, **details)
+    if kind == "delegation_sent_back":
+        return _("%(by)s sent “%(step)s” of %(key)s back to you to redo (退回重办): %(reason)s", key=key, **details)
     if kind == "supervised":
         return _("%(by)s put %(key)s under supervision (督办) for the overdue step “%(step)s”: %(reason)s", key=key,
                  **details)

@@ -77,6 +77,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
         sent_back = sendback.reopened_reason(session, case.id, task.id)
         urged = urges.latest(session, case.id, task.id) if task.state == "open" else None
         stopped = clock.standing(session, case.id) if task.state == "open" else None
+        redo = delegation.redo_reason(session, task)
         apart = separation.conflict(session, runtime(), actor().username, case.id, task.element_id) if can_act else None
         model = runtime().model(session, case.definition_id)
         kept = attachments.of_task(session, task.id) if model.attach.get(
@@ -97,14 +98,14 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
                            draft=_draft(task), stopped=stopped, confirming=confirming,
                            submit_label=labels.get("en" if localized.english() else "") or labels.get(""),
                            rests_on=rests_on, kept=kept, back=safe_next(request.args.get("back"), ""),
-                           lost=lost, typed_back=() if can_act and values else typed,
+                           lost=lost, typed_back=() if can_act and values else typed, redo=redo,
                            **panel(task, colleagues)), status
 
 
 def _draft(task: Task) -> dict | None:
     """What the step's form is filled from besides the case data: an answer saved for later (暂存), a delegate's
-    answer to confirm, or what the holder typed before adding a signer."""
-    return saving.saved(task) or delegation.draft_of(task)
+    answer to confirm or sent back to them to redo, or what the holder typed before adding a signer."""
+    return saving.saved(task) or delegation.draft_of(task) or delegation.returned(task)
 
 
 @bp.route("/tasks/<task_id>")

@@ -54,6 +54,8 @@ def expected(role: str, route: str) -> int:
         "transfer": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "add_signer": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "save_typed": 422 if role in ("edu_reviewer", "edu_supervisor") else 403,  # nothing typed: said, nothing kept
+        "inbox_delegated": 200,  # 我委派的: each sees only their own
+        "return_to_delegate": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # no delegate's answer: said
         "sign": 403,  # only the signer who has the step (none here)
         "remove_signer": 404,  # no such signer; who may remove one: tests/web/test_signers_pages.py
         "legal_hold": 302 if role in ("auditor", "admin") else 403,
@@ -99,6 +101,8 @@ ROUTES = {
     "transfer": ("post", "/tasks/{task}/transfer", {"to_user": "nobody", "reason": "理由"}),
     "add_signer": ("post", "/tasks/{task}/signers", {"signer-to": "nobody", "signer-position": "after", "signer-reason": "理由"}),
     "save_typed": ("post", "/tasks/{task}/save", {}),
+    "inbox_delegated": ("get", "/inbox?view=delegated", None),
+    "return_to_delegate": ("post", "/tasks/{task}/return-to-delegate", {"reason": "理由"}),
     "sign": ("post", "/tasks/{task}/sign", {"decision": "agree"}),
     "remove_signer": ("post", "/signers/999999/remove", {"reason": "理由"}),
     "legal_hold": ("post", "/cases/{key}/legal-holds", {"reason": "诉讼保全"}),
