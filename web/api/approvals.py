@@ -1,5 +1,6 @@
 """Approval actions of Chinese offices on a task: 退回 (send back to an earlier step, with a reason),
-撤回 (take back a step one completed while the next step is unclaimed) and 催办 (urge its holder)."""
+撤回 (take back a step one completed while the next step is unclaimed), 催办 (urge its holder), 转办, 委派 and
+退回重办 (a delegate's answer sent back to them to redo)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -141,5 +142,23 @@ def delegate(ctx: Context, task_id: str) -> Reply:
     with runtime().db.write() as session:
         _task(session, ctx, task_id)
         delegation.delegate(session, runtime(), ctx.actor, task_id, ctx.body.to_user, ctx.body.note)
+        task, case = _task(session, ctx, task_id)
+        return Reply(200, TaskSummary(**_summary(task, case.business_key)))
+
+
+class ReturnToDelegate(Body):
+    reason: str = Field(min_length=1, max_length=delegation.MAX_NOTE, description="why; shown to the delegate",
+                        examples=["请补充参保年限的依据"])
+
+
+@api.operation("POST", "/tasks/{task_id}/return-to-delegate", tag="tasks", roles=STAFF, path_params=TASK,
+               body=ReturnToDelegate, problems=(403, 404, 409), summary="Send a delegate's answer back to redo (退回重办)",
+               responses={200: (TaskSummary, "The task, with the delegate again; their answer stays for them to change")})
+def return_to_delegate(ctx: Context, task_id: str) -> Reply:
+    """Only the holder a delegate's answer came back to (委派办结待确认) may, with a reason; 409 when the step holds no
+    such answer or the delegate can no longer take it."""
+    with runtime().db.write() as session:
+        _task(session, ctx, task_id)
+        delegation.send_back_to_delegate(session, ctx.actor, task_id, ctx.body.reason)
         task, case = _task(session, ctx, task_id)
         return Reply(200, TaskSummary(**_summary(task, case.business_key)))

@@ -13,7 +13,9 @@ class PageQuery(BaseModel):
 
 
 class TaskQuery(PageQuery):
-    view: Literal["all", "queue", "mine"] = Field(default="all", description="queue: unclaimed; mine: claimed by me")
+    view: Literal["all", "queue", "mine", "delegated"] = Field(
+        default="all", description="queue: unclaimed; mine: claimed by me; delegated: what I have out with a delegate "
+        "(委派), or back from one for me to confirm")
     process: str | None = Field(default=None, max_length=100)
 
 

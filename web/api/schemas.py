@@ -271,6 +271,12 @@ class TaskSummary(Out):
     escalated: bool
     with_signer: str | None = Field(None, description="前加签: the signer the holder added before themselves, who has "
                                     "the step until they sign it and it comes back")
+    delegate: str | None = Field(None, description="view=delegated: the colleague the step is out with (委派), or who "
+                                 "answered it; none while it waits in the department queue")
+    delegate_done: bool | None = Field(None, description="view=delegated: the delegate's answer came back for you to "
+                                       "confirm (委派办结待确认)")
+    delegated_since: datetime | None = Field(None, description="view=delegated: since when the delegate has the step, "
+                                             "or since their answer came back")
 
 
 class FormFieldOut(Out):

@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import cases
+from engine import cases, delegation
 from engine.errors import NotFound, PermissionDenied
 from engine.models import Case, Task
 from engine.routing import ROLE_RANK
 from workflows import inquiries
 
 from ..context import runtime
-from ..inbox import merged_by_due, mine_parts, queue_parts, signing_part
+from ..inbox import delegated_parts, merged_by_due, mine_parts, queue_parts, signing_part
 from ..privacy import glossary_of, masked_error, personal_shown, visible_data
 from ..tasks import form_and_data
 from . import api
@@ -66,7 +66,8 @@ def _opened(session: Session, outcome: cases.Outcome) -> list[OpenedTask]:
 def list_tasks(ctx: Context) -> Reply:
     """Open tasks of the token's department that its role may take: the unclaimed queue, the tasks the
     token's user claimed (with those of theirs now with a signer they added before themselves, 前加签: `with_signer`
-    names who has it), or both (`view=all`). Paged with `cursor`."""
+    names who has it), or both (`view=all`); or (`view=delegated`) those the token's user has out with a delegate
+    (委派) or back from one to confirm, with `delegate`, `delegate_done` and `delegated_since`. Paged with `cursor`."""
     q = ctx.query
     after = decode_cursor(q.cursor, datetime, str) or (None, None)
     stmt = select(Task, Case.business_key).join(Case, Case.id == Task.case_id).where(Task.state == "open")
@@ -74,7 +75,8 @@ def list_tasks(ctx: Context) -> Reply:
         stmt = stmt.where(Task.process_key == q.process)
     parts = (queue_parts(stmt, ctx.actor) if q.view in ("queue", "all") else []) + \
         (mine_parts(stmt, ctx.actor, [ctx.actor.username]) + [signing_part(stmt, ctx.actor, [ctx.actor.username])]
-         if q.view in ("mine", "all") else [])
+         if q.view in ("mine", "all") else []) + \
+        (delegated_parts(stmt, ctx.actor, [ctx.actor.username]) if q.view == "delegated" else [])
     rows = merged_by_due(parts, *after, q.limit + 1, task_of=lambda r: r[0])
     more = len(rows) > q.limit
     rows = rows[:q.limit]
@@ -82,7 +84,15 @@ def list_tasks(ctx: Context) -> Reply:
     if more:
         last = rows[-1][0]
         cursor = encode_cursor([last.due_at.isoformat() if last.due_at else None, last.id])
-    return Reply(200, TaskPage(items=[TaskSummary(**_summary(t, key)) for t, key in rows], next_cursor=cursor))
+    return Reply(200, TaskPage(items=[TaskSummary(**_summary(t, key), **(_delegation(t) if q.view == "delegated" else {}))
+                                      for t, key in rows], next_cursor=cursor))
+
+
+def _delegation(task: Task) -> dict[str, Any]:
+    """Who has a step one delegated (or answered it, 委派办结待确认), and since when."""
+    answer = delegation.draft_of(task)
+    return dict(delegate=answer["by"] if answer else task.assignee, delegate_done=answer is not None,
+                delegated_since=task.claimed_at)
 
 
 @api.operation("GET", "/tasks/{task_id}", tag="tasks", roles=STAFF, path_params=TASK, problems=(404,),

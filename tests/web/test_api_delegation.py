@@ -1,0 +1,44 @@
+"""委派 over the API: GET /tasks?view=delegated lists what the token's user has out with a delegate (as 我委派的 does),
+and POST /tasks/{id}/return-to-delegate sends a delegate's answer back to redo (退回重办) with a reason."""
+from __future__ import annotations
+
+from conftest import login
+from engine.models import Task
+from world import opened
+
+ANSWER = {"inquiry_subject": "社保口径", "questions": "请说明参保年限的计算方法", "reply_days": "5"}
+
+
+def _draft(world) -> str:
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    return opened(out)["draft_inquiry"]
+
+
+def test_the_api_lists_the_steps_out_with_a_delegate_and_sends_an_answer_back(app, world, client, issue):
+    chief = issue("edu-chief", "supervisor", "EDU", "edu_supervisor")
+    working, answered = _draft(world), _draft(world)
+    for task in (working, answered):
+        r = client.post(f"/api/v1/tasks/{task}/delegate", headers=chief, json={"to_user": "edu_reviewer"})
+        assert r.status_code == 200, r.data
+    login(app.test_client(), "edu_reviewer").post(f"/tasks/{answered}", data=ANSWER)
+    listed = client.get("/api/v1/tasks?view=delegated", headers=chief)
+    assert listed.status_code == 200, listed.data
+    items = {t["id"]: t for t in listed.get_json()["items"]}
+    assert set(items) == {working, answered}
+    assert (items[working]["delegate"], items[working]["delegate_done"]) == ("edu_reviewer", False)
+    assert (items[answered]["delegate"], items[answered]["delegate_done"]) == ("edu_reviewer", True)
+    assert items[working]["delegated_since"]
+    reviewer = issue("edu-rev", "reviewer", "EDU", "edu_reviewer")
+    assert client.get("/api/v1/tasks?view=delegated", headers=reviewer).get_json()["items"] == []
+
+    empty = client.post(f"/api/v1/tasks/{answered}/return-to-delegate", headers=chief, json={"reason": ""})
+    assert empty.status_code == 422
+    nothing = client.post(f"/api/v1/tasks/{working}/return-to-delegate", headers=chief, json={"reason": "重办"})
+    assert nothing.status_code == 403, nothing.data  # still with the delegate: theirs, nothing came back to send
+    sent = client.post(f"/api/v1/tasks/{answered}/return-to-delegate", headers=chief, json={"reason": "请补充依据"})
+    assert sent.status_code == 200, sent.data
+    assert sent.get_json()["assignee"] == "edu_reviewer"
+    with world.rt.db.read() as session:
+        assert session.get(Task, answered).delegated_by == "edu_supervisor"
+    items = {t["id"]: t for t in client.get("/api/v1/tasks?view=delegated", headers=chief).get_json()["items"]}
+    assert items[answered]["delegate_done"] is False
