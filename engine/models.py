@@ -142,6 +142,7 @@ OPEN_TASK_INDEXES = (  # (name, columns) of the partial indexes on open steps (m
     ("ix_tasks_open_mine", ("assignee", "due_at", "id")),
     ("ix_tasks_open_mine_received", ("assignee", "created_at", "id")),
 )
+DELEGATED_OPEN = "state = 'open' AND delegated_by IS NOT NULL"
 
 
 class Task(Base):
@@ -182,6 +183,10 @@ class Task(Base):
         # open steps only, walked in page order by the inbox, the team page and the API (keyset cursors)
         *(Index(name, *columns, postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'"))
           for name, columns in OPEN_TASK_INDEXES),
+        # 我委派的 (web/inbox.py delegated_parts) on every inbox page's tab count: the few open steps out with a delegate,
+        # read by delegator in page order (migration 0033)
+        Index("ix_tasks_open_delegated", "delegated_by", "due_at", "id", postgresql_where=text(DELEGATED_OPEN),
+              sqlite_where=text(DELEGATED_OPEN)),
     )
 
 
