@@ -90,6 +90,9 @@ def test_the_holder_sends_the_delegate_s_answer_back_to_redo_with_a_reason(app, 
     assert reason and "edu_supervisor" in reason.group(1) and "请补充参保年限的依据" in reason.group(1)
     assert 'id="draft-returned"' in page and field(page, "questions") == ANSWER["questions"], "their answer is kept"
     assert 'id="redo"' not in page
+    page = chief.get(f"/tasks/{answered}").data.decode()  # the holder, while the delegate redoes it
+    reason = re.search(r'<div class="flash error" role="status" id="redo-reason">(.*?)</div>', page, re.S)
+    assert reason and "已退回 edu_reviewer 重办" in reason.group(1) and 'id="draft-returned"' not in page
     reviewer.post(f"/tasks/{answered}/save", data={**ANSWER, "questions": "改了一半"})
     assert "请补充参保年限的依据" in reviewer.get(f"/tasks/{answered}").data.decode(), "saving keeps the reason shown"
     reviewer.post(f"/tasks/{answered}", data={**ANSWER, "questions": "按实际缴费月数计算"})
