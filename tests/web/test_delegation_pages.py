@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -45,7 +46,8 @@ def test_delegated_by_me_lists_who_has_each_step_since_when_and_whether_it_is_do
     assert re.search(r"<td data-delegate>\s*edu_reviewer\s*</td>", row) and "data-with-delegate" in row
     with world.rt.db.read() as session:
         since = session.get(Task, working).claimed_at
-    assert since is not None and since.strftime("%H:%M") in row
+    shown = since.astimezone(ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
+    assert f"<td>{shown}</td>" in row, "since when, in the office's time zone"
     row = _row(inbox, answered)
     assert "edu_reviewer" in row and '<span class="tag" data-to-confirm>委派办结待确认</span>' in row
     for other in ("edu_reviewer", "edu_head"):  # the delegate and a colleague delegated nothing
