@@ -121,7 +121,8 @@ def send_back_to_delegate(session: Session, actor: Actor, task_id: str, reason: 
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.assignee == holder,
                                                Task.delegated_by.is_(None), Task.signing.is_(None),
                                                Task.draft == task.draft)
-                            .values(assignee=to_user, claimed_at=now, delegated_by=holder, draft=kept),
+                            .values(assignee=to_user, claimed_at=now, delegated_by=holder, draft=kept,
+                                    draft_kind="returned"),
                             execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
         raise Conflict(Message("redo_raced", task=task.name))

@@ -126,7 +126,7 @@ def test_0034_names_the_kind_of_each_kept_draft_from_the_draft_itself(db_url):
     cfg = migration_config()
     with db.engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0032")
+        command.downgrade(cfg, "0033")
         for step, draft in zip(steps, drafts):
             connection.execute(update(Task.__table__).where(Task.__table__.c.id == step).values(draft=draft))
     with db.engine.begin() as connection:

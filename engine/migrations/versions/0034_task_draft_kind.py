@@ -4,7 +4,7 @@ the drafts themselves: a holder's draft names its kind at the top level ("kept")
 as the inbox counted it until now
 
 Revision ID: 0034
-Revises: 0032
+Revises: 0033
 Create Date: 2026-11-30
 """
 import json
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0034"
-down_revision = "0032"
+down_revision = "0033"
 branch_labels = None
 depends_on = None
 
@@ -26,7 +26,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     drafts = bind.execute(sa.select(tasks.c.id, tasks.c.draft).where(tasks.c.draft.is_not(None))).all()
     for task_id, draft in drafts:  # open steps only: a closed step keeps no draft
-        kind = {"self": "self", "signer": "signer"}.get(json.loads(draft).get("kept"), "delegate")
+        kind = {"self": "self", "signer": "signer", "returned": "returned"}.get(json.loads(draft).get("kept"), "delegate")
         bind.execute(tasks.update().where(tasks.c.id == task_id).values(draft_kind=kind))
 
 
