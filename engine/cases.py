@@ -282,8 +282,8 @@ def _audit_task(session: Session, actor: Actor, task: TaskRef, event: str, detai
 def complete(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict[str, Any]) -> Outcome:
     """Validate the form, complete the task and run the case on until it waits."""
     task, case, model, op, wf, spiff_task, clean = _submission(session, rt, actor, task_id, values)
-    if task.delegated_by is not None and task.assignee == actor.username:
-        return delegation.hand_back(session, actor, task, case.id, clean)  # 委派: back to be confirmed
+    if task.delegated_by is not None:  # 委派: back to be confirmed, also when a deputy (代理) of the delegate sent it
+        return delegation.hand_back(session, actor, task, case.id, clean)
     held = signers.submitted(session, actor, task, case.id, clean) if task.signing else None
     if held is not None:  # 加签: the signers after sign the answer first
         return held

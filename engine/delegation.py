@@ -68,9 +68,11 @@ def _kept(draft: str | None) -> bool:
 
 
 def hand_back(session: Session, actor: Actor, task, case_id: int, values: dict) -> Outcome:
-    """The delegate's answer (already checked against the form) goes back to the delegator to confirm."""
+    """The delegate's answer (already checked against the form) goes back to the delegator to confirm, whoever sent it
+    for the delegate (their deputy, 代理, too)."""
     now = _now()
-    moved = session.execute(update(Task).where(Task.id == task.id, Task.state == "open", Task.assignee == actor.username,
+    held = Task.assignee == task.assignee if task.assignee is not None else Task.assignee.is_(None)
+    moved = session.execute(update(Task).where(Task.id == task.id, Task.state == "open", held,
                                                Task.delegated_by == task.delegated_by)
                             .values(assignee=task.delegated_by, delegated_by=None, claimed_at=now,
                                     draft=json.dumps({"by": actor.username, "values": values}, ensure_ascii=False,
@@ -78,9 +80,11 @@ def hand_back(session: Session, actor: Actor, task, case_id: int, values: dict) 
                             execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
         raise Conflict(Message("task_changed_now", task=task.name))
-    audit.append(session, [audit.Event("delegation_returned", actor.username,
-                                       {"task": task.name, "element": task.element_id, "to": task.delegated_by,
-                                        "data": values}, task.department_code, case_id, task.business_key, task.id)], now)
+    details = {"task": task.name, "element": task.element_id, "to": task.delegated_by, "data": values}
+    if task.assignee not in (None, actor.username):  # a deputy standing in for the delegate
+        details["acting_for"] = task.assignee
+    audit.append(session, [audit.Event("delegation_returned", actor.username, details, task.department_code, case_id,
+                                       task.business_key, task.id)], now)
     notices.notify(session, [task.delegated_by], "delegation_returned", task.business_key, task.id,
                    {"step": task.name, "by": actor.display_name or actor.username}, now)
     return Outcome(case_id, task.business_key, "running", [], [], ["delegation_returned"], None)

@@ -164,3 +164,30 @@ def test_the_delegator_lists_what_is_out_with_delegates(rt, users):
                   for task_id in session.execute(select(Task.id).where(Task.state == "open", clause)).scalars()}
         assert listed == {working, done}
         assert delegation.answered_by(session, [working, done]) == {done: "edu_reviewer"}
+
+
+def test_a_deputy_standing_in_for_the_delegate_hands_the_answer_back_to_be_confirmed(rt, users):
+    """The answer came back to the delegator only when the delegate themselves submitted: their deputy (代理)
+    completed the step outright, and the delegator never confirmed it."""
+    from datetime import timedelta
+
+    from engine import deputies, wallclock
+    from engine.routing import load_actor
+
+    intake = opened(start(rt, "send_back", {"signers": ["a"]}))["intake"]
+    claim(rt, users["edu_chief"], intake)
+    with rt.db.write() as session:
+        delegation.delegate(session, rt, users["edu_chief"], intake, "edu_reviewer")
+        now = wallclock.now()
+        deputies.name(session, users["edu_chief"], "edu_reviewer", "edu_reviewer2", now - timedelta(hours=1),
+                      now + timedelta(days=3), "出差")
+    with rt.db.read() as session:
+        deputy = load_actor(session, "edu_reviewer2")
+    back = complete(rt, deputy, intake, {"household": "本市户籍"})
+    assert back.events == ["delegation_returned"] and back.opened == []
+    with rt.db.read() as session:
+        row = session.get(Task, intake)
+        assert (row.state, row.assignee, row.delegated_by, row.draft_kind) == ("open", "edu_chief", None, "delegate")
+        assert delegation.draft_of(row) == {"by": "edu_reviewer2", "values": {"household": "本市户籍"}}
+        entry = session.execute(select(AuditEntry).where(AuditEntry.event == "delegation_returned")).scalar_one()
+        assert entry.actor == "edu_reviewer2" and json.loads(entry.details)["acting_for"] == "edu_reviewer"
