@@ -40,15 +40,15 @@ def test_changing_hands_raises_a_steps_alert_once(world):  # noqa: F811 - the fi
     review = _start(rt, "H1")
     assert _sweep(rt, at("2026-10-13", 22)) == 1  # half of the review's 3 working days
     # every change of hands, each followed by the worker a minute later: no alert is raised again
-    moves = [
+    moves = [  # (a delegated step is not released: it goes back to the delegator)
         (at("2026-10-13", 23), lambda s: cases.claim(s, rt, users["edu_reviewer"], review)),
         (at("2026-10-14", 8), lambda s: transfers.transfer(s, rt, users["edu_reviewer"], review, "edu_reviewer2",
                                                             "on leave")),
-        (at("2026-10-14", 8), lambda s: delegation.delegate(s, rt, users["edu_reviewer2"], review, "edu_reviewer")),
-        (at("2026-10-15", 8), lambda s: cases.reassign(s, rt, users["edu_chief"], [review], "edu_reviewer",
+        (at("2026-10-14", 9), lambda s: cases.release(s, rt, users["edu_reviewer2"], review)),
+        (at("2026-10-14", 10), lambda s: cases.claim(s, rt, users["edu_reviewer2"], review)),
+        (at("2026-10-15", 8), lambda s: delegation.delegate(s, rt, users["edu_reviewer2"], review, "edu_reviewer")),
+        (at("2026-10-15", 9), lambda s: cases.reassign(s, rt, users["edu_chief"], [review], "edu_reviewer",
                                                         "workload")),
-        (at("2026-10-15", 9), lambda s: cases.release(s, rt, users["edu_reviewer"], review)),
-        (at("2026-10-15", 10), lambda s: cases.claim(s, rt, users["edu_reviewer2"], review)),
     ]
     for moment, action in moves:
         _at(rt, moment, action)
