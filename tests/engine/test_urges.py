@@ -133,7 +133,7 @@ def test_the_node_assessment_counts_the_urges_each_department_received(rt, users
     out = complete(rt, users["edu_reviewer"], opened(first)["intake"], {"household": "本市户籍"})
     urge(rt, users["edu_reviewer"], opened(out)["psb_check"])
     with rt.db.read() as session:
-        period = parse_period(datetime.now(timezone.utc).strftime("%Y-%m"))
+        period = parse_period(datetime.now(rt.calendar.tz).strftime("%Y-%m"))  # the office's month, not UTC's
         rows = {r["department"]: r for r in assessment.assess(session, period, ["EDU", "PSB"], rt.calendar.tz)["departments"]}
         other = {r["department"]: r for r in assessment.assess(session, period, ["PSB"], rt.calendar.tz,
                                                                  process="two_lane")["departments"]}
