@@ -135,8 +135,10 @@ def submitted(session: Session, actor: Actor, task, case_id: int, clean: dict) -
         return None
     now = _now()
     answer = json.dumps(clean, ensure_ascii=False, default=str)
-    for s in after:  # a (new) answer is signed again by every signer after
+    holder = task.assignee or actor.username  # whoever holds the step now: it may have been reassigned (改派) or transferred
+    for s in after:  # a (new) answer is signed again by every signer after; it comes back to, and is done as, its holder's
         s.state, s.answer, s.decision, s.opinion, s.decided_at = "pending", answer, None, None, None
+        s.holder = holder
     first = after[0]
     _move(session, task.id, task.assignee, first.username, "signer", now, draft=None, draft_kind=None)
     _audit(session, actor.username, "sent_for_signature", task, task.business_key,

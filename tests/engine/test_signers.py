@@ -227,3 +227,30 @@ def test_the_event_log_shows_each_signature_as_its_own_activity(rt, users):
     assert steps[-4:] == [("add_signer:受理", "complete", "edu_reviewer"),
                           ("submit_for_signature:受理", "complete", "edu_reviewer"),
                           ("sign:受理", "complete", "edu_chief"), ("受理", "complete", "edu_reviewer")]
+
+
+@pytest.mark.parametrize("hand_over", ["reassign", "transfer"])
+def test_signers_after_answer_to_whoever_holds_the_step_when_it_is_submitted(rt, users, hand_over):
+    """改派 or 转办 of a step with signers after moves it to a new holder: their answer is the one signed, a
+    disagreement comes back to them, and the step completes as theirs (it came back to, and was recorded as done by,
+    the holder who had added the signers)."""
+    intake = intake_of(rt, users)
+    add(rt, users["edu_reviewer"], intake, "edu_chief", "after", "请科长签字")
+    with rt.db.write() as session:
+        if hand_over == "reassign":
+            cases.reassign(session, rt, users["edu_chief"], [intake], "edu_reviewer2", "人员调整")
+        else:
+            transfers.transfer(session, rt, users["edu_reviewer"], intake, "edu_reviewer2", "出差")
+    complete(rt, users["edu_reviewer2"], intake, {"household": "外地"})
+    sign(rt, users["edu_chief"], intake, "disagree", "户籍写错了")
+    assert task(rt, intake) == ("open", "edu_reviewer2", "after")
+    with rt.db.read() as session:
+        assert [n.kind for n in notices.recent(session, "edu_reviewer2")][:1] == ["sign_refused"]
+    complete(rt, users["edu_reviewer2"], intake, {"household": "本市户籍"})
+    sign(rt, users["edu_chief"], intake, "agree", "同意")
+    with rt.db.read() as session:
+        row = session.get(Task, intake)
+        assert (row.state, row.completed_by) == ("completed", "edu_reviewer2")
+        done = session.execute(select(AuditEntry.actor).where(AuditEntry.task_id == intake,
+                                                              AuditEntry.event == "task_completed")).scalar_one()
+        assert done == "edu_reviewer2"
