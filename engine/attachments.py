@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from . import audit, wallclock
+from . import audit, holding, separation, wallclock
 from .errors import EngineError, InvalidInput, NotFound
 from .models import Case, Task
 from .models_office import Attachment
@@ -131,6 +131,15 @@ def add(session: Session, root: Path, actor: Actor, case: Case, kind: str, filen
                                        {"attachment": row.id, "kind": kind, "file": row.filename, "size": row.size,
                                         "sha256": sha}, department, case.id, case.business_key)], now)
     return Stored(row.id, row.filename, found, row.size, sha)
+
+
+def keeping(session: Session, rt, actor: Actor, task_id: str) -> Task:
+    """The open step whose answer `actor` may keep documents with: one they may complete (its holder, or anyone who
+    may take it while it is unclaimed). Refused while it is with a signer added before its holder (加签: they sign,
+    the holder answers; the holder waits for it to come back), and for one kept apart from the step (不相容岗位)."""
+    task = holding.held_open_task(session, actor, task_id, "keep documents with")
+    separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name)
+    return task
 
 
 def of_case(session: Session, case_id: int) -> list[Attachment]:

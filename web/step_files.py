@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import attachments
-from engine.errors import InvalidInput
+from engine.errors import Conflict, InvalidInput, PermissionDenied
 from engine.models import Case, Task
 
 from .context import actor, runtime
 from .counter import PER_UPLOAD, _upload_problem
+from .i18n import refusal
 from .names import separator
 
 bp = Blueprint("step_files", __name__)
@@ -41,7 +42,7 @@ def upload(task_id: str):
     if task is None or case is None:
         abort(404)
     me = actor()
-    if not me.may_work_on(task.department_code, task.role) or (task.assignee and not me.holds(task.assignee)):
+    if not me.may_work_on(task.department_code, task.role):
         abort(403)
     back = redirect(url_for("tasks.show", task_id=task_id) + "#kept-files")
     if task.state != "open" or kept_field(task, case) is None:
@@ -54,12 +55,18 @@ def upload(task_id: str):
     added, name = [], ""
     try:
         with runtime().db.write() as session:  # all the files or none
+            attachments.keeping(session, runtime(), me, task_id)
             row = session.get(Case, case.id)
             for item in files:
                 name = (item.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:120]
                 data = item.stream.read(attachments.MAX_BYTES + 1)
                 added.append(attachments.add(session, runtime().attachments_dir, me, row, "answer", item.filename,
                                              data, task.department_code, task_id=task.id).filename)
+    except PermissionDenied:
+        abort(403)
+    except Conflict as exc:  # with an added signer (加签) just now
+        flash(refusal(exc), "error")
+        return back
     except InvalidInput as exc:
         flash(_upload_problem(next(iter(exc.fields.values()), ""), name), "error")
         return back

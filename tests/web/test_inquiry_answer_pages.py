@@ -119,3 +119,25 @@ def test_a_step_that_keeps_no_documents_takes_none(app, world):
     assert "本环节不收附件或已办结，无法上传" in hud.get(refused.headers["Location"]).data.decode()
     with world.rt.db.read() as session:
         assert attachments.of_case(session, out.case_id) == []
+
+
+def test_only_who_may_complete_the_step_keeps_documents_with_it(app, world):
+    """A signer added before the holder (前加签) reads and signs; a crafted upload of theirs kept a document with
+    the holder's answer. While the step is with the signer nobody adds one, and the holder is told why."""
+    world.app = app
+    out = world.start("admission_review", world.person(hud={"address": "杭州市西湖区天目山路1号"}).admission())
+    out = world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
+                         hud_finding="地址不一致", hud_need_inquiry=True, hud_inquiry_target="PSB")
+    out = world.complete("hud_reviewer", out, "draft_inquiry", inquiry_subject="居住地址核实",
+                         questions="请核实申请人实际居住地址", reply_days=5)
+    draft = opened(out)["draft_answer"]
+    psb = login(app.test_client(), "psb_reviewer")
+    assert psb.post(f"/tasks/{draft}/signers", data={"signer-to": "psb_supervisor", "signer-position": "before",
+                                                      "signer-reason": "请先核对", "answer": "拟答复"}).status_code == 302
+    signer = login(app.test_client(), "psb_supervisor")
+    refused = _upload(signer, draft, "signer.pdf")
+    assert refused.status_code == 302 and "加签，请等待其返回" in signer.get(refused.headers["Location"]).data.decode()
+    held = _upload(psb, draft, "holder.pdf")  # was a bare 403 page
+    assert held.status_code == 302 and "加签，请等待其返回" in psb.get(held.headers["Location"]).data.decode()
+    with world.rt.db.read() as session:
+        assert attachments.of_case(session, out.case_id) == []
