@@ -2,15 +2,14 @@
 the task page fills the form from it the next time."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, redirect, url_for
 from flask_login import login_required
 
 from engine import saving
 from engine.errors import Conflict, EngineError, PermissionDenied
 
 from .context import actor, runtime
-from .i18n import refusal
-from .tasks import _load, _page, form_and_data, form_values, lost_race
+from .tasks import _load, form_and_data, form_values, lost_race, refused
 
 bp = Blueprint("saving", __name__)
 
@@ -28,6 +27,5 @@ def save(task_id: str):
     except (Conflict, PermissionDenied) as exc:  # taken, reassigned, done … meanwhile: what was typed comes back
         return lost_race(task_id, refused=isinstance(exc, PermissionDenied))
     except EngineError as exc:
-        flash(refusal(exc), "error")
-        return _page(task, case, fields, data, values, status=422)
+        return refused(task, case, fields, data, values, exc)
     return redirect(url_for("tasks.show", task_id=task_id))  # the page says once that it is saved, and when (#draft-saved)

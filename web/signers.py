@@ -14,7 +14,7 @@ from engine.models import Task, TaskSigner
 from engine.routing import ROLE_RANK
 
 from .context import actor, runtime
-from .tasks import _load, _page, form_and_data, form_values
+from .tasks import _load, _page, form_and_data, form_values, refused
 from .i18n import refusal
 from .names import person
 
@@ -68,8 +68,10 @@ def add(task_id: str):
     except PermissionDenied:
         abort(403)
     except EngineError as exc:
-        flash(refusal(exc), "error")
-        return _again(task, case, values)
+        if values is None:
+            flash(refusal(exc), "error")
+            return _back(task_id)
+        return refused(task, case, *form_and_data(task, case), values, exc, controls=("to_user", "position", "reason"))
     if position == "before":
         flash(_("“%(task)s” went to %(user)s to sign first; it comes back to you.", task=task.name, user=person(to_user)),
               "success")

@@ -102,6 +102,17 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
                            **panel(task, colleagues)), status
 
 
+def refused(task: Task, case: Case, fields, data, values: dict, exc, controls: tuple[str, ...] = ()):
+    """A refused 暂存 or 加签: the task page again with what was typed; what is wrong with a field of the form stands
+    beside it, named by its label (not by its id in a message above), anything else in a message above (`controls`:
+    what the action's own inputs are called in its refusals, which a form field may be called too)."""
+    errors = {k: v for k, v in field_errors(exc).items() if k not in controls and any(f.id == k for f in fields)} \
+        if getattr(exc, "fields", None) else {}
+    if not errors or set(errors) != set(exc.fields):
+        flash(refusal(exc), "error")
+    return _page(task, case, fields, data, values, errors, 422)
+
+
 def _draft(task: Task) -> dict | None:
     """What the step's form is filled from besides the case data: an answer saved for later (暂存), a delegate's
     answer to confirm or sent back to them to redo, or what the holder typed before adding a signer."""

@@ -74,6 +74,20 @@ def test_bad_typing_is_refused_and_kept_and_outsiders_may_not_save(app, world):
     assert row.draft is None and row.assignee is None, "nothing was kept, nobody took the step"
 
 
+
+def test_a_refused_field_is_named_by_its_label_beside_it(app, world):
+    """A saved answer too long in one field said 文本超过 20000 个字符：questions：… at the top of the page: the
+    form's own field id, where the form says 函询问题（逐条列明）; the refusal now stands beside the field it is about."""
+    task = draft_step(world)
+    reviewer = login(app.test_client(), "edu_reviewer")
+    refused = reviewer.post(f"/tasks/{task}/save", data={**TYPED, "questions": "问" * 20_001})
+    page = refused.data.decode()
+    assert refused.status_code == 422 and "questions：" not in page and "questions:" not in page
+    said = re.search(r'<p class="field-error" id="err_questions">([^<]*)</p>', page)
+    assert said and "函询问题（逐条列明）" in said.group(1) and "20000" in said.group(1)
+    with world.rt.db.read() as session:
+        assert session.get(Task, task).draft is None
+
 def test_a_saved_answer_goes_with_the_step_to_a_delegate(app, world):
     """委派 threw a saved answer away (the delegate found an empty form, and it never came back; found by a hostile
     review): the delegate's form is filled from it, as a colleague's who takes the step over is."""

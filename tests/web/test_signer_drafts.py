@@ -166,3 +166,16 @@ def test_the_draft_kept_for_a_signer_is_checked_as_a_saved_one_is(app, world):
         assert row.draft is None and row.signing is None and row.assignee in (None, "hrss_reviewer")
         assert session.execute(select(TaskSigner)).first() is None
         assert session.execute(select(AuditEntry).where(AuditEntry.event == "signer_added")).first() is None
+
+
+def test_a_refused_draft_field_is_named_by_its_label_beside_it(app, world):
+    """The refusal said 文本超过 20000 个字符：answer：… at the top of the page (the field's id); it now stands beside
+    the field, named 答复意见 as the form names it."""
+    task = answering(world)
+    reviewer = login(app.test_client(), "hrss_reviewer")
+    refused = reviewer.post(f"/tasks/{task}/signers", data={
+        "answer": "参" * 20_001, "evidence": EVIDENCE, "signer-to": "hrss_reviewer2", "signer-position": "before",
+        "signer-reason": "请先审阅"})
+    page = refused.data.decode()
+    said = re.search(r'<p class="field-error" id="err_answer">([^<]*)</p>', page)
+    assert refused.status_code == 422 and "answer：" not in page and said and "答复意见" in said.group(1)
