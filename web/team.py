@@ -3,6 +3,7 @@ reassigning one or many tasks to a member with the reason recorded."""
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -123,7 +124,7 @@ def reassign():
             moved, unmoved = cases.reassign_each(session, runtime(), actor(), ids, to_user, reason)
     except EngineError as exc:  # no reason, or no such member: nothing moved
         flash(refusal(exc), "error")
-        return redirect(url_for("team.index", keep=",".join(ids), to=to_user, reason=reason))
+        return _again([i for i in ids if TASK_ID.fullmatch(i)], to_user, reason)
     if moved:
         flash(_("%(count)d task(s) reassigned to %(user)s: %(tasks)s", count=len(moved), user=person(to_user),
                 tasks=_listed([f"{t.business_key} “{t.name}”" for t in moved])), "success")
@@ -132,7 +133,23 @@ def reassign():
             [f"{u.task.business_key}{opening()}{refusal(u.error)}{closing()}" if u.task else refusal(u.error)
              for u in unmoved],
             semicolon())), "error")
-        return redirect(url_for("team.index", keep=",".join(u.task_id for u in unmoved), to=to_user, reason=reason))
+        return _again([u.task_id for u in unmoved if u.task is not None], to_user, reason)
+    return redirect(url_for("team.index"))
+
+
+TASK_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+LONGEST_ADDRESS = 7000  # bytes of the page's address: the server reads a request line of at most 8,190
+
+
+def _again(ids: list[str], to_user: str, reason: str):
+    """The team page again with what a refused batch keeps (the steps that stayed selected, the member, the reason),
+    in its address: only real steps, and as much as the server reads (a crafted member or reason is dropped, the
+    steps last)."""
+    for kept in ({"keep": ",".join(ids), "to": to_user, "reason": reason}, {"keep": ",".join(ids), "to": to_user},
+                 {"keep": ",".join(ids)}, {}):
+        address = url_for("team.index", **kept)
+        if len(address) <= LONGEST_ADDRESS:
+            return redirect(address)
     return redirect(url_for("team.index"))
 
 

@@ -123,3 +123,21 @@ def test_a_reassignment_reason_is_checked_like_every_other_reason(app, world):
     with world.rt.db.read() as session:
         assert {session.get(Task, i).assignee for i in ids} == {None}
         assert session.execute(select(AuditEntry).where(AuditEntry.event == "task_reassigned")).first() is None
+
+
+def test_a_refused_batch_comes_back_to_a_page_the_server_takes(app, world):
+    """What a refused batch keeps (the steps that stayed, the member, the reason) travels in the team page's address:
+    a crafted step id of 100,000 characters or a reason of 3,000 came back in it whole, an address longer than the
+    server reads (gunicorn: 8,190 bytes a request line), so the supervisor got an error instead of the page. Only
+    the steps that exist are kept selected, and the address stays within what the server reads."""
+    ids = [o.opened[0]["id"] for o in open_inquiries(world, 2)]
+    chief = login(app.test_client(), "edu_supervisor")
+    for data in ({"task_id": ["y" * 100_000, ids[0]], "to_user": "psb_reviewer", "reason": "x"},
+                 {"task_id": ids, "to_user": "edu_reviewer", "reason": "出差" * 1500},
+                 {"task_id": ids, "to_user": "u" * 5000, "reason": "x"}):
+        back = chief.post("/team/reassign", data=data)
+        assert back.status_code == 302 and len(back.headers["Location"]) < 8000, len(back.headers["Location"])
+        page = chief.get(back.headers["Location"]).data.decode()
+        assert re.search(rf'value="{ids[0]}"[^>]*checked', page), "the real step stays selected"
+    with world.rt.db.read() as session:
+        assert {session.get(Task, i).assignee for i in ids} == {None}
