@@ -171,9 +171,10 @@ class Task(Base):
     completed_by: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[str | None] = mapped_column(Text)
     delegated_by: Mapped[str | None] = mapped_column(String(64))  # 委派: who gets it back to confirm
-    draft: Mapped[str | None] = mapped_column(Text)  # the delegate's answer, waiting for that confirmation
-    # what `draft` holds: "self" (暂存), "signer" (typed before adding a signer), "delegate" (a delegate's answer to
-    # confirm) or "returned" (the answer a signer after refused); the inbox tags by it without reading user data
+    draft: Mapped[str | None] = mapped_column(Text)  # what was typed on the way: 暂存, a delegate's answer …
+    # what `draft` holds: "self" (暂存), "signer" (the holder's answer kept while a signer signs or after one refused
+    # it), "delegate" (a delegate's answer to confirm) or "returned" (a delegate's answer sent back to them to redo,
+    # 退回重办); the inbox tags by it without reading user data
     draft_kind: Mapped[str | None] = mapped_column(String(8))
     signing: Mapped[str | None] = mapped_column(String(8))  # 加签: "signer" while with an added signer, "after" if some follow
 

@@ -230,8 +230,10 @@ def _pass_on(session: Session, rt: Runtime, task: Task, done: TaskSigner, now: d
 
 def _back_to_holder(session: Session, task: Task, signer: TaskSigner, now: datetime, signing: str | None = "after",
                     draft: str | None = None) -> None:
-    values = {"draft": json.dumps({"by": signer.username, "values": json.loads(draft)}, ensure_ascii=False),
-              "draft_kind": "returned"} if draft else {}
+    """The step back with its holder; `draft`: their answer a signer after refused, kept as theirs (as what they
+    typed before adding a signer is), not as a delegate's answer to confirm."""
+    values = {"draft": json.dumps({"by": signer.holder, "values": json.loads(draft), "kept": "signer"},
+                                  ensure_ascii=False), "draft_kind": "signer"} if draft else {}
     _move(session, task.id, task.assignee, signer.holder, signing, now, **values)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from datetime import timezone
 
-from engine import cases, eventlog, notices, repository, sendback, signers, transfers
+from engine import cases, delegation, eventlog, notices, repository, sendback, signers, transfers
 from engine.errors import Conflict, InvalidInput, PermissionDenied
 from engine.models import AuditEntry, Task, TaskSigner
 from factories import SYSTEM, bpmn, claim, complete, deploy_fixtures, make_users, opened, start
@@ -116,7 +116,7 @@ def test_a_disagreement_returns_the_answer_and_a_changed_answer_is_signed_again_
     assert task(rt, intake) == ("open", "edu_reviewer", "after")
     with rt.db.read() as session:
         row = session.get(Task, intake)
-        assert json.loads(row.draft) == {"by": "edu_chief", "values": {"household": "外地"}}
+        assert json.loads(row.draft) == {"by": "edu_reviewer", "values": {"household": "外地"}, "kept": "signer"}
         assert [n.kind for n in notices.recent(session, "edu_reviewer")][:1] == ["sign_refused"]
     complete(rt, users["edu_reviewer"], intake, {"household": "本市户籍"})
     assert task(rt, intake) == ("open", "edu_reviewer2", "signer")  # the first signs the new answer again
@@ -254,3 +254,23 @@ def test_signers_after_answer_to_whoever_holds_the_step_when_it_is_submitted(rt,
         done = session.execute(select(AuditEntry.actor).where(AuditEntry.task_id == intake,
                                                               AuditEntry.event == "task_completed")).scalar_one()
         assert done == "edu_reviewer2"
+
+
+def test_an_answer_a_signer_refused_stays_the_holders_own_once_the_signer_is_removed(rt, users):
+    """A signer after disagrees: the holder's answer comes back to them. It was kept as if the signer had done the
+    step for them (委派's shape): once the signer was removed (减签) the inbox tagged it a delegate's answer to confirm,
+    the page said the signer had done the step, and delegating it dropped it. It stays the holder's own answer."""
+    intake = intake_of(rt, users)
+    signer = add(rt, users["edu_reviewer"], intake, "edu_chief", "after")
+    complete(rt, users["edu_reviewer"], intake, {"household": "外地"})
+    sign(rt, users["edu_chief"], intake, "disagree", "户籍写错了")
+    remove(rt, users["edu_reviewer"], signer, "改由本人核实")
+    with rt.db.read() as session:
+        row = session.get(Task, intake)
+        assert (row.assignee, row.signing) == ("edu_reviewer", None)
+        assert session.execute(select(Task.id).where(delegation.to_confirm())).first() is None
+        assert delegation.draft_of(row)["by"] == "edu_reviewer"
+    with rt.db.write() as session:
+        delegation.delegate(session, rt, users["edu_reviewer"], intake, "edu_reviewer2", "请核实户籍")
+    with rt.db.read() as session:
+        assert json.loads(session.get(Task, intake).draft)["values"] == {"household": "外地"}, "it goes to the delegate"
