@@ -10,6 +10,7 @@ from flask_login import login_required
 
 from engine import signers
 from engine.errors import EngineError, PermissionDenied
+from engine.glossary import Glossary
 from engine.models import Task, TaskSigner
 from engine.routing import ROLE_RANK
 
@@ -17,13 +18,15 @@ from .context import actor, runtime
 from .tasks import _load, _page, form_and_data, form_values, refused
 from .i18n import refusal
 from .names import person
+from .privacy import is_files, shown_with_form
 
 bp = Blueprint("signers", __name__)
 
 
-def panel(task: Task, colleagues: list[tuple[str, str]]) -> dict:
+def panel(task: Task, colleagues: list[tuple[str, str]], terms=None) -> dict:
     """What the task page shows about added signers, for the current user (`colleagues`: those the holder
-    may hand the step to, as the page lists them for 转办; the holder is no signer)."""
+    may hand the step to, as the page lists them for 转办; the holder is no signer; `terms`: the step's glossary,
+    which names the documents kept with the answer)."""
     me = actor()
     with runtime().db.read() as session:
         rows = signers.listed(session, task.id)
@@ -41,7 +44,10 @@ def panel(task: Task, colleagues: list[tuple[str, str]]) -> dict:
     answer = None
     if mine is not None:  # after: the answer submitted for signature; before: the holder's draft, if any
         answer = json.loads(mine.answer) if mine.position == "after" and mine.answer else signers.draft_values(task)
-    return dict(signers=listed, signer_candidates=candidates, signing=mine, signing_answer=answer,
+    kept = tuple(k for k, v in (answer or {}).items() if is_files(v))  # the documents kept with it, as links
+    files = shown_with_form(answer, me, terms or Glossary(), kept) if kept else []
+    answer = {k: v for k, v in answer.items() if k not in kept} if answer else answer
+    return dict(signers=listed, signer_candidates=candidates, signing=mine, signing_answer=answer, signing_files=files,
                 refused=dict(by=refused.username, opinion=refused.opinion) if refused else None)
 
 

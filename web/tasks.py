@@ -99,7 +99,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
                            submit_label=labels.get("en" if localized.english() else "") or labels.get(""),
                            rests_on=rests_on, kept=kept, back=safe_next(request.args.get("back"), ""),
                            lost=lost, typed_back=() if can_act and values else typed, redo=redo,
-                           **panel(task, colleagues)), status
+                           **panel(task, colleagues, terms)), status
 
 
 def refused(task: Task, case: Case, fields, data, values: dict, exc, controls: tuple[str, ...] = ()):

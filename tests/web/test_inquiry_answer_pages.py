@@ -141,3 +141,26 @@ def test_only_who_may_complete_the_step_keeps_documents_with_it(app, world):
     assert held.status_code == 302 and "加签，请等待其返回" in psb.get(held.headers["Location"]).data.decode()
     with world.rt.db.read() as session:
         assert attachments.of_case(session, out.case_id) == []
+
+
+def test_a_signer_after_reads_the_documents_kept_with_the_answer_as_links(app, world):
+    """The answer a signer after signs lists the documents kept with it: they read answer_files:
+    [{'id': 7, 'file': '户籍迁移登记表.pdf'}] (the data's key and Python's words); now 答复附件 and a link."""
+    world.app = app
+    out = world.start("admission_review", world.person(hud={"address": "杭州市西湖区天目山路1号"}).admission())
+    out = world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
+                         hud_finding="地址不一致", hud_need_inquiry=True, hud_inquiry_target="PSB")
+    out = world.complete("hud_reviewer", out, "draft_inquiry", inquiry_subject="居住地址核实",
+                         questions="请核实申请人实际居住地址", reply_days=5)
+    draft = opened(out)["draft_answer"]
+    psb = login(app.test_client(), "psb_reviewer")
+    psb.post(f"/tasks/{draft}/claim")
+    assert _upload(psb, draft).status_code == 302
+    assert psb.post(f"/tasks/{draft}/signers", data={"signer-to": "psb_supervisor", "signer-position": "after",
+                                                      "signer-reason": "请复核"}).status_code == 302
+    assert psb.post(f"/tasks/{draft}", data={"answer": "已迁址", "evidence": "见附件"}).status_code == 302
+    page = login(app.test_client(), "psb_supervisor").get(f"/tasks/{draft}").data.decode()
+    signed = page.split('id="sign-answer"')[1].split("</dl>")[0]
+    assert "<dt>answer_files" not in signed and "[{" not in signed and "&#39;" not in signed, signed
+    assert "<dt>答复附件</dt>" in signed
+    assert re.search(r'href="/cases/[^"]+/attachments/\d+\?view=1"[^>]*>户籍迁移登记表.pdf</a>', signed), signed
