@@ -244,7 +244,7 @@ def _reassignment(session: Session, to_user: str, reason: str) -> tuple[str, dic
     reason = holding.text(reason, "reason", Message("reassign_reason"), MAX_REASON)
     target = session.execute(select(User).where(User.username == to_user, User.active.is_(True))).scalar_one_or_none()
     if target is None:
-        raise NotFound(Message("no_active_user", user=to_user))
+        raise NotFound(Message("no_active_user", user=holding.named(to_user)))
     return reason, dict(session.execute(select(Membership.department_code, Membership.role)
                                                 .where(Membership.user_id == target.id)).all())
 
@@ -258,7 +258,7 @@ def _reassign_one(session: Session, rt: Runtime, actor: Actor, task_id: str, to_
         raise PermissionDenied.coded("reassign_not_allowed", department=task.department_code, task=task.name)
     _require_open(task, "reassigned")
     if not may_take(memberships.get(task.department_code), task.role):
-        raise InvalidInput(Message("cannot_take", user=to_user, task=task.name),
+        raise InvalidInput(Message("cannot_take", user=holding.named(to_user), task=task.name),
                            {"to_user": Message("not_a_role_of", role=task.role, department=task.department_code)})
     separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
     now = _now()

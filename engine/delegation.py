@@ -15,7 +15,7 @@ from .models import AuditEntry, Case, Task
 from .routing import Actor
 from .runtime import Runtime
 from .steps import Outcome
-from .holding import colleagues, held_open_task, text
+from .holding import colleagues, held_open_task, named, text
 
 MAX_NOTE = 500
 MESSAGES = catalogue({
@@ -39,7 +39,7 @@ def delegate(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
     if task.delegated_by is not None:
         raise Conflict(Message("delegated_already", task=task.name, user=task.delegated_by))
     if to_user not in {name for name, _ in colleagues(session, task, actor.username)}:
-        raise InvalidInput(Message("cannot_take", user=to_user, task=task.name),
+        raise InvalidInput(Message("cannot_take", user=named(to_user), task=task.name),
                            {"to_user": Message("not_able", role=task.role, department=task.department_code)})
     separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name)  # they will confirm
     now = _now()

@@ -29,6 +29,13 @@ MESSAGES = catalogue({  # refusals of working on a step someone holds (transfer,
 })
 MAX_VALUE = 20_000  # characters of one field of an unfinished answer
 MAX_FIELDS = 200
+LONGEST_USERNAME = 64  # users.username
+
+
+def named(username: str) -> str:
+    """A user name as a refusal repeats it: one longer than any user's is shortened (a crafted one filled the message,
+    and the session cookie a refusal travels in to the next page)."""
+    return username if len(username) <= LONGEST_USERNAME else username[:LONGEST_USERNAME] + "…"
 
 
 def able(session: Session, department: str, role: str) -> list[tuple[str, str]]:

@@ -93,7 +93,7 @@ def add(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str,
     if to_user in (actor.username, holder):
         raise InvalidInput(Message("signer_other"), {"to_user": Message("signer_is_holder")})
     if to_user not in {name for name, _ in holding.colleagues(session, task, holder)}:
-        raise InvalidInput(Message("cannot_sign", user=to_user, task=task.name),
+        raise InvalidInput(Message("cannot_sign", user=holding.named(to_user), task=task.name),
                            {"to_user": Message("not_able", role=task.role, department=task.department_code)})
     pending = [s for s in listed(session, task_id) if s.state == "pending"]
     if any(s.username == to_user for s in pending):

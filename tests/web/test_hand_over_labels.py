@@ -31,3 +31,18 @@ def test_delegating_and_transferring_are_named_and_explained_apart(app, world):
     assert "comes back to you to check and confirm" in _section(english, "delegate")
     assert "Transfer: a colleague takes the step over" in _section(english, "transfer")
     assert '<label for="transfer-to">Transfer to</label>' in _section(english, "transfer")
+
+
+def test_a_crafted_colleague_is_named_short_in_the_refusal(app, world):
+    """委派 or 转办 to a crafted name of 5,000 characters repeated it whole in the refusal, which travels to the task
+    page in the session cookie: a browser drops a cookie over 4 KB, and the refusal with it. A name longer than any
+    user's is shortened."""
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    draft = opened(out)["draft_inquiry"]
+    reviewer = login(app.test_client(), "edu_reviewer")
+    crafted = "".join(chr(0x4E00 + i) for i in range(5000))
+    for action, data in (("delegate", {}), ("transfer", {"reason": "出差"})):
+        back = reviewer.post(f"/tasks/{draft}/{action}", data={"to_user": crafted, **data})
+        assert back.status_code == 302 and len(back.headers.get("Set-Cookie", "")) < 4096, action
+        page = reviewer.get(back.headers["Location"]).data.decode()
+        assert crafted[:64] + "…" in page and crafted[:65] not in page, action

@@ -128,15 +128,18 @@ def test_a_reassignment_reason_is_checked_like_every_other_reason(app, world):
 def test_a_refused_batch_comes_back_to_a_page_the_server_takes(app, world):
     """What a refused batch keeps (the steps that stayed, the member, the reason) travels in the team page's address:
     a crafted step id of 100,000 characters or a reason of 3,000 came back in it whole, an address longer than the
-    server reads (gunicorn: 8,190 bytes a request line), so the supervisor got an error instead of the page. Only
-    the steps that exist are kept selected, and the address stays within what the server reads."""
+    server reads (gunicorn: 8,190 bytes a request line), so the supervisor got an error instead of the page; a crafted
+    member's name of 5,000 characters was repeated whole in the refusal, which travels in the session cookie (a
+    browser drops a cookie over 4 KB). Only the steps that exist are kept selected, the address stays within what the
+    server reads, and a name longer than any user's is shortened in the refusal."""
     ids = [o.opened[0]["id"] for o in open_inquiries(world, 2)]
     chief = login(app.test_client(), "edu_supervisor")
     for data in ({"task_id": ["y" * 100_000, ids[0]], "to_user": "psb_reviewer", "reason": "x"},
                  {"task_id": ids, "to_user": "edu_reviewer", "reason": "出差" * 1500},
-                 {"task_id": ids, "to_user": "u" * 5000, "reason": "x"}):
+                 {"task_id": ids, "to_user": "".join(chr(0x4E00 + i) for i in range(5000)), "reason": "x"}):
         back = chief.post("/team/reassign", data=data)
         assert back.status_code == 302 and len(back.headers["Location"]) < 8000, len(back.headers["Location"])
+        assert len(back.headers.get("Set-Cookie", "")) < 4096, "the refusal travels in the session cookie"
         page = chief.get(back.headers["Location"]).data.decode()
         assert re.search(rf'value="{ids[0]}"[^>]*checked', page), "the real step stays selected"
     with world.rt.db.read() as session:
