@@ -260,6 +260,7 @@ def _reassign_one(session: Session, rt: Runtime, actor: Actor, task_id: str, to_
     if not may_take(memberships.get(task.department_code), task.role):
         raise InvalidInput(Message("cannot_take", user=holding.named(to_user), task=task.name),
                            {"to_user": Message("not_a_role_of", role=task.role, department=task.department_code)})
+    holding.not_its_signer(session, task, to_user)
     separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
     now = _now()
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open")

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, catalogue
 from .forms import HIDDEN
-from .models import Membership, Task, User
+from .models import Membership, Task, TaskSigner, User
 from .routing import ROLE_RANK, Actor, may_take
 
 MESSAGES = catalogue({  # refusals of working on a step someone holds (transfer, delegate, sign, take back)
@@ -26,6 +26,7 @@ MESSAGES = catalogue({  # refusals of working on a step someone holds (transfer,
     "text_hidden": "the text contains control characters, invisible characters or hidden text-direction marks",
     "field_hidden": "contains control characters, invisible characters or hidden text-direction marks",
     "draft_too_many": "at most {limit} fields",
+    "to_sign_it": "{user} is to sign {task!r} after its holder (加签); remove them as a signer first (减签)",
 })
 MAX_VALUE = 20_000  # characters of one field of an unfinished answer
 MAX_FIELDS = 200
@@ -72,6 +73,14 @@ def held_open_task(session: Session, actor: Actor, task_id: str, verb: str) -> T
     if task.assignee is not None and not actor.holds(task.assignee):
         raise PermissionDenied(Message("task_held", task=task.name, user=task.assignee))
     return task
+
+
+def not_its_signer(session: Session, task, to_user: str) -> None:
+    """Refuse to hand a step to one of its pending signers: they would sign their own answer (a signer is someone
+    other than the holder)."""
+    if session.execute(select(TaskSigner.id).where(TaskSigner.task_id == task.id, TaskSigner.state == "pending",
+                                                   TaskSigner.username == to_user).limit(1)).first() is not None:
+        raise Conflict(Message("to_sign_it", user=to_user, task=task.name))
 
 
 def text(value, field: str, missing: str, limit: int, required: bool = True) -> str:

@@ -144,3 +144,16 @@ def test_a_refused_batch_comes_back_to_a_page_the_server_takes(app, world):
         assert re.search(rf'value="{ids[0]}"[^>]*checked', page), "the real step stays selected"
     with world.rt.db.read() as session:
         assert {session.get(Task, i).assignee for i in ids} == {None}
+
+
+def test_a_step_is_not_reassigned_to_its_signer_after_and_the_page_says_why(app, world):
+    (step,) = [o.opened[0]["id"] for o in open_inquiries(world, 1)]
+    reviewer = login(app.test_client(), "edu_reviewer")
+    assert reviewer.post(f"/tasks/{step}/signers", data={"signer-to": "edu_supervisor", "signer-position": "after",
+                                                          "signer-reason": "请科长签字"}).status_code == 302
+    chief = login(app.test_client(), "edu_supervisor")
+    page = chief.post("/team/reassign", data={"task_id": step, "to_user": "edu_supervisor", "reason": "我来办"},
+                      follow_redirects=True).data.decode()
+    assert "是 “撰写函询” 的后加签人，不能接手办理；请先减签" in page
+    with world.rt.db.read() as session:
+        assert session.get(Task, step).assignee == "edu_reviewer"
