@@ -276,16 +276,21 @@ def test_an_answer_a_signer_refused_stays_the_holders_own_once_the_signer_is_rem
         assert json.loads(session.get(Task, intake).draft)["values"] == {"household": "外地"}, "it goes to the delegate"
 
 
-@pytest.mark.parametrize("hand_over", ["reassign", "transfer"])
+@pytest.mark.parametrize("hand_over", ["reassign", "transfer", "claim"])
 def test_a_step_is_not_handed_to_one_who_is_to_sign_it_after_its_holder(rt, users, hand_over):
     """改派 or 转办 to the signer after made them holder and signer at once: they signed their own answer (a signer is
     someone other than the holder). Refused while they are a pending signer; nothing changes."""
     intake = intake_of(rt, users)
     add(rt, users["edu_reviewer"], intake, "edu_reviewer2", "after", "请复核")
+    if hand_over == "claim":  # released by its holder, the step is open to claim
+        with rt.db.write() as session:
+            cases.release(session, rt, users["edu_reviewer"], intake)
     with pytest.raises(Conflict, match="edu_reviewer2 is to sign"):
         with rt.db.write() as session:
             if hand_over == "reassign":
                 cases.reassign(session, rt, users["edu_chief"], [intake], "edu_reviewer2", "人员调整")
-            else:
+            elif hand_over == "transfer":
                 transfers.transfer(session, rt, users["edu_reviewer"], intake, "edu_reviewer2", "出差")
-    assert task(rt, intake) == ("open", "edu_reviewer", "after")
+            else:
+                cases.claim(session, rt, users["edu_reviewer2"], intake)
+    assert task(rt, intake) == ("open", None if hand_over == "claim" else "edu_reviewer", "after")
