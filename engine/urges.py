@@ -29,6 +29,8 @@ MESSAGES = catalogue({
     "urge_finished": "step {task!r} is already finished; there is nothing to urge",
     "urge_refused": "{user} may not urge {task!r}: supervisors of {department} and the departments taking part in the "
                     "case may",
+    "urge_outsider": "{user} may not urge this step: supervisors of its department and the departments taking part in "
+                     "its case may",
     "urge_again": "{user} urged {task!r} already at {at}; it can be urged again from {next}",
     "urge_limit": "{user} has urged {limit} steps within the last hour, the most one person may urge in an hour; "
                   "urging is possible again from {next}",
@@ -100,6 +102,8 @@ def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: date
     if task is None:
         raise NotFound(Message("no_task", task=task_id))
     by_department = urging_department(session, actor, task)
+    if by_department is None and actor.rank_in(task.department_code) == 0:  # an outsider learns nothing of the step
+        raise PermissionDenied(Message("urge_outsider", user=actor.username))
     if by_department is None:
         raise PermissionDenied(Message("urge_refused", user=actor.username, task=task.name,
                                        department=task.department_code))

@@ -57,8 +57,9 @@ def test_who_may_not_urge(rt, users):
         assert notices.unread(session, "edu_reviewer") == 1
         assert notices.unread(session, "edu_chief") == 0, "the urger is not notified of their own urge"
     complete(rt, users["edu_reviewer"], intake, {})
-    with pytest.raises(PermissionDenied):  # an outsider learns nothing of the step, open or finished
+    with pytest.raises(PermissionDenied) as refused:  # an outsider learns nothing of the step, open or finished
         urge(rt, users["hud_reviewer"], intake, now=datetime.now(timezone.utc) + timedelta(hours=5))
+    assert "受理" not in str(refused.value) and "EDU" not in str(refused.value), "the API's 403 named step and department"
 
 
 def test_a_finished_step_is_not_urged_and_nothing_changes(rt, users):
