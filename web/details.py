@@ -135,6 +135,8 @@ class Reader:
             return self.names.get(value, value)
         if key == "outcome" and isinstance(value, str):
             return outcome_name(model, value, version)
+        if key == "flags" and isinstance(value, list) and model is not None:  # codes the process's data terms name
+            return _join([self._option(model, str(v), version) or _code(str(v)) for v in value])
         if key == "category" and isinstance(value, str):
             return self._option(model, value, version) or _code(value)
         if key == "message" and isinstance(value, str):
