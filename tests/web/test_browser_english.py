@@ -1,0 +1,42 @@
+"""The English side in a real browser: English names of processes, steps and departments are longer than the
+Chinese ones, and the pages must hold them (leaves screenshots in test-artifacts/)."""
+from conftest import ARTIFACTS, ui_login
+from test_browser import PHONE, assert_readable_on_a_phone
+
+OFFICE = {"width": 1400, "height": 900}  # an office screen
+
+
+def in_english(page) -> None:
+    """Switch the UI to English with the header's switch, as a person does."""
+    page.click("header button:has-text('English')")
+    page.wait_for_selector("header >> text=My tasks")
+
+
+def sideways(page) -> list[str]:
+    """What scrolls sideways: the page itself, or a table's box (hiding the columns at its right, 签收 among them)."""
+    return page.evaluate("""() => {
+        const d = document.documentElement, out = [];
+        if (d.scrollWidth > d.clientWidth) out.push(`the page: ${d.scrollWidth} > ${d.clientWidth}`);
+        for (const box of document.querySelectorAll('.table-scroll'))
+            if (box.scrollWidth > box.clientWidth) out.push(`a table: ${box.scrollWidth} > ${box.clientWidth}`);
+        return out; }""")
+
+
+def test_the_english_inbox_fits_an_office_screen_and_stays_usable_on_a_phone(demo, server, page):
+    ui_login(page, server, "edu_supervisor")
+    in_english(page)
+    page.set_viewport_size(OFFICE)
+    for view in ("department", "mine"):
+        page.goto(f"{server}/inbox?view={view}")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"inbox-en-{view}-1400.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), \
+            f"the English inbox ({view}) scrolls sideways at 1400 px"
+        assert not sideways(page), f"the English inbox ({view}) at 1400 px: {sideways(page)}"
+    page.goto(f"{server}/inbox?view=department")
+    row = page.locator("tr[data-task]").first
+    button = row.locator("button:has-text('Claim')").bounding_box()
+    assert button["x"] + button["width"] <= OFFICE["width"], "Claim is in sight"
+    assert_readable_on_a_phone(page, "table.inbox", "inbox-en")
+    button = row.locator("button:has-text('Claim')").bounding_box()
+    assert button["x"] + button["width"] <= PHONE["width"], "Claim is in sight on a phone without scrolling the table"
