@@ -366,3 +366,21 @@ def test_the_audit_log_reads_entries_details_in_words(app, office):
     report = Report()
     report.check_english("/audit", client.get("/audit").get_data(as_text=True))
     assert not report.items, str(report)
+
+
+_TYPED_EXAMPLE = re.compile(r"(?:e\.g\.|\bor) \S+")  # e.g. 春节, e.g. 局长 or 主任: what a person types in Chinese
+
+
+def test_the_english_words_carry_no_chinese_terms():
+    """The English source texts name the Chinese term in brackets for translators (Save for later (暂存), Sent back
+    (退回)); an English reader reads the words alone, so each has its English words in the en catalogue. Only an
+    example of what is typed in Chinese (a holiday's name, a head's title) keeps its Chinese."""
+    translations = Path(__file__).resolve().parents[2] / "web" / "translations"
+    with (translations / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        ids = [m.id if isinstance(m.id, str) else m.id[0] for m in read_po(po) if m.id]
+    with (translations / "en" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        english = {m.id: m.string for m in read_po(po) if m.id}
+    chinese = re.compile(r"[\u3400-\u9fff]")
+    shown = {i: english.get(i) or i for i in ids}
+    left = [text for text in shown.values() if chinese.search(_TYPED_EXAMPLE.sub("", text))]
+    assert not left, "\n".join(left)
