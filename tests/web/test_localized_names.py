@@ -66,3 +66,9 @@ def test_in_english_the_windows_forms_read_in_english(app, world):
     assert "Applicant&#39;s ID number" in refused and "申请人" not in refused
     inquiry = en.get("/applications/new/formal_inquiry").data.decode()
     assert ">Housing Bureau</option>" in inquiry and ">Next: write the letter</button>" in inquiry
+
+
+def test_in_english_the_designer_lists_processes_by_their_english_names(app, world):
+    page = _english(app, "designer").get("/designer").data.decode()
+    assert "School admission by points (joint review)" in page and "积分入学联审" not in page
+    assert "<th>Version</th>" in page
