@@ -107,6 +107,9 @@ class Reader:
     def text(self, model: ProcessModel | None, key: str, value: Any, details: dict, version: int | None = None) -> str:
         if key in PEOPLE and isinstance(value, str):
             return person(value)
+        if key in ("task", "timer") and isinstance(value, str) and model is not None:  # recorded in Chinese
+            element = details.get("element") or self._element_named(model, value)
+            return localized.step(model.process_key, element, value, version) if element else value
         if key in ("from", "to") and isinstance(value, str) and not value[:1].isdigit():  # a person, not a date
             return person(value)
         if key in ("decision", "position") and value in SIGNING:
@@ -174,6 +177,15 @@ class Reader:
             names = dict(term.options)
             if value in names:
                 return names[value]
+        return None
+
+    @staticmethod
+    def _element_named(model: ProcessModel, name: str) -> str | None:
+        """The element a step's recorded name names, for entries that recorded the name alone (data_read, case_copied)."""
+        for spec in [model.spec, *model.subprocess_specs.values()]:
+            for element, task in spec.task_specs.items():
+                if getattr(task, "bpmn_name", None) == name:
+                    return element
         return None
 
     @staticmethod

@@ -9,7 +9,7 @@ OFFICE = {"width": 1400, "height": 900}  # an office screen
 def in_english(page) -> None:
     """Switch the UI to English with the header's switch, as a person does."""
     page.click("header button:has-text('English')")
-    page.wait_for_selector("header >> text=My tasks")
+    page.wait_for_selector("html[lang=en]")
 
 
 def sideways(page) -> list[str]:
@@ -40,3 +40,14 @@ def test_the_english_inbox_fits_an_office_screen_and_stays_usable_on_a_phone(dem
     assert_readable_on_a_phone(page, "table.inbox", "inbox-en")
     button = row.locator("button:has-text('Claim')").bounding_box()
     assert button["x"] + button["width"] <= PHONE["width"], "Claim is in sight on a phone without scrolling the table"
+
+
+def test_the_english_audit_log_fits_an_office_screen(demo, server, page):
+    """Department and event names wrap in English, so that the details column is in sight, not scrolled out."""
+    ui_login(page, server, "auditor")
+    in_english(page)
+    page.set_viewport_size(OFFICE)
+    page.goto(f"{server}/audit?actor=hrss_reviewer")  # a long department name on every line
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "audit-log-en-1400.png"))
+    assert not sideways(page), f"the English audit log at 1400 px: {sideways(page)}"

@@ -72,3 +72,21 @@ def test_in_english_the_designer_lists_processes_by_their_english_names(app, wor
     page = _english(app, "designer").get("/designer").data.decode()
     assert "School admission by points (joint review)" in page and "积分入学联审" not in page
     assert "<th>Version</th>" in page
+
+
+def test_in_english_the_audit_log_names_steps_by_their_english_names(app, world):
+    """An entry records the step's name as it was (教育局审定); in English the log names it as the BPMN translates it."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import select
+
+    from engine import audit
+    from engine.models import Case
+    out = world.start("admission_review", world.person().admission())
+    assert "decide" in opened(out)
+    with world.rt.db.write() as session:  # a read of personal data records the step's name alone, no element
+        case_id = session.execute(select(Case.id).where(Case.business_key == out.business_key)).scalar_one()
+        audit.append(session, [audit.Event("data_read", "edu_reviewer", {"fields": ["applicant_id"], "task": "教育局审定"},
+                                           "EDU", case_id, out.business_key)], datetime.now(timezone.utc))
+    page = _english(app, "auditor").get(f"/audit?key={out.business_key}").data.decode()
+    assert page.count("Step: Decision by the Education Bureau") >= 2 and "教育局审定" not in page
