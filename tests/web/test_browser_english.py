@@ -33,6 +33,11 @@ def test_the_english_inbox_fits_an_office_screen_and_stays_usable_on_a_phone(dem
         assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), \
             f"the English inbox ({view}) scrolls sideways at 1400 px"
         assert not sideways(page), f"the English inbox ({view}) at 1400 px: {sideways(page)}"
+    page.goto(f"{server}/team")  # the team's open tasks: the same steps, their names wrap there too
+    assert not sideways(page), f"the English team page at 1400 px: {sideways(page)}"
+    page.goto(f"{server}/dashboard/assessment")  # a long description beside the head's buttons
+    tops = {round(box["y"]) for box in (b.bounding_box() for b in page.locator(".page-head .button, .page-head button").all())}
+    assert len(tops) == 1, "Excel, CSV, Print and Dashboard stand on one line"
     page.goto(f"{server}/inbox?view=department")
     row = page.locator("tr[data-task]").first
     button = row.locator("button:has-text('Claim')").bounding_box()
