@@ -39,6 +39,13 @@ def test_the_english_inbox_fits_an_office_screen_and_stays_usable_on_a_phone(dem
     tops = {round(box["y"]) for box in (b.bounding_box() for b in page.locator(".page-head .button, .page-head button").all())}
     assert len(tops) == 1, "Excel, CSV, Print and Dashboard stand on one line"
     page.goto(f"{server}/inbox?view=department")
+    page.click("tr[data-task] a.step:has-text('Decision by the Education Bureau')")  # the case data beside the form
+    page.wait_for_selector("dl.data dt")
+    lines = page.evaluate("""() => Math.max(...[...document.querySelectorAll('dl.data dt')]
+        .map(dt => { const r = document.createRange(); r.selectNodeContents(dt);
+                     return r.getBoundingClientRect().height / parseFloat(getComputedStyle(dt).lineHeight); }))""")
+    assert lines < 4.5, f"a case data label takes {lines:.0f} lines (it took 8 in a column of 8em)"
+    page.goto(f"{server}/inbox?view=department")
     row = page.locator("tr[data-task]").first
     button = row.locator("button:has-text('Claim')").bounding_box()
     assert button["x"] + button["width"] <= OFFICE["width"], "Claim is in sight"
