@@ -290,7 +290,7 @@ def test_the_api_answers_in_chinese_when_asked(app, office, issue):
     assert not report.items, str(report)
 
 
-@pytest.mark.parametrize("kind", ["supervisor", "auditor", "designer", "administrator"])
+@pytest.mark.parametrize("kind", list(USERS))
 def test_the_english_pages_say_words_not_codes(app, office, kind):
     """In English the same pages name things in words: no snake_case codes (event kinds, alert kinds, milestones),
     and no raw values either."""
