@@ -169,4 +169,4 @@ def test_engine_refusals_read_in_chinese_with_department_names(app, world):
     english = login(app.test_client(), "psb_supervisor")
     english.post("/language", data={"language": "en"})
     text = english.post(f"/tasks/{task}", data={"psb_finding": "x", "residence_years": "3"}, follow_redirects=True).data.decode()
-    assert "While you were typing, psb_reviewer claimed (签收) this step." in text
+    assert "While you were typing, psb_reviewer claimed this step." in text
