@@ -183,7 +183,7 @@ def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
 
 
 def release(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
-    """Give a claimed task back to the department queue (its assignee or a supervisor may)."""
+    """Give a claimed task back to the department queue (who holds it, their deputy too, or a supervisor may)."""
     task = _task_ref(session, task_id)
     actor.require(task.department_code, "reviewer", f"release {task.name!r}")  # an outsider learns nothing more
     _require_open(task, "released")
@@ -191,7 +191,7 @@ def release(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRe
         raise Conflict.coded("task_not_claimed", task=task.name)
     if task.delegated_by is not None:  # 委派: released, the step would keep its mark and go back to the delegator
         raise Conflict(Message("release_delegated", task=task.name, user=task.delegated_by))
-    if task.assignee != actor.username and actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
+    if not actor.holds(task.assignee) and actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
         raise PermissionDenied.coded("release_not_allowed", user=task.assignee, department=task.department_code)
     now = _now()
     result = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.assignee == task.assignee)

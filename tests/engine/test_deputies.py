@@ -118,3 +118,25 @@ def test_a_supervisor_lends_no_role_of_a_department_they_do_not_supervise(rt, us
     assert actor(rt, "psb_reviewer").departments["PSB"] == "reviewer"
     name(rt, users["psb_chief"], "both", "psb_reviewer")  # PSB's own chief may
     assert actor(rt, "psb_reviewer").departments["PSB"] == "supervisor"
+
+
+def test_a_deputy_of_the_same_rank_may_release_the_absent_colleagues_step(rt, users):
+    """A reviewer standing in for a reviewer could complete the colleague's claimed step but not give it back to the
+    queue (the inbox offered 取消签收 and the engine refused it: only the holder or a supervisor)."""
+    from engine import cases
+    from engine.models import Task
+    task = opened(start(rt, "four_eyes"))["approve"]
+    claim(rt, users["edu_reviewer"], task)
+    name(rt, users["edu_chief"], "edu_reviewer", "edu_reviewer2")
+    deputy = actor(rt, "edu_reviewer2")
+    assert deputy.holds("edu_reviewer") and deputy.departments["EDU"] == "reviewer"
+    with rt.db.write() as session:
+        cases.release(session, rt, deputy, task)
+    with rt.db.read() as session:
+        assert session.get(Task, task).assignee is None
+        entry = session.execute(select(AuditEntry).where(AuditEntry.event == "task_released")).scalar_one()
+        assert entry.actor == "edu_reviewer2" and json.loads(entry.details)["previous_assignee"] == "edu_reviewer"
+    claim(rt, users["edu_reviewer"], task)
+    with pytest.raises(PermissionDenied):  # a colleague who stands in for nobody still may not
+        with rt.db.write() as session:
+            cases.release(session, rt, users["edu_reviewer2"], task)
