@@ -168,8 +168,7 @@ def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
     if task.assignee == actor.username:
         return task
     separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name)
-    if task.signing:  # released with signers after its holder: none of them takes it
-        holding.not_its_signer(session, task, actor.username)
+    holding.not_its_signer(session, task, actor.username)  # released with signers after its holder: none takes it
     now = _now()
     result = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.assignee.is_(None))
                              .values(assignee=actor.username, claimed_at=now), execution_options=_NO_SYNC)

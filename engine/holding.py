@@ -77,9 +77,9 @@ def held_open_task(session: Session, actor: Actor, task_id: str, verb: str) -> T
 
 def not_its_signer(session: Session, task, to_user: str) -> None:
     """Refuse to hand a step to one of its pending signers: they would sign their own answer (a signer is someone
-    other than the holder)."""
-    if session.execute(select(TaskSigner.id).where(TaskSigner.task_id == task.id, TaskSigner.state == "pending",
-                                                   TaskSigner.username == to_user).limit(1)).first() is not None:
+    other than the holder). Only a step with signers (its `signing` set) is looked up."""
+    if task.signing and session.execute(select(TaskSigner.id).where(
+            TaskSigner.task_id == task.id, TaskSigner.state == "pending", TaskSigner.username == to_user).limit(1)).first():
         raise Conflict(Message("to_sign_it", user=to_user, task=task.name))
 
 

@@ -36,8 +36,7 @@ def transfer(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
     if to_user not in {name for name, _ in colleagues(session, task, actor.username)}:
         raise InvalidInput(Message("cannot_take", user=named(to_user), task=task.name),
                            {"to_user": Message("not_able", role=task.role, department=task.department_code)})
-    if task.signing:
-        not_its_signer(session, task, to_user)
+    not_its_signer(session, task, to_user)
     separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open",
                                                or_(Task.assignee.is_(None), Task.assignee == actor.username))
