@@ -197,7 +197,8 @@ def cmd_worker(rt: Runtime, args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     result = timers.run(rt, args.name, stop=stop, poll=args.poll, once=args.once)
-    print(f"fired timers of {result.fired} case(s); {result.failed} failed")
+    postponed = f"; {result.postponed} put off after a transient database error" if result.postponed else ""
+    print(f"fired timers of {result.fired} case(s); {result.failed} failed{postponed}")
     return 0 if result.failed == 0 else 1
 
 

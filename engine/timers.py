@@ -11,14 +11,15 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from . import (alerts, announce, attachments, audit, cases, checkpoints, facts, heartbeats, logins, mail, ratelimit,
                rollups, tokens, uploads)
 from . import wallclock
-from .errors import EngineError
+from .errors import Conflict, EngineError
 from .models import Case
 from .routing import Actor
 from .runtime import Runtime
@@ -28,12 +29,18 @@ log = logging.getLogger("jointreview.worker")
 
 @dataclass
 class SweepResult:
-    fired: int = 0
-    failed: int = 0
+    fired: int = 0  # cases whose due timers fired (or that were marked failed because they cannot)
+    failed: int = 0  # rounds stopped by an error outside any case (e.g. the database went away)
+    postponed: int = 0  # cases whose firing a transient database error put off by RETRY_AFTER
+
+    def add(self, other: SweepResult) -> None:
+        self.fired, self.failed, self.postponed = (self.fired + other.fired, self.failed + other.failed,
+                                                   self.postponed + other.postponed)
 
 
-def fire_next(rt: Runtime, actor: Actor, now: datetime | None = None) -> int | None:
-    """Claim one case with a due timer and fire it in one transaction; returns its id or None."""
+def fire_next(rt: Runtime, actor: Actor, now: datetime | None = None) -> tuple[int | None, bool]:
+    """Claim one case with a due timer and fire it in one transaction; returns its id (None when none is due)
+    and whether a transient error postponed it."""
     now = now or wallclock.now()
     case_id = None
     try:
@@ -46,8 +53,31 @@ def fire_next(rt: Runtime, actor: Actor, now: datetime | None = None) -> int | N
     except Exception as exc:  # noqa: BLE001 - one broken case must never stop the timers of all the others
         if case_id is None:
             raise
+        if transient(exc):
+            _postpone(rt, case_id, now, exc)
+            return case_id, True
         _set_aside(rt, case_id, actor, exc)
-    return case_id
+    return case_id, False
+
+
+RETRY_AFTER = timedelta(seconds=30)
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether firing failed for a reason outside the case: a race lost to another session (deadlock, a lock
+    held past the lock timeout, a concurrent change) or a database connection that broke."""
+    return isinstance(exc, (Conflict, OperationalError, InterfaceError)) or \
+        (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+def _postpone(rt: Runtime, case_id: int, now: datetime, exc: BaseException) -> None:
+    """The case keeps running and its timers are tried again RETRY_AFTER later; the others fire meanwhile."""
+    message = exc.message if isinstance(exc, EngineError) else f"{type(exc).__name__}: {exc}"
+    log.warning("case #%s: timers could not fire now, trying again in %ss: %s", case_id,
+                int(RETRY_AFTER.total_seconds()), message)
+    with rt.db.write() as session:
+        session.execute(update(Case).where(Case.id == case_id, Case.status == "running", Case.next_due_at <= now)
+                        .values(next_due_at=now + RETRY_AFTER))
 
 
 def _set_aside(rt: Runtime, case_id: int, actor: Actor, exc: Exception) -> None:
@@ -71,9 +101,13 @@ def sweep(rt: Runtime, actor: Actor, limit: int | None = None, now: datetime | N
     result = SweepResult()
     for _ in range(SWEEP_BATCH if limit is None else limit):
         try:
-            if fire_next(rt, actor, now) is None:
+            case_id, postponed = fire_next(rt, actor, now)
+            if case_id is None:
                 break
-            result.fired += 1
+            if postponed:
+                result.postponed += 1
+            else:
+                result.fired += 1
         except Exception as exc:  # noqa: BLE001 - e.g. the database went away: report it and try again later
             result.failed += 1
             log.error("timer firing failed: %s", exc)
@@ -86,9 +120,8 @@ def drain(rt: Runtime, actor: Actor) -> SweepResult:
     now, total = wallclock.now(), SweepResult()
     while True:
         result = sweep(rt, actor, now=now)
-        total.fired += result.fired
-        total.failed += result.failed
-        if result.failed or result.fired < SWEEP_BATCH:
+        total.add(result)
+        if result.failed or result.fired + result.postponed < SWEEP_BATCH:
             return total
 
 
@@ -200,8 +233,7 @@ def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, 
             beaten = time.monotonic()
             _beat(rt, name)
         result = sweep(rt, actor)
-        total.fired += result.fired
-        total.failed += result.failed
+        total.add(result)
         due = next_due(rt)
         wait = poll
         if due is not None:

@@ -46,6 +46,16 @@ def open_checks(rt, users, count, remind_after):
     return ids
 
 
+def unreminded(rt, counts, proc) -> str:
+    """What a failure of the killed-worker test needs to be understood: the cases without exactly one reminder
+    (status, error, due time) and what the killed worker printed."""
+    with rt.db.read() as session:
+        rows = session.execute(select(Case.id, Case.status, Case.error, Case.next_due_at)).all()
+    seen = dict(counts)
+    odd = [(row.id, row.status, row.error, row.next_due_at, seen.get(row.id, 0)) for row in rows if seen.get(row.id) != 1]
+    return f"cases without exactly one reminder: {odd}; the killed worker printed: {proc.stdout.read()!r}"
+
+
 def test_running_worker_fires_within_about_a_second(rt, db_url):
     deploy_fixtures(rt, "sla_two_lane.bpmn")
     users = make_users(rt)
@@ -87,7 +97,7 @@ def test_killed_worker_loses_nothing(rt, db_url):
             break
         time.sleep(0.1)
     counts = reminders(rt)
-    assert len(counts) == 120 and all(n == 1 for _, n in counts)
+    assert len(counts) == 120 and all(n == 1 for _, n in counts), unreminded(rt, counts, proc)
     with rt.db.read() as session:
         assert session.execute(select(func.count()).select_from(Case).where(Case.next_due_at.is_not(None))).scalar() == 0
 
@@ -129,3 +139,69 @@ def test_cases_run_as_of_a_past_moment_on_the_engine_clock(rt):
         at = session.execute(select(AuditEntry.at).where(AuditEntry.event == "reminder")).scalar_one()
         assert at.replace(tzinfo=timezone.utc) == reminded_at
         assert session.get(Task, check).state == "open"
+
+
+def test_a_lock_held_elsewhere_postpones_the_timer_and_never_fails_the_case(pg_schema_url, monkeypatch):
+    """A transient database error while a timer fires (here: the audit chain's head is locked by another session for
+    longer than the lock timeout) is no fault of the case: it stays running, its timer is tried again a little later,
+    and the other cases' timers fire meanwhile."""
+    from conftest import _clean_postgres
+    from engine.db import Database
+    from engine.routing import seed_departments
+    from engine.runtime import Runtime
+    from sqlalchemy import create_engine, text
+
+    _clean_postgres(pg_schema_url)
+    monkeypatch.setenv("JOINTREVIEW_PG_LOCK_TIMEOUT", "300ms")
+    rt = Runtime(Database(pg_schema_url))
+    try:
+        with rt.db.write() as session:
+            seed_departments(session)
+        deploy_fixtures(rt, "sla_two_lane.bpmn")
+        users = make_users(rt)
+        open_checks(rt, users, 2, "PT0.2S")
+        time.sleep(0.3)
+        holder = create_engine(pg_schema_url).connect()
+        try:
+            holder.execute(text("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"))
+            result = timers.sweep(rt, Actor.system("w-blocked"))
+        finally:
+            holder.rollback()
+            holder.close()
+        with rt.db.read() as session:
+            rows = session.execute(select(Case.status, Case.next_due_at)).all()
+            failed = session.execute(select(func.count()).where(AuditEntry.event == "case_failed")).scalar()
+        assert [status for status, _ in rows] == ["running", "running"] and failed == 0
+        assert all(due is not None for _, due in rows)  # still to fire
+        assert (result.fired, result.postponed, result.failed) == (0, 2, 0)
+        later = wallclock.now() + timers.RETRY_AFTER + timedelta(seconds=1)
+        assert timers.sweep(rt, Actor.system("w-later"), now=later).fired == 2
+        assert sorted(n for _, n in reminders(rt)) == [1, 1]
+    finally:
+        rt.db.dispose()
+
+
+def test_a_lost_race_while_firing_never_marks_the_case_failed(rt, monkeypatch):
+    """The database aborts the firing transaction once (a lock timeout, as after a killed worker): the case is not
+    marked failed, as a case whose timers cannot fire is; it fires on the next try."""
+    import psycopg
+
+    deploy_fixtures(rt, "sla_two_lane.bpmn")
+    users = make_users(rt)
+    open_checks(rt, users, 1, "PT0.2S")
+    time.sleep(0.3)
+    real, calls = cases.fire_timers, []
+
+    def once_aborted(session, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise psycopg.errors.LockNotAvailable("canceling statement due to lock timeout")
+        return real(session, *args, **kwargs)
+
+    monkeypatch.setattr(cases, "fire_timers", once_aborted)
+    first = timers.sweep(rt, Actor.system("w"))
+    with rt.db.read() as session:
+        assert session.execute(select(Case.status)).scalar_one() == "running"
+    assert (first.fired, first.postponed, first.failed) == (0, 1, 0)
+    later = timers.sweep(rt, Actor.system("w"), now=wallclock.now() + timers.RETRY_AFTER)
+    assert (later.fired, later.postponed) == (1, 0) and [n for _, n in reminders(rt)] == [1]
