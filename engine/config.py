@@ -9,7 +9,7 @@ from importlib.metadata import entry_points
 from .calendar import DEFAULT_TZ, WorkCalendar
 from .db import Database, database_url
 from .errors import EngineError
-from . import rules, urges
+from . import urges
 from .runtime import Runtime
 
 HANDLER_GROUP = "jointreview.handlers"
@@ -55,7 +55,6 @@ def make_runtime(settings: Settings, db: Database | None = None) -> Runtime:
     rt = Runtime(db or Database(settings.database_url), calendar)
     rt.attachments_dir = Path(settings.attachments_dir)
     rt.urges_per_hour = settings.urges_per_hour
-    rules.register(rt)  # the service tasks of rule_confirmation (co-signing shared rule tables)
     for entry in entry_points(group=HANDLER_GROUP):
         try:
             entry.load()(rt)

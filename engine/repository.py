@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import alerts, audit, cases, rules, wallclock
+from . import alerts, audit, rules, wallclock
 from .definitions import utf8
 from .errors import Conflict, Message, NotFound, catalogue
 from .models import AlertRule, Deployment, DeploymentFile, ProcessDefinition
@@ -53,7 +53,7 @@ def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes],
            effective_at: datetime | None = None, only: set[str] | None = None) -> list[Deployed]:
     """Validate everything first, then store a new version of each process whose content changed. A changed
     shared rule table is proposed for co-sign instead (engine/rules.py): the deploy goes on with its active version,
-    and a rule_confirmation case starts (its version taking effect at `effective_at` at the earliest)."""
+    and a co-sign case starts (its version taking effect at `effective_at` at the earliest)."""
     results, new = plan(session, rt, files)  # the files as given are checked, proposed tables included
     held = rules.hold_back(session, Directory.load(session), actor, files, note, effective_at, utf8)
     if held.files != files:  # a proposed table waits for its co-sign: the active version is deployed in its place
@@ -66,8 +66,7 @@ def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes],
     if new:
         _store(session, actor, files, note, new, now)
     for row in held.proposed:
-        outcome = cases.start(session, rt, actor, rules.PROCESS, rules.confirmation_data(session, row))
-        row.case_key = outcome.business_key
+        rules.start_cosign(session, rt, actor, row)
     session.flush()
     return results
 

@@ -9,9 +9,9 @@ codes or names, comma separated; checked at deploy):
 
 The first deploy of such a table makes it version 1, active. A later deploy that changes it does not change what
 cases use: the version becomes *proposed*, the deploy goes on with the active version in its place, and a
-`rule_confirmation` case (bpmn/rule_confirmation.bpmn, with SLAs and reminders like any case) asks the head of
-every listed department to co-sign, showing the change row by row. When all have signed, the version takes effect
-on its effective date: it becomes active and the processes that use it are deployed again with it, so new cases
+co-sign case (of the process the installed workflows provide, `rt.rule_cosign`: workflows/rule_confirmation.py,
+with SLAs and reminders like any case) asks the head of every listed department to co-sign, showing the change row
+by row. When all have signed, the version takes effect on its effective date: it becomes active and the processes that use it are deployed again with it, so new cases
 use it and cases started before keep the version they started on. A refusal (with its reason) leaves the active
 version as it was and goes back to whoever proposed it. One proposal per table at a time.
 """
@@ -34,9 +34,7 @@ from .lint_messages import M
 from .models import Case, DeploymentFile, ProcessDefinition, Task
 from .models_office import RuleVersion
 from .routing import Actor
-from .rule_diff import diff
 
-PROCESS = "rule_confirmation"
 ACTOR = Actor.system("rules")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
@@ -136,7 +134,7 @@ def effective_moment(calendar: WorkCalendar, value: str | date | None) -> dateti
     return datetime(value.year, value.month, value.day, tzinfo=calendar.tz)
 
 
-def _active(session: Session, decision: str) -> RuleVersion | None:
+def active_version(session: Session, decision: str) -> RuleVersion | None:
     return session.execute(select(RuleVersion).where(RuleVersion.decision == decision, RuleVersion.status == "active")
                            ).scalar_one_or_none()
 
@@ -166,7 +164,7 @@ def hold_back(session: Session, directory, actor: Actor, files: dict[str, bytes]
             continue
         text = text_of(content)
         for table in shared_in(name, text, every=True):
-            active = _active(session, table.decision)
+            active = active_version(session, table.decision)
             if not table.departments and active is None:
                 continue  # a table nobody shares
             # a table once shared stays so: a version that drops applied_by is co-signed by those it named
@@ -217,22 +215,20 @@ def changes(session: Session, files: dict[str, bytes]) -> list[tuple[Shared, int
             continue
         text = content.decode("utf-8", "replace")
         for table in shared_in(name, text, every=True):
-            active = _active(session, table.decision)
+            active = active_version(session, table.decision)
             if active is not None and active.content_hash != digest(text):
                 out.append((table if table.departments else Shared(table.decision, table.name, name, tuple(
                     active.departments.split(","))), active.version))
     return out
 
 
-def confirmation_data(session: Session, row: RuleVersion) -> dict:
-    """The data a `rule_confirmation` case starts with: what changes, row by row, and who signs."""
-    active = _active(session, row.decision)
-    table = next((t for t in shared_in(row.filename, row.content) if t.decision == row.decision), None)
-    return {"rule_version_id": row.id, "decision": row.decision, "table_name": table.name if table else row.decision,
-            "version": row.version, "active_version": active.version if active else None,
-            "signing_departments": row.departments.split(","), "proposed_by": row.proposed_by,
-            "proposal_note": row.note, "effective_at": row.effective_at.isoformat() if row.effective_at else "",
-            "rule_change": diff(active.content if active else "", row.content, row.decision)}
+def start_cosign(session: Session, rt, actor: Actor, row: RuleVersion) -> None:
+    """Start the co-sign case of a proposed version with the process the installed workflows provide
+    (`rt.rule_cosign`); without one a changed shared table cannot be deployed."""
+    if rt.rule_cosign is None:
+        raise EngineError(f"{row.filename}: the shared table {row.decision} changed and needs the co-sign of "
+                          f"{row.departments}, but no co-sign process is installed; nothing was deployed")
+    row.case_key = rt.rule_cosign(session, rt, actor, row)
 
 
 def activate(session: Session, rt, row: RuleVersion, now: datetime) -> list:
@@ -241,7 +237,7 @@ def activate(session: Session, rt, row: RuleVersion, now: datetime) -> list:
 
     if row.status != "proposed":
         raise EngineError(f"{row.decision} v{row.version} is {row.status}; only a proposed version can take effect")
-    old = _active(session, row.decision)
+    old = active_version(session, row.decision)
     if old is not None:
         old.status = "superseded"
     row.status, row.decided_at = "active", now
@@ -284,7 +280,7 @@ def status(session: Session) -> list[Status]:
     out = []
     decisions = session.execute(select(RuleVersion.decision).distinct().order_by(RuleVersion.decision)).scalars().all()
     for decision in decisions:
-        active, pending = _active(session, decision), _pending(session, decision)
+        active, pending = active_version(session, decision), _pending(session, decision)
         listed = (pending or active).departments.split(",") if (pending or active) else []
         waiting: list[str] = []
         if pending is not None and pending.case_key:
@@ -303,26 +299,3 @@ def version_of(session: Session, row_id: int) -> RuleVersion:
     if row is None:
         raise EngineError(f"no rule version #{row_id}")
     return row
-
-
-def register(rt) -> None:
-    """The service tasks of the rule_confirmation process."""
-
-    def activate_handler(call):
-        row = version_of(call.session, int(call.data["rule_version_id"]))
-        with call.session.begin_nested():  # all of it or nothing: a failed redeploy leaves the version proposed
-            deployed = activate(call.session, rt, row, call.now)
-        call.record("rule_deployed", decision=row.decision, version=row.version,
-                    processes=sorted({d.process_key for d in deployed if getattr(d, "process_key", None)}))
-        return {"rule_status": "active"}
-
-    def refuse_handler(call):
-        row = version_of(call.session, int(call.data["rule_version_id"]))
-        reasons = [f"{s.get('signing_department')}：{s.get('sign_reason') or ''}" for s in call.data.get("signatures") or []
-                   if s.get("sign_decision") != "agree"]
-        with call.session.begin_nested():
-            refuse(call.session, row, reasons, call.now)
-        return {"rule_status": "refused"}
-
-    rt.register("rules.activate", activate_handler)
-    rt.register("rules.refuse", refuse_handler)

@@ -95,6 +95,8 @@ class Runtime:
         self.purge_hooks: list[Callable[[Session, int, str], int]] = []
         self.attachments_dir = Path("instance/attachments")  # scanned materials (attachments.py), outside the database
         self.urges_per_hour = URGES_PER_HOUR  # steps one person may urge in an hour (urges.py; engine/config.py)
+        # starts the co-sign case of a changed shared rule table, its case number (rules.py; a workflows plugin)
+        self.rule_cosign: Callable[[Session, Runtime, Any, Any], str] | None = None
 
     def refresh_calendar(self, session: Session, force: bool = False) -> None:
         """Take the official notices imported into the database (by any process) into the calendar; read at most

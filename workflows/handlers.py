@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from engine.runtime import Runtime
 
-from . import checks, fraud, notice
+from . import checks, fraud, notice, rule_confirmation
 
 HANDLERS = {
     "intake.completeness": checks.completeness,
@@ -31,5 +31,6 @@ def register(rt: Runtime) -> None:
     or a follow-up is about, so that the case page lists them)."""
     for topic, handler in HANDLERS.items():
         rt.register(topic, handler)
+    rule_confirmation.register(rt)
     rt.search_fields = tuple(dict.fromkeys((*rt.search_fields, "child_name", "child_id", "case_ref")))
     rt.on_purge(fraud.forget_application)

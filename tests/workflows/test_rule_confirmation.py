@@ -198,3 +198,19 @@ def test_the_effective_date_is_the_start_of_that_day_in_the_offices_zone():
     with pytest.raises(InvalidInput) as refused:
         rules.effective_moment(cal, "2027-13-01")
     assert "2027-13-01" in str(refused.value) and refused.value.fields == {"effective": "2027-13-01"}
+
+
+def test_without_a_co_sign_process_a_changed_table_is_refused_and_nothing_is_deployed(world):
+    """The engine keeps the versions; the co-sign is a process the workflows provide. A runtime without one (no
+    plugin installed) refuses the changed table naming file and table, and deploys nothing."""
+    from engine.errors import EngineError
+
+    world.rt.rule_cosign = None
+    with world.rt.db.read() as session:
+        before = session.execute(select(ProcessDefinition.id)).scalars().all()
+    with pytest.raises(EngineError, match="admission_points.dmn: the shared table admission_points changed .*"
+                                          "no co-sign process is installed; nothing was deployed"):
+        propose(world)
+    with world.rt.db.read() as session:
+        assert session.execute(select(ProcessDefinition.id)).scalars().all() == before
+        assert session.execute(select(RuleVersion.version).where(RuleVersion.decision == "admission_points")).all() == [(1,)]
