@@ -29,6 +29,8 @@ class PublicView:
     materials: dict[str, str] = field(default_factory=dict)  # the materials an application lists (code → name)
     # (case data, end event reached or None) → the reasons of an adverse decision, or None when it is not adverse
     adverse: Callable[[dict[str, Any], str | None], str | None] = lambda data, ended: None
+    schema_name: str = ""  # the application's schema in the API description (OpenAPI), e.g. AdmissionApplication
+    example: dict[str, Any] = field(default_factory=dict)  # an application as the API description shows it
 
     def stage(self, element_id: str) -> str:
         return self.stages.get(element_id, OTHER_STAGE)
@@ -101,11 +103,19 @@ PUBLIC = {
         published_when="published_at", results=_admission,
         outcomes=("end_effective", "end_redecided", "end_appeal_rejected", "end_not_accepted"),
         messages={"materials": "materials_resubmitted", "appeal": "appeal"}, adverse=_admission_adverse,
-        materials=MATERIALS),
+        materials=MATERIALS, schema_name="AdmissionApplication",
+        example={"applicant_name": "张伟", "applicant_id": "110105198506150030", "phone": "13800138000",
+                 "child_name": "张小明", "child_id": "110105201903070012", "address": "西湖区文三路 100 号 3 幢 201 室",
+                 "district": "西湖区",
+                 "materials": ["residence_permit", "social_insurance", "housing", "vaccination", "household_register"]}),
     "subsidy_approval": PublicView(
         stages={"street_check": "窗口初审", "manual_verify": "资格核验", "onsite_check": "资格核验",
                 "approve_chief": "审批", "approve_head": "审批", "disburse": "资金发放"},
         published_when="notice_from", results=_subsidy,
         outcomes=("end_paid", "end_rejected", "end_first_check_failed", "end_payment_failed"),
-        messages={"objection": "objection", "materials": "materials_resubmitted"}, adverse=_subsidy_adverse),
+        messages={"objection": "objection", "materials": "materials_resubmitted"}, adverse=_subsidy_adverse,
+        schema_name="SubsidyApplication",
+        example={"subsidy_type": "housing", "applicant_name": "李娜", "applicant_id": "330106198807120027",
+                 "phone": "13900139000", "bank_account": "6222020200112233445", "address": "拱墅区湖墅南路 88 号",
+                 "household_type": "low_income", "income_per_capita": 1800, "monthly_rent": 1500}),
 }

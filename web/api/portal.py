@@ -123,7 +123,7 @@ def _form_problems(raw: Any) -> dict[str, str]:
                                           "same Idempotency-Key gets the first answer again)")},
                response_headers={201: {"Location": "the status URL of the new case", **REPLAYED}})
 def submit(ctx: Context) -> Reply:
-    """Start an admission (积分入学) or subsidy (补贴) case from the portal. Fields are checked as at the
+    """Start a case of a public process (its `process` says which) from the portal. Fields are checked as at the
     window, ID numbers by GB 11643; missing materials do not stop the submission: the case then waits
     for them and `missing_items` lists them all at once (一次性告知)."""
     application = ctx.body.root

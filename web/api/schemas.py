@@ -13,6 +13,7 @@ from engine.forms import FormField
 from engine.tokens import ROLES
 from workflows.checks import MATERIALS
 from workflows.intake import INTAKES
+from workflows.portal import PUBLIC
 
 from .queries import AuditQuery, CaseQuery, ExportQuery, PageQuery, TaskQuery  # noqa: F401 - part of this module's API
 
@@ -77,21 +78,9 @@ def _field(f: FormField) -> tuple[Any, Any]:
     return kind | None, Field(default=None, **rules)
 
 
-EXAMPLES = {
-    "admission_review": {"process": "admission_review", "applicant_name": "张伟", "applicant_id": "110105198506150030",
-                         "phone": "13800138000", "child_name": "张小明", "child_id": "110105201903070012",
-                         "address": "西湖区文三路 100 号 3 幢 201 室", "district": "西湖区",
-                         "materials": ["residence_permit", "social_insurance", "housing", "vaccination",
-                                       "household_register"]},
-    "subsidy_approval": {"process": "subsidy_approval", "subsidy_type": "housing", "applicant_name": "李娜",
-                         "applicant_id": "330106198807120027", "phone": "13900139000",
-                         "bank_account": "6222020200112233445", "address": "拱墅区湖墅南路 88 号",
-                         "household_type": "low_income", "income_per_capita": 1800, "monthly_rent": 1500},
-}
-
-
-def _application(process: str, class_name: str) -> type[Body]:
-    intake = INTAKES[process]
+def _application(process: str) -> type[Body]:
+    """The API schema of a public process's application: its intake's fields, checked as at the window."""
+    intake, view = INTAKES[process], PUBLIC[process]
     fields: dict[str, Any] = {"process": (Literal[process], Field(description="which application this is"))}
     for f in intake.fields:
         fields[f.id] = _field(f)
@@ -99,22 +88,21 @@ def _application(process: str, class_name: str) -> type[Body]:
         fields["materials"] = (list[MaterialCode], Field(default_factory=list, max_length=len(MATERIALS),
                                                          description="the materials handed in: " + "，".join(
                                                              f"{k}={v}" for k, v in MATERIALS.items())))
-    model = create_model(class_name, __base__=Body, **fields)
+    model = create_model(view.schema_name or f"Application_{process}", __base__=Body, **fields)
     model.__doc__ = f"{intake.title}（{process}）"
-    model.model_config["json_schema_extra"] = {"examples": [EXAMPLES[process]]}
+    model.model_config["json_schema_extra"] = {"examples": [{"process": process, **view.example}]}
     model.model_rebuild(force=True)
     return model
 
 
-AdmissionApplication = _application("admission_review", "AdmissionApplication")
-SubsidyApplication = _application("subsidy_approval", "SubsidyApplication")
+APPLICATIONS = tuple(_application(process) for process in PUBLIC if process in INTAKES)
 
 
-class ApplicationRequest(RootModel[Annotated[Union[AdmissionApplication, SubsidyApplication],  # type: ignore[valid-type]
-                                               Field(discriminator="process")]]):
-    """An application from the portal: 积分入学 (admission_review) or 补贴 (subsidy_approval)."""
+class ApplicationRequest(RootModel[Annotated[Union[APPLICATIONS], Field(discriminator="process")]]):  # type: ignore[valid-type]
+    """An application from the portal to one of the public processes (its `process` says which)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": list(EXAMPLES.values())})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"process": process, **view.example}
+                                                              for process, view in PUBLIC.items() if view.example]})
 
 
 PROVISIONAL = ("the due date lies in a year whose official holidays are not confirmed yet (the State Council's notice "
