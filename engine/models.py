@@ -109,6 +109,7 @@ class ProcessDefinition(Base):
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"), index=True)
     files: Mapped[str] = mapped_column(Text)  # the files this process uses, one per line
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    owner_department: Mapped[str | None] = mapped_column(String(64))  # the BPMN's owner_department (answers for it)
 
     __table_args__ = (UniqueConstraint("process_key", "version"),)
 

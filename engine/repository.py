@@ -82,7 +82,8 @@ def _store(session: Session, actor: Actor, files: dict[str, bytes], note: str, n
     for model, version in new:
         session.add(ProcessDefinition(process_key=model.process_key, version=version, name=model.name,
                                       content_hash=model.content_hash, deployment_id=deployment.id,
-                                      files="\n".join(model.files), deployed_at=now))
+                                      files="\n".join(model.files), deployed_at=now,
+                                      owner_department=model.owner_department))
         events.append(audit.Event("process_deployed", actor.username, {
             "process": model.process_key, "version": version, "files": model.files,
             "content_hash": model.content_hash, "deployment": deployment.id, "note": note}))

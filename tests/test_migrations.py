@@ -136,3 +136,45 @@ def test_0034_names_the_kind_of_each_kept_draft_from_the_draft_itself(db_url):
         kinds = dict(session.execute(select(Task.id, Task.draft_kind).where(Task.id.in_(steps))).all())
     assert [kinds[s] for s in steps] == ["self", "signer", "delegate"]
     db.dispose()
+
+
+def test_0036_names_each_versions_owner_from_its_deployed_files(db_url):
+    """Taken down and up again with the real processes deployed: each version's owner_department is read back from
+    its own BPMN file (a process without one has none)."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import select
+
+    from engine import repository
+    from engine.db import migration_config
+    from engine.definitions import read_files
+    from engine.models import ProcessDefinition
+    from engine.routing import seed_departments
+    from tests.factories import SYSTEM
+    from workflows.handlers import register
+    from workflows.walkthrough import BPMN
+    from engine.runtime import Runtime
+
+    db = Database(db_url)
+    db.migrate()
+    rt = Runtime(db)
+    register(rt)
+    with db.write() as session:
+        seed_departments(session)
+        repository.deploy(session, rt, SYSTEM, read_files([BPMN]))
+    with db.read() as session:
+        deployed = dict(session.execute(select(ProcessDefinition.process_key, ProcessDefinition.owner_department)).all())
+    assert deployed["admission_review"] == "EDU" and deployed["subsidy_approval"] == "STREET"
+    cfg = migration_config()
+    before = ScriptDirectory.from_config(cfg).get_revision("0036").down_revision
+    with db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, before)
+    with db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "heads")
+    with db.read() as session:
+        assert dict(session.execute(select(ProcessDefinition.process_key, ProcessDefinition.owner_department)).all()) \
+            == deployed
+    assert None in deployed.values() or all(deployed.values())
+    db.dispose()

@@ -10,7 +10,7 @@ import re
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from engine import lookup, supervision
 from engine.models import Case, ProcessDefinition, Task
@@ -35,7 +35,7 @@ def openable(session, me: Actor, stmt):
         return stmt
     mine = list(me.departments)
     return stmt.where(or_(Case.id.in_(select(Task.case_id).where(Task.department_code.in_(mine))),
-                          Case.process_key.in_(owned_processes(session, mine)), Case.started_by == me.username,
+                          Case.definition_id.in_(owned_versions(mine)), Case.started_by == me.username,
                           Case.id.in_(select(CaseCopy.case_id).where(CaseCopy.username == me.username))))
 
 
@@ -44,13 +44,10 @@ def sees_every_case(me: Actor) -> bool:
     return bool({"auditor", "admin"} & set(me.roles)) or supervision.may_supervise(me, overseers())
 
 
-def owned_processes(session, departments) -> set[str]:
-    """The processes a department answers for (the BPMN's owner_department of each process's newest version: older
-    versions are not compiled for a search)."""
-    newest = dict(session.execute(select(ProcessDefinition.process_key, func.max(ProcessDefinition.id))
-                                  .group_by(ProcessDefinition.process_key)).all())
-    return {key for key, definition_id in newest.items()
-            if runtime().model(session, definition_id).owner_department in departments}
+def owned_versions(departments):
+    """The process versions a department answers for (the BPMN's owner_department of each version, as the case
+    page decides it for the case's own version)."""
+    return select(ProcessDefinition.id).where(ProcessDefinition.owner_department.in_(list(departments)))
 
 
 def find(session, me: Actor, args: dict[str, str]) -> list[dict]:

@@ -19,7 +19,7 @@ from .context import actor, overseers, runtime
 from .inbox import merged_by_due, parse_cursor
 from .i18n import refusal
 from .names import closing, opening, person, semicolon, separator
-from .search import owned_processes
+from .search import owned_versions
 
 bp = Blueprint("team", __name__)
 
@@ -100,7 +100,7 @@ def _halted(session, departments: list[str]) -> list[tuple[Case, str]]:
     stmt = (select(Case, ProcessDefinition.name).join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
             .where(Case.status.in_(("stuck", "failed"))).order_by(Case.updated_at.desc()).limit(HALTED))
     if not set(departments) & set(overseers()):
-        stmt = stmt.where(or_(Case.process_key.in_(owned_processes(session, departments)),
+        stmt = stmt.where(or_(Case.definition_id.in_(owned_versions(departments)),
                               Case.id.in_(select(Task.case_id).where(Task.department_code.in_(departments)))))
     return list(session.execute(stmt).all())
 

@@ -92,3 +92,30 @@ def test_each_search_field_has_a_visible_label_and_a_name_is_said_to_be_matched_
     assert "Only the cases you may open" in english
     auditor = login(app.test_client(), "auditor").get("/audit/cases", query_string={"applicant": "张"}).data.decode()
     assert "请输入申请人的全名" in auditor and "只在您有权查看的案件中查询" not in auditor, "an auditor searches every case"
+
+
+def test_a_department_finds_the_cases_of_the_versions_it_answers_for_as_the_case_page_decides(app, world):
+    """The department that answers for a case (owner_department) is that of the case's own process version: after a
+    new version names another owner, the old version's cases are still found and opened by the old owner, and the
+    new owner finds none of them, as the case page decides who may open them."""
+    from engine import repository
+    from engine.definitions import read_files
+    from engine.routing import Actor
+    from workflows.walkthrough import BPMN
+
+    waiting = world.start("admission_review", world.person("张伟").admission(materials=["residence_permit"]))
+    files = read_files([BPMN])
+    files["admission_review.bpmn"] = files["admission_review.bpmn"].replace(
+        b'name="owner_department" value="EDU"', b'name="owner_department" value="PSB"')
+    with world.rt.db.write() as session:
+        repository.deploy(session, world.rt, Actor.system("test"), files, note="主办部门调整")
+    later = world.start("admission_review", world.person("李娜").admission(materials=["residence_permit"]))
+
+    edu = login(app.test_client(), "edu_supervisor")
+    assert _found(edu, applicant="张伟") == [waiting.business_key]
+    assert 'id="record-correction"' in edu.get(f"/cases/{waiting.business_key}").data.decode()
+    assert _found(edu, applicant="李娜") == []
+    psb = login(app.test_client(), "psb_supervisor")
+    assert _found(psb, applicant="张伟") == [] and edu.get(f"/cases/{later.business_key}").status_code in (403, 404)
+    assert _found(psb, applicant="李娜") == [later.business_key]
+    assert psb.get(f"/cases/{later.business_key}").status_code == 200
