@@ -1,0 +1,47 @@
+"""English and Chinese side by side in a real browser: the case page's task table and the case search's box hold
+the longer English words on an office screen (1400 px) as they hold the Chinese ones, and stay usable on a phone.
+Leaves screenshots in test-artifacts/ (the Chinese ones show that Chinese renders)."""
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from conftest import ARTIFACTS, ui_login
+from engine.wallclock import now
+from engine.models import Task
+from test_browser import PHONE, assert_readable_on_a_phone
+from test_browser_english import OFFICE, in_english
+from world import opened
+
+
+def _overflow(page, selector: str) -> tuple[int, int]:
+    return tuple(page.evaluate("s => { const e = document.querySelector(s); return [e.scrollWidth, e.clientWidth]; }",
+                               selector))
+
+
+def test_the_case_pages_task_table_fits_an_office_screen_in_both_languages(world, server, page):
+    """Long English step and department names (Human Resources and Social Security Bureau), an overdue escalated
+    step and the 催办 box beside it: the task table wraps them instead of scrolling sideways beside the timeline."""
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="核实申请人的社保缴纳记录",
+                         questions="请核实该申请人自二〇二三年起在本市缴纳社会保险的情况。", reply_days=5)
+    with world.rt.db.write() as session:
+        session.execute(update(Task).where(Task.id == opened(out)["draft_answer"])
+                        .values(due_at=now() - timedelta(days=9), escalated_at=now() - timedelta(days=1)))
+    ui_login(page, server, "edu_supervisor")  # EDU takes part: it may urge HRSS's step (the note's box shows)
+    page.set_viewport_size(OFFICE)
+    ARTIFACTS.mkdir(exist_ok=True)
+    for language in ("zh", "en"):
+        if language == "en":
+            in_english(page)
+        page.goto(f"{server}/cases/{out.business_key}")
+        page.wait_for_selector("table.tasks form.urge textarea")
+        page.screenshot(path=str(ARTIFACTS / f"case-tasks-{language}-1400.png"), full_page=True)
+        wide, box = _overflow(page, ".table-scroll:has(> table.tasks)")
+        assert wide <= box, f"the case page's task table scrolls sideways at 1400 px in {language}: {wide} > {box}"
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        assert_readable_on_a_phone(page, "table.tasks", f"case-tasks-{language}")
+        urge = page.locator("table.tasks form.urge button").first
+        urge.scroll_into_view_if_needed()  # inside the table's box, as a thumb would
+        button = urge.bounding_box()
+        assert 0 <= button["x"] and button["x"] + button["width"] <= PHONE["width"], "催办 can be reached on a phone"
+        page.set_viewport_size(OFFICE)
