@@ -21,7 +21,7 @@ from . import (account, admin, api, applications, approvals, audit, auth, calend
                team, units)
 from . import localized, names
 from .context import RowId
-from .i18n import LANGUAGES, compile_translations, department_name, provisional, role_name, say, select_locale, sla
+from .i18n import LANGUAGES, compile_translations, department_name, provisional, role_label, role_name, say, select_locale, sla
 
 csrf = CSRFProtect()
 
@@ -67,7 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     health.init_app(app)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, format_moment=names.moment, sla=sla, provisional=provisional,
-                                 get_locale=get_locale, say=say, role_name=role_name,
+                                 get_locale=get_locale, say=say, role_name=role_name, role_label=role_label,
                                  unread_notifications=notifications.unread_count, is_overseer=supervision.is_overseer)
     app.jinja_env.filters["dept"] = department_name
     localized.register(app)

@@ -15,7 +15,7 @@ from engine.models import AuditEntry, Case, ProcessDefinition
 
 from . import localized
 from .context import runtime
-from .i18n import department_name
+from .i18n import department_name, role_label
 from .names import EMPTY, colon, due, listed, person, semicolon, value_text
 
 # What each recorded key is called; keys not listed are shown under their own name (tests/web/test_language.py
@@ -148,12 +148,14 @@ class Reader:
             return _terms(model, version).label(value)
         if key == "fields" and isinstance(value, list) and model is not None:
             return _join([_terms(model, version).label(v) if isinstance(v, str) else value_text(v) for v in value])
+        if key == "role" and isinstance(value, str):  # a department's head by its title, as on the other pages
+            return role_label(value, details.get("department") if isinstance(details.get("department"), str) else None)
         if key in CODES and isinstance(value, str):
             return _code(value)
         if key == "memberships" and isinstance(value, dict):
-            return _join([f"{department_name(d)} · {_code(r)}" for d, r in value.items()])
+            return _join([f"{department_name(d)} · {role_label(r, d)}" for d, r in value.items()])
         if key == "roles" and isinstance(value, list):
-            return _join([_code(r) for r in value])
+            return _join([role_label(r) for r in value])
         if isinstance(value, dict):
             return semicolon().join(f"{LABELS.get(k, k)}{colon()}{value_text(v)}" for k, v in value.items())
         return value_text(value)

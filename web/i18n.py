@@ -256,3 +256,11 @@ def role_name(role: str, code: str | None = None) -> str:
         zh, en = found[2] or found[3], found[3] or found[2]
         return en if str(get_locale()) == "en" else zh
     return gettext(role)
+
+
+def role_label(role: str, code: str | None = None) -> str:
+    """A role's name where it stands on its own (a tag, a column, a choice, an audit entry's detail): in English in
+    sentence case, one way on every page (Reviewer, Section chief, Director-General); role_name keeps the word for a
+    sentence (“needs a section chief of …”). Chinese has no case."""
+    name = role_name(role, code)
+    return name[:1].upper() + name[1:]
