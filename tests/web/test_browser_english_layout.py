@@ -45,3 +45,37 @@ def test_the_case_pages_task_table_fits_an_office_screen_in_both_languages(world
         button = urge.bounding_box()
         assert 0 <= button["x"] and button["x"] + button["width"] <= PHONE["width"], "催办 can be reached on a phone"
         page.set_viewport_size(OFFICE)
+
+
+CUT_PLACEHOLDERS = """() => { const pen = document.createElement('canvas').getContext('2d'), out = [];
+    for (const box of document.querySelectorAll('input[placeholder], textarea[placeholder]')) {
+        if (!box.offsetParent) continue;  // hidden
+        const s = getComputedStyle(box);
+        pen.font = `${s.fontStyle} ${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+        const room = box.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+        const text = pen.measureText(box.placeholder).width;
+        if (text > room) out.push(`${box.name}: “${box.placeholder}” ${Math.round(text)} > ${Math.round(room)} px`); }
+    return out; }"""
+
+
+def test_search_placeholders_are_whole_on_an_office_screen_and_a_phone(world, server, page):
+    """The inbox's search fields (step, business key, the applicant's full name or ID number) and the case search
+    show their whole placeholder in both languages, on an office screen, a small laptop and a phone."""
+    ui_login(page, server, "edu_supervisor")
+    ARTIFACTS.mkdir(exist_ok=True)
+    seen, cut = 0, {}
+    for language in ("zh", "en"):
+        if language == "en":
+            in_english(page)
+        for width in (OFFICE["width"], 1024, PHONE["width"]):
+            page.set_viewport_size({"width": width, "height": 900})
+            for path in ("/inbox", "/inbox?view=department", "/cases"):
+                page.goto(f"{server}{path}")
+                seen += page.locator("input[placeholder]:visible").count()
+                if found := page.evaluate(CUT_PLACEHOLDERS):
+                    cut[f"{path} {language} {width}"] = found
+                assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+            page.goto(f"{server}/inbox")
+            page.screenshot(path=str(ARTIFACTS / f"inbox-filters-{language}-{width}.png"))
+    assert seen, "no placeholder was measured"
+    assert not cut, f"placeholders cut off: {cut}"
