@@ -1,7 +1,7 @@
 """The DMN editor of the browser modeler (dmn-js) in Chromium: in the Chinese UI its decision table, cell and column
-menus, hit policies and DRD speak Chinese (web/modeler/zh-CN-dmn.js), also the texts dmn-js writes without translating
-them (web/modeler/fixed-texts.js: drag handles, a list's remove buttons), and no text the dictionary lacks is shown; in
-English it stays English (screenshots in test-artifacts/)."""
+menus, hit policies, DRD and boxed and literal expressions speak Chinese (web/modeler/zh-CN-dmn.js), also the texts
+dmn-js writes without translating them (web/modeler/fixed-texts.js: drag handles, a list's remove buttons), and no text
+the dictionary lacks is shown; in English it stays English (screenshots in test-artifacts/)."""
 from __future__ import annotations
 
 from conftest import ARTIFACTS, ui_login
@@ -212,3 +212,79 @@ def test_a_list_the_cell_helper_writes_is_deployed_and_decides(world, server, pa
     page.wait_for_selector("#deploy-result.success, #deploy-result.error", timeout=10000)
     assert "已部署：" in page.inner_text("#deploy-result"), page.inner_text("#deploy-result") + page.inner_text("#problems")
     assert _level(world, "rent") == "A" and _level(world, "own") == "A" and _level(world, "dorm") == "B"
+
+
+BOXED = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/"
+  xmlns:dc="http://www.omg.org/spec/DMN/20180521/DC/" id="boxed" name="boxed" namespace="n">
+<businessKnowledgeModel id="points" name="积分"><variable id="v1" name="积分" typeRef="number"/>
+  <encapsulatedLogic id="f1" kind="FEEL"><formalParameter id="p1" name="years" typeRef="number"/>
+    <literalExpression id="l1"><text>years * 10</text></literalExpression></encapsulatedLogic></businessKnowledgeModel>
+<businessKnowledgeModel id="table" name="分档"><variable id="v2" name="分档"/>
+  <encapsulatedLogic id="f2" kind="FEEL"><context id="c2"/></encapsulatedLogic></businessKnowledgeModel>
+<decision id="grade" name="档次"><variable id="v3" name="档次" typeRef="string"/>
+  <literalExpression id="l3"><text>"A"</text></literalExpression></decision>
+<dmndi:DMNDI><dmndi:DMNDiagram id="dd">
+  <dmndi:DMNShape id="s1" dmnElementRef="points"><dc:Bounds height="46" width="135" x="150" y="80"/></dmndi:DMNShape>
+  <dmndi:DMNShape id="s2" dmnElementRef="table"><dc:Bounds height="46" width="135" x="150" y="200"/></dmndi:DMNShape>
+  <dmndi:DMNShape id="s3" dmnElementRef="grade"><dc:Bounds height="80" width="180" x="400" y="80"/></dmndi:DMNShape>
+</dmndi:DMNDiagram></dmndi:DMNDI></definitions>"""
+# what a boxed expression shows that is not a text of the editor: the expression and names typed into the file, a
+# type's code as written (number), a function's kind (FEEL) and the bpmn.io logo
+ENGLISH_SHOWN = r"""() => { const found = new Set(), box = document.querySelector('.modeler-layout');
+  const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.offsetParent && /[A-Za-z]{2,}/.test(node.nodeValue)) found.add(node.nodeValue.trim()); }
+  for (const e of box.querySelectorAll('[title], [aria-label], [placeholder]'))
+    for (const name of ['title', 'aria-label', 'placeholder'])
+      if (/[A-Za-z]{2,}/.test(e.getAttribute(name) || '')) found.add(e.getAttribute(name));
+  return [...found]; }"""
+DATA = {"years", "years: number", "number", "string", "FEEL", "dmn:Context", "Powered by bpmn.io"}
+
+
+def _open_view(page, element: str) -> None:
+    page.evaluate("async (id) => { const m = window.jrModeler; "
+                  "await m.open(m.getViews().find((v) => v.element.id === id)); }", element)
+
+
+def test_the_boxed_and_literal_expression_editors_speak_chinese(world, server, page):
+    """A business knowledge model's function (the boxed expression view) and a decision's literal expression: their
+    headings, labels, editors and the texts dmn-js writes without translating them (结果类型, a parameter without a
+    name, an expression the editor cannot show) read in Chinese."""
+    ui_login(page, server, "designer")
+    _open_rule_table(page, server)
+    page.evaluate("async (xml) => { await window.jrModeler.importXML(xml); }", BOXED)
+    _open_view(page, "points")
+    page.wait_for_selector(".function-definition")
+    seen = [page.inner_text(".modeler-layout")]
+    assert page.inner_text(".element-variable > h2") == "结果"
+    assert page.inner_text(".element-variable-type > label") == "结果类型"
+    assert page.inner_text(".element-variable-name-label") == "变量名"
+    page.hover(".function-definition-kind")  # its edit button shows on hovering
+    page.click(".function-definition-kind button")
+    page.wait_for_selector(".context-menu h3")
+    assert page.inner_text(".context-menu h3") == "编辑函数种类"
+    page.keyboard.press("Escape")
+    page.hover(".function-definition-parameters")
+    page.click(".function-definition-parameters button")
+    page.wait_for_selector(".context-menu .formal-parameters")
+    assert _texts(page, ".formal-parameters th") == ["名称", "类型"]
+    page.click(".formal-parameters .add-parameter")
+    page.wait_for_selector(".function-definition-parameters span:has-text('未命名')")
+    assert page.inner_text(".function-definition-parameters > div").startswith("(years: number, <未命名>")
+    seen.append(page.inner_text(".modeler-layout"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "modeler-dmn-zh-boxed.png"), full_page=True)
+    assert set(page.evaluate(ENGLISH_SHOWN)) <= DATA, page.evaluate(ENGLISH_SHOWN)
+    _nothing_untranslated_shown(page, seen)
+    page.keyboard.press("Escape")
+    _open_view(page, "table")  # a function whose body the editor cannot show says so
+    page.wait_for_selector(".function-definition-body span")
+    assert page.inner_text(".function-definition-body span") == "不支持 dmn:Context 类型的表达式。"
+    assert set(page.evaluate(ENGLISH_SHOWN)) <= DATA, page.evaluate(ENGLISH_SHOWN)
+    _open_view(page, "grade")  # a decision's literal expression
+    page.wait_for_selector(".literal-expression-properties")
+    assert _texts(page, ".variables-table td:first-child") == ["变量名：", "变量类型："]
+    page.screenshot(path=str(ARTIFACTS / "modeler-dmn-zh-literal.png"), full_page=True)
+    assert set(page.evaluate(ENGLISH_SHOWN)) <= DATA, page.evaluate(ENGLISH_SHOWN)
+    _nothing_untranslated_shown(page, [page.inner_text(".modeler-layout")])

@@ -237,6 +237,9 @@ export default {
   'Remove parameter': '删除参数',
   'Name': '名称',
   'Result': '结果',
+  'Result type': '结果类型',
+  '<unnamed>': '<未命名>', // a formal parameter without a name
+  'Expression of type {type} is not supported.': '不支持 {type} 类型的表达式。',
 
   // texts dmn-js writes without translating them, handed to the dictionary by fixed-texts.js
   'Move Input': '拖动以移动输入列',
