@@ -15,7 +15,7 @@ from .models import AuditEntry, Case, Task
 from .routing import Actor
 from .runtime import Runtime
 from .steps import Outcome
-from .holding import colleagues, held_open_task, named, text
+from .holding import colleagues, draft, held_open_task, named, text
 
 MAX_NOTE = 500
 MESSAGES = catalogue({
@@ -46,8 +46,8 @@ def delegate(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.delegated_by.is_(None),
                                                or_(Task.assignee.is_(None), Task.assignee == task.assignee))
                             .values(assignee=to_user, claimed_at=now, delegated_by=actor.username,
-                                    draft=task.draft if _kept(task.draft) else None,
-                                    draft_kind=task.draft_kind if _kept(task.draft) else None),
+                                    draft=task.draft if _kept(task) else None,
+                                    draft_kind=task.draft_kind if _kept(task) else None),
                             execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
         raise Conflict(Message("delegation_raced", task=task.name))
@@ -61,10 +61,11 @@ def delegate(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
     return session.get(Task, task_id)
 
 
-def _kept(draft: str | None) -> bool:
+def _kept(task: Task) -> bool:
     """Whether a step's draft is what its holder typed (暂存, or kept when adding a signer): it goes with the step to
     the delegate; a former delegate's answer does not."""
-    return bool(draft) and "kept" in json.loads(draft)
+    kept = draft(task)
+    return kept is not None and kept[0] in ("self", "signer")
 
 
 def hand_back(session: Session, actor: Actor, task, case_id: int, values: dict) -> Outcome:
@@ -105,7 +106,7 @@ def out_with_delegate(holder: str) -> list:
 def answered_by(session: Session, task_ids: list[str]) -> dict[str, str]:
     """task id → the delegate whose answer each of these steps holds for confirmation (a page's worth)."""
     rows = session.execute(select(Task.id, Task.draft).where(Task.id.in_(sorted(set(task_ids))), to_confirm())).all()
-    return {task_id: json.loads(draft).get("by") for task_id, draft in rows}
+    return {task_id: json.loads(answer).get("by") for task_id, answer in rows}
 
 
 def send_back_to_delegate(session: Session, actor: Actor, task_id: str, reason: str) -> Task:
@@ -113,15 +114,15 @@ def send_back_to_delegate(session: Session, actor: Actor, task_id: str, reason: 
     their answer stays in the form for them to change, and what they submit comes back to the holder again."""
     reason = text(reason, "reason", Message("redo_reason"), MAX_NOTE)
     task = held_open_task(session, actor, task_id, "send back")
-    answer = draft_of(task)
-    if task.assignee is None or task.signing is not None or answer is None or "kept" in answer:  # 加签's is not one
+    answer, kept = draft_of(task), draft(task)
+    if task.assignee is None or task.signing is not None or answer is None or kept[0] != "delegate":  # 加签's is not
         raise Conflict(Message("redo_no_answer", task=task.name))
     holder, to_user = task.assignee, answer["by"]
     if to_user not in {name for name, _ in colleagues(session, task, holder)}:
         raise Conflict(Message("redo_delegate_gone", user=to_user, task=task.name))
     now = _now()
-    kept = json.dumps({"by": to_user, "at": now.isoformat(), "kept": "returned", "values": answer["values"]},
-                      ensure_ascii=False, default=str)
+    kept = json.dumps({"by": to_user, "at": now.isoformat(), "values": answer["values"]}, ensure_ascii=False,
+                      default=str)
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.assignee == holder,
                                                Task.delegated_by.is_(None), Task.signing.is_(None),
                                                Task.draft == task.draft)
@@ -145,10 +146,8 @@ def send_back_to_delegate(session: Session, actor: Actor, task_id: str, reason: 
 def returned(task: Task) -> dict | None:
     """{"by", "at", "values"} of a delegate's own answer sent back to them to redo (退回重办), while the step is with
     them and they have not saved (暂存) anything over it."""
-    if not task.draft or task.state != "open" or task.delegated_by is None:
-        return None
-    kept = json.loads(task.draft)
-    return {**kept, "at": datetime.fromisoformat(kept["at"])} if kept.get("kept") == "returned" else None
+    kept = draft(task) if task.delegated_by is not None else None
+    return kept[1] if kept and kept[0] == "returned" else None
 
 
 def redo_reason(session: Session, task: Task) -> dict | None:
@@ -167,8 +166,6 @@ def redo_reason(session: Session, task: Task) -> dict | None:
 
 def draft_of(task: Task) -> dict | None:
     """{"by", "values"} of a delegate's answer waiting for confirmation, or of what the holder typed before adding a
-    signer ("kept": "signer"), if any; an answer saved for later (暂存) is engine/saving.py's `saved`."""
-    if not task.draft or task.state != "open" or task.delegated_by is not None:
-        return None
-    draft = json.loads(task.draft)
-    return None if draft.get("kept") == "self" else draft
+    signer (its `draft_kind` "signer"), if any; an answer saved for later (暂存) is engine/saving.py's `saved`."""
+    kept = draft(task) if task.delegated_by is None else None
+    return kept[1] if kept and kept[0] in ("delegate", "signer") else None

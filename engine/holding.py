@@ -2,6 +2,9 @@
 share, and the department members able to take a step."""
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -113,3 +116,22 @@ def unfinished(values: dict) -> dict[str, str]:
             raise InvalidInput(Message("text_too_long", limit=MAX_VALUE), {field: Message("field_too_long", limit=MAX_VALUE)})
         visible(value, field)
     return values
+
+
+# what a draft holds, from the "kept" key of one kept before `draft_kind` (migration 0034): none, a delegate's answer
+_KEPT = {"self": "self", "signer": "signer", "returned": "returned"}
+
+
+def draft(task: Task) -> tuple[str, dict] | None:
+    """(kind, {"by", "values", and "at" as a moment where it has one}) of the draft an open step holds, its kind as
+    `draft_kind` says (models.Task). A draft kept before that column named its kind in a "kept" key of its own: the
+    key is left out, and read only for a draft whose column is empty (0034 filled the column from it), so no draft
+    kept before is lost."""
+    if not task.draft or task.state != "open":
+        return None
+    kept = json.loads(task.draft)
+    kind = task.draft_kind or _KEPT.get(kept.get("kept"), "delegate")
+    kept = {k: v for k, v in kept.items() if k != "kept"}
+    if isinstance(kept.get("at"), str):
+        kept["at"] = datetime.fromisoformat(kept["at"])
+    return kind, kept

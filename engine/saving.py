@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from . import audit, wallclock
 from .cases import claim
 from .errors import Conflict, InvalidInput, Message, catalogue
-from .holding import held_open_task, unfinished
+from .holding import draft, held_open_task, unfinished
 from .models import Case, Task
 from .routing import Actor
 from .runtime import Runtime
@@ -37,8 +37,7 @@ def save(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict
     if task.assignee is None:
         claim(session, rt, actor, task_id)
     now = wallclock.now()
-    kept = json.dumps({"by": actor.username, "at": now.isoformat(), "kept": "self", "values": values},
-                      ensure_ascii=False)
+    kept = json.dumps({"by": actor.username, "at": now.isoformat(), "values": values}, ensure_ascii=False)
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open",
                                                Task.assignee == (task.assignee or actor.username))
                             .values(draft=kept, draft_kind="self"), execution_options={"synchronize_session": False})
@@ -53,9 +52,5 @@ def save(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict
 
 def saved(task: Task) -> dict | None:
     """{"by", "at", "values"} of the answer saved on an open step (暂存), if any."""
-    if not task.draft or task.state != "open":
-        return None
-    kept = json.loads(task.draft)
-    if kept.get("kept") != "self":
-        return None
-    return {**kept, "at": datetime.fromisoformat(kept["at"])}
+    kept = draft(task)
+    return kept[1] if kept and kept[0] == "self" else None

@@ -103,8 +103,8 @@ def add(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str,
     separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
     now = _now()
     unchanged = Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee
-    kept = {"draft": json.dumps({"by": actor.username, "values": values, "kept": "signer"}, ensure_ascii=False,
-                                default=str), "draft_kind": "signer"} if values else {}
+    kept = {"draft": json.dumps({"by": actor.username, "values": values}, ensure_ascii=False, default=str),
+            "draft_kind": "signer"} if values else {}
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", unchanged)
                             .values(assignee=to_user if position == "before" else holder, claimed_at=now,
                                     signing="signer" if position == "before" else "after", **kept),
@@ -232,17 +232,15 @@ def _back_to_holder(session: Session, task: Task, signer: TaskSigner, now: datet
                     draft: str | None = None) -> None:
     """The step back with its holder; `draft`: their answer a signer after refused, kept as theirs (as what they
     typed before adding a signer is), not as a delegate's answer to confirm."""
-    values = {"draft": json.dumps({"by": signer.holder, "values": json.loads(draft), "kept": "signer"},
-                                  ensure_ascii=False), "draft_kind": "signer"} if draft else {}
+    values = {"draft": json.dumps({"by": signer.holder, "values": json.loads(draft)}, ensure_ascii=False),
+              "draft_kind": "signer"} if draft else {}
     _move(session, task.id, task.assignee, signer.holder, signing, now, **values)
 
 
 def draft_values(task: Task) -> dict | None:
     """The holder's draft kept when a signer was added (what a signer before reads), if any."""
-    if not task.draft or task.state != "open":
-        return None
-    kept = json.loads(task.draft)
-    return kept.get("values") if kept.get("kept") == "signer" else None
+    kept = holding.draft(task)
+    return kept[1].get("values") if kept and kept[0] == "signer" else None
 
 
 def _move(session: Session, task_id: str, from_user: str | None, to_user: str, signing: str | None, now: datetime,

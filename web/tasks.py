@@ -11,7 +11,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
-from engine import attachments, cases, clock, delegation, forms, saving, sendback, separation, urges, whereabouts
+from engine import attachments, cases, clock, delegation, forms, holding, saving, sendback, separation, urges, whereabouts
 from engine.errors import Conflict, InvalidInput, PermissionDenied
 from engine.models import AuditEntry, Case, Task
 
@@ -116,7 +116,8 @@ def refused(task: Task, case: Case, fields, data, values: dict, exc, controls: t
 def _draft(task: Task) -> dict | None:
     """What the step's form is filled from besides the case data: an answer saved for later (暂存), a delegate's
     answer to confirm or sent back to them to redo, or what the holder typed before adding a signer."""
-    return saving.saved(task) or delegation.draft_of(task) or delegation.returned(task)
+    found = saving.saved(task) or delegation.draft_of(task) or delegation.returned(task)
+    return {**found, "kind": holding.draft(task)[0]} if found else None  # which, for the page to say
 
 
 @bp.route("/tasks/<task_id>")

@@ -116,7 +116,8 @@ def test_a_disagreement_returns_the_answer_and_a_changed_answer_is_signed_again_
     assert task(rt, intake) == ("open", "edu_reviewer", "after")
     with rt.db.read() as session:
         row = session.get(Task, intake)
-        assert json.loads(row.draft) == {"by": "edu_reviewer", "values": {"household": "外地"}, "kept": "signer"}
+        assert json.loads(row.draft) == {"by": "edu_reviewer", "values": {"household": "外地"}}
+        assert row.draft_kind == "signer"
         assert [n.kind for n in notices.recent(session, "edu_reviewer")][:1] == ["sign_refused"]
     complete(rt, users["edu_reviewer"], intake, {"household": "本市户籍"})
     assert task(rt, intake) == ("open", "edu_reviewer2", "signer")  # the first signs the new answer again
