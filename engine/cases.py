@@ -33,6 +33,7 @@ _NO_SYNC = {"synchronize_session": False}
 MESSAGES = catalogue({
     "reassign_reason": "a reason is required to reassign",
     "reassign_no_step": "a selected step does not exist or is not of your departments",
+    "reassign_raced": "task {task!r} changed just now; nothing was reassigned",
     "field_required": "is required",
     "no_active_user": "no active user {user!r}",
     "cannot_take": "{user} cannot take {task!r}",
@@ -66,6 +67,7 @@ class TaskRef:
     business_key: str
     delegated_by: str | None = None
     signing: str | None = None
+    draft_kind: str | None = None
 
 
 @dataclass
@@ -264,11 +266,15 @@ def _reassign_one(session: Session, rt: Runtime, actor: Actor, task_id: str, to_
     holding.not_its_signer(session, task, to_user)
     separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
     now = _now()
-    moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open")
-                            .values(assignee=to_user, claimed_at=now), execution_options=_NO_SYNC)
-    if moved.rowcount != 1:
-        raise Conflict.coded("task_gone", task=task.name)
-    _audit_task(session, actor, task, "task_reassigned", {"from": task.assignee, "to": to_user, "reason": reason}, now)
+    ended, recorded = delegation.ended(session, task)  # 改派 gives the step outright: a 委派 of it ends
+    moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", *delegation.unchanged(task))
+                            .values(assignee=to_user, claimed_at=now, **ended), execution_options=_NO_SYNC)
+    if moved.rowcount != 1:  # done or withdrawn meanwhile, or its delegate answered (委派) at the same moment
+        state = session.execute(select(Task.state).where(Task.id == task_id)).scalar()
+        raise Conflict(Message("reassign_raced", task=task.name)) if state == "open" else \
+            Conflict.coded("task_gone", task=task.name)
+    _audit_task(session, actor, task, "task_reassigned",
+                {"from": task.assignee, "to": to_user, "reason": reason, **recorded}, now)
     task.assignee = to_user
     return task
 

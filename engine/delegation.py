@@ -15,7 +15,7 @@ from .models import AuditEntry, Case, Task
 from .routing import Actor
 from .runtime import Runtime
 from .steps import Outcome
-from .holding import colleagues, draft, held_open_task, named, text
+from .holding import able, colleagues, draft, held_open_task, named, text
 
 MAX_NOTE = 500
 MESSAGES = catalogue({
@@ -70,25 +70,64 @@ def _kept(task: Task) -> bool:
 
 def hand_back(session: Session, actor: Actor, task, case_id: int, values: dict) -> Outcome:
     """The delegate's answer (already checked against the form) goes back to the delegator to confirm, whoever sent it
-    for the delegate (their deputy, 代理, too)."""
+    for the delegate (their deputy, 代理, too). A delegator who can no longer take the step (no longer active, or
+    no longer of its department and role) cannot confirm it: it goes to the department's queue instead, unclaimed,
+    for whoever takes it to confirm (event "delegation_returned_to_queue")."""
     now = _now()
+    delegator = task.delegated_by
+    gone = delegator not in {name for name, _ in able(session, task.department_code, task.role)}
     held = Task.assignee == task.assignee if task.assignee is not None else Task.assignee.is_(None)
     moved = session.execute(update(Task).where(Task.id == task.id, Task.state == "open", held,
-                                               Task.delegated_by == task.delegated_by)
-                            .values(assignee=task.delegated_by, delegated_by=None, claimed_at=now,
+                                               Task.delegated_by == delegator)
+                            .values(assignee=None if gone else delegator, delegated_by=None,
+                                    claimed_at=None if gone else now,
                                     draft=json.dumps({"by": actor.username, "values": values}, ensure_ascii=False,
                                                      default=str), draft_kind="delegate"),
                             execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
         raise Conflict(Message("task_changed_now", task=task.name))
-    details = {"task": task.name, "element": task.element_id, "to": task.delegated_by, "data": values}
+    event = "delegation_returned_to_queue" if gone else "delegation_returned"
+    details = {"task": task.name, "element": task.element_id, "data": values,
+               **({"delegated_by": delegator} if gone else {"to": delegator})}
     if task.assignee not in (None, actor.username):  # a deputy standing in for the delegate
         details["acting_for"] = task.assignee
-    audit.append(session, [audit.Event("delegation_returned", actor.username, details, task.department_code, case_id,
+    audit.append(session, [audit.Event(event, actor.username, details, task.department_code, case_id,
                                        task.business_key, task.id)], now)
-    notices.notify(session, [task.delegated_by], "delegation_returned", task.business_key, task.id,
-                   {"step": task.name, "by": actor.display_name or actor.username}, now)
-    return Outcome(case_id, task.business_key, "running", [], [], ["delegation_returned"], None)
+    if not gone:
+        notices.notify(session, [delegator], "delegation_returned", task.business_key, task.id,
+                       {"step": task.name, "by": actor.display_name or actor.username}, now)
+    return Outcome(case_id, task.business_key, "running", [], [], [event], None)
+
+
+def unchanged(task) -> list:
+    """Column expressions: the step's 委派 is as `task` (cases.TaskRef) read it (a write guarded so loses a race)."""
+    return [Task.delegated_by.is_(None) if task.delegated_by is None else Task.delegated_by == task.delegated_by,
+            Task.draft_kind.is_(None) if task.draft_kind is None else Task.draft_kind == task.draft_kind]
+
+
+def ended(session: Session, task) -> tuple[dict, dict]:
+    """改派 gives a step to its new holder outright: a 委派 of it (out with the delegate, or their answer back with
+    the delegator to confirm) ends. The columns that end it, and what the audit entry records of it (who had
+    delegated it, and to whom); nothing for a step nobody delegated (`task`: cases.TaskRef). The delegate's answer,
+    to confirm or sent back to them to redo, stays in the form as a saved answer (暂存) of theirs, from when they
+    submitted it; what anyone saved (暂存) stays as it was."""
+    confirming = task.delegated_by is None and task.draft_kind == "delegate"
+    if task.delegated_by is None and not confirming:
+        return {}, {}
+    kind, kept = draft(session.execute(select(Task.draft, Task.draft_kind, Task.state)
+                                       .where(Task.id == task.id)).one()) or (None, {})
+    delegate = kept["by"] if kind in ("delegate", "returned") else task.assignee
+    values, recorded = {"delegated_by": None}, {"delegation_ended": task.delegated_by, "delegate": delegate}
+    if kind in ("delegate", "returned"):
+        back = session.execute(select(AuditEntry.event, AuditEntry.at).where(
+            AuditEntry.case_id == task.case_id, AuditEntry.task_id == task.id,
+            AuditEntry.event.in_(("delegation_returned", "delegation_returned_to_queue")))
+            .order_by(AuditEntry.seq.desc()).limit(1)).first()
+        values.update(draft=json.dumps({"by": delegate, "at": (back.at if back else _now()).isoformat(),
+                                        "values": kept["values"]}, ensure_ascii=False, default=str), draft_kind="self")
+        if confirming and back is not None and back.event == "delegation_returned":  # not one left in the queue
+            recorded["delegation_ended"] = task.assignee
+    return values, recorded if recorded["delegation_ended"] else {}
 
 
 def to_confirm():

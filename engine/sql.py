@@ -29,7 +29,8 @@ STATEMENTS: dict[str, str] = {
         " t.signing, c.next_due_at"
         " FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = :id"),
     "task": ("SELECT t.id, t.case_id, t.name, t.element_id, t.department_code, t.role, t.state, t.assignee,"
-             " c.business_key, t.delegated_by, t.signing FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = :id"),
+             " c.business_key, t.delegated_by, t.signing, t.draft_kind FROM tasks t JOIN cases c ON c.id = t.case_id"
+             " WHERE t.id = :id"),
     "case_by_id": ("SELECT id, business_key, definition_id, status, state, version, visited, next_due_at FROM cases"
                    " WHERE id = :id"),
     "update_case": (

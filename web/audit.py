@@ -37,7 +37,8 @@ EVENTS = ["case_started", "task_ready", "task_claimed", "task_released", "task_r
           "due_dates_recomputed", "decision_made",
           "rule_version_proposed", "rule_version_activated", "rule_version_refused", "rule_deployed",
           "case_migrated", "attachment_added", "attachment_viewed", "document_printed",
-          "notice_published", "department_head_title_set", "task_draft_saved", "delegation_sent_back"]
+          "notice_published", "department_head_title_set", "task_draft_saved", "delegation_sent_back",
+          "delegation_returned_to_queue"]
 PAGE = 50
 # The export's columns as the audit page names them (the hashed values stay as they are; see export())
 HEADINGS = {"seq": _l("Entry number"), "at": _l("Time"), "actor": _l("Who"), "department": _l("Department"),

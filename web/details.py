@@ -48,6 +48,7 @@ LABELS = {
     "by_department": _l("Urging department"),
     "position": _l("Signing order"), "traces": _l("Cases"), "events": _l("Events"),
     "day": _l("Date"), "working": _l("make-up working day"),
+    "delegated_by": _l("Delegated by"), "delegation_ended": _l("Delegation ended (委派结束); it was delegated by"), "delegate": _l("Delegate (受委派人)"),
 }
 # A key that means something else in one kind of entry: a signer's decision is not a rule table, an upload's
 # kind is the kind of material
@@ -62,7 +63,8 @@ HIDDEN = {"data", "element", "element_id", "task_element", "to_element", "inputs
           "reopened",  # the id of the step a send-back opened again
           "attachment",  # an attachment's internal number (its file is named)
           "inquiry"}  # the call a called 函询's milestone belongs to (an internal id; the figures pair by it)
-PEOPLE = {"user", "principal", "deputy", "signer", "by", "to_user", "holder", "delegated_by", "sent_back_by"}
+PEOPLE = {"user", "principal", "deputy", "signer", "by", "to_user", "holder", "delegated_by", "sent_back_by",
+          "delegation_ended", "delegate"}
 DEPARTMENTS = {"department", "departments", "to_department", "parent", "unit", "addressee", "by_department"}
 MOMENTS = {"due", "until", "effective", "ended_at", "expires_at"}
 CODES = {"role", "kind", "basis", "channel", "format", "hit_policy", "reason", "notify", "document"}  # engine words, translated

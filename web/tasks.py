@@ -162,6 +162,10 @@ def complete(task_id: str):
         flash(_("“%(task)s” of %(key)s went back to %(user)s to confirm.", task=task.name, key=case.business_key,
                 user=person(task.delegated_by)), "success")
         return redirect(url_for("inbox.inbox", view="mine"))
+    if outcome.events == ["delegation_returned_to_queue"]:
+        flash(_("%(user)s, who delegated “%(task)s” of %(key)s, can no longer take it: it went to the department queue "
+                "to be confirmed.", task=task.name, key=case.business_key, user=person(task.delegated_by)), "success")
+        return redirect(url_for("inbox.inbox", view="mine"))
     flash(_("“%(task)s” of %(key)s is done.", task=task.name, key=case.business_key), "success")
     if outcome.error:
         flash(_("The case stopped with an error: %(error)s", error=masked_text(outcome.error, data, actor(),

@@ -149,7 +149,8 @@ def complete(ctx: Context, task_id: str) -> Reply:
     with ctx.write() as session:
         _task(session, ctx, task_id)
         outcome = cases.complete(session, runtime(), ctx.actor, task_id, dict(ctx.body.values))
-        held = {"sent_for_signature": "signature", "delegation_returned": "confirmation"}
+        held = {"sent_for_signature": "signature", "delegation_returned": "confirmation",
+                "delegation_returned_to_queue": "confirmation"}
         reply = Reply(200, CompletionResult(task_id=task_id, business_key=outcome.business_key,
                                             case_status=outcome.status, error=_error(session, ctx, outcome),
                                             opened=_opened(session, outcome),
