@@ -138,7 +138,7 @@ def test_0034_names_the_kind_of_each_kept_draft_from_the_draft_itself(db_url):
     db.dispose()
 
 
-def test_0036_names_each_versions_owner_from_its_deployed_files(db_url):
+def test_0035_names_each_versions_owner_from_its_deployed_files(db_url):
     """Taken down and up again with the real processes deployed: each version's owner_department is read back from
     its own BPMN file (a process without one has none)."""
     from alembic import command
@@ -166,7 +166,7 @@ def test_0036_names_each_versions_owner_from_its_deployed_files(db_url):
         deployed = dict(session.execute(select(ProcessDefinition.process_key, ProcessDefinition.owner_department)).all())
     assert deployed["admission_review"] == "EDU" and deployed["subsidy_approval"] == "STREET"
     cfg = migration_config()
-    before = ScriptDirectory.from_config(cfg).get_revision("0036").down_revision
+    before = ScriptDirectory.from_config(cfg).get_revision("0035").down_revision
     with db.engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, before)

@@ -2,7 +2,7 @@
 department's case search finds the cases of the versions it owns, as the case page decides who may open a case by
 its own version, without compiling every version to find out. Filled from the deployed files.
 
-Revision ID: 0036
+Revision ID: 0035
 Revises: 0034
 Create Date: 2026-11-30
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 from lxml import etree
 
-revision = "0036"
+revision = "0035"
 down_revision = "0034"
 branch_labels = None
 depends_on = None
