@@ -258,8 +258,17 @@ def claim(task_id: str):
 @bp.route("/tasks/<task_id>/release", methods=["POST"])
 @login_required
 def release(task_id: str):
-    """Give a claimed task back to the department queue."""
-    with runtime().db.write() as session:
-        task = cases.release(session, runtime(), actor(), task_id)
+    """Give a claimed task back to the department queue; refused (released or done meanwhile, claimed by someone
+    else, not theirs to give back), the step's page or the inbox says why."""
+    try:
+        with runtime().db.write() as session:
+            task = cases.release(session, runtime(), actor(), task_id)
+    except (Conflict, PermissionDenied) as exc:
+        flash(refusal(exc), "error")
+        with runtime().db.read() as session:
+            step = session.get(Task, task_id)
+        if step is not None and actor().rank_in(step.department_code) > 0:
+            return redirect(url_for("tasks.show", task_id=task_id))
+        return redirect(url_for("inbox.inbox", view="mine"))
     flash(_("“%(task)s” of %(key)s is back in the department queue.", task=task.name, key=task.business_key), "success")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.inbox", view="department")))

@@ -25,9 +25,10 @@ def test_a_delegate_is_offered_no_release_and_one_posted_anyway_is_refused(app, 
     inbox = reviewer.get("/inbox?view=mine").data.decode()
     assert f"/tasks/{own}/release" in _row(inbox, own), "one's own claimed step may go back to the queue"
     assert "/release" not in _row(inbox, delegated), "a delegated step goes back to the delegator, not to the queue"
-    refused = reviewer.post(f"/tasks/{delegated}/release")
-    page = refused.data.decode()
-    assert refused.status_code == 409 and "由 edu_supervisor 委派而来，不能取消签收" in page and "Traceback" not in page
+    refused = reviewer.post(f"/tasks/{delegated}/release")  # was a bare 409 page: now the step's page says why
+    assert refused.status_code == 302 and refused.headers["Location"].endswith(f"/tasks/{delegated}")
+    page = reviewer.get(refused.headers["Location"]).data.decode()
+    assert "由 edu_supervisor 委派而来，不能取消签收" in page and 'class="flash error"' in page and "Traceback" not in page
     with world.rt.db.read() as session:
         row = session.get(Task, delegated)
     assert (row.assignee, row.delegated_by) == ("edu_reviewer", "edu_supervisor"), "nothing changed"
