@@ -16,6 +16,8 @@ from . import forms
 from .models import AuditEntry, Case, Task
 from .routing import Actor
 
+READERS = frozenset({"auditor", "admin"})  # roles that read any step and act on none
+
 # the audit event that last gave an open step to someone, by what it was
 _HANDED = {"task_claimed": "claimed", "task_reassigned": "reassigned", "task_transferred": "transferred",
            "task_delegated": "delegated"}
@@ -23,7 +25,8 @@ _HANDED = {"task_claimed": "claimed", "task_reassigned": "reassigned", "task_tra
 
 @dataclass(frozen=True)
 class Whereabouts:
-    """What became of a step: `how` is one of outside (not the actor's department any more), closed_case (its case
+    """What became of a step: `how` is one of outside (not the actor's department any more), reader (one who only
+    reads steps, of no department: an auditor, an administrator), closed_case (its case
     is no longer running), completed, cancelled, sent_back, with_signer (加签), not_allowed (the actor's role no longer
     suffices, or incompatible duties), claimed, reassigned, transferred, delegated (someone else holds it, `who`), or
     open (nobody else holds it: the actor may act on it again)."""
@@ -44,8 +47,8 @@ def of(session: Session, actor: Actor, task_id: str, refused: bool = False) -> W
     task = session.get(Task, task_id)
     if task is None:
         return None
-    if actor.rank_in(task.department_code) == 0:
-        return Whereabouts("outside")
+    if actor.rank_in(task.department_code) == 0:  # an auditor or administrator reads steps, and never acts on one
+        return Whereabouts("reader" if not actor.departments and READERS & actor.roles else "outside")
     if task.state != "open":
         return Whereabouts(task.state, None if task.state == "cancelled" else task.completed_by, task.closed_at)
     if session.execute(select(Case.status).where(Case.id == task.case_id)).scalar_one() != "running":

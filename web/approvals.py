@@ -10,6 +10,9 @@ from flask_login import login_required
 from engine import delegation, holding, sendback, transfers, withdrawal
 from engine.errors import EngineError, PermissionDenied
 
+from engine.models import Task
+
+from . import side_forms
 from .context import actor, runtime
 from .tasks import _load
 from .i18n import refusal
@@ -34,25 +37,31 @@ def send_back_options(task) -> list[sendback.Target]:
 @login_required
 def send_back(task_id: str):
     """Send the task back to the chosen earlier step; the reason and a confirmation are required."""
-    task, case = _load(task_id)
+    task, case = side_forms.task_of(task_id)  # one who may not act on it: again(), below
+    typed = {k: request.form.get(k, "") for k in ("target", "reason", "confirm")}
+    reason = typed["reason"].strip()
+
+    def again(exc=None, said=None):
+        with runtime().db.read() as session:
+            target = session.get(Task, typed["target"]) if typed["target"] else None
+        return side_forms.again(task_id, "send-back", typed, side_forms.shown(
+            ("send-back-target", _("Back to which step"), target.name if target else ""),
+            ("send-back-reason", _("Reason (shown to that step)"), typed["reason"])), exc, said)
+
     if not actor().may_work_on(task.department_code, task.role):
-        abort(403)
-    reason = request.form.get("reason", "").strip()
-    if not request.form.get("confirm"):
-        flash(_("Tick the box to confirm the send-back; nothing was changed."), "error")
-    elif not reason:
-        flash(_("A send-back needs a reason; nothing was changed."), "error")
-    else:
-        try:
-            with runtime().db.write() as session:
-                outcome = sendback.send_back(session, runtime(), actor(), task_id, request.form.get("target", ""), reason)
-        except EngineError as exc:
-            flash(refusal(exc), "error")
-        else:
-            steps = separator().join(row["name"] for row in outcome.opened)
-            flash(_("%(key)s was sent back to %(steps)s.", key=case.business_key, steps=steps or "—"), "success")
-            return redirect(url_for("inbox.inbox"))
-    return redirect(url_for("tasks.show", task_id=task_id) + "#send-back")
+        return again()
+    if not typed["confirm"]:
+        return again(said=_("Tick the box to confirm the send-back; nothing was changed."))
+    if not reason:
+        return again(said=_("A send-back needs a reason; nothing was changed."))
+    try:
+        with runtime().db.write() as session:
+            outcome = sendback.send_back(session, runtime(), actor(), task_id, typed["target"], reason)
+    except EngineError as exc:
+        return again(exc)
+    steps = separator().join(row["name"] for row in outcome.opened)
+    flash(_("%(key)s was sent back to %(steps)s.", key=case.business_key, steps=steps or "—"), "success")
+    return redirect(url_for("inbox.inbox"))
 
 
 def may_withdraw(task) -> bool:
@@ -111,19 +120,26 @@ def transfer_options(task) -> list[tuple[str, str]]:
         return holding.colleagues(session, task, me.username)
 
 
-def _hand_over(task_id: str, anchor: str, act, done: str):
+def _hand_over(task_id: str, form: str, act, done: str, text: tuple[str, str]):
     """Hand the task to the colleague chosen in the form with `act`; on success say `done` (a message taking
-    task, key and user) and go to one's tasks, else show the refusal on the task page."""
-    task, case = _load(task_id)
-    if not actor().may_work_on(task.department_code, task.role):
-        abort(403)
+    task, key and user) and go to one's tasks, else the task page again with the refusal and what was typed
+    (`text`: the form's text input, by name and label)."""
+    task, case = side_forms.task_of(task_id)  # one who may not act on it: again(), below
     to_user = request.form.get("to_user", "")
+    typed = {"to_user": to_user, text[0]: request.form.get(text[0], "")}
+
+    def again(exc=None):
+        to = _("Transfer to") if form == "transfer" else _("Delegate to")
+        return side_forms.again(task_id, form, typed, side_forms.shown(
+            (f"{form}-to", to, person(to_user) if to_user else ""), (f"{form}-{text[0]}", text[1], typed[text[0]])), exc)
+
+    if not actor().may_work_on(task.department_code, task.role):
+        return again()
     try:
         with runtime().db.write() as session:
             act(session, to_user)
     except EngineError as exc:
-        flash(refusal(exc), "error")
-        return redirect(url_for("tasks.show", task_id=task_id) + anchor)
+        return again(exc)
     flash(done % {"task": task.name, "key": case.business_key, "user": person(to_user)}, "success")
     return redirect(url_for("inbox.inbox", view="mine"))
 
@@ -132,33 +148,39 @@ def _hand_over(task_id: str, anchor: str, act, done: str):
 @login_required
 def transfer(task_id: str):
     """Hand the task to a colleague (转办) with a reason."""
-    return _hand_over(task_id, "#transfer", lambda session, to_user: transfers.transfer(
+    return _hand_over(task_id, "transfer", lambda session, to_user: transfers.transfer(
         session, runtime(), actor(), task_id, to_user, request.form.get("reason", "")),
-        _("“%(task)s” of %(key)s was transferred to %(user)s."))
+        _("“%(task)s” of %(key)s was transferred to %(user)s."), ("reason", _("Reason")))
 
 
 @bp.route("/tasks/<task_id>/delegate", methods=["POST"])
 @login_required
 def delegate(task_id: str):
     """Let a colleague do the work (委派); it comes back to be confirmed."""
-    return _hand_over(task_id, "#delegate", lambda session, to_user: delegation.delegate(
+    return _hand_over(task_id, "delegate", lambda session, to_user: delegation.delegate(
         session, runtime(), actor(), task_id, to_user, request.form.get("note", "")),
-        _("“%(task)s” of %(key)s was delegated to %(user)s; it comes back to you to confirm."))
+        _("“%(task)s” of %(key)s was delegated to %(user)s; it comes back to you to confirm."),
+        ("note", _("Note (optional)")))
 
 
 @bp.route("/tasks/<task_id>/return-to-delegate", methods=["POST"])
 @login_required
 def return_to_delegate(task_id: str):
     """退回重办: the delegate's answer goes back to them to redo, with a reason (required)."""
-    task, case = _load(task_id)
+    task, case = side_forms.task_of(task_id)  # one who may not act on it: again(), below
+    typed = {"reason": request.form.get("reason", "")}
+
+    def again(exc=None):
+        return side_forms.again(task_id, "redo", typed, side_forms.shown(
+            ("redo-reason", _("Reason (shown to them)"), typed["reason"])), exc)
+
     if not actor().may_work_on(task.department_code, task.role):
-        abort(403)
+        return again()
     try:
         with runtime().db.write() as session:
-            sent = delegation.send_back_to_delegate(session, actor(), task_id, request.form.get("reason", ""))
+            sent = delegation.send_back_to_delegate(session, actor(), task_id, typed["reason"])
     except EngineError as exc:
-        flash(refusal(exc), "error")
-        return redirect(url_for("tasks.show", task_id=task_id) + "#redo")
+        return again(exc)
     flash(_("“%(task)s” of %(key)s went back to %(user)s to redo.", task=task.name, key=case.business_key,
             user=person(sent.assignee)), "success")
     return redirect(url_for("inbox.inbox", view="delegated"))

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from engine import copies, directory
-from engine.errors import EngineError, PermissionDenied
+from engine.errors import EngineError
 
+from . import side_forms
 from .context import actor, runtime
-from .tasks import _load
-from .i18n import department_name, refusal
+from .i18n import department_name
+from .names import person, separator
 
 bp = Blueprint("copies", __name__)
 
@@ -40,17 +41,23 @@ def index():
 @login_required
 def add(task_id: str):
     """Copy the case to departments (codes) or people (user names), separated by commas or spaces."""
-    task, case = _load(task_id)
-    if not actor().may_work_on(task.department_code, task.role):
-        abort(403)
+    task, case = side_forms.task_of(task_id)  # one who may not act on it: again(), below
     targets = [t for chosen in request.form.getlist("to") for t in re.split(r"[\s,，、;；]+", chosen) if t]
+    typed = {"to": targets, "note": request.form.get("note", "")}
+
+    def again(exc=None):
+        names = dict(choices()["cc_departments"]())
+        return side_forms.again(task_id, "cc", typed, side_forms.shown(
+            ("cc-to", _("Departments or people (choose one or more)"),
+             separator().join(names.get(t) or person(t) for t in targets)),
+            ("cc-note", _("Note (optional)"), typed["note"])), exc)
+
+    if not actor().may_work_on(task.department_code, task.role):
+        return again()
     try:
         with runtime().db.write() as session:
-            count = copies.add(session, actor(), task_id, targets, request.form.get("note", ""))
-    except PermissionDenied as exc:
-        flash(refusal(exc), "error")
+            count = copies.add(session, actor(), task_id, targets, typed["note"])
     except EngineError as exc:
-        flash(refusal(exc), "error")
-    else:
-        flash(_("%(key)s was copied to %(n)s people.", key=case.business_key, n=count), "success")
+        return again(exc)
+    flash(_("%(key)s was copied to %(n)s people.", key=case.business_key, n=count), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#cc")

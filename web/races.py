@@ -17,6 +17,8 @@ def told(where: Whereabouts) -> str:
                           "what you typed: check it and submit again."),
         "outside": lambda: _("You can no longer handle this step."),
         "not_allowed": lambda: _("You can no longer handle this step."),
+        "reader": lambda: _("Your account may read steps but not act on them (办理): only the step's department can "
+                            "submit it."),
         "closed_case": lambda: _("While you were typing, this case ended or was stopped."),
         "completed": lambda: _("While you were typing, %(user)s completed this step (%(when)s).", user=who, when=when),
         "cancelled": lambda: _("While you were typing, this step was withdrawn (%(when)s): the case no longer needs it.",

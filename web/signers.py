@@ -9,13 +9,14 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import signers
-from engine.errors import EngineError, PermissionDenied
+from engine.errors import EngineError, InvalidInput, PermissionDenied
 from engine.glossary import Glossary
 from engine.models import Task, TaskSigner
 from engine.routing import ROLE_RANK
 
+from . import side_forms
 from .context import actor, runtime
-from .tasks import _load, _page, form_and_data, form_values, refused
+from .tasks import _load, form_and_data, refused
 from .i18n import refusal
 from .names import person
 from .privacy import is_files, shown_with_form
@@ -58,50 +59,42 @@ def _back(task_id: str):
 @bp.route("/tasks/<task_id>/signers", methods=["POST"])
 @login_required
 def add(task_id: str):
-    """Add a signer before or after oneself (加签), with a reason."""
-    task, case = _load(task_id)
-    if not actor().may_work_on(task.department_code, task.role):
-        abort(403)
+    """Add a signer before or after oneself (加签), with a reason; refused, the task page again with what was typed
+    in the panel and in the step's form (which its button sends)."""
+    task, case = side_forms.task_of(task_id)  # one who may not act on it: again(), below
     to_user, position = request.form.get("signer-to", ""), request.form.get("signer-position", "")
     reason = request.form.get("signer-reason", "")
-    values = typed(task, case)
+    values, rows = side_forms.step_typed(task, case)
+    typed = {"to": to_user, "position": position, "reason": reason}
+    rows = rows + side_forms.shown(("signer-to", _("Signer"), person(to_user) if to_user else ""),
+                                   ("signer-position", _("Order"), {"before": _("before me"),
+                                                                    "after": _("after me")}.get(position, "")),
+                                   ("signer-reason", _("Reason"), reason))
+
+    def again(exc=None, said=None):
+        return side_forms.again(task_id, "signers", typed, rows, exc, said, main=values)
+
+    if not actor().may_work_on(task.department_code, task.role):
+        return again()
     if not reason.strip():
-        flash(_("An added signer needs a reason; nothing was changed."), "error")
-        return _again(task, case, values)
+        return again(said=_("An added signer needs a reason; nothing was changed."))
     try:
         with runtime().db.write() as session:
             signers.add(session, runtime(), actor(), task_id, to_user, position, reason, values)
-    except PermissionDenied:
-        abort(403)
+    except InvalidInput as exc:
+        fields, data = form_and_data(task, case)
+        if values is None or not any(f.id in exc.fields for f in fields):
+            return again(exc)
+        side = side_forms.Side("signers", typed, refusal(exc), rows)  # what is wrong in the form stands beside it
+        return refused(task, case, fields, data, values, exc, ("to_user", "position", "reason"), side)
     except EngineError as exc:
-        if values is None:
-            flash(refusal(exc), "error")
-            return _back(task_id)
-        return refused(task, case, *form_and_data(task, case), values, exc, controls=("to_user", "position", "reason"))
+        return again(exc)
     if position == "before":
         flash(_("“%(task)s” went to %(user)s to sign first; it comes back to you.", task=task.name, user=person(to_user)),
               "success")
         return redirect(url_for("inbox.inbox", view="mine"))
     flash(_("%(user)s will sign “%(task)s” after you submit it.", task=task.name, user=person(to_user)), "success")
     return _back(task_id)
-
-
-def _again(task: Task, case, values: dict | None):
-    """A refused 加签: the task page again, with what the holder had typed still in the form."""
-    if values is None:
-        return _back(task.id)
-    fields, data = form_and_data(task, case)
-    return _page(task, case, fields, data, values, status=422)
-
-
-def typed(task: Task, case) -> dict | None:
-    """What the holder had typed in the step's form when adding the signer (the panel's button submits the task
-    form), kept as the step's draft; None when nothing was typed (or the form was not sent)."""
-    fields = [f for f in form_and_data(task, case)[0] if not f.readonly]
-    if not any(f.id in request.form for f in fields):
-        return None
-    values = form_values(fields)
-    return values if any(v not in ("", "false") for v in values.values()) else None
 
 
 @bp.route("/tasks/<task_id>/sign", methods=["POST"])

@@ -4,7 +4,7 @@ with the answer when it is submitted (engine/cases.py), opened by the case's rea
 kept them (web/counter.py `download`)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -12,9 +12,9 @@ from engine import attachments
 from engine.errors import Conflict, InvalidInput, PermissionDenied
 from engine.models import Case, Task
 
+from . import side_forms
 from .context import actor, runtime
 from .counter import PER_UPLOAD, _upload_problem
-from .i18n import refusal
 from .names import separator
 
 bp = Blueprint("step_files", __name__)
@@ -35,40 +35,43 @@ def files_of(task: Task) -> list:
 @bp.route("/tasks/<task_id>/attachments", methods=["POST"])
 @login_required
 def upload(task_id: str):
-    """Keep scanned documents with the answer of an open step the user may complete."""
-    with runtime().db.read() as session:
-        task = session.get(Task, task_id)
-        case = session.get(Case, task.case_id) if task is not None else None
-    if task is None or case is None:
-        abort(404)
+    """Keep scanned documents with the answer of an open step the user may complete; refused, the task page again
+    naming what was wrong, with what was typed in the step's form (which its button sends) still in it."""
+    task, case = side_forms.task_of(task_id)  # one who may not act on it: again(), below
     me = actor()
+    chosen_files = request.files.getlist("kept-file") + request.files.getlist("file")  # the page's, or a client's
+    files = [f for f in chosen_files if f and f.filename]
+    chosen = separator().join(_file_name(f.filename) for f in files)
+    values, rows = side_forms.step_typed(task, case)
+    rows = rows + side_forms.shown(("upload-files", _("Scanned file"), chosen))
+
+    def again(exc=None, said=None):
+        return side_forms.again(task_id, "kept-files", {}, rows, exc, said, main=values)
+
     if not me.may_work_on(task.department_code, task.role):
-        abort(403)
-    back = redirect(url_for("tasks.show", task_id=task_id) + "#kept-files")
+        return again()
     if task.state != "open" or kept_field(task, case) is None:
-        flash(_("Documents can be kept only with the answer of an open step that takes them."), "error")
-        return back
-    files = [f for f in request.files.getlist("file") if f and f.filename]
+        return again(said=_("Documents can be kept only with the answer of an open step that takes them."))
     if not files or len(files) > PER_UPLOAD:
-        flash(_("Choose one to %(n)s scanned files (PDF, JPEG or PNG) to upload.", n=PER_UPLOAD), "error")
-        return back
+        return again(said=_("Choose one to %(n)s scanned files (PDF, JPEG or PNG) to upload.", n=PER_UPLOAD))
     added, name = [], ""
     try:
         with runtime().db.write() as session:  # all the files or none
             attachments.keeping(session, runtime(), me, task_id)
             row = session.get(Case, case.id)
             for item in files:
-                name = (item.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:120]
+                name = _file_name(item.filename)
                 data = item.stream.read(attachments.MAX_BYTES + 1)
                 added.append(attachments.add(session, runtime().attachments_dir, me, row, "answer", item.filename,
                                              data, task.department_code, task_id=task.id).filename)
-    except PermissionDenied:
-        abort(403)
-    except Conflict as exc:  # with an added signer (加签) just now
-        flash(refusal(exc), "error")
-        return back
     except InvalidInput as exc:
-        flash(_upload_problem(next(iter(exc.fields.values()), ""), name), "error")
-        return back
+        return again(said=_upload_problem(next(iter(exc.fields.values()), ""), name))
+    except (Conflict, PermissionDenied) as exc:  # with an added signer (加签) just now, claimed meanwhile …
+        return again(exc)
     flash(_("Attached: %(files)s.", files=separator().join(added)), "success")
-    return back
+    return redirect(url_for("tasks.show", task_id=task_id) + "#kept-files")
+
+
+def _file_name(filename: str | None) -> str:
+    """A file's name without the folders a browser may send with it."""
+    return (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:120]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from uuid import UUID
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
@@ -61,7 +62,9 @@ def _comments(case_id: int) -> list[AuditEntry]:
 
 
 def _page(task: Task, case: Case, fields, data, values=None, errors=None, status=200, confirming=None, lost=None,
-          typed=()):
+          typed=(), side=None):
+    """The task page (`side`: one of the page's other forms refused, web/side_forms.py: filled in again and open with
+    what was said where the page still offers it, else what was said above and what was typed read-only)."""
     terms = glossary_of(case, task.element_id)
     shown = visible_data(data, actor(), case.business_key, terms, here=task.department_code, may_open=may_open_key)
     read = personal_shown(shown)
@@ -89,28 +92,41 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
     can_act = can_act and apart is None and task.signing != "signer"
     colleagues = transfer_options(task) if can_act and not task.delegated_by else []
     fields = localized.form(fields, case.process_key, task.element_id, case.definition_id)
+    signing = panel(task, colleagues, terms)
+    draft = _draft(task)
+    back_to = send_back_options(task) if can_act else []
+    offered = {"send-back": bool(back_to), "transfer": bool(colleagues), "delegate": bool(colleagues), "cc": can_act,
+               "redo": bool(can_act and draft and not draft.get("kept") and not task.signing),
+               "signers": bool(signing["signer_candidates"]), "kept-files": can_act and kept is not None}
+    refused_side = side if side is not None and offered.get(side.form) else None
+    if side is not None and refused_side is None:  # the form is gone from the page: what was typed, to copy
+        lost, typed = side.above(), side.shown
+    typed_back = typed if side is not None else () if can_act and values else typed
     return render_template("task.html", task=task, case=case, fields=fields, data=shown, comments=comments,
                            step_title=localized.step(case.process_key, task.element_id, task.name, case.definition_id),
                            values=values or {}, errors=errors or {}, can_act=can_act, sent_back=sent_back,
-                           send_back_to=send_back_options(task) if can_act else [],
+                           send_back_to=back_to, side=refused_side,
                            withdrawable=may_withdraw(task), apart=apart, urged=urged,
                            colleagues=colleagues, confirm=confirm if any(f.id == confirm for f in fields) else None,
-                           draft=_draft(task), stopped=stopped, confirming=confirming,
+                           draft=draft, stopped=stopped, confirming=confirming,
                            submit_label=labels.get("en" if localized.english() else "") or labels.get(""),
                            rests_on=rests_on, kept=kept, back=safe_next(request.args.get("back"), ""),
-                           lost=lost, typed_back=() if can_act and values else typed, redo=redo,
-                           **panel(task, colleagues, terms)), status
+                           lost=lost, typed_back=typed_back, redo=redo, **signing), status
 
 
-def refused(task: Task, case: Case, fields, data, values: dict, exc, controls: tuple[str, ...] = ()):
+def refused(task: Task, case: Case, fields, data, values: dict, exc, controls: tuple[str, ...] = (), side=None):
     """A refused 暂存 or 加签: the task page again with what was typed; what is wrong with a field of the form stands
-    beside it, named by its label (not by its id in a message above), anything else in a message above (`controls`:
-    what the action's own inputs are called in its refusals, which a form field may be called too)."""
+    beside it, named by its label (not by its id in a message above), anything else in a message above, or in the
+    action's own form (`side`, which says it; `controls`: what the action's own inputs are called in its refusals,
+    which a form field may be called too)."""
     errors = {k: v for k, v in field_errors(exc).items() if k not in controls and any(f.id == k for f in fields)} \
         if getattr(exc, "fields", None) else {}
     if not errors or set(errors) != set(exc.fields):
-        flash(refusal(exc), "error")
-    return _page(task, case, fields, data, values, errors, 422)
+        if side is None:
+            flash(refusal(exc), "error")
+    elif side is not None:  # all of it stands beside the fields, named by their labels
+        side = replace(side, said=_("The form has errors; nothing was saved."))
+    return _page(task, case, fields, data, values, errors, 422, side=side)
 
 
 def _draft(task: Task) -> dict | None:
@@ -126,11 +142,16 @@ def show(task_id: str):
     """The task with its form (or, once done, what was submitted)."""
     task, case = _load(task_id)
     fields, data = form_and_data(task, case)
+    return _page(task, case, fields, data, opening_values(task, fields, data))
+
+
+def opening_values(task: Task, fields, data: dict) -> dict:
+    """What the step's form holds when the page opens: the case data, and a draft over it."""
     values = {f.id: None if f.decision else data.get(f.id, f.default) for f in fields}  # a decision is made afresh
     draft = _draft(task)
     if draft:  # 委派: the delegate's answer, for the delegator to confirm or change; or what was saved (暂存)
         values.update({k: v for k, v in draft["values"].items() if k in values})
-    return _page(task, case, fields, data, values)
+    return values
 
 
 @bp.route("/tasks/<task_id>", methods=["POST"])
@@ -192,7 +213,7 @@ def lost_race(task_id: str, refused: bool = False):
         return render_template("typed_back.html", lost=races.told(where), typed_back=races.typed_back(step, typed)), 403
     fields, data = form_and_data(task, case)
     still = typed if not where.elsewhere and fields else None  # the form itself, where they may act on the step
-    return _page(task, case, fields, data, still, status=403 if where.how == "not_allowed" else 409,
+    return _page(task, case, fields, data, still, status=403 if where.how in ("not_allowed", "reader") else 409,
                  lost=races.told(where), typed=races.typed_back(step, typed))
 
 

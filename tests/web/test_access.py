@@ -23,7 +23,7 @@ def expected(role: str, route: str) -> int:
         "case": 200 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,
         "diagram": 200 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,
         "claim": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
-        "send_back": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
+        "send_back": 409 if role in ("edu_reviewer", "edu_supervisor") else 403,  # no such step: the page says so
         "withdraw": 403 if role != "anonymous" else 302,  # only who completed a step may take it back
         "reveal": 302 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,
         "team": 200 if role == "edu_supervisor" else 403,
@@ -49,13 +49,13 @@ def expected(role: str, route: str) -> int:
         "modeler": 200 if role in ("designer", "admin") else 403,
         "migrate_move": 302 if role in ("designer", "admin") else 403,  # unconfirmed: nothing moves
         "supervision": 403,  # the overseeing office only (none of these roles)
-        "delegate": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
+        "delegate": 422 if role in ("edu_reviewer", "edu_supervisor") else 403,  # no such colleague: the page says so
         "cc_add": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
-        "transfer": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
-        "add_signer": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
+        "transfer": 422 if role in ("edu_reviewer", "edu_supervisor") else 403,
+        "add_signer": 422 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "save_typed": 422 if role in ("edu_reviewer", "edu_supervisor") else 403,  # nothing typed: said, nothing kept
         "inbox_delegated": 200,  # 我委派的: each sees only their own
-        "return_to_delegate": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # no delegate's answer: said
+        "return_to_delegate": 409 if role in ("edu_reviewer", "edu_supervisor") else 403,  # no delegate's answer: said
         "sign": 403,  # only the signer who has the step (none here)
         "remove_signer": 404,  # no such signer; who may remove one: tests/web/test_signers_pages.py
         "legal_hold": 302 if role in ("auditor", "admin") else 403,
@@ -66,7 +66,7 @@ def expected(role: str, route: str) -> int:
         "notice": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # nothing missing: said, back to the case
         "correction": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # waits for no correction
         "attach": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # no file: named, nothing kept
-        "step_attach": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # the step keeps none: said
+        "step_attach": 422 if role in ("edu_reviewer", "edu_supervisor") else 403,  # the step keeps none: said
         "attachment": 404 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,  # no such file
         "withdraw_application": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # last: it ends the case
     }
