@@ -8,7 +8,8 @@ Rules:
 - **Before (前加签)**: the step goes to the signer at once; they sign (agree or disagree, with an opinion) and
   it comes back to the holder, who then completes it. One signer before at a time. What the holder had typed
   in the form is kept as the step's draft (Task.draft, as 委派 keeps a delegate's answer): the signer reads it
-  and the form is filled from it when the step comes back.
+  and the form is filled from it when the step comes back. The draft is not copied into the audit log (a draft
+  never submitted is not on the permanent record); the 加签 entry names who added whom, how and why.
 - **After (后加签)**: the holder completes the form as usual, but the step is not done yet: the answer goes to
   the signers after, in the order they were added, each signing exactly that answer. When the last agrees,
   the step completes with the holder's answer and counts as the holder's. A disagreement sends it back to
@@ -116,8 +117,8 @@ def add(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str,
                      added_by=actor.username, reason=reason, state="pending", created_at=now)
     session.add(row)
     key = _key(session, task.case_id)
-    _audit(session, actor.username, "signer_added", task, key, {"signer": to_user, "position": position,
-                                                                 "reason": reason, **({"data": values} if values else {})},
+    # the draft stays on the step (Task.draft) and out of the permanent audit log: it was never submitted
+    _audit(session, actor.username, "signer_added", task, key, {"signer": to_user, "position": position, "reason": reason},
            now)
     if position == "before":
         notices.notify(session, [to_user], "sign_requested", key, task_id,

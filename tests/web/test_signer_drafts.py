@@ -88,8 +88,19 @@ def test_a_signer_before_reads_the_typed_answer_and_it_comes_back_in_the_form(ap
     done = reviewer.post(f"/tasks/{task}", data={"answer": ANSWER, "evidence": EVIDENCE}, follow_redirects=True)
     assert "的“拟写答复”已办结" in done.data.decode()
     with world.rt.db.read() as session:
-        added = session.execute(select(AuditEntry.details).where(AuditEntry.event == "signer_added")).scalar_one()
-    assert json.loads(added)["data"]["answer"] == ANSWER, "the draft sent for signature is on the record"
+        added, key = session.execute(select(AuditEntry.details, AuditEntry.business_key)
+                                     .where(AuditEntry.event == "signer_added")).one()
+    assert json.loads(added) == {"signer": "hrss_reviewer2", "position": "before", "reason": "请先审阅答复口径",
+                                 "task": "拟写答复", "element": "draft_answer"}, \
+        "a draft never submitted stays out of the permanent audit log: who was added to which step, how and why"
+    auditor = login(app.test_client(), "auditor")
+    history = auditor.get(f"/cases/{key}").data.decode()
+    assert "请先审阅答复口径" in history and "人社审核员二" in history, "the case history still shows the 加签"
+    export = auditor.get(f"/audit/export.csv?key={key}").data.decode()
+    row = next(line for line in export.splitlines() if "请先审阅答复口径" in line)
+    assert "人社审核员二" in row or "hrss_reviewer2" in row
+    first = ANSWER.split("，")[0]
+    assert export.count(first) == 1, "the answer is in the export once: as submitted on 办结, not as the 加签 draft"
 
 
 def test_a_signer_after_and_a_refused_signer_keep_the_typed_answer(app, world):
