@@ -21,6 +21,7 @@ from .lint_messages import M
 
 FIELD_TYPES = ("string", "long", "double", "boolean", "date", "enum")
 CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max", "pattern")
+MAX_TEXT = 20_000  # characters of a text field whose BPMN gives no maxlength (a request could carry 4 MB)
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
 
@@ -263,8 +264,9 @@ def _constrain(f: FormField, value: Any, errors: _Errors) -> None:
     if isinstance(value, str) and f.type in ("string", "enum"):
         if "minlength" in c and len(value) < int(c["minlength"]):
             errors.add(f.id, "too_short", limit=c["minlength"])
-        if "maxlength" in c and len(value) > int(c["maxlength"]):
-            errors.add(f.id, "too_long", limit=c["maxlength"])
+        limit = int(c["maxlength"]) if "maxlength" in c else MAX_TEXT if f.type == "string" else None
+        if limit is not None and len(value) > limit:
+            errors.add(f.id, "too_long", limit=str(limit))
         if "pattern" in c and not _pattern(c["pattern"]).fullmatch(value):
             errors.add(f.id, "pattern")
     bound = _bound_parser(f.type)

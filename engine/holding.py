@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, catalogue
-from .forms import HIDDEN
+from .forms import HIDDEN, MAX_TEXT
 from .models import Membership, Task, TaskSigner, User
 from .routing import ROLE_RANK, Actor, may_take
 
@@ -31,7 +31,7 @@ MESSAGES = catalogue({  # refusals of working on a step someone holds (transfer,
     "draft_too_many": "at most {limit} fields",
     "to_sign_it": "{user} is to sign {task!r} after its holder (加签); remove them as a signer first (减签)",
 })
-MAX_VALUE = 20_000  # characters of one field of an unfinished answer
+MAX_VALUE = MAX_TEXT  # characters of one field of an unfinished answer: as many as a submitted one takes
 MAX_FIELDS = 200
 LONGEST_USERNAME = 64  # users.username
 
