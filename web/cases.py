@@ -34,14 +34,12 @@ RELATED = 50  # cases referring to one case listed on its page
 def _case(key: str) -> Case:
     with runtime().db.read() as session_:
         case = session_.execute(select(Case).where(Case.business_key == key)).scalar_one_or_none()
-        if case is None:
-            abort(404)
-        if not _may_open(session_, case, actor()):
-            abort(403)
+        if case is None or not may_open(session_, case, actor()):
+            abort(404)  # one who may not open it learns nothing, not even that it exists
     return case
 
 
-def _may_open(session_, case: Case, me) -> bool:
+def may_open(session_, case: Case, me) -> bool:
     """Whether `me` may open the case's page: a department that has a step in it or answers for it, whoever started
     it or got a copy, the overseeing office, auditors and administrators."""
     if {"auditor", "admin"} & set(me.roles) or case.started_by == me.username:
@@ -74,7 +72,7 @@ def may_open_key(key: str) -> bool:
     if key not in known:
         with runtime().db.read() as session_:
             case = session_.execute(select(Case).where(Case.business_key == key)).scalar_one_or_none()
-            known[key] = case is not None and _may_open(session_, case, actor())
+            known[key] = case is not None and may_open(session_, case, actor())
     return known[key]
 
 

@@ -234,11 +234,17 @@ def _row(r, names: dict[str, str], urged: int = 0, sent_back: dict | None = None
                 delegate=answered_by if r.to_confirm else r.assignee)
 
 
+def _visible(task_id: str) -> None:
+    from .tasks import visible  # the task page's module reads the inbox's (cases → search → inbox)
+    visible(task_id)
+
+
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
 @login_required
 def claim(task_id: str):
     """Take a task from the department queue and open it (签收, then 办理 at once); the list it was claimed from stays
     a link away. A claim refused to a colleague (taken just now, closed, 不相容岗位) says why on the page it came from."""
+    _visible(task_id)  # an outsider learns nothing of a step they may not see
     here = url_for("tasks.show", task_id=task_id)
     back = safe_next(request.form.get("back"), "")
     try:
@@ -260,6 +266,7 @@ def claim(task_id: str):
 def release(task_id: str):
     """Give a claimed task back to the department queue; refused (released or done meanwhile, claimed by someone
     else, not theirs to give back), the step's page or the inbox says why."""
+    _visible(task_id)
     try:
         with runtime().db.write() as session:
             task = cases.release(session, runtime(), actor(), task_id)

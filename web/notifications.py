@@ -172,13 +172,15 @@ def _load_for_urge(task_id: str):
     """The task and case, for anyone who may urge it or might have while it was open (they are told it is finished);
     the task page's access rule does not apply."""
     from engine.models import Case
+    from .cases import may_open
     with runtime().db.read() as session:
         task = session.get(Task, task_id)
         if task is None:
             abort(404)
+        case = session.get(Case, task.case_id)
         if urges.urging_department(session, actor(), task) is None:
-            abort(403)
-        return task, session.get(Case, task.case_id)
+            abort(403 if may_open(session, case, actor()) else 404)  # an outsider learns nothing of the step
+        return task, case
 
 
 __all__ = ["bp", "words", "unread_count"]

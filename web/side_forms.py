@@ -41,13 +41,11 @@ def shown(*rows: tuple[str, str, str]) -> list[dict[str, str]]:
 
 
 def task_of(task_id: str) -> tuple[Task, Case]:
-    """The step and its case (404 when there is no such step); whoever may not act on it gets `again`, which shows
-    one of another department only their own text."""
-    with runtime().db.read() as session:
-        task = session.get(Task, task_id)
-        if task is None:
-            abort(404)
-        return task, session.get(Case, task.case_id)
+    """The step and its case, for one who may open the case (404 otherwise, as for no such step: tasks.visible);
+    whoever may open it but not act on it gets `again`, which shows one of another department only their own text."""
+    from .tasks import visible
+
+    return visible(task_id)
 
 
 def step_typed(task: Task, case: Case) -> tuple[dict[str, str] | None, list[dict[str, str]]]:

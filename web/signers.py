@@ -16,7 +16,7 @@ from engine.routing import ROLE_RANK
 
 from . import side_forms
 from .context import actor, runtime
-from .tasks import _load, form_and_data, refused
+from .tasks import _load, form_and_data, refused, visible
 from .i18n import refusal
 from .names import person
 from .privacy import is_files, shown_with_form
@@ -132,6 +132,7 @@ def remove(signer_id: int):
         if row is None:
             abort(404)
         task_id = row.task_id
+    visible(task_id)  # one who may not see the step learns nothing of its signers
     if not request.form.get("reason", "").strip():
         flash(_("Removing a signer needs a reason; nothing was changed."), "error")
         return _back(task_id)

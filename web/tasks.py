@@ -20,7 +20,7 @@ from . import localized, races
 from .context import actor, runtime, safe_next
 from .i18n import field_errors, refusal
 from .privacy import glossary_of, masked_text, personal_shown, shown_with_form, visible_data
-from .cases import may_open_key
+from .cases import may_open, may_open_key
 from .names import person
 
 bp = Blueprint("tasks", __name__)
@@ -29,14 +29,22 @@ bp = Blueprint("tasks", __name__)
 def _load(task_id: str, posted: bool = False) -> tuple[Task, Case]:
     """The step and its case for one who may see them; when `posted` (the step's form was sent), one who may not
     gets back what they typed and nothing else (lost_race)."""
-    with runtime().db.read() as session:
-        task = session.get(Task, task_id)
-        if task is None:
-            abort(404)
-        case = session.get(Case, task.case_id)
+    task, case = visible(task_id)
     me = actor()
     if me.rank_in(task.department_code) == 0 and not {"auditor", "admin"} & set(me.roles):
         abort(make_response(lost_race(task_id)) if posted else 403)
+    return task, case
+
+
+def visible(task_id: str) -> tuple[Task, Case]:
+    """The step and its case, for one who may open the case (whether they may act on the step is theirs to ask);
+    to anyone else a step that is there answers as one that is not (404): an outsider learns neither that it exists
+    nor which department has it."""
+    with runtime().db.read() as session:
+        task = session.get(Task, task_id)
+        case = session.get(Case, task.case_id) if task is not None else None
+        if case is None or not may_open(session, case, actor()):
+            abort(404)
     return task, case
 
 

@@ -70,7 +70,15 @@ def expected(role: str, route: str) -> int:
         "attachment": 404 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,  # no such file
         "withdraw_application": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # last: it ends the case
     }
+    if role in OUTSIDERS and route in OF_THE_CASE:
+        return 404  # what they may not see answers as what is not there (tests/web/test_hidden_existence.py)
     return table[route]
+
+
+OUTSIDERS = ("psb_reviewer", "designer")  # no part in the case: they may not open it
+OF_THE_CASE = {"task", "case", "diagram", "claim", "send_back", "withdraw", "reveal", "urge", "delegate", "cc_add",
+               "transfer", "add_signer", "save_typed", "return_to_delegate", "sign", "receipt", "receipt_pdf", "notice",
+               "correction", "attach", "step_attach", "attachment"}
 
 
 ROUTES = {

@@ -70,6 +70,6 @@ def test_a_failed_claim_says_why_on_the_page_it_came_from(app, world):
     page = reviewer.get(LIST).data.decode()
     assert "<title>" in page and "“撰写函询”刚刚已由edu_supervisor签收" in page and 'class="flash error"' in page
     outsider = login(app.test_client(), "psb_reviewer").post(f"/tasks/{task}/claim", data={"back": LIST})
-    assert outsider.status_code == 403, "one who may not take the step is refused as before"
+    assert outsider.status_code == 404, "one who may not see the case learns nothing of the step"
     with world.rt.db.read() as session:
         assert session.get(Task, task).assignee == "edu_supervisor"

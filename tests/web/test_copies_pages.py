@@ -14,7 +14,7 @@ def test_a_holder_copies_the_case_and_the_department_reads_it(app, world):
     out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
     draft = opened(out)["draft_inquiry"]
     hud = login(app.test_client(), "hud_reviewer")
-    assert hud.get(f"/cases/{out.business_key}").status_code == 403
+    assert hud.get(f"/cases/{out.business_key}").status_code == 404  # not theirs to know of
     edu = login(app.test_client(), "edu_reviewer")
     assert 'id="cc"' in edu.get(f"/tasks/{draft}").data.decode()
     bad = edu.post(f"/tasks/{draft}/cc", data={"to": "NOWHERE"}, follow_redirects=True).data.decode()

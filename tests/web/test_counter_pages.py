@@ -146,10 +146,10 @@ def test_scanned_materials_are_kept_by_hash_shown_to_the_case_file_readers_and_e
     assert len(_events(world, key, "attachment_added")) == 2
 
     outsider = login(app.test_client(), "psb_reviewer")  # no step of this case in their department
-    assert outsider.get(link.group(1)).status_code == 403
+    assert outsider.get(link.group(1)).status_code == 404  # what they may not see answers as what is not there
     assert outsider.post(f"/cases/{key}/attachments", data={"kind": "housing", "file": (io.BytesIO(PDF), "x.pdf")},
-                         content_type="multipart/form-data").status_code == 403
-    assert outsider.get(f"/cases/{key}/receipt").status_code == 403
+                         content_type="multipart/form-data").status_code == 404
+    assert outsider.get(f"/cases/{key}/receipt").status_code == 404
     auditor = login(app.test_client(), "auditor")
     assert auditor.get(link.group(1)).data == PDF, "the auditor reads the file too, and it is recorded"
     assert _events(world, key, "attachment_viewed")[-1][1] == "auditor"

@@ -78,7 +78,7 @@ def test_the_holder_sends_the_delegate_s_answer_back_to_redo_with_a_reason(app, 
     with world.rt.db.read() as session:
         assert session.get(Task, answered).assignee == "edu_supervisor", "a refusal changes nothing"
     assert login(app.test_client(), "psb_reviewer").post(f"/tasks/{answered}/return-to-delegate",
-                                                         data={"reason": "重办"}).status_code == 403
+                                                         data={"reason": "重办"}).status_code == 404
     sent = chief.post(f"/tasks/{answered}/return-to-delegate", data={"reason": "请补充参保年限的依据"},
                       follow_redirects=True).data.decode()
     assert "退回 edu_reviewer 重办" in sent and "data-with-delegate" in _row(sent, answered)

@@ -68,7 +68,7 @@ def test_bad_typing_is_refused_and_kept_and_outsiders_may_not_save(app, world):
     assert hidden.status_code == 422 and "不可见字符" in page and "请说明\u202e参保年限" in page
     empty = reviewer.post(f"/tasks/{task}/save", data={})
     assert empty.status_code == 422 and "没有可暂存的填写内容" in empty.data.decode()
-    assert login(app.test_client(), "psb_reviewer").post(f"/tasks/{task}/save", data=TYPED).status_code == 403
+    assert login(app.test_client(), "psb_reviewer").post(f"/tasks/{task}/save", data=TYPED).status_code == 404
     with world.rt.db.read() as session:
         row = session.get(Task, task)
     assert row.draft is None and row.assignee is None, "nothing was kept, nobody took the step"

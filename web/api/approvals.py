@@ -8,15 +8,13 @@ from datetime import datetime
 from pydantic import Field
 
 from engine import delegation, sendback, transfers, urges, withdrawal
-from engine.errors import NotFound
-from engine.models import Task
 
 from ..context import runtime
 from . import api
 from .core import Context, Reply
 from .portal import department_names
 from .schemas import TASK_PATTERN, Body, CompletionResult, Out, TaskSummary
-from .work import STAFF, TASK, _opened, _summary, _task
+from .work import STAFF, TASK, _opened, _summary, _task, visible_task
 
 
 class SendBackTarget(Out):
@@ -104,8 +102,7 @@ def urge(ctx: Context, task_id: str) -> Reply:
     person urges the same task at most once every four hours, and at most JOINTREVIEW_URGES_PER_HOUR tasks (default
     30) in any hour (409, naming the limit); a step already finished is not urged (409)."""
     with runtime().db.write() as session:
-        if session.get(Task, task_id) is None:
-            raise NotFound(f"no task {task_id}")
+        visible_task(session, ctx, task_id)  # one who may not see the case: as for no task
         times = urges.urge(session, ctx.actor, task_id, ctx.body.note, per_hour=runtime().urges_per_hour)
     return Reply(200, Urged(task_id=task_id, times=times))
 

@@ -14,6 +14,7 @@ from engine.models import Case, Task
 from engine.routing import ROLE_RANK
 from workflows import inquiries
 
+from ..cases import may_open
 from ..context import runtime
 from ..inbox import delegated_parts, merged_by_due, mine_parts, queue_parts, signing_part
 from ..privacy import glossary_of, masked_error, personal_shown, visible_data
@@ -39,12 +40,22 @@ def _summary(task: Task, business_key: str) -> dict[str, Any]:
 
 
 def _task(session: Session, ctx: Context, task_id: str) -> tuple[Task, Case]:
-    task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"no task {task_id}")
+    """The task and its case for a token of the task's department; 403 to one who may see the case but not the task,
+    and to anyone else exactly the answer of a task that is not there (they learn neither that it exists nor whose
+    it is)."""
+    task, case = visible_task(session, ctx, task_id)
     if ctx.actor.rank_in(task.department_code) == 0:
         raise PermissionDenied(f"task {task_id} belongs to {task.department_code}; this token is for {ctx.department}")
-    return task, session.get(Case, task.case_id)
+    return task, case
+
+
+def visible_task(session: Session, ctx: Context, task_id: str) -> tuple[Task, Case]:
+    """The task and its case if the token's user may open the case (as on the case page), else 404 as for no task."""
+    task = session.get(Task, task_id)
+    case = session.get(Case, task.case_id) if task is not None else None
+    if case is None or not may_open(session, case, ctx.actor):
+        raise NotFound(f"no task {task_id}")
+    return task, case
 
 
 def _error(session: Session, ctx: Context, outcome: cases.Outcome) -> str | None:
@@ -182,6 +193,9 @@ def answer_inquiry(ctx: Context, business_key: str) -> Reply:
     """Answer an inquiry addressed to the token's department (the 拟写答复 step): claimed and completed
     in one go. 409 when the inquiry is not waiting for this department's answer."""
     with ctx.write() as session:
+        case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
+        if case is None or not may_open(session, case, ctx.actor):  # one who may not see it: as for no inquiry
+            raise NotFound(f"no inquiry {business_key}")
         task_id, outcome = inquiries.answer(session, runtime(), ctx.actor, ctx.department, business_key,
                                             ctx.body.model_dump(exclude_none=True))
         reply = Reply(200, CompletionResult(task_id=task_id, business_key=business_key, case_status=outcome.status,
