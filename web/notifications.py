@@ -15,7 +15,7 @@ from engine.errors import EngineError, PermissionDenied
 from engine.models import Task
 
 from . import localized
-from .context import actor, runtime
+from .context import actor, runtime, safe_next
 from .i18n import department_name, refusal
 from .names import chinese
 
@@ -143,7 +143,7 @@ def read():
     ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
     with runtime().db.write() as session:
         notices.mark_read(session, actor().username, ids)
-    target = request.form.get("go", "")
+    target = safe_next(request.form.get("go"), "")  # read as a browser reads it: no line breaks into the header
     if target.startswith("/tasks/") or target.startswith("/cases/"):
         return redirect(target)
     return redirect(url_for("notifications.index"))

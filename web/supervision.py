@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from engine import supervision
 from engine.errors import EngineError, PermissionDenied
 
-from .context import actor, overseers, runtime
+from .context import actor, overseers, runtime, safe_next
 from .i18n import refusal
 
 bp = Blueprint("supervision", __name__)
@@ -62,5 +62,5 @@ def close(item_id: int):
         flash(refusal(exc), "error")
     else:
         flash(_("The supervision item was closed."), "success")
-    return redirect(request.form.get("back", "") if request.form.get("back", "").startswith("/cases/")
-                    else url_for("supervision.index"))
+    back = safe_next(request.form.get("back"), "")  # read as a browser reads it: no line breaks into the header
+    return redirect(back if back.startswith("/cases/") else url_for("supervision.index"))

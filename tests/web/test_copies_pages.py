@@ -65,6 +65,8 @@ def test_the_joint_office_supervises_an_overdue_inquiry_from_the_case_page(app, 
     assert done.status_code == 200 and "督办中" in done.data.decode()
     listed = joint.get("/supervision").data.decode()
     assert out.business_key in listed and "函询超期未办" in listed
+    back = joint.post("/supervision/999999/close", data={"note": "", "back": "/cases/x\r\nX-Evil: 1"})
+    assert back.status_code == 302 and back.headers["Location"].endswith("/supervision"), "was a 500: a header with a line break"
     assert login(app.test_client(), "edu_reviewer").get("/supervision").status_code == 403
     notes = login(app.test_client(), "edu_supervisor").get("/notifications").data.decode()
     assert "发起督办：函询超期未办" in notes
