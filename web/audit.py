@@ -68,8 +68,9 @@ def _entries(args: dict[str, str], limit: int | None = PAGE):
         stmt = stmt.where(AuditEntry.actor == args["actor"])
     if args["key"]:
         stmt = stmt.where(AuditEntry.business_key == args["key"].upper())
-    if args["before"].isdigit():
-        stmt = stmt.where(AuditEntry.seq < int(args["before"]))
+    before = args["before"]
+    if before.isascii() and before.isdigit() and len(before) <= 18:  # a page cursor (an entry's seq); else ignored
+        stmt = stmt.where(AuditEntry.seq < int(before))
     if limit:
         stmt = stmt.limit(limit)
     with runtime().db.read() as session:
