@@ -103,7 +103,7 @@ def index():
         "trend": trend, "steps": steps, "volume": figures["volume"],
         "labels": {"handling": _("Handling time (working days)"), "accepted": _("Accepted"),
                    "on_time": _("On time"), "overdue": _("Overdue now"), "escalations": _("Escalations"),
-                   "by_area": _("Applications by street office"), "by_process": _("Accepted by process"),
+                   "by_area": _("Applications by district"), "by_process": _("Accepted by process"),
                    "by_category": _("Subsidies by type")},
         "processes": choices["processes"], "categories": choices["categories"],
         "areas": {area: area or _("not given") for area in figures["volume"]["by_area"]},  # the bars' names
