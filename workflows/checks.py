@@ -84,7 +84,7 @@ def _psb(call: ServiceCall) -> dict[str, Any]:
     if record["status"] != "valid":
         problems.append("居住证已注销")
     elif date.fromisoformat(record["expires"]) < today:
-        problems.append(f"居住证已于{record['expires']}过期")
+        problems.append(f"居住证已于{_day(record['expires'])}过期")
     if record["district"] != call.data.get("district"):
         problems.append(f"登记区县为{record['district']}，与申报区县不符")
     return {"psb_ok": not problems, "psb_finding": "；".join(problems) or "居住证有效，信息一致",
@@ -96,7 +96,7 @@ def _hrss(call: ServiceCall) -> dict[str, Any]:
     if record is None:
         return {"hrss_ok": False, "hrss_finding": "社保系统中无缴费记录", "insured_months": 0, "employed": False}
     ok = record["insured_months"] > 0 and record["name"] == call.data.get("applicant_name")
-    finding = (f"实际缴费{record['insured_months']}个月（不含补缴），最近缴费{record['last_paid'][:7]}" if ok
+    finding = (f"实际缴费{record['insured_months']}个月（不含补缴），最近缴费{_month(record['last_paid'])}" if ok
                else "缴费记录与申请人信息不一致")
     return {"hrss_ok": ok, "hrss_finding": finding, "insured_months": record["insured_months"],
             "employed": bool(record["employed"])}
@@ -128,6 +128,18 @@ def _health(call: ServiceCall) -> dict[str, Any]:
         return {"health_ok": True, "catch_up": missing, "catch_up_by": by.isoformat(),
                 "health_finding": f"预防接种不全：{missing}，须于{by.year}年{by.month}月{by.day}日前补种并交验接种证明"}
     return {"health_ok": True, "health_finding": "预防接种完整"}
+
+
+def _day(iso: str) -> str:
+    """A registry's ISO date as findings write it: 2025年1月31日."""
+    day = date.fromisoformat(iso)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _month(iso: str) -> str:
+    """A registry's ISO date to the month: 2026年10月."""
+    day = date.fromisoformat(iso)
+    return f"{day.year}年{day.month}月"
 
 
 def catch_up_deadline(today: date) -> date:
@@ -162,7 +174,7 @@ def subsidy_prefill(call: ServiceCall) -> dict[str, Any]:
         return {"unemployed_months": 0, "prefill_note": "人社局记录显示申请人在职（失业月数0）"}
     months = _months(record["last_paid"], _today(call))
     return {"unemployed_months": months,
-            "prefill_note": f"失业月数{months}个月（人社局社保记录：最近缴费{record['last_paid'][:7]}，现未参保缴费）"}
+            "prefill_note": f"失业月数{months}个月（人社局社保记录：最近缴费{_month(record['last_paid'])}，现未参保缴费）"}
 
 
 def assign_grid(call: ServiceCall) -> dict[str, Any]:

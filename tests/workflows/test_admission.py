@@ -56,6 +56,13 @@ def test_incomplete_application_lists_every_missing_item_and_takes_a_resubmissio
     assert world.data(out.case_id)["intake_rounds"] == 2
 
 
+def test_registry_findings_write_dates_the_chinese_way(world):
+    """A finding is read by reviewers and quoted in decisions: 2026年10月, not 2026-10."""
+    out = world.start("admission_review", world.person().admission())
+    finding = world.data(out.case_id)["hrss_finding"]
+    assert finding.endswith("最近缴费2026年10月") and "2026-10" not in finding  # last paid 2026-10-01
+
+
 def test_no_resubmission_within_ten_working_days_ends_the_case(world):
     with time_machine.travel(datetime(2026, 11, 27, 10, 0, tzinfo=CST), tick=False):
         out = world.start("admission_review", world.person().admission(materials=[]))
@@ -68,7 +75,7 @@ def test_registry_mismatch_goes_to_that_departments_reviewer(world):
     person = world.person(psb={"expires": "2025-01-31"})
     out = world.start("admission_review", person.admission())
     assert opened(out).keys() == {"review_psb"}
-    assert world.data(out.case_id, opened(out)["review_psb"])["psb_finding"] == "居住证已于2025-01-31过期"
+    assert world.data(out.case_id, opened(out)["review_psb"])["psb_finding"] == "居住证已于2025年1月31日过期"
     assert world.inbox("PSB") == [(out.business_key, "review_psb")] and world.inbox("EDU") == []
     with pytest.raises(PermissionDenied):
         world.complete("hrss_reviewer", out, "review_psb", psb_ok=True, residence_years=8, psb_finding="-")

@@ -129,7 +129,7 @@ def test_the_window_checks_what_the_registry_knows_instead_of_retyping_it(world)
     with time_machine.travel(datetime(2026, 12, 15, 10, 0, tzinfo=CST), tick=False):
         out = world.start("subsidy_approval", world.person(employed=False).subsidy())
     data = world.data(out.case_id, opened(out)["street_check"])
-    assert data["unemployed_months"] == 2 and "最近缴费2026-10" in data["prefill_note"]  # last paid 2026-10-01
+    assert data["unemployed_months"] == 2 and "最近缴费2026年10月" in data["prefill_note"]  # last paid 2026-10-01
     out = world.start("subsidy_approval", world.person("李娜", employed=True).subsidy())
     assert world.data(out.case_id, opened(out)["street_check"])["unemployed_months"] == 0
 
