@@ -252,7 +252,7 @@ def size_text(size: int) -> str:
 def threshold_text(value: float, kind: Any) -> str:
     """An alert rule's threshold with its unit: a share of the time limit (sla) in %, else working days."""
     number = f"{value:g}"
-    return f"{number} %" if kind == "sla" else _("%(n)s working days", n=number)
+    return _("%(n)s %%", n=number) if kind == "sla" else _("%(n)s working days", n=number)  # 80 %, in Chinese 80%
 
 
 def _place(item: tuple[str, Any]) -> int:
