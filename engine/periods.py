@@ -60,14 +60,18 @@ class Period:
 
 
 _PERIOD = re.compile(r"^(\d{4})(?:[-]?(?:Q([1-4])|(0[1-9]|1[0-2])))?$", re.IGNORECASE)
+# the same periods as the pages write them (2026年, 2026年第4季度, 2026年11月), so that a heading can be typed back
+_PERIOD_WORDS = re.compile(r"^(\d{4})年(?:第?([1-4一二三四])季度|(0?[1-9]|1[0-2])月)?$")
+_QUARTER_WORDS = {"一": "1", "二": "2", "三": "3", "四": "4"}
 
 
 def parse_period(text: str) -> Period:
-    """2026, 2026Q4 or 2026-11."""
-    match = _PERIOD.match((text or "").strip())
+    """2026, 2026Q4 or 2026-11 (or 2026年, 2026年第4季度, 2026年11月)."""
+    match = _PERIOD.match((text or "").strip()) or _PERIOD_WORDS.match((text or "").strip())
     if not match:
         raise InvalidInput(Message("period_invalid", text=text), {"period": Message("period_how")})
     year, quarter, month = match.groups()
+    quarter = _QUARTER_WORDS.get(quarter, quarter)
     if not 1970 <= int(year) <= 2200:
         raise InvalidInput(Message("period_range", text=text), {"period": Message("period_years")})
     if quarter:
