@@ -147,7 +147,7 @@ def test_a_lock_held_elsewhere_postpones_the_timer_and_never_fails_the_case(pg_s
     """A transient database error while a timer fires (here: the audit chain's head is locked by another session for
     longer than the lock timeout) is no fault of the case: it stays running, its timer is tried again a little later,
     and the other cases' timers fire meanwhile."""
-    from conftest import _clean_postgres
+    from tests.conftest import _clean_postgres
     from engine.db import Database
     from engine.routing import seed_departments
     from engine.runtime import Runtime
