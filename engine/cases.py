@@ -141,7 +141,7 @@ def _task_and_case(session: Session, task_id: str, lock: bool = True) -> tuple[T
     row = sql.execute(session, "task_and_case", {"id": task_id}, lock=lock).first()
     if row is None:
         raise NotFound(Message("no_task", task=task_id))
-    task = TaskRef(*row[:8], business_key=row[8], delegated_by=row[16], signing=row[17])
+    task = TaskRef(*row[:8], business_key=row[8], delegated_by=row[16], signing=row[17], draft_kind=row[19])
     case = CaseRef(row[1], row[8], *row[9:14], next_due_at=row[18])
     case.audit_head = (row[14], row[15]) if row[14] is not None else None
     return task, case
@@ -170,6 +170,7 @@ def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
     if task.assignee == actor.username:
         return task
     separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name)
+    delegation.not_its_author(session, actor, task)  # a delegate's answer in the queue: another confirms it
     holding.not_its_signer(session, task, actor.username)  # released with signers after its holder: none takes it
     now = _now()
     result = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.assignee.is_(None))
@@ -313,6 +314,7 @@ def _submission(session: Session, rt: Runtime, actor: Actor, task_id: str, value
     if case.status != "running":
         raise Conflict.coded("case_not_running", key=case.business_key)
     separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name, case.definition_id)
+    delegation.not_its_author(session, actor, task)
     if not isinstance(values, dict):
         raise InvalidInput("submitted values must be a JSON object")
     model, op, wf = open_case(session, rt, actor, case, _now())

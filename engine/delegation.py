@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, notices, separation, wallclock
-from .errors import Conflict, InvalidInput, Message, catalogue
+from .errors import Conflict, InvalidInput, Message, PermissionDenied, catalogue
 from .models import AuditEntry, Case, Task
 from .routing import Actor
 from .runtime import Runtime
@@ -25,6 +25,7 @@ MESSAGES = catalogue({
     "redo_no_answer": "task {task!r} holds no delegate's answer to send back",
     "redo_delegate_gone": "{user} can no longer take {task!r}; confirm the answer or delegate the step afresh",
     "redo_raced": "task {task!r} changed just now; nothing was sent back",
+    "own_answer": "{user} did {task!r} as a delegate (委派), so someone other than {user} must confirm it",
 })
 
 
@@ -93,10 +94,31 @@ def hand_back(session: Session, actor: Actor, task, case_id: int, values: dict) 
         details["acting_for"] = task.assignee
     audit.append(session, [audit.Event(event, actor.username, details, task.department_code, case_id,
                                        task.business_key, task.id)], now)
-    if not gone:
-        notices.notify(session, [delegator], "delegation_returned", task.business_key, task.id,
-                       {"step": task.name, "by": actor.display_name or actor.username}, now)
+    said = {"step": task.name, "by": actor.display_name or actor.username}
+    if gone:  # those who may take it from the queue and confirm it; not its author, nor the delegate they stood in for
+        others = {name for name, _ in able(session, task.department_code, task.role)} - {actor.username, task.assignee}
+        notices.notify(session, others, "delegation_queued", task.business_key, task.id, said, now)
+    else:
+        notices.notify(session, [delegator], "delegation_returned", task.business_key, task.id, said, now)
     return Outcome(case_id, task.business_key, "running", [], [], [event], None)
+
+
+def not_its_author(session: Session, actor: Actor, task) -> None:
+    """Refuse `actor` the claim or completion of a step holding their own answer as a delegate, to confirm (a
+    delegated answer is confirmed by someone other than its author: four-eyes). `task`: cases.TaskRef; only such a
+    step's draft is read. 改派 gives the step outright (the answer becomes a saved text), so it is not refused."""
+    if task.draft_kind != "delegate" or task.delegated_by is not None or task.signing is not None:
+        return
+    answer = session.execute(select(Task.draft).where(Task.id == task.id)).scalar()
+    if answer and json.loads(answer).get("by") == actor.username:
+        raise PermissionDenied(Message("own_answer", user=actor.username, task=task.name))
+
+
+def authored(task: Task, username: str) -> bool:
+    """Whether the open step holds, to confirm, the answer `username` gave as a delegate (委派): not theirs to
+    confirm (`not_its_author`)."""
+    kept = draft(task) if task.delegated_by is None and task.signing is None else None
+    return kept is not None and kept[0] == "delegate" and kept[1].get("by") == username
 
 
 def unchanged(task) -> list:

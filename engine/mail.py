@@ -46,6 +46,8 @@ WORDS = {  # kind → (Chinese, English); free text (reasons, notes) stays in th
     "transferred": ("{by}将{key}「{step}」转办给您", "{by} transferred {key} “{step}” to you"),
     "delegated": ("{by}将{key}「{step}」委派给您办理，办理后交回确认", "{by} delegated {key} “{step}” to you"),
     "delegation_returned": ("{by}已代为办理{key}「{step}」，请确认", "{by} did {key} “{step}” for you; please confirm"),
+    "delegation_queued": ("{by}受委派办理的{key}「{step}」已退回部门待办，待他人签收确认", "{by}'s answer to {key} "
+                          "“{step}”, done as a delegate, is in your department's queue for someone else to confirm"),
     "delegation_sent_back": ("{by}将{key}「{step}」退回给您重办，理由请登录查看", "{by} sent {key} “{step}” back to "
                              "you to redo; the reason is in the app"),
     "supervised": ("{by}对{key}超期环节「{step}」督办", "{by} supervises {key}: the step “{step}” is overdue"),

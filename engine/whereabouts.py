@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import forms
+from . import delegation, forms
 from .models import AuditEntry, Case, Task
 from .routing import Actor
 
@@ -20,7 +20,7 @@ READERS = frozenset({"auditor", "admin"})  # roles that read any step and act on
 
 # the audit event that last gave an open step to someone, by what it was
 _HANDED = {"task_claimed": "claimed", "task_reassigned": "reassigned", "task_transferred": "transferred",
-           "task_delegated": "delegated"}
+           "task_delegated": "delegated", "delegation_returned": "delegation_returned"}
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,10 @@ class Whereabouts:
     """What became of a step: `how` is one of outside (not the actor's department any more), reader (one who only
     reads steps, of no department: an auditor, an administrator), closed_case (its case
     is no longer running), completed, cancelled, sent_back, with_signer (加签), not_allowed (the actor's role no longer
-    suffices, or incompatible duties), claimed, reassigned, transferred, delegated (someone else holds it, `who`), or
-    open (nobody else holds it: the actor may act on it again)."""
+    suffices, or incompatible duties), claimed, reassigned, transferred, delegated, delegation_returned (someone else
+    holds it, `who`; delegation_returned: the delegate's answer is back with the delegator to confirm),
+    delegation_queued (the actor's own answer as a delegate waits in the department's queue for someone else to
+    confirm), or open (nobody else holds it: the actor may act on it again)."""
 
     how: str
     who: str | None = None  # who holds it now, or who closed it
@@ -57,6 +59,11 @@ def of(session: Session, actor: Actor, task_id: str, refused: bool = False) -> W
         return Whereabouts("with_signer", task.assignee)
     if not actor.may_work_on(task.department_code, task.role):
         return Whereabouts("not_allowed")
+    if task.assignee is None and delegation.authored(task, actor.username):  # four-eyes: another confirms it
+        at = session.execute(select(AuditEntry.at).where(
+            AuditEntry.case_id == task.case_id, AuditEntry.task_id == task_id,
+            AuditEntry.event == "delegation_returned_to_queue").order_by(AuditEntry.seq.desc()).limit(1)).scalar()
+        return Whereabouts("delegation_queued", None, at)
     if task.assignee is None or actor.holds(task.assignee):
         return Whereabouts("not_allowed" if refused else "open")
     last = session.execute(select(AuditEntry.event, AuditEntry.at)

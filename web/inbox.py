@@ -54,7 +54,7 @@ def inbox():
         urged = urges.counts(session, page)  # one query for the page's tasks
         sent_back = sendback.reopened_among(session, page)  # and one for those a send-back (退回) reopened
         answered = delegation.answered_by(session, [r.id for r in rows if r.to_confirm]) \
-            if args["view"] == "delegated" else {}  # who did the steps back from a delegate
+            if args["view"] in ("delegated", "department") else {}  # who did the steps back from a delegate
     tasks = [_row(r, names, urged.get(r.id, 0), sent_back.get(r.id), answered.get(r.id)) for r in rows]
     return render_template("inbox.html", tasks=tasks, args=args, next_cursor=cursor, processes=names,
                            departments=sorted(me.departments), counts=tab_counts(me),
@@ -251,7 +251,7 @@ def claim(task_id: str):
         with runtime().db.write() as session:
             task = cases.claim(session, runtime(), actor(), task_id)
     except (Conflict, PermissionDenied) as exc:
-        if isinstance(exc, PermissionDenied) and exc.code != "incompatible":
+        if isinstance(exc, PermissionDenied) and exc.code not in ("incompatible", "own_answer"):
             raise  # not one who may take it at all: refused as any page refuses them
         flash(refusal(exc), "error")
         return redirect(back or url_for("inbox.inbox", view="department"))

@@ -34,6 +34,9 @@ def words(kind: str, key: str | None, details: dict) -> str:
         return _("%(by)s delegated “%(step)s” of %(key)s to you; it goes back to them to confirm.", key=key, **details)
     if kind == "delegation_returned":
         return _("%(by)s did “%(step)s” of %(key)s for you; please confirm it.", key=key, **details)
+    if kind == "delegation_queued":
+        return _("%(by)s did “%(step)s” of %(key)s as a delegate, and whoever delegated it can no longer take it: it is "
+                 "in the department queue for someone else to claim and confirm.", key=key, **details)
     if kind == "delegation_sent_back":
         return _("%(by)s sent “%(step)s” of %(key)s back to you to redo (退回重办): %(reason)s", key=key, **details)
     if kind == "supervised":

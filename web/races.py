@@ -31,6 +31,11 @@ def told(where: Whereabouts) -> str:
         "reassigned": lambda: _("While you were typing, this step was reassigned (改派) to %(user)s.", user=who),
         "transferred": lambda: _("While you were typing, this step was transferred (转办) to %(user)s.", user=who),
         "delegated": lambda: _("While you were typing, this step was delegated (委派) to %(user)s.", user=who),
+        "delegation_returned": lambda: _("While you were typing, the delegate's answer to this step went back to "
+                                         "%(user)s, who delegated it (委派), to confirm (%(when)s).", user=who,
+                                         when=when),
+        "delegation_queued": lambda: _("Your answer to this step as a delegate (委派) is in the department queue "
+                                       "(%(when)s): someone other than you must claim and confirm it.", when=when),
     }
     sentence = said.get(where.how, said["outside"])()
     if where.how == "open":

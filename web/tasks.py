@@ -97,7 +97,8 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
     step = (model.process_of(task.element_id), task.element_id)
     labels = model.submit_label.get(step, {})
     rests_on = shown_with_form(data, actor(), terms, model.shows.get(step, ()))
-    can_act = can_act and apart is None and task.signing != "signer"
+    own_answer = can_act and delegation.authored(task, actor().username)  # four-eyes: another confirms it
+    can_act = can_act and apart is None and not own_answer and task.signing != "signer"
     colleagues = transfer_options(task) if can_act and not task.delegated_by else []
     fields = localized.form(fields, case.process_key, task.element_id, case.definition_id)
     signing = panel(task, colleagues, terms)
@@ -114,7 +115,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
                            step_title=localized.step(case.process_key, task.element_id, task.name, case.definition_id),
                            values=values or {}, errors=errors or {}, can_act=can_act, sent_back=sent_back,
                            send_back_to=back_to, side=refused_side,
-                           withdrawable=may_withdraw(task), apart=apart, urged=urged,
+                           withdrawable=may_withdraw(task), apart=apart, own_answer=own_answer, urged=urged,
                            colleagues=colleagues, confirm=confirm if any(f.id == confirm for f in fields) else None,
                            draft=draft, stopped=stopped, confirming=confirming,
                            submit_label=labels.get("en" if localized.english() else "") or labels.get(""),
