@@ -40,12 +40,18 @@ def _case(key: str) -> Case:
 
 
 def may_open(session_, case: Case, me) -> bool:
-    """Whether `me` may open the case's page: a department that has a step in it or answers for it, whoever started
-    it or got a copy, the overseeing office, auditors and administrators."""
+    """Whether `me` may open the case's page: who takes part in it (`takes_part`), and whoever got a copy (抄送)."""
+    return takes_part(session_, case, me) or copies.copied_to(session_, me.username, case.id)
+
+
+def takes_part(session_, case: Case, me) -> bool:
+    """Whether `me` handles or supervises the case, and so may show a masked personal field in full (recorded): a
+    department that has a step in it or answers for it, whoever started it, the overseeing office, auditors and
+    administrators. One who only got a copy (抄送) reads the case, its personal data masked, and does not."""
     if {"auditor", "admin"} & set(me.roles) or case.started_by == me.username:
         return True
     departments = set(session_.execute(select(Task.department_code).where(Task.case_id == case.id)).scalars())
-    return bool(departments & set(me.departments) or copies.copied_to(session_, me.username, case.id)
+    return bool(departments & set(me.departments)
                 or supervision.may_supervise(me, overseers())  # the overseeing office sees every case
                 or _owner(session_, case) in me.departments)
 
@@ -255,12 +261,15 @@ def diagram(key: str):
 @bp.route("/cases/<key>/reveal", methods=["POST"])
 @login_required
 def reveal(key: str):
-    """Show one masked personal field in full for this session; recorded in the audit log."""
+    """Show one masked personal field in full for this session; recorded in the audit log. Only for who takes part in
+    the case: one who only reads a copy (抄送) is refused."""
     case = _case(key)
     field = request.form.get("field", "")
     if glossary_of(case).personal(field) is None:
         abort(400)
     with runtime().db.write() as session_:
+        if not takes_part(session_, case, actor()):
+            abort(403)
         cases.note(session_, actor(), key, "data_revealed", {"field": field})
     shown = session.setdefault("revealed", {})
     shown[key] = sorted(set(shown.get(key, [])) | {field})

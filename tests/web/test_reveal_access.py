@@ -1,0 +1,37 @@
+"""Who may show a masked personal field in full (查看完整信息, recorded): those who handle or supervise the case and
+auditors; one who only reads a copy of it (抄送/知会) reads it masked and may not reveal it."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from conftest import login
+from engine import copies
+from engine.models import AuditEntry, Case
+from world import opened
+
+
+def _revealed_by(world) -> list[str]:
+    with world.rt.db.read() as session:
+        return list(session.execute(select(AuditEntry.actor).where(AuditEntry.event == "data_revealed")).scalars())
+
+
+def test_a_copy_recipient_reads_the_case_masked_and_may_not_reveal(app, world):
+    person = world.person()
+    out = world.start("admission_review", person.admission())
+    key = out.business_key
+    with world.rt.db.write() as session:
+        case = session.execute(select(Case).where(Case.business_key == key)).scalar_one()
+        copies.copy(session, "edu_reviewer", case, None, ["psb_reviewer"])
+    reader = login(app.test_client(), "psb_reviewer")
+    page = reader.get(f"/cases/{key}")
+    assert page.status_code == 200, "a copy recipient reads the case"
+    masked = f"{person.id_number[:6]}********{person.id_number[-4:]}"
+    assert person.id_number not in page.data.decode() and masked in page.data.decode()
+    refused = reader.post(f"/cases/{key}/reveal", data={"field": "applicant_id"})
+    assert refused.status_code == 403
+    assert person.id_number not in reader.get(f"/cases/{key}").data.decode()
+    assert _revealed_by(world) == []
+    handler = login(app.test_client(), "edu_reviewer")  # who handles the case still may, recorded
+    task = opened(out)["decide"]
+    assert handler.post(f"/cases/{key}/reveal", data={"field": "applicant_id", "task_id": task}).status_code == 302
+    assert person.id_number in handler.get(f"/tasks/{task}").data.decode() and _revealed_by(world) == ["edu_reviewer"]
