@@ -20,7 +20,7 @@ from . import localized, races
 from .context import actor, runtime, safe_next
 from .i18n import field_errors, refusal
 from .privacy import glossary_of, masked_text, personal_shown, shown_with_form, visible_data
-from .cases import may_open, may_open_key
+from .cases import may_open, may_open_key, takes_part
 from .names import person
 
 bp = Blueprint("tasks", __name__)
@@ -91,6 +91,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
         redo = delegation.redo_reason(session, task)
         apart = separation.conflict(session, runtime(), actor().username, case.id, task.element_id) if can_act else None
         model = runtime().model(session, case.definition_id)
+        may_reveal = takes_part(session, case, actor(), admin=False)  # a masked value may be shown (recorded)
         kept = attachments.of_task(session, task.id) if model.attach.get(
             (model.process_of(task.element_id), task.element_id)) else None  # documents kept with the answer
     confirm = model.confirm.get((model.process_of(task.element_id), task.element_id))  # an irreversible step
@@ -105,7 +106,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
     draft = _draft(task)
     back_to = send_back_options(task) if can_act else []
     offered = {"send-back": bool(back_to), "transfer": bool(colleagues), "delegate": bool(colleagues), "cc": can_act,
-               "redo": bool(can_act and draft and not draft.get("kept") and not task.signing),
+               "redo": bool(can_act and draft and draft["kind"] == "delegate" and task.assignee and not task.signing),
                "signers": bool(signing["signer_candidates"]), "kept-files": can_act and kept is not None}
     refused_side = side if side is not None and offered.get(side.form) else None
     if side is not None and refused_side is None:  # the form is gone from the page: what was typed, to copy
@@ -120,7 +121,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
                            draft=draft, stopped=stopped, confirming=confirming,
                            submit_label=labels.get("en" if localized.english() else "") or labels.get(""),
                            rests_on=rests_on, kept=kept, back=safe_next(request.args.get("back"), ""),
-                           lost=lost, typed_back=typed_back, redo=redo, **signing), status
+                           lost=lost, typed_back=typed_back, redo=redo, may_reveal=may_reveal, **signing), status
 
 
 def refused(task: Task, case: Case, fields, data, values: dict, exc, controls: tuple[str, ...] = (), side=None):

@@ -35,3 +35,18 @@ def test_a_copy_recipient_reads_the_case_masked_and_may_not_reveal(app, world):
     task = opened(out)["decide"]
     assert handler.post(f"/cases/{key}/reveal", data={"field": "applicant_id", "task_id": task}).status_code == 302
     assert person.id_number in handler.get(f"/tasks/{task}").data.decode() and _revealed_by(world) == ["edu_reviewer"]
+
+
+def test_an_administrator_reads_personal_data_masked_and_is_offered_no_reveal(app, world):
+    """三员分立: the system's administrator (without the auditor role, no part in the case) opens the step, its
+    personal data masked, with no 显示 button; a reveal posted anyway is refused and nothing is recorded."""
+    person = world.person()
+    out = world.start("admission_review", person.admission())
+    task = opened(out)["decide"]
+    admin = login(app.test_client(), "admin")
+    page = admin.get(f"/tasks/{task}").data.decode()
+    assert person.id_number not in page and "/reveal" not in page
+    assert admin.post(f"/cases/{out.business_key}/reveal", data={"field": "applicant_id"}).status_code == 403
+    assert _revealed_by(world) == []
+    handler = login(app.test_client(), "edu_reviewer")
+    assert "/reveal" in handler.get(f"/tasks/{task}").data.decode(), "who handles the case is offered it"
