@@ -32,7 +32,7 @@ def save(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict
     """Keep `values` (field id → text as typed) as the step's saved answer; the moment it was saved."""
     task = held_open_task(session, actor, task_id, "save")
     values = unfinished(values)
-    if not any(v.strip() and v != "false" for v in values.values()):
+    if not typed(values):
         raise InvalidInput(Message("draft_nothing"))
     if task.assignee is None:
         claim(session, rt, actor, task_id)
@@ -48,6 +48,11 @@ def save(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict
                                        {"task": task.name, "element": task.element_id, "fields": sorted(values)},
                                        task.department_code, task.case_id, key, task_id)], now)
     return now
+
+
+def typed(values: dict[str, str]) -> bool:
+    """Whether anything was typed in a form (a box left unticked is nothing typed)."""
+    return any(v.strip() and v != "false" for v in values.values())
 
 
 def saved(task: Task) -> dict | None:

@@ -1,7 +1,7 @@
-"""The task page's other forms refused (退回, 退回重办, 转办, 委派, 抄送, 加签, documents kept with the answer): the
-task page again, never a bare error page, saying what was wrong; where the page still offers the form, it is open
-and holds what was typed, with the message in it; where the step has moved on (claimed, done, sent back …
-meanwhile), what was typed is shown read-only to copy, under what became of the step (engine/whereabouts.py)."""
+"""The task page's other forms refused (退回, 退回重办, 转办, 委派, 抄送, 加签, 签署, 减签, 批注, documents kept with the
+answer): the task page again, never a bare error page, saying what was wrong; where the page still offers the form,
+it is open and holds what was typed, with the message in it; where the step has moved on (claimed, done, sent back
+… meanwhile), what was typed is shown read-only to copy, under what became of the step (engine/whereabouts.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -68,8 +68,6 @@ def again(task_id: str, form: str, values: dict, rows: list[dict[str, str]], exc
     """The task page after the form `form` was refused, by the engine (`exc`) or by the page's own check (`said`);
     `main`: what was typed in the step's own form when it was sent along (加签, documents), else it opens as it
     would. Nothing was changed."""
-    from .tasks import _page, form_and_data, opening_values  # the task page builds on this module's Side
-
     with runtime().db.read() as session:
         where = whereabouts.of(session, actor(), task_id, refused=isinstance(exc, PermissionDenied))
         if where is None:
@@ -78,15 +76,35 @@ def again(task_id: str, form: str, values: dict, rows: list[dict[str, str]], exc
         case = session.get(Case, task.case_id)
     if where.how == "outside":  # no longer of the step's department: only that, and their own text
         return render_template("typed_back.html", lost=races.told(where), typed_back=rows), 403
-    status = 403 if isinstance(exc, PermissionDenied) else 409 if exc is not None and \
-        not isinstance(exc, InvalidInput) else 422
+    status = status_of(exc)
     # the step moved on meanwhile, or they may not act on it at all, and the engine said no more than that
     told = where.how not in ("open", "not_allowed", "with_signer") or exc is None and where.elsewhere
     if told:
         said, status = races.told(where), 403 if where.how in ("reader", "not_allowed") else 409
     elif said is None:
         said = refusal(exc)
+    return _shown(task, case, Side(form, values, said, rows, told), status, main)
+
+
+def kept(task_id: str, form: str, values: dict, rows: list[dict[str, str]], exc: EngineError | None = None,
+         said: str | None = None):
+    """The task page after a form that does not act for the step's holder was refused (签署 by an added signer,
+    减签, 批注): whoever holds the step, it is said what was wrong, by the engine (`exc`) or by the page's own check
+    (`said`), in the form filled in again where the page still offers it (the signer still asked, the signer's row
+    still removable), else above, with what was typed read-only to copy. Nothing was changed."""
+    task, case = task_of(task_id)
+    return _shown(task, case, Side(form, values, said if said is not None else refusal(exc), rows), status_of(exc))
+
+
+def status_of(exc: EngineError | None) -> int:
+    """403 not allowed, 409 the step or the case moved on, 422 what was typed (or nothing said by the engine)."""
+    return 403 if isinstance(exc, PermissionDenied) else 409 if exc is not None and \
+        not isinstance(exc, InvalidInput) else 422
+
+
+def _shown(task: Task, case: Case, side: Side, status: int, main: dict | None = None):
+    from .tasks import _page, form_and_data, opening_values  # the task page builds on this module's Side
+
     fields, data = form_and_data(task, case)
     values_now = main if main is not None else opening_values(task, fields, data)
-    return _page(task, case, fields, data, values_now, status=status,
-                 side=Side(form, values, said, rows, told))
+    return _page(task, case, fields, data, values_now, status=status, side=side)

@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import signers
-from engine.errors import EngineError, InvalidInput, PermissionDenied
+from engine.errors import EngineError, InvalidInput
 from engine.glossary import Glossary
 from engine.models import Task, TaskSigner
 from engine.routing import ROLE_RANK
 
 from . import side_forms
 from .context import actor, runtime
-from .tasks import _load, form_and_data, refused, visible
+from .tasks import form_and_data, refused
 from .i18n import refusal
 from .names import person
 from .privacy import is_files, shown_with_form
@@ -100,20 +100,24 @@ def add(task_id: str):
 @bp.route("/tasks/<task_id>/sign", methods=["POST"])
 @login_required
 def sign(task_id: str):
-    """The signer who has the step signs it."""
-    task, case = _load(task_id)
-    decision = request.form.get("decision", "")
-    if decision == "disagree" and not request.form.get("opinion", "").strip():
-        flash(_("A disagreement needs an opinion; nothing was changed."), "error")
-        return _back(task_id)
+    """The signer who has the step signs it; refused, the task page again with the choice and the opinion typed in
+    the signing form, or read-only to copy where they are no longer asked to sign (web/side_forms.py)."""
+    task, case = side_forms.task_of(task_id)
+    decision, opinion = request.form.get("decision", ""), request.form.get("opinion", "")
+    rows = side_forms.shown(("sign-decision", _("Decision"), {"agree": _("Agree (同意)"),
+                                                              "disagree": _("Disagree (不同意)")}.get(decision, "")),
+                            ("sign-opinion", _("Opinion"), opinion))
+
+    def again(exc=None, said=None):
+        return side_forms.kept(task_id, "sign", {"decision": decision, "opinion": opinion}, rows, exc, said)
+
+    if decision == "disagree" and not opinion.strip():
+        return again(said=_("A disagreement needs an opinion; nothing was changed."))
     try:
         with runtime().db.write() as session:
-            outcome = signers.sign(session, runtime(), actor(), task_id, decision, request.form.get("opinion", ""))
-    except PermissionDenied:
-        abort(403)
+            outcome = signers.sign(session, runtime(), actor(), task_id, decision, opinion)
     except EngineError as exc:
-        flash(refusal(exc), "error")
-        return _back(task_id)
+        return again(exc)
     if outcome.opened or outcome.status != "running" or "task_completed" in outcome.events:
         flash(_("You signed “%(task)s” of %(key)s; the step is done.", task=task.name, key=case.business_key), "success")
     elif decision == "agree":
@@ -126,23 +130,26 @@ def sign(task_id: str):
 @bp.route("/signers/<int:signer_id>/remove", methods=["POST"])
 @login_required
 def remove(signer_id: int):
-    """减签: remove a pending signer, with a reason."""
+    """减签: remove a pending signer, with a reason; refused, the task page again with the reason in the signer's
+    row, or read-only to copy where the row can no longer be removed (signed, removed meanwhile)."""
     with runtime().db.read() as session:
         row = session.get(TaskSigner, signer_id)
         if row is None:
             abort(404)
         task_id = row.task_id
-    visible(task_id)  # one who may not see the step learns nothing of its signers
-    if not request.form.get("reason", "").strip():
-        flash(_("Removing a signer needs a reason; nothing was changed."), "error")
-        return _back(task_id)
+    side_forms.task_of(task_id)  # one who may not see the step learns nothing of its signers
+    reason, form = request.form.get("reason", ""), f"signer-remove-{signer_id}"
+
+    def again(exc=None, said=None):
+        return side_forms.kept(task_id, form, {"reason": reason},
+                               side_forms.shown((form, _("Reason"), reason)), exc, said)
+
+    if not reason.strip():
+        return again(said=_("Removing a signer needs a reason; nothing was changed."))
     try:
         with runtime().db.write() as session:
-            signers.remove(session, runtime(), actor(), signer_id, request.form.get("reason", ""))
-    except PermissionDenied:
-        abort(403)
+            signers.remove(session, runtime(), actor(), signer_id, reason)
     except EngineError as exc:
-        flash(refusal(exc), "error")
-    else:
-        flash(_("The signer was removed."), "success")
+        return again(exc)
+    flash(_("The signer was removed."), "success")
     return _back(task_id)

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import attachments
+from engine import attachments, saving
 from engine.errors import Conflict, InvalidInput, PermissionDenied
 from engine.models import Case, Task
 
@@ -35,8 +35,9 @@ def files_of(task: Task) -> list:
 @bp.route("/tasks/<task_id>/attachments", methods=["POST"])
 @login_required
 def upload(task_id: str):
-    """Keep scanned documents with the answer of an open step the user may complete; refused, the task page again
-    naming what was wrong, with what was typed in the step's form (which its button sends) still in it."""
+    """Keep scanned documents with the answer of an open step the user may complete, and what was typed in the
+    step's form (which its button sends) as the user's draft (暂存), so that the page holds it again; refused, the
+    task page again naming what was wrong, with that typing still in the form."""
     task, case = side_forms.task_of(task_id)  # one who may not act on it: again(), below
     me = actor()
     chosen_files = request.files.getlist("kept-file") + request.files.getlist("file")  # the page's, or a client's
@@ -55,21 +56,41 @@ def upload(task_id: str):
     if not files or len(files) > PER_UPLOAD:
         return again(said=_("Choose one to %(n)s scanned files (PDF, JPEG or PNG) to upload.", n=PER_UPLOAD))
     added, name = [], ""
+    drafted = values is not None and saving.typed(values)  # what was typed in the form stays as a draft (暂存)
     try:
-        with runtime().db.write() as session:  # all the files or none
+        with runtime().db.write() as session:  # all the files or none, and the draft with them
             attachments.keeping(session, runtime(), me, task_id)
+            if drafted:
+                try:
+                    saving.save(session, runtime(), me, task_id, values)
+                except InvalidInput as exc:
+                    raise _Unkept(exc) from exc
             row = session.get(Case, case.id)
             for item in files:
                 name = _file_name(item.filename)
                 data = item.stream.read(attachments.MAX_BYTES + 1)
                 added.append(attachments.add(session, runtime().attachments_dir, me, row, "answer", item.filename,
                                              data, task.department_code, task_id=task.id).filename)
+    except _Unkept as unkept:  # what was typed cannot be kept as it is (hidden characters, too long)
+        return again(unkept.refused)
     except InvalidInput as exc:
         return again(said=_upload_problem(next(iter(exc.fields.values()), ""), name))
     except (Conflict, PermissionDenied) as exc:  # with an added signer (加签) just now, claimed meanwhile …
         return again(exc)
+    if drafted:
+        flash(_("Attached: %(files)s. What you typed in the form is saved (暂存) and is in it again.",
+                files=separator().join(added)), "success")
+        return redirect(url_for("tasks.show", task_id=task_id) + "#kept-files")
     flash(_("Attached: %(files)s.", files=separator().join(added)), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#kept-files")
+
+
+class _Unkept(Exception):
+    """The draft of what was typed was refused: nothing is uploaded, the refusal names what is wrong in the form."""
+
+    def __init__(self, refused: InvalidInput):
+        super().__init__(str(refused))
+        self.refused = refused
 
 
 def _file_name(filename: str | None) -> str:

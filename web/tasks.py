@@ -107,7 +107,9 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
     back_to = send_back_options(task) if can_act else []
     offered = {"send-back": bool(back_to), "transfer": bool(colleagues), "delegate": bool(colleagues), "cc": can_act,
                "redo": bool(can_act and draft and draft["kind"] == "delegate" and task.assignee and not task.signing),
-               "signers": bool(signing["signer_candidates"]), "kept-files": can_act and kept is not None}
+               "signers": bool(signing["signer_candidates"]), "kept-files": can_act and kept is not None,
+               "sign": signing["signing"] is not None, "comment": True,
+               **{f"signer-remove-{s['id']}": s["removable"] for s in signing["signers"]}}
     refused_side = side if side is not None and offered.get(side.form) else None
     if side is not None and refused_side is None:  # the form is gone from the page: what was typed, to copy
         lost, typed = side.above(), side.shown
@@ -252,16 +254,21 @@ def _confirmation(task, case, fields, submitted: dict[str, str]) -> tuple[str, s
 @bp.route("/cases/<key>/comments", methods=["POST"])
 @login_required
 def comment(key: str):
-    """Add a comment to the case history (department staff; auditors only read)."""
+    """Add a comment to the case history (department staff; auditors only read); refused, the task page again with
+    the text in the comment box and what was wrong said beside it (web/side_forms.py)."""
     if not actor().departments:
         abort(403)
     target = request.form.get("task_id", "")
     task, case = _load(target)
     if case.business_key != key:
         abort(404)
+    text = request.form.get("text", "")
     try:
         with runtime().db.write() as session:
-            cases.note(session, actor(), key, "comment_added", {"text": request.form.get("text", ""), "task": task.name})
+            cases.note(session, actor(), key, "comment_added", {"text": text, "task": task.name})
     except InvalidInput as exc:
-        flash(refusal(exc), "error")
+        from . import side_forms  # which builds on this page
+
+        return side_forms.kept(target, "comment", {"text": text},
+                               side_forms.shown(("comment-text", _("Comment"), text)), exc)
     return redirect(url_for("tasks.show", task_id=target) + "#comments")

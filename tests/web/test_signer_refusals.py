@@ -1,0 +1,84 @@
+"""签署 and 减签 refused keep what was typed: a disagreement without an opinion, an opinion or a reason too long,
+came back to the task page by a redirect with the choice and the text gone. Now the task page comes again with
+the signing form (or the signer's row) filled in and what was wrong said in it; where the signer or the row is
+gone meanwhile (removed, signed), what was said stands above and what was typed is there read-only to copy."""
+from __future__ import annotations
+
+import re
+
+from conftest import login
+from engine import signers
+from test_side_form_refusals import input_value, lost_said, said_in, textarea
+from test_signers_pages import ANSWER, inquiry
+
+OPINION = "答复未写明参保年限的计算口径，请补充后再报。"
+
+
+def at_signature(app, world):
+    """A formal inquiry's 拟写答复 submitted by its holder and waiting for edu_supervisor to sign it (加签 after)."""
+    _, draft = inquiry(world)
+    reviewer = login(app.test_client(), "edu_reviewer")
+    reviewer.post(f"/tasks/{draft}/signers", data={"signer-to": "edu_supervisor", "signer-position": "after",
+                                                   "signer-reason": "请科长签字"})
+    assert reviewer.post(f"/tasks/{draft}", data=ANSWER).status_code == 302
+    with world.rt.db.read() as session:
+        (row,) = signers.listed(session, draft)
+    return draft, row.id, reviewer, login(app.test_client(), "edu_supervisor")
+
+
+def pending(world, draft: str) -> list[tuple[str, str | None]]:
+    with world.rt.db.read() as session:
+        return [(s.state, s.decision) for s in signers.listed(session, draft)]
+
+
+def test_a_disagreement_without_an_opinion_keeps_the_choice(app, world):
+    draft, _, _, chief = at_signature(app, world)
+    refused = chief.post(f"/tasks/{draft}/sign", data={"decision": "disagree", "opinion": "  "})
+    page = refused.data.decode()
+    assert refused.status_code == 422 and "Traceback" not in page
+    assert "需要填写意见" in said_in(page) and 'id="sign"' in page
+    assert re.search(r'value="disagree"[^>]* checked', page) and not re.search(r'value="agree"[^>]* checked', page)
+    assert pending(world, draft) == [("pending", None)], "nothing was signed"
+
+
+def test_a_refused_opinion_stays_in_the_signing_form(app, world):
+    draft, _, _, chief = at_signature(app, world)
+    too_long = OPINION * 30  # over the 500 characters an opinion may have
+    refused = chief.post(f"/tasks/{draft}/sign", data={"decision": "agree", "opinion": too_long})
+    page = refused.data.decode()
+    assert refused.status_code == 422 and "500" in said_in(page)
+    assert textarea(page, "sign-opinion") == too_long and re.search(r'value="agree"[^>]* checked', page)
+    assert pending(world, draft) == [("pending", None)]
+
+
+def test_a_signer_removed_meanwhile_gets_the_opinion_back_to_copy(app, world):
+    draft, row, _, chief = at_signature(app, world)
+    with world.rt.db.write() as session:  # while the chief was typing
+        signers.remove(session, world.rt, world.users["edu_head"], row, "科长出差，按授权办结")
+    refused = chief.post(f"/tasks/{draft}/sign", data={"decision": "disagree", "opinion": OPINION})
+    page = refused.data.decode()
+    assert refused.status_code == 403 and "Traceback" not in page
+    assert "edu_supervisor" in lost_said(page) and 'id="sign"' not in page
+    assert textarea(page, "typed_sign-opinion") == OPINION and textarea(page, "typed_sign-decision") == "不同意"
+
+
+def test_a_refused_removal_keeps_the_reason_in_the_signers_row(app, world):
+    draft, row, reviewer, _ = at_signature(app, world)
+    too_long = "科长出差，按授权由局长签署。" * 40
+    refused = reviewer.post(f"/signers/{row}/remove", data={"reason": too_long})
+    page = refused.data.decode()
+    assert refused.status_code == 422 and "500" in said_in(page)
+    assert input_value(page, f"signer-remove-{row}") == too_long
+    assert pending(world, draft) == [("pending", None)]
+    blank = reviewer.post(f"/signers/{row}/remove", data={"reason": " "})
+    assert blank.status_code == 422 and "需要填写事由" in said_in(blank.data.decode())
+
+
+def test_a_removal_after_the_signer_signed_gives_the_reason_back_to_copy(app, world):
+    draft, row, reviewer, _ = at_signature(app, world)
+    with world.rt.db.write() as session:
+        signers.sign(session, world.rt, world.users["edu_supervisor"], draft, "agree", "同意")
+    refused = reviewer.post(f"/signers/{row}/remove", data={"reason": "科长出差"})
+    page = refused.data.decode()
+    assert refused.status_code == 409 and "edu_supervisor" in lost_said(page)
+    assert textarea(page, f"typed_signer-remove-{row}") == "科长出差" and 'id="side-refused"' not in page
