@@ -1,5 +1,6 @@
 """A refused 退回 in a real browser keeps the reason typed: the chief types why the answer goes back, a colleague
-claims (签收) the step meanwhile, and the page that answers 确认退回 says so and holds the reason to copy."""
+claims (签收) the step meanwhile, and the page that answers 确认退回 says so and holds the reason to copy. A
+signer who disagrees (签署) without an opinion is told so with 不同意 still chosen and the opinion box as typed."""
 from conftest import ARTIFACTS, ui_login
 from engine import cases
 from test_send_back_pages import inquiry_at_sign_off
@@ -44,3 +45,20 @@ def test_an_added_signer_refused_for_want_of_a_reason_keeps_the_answer_and_the_c
     assert page.is_checked("#signer-add input[value=before]")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"signer-refused-{world.rt.db.engine.dialect.name}.png"), full_page=True)
+
+
+def test_a_disagreement_without_an_opinion_keeps_the_choice_and_the_text(app, world, server, page):
+    from test_signer_refusals import at_signature
+
+    draft, _, _, _ = at_signature(app, world)
+    ui_login(page, server, "edu_supervisor")
+    page.goto(f"{server}/tasks/{draft}")
+    page.check("#sign input[value=disagree]")
+    page.fill("#sign-opinion", "   ")  # blank to the eye: no opinion
+    page.click("#sign button:has-text('签署')")
+    page.wait_for_selector("#side-refused")
+    assert "需要填写意见" in page.inner_text("#side-refused")
+    assert page.is_checked("#sign input[value=disagree]") and not page.is_checked("#sign input[value=agree]")
+    assert page.input_value("#sign-opinion") == "   "
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"sign-refused-{world.rt.db.engine.dialect.name}.png"), full_page=True)
