@@ -93,7 +93,12 @@ def kept(task_id: str, form: str, values: dict, rows: list[dict[str, str]], exc:
     (`said`), in the form filled in again where the page still offers it (the signer still asked, the signer's row
     still removable), else above, with what was typed read-only to copy. Nothing was changed."""
     task, case = task_of(task_id)
-    return _shown(task, case, Side(form, values, said if said is not None else refusal(exc), rows), status_of(exc))
+    side = Side(form, values, said if said is not None else refusal(exc), rows)
+    me = actor()
+    if me.rank_in(task.department_code) == 0 and not whereabouts.READERS & set(me.roles):
+        # of the case but not of the step's department: no task page (as tasks._load), only that and their own text
+        return render_template("typed_back.html", lost=side.above(), typed_back=rows), 403
+    return _shown(task, case, side, status_of(exc))
 
 
 def status_of(exc: EngineError | None) -> int:

@@ -82,3 +82,17 @@ def test_a_removal_after_the_signer_signed_gives_the_reason_back_to_copy(app, wo
     page = refused.data.decode()
     assert refused.status_code == 409 and "edu_supervisor" in lost_said(page)
     assert textarea(page, f"typed_signer-remove-{row}") == "科长出差" and 'id="side-refused"' not in page
+
+
+def test_one_of_another_department_who_signs_reads_only_their_own_text(app, world):
+    from test_signer_drafts import answering
+
+    task = answering(world)
+    login(app.test_client(), "hrss_reviewer").post(f"/tasks/{task}/signers", data={
+        "signer-to": "hrss_reviewer2", "signer-position": "before", "signer-reason": "请先审阅"})
+    asker = login(app.test_client(), "edu_reviewer")  # of the case (it asked), not of the step's department
+    assert asker.get(f"/tasks/{task}").status_code == 403
+    refused = asker.post(f"/tasks/{task}/sign", data={"decision": "disagree", "opinion": OPINION})
+    page = refused.data.decode()
+    assert refused.status_code == 403 and 'id="task-form"' not in page and 'id="comments"' not in page
+    assert textarea(page, "typed_sign-opinion") == OPINION and "签署" in lost_said(page)
