@@ -84,3 +84,14 @@ def test_an_upload_with_nothing_typed_saves_no_draft(app, world):
     assert uploaded.status_code == 200 and "户籍迁移登记表.pdf" in " ".join(flashed(page))
     assert not any("暂存" in said for said in flashed(page))
     assert saved(world, draft) is None
+
+
+def test_an_upload_whose_typing_cannot_be_kept_keeps_nothing_and_says_why(app, world):
+    draft, psb = answer_step(app, world)
+    hidden = "经核实\u202e，申请人实际居住于天目山路1号"  # a text-direction override: refused in a draft too
+    refused = psb.post(f"/tasks/{draft}/attachments", data={"kept-file": (io.BytesIO(PDF), "户籍迁移登记表.pdf"),
+                                                            "answer": hidden},
+                       content_type="multipart/form-data")
+    page = refused.data.decode()
+    assert refused.status_code == 422 and "Traceback" not in page and "隐藏" in said_in(page), said_in(page)
+    assert saved(world, draft) is None and "户籍迁移登记表.pdf" not in page.split('id="kept-files"')[1].split("</section>")[0]
