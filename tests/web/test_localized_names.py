@@ -90,3 +90,25 @@ def test_in_english_the_audit_log_names_steps_by_their_english_names(app, world)
                                            "EDU", case_id, out.business_key)], datetime.now(timezone.utc))
     page = _english(app, "auditor").get(f"/audit?key={out.business_key}").data.decode()
     assert page.count("Step: Decision by the Education Bureau") >= 2 and "教育局审定" not in page
+
+
+def test_in_english_the_admins_department_choices_read_in_english(app, world):
+    """The new-user form, a user's page, the token form and the new unit's department list name each department
+    in the reader's language, as the rest of the app does."""
+    en = _english(app, "admin")
+    admin = en.get("/admin").data.decode()
+    user = en.get("/admin/users/edu_reviewer").data.decode()
+    token = admin.split('id="token_department"')[1].split("</select>")[0]
+    assert ">Education Bureau</option>" in token and "教育局" not in token, token
+    new_user = admin.split('name="department" value="EDU"')[1].split("</label>")[0]
+    assert "Education Bureau" in new_user and "教育局" not in new_user, new_user
+    parent = admin.split('id="unit_parent"')[1].split("</select>")[0]
+    assert "Education Bureau" in parent and "教育局" not in parent, parent
+    own = user.split('name="department" value="EDU"')[1].split("</label>")[0]
+    assert "Education Bureau" in own and "教育局" not in own, own
+
+    zh = login(app.test_client(), "admin")
+    zh.post("/language", data={"language": "zh_Hans_CN", "next": "/admin"})
+    zh = zh.get("/admin").data.decode()
+    token = zh.split('id="token_department"')[1].split("</select>")[0]
+    assert ">教育局</option>" in token and "Education Bureau" not in token
