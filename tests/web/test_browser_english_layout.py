@@ -79,3 +79,43 @@ def test_search_placeholders_are_whole_on_an_office_screen_and_a_phone(world, se
             page.screenshot(path=str(ARTIFACTS / f"inbox-filters-{language}-{width}.png"))
     assert seen, "no placeholder was measured"
     assert not cut, f"placeholders cut off: {cut}"
+
+
+ARROW = 18  # px: the least room Chromium's drop-down arrow takes inside a select's padding box (about 20 px at 14 px)
+
+CUT_SELECTS = """arrow => { const pen = document.createElement('canvas').getContext('2d'), out = [];
+    for (const box of document.querySelectorAll('form.filters select')) {
+        if (!box.offsetParent) continue;  // hidden
+        const s = getComputedStyle(box), chosen = box.options[box.selectedIndex];
+        pen.font = `${s.fontStyle} ${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+        const room = box.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight) - arrow;
+        const text = pen.measureText(chosen.text).width;
+        if (text > room) out.push(`${box.name}: “${chosen.text}” ${Math.round(text)} > ${Math.round(room)} px`); }
+    return out; }"""
+
+
+def test_the_inbox_filters_show_their_chosen_text_whole(world, server, page):
+    """Each drop-down of the inbox's filter bar (process, deadline, order) shows the option chosen in it whole, the
+    longest too, in both languages on an office screen and a small laptop (“All processe”, “Deadline fir” were cut)."""
+    world.start("admission_review", world.person().admission())  # a process to choose
+    ui_login(page, server, "edu_supervisor")
+    ARTIFACTS.mkdir(exist_ok=True)
+    seen, cut = 0, {}
+    for language in ("zh", "en"):
+        if language == "en":
+            in_english(page)
+        for width in (OFFICE["width"], 1024):
+            page.set_viewport_size({"width": width, "height": 900})
+            for view in ("mine", "department"):
+                page.goto(f"{server}/inbox?view={view}")
+                choices = page.evaluate("""() => [...document.querySelectorAll('form.filters select')].map(s =>
+                    [s.name, [...s.options].map(o => o.value)])""")
+                for name, values in choices:  # each option chosen in turn, the longest among them
+                    for value in values:
+                        page.select_option(f"form.filters select[name={name}]", value)
+                        seen += 1
+                        if found := page.evaluate(CUT_SELECTS, ARROW):
+                            cut.setdefault(f"{view} {language} {width}", set()).update(found)
+            page.screenshot(path=str(ARTIFACTS / f"inbox-selects-{language}-{width}.png"))
+    assert seen, "no select was measured"
+    assert not cut, f"drop-downs cut off: {cut}"
