@@ -63,15 +63,15 @@ def _period() -> kpis.Period:
 
 
 def _category_labels(session, latest: dict[str, int]) -> dict[str, str]:
-    """What the processes' forms call each category value (e.g. employment → 就业补贴)."""
+    """What the processes' forms call each category value (e.g. employment → 就业补贴), in the reader's language."""
     labels: dict[str, str] = {}
-    for definition_id in latest.values():
+    for process_key, definition_id in latest.items():
         model = runtime().model(session, definition_id)
         category = model.kpi_fields.get("category")
         if category:
             specs = [*model.spec.task_specs.values(),
                      *(t for sub in model.subprocess_specs.values() for t in sub.task_specs.values())]
-            labels.update(option_labels(specs, category))
+            labels.update(localized.options(process_key, category, option_labels(specs, category), definition_id))
     return labels
 
 

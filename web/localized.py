@@ -67,6 +67,18 @@ def form(fields: list[FormField], process_key: str, element_id: str, definition_
     return out
 
 
+def options(process_key: str, field_id: str, names: dict[str, str], definition_id: int | None = None) -> dict[str, str]:
+    """An enum field's option names (value → name, as the forms name them) in the reader's language: in English
+    the forms' options:en (or the data field's), its own process's first."""
+    if not english():
+        return names
+    found: dict[str, str] = {}
+    for c in reversed(_catalogs(process_key, definition_id)):
+        found.update({option: name for (_, field, option), name in c.options.items() if field == field_id})
+        found.update({option: name for (field, option), name in c.values.items() if field == field_id})
+    return {value: found.get(value, name) for value, name in names.items()}
+
+
 def glossary(terms: Glossary, process_key: str, definition_id: int | None = None) -> Glossary:
     """A data dictionary with its fields' labels and options' names in the reader's language (what marks fields
     as personal or as another department's finding stays as it is)."""

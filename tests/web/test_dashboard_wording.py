@@ -28,3 +28,17 @@ def test_the_area_filter_names_the_district(app):
     assert "各区县申请量" in page
     drill = client.get("/dashboard/cases?figure=accepted", headers={"Accept-Language": "zh-CN"}).data.decode()
     assert "街道（区县）" not in drill and "所在区县" in _heads(drill)
+
+
+def test_in_english_the_subsidy_types_are_named_as_the_bpmn_translates_them(app, demo):
+    """The dashboard's subsidies by type (table, chart and drill-down) name each type in the reader's language, from
+    the form's options:en (就业补贴 stood in the English dashboard)."""
+    client = login(app.test_client(), "admin")
+    en = client.get("/dashboard", headers={"Accept-Language": "en-US"}).data.decode()
+    types = en.split("Subsidies by type</h2>")[-1].split("</table>")[0]
+    assert "Employment subsidy" in types and "Housing subsidy" in types, types
+    assert not re.search(r"[\u4e00-\u9fff]", types), types
+    drill = client.get("/dashboard/cases?figure=accepted&group=category&value=employment", headers={"Accept-Language": "en-US"})
+    assert "Employment subsidy" in drill.data.decode() and "就业补贴" not in drill.data.decode()
+    zh = client.get("/dashboard", headers={"Accept-Language": "zh-CN"}).data.decode()
+    assert "就业补贴" in zh.split("补贴类型分布</h2>")[-1].split("</table>")[0]
