@@ -88,3 +88,36 @@ def test_the_street_office_chart_names_the_bar_of_applications_without_one(demo,
     assert "" in data["volume"]["by_area"], "the demo has applications without a street office"
     labels = page.locator("#chart-area svg text").all_text_contents()
     assert "未填写" in labels, labels
+
+
+CUT_CHART_TEXTS = """ids => { const out = [];
+    for (const id of ids) {
+        const box = document.getElementById(id).getBoundingClientRect();
+        for (const t of document.querySelectorAll(`#${id} svg text`)) {
+            const r = t.getBoundingClientRect();
+            if (!r.width || !t.textContent.trim()) continue;
+            if (/(\.\.\.|…)$/.test(t.textContent)) out.push(`${id}: “${t.textContent}” shortened`);  // ECharts' own cut
+            else if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1)
+                out.push(`${id}: “${t.textContent}”`); } }
+    return out; }"""
+
+
+def test_the_charts_words_stay_inside_their_charts_in_both_languages(demo, server, page):
+    """Axis names, department names under the bars, legends and pie labels (Human Resources and Social Security
+    Bureau, School admission by points (joint review)) show whole inside their chart, in English as in Chinese, on
+    an office screen and a small laptop."""
+    from test_browser_english import in_english
+    ui_login(page, server, "joint_head")
+    cut = {}
+    for language in ("zh", "en"):
+        if language == "en":
+            in_english(page)
+        for width in (1400, 1024):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"{server}/dashboard")
+            for chart in CHARTS:
+                page.wait_for_selector(f"#{chart}[data-rendered='true'] svg text", timeout=20000)
+            if found := page.evaluate(CUT_CHART_TEXTS, list(CHARTS)):
+                cut[f"{language} {width}"] = found
+            page.screenshot(path=str(ARTIFACTS / f"dashboard-charts-{language}-{width}.png"), full_page=True)
+    assert not cut, f"chart words cut off: {cut}"
