@@ -119,3 +119,19 @@ def test_the_inbox_filters_show_their_chosen_text_whole(world, server, page):
             page.screenshot(path=str(ARTIFACTS / f"inbox-selects-{language}-{width}.png"))
     assert seen, "no select was measured"
     assert not cut, f"drop-downs cut off: {cut}"
+
+
+def test_the_english_alert_list_fits_a_small_laptop(demo, server, page):
+    """The stagnation alerts in English: a step's and a department's long names (Human Resources and Social Security
+    Bureau) wrap, so that the department and the time raised are in sight at 1024 px, not scrolled out of the card."""
+    from test_browser_english import sideways
+    ui_login(page, server, "auditor")
+    in_english(page)
+    found = {}
+    for width in (OFFICE["width"], 1024):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{server}/dashboard/alerts")
+        page.wait_for_selector("table.alerts td")
+        if wide := sideways(page):
+            found[width] = wide
+    assert not found, f"the English alert list scrolls sideways: {found}"
