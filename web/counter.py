@@ -21,6 +21,7 @@ from workflows.portal import PUBLIC
 
 from .cases import _case, _owner as owner_of, _scope
 from .context import actor, overseers, runtime
+from . import localized
 from .i18n import error_text, field_errors
 from .printing import render
 from .names import separator
@@ -111,7 +112,10 @@ def panel(case: Case, waiting: list[str], missing: list[str], whole_file: bool) 
     with runtime().db.read() as session:
         files = attachments.of_case(session, case.id) if whole_file or window else []
     correcting = counter.correction_message(case.process_key) in waiting
-    kinds = list(PUBLIC[case.process_key].materials.items()) + [(OTHER, _("Other material"))]
+    view = PUBLIC[case.process_key]
+    names = localized.options(case.process_key, view.materials_field, view.materials, case.definition_id) \
+        if view.materials_field else view.materials  # in the reader's language, as the process translates them
+    kinds = list(names.items()) + [(OTHER, _("Other material"))]
     return Panel(True, window, window and correcting and bool(missing), window and correcting,
                  window and case.status == "running", whole_file or window, kinds, files)
 

@@ -27,6 +27,7 @@ class PublicView:
     outcomes: tuple[str, ...]  # end events that are the case's outcome (their BPMN names are shown)
     messages: dict[str, str] = field(default_factory=dict)  # API action → BPMN message name
     materials: dict[str, str] = field(default_factory=dict)  # the materials an application lists (code → name)
+    materials_field: str = ""  # the data field whose options name those materials in each language (materials)
     # (case data, end event reached or None) → the reasons of an adverse decision, or None when it is not adverse
     adverse: Callable[[dict[str, Any], str | None], str | None] = lambda data, ended: None
     schema_name: str = ""  # the application's schema in the API description (OpenAPI), e.g. AdmissionApplication
@@ -103,7 +104,7 @@ PUBLIC = {
         published_when="published_at", results=_admission,
         outcomes=("end_effective", "end_redecided", "end_appeal_rejected", "end_not_accepted"),
         messages={"materials": "materials_resubmitted", "appeal": "appeal"}, adverse=_admission_adverse,
-        materials=MATERIALS, schema_name="AdmissionApplication",
+        materials=MATERIALS, materials_field="materials", schema_name="AdmissionApplication",
         example={"applicant_name": "张伟", "applicant_id": "110105198506150030", "phone": "13800138000",
                  "child_name": "张小明", "child_id": "110105201903070012", "address": "西湖区文三路 100 号 3 幢 201 室",
                  "district": "西湖区",

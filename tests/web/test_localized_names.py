@@ -112,3 +112,17 @@ def test_in_english_the_admins_department_choices_read_in_english(app, world):
     zh = zh.get("/admin").data.decode()
     token = zh.split('id="token_department"')[1].split("</select>")[0]
     assert ">教育局</option>" in token and "Education Bureau" not in token
+
+
+def test_in_english_the_windows_material_list_reads_as_the_bpmn_translates_it(app, world):
+    """The case page's scanned-materials form names each material as the process's data dictionary translates it
+    (居住证 stood in the English list)."""
+    out = world.start("admission_review", world.person().admission())
+    page = _english(app, "edu_reviewer").get(f"/cases/{out.business_key}").data.decode()
+    kinds = page.split('<select name="kind">')[1].split("</select>")[0]
+    assert ">Residence permit</option>" in kinds and ">Other material</option>" in kinds, kinds
+    assert "居住证" not in kinds, kinds
+    zh = login(app.test_client(), "edu_reviewer")
+    zh.post("/language", data={"language": "zh_Hans_CN", "next": "/inbox"})
+    zh = zh.get(f"/cases/{out.business_key}").data.decode()
+    assert ">居住证</option>" in zh.split('<select name="kind">')[1].split("</select>")[0]
