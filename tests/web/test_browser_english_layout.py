@@ -135,3 +135,20 @@ def test_the_english_alert_list_fits_a_small_laptop(demo, server, page):
         if wide := sideways(page):
             found[width] = wide
     assert not found, f"the English alert list scrolls sideways: {found}"
+
+
+def test_the_english_dashboards_tables_fit_a_small_laptop(demo, server, page):
+    """The dashboard's figures in English (Human Resources and Social Security Bureau, School admission by points
+    (joint review), Average working days): names and column heads wrap, so that no table hides columns or cuts a
+    name at 1024 px."""
+    from test_browser_english import sideways
+    ui_login(page, server, "joint_head")
+    in_english(page)
+    found = {}
+    for width in (OFFICE["width"], 1024):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in ("/dashboard", "/dashboard/assessment"):
+            page.goto(f"{server}{path}")
+            if wide := sideways(page):
+                found[f"{path} {width}"] = wide
+    assert not found, f"English dashboard tables scroll sideways: {found}"
