@@ -47,7 +47,7 @@
 
   var depts = Object.keys(data.steps);
   var deptAxis = {type: "category", data: depts,  // codes (the links use them), shown by name, every one of them
-    axisLabel: {interval: 0, rotate: depts.length > 6 ? 40 : 0, width: 160, overflow: "break",
+    axisLabel: {interval: 0, rotate: depts.length > 6 ? 60 : 0, width: 160, overflow: "break",
                 formatter: function (c) { return data.departments[c] || c; }}};
   chart("chart-on-time", {
     grid: DEPT_GRID, xAxis: deptAxis, yAxis: {type: "value", max: 100, axisLabel: {formatter: "{value}%"}},
