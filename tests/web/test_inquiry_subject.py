@@ -41,3 +41,16 @@ def test_an_inquiry_called_from_a_review_step_carries_the_applicant(app, world):
 def test_an_id_number_in_free_text_is_masked_where_it_stands():
     number = "33010619880503412X"
     assert idcards.mask_in_text(f"请核实{number}，及 1{number}") == f"请核实{idcards.mask(number)}，及 1{number}"
+
+
+def test_the_reply_deadline_is_not_labelled_like_the_working_days_beside_it(app, world):
+    about = world.start("admission_review", world.person().admission()).business_key
+    psb = login(app.test_client(), "psb_reviewer")
+    started = psb.post("/applications/new/formal_inquiry", data={"target_department": "HUD", "case_ref": about})
+    draft = started.headers["Location"].rsplit("/", 1)[1]
+    out = world.complete("psb_reviewer", draft, inquiry_subject="租赁备案核实", questions="请核实租赁备案。", reply_days=5)
+    hud, task = login(app.test_client(), "hud_reviewer"), f"/tasks/{opened(out)['draft_answer']}"
+    page = hud.get(task).data.decode()
+    assert "答复截止时间" in page and "答复期限（工作日）" in page and ">答复期限<" not in page
+    hud.post("/language", data={"language": "en", "next": "/inbox"})
+    assert "Reply due by" in hud.get(task).data.decode()
