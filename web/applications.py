@@ -58,7 +58,7 @@ def new(process: str):
             drafting = _claim_own_first_step(session, outcome) if intake.sent else None
     except InvalidInput as exc:
         return render_template("application_form.html", intake=offered, values=submitted,
-                               errors=field_errors(exc), materials=_materials(), chosen=chosen), 422
+                               errors=field_errors(exc, form=offered.fields), materials=_materials(), chosen=chosen), 422
     if "clock_stopped" in outcome.events:  # the case waits on the applicant: items are missing
         flash(_("%(key)s: the papers were received, but items are missing: give the applicant the notice of missing "
                 "items.", key=outcome.business_key), "info")

@@ -215,7 +215,7 @@ def correction(key: str):
             with runtime().db.write() as session:
                 cases.send_message(session, runtime(), actor(), key, waiting, payload)
         except InvalidInput as exc:
-            errors = field_errors(exc)
+            errors = field_errors(exc, form=form)
         except (Conflict, NotFound) as exc:
             flash(error_text(exc), "error")
             return redirect(url_for("cases.show", key=key))

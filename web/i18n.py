@@ -113,10 +113,12 @@ def provisional(due: datetime | None) -> bool:
     return due is not None and not runtime().calendar.is_confirmed(due)
 
 
-def field_errors(exc, named: bool = True) -> dict[str, str]:
+def field_errors(exc, named: bool = True, form=None) -> dict[str, str]:
     """Per-field messages of an InvalidInput in the user's language (from the message codes); a choice's options
-    as the form names them (`named`, for pages) or by the codes a client sends (the API)."""
+    as the form names them (`named`, for pages) or by the codes a client sends (the API). With the `form` (its
+    fields), each message is a sentence naming the field by its label (请填写“安排学校”), to stand beside it."""
     codes = getattr(exc, "codes", {}) or {}
+    fields = {f.id: f for f in form or ()}
     out = {}
     for field, message in exc.fields.items():
         code, params = codes.get(field, (None, {}))
@@ -125,7 +127,45 @@ def field_errors(exc, named: bool = True) -> dict[str, str]:
         if code == "rule" and params.get("message_en") and str(get_locale()) == "en":
             params = {**params, "message": params["message_en"]}  # the designer's own English words for the rule
         out[field] = gettext(msgid(MESSAGES[code]), **params) if code in MESSAGES else say(message)
+        if form is not None:
+            f = fields.get(field)
+            out[field] = labelled(f.label if f else field, out[field], code, params,
+                                  chosen=bool(f) and f.type in ("enum", "multi", "boolean"))
     return out
+
+
+# A field's error as one sentence naming the field, by the code of the engine's message (engine/forms.py).
+SENTENCES = {"required": lazy_gettext("Fill in “%(field)s”"),
+             "not_chosen": lazy_gettext("Choose an answer for “%(field)s”"),
+             "pattern": lazy_gettext("“%(field)s” does not have the expected format"),
+             "not_integer": lazy_gettext("“%(field)s” must be a whole number"),
+             "not_number": lazy_gettext("“%(field)s” must be a number"),
+             "not_date": lazy_gettext("“%(field)s” must be a date (YYYY-MM-DD)"),
+             "not_option": lazy_gettext("“%(field)s” must be one of: %(options)s"),
+             "too_short": lazy_gettext("“%(field)s” must have at least %(limit)s characters"),
+             "too_long": lazy_gettext("“%(field)s” must have at most %(limit)s characters"),
+             "too_small": lazy_gettext("“%(field)s” must be at least %(limit)s"),
+             "too_large": lazy_gettext("“%(field)s” must be at most %(limit)s")}
+ALIASES = {"field_required": "required", "field_too_long": "too_long"}  # the engine's other modules say the same
+CHOOSE = lazy_gettext("Choose “%(field)s”")  # a required choice (a list, boxes to tick) is chosen, not filled in
+
+
+def codes_of(exc) -> dict[str, tuple[str, dict]]:
+    """The code and parameters of each field's message: a form's (exc.codes), or the coded Message itself."""
+    coded = {f: (m.code, m.params) for f, m in (getattr(exc, "fields", None) or {}).items() if isinstance(m, Message)}
+    return {**coded, **(getattr(exc, "codes", None) or {})}
+
+
+def labelled(label: str, said: str, code: str | None = None, params: dict | None = None, chosen: bool = False) -> str:
+    """One field's error as the page shows it, the one place the field is put into its message: a sentence for the
+    engine's coded messages (请填写“安排学校”, “联系电话”格式不正确; 请选择“函询部门” for a required choice), else the
+    label before the message (申请人身份证号：身份证号校验码不符)."""
+    code = ALIASES.get(code, code)
+    if code == "required" and chosen:
+        return str(CHOOSE) % {"field": label}
+    if code in SENTENCES:
+        return str(SENTENCES[code]) % {**(params or {}), "field": label}
+    return f"{label}{colon()}{said}"
 
 
 MESSAGES = {**FORM_MESSAGES, **ACCOUNT_MESSAGES, **INTAKE_MESSAGES, **COUNTER_MESSAGES, **MIGRATION_MESSAGES}
@@ -156,19 +196,21 @@ def refusal(exc) -> str:
     """An engine refusal in the user's language with what is wrong in each field, e.g.
     评分未保存：评分：须为 1 至 5 的整数."""
     headline = error_text(exc)
-    detail = problems(field_errors(exc) if getattr(exc, "fields", None) else {}, headline)
+    detail = problems(field_errors(exc) if getattr(exc, "fields", None) else {}, headline, codes=codes_of(exc))
     return headline + (colon() + detail if detail else "")
 
 
-def problems(fields: dict[str, str], headline: str = "", label=None) -> str:
-    """What is wrong in each field, each field named once: by its label, unless the message begins with it
-    (密码不能与用户名相同) or it is the only field and the headline before it names it (密码强度不够：至少使用 8 个字符)."""
-    label = label or field_label
+def problems(fields: dict[str, str], headline: str = "", label=None, codes: dict | None = None) -> str:
+    """What is wrong in each field, each field named once: by its label (请填写“理由”, 代理人：须为…; `codes`: the
+    engine's codes of the messages), unless the message begins with it (密码不能与用户名相同) or it is the only field
+    and the headline before it names it (密码强度不够：至少使用 8 个字符)."""
+    label, codes = label or field_label, codes or {}
     parts = []
     for field, said in fields.items():
         name, text = str(label(field)).casefold(), said.casefold()
         named = text.startswith((name, f"the {name}")) or (len(fields) == 1 and name in headline.casefold())
-        parts.append(said if named else f"{label(field)}{colon()}{said}")
+        code, params = codes.get(field, (None, {}))
+        parts.append(said if named else labelled(label(field), said, code if isinstance(code, str) else None, params))
     return semicolon().join(parts)
 
 

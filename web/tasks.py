@@ -131,7 +131,7 @@ def refused(task: Task, case: Case, fields, data, values: dict, exc, controls: t
     beside it, named by its label (not by its id in a message above), anything else in a message above, or in the
     action's own form (`side`, which says it; `controls`: what the action's own inputs are called in its refusals,
     which a form field may be called too)."""
-    errors = {k: v for k, v in field_errors(exc).items() if k not in controls and any(f.id == k for f in fields)} \
+    errors = {k: v for k, v in _field_errors(exc, task, case, fields).items() if k not in controls and any(f.id == k for f in fields)} \
         if getattr(exc, "fields", None) else {}
     if not errors or set(errors) != set(exc.fields):
         if side is None:
@@ -139,6 +139,11 @@ def refused(task: Task, case: Case, fields, data, values: dict, exc, controls: t
     elif side is not None:  # all of it stands beside the fields, named by their labels
         side = replace(side, said=_("The form has errors; nothing was saved."))
     return _page(task, case, fields, data, values, errors, 422, side=side)
+
+
+def _field_errors(exc, task: Task, case: Case, fields) -> dict[str, str]:
+    """What is wrong in each field, named by its label as the page shows it (in the reader's language)."""
+    return field_errors(exc, form=localized.form(fields, case.process_key, task.element_id, case.definition_id))
 
 
 def _draft(task: Task) -> dict | None:
@@ -184,7 +189,7 @@ def complete(task_id: str):
         with runtime().db.write() as session:
             outcome = cases.complete(session, runtime(), actor(), task_id, submitted)
     except InvalidInput as exc:
-        return _page(task, case, fields, data, submitted, field_errors(exc), 422)
+        return _page(task, case, fields, data, submitted, _field_errors(exc, task, case, fields), 422)
     except (Conflict, PermissionDenied) as exc:
         return lost_race(task_id, refused=isinstance(exc, PermissionDenied))
     if outcome.events == ["sent_for_signature"]:

@@ -10,7 +10,7 @@ from engine import directory
 from engine.errors import InvalidInput
 
 from .context import actor, require_role, runtime
-from .i18n import field_errors, problems
+from .i18n import codes_of, field_errors, problems
 
 bp = Blueprint("units", __name__)
 LABELS = {"code": "Code", "name_zh": "Chinese name", "parent": "Department", "covers": "Area"}
@@ -29,7 +29,7 @@ def save():
                                       form["district"], covers)
         runtime().forget_departments()
     except InvalidInput as exc:
-        detail = problems(field_errors(exc), label=lambda k: _(LABELS.get(k, k)))
+        detail = problems(field_errors(exc), label=lambda k: _(LABELS.get(k, k)), codes=codes_of(exc))
         flash(_("The unit was not saved: %(detail)s", detail=detail), "error")
     else:
         flash(_("Unit %(code)s (%(name)s) saved.", code=unit.code, name=unit.name), "success")

@@ -150,7 +150,7 @@ def test_every_field_error_names_its_field_once(app, world):
     assert "下属单位未保存：代码：须为" in unit, "several fields, or a headline that does not name the field: labelled"
     deputy = login(app.test_client(), "edu_reviewer").post("/deputies", data={
         "deputy": "psb_reviewer", "from": "2026-12-01", "until": "2026-12-02", "reason": " "}, follow_redirects=True)
-    assert "理由：为必填项；代理人：须为被代理人所在部门" in deputy.data.decode(), "被代理人 does not name the field 代理人"
+    assert "请填写“理由”；代理人：须为被代理人所在部门" in deputy.data.decode(), "被代理人 does not name the field 代理人"
 
 
 def test_a_user_needs_a_department_or_a_global_role(app, world):

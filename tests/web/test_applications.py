@@ -12,7 +12,7 @@ def test_edu_window_starts_an_admission_application(app, world):
                 phone="1380013", child_name="张小明", child_id=person.child_id, address=person.address, district="西湖区")
     bad = client.post("/applications/new/admission_review", data=form)
     page = bad.data.decode()
-    assert bad.status_code == 422 and "联系电话：格式不正确" in page and "申请人身份证号：身份证号校验码不符" in page
+    assert bad.status_code == 422 and "“联系电话”格式不正确" in page and "申请人身份证号：身份证号校验码不符" in page
     assert f'value="{person.name}"' in page
     form.update(applicant_id=person.id_number, phone="13800138000",
                 materials=["residence_permit", "social_insurance", "housing", "vaccination", "household_register"])

@@ -50,7 +50,7 @@ def test_reviewer_claims_fixes_a_validation_error_and_the_next_department_sees_i
     page.fill("#f_questions", "")
     page.fill("#f_reply_days", "30")
     page.click("button:has-text('提交')")
-    assert "函询问题（逐条列明）：为必填项" in page.inner_text("#err_questions")
+    assert "请填写“函询问题（逐条列明）”" in page.inner_text("#err_questions")
     assert "不得大于 20" in page.inner_text("#err_reply_days")
     assert page.input_value("#f_inquiry_subject") == "申请人社保缴费核实"
     page.fill("#f_questions", "请核实申请人2023年以来的社保缴费月数。")

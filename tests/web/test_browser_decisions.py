@@ -23,7 +23,7 @@ def test_an_irreversible_decision_asks_to_be_confirmed_by_its_name(world, server
     page.select_option("#f_decision", "reject")
     page.click("#complete")  # no reason given: the form is checked before anything is asked
     page.wait_for_selector(".field-error")
-    assert "理由（不予录取、列入候补须列明）：为必填项" in page.inner_text("#err_decision_reasons")
+    assert "请填写“理由（不予录取、列入候补须列明）”" in page.inner_text("#err_decision_reasons")
     assert page.locator("#confirming").count() == 0
     page.fill("#f_decision_reasons", "居住证地址与实际居住地不符")
     _shot(page, world, "1-decide")
@@ -54,7 +54,7 @@ def test_a_decision_is_chosen_between_two_named_answers(world, server, page):
     page.fill("#f_approval_note", "同意发放")
     page.click("#complete")  # nothing chosen: no confirmation, the page names the decision that is missing
     page.wait_for_selector(".field-error")
-    assert "审批结论：未作选择，须明确选择其中一项" in page.inner_text("#err_approved")
+    assert "请选择“审批结论”" in page.inner_text("#err_approved")
     _shot(page, world, "2-decision-missing")
     page.check("#f_approved_false")
     page.fill("#f_approval_note", "家庭收入材料存疑")

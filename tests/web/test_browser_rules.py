@@ -34,7 +34,7 @@ def test_a_head_co_signs_a_rule_change_and_the_case_page_explains_a_decision(wor
     _shot(page, "co-sign-task")
     page.select_option("#f_sign_decision", "refuse")
     page.click("button:has-text('提交')")
-    assert "为必填项" in page.inner_text("#err_sign_reason")
+    assert "请填写“" in page.inner_text("#err_sign_reason")
     page.select_option("#f_sign_decision", "agree")
     page.click("button:has-text('提交')")
     page.wait_for_selector(".flash.success")

@@ -82,7 +82,7 @@ def test_a_correction_brought_in_person_is_recorded_and_the_application_checked_
     assert nothing.status_code == 422 and "请登记申请人补交的材料、更正的内容或补正说明" in nothing.data.decode()
     bad = client.post(f"/cases/{key}/correction", data={"materials": ["housing", "passport"], "phone": "123"})
     page = bad.data.decode()
-    assert bad.status_code == 422 and "联系电话（更正）：" in page and "不是需补正的材料：passport" in page
+    assert bad.status_code == 422 and "“联系电话（更正）”格式不正确" in page and "不是需补正的材料：passport" in page
     assert 'value="housing" checked' in page, "what was ticked stays ticked after an error"
     assert _events(world, key, "message_received") == [], "a refused correction changes nothing"
 

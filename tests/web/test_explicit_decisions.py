@@ -30,10 +30,10 @@ def test_a_decision_is_two_named_answers_and_an_empty_one_is_refused_by_name(app
     refused = client.post(f"/tasks/{task}", data=form)
     page = refused.data.decode()
     assert refused.status_code == 422
-    assert "社保核验结论：未作选择，须明确选择其中一项" in page and "是否在职：未作选择，须明确选择其中一项" in page
+    assert "请选择“社保核验结论”" in page and "请选择“是否在职”" in page
     assert world.data(out.case_id, task).get("hrss_finding") != "外省参保"  # nothing was saved
     asked = client.post(f"/tasks/{task}", data={**form, "employed": "false", "hrss_need_inquiry": "on"})
-    assert "函询部门（需函询时填写）：为必填项" in asked.data.decode()  # a department to ask must be named
+    assert "请选择“函询部门（需函询时填写）”" in asked.data.decode()  # a department to ask must be named
     assert re.search(r'name="employed" value="false"[^>]*checked', asked.data.decode())  # the answer is kept
     done = client.post(f"/tasks/{task}", data={**form, "employed": "false", "hrss_ok": "false"})
     assert done.status_code == 302
@@ -80,9 +80,9 @@ def test_a_refusal_needs_its_reason_and_an_admission_its_school(app, world):
     page = client.get(f"/tasks/{task}").data.decode()
     assert 'id="irreversible"' in page and 'id="confirming"' not in page
     refused = client.post(f"/tasks/{task}", data={"decision": "reject"}).data.decode()  # checked before asked
-    assert "理由（不予录取、列入候补须列明）：为必填项" in refused and 'id="confirming"' not in refused
+    assert "请填写“理由（不予录取、列入候补须列明）”" in refused and 'id="confirming"' not in refused
     refused = client.post(f"/tasks/{task}", data={"decision": "admit", "decision_reasons": "积分达标"}).data.decode()
-    assert "安排学校（录取须填）：为必填项" in refused and "理由（不予录取" not in refused.split("field-error")[-1]
+    assert "请填写“安排学校（录取须填）”" in refused and "理由（不予录取" not in refused.split("field-error")[-1]
     assert confirmed(client, task, {"decision": "admit", "school_assigned": "文三街小学"}, "录取").status_code == 302
 
 
@@ -114,7 +114,7 @@ def test_a_subsidy_refusal_and_a_failed_first_check_need_their_reasons(app, worl
     form = {"subsidy_type": "employment", "household_type": "normal", "income_per_capita": "2000",
             "unemployed_months": "6", "street_note": "缺离职证明"}
     refused = client.post(f"/tasks/{task}", data={**form, "first_check_ok": "false"}).data.decode()
-    assert "需补正的材料及事项（一次性告知，每行一项）：为必填项" in refused
+    assert "请填写“需补正的材料及事项（一次性告知，每行一项）”" in refused
     client.post(f"/tasks/{task}", data={**form, "first_check_ok": "true"})
     with world.rt.db.read() as session:
         approval = session.execute(select(Task.id).where(Task.case_id == out.case_id, Task.state == "open")).scalar_one()
@@ -123,7 +123,7 @@ def test_a_subsidy_refusal_and_a_failed_first_check_need_their_reasons(app, worl
     assert radios(page, "approved") == [("true", "同意"), ("false", "不同意（不予补贴）")]
     assert 'id="irreversible"' in page
     refused = chief.post(f"/tasks/{approval}", data={"approval_note": ""}).data.decode()
-    assert "审批结论：未作选择" in refused and "审批意见（不同意须列明理由）：为必填项" in refused
+    assert "请选择“审批结论”" in refused and "请填写“审批意见（不同意须列明理由）”" in refused
     assert confirmed(chief, approval, {"approved": "false", "approval_note": "收入材料存疑"},
                      "不同意（不予补贴）").status_code == 302
 
@@ -155,7 +155,7 @@ def test_an_inquiry_names_an_existing_case_at_the_window_and_in_the_api(app, wor
     about = world.start("admission_review", world.person().admission()).business_key
     client = login(app.test_client(), "psb_reviewer")
     missing = client.post("/applications/new/formal_inquiry", data={"target_department": "HUD", "case_ref": ""})
-    assert missing.status_code == 422 and "关联业务编号（函询所涉案件）：为必填项" in missing.data.decode()
+    assert missing.status_code == 422 and "请填写“关联业务编号（函询所涉案件）”" in missing.data.decode()
     unknown = client.post("/applications/new/formal_inquiry", data={"target_department": "HUD", "case_ref": "ADM-2026-999999"})
     assert unknown.status_code == 422
     assert "关联业务编号（函询所涉案件）：找不到业务编号为 ADM-2026-999999 的案件" in unknown.data.decode()
@@ -212,4 +212,4 @@ def test_in_english_a_decision_reads_as_the_bpmn_translates_its_answers(app, wor
     assert radios(page, "hrss_ok") == [("true", "Passed"), ("false", "Not passed")]
     assert radios(page, "employed") == [("true", "In work"), ("false", "Not in work")]
     refused = client.post(f"/tasks/{opened(out)['review_hrss']}", data={"insured_months": "36", "hrss_finding": "-"})
-    assert "is a decision: choose one answer" in refused.data.decode()
+    assert "Choose an answer for “Social insurance verdict”" in refused.data.decode()
