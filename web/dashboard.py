@@ -164,7 +164,14 @@ def node_assessment():
     period, result = _assessed(departments)
     return render_template("assessment.html", period=period, result=result, columns=assessment.COLUMNS,
                            rows=[assessment.flat(r) for r in result["departments"]], parts=assessment.PARTS,
-                           rates=assessment.RATES, can_weigh="admin" in actor().roles)
+                           rates=assessment.RATES, can_weigh="admin" in actor().roles, shares=shares(result["weights"]))
+
+
+def shares(weights: dict[str, float]) -> dict[str, str]:
+    """Each weight as its share of the score in percent (0.4 of 1 → 40), as people read weights; the score is the
+    weighted mean, so weights typed as these percentages weigh the same."""
+    total = sum(weights.values())
+    return {name: f"{100 * w / total:.1f}".rstrip("0").rstrip(".") if total else "0" for name, w in weights.items()}
 
 
 @bp.route("/dashboard/assessment.<kind>")

@@ -90,7 +90,7 @@ def test_only_administrators_set_the_weights_and_it_is_audited(app, demo):
     assert "权重未保存" in bad.data.decode()
     weights = {"timeliness": "0.5", "speed": "0.1", "accuracy": "0.2", "satisfaction": "0.1", "inquiries": "0.1"}
     ok = admin.post("/dashboard/assessment/weights", data=weights, follow_redirects=True).data.decode()
-    assert "权重已保存" in ok and 'value="0.5"' in ok
+    assert "权重已保存" in ok and 'value="50"' in ok
     with demo.rt.db.read() as session:
         entry = session.execute(select(AuditEntry).where(AuditEntry.event == "assessment_weights_set")).scalar_one()
     assert entry.actor == "admin" and json.loads(entry.details)["after"]["timeliness"] == 0.5

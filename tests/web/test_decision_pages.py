@@ -28,9 +28,9 @@ def test_the_case_page_and_the_applicants_status_show_the_decision_basis(app, wo
     key = submit(client, portal, body).get_json()["business_key"]
     page = login(app.test_client(), "edu_reviewer").get(f"/cases/{key}").data.decode()
     assert 'id="decisions"' in page and "判定依据" in page
-    assert "依据《积分入学积分规则（共享规则）》v1" in page and "命中规则第 1、2、3" in page
+    assert "依据《积分入学积分规则（共享规则）》第1版" in page and "命中规则第 1、2、3" in page
     assert "居住证持有年限（年） 8" in page and "社保实际缴费月数（不含补缴） 48" in page
-    assert "现行规则版本相同" in page and "data-decision=\"admission_decision\"" in page
+    assert "与现行规则版本一致" in page and "data-decision=\"admission_decision\"" in page
     who = {**portal, "X-Applicant-Id": person.id_number}
     assert client.get(f"/api/v1/applications/{key}", headers=who).get_json()["decision_basis"] == []  # not yet published
     client.post(f"/api/v1/tasks/{_open_task(world, key)}/complete", headers=edu, json={"values": {
@@ -54,7 +54,7 @@ def test_the_case_page_and_the_applicants_status_show_the_decision_basis(app, wo
     assert 'data-field="rule_change"' in page and "逐行变更" in page and "<th>居住证持有年限（年）</th>" in page
     assert "<td>修改</td>" in page and "每满一年10分，最高50分 → 每满一年10分，最高50分（修订）" in page
     page = login(app.test_client(), "edu_supervisor").get(f"/cases/{key}").data.decode()
-    assert "现行规则版本相同" in page  # proposed only: v1 is still in force
+    assert "与现行规则版本一致" in page  # proposed only: v1 is still in force
     for task in signing:
         world.complete(f"{task.department_code.lower()}_head", task.id, sign_decision="agree")
     page = login(app.test_client(), "edu_supervisor").get(f"/cases/{key}").data.decode()
