@@ -126,10 +126,10 @@ def test_deactivating_a_user_asks_first_and_says_whom(app, world):
     with world.rt.db.read() as session:
         from engine.models import User
         name = session.execute(select(User.display_name).where(User.username == "edu_reviewer")).scalar_one()
-    assert f"已停用 {name}（edu_reviewer），该用户已无法登录。" in done
+    assert f"已停用{name}（edu_reviewer），该用户已无法登录。" in done
     assert reviewer.get("/inbox").status_code != 200
     again = admin.post("/admin/users/edu_reviewer", data={"action": "activate"}, follow_redirects=True).data.decode()
-    assert f"已重新启用 {name}（edu_reviewer）" in again
+    assert f"已重新启用{name}（edu_reviewer）" in again
 
 
 def test_every_field_error_names_its_field_once(app, world):

@@ -112,7 +112,7 @@ def test_supervisor_bulk_reassigns_in_the_browser(world, server, page):
     page.fill("#reason", "王科员出差，临时改派")
     page.click("button:has-text('改派')")
     page.wait_for_selector(".flash.success")
-    assert "已将 2 项任务改派给 edu_reviewer" in page.inner_text(".flash.success")
+    assert "已将 2 项任务改派给edu_reviewer" in page.inner_text(".flash.success")
     assert page.inner_text("td.load[data-user='edu_reviewer']") == "2"
     assert_readable_on_a_phone(page, "table.members, table.inbox", "team")
 

@@ -22,6 +22,6 @@ def test_the_inbox_tags_a_delegated_step_and_the_task_page_explains_delegating_a
     page = new_page()
     ui_login(page, server, "edu_reviewer")
     page.goto(f"{server}/inbox?view=mine")
-    assert page.inner_text(f"tr[data-task='{draft}'] [data-delegated]") == "受 edu_supervisor 委派"
+    assert page.inner_text(f"tr[data-task='{draft}'] [data-delegated]") == "受edu_supervisor委派"
     assert "到期" in page.inner_text(f"tr[data-task='{draft}'] .sla") or "剩余" in page.inner_text(f"tr[data-task='{draft}'] .sla")
     page.screenshot(path=str(ARTIFACTS / "inbox-tags.png"), full_page=True)

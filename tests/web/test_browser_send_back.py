@@ -21,7 +21,7 @@ def test_a_chief_sends_back_and_the_reviewer_answers_again(world, server, page, 
     reviewer.goto(f"{server}/inbox?view=mine")  # back with whoever drafted it
     reviewer.click("a.step:has-text('拟写答复')")
     banner = reviewer.inner_text("#sent-back")
-    assert "hrss_supervisor 从“科长签发”退回" in banner and "社会保险法" in banner
+    assert "hrss_supervisor从“科长签发”退回" in banner and "社会保险法" in banner
     reviewer.fill("#f_answer", "按实际缴费月数计算，依据《社会保险法》第十条。")
     reviewer.click("button:has-text('提交')")
     reviewer.wait_for_selector(".flash.success")

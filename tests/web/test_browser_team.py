@@ -36,7 +36,7 @@ def test_the_team_page_offers_only_who_may_take_the_selection_and_reports_each_s
     page.fill("#reason", "王科员出差，临时改派")
     page.click("button:has-text('改派')")
     page.wait_for_selector(".flash.success")
-    assert "已将 1 项任务改派给 edu_reviewer" in page.inner_text(".flash.success")
+    assert "已将 1 项任务改派给edu_reviewer" in page.inner_text(".flash.success")
     assert "1 项任务未改派" in page.inner_text(".flash.error") and "不能办理" in page.inner_text(".flash.error")
     assert chief_box.is_checked()
     ARTIFACTS.mkdir(exist_ok=True)

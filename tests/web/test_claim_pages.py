@@ -28,7 +28,7 @@ def test_a_delegate_is_offered_no_release_and_one_posted_anyway_is_refused(app, 
     refused = reviewer.post(f"/tasks/{delegated}/release")  # was a bare 409 page: now the step's page says why
     assert refused.status_code == 302 and refused.headers["Location"].endswith(f"/tasks/{delegated}")
     page = reviewer.get(refused.headers["Location"]).data.decode()
-    assert "由 edu_supervisor 委派而来，不能取消签收" in page and 'class="flash error"' in page and "Traceback" not in page
+    assert "由edu_supervisor委派而来，不能取消签收" in page and 'class="flash error"' in page and "Traceback" not in page
     with world.rt.db.read() as session:
         row = session.get(Task, delegated)
     assert (row.assignee, row.delegated_by) == ("edu_reviewer", "edu_supervisor"), "nothing changed"

@@ -40,7 +40,7 @@ def test_the_case_history_says_a_reassignment_ended_the_delegation(app, world):
     task_page = _text(login(app.test_client(), "edu_head").get(f"/tasks/{task}").data)
     assert "本事项由" not in task_page, "the new holder's answer no longer goes back to the delegator"
     history = _text(chief.get(f"/cases/{key}").data)
-    assert f"{names['edu_supervisor']} 对 {names['edu_reviewer']} 的委派随之结束" in history
+    assert f"{names['edu_supervisor']}对{names['edu_reviewer']}的委派随之结束" in history
     log = _text(login(app.test_client(), "auditor").get("/audit").data)
     assert f"委派结束（原委派人）：{names['edu_supervisor']}" in log and f"受委派人：{names['edu_reviewer']}" in log
 
@@ -53,7 +53,7 @@ def test_an_answer_whose_delegator_left_waits_in_the_department_inbox_to_be_conf
         accounts.set_access(session, Actor.system("test"), "edu_supervisor", {"PSB": "supervisor"}, ())
     page = reviewer.post(f"/tasks/{task}", data=ANSWER, follow_redirects=True).data.decode()
     names = _names(world)
-    assert f"委派人 {names['edu_supervisor']} 已不能办理" in html.unescape(page)
+    assert f"委派人{names['edu_supervisor']}已不能办理" in html.unescape(page)
     head = login(app.test_client(), "edu_head")
     inbox = head.get("/inbox?view=department").data.decode()
     assert f'data-task="{task}"' in inbox and "data-to-confirm" in _row(inbox, task)

@@ -27,7 +27,7 @@ def test_a_step_sent_back_is_tagged_with_who_sent_it_back_and_why(app, world):
     reopened = re.search(r'data-task="([0-9a-f-]{36})"', inbox).group(1)
     tag = re.search(r'<span class="tag escalated" data-sent-back title="([^"]*)">([^<]*)</span>', _row(inbox, reopened))
     assert tag and tag.group(2) == "被退回"
-    assert tag.group(1) == "hrss_supervisor 从“科长签发”退回：请补充政策依据"
+    assert tag.group(1) == "hrss_supervisor从“科长签发”退回：请补充政策依据"
     assert "data-sent-back" not in login(app.test_client(), "edu_reviewer").get("/inbox?view=mine").data.decode()
 
 
@@ -38,7 +38,7 @@ def test_a_delegated_step_is_tagged_for_the_delegate_and_then_for_the_holder_to_
     chief.post(f"/tasks/{draft}/delegate", data={"to_user": "edu_reviewer", "note": "先起草"})
     reviewer = login(app.test_client(), "edu_reviewer")
     row = _row(reviewer.get("/inbox?view=mine").data.decode(), draft)
-    assert '<span class="tag" data-delegated>受 edu_supervisor 委派</span>' in row and "data-to-confirm" not in row
+    assert '<span class="tag" data-delegated>受edu_supervisor委派</span>' in row and "data-to-confirm" not in row
     reviewer.post(f"/tasks/{draft}", data={"inquiry_subject": "社保口径", "questions": "请说明", "reply_days": "5"})
     row = _row(chief.get("/inbox?view=mine").data.decode(), draft)
     assert '<span class="tag" data-to-confirm>委派办结待确认</span>' in row and "data-delegated" not in row

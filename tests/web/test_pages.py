@@ -165,7 +165,7 @@ def test_engine_refusals_read_in_chinese_with_department_names(app, world):
     first.post(f"/tasks/{task}/claim")
     page = second.post(f"/tasks/{task}", data={"psb_finding": "x", "residence_years": "3"}, follow_redirects=True)
     text = page.data.decode()
-    assert "在您填写期间，psb_reviewer 已签收此环节。" in text and "claimed" not in text
+    assert "在您填写期间，psb_reviewer已签收此环节。" in text and "claimed" not in text
     english = login(app.test_client(), "psb_supervisor")
     english.post("/language", data={"language": "en"})
     text = english.post(f"/tasks/{task}", data={"psb_finding": "x", "residence_years": "3"}, follow_redirects=True).data.decode()

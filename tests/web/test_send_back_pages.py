@@ -37,7 +37,7 @@ def test_a_chief_sends_the_answer_back_and_the_reviewer_sees_why(app, world):
     inbox = reviewer.get("/inbox?view=mine").data.decode()  # back to whoever drafted it (原经办人), claimed for them
     reopened = re.search(r'/tasks/([0-9a-f-]{36})', inbox[inbox.index("拟写答复") - 400:]).group(1)
     task_page = reviewer.get(f"/tasks/{reopened}").data.decode()
-    assert "hrss_supervisor 从“科长签发”退回" in task_page and "请补充政策依据" in task_page
+    assert "hrss_supervisor从“科长签发”退回" in task_page and "请补充政策依据" in task_page
     timeline = chief.get(f"/cases/{out.business_key}").data.decode()
     assert timeline.count("拟写答复") >= 3 and "科长签发 → 拟写答复" in timeline and "请补充政策依据" in timeline
     log = login(app.test_client(), "auditor").get(f"/audit?key={out.business_key}").data.decode()
