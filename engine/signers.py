@@ -54,6 +54,7 @@ MESSAGES = catalogue({
     "signer_missing": "no added signer #{signer}",
     "signer_remove_refused": "only a supervisor of {department} or {by}, who added {user}, may remove them",
     "signer_not_pending": "{user} is no longer a pending signer of {task!r}",
+    "signer_remove_self": "a signer does not remove themselves: sign, or disagree with an opinion",
     "signer_step_done": "task {task!r} is no longer waiting for input",
     "signer_step_changed": "the step changed just now; reload it",
 })
@@ -187,7 +188,9 @@ def remove(session: Session, rt: Runtime, actor: Actor, signer_id: int, reason: 
     task = session.get(Task, row.task_id) if row is not None else None
     if task is None:
         raise NotFound(Message("signer_missing", signer=signer_id))
-    if not (actor.rank_in(task.department_code) >= ROLE_RANK["supervisor"] or actor.holds(row.added_by)):
+    if actor.username == row.username:
+        raise PermissionDenied(Message("signer_remove_self"))
+    if not _may_remove(actor, task, row):
         raise PermissionDenied(Message("signer_remove_refused", department=task.department_code, by=row.added_by,
                                        user=row.username))
     if row.state != "pending" or task.state != "open":
@@ -204,6 +207,17 @@ def remove(session: Session, rt: Runtime, actor: Actor, signer_id: int, reason: 
     if not any(s.state == "pending" for s in listed(session, task.id)):
         _move(session, task.id, task.assignee, task.assignee, None, now)
     return Outcome(task.case_id, key, "running", [], [], ["signer_removed"], None)
+
+
+def may_remove(actor: Actor, task: Task, row: TaskSigner) -> bool:
+    """Whether `actor` may remove (减签) this added signer now: a pending signer of an open step, by a supervisor of
+    the step's department or the one who added them, never by the signer themselves (they sign or disagree)."""
+    return (task.state == "open" and row.state == "pending" and actor.username != row.username
+            and _may_remove(actor, task, row))
+
+
+def _may_remove(actor: Actor, task: Task, row: TaskSigner) -> bool:
+    return actor.rank_in(task.department_code) >= ROLE_RANK["supervisor"] or actor.holds(row.added_by)
 
 
 def _pass_on(session: Session, rt: Runtime, task: Task, done: TaskSigner, now: datetime, key: str) -> Outcome:

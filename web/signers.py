@@ -12,7 +12,6 @@ from engine import signers
 from engine.errors import EngineError, InvalidInput
 from engine.glossary import Glossary
 from engine.models import Task, TaskSigner
-from engine.routing import ROLE_RANK
 
 from . import side_forms
 from .context import actor, runtime
@@ -34,10 +33,9 @@ def panel(task: Task, colleagues: list[tuple[str, str]], terms=None) -> dict:
         now_signing = signers.current(session, task)
     holder = task.assignee or me.username
     candidates = [(name, shown) for name, shown in colleagues if name != holder]
-    supervisor = me.rank_in(task.department_code) >= ROLE_RANK["supervisor"]
     listed = [dict(id=r.id, username=r.username, position=r.position, reason=r.reason, state=r.state,
                    decision=r.decision, opinion=r.opinion, removed_reason=r.removed_reason,
-                   removable=task.state == "open" and r.state == "pending" and (supervisor or me.holds(r.added_by)))
+                   removable=signers.may_remove(me, task, r))
               for r in rows]
     refused = next((r for r in rows if task.state == "open" and r.position == "after" and r.state == "pending"
                     and r.decision == "disagree"), None)

@@ -152,6 +152,18 @@ def test_a_supervisor_removes_a_pending_signer_and_the_step_moves_on(rt, users):
         assert [n.kind for n in notices.recent(session, "edu_reviewer2")][:1] == ["signer_removed"]
 
 
+def test_a_supervisor_asked_to_sign_does_not_remove_themselves(rt, users):
+    intake = intake_of(rt, users)
+    before = add(rt, users["edu_reviewer"], intake, "edu_chief", "before")
+    with rt.db.read() as session:
+        row, step = session.get(TaskSigner, before), session.get(Task, intake)
+        assert not signers.may_remove(users["edu_chief"], step, row), "the signer signs or disagrees instead"
+        assert signers.may_remove(users["edu_reviewer"], step, row)  # the one who added them
+    with pytest.raises(PermissionDenied, match="does not remove themselves"):
+        remove(rt, users["edu_chief"], before)
+    assert task(rt, intake) == ("open", "edu_chief", "signer")  # nothing changed: still theirs to sign
+
+
 @pytest.mark.parametrize("to_user, position, error", [
     ("edu_chief", "beside", "before or after"), ("psb_reviewer", "before", "cannot sign"),
     ("edu_reviewer", "after", "other than the holder"), ("nobody", "after", "cannot sign"),

@@ -164,3 +164,21 @@ def test_a_step_out_with_a_signer_is_listed_only_where_its_department_is_worked(
     assert reply.status_code == 200 and reply.json["items"] == [], reply.json
     inbox = login(app.test_client(), "psb_reviewer").get("/inbox?view=mine").data.decode()
     assert draft not in inbox and out.business_key not in inbox
+
+
+def test_a_signer_is_not_offered_to_remove_themselves(app, world):
+    out, draft = inquiry(world)
+    reviewer = login(app.test_client(), "edu_reviewer")
+    reviewer.post(f"/tasks/{draft}/signers", data={"signer-to": "edu_supervisor", "signer-position": "before",
+                                                   "signer-reason": "先请科长审阅"})
+    from engine import signers
+    with world.rt.db.read() as session:
+        (row,) = signers.listed(session, draft)
+    remove = f'action="/signers/{row.id}/remove"'
+    assert remove in reviewer.get(f"/tasks/{draft}").data.decode(), "the one who added the signer may take it back"
+    chief = login(app.test_client(), "edu_supervisor")
+    page = chief.get(f"/tasks/{draft}").data.decode()
+    assert 'id="sign"' in page and remove not in page and "减签" not in page.split('id="signers"')[1]
+    assert chief.post(f"/signers/{row.id}/remove", data={"reason": "不签了"}).status_code == 403  # the engine refuses
+    with world.rt.db.read() as session:
+        assert [s.state for s in signers.listed(session, draft)] == ["pending"]
