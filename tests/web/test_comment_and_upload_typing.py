@@ -13,8 +13,8 @@ from conftest import login
 from engine import saving
 from engine.models import AuditEntry, Case, Task
 from test_side_form_refusals import draft_step, said_in, textarea
+from test_inquiry_answer_pages import answer_step as inquiry_answer_step
 from test_signer_drafts import typed_form
-from world import opened
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 TYPED = "经核实，申请人实际居住于天目山路1号"
@@ -42,15 +42,7 @@ def test_a_comment_too_long_stays_in_the_comment_box(app, world):
 
 
 def answer_step(app, world):
-    world.app = app
-    out = world.start("admission_review", world.person(hud={"address": "杭州市西湖区天目山路1号"}).admission())
-    out = world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
-                         hud_finding="地址不一致", hud_need_inquiry=True, hud_inquiry_target="PSB")
-    out = world.complete("hud_reviewer", out, "draft_inquiry", inquiry_subject="居住地址核实",
-                         questions="请核实申请人实际居住地址", reply_days=5)
-    draft = opened(out)["draft_answer"]
-    psb = login(app.test_client(), "psb_reviewer")
-    psb.post(f"/tasks/{draft}/claim")
+    draft, psb, _ = inquiry_answer_step(app, world)
     return draft, psb
 
 

@@ -15,6 +15,22 @@ from engine.models import Task
 from workflows import idcards
 
 
+def answer_step(app, world, claim: bool = True):
+    """公安局's step to answer 住建局's inquiry about an applicant's address, claimed by psb_reviewer unless `claim` is
+    false: (the step's id, psb_reviewer's client, the outcome)."""
+    world.app = app
+    out = world.start("admission_review", world.person(hud={"address": "杭州市西湖区天目山路1号"}).admission())
+    out = world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
+                         hud_finding="地址不一致", hud_need_inquiry=True, hud_inquiry_target="PSB")
+    out = world.complete("hud_reviewer", out, "draft_inquiry", inquiry_subject="居住地址核实",
+                         questions="请核实申请人实际居住地址", reply_days=5)
+    draft = opened(out)["draft_answer"]
+    psb = login(app.test_client(), "psb_reviewer")
+    if claim:
+        psb.post(f"/tasks/{draft}/claim")
+    return draft, psb, out
+
+
 def rests_on(page: str) -> dict[str, str]:
     """The `id="rests-on"` section as label → text."""
     section = page.split('id="rests-on"')[1].split("</section>")[0]
@@ -72,15 +88,7 @@ def _upload(client, task: str, name: str = "户籍迁移登记表.pdf", content:
 
 
 def test_the_department_asked_keeps_documents_with_its_answer_and_the_asker_opens_them(app, world):
-    world.app = app
-    out = world.start("admission_review", world.person(hud={"address": "杭州市西湖区天目山路1号"}).admission())
-    out = world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
-                         hud_finding="地址不一致", hud_need_inquiry=True, hud_inquiry_target="PSB")
-    out = world.complete("hud_reviewer", out, "draft_inquiry", inquiry_subject="居住地址核实",
-                         questions="请核实申请人实际居住地址", reply_days=5)
-    draft = opened(out)["draft_answer"]
-    psb = login(app.test_client(), "psb_reviewer")
-    psb.post(f"/tasks/{draft}/claim")
+    draft, psb, out = answer_step(app, world)
     assert 'id="no-kept-files"' in psb.get(f"/tasks/{draft}").data.decode()
     refused = _upload(psb, draft, "notes.txt", b"plain words")  # not a scan: named, nothing kept
     assert refused.status_code == 422 and "notes.txt 不是 PDF、JPEG 或 PNG 文件" in refused.data.decode()
@@ -123,14 +131,7 @@ def test_a_step_that_keeps_no_documents_takes_none(app, world):
 def test_only_who_may_complete_the_step_keeps_documents_with_it(app, world):
     """A signer added before the holder (前加签) reads and signs; a crafted upload of theirs kept a document with
     the holder's answer. While the step is with the signer nobody adds one, and the holder is told why."""
-    world.app = app
-    out = world.start("admission_review", world.person(hud={"address": "杭州市西湖区天目山路1号"}).admission())
-    out = world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
-                         hud_finding="地址不一致", hud_need_inquiry=True, hud_inquiry_target="PSB")
-    out = world.complete("hud_reviewer", out, "draft_inquiry", inquiry_subject="居住地址核实",
-                         questions="请核实申请人实际居住地址", reply_days=5)
-    draft = opened(out)["draft_answer"]
-    psb = login(app.test_client(), "psb_reviewer")
+    draft, psb, out = answer_step(app, world, claim=False)
     assert psb.post(f"/tasks/{draft}/signers", data={"signer-to": "psb_supervisor", "signer-position": "before",
                                                       "signer-reason": "请先核对", "answer": "拟答复"}).status_code == 302
     signer = login(app.test_client(), "psb_supervisor")
@@ -145,15 +146,7 @@ def test_only_who_may_complete_the_step_keeps_documents_with_it(app, world):
 def test_a_signer_after_reads_the_documents_kept_with_the_answer_as_links(app, world):
     """The answer a signer after signs lists the documents kept with it: they read answer_files:
     [{'id': 7, 'file': '户籍迁移登记表.pdf'}] (the data's key and Python's words); now 答复附件 and a link."""
-    world.app = app
-    out = world.start("admission_review", world.person(hud={"address": "杭州市西湖区天目山路1号"}).admission())
-    out = world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
-                         hud_finding="地址不一致", hud_need_inquiry=True, hud_inquiry_target="PSB")
-    out = world.complete("hud_reviewer", out, "draft_inquiry", inquiry_subject="居住地址核实",
-                         questions="请核实申请人实际居住地址", reply_days=5)
-    draft = opened(out)["draft_answer"]
-    psb = login(app.test_client(), "psb_reviewer")
-    psb.post(f"/tasks/{draft}/claim")
+    draft, psb, out = answer_step(app, world)
     assert _upload(psb, draft).status_code == 302
     assert psb.post(f"/tasks/{draft}/signers", data={"signer-to": "psb_supervisor", "signer-position": "after",
                                                       "signer-reason": "请复核"}).status_code == 302

@@ -15,6 +15,7 @@ from conftest import login
 from engine import cases
 from engine.models import AuditEntry, Task
 from test_send_back_pages import inquiry_at_sign_off
+from test_inquiry_answer_pages import answer_step
 from test_signer_drafts import ANSWER, EVIDENCE, answering
 from world import opened
 
@@ -145,15 +146,7 @@ def test_a_refused_added_signer_keeps_the_reason_and_the_typed_answer(app, world
 
 
 def test_a_refused_upload_keeps_what_was_typed_in_the_form_and_names_the_file(app, world):
-    world.app = app
-    out = world.start("admission_review", world.person(hud={"address": "杭州市西湖区天目山路1号"}).admission())
-    out = world.complete("hud_reviewer", out, "review_hud", hud_ok=False, housing_type="rent_filed",
-                         hud_finding="地址不一致", hud_need_inquiry=True, hud_inquiry_target="PSB")
-    out = world.complete("hud_reviewer", out, "draft_inquiry", inquiry_subject="居住地址核实",
-                         questions="请核实申请人实际居住地址", reply_days=5)
-    draft = opened(out)["draft_answer"]
-    psb = login(app.test_client(), "psb_reviewer")
-    psb.post(f"/tasks/{draft}/claim")
+    draft, psb, out = answer_step(app, world)
     page = psb.get(f"/tasks/{draft}").data.decode()
     assert re.search(r'name="kept-file" form="task-form"', page) and re.search(r'formenctype="multipart/form-data"', page)
     refused = psb.post(f"/tasks/{draft}/attachments", data={"kept-file": (io.BytesIO(b"plain"), "notes.txt"),
