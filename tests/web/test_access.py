@@ -68,6 +68,9 @@ def expected(role: str, route: str) -> int:
         "attach": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # no file: named, nothing kept
         "step_attach": 422 if role in ("edu_reviewer", "edu_supervisor") else 403,  # the step keeps none: said
         "attachment": 404 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,  # no such file
+        # staff comment on a step of a case they may open (an outsider's answers as a missing one); who has no department
+        # (auditors, administrators, designers) only reads, whatever the case
+        "comment": 302 if role in ("edu_reviewer", "edu_supervisor") else 404 if role == "psb_reviewer" else 403,
         "withdraw_application": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,  # last: it ends the case
     }
     if role in OUTSIDERS and route in OF_THE_CASE:
@@ -123,6 +126,7 @@ ROUTES = {
     "attach": ("post", "/cases/{key}/attachments", {"kind": "housing"}),
     "step_attach": ("post", "/tasks/{task}/attachments", {}),
     "attachment": ("get", "/cases/{key}/attachments/999999", None),
+    "comment": ("post", "/cases/{key}/comments", {"task_id": "{task}", "text": "请核实居住地址"}),
     "withdraw_application": ("post", "/cases/{key}/withdraw-application", {"reason": "申请人撤回", "confirm": "1"}),
     "unit_save": ("post", "/admin/units", {"code": "STREET-WX", "name_zh": "文新街道", "parent": "STREET",
                                            "district": "西湖区", "covers": "文三路"}),
@@ -144,7 +148,8 @@ def test_role_route_matrix(app, scene, role):
         login(client, role)
     for route, (method, path, data) in ROUTES.items():
         url = path.format(**scene)
-        response = getattr(client, method)(url, data=data) if method == "post" else client.get(url)
+        form = {k: v.format(**scene) for k, v in data.items()} if data else data
+        response = getattr(client, method)(url, data=form) if method == "post" else client.get(url)
         assert response.status_code == expected(role, route), f"{role} {method.upper()} {url}: {response.status_code}"
         if role == "anonymous":
             assert "/login" in response.headers["Location"]
