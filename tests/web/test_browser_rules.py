@@ -42,7 +42,7 @@ def test_a_head_co_signs_a_rule_change_and_the_case_page_explains_a_decision(wor
     ui_login(page, server, "edu_reviewer")
     page.goto(f"{server}/cases/{out.business_key}")
     basis = page.inner_text("#decisions")
-    assert "判定依据" in basis and "依据《积分入学积分规则（共享规则）》v1" in basis and "现行规则版本相同" in basis
+    assert "判定依据" in basis and "依据《积分入学积分规则（共享规则）》第1版" in basis and "与现行规则版本一致" in basis
     _shot(page, "decision-basis")
     page = new_page()
     ui_login(page, server, "admin")
