@@ -107,10 +107,7 @@ def not_its_author(session: Session, actor: Actor, task) -> None:
     """Refuse `actor` the claim or completion of a step holding their own answer as a delegate, to confirm (a
     delegated answer is confirmed by someone other than its author: four-eyes). `task`: cases.TaskRef; only such a
     step's draft is read. 改派 gives the step outright (the answer becomes a saved text), so it is not refused."""
-    if task.draft_kind != "delegate" or task.delegated_by is not None or task.signing is not None:
-        return
-    answer = session.execute(select(Task.draft).where(Task.id == task.id)).scalar()
-    if answer and json.loads(answer).get("by") == actor.username:
+    if task.draft_kind == "delegate" and authored(session.get(Task, task.id), actor.username):
         raise PermissionDenied(Message("own_answer", user=actor.username, task=task.name))
 
 
