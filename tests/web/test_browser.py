@@ -6,7 +6,9 @@ DESK = {"width": 1360, "height": 900}  # the tests' own window
 
 
 def tallest_cell(page, tables: str) -> float:
-    """How many lines the highest short cell (not prose) of these tables' bodies takes."""
+    """How many lines the highest short cell (not prose) of these tables' bodies takes. Waits for the page's load
+    first: a stylesheet still on its way leaves the line height 'normal' (NaN lines) or the cells unstyled."""
+    page.wait_for_load_state("load")
     return page.evaluate("""s => Math.max(...[...document.querySelectorAll(s)].flatMap(t => [...t.querySelectorAll('tbody td:not(.prose)')])
         .map(td => { const r = document.createRange(); r.selectNodeContents(td);
                      return r.getBoundingClientRect().height / parseFloat(getComputedStyle(td).lineHeight); }))""", tables)

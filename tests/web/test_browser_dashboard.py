@@ -90,7 +90,7 @@ def test_the_street_office_chart_names_the_bar_of_applications_without_one(demo,
     assert "未填写" in labels, labels
 
 
-CUT_CHART_TEXTS = """ids => { const out = [];
+CUT_CHART_TEXTS = r"""ids => { const out = [];
     for (const id of ids) {
         const box = document.getElementById(id).getBoundingClientRect();
         for (const t of document.querySelectorAll(`#${id} svg text`)) {

@@ -41,6 +41,7 @@ def test_the_english_inbox_fits_an_office_screen_and_stays_usable_on_a_phone(dem
     page.goto(f"{server}/inbox?view=department")
     page.click("tr[data-task] a.step:has-text('Decision by the Education Bureau')")  # the case data beside the form
     page.wait_for_selector("dl.data dt")
+    page.wait_for_load_state("load")  # the stylesheet applied: measured in lines of its line height
     lines = page.evaluate("""() => Math.max(...[...document.querySelectorAll('dl.data dt')]
         .map(dt => { const r = document.createRange(); r.selectNodeContents(dt);
                      return r.getBoundingClientRect().height / parseFloat(getComputedStyle(dt).lineHeight); }))""")
