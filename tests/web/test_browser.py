@@ -17,6 +17,7 @@ def tallest_cell(page, tables: str) -> float:
 def assert_readable_on_a_phone(page, tables: str, name: str) -> None:
     """At 390 px the page itself does not scroll sideways; the wide tables scroll inside their own box, their
     short cells each on one line (not a character a line). Leaves a screenshot in test-artifacts/."""
+    page.wait_for_load_state("load")  # measured with the stylesheet applied
     page.set_viewport_size(PHONE)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}-390.png"), full_page=True)
