@@ -62,7 +62,7 @@ WORDS = {  # kind → (Chinese, English); free text (reasons, notes) stays in th
     "escalated": ("{key}「{step}」已超期，已上报科长", "{key} “{step}” is overdue and was escalated"),
     "alert": ("{key}滞留预警，请关注", "{key} is stalled (stagnation alert)"),
     "signer_removed": ("{by}已将您从{key}「{step}」的签署人中减去", "{by} removed you as a signer of {key} “{step}”"),
-    "rule_refused": ("规则{decision} v{version}未获会签（{key}），原版本继续有效，理由请登录查看",
+    "rule_refused": ("规则 {decision} 第{version}版未获会签（{key}），原版本继续有效，理由请登录查看",
                      "rule {decision} v{version} was not co-signed ({key}); the reasons are in the app"),
 }
 

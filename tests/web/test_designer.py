@@ -96,18 +96,18 @@ def test_a_changed_shared_rule_deployed_from_the_designer_page_awaits_co_sign(ap
     page = client.post("/designer/validate", data={"files": _all_files(**{"admission_points.dmn": points})},
                        content_type="multipart/form-data").data.decode()
     assert 'name="effective"' in page and 'data-shared="admission_points"' in page
-    assert "将提交各适用部门（教育局、公安局、人社局、住建局）会签" in page
+    assert "将提交各适用部门（教育局、公安局、人社局、住建局）会签" in page and "会签完成前现行第1版继续有效" in page
     token = re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
     bad = client.post("/designer/deploy", data={"token": token, "note": "口径调整", "effective": "2027-02-30"},
                       follow_redirects=True).data.decode()
     assert "生效日期 2027-02-30 不是有效日期" in bad
     done = client.post("/designer/deploy", data={"token": token, "note": "口径调整", "effective": "2027-01-01"},
                        follow_redirects=True).data.decode()
-    assert "规则表 admission_points v2 已提交会签" in done and "全部签署前 v1 继续有效" in done
+    assert "规则表 admission_points 第2版已提交会签" in done and "全部签署前现行第1版继续有效" in done
     assert "教育局" in done and "RULE-" in done
     again = points.replace("最高45分".encode(), "最高40分".encode())
     page = client.post("/designer/validate", data={"files": _all_files(**{"admission_points.dmn": again})},
                        content_type="multipart/form-data").data.decode()
     token = re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
     refused = client.post("/designer/deploy", data={"token": token, "note": "再调整"}, follow_redirects=True).data.decode()
-    assert "未部署任何内容：admission_points.dmn：admission_points v2 尚在会签中（RULE-" in refused
+    assert "未部署任何内容：admission_points.dmn：admission_points 第2版尚在会签中（RULE-" in refused
