@@ -36,7 +36,7 @@ def test_joint_head_sees_every_chart_and_numbers_match_the_api(demo, joint_token
     assert str(report["changes"]["accepted"]["value"]) in accepted
     rate = report["figures"]["success"].get("rate")
     success = next(c for c in cards if "积分入学申请成功率" in c)
-    assert (f"{100 * rate:.1f}%" if rate is not None else "案件太少") in success
+    assert (f"{100 * rate:.1f}%" if rate is not None else "样本不足") in success
     departments = page.locator("table.figures tr[data-department]").evaluate_all("rows => rows.map(r => r.dataset.department)")
     assert {"EDU", "PSB", "JOINT"} <= set(departments)
     axis = page.inner_text("#chart-on-time")

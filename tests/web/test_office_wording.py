@@ -16,6 +16,20 @@ def test_a_figure_without_enough_cases_says_the_sample_is_too_small(app):
     assert ">样本不足<" in page and ">案件太少<" not in page
 
 
+def test_every_too_few_figure_says_the_sample_is_too_small_in_chinese(app):
+    """The tooltip, the handling-time sentence, the assessment's legend and the heat map's label alike."""
+    admin = login(app.test_client(), "admin")
+    page = admin.get("/dashboard", headers=ZH).data.decode()
+    assert 'title="样本不足，数字暂无统计意义"' in page
+    spread = re.search(r'<p class="muted" id="handling-spread">(.*?)</p>', page, re.S).group(1)
+    assert spread.startswith("办理时长：样本不足，"), spread
+    legend = admin.get("/dashboard/assessment", headers=ZH).data.decode()
+    assert "—：无数据或样本不足，数字暂无统计意义。" in legend
+    heat = admin.get("/dashboard/bottlenecks.json?process=admission_review", headers=ZH).get_json()
+    assert heat["labels"]["too_few"] == "样本不足"
+    assert not [p for p in (page, legend, str(heat["labels"])) if "案件太少" in p or "太少" in p]
+
+
 def test_the_kinds_of_alert_read_without_a_placeholder_letter(app):
     page = login(app.test_client(), "admin").get("/dashboard/alerts", headers=ZH).data.decode()
     options = re.findall(r"<option value=\"(?:idle|sla|age)\"[^>]*>([^<]*)</option>", page)
