@@ -143,6 +143,15 @@ def latest(session: Session, process_key: str, required: bool = True) -> Process
     return found
 
 
+def step_names(session: Session, rt: Runtime, process_key: str) -> dict[str, str]:
+    """The steps (user tasks) of a process's newest version, its called processes' too: element id → name as the
+    BPMN names it; empty when the process is not deployed."""
+    newest = latest(session, process_key, required=False)
+    if newest is None:
+        return {}
+    return {element_id: info.name for (_, element_id), info in rt.model(session, newest.id).user_tasks.items()}
+
+
 def versions(session: Session) -> list[ProcessDefinition]:
     """Every deployed version, newest first within each process."""
     return list(session.execute(select(ProcessDefinition)

@@ -25,6 +25,7 @@ from . import localized
 from .context import actor, overseers, runtime
 from .details import outcome_names
 from .i18n import department_name, error_text, field_errors, problems as named_problems
+from .names import closing, opening
 from .spreadsheet import as_text
 
 bp = Blueprint("dashboard", __name__)
@@ -263,9 +264,22 @@ def alert_list():
         raised = alerts.open_alerts(session, shown, limit=ALERTS_PER_PAGE, kind=kind,
                                     offset=(page - 1) * ALERTS_PER_PAGE)
         rules = alerts.rules(session)
-    return render_template("alerts.html", alerts=raised, rules=rules, processes=choices["processes"],
+        steps = _rule_steps(session, rules)
+    return render_template("alerts.html", alerts=raised, rules=rules, steps=steps, processes=choices["processes"],
                            can_edit="admin" in actor().roles, kinds=list(alerts.KINDS), total=total, page=page,
                            pages=pages, department=department, kind=kind, departments=choices["departments"])
+
+
+def _rule_steps(session, rules: list) -> dict[int, str]:
+    """Each step rule's step as the newest version of its process names it, in the reader's language; a step that
+    version no longer has keeps its element id and says so."""
+    names = {key: repository.step_names(session, runtime(), key) for key in {r.process_key for r in rules if r.element_id}}
+    out = {}
+    for r in (r for r in rules if r.element_id):
+        name = names[r.process_key].get(r.element_id)
+        out[r.id] = (localized.step(r.process_key, r.element_id, name) if name is not None else
+                     r.element_id + opening() + _("no longer in the current process") + closing())
+    return out
 
 
 @bp.route("/dashboard/alerts/rules", methods=["POST"])
