@@ -206,6 +206,7 @@ def correction(key: str):
         flash(_("%(key)s waits for no correction now.", key=key), "error")
         return redirect(url_for("cases.show", key=key))
     form = counter.correction_form(case.process_key, data)
+    form = counter.in_english(form) if localized.english() else form
     values, errors, chosen = {}, {}, []
     if request.method == "POST":
         values = {f.id: request.form.get(f.id, "") for f in form if f.type != "multi"}

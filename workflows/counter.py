@@ -11,7 +11,7 @@ The documents are plain data (`Document`); the web layer prints them as a page a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from engine.errors import InvalidInput
 from engine.forms import FormField, ascii_digits, validate
 
 from . import idcards
-from .intake import ID_PATTERN, INTAKES, PHONE_PATTERN, check_ids, tidy
+from .intake import ENGLISH_MATERIALS, ID_PATTERN, INTAKES, PHONE_PATTERN, check_ids, tidy
 from .intake import MESSAGES as INTAKE_MESSAGES
 from .portal import PUBLIC, SUBSIDY_TYPES
 
@@ -139,6 +139,18 @@ def correction_form(process: str, data: dict[str, Any]) -> list[FormField]:
         form.append(FormField("bank_account", "收款银行账号（更正）", "string", constraints={"pattern": r"\d{12,24}"}))
     form.append(FormField("note", "补正说明", "string", constraints={"maxlength": "1000"}))
     return form
+
+
+# The correction's form in English, as intake.py gives the window's forms theirs (the note as the BPMN's data:note:en)
+ENGLISH_LABELS = {"materials": "Materials brought", "phone": "Phone (corrected)",
+                  "address": "Current address (corrected)", "child_id": "Child's ID number (corrected)",
+                  "bank_account": "Bank account for payment (corrected)", "note": "Correction note"}
+
+
+def in_english(form: list[FormField]) -> list[FormField]:
+    """The correction's form with its labels and the materials' names in English (the values stay the same)."""
+    return [replace(f, label=ENGLISH_LABELS.get(f.id, f.label),
+                    options=[(code, ENGLISH_MATERIALS.get(code, name)) for code, name in f.options]) for f in form]
 
 
 def correction(process: str, data: dict[str, Any], submitted: dict[str, Any], materials: list[str]) -> dict[str, Any]:

@@ -170,3 +170,20 @@ def test_a_complete_subsidy_gets_its_receipt_and_an_inquiry_none(app, world):
     inquiry = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
     edu = login(app.test_client(), "edu_reviewer")
     assert edu.get(f"/cases/{inquiry.business_key}/receipt").status_code == 404
+
+
+def test_the_correction_form_speaks_the_readers_language(app, world):
+    client = login(app.test_client(), "edu_reviewer")
+    key = _intake(client, world.person("王芳"), ["residence_permit", "household_register"])
+    chinese = client.get(f"/cases/{key}/correction").data.decode()
+    for label in ("补交的材料", "联系电话（更正）", "现居住地址（更正）", "儿童身份证号（更正）", "补正说明", "社保缴纳证明"):
+        assert label in chinese
+    client.post("/language", data={"language": "en", "next": f"/cases/{key}/correction"})
+    english = client.get(f"/cases/{key}/correction").data.decode()
+    form = english.split('id="correction"')[1].split("</form>")[0]
+    for label in ("Materials brought", "Phone (corrected)", "Current address (corrected)", "Child's ID number (corrected)",
+                  "Correction note", "Social insurance payment record"):
+        assert label.replace("'", "&#39;") in form, label
+    assert not re.search(r"[\u4e00-\u9fff]", form), "no Chinese label is left in the English form"
+    bad = client.post(f"/cases/{key}/correction", data={"phone": "123"}).data.decode()
+    assert "“Phone (corrected)”" in bad, "the error names the field as the form labels it"
