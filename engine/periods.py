@@ -90,6 +90,24 @@ def current_period(kind: str, tz: ZoneInfo, now: datetime | None = None) -> Peri
     return Period(moment.year)
 
 
+# How many periods of each kind a reader chooses from, the current one included (dashboard, node assessment)
+RECENT = {"month": 12, "quarter": 4, "year": 2}
+
+
+def recent(tz: ZoneInfo, shown: Period | None = None, now: datetime | None = None) -> list[tuple[str, list[Period]]]:
+    """The periods to choose from by kind, newest first: this month and the eleven before, this quarter and the
+    three before, this year and last; the period `shown`, when it is none of them, joins its kind in order (a
+    link or an address may name any period)."""
+    out = []
+    for kind, count in RECENT.items():
+        current = current_period(kind, tz, now)
+        periods = [current.shift(-i) for i in range(count)]
+        if shown is not None and shown.kind == kind and shown not in periods:
+            periods = sorted([*periods, shown], key=lambda p: (p.year, p.number), reverse=True)
+        out.append((kind, periods))
+    return out
+
+
 def month_of(moment: datetime, tz: ZoneInfo) -> str:
     """The calendar month (YYYY-MM, in the calendar's zone) a moment falls in."""
     local = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(tz)
