@@ -10,12 +10,12 @@ from pathlib import Path
 
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, send_from_directory,
                    url_for)
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import login_required
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from engine import alerts, assessment, directory, facts, kpis, repository
+from engine import alerts, assessment, directory, facts, kpis, periods, repository
 from engine.errors import InvalidInput, Message, NotFound
 from engine.forms import option_labels
 from engine.models import CaseRollup, ProcessDefinition
@@ -58,9 +58,22 @@ def _period() -> kpis.Period:
         return kpis.current_period(request.args.get("kind", "quarter"), tz)
     try:
         return kpis.parse_period(text)
-    except InvalidInput:
-        flash(_("The period %(period)s is not a year, quarter or month (2026, 2026Q4, 2026-11).", period=text), "error")
+    except InvalidInput as exc:
+        if exc.code == "period_range":
+            flash(_("The period %(period)s is outside the years 1970 to 2200.", period=text), "error")
+        else:
+            flash(_("The period %(period)s is not a year, quarter or month (2026, 2026Q4, 2026-11).", period=text),
+                  "error")
         return kpis.current_period("quarter", tz)
+
+
+KINDS = {"month": _l("Months"), "quarter": _l("Quarters"), "year": _l("Years")}
+
+
+@bp.app_template_global()
+def period_choices(shown: kpis.Period) -> list[tuple[str, list[kpis.Period]]]:
+    """The periods a filter bar offers, by kind named in the reader's language (engine/periods.recent)."""
+    return [(str(KINDS[kind]), found) for kind, found in periods.recent(runtime().calendar.tz, shown)]
 
 
 def _category_labels(session, latest: dict[str, int]) -> dict[str, str]:

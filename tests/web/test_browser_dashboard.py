@@ -6,7 +6,7 @@ import pytest
 from conftest import ARTIFACTS, ui_login
 from test_browser import PHONE, assert_readable_on_a_phone
 
-from engine import kpis, tokens
+from engine import kpis, periods, tokens
 from engine.routing import Actor
 
 from web import create_app
@@ -59,7 +59,7 @@ def test_a_department_head_sees_their_department(demo, server, page):
     departments = page.locator("table.figures tr[data-department]").evaluate_all("rows => rows.map(r => r.dataset.department)")
     assert departments == ["EDU"]
     assert page.locator("select[name=department] option").all_inner_texts() == ["教育局"]
-    period, show = page.locator("form.filters input[name=period]").bounding_box(), \
+    period, show = page.locator("form.filters [name=period]").bounding_box(), \
         page.locator("form.filters button[type=submit]").bounding_box()
     assert abs(period["y"] - show["y"]) < period["height"], "the filters and 查询 stand on one line at 1360 px"
     page.click("text=节点考核")
@@ -121,3 +121,37 @@ def test_the_charts_words_stay_inside_their_charts_in_both_languages(demo, serve
                 cut[f"{language} {width}"] = found
             page.screenshot(path=str(ARTIFACTS / f"dashboard-charts-{language}-{width}.png"), full_page=True)
     assert not cut, f"chart words cut off: {cut}"
+
+
+def test_a_period_chosen_from_the_list_shows_its_own_figures(demo, server, page):
+    """The clerk picks an earlier month from the period list, presses 查询 and reads that month's figures; the bar
+    holds the list at 1024 px and on a phone, on the dashboard and the node assessment."""
+    tz = demo.rt.calendar.tz
+    with demo.rt.db.read() as session:
+        def accepted(period):
+            return kpis.compare(session, period, kpis.Scope(), tz)["changes"]["accepted"]["value"]
+        shown = accepted(kpis.current_period("quarter", tz))
+        month = next(p for p in dict(periods.recent(tz))["month"][1:] if accepted(p) not in (0, shown))
+        count = accepted(month)
+    ui_login(page, server, "joint_head")
+    page.set_viewport_size({"width": 1024, "height": 800})
+    page.goto(f"{server}/dashboard")
+    assert page.locator("select[name=period] option:checked").inner_text() == \
+        f"{kpis.current_period('quarter', tz).year}年第{kpis.current_period('quarter', tz).number}季度"
+    page.select_option("select[name=period]", month.label)
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(lambda url: f"period={month.label}" in url)
+    assert f"{month.year}年{month.number}月" in page.inner_text("h1")
+    card = next(c for c in page.locator(".kpi").all() if "受理申请数" in c.inner_text())
+    assert card.locator(".kpi-value").inner_text() == str(count)
+    assert f"period={month.label}" in card.locator("a").get_attribute("href"), "the number links to that month's cases"
+    assert page.locator("select[name=period] option:checked").get_attribute("value") == month.label
+    bar, chosen = page.locator("form.filters").bounding_box(), page.locator("select[name=period]").bounding_box()
+    assert chosen["x"] + chosen["width"] <= bar["x"] + bar["width"] <= 1024
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024, "the page does not scroll sideways at 1024 px"
+    page.screenshot(path=str(ARTIFACTS / "dashboard-period-1024.png"), full_page=True)
+    page.wait_for_selector("#chart-on-time[data-rendered='true'] svg", timeout=20000)
+    assert_readable_on_a_phone(page, "table.figures", "dashboard-period")
+    page.goto(f"{server}/dashboard/assessment?period={month.label}")
+    assert page.locator("select[name=period] option:checked").get_attribute("value") == month.label
+    assert_readable_on_a_phone(page, "table.assessment", "assessment-period")
