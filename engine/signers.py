@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
 from . import audit, cases, forms, holding, notices, separation, wallclock
-from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, catalogue
+from .errors import Conflict, EngineError, InvalidInput, Message, NotFound, PermissionDenied, catalogue
 from .models import Case, Task, TaskSigner
 from .routing import ROLE_RANK, Actor
 from .runtime import Runtime
@@ -188,13 +188,9 @@ def remove(session: Session, rt: Runtime, actor: Actor, signer_id: int, reason: 
     task = session.get(Task, row.task_id) if row is not None else None
     if task is None:
         raise NotFound(Message("signer_missing", signer=signer_id))
-    if actor.username == row.username:
-        raise PermissionDenied(Message("signer_remove_self"))
-    if not _may_remove(actor, task, row):
-        raise PermissionDenied(Message("signer_remove_refused", department=task.department_code, by=row.added_by,
-                                       user=row.username))
-    if row.state != "pending" or task.state != "open":
-        raise Conflict(Message("signer_not_pending", user=row.username, task=task.name))
+    refused = _removal_refused(actor, task, row)
+    if refused is not None:
+        raise refused
     now = _now()
     was_current = task.signing == "signer" and task.assignee == row.username
     row.state, row.removed_by, row.removed_reason, row.decided_at = "removed", actor.username, reason, now
@@ -211,13 +207,21 @@ def remove(session: Session, rt: Runtime, actor: Actor, signer_id: int, reason: 
 
 def may_remove(actor: Actor, task: Task, row: TaskSigner) -> bool:
     """Whether `actor` may remove (减签) this added signer now: a pending signer of an open step, by a supervisor of
-    the step's department or the one who added them, never by the signer themselves (they sign or disagree)."""
-    return (task.state == "open" and row.state == "pending" and actor.username != row.username
-            and _may_remove(actor, task, row))
+    the step's department or the one who added them, never by the signer themselves (they sign or disagree). The
+    panel offers 减签 by it; `remove` refuses by the same rule, saying which part of it failed."""
+    return _removal_refused(actor, task, row) is None
 
 
-def _may_remove(actor: Actor, task: Task, row: TaskSigner) -> bool:
-    return actor.rank_in(task.department_code) >= ROLE_RANK["supervisor"] or actor.holds(row.added_by)
+def _removal_refused(actor: Actor, task: Task, row: TaskSigner) -> EngineError | None:
+    """Why `actor` may not remove this signer now (the rule of `may_remove`), or None."""
+    if actor.username == row.username:
+        return PermissionDenied(Message("signer_remove_self"))
+    if not (actor.rank_in(task.department_code) >= ROLE_RANK["supervisor"] or actor.holds(row.added_by)):
+        return PermissionDenied(Message("signer_remove_refused", department=task.department_code, by=row.added_by,
+                                        user=row.username))
+    if row.state != "pending" or task.state != "open":
+        return Conflict(Message("signer_not_pending", user=row.username, task=task.name))
+    return None
 
 
 def _pass_on(session: Session, rt: Runtime, task: Task, done: TaskSigner, now: datetime, key: str) -> Outcome:

@@ -35,6 +35,13 @@ def semicolon() -> str:
     return "；" if chinese() else "; "
 
 
+def sentence(text: str) -> str:
+    """A message as a sentence of its own, before another: with its full stop (an engine message has none, being
+    said alone elsewhere; its first letter stays as it is, a user name perhaps)."""
+    text = text.rstrip()
+    return text if not text or text[-1] in ".。!！?？…" else text + ("。" if chinese() else ".")
+
+
 def opening() -> str:
     """A parenthesis around an aside: 甲（乙） / A (B)."""
     return "（" if chinese() else " ("

@@ -16,6 +16,7 @@ from engine.models import Case, Task
 from . import localized, races
 from .context import actor, runtime
 from .i18n import refusal
+from .names import sentence
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Side:
     def above(self) -> str:
         """The message above the page when the form is no longer on it."""
         return self.said if self.told else _("%(what)s Nothing you typed was saved; it is below so that you can copy "
-                                             "it.", what=self.said)
+                                             "it.", what=sentence(self.said))
 
 
 def shown(*rows: tuple[str, str, str]) -> list[dict[str, str]]:

@@ -8,7 +8,7 @@ import re
 
 from conftest import login
 from engine import signers
-from test_side_form_refusals import input_value, lost_said, said_in, textarea
+from test_side_form_refusals import input_value, logged as audit_count, lost_said, said_in, textarea
 from test_signers_pages import ANSWER, inquiry
 
 OPINION = "答复未写明参保年限的计算口径，请补充后再报。"
@@ -96,3 +96,27 @@ def test_one_of_another_department_who_signs_reads_only_their_own_text(app, worl
     page = refused.data.decode()
     assert refused.status_code == 403 and 'id="task-form"' not in page and 'id="comments"' not in page
     assert textarea(page, "typed_sign-opinion") == OPINION and "签署" in lost_said(page)
+
+
+def test_a_signer_who_removes_themselves_reads_why_on_the_task_page(app, world, issue):
+    """减签 of oneself (a stale page, a crafted form): the engine's rule (signers.may_remove) refuses it; the task
+    page comes again, 403, saying why in a sentence of its own, with the signing form still there and the reason
+    typed read-only to copy; the REST API says the same with its code. Nothing changed."""
+    draft, row, _, chief = at_signature(app, world)
+    token = issue("edu-chief", "supervisor", "EDU", "edu_supervisor")
+    logged = audit_count(world)
+    refused = chief.post(f"/signers/{row}/remove", data={"reason": "不签了"})
+    page = refused.data.decode()
+    assert refused.status_code == 403 and "Traceback" not in page
+    said = lost_said(page)
+    assert said.startswith("您是本环节的被加签人，不能将自己减签；请签署，如不同意请选择“不同意”并填写意见。"), said
+    assert "您填写的内容未保存" in said and 'id="sign"' in page and f'action="/signers/{row}/remove"' not in page
+    assert textarea(page, f"typed_signer-remove-{row}") == "不签了"
+    chief.post("/language", data={"language": "en", "next": f"/tasks/{draft}"})
+    said = lost_said(chief.post(f"/signers/{row}/remove", data={"reason": "不签了"}).data.decode())
+    assert said.startswith("a signer does not remove themselves: sign, or disagree with an opinion. Nothing"), said
+    api = app.test_client().post(f"/api/v1/signers/{row}/removal", json={"reason": "不签了"},
+                                 headers={**token, "Accept-Language": "zh-CN"})
+    assert api.status_code == 403 and api.json["code"] == "signer_remove_self", api.json
+    assert api.json["detail"].startswith("您是本环节的被加签人，不能将自己减签"), api.json
+    assert pending(world, draft) == [("pending", None)] and audit_count(world) == logged
