@@ -42,3 +42,37 @@ def test_the_api_lists_the_steps_out_with_a_delegate_and_sends_an_answer_back(ap
         assert session.get(Task, answered).delegated_by == "edu_supervisor"
     items = {t["id"]: t for t in client.get("/api/v1/tasks?view=delegated", headers=chief).get_json()["items"]}
     assert items[answered]["delegate_done"] is False
+
+
+def test_the_api_marks_a_delegates_own_answer_in_the_queue_for_someone_else(app, world, client, issue):
+    """Its delegator no longer of the department, a delegate's answer waits in the department queue for someone else
+    to claim and confirm (four-eyes, delegation.authored): the task list and the task say `own_answer` to its author
+    (whose claim is refused, 403 own_answer), not to a colleague, whose claim goes through; the spec describes it."""
+    from engine import accounts
+    from engine.routing import Actor
+
+    task = _draft(world)
+    chief = issue("edu-chief", "supervisor", "EDU", "edu_supervisor")
+    assert client.post(f"/api/v1/tasks/{task}/delegate", headers=chief, json={"to_user": "edu_reviewer"}).status_code == 200
+    with world.rt.db.write() as session:
+        accounts.set_access(session, Actor.system("test"), "edu_supervisor", {"PSB": "supervisor"}, ())
+    author, other = issue("edu-rev", "reviewer", "EDU", "edu_reviewer"), issue("edu-head", "head", "EDU", "edu_head")
+    done = client.post(f"/api/v1/tasks/{task}/complete", headers=author, json={"values": ANSWER})
+    assert done.status_code == 200 and done.get_json()["held_for"] == "confirmation", done.data
+
+    def listed(who):
+        items = client.get("/api/v1/tasks?view=queue", headers=who).get_json()["items"]
+        return next(t for t in items if t["id"] == task)
+
+    assert listed(author)["own_answer"] is True and listed(other)["own_answer"] is False
+    assert client.get(f"/api/v1/tasks/{task}", headers=author).get_json()["own_answer"] is True
+    assert client.get(f"/api/v1/tasks/{task}", headers=other).get_json()["own_answer"] is False
+    refused = client.post(f"/api/v1/tasks/{task}/claim", headers=author)
+    assert refused.status_code == 403 and refused.get_json()["code"] == "own_answer", refused.data
+    claimed = client.post(f"/api/v1/tasks/{task}/claim", headers=other)
+    assert claimed.status_code == 200 and claimed.get_json()["own_answer"] is False, claimed.data
+    spec = client.get("/api/v1/openapi.json").get_json()
+    described = [s["properties"]["own_answer"]["description"] for name, s in spec["components"]["schemas"].items()
+                 if name.startswith(("TaskSummary", "TaskDetail"))]
+    assert described and all("委派" in d and "own_answer" in d for d in described), described
+    assert "own_answer" in spec["paths"]["/tasks/{task_id}/claim"]["post"]["description"]

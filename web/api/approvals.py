@@ -122,7 +122,7 @@ def transfer(ctx: Context, task_id: str) -> Reply:
         _task(session, ctx, task_id)
         transfers.transfer(session, runtime(), ctx.actor, task_id, ctx.body.to_user, ctx.body.reason)
         task, case = _task(session, ctx, task_id)
-        return Reply(200, TaskSummary(**_summary(task, case.business_key)))
+        return Reply(200, TaskSummary(**_summary(task, case.business_key, ctx.actor)))
 
 
 class Delegate(Body):
@@ -140,7 +140,7 @@ def delegate(ctx: Context, task_id: str) -> Reply:
         _task(session, ctx, task_id)
         delegation.delegate(session, runtime(), ctx.actor, task_id, ctx.body.to_user, ctx.body.note)
         task, case = _task(session, ctx, task_id)
-        return Reply(200, TaskSummary(**_summary(task, case.business_key)))
+        return Reply(200, TaskSummary(**_summary(task, case.business_key, ctx.actor)))
 
 
 class ReturnToDelegate(Body):
@@ -158,4 +158,4 @@ def return_to_delegate(ctx: Context, task_id: str) -> Reply:
         _task(session, ctx, task_id)
         delegation.send_back_to_delegate(session, ctx.actor, task_id, ctx.body.reason)
         task, case = _task(session, ctx, task_id)
-        return Reply(200, TaskSummary(**_summary(task, case.business_key)))
+        return Reply(200, TaskSummary(**_summary(task, case.business_key, ctx.actor)))

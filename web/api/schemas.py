@@ -259,6 +259,8 @@ class TaskSummary(Out):
     escalated: bool
     with_signer: str | None = Field(None, description="前加签: the signer the holder added before themselves, who has "
                                     "the step until they sign it and it comes back")
+    own_answer: bool = Field(False, description="委派 four-eyes: the step holds this token's user's own answer as a "
+                             "delegate, to confirm; someone else must claim and complete it (refused: 403, own_answer)")
     delegate: str | None = Field(None, description="view=delegated: the colleague the step is out with (委派), or who "
                                  "answered it; none while it waits in the department queue")
     delegate_done: bool | None = Field(None, description="view=delegated: the delegate's answer came back for you to "

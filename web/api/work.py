@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from engine import cases, delegation
 from engine.errors import NotFound, PermissionDenied
 from engine.models import Case, Task
-from engine.routing import ROLE_RANK
+from engine.routing import ROLE_RANK, Actor
 from workflows import inquiries
 
 from ..cases import may_open
@@ -31,12 +31,14 @@ INQUIRY_KEY = {"business_key": {"type": "string", "pattern": KEY_PATTERN, "maxLe
 TASK = {"task_id": {"type": "string", "pattern": TASK_PATTERN, "example": "0b7e5a52-6f0e-4f57-a9c4-4d1b9c2f8e11"}}
 
 
-def _summary(task: Task, business_key: str) -> dict[str, Any]:
+def _summary(task: Task, business_key: str, actor: Actor) -> dict[str, Any]:
+    """A task as the API lists it to `actor` (`own_answer`: the engine's four-eyes rule of 委派, delegation.authored)."""
     return dict(id=task.id, name=task.name, element_id=task.element_id, process=task.process_key,
                 business_key=business_key, department=task.department_code, role=task.role, assignee=task.assignee,
                 created_at=task.created_at, due_at=task.due_at, escalated=task.escalated_at is not None,
                 due_provisional=not runtime().calendar.is_confirmed(task.due_at),
-                with_signer=task.assignee if task.signing == "signer" else None)
+                with_signer=task.assignee if task.signing == "signer" else None,
+                own_answer=delegation.authored(task, actor.username))
 
 
 def _task(session: Session, ctx: Context, task_id: str) -> tuple[Task, Case]:
@@ -78,7 +80,9 @@ def list_tasks(ctx: Context) -> Reply:
     """Open tasks of the token's department that its role may take: the unclaimed queue, the tasks the
     token's user claimed (with those of theirs now with a signer they added before themselves, 前加签: `with_signer`
     names who has it), or both (`view=all`); or (`view=delegated`) those the token's user has out with a delegate
-    (委派) or back from one to confirm, with `delegate`, `delegate_done` and `delegated_since`. Paged with `cursor`."""
+    (委派) or back from one to confirm, with `delegate`, `delegate_done` and `delegated_since`. `own_answer` marks a
+    step in the queue holding the token's user's own answer as a delegate: someone else claims and confirms it.
+    Paged with `cursor`."""
     q = ctx.query
     after = decode_cursor(q.cursor, datetime, str) or (None, None)
     stmt = select(Task, Case.business_key).join(Case, Case.id == Task.case_id).where(Task.state == "open")
@@ -95,7 +99,8 @@ def list_tasks(ctx: Context) -> Reply:
     if more:
         last = rows[-1][0]
         cursor = encode_cursor([last.due_at.isoformat() if last.due_at else None, last.id])
-    return Reply(200, TaskPage(items=[TaskSummary(**_summary(t, key), **(_delegation(t) if q.view == "delegated" else {}))
+    return Reply(200, TaskPage(items=[TaskSummary(**_summary(t, key, ctx.actor),
+                                                  **(_delegation(t) if q.view == "delegated" else {}))
                                       for t, key in rows], next_cursor=cursor))
 
 
@@ -124,13 +129,14 @@ def get_task(ctx: Context, task_id: str) -> Reply:
     if read:
         with runtime().db.write() as session:
             cases.note(session, ctx.actor, case.business_key, "data_read", {"fields": read, "task": task.name})
-    return Reply(200, TaskDetail(**_summary(task, case.business_key), state=task.state, form=form, data=shown))
+    return Reply(200, TaskDetail(**_summary(task, case.business_key, ctx.actor), state=task.state, form=form, data=shown))
 
 
 @api.operation("POST", "/tasks/{task_id}/claim", tag="tasks", roles=STAFF, path_params=TASK, problems=(404, 409),
                summary="Claim a task", responses={200: (TaskSummary, "The task, now assigned to this token's user")})
 def claim(ctx: Context, task_id: str) -> Reply:
-    """Take an unclaimed task; of two racing claims exactly one wins, the other gets 409."""
+    """Take an unclaimed task; of two racing claims exactly one wins, the other gets 409. A task holding the
+    token's user's own answer as a delegate (`own_answer`, 委派) is someone else's to claim: 403, code own_answer."""
     return _assign(ctx, task_id, cases.claim)
 
 
@@ -146,7 +152,7 @@ def _assign(ctx: Context, task_id: str, action) -> Reply:
         _task(session, ctx, task_id)
         action(session, runtime(), ctx.actor, task_id)
         task, case = _task(session, ctx, task_id)
-        return Reply(200, TaskSummary(**_summary(task, case.business_key)))
+        return Reply(200, TaskSummary(**_summary(task, case.business_key, ctx.actor)))
 
 
 @api.operation("POST", "/tasks/{task_id}/complete", tag="tasks", roles=STAFF, path_params=TASK, body=Completion,
