@@ -14,7 +14,6 @@ from engine.models import Task
 
 from . import side_forms
 from .context import actor, runtime
-from .tasks import _load
 from .i18n import refusal
 from .names import person, separator
 
@@ -75,16 +74,15 @@ def may_withdraw(task) -> bool:
 @bp.route("/tasks/<task_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(task_id: str):
-    """Take back a step one completed; it opens again, claimed by oneself, with what one sent filled in."""
-    task, case = _load(task_id)
-    if task.completed_by != actor().username:
-        abort(403)
+    """Take back a step one completed; it opens again, claimed by oneself, with what one sent filled in. Refused
+    (another's step, still open, the step after it claimed meanwhile), the task page again saying why, by the
+    engine's rule (withdrawal.withdraw), as the page's other forms are (web/side_forms.py)."""
+    task, case = side_forms.task_of(task_id)
     try:
         with runtime().db.write() as session:
             outcome = withdrawal.withdraw(session, runtime(), actor(), task_id)
     except EngineError as exc:
-        flash(refusal(exc), "error")
-        return redirect(url_for("tasks.show", task_id=task_id))
+        return side_forms.kept(task_id, "withdraw", {}, [], exc)
     flash(_("“%(task)s” of %(key)s was taken back; it is in your tasks again.", task=task.name, key=case.business_key),
           "success")
     reopened = next((row["id"] for row in outcome.opened if row["element_id"] == task.element_id), None)

@@ -31,8 +31,8 @@ class Side:
     told: bool = False  # `said` already says that nothing was saved and the typing is below
 
     def above(self) -> str:
-        """The message above the page when the form is no longer on it."""
-        return self.said if self.told else _("%(what)s Nothing you typed was saved; it is below so that you can copy "
+        """The message above the page when the form is no longer on it (with nothing typed, only that)."""
+        return self.said if self.told or not self.shown else _("%(what)s Nothing you typed was saved; it is below so that you can copy "
                                              "it.", what=sentence(self.said))
 
 

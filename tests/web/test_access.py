@@ -24,7 +24,8 @@ def expected(role: str, route: str) -> int:
         "diagram": 200 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,
         "claim": 302 if role in ("edu_reviewer", "edu_supervisor") else 403,
         "send_back": 409 if role in ("edu_reviewer", "edu_supervisor") else 403,  # no such step: the page says so
-        "withdraw": 403 if role != "anonymous" else 302,  # only who completed a step may take it back
+        # only who completed a step may take it back; this one is open: the task page says so (409)
+        "withdraw": 409 if role in ("edu_reviewer", "edu_supervisor", "auditor", "admin") else 403,
         "reveal": 302 if role in ("edu_reviewer", "edu_supervisor", "auditor") else 403,  # an admin reads masked
         "team": 200 if role == "edu_supervisor" else 403,
         "audit": 200 if role in ("auditor", "admin") else 403,

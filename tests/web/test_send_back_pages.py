@@ -117,3 +117,25 @@ def test_the_task_page_says_why_the_drafter_may_not_sign(app, world):
     page = login(app.test_client(), "hrss_supervisor").get(f"/tasks/{sign}").data.decode()
     assert "按不相容岗位规定，本环节须由他人办理" in page and 'class="task-form"' not in page
     assert 'class="task-form"' in login(app.test_client(), "hrss_head").get(f"/tasks/{sign}").data.decode()
+
+
+def test_a_refused_withdrawal_says_why_on_the_task_page(app, world):
+    """撤回 refused (the step is another's, or the step after it was claimed meanwhile): the task page again saying
+    why, 403 or 409, where a bare error page or a redirect stood; nothing was taken back."""
+    from test_side_form_refusals import lost_said
+
+    out, sign = inquiry_at_sign_off(world)
+    with world.rt.db.read() as session:
+        answer = session.execute(select(Task.id).where(
+            Task.case_id == out.case_id, Task.element_id == "draft_answer")).scalar_one()
+    refused = login(app.test_client(), "hrss_supervisor").post(f"/tasks/{answer}/withdraw")
+    said = lost_said(refused.data.decode())
+    assert refused.status_code == 403 and "hrss_reviewer可以撤回" in said and "拟写答复" in said, said
+    assert "您填写的内容未保存" not in said, "nothing was typed"
+    with world.rt.db.write() as session:
+        cases.claim(session, world.rt, world.users["hrss_supervisor"], sign)
+    late = login(app.test_client(), "hrss_reviewer").post(f"/tasks/{answer}/withdraw")
+    said = lost_said(late.data.decode())
+    assert late.status_code == 409 and "已由hrss_supervisor签收，无法撤回" in said, said
+    with world.rt.db.read() as session:
+        assert (session.get(Task, answer).state, session.get(Task, sign).assignee) == ("completed", "hrss_supervisor")
