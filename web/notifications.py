@@ -155,14 +155,18 @@ def read():
 @bp.route("/tasks/<task_id>/urge", methods=["POST"])
 @login_required
 def urge(task_id: str):
-    """Urge an open task (催办); its holder is notified."""
+    """Urge an open task (催办); its holder is notified. Refused to one of the case who may not urge it, the case
+    page again, 403, saying who may (the engine's rule, urges.urging_department); else why, on the case page."""
+    from .cases import show  # the case page's module reads the inbox's, as _load_for_urge says
+
     task, case = _load_for_urge(task_id)
     try:
         with runtime().db.write() as session:
             times = urges.urge(session, actor(), task_id, request.form.get("note", ""),
                                per_hour=runtime().urges_per_hour)
-    except PermissionDenied:
-        abort(403)
+    except PermissionDenied as exc:
+        flash(refusal(exc), "error")
+        return show(case.business_key), 403
     except EngineError as exc:
         flash(refusal(exc), "error")
     else:
@@ -172,8 +176,8 @@ def urge(task_id: str):
 
 
 def _load_for_urge(task_id: str):
-    """The task and case, for anyone who may urge it or might have while it was open (they are told it is finished);
-    the task page's access rule does not apply."""
+    """The task and case, for anyone who may open the case (the engine says who may urge the step, and that a
+    finished one needs no urging); the task page's access rule does not apply. An outsider: 404, as for no step."""
     from engine.models import Case
     from .cases import may_open
     with runtime().db.read() as session:
@@ -181,8 +185,8 @@ def _load_for_urge(task_id: str):
         if task is None:
             abort(404)
         case = session.get(Case, task.case_id)
-        if urges.urging_department(session, actor(), task) is None:
-            abort(403 if may_open(session, case, actor()) else 404)  # an outsider learns nothing of the step
+        if urges.urging_department(session, actor(), task) is None and not may_open(session, case, actor()):
+            abort(404)  # an outsider learns nothing of the step
         return task, case
 
 

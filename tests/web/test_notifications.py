@@ -306,3 +306,17 @@ def test_a_long_urge_note_can_be_written_and_read_whole_in_the_task_table(app, w
                       row, re.S)
     assert notes and notes.group(1) == note and "催办 1 次" in notes.group(2), row
     assert f'<p class="urge-note">{note}</p>' in notes.group(3)
+
+
+def test_one_who_may_not_urge_the_step_reads_why_on_the_case_page(app, world):
+    """催办 by one of the case who may not urge the step (a reviewer of the step's own department: a stale page, a
+    crafted form) was a bare 403 page; now the case page, 403, says who may urge it. Nothing was urged."""
+    out, _ = _answered_inquiry(world)
+    sign = opened(out)["sign_answer"]
+    refused = login(app.test_client(), "hrss_reviewer").post(f"/tasks/{sign}/urge", data={"note": "请尽快"})
+    page = refused.data.decode()
+    assert refused.status_code == 403 and "Traceback" not in page
+    said = re.search(r'class="flash error"[^>]*>(.*?)</', page, re.S).group(1)
+    assert "hrss_reviewer不能催办" in said and "参与本案的部门可以" in said, said
+    assert out.business_key in page and f'action="/tasks/{sign}/urge"' not in page  # the case page, offering no urge
+    assert _urges(world) == 0
