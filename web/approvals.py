@@ -13,6 +13,7 @@ from engine.errors import EngineError, PermissionDenied
 from engine.models import Task
 
 from . import side_forms
+from .cases import may_open_key, show
 from .context import actor, runtime
 from .i18n import refusal
 from .names import person, separator
@@ -92,7 +93,11 @@ def withdraw(task_id: str):
 @bp.route("/cases/<key>/withdraw-application", methods=["POST"])
 @login_required
 def withdraw_application(key: str):
-    """At the window: record that the applicant withdraws the application (reason and confirmation required)."""
+    """At the window: record that the applicant withdraws the application (reason and confirmation required).
+    Refused to one of the case outside the owning department, the case page, 403, saying who records it; to one
+    who may not open the case, 404 as for no case."""
+    if not may_open_key(key):
+        abort(404)
     reason = request.form.get("reason", "").strip()
     if not request.form.get("confirm"):
         flash(_("Tick the box to confirm the withdrawal; nothing was changed."), "error")
@@ -100,8 +105,9 @@ def withdraw_application(key: str):
     try:
         with runtime().db.write() as session:
             withdrawal.withdraw_application(session, runtime(), actor(), key, reason, "window")
-    except PermissionDenied:
-        abort(403)
+    except PermissionDenied as exc:
+        flash(refusal(exc), "error")
+        return show(key), 403
     except EngineError as exc:
         flash(refusal(exc), "error")
     else:

@@ -15,6 +15,7 @@ from engine.errors import EngineError, PermissionDenied
 from engine.models import Task
 
 from . import localized
+from .cases import may_open, show
 from .context import actor, runtime, safe_next
 from .i18n import department_name, refusal
 from .names import chinese
@@ -157,8 +158,6 @@ def read():
 def urge(task_id: str):
     """Urge an open task (催办); its holder is notified. Refused to one of the case who may not urge it, the case
     page again, 403, saying who may (the engine's rule, urges.urging_department); else why, on the case page."""
-    from .cases import show  # the case page's module reads the inbox's, as _load_for_urge says
-
     task, case = _load_for_urge(task_id)
     try:
         with runtime().db.write() as session:
@@ -179,7 +178,6 @@ def _load_for_urge(task_id: str):
     """The task and case, for anyone who may open the case (the engine says who may urge the step, and that a
     finished one needs no urging); the task page's access rule does not apply. An outsider: 404, as for no step."""
     from engine.models import Case
-    from .cases import may_open
     with runtime().db.read() as session:
         task = session.get(Task, task_id)
         if task is None:

@@ -82,7 +82,7 @@ def expected(role: str, route: str) -> int:
 OUTSIDERS = ("psb_reviewer", "designer")  # no part in the case: they may not open it
 OF_THE_CASE = {"task", "case", "diagram", "claim", "send_back", "withdraw", "reveal", "urge", "delegate", "cc_add",
                "transfer", "add_signer", "save_typed", "return_to_delegate", "sign", "receipt", "receipt_pdf", "notice",
-               "correction", "attach", "step_attach", "attachment"}
+               "correction", "attach", "step_attach", "attachment", "withdraw_application"}
 
 
 ROUTES = {

@@ -58,4 +58,25 @@ def test_only_the_owning_department_records_a_withdrawal_at_the_window(app, worl
     assert opened(out)
     fin = login(app.test_client(), "fin_reviewer")
     assert fin.post(f"/cases/{out.business_key}/withdraw-application",
-                    data={"reason": "x", "confirm": "1"}).status_code == 403
+                    data={"reason": "x", "confirm": "1"}).status_code == 404  # no part in it: as for no case
+
+
+def test_one_of_the_case_outside_the_window_reads_why_on_the_case_page(app, world):
+    """撤回申请 by one who may open the case but is not of its owning department (an auditor: a crafted form) was a
+    bare 403 page; now the case page, 403, says who records it. One who may not open the case learns nothing of it
+    (404, as for no case). The case runs on."""
+    import re
+
+    out = world.start("subsidy_approval", world.person().subsidy())
+    form = {"reason": "申请人来电撤回", "confirm": "1"}
+    refused = login(app.test_client(), "auditor").post(f"/cases/{out.business_key}/withdraw-application", data=form)
+    page = refused.data.decode()
+    assert refused.status_code == 403 and "Traceback" not in page
+    said = re.search(r'class="flash error"[^>]*>(.*?)</', page, re.S).group(1)
+    assert "的工作人员可以在窗口登记撤回申请" in said, said
+    assert out.business_key in page and 'id="withdraw-application"' not in page
+    outsider = login(app.test_client(), "hud_reviewer")
+    assert outsider.post(f"/cases/{out.business_key}/withdraw-application", data=form).status_code == 404
+    with world.rt.db.read() as session:
+        from engine.models import Case
+        assert session.get(Case, out.case_id).status == "running"
