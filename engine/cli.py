@@ -199,6 +199,8 @@ def cmd_worker(rt: Runtime, args: argparse.Namespace) -> int:
     result = timers.run(rt, args.name, stop=stop, poll=args.poll, once=args.once)
     postponed = f"; {result.postponed} put off after a transient database error" if result.postponed else ""
     print(f"fired timers of {result.fired} case(s); {result.failed} failed{postponed}")
+    for error in result.errors:
+        print(f"error: {error}", file=sys.stderr)
     return 0 if result.failed == 0 else 1
 
 

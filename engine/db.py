@@ -52,6 +52,19 @@ def postgres_timeouts() -> str:
     return " ".join(f"-c {name}={value.strip().replace(' ', '')}" for name, value in settings.items())
 
 
+_UNIT_MS = {"ms": 1, "": 1, "s": 1000, "min": 60_000, "h": 3_600_000}
+
+
+def sqlite_busy_timeout() -> int:
+    """Milliseconds a SQLite write waits for another writer before it fails ("database is locked"):
+    JOINTREVIEW_SQLITE_BUSY_TIMEOUT (written as the PostgreSQL timeouts, e.g. 30s, 500ms), 30 s by default."""
+    value = os.environ.get("JOINTREVIEW_SQLITE_BUSY_TIMEOUT", "30s").strip()
+    found = re.fullmatch(r"(\d+)\s*(ms|s|min|h)?", value)
+    if not found:
+        raise EngineError(f"JOINTREVIEW_SQLITE_BUSY_TIMEOUT {value!r} is not a duration such as 30s or 500ms")
+    return int(found.group(1)) * _UNIT_MS[found.group(2) or ""]
+
+
 def postgres_options(url: URL) -> str:
     """The URL's own `options` (e.g. a search_path) followed by the timeouts."""
     given = url.query.get("options") or ""
@@ -101,7 +114,7 @@ class Database:
             with self._writer() as session:
                 with session.begin():
                     yield session
-        except (DBAPIError, *_RETRYABLE) as exc:
+        except (DBAPIError, sqlite3.OperationalError, *_RETRYABLE) as exc:  # BEGIN IMMEDIATE runs on the driver
             if not _retryable(exc):
                 raise
             raise Conflict("another action changed the same data at the same moment; nothing was saved, "
@@ -178,13 +191,14 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
     path = make_url(url).database
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+    busy = sqlite_busy_timeout()
+    engine = create_engine(url, echo=echo, connect_args={"timeout": busy / 1000, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON",
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"busy_timeout={busy}", "foreign_keys=ON",
                        f"wal_autocheckpoint={WAL_CHECKPOINT_PAGES}"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()

@@ -10,16 +10,17 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, Callable
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from . import (alerts, announce, attachments, audit, cases, checkpoints, facts, heartbeats, logins, mail, ratelimit,
-               rollups, tokens, uploads)
+               retries, rollups, tokens, uploads)
 from . import wallclock
-from .errors import Conflict, EngineError
+from .errors import EngineError
+from .retries import transient
 from .models import Case
 from .routing import Actor
 from .runtime import Runtime
@@ -30,12 +31,14 @@ log = logging.getLogger("jointreview.worker")
 @dataclass
 class SweepResult:
     fired: int = 0  # cases whose due timers fired (or that were marked failed because they cannot)
-    failed: int = 0  # rounds stopped by an error outside any case (e.g. the database went away)
+    failed: int = 0  # rounds (or, with `once`, other duties) stopped by an error outside any case
     postponed: int = 0  # cases whose firing a transient database error put off by RETRY_AFTER
+    errors: list[str] = field(default_factory=list)  # with `once`: what failed for good, one line each
 
     def add(self, other: SweepResult) -> None:
         self.fired, self.failed, self.postponed = (self.fired + other.fired, self.failed + other.failed,
                                                    self.postponed + other.postponed)
+        self.errors += other.errors
 
 
 def fire_next(rt: Runtime, actor: Actor, now: datetime | None = None) -> tuple[int | None, bool]:
@@ -61,13 +64,6 @@ def fire_next(rt: Runtime, actor: Actor, now: datetime | None = None) -> tuple[i
 
 
 RETRY_AFTER = timedelta(seconds=30)
-
-
-def transient(exc: BaseException) -> bool:
-    """Whether firing failed for a reason outside the case: a race lost to another session (deadlock, a lock
-    held past the lock timeout, a concurrent change) or a database connection that broke."""
-    return isinstance(exc, (Conflict, OperationalError, InterfaceError)) or \
-        (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def _postpone(rt: Runtime, case_id: int, now: datetime, exc: BaseException) -> None:
@@ -99,30 +95,56 @@ SWEEP_BATCH = 1000  # cases one round of the loop fires at most before it looks 
 def sweep(rt: Runtime, actor: Actor, limit: int | None = None, now: datetime | None = None) -> SweepResult:
     """Fire due timers until none is due (or `limit` cases were handled); `now` fixes what counts as due."""
     result = SweepResult()
-    for _ in range(SWEEP_BATCH if limit is None else limit):
-        try:
-            case_id, postponed = fire_next(rt, actor, now)
-            if case_id is None:
-                break
-            if postponed:
-                result.postponed += 1
-            else:
-                result.fired += 1
-        except Exception as exc:  # noqa: BLE001 - e.g. the database went away: report it and try again later
-            result.failed += 1
-            log.error("timer firing failed: %s", exc)
-            break
+    try:
+        fire_due(rt, actor, result, limit, now)
+    except Exception as exc:  # noqa: BLE001 - e.g. the database went away: report it and try again later
+        result.failed += 1
+        log.error("timer firing failed: %s", retries.describe(exc))
     return result
 
 
+def fire_due(rt: Runtime, actor: Actor, result: SweepResult, limit: int | None = None,
+             now: datetime | None = None) -> None:
+    """Fire due timers into `result` until none is due (or `limit` cases were handled); an error outside any case
+    is raised, and what fired before it stays fired and counted."""
+    for _ in range(SWEEP_BATCH if limit is None else limit):
+        case_id, postponed = fire_next(rt, actor, now)
+        if case_id is None:
+            return
+        if postponed:
+            result.postponed += 1
+        else:
+            result.fired += 1
+
+
 def drain(rt: Runtime, actor: Actor) -> SweepResult:
-    """Fire every timer due when it starts, however many (`worker --once`); stops at the first failure."""
+    """Fire every timer due when it starts, however many (`worker --once`), in rounds; a round that met a transient
+    database error is tried again a few times (retries.attempt) before the drain stops and says why."""
     now, total = wallclock.now(), SweepResult()
     while True:
-        result = sweep(rt, actor, now=now)
+        result = SweepResult()
+        try:
+            retries.attempt("firing due timers", lambda: fire_due(rt, actor, result, now=now))
+        except Exception as exc:  # noqa: BLE001 - reported in the result: the rounds before it stay done
+            _failed_for_good(result, "firing due timers", exc)
         total.add(result)
         if result.failed or result.fired + result.postponed < SWEEP_BATCH:
             return total
+
+
+def _failed_for_good(result: SweepResult, what: str, exc: BaseException) -> None:
+    result.failed += 1
+    result.errors.append(f"{what} failed: {retries.describe(exc)}"
+                         + (f" (still after {retries.TRIES} tries)" if transient(exc) else ""))
+    log.error("%s", result.errors[-1])
+
+
+def _once(result: SweepResult, what: str, work: Callable[[], Any]) -> None:
+    """One duty of `worker --once`, tried again after a transient database error; a failure for good is recorded."""
+    try:
+        retries.attempt(what, work)
+    except Exception as exc:  # noqa: BLE001 - reported in the result; the other duties still run
+        _failed_for_good(result, what, exc)
 
 
 HOUSEKEEPING_EVERY = 3600.0
@@ -133,37 +155,47 @@ ROLLUPS_EVERY = 60.0  # summing a month again costs seconds at a million cases: 
 def refresh_facts(rt: Runtime, rounds: int = 20, sum_months: bool = True) -> int:
     """Bring the figures' facts up to date with the audit log (a few batches per call), raise the
     stagnation alerts that are due and, with `sum_months`, sum the months whose facts changed."""
-    read = 0
     try:
-        for _ in range(rounds):
-            with rt.db.write() as session:
-                batch = facts.refresh(session, rt, sum_months=False)
-            read += batch
-            if batch < facts.BATCH:
-                break
-        with rt.db.write() as session:
-            alerts.sweep(session)
-        if sum_months:
-            with rt.db.write() as session:
-                rollups.refresh(session, rt.calendar.tz)
+        return _refresh_facts(rt, rounds, sum_months)
     except Exception as exc:  # noqa: BLE001 - never stop the timers for the figures
-        log.error("refreshing the figures or raising alerts failed: %s", exc)
+        log.error("refreshing the figures or raising alerts failed: %s", retries.describe(exc))
+        return 0
+
+
+def _refresh_facts(rt: Runtime, rounds: int = 20, sum_months: bool = True) -> int:
+    read = 0
+    for _ in range(rounds):
+        with rt.db.write() as session:
+            batch = facts.refresh(session, rt, sum_months=False)
+        read += batch
+        if batch < facts.BATCH:
+            break
+    with rt.db.write() as session:
+        alerts.sweep(session)
+    if sum_months:
+        with rt.db.write() as session:
+            rollups.refresh(session, rt.calendar.tz)
     return read
 
 
 def announce_all(rt: Runtime, rounds: int = 10) -> int:
     """Turn what the audit log recorded since the last call into notices (steps arriving, reminders,
     escalations, alerts); a few batches per call."""
-    read = 0
     try:
-        for _ in range(rounds):
-            with rt.db.write() as session:
-                batch = announce.refresh(session)
-            read += batch
-            if batch < announce.BATCH:
-                break
+        return _announce_batches(rt, rounds)
     except Exception as exc:  # noqa: BLE001 - never stop the timers for a notice
-        log.error("announcing steps and alerts failed: %s", exc)
+        log.error("announcing steps and alerts failed: %s", retries.describe(exc))
+        return 0
+
+
+def _announce_batches(rt: Runtime, rounds: int = 10) -> int:
+    read = 0
+    for _ in range(rounds):
+        with rt.db.write() as session:
+            batch = announce.refresh(session)
+        read += batch
+        if batch < announce.BATCH:
+            break
     return read
 
 
@@ -188,23 +220,40 @@ def housekeeping(rt: Runtime) -> int:
     try:
         sign_checkpoint(rt)
     except Exception as exc:  # noqa: BLE001 - never stop the timers for a chore
-        log.error("signing an audit checkpoint failed: %s", exc)
+        log.error("signing an audit checkpoint failed: %s", retries.describe(exc))
     try:
-        with rt.db.write() as session:
-            mail.queue_digests(session, rt.calendar.tz)
-        with rt.db.write() as session:
-            return (tokens.forget_old_answers(session) + logins.forget_old_failures(session)
-                    + uploads.purge(session) + ratelimit.purge(session) + heartbeats.purge(session)
-                    + attachments.sweep(session, rt.attachments_dir))
+        return _tidy(rt)
     except Exception as exc:  # noqa: BLE001 - never stop the timers for a chore
-        log.error("housekeeping failed: %s", exc)
+        log.error("housekeeping failed: %s", retries.describe(exc))
         return 0
+
+
+def _tidy(rt: Runtime) -> int:
+    with rt.db.write() as session:
+        mail.queue_digests(session, rt.calendar.tz)
+    with rt.db.write() as session:
+        return (tokens.forget_old_answers(session) + logins.forget_old_failures(session)
+                + uploads.purge(session) + ratelimit.purge(session) + heartbeats.purge(session)
+                + attachments.sweep(session, rt.attachments_dir))
 
 
 def next_due(rt: Runtime) -> datetime | None:
     """The earliest due time of any running case (one index lookup)."""
     with rt.db.read() as session:
         return session.execute(select(func.min(Case.next_due_at)).where(Case.status == "running")).scalar_one()
+
+
+def _pause(rt: Runtime, poll: float, result: SweepResult) -> float:
+    """How long the loop sleeps: until the next due time, at most `poll`; a whole `poll` after a failed round or when
+    the due time cannot be read (the database is away: do not hammer it, try again then)."""
+    if result.failed:
+        return poll
+    try:
+        due = next_due(rt)
+    except Exception as exc:  # noqa: BLE001 - the next round tries again; the worker lives on
+        log.error("reading the next due time failed: %s", retries.describe(exc))
+        return poll
+    return poll if due is None else max(0.0, min(poll, (due - wallclock.now()).total_seconds()))
 
 
 def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, poll: float = 0.5,
@@ -217,13 +266,7 @@ def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, 
     stop = stop or threading.Event()
     actor = Actor.system(name)
     if once:
-        _beat(rt, name)
-        housekeeping(rt)
-        refresh_facts(rt)
-        total = drain(rt, actor)
-        _announce_and_mail(rt)
-        _unbeat(rt, name)
-        return total
+        return _run_once(rt, name, actor)
     chores = threading.Thread(target=_chores, args=(rt, stop, poll), daemon=True, name=f"{name}-chores")
     chores.start()
     total = SweepResult()
@@ -234,15 +277,27 @@ def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, 
             _beat(rt, name)
         result = sweep(rt, actor)
         total.add(result)
-        due = next_due(rt)
-        wait = poll
-        if due is not None:
-            wait = max(0.0, min(poll, (due - wallclock.now()).total_seconds()))
+        wait = _pause(rt, poll, result)
         if wait:
             stop.wait(wait)
         elif result.fired == 0:
             time.sleep(0.01)
     chores.join(timeout=60)
+    _unbeat(rt, name)
+    return total
+
+
+def _run_once(rt: Runtime, name: str, actor: Actor) -> SweepResult:
+    """Every duty one time, in order, each tried again after a transient database error; one that still fails is
+    recorded in the result (with what went wrong) and the others run all the same."""
+    total = SweepResult()
+    _beat(rt, name)
+    _once(total, "signing an audit checkpoint", lambda: sign_checkpoint(rt))
+    _once(total, "housekeeping", lambda: _tidy(rt))
+    _once(total, "refreshing the figures and alerts", lambda: _refresh_facts(rt))
+    total.add(drain(rt, actor))
+    _once(total, "announcing steps and alerts", lambda: _announce_batches(rt))
+    _once(total, "sending mail", lambda: mail.send_due(rt.db))
     _unbeat(rt, name)
     return total
 
@@ -269,7 +324,7 @@ def _announce_and_mail(rt: Runtime) -> None:
     try:
         mail.send_due(rt.db)
     except Exception as exc:  # noqa: BLE001 - mail never stops the timers
-        log.error("sending mail failed: %s", exc)
+        log.error("sending mail failed: %s", retries.describe(exc))
 
 
 def _unbeat(rt: Runtime, name: str) -> None:
@@ -277,7 +332,7 @@ def _unbeat(rt: Runtime, name: str) -> None:
         with rt.db.write() as session:
             heartbeats.stop(session, name)
     except Exception as exc:  # noqa: BLE001 - stopping anyway; the heartbeat goes stale
-        log.error("removing the heartbeat failed: %s", exc)
+        log.error("removing the heartbeat failed: %s", retries.describe(exc))
 
 
 def _beat(rt: Runtime, name: str) -> None:
@@ -285,4 +340,4 @@ def _beat(rt: Runtime, name: str) -> None:
         with rt.db.write() as session:
             heartbeats.beat(session, name)
     except Exception as exc:  # noqa: BLE001 - a missed heartbeat never stops the timers
-        log.error("writing the heartbeat failed: %s", exc)
+        log.error("writing the heartbeat failed: %s", retries.describe(exc))
