@@ -271,19 +271,22 @@ def run(rt: Runtime, name: str = "worker", stop: threading.Event | None = None, 
     chores.start()
     total = SweepResult()
     beaten = float("-inf")
-    while not stop.is_set():
-        if time.monotonic() - beaten >= heartbeats.EVERY.total_seconds():
-            beaten = time.monotonic()
-            _beat(rt, name)
-        result = sweep(rt, actor)
-        total.add(result)
-        wait = _pause(rt, poll, result)
-        if wait:
-            stop.wait(wait)
-        elif result.fired == 0:
-            time.sleep(0.01)
-    chores.join(timeout=60)
-    _unbeat(rt, name)
+    try:
+        while not stop.is_set():
+            if time.monotonic() - beaten >= heartbeats.EVERY.total_seconds():
+                beaten = time.monotonic()
+                _beat(rt, name)
+            result = sweep(rt, actor)
+            total.add(result)
+            wait = _pause(rt, poll, result)
+            if wait:
+                stop.wait(wait)
+            elif result.fired == 0:
+                time.sleep(0.01)
+    finally:  # whatever ended the loop, its chores end too: they must not go on announcing for a worker gone
+        stop.set()
+        chores.join(timeout=60)
+        _unbeat(rt, name)
     return total
 
 

@@ -146,5 +146,18 @@ def test_the_running_worker_lives_through_transient_errors_in_every_part_of_its_
     finally:
         stop.set()
         worker.join(30)
+    assert not worker.is_alive() and not [t for t in threading.enumerate() if t.name == "w-live-chores"]
     assert sorted(n for _, n in reminders(quick)) == [1, 1, 1]
     assert set(failures) == {"next_due", "beat", "sweep", "refresh", "send_due"}, failures
+
+
+def test_a_worker_whose_loop_ended_by_a_defect_takes_its_chores_with_it(quick, monkeypatch):
+    """A defect that ends the loop ends the chores thread too: left behind, it went on announcing (with the real clock,
+    into whatever database the URL now names) for a worker that no longer ran."""
+    def broken(*args, **kwargs):
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(timers, "sweep", broken)
+    with pytest.raises(RuntimeError):
+        timers.run(quick, "w-defect", threading.Event(), poll=0.1)
+    assert not [t for t in threading.enumerate() if t.name == "w-defect-chores"]
