@@ -161,3 +161,15 @@ def test_a_worker_whose_loop_ended_by_a_defect_takes_its_chores_with_it(quick, m
     with pytest.raises(RuntimeError):
         timers.run(quick, "w-defect", threading.Event(), poll=0.1)
     assert not [t for t in threading.enumerate() if t.name == "w-defect-chores"]
+
+
+def test_a_busy_timeout_that_is_no_duration_is_named(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("JOINTREVIEW_SQLITE_BUSY_TIMEOUT", "soon")
+    assert main(["--db", f"sqlite:///{tmp_path / 'jr.db'}", "worker", "--once"]) == 1
+    assert capsys.readouterr().err == ("error: JOINTREVIEW_SQLITE_BUSY_TIMEOUT 'soon' is not a duration such as 30s "
+                                       "or 500ms\n")
+    monkeypatch.setenv("JOINTREVIEW_SQLITE_BUSY_TIMEOUT", "2s")
+    db = Database(f"sqlite:///{tmp_path / 'jr.db'}")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 2000
+    db.dispose()
