@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import alerts, clock, rollups, wallclock
@@ -173,10 +174,13 @@ def _progress(session: Session) -> KpiProgress:
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()  # two workers never rebuild the same batch at once
     mark = session.execute(stmt).scalar_one_or_none()
-    if mark is None:
-        mark = KpiProgress(name=WATERMARK, seq=0)
-        session.add(mark)
-        session.flush()
+    if mark is None:  # migration 0015 makes it; a database emptied since starts again at 0
+        try:
+            with session.begin_nested():
+                session.add(KpiProgress(name=WATERMARK, seq=0))
+        except IntegrityError:  # another worker made it just now (two workers started on an emptied database)
+            pass
+        mark = session.execute(stmt).scalar_one()
     return mark
 
 
