@@ -190,13 +190,14 @@ def of_files(files: dict[str, bytes | str], language: str = "en") -> dict[str, C
     return out
 
 
-_cache: dict[tuple[str, int], dict[str, Catalog]] = {}
+_cache: dict[tuple[str, int, str], dict[str, Catalog]] = {}
 _CACHED = 512
 
 
 def of_definition(session, definition) -> dict[str, Catalog]:
-    """The catalogues of a deployed version (its files never change, so they are read once per process)."""
-    key = (str(session.get_bind().url), definition.id)
+    """The catalogues of a deployed version (its files never change, so they are read once per process). Kept by
+    database, id and content: a database emptied and deployed again gives its versions the same ids."""
+    key = (str(session.get_bind().url), definition.id, definition.content_hash)
     found = _cache.get(key)
     if found is None:
         from .repository import files_of  # the repository builds on the compiler, which builds on this module

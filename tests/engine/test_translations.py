@@ -94,3 +94,28 @@ def test_a_wrong_data_translation_is_named():
     second = etree.fromstring(bpmn("decided", DATA.replace('name="data:recommendation:en"', 'name="data:points:en"') + BODY))
     assert [m for _n, m in translations.read(second)[1]] == [
         "data:points:en translates a data field the process does not declare; declare data:points first"]
+
+
+def test_a_version_read_again_under_the_same_id_is_not_taken_from_another_databases_past(rt):
+    """The catalogues are kept per database and version; a database emptied and deployed again (ids start over)
+    gets its own names, not the ones an earlier version with the same id had."""
+    from sqlalchemy import select, update
+
+    from engine import repository
+    from engine.models import DeploymentFile, ProcessDefinition
+    from factories import SYSTEM
+
+    lanes = {"EDU": ["s", "decide", "e"]}
+    with rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {"p.bpmn": bpmn("decided", BODY, lanes=lanes)})
+    with rt.db.read() as session:
+        first = session.execute(select(ProcessDefinition)).scalar_one()
+        assert translations.of_definition(session, first)["decided"].name("decide", "") == "Decision by the Education Bureau"
+    renamed = bpmn("decided", BODY.replace("Decision by the Education Bureau", "Final decision"), lanes=lanes).decode()
+    with rt.db.write() as session:  # what an emptied database deployed again holds under the same id
+        session.execute(update(DeploymentFile).values(content=renamed))
+        session.execute(update(ProcessDefinition).values(content_hash="another"))
+    with rt.db.read() as session:
+        again = session.execute(select(ProcessDefinition)).scalar_one()
+        assert again.id == first.id
+        assert translations.of_definition(session, again)["decided"].name("decide", "") == "Final decision"
