@@ -6,7 +6,8 @@
   workers never send the same mail; a failed send is retried with back-off (1, 2, 4 … minutes, at most
   six hours apart) and given up after MAX_ATTEMPTS. A failed mail never blocks a case. Should a worker die
   after the SMTP server took a mail and before it was marked sent, the mail goes again after the lease:
-  its Message-ID stays the same, so mail systems can drop the copy.
+  its Message-ID stays the same (made of the mail's own key and time), so mail systems can drop the copy. A
+  mark that meets another writer's lock is tried again; the sending never is (the server has the mails).
 - The text is Chinese with an English version below; it names the business key, the step and who
   acted, never personal data: free text (reasons, notes) stays in the app.
 
@@ -19,15 +20,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from . import wallclock
+from . import retries, wallclock
 from .errors import InvalidInput, Message, catalogue
 from .models import Department, MailOut, Notification, User
 
@@ -160,9 +161,15 @@ def _message(row: MailOut, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = row.to_address
     message["Subject"] = row.subject
-    message["Message-ID"] = make_msgid(idstring=row.dedupe.replace(":", "."), domain="jointreview.local")
+    message["Message-ID"] = message_id(row)
     message.set_content(row.body)
     return message
+
+
+def message_id(row: MailOut) -> str:
+    """The same for every sending of one mail: its unique key and the microsecond it was written."""
+    key = re.sub(r"[^A-Za-z0-9.-]", ".", row.dedupe)
+    return f"<{key}.{round(row.created_at.timestamp() * 1_000_000)}@jointreview.local>"
 
 
 def send_due(db, now: datetime | None = None) -> tuple[int, int]:
@@ -171,9 +178,12 @@ def send_due(db, now: datetime | None = None) -> tuple[int, int]:
     if not host:
         return 0, 0
     now = now or _now()
-    with db.write() as session:
-        rows = [(r.id, r.attempts, _message(r, os.environ.get("JOINTREVIEW_MAIL_FROM", "jointreview@localhost")))
-                for r in _claim(session, now)]
+    def claim():  # nothing is sent before it commits: tried again after a transient error
+        with db.write() as session:
+            return [(r.id, r.attempts, _message(r, os.environ.get("JOINTREVIEW_MAIL_FROM", "jointreview@localhost")))
+                    for r in _claim(session, now)]
+
+    rows = retries.attempt("taking the due mails", claim)
     if not rows:
         return 0, 0
     sent, failed = [], []
@@ -192,6 +202,14 @@ def send_due(db, now: datetime | None = None) -> tuple[int, int]:
     except (OSError, smtplib.SMTPException) as exc:
         failed = [(ident, attempts, f"{type(exc).__name__}: {exc}"[:500]) for ident, attempts, _ in rows
                   if ident not in sent]
+    retries.attempt("marking mails sent", lambda: _mark(db, now, sent, failed))
+    if failed:
+        log.warning("%d mail(s) could not be sent; they will be retried: %s", len(failed), failed[0][2])
+    return len(sent), len(failed)
+
+
+def _mark(db, now: datetime, sent: list[int], failed: list[tuple[int, int, str]]) -> None:
+    """Mark the mails the server took as sent and the others for a later try (the same however often it runs)."""
     with db.write() as session:
         if sent:
             session.execute(update(MailOut).where(MailOut.id.in_(sent)).values(sent_at=_now()),
@@ -203,9 +221,6 @@ def send_due(db, now: datetime | None = None) -> tuple[int, int]:
                 values["failed_at"] = _now()
             session.execute(update(MailOut).where(MailOut.id == ident).values(**values),
                             execution_options={"synchronize_session": False})
-    if failed:
-        log.warning("%d mail(s) could not be sent; they will be retried: %s", len(failed), failed[0][2])
-    return len(sent), len(failed)
 
 
 def set_preferences(session: Session, username: str, email: str | None, on: bool, kinds: list[str], digest: bool) -> None:

@@ -139,10 +139,11 @@ def _failed_for_good(result: SweepResult, what: str, exc: BaseException) -> None
     log.error("%s", result.errors[-1])
 
 
-def _once(result: SweepResult, what: str, work: Callable[[], Any]) -> None:
-    """One duty of `worker --once`, tried again after a transient database error; a failure for good is recorded."""
+def _once(result: SweepResult, what: str, work: Callable[[], Any], tries: int | None = None) -> None:
+    """One duty of `worker --once`, tried again after a transient database error (`tries` 1: a duty that retries
+    its own transactions); a failure for good is recorded."""
     try:
-        retries.attempt(what, work)
+        retries.attempt(what, work, tries)
     except Exception as exc:  # noqa: BLE001 - reported in the result; the other duties still run
         _failed_for_good(result, what, exc)
 
@@ -300,7 +301,7 @@ def _run_once(rt: Runtime, name: str, actor: Actor) -> SweepResult:
     _once(total, "refreshing the figures and alerts", lambda: _refresh_facts(rt))
     total.add(drain(rt, actor))
     _once(total, "announcing steps and alerts", lambda: _announce_batches(rt))
-    _once(total, "sending mail", lambda: mail.send_due(rt.db))
+    _once(total, "sending mail", lambda: mail.send_due(rt.db), tries=1)  # sent mail is not sent again
     _unbeat(rt, name)
     return total
 

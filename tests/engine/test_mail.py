@@ -130,3 +130,38 @@ def test_a_digest_reader_gets_one_mail_a_day(rt, users, smtp):
     mail.send_due(rt.db)
     subjects = sorted(m["Subject"] for _, m in smtp.messages)
     assert len(subjects) == 2 and any("每日消息摘要" in s for s in subjects)  # the chief's urge and the digest
+
+
+def test_a_mail_marked_sent_only_after_a_lock_goes_once_and_keeps_its_message_id(rt, users, smtp, monkeypatch):
+    """The SMTP server took the mails, then marking them sent met another writer's lock: `worker --once` tries
+    the mark again, never the sending; and a mail sent again after a dead worker's lease keeps its Message-ID."""
+    from contextlib import contextmanager
+
+    from engine import retries, timers
+    from engine.errors import Conflict
+
+    urge_psb(rt, users)
+    monkeypatch.setattr(retries, "BACKOFF", 0.01)
+    real, writes = rt.db.write, []
+
+    @contextmanager
+    def marking_meets_a_lock():
+        writes.append(1)
+        if len(writes) == 2:  # the write after the send: another worker holds the lock
+            raise Conflict("another action changed the same data at the same moment; nothing was saved")
+        with real() as session:
+            yield session
+
+    monkeypatch.setattr(rt.db, "write", marking_meets_a_lock)
+    result = timers.SweepResult()
+    timers._once(result, "sending mail", lambda: mail.send_due(rt.db))
+    monkeypatch.setattr(rt.db, "write", real)
+    assert result.failed == 0 and len(smtp.messages) == 2
+    with rt.db.read() as session:
+        assert None not in session.execute(select(MailOut.sent_at)).scalars().all()
+    assert mail.send_due(rt.db, now=datetime.now(timezone.utc) + timedelta(hours=1)) == (0, 0), "nothing goes twice"
+    ids = {m["Message-ID"] for _, m in smtp.messages}
+    with rt.db.write() as session:  # a worker died after the server took the mails: they go again after the lease
+        session.execute(update(MailOut).values(sent_at=None, due_at=datetime.now(timezone.utc)))
+    mail.send_due(rt.db)
+    assert {m["Message-ID"] for _, m in smtp.messages[2:]} == ids, "the copy has the Message-ID mail systems drop"
