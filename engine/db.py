@@ -13,12 +13,12 @@ from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
-import psycopg
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import retries
 from .errors import Conflict, EngineError
 
 DEFAULT_URL = "sqlite:///jointreview.db"
@@ -114,8 +114,8 @@ class Database:
             with self._writer() as session:
                 with session.begin():
                     yield session
-        except (DBAPIError, sqlite3.OperationalError, *_RETRYABLE) as exc:  # BEGIN IMMEDIATE runs on the driver
-            if not _retryable(exc):
+        except (DBAPIError, sqlite3.OperationalError, *retries.RACES) as exc:  # BEGIN IMMEDIATE runs on the driver
+            if not retries.race(exc):
                 raise
             raise Conflict("another action changed the same data at the same moment; nothing was saved, "
                            "please try again") from exc
@@ -150,16 +150,6 @@ class Database:
 
 
 MIGRATIONS_GROUP = "jointreview.migrations"
-
-
-_RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure, psycopg.errors.LockNotAvailable)
-
-
-def _retryable(exc: BaseException) -> bool:
-    original = getattr(exc, "orig", exc)
-    if isinstance(original, _RETRYABLE):
-        return True
-    return isinstance(original, sqlite3.OperationalError) and "locked" in str(original)
 
 
 @lru_cache(maxsize=1)

@@ -23,11 +23,26 @@ TRIES = 4  # one try and three retries
 BACKOFF = 0.5  # seconds before the first retry, doubled before each next one (0.5 + 1 + 2: 3.5 s in all)
 
 
+RACES = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure, psycopg.errors.LockNotAvailable)
+
+
+def race(exc: BaseException) -> bool:
+    """Whether the database gave up a transaction to another session (a deadlock, a serialization failure, a lock
+    held past the lock timeout; SQLite: "database is locked"): nothing was saved and the same work may simply run
+    again. `Database.write` tells a user so (a Conflict: please try again)."""
+    original = getattr(exc, "orig", None) or exc
+    if isinstance(original, RACES):
+        return True
+    return isinstance(original, sqlite3.OperationalError) and any(word in str(original) for word in ("locked", "busy"))
+
+
 def transient(exc: BaseException) -> bool:
-    """Whether work failed for a reason outside it: a race lost to another session (deadlock, a lock held past the
-    lock timeout, a concurrent change) or a database connection that broke."""
-    if isinstance(exc, sqlite3.OperationalError):  # raised by the driver itself, e.g. by BEGIN IMMEDIATE
-        return any(word in str(exc) for word in ("locked", "busy"))
+    """Whether work failed for a reason outside it, so that it is tried again later rather than given up: a race
+    lost to another session (`race`, or the Conflict `Database.write` made of one), a connection that broke, or
+    another operational error of the database (a disk, a server restarting). The work itself (a process model,
+    an expression) never raises these: a case is never set aside for what its database did."""
+    if race(exc):
+        return True
     return isinstance(exc, (Conflict, OperationalError, InterfaceError, psycopg.OperationalError)) or \
         (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 

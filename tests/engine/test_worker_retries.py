@@ -200,3 +200,23 @@ def test_two_workers_starting_on_an_emptied_database_both_refresh_the_figures(rt
         time.sleep(0.5)  # the second one now waits for the first one's row (or, on SQLite, for its lock)
     other.join(30)
     assert outcome == {"ok": True}
+
+
+def test_a_lost_race_is_told_from_another_database_error_by_one_rule():
+    """`race`: the user may simply try again (Database.write says so); `transient`: the worker tries again later
+    and never sets a case aside for it. A schema defect is no race, but no fault of the case either."""
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from engine import retries
+    from engine.errors import Conflict
+
+    locked = OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+    defect = OperationalError("SELECT x", {}, sqlite3.OperationalError("no such column: x"))
+    deadlock = OperationalError("UPDATE", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
+    assert retries.race(locked) and retries.race(deadlock) and retries.race(sqlite3.OperationalError("database is locked"))
+    assert not retries.race(defect) and retries.transient(defect)
+    assert retries.transient(Conflict("another action changed the same data")) and not retries.race(ValueError("x"))
+    assert not retries.transient(ValueError("a process model's own error"))
