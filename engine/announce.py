@@ -19,11 +19,10 @@ import json
 from datetime import datetime, timezone
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import directory, holding, notices, supervision, wallclock
-from .models import AuditEntry, KpiProgress, Task
+from . import directory, holding, notices, supervision, wallclock, watermarks
+from .models import AuditEntry, Task
 from .routing import ROLE_RANK
 
 WATERMARK = "notices"
@@ -31,25 +30,10 @@ BATCH = 2000
 EVENTS = ("task_ready", "reminder", "escalation", "stagnation_alert")
 
 
-def _mark(session: Session) -> KpiProgress:
-    stmt = select(KpiProgress).where(KpiProgress.name == WATERMARK)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()  # two workers never announce the same entries
-    mark = session.execute(stmt).scalar_one_or_none()
-    if mark is None:  # migration 0015 starts it at the log's end; a database emptied since starts again at 0
-        try:
-            with session.begin_nested():
-                session.add(KpiProgress(name=WATERMARK, seq=0))
-        except IntegrityError:  # another worker made it just now
-            pass
-        mark = session.execute(stmt).scalar_one()
-    return mark
-
-
 def refresh(session: Session, now: datetime | None = None) -> int:
     """Announce what the audit log recorded since the last call (one batch); returns the entries read."""
     now = now or wallclock.now()
-    mark = _mark(session)
+    mark = watermarks.held(session, WATERMARK)
     rows = session.execute(select(AuditEntry.seq, AuditEntry.event, AuditEntry.case_id, AuditEntry.business_key,
                                   AuditEntry.task_id, AuditEntry.details)
                            .where(AuditEntry.seq > mark.seq).order_by(AuditEntry.seq).limit(BATCH)).all()

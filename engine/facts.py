@@ -12,10 +12,9 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import alerts, clock, rollups, wallclock
+from . import alerts, clock, rollups, wallclock, watermarks
 from .calendar import WorkCalendar
 from .models import AuditEntry, Case, CaseFact, InquiryFact, KpiProgress, StepFact, Task
 from .runtime import Runtime
@@ -169,26 +168,11 @@ def _moments(fact: CaseFact | None, steps, inquiries=()) -> list:
     return [m for m in out if m is not None]
 
 
-def _progress(session: Session) -> KpiProgress:
-    stmt = select(KpiProgress).where(KpiProgress.name == WATERMARK)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()  # two workers never rebuild the same batch at once
-    mark = session.execute(stmt).scalar_one_or_none()
-    if mark is None:  # migration 0015 makes it; a database emptied since starts again at 0
-        try:
-            with session.begin_nested():
-                session.add(KpiProgress(name=WATERMARK, seq=0))
-        except IntegrityError:  # another worker made it just now (two workers started on an emptied database)
-            pass
-        mark = session.execute(stmt).scalar_one()
-    return mark
-
-
 def refresh(session: Session, rt: Runtime, limit: int = BATCH, sum_months: bool = True) -> int:
     """Bring the facts up to date with at most `limit` new audit entries; returns the entries read. The
     months whose facts changed are summed again now, or (sum_months=False) by a later rollups.refresh."""
     cal, success_of = rt.calendar, _success_of(session, rt)
-    mark = _progress(session)
+    mark = watermarks.held(session, WATERMARK)
     rows = session.execute(select(AuditEntry.seq, AuditEntry.case_id).where(AuditEntry.seq > mark.seq)
                            .order_by(AuditEntry.seq).limit(limit)).all()
     if not rows:
@@ -207,7 +191,7 @@ def rebuild_all(session: Session, rt: Runtime) -> int:
     kept = select(Case.id).where(Case.purged_at.is_(None))
     for model in (StepFact, InquiryFact, CaseFact):
         session.execute(delete(model).where(model.case_id.in_(kept)))
-    mark = _progress(session)
+    mark = watermarks.held(session, WATERMARK)
     mark.seq = session.execute(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1)).scalar() or 0
     mark.updated_at = wallclock.now()
     ids = session.execute(kept.order_by(Case.id)).scalars().all()
