@@ -58,12 +58,8 @@ def _period() -> kpis.Period:
         return kpis.current_period(request.args.get("kind", "quarter"), tz)
     try:
         return kpis.parse_period(text)
-    except InvalidInput as exc:
-        if exc.code == "period_range":
-            flash(_("The period %(period)s is outside the years 1970 to 2200.", period=text), "error")
-        else:
-            flash(_("The period %(period)s is not a year, quarter or month (2026, 2026Q4, 2026-11).", period=text),
-                  "error")
+    except InvalidInput as exc:  # the engine's words, as the REST API says them
+        flash(error_text(exc), "error")
         return kpis.current_period("quarter", tz)
 
 
