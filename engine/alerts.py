@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 from . import audit, clock, supervision, wallclock
 from .calendar import WorkCalendar
 from .errors import InvalidInput, Message, NotFound, catalogue
-from .models import AlertRule, AlertWatch, Case, CaseFact, StepFact, Task
+from .models import AlertRule, AlertWatch, Case, CaseFact, ProcessDefinition, StepFact, Task
 from .routing import Actor
+from .runtime import Runtime
 
 KINDS = {"idle": "no progress for {n} working days", "sla": "a step has used {n} % of its time limit",
          "age": "the case is older than {n} working days"}
@@ -37,6 +38,7 @@ MESSAGES = catalogue({
     "alert_days": "must be 1 to 365 working days",
     "alert_process": "name one process",
     "alert_step": "only a step rule (sla) names a step",
+    "alert_step_unknown": "{step!r} is not a step of the newest version of {process}",
     "alert_not_saved": "the alert rule was not saved",
     "alert_rule_missing": "no active alert rule {rule}",
     "alert_number": "must be a number",
@@ -54,8 +56,9 @@ class RuleSpec:
     element_id: str | None = None
 
 
-def add_rule(session: Session, by: Actor, spec: RuleSpec, now: datetime | None = None) -> AlertRule:
-    """A new rule (validated, audited); cases are watched under it from their next move on."""
+def add_rule(session: Session, rt: Runtime, by: Actor, spec: RuleSpec, now: datetime | None = None) -> AlertRule:
+    """A new rule (validated, audited); cases are watched under it from their next move on. A step rule names a
+    step (user task) of the process's newest version: a mistyped one would never fire."""
     errors = {}
     if spec.kind not in KINDS:
         errors["kind"] = Message("alert_kind", kinds=list(KINDS))
@@ -65,6 +68,9 @@ def add_rule(session: Session, by: Actor, spec: RuleSpec, now: datetime | None =
         errors["process_key"] = Message("alert_process")
     if spec.kind != "sla" and spec.element_id:
         errors["element_id"] = Message("alert_step")
+    elif spec.element_id and "process_key" not in errors and spec.element_id not in _steps(session, rt, spec.process_key):
+        errors["element_id"] = Message("alert_step_unknown", step=spec.element_id,
+                                       process=_name(session, spec.process_key))
     if errors:
         raise InvalidInput(Message("alert_not_saved"), errors)
     now = now or wallclock.now()
@@ -74,6 +80,23 @@ def add_rule(session: Session, by: Actor, spec: RuleSpec, now: datetime | None =
     session.flush()
     audit.append(session, [audit.Event("alert_rule_added", by.username, {"rule": rule.id, **vars(spec)})], now)
     return rule
+
+
+def _newest(session: Session, process_key: str) -> ProcessDefinition | None:
+    # repository.latest, which cannot be imported here: the repository sets the rule of a process's target on deploy
+    return session.execute(select(ProcessDefinition).where(ProcessDefinition.process_key == process_key)
+                           .order_by(ProcessDefinition.version.desc()).limit(1)).scalar_one_or_none()
+
+
+def _steps(session: Session, rt: Runtime, process_key: str) -> set[str]:
+    """The element ids of the user tasks of a process's newest version (its called processes' too)."""
+    newest = _newest(session, process_key)
+    return set() if newest is None else {eid for _, eid in rt.model(session, newest.id).user_tasks}
+
+
+def _name(session: Session, process_key: str) -> str:
+    newest = _newest(session, process_key)
+    return newest.name if newest is not None else process_key
 
 
 def remove_rule(session: Session, by: Actor, rule_id: int, now: datetime | None = None) -> None:

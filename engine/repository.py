@@ -64,14 +64,14 @@ def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes],
         results = [r for r in results if r.process_key in only]
     now = wallclock.now()
     if new:
-        _store(session, actor, files, note, new, now)
+        _store(session, rt, actor, files, note, new, now)
     for row in held.proposed:
         rules.start_cosign(session, rt, actor, row)
     session.flush()
     return results
 
 
-def _store(session: Session, actor: Actor, files: dict[str, bytes], note: str, new: list, now: datetime) -> None:
+def _store(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes], note: str, new: list, now: datetime) -> None:
     deployment = Deployment(deployed_at=now, deployed_by=actor.username, note=note)
     session.add(deployment)
     session.flush()
@@ -93,7 +93,7 @@ def _store(session: Session, actor: Actor, files: dict[str, bytes], note: str, n
         raise Conflict(Message("deploy_raced")) from None
     audit.append(session, events, now)
     for model, _ in new:
-        _watch_target(session, model)
+        _watch_target(session, rt, model)
 
 
 def newest_using(session: Session, filename: str) -> list[tuple[str, dict[str, bytes]]]:
@@ -118,7 +118,7 @@ def newest_using(session: Session, filename: str) -> list[tuple[str, dict[str, b
 DEPLOY_ACTOR = Actor.system("deploy")
 
 
-def _watch_target(session: Session, model) -> None:
+def _watch_target(session: Session, rt: Runtime, model) -> None:
     """A process's `case_target_workdays` becomes an `age` alert rule (滞留预警 when a case outlives its target),
     unless an administrator already set one; a changed target replaces the rule an earlier deploy made."""
     target = model.case_target_workdays
@@ -131,7 +131,7 @@ def _watch_target(session: Session, model) -> None:
         if target is None or rule.threshold != target:
             alerts.remove_rule(session, DEPLOY_ACTOR, rule.id)
     if target is not None and not any(r.threshold == target for r in ours):
-        alerts.add_rule(session, DEPLOY_ACTOR, alerts.RuleSpec(model.process_key, "age", float(target)))
+        alerts.add_rule(session, rt, DEPLOY_ACTOR, alerts.RuleSpec(model.process_key, "age", float(target)))
 
 
 def latest(session: Session, process_key: str, required: bool = True) -> ProcessDefinition | None:

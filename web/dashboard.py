@@ -255,6 +255,11 @@ ALERTS_PER_PAGE = 25
 def alert_list():
     """Stagnation alerts raised and not cleared (visible departments), filtered by department and kind, a page at a
     time; and the rules that raise them."""
+    return _alerts_page()
+
+
+def _alerts_page(typed: dict | None = None, status: int = 200):
+    """The alerts page; `typed`: what a refused new rule held, to fill its form in again."""
     departments = visible_departments()
     department = request.args.get("department") or None
     kind = request.args.get("kind") if request.args.get("kind") in alerts.KINDS else None
@@ -274,9 +279,14 @@ def alert_list():
                                     offset=(page - 1) * ALERTS_PER_PAGE)
         rules = alerts.rules(session)
         steps = _rule_steps(session, rules)
+        offered = _offered_steps(session, choices["processes"]) if "admin" in actor().roles else {}
+    typed = typed or {}
+    group = next((key for key in [typed.get("process_key"), *offered] if typed.get("element_id") in offered.get(key, ())),
+                 None)  # the process group whose step was chosen: the chosen process's own, if it has that step
     return render_template("alerts.html", alerts=raised, rules=rules, steps=steps, processes=choices["processes"],
                            can_edit="admin" in actor().roles, kinds=list(alerts.KINDS), total=total, page=page,
-                           pages=pages, department=department, kind=kind, departments=choices["departments"])
+                           pages=pages, department=department, kind=kind, departments=choices["departments"],
+                           offered=offered, typed=typed, step_group=group), status
 
 
 def _rule_steps(session, rules: list) -> dict[int, str]:
@@ -291,12 +301,20 @@ def _rule_steps(session, rules: list) -> dict[int, str]:
     return out
 
 
+def _offered_steps(session, processes: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The steps a new step rule may name: per process, its newest version's steps (element id → name in the
+    reader's language)."""
+    return {key: {eid: localized.step(key, eid, name) for eid, name in repository.step_names(session, runtime(), key).items()}
+            for key in processes}
+
+
 @bp.route("/dashboard/alerts/rules", methods=["POST"])
 @login_required
 def alert_rules():
-    """Administrators add or remove alert rules (audited)."""
+    """Administrators add or remove alert rules (audited); a refused new rule shows its form again as it was filled."""
     if "admin" not in actor().roles:
         abort(403)
+    typed = {name: request.form.get(name, "") for name in ("process_key", "kind", "threshold", "element_id")}
     try:
         with runtime().db.write() as session:
             if request.form.get("remove"):
@@ -304,17 +322,17 @@ def alert_rules():
                 flash(_("The rule was removed."), "ok")
             else:
                 try:
-                    threshold = float(request.form.get("threshold", ""))
+                    threshold = float(typed["threshold"])
                 except ValueError:
                     raise InvalidInput(Message("alert_not_saved"), {"threshold": Message("alert_number")}) from None
-                alerts.add_rule(session, actor(), alerts.RuleSpec(request.form.get("process_key", ""),
-                                                                  request.form.get("kind", ""), threshold,
-                                                                  request.form.get("element_id") or None))
+                alerts.add_rule(session, runtime(), actor(), alerts.RuleSpec(typed["process_key"], typed["kind"],
+                                                                             threshold, typed["element_id"] or None))
                 flash(_("The rule was saved; cases are watched under it from their next move."), "ok")
     except (InvalidInput, NotFound) as exc:
         said = field_errors(exc) if getattr(exc, "fields", None) else {}
         flash(_("The rule was not saved: %(problems)s",
                 problems=named_problems(said) or error_text(exc)), "error")
+        return _alerts_page({} if request.form.get("remove") else typed, 400)
     except ValueError:  # a rule number that is not a number
         abort(400)
     return redirect(url_for("dashboard.alert_list"))

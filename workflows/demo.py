@@ -307,7 +307,7 @@ def build_demo(rt: Runtime, seed: int = 2026, cases_wanted: int = 200, history: 
         present = {(r.process_key, r.kind) for r in alerts.rules(session)}  # admission's age rule comes with its BPMN
         for spec in DEMO_ALERT_RULES:
             if (spec.process_key, spec.kind) not in present:
-                alerts.add_rule(session, Actor.system("demo"), spec)
+                alerts.add_rule(session, rt, Actor.system("demo"), spec)
         facts.rebuild_all(session, rt)
         alerts.sweep(session)
     _report(rt, accounts, made, fired.fired)

@@ -45,7 +45,7 @@ def world(rt):
         repository.deploy(session, rt, SYSTEM, {"kpi.bpmn": bpmn("kpi", BODY, LANES)})
         for spec in (alerts.RuleSpec("kpi", "sla", 50, "review"), alerts.RuleSpec("kpi", "idle", 2),
                      alerts.RuleSpec("kpi", "age", 4)):
-            alerts.add_rule(session, SYSTEM, spec)
+            alerts.add_rule(session, rt, SYSTEM, spec)
     return rt, users
 
 
@@ -114,7 +114,7 @@ def test_rules_are_validated_and_removing_one_clears_its_alerts(world):
         for spec in (alerts.RuleSpec("kpi", "late", 3), alerts.RuleSpec("kpi", "sla", 150),
                      alerts.RuleSpec("kpi", "idle", 2, "review")):
             with pytest.raises(InvalidInput):
-                alerts.add_rule(session, SYSTEM, spec)
+                alerts.add_rule(session, rt, SYSTEM, spec)
         rule_id = alerts.rules(session)[0].id
     with time_machine.travel(at("2026-10-12", 9), tick=False), rt.db.write() as session:
         cases.start(session, rt, SYSTEM, "kpi", {}, business_key="C1")
@@ -145,7 +145,7 @@ def test_a_processs_case_target_becomes_its_age_alert_and_follows_the_model(rt):
             repository.deploy(session, rt, SYSTEM, targeted(days))
         assert age_rules(rt) == expected
     with rt.db.write() as session:
-        alerts.add_rule(session, SYSTEM, alerts.RuleSpec("targeted", "age", 20))
+        alerts.add_rule(session, rt, SYSTEM, alerts.RuleSpec("targeted", "age", 20))
         repository.deploy(session, rt, SYSTEM, targeted("10"))
     assert age_rules(rt) == [(20.0, SYSTEM.username)]
     with pytest.raises(DeployError) as info:
@@ -174,3 +174,18 @@ def test_by_default_the_standard_departments_marked_as_overseeing_oversee(monkey
     assert configured_overseers() == ("JOINT",) == tuple(d.code for d in standard_departments() if d.oversees)
     monkeypatch.setenv("JOINTREVIEW_OVERSEERS", "")
     assert configured_overseers() == ()
+
+
+def test_a_step_rule_names_a_step_of_the_newest_version_or_is_refused_by_name(world):
+    rt, _ = world
+    with rt.db.write() as session:
+        for step in ("reviw", "accept", "pay_old"):  # a typo, a script task, no such step at all
+            with pytest.raises(InvalidInput) as refused:
+                alerts.add_rule(session, rt, SYSTEM, alerts.RuleSpec("kpi", "sla", 80, step))
+            said = refused.value.fields["element_id"]
+            assert said.code == "alert_step_unknown" and f"'{step}'" in said and "测试流程" in said
+        with pytest.raises(InvalidInput) as refused:
+            alerts.add_rule(session, rt, SYSTEM, alerts.RuleSpec("nowhere", "sla", 80, "review"))
+        assert "'review'" in refused.value.fields["element_id"] and "nowhere" in refused.value.fields["element_id"]
+        assert alerts.add_rule(session, rt, SYSTEM, alerts.RuleSpec("kpi", "sla", 80, "review")).element_id == "review"
+        assert len(alerts.rules(session)) == 4  # the three of the world and this one; nothing refused was kept

@@ -155,7 +155,7 @@ def test_a_stagnation_alert_goes_to_the_supervisors_it_names(rt):
     users = make_users(rt)
     with rt.db.write() as session:
         repository.deploy(session, rt, SYSTEM, {"kpi.bpmn": bpmn("kpi", BODY, LANES)})
-        alerts.add_rule(session, SYSTEM, alerts.RuleSpec("kpi", "idle", 2))
+        alerts.add_rule(session, rt, SYSTEM, alerts.RuleSpec("kpi", "idle", 2))
     with time_machine.travel(at("2026-10-12", 9), tick=False), rt.db.write() as session:
         out = cases.start(session, rt, SYSTEM, "kpi", {}, business_key="S1")
     _refresh(rt)

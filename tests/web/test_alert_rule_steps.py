@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+from datetime import datetime, timezone
+
 from conftest import login
 from engine import alerts
+from engine.models import AlertRule
 from engine.routing import Actor
 
 from language_support import EN, ZH
@@ -20,9 +23,14 @@ def _steps(page: str) -> dict[str, str]:
 def test_a_step_rule_names_its_step_in_the_readers_language(app, world):
     with world.rt.db.write() as session:
         by = Actor.system("test")
-        known = alerts.add_rule(session, by, alerts.RuleSpec("admission_review", "sla", 80, "review_psb")).id
-        gone = alerts.add_rule(session, by, alerts.RuleSpec("admission_review", "sla", 90, "review_old")).id
-        every = alerts.add_rule(session, by, alerts.RuleSpec("admission_review", "idle", 5)).id
+        known = alerts.add_rule(session, world.rt, by, alerts.RuleSpec("admission_review", "sla", 80, "review_psb")).id
+        every = alerts.add_rule(session, world.rt, by, alerts.RuleSpec("admission_review", "idle", 5)).id
+        # a rule made for a step an earlier version had (a new rule for it is refused)
+        old = AlertRule(process_key="admission_review", element_id="review_old", kind="sla", threshold=90, active=True,
+                        created_by=by.username, created_at=datetime.now(timezone.utc))
+        session.add(old)
+        session.flush()
+        gone = old.id
     admin = login(app.test_client(), "admin")
     zh = _steps(admin.get("/dashboard/alerts", headers=ZH).data.decode())
     assert zh[str(known)] == "居住证核验（人工）"
@@ -32,3 +40,36 @@ def test_a_step_rule_names_its_step_in_the_readers_language(app, world):
     en = _steps(admin.get("/dashboard/alerts", headers=EN).data.decode())
     assert en[str(known)] == "Residence permit check (manual)"
     assert en[str(gone)] == "review_old (no longer in the current process)"
+
+
+def _offered(page: str) -> dict[str, list[tuple[str, str]]]:
+    """The add-rule form's steps: process name → (element id, step name) in that process's group."""
+    form = page.split('id="add-rule"', 1)[1].split("</form>", 1)[0]
+    groups = re.findall(r'<optgroup label="([^"]*)"[^>]*>(.*?)</optgroup>', form, re.S)
+    return {label: re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', body) for label, body in groups}
+
+
+def test_a_step_rule_offers_the_steps_of_each_process_by_name(app, world):
+    admin = login(app.test_client(), "admin")
+    zh = _offered(admin.get("/dashboard/alerts", headers=ZH).data.decode())
+    assert ("review_psb", "居住证核验（人工）") in zh["积分入学联审"]
+    assert "review_psb" not in dict(zh["补贴审批"]) and zh["补贴审批"]
+    admin.post("/language", data={"language": "en"})
+    en = _offered(admin.get("/dashboard/alerts", headers=EN).data.decode())
+    assert ("review_psb", "Residence permit check (manual)") in next(v for v in en.values() if ("review_psb", "Residence permit check (manual)") in v)
+
+
+def test_a_step_not_in_the_process_is_refused_by_name_and_the_form_keeps_what_was_chosen(app, world):
+    admin = login(app.test_client(), "admin")
+    admin.get("/dashboard/alerts", headers=ZH)
+    typed = {"process_key": "subsidy_approval", "kind": "sla", "threshold": "75", "element_id": "review_psb"}
+    page = admin.post("/dashboard/alerts/rules", data=typed, headers=ZH)
+    text = page.data.decode()
+    assert page.status_code == 400
+    assert "规则未保存" in text and "“review_psb”不是“补贴审批”现行版本中的环节" in text
+    form = text.split('id="add-rule"', 1)[1].split("</form>", 1)[0]
+    assert re.search(r'<option value="subsidy_approval" selected>', form)
+    assert re.search(r'<option value="sla" selected>', form) and 'value="75"' in form
+    assert re.search(r'<optgroup label="积分入学联审"[^>]*>.*?<option value="review_psb" selected>', form, re.S)
+    with world.rt.db.read() as session:
+        assert not any(r.kind == "sla" for r in alerts.rules(session))  # nothing saved
