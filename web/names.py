@@ -189,9 +189,17 @@ def lines(value: Any) -> Any:
     return Markup("<br>").join(escape(line) for line in value.strip("\n").splitlines())
 
 
+def version(number: int | str, name: str | None = None) -> str:
+    """A process version as the reader writes it (the |version filter): 第3版 in Chinese, as a Chinese document does,
+    v3 in English; with the process's name, 积分入学联审第3版 / Admission v3."""
+    if name is None:
+        return _("v%(version)s", version=number)
+    return _("%(name)s v%(version)s", name=name, version=number)
+
+
 def register(app) -> None:
-    """The template filters: |person, |moment, |day, |due, |value, |period, |listed, |lines; colon(), semicolon(),
-    separator() and the parentheses opening() and closing()."""
+    """The template filters: |person, |moment, |day, |due, |value, |period, |listed, |lines, |version; colon(),
+    semicolon(), separator() and the parentheses opening() and closing()."""
     app.jinja_env.filters.update(person=person, moment=moment, day=day, due=due, value=value_text, period=period,
-                                 listed=listed, lines=lines)
+                                 listed=listed, lines=lines, version=version)
     app.jinja_env.globals.update(colon=colon, semicolon=semicolon, separator=separator, opening=opening, closing=closing)

@@ -159,7 +159,7 @@ def test_designer_sees_errors_on_the_diagram_then_deploys_a_fixed_file(world, se
     page.fill("#note", "环节更名")
     page.click("#deploy")
     page.wait_for_selector(".flash.success")
-    assert "已发布版本 2" in page.inner_text(".flash.success")
+    assert "已发布第2版" in page.inner_text(".flash.success")
 
 
 def test_an_admission_case_from_intake_through_the_departments_to_a_decision(world, server, new_page):

@@ -77,6 +77,7 @@ def test_a_designer_draws_fixes_and_deploys_in_the_browser(world, server, page):
     page.click("#deploy-files")
     page.wait_for_selector("#deploy-result.success, #deploy-result.error", timeout=10000)
     assert "已部署：" in page.inner_text("#deploy-result"), page.inner_text("#deploy-result") + page.inner_text("#problems")
+    assert page.inner_text("#deploy-result").endswith("第1版") and " v1" not in page.inner_text("#deploy-result")
     page.screenshot(path=str(ARTIFACTS / "modeler-deployed.png"), full_page=True)
     page.click("#deploy-files")  # the same files again: no new version, and the page says so
     page.wait_for_selector("#deploy-result.warning", timeout=10000)

@@ -48,6 +48,6 @@ def test_two_versions_are_compared_side_by_side_element_by_element(app, world):
     assert "撰写函询" in row.group(1) and "撰写正式函询" in row.group(2)  # before | after, the same line
     review = page.split('data-element="review_answer"')[1].split("</details>")[0]
     assert "追问问题（追问须写明）" in review and "追问的问题" in review
-    assert 'data-element="end_supervised"' in page and "<th>v1</th><th>v2</th>" in page
+    assert 'data-element="end_supervised"' in page and "<th>第1版</th><th>第2版</th>" in page
     assert 'data-element="draft_answer"' not in page  # what did not change is not listed
     assert client.get(f"/designer/compare?a={old}&b={old}").data.decode().count("两个版本内容相同") == 1

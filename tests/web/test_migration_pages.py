@@ -39,7 +39,7 @@ def test_the_designer_page_plans_and_moves_running_cases(app, world):
     assert "迁移在办案件" in designer.get("/designer").data.decode()
     page = designer.get("/designer/migrate/mig").data.decode()
     assert "2 件在办案件中 1 件可迁移" in page
-    assert "当前环节“复核”（b）在版本 2 中不存在；请将其对应到该版本的某个环节" in page
+    assert "当前环节“复核”（b）在第2版中不存在；请将其对应到该版本的某个环节" in page
     refused = designer.post("/designer/migrate/mig", data={"map": ""}, follow_redirects=True).data.decode()
     assert "请勾选确认后再迁移案件" in refused
     bad = designer.get("/designer/migrate/mig?map=b%3Dnope", follow_redirects=True).data.decode()

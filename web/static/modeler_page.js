@@ -145,13 +145,13 @@
       if (body.problems) { showProblems(body.problems); }
       return;
     }
-    const named = (list) => list.map((d) => d.name + ' v' + d.version).join(words.separator);
+    const named = (list) => list.map((d) => d.label).join(words.separator);
     const created = body.deployed.filter((d) => d.created);
     const unchanged = body.deployed.filter((d) => !d.created);
     const parts = [];
     if (created.length) { parts.push(words.deployed + words.colon + named(created)); }
     if (unchanged.length && (created.length || body.proposed.length)) { parts.push(words.unchanged + words.colon + named(unchanged)); }
-    body.proposed.forEach((p) => parts.push(p.table + ' v' + p.version + ' ' + words.proposed + ' ' + p.waiting.join(words.separator)));
+    body.proposed.forEach((p) => parts.push(p.table + ' ' + p.label + ' ' + words.proposed + ' ' + p.waiting.join(words.separator)));
     result.className = created.length || body.proposed.length ? 'flash success' : 'flash warning';
     result.textContent = parts.length ? parts.join(words.semicolon) : words.nothing;
   };
