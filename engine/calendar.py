@@ -264,6 +264,11 @@ def package_years() -> frozenset[int]:
 _PACKAGE_YEARS: frozenset[int] | None = None
 
 
+def written_day(day: date) -> str:
+    """A day as a Chinese document writes it (受理回执, 公示, registry findings): 2026年12月1日, no leading zeros."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def aware(moment: datetime) -> datetime:
     """A stored moment as an aware one (the database keeps UTC; SQLite drops the zone)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

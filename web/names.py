@@ -7,11 +7,13 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from babel.dates import format_date
 from flask import g
 from markupsafe import Markup, escape
 from flask_babel import format_datetime, get_locale, gettext as _
 from sqlalchemy import select
 
+from engine.calendar import aware, written_day
 from engine.models import User
 
 from .context import runtime
@@ -189,6 +191,15 @@ def lines(value: Any) -> Any:
     return Markup("<br>").join(escape(line) for line in value.strip("\n").splitlines())
 
 
+def written(value: date | datetime, end: bool = False) -> str:
+    """A day as an official publication writes it (the |written filter; a 公示's period): 2026年12月1日 in Chinese, as
+    the counter's papers do, 1 December 2026 in English. A moment is its day in the office's time zone; the `end` of a
+    period at midnight is the day before (it ends at 24:00 of that day)."""
+    if isinstance(value, datetime):
+        value = due_day(value)[0] if end else aware(value).astimezone(runtime().calendar.tz).date()
+    return written_day(value) if chinese() else format_date(value, "d MMMM y", locale="en")
+
+
 def version(number: int | str, name: str | None = None) -> str:
     """A process version as the reader writes it (the |version filter): 第3版 in Chinese, as a Chinese document does,
     v3 in English; with the process's name, 积分入学联审第3版 / Admission v3."""
@@ -198,8 +209,9 @@ def version(number: int | str, name: str | None = None) -> str:
 
 
 def register(app) -> None:
-    """The template filters: |person, |moment, |day, |due, |value, |period, |listed, |lines, |version; colon(),
+    """The template filters: |person, |moment, |day, |due, |value, |period, |listed, |lines, |version, |written; colon(),
     semicolon(), separator() and the parentheses opening() and closing()."""
     app.jinja_env.filters.update(person=person, moment=moment, day=day, due=due, value=value_text, period=period,
-                                 listed=listed, lines=lines, version=version)
+                                 listed=listed, lines=lines, version=version,
+                                 written=written)
     app.jinja_env.globals.update(colon=colon, semicolon=semicolon, separator=separator, opening=opening, closing=closing)

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any, Callable
 
 from engine import directory
+from engine.calendar import written_day
 from engine.runtime import ServiceCall
 
 from . import idcards
@@ -126,14 +127,13 @@ def _health(call: ServiceCall) -> dict[str, Any]:
         missing = record.get("missing") or "未完成的疫苗"
         by = catch_up_deadline(_today(call))
         return {"health_ok": True, "catch_up": missing, "catch_up_by": by.isoformat(),
-                "health_finding": f"预防接种不全：{missing}，须于{by.year}年{by.month}月{by.day}日前补种并交验接种证明"}
+                "health_finding": f"预防接种不全：{missing}，须于{written_day(by)}前补种并交验接种证明"}
     return {"health_ok": True, "health_finding": "预防接种完整"}
 
 
 def _day(iso: str) -> str:
     """A registry's ISO date as findings write it: 2025年1月31日."""
-    day = date.fromisoformat(iso)
-    return f"{day.year}年{day.month}月{day.day}日"
+    return written_day(date.fromisoformat(iso))
 
 
 def _month(iso: str) -> str:

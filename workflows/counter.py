@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from engine.calendar import WorkCalendar
+from engine.calendar import WorkCalendar, written_day
 from engine.errors import InvalidInput
 from engine.forms import FormField, ascii_digits, validate
 
@@ -58,8 +58,8 @@ def correction_message(process: str) -> str | None:
 
 
 def day(moment: datetime, cal: WorkCalendar) -> str:
-    local = moment.astimezone(cal.tz)
-    return f"{local.year}年{local.month}月{local.day}日"
+    """A moment's day in the office's time zone as the papers write it: 2026年12月1日."""
+    return written_day(moment.astimezone(cal.tz).date())
 
 
 def _moment(moment: datetime, cal: WorkCalendar) -> str:
