@@ -38,7 +38,7 @@ _ADDRESS = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|https?://\S+|(?<![\w/])
 # addresses and paths on this site (/api/v1/docs)
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*")
 _HASH = re.compile(r"\b[0-9a-f]{12,64}\b")  # a content hash is shown for comparing, never read
-_VERSION = re.compile(r"\bv\d+\b")  # a version label (v3), as versions of rules and processes are cited
+_VERSION = re.compile(r"\bv\d+\b")  # a version written v3: in Chinese it reads 第3版 (in English v3 is right)
 _REFERENCE = re.compile(r"\b[A-Z]{2,}\d{6,}\b")  # a reference number another system gave (a payment's)
 _PERIOD = re.compile(r"\b\d{4}Q[1-4]\b")  # a quarter as it is typed into the period filter (2026Q4)
 _SLASHED_DATE = re.compile(r"\b\d{4}/\d{1,2}/\d{1,2}\b")  # dates read 2026-12-01, one way everywhere
@@ -111,8 +111,11 @@ def problems(texts: list[str], allowed_names: set[str] = frozenset()) -> list[tu
         if ascii_colon(text):
             found.append(("ascii colon", ascii_colon(text), text))
         cleaned = text
-        for pattern in (_ADDRESS, _FILE, _BUSINESS_KEY, _ID_NUMBER, _NOTICE_NUMBER, _HASH, _VERSION, _PERIOD, _REFERENCE):
+        for pattern in (_ADDRESS, _FILE, _BUSINESS_KEY, _ID_NUMBER, _NOTICE_NUMBER, _HASH, _PERIOD, _REFERENCE):
             cleaned = pattern.sub(" ", cleaned)
+        if _VERSION.search(cleaned):  # a Chinese reader reads 第3版
+            found.append(("version as v3", _VERSION.search(cleaned).group(0), text))
+            cleaned = _VERSION.sub(" ", cleaned)
         for word in words(cleaned):
             if word in ("None", "True", "False"):
                 found.append((word, word, text))
@@ -132,7 +135,7 @@ _CHINESE_PUNCTUATION = re.compile(r"[A-Za-z)\]][：；、（），]|[（，；�
 
 def english_problems(texts: list[str], allowed_names: set[str] = frozenset()) -> list[tuple[str, str, str]]:
     """What an English reader should not meet: codes instead of words, and the same raw values as in Chinese."""
-    found = [f for f in problems(texts, set()) if f[0] not in ("english", "ascii colon")]  # English punctuation is right there
+    found = [f for f in problems(texts, set()) if f[0] not in ("english", "ascii colon", "version as v3")]  # English punctuation is right there
     for text in texts:
         cleaned = text
         for pattern in (_ADDRESS, _FILE):
