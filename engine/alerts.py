@@ -68,7 +68,8 @@ def add_rule(session: Session, rt: Runtime, by: Actor, spec: RuleSpec, now: date
         errors["process_key"] = Message("alert_process")
     if spec.kind != "sla" and spec.element_id:
         errors["element_id"] = Message("alert_step")
-    elif spec.element_id and "process_key" not in errors and spec.element_id not in _steps(session, rt, spec.process_key):
+    elif (spec.element_id and "process_key" not in errors
+          and spec.element_id not in _steps(session, rt, spec.process_key)):
         errors["element_id"] = Message("alert_step_unknown", step=spec.element_id,
                                        process=_name(session, spec.process_key))
     if errors:

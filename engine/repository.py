@@ -71,7 +71,8 @@ def deploy(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes],
     return results
 
 
-def _store(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes], note: str, new: list, now: datetime) -> None:
+def _store(session: Session, rt: Runtime, actor: Actor, files: dict[str, bytes], note: str, new: list,
+           now: datetime) -> None:
     deployment = Deployment(deployed_at=now, deployed_by=actor.username, note=note)
     session.add(deployment)
     session.flush()

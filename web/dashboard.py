@@ -304,8 +304,8 @@ def _rule_steps(session, rules: list) -> dict[int, str]:
 def _offered_steps(session, processes: dict[str, str]) -> dict[str, dict[str, str]]:
     """The steps a new step rule may name: per process, its newest version's steps (element id → name in the
     reader's language)."""
-    return {key: {eid: localized.step(key, eid, name) for eid, name in repository.step_names(session, runtime(), key).items()}
-            for key in processes}
+    return {key: {eid: localized.step(key, eid, name)
+                  for eid, name in repository.step_names(session, runtime(), key).items()} for key in processes}
 
 
 @bp.route("/dashboard/alerts/rules", methods=["POST"])

@@ -209,8 +209,8 @@ def version(number: int | str, name: str | None = None) -> str:
 
 
 def register(app) -> None:
-    """The template filters: |person, |moment, |day, |due, |value, |period, |listed, |lines, |version, |written; colon(),
-    semicolon(), separator() and the parentheses opening() and closing()."""
+    """The template filters: |person, |moment, |day, |due, |value, |period, |listed, |lines, |version, |written;
+    colon(), semicolon(), separator() and the parentheses opening() and closing()."""
     app.jinja_env.filters.update(person=person, moment=moment, day=day, due=due, value=value_text, period=period,
                                  listed=listed, lines=lines, version=version,
                                  written=written)

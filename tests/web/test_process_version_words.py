@@ -78,7 +78,8 @@ def test_a_deploy_says_the_version_it_made_in_the_readers_words(app, world):
     designer.post("/language", data={"language": "en"})
     again = designer.post("/designer/modeler/deploy", json={"files": {"formal_inquiry.bpmn": changed}, "note": "again"},
                           headers=EN).get_json()
-    assert again["deployed"][0]["label"].endswith(" v4") and not re.search(r"[\u4e00-\u9fff]", again["deployed"][0]["label"])
+    label = again["deployed"][0]["label"]
+    assert label.endswith(" v4") and not re.search(r"[\u4e00-\u9fff]", label)
 
 
 def test_no_chinese_text_writes_a_process_version_as_banben_and_a_number():
