@@ -176,8 +176,8 @@ def period(label: str | None) -> str:
         return _("%(year)s Q%(quarter)s", year=year, quarter=quarter)
     if _MONTH.match(label):
         year, month = _MONTH.match(label).groups()
-        # month is as coded (2026-01); number as Chinese writes it (2026年1月)
-        return _("%(year)s-%(month)s (month)", year=year, month=month, number=int(month))
+        # month as coded (2026-01), number as Chinese writes it (2026年1月): each translation takes the one it needs
+        return _("%(year)s-%(month)s (month %(number)s)", year=year, month=month, number=int(month))
     if label.isdigit() and len(label) == 4:
         return _("%(year)s (year)", year=label)
     return label

@@ -384,3 +384,21 @@ def test_the_english_words_carry_no_chinese_terms():
     shown = {i: english.get(i) or i for i in ids}
     left = [text for text in shown.values() if chinese.search(_TYPED_EXAMPLE.sub("", text))]
     assert not left, "\n".join(left)
+
+
+def test_no_translation_asks_for_a_value_its_message_does_not_give():
+    """A translation may leave a value out (Chinese often does) but never name one the message lacks: every
+    caller gives only what the message names, and a translation wanting more fails with a KeyError in that
+    language alone."""
+    named = re.compile(r"%\((\w+)\)")
+    translations = Path(__file__).resolve().parents[2] / "web" / "translations"
+    wrong = []
+    for language in ("zh_Hans_CN", "en"):
+        with (translations / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+            for m in read_po(po):
+                ids = [m.id] if isinstance(m.id, str) else list(m.id)
+                strings = [m.string] if isinstance(m.string, str) else list(m.string)
+                given = {name for text in ids for name in named.findall(text)}
+                wrong += [(language, ids[0], name) for text in strings for name in named.findall(text or "")
+                          if name not in given]
+    assert not wrong, wrong
