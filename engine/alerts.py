@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from . import audit, clock, supervision, wallclock
 from .calendar import WorkCalendar
 from .errors import InvalidInput, Message, NotFound, catalogue
-from .models import AlertRule, AlertWatch, Case, CaseFact, ProcessDefinition, StepFact, Task
+from .models import AlertRule, AlertWatch, Case, CaseFact, StepFact, Task
 from .routing import Actor
 from .runtime import Runtime
 
@@ -83,20 +83,17 @@ def add_rule(session: Session, rt: Runtime, by: Actor, spec: RuleSpec, now: date
     return rule
 
 
-def _newest(session: Session, process_key: str) -> ProcessDefinition | None:
-    # repository.latest, which cannot be imported here: the repository sets the rule of a process's target on deploy
-    return session.execute(select(ProcessDefinition).where(ProcessDefinition.process_key == process_key)
-                           .order_by(ProcessDefinition.version.desc()).limit(1)).scalar_one_or_none()
-
-
 def _steps(session: Session, rt: Runtime, process_key: str) -> set[str]:
     """The element ids of the user tasks of a process's newest version (its called processes' too)."""
-    newest = _newest(session, process_key)
-    return set() if newest is None else {eid for _, eid in rt.model(session, newest.id).user_tasks}
+    from .repository import step_names  # the repository sets a process's age rule on deploy, through this module
+
+    return set(step_names(session, rt, process_key))
 
 
 def _name(session: Session, process_key: str) -> str:
-    newest = _newest(session, process_key)
+    from .repository import latest
+
+    newest = latest(session, process_key, required=False)
     return newest.name if newest is not None else process_key
 
 
