@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
-from . import wallclock
+from . import wallclock, watermarks
 from .models import CaseFact, CaseRollup, DirtyMonth, InquiryFact, OpenSteps, StepFact, StepRollup
 from .periods import Period, month_of
 
 CASE_METRICS = ("accepted", "decided", "paid", "finished", "inquiry")
 STEP_METRICS = ("completed", "escalated")
+TURNS = "rollups"  # the kpi_progress row two workers summing the months take turns at
 
 
 class Sum:
@@ -79,7 +80,9 @@ def open_counts(session: Session, process: str | None, department: str | None) -
 
 
 def refresh(session: Session, tz: ZoneInfo) -> int:
-    """Sum the dirty months again and count the open steps; returns how many months were summed."""
+    """Sum the dirty months again and count the open steps; returns how many months were summed. Two workers take
+    turns (each empties and refills the counts)."""
+    watermarks.take_turns(session, TURNS)
     count_open(session)
     months = list(session.execute(select(DirtyMonth.month)).scalars())
     for month in months:
@@ -91,6 +94,7 @@ def refresh(session: Session, tz: ZoneInfo) -> int:
 
 def rebuild(session: Session, tz: ZoneInfo) -> int:
     """Sum every month that has facts, from scratch."""
+    watermarks.take_turns(session, TURNS)
     session.execute(delete(CaseRollup))
     session.execute(delete(StepRollup))
     session.execute(delete(DirtyMonth))

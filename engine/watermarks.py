@@ -1,5 +1,6 @@
 """How far a reader of the audit log has come (the figures' facts, the notices): one row per reader in
-kpi_progress, held for the transaction so that two workers never read the same entries twice."""
+kpi_progress, held for the transaction so that two workers never read the same entries twice. A duty that rewrites
+tables whole (the monthly sums) holds a row of its own the same way, so that two workers take turns at it."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -25,3 +26,8 @@ def held(session: Session, name: str) -> KpiProgress:
             pass
         mark = session.execute(stmt).scalar_one()
     return mark
+
+
+def take_turns(session: Session, duty: str) -> None:
+    """Wait until no other worker's transaction does `duty`, and keep the others waiting until this one ends."""
+    held(session, duty)

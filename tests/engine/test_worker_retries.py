@@ -220,3 +220,36 @@ def test_a_lost_race_is_told_from_another_database_error_by_one_rule():
     assert not retries.race(defect) and retries.transient(defect)
     assert retries.transient(Conflict("another action changed the same data")) and not retries.race(ValueError("x"))
     assert not retries.transient(ValueError("a process model's own error"))
+
+
+def test_two_workers_summing_the_figures_at_once_take_turns(rt):
+    """Counting the open steps empties and refills kpi_open_steps: of two workers doing it at once, the second waits
+    for the first and counts after it, instead of failing on the first's new rows (seen as `worker --once` exiting 1
+    in the two-worker scenario on PostgreSQL: duplicate key in kpi_open_steps)."""
+    from engine import rollups
+
+    with rt.db.write() as session:
+        seed_departments(session)
+    deploy_fixtures(rt, "sla_two_lane.bpmn")
+    open_checks(rt, make_users(rt), 2, "P1D")
+    with rt.db.write() as session:
+        facts.refresh(session, rt, sum_months=False)
+    outcome: dict = {}
+
+    def second() -> None:
+        try:
+            with rt.db.write() as other:
+                rollups.refresh(other, rt.calendar.tz)
+            outcome["ok"] = True
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            outcome["error"] = exc
+
+    with ExitStack() as first:
+        session = first.enter_context(rt.db.write())
+        rollups.refresh(session, rt.calendar.tz)  # counted, not committed yet
+        assert rollups.open_counts(session, None, None), "there are open steps to count"
+        other = threading.Thread(target=second)
+        other.start()
+        time.sleep(0.5)  # the second one now waits for the first one (on SQLite, for its write lock)
+    other.join(30)
+    assert outcome == {"ok": True}
