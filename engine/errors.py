@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 
 # Messages by code, so that an adapter can say them in the user's language (the web layer's msgids too: keep
-# the wording in step with its translations); params fill the braces. `department` params are department codes.
+# the wording in step with its translations); params fill the braces. `department` params are department codes, `rule_table` a rule table's name.
 MESSAGES = {
     "task_closed_completed": "task {task!r} of {key} is already completed",
     "task_closed_cancelled": "task {task!r} of {key} is already withdrawn",
@@ -23,7 +23,7 @@ MESSAGES = {
     "not_a_member": "{user} may not do this: only a member of {department} may",
     "not_a_supervisor": "{user} may not do this: only a supervisor of {department} may",
     "not_a_head": "{user} may not do this: only a head of {department} may",
-    "rule_pending": "{file}: {decision} v{version} is still awaiting co-sign ({key}); it must be signed or refused "
+    "rule_pending": "{file}: {rule_table} v{version} is still awaiting co-sign ({key}); it must be signed or refused "
                     "before another change",
     "deploy_problem": "{count} problem found; nothing was deployed",
     "deploy_problems": "{count} problems found; nothing was deployed",

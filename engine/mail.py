@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from . import retries, wallclock
 from .errors import InvalidInput, Message, catalogue
 from .models import Department, MailOut, Notification, User
+from .rule_names import cited
 
 log = logging.getLogger("jointreview.mail")
 MESSAGES = catalogue({"mail_invalid": "the mail address is not valid", "mail_not_address": "not a mail address",
@@ -63,8 +64,8 @@ WORDS = {  # kind → (Chinese, English); free text (reasons, notes) stays in th
     "escalated": ("{key}「{step}」已超期，已上报科长", "{key} “{step}” is overdue and was escalated"),
     "alert": ("{key}滞留预警，请关注", "{key} is stalled (stagnation alert)"),
     "signer_removed": ("{by}已将您从{key}「{step}」的签署人中减去", "{by} removed you as a signer of {key} “{step}”"),
-    "rule_refused": ("规则 {decision} 第{version}版未获会签（{key}），原版本继续有效，理由请登录查看",
-                     "rule {decision} v{version} was not co-signed ({key}); the reasons are in the app"),
+    "rule_refused": ("{table}第{version}版未获会签（{key}），原版本继续有效，理由请登录查看",
+                     "the rule table {table} v{version} was not co-signed ({key}); the reasons are in the app"),
 }
 
 
@@ -78,6 +79,9 @@ def text(kind: str, key: str | None, details: dict, departments: dict[str, tuple
     zh, en = WORDS.get(kind, ("{key} 有新消息", "news about {key}"))
     values = {"key": key or "", "step": "", "by": "", "reason": "", "times": "", **details}
     values_en = dict(values)
+    if kind == "rule_refused":  # a notice sent before tables were named names its table by the id
+        table = str(details.get("table") or details.get("decision") or "")
+        values["table"], values_en["table"] = cited(table), cited(table, chinese=False)
     names = (departments or {}).get(details.get("by_department") or "")
     if names:
         values["by"], values_en["by"] = f"{values['by']}（{names[0]}）", f"{values['by']} ({names[1] or names[0]})"

@@ -34,6 +34,7 @@ from .lint_messages import M
 from .models import Case, DeploymentFile, ProcessDefinition, Task
 from .models_office import RuleVersion
 from .routing import Actor
+from .rule_names import cited
 
 ACTOR = Actor.system("rules")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -184,7 +185,7 @@ def hold_back(session: Session, directory, actor: Actor, files: dict[str, bytes]
                 if pending.content_hash == digest(text):
                     out[name] = active.content.encode("utf-8")
                     continue
-                raise Conflict.coded("rule_pending", file=name, decision=table.decision, version=pending.version,
+                raise Conflict.coded("rule_pending", file=name, rule_table=table.name, version=pending.version,
                                      key=pending.case_key)
             number = session.execute(select(func.max(RuleVersion.version))
                                      .where(RuleVersion.decision == table.decision)).scalar_one() + 1
@@ -247,8 +248,8 @@ def activate(session: Session, rt, row: RuleVersion, now: datetime) -> list:
     deployed = []
     for process_key, files in repository.newest_using(session, row.filename):
         files[row.filename] = row.content.encode("utf-8")
-        deployed += repository.deploy(session, rt, ACTOR, files, note=f"{row.decision} v{row.version} 经会签生效（{row.case_key}）",
-                                      only={process_key})
+        deployed += repository.deploy(session, rt, ACTOR, files, only={process_key},
+                                      note=f"{cited(table_name(row))}第{row.version}版经会签生效（{row.case_key}）")
     return deployed
 
 
@@ -259,12 +260,20 @@ def refuse(session: Session, row: RuleVersion, reasons: list[str], now: datetime
     audit.append(session, [audit.Event("rule_version_refused", ACTOR.username, {
         "decision": row.decision, "version": row.version, "reasons": reasons, "case": row.case_key})], now)
     notices.notify(session, [row.proposed_by], "rule_refused", row.case_key, None,
-                   {"decision": row.decision, "version": row.version, "reason": row.reason}, now)
+                   {"decision": row.decision, "table": table_name(row), "version": row.version, "reason": row.reason},
+                   now)
+
+
+def table_name(row: RuleVersion) -> str:
+    """The name of a version's table: its DMN decision's name (its id when the file gives none)."""
+    return next((t.name for t in shared_in(row.filename, row.content, every=True) if t.decision == row.decision),
+                row.decision)
 
 
 @dataclass(frozen=True)
 class Status:
     decision: str
+    name: str  # the table's name (its DMN decision's), as messages cite it
     filename: str
     departments: list[str]
     active: int | None
@@ -287,8 +296,9 @@ def status(session: Session) -> list[Status]:
             waiting = sorted(session.execute(select(Task.department_code).join(Case, Case.id == Task.case_id).where(
                 Case.business_key == pending.case_key, Task.state == "open")).scalars().unique())
         signed = [d for d in listed if d not in waiting] if pending is not None and pending.case_key else []
-        filename = (pending or active).filename if (pending or active) else ""
-        out.append(Status(decision, filename, listed, active.version if active else None,
+        shown = pending or active
+        out.append(Status(decision, table_name(shown) if shown else decision, shown.filename if shown else "", listed,
+                          active.version if active else None,
                           pending.version if pending else None, pending.case_key if pending else None, signed,
                           waiting, pending.effective_at if pending else None))
     return out

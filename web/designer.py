@@ -17,7 +17,7 @@ from engine.models import Deployment, ProcessDefinition
 
 from .context import actor, require_role, row_id, runtime
 from .i18n import department_name, error_text
-from .names import separator
+from .names import rule_table, separator
 
 bp = Blueprint("designer", __name__)
 
@@ -118,16 +118,22 @@ def deploy():
         return redirect(url_for("designer.index"))
     with runtime().db.read() as session:
         for pending in (s for s in rules.status(session) if s.proposed):
-            flash(_("Rule table %(table)s v%(version)s awaits co-sign by %(departments)s (%(key)s); v%(active)s stays "
-                    "in force until all have signed.", table=pending.decision, version=pending.proposed,
-                    departments=separator().join(department_name(d) for d in pending.waiting), key=pending.case_key,
-                    active=pending.active), "info")
+            flash(awaiting(pending), "info")
     for item in results:
         if item.created:
             flash(_("%(name)s: version %(version)d deployed.", name=item.name, version=item.version), "success")
         else:
             flash(_("%(name)s: unchanged (version %(version)d).", name=item.name, version=item.version), "info")
     return redirect(url_for("designer.index"))
+
+
+def awaiting(pending: rules.Status) -> str:
+    """A proposed version of a shared table as the designer is told of it after a deploy (this page's and the
+    modeler's): the table by its name, who has still to sign, which version stays in force."""
+    return _("Rule table %(table)s v%(version)s awaits co-sign by %(departments)s (%(key)s); v%(active)s stays in "
+             "force until all have signed.", table=rule_table(pending.name), version=pending.proposed,
+             departments=separator().join(department_name(d) for d in pending.waiting), key=pending.case_key,
+             active=pending.active)
 
 
 @bp.route("/designer/versions/<int:definition_id>")

@@ -26,7 +26,7 @@ from workflows.intake import MESSAGES as INTAKE_MESSAGES
 from engine.models import Department
 
 from .context import runtime
-from .names import ISO_MOMENT, colon, due_day, listed, person, semicolon, unspaced, value_text
+from .names import ISO_MOMENT, colon, due_day, listed, person, rule_table, semicolon, unspaced, value_text
 
 LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
 _SOURCE = Path(__file__).parent / "translations"
@@ -247,7 +247,7 @@ _PEOPLE = ("user", "users", "holder", "by", "deputy", "principal", "signer", "to
 
 def say(text) -> str:
     """Engine words in the user's language: a Message by its code (its parameters too: departments by name,
-    people by their names, nested messages), any other text as it is."""
+    people by their names, a rule table as a message cites it, nested messages), any other text as it is."""
     if not isinstance(text, Message) or text.code not in ERROR_MESSAGES:
         return "" if text is None else str(text)
     return gettext(msgid(ERROR_MESSAGES[text.code]), **{k: _said(k, v) for k, v in text.params.items()})
@@ -262,6 +262,8 @@ def _said(key: str, value):
         return department_name(value)
     if key in _PEOPLE and isinstance(value, str):
         return person(value)
+    if key == "rule_table" and isinstance(value, str):
+        return rule_table(value)
     if key in ("status", "role", "roles", "state", "kinds") and isinstance(value, str):
         return gettext(value)
     if isinstance(value, str) and ISO_MOMENT.match(value):  # a moment as the office reads it (local time, no T)

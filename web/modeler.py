@@ -17,6 +17,7 @@ from engine.models import Department, ProcessDefinition
 
 from . import localized
 from .context import actor, require_role, row_id, runtime
+from .designer import awaiting
 from .i18n import department_name, error_text, say
 from .names import version
 
@@ -177,8 +178,9 @@ def deploy():
     except EngineError as exc:
         return jsonify(error=_("Nothing was deployed: %(reason)s", reason=error_text(exc))), 409
     with runtime().db.read() as session:
-        pending = [dict(table=s.decision, version=s.proposed, label=version(s.proposed), key=s.case_key,
-                        waiting=[department_name(d) for d in s.waiting]) for s in rules.status(session) if s.proposed]
+        pending = [dict(table=s.decision, name=s.name, version=s.proposed, label=version(s.proposed), key=s.case_key,
+                        waiting=[department_name(d) for d in s.waiting], text=awaiting(s))
+                   for s in rules.status(session) if s.proposed]
     return jsonify(deployed=[dict(process=r.process_key, name=r.name, version=r.version, created=r.created,
                                   label=version(r.version, localized.process(r.process_key, r.name)))
                              for r in results], proposed=pending)

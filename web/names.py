@@ -14,6 +14,7 @@ from flask_babel import format_datetime, get_locale, gettext as _
 from sqlalchemy import select
 
 from engine.calendar import aware, written_day
+from engine.rule_names import cited
 from engine.models import User
 
 from .context import runtime
@@ -208,10 +209,17 @@ def version(number: int | str, name: str | None = None) -> str:
     return _("%(name)s v%(version)s", name=name, version=number)
 
 
+def rule_table(name: str | None) -> str:
+    """A rule table as the reader's message cites it (the |rule_table filter): 《积分入学积分规则》 in Chinese, the plain
+    name in English (engine.rule_names.cited)."""
+    return cited(name, chinese())
+
+
 def register(app) -> None:
-    """The template filters: |person, |moment, |day, |due, |value, |period, |listed, |lines, |version, |written;
+    """The template filters: |person, |moment, |day, |due, |value, |period, |listed, |lines, |version, |written,
+    |rule_table;
     colon(), semicolon(), separator() and the parentheses opening() and closing()."""
     app.jinja_env.filters.update(person=person, moment=moment, day=day, due=due, value=value_text, period=period,
                                  listed=listed, lines=lines, version=version,
-                                 written=written)
+                                 written=written, rule_table=rule_table)
     app.jinja_env.globals.update(colon=colon, semicolon=semicolon, separator=separator, opening=opening, closing=closing)

@@ -18,7 +18,7 @@ from . import localized
 from .cases import may_open, show
 from .context import actor, runtime, safe_next
 from .i18n import department_name, refusal
-from .names import chinese
+from .names import chinese, rule_table
 
 bp = Blueprint("notifications", __name__)
 
@@ -62,8 +62,9 @@ def words(kind: str, key: str | None, details: dict) -> str:
     if kind == "signer_removed":
         return _("%(by)s removed you as a signer of “%(step)s” of %(key)s: %(reason)s", key=key, **details)
     if kind == "rule_refused":
-        return _("%(decision)s v%(version)s was not co-signed (%(key)s) and stays out; the version in force is "
-                 "unchanged: %(reason)s", key=key, **details)
+        return _("%(table)s v%(version)s was not co-signed (%(key)s) and stays out; the version in force is "
+                 "unchanged: %(reason)s", key=key, **{**details, "table": rule_table(details.get("table")
+                                                                                     or details.get("decision"))})
     if kind == "urged":
         if details.get("by_department"):  # urged from another department: which one
             by = department_name(details["by_department"])

@@ -16,8 +16,7 @@ PROCESS = "rule_confirmation"
 def confirmation_data(session: Session, row: RuleVersion) -> dict:
     """The data a co-sign case starts with: what changes, row by row, and who signs."""
     active = rules.active_version(session, row.decision)
-    table = next((t for t in rules.shared_in(row.filename, row.content) if t.decision == row.decision), None)
-    return {"rule_version_id": row.id, "decision": row.decision, "table_name": table.name if table else row.decision,
+    return {"rule_version_id": row.id, "decision": row.decision, "table_name": rules.table_name(row),
             "version": row.version, "active_version": active.version if active else None,
             "signing_departments": row.departments.split(","), "proposed_by": row.proposed_by,
             "proposal_note": row.note, "effective_at": row.effective_at.isoformat() if row.effective_at else "",

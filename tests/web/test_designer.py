@@ -103,11 +103,11 @@ def test_a_changed_shared_rule_deployed_from_the_designer_page_awaits_co_sign(ap
     assert "生效日期 2027-02-30 不是有效日期" in bad
     done = client.post("/designer/deploy", data={"token": token, "note": "口径调整", "effective": "2027-01-01"},
                        follow_redirects=True).data.decode()
-    assert "规则表 admission_points 第2版已提交会签" in done and "全部签署前现行第1版继续有效" in done
+    assert "《积分入学积分规则（共享规则）》第2版已提交会签" in done and "admission_points 第2版" not in done and "全部签署前现行第1版继续有效" in done
     assert "教育局" in done and "RULE-" in done
     again = points.replace("最高45分".encode(), "最高40分".encode())
     page = client.post("/designer/validate", data={"files": _all_files(**{"admission_points.dmn": again})},
                        content_type="multipart/form-data").data.decode()
     token = re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
     refused = client.post("/designer/deploy", data={"token": token, "note": "再调整"}, follow_redirects=True).data.decode()
-    assert "未部署任何内容：admission_points.dmn：admission_points 第2版尚在会签中（RULE-" in refused
+    assert "未部署任何内容：admission_points.dmn：《积分入学积分规则（共享规则）》第2版尚在会签中（RULE-" in refused

@@ -61,5 +61,6 @@ def test_a_file_opened_from_a_version_is_checked_and_deployed_with_that_versions
     done = _post(designer, "/designer/modeler/deploy", {"files": {"admission_points.dmn": points}, "base": base,
                                                         "note": "分值调整"}).get_json()
     assert [p["table"] for p in done["proposed"]] == ["admission_points"] and "教育局" in done["proposed"][0]["waiting"]
+    assert done["proposed"][0]["text"].startswith("《积分入学积分规则（共享规则）》第2版已提交会签，待")  # by name, 第2版
     assert _post(designer, "/designer/modeler/check", {"files": {"a.bpmn": review}, "base": 999999}).status_code == 404
     assert designer.post("/designer/modeler/check", json=["x"]).status_code == 400

@@ -1,5 +1,6 @@
 """A shared rule table's version reads as a Chinese document's does (第2版, never v2) in every co-sign message:
-the notice of a refusal, the designer's flash, the engine's refusal of a second proposal and the mail."""
+the notice of a refusal, the designer's flash, the engine's refusal of a second proposal and the mail; the table
+is named by its name, in Chinese in 《》 (《积分入学积分规则》第2版), never by its DMN id."""
 from __future__ import annotations
 
 import re
@@ -18,23 +19,36 @@ CATALOGUE = Path(__file__).resolve().parents[2] / "web" / "translations" / "zh_H
 V_DIGIT = re.compile(r"(?<![/\w])v\d")  # v2, but not /api/v1/
 
 
-def test_a_refused_rule_notice_names_the_version_as_a_chinese_document_does(app):
-    details = {"decision": "admission_points", "version": 2, "reason": "HRSS：补缴月数应另行认定"}
+TABLE = "积分入学积分规则"
+DETAILS = {"decision": "admission_points", "table": TABLE, "version": 2, "reason": "HRSS：补缴月数应另行认定"}
+
+
+def test_a_refused_rule_notice_names_the_table_and_version_as_a_chinese_document_does(app):
     with app.test_request_context(headers=ZH):
-        said = words("rule_refused", "RULE-2026-000001", details)
-        pending = error_text(Conflict.coded("rule_pending", file="admission_points.dmn", decision="admission_points",
+        said = words("rule_refused", "RULE-2026-000001", DETAILS)
+        pending = error_text(Conflict.coded("rule_pending", file="admission_points.dmn", rule_table=TABLE,
                                             version=2, key="RULE-2026-000001"))
-    assert said.startswith("规则 admission_points 第2版未获会签（RULE-2026-000001）")
-    assert "admission_points 第2版尚在会签中" in pending
+    assert said.startswith("《积分入学积分规则》第2版未获会签（RULE-2026-000001）")
+    assert pending.startswith("admission_points.dmn：《积分入学积分规则》第2版尚在会签中（RULE-2026-000001）")
     assert not V_DIGIT.search(said) and not V_DIGIT.search(pending)
+    assert "admission_points" not in said
     with app.test_request_context(headers=EN):
-        assert "admission_points v2 was not co-signed" in words("rule_refused", "RULE-2026-000001", details)
+        assert words("rule_refused", "RULE-2026-000001", DETAILS).startswith(
+            "积分入学积分规则 v2 was not co-signed (RULE-2026-000001)")
+        assert "admission_points.dmn: 积分入学积分规则 v2 is still awaiting co-sign" in error_text(Conflict.coded(
+            "rule_pending", file="admission_points.dmn", rule_table=TABLE, version=2, key="RULE-2026-000001"))
 
 
-def test_the_refusal_mail_names_the_version_as_a_chinese_document_does():
-    zh, en = mail.text("rule_refused", "RULE-2026-000001", {"decision": "admission_points", "version": 2})
-    assert "规则 admission_points 第2版未获会签（RULE-2026-000001）" in zh and not V_DIGIT.search(zh)
-    assert "admission_points v2 was not co-signed" in en
+def test_a_notice_sent_before_tables_were_named_still_reads(app):
+    with app.test_request_context(headers=ZH):
+        said = words("rule_refused", "RULE-2026-000001", {k: v for k, v in DETAILS.items() if k != "table"})
+    assert said.startswith("《admission_points》第2版未获会签")
+
+
+def test_the_refusal_mail_names_the_table_and_version_as_a_chinese_document_does():
+    zh, en = mail.text("rule_refused", "RULE-2026-000001", DETAILS)
+    assert zh.startswith("《积分入学积分规则》第2版未获会签（RULE-2026-000001）") and not V_DIGIT.search(zh)
+    assert en.startswith("the rule table 积分入学积分规则 v2 was not co-signed") and "《" not in en
 
 
 def test_no_chinese_text_writes_a_version_as_v_and_a_number():

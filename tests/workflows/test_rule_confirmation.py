@@ -2,17 +2,18 @@
 co-signed (on its effective date); a refusal leaves the old version in force; cases started before keep theirs."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import time_machine
 from sqlalchemy import select
 
-from engine import decisions, repository, rules, timers
+from engine import decisions, mail, repository, rules, timers
 from engine.definitions import read_files
 from engine.calendar import WorkCalendar
 from engine.errors import Conflict, DeployError, InvalidInput
-from engine.models import Case, Notification, ProcessDefinition, Task
+from engine.models import Case, Deployment, Notification, ProcessDefinition, Task
 from engine.models_office import RuleVersion
 from engine.routing import Actor, add_user, load_actor
 from workflows.walkthrough import BPMN
@@ -90,7 +91,10 @@ def test_a_changed_table_waits_for_every_department_then_new_cases_use_it(world)
         definitions = session.execute(select(ProcessDefinition.version).where(
             ProcessDefinition.process_key == "admission_review")).scalars().all()
         (state,) = [s for s in rules.status(session) if s.decision == "admission_points"]
+        notes = session.execute(select(Deployment.note).order_by(Deployment.id)).scalars().all()
     assert versions == {1: "superseded", 2: "active"} and sorted(definitions) == [1, 2]
+    assert state.name == "积分入学积分规则（共享规则）"
+    assert notes[-1] == f"《积分入学积分规则（共享规则）》第2版经会签生效（{key}）"  # the redeploy's note names the table
     assert (state.active, state.proposed) == (2, None)
     after = world.start("admission_review", world.person("赵敏").admission())
     assert version_used(world, after) == 2
@@ -119,6 +123,9 @@ def test_a_refusal_keeps_the_old_version_and_tells_the_proposer(world):
             ProcessDefinition.process_key == "admission_review")).scalars().all()[-1].version == 1
     assert row.status == "refused" and "HRSS：补缴月数应另行认定" in row.reason
     assert note.kind == "rule_refused" and "补缴月数应另行认定" in note.details
+    said, said_en = mail.text(note.kind, note.business_key, json.loads(note.details))
+    assert said.startswith("《积分入学积分规则（共享规则）》第2版未获会签（RULE-") and "admission_points" not in said
+    assert said_en.startswith("the rule table 积分入学积分规则（共享规则） v2 was not co-signed")
     assert version_used(world, world.start("admission_review", world.person().admission())) == 1
     # after the refusal the designer may propose again
     key2, state = propose(world, changed_points("最高50分", "最高50分（再修订）"))

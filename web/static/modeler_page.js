@@ -151,7 +151,7 @@
     const parts = [];
     if (created.length) { parts.push(words.deployed + words.colon + named(created)); }
     if (unchanged.length && (created.length || body.proposed.length)) { parts.push(words.unchanged + words.colon + named(unchanged)); }
-    body.proposed.forEach((p) => parts.push(p.table + ' ' + p.label + ' ' + words.proposed + ' ' + p.waiting.join(words.separator)));
+    body.proposed.forEach((p) => parts.push(p.text));  // worded by the server: the table by its name, 第2版
     result.className = created.length || body.proposed.length ? 'flash success' : 'flash warning';
     result.textContent = parts.length ? parts.join(words.semicolon) : words.nothing;
   };
