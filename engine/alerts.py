@@ -70,8 +70,7 @@ def add_rule(session: Session, rt: Runtime, by: Actor, spec: RuleSpec, now: date
         errors["element_id"] = Message("alert_step")
     elif (spec.element_id and "process_key" not in errors
           and spec.element_id not in _steps(session, rt, spec.process_key)):
-        errors["element_id"] = Message("alert_step_unknown", step=spec.element_id,
-                                       process=_name(session, spec.process_key))
+        errors["element_id"] = Message("alert_step_unknown", step=spec.element_id, process=spec.process_key)
     if errors:
         raise InvalidInput(Message("alert_not_saved"), errors)
     now = now or wallclock.now()
@@ -88,13 +87,6 @@ def _steps(session: Session, rt: Runtime, process_key: str) -> set[str]:
     from .repository import step_names  # the repository sets a process's age rule on deploy, through this module
 
     return set(step_names(session, rt, process_key))
-
-
-def _name(session: Session, process_key: str) -> str:
-    from .repository import latest
-
-    newest = latest(session, process_key, required=False)
-    return newest.name if newest is not None else process_key
 
 
 def remove_rule(session: Session, by: Actor, rule_id: int, now: datetime | None = None) -> None:

@@ -138,7 +138,7 @@ def withdraw_application(session: Session, rt: Runtime, actor: Actor, business_k
         raise NotFound(Message("no_case", key=business_key))
     model = rt.model(session, case.definition_id)
     if model.withdraw_message is None:
-        raise Conflict(Message("withdraw_not_offered", process=model.name))
+        raise Conflict(Message("withdraw_not_offered", process=case.process_key))
     if channel == "window" and (model.owner_department is None or actor.rank_in(model.owner_department) == 0):
         raise PermissionDenied(Message("withdraw_window", department=model.owner_department or "—"))
     if case.status != "running":

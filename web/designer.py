@@ -15,6 +15,7 @@ from engine.lint_messages import kind as kind_words
 from engine.errors import DeployError, EngineError, InvalidInput
 from engine.models import Deployment, ProcessDefinition
 
+from . import localized
 from .context import actor, require_role, row_id, runtime
 from .i18n import department_name, error_text
 from .names import rule_table, separator
@@ -121,9 +122,11 @@ def deploy():
             flash(awaiting(pending), "info")
     for item in results:
         if item.created:
-            flash(_("%(name)s: version %(version)d deployed.", name=item.name, version=item.version), "success")
+            flash(_("%(name)s: version %(version)d deployed.", name=localized.process(item.process_key, item.name),
+                    version=item.version), "success")
         else:
-            flash(_("%(name)s: unchanged (version %(version)d).", name=item.name, version=item.version), "info")
+            flash(_("%(name)s: unchanged (version %(version)d).", name=localized.process(item.process_key, item.name),
+                    version=item.version), "info")
     return redirect(url_for("designer.index"))
 
 

@@ -26,6 +26,7 @@ from workflows.intake import MESSAGES as INTAKE_MESSAGES
 from engine.models import Department
 
 from .context import runtime
+from .localized import process_named
 from .names import ISO_MOMENT, colon, due_day, listed, person, rule_table, semicolon, unspaced, value_text
 
 LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
@@ -178,7 +179,8 @@ MESSAGES = {**FORM_MESSAGES, **ACCOUNT_MESSAGES, **INTAKE_MESSAGES, **COUNTER_ME
 
 
 def coded_text(code: str, params: dict) -> str:
-    """A coded engine message (forms, accounts, intake, migration) in the user's language."""
+    """A coded engine message (forms, accounts, intake, migration) in the user's language (a process by its name)."""
+    params = {k: process_named(v) if k in _PROCESSES and isinstance(v, str) else v for k, v in params.items()}
     return gettext(msgid(MESSAGES[code]), **params) if code in MESSAGES else code
 _PERCENT = re.compile(r"\{(\w+)\}")  # the engine's {limit} placeholders, as gettext's %(limit)s
 _QUOTED = re.compile(r"\{(\w+)!r\}")  # {task!r}: a name, quoted as “…”
@@ -242,12 +244,14 @@ def field_label(field: str) -> str:
 
 
 _DEPARTMENTS = ("department", "departments", "to_department", "from_department")
+_PROCESSES = ("process",)  # process keys (not the validator's: a designer's file names processes by their ids)
 _PEOPLE = ("user", "users", "holder", "by", "deputy", "principal", "signer", "to_user")
 
 
 def say(text) -> str:
     """Engine words in the user's language: a Message by its code (its parameters too: departments by name,
-    people by their names, a rule table as a message cites it, nested messages), any other text as it is."""
+    people by their names, processes (by their keys) by their names, a rule table as a message cites it, nested
+    messages), any other text as it is."""
     if not isinstance(text, Message) or text.code not in ERROR_MESSAGES:
         return "" if text is None else str(text)
     return gettext(msgid(ERROR_MESSAGES[text.code]), **{k: _said(k, v) for k, v in text.params.items()})
@@ -264,6 +268,8 @@ def _said(key: str, value):
         return person(value)
     if key == "rule_table" and isinstance(value, str):
         return rule_table(value)
+    if key in _PROCESSES and isinstance(value, str):
+        return process_named(value)
     if key in ("status", "role", "roles", "state", "kinds") and isinstance(value, str):
         return gettext(value)
     if isinstance(value, str) and ISO_MOMENT.match(value):  # a moment as the office reads it (local time, no T)

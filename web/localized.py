@@ -51,6 +51,18 @@ def process(process_key: str, name: str, definition_id: int | None = None) -> st
     return step(process_key, process_key, name, definition_id)
 
 
+def process_named(process_key: str) -> str:
+    """A process known only by its key (an engine message's `process`) by its name in the reader's language, as its
+    newest version names it; a key no version has stays as it is."""
+    names = g.setdefault("jr_process_names", {})
+    if process_key not in names:
+        with runtime().db.read() as session:
+            name = session.execute(select(ProcessDefinition.name).where(ProcessDefinition.process_key == process_key)
+                                   .order_by(ProcessDefinition.version.desc()).limit(1)).scalar_one_or_none()
+        names[process_key] = process(process_key, name) if name else process_key
+    return names[process_key]
+
+
 def form(fields: list[FormField], process_key: str, element_id: str, definition_id: int | None = None) -> list[FormField]:
     """A step's form with its labels and options in the reader's language (the values stay the same)."""
     if not english():

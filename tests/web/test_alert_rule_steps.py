@@ -73,3 +73,15 @@ def test_a_step_not_in_the_process_is_refused_by_name_and_the_form_keeps_what_wa
     assert re.search(r'<optgroup label="积分入学联审"[^>]*>.*?<option value="review_psb" selected>', form, re.S)
     with world.rt.db.read() as session:
         assert not any(r.kind == "sla" for r in alerts.rules(session))  # nothing saved
+
+
+def test_a_refused_step_names_its_process_in_the_readers_language(app, world):
+    admin = login(app.test_client(), "admin")
+    typed = {"process_key": "subsidy_approval", "kind": "sla", "threshold": "75", "element_id": "review_psb"}
+    zh = admin.post("/dashboard/alerts/rules", data=typed, headers=ZH).data.decode()
+    assert "“review_psb”不是“补贴审批”现行版本中的环节" in zh and "subsidy_approval”" not in zh
+    admin.post("/language", data={"language": "en"})
+    page = admin.post("/dashboard/alerts/rules", data=typed, headers=EN)
+    en = page.data.decode()
+    assert page.status_code == 400
+    assert "“review_psb” is not a step of the newest version of Subsidy approval" in en and "补贴审批" not in en
