@@ -170,14 +170,16 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def period(label: str | None) -> str:
-    """A period as people write it (2026年第4季度, 2026年11月) for its code (2026Q4, 2026-11, 2026)."""
+    """A period as people write it for its code (2026Q4, 2026-11, 2026): 2026年第4季度, 2026年11月, 2026年 in Chinese;
+    Q4 2026, November 2026, 2026 in English."""
     label = label or ""
     if _QUARTER.match(label):
         year, quarter = _QUARTER.match(label).groups()
         return _("%(year)s Q%(quarter)s", year=year, quarter=quarter)
     if _MONTH.match(label):
         year, month = _MONTH.match(label).groups()
-        # month as coded (2026-01), number as Chinese writes it (2026年1月): each translation takes the one it needs
+        if not chinese():  # as English writes a month: November 2026
+            return format_date(date(int(year), int(month), 1), "MMMM y", locale="en")
         return _("%(year)s-%(month)s (month %(number)s)", year=year, month=month, number=int(month))
     if label.isdigit() and len(label) == 4:
         return _("%(year)s (year)", year=label)

@@ -46,6 +46,23 @@ def test_the_periods_are_offered_in_english_and_the_period_asked_for_is_chosen(a
     assert (quarter.label, f"Q{quarter.number} {quarter.year}") in groups["Quarters"]
 
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def test_a_month_is_written_as_english_writes_it(app, world):
+    client = login(app.test_client(), "admin")
+    client.post("/language", data={"language": "en", "next": "/dashboard"})
+    month = kpis.current_period("month", world.rt.calendar.tz)
+    groups, _ = _choices(client.get("/dashboard").data.decode())
+    assert [words for _, words in groups["Months"]] == [f"{MONTHS[p.number - 1]} {p.year}"
+                                                         for p in (month.shift(-i) for i in range(12))]
+    for path in PAGES:  # the heading of each page names the period chosen the same way
+        page = client.get(f"{path}?period=2026-11").data.decode()
+        assert re.search(r"<h1>[^<]*<small>[^<]*November 2026", page), path
+        assert "2026-11</" not in page and ">2026-11<" not in page
+
+
 def test_a_period_out_of_range_is_named_and_the_current_quarter_shown(app, world):
     page = login(app.test_client(), "admin").get("/dashboard?period=1900").data.decode()
     assert "统计期间“1900”不在1970年至2200年之间" in page
