@@ -111,11 +111,17 @@ def not_its_author(session: Session, actor: Actor, task) -> None:
         raise PermissionDenied(Message("own_answer", user=actor.username, task=task.name))
 
 
-def authored(task: Task, username: str) -> bool:
+def authored(task, username: str) -> bool:
     """Whether the open step holds, to confirm, the answer `username` gave as a delegate (委派): not theirs to
-    confirm (`not_its_author`)."""
+    confirm (`not_its_author`), nor to claim from the queue (the inbox asks `authored_among`, which asks this). `task`:
+    a Task, or a row of its state, draft, draft_kind, delegated_by and signing."""
+    return author(task) == username
+
+
+def author(task) -> str | None:
+    """Who gave, as a delegate (委派), the answer the open step holds for confirmation (`task` as for `authored`)."""
     kept = draft(task) if task.delegated_by is None and task.signing is None else None
-    return kept is not None and kept[0] == "delegate" and kept[1].get("by") == username
+    return kept[1].get("by") if kept is not None and kept[0] == "delegate" else None
 
 
 def unchanged(task) -> list:
@@ -163,8 +169,19 @@ def out_with_delegate(holder: str) -> list:
 
 def answered_by(session: Session, task_ids: list[str]) -> dict[str, str]:
     """task id → the delegate whose answer each of these steps holds for confirmation (a page's worth)."""
-    rows = session.execute(select(Task.id, Task.draft).where(Task.id.in_(sorted(set(task_ids))), to_confirm())).all()
-    return {task_id: json.loads(answer).get("by") for task_id, answer in rows}
+    return {row.id: author(row) for row in _confirming(session, task_ids)}
+
+
+def authored_among(session: Session, task_ids: list[str], username: str) -> set[str]:
+    """The ids of those of these steps (a page's worth) that hold `username`'s own answer as a delegate, to confirm
+    (`authored`): someone else claims and confirms them."""
+    return {row.id for row in _confirming(session, task_ids) if authored(row, username)}
+
+
+def _confirming(session: Session, task_ids: list[str]) -> list:
+    """The rows `author` reads of those of these steps that hold a delegate's answer for confirmation."""
+    return session.execute(select(Task.id, Task.state, Task.draft, Task.draft_kind, Task.delegated_by, Task.signing)
+                           .where(Task.id.in_(sorted(set(task_ids))), to_confirm())).all()
 
 
 def send_back_to_delegate(session: Session, actor: Actor, task_id: str, reason: str) -> Task:

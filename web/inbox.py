@@ -53,9 +53,10 @@ def inbox():
         page = [(r.case_id, r.id) for r in rows]
         urged = urges.counts(session, page)  # one query for the page's tasks
         sent_back = sendback.reopened_among(session, page)  # and one for those a send-back (退回) reopened
-        answered = delegation.answered_by(session, [r.id for r in rows if r.to_confirm]) \
-            if args["view"] in ("delegated", "department") else {}  # who did the steps back from a delegate
-    tasks = [_row(r, names, urged.get(r.id, 0), sent_back.get(r.id), answered.get(r.id)) for r in rows]
+        confirming = [r.id for r in rows if r.to_confirm]
+        answered = delegation.answered_by(session, confirming) if args["view"] == "delegated" else {}  # who did them
+        own = delegation.authored_among(session, confirming, me.username) if args["view"] == "department" else set()
+    tasks = [_row(r, names, urged.get(r.id, 0), sent_back.get(r.id), answered.get(r.id), r.id in own) for r in rows]
     return render_template("inbox.html", tasks=tasks, args=args, next_cursor=cursor, processes=names,
                            departments=sorted(me.departments), counts=tab_counts(me),
                            holders=[me.username, *me.acting_for.values()])
@@ -223,7 +224,10 @@ def _rows(stmt) -> list:
         return session.execute(stmt).all()
 
 
-def _row(r, names: dict[str, str], urged: int = 0, sent_back: dict | None = None, answered_by: str | None = None) -> dict:
+def _row(r, names: dict[str, str], urged: int = 0, sent_back: dict | None = None, answered_by: str | None = None,
+         own_answer: bool = False) -> dict:
+    """One inbox row (`own_answer`: it holds the reader's own answer as a delegate, for someone else to confirm: the
+    engine's four-eyes rule of 委派, delegation.authored)."""
     summary = json.loads(r.summary or "{}")
     return dict(id=r.id, name=localized.step(r.process_key, r.element_id, r.name),
                 process=names.get(r.process_key, r.process_key), department=r.department_code,
@@ -231,7 +235,7 @@ def _row(r, names: dict[str, str], urged: int = 0, sent_back: dict | None = None
                 reminded=r.reminded_at, signing=r.signing == "signer", key=r.business_key,
                 applicant=summary.get("applicant_name") or "—", urged=urged, sent_back=sent_back,
                 delegated_by=r.delegated_by, to_confirm=bool(r.to_confirm), since=r.claimed_at,
-                delegate=answered_by if r.to_confirm else r.assignee)
+                delegate=answered_by if r.to_confirm else r.assignee, own_answer=own_answer)
 
 
 def _visible(task_id: str) -> None:

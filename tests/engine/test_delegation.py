@@ -164,6 +164,9 @@ def test_the_delegator_lists_what_is_out_with_delegates(rt, users):
                   for task_id in session.execute(select(Task.id).where(Task.state == "open", clause)).scalars()}
         assert listed == {working, done}
         assert delegation.answered_by(session, [working, done]) == {done: "edu_reviewer"}
+        # the inbox asks whose own answer a step holds by the rule that refuses its claim (delegation.authored)
+        assert delegation.authored_among(session, [working, done], "edu_reviewer") == {done}
+        assert delegation.authored_among(session, [working, done], "edu_chief") == set()
 
 
 def test_a_deputy_standing_in_for_the_delegate_hands_the_answer_back_to_be_confirmed(rt, users):

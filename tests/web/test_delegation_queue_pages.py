@@ -7,7 +7,7 @@ import html
 import re
 
 from conftest import login
-from engine import accounts
+from engine import accounts, delegation
 from engine.models import Task
 from engine.routing import Actor
 from test_delegation_pages import ANSWER, _draft, _row
@@ -50,6 +50,18 @@ def test_the_delegate_is_not_offered_to_claim_their_own_answer(app, world):
         assert session.get(Task, task).assignee is None
     shown = reviewer.get(f"/tasks/{task}").data.decode()
     assert 'id="own-answer"' in shown and 'id="task-form"' not in shown
+
+
+def test_the_queue_reads_whose_answer_it_is_from_the_engines_rule(app, world, monkeypatch):
+    """The template decided itself whose answer a queued step holds (a second copy of the four-eyes rule); now the
+    row carries the engine's answer (delegation.authored, which refuses the claim): told that the answer is
+    edu_head's, the queue offers edu_head no 签收 and offers it to the delegate."""
+    task, reviewer = _queued(app, world)
+    monkeypatch.setattr(delegation, "authored", lambda step, username: username == "edu_head")
+    row = _row(login(app.test_client(), "edu_head").get("/inbox?view=department").data.decode(), task)
+    assert "data-own-answer" in row and f"/tasks/{task}/claim" not in row
+    row = _row(reviewer.get("/inbox?view=department").data.decode(), task)
+    assert f"/tasks/{task}/claim" in row and "data-own-answer" not in row
 
 
 def test_submitting_ones_own_answer_again_says_it_waits_in_the_queue(app, world):
