@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit, cases, wallclock
-from .errors import Conflict, InvalidInput, Message, NotFound, catalogue
+from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, catalogue
 from .forms import HIDDEN
 from .models import Case, CaseRating
 from .routing import Actor
@@ -27,6 +27,7 @@ MESSAGES = catalogue({
     "no_case": "no case {key}",
     "rating_too_early": "case {key} is not finished yet; it can be rated once it is",
     "rating_twice": "case {key} has already been rated",
+    "rating_window": "only staff of {department} record a rating given at the window",
 })
 
 
@@ -54,12 +55,16 @@ def check(score: object, comment: object) -> tuple[int, str]:
 
 def rate(session: Session, rt: Runtime, by: Actor, business_key: str, score: object, comment: object,
          channel: str, now: datetime | None = None) -> Rated:
-    """Record the one rating of a finished case; a bad one opens the follow-up for the owner department."""
-    value, text = check(score, comment)
-    now = now or wallclock.now()
+    """Record the one rating of a finished case; a bad one opens the follow-up for the owner department. At the
+    window (`channel` "window") only that department's staff record it (Actor.at_window)."""
     case = session.execute(select(Case).where(Case.business_key == business_key)).scalar_one_or_none()
     if case is None:
         raise NotFound(Message("no_case", key=business_key))
+    owner = rt.model(session, case.definition_id).owner_department
+    if channel == "window" and not by.at_window(owner):
+        raise PermissionDenied(Message("rating_window", department=owner or "—"))
+    value, text = check(score, comment)
+    now = now or wallclock.now()
     if case.status != "completed":
         raise Conflict(Message("rating_too_early", key=business_key))
     if session.get(CaseRating, case.id) is not None:
@@ -71,7 +76,6 @@ def rate(session: Session, rt: Runtime, by: Actor, business_key: str, score: obj
             session.flush()
     except IntegrityError:
         raise Conflict(Message("rating_twice", key=business_key)) from None
-    owner = rt.model(session, case.definition_id).owner_department
     if value <= BAD and owner:
         out = cases.start(session, rt, Actor.system("ratings"), FOLLOW_UP,
                           {"department": owner, "case_ref": business_key, "score": value, "comment": text})

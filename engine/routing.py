@@ -86,6 +86,11 @@ class Actor:
         """0 when not a member, else 1 reviewer, 2 supervisor, 3 head."""
         return ROLE_RANK.get(self.departments.get(department, ""), 0)
 
+    def at_window(self, owner: str | None) -> bool:
+        """Whether this actor serves at the window of `owner`, the department that answers for a case to its applicant
+        (the process's owner_department): its staff record there what the applicant brings (撤回申请, 好差评)."""
+        return owner is not None and self.rank_in(owner) > 0
+
     def may_work_on(self, department: str, role: str) -> bool:
         """Member of the department with at least the role the task needs."""
         return may_take(self.departments.get(department), role)

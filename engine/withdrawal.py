@@ -139,7 +139,7 @@ def withdraw_application(session: Session, rt: Runtime, actor: Actor, business_k
     model = rt.model(session, case.definition_id)
     if model.withdraw_message is None:
         raise Conflict(Message("withdraw_not_offered", process=case.process_key))
-    if channel == "window" and (model.owner_department is None or actor.rank_in(model.owner_department) == 0):
+    if channel == "window" and not actor.at_window(model.owner_department):
         raise PermissionDenied(Message("withdraw_window", department=model.owner_department or "—"))
     if case.status != "running":
         raise Conflict(Message("withdraw_case_over", key=business_key, status=case.status))

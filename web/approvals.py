@@ -13,7 +13,7 @@ from engine.errors import EngineError, PermissionDenied
 from engine.models import Task
 
 from . import side_forms
-from .cases import may_open_key, show
+from .cases import may_open_key, refused
 from .context import actor, runtime
 from .i18n import refusal
 from .names import person, separator
@@ -106,8 +106,7 @@ def withdraw_application(key: str):
         with runtime().db.write() as session:
             withdrawal.withdraw_application(session, runtime(), actor(), key, reason, "window")
     except PermissionDenied as exc:
-        flash(refusal(exc), "error")
-        return show(key), 403
+        return refused(key, "withdraw-application", {}, exc)
     except EngineError as exc:
         flash(refusal(exc), "error")
     else:

@@ -18,7 +18,7 @@ from engine.models import AuditEntry, Case, CaseRating, ProcessDefinition, Task
 
 from workflows.portal import PUBLIC
 
-from . import holds, localized
+from . import holds, localized, side_forms
 from .context import actor, overseers, runtime
 from .details import milestone_name, outcome_name
 from .i18n import refusal
@@ -137,8 +137,8 @@ def _milestone(model, case: Case, details: dict) -> str:
 
 @bp.route("/cases/<key>")
 @login_required
-def show(key: str):
-    """Summary, tasks, timeline and diagram of one case."""
+def show(key: str, side: side_forms.Side | None = None):
+    """Summary, tasks, timeline and diagram of one case (`side`: one of its forms refused, `refused`)."""
     case = _case(key)
     with runtime().db.write() as session_:
         cases.note(session_, actor(), key, "case_viewed", {})
@@ -148,7 +148,7 @@ def show(key: str):
         rating = session_.get(CaseRating, case.id)
         model = runtime().model(session_, case.definition_id)
         owner = model.owner_department
-        withdrawable = (case.status == "running" and model.withdraw_message is not None and owner in actor().departments
+        withdrawable = (case.status == "running" and model.withdraw_message is not None and actor().at_window(owner)
                         and not withdrawal.reached(session_, case.id, model.withdrawable_until))
         definition = session_.get(ProcessDefinition, case.definition_id)
         tasks = list(session_.execute(select(Task).where(Task.case_id == case.id).order_by(Task.created_at)).scalars())
@@ -201,12 +201,34 @@ def show(key: str):
                            whole_file=scope is None,
                            summary=json.loads(case.summary or "{}"), tables=tables, now=wallclock.now(),
                            waiting=waiting, missing=missing, alerts=raised, rating=rating,
-                           can_rate=case.status == "completed" and rating is None and owner in actor().departments,
+                           can_rate=case.status == "completed" and rating is None and me.at_window(owner),
                            withdrawable=withdrawable, urged=urged, urge_notes=urge_notes, urgeable=urgeable, urge_waits=urge_waits,
                            supervised=supervised,
                            overseer=overseer, can_supervise=can_supervise, stops=stops,
                            holds=holds.of_case(case), may_hold=holds.may_hold(), decided=decided, outcome=outcome,
-                           related=related, failure=_failure(case, model, data, terms, scope is None))
+                           related=related, failure=_failure(case, model, data, terms, scope is None),
+                           **_refused_form(side, withdrawable, urgeable, urge_waits))
+
+
+def refused(key: str, form: str, values: dict, exc: EngineError | None = None, said: str | None = None,
+            shown: list | None = None):
+    """The case page again after its form `form` (催办, 撤回申请, 好差评) was refused, by the engine (`exc`) or by the
+    page's own check (`said`), as the task page's forms are (web/side_forms.py): what was wrong said in that form,
+    filled in again with what was typed (`values`, by input name), where the page still offers it, else above the
+    page with what was typed read-only to copy (`shown`, side_forms.shown). Nothing was changed: 403 not allowed,
+    409 the case or step moved on, 422 what was typed."""
+    said = said if said is not None else refusal(exc)
+    return show(key, side_forms.Side(form, values, said, shown or [])), side_forms.status_of(exc)
+
+
+def _refused_form(side: side_forms.Side | None, withdrawable: bool, urgeable: set, waits: dict) -> dict:
+    """What the case page shows of a refused form: `side` where the page still offers the form (a refused rating is
+    said where the rating form is, whatever became of it), else `lost` above the page with `typed_back`."""
+    offered = {"rate": True, "withdraw-application": withdrawable,
+               **{f"urge-{task_id}": task_id not in waits for task_id in urgeable}}  # a waiting urge takes no note
+    if side is None or offered.get(side.form):
+        return dict(side=side, lost=None, typed_back=())
+    return dict(side=None, lost=side.above(), typed_back=side.shown)
 
 
 def _outcome(case: Case, model, terms) -> dict | None:
@@ -226,21 +248,19 @@ def _outcome(case: Case, model, terms) -> dict | None:
 @bp.route("/cases/<key>/rating", methods=["POST"])
 @login_required
 def rate(key: str):
-    """At the window, staff of the responsible department record the applicant's rating (好差评)."""
-    case = _case(key)
-    with runtime().db.read() as session_:
-        model = runtime().model(session_, case.definition_id)
-        owner = model.owner_department
-    if owner not in actor().departments:
-        abort(403)
+    """At the window, staff of the responsible department record the applicant's rating (好差评). Refused (the engine's
+    ratings.rate: not of that department, rated already, what was typed), the case page again says why where the
+    rating form is, with what was typed (`refused`); one who may not open the case: 404, as for no case."""
+    _case(key)
+    score, comment = request.form.get("score", ""), request.form.get("comment", "")
     try:
         with runtime().db.write() as session_:
-            rated = ratings.rate(session_, runtime(), actor(), key, request.form.get("score", ""),
-                                 request.form.get("comment", ""), "window")
-        flash(_("The rating was recorded.") + (" " + _("A follow-up was opened for the supervisors.")
-                                               if rated.follow_up else ""), "success")
+            rated = ratings.rate(session_, runtime(), actor(), key, score, comment, "window")
     except EngineError as exc:
-        flash(refusal(exc), "error")
+        return refused(key, "rate", {"score": score, "comment": comment}, exc,
+                       shown=side_forms.shown(("rate-comment", _("The applicant's comment"), comment)))
+    flash(_("The rating was recorded.") + (" " + _("A follow-up was opened for the supervisors.")
+                                           if rated.follow_up else ""), "success")
     return redirect(url_for("cases.show", key=key))
 
 

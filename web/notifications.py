@@ -15,7 +15,7 @@ from engine.errors import EngineError, PermissionDenied
 from engine.models import Task
 
 from . import localized
-from .cases import may_open, show
+from .cases import may_open, refused
 from .context import actor, runtime, safe_next
 from .i18n import department_name, refusal
 from .names import chinese, rule_table
@@ -165,8 +165,7 @@ def urge(task_id: str):
             times = urges.urge(session, actor(), task_id, request.form.get("note", ""),
                                per_hour=runtime().urges_per_hour)
     except PermissionDenied as exc:
-        flash(refusal(exc), "error")
-        return show(case.business_key), 403
+        return refused(case.business_key, f"urge-{task_id}", {}, exc)
     except EngineError as exc:
         flash(refusal(exc), "error")
     else:

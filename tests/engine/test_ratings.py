@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from engine import cases, facts, kpis, ratings, repository
 from engine.definitions import read_files
-from engine.errors import Conflict, InvalidInput, NotFound
+from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from engine.models import CaseFact, CaseRating, Task
 from tests.factories import SYSTEM, bpmn, make_users
 
@@ -32,6 +33,7 @@ def finished(rt):
         with rt.db.write() as session:
             cases.complete(session, rt, users["edu_reviewer"], out.opened[0]["id"], {})
         return key
+    make.users = users  # who serves at the window of EDU, the process's owner department, and who does not
     return rt, make
 
 
@@ -42,7 +44,7 @@ def test_a_finished_case_is_rated_once(finished):
         rated = ratings.rate(session, rt, SYSTEM, key, 5, "办事效率高", "portal")
     assert rated.score == 5 and rated.follow_up is None
     with pytest.raises(Conflict, match="already been rated"), rt.db.write() as session:
-        ratings.rate(session, rt, SYSTEM, key, 4, "", "window")
+        ratings.rate(session, rt, make.users["edu_reviewer"], key, 4, "", "window")
     with rt.db.write() as session:
         while facts.refresh(session, rt):
             pass
@@ -54,7 +56,7 @@ def test_a_bad_rating_opens_a_follow_up_for_the_owner_departments_supervisors(fi
     rt, make = finished
     key = make("Q-2")
     with rt.db.write() as session:
-        rated = ratings.rate(session, rt, SYSTEM, key, "1", "窗口态度差，等了两个小时", "window")
+        rated = ratings.rate(session, rt, make.users["edu_reviewer"], key, "1", "窗口态度差，等了两个小时", "window")
     assert rated.follow_up and rated.follow_up.startswith("RAT-")
     with rt.db.read() as session:
         task = session.query(Task).filter(Task.element_id == "follow_up").one()
@@ -73,6 +75,19 @@ def test_only_finished_cases_with_good_input_are_rated(finished):
         ratings.rate(session, rt, SYSTEM, running.business_key, 4, "", "portal")
     with pytest.raises(NotFound), rt.db.write() as session:
         ratings.rate(session, rt, SYSTEM, "NOPE-1", 4, "", "portal")
+
+
+def test_only_the_owner_departments_staff_record_a_rating_at_the_window(finished):
+    """The web page judged it (a bare 403 page); the engine says who records it, before anything typed is looked at,
+    and records nothing."""
+    rt, make = finished
+    key = make("Q-W")
+    for who in (make.users["psb_reviewer"], SYSTEM):
+        with pytest.raises(PermissionDenied) as refused, rt.db.write() as session:
+            ratings.rate(session, rt, who, key, "nine", "", "window")
+        assert refused.value.code == "rating_window" and "only staff of EDU" in str(refused.value)
+    with rt.db.read() as session:
+        assert session.execute(select(CaseRating)).first() is None
 
 
 def test_ratings_feed_satisfaction(finished):
