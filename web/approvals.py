@@ -8,14 +8,13 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import delegation, holding, sendback, transfers, withdrawal
-from engine.errors import EngineError, PermissionDenied
+from engine.errors import EngineError
 
 from engine.models import Task
 
 from . import side_forms
 from .cases import may_open_key, refused
 from .context import actor, runtime
-from .i18n import refusal
 from .names import person, separator
 
 bp = Blueprint("approvals", __name__)
@@ -94,23 +93,22 @@ def withdraw(task_id: str):
 @login_required
 def withdraw_application(key: str):
     """At the window: record that the applicant withdraws the application (reason and confirmation required).
-    Refused to one of the case outside the owning department, the case page, 403, saying who records it; to one
-    who may not open the case, 404 as for no case."""
+    Refused (unconfirmed, or by the engine: one of the case outside the owning department, a decided case, the
+    reason), the case page again says why, in the form with the reason typed, or above with the reason to copy where
+    the form is gone (cases.refused); to one who may not open the case, 404 as for no case."""
     if not may_open_key(key):
         abort(404)
-    reason = request.form.get("reason", "").strip()
+    reason = request.form.get("reason", "")
+    typed = ("withdraw-application", {"reason": reason})
+    shown = side_forms.shown(("withdraw-reason", _("Reason given by the applicant"), reason))
     if not request.form.get("confirm"):
-        flash(_("Tick the box to confirm the withdrawal; nothing was changed."), "error")
-        return redirect(url_for("cases.show", key=key))
+        return refused(key, *typed, said=_("Tick the box to confirm the withdrawal; nothing was changed."), shown=shown)
     try:
         with runtime().db.write() as session:
             withdrawal.withdraw_application(session, runtime(), actor(), key, reason, "window")
-    except PermissionDenied as exc:
-        return refused(key, "withdraw-application", {}, exc)
     except EngineError as exc:
-        flash(refusal(exc), "error")
-    else:
-        flash(_("%(key)s was withdrawn at the applicant's request.", key=key), "success")
+        return refused(key, *typed, exc, shown=shown)
+    flash(_("%(key)s was withdrawn at the applicant's request.", key=key), "success")
     return redirect(url_for("cases.show", key=key))
 
 

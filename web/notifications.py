@@ -11,10 +11,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine import mail, notices, urges
-from engine.errors import EngineError, PermissionDenied
+from engine.errors import EngineError
 from engine.models import Task
 
 from . import localized
+from . import side_forms
 from .cases import may_open, refused
 from .context import actor, runtime, safe_next
 from .i18n import department_name, refusal
@@ -157,20 +158,19 @@ def read():
 @bp.route("/tasks/<task_id>/urge", methods=["POST"])
 @login_required
 def urge(task_id: str):
-    """Urge an open task (催办); its holder is notified. Refused to one of the case who may not urge it, the case
-    page again, 403, saying who may (the engine's rule, urges.urging_department); else why, on the case page."""
+    """Urge an open task (催办); its holder is notified. Refused (by the engine: one who may not urge it, as
+    urges.urging_department says, a finished step, urged too often, the note), the case page again says why, in the
+    step's urge form with the note typed, or above with the note to copy where the form is gone (cases.refused)."""
     task, case = _load_for_urge(task_id)
+    note = request.form.get("note", "")
     try:
         with runtime().db.write() as session:
-            times = urges.urge(session, actor(), task_id, request.form.get("note", ""),
-                               per_hour=runtime().urges_per_hour)
-    except PermissionDenied as exc:
-        return refused(case.business_key, f"urge-{task_id}", {}, exc)
+            times = urges.urge(session, actor(), task_id, note, per_hour=runtime().urges_per_hour)
     except EngineError as exc:
-        flash(refusal(exc), "error")
-    else:
-        flash(_("“%(task)s” of %(key)s was urged (%(times)s times so far).", task=task.name, key=case.business_key,
-                times=times), "success")
+        return refused(case.business_key, f"urge-{task_id}", {"note": note}, exc,
+                       shown=side_forms.shown(("urge-note", _("Note"), note)))
+    flash(_("“%(task)s” of %(key)s was urged (%(times)s times so far).", task=task.name, key=case.business_key,
+            times=times), "success")
     return redirect(url_for("cases.show", key=case.business_key))
 
 

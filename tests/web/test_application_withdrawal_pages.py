@@ -80,3 +80,32 @@ def test_one_of_the_case_outside_the_window_reads_why_on_the_case_page(app, worl
     with world.rt.db.read() as session:
         from engine.models import Case
         assert session.get(Case, out.case_id).status == "running"
+
+
+def test_a_refused_withdrawal_keeps_the_reason_typed(app, world):
+    """A refused 撤回申请 at the window lost the reason typed (a redirect to the case page). Now the case page again holds
+    it: in the form, open, with what is wrong said there, while the page offers it (unconfirmed, a hidden character in
+    the reason: 422); read-only under why, above, where the form is gone (one outside the owning department, 403).
+    The case runs on."""
+    import re
+
+    from engine.models import Case
+
+    out = world.start("subsidy_approval", world.person().subsidy())
+    street = login(app.test_client(), "street_reviewer")
+    for data, wrong in (({"reason": "申请人已就业，不再申请"}, "请勾选确认"),
+                        ({"reason": "申请人已就业，\u202e不再申请", "confirm": "1"}, "不可见")):
+        refused = street.post(f"/cases/{out.business_key}/withdraw-application", data=data)
+        form = re.search(r'<details class="card send-back" id="withdraw-application" open>.*?</details>',
+                         refused.data.decode(), re.S)
+        assert refused.status_code == 422 and form, refused.data.decode()[:3000]
+        said = re.search(r'id="side-refused">(.*?)</p>', form.group(0)).group(1)
+        assert wrong in said, said
+        assert f'name="reason" rows="2" required maxlength="500">{data["reason"]}</textarea>' in form.group(0)
+    auditor = login(app.test_client(), "auditor")
+    page = auditor.post(f"/cases/{out.business_key}/withdraw-application",
+                        data={"reason": "申请人来电撤回", "confirm": "1"}).data.decode()
+    assert 'id="withdraw-application"' not in page and "的工作人员可以在窗口登记撤回申请" in page
+    assert "申请人来电撤回</textarea>" in re.search(r'<section id="typed-back">.*?</section>', page, re.S).group(0)
+    with world.rt.db.read() as session:
+        assert session.get(Case, out.case_id).status == "running"

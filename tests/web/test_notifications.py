@@ -91,12 +91,12 @@ def _urges(world) -> int:
 
 
 def test_urging_a_finished_step_says_it_is_finished_and_changes_nothing(app, world):
-    """It was a bare 403 page, as if the requester might never urge it."""
+    """It was a bare 403 page, as if the requester might never urge it; now the case page (409) says it."""
     out, answer = _answered_inquiry(world)
     edu = login(app.test_client(), "edu_reviewer")
     page = edu.post(f"/tasks/{answer}/urge", data={"note": "请尽快"})
-    assert page.status_code == 302 and page.headers["Location"].endswith(f"/cases/{out.business_key}")
-    assert "环节“拟写答复”已办理结束，无需催办" in edu.get(page.headers["Location"]).data.decode()
+    assert page.status_code == 409 and out.business_key in page.data.decode()
+    assert "环节“拟写答复”已办理结束，无需催办" in page.data.decode()
     edu.post("/language", data={"language": "en", "next": "/inbox"})
     english = edu.post(f"/tasks/{answer}/urge", data={}, follow_redirects=True).data.decode()
     assert "is already finished; there is nothing to urge" in english
@@ -319,4 +319,28 @@ def test_one_who_may_not_urge_the_step_reads_why_on_the_case_page(app, world):
     said = re.search(r'class="flash error"[^>]*>(.*?)</', page, re.S).group(1)
     assert "hrss_reviewer不能催办" in said and "参与本案的部门可以" in said, said
     assert out.business_key in page and f'action="/tasks/{sign}/urge"' not in page  # the case page, offering no urge
+    assert _urges(world) == 0
+
+
+def test_a_refused_urge_keeps_the_note_typed(app, world):
+    """A refused 催办 lost the note typed (a redirect to the case page). Now the case page again holds it: in the step's
+    urge form, with what is wrong said there, while the step can still be urged (a note too long, 422); read-only
+    under why, above, where the form is gone (a finished step, 409). Nothing was urged."""
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    answer = opened(out)["draft_answer"]
+    edu = login(app.test_client(), "edu_reviewer")
+    long_note = "家长已多次来电询问进度，" * 50
+    refused = edu.post(f"/tasks/{answer}/urge", data={"note": long_note})
+    form = re.search(r'<form method="post" action="/tasks/' + answer + r'/urge".*?</form>', refused.data.decode(), re.S)
+    assert refused.status_code == 422 and form, refused.data.decode()[:2000]
+    assert "500" in re.search(r'id="side-refused">(.*?)</p>', form.group(0)).group(1)  # what is wrong, in the form
+    assert f">{long_note}</textarea>" in form.group(0)
+    _, done = _answered_inquiry(world)
+    finished = edu.post(f"/tasks/{done}/urge", data={"note": "请尽快答复"})
+    page = finished.data.decode()
+    assert finished.status_code == 409 and f'action="/tasks/{done}/urge"' not in page
+    said = re.search(r'id="refused">(.*?)</div>', page, re.S).group(1)
+    assert "已办理结束，无需催办" in said
+    assert "请尽快答复</textarea>" in re.search(r'<section id="typed-back">.*?</section>', page, re.S).group(0)
     assert _urges(world) == 0
