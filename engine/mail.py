@@ -17,6 +17,7 @@ JOINTREVIEW_BASE_URL (for links).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -40,6 +41,7 @@ MAX_ATTEMPTS = 10
 LEASE = timedelta(minutes=5)
 BATCH = 50
 DIGEST_HOUR = 8  # local time of the daily digest
+_NOT_IN_ADDRESS = re.compile(r"[\s,;\x00-\x1f\x7f]")  # one address: no spaces, line breaks, lists
 
 WORDS = {  # kind → (Chinese, English); free text (reasons, notes) stays in the app: it may name people
     "sent_back": ("{key}「{step}」被{by}退回，退回理由请登录查看", "{key} “{step}” was sent back to you by {by}; "
@@ -164,16 +166,19 @@ def _message(row: MailOut, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = row.to_address
-    message["Subject"] = row.subject
+    message["Subject"] = re.sub(r"\s*[\r\n]+\s*", " ", row.subject)  # a step named on two lines (&#10;): one line
     message["Message-ID"] = message_id(row)
     message.set_content(row.body)
     return message
 
 
 def message_id(row: MailOut) -> str:
-    """The same for every sending of one mail: its unique key and the microsecond it was written."""
-    key = re.sub(r"[^A-Za-z0-9.-]", ".", row.dedupe)
-    return f"<{key}.{round(row.created_at.timestamp() * 1_000_000)}@jointreview.local>"
+    """The same for every sending of one mail: its unique key and the microsecond it was written. The key goes in
+    as a digest (a user name may hold characters no Message-ID may, and no two keys may read alike), after its
+    kind (notice, digest) to read."""
+    kind = re.sub(r"[^A-Za-z0-9-]", "", row.dedupe.split(":", 1)[0]) or "mail"
+    key = hashlib.sha256(row.dedupe.encode("utf-8")).hexdigest()[:20]  # the header on one line of 78
+    return f"<{kind}.{key}.{round(row.created_at.timestamp() * 1_000_000)}@jointreview.local>"
 
 
 def send_due(db, now: datetime | None = None) -> tuple[int, int]:
@@ -184,12 +189,11 @@ def send_due(db, now: datetime | None = None) -> tuple[int, int]:
     now = now or _now()
     def claim():  # nothing is sent before it commits: tried again after a transient error
         with db.write() as session:
-            return [(r.id, r.attempts, _message(r, os.environ.get("JOINTREVIEW_MAIL_FROM", "jointreview@localhost")))
-                    for r in _claim(session, now)]
+            return _written(_claim(session, now), os.environ.get("JOINTREVIEW_MAIL_FROM", "jointreview@localhost"), now)
 
-    rows = retries.attempt("taking the due mails", claim)
+    rows, unwritten = retries.attempt("taking the due mails", claim)
     if not rows:
-        return 0, 0
+        return 0, unwritten
     sent, failed = [], []
     try:
         with smtplib.SMTP(host, int(os.environ.get("JOINTREVIEW_SMTP_PORT", "25")), timeout=10) as smtp:
@@ -209,7 +213,21 @@ def send_due(db, now: datetime | None = None) -> tuple[int, int]:
     retries.attempt("marking mails sent", lambda: _mark(db, now, sent, failed))
     if failed:
         log.warning("%d mail(s) could not be sent; they will be retried: %s", len(failed), failed[0][2])
-    return len(sent), len(failed)
+    return len(sent), len(failed) + unwritten
+
+
+def _written(rows: list[MailOut], sender: str, now: datetime) -> tuple[list[tuple[int, int, EmailMessage]], int]:
+    """(id, attempts, message) of each claimed mail, and how many could not be written: a header no mail may carry
+    (an address with a line break, kept from before such addresses were refused) is given up at once, saying why;
+    it stopped every sending before anything went, for every reader, every round."""
+    EmailMessage()["From"] = sender  # a sender no mail may carry is the configuration's fault, not the mails'
+    written, unwritten = [], 0
+    for row in rows:
+        try:
+            written.append((row.id, row.attempts, _message(row, sender)))
+        except ValueError as exc:
+            row.failed_at, row.last_error, unwritten = now, f"the mail cannot be written: {exc}"[:500], unwritten + 1
+    return written, unwritten
 
 
 def _mark(db, now: datetime, sent: list[int], failed: list[tuple[int, int, str]]) -> None:
@@ -230,7 +248,8 @@ def _mark(db, now: datetime, sent: list[int], failed: list[tuple[int, int, str]]
 def set_preferences(session: Session, username: str, email: str | None, on: bool, kinds: list[str], digest: bool) -> None:
     """A user's own mail settings; the address is checked for shape only."""
     email = (email or "").strip() or None
-    if email is not None and (len(email) > 254 or email.count("@") != 1 or " " in email or "." not in email.split("@")[1]):
+    if email is not None and (len(email) > 254 or email.count("@") != 1 or _NOT_IN_ADDRESS.search(email)
+                              or "." not in email.split("@")[1]):
         raise InvalidInput(Message("mail_invalid"), {"email": Message("mail_not_address")})
     unknown = [k for k in kinds if k not in WORDS]
     if unknown:

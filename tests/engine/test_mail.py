@@ -3,6 +3,7 @@ in Chinese with the English version, without personal data; two workers never se
 server that is down delays mail (retried with back-off) and never blocks a case; digests go once a day."""
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from datetime import datetime, timedelta, timezone
@@ -165,3 +166,59 @@ def test_a_mail_marked_sent_only_after_a_lock_goes_once_and_keeps_its_message_id
         session.execute(update(MailOut).values(sent_at=None, due_at=datetime.now(timezone.utc)))
     mail.send_due(rt.db)
     assert {m["Message-ID"] for _, m in smtp.messages[2:]} == ids, "the copy has the Message-ID mail systems drop"
+
+
+def _outbox(rt, *rows):
+    """Mails put in the outbox as they are (to, subject, dedupe), all due now."""
+    now = datetime.now(timezone.utc)
+    with rt.db.write() as session:
+        for to, subject, dedupe in rows:
+            session.add(MailOut(dedupe=dedupe, to_address=to, subject=subject, body="正文", created_at=now, due_at=now,
+                                attempts=0))
+
+
+def test_a_mail_whose_header_cannot_be_written_is_set_aside_and_the_others_go(rt, users, smtp):
+    """A mail address holding a line break (stored before it was refused) made every round of the sending fail
+    before anything went: no mail went to anyone, ever. That mail is given up, saying why; the others go."""
+    _outbox(rt, ("psb_chief@gov.example\nBcc: spy@evil.example", "【联审平台】一", "notice:1"),
+            ("psb_reviewer@gov.example", "【联审平台】二", "notice:2"))
+    assert mail.send_due(rt.db) == (1, 1)
+    assert [rcpts for rcpts, _ in smtp.messages] == [["psb_reviewer@gov.example"]]
+    with rt.db.read() as session:
+        bad = session.execute(select(MailOut).where(MailOut.dedupe == "notice:1")).scalar_one()
+    assert bad.failed_at is not None and bad.sent_at is None and "line" in bad.last_error.lower()
+    assert mail.send_due(rt.db, now=datetime.now(timezone.utc) + timedelta(days=1)) == (0, 0)  # not tried again
+
+
+def test_a_step_name_of_two_lines_makes_a_one_line_subject(rt, users, smtp):
+    """bpmn-js writes a step's name typed on two lines with a line break (&#10;): the subject reads it as one line."""
+    _outbox(rt, ("psb_reviewer@gov.example", "【联审平台】A-1「户籍\n核查」已到达，请及时办理", "notice:3"))
+    assert mail.send_due(rt.db) == (1, 0)
+    assert smtp.messages[0][1]["Subject"] == "【联审平台】A-1「户籍 核查」已到达，请及时办理"
+
+
+@pytest.mark.parametrize("address", ["psb@gov.example\nBcc:spy@evil.example", "psb@gov.example\rX:1",
+                                     "psb@gov.example\tx", "psb@gov.example,spy.example"])
+def test_a_mail_address_with_a_line_break_or_a_list_is_refused(rt, users, address):
+    from engine.errors import InvalidInput
+
+    with rt.db.write() as session, pytest.raises(InvalidInput):
+        mail.set_preferences(session, "psb_reviewer", address, True, [], False)
+    with rt.db.read() as session:
+        assert session.execute(select(User.email).where(User.username == "psb_reviewer")).scalar_one() == \
+            "psb_reviewer@gov.example"
+
+
+def test_digests_of_users_whose_names_differ_only_in_punctuation_or_script_have_their_own_message_ids(rt, users, smtp):
+    """The Message-ID made every character but letters, digits, . and - a dot: zhang_san's and zhang.san's digests
+    (or 张三's and 李四's) written at one moment had the same one, and mail systems drop the second as a copy."""
+    now = datetime.now(timezone.utc)
+    with rt.db.write() as session:
+        for name in ("zhang_san", "zhang.san", "张三", "李四"):
+            session.add(MailOut(dedupe=f"digest:{name}:2026-11-30", to_address=f"u{len(name)}@gov.example",
+                                subject="【联审平台】每日消息摘要", body="正文", created_at=now, due_at=now, attempts=0))
+    assert mail.send_due(rt.db) == (4, 0)
+    ids = [m["Message-ID"].strip() for _, m in smtp.messages]
+    assert len(ids) == 4 and len(set(ids)) == 4
+    assert all(re.fullmatch(r"<[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[a-z.]+>", i)
+               for i in ids), ids  # RFC 5322 dot-atoms: no two dots together
