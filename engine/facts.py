@@ -21,6 +21,7 @@ from .runtime import Runtime
 
 WATERMARK = "facts"
 BATCH = 5000
+CODE_LENGTH = 16  # departments.code: an addressee longer than a code can be is none (kpi_addressee_field names any field)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -47,6 +48,7 @@ def case_fact(case: Case, history: list[tuple[datetime, str, dict]], tasks: list
         area = details.get("area", area)
         category = details.get("category", category)
         addressee = details.get("addressee", addressee)
+    addressee = addressee if addressee is None or len(addressee) <= CODE_LENGTH else None
     first = {name: moments[0][0] for name, moments in milestones.items()}
     decided = milestones.get("decided", [])
     first_outcome = decided[0][1].get("outcome") if decided else None
@@ -84,9 +86,10 @@ def inquiry_facts(case: Case, fact: CaseFact, history: list[tuple[datetime, str,
     reply's deadline is the due time of the first step of the department asked that opened when it was asked."""
     calls: dict[str, dict[str, Any]] = {}
     for at, event, details in history:
-        if event != "milestone" or not details.get("inquiry") or not details.get("addressee"):
+        asked_of = details.get("addressee") or ""
+        if event != "milestone" or not details.get("inquiry") or not 0 < len(asked_of) <= CODE_LENGTH:
             continue
-        call = calls.setdefault(details["inquiry"], {"addressee": details["addressee"]})
+        call = calls.setdefault(details["inquiry"], {"addressee": asked_of})
         call.setdefault(details.get("milestone", ""), at)
     asked = [(fact.accepted_at, fact.answered_at, fact.addressee)] if fact.addressee and fact.accepted_at else []
     asked += [(c["accepted"], c.get("answered"), c["addressee"]) for c in calls.values() if "accepted" in c]
