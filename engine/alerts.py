@@ -57,8 +57,9 @@ class RuleSpec:
 
 
 def add_rule(session: Session, rt: Runtime, by: Actor, spec: RuleSpec, now: datetime | None = None) -> AlertRule:
-    """A new rule (validated, audited); cases are watched under it from their next move on. A step rule names a
-    step (user task) of the process's newest version: a mistyped one would never fire."""
+    """A new rule (validated, audited); cases are watched under it from their next move on. Its process is a
+    deployed one, and a step rule names a step (user task) of the process's newest version: a mistyped one would
+    never fire."""
     errors = {}
     if spec.kind not in KINDS:
         errors["kind"] = Message("alert_kind", kinds=list(KINDS))
@@ -66,6 +67,8 @@ def add_rule(session: Session, rt: Runtime, by: Actor, spec: RuleSpec, now: date
         errors["threshold"] = Message("alert_percent" if spec.kind == "sla" else "alert_days")
     if not spec.process_key or len(spec.process_key) > 100:
         errors["process_key"] = Message("alert_process")
+    elif not _deployed(session, spec.process_key):  # a rule of no process would never fire
+        errors["process_key"] = Message("no_process_deployed", process=spec.process_key)
     if spec.kind != "sla" and spec.element_id:
         errors["element_id"] = Message("alert_step")
     elif (spec.element_id and "process_key" not in errors
@@ -80,6 +83,12 @@ def add_rule(session: Session, rt: Runtime, by: Actor, spec: RuleSpec, now: date
     session.flush()
     audit.append(session, [audit.Event("alert_rule_added", by.username, {"rule": rule.id, **vars(spec)})], now)
     return rule
+
+
+def _deployed(session: Session, process_key: str) -> bool:
+    from .repository import latest  # the repository sets a process's age rule on deploy, through this module
+
+    return latest(session, process_key, required=False) is not None
 
 
 def _steps(session: Session, rt: Runtime, process_key: str) -> set[str]:

@@ -22,7 +22,7 @@ from engine.models import CaseRollup, ProcessDefinition
 from engine.routing import ROLE_RANK
 
 from . import localized
-from .context import actor, overseers, runtime
+from .context import actor, overseers, row_id, runtime
 from .details import outcome_names
 from .i18n import department_name, error_text, field_errors, problems as named_problems
 from .names import closing, opening
@@ -318,7 +318,10 @@ def alert_rules():
     try:
         with runtime().db.write() as session:
             if request.form.get("remove"):
-                alerts.remove_rule(session, actor(), int(request.form["remove"]))
+                number = row_id(request.form["remove"])
+                if number is None:  # not a rule's number (a crafted form): past 64 bits the database raised
+                    abort(400)
+                alerts.remove_rule(session, actor(), number)
                 flash(_("The rule was removed."), "ok")
             else:
                 try:
@@ -333,8 +336,6 @@ def alert_rules():
         flash(_("The rule was not saved: %(problems)s",
                 problems=named_problems(said) or error_text(exc)), "error")
         return _alerts_page({} if request.form.get("remove") else typed, 400)
-    except ValueError:  # a rule number that is not a number
-        abort(400)
     return redirect(url_for("dashboard.alert_list"))
 
 

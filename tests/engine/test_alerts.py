@@ -185,8 +185,10 @@ def test_a_step_rule_names_a_step_of_the_newest_version_or_is_refused_by_name(wo
             said = refused.value.fields["element_id"]
             # the process by its key: the web layer names it in the reader's language
             assert said.code == "alert_step_unknown" and f"'{step}'" in said and said.params["process"] == "kpi"
-        with pytest.raises(InvalidInput) as refused:
-            alerts.add_rule(session, rt, SYSTEM, alerts.RuleSpec("nowhere", "sla", 80, "review"))
-        assert "'review'" in refused.value.fields["element_id"] and "nowhere" in refused.value.fields["element_id"]
+        for kind, step in (("sla", "review"), ("idle", None)):  # a process never deployed: a rule that never fires
+            with pytest.raises(InvalidInput) as refused:
+                alerts.add_rule(session, rt, SYSTEM, alerts.RuleSpec("nowhere", kind, 80, step))
+            said = refused.value.fields["process_key"]
+            assert said.code == "no_process_deployed" and "'nowhere'" in said
         assert alerts.add_rule(session, rt, SYSTEM, alerts.RuleSpec("kpi", "sla", 80, "review")).element_id == "review"
         assert len(alerts.rules(session)) == 4  # the three of the world and this one; nothing refused was kept

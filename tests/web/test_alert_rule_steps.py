@@ -85,3 +85,25 @@ def test_a_refused_step_names_its_process_in_the_readers_language(app, world):
     en = page.data.decode()
     assert page.status_code == 400
     assert "“review_psb” is not a step of the newest version of Subsidy approval" in en and "补贴审批" not in en
+
+
+def test_a_rule_for_a_process_never_deployed_is_refused_by_name(app, world):
+    """A crafted form (the page offers deployed processes only) saved a rule for any process key: one that watches
+    nothing and never fires, listed by its raw key."""
+    with world.rt.db.read() as session:
+        before = [r.id for r in alerts.rules(session)]  # the age rules the processes' targets make
+    admin = login(app.test_client(), "admin")
+    admin.get("/dashboard/alerts", headers=ZH)
+    page = admin.post("/dashboard/alerts/rules", headers=ZH,
+                      data={"process_key": "no_such_process", "kind": "idle", "threshold": "5", "element_id": ""})
+    assert page.status_code == 400
+    assert "规则未保存：流程“no_such_process”尚未部署" in page.data.decode()
+    with world.rt.db.read() as session:
+        assert [r.id for r in alerts.rules(session)] == before
+
+
+def test_a_rule_number_past_any_row_id_is_refused_plainly(app, world):
+    """remove=<a number past 64 bits> made SQLite raise (Python int too large to convert): a 500 error page."""
+    admin = login(app.test_client(), "admin")
+    for number in ("9" * 30, "-1", "0"):
+        assert admin.post("/dashboard/alerts/rules", data={"remove": number}).status_code in (400, 404), number
