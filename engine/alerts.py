@@ -65,7 +65,7 @@ def add_rule(session: Session, rt: Runtime, by: Actor, spec: RuleSpec, now: date
         errors["kind"] = Message("alert_kind", kinds=list(KINDS))
     if not (0 < spec.threshold <= (100 if spec.kind == "sla" else 365)):
         errors["threshold"] = Message("alert_percent" if spec.kind == "sla" else "alert_days")
-    if not spec.process_key or len(spec.process_key) > 100:
+    if not spec.process_key or len(spec.process_key) > 100 or "\x00" in spec.process_key:  # PostgreSQL: no NUL
         errors["process_key"] = Message("alert_process")
     elif not _deployed(session, spec.process_key):  # a rule of no process would never fire
         errors["process_key"] = Message("no_process_deployed", process=spec.process_key)

@@ -95,3 +95,11 @@ def test_the_api_lists_notices_and_takes_objections_until_the_period_ends(world,
         assert client.get("/api/v1/notices", headers=portal).get_json()["items"] == []
         late = client.post(f"/api/v1/notices/{other_id}/objections", headers=portal, json=OBJECTION)
         assert late.status_code == 404
+
+
+def test_a_notice_number_holding_a_nul_is_a_request_not_understood(app, world):
+    """%00 in the notice number reached PostgreSQL, which refuses NUL in text: a 500 error page on a public form."""
+    _, notice_id = under_notice(world)
+    client = app.test_client()
+    assert client.post(f"/notices/{notice_id}%00/objection", data=OBJECTION).status_code == 400
+    assert notice_id in client.get("/notices").data.decode()  # nothing recorded

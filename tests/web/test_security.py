@@ -64,3 +64,17 @@ def test_ids_past_64_bits_name_nothing(app, world):
     assert checked.status_code == 404 and checked.is_json
     admin = login(app.test_client(), "admin")
     assert admin.get(f"/cases/ADM-2026-000001/attachments/{huge}").status_code == 404
+
+
+def test_a_nul_in_an_address_is_a_request_not_understood(app, world):
+    """%00 in a page's path or query reached PostgreSQL, which refuses NUL in text: a 500 error page on every page
+    that looks something up by it (a case, a step, the dashboard's process, the public notices), where SQLite said
+    404. No address holds one: 400, whatever the database (the API names the field itself: 422)."""
+    admin = login(app.test_client(), "admin")
+    for path in ("/cases/A%00B", "/tasks/a%00b", "/dashboard?process=a%00b", "/dashboard/assessment?process=a%00",
+                 "/dashboard/bottlenecks.json?process=a%00b", "/dashboard/cases?figure=accepted&process=a%00",
+                 "/search?q=%00", "/dashboard?a%00=1"):
+        assert admin.get(path).status_code == 400, path
+    for path in ("/tasks/a%00b/urge", "/cases/A%00B/withdraw-application", "/notices/AB%00CD/objection"):
+        assert admin.post(path, data={"confirm": "1", "reason": "x"}).status_code == 400, path
+    assert admin.get("/cases/A%00B", headers={"Accept": "text/html"}).data.decode().count("请求无法识别") >= 1
