@@ -51,7 +51,9 @@ def _scope(departments: list[str] | None) -> kpis.Scope:
                       area=request.args.get("area") or None)
 
 
-def _period() -> kpis.Period:
+def _period(page: bool = True) -> kpis.Period:
+    """The period asked for; one refused is said on the `page` shown (the current quarter shown instead), else raised
+    (a download or the heat map's data: no page to say it on)."""
     text = request.args.get("period")
     tz = runtime().calendar.tz
     if not text:
@@ -59,6 +61,8 @@ def _period() -> kpis.Period:
     try:
         return kpis.parse_period(text)
     except InvalidInput as exc:  # the engine's words, as the REST API says them
+        if not page:
+            raise
         flash(error_text(exc), "error")
         return kpis.current_period("quarter", tz)
 
@@ -157,8 +161,7 @@ def _about(scope: kpis.Scope, group: str | None, value: str | None, choices: dic
     return list(dict.fromkeys(p for p in parts if p))
 
 
-def _assessed(departments: list[str] | None) -> tuple[kpis.Period, dict]:
-    period = _period()
+def _assessed(departments: list[str] | None, period: kpis.Period) -> tuple[kpis.Period, dict]:
     with runtime().db.read() as session:
         codes = departments or directory.codes(session)
         result = assessment.assess(session, period, codes, runtime().calendar.tz,
@@ -171,7 +174,7 @@ def _assessed(departments: list[str] | None) -> tuple[kpis.Period, dict]:
 def node_assessment():
     """The node assessment of a quarter (or month, year): inputs, parts, score and rank per department."""
     departments = visible_departments()
-    period, result = _assessed(departments)
+    period, result = _assessed(departments, _period())
     return render_template("assessment.html", period=period, result=result, columns=assessment.COLUMNS,
                            rows=[assessment.flat(r) for r in result["departments"]], parts=assessment.PARTS,
                            rates=assessment.RATES, can_weigh="admin" in actor().roles, shares=shares(result["weights"]))
@@ -190,7 +193,12 @@ def assessment_download(kind: str):
     """The node assessment as CSV or Excel, with a header row a spreadsheet can filter."""
     if kind not in ("csv", "xlsx"):
         abort(404)
-    period, result = _assessed(visible_departments())
+    departments = visible_departments()
+    try:
+        period, result = _assessed(departments, _period(page=False))
+    except InvalidInput as exc:  # said on the assessment page, not a file of another period
+        flash(error_text(exc), "error")
+        return redirect(url_for("dashboard.node_assessment", process=request.args.get("process") or None))
     header = [_(label) for name, label in assessment.COLUMNS]
     rows = [[department_name(row[name]) if name == "department" else row[name] for name, label in assessment.COLUMNS]
             for row in map(assessment.flat, result["departments"])]
@@ -357,7 +365,10 @@ def bottlenecks():
 def bottleneck_data():
     """The BPMN of the process's newest version and the figures per step, for the heat map."""
     departments = visible_departments()
-    period, scope = _period(), _scope(departments)
+    try:
+        period, scope = _period(page=False), _scope(departments)
+    except InvalidInput as exc:
+        return jsonify(error=error_text(exc)), 400
     if not scope.process:
         abort(404)
     with runtime().db.read() as session:

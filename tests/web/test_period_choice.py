@@ -67,3 +67,21 @@ def test_a_period_out_of_range_is_named_and_the_current_quarter_shown(app, world
     page = login(app.test_client(), "admin").get("/dashboard?period=1900").data.decode()
     assert "统计期间“1900”不在1970年至2200年之间" in page
     assert _choices(page)[1] == [kpis.current_period("quarter", world.rt.calendar.tz).label]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_bad_period_of_a_download_is_said_on_the_assessment_page_not_on_a_later_one(app, world, kind):
+    """The download gave the current quarter's file (named so) for a period it refused, and its refusal waited in the
+    session for whatever page came next."""
+    client = login(app.test_client(), "admin")
+    refused = client.get(f"/dashboard/assessment.{kind}?period=1969&process=admission_review")
+    assert refused.status_code == 302 and "/dashboard/assessment?process=admission_review" in refused.headers["Location"]
+    assert "统计期间“1969”不在1970年至2200年之间" in client.get(refused.headers["Location"]).data.decode()
+    assert "1969" not in client.get("/dashboard").data.decode()
+
+
+def test_a_bad_period_of_the_heat_map_is_answered_there_not_on_a_later_page(app, world):
+    client = login(app.test_client(), "admin")
+    refused = client.get("/dashboard/bottlenecks.json?process=admission_review&period=1969")
+    assert refused.status_code == 400 and "1969" in refused.get_json()["error"]
+    assert "1969" not in client.get("/dashboard").data.decode()
