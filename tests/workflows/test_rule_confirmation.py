@@ -135,7 +135,7 @@ def test_a_refusal_keeps_the_old_version_and_tells_the_proposer(world):
 
 def test_one_proposal_at_a_time(world):
     key, _ = propose(world)
-    with pytest.raises(Conflict, match=f"admission_points v2 is still awaiting co-sign \\({key}\\)"):
+    with pytest.raises(Conflict, match=f"积分入学积分规则（共享规则） v2 is still awaiting co-sign \\({key}\\)"):
         with world.rt.db.write() as session:
             repository.deploy(session, world.rt, designer(world), changed_points("最高50分", "最高40分"))
     # deploying the same proposal again starts nothing new
