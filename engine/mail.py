@@ -44,28 +44,28 @@ DIGEST_HOUR = 8  # local time of the daily digest
 _NOT_IN_ADDRESS = re.compile(r"[\s,;\x00-\x1f\x7f]")  # one address: no spaces, line breaks, lists
 
 WORDS = {  # kind → (Chinese, English); free text (reasons, notes) stays in the app: it may name people
-    "sent_back": ("{key}「{step}」被{by}退回，退回理由请登录查看", "{key} “{step}” was sent back to you by {by}; "
+    "sent_back": ("{key}“{step}”被{by}退回，退回理由请登录查看", "{key} “{step}” was sent back to you by {by}; "
                   "the reason is in the app"),
-    "urged": ("{by}催办{key}「{step}」（第{times}次）", "{by} urges {key} “{step}” (time {times})"),
-    "transferred": ("{by}将{key}「{step}」转办给您", "{by} transferred {key} “{step}” to you"),
-    "delegated": ("{by}将{key}「{step}」委派给您办理，办理后交回确认", "{by} delegated {key} “{step}” to you"),
-    "delegation_returned": ("{by}已代为办理{key}「{step}」，请确认", "{by} did {key} “{step}” for you; please confirm"),
-    "delegation_queued": ("{by}受委派办理的{key}「{step}」已退回部门待办，待他人签收确认", "{by}'s answer to {key} "
+    "urged": ("{by}催办{key}“{step}”（第{times}次）", "{by} urges {key} “{step}” (time {times})"),
+    "transferred": ("{by}将{key}“{step}”转办给您", "{by} transferred {key} “{step}” to you"),
+    "delegated": ("{by}将{key}“{step}”委派给您办理，办理后交回确认", "{by} delegated {key} “{step}” to you"),
+    "delegation_returned": ("{by}已代为办理{key}“{step}”，请确认", "{by} did {key} “{step}” for you; please confirm"),
+    "delegation_queued": ("{by}受委派办理的{key}“{step}”已退回部门待办，待他人签收确认", "{by}'s answer to {key} "
                           "“{step}”, done as a delegate, is in your department's queue for someone else to confirm"),
-    "delegation_sent_back": ("{by}将{key}「{step}」退回给您重办，理由请登录查看", "{by} sent {key} “{step}” back to "
+    "delegation_sent_back": ("{by}将{key}“{step}”退回给您重办，理由请登录查看", "{by} sent {key} “{step}” back to "
                              "you to redo; the reason is in the app"),
-    "supervised": ("{by}对{key}超期环节「{step}」督办", "{by} supervises {key}: the step “{step}” is overdue"),
-    "copied": ("{key}抄送给您（来自「{step}」）", "{key} was copied to you (from “{step}”)"),
-    "sign_requested": ("{by}请您签署{key}「{step}」（加签）", "{by} asks you to sign {key} “{step}”"),
-    "signed": ("{by}已签署{key}「{step}」", "{by} signed {key} “{step}”"),
-    "sign_refused": ("{by}未同意{key}「{step}」，意见请登录查看", "{by} did not agree to {key} “{step}”; "
+    "supervised": ("{by}对{key}超期环节“{step}”督办", "{by} supervises {key}: the step “{step}” is overdue"),
+    "copied": ("{key}抄送给您（来自“{step}”）", "{key} was copied to you (from “{step}”)"),
+    "sign_requested": ("{by}请您签署{key}“{step}”（加签）", "{by} asks you to sign {key} “{step}”"),
+    "signed": ("{by}已签署{key}“{step}”", "{by} signed {key} “{step}”"),
+    "sign_refused": ("{by}未同意{key}“{step}”，意见请登录查看", "{by} did not agree to {key} “{step}”; "
                      "the opinion is in the app"),
-    "arrived": ("{key}「{step}」已到达，请及时办理", "{key} “{step}” is waiting for you"),
-    "reminded": ("{key}「{step}」即将到期，请及时办理", "{key} “{step}” is due soon"),
-    "overdue": ("{key}「{step}」已超期，请尽快办理", "{key} “{step}” is overdue; please deal with it now"),
-    "escalated": ("{key}「{step}」已超期，已上报科长", "{key} “{step}” is overdue and was escalated"),
+    "arrived": ("{key}“{step}”已到达，请及时办理", "{key} “{step}” is waiting for you"),
+    "reminded": ("{key}“{step}”即将到期，请及时办理", "{key} “{step}” is due soon"),
+    "overdue": ("{key}“{step}”已超期，请尽快办理", "{key} “{step}” is overdue; please deal with it now"),
+    "escalated": ("{key}“{step}”已超期，已上报科长", "{key} “{step}” is overdue and was escalated"),
     "alert": ("{key}滞留预警，请关注", "{key} is stalled (stagnation alert)"),
-    "signer_removed": ("{by}已将您从{key}「{step}」的签署人中减去", "{by} removed you as a signer of {key} “{step}”"),
+    "signer_removed": ("{by}已将您从{key}“{step}”的签署人中减去", "{by} removed you as a signer of {key} “{step}”"),
     "rule_refused": ("{table}第{version}版未获会签（{key}），原版本继续有效，理由请登录查看",
                      "the rule table {table} v{version} was not co-signed ({key}); the reasons are in the app"),
 }
@@ -78,7 +78,7 @@ def _now() -> datetime:
 def text(kind: str, key: str | None, details: dict, departments: dict[str, tuple[str, str]] | None = None) -> tuple[str, str]:
     """(Chinese, English) line for one notice; `departments` (code → names) names the department someone acted
     from when it is not the step's own (an urge from another department)."""
-    zh, en = WORDS.get(kind, ("{key} 有新消息", "news about {key}"))
+    zh, en = WORDS.get(kind, ("{key}有新消息", "news about {key}"))
     values = {"key": key or "", "step": "", "by": "", "reason": "", "times": "", **details}
     values_en = dict(values)
     if kind == "rule_refused":  # a notice sent before tables were named names its table by the id
@@ -142,10 +142,10 @@ def queue_digests(session: Session, tz, now: datetime | None = None) -> int:
         if not unread:
             continue
         lines = [text(n.kind, n.business_key, json.loads(n.details), departments) for n in unread]
-        body = ("您有 %d 条未读消息：\n" % len(lines) + "\n".join(f"· {zh}" for zh, _ in lines) + f"\n查看：{_link(None, None)}\n\n"
+        body = ("您有%d条未读消息：\n" % len(lines) + "\n".join(f"· {zh}" for zh, _ in lines) + f"\n查看：{_link(None, None)}\n\n"
                 + f"You have {len(lines)} unread notices:\n" + "\n".join(f"· {en}" for _, en in lines) + "\n")
         session.add(MailOut(dedupe=f"digest:{user.username}:{today}", to_address=user.email,
-                            subject=f"【联审平台】每日消息摘要 {today}", body=body, created_at=now, due_at=now, attempts=0))
+                            subject=f"【联审平台】每日消息摘要{today}", body=body, created_at=now, due_at=now, attempts=0))
         count += 1
     return count
 

@@ -106,7 +106,7 @@ PUBLIC = {
         messages={"materials": "materials_resubmitted", "appeal": "appeal"}, adverse=_admission_adverse,
         materials=MATERIALS, materials_field="materials", schema_name="AdmissionApplication",
         example={"applicant_name": "张伟", "applicant_id": "110105198506150030", "phone": "13800138000",
-                 "child_name": "张小明", "child_id": "110105201903070012", "address": "西湖区文三路 100 号 3 幢 201 室",
+                 "child_name": "张小明", "child_id": "110105201903070012", "address": "西湖区文三路100号3幢201室",
                  "district": "西湖区",
                  "materials": ["residence_permit", "social_insurance", "housing", "vaccination", "household_register"]}),
     "subsidy_approval": PublicView(
@@ -117,6 +117,6 @@ PUBLIC = {
         messages={"objection": "objection", "materials": "materials_resubmitted"}, adverse=_subsidy_adverse,
         schema_name="SubsidyApplication",
         example={"subsidy_type": "housing", "applicant_name": "李娜", "applicant_id": "330106198807120027",
-                 "phone": "13900139000", "bank_account": "6222020200112233445", "address": "拱墅区湖墅南路 88 号",
+                 "phone": "13900139000", "bank_account": "6222020200112233445", "address": "拱墅区湖墅南路88号",
                  "household_type": "low_income", "income_per_capita": 1800, "monthly_rent": 1500}),
 }

@@ -29,7 +29,7 @@ def start(session: Session, rt: Runtime, actor: Actor, row: RuleVersion) -> str:
 
 
 def refusals(data: dict) -> list[str]:
-    """「department：reason」 for every signature that did not agree."""
+    """“department：reason” for every signature that did not agree."""
     return [f"{s.get('signing_department')}：{s.get('sign_reason') or ''}" for s in data.get("signatures") or []
             if s.get("sign_decision") != "agree"]
 

@@ -86,7 +86,7 @@ def run(rt: Runtime) -> int:
     show_inbox(rt, "edu_wang")
     out = act(rt, "edu_wang", out.opened[0]["id"], {
         "inquiry_subject": "申请人社保缴费月数核实", "reply_days": 5,
-        "questions": "请核实申请人张三（身份证号 110105********1234）2023年1月至2025年12月在本市的社保缴费月数。"})
+        "questions": "请核实申请人张三（身份证号110105********1234）2023年1月至2025年12月在本市的社保缴费月数。"})
     say("4. 教育局 (edu_wang) sent the inquiry; the reply is due in 5 working days")
     show_inbox(rt, "hrss_li")
     out = act(rt, "hrss_li", out.opened[0]["id"], {"answer": "经核查，申请人在本市累计缴费34个月，其中2024年3月、4月中断。",
