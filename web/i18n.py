@@ -1,6 +1,7 @@
 """Languages (Simplified Chinese and English): locale choice, dates in the office's zone, SLA badges."""
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -48,7 +49,11 @@ def compile_translations(target: Path) -> str:
     """Compile the .po catalogues into `target` when they changed; returns the folder for Flask-Babel."""
     for po in _SOURCE.glob("*/LC_MESSAGES/messages.po"):
         mo = target / po.relative_to(_SOURCE).with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= max(po.stat().st_mtime, _NAMES.stat().st_mtime):
+        # what the catalogue was compiled from, by content: a .po put back with an older time (a checkout of an
+        # older version) must not leave the newer catalogue in place, as a comparison of times did
+        digest = hashlib.sha256(po.read_bytes() + b"\0" + _NAMES.read_bytes()).hexdigest()
+        stamp = mo.with_name(f"{mo.name}.sha256")
+        if mo.exists() and stamp.exists() and stamp.read_text(encoding="ascii").strip() == digest:
             continue
         mo.parent.mkdir(parents=True, exist_ok=True)
         with po.open("rb") as source:
@@ -59,11 +64,14 @@ def compile_translations(target: Path) -> str:
                     message.string = (tuple(unspaced(s) for s in message.string) if isinstance(message.string, tuple)
                                       else unspaced(message.string))
         # several processes start at once (web processes, parallel tests): write aside, then rename, so that
-        # none reads a half-written catalogue
+        # none reads a half-written catalogue; the stamp last, so that it never vouches for a catalogue not yet there
         partial = mo.with_name(f"{mo.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         with partial.open("wb") as out:
             write_mo(out, catalog)
         os.replace(partial, mo)
+        partial_stamp = stamp.with_name(f"{stamp.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        partial_stamp.write_text(digest, encoding="ascii")
+        os.replace(partial_stamp, stamp)
     return str(target)
 
 
