@@ -192,9 +192,9 @@ def test_a_mail_whose_header_cannot_be_written_is_set_aside_and_the_others_go(rt
 
 def test_a_step_name_of_two_lines_makes_a_one_line_subject(rt, users, smtp):
     """bpmn-js writes a step's name typed on two lines with a line break (&#10;): the subject reads it as one line."""
-    _outbox(rt, ("psb_reviewer@gov.example", "【联审平台】A-1「户籍\n核查」已到达，请及时办理", "notice:3"))
+    _outbox(rt, ("psb_reviewer@gov.example", "【联审平台】A-1“户籍\n核查”已到达，请及时办理", "notice:3"))
     assert mail.send_due(rt.db) == (1, 0)
-    assert smtp.messages[0][1]["Subject"] == "【联审平台】A-1「户籍 核查」已到达，请及时办理"
+    assert smtp.messages[0][1]["Subject"] == "【联审平台】A-1“户籍 核查”已到达，请及时办理"
 
 
 @pytest.mark.parametrize("address", ["psb@gov.example\nBcc:spy@evil.example", "psb@gov.example\rX:1",

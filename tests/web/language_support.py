@@ -30,17 +30,20 @@ ALLOWED = {
     "YYYY-MM-DD",  # the date format a person types into a filter
     "Ctrl",  # a key named as it is printed on the keyboard (按住 Ctrl 键多选)
 }
-_BUSINESS_KEY = re.compile(r"\b[A-Z]{2,8}-\d{4}-\d{3,}\b")  # ADM-2026-000123
-_NOTICE_NUMBER = re.compile(r"\b[A-F0-9]{10}\b")  # a notice number (公示编号) applicants quote
+# ASCII word bounds for the names and codes shown as they are: \b takes a Chinese character for a word
+# character, and Chinese sets a name close to the words around it (已签收ADM-2026-000123的“审定”)
+_A0, _A1 = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
+_BUSINESS_KEY = re.compile(rf"{_A0}[A-Z]{{2,8}}-\d{{4}}-\d{{3,}}{_A1}")  # ADM-2026-000123
+_NOTICE_NUMBER = re.compile(rf"{_A0}[A-F0-9]{{10}}{_A1}")  # a notice number (公示编号) applicants quote
 _ID_NUMBER = re.compile(r"[0-9*]{14,17}[0-9Xx*]")  # masked or full ID numbers end in a check digit or X
-_FILE = re.compile(r"\b[\w.-]+\.(?:bpmn|dmn|xml|csv|xlsx|pdf|xes|json|toml)\b")  # a file's name is a name
-_ADDRESS = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|https?://\S+|(?<![\w/])/[a-z][\w./-]*")  # e-mail, web
-# addresses and paths on this site (/api/v1/docs)
+_FILE = re.compile(rf"(?<![\w.-])[\w.-]+\.(?:bpmn|dmn|xml|csv|xlsx|pdf|xes|json|toml){_A1}")  # a file's name is a name
+_ADDRESS = re.compile(rf"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+{_A1}|https?://\S+|(?<![\w/])/[a-z][\w./-]*")
+# e-mail, web addresses and paths on this site (/api/v1/docs)
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*")
-_HASH = re.compile(r"\b[0-9a-f]{12,64}\b")  # a content hash is shown for comparing, never read
+_HASH = re.compile(rf"{_A0}[0-9a-f]{{12,64}}{_A1}")  # a content hash is shown for comparing, never read
 _VERSION = re.compile(r"\bv\d+\b")  # a version written v3: in Chinese it reads 第3版 (in English v3 is right)
-_REFERENCE = re.compile(r"\b[A-Z]{2,}\d{6,}\b")  # a reference number another system gave (a payment's)
-_PERIOD = re.compile(r"\b\d{4}Q[1-4]\b")  # a quarter as it is typed into the period filter (2026Q4)
+_REFERENCE = re.compile(rf"{_A0}[A-Z]{{2,}}\d{{6,}}{_A1}")  # a reference number another system gave (a payment's)
+_PERIOD = re.compile(rf"{_A0}\d{{4}}Q[1-4]{_A1}")  # a quarter as it is typed into the period filter (2026Q4)
 _SLASHED_DATE = re.compile(r"\b\d{4}/\d{1,2}/\d{1,2}\b")  # dates read 2026-12-01, one way everywhere
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}|\d{2}:\d{2}:\d{2}(?:\.\d+)?[+-]\d{2}:\d{2}")
 _REPR = re.compile(r"object at 0x|\{'|\['|\bdatetime\.|\bDecimal\(")

@@ -197,4 +197,4 @@ def test_an_administrator_adds_a_street_office_with_its_area(app, world):
     page = admin.post("/admin/units", data={"code": "street-wx", "name_zh": "文新街道", "parent": "STREET",
                                             "district": "西湖区", "covers": "文三路\n文一西路"}, follow_redirects=True)
     text = page.data.decode()
-    assert "下属单位 STREET-WX（文新街道）已保存" in text and "街道办下属单位，辖区：西湖区 文三路、文一西路" in text
+    assert "下属单位STREET-WX（文新街道）已保存" in text and "街道办下属单位，辖区：西湖区 文三路、文一西路" in text

@@ -37,7 +37,7 @@ def test_wrong_weak_repeated_or_mistyped_passwords_change_nothing(app, world):
     client = login(app.test_client(), "edu_reviewer")
     for current, new, again, message in ((f"{PASSWORD}x", NEW, None, "当前密码不正确"),
                                          (PASSWORD, NEW, NEW + "!", "两次输入的新密码不一致"),
-                                         (PASSWORD, "12345678", None, "至少使用 8 个字符"),
+                                         (PASSWORD, "12345678", None, "至少使用8个字符"),
                                          (PASSWORD, "password", None, "最常见的密码"),
                                          (PASSWORD, "edu_reviewer", None, "不能与用户名相同"),
                                          (PASSWORD, PASSWORD, None, "新密码不能与当前密码相同")):

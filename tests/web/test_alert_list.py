@@ -31,7 +31,7 @@ def test_the_alert_list_filters_by_department_and_kind_and_pages(app, demo, monk
         if 'rel="next"' not in page:
             break
         page_no += 1
-    assert page_no == (len(raised) + 2) // 3 and "第 %d 页，共 %d 页" % (page_no, page_no) in page
+    assert page_no == (len(raised) + 2) // 3 and "第%d页，共%d页" % (page_no, page_no) in page
     assert sorted(seen) == sorted((a["kind"], a["business_key"]) for a in raised)  # each once, none left out
     kind = sorted(kinds)[0]
     only = _rows(client.get(f"/dashboard/alerts?kind={kind}").data.decode())
@@ -62,5 +62,5 @@ def test_the_team_page_shows_the_first_alerts_and_links_to_the_rest(app, demo, m
     section = team.split('id="alerts"')[1].split("</section>")[0]
     assert len(_rows(section)) == 2 and f"<small>{len(theirs)}</small>" in section
     link = re.search(r'<a href="(/dashboard/alerts)" id="all-alerts">([^<]*)</a>', section)
-    assert link and f"查看全部 {len(theirs)} 条预警" in link.group(2)
+    assert link and f"查看全部{len(theirs)}条预警" in link.group(2)
     assert len(_rows(client.get(link.group(1)).data.decode())) > 2

@@ -49,7 +49,7 @@ def test_the_window_records_a_withdrawal_brought_in_person(app, world):
     assert "请勾选确认" in refused
     done = street.post(f"/cases/{out.business_key}/withdraw-application",
                        data={"reason": "已就业，不再申请", "confirm": "1"}, follow_redirects=True).data.decode()
-    assert f"已按申请人要求撤回 {out.business_key}" in done and 'id="withdraw-application"' not in done
+    assert f"已按申请人要求撤回{out.business_key}" in done and 'id="withdraw-application"' not in done
     assert "已就业，不再申请" in done  # the reason, in the timeline
 
 

@@ -35,26 +35,26 @@ def test_an_administrator_adds_and_removes_one_day_and_the_due_dates_follow(app,
         assert 'id="days"' in page and '<label for="day_date">日期</label>' in page
         added = admin.post("/admin/calendar/days", data={"day": "2027-01-02", "kind": "workday", "name": "元旦调休上班"},
                            follow_redirects=True).data.decode()
-        assert "2027-01-02 已设为调休上班日。" in added and "1 件在办案件的 2 个办理期限已随之调整。" in added
+        assert "2027-01-02已设为调休上班日。" in added and "1件在办案件的2个办理期限已随之调整。" in added
         assert _check(world, out.case_id).due_at == at("2027-01-04", 10), "the working-day computation sees the day"
         assert "未确认：已在此逐日录入，尚未填写所依据的通知" in added, "one day does not confirm a guessed year"
         assert 'data-provisional' in login(app.test_client(), "edu_reviewer").get(
             f"/tasks/{_check(world, out.case_id).id}").data.decode()
         for data, said in [
-                ({"day": "2027-01-02", "kind": "workday", "name": "又一次"}, "2027-01-02 已是调休上班日（元旦调休上班）"),
-                ({"day": "2027-01-02", "kind": "holiday", "name": "元旦"}, "2027-01-02 是调休上班日（元旦调休上班）：请先将其删除"),
-                ({"day": "2027-02-30", "kind": "holiday", "name": "x"}, "日期未修改：请填写日期，如 2027-10-01"),
-                ({"day": "2027-01-06", "kind": "workday", "name": "x"}, "日期未修改：2027-01-06 是周一至周五，本来就是工作日"),
-                ({"day": "2027-01-09", "kind": "holiday", "name": "x"}, "2027-01-09 是周六或周日，本来就不上班"),
-                ({"day": "2027-01-06", "kind": "holiday", "name": " "}, "日期未修改：名称：必填，如春节，不超过 50 个字符"),
+                ({"day": "2027-01-02", "kind": "workday", "name": "又一次"}, "2027-01-02已是调休上班日（元旦调休上班）"),
+                ({"day": "2027-01-02", "kind": "holiday", "name": "元旦"}, "2027-01-02是调休上班日（元旦调休上班）：请先将其删除"),
+                ({"day": "2027-02-30", "kind": "holiday", "name": "x"}, "日期未修改：请填写日期，如2027-10-01"),
+                ({"day": "2027-01-06", "kind": "workday", "name": "x"}, "日期未修改：2027-01-06是周一至周五，本来就是工作日"),
+                ({"day": "2027-01-09", "kind": "holiday", "name": "x"}, "2027-01-09是周六或周日，本来就不上班"),
+                ({"day": "2027-01-06", "kind": "holiday", "name": " "}, "日期未修改：名称：必填，如春节，不超过50个字符"),
                 ({"day": "2027-01-06", "kind": "other", "name": "x"}, "日期未修改：类型：请选择放假或调休上班")]:
             answer = admin.post("/admin/calendar/days", data=data, follow_redirects=True).data.decode()
             assert said in answer, said
         assert _events(world) == ["calendar_day_added"], "a refused day changes nothing"
         wrong = admin.post("/admin/calendar/days/remove", data={"day": "2027-01-05"}, follow_redirects=True).data.decode()
-        assert "2027-01-05 既不是2027年的放假日，也不是调休上班日" in wrong
+        assert "2027-01-05既不是2027年的放假日，也不是调休上班日" in wrong
         removed = admin.post("/admin/calendar/days/remove", data={"day": "2027-01-02"}, follow_redirects=True).data.decode()
-        assert "2027-01-02 已恢复为正常日期。" in removed
+        assert "2027-01-02已恢复为正常日期。" in removed
         assert _check(world, out.case_id).due_at == at("2027-01-05", 10)
         admin.post("/admin/calendar/days", data={"day": "2027-01-02", "kind": "workday", "name": "元旦调休上班"})
         with world.rt.db.read() as session:  # another process of the app: the day, the year still guessed
@@ -116,10 +116,10 @@ def test_a_day_entered_years_ahead_is_shown_where_it_can_be_seen_and_removed(app
     admin = login(app.test_client(), "admin")
     page = admin.post("/admin/calendar/days", data={"day": "2072-10-11", "kind": "holiday", "name": "国庆节"},
                       follow_redirects=True).data.decode()
-    assert "2072-10-11 已设为放假。" in page and "2072" in page.split('id="exceptions"')[1].split("</section>")[0]
+    assert "2072-10-11已设为放假。" in page and "2072" in page.split('id="exceptions"')[1].split("</section>")[0]
     assert 'action="/admin/calendar/2072/source"' in page
     gone = admin.post("/admin/calendar/days/remove", data={"day": "2072-10-11"}, follow_redirects=True).data.decode()
-    assert "2072-10-11 已恢复为正常日期。" in gone
+    assert "2072-10-11已恢复为正常日期。" in gone
 
 
 def test_two_administrators_changing_one_year_at_once_lose_neither_change(world, monkeypatch):

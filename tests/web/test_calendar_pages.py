@@ -47,14 +47,14 @@ def test_a_provisional_deadline_is_marked_and_the_imported_notice_moves_it(app, 
         assert items[task.id]["due_provisional"] is True
         admin = login(app.test_client(), "admin")
         warned = admin.get("/admin").data.decode()
-        assert 'data-gap="2027"' in warned and "2027年法定节假日安排尚未确认：2 个待办环节" in warned
+        assert 'data-gap="2027"' in warned and "2027年法定节假日安排尚未确认：2个待办环节" in warned
         calendar = admin.get("/admin/calendar").data.decode()
         assert "未确认：系统推算，未含调休上班日" in calendar and "以下日期仅为推算" in calendar
         # a bad notice is named and changes nothing
         bad = NOTICE_2027.replace(b'"2027-01-02"', b'"2027-01-04"')
         answer = admin.post("/admin/calendar", data={"notice": (io.BytesIO(bad), "2027.toml")},
                             content_type="multipart/form-data", follow_redirects=True).data.decode()
-        assert "通知未导入：2027.toml：[workdays] 2027-01-04 本来就是工作日" in answer
+        assert "通知未导入：2027.toml：[workdays] 2027-01-04本来就是工作日" in answer
         assert "Traceback" not in answer
         with world.rt.db.read() as session:
             assert session.execute(select(CalendarNotice)).first() is None
@@ -63,7 +63,7 @@ def test_a_provisional_deadline_is_marked_and_the_imported_notice_moves_it(app, 
         # the notice: Saturday 2 January 2027 is a working day, the step is due a working day earlier
         answer = admin.post("/admin/calendar", data={"notice": (io.BytesIO(NOTICE_2027), "2027.toml")},
                             content_type="multipart/form-data", follow_redirects=True).data.decode()
-        assert "2027年节假日通知已生效：1 件在办案件的 2 个期限已重新计算。" in answer
+        assert "2027年节假日通知已生效：1件在办案件的2个期限已重新计算。" in answer
         assert "已确认：已导入国务院通知" in answer and "元旦调休上班" in answer
         assert _check(world, out.case_id).due_at == at("2027-01-04", 10)
         assert 'data-gap="2027"' not in admin.get("/admin").data.decode()

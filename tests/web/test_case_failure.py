@@ -21,7 +21,7 @@ def test_a_failed_case_names_the_step_in_the_readers_language(app, world):
     assert out.status == "failed"
     client = login(app.test_client(), "auditor")
     failure = client.get(f"/cases/{out.business_key}").data.decode().split('id="failure"')[1].split("</div>")[0]
-    assert "流程在环节「计算积分」无法继续。" in failure and "请告知流程设计人员" in failure
+    assert "流程在环节“计算积分”无法继续。" in failure and "请告知流程设计人员" in failure
     assert "ZeroDivisionError" in failure and "score:" not in failure  # the detail, without the element id again
     client.post("/language", data={"language": "en", "next": "/"})
     failure = client.get(f"/cases/{out.business_key}").data.decode().split('id="failure"')[1].split("</div>")[0]

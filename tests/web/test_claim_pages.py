@@ -46,7 +46,7 @@ def test_a_claim_from_the_queue_opens_the_step_with_a_way_back_to_the_list(app, 
     claimed = reviewer.post(f"/tasks/{task}/claim", data={"back": LIST})
     assert claimed.status_code == 302 and claimed.headers["Location"].startswith(f"/tasks/{task}?back=")
     page = reviewer.get(claimed.headers["Location"]).data.decode()
-    assert f"已签收 {key} 的“撰写函询”。" in page and 'class="task-form"' in page
+    assert f"已签收{key}的“撰写函询”。" in page and 'class="task-form"' in page
     assert f'<a href="{LIST.replace("&", "&amp;")}" id="back-to-list">' in page
     away = reviewer.get(f"/tasks/{task}?back=https://evil.example/").data.decode()
     assert 'id="back-to-list"' not in away and 'href="https://evil' not in away, "only a page of this site"

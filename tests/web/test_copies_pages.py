@@ -23,7 +23,7 @@ def test_a_holder_copies_the_case_and_the_department_reads_it(app, world):
                     follow_redirects=True).data.decode()
     assert "不是部门或在岗用户：jointoffice" in done  # one unknown name: nothing is copied
     done = edu.post(f"/tasks/{draft}/cc", data={"to": "HUD", "note": "涉及住房核查口径"}, follow_redirects=True).data.decode()
-    assert f"已将 {out.business_key} 抄送给 3 人" in done
+    assert f"已将{out.business_key}抄送给3人" in done
     listed = hud.get("/cc").data.decode()
     assert out.business_key in listed and "涉及住房核查口径" in listed and "未读" in listed
     page = hud.get(f"/cases/{out.business_key}")

@@ -26,7 +26,7 @@ def test_broken_upload_lists_every_problem_and_deploys_nothing(app, world):
     response = upload(client, "formal_inquiry.bpmn", BROKEN)
     page = response.data.decode()
     assert response.status_code == 422
-    assert "<code>sign_answer</code> 候选组 “boss” 不是角色" in page
+    assert "<code>sign_answer</code> 候选组“boss”不是角色" in page
     assert "<code>flow_sign_revise</code> 条件" in page and 'id="deploy"' not in page
     assert '&#34;sign_answer&#34;' in page or "sign_answer" in re.search(r'data-marks="([^"]*)"', page).group(1)
 
@@ -100,7 +100,7 @@ def test_a_changed_shared_rule_deployed_from_the_designer_page_awaits_co_sign(ap
     token = re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
     bad = client.post("/designer/deploy", data={"token": token, "note": "口径调整", "effective": "2027-02-30"},
                       follow_redirects=True).data.decode()
-    assert "生效日期 2027-02-30 不是有效日期" in bad
+    assert "生效日期2027-02-30不是有效日期" in bad
     done = client.post("/designer/deploy", data={"token": token, "note": "口径调整", "effective": "2027-01-01"},
                        follow_redirects=True).data.decode()
     assert "《积分入学积分规则（共享规则）》第2版已提交会签" in done and "admission_points 第2版" not in done and "全部签署前现行第1版继续有效" in done

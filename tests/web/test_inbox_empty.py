@@ -17,7 +17,7 @@ def test_my_empty_inbox_points_to_the_steps_waiting_to_be_claimed(app, world):
     world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
     reviewer = login(app.test_client(), "edu_reviewer")
     box = _empty(reviewer.get("/inbox?view=mine").data.decode())
-    assert "本部门有 1 件待签收" in box and 'href="/inbox?view=department"' in box
+    assert "本部门有1件待签收" in box and 'href="/inbox?view=department"' in box
 
 
 def test_a_filter_that_matches_nothing_offers_to_clear_it(app, world):

@@ -76,6 +76,6 @@ def test_claiming_and_releasing_say_which_case(app, world):
     draft = opened(out)["draft_inquiry"]
     reviewer = login(app.test_client(), "edu_reviewer")
     claimed = reviewer.post(f"/tasks/{draft}/claim", follow_redirects=True).data.decode()
-    assert f"已签收 {out.business_key} 的“撰写函询”。" in claimed
+    assert f"已签收{out.business_key}的“撰写函询”。" in claimed
     released = reviewer.post(f"/tasks/{draft}/release", follow_redirects=True).data.decode()
-    assert f"已取消签收，{out.business_key} 的“撰写函询”已回到本部门待签收。" in released
+    assert f"已取消签收，{out.business_key}的“撰写函询”已回到本部门待签收。" in released

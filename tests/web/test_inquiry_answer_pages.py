@@ -91,7 +91,7 @@ def test_the_department_asked_keeps_documents_with_its_answer_and_the_asker_open
     draft, psb, out = answer_step(app, world)
     assert 'id="no-kept-files"' in psb.get(f"/tasks/{draft}").data.decode()
     refused = _upload(psb, draft, "notes.txt", b"plain words")  # not a scan: named, nothing kept
-    assert refused.status_code == 422 and "notes.txt 不是 PDF、JPEG 或 PNG 文件" in refused.data.decode()
+    assert refused.status_code == 422 and "notes.txt不是 PDF、JPEG 或 PNG 文件" in refused.data.decode()
     assert _upload(psb, draft).status_code == 302
     kept = psb.get(f"/tasks/{draft}").data.decode().split('id="kept-files"')[1].split("</section>")[0]
     assert "户籍迁移登记表.pdf" in kept and "notes" not in kept

@@ -345,9 +345,9 @@ def test_the_audit_log_reads_entries_details_in_words(app, office):
         names = dict(session.execute(select(User.username, User.display_name)).all())
     page = _client(app, "auditor").get("/audit").get_data(as_text=True)
     shown = " ".join(visible_text(page))
-    for words_shown in ("签署结果：同意", "加签方式：前加签", "加签方式：后加签", "材料：居住证", "大小：339 字节",
+    for words_shown in ("签署结果：同意", "加签方式：前加签", "加签方式：后加签", "材料：居住证", "大小：339字节",
                         f"起：{names['edu_reviewer']}", f"至：{names['edu_supervisor']}", "阈值：80%", "格式：XES",
-                        "规则：第 3 号"):
+                        "规则：第3号"):
         assert words_shown in shown, words_shown
     assert f"环节：{task.name} ； 起：{names['edu_reviewer']} ； 至：{names['edu_supervisor']} ； 理由：休假" in shown, \
         "the step first, then from whom to whom, the reason last"

@@ -48,7 +48,7 @@ def test_task_form_keeps_input_and_names_each_bad_field(app, world):
     response = client.post(f"/tasks/{task}", data={"inquiry_subject": "社保核实", "questions": "", "reply_days": "99"})
     page = response.data.decode()
     assert response.status_code == 422
-    assert "请填写“函询问题（逐条列明）”" in page and "“答复期限（工作日）”不得大于 20" in page
+    assert "请填写“函询问题（逐条列明）”" in page and "“答复期限（工作日）”不得大于20" in page
     assert 'value="社保核实"' in page and 'value="99"' in page
     response = client.post(f"/tasks/{task}", data={"inquiry_subject": "社保核实", "questions": "请核实", "reply_days": "5"})
     assert response.status_code == 302

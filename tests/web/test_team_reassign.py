@@ -30,10 +30,10 @@ def test_a_batch_moves_the_steps_that_may_go_and_says_why_the_others_did_not(app
             select(AuditEntry).where(AuditEntry.event == "task_reassigned")).scalars()]
     assert held == {ids[0]: "edu_reviewer", ids[1]: None, ids[2]: "edu_reviewer"} and audited == ["出差代办"] * 2
     moved = re.search(r'<div class="flash success"[^>]*>([^<]*)</div>', page).group(1)
-    assert moved.startswith("已将 2 项任务改派给edu_reviewer：")
+    assert moved.startswith("已将2项任务改派给edu_reviewer：")
     assert outs[0].business_key in moved and outs[2].business_key in moved and outs[1].business_key not in moved
     refused = re.search(r'<div class="flash error"[^>]*>([^<]*)</div>', page).group(1)
-    assert refused.startswith(f"1 项任务未改派：{outs[1].business_key}（edu_reviewer不能办理") and refused.endswith("）。")
+    assert refused.startswith(f"1项任务未改派：{outs[1].business_key}（edu_reviewer不能办理") and refused.endswith("）。")
     assert re.search(rf'value="{ids[1]}"[^>]*checked', page), "the step that stayed stays selected"
     assert not re.search(rf'value="{ids[0]}"[^>]*checked', page)
     assert 'value="出差代办"' in page
@@ -51,13 +51,13 @@ def test_a_batch_without_a_reason_or_member_moves_nothing(app, world):
         assert {session.get(Task, i).assignee for i in ids} == {None}
     many = chief.post("/team/reassign", data={"task_id": [f"x{i}" for i in range(101)], "to_user": "edu_reviewer",
                                               "reason": "x"}, follow_redirects=True).data.decode()
-    assert "每次最多选择 100 项任务，本次未改派任何任务。" in many
+    assert "每次最多选择100项任务，本次未改派任何任务。" in many
     twice = chief.post("/team/reassign", data={"task_id": ids * 60, "to_user": "edu_reviewer", "reason": "x"},
                        follow_redirects=True).data.decode()
-    assert "已将 2 项任务改派给edu_reviewer" in twice, "the same step selected twice counts once"
+    assert "已将2项任务改派给edu_reviewer" in twice, "the same step selected twice counts once"
     unknown = chief.post("/team/reassign", data={"task_id": ["no-such-step"], "to_user": "edu_reviewer", "reason": "x"},
                          follow_redirects=True).data.decode()
-    assert "1 项任务未改派：所选环节不存在或不属于您所在的部门" in unknown
+    assert "1项任务未改派：所选环节不存在或不属于您所在的部门" in unknown
 
 
 def test_the_page_offers_only_who_may_take_the_steps_with_the_form_above_the_list(app, world):
@@ -102,7 +102,7 @@ def test_an_outsiders_crafted_batch_learns_nothing_of_other_departments_steps(ap
     page = outsider.post("/team/reassign", data={"task_id": ids, "to_user": "psb_reviewer", "reason": "x"},
                          follow_redirects=True).data.decode()
     refused = re.search(r'<div class="flash error"[^>]*>([^<]*)</div>', page).group(1)
-    assert refused.startswith("2 项任务未改派："), refused
+    assert refused.startswith("2项任务未改派："), refused
     for out in outs:
         assert out.business_key not in page
     assert "edu_reviewer" not in refused and "EDU" not in refused and "教育" not in refused, refused
@@ -154,6 +154,6 @@ def test_a_step_is_not_reassigned_to_its_signer_after_and_the_page_says_why(app,
     chief = login(app.test_client(), "edu_supervisor")
     page = chief.post("/team/reassign", data={"task_id": step, "to_user": "edu_supervisor", "reason": "我来办"},
                       follow_redirects=True).data.decode()
-    assert "是 “撰写函询” 的后加签人，不能接手办理；请先减签" in page
+    assert "是“撰写函询”的后加签人，不能接手办理；请先减签" in page
     with world.rt.db.read() as session:
         assert session.get(Task, step).assignee == "edu_reviewer"
