@@ -71,8 +71,9 @@ def fix_python(path: Path) -> int:
     lines = source.splitlines(keepends=True)
     edits = []
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-        if tok.type in (tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", -1)) and re.search(f"[{CJK}]", tok.string) \
-                and not tok.string.lstrip("rbfuRBFU").startswith(('"""', "'''")):  # not docstrings: English prose
+        literal = tok.type in (tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", -1))
+        docstring = tok.string.lstrip("rbfuRBFU").startswith(('"""', "'''"))  # English prose for programmers
+        if literal and not docstring and re.search(f"[{CJK}]", tok.string):
             new = fix(tok.string)
             if new != tok.string:
                 edits.append((tok.start, tok.end, new))
