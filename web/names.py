@@ -151,7 +151,7 @@ def value_text(value: Any) -> str:
         return listed(value_text(v) for v in value) or EMPTY
     if isinstance(value, dict):
         if "label" in value and "value" in value:
-            return f"{value['label']} {value_text(value['value'])}"
+            return f"{value['label']}{colon()}{value_text(value['value'])}"
         return semicolon().join(f"{k}{colon()}{value_text(v)}" for k, v in value.items())
     if isinstance(value, datetime):
         return moment(value)

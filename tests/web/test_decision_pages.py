@@ -30,7 +30,7 @@ def test_the_case_page_and_the_applicants_status_show_the_decision_basis(app, wo
     page = login(app.test_client(), "edu_reviewer").get(f"/cases/{key}").data.decode()
     assert 'id="decisions"' in page and "判定依据" in page
     assert "依据《积分入学积分规则（共享规则）》第1版" in page and "命中规则第1、2、3" in page
-    assert "居住证持有年限（年） 8" in page and "社保实际缴费月数（不含补缴） 48" in page
+    assert "居住证持有年限（年）：8" in page and "社保实际缴费月数（不含补缴）：48" in page
     assert "与现行规则版本一致" in page and "data-decision=\"admission_decision\"" in page
     who = {**portal, "X-Applicant-Id": person.id_number}
     assert client.get(f"/api/v1/applications/{key}", headers=who).get_json()["decision_basis"] == []  # not yet published

@@ -1,0 +1,37 @@
+"""A label and its value read as the language writes them: 发起时间：2026-12-01 10:00 in Chinese, Started: 2026-12-01
+10:00 in English, never joined by a bare space (发起于 2026-12-01, Started 2026-12-01)."""
+from __future__ import annotations
+
+import re
+
+from api_support import applicant, submit
+from conftest import login
+
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
+EN = {"Accept-Language": "en-US,en;q=0.9"}
+MOMENT = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"
+
+
+def test_a_case_page_says_when_it_started_with_a_colon(app, world, client, issue):
+    _, body = applicant(world)
+    key = submit(client, issue("portal", "portal"), body).get_json()["business_key"]
+    reader = login(app.test_client(), "admin")
+    zh = reader.get(f"/cases/{key}", headers=ZH).data.decode()
+    assert re.search(rf"发起时间：{MOMENT}", zh) and not re.search(rf"发起于 {MOMENT}", zh)
+    en = reader.get(f"/cases/{key}", headers=EN).data.decode()
+    assert re.search(rf"Started: {MOMENT}", en) and not re.search(rf"Started {MOMENT}", en)
+
+
+def test_the_dashboard_and_assessment_join_labels_and_figures_with_a_colon(app):
+    reader = login(app.test_client(), "admin")
+    zh = reader.get("/dashboard", headers=ZH).data.decode()
+    assert "环比：" in zh and "同比：" in zh and "环比 " not in zh
+    en = reader.get("/dashboard", headers=EN).data.decode()
+    assert "vs. previous: " in en and "vs. a year before: " in en
+    reader = login(app.test_client(), "auditor")  # the weights are a form for an administrator
+    zh = reader.get("/dashboard/assessment", headers=ZH).data.decode()
+    assert re.search(r"<title>节点考核：", zh)
+    assert "办结时效：" in re.search(r'<p id="weights">(.*?)</p>', zh).group(1)
+    en = reader.get("/dashboard/assessment", headers=EN).data.decode()
+    assert re.search(r"<title>Node assessment: ", en)
+    assert re.search(r"imeliness: \d+%", re.search(r'<p id="weights">(.*?)</p>', en).group(1))
