@@ -25,8 +25,8 @@ from . import localized
 from .context import actor, overseers, row_id, runtime
 from .details import outcome_names
 from .i18n import department_name, error_text, field_errors, problems as named_problems
-from .names import closing, opening
-from .spreadsheet import as_text
+from .names import closing, opening, period as period_name
+from .spreadsheet import as_text, sheet_title
 
 bp = Blueprint("dashboard", __name__)
 ECHARTS = Path(__file__).parent / "node_modules" / "echarts" / "dist"
@@ -113,8 +113,8 @@ def index():
         updated = facts.as_of(session)
         raised = alerts.open_alerts(session, departments)
     steps = {code: row for code, row in figures["steps"].items() if departments is None or code in departments}
-    charts = {
-        "trend": trend, "steps": steps, "volume": figures["volume"],
+    charts = {  # each month named as the reader writes it (2026年11月, November 2026; Nov 2026 under the axis)
+        "trend": [{**m, "name": period_name(m["month"]), "short": period_name(m["month"], short=True)} for m in trend], "steps": steps, "volume": figures["volume"],
         "labels": {"handling": _("Handling time (working days)"), "accepted": _("Accepted"),
                    "on_time": _("On time"), "overdue": _("Overdue now"), "escalations": _("Escalations"),
                    "by_area": _("Applications by district"), "by_process": _("Accepted by process"),
@@ -213,7 +213,7 @@ def assessment_download(kind: str):
     else:
         book = Workbook()
         sheet = book.active
-        sheet.title = period.label
+        sheet.title = sheet_title(period_name(period.label))  # 2026年11月 / November 2026, as the page names it
         sheet.append(header)
         for row in rows:
             sheet.append(row)

@@ -169,9 +169,9 @@ _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-def period(label: str | None) -> str:
+def period(label: str | None, short: bool = False) -> str:
     """A period as people write it for its code (2026Q4, 2026-11, 2026): 2026年第4季度, 2026年11月, 2026年 in Chinese;
-    Q4 2026, November 2026, 2026 in English."""
+    Q4 2026, November 2026, 2026 in English (Nov 2026 where room is `short`, under a chart's axis)."""
     label = label or ""
     if _QUARTER.match(label):
         year, quarter = _QUARTER.match(label).groups()
@@ -179,7 +179,7 @@ def period(label: str | None) -> str:
     if _MONTH.match(label):
         year, month = _MONTH.match(label).groups()
         if not chinese():  # as English writes a month: November 2026
-            return format_date(date(int(year), int(month), 1), "MMMM y", locale="en")
+            return format_date(date(int(year), int(month), 1), "MMM y" if short else "MMMM y", locale="en")
         return _("%(year)s-%(month)s (month %(number)s)", year=year, month=month, number=int(month))
     if label.isdigit() and len(label) == 4:
         return _("%(year)s (year)", year=label)

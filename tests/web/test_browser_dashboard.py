@@ -2,6 +2,8 @@
 link lists the cases behind its number; JOINT's head sees all departments, a department head their own."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import ARTIFACTS, ui_login
 from test_browser import PHONE, assert_readable_on_a_phone
@@ -41,6 +43,8 @@ def test_joint_head_sees_every_chart_and_numbers_match_the_api(demo, joint_token
     assert {"EDU", "PSB", "JOINT"} <= set(departments)
     axis = page.inner_text("#chart-on-time")
     assert "教育局" in axis and "公安局" in axis and "EDU" not in axis, "the departments by name on the axes"
+    months = page.inner_text("#chart-trend")
+    assert re.search(r"\d{4}年\d{1,2}月", months) and not re.search(r"\d{4}-\d{2}", months), "months as 2026年11月"
     area, count = next((a, n) for a, n in report["figures"]["volume"]["by_area"].items() if a)
     page.click(f"table.figures a[href*='group=area'][href*='value=']:text-is('{count}')")
     page.wait_for_url(lambda url: "/dashboard/cases" in url)

@@ -33,17 +33,20 @@
   var GRID = {left: 8, right: 8, top: 40, bottom: 32, containLabel: true}, LEGEND = {bottom: 0};
   var DEPT_GRID = Object.assign({}, GRID, {left: 64});  // the first department's name, slanted, reaches left
   var PIE_LABEL = {overflow: "break", alignTo: "edge", edgeDistance: 4, lineHeight: 15};
-  var months = data.trend.map(function (m) { return m.month; });
+  // the months named as the reader writes them (2026年11月, November 2026, Nov 2026 under the axis); a click
+  // drills into the month's code (2026-11)
+  var months = data.trend.map(function (m) { return m.name; });
   chart("chart-trend", {
     tooltip: {trigger: "axis"}, legend: Object.assign({data: [L.handling, L.accepted]}, LEGEND), grid: GRID,
-    xAxis: {type: "category", data: months},
+    xAxis: {type: "category", data: months,
+            axisLabel: {formatter: function (name, i) { return data.trend[i] ? data.trend[i].short : name; }}},
     yAxis: [{type: "value", name: L.handling, nameTextStyle: {align: "left"}},
             {type: "value", name: L.accepted, nameTextStyle: {align: "right"}}],
     series: [
       {name: L.handling, type: "line", data: data.trend.map(function (m) { return m.handling.avg === undefined ? null : m.handling.avg; })},
       {name: L.accepted, type: "bar", yAxisIndex: 1, data: data.trend.map(function (m) { return m.accepted; })}
     ]
-  }, function (p) { return drillUrl(p.seriesIndex === 0 ? "handling" : "accepted").replace("period=" + encodeURIComponent(ctx.period), "period=" + p.name); });
+  }, function (p) { return drillUrl(p.seriesIndex === 0 ? "handling" : "accepted").replace("period=" + encodeURIComponent(ctx.period), "period=" + data.trend[p.dataIndex].month); });
 
   var depts = Object.keys(data.steps);
   var deptAxis = {type: "category", data: depts,  // codes (the links use them), shown by name, every one of them
