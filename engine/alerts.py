@@ -16,6 +16,7 @@ the audit log and shown where the department's supervisors and the overseeing of
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -63,7 +64,7 @@ def add_rule(session: Session, rt: Runtime, by: Actor, spec: RuleSpec, now: date
     errors = {}
     if spec.kind not in KINDS:
         errors["kind"] = Message("alert_kind", kinds=list(KINDS))
-    if not (0 < spec.threshold <= (100 if spec.kind == "sla" else 365)):
+    if not _threshold_ok(spec.kind, spec.threshold):
         errors["threshold"] = Message("alert_percent" if spec.kind == "sla" else "alert_days")
     if not spec.process_key or len(spec.process_key) > 100 or "\x00" in spec.process_key:  # PostgreSQL: no NUL
         errors["process_key"] = Message("alert_process")
@@ -83,6 +84,16 @@ def add_rule(session: Session, rt: Runtime, by: Actor, spec: RuleSpec, now: date
     session.flush()
     audit.append(session, [audit.Event("alert_rule_added", by.username, {"rule": rule.id, **vars(spec)})], now)
     return rule
+
+
+def _threshold_ok(kind: str, threshold: object) -> bool:
+    """A step's share of its time limit is a percentage from 1 to 100; any other rule counts whole working days
+    from 1 to 365, as its message says (0.5 was taken, a rule the form promises not to take)."""
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold):
+        return False
+    if kind == "sla":
+        return 1 <= threshold <= 100
+    return float(threshold).is_integer() and 1 <= threshold <= 365
 
 
 def _deployed(session: Session, process_key: str) -> bool:

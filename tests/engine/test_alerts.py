@@ -192,3 +192,24 @@ def test_a_step_rule_names_a_step_of_the_newest_version_or_is_refused_by_name(wo
             assert said.code == "no_process_deployed" and "'nowhere'" in said
         assert alerts.add_rule(session, rt, SYSTEM, alerts.RuleSpec("kpi", "sla", 80, "review")).element_id == "review"
         assert len(alerts.rules(session)) == 4  # the three of the world and this one; nothing refused was kept
+
+
+@pytest.mark.parametrize("kind, threshold", [("idle", 0.5), ("age", 7.5), ("idle", 0), ("age", 366), ("idle", float("nan")),
+                                             ("sla", 0.5), ("sla", 101), ("idle", True)])
+def test_a_threshold_outside_its_range_or_not_whole_days_is_refused_naming_the_field(world, kind, threshold):
+    """1 to 365 whole working days, or a percentage from 1 to 100: 0.5 was saved, a rule firing after half a day."""
+    rt, _ = world
+    with rt.db.write() as session:
+        before = [r.id for r in alerts.rules(session)]
+        with pytest.raises(InvalidInput) as refused:
+            alerts.add_rule(session, rt, SYSTEM, alerts.RuleSpec("kpi", kind, threshold))
+        assert set(refused.value.fields) == {"threshold"}
+        assert refused.value.fields["threshold"].code == ("alert_percent" if kind == "sla" else "alert_days")
+        assert [r.id for r in alerts.rules(session)] == before
+
+
+def test_whole_days_and_their_bounds_are_taken(world):
+    rt, _ = world
+    with rt.db.write() as session:
+        for kind, threshold in (("idle", 1), ("age", 365), ("idle", 7.0), ("sla", 1), ("sla", 100), ("sla", 62.5)):
+            assert alerts.add_rule(session, rt, SYSTEM, alerts.RuleSpec("kpi", kind, threshold)).threshold == threshold

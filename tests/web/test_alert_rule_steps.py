@@ -3,8 +3,9 @@ language, not by its BPMN element id; a step no longer in that version keeps its
 from __future__ import annotations
 
 import re
-
 from datetime import datetime, timezone
+
+import pytest
 
 from conftest import login
 from engine import alerts
@@ -110,3 +111,23 @@ def test_a_rule_number_past_any_row_id_is_refused_plainly(app, world):
     admin = login(app.test_client(), "admin")
     for number in ("9" * 30, "-1", "0"):
         assert admin.post("/dashboard/alerts/rules", data={"remove": number}).status_code in (400, 404), number
+
+
+@pytest.mark.parametrize("threshold", ["0.5", "7.5", "0", "366", "-3", "nan", "inf"])
+def test_a_threshold_not_a_whole_number_of_days_is_refused_and_the_form_keeps_it(app, world, threshold):
+    """The form says 1 to 365 working days; 0.5 (and 7.5) were saved, a rule firing after half a day."""
+    with world.rt.db.read() as session:
+        before = [r.id for r in alerts.rules(session)]
+    admin = login(app.test_client(), "admin")
+    typed = {"process_key": "admission_review", "kind": "idle", "threshold": threshold, "element_id": ""}
+    page = admin.post("/dashboard/alerts/rules", data=typed, headers=ZH)
+    text = page.data.decode()
+    assert page.status_code == 400
+    assert re.search(r"规则未保存：[^<]*阈值[^<]*须为 1 至 365 个工作日", text)  # the field named
+    form = text.split('id="add-rule"', 1)[1].split("</form>", 1)[0]
+    assert f'value="{threshold}"' in form and re.search(r'<option value="idle" selected>', form)
+    admin.post("/language", data={"language": "en"})
+    en = admin.post("/dashboard/alerts/rules", data=typed, headers=EN).data.decode()
+    assert re.search(r"[Tt]hreshold[^<]*must be 1 to 365 working days", en)
+    with world.rt.db.read() as session:
+        assert [r.id for r in alerts.rules(session)] == before  # nothing saved
