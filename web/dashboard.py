@@ -25,7 +25,7 @@ from . import localized
 from .context import actor, overseers, row_id, runtime
 from .details import outcome_names
 from .i18n import department_name, error_text, field_errors, problems as named_problems
-from .names import closing, opening, period as period_name
+from .names import closing, colon, opening, period as period_name
 from .spreadsheet import as_text, sheet_title
 
 bp = Blueprint("dashboard", __name__)
@@ -379,7 +379,7 @@ def bottleneck_data():
         xml = repository.main_xml(session, definition)
         steps = kpis.bottlenecks(session, period, scope, runtime().calendar.tz)
     return jsonify(xml=xml, steps=steps, labels={"days": _("working days"), "waiting": _("Waiting now"),
-                                                 "too_few": _("too few cases")})
+                                                 "too_few": _("too few cases"), "colon": colon()})
 
 
 @bp.route("/vendor/echarts/<path:name>")

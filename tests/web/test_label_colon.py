@@ -35,3 +35,11 @@ def test_the_dashboard_and_assessment_join_labels_and_figures_with_a_colon(app):
     en = reader.get("/dashboard/assessment", headers=EN).data.decode()
     assert re.search(r"<title>Node assessment: ", en)
     assert re.search(r"imeliness: \d+%", re.search(r'<p id="weights">(.*?)</p>', en).group(1))
+
+
+def test_the_bottleneck_badges_join_waiting_and_its_count_with_the_languages_colon(app):
+    """The diagram's badge read 3.2 个工作日 · 当前等待 4: the page joins label and count with what this gives."""
+    reader = login(app.test_client(), "admin")
+    zh = reader.get("/dashboard/bottlenecks.json?process=admission_review", headers=ZH).get_json()["labels"]
+    en = reader.get("/dashboard/bottlenecks.json?process=admission_review", headers=EN).get_json()["labels"]
+    assert zh["colon"] == "：" and en["colon"] == ": "

@@ -22,7 +22,7 @@
           var badge = document.createElement("div");
           badge.className = "heat-badge" + (s.overdue ? " bad" : "");
           badge.textContent = (avg === undefined ? info.labels.too_few : avg + " " + info.labels.days) +
-            (s.waiting ? " · " + info.labels.waiting + " " + s.waiting : "");
+            (s.waiting ? " · " + info.labels.waiting + info.labels.colon + s.waiting : "");
           badge.title = s.name;
           overlays.add(id, {position: {bottom: -6, left: 0}, html: badge});
         }
