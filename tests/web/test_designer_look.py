@@ -50,4 +50,5 @@ def test_two_versions_are_compared_side_by_side_element_by_element(app, world):
     assert "追问问题（追问须写明）" in review and "追问的问题" in review
     assert 'data-element="end_supervised"' in page and "<th>第1版</th><th>第2版</th>" in page
     assert 'data-element="draft_answer"' not in page  # what did not change is not listed
+    assert re.search(r'<small class="muted">[^<]*修改：\d+', page) and not re.search(r"修改 \d", page)  # counts
     assert client.get(f"/designer/compare?a={old}&b={old}").data.decode().count("两个版本内容相同") == 1

@@ -43,3 +43,11 @@ def test_the_bottleneck_badges_join_waiting_and_its_count_with_the_languages_col
     zh = reader.get("/dashboard/bottlenecks.json?process=admission_review", headers=ZH).get_json()["labels"]
     en = reader.get("/dashboard/bottlenecks.json?process=admission_review", headers=EN).get_json()["labels"]
     assert zh["colon"] == "：" and en["colon"] == ": "
+
+
+def test_the_team_page_joins_its_counts_with_a_colon(app):
+    reader = login(app.test_client(), "edu_supervisor")
+    zh = reader.get("/team", headers=ZH).data.decode()
+    assert re.search(r'在办任务：<strong id="total-open">\d+<', zh) and re.search(r'已超期：<strong id="total-overdue">', zh)
+    en = reader.get("/team", headers=EN).data.decode()
+    assert re.search(r'Open tasks: <strong id="total-open">\d+<', en)
