@@ -78,25 +78,27 @@ def hand_back(session: Session, actor: Actor, task, case_id: int, values: dict) 
     delegator = task.delegated_by
     gone = delegator not in {name for name, _ in able(session, task.department_code, task.role)}
     held = Task.assignee == task.assignee if task.assignee is not None else Task.assignee.is_(None)
+    answer = {"by": actor.username, "values": values}
+    if task.assignee not in (None, actor.username):  # a deputy standing in for the delegate: an author too
+        answer["for"] = task.assignee
     moved = session.execute(update(Task).where(Task.id == task.id, Task.state == "open", held,
                                                Task.delegated_by == delegator)
                             .values(assignee=None if gone else delegator, delegated_by=None,
                                     claimed_at=None if gone else now,
-                                    draft=json.dumps({"by": actor.username, "values": values}, ensure_ascii=False,
-                                                     default=str), draft_kind="delegate"),
+                                    draft=json.dumps(answer, ensure_ascii=False, default=str), draft_kind="delegate"),
                             execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
         raise Conflict(Message("task_changed_now", task=task.name))
     event = "delegation_returned_to_queue" if gone else "delegation_returned"
     details = {"task": task.name, "element": task.element_id, "data": values,
                **({"delegated_by": delegator} if gone else {"to": delegator})}
-    if task.assignee not in (None, actor.username):  # a deputy standing in for the delegate
-        details["acting_for"] = task.assignee
+    if "for" in answer:
+        details["acting_for"] = answer["for"]
     audit.append(session, [audit.Event(event, actor.username, details, task.department_code, case_id,
                                        task.business_key, task.id)], now)
     said = {"step": task.name, "by": actor.display_name or actor.username}
-    if gone:  # those who may take it from the queue and confirm it; not its author, nor the delegate they stood in for
-        others = {name for name, _ in able(session, task.department_code, task.role)} - {actor.username, task.assignee}
+    if gone:  # those who may take it from the queue and confirm it: not its authors (`authors_of`)
+        others = {name for name, _ in able(session, task.department_code, task.role)} - authors_of(answer)
         notices.notify(session, others, "delegation_queued", task.business_key, task.id, said, now)
     else:
         notices.notify(session, [delegator], "delegation_returned", task.business_key, task.id, said, now)
@@ -112,10 +114,19 @@ def not_its_author(session: Session, actor: Actor, task) -> None:
 
 
 def authored(task, username: str) -> bool:
-    """Whether the open step holds, to confirm, the answer `username` gave as a delegate (委派): not theirs to
-    confirm (`not_its_author`), nor to claim from the queue (the inbox asks `authored_among`, which asks this). `task`:
-    a Task, or a row of its state, draft, draft_kind, delegated_by and signing."""
-    return author(task) == username
+    """Whether the open step holds, to confirm, an answer `username` is an author of as a delegate (委派,
+    `authors_of`): not theirs to confirm (`not_its_author`), nor to claim from the queue (the inbox asks
+    `authored_among`, the API and the task page ask this). `task`: a Task, or a row of its state, draft, draft_kind,
+    delegated_by and signing."""
+    kept = draft(task) if task.delegated_by is None and task.signing is None else None
+    return kept is not None and kept[0] == "delegate" and username in authors_of(kept[1])
+
+
+def authors_of(answer: dict) -> set[str]:
+    """The authors of a delegate's answer (a draft's {"by", "for"?, "values"}), for four-eyes: who typed it and, when
+    a deputy (代理) typed it, the delegate they stood in for, on whose behalf it was given. An answer kept before
+    "for" was recorded names only who typed it."""
+    return {name for name in (answer.get("by"), answer.get("for")) if name}
 
 
 def author(task) -> str | None:

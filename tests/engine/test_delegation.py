@@ -191,6 +191,7 @@ def test_a_deputy_standing_in_for_the_delegate_hands_the_answer_back_to_be_confi
     with rt.db.read() as session:
         row = session.get(Task, intake)
         assert (row.state, row.assignee, row.delegated_by, row.draft_kind) == ("open", "edu_chief", None, "delegate")
-        assert delegation.draft_of(row) == {"by": "edu_reviewer2", "values": {"household": "本市户籍"}}
+        assert delegation.draft_of(row) == {"by": "edu_reviewer2", "for": "edu_reviewer",
+                                            "values": {"household": "本市户籍"}}
         entry = session.execute(select(AuditEntry).where(AuditEntry.event == "delegation_returned")).scalar_one()
         assert entry.actor == "edu_reviewer2" and json.loads(entry.details)["acting_for"] == "edu_reviewer"

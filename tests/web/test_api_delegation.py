@@ -76,3 +76,36 @@ def test_the_api_marks_a_delegates_own_answer_in_the_queue_for_someone_else(app,
                  if name.startswith(("TaskSummary", "TaskDetail"))]
     assert described and all("委派" in d and "own_answer" in d for d in described), described
     assert "own_answer" in spec["paths"]["/tasks/{task_id}/claim"]["post"]["description"]
+
+
+def test_the_api_and_the_inbox_mark_an_answer_a_deputy_typed_as_the_delegates_own(app, world, client, issue):
+    """A deputy (代理) typed the delegate's answer: the delegate they stood in for is an author too (four-eyes,
+    delegation.authored). The API said `own_answer` false to them and let them claim it, while the department's
+    notice left them out."""
+    from datetime import timedelta
+
+    from engine import accounts, deputies, wallclock
+    from engine.routing import Actor, add_user, load_actor
+
+    task = _draft(world)
+    chief = issue("edu-chief", "supervisor", "EDU", "edu_supervisor")
+    assert client.post(f"/api/v1/tasks/{task}/delegate", headers=chief, json={"to_user": "edu_reviewer"}).status_code == 200
+    with world.rt.db.write() as session:
+        add_user(session, "edu_reviewer2", "edu_reviewer2", memberships={"EDU": "reviewer"})
+        now = wallclock.now()
+        deputies.name(session, load_actor(session, "edu_reviewer"), "edu_reviewer", "edu_head",
+                      now - timedelta(hours=1), now + timedelta(days=3), "出差")
+        accounts.set_access(session, Actor.system("test"), "edu_supervisor", {"PSB": "supervisor"}, ())
+    assert login(app.test_client(), "edu_head").post(f"/tasks/{task}", data=ANSWER).status_code == 302
+    with world.rt.db.read() as session:
+        assert session.get(Task, task).assignee is None, "in EDU's queue"
+    deputy = issue("edu-head", "head", "EDU", "edu_head")
+    delegate, other = issue("edu-rev", "reviewer", "EDU", "edu_reviewer"), issue("edu-rev2", "reviewer", "EDU", "edu_reviewer2")
+    for who, own in ((delegate, True), (deputy, True), (other, False)):
+        assert client.get(f"/api/v1/tasks/{task}", headers=who).get_json()["own_answer"] is own
+    page = login(app.test_client(), "edu_reviewer").get("/inbox?view=department").data.decode()
+    assert "data-own-answer" in page.split(f'data-task="{task}"')[1].split("</tr>")[0]
+    refused = client.post(f"/api/v1/tasks/{task}/claim", headers=delegate)
+    assert refused.status_code == 403 and refused.get_json()["code"] == "own_answer", refused.data
+    claimed = client.post(f"/api/v1/tasks/{task}/claim", headers=other)
+    assert claimed.status_code == 200, claimed.data
