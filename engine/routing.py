@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import entry_points
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -90,6 +90,16 @@ class Actor:
         """Whether this actor serves at the window of `owner`, the department that answers for a case to its applicant
         (the process's owner_department): its staff record there what the applicant brings (撤回申请, 好差评)."""
         return owner is not None and self.rank_in(owner) > 0
+
+    def window(self, owner: str | None, intake: Iterable[str] = ()) -> str | None:
+        """The department at whose window this actor serves a case's applicant at the counter (receipts, notices,
+        corrections, scanned materials), or None: the owner's (`at_window`), else one of `intake`, the departments
+        whose windows take the process's applications (窗口受理: its plugin names them; the engine knows no process).
+        Such a window serves the applicant, yet what is recorded for the case as a whole (撤回申请, 好差评) stays
+        with the owner's (`at_window`)."""
+        if self.at_window(owner):
+            return owner
+        return next((code for code in sorted(set(intake)) if self.rank_in(code) > 0), None)
 
     def may_work_on(self, department: str, role: str) -> bool:
         """Member of the department with at least the role the task needs."""

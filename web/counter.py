@@ -52,12 +52,6 @@ class Panel:
     files: list = field(default_factory=list)
 
 
-def _windows(case: Case, owner: str | None) -> set[str]:
-    """The departments whose window serves this case's applicant."""
-    intake = INTAKES.get(case.process_key)
-    return (set(intake.departments) if intake else set()) | ({owner} if owner else set())
-
-
 def _owner(case: Case) -> str | None:
     with runtime().db.read() as session:
         return owner_of(session, case)
@@ -76,9 +70,10 @@ def _state(case: Case):
 
 
 def _my_window(case: Case, owner: str | None) -> str | None:
-    """The user's department that serves this case at a window, or None."""
-    mine = [d for d in actor().departments if d in _windows(case, owner)]
-    return mine[0] if mine else None
+    """The user's department that serves this case's applicant at the counter, or None (the engine's rule,
+    Actor.window: the owner's window, or one that takes the process's applications)."""
+    intake = INTAKES.get(case.process_key)
+    return actor().window(owner, intake.departments if intake else ())
 
 
 def _may_open(case: Case, owner: str | None) -> bool:
