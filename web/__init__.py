@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, request
 from flask_babel import Babel, get_locale
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -19,7 +19,7 @@ from . import (account, admin, api, applications, approvals, audit, auth, calend
                counter, designer, migrations, modeler,
                errors, health, holds, inbox, notices, notifications, saving, search, signers, step_files, supervision, tasks,
                team, units)
-from . import localized, names
+from . import localized, names, nul
 from .context import RowId
 from .i18n import LANGUAGES, compile_translations, department_name, provisional, role_label, role_name, say, select_locale, sla
 
@@ -54,8 +54,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     runtime = make_runtime(Settings.from_env(app.config["DATABASE_URL"]))
     app.config["BABEL_DEFAULT_TIMEZONE"] = runtime.calendar.tz_name
     app.extensions["jointreview"] = runtime
-    app.before_request(_no_nul)
-    app.before_request(counter.upload_limit)  # before the CSRF check reads the form
+    app.before_request(counter.upload_limit)  # before the CSRF check, or the NUL check, reads the form
+    app.before_request(nul.refuse)
     csrf.init_app(app)
     Babel(app, locale_selector=select_locale)
     login = LoginManager(app)
@@ -95,15 +95,6 @@ def _instance_secret(app: Flask) -> str:
         finally:
             os.unlink(tmp)
     return path.read_text(encoding="utf-8").strip()
-
-
-def _no_nul() -> None:
-    """No page's address holds a NUL (%00): 400, before any page looks it up (PostgreSQL refuses NUL in text and
-    answered with a server error where SQLite found nothing). The API names such a field itself (422)."""
-    if request.path.startswith("/api/"):
-        return
-    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
-        abort(400)
 
 
 def _security_headers(response):

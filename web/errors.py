@@ -44,7 +44,8 @@ def heading(status: int) -> str:
     return headings.get(status) or (_("System error") if status >= 500 else _("This cannot be done"))
 
 
-def _page(status: int, message: str):
+def page(status: int, message: str):
+    """The error page of `status` saying `message`, with the way back."""
     return render_template("error.html", status=status, heading=heading(status), message=message, **way_back()), status
 
 
@@ -56,7 +57,7 @@ def register(app: Flask) -> None:
         if api.wants_problem():
             problem = from_engine(exc)
             return problem_response(problem.status, problem.detail, problem.errors, code=problem.code)
-        return _page(status_of(exc), error_text(exc))
+        return page(status_of(exc), error_text(exc))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -71,7 +72,7 @@ def register(app: Flask) -> None:
                     400: _("The request was not understood."),
                     405: _("This page cannot be opened that way; go back and use the buttons on the page."),
                     413: _("The upload is too large.")}
-        return _page(exc.code or 500, messages.get(exc.code, exc.description))
+        return page(exc.code or 500, messages.get(exc.code, exc.description))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
@@ -80,7 +81,7 @@ def register(app: Flask) -> None:
             return problem_response(500, Message("api_server"))
         message = _("Something went wrong on our side. Nothing you did was lost; try again.")
         try:
-            return _page(500, message)
+            return page(500, message)
         except Exception:  # noqa: BLE001 - even the error page failed: answer in plain text, never a trace
             log.exception("the error page failed too")
             return Response(f"500 {message}", status=500, mimetype="text/plain")

@@ -17,10 +17,12 @@ def test_edu_window_starts_an_admission_application(app, world):
     form.update(applicant_id=person.id_number, phone="13800138000",
                 materials=["residence_permit", "social_insurance", "housing", "vaccination", "household_register"])
     hidden = client.post("/applications/new/admission_review", data={
-        **form, "applicant_name": "张\x00三\x1b[31m", "child_name": "张\u202e小", "address": "西湖区\x07文三路"})
+        **form, "applicant_name": "张\x01三\x1b[31m", "child_name": "张\u202e小", "address": "西湖区\x07文三路"})
     page = hidden.data.decode()
     assert hidden.status_code == 422 and "申请人姓名：含有控制字符、不可见字符或隐藏的文字方向符号" in page
     assert "儿童姓名：含有控制字符、不可见字符或隐藏的文字方向符号" in page and "现居住地址：含有控制字符" in page
+    nul = client.post("/applications/new/admission_review", data={**form, "applicant_name": "张\x00三"})
+    assert nul.status_code == 400 and "“applicant_name”含有空字符" in nul.data.decode()  # before the page (web/nul.py)
     with world.rt.db.read() as session:
         from engine.models import Case
         assert session.query(Case).count() == 0, "nothing was started"

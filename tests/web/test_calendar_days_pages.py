@@ -97,7 +97,9 @@ def test_hidden_characters_in_a_days_name_and_an_endless_or_hidden_notice_name_a
     named for a year could be 100,000 characters or hide such marks (found by a hostile review): each is refused
     naming the field, and nothing is stored or audited."""
     admin = login(app.test_client(), "admin")
-    for name in ("国庆\u202e节", "国庆\x00节", "国庆\u200b节"):
+    nul = admin.post("/admin/calendar/days", data={"day": "2027-10-08", "kind": "holiday", "name": "国庆\x00节"})
+    assert nul.status_code == 400 and "“name”含有空字符" in nul.data.decode()  # refused before the page (web/nul.py)
+    for name in ("国庆\u202e节", "国庆\x01节", "国庆\u200b节"):
         page = admin.post("/admin/calendar/days", data={"day": "2027-10-08", "kind": "holiday", "name": name},
                           follow_redirects=True).data.decode()
         assert "不可见字符" in page and "已设为放假" not in page, name

@@ -70,7 +70,7 @@ def test_an_objection_with_hidden_characters_is_refused_and_its_phone_kept_in_pl
     out, notice_id = under_notice(world)
     client = app.test_client()
     refused = client.post(f"/notices/{notice_id}/objection", data={
-        "reason": "申请人\u202e户体个营经\x00", "objector_name": "王\u200b强", "objector_phone": "13700137000"})
+        "reason": "申请人\u202e户体个营经\x01", "objector_name": "王\u200b强", "objector_phone": "13700137000"})
     text = refused.data.decode()
     assert refused.status_code == 400 and text.count("含有控制字符、不可见字符或隐藏的文字方向符号") == 2
     assert notice_id in client.get("/notices").data.decode()  # nothing recorded
