@@ -135,6 +135,12 @@ def author(task) -> str | None:
     return kept[1].get("by") if kept is not None and kept[0] == "delegate" else None
 
 
+def delegate_of(answer: dict) -> str:
+    """The delegate a delegate's answer (a draft's {"by", "for"?, "values"}) is from: the one the step was delegated
+    to, whoever typed it for them (their deputy, 代理); a send-back (退回重办) goes to them."""
+    return answer.get("for") or answer["by"]
+
+
 def unchanged(task) -> list:
     """Column expressions: the step's 委派 is as `task` (cases.TaskRef) read it (a write guarded so loses a race)."""
     return [Task.delegated_by.is_(None) if task.delegated_by is None else Task.delegated_by == task.delegated_by,
@@ -203,7 +209,7 @@ def send_back_to_delegate(session: Session, actor: Actor, task_id: str, reason: 
     answer, kept = draft_of(task), draft(task)
     if task.assignee is None or task.signing is not None or answer is None or kept[0] != "delegate":  # 加签's is not
         raise Conflict(Message("redo_no_answer", task=task.name))
-    holder, to_user = task.assignee, answer["by"]
+    holder, to_user = task.assignee, delegate_of(answer)
     if to_user not in {name for name, _ in colleagues(session, task, holder)}:
         raise Conflict(Message("redo_delegate_gone", user=to_user, task=task.name))
     now = _now()

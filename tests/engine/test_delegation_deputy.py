@@ -81,3 +81,24 @@ def test_the_notice_the_inbox_and_the_claim_agree_on_who_authored_it(rt, users):
     claim(rt, users["edu_chief"], intake)
     assert sorted(opened(complete(rt, users["edu_chief"], intake, {"household": "本市户籍"}))) == \
         ["edu_check", "psb_check"]
+
+
+def test_an_answer_a_deputy_typed_goes_back_to_the_delegate_to_redo(rt, users):
+    """退回重办 sent the answer to the deputy who typed it, as their own step, rather than to the delegate the step
+    was delegated to (whose deputy still sees it while the deputyship runs)."""
+    intake = opened(start(rt, "send_back", {"signers": ["a"]}))["intake"]
+    claim(rt, users["edu_chief"], intake)
+    with rt.db.write() as session:
+        delegation.delegate(session, rt, users["edu_chief"], intake, "edu_reviewer")
+        now = wallclock.now()
+        deputies.name(session, users["edu_reviewer"], "edu_reviewer", "edu_reviewer3", now - timedelta(hours=1),
+                      now + timedelta(days=3), "出差")
+    with rt.db.read() as session:
+        deputy = load_actor(session, "edu_reviewer3")
+    assert complete(rt, deputy, intake, {"household": "本市户籍"}).events == ["delegation_returned"]
+    with rt.db.write() as session:
+        delegation.send_back_to_delegate(session, users["edu_chief"], intake, "请补充依据")
+    with rt.db.read() as session:
+        row = session.get(Task, intake)
+        assert (row.assignee, row.delegated_by) == ("edu_reviewer", "edu_chief")
+        assert delegation.returned(row)["values"] == {"household": "本市户籍"}
