@@ -29,7 +29,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from . import audit, holding, separation, wallclock
-from .errors import EngineError, InvalidInput, NotFound
+from .errors import EngineError, InvalidInput, NotFound, StepName
 from .models import Case, Task
 from .models_office import Attachment
 from .routing import Actor
@@ -138,7 +138,7 @@ def keeping(session: Session, rt, actor: Actor, task_id: str) -> Task:
     may take it while it is unclaimed). Refused while it is with a signer added before its holder (加签: they sign,
     the holder answers; the holder waits for it to come back), and for one kept apart from the step (不相容岗位)."""
     task = holding.held_open_task(session, actor, task_id, "keep documents with")
-    separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name)
+    separation.require(session, rt, actor.username, task.case_id, task.element_id, StepName.of(task))
     return task
 
 

@@ -21,7 +21,7 @@ from . import attachments, audit, copies, delegation, forms, holding, numbering,
 from .calendar import aware
 from .clock import HELD
 from .expressions import data_problem
-from .errors import Conflict, EngineError, InvalidInput, Message, NotFound, PermissionDenied, catalogue
+from .errors import Conflict, EngineError, InvalidInput, Message, NotFound, PermissionDenied, StepName, catalogue
 from .models import Case, Membership, Task, User
 from .routing import ROLE_RANK, Actor, may_take
 from .runtime import Runtime
@@ -68,6 +68,8 @@ class TaskRef:
     delegated_by: str | None = None
     signing: str | None = None
     draft_kind: str | None = None
+    process_key: str = ""  # with definition_id, what names the step in a message (StepName.of)
+    definition_id: int | None = None
 
 
 @dataclass
@@ -141,7 +143,8 @@ def _task_and_case(session: Session, task_id: str, lock: bool = True) -> tuple[T
     row = sql.execute(session, "task_and_case", {"id": task_id}, lock=lock).first()
     if row is None:
         raise NotFound(Message("no_task", task=task_id))
-    task = TaskRef(*row[:8], business_key=row[8], delegated_by=row[16], signing=row[17], draft_kind=row[19])
+    task = TaskRef(*row[:8], business_key=row[8], delegated_by=row[16], signing=row[17], draft_kind=row[19],
+                   process_key=row[20], definition_id=row[9])
     case = CaseRef(row[1], row[8], *row[9:14], next_due_at=row[18])
     case.audit_head = (row[14], row[15]) if row[14] is not None else None
     return task, case
@@ -150,7 +153,7 @@ def _task_and_case(session: Session, task_id: str, lock: bool = True) -> tuple[T
 def _closed(task: TaskRef, state: str) -> Conflict:
     """The refusal for a task that is no longer open (completed, withdrawn, sent back)."""
     if state in ("completed", "cancelled", "sent_back"):
-        return Conflict.coded(f"task_closed_{state}", task=task.name, key=task.business_key)
+        return Conflict.coded(f"task_closed_{state}", task=StepName.of(task), key=task.business_key)
     return Conflict(f"task {task.name!r} of {task.business_key} is already {state}")
 
 
@@ -159,7 +162,7 @@ def _require_open(task: TaskRef, verb: str | None = None) -> None:
     if task.state != "open":
         raise _closed(task, task.state)
     if verb and task.signing == "signer":
-        raise Conflict(Message("task_with_signer_locked", task=task.name, user=task.assignee))
+        raise Conflict(Message("task_with_signer_locked", task=StepName.of(task), user=task.assignee))
 
 
 def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
@@ -169,7 +172,7 @@ def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
     _require_open(task)
     if task.assignee == actor.username:
         return task
-    separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name)
+    separation.require(session, rt, actor.username, task.case_id, task.element_id, StepName.of(task))
     delegation.not_its_author(session, actor, task)  # a delegate's answer in the queue: another confirms it
     holding.not_its_signer(session, task, actor.username)  # released with signers after its holder: none takes it
     now = _now()
@@ -177,7 +180,7 @@ def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
                              .values(assignee=actor.username, claimed_at=now), execution_options=_NO_SYNC)
     if result.rowcount != 1:
         holder = session.execute(select(Task.assignee, Task.state).where(Task.id == task_id)).first()
-        raise Conflict.coded("task_taken", task=task.name, user=holder.assignee) if holder.state == "open" \
+        raise Conflict.coded("task_taken", task=StepName.of(task), user=holder.assignee) if holder.state == "open" \
             else _closed(task, holder.state)
     _audit_task(session, actor, task, "task_claimed", {}, now)
     task.assignee = actor.username
@@ -190,16 +193,16 @@ def release(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRe
     actor.require(task.department_code, "reviewer", f"release {task.name!r}")  # an outsider learns nothing more
     _require_open(task, "released")
     if task.assignee is None:
-        raise Conflict.coded("task_not_claimed", task=task.name)
+        raise Conflict.coded("task_not_claimed", task=StepName.of(task))
     if task.delegated_by is not None:  # 委派: released, the step would keep its mark and go back to the delegator
-        raise Conflict(Message("release_delegated", task=task.name, user=task.delegated_by))
+        raise Conflict(Message("release_delegated", task=StepName.of(task), user=task.delegated_by))
     if not actor.holds(task.assignee) and actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
         raise PermissionDenied.coded("release_not_allowed", user=task.assignee, department=task.department_code)
     now = _now()
     result = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.assignee == task.assignee)
                              .values(assignee=None, claimed_at=None), execution_options=_NO_SYNC)
     if result.rowcount != 1:
-        raise Conflict.coded("task_changed", task=task.name)
+        raise Conflict.coded("task_changed", task=StepName.of(task))
     _audit_task(session, actor, task, "task_released", {"previous_assignee": task.assignee}, now)
     task.assignee = None
     return task
@@ -259,21 +262,21 @@ def _reassign_one(session: Session, rt: Runtime, actor: Actor, task_id: str, to_
     if task is None or actor.rank_in(task.department_code) == 0:  # an outsider learns neither its case nor its state
         raise NotFound(Message("reassign_no_step"))
     if actor.rank_in(task.department_code) < ROLE_RANK["supervisor"]:
-        raise PermissionDenied.coded("reassign_not_allowed", department=task.department_code, task=task.name)
+        raise PermissionDenied.coded("reassign_not_allowed", department=task.department_code, task=StepName.of(task))
     _require_open(task, "reassigned")
     if not may_take(memberships.get(task.department_code), task.role):
-        raise InvalidInput(Message("cannot_take", user=holding.named(to_user), task=task.name),
+        raise InvalidInput(Message("cannot_take", user=holding.named(to_user), task=StepName.of(task)),
                            {"to_user": Message("not_a_role_of", role=task.role, department=task.department_code)})
     holding.not_its_signer(session, task, to_user)
-    separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
+    separation.require(session, rt, to_user, task.case_id, task.element_id, StepName.of(task))
     now = _now()
     ended, recorded = delegation.ended(session, task)  # 改派 gives the step outright: a 委派 of it ends
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", *delegation.unchanged(task))
                             .values(assignee=to_user, claimed_at=now, **ended), execution_options=_NO_SYNC)
     if moved.rowcount != 1:  # done or withdrawn meanwhile, or its delegate answered (委派) at the same moment
         state = session.execute(select(Task.state).where(Task.id == task_id)).scalar()
-        raise Conflict(Message("reassign_raced", task=task.name)) if state == "open" else \
-            Conflict.coded("task_gone", task=task.name)
+        raise Conflict(Message("reassign_raced", task=StepName.of(task))) if state == "open" else \
+            Conflict.coded("task_gone", task=StepName.of(task))
     _audit_task(session, actor, task, "task_reassigned",
                 {"from": task.assignee, "to": to_user, "reason": reason, **recorded}, now)
     task.assignee = to_user
@@ -310,17 +313,18 @@ def _submission(session: Session, rt: Runtime, actor: Actor, task_id: str, value
     actor.require(task.department_code, task.role, f"complete {task.name!r}")
     _require_open(task, "completed")
     if task.assignee is not None and not actor.holds(task.assignee):
-        raise Conflict.coded("task_claimed_by", task=task.name, user=task.assignee)
+        raise Conflict.coded("task_claimed_by", task=StepName.of(task), user=task.assignee)
     if case.status != "running":
         raise Conflict.coded("case_not_running", key=case.business_key)
-    separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name, case.definition_id)
+    separation.require(session, rt, actor.username, task.case_id, task.element_id, StepName.of(task),
+                       case.definition_id)
     delegation.not_its_author(session, actor, task)
     if not isinstance(values, dict):
         raise InvalidInput("submitted values must be a JSON object")
     model, op, wf = open_case(session, rt, actor, case, _now())
     spiff_task = find_task(wf, task_id, TaskState.READY)
     if spiff_task is None:
-        raise Conflict.coded("task_done_just_now", task=task.name)
+        raise Conflict.coded("task_done_just_now", task=StepName.of(task))
     clean = forms.validate(forms.fields_of(spiff_task.task_spec), values, spiff_task.data)
     kept = model.attach.get((model.process_of(task.element_id), task.element_id))
     if kept:  # the documents kept at this step go with its answer, under the field the step names

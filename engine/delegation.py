@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, notices, separation, wallclock
-from .errors import Conflict, InvalidInput, Message, PermissionDenied, catalogue
+from .errors import Conflict, InvalidInput, Message, PermissionDenied, StepName, catalogue
 from .models import AuditEntry, Case, Task
 from .routing import Actor
 from .runtime import Runtime
@@ -38,11 +38,12 @@ def delegate(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
     note = text(note, "note", "", MAX_NOTE, required=False)
     task = held_open_task(session, actor, task_id, "delegate")
     if task.delegated_by is not None:
-        raise Conflict(Message("delegated_already", task=task.name, user=task.delegated_by))
+        raise Conflict(Message("delegated_already", task=StepName.of(task), user=task.delegated_by))
     if to_user not in {name for name, _ in colleagues(session, task, actor.username)}:
-        raise InvalidInput(Message("cannot_take", user=named(to_user), task=task.name),
+        raise InvalidInput(Message("cannot_take", user=named(to_user), task=StepName.of(task)),
                            {"to_user": Message("not_able", role=task.role, department=task.department_code)})
-    separation.require(session, rt, actor.username, task.case_id, task.element_id, task.name)  # they will confirm
+    # they will confirm
+    separation.require(session, rt, actor.username, task.case_id, task.element_id, StepName.of(task))
     now = _now()
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open", Task.delegated_by.is_(None),
                                                or_(Task.assignee.is_(None), Task.assignee == task.assignee))
@@ -51,7 +52,7 @@ def delegate(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
                                     draft_kind=task.draft_kind if _kept(task) else None),
                             execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
-        raise Conflict(Message("delegation_raced", task=task.name))
+        raise Conflict(Message("delegation_raced", task=StepName.of(task)))
     key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()
     audit.append(session, [audit.Event("task_delegated", actor.username, {"task": task.name, "element": task.element_id,
                                                                           "to": to_user, "note": note},
@@ -88,7 +89,7 @@ def hand_back(session: Session, actor: Actor, task, case_id: int, values: dict) 
                                     draft=json.dumps(answer, ensure_ascii=False, default=str), draft_kind="delegate"),
                             execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
-        raise Conflict(Message("task_changed_now", task=task.name))
+        raise Conflict(Message("task_changed_now", task=StepName.of(task)))
     event = "delegation_returned_to_queue" if gone else "delegation_returned"
     details = {"task": task.name, "element": task.element_id, "data": values,
                **({"delegated_by": delegator} if gone else {"to": delegator})}
@@ -110,7 +111,7 @@ def not_its_author(session: Session, actor: Actor, task) -> None:
     delegated answer is confirmed by someone other than its author: four-eyes). `task`: cases.TaskRef; only such a
     step's draft is read. 改派 gives the step outright (the answer becomes a saved text), so it is not refused."""
     if task.draft_kind == "delegate" and authored(session.get(Task, task.id), actor.username):
-        raise PermissionDenied(Message("own_answer", user=actor.username, task=task.name))
+        raise PermissionDenied(Message("own_answer", user=actor.username, task=StepName.of(task)))
 
 
 def authored(task, username: str) -> bool:
@@ -208,10 +209,10 @@ def send_back_to_delegate(session: Session, actor: Actor, task_id: str, reason: 
     task = held_open_task(session, actor, task_id, "send back")
     answer, kept = draft_of(task), draft(task)
     if task.assignee is None or task.signing is not None or answer is None or kept[0] != "delegate":  # 加签's is not
-        raise Conflict(Message("redo_no_answer", task=task.name))
+        raise Conflict(Message("redo_no_answer", task=StepName.of(task)))
     holder, to_user = task.assignee, delegate_of(answer)
     if to_user not in {name for name, _ in colleagues(session, task, holder)}:
-        raise Conflict(Message("redo_delegate_gone", user=to_user, task=task.name))
+        raise Conflict(Message("redo_delegate_gone", user=to_user, task=StepName.of(task)))
     now = _now()
     kept = json.dumps({"by": to_user, "at": now.isoformat(), "values": answer["values"]}, ensure_ascii=False,
                       default=str)
@@ -222,7 +223,7 @@ def send_back_to_delegate(session: Session, actor: Actor, task_id: str, reason: 
                                     draft_kind="returned"),
                             execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
-        raise Conflict(Message("redo_raced", task=task.name))
+        raise Conflict(Message("redo_raced", task=StepName.of(task)))
     key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()
     details = {"task": task.name, "element": task.element_id, "to": to_user, "reason": reason}
     if actor.username != holder:

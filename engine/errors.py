@@ -63,6 +63,30 @@ def _message(code: str, params: dict) -> Message:
     return Message(code, **params)
 
 
+class StepName(str):
+    """A step (or an event) as a message names it: the str is its BPMN name, and it keeps what identifies the step
+    (its process's key, its element id, the version's definition id when known), so that an adapter can name it
+    in the reader's language."""
+
+    process_key: str
+    element_id: str
+    definition_id: int | None
+
+    def __new__(cls, name: str, process_key: str, element_id: str, definition_id: int | None = None) -> "StepName":
+        self = super().__new__(cls, name)
+        self.process_key, self.element_id, self.definition_id = process_key, element_id, definition_id
+        return self
+
+    @classmethod
+    def of(cls, task, definition_id: int | None = None) -> "StepName":
+        """An inbox row's step (a Task, or a row read with its process key and perhaps its definition id)."""
+        return cls(task.name, task.process_key, task.element_id,
+                   definition_id if definition_id is not None else getattr(task, "definition_id", None))
+
+    def __reduce__(self):  # pickled and copied with what identifies it
+        return (StepName, (str(self), self.process_key, self.element_id, self.definition_id))
+
+
 class EngineError(Exception):
     """Base class: the message is meant for the person who caused it; a coded one (`code`, `params`) can be
     said in another language by an adapter."""

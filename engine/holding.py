@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, catalogue
+from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, StepName, catalogue
 from .forms import HIDDEN, MAX_TEXT
 from .models import Membership, Task, TaskSigner, User
 from .routing import ROLE_RANK, Actor, may_take
@@ -70,11 +70,11 @@ def held_open_task(session: Session, actor: Actor, task_id: str, verb: str) -> T
         raise NotFound(Message("no_task", task=task_id))
     actor.require(task.department_code, task.role, f"{verb} {task.name!r}")
     if task.state != "open":
-        raise Conflict(Message("task_not_open", task=task.name))
+        raise Conflict(Message("task_not_open", task=StepName.of(task)))
     if task.signing == "signer":
-        raise Conflict(Message("task_with_signer", task=task.name, user=task.assignee))
+        raise Conflict(Message("task_with_signer", task=StepName.of(task), user=task.assignee))
     if task.assignee is not None and not actor.holds(task.assignee):
-        raise PermissionDenied(Message("task_held", task=task.name, user=task.assignee))
+        raise PermissionDenied(Message("task_held", task=StepName.of(task), user=task.assignee))
     return task
 
 
@@ -83,7 +83,7 @@ def not_its_signer(session: Session, task, to_user: str) -> None:
     other than the holder). Only a step with signers (its `signing` set) is looked up."""
     if task.signing and session.execute(select(TaskSigner.id).where(
             TaskSigner.task_id == task.id, TaskSigner.state == "pending", TaskSigner.username == to_user).limit(1)).first():
-        raise Conflict(Message("to_sign_it", user=to_user, task=task.name))
+        raise Conflict(Message("to_sign_it", user=to_user, task=StepName.of(task)))
 
 
 def text(value, field: str, missing: str, limit: int, required: bool = True) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, wallclock
 from .cases import claim
-from .errors import Conflict, InvalidInput, Message, catalogue
+from .errors import Conflict, InvalidInput, Message, StepName, catalogue
 from .holding import draft, held_open_task, unfinished
 from .models import Case, Task
 from .routing import Actor
@@ -42,7 +42,7 @@ def save(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict
                                                Task.assignee == (task.assignee or actor.username))
                             .values(draft=kept, draft_kind="self"), execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
-        raise Conflict(Message("draft_raced", task=task.name))
+        raise Conflict(Message("draft_raced", task=StepName.of(task)))
     key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()
     audit.append(session, [audit.Event("task_draft_saved", actor.username,
                                        {"task": task.name, "element": task.element_id, "fields": sorted(values)},

@@ -40,7 +40,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import holding, notices, separation
 from .cases import _require_open, _task_and_case
-from .errors import Conflict, Message, NotFound, PermissionDenied, catalogue
+from .errors import Conflict, Message, NotFound, PermissionDenied, StepName, catalogue
 from .models import AuditEntry, Task
 from .routing import Actor
 from .runtime import Runtime
@@ -130,15 +130,15 @@ def _load(session: Session, rt: Runtime, actor: Actor, task_id: str):
     actor.require(task.department_code, task.role, f"send back {task.name!r}")
     _require_open(task, "sent back")
     if task.assignee is not None and not actor.holds(task.assignee):
-        raise Conflict(Message("send_back_claimed", task=task.name, user=task.assignee))
+        raise Conflict(Message("send_back_claimed", task=StepName.of(task), user=task.assignee))
     if task.delegated_by is not None:
-        raise Conflict(Message("send_back_delegated", task=task.name, user=task.delegated_by))
+        raise Conflict(Message("send_back_delegated", task=StepName.of(task), user=task.delegated_by))
     if case.status != "running":
         raise Conflict(Message("send_back_case_over", key=case.business_key, status=case.status))
     model, op, wf = open_case(session, rt, actor, case)
     spiff_task = find_task(wf, task_id, TaskState.READY)
     if spiff_task is None:
-        raise Conflict(Message("send_back_done", task=task.name))
+        raise Conflict(Message("send_back_done", task=StepName.of(task)))
     return task, case, model, op, wf, spiff_task
 
 
@@ -174,8 +174,9 @@ def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_
     options = {t.task_id: t for t in _targets(session, model, task, spiff_task)}
     target = options.get(str(target_task_id))
     if target is None:
-        raise NotFound(Message("send_back_where", task=task.name, steps=[t.name for t in options.values()]) if options
-                       else Message("send_back_nowhere", task=task.name))
+        steps = [StepName(t.name, task.process_key, t.element_id, case.definition_id) for t in options.values()]
+        raise NotFound(Message("send_back_where", task=StepName.of(task), steps=steps) if options
+                       else Message("send_back_nowhere", task=StepName.of(task)))
     reopened = str(uuid4())
     op.sent_back = {reopened: {"sent_back_by": actor.username, "sent_back_from": task.name, "reason": reason}}
     earlier = session.execute(select(Task.data, Task.role).where(Task.id == target.task_id)).first()  # none: a 会签

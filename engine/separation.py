@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import Message, PermissionDenied, catalogue
+from .errors import Message, PermissionDenied, StepName, catalogue
 
 MESSAGES = catalogue({"incompatible": "{user} did {done!r} in this case and so may not do {task!r} (incompatible duties, "
                                       "不相容岗位)"})
@@ -37,14 +37,16 @@ def conflict(session: Session, rt: Runtime, username: str, case_id: int, element
     excluded = excluded_steps(session, rt, case_id, element_id, definition_id)
     if not excluded:
         return None
-    return session.execute(select(Task.name).where(Task.case_id == case_id, Task.element_id.in_(excluded),
-                                                   Task.state == "completed", Task.completed_by == username)
-                           .limit(1)).scalar_one_or_none()
+    row = session.execute(select(Task.name, Task.process_key, Task.element_id).where(
+        Task.case_id == case_id, Task.element_id.in_(excluded), Task.state == "completed",
+        Task.completed_by == username).limit(1)).first()
+    return StepName(*row, definition_id) if row is not None else None
 
 
 def require(session: Session, rt: Runtime, username: str, case_id: int, element_id: str, name: str,
             definition_id: int | None = None) -> None:
-    """Refuse when `username` did a step this one must be kept apart from."""
+    """Refuse when `username` did a step this one (`name`, best a StepName: named in the reader's language) must be
+    kept apart from."""
     done = conflict(session, rt, username, case_id, element_id, definition_id)
     if done is not None:
         raise PermissionDenied(Message("incompatible", user=username, done=done, task=name))

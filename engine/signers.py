@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
 from . import audit, cases, forms, holding, notices, separation, wallclock
-from .errors import Conflict, EngineError, InvalidInput, Message, NotFound, PermissionDenied, catalogue
+from .errors import Conflict, EngineError, InvalidInput, Message, NotFound, PermissionDenied, StepName, catalogue
 from .models import Case, Task, TaskSigner
 from .routing import ROLE_RANK, Actor
 from .runtime import Runtime
@@ -90,19 +90,19 @@ def add(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str,
         raise InvalidInput(Message("signer_position"), {"position": Message("signer_position_field")})
     task = holding.held_open_task(session, actor, task_id, "add a signer to")
     if task.delegated_by is not None:
-        raise Conflict(Message("task_delegated", task=task.name, user=task.delegated_by))
+        raise Conflict(Message("task_delegated", task=StepName.of(task), user=task.delegated_by))
     holder = task.assignee or actor.username
     if to_user in (actor.username, holder):
         raise InvalidInput(Message("signer_other"), {"to_user": Message("signer_is_holder")})
     if to_user not in {name for name, _ in holding.colleagues(session, task, holder)}:
-        raise InvalidInput(Message("cannot_sign", user=holding.named(to_user), task=task.name),
+        raise InvalidInput(Message("cannot_sign", user=holding.named(to_user), task=StepName.of(task)),
                            {"to_user": Message("not_able", role=task.role, department=task.department_code)})
     pending = [s for s in listed(session, task_id) if s.state == "pending"]
     if any(s.username == to_user for s in pending):
-        raise Conflict(Message("signer_asked", user=to_user, task=task.name))
+        raise Conflict(Message("signer_asked", user=to_user, task=StepName.of(task)))
     if position == "before" and any(s.position == "before" for s in pending):
-        raise Conflict(Message("signer_before_waits", task=task.name))
-    separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
+        raise Conflict(Message("signer_before_waits", task=StepName.of(task)))
+    separation.require(session, rt, to_user, task.case_id, task.element_id, StepName.of(task))
     now = _now()
     unchanged = Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee
     kept = {"draft": json.dumps({"by": actor.username, "values": values}, ensure_ascii=False, default=str),
@@ -112,7 +112,7 @@ def add(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str,
                                     signing="signer" if position == "before" else "after", **kept),
                             execution_options=_NO_SYNC)
     if moved.rowcount != 1:
-        raise Conflict(Message("signer_raced", task=task.name))
+        raise Conflict(Message("signer_raced", task=StepName.of(task)))
     seq = (session.execute(select(func.max(TaskSigner.seq)).where(TaskSigner.task_id == task_id)).scalar() or 0) + 1
     row = TaskSigner(task_id=task_id, case_id=task.case_id, seq=seq, position=position, username=to_user, holder=holder,
                      added_by=actor.username, reason=reason, state="pending", created_at=now)
@@ -160,7 +160,7 @@ def sign(session: Session, rt: Runtime, actor: Actor, task_id: str, decision: st
         raise NotFound(Message("no_task", task=task_id))
     me = current(session, task)
     if me is None or not actor.holds(me.username):
-        raise PermissionDenied(Message("sign_not_asked", user=actor.username, task=task.name))
+        raise PermissionDenied(Message("sign_not_asked", user=actor.username, task=StepName.of(task)))
     now = _now()
     me.decision, me.opinion, me.decided_at = decision, opinion, now
     key = _key(session, task.case_id)
@@ -220,7 +220,7 @@ def _removal_refused(actor: Actor, task: Task, row: TaskSigner) -> EngineError |
         return PermissionDenied(Message("signer_remove_refused", department=task.department_code, by=row.added_by,
                                         user=row.username))
     if row.state != "pending" or task.state != "open":
-        return Conflict(Message("signer_not_pending", user=row.username, task=task.name))
+        return Conflict(Message("signer_not_pending", user=row.username, task=StepName.of(task)))
     return None
 
 
@@ -242,7 +242,7 @@ def _pass_on(session: Session, rt: Runtime, task: Task, done: TaskSigner, now: d
     model, op, wf = open_case(session, rt, Actor(done.holder, done.holder), case, now)
     spiff_task = find_task(wf, task.id, TaskState.READY)
     if spiff_task is None:
-        raise Conflict(Message("signer_step_done", task=task.name))
+        raise Conflict(Message("signer_step_done", task=StepName.of(task)))
     answer = forms.validate(forms.fields_of(spiff_task.task_spec), json.loads(done.answer or "{}"), spiff_task.data)
     return cases.finish(session, ref, case, model, op, wf, spiff_task, answer)
 

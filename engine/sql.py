@@ -26,10 +26,11 @@ STATEMENTS: dict[str, str] = {
         "SELECT t.id, t.case_id, t.name, t.element_id, t.department_code, t.role, t.state, t.assignee,"
         " c.business_key, c.definition_id, c.status, c.state, c.version, c.visited,"
         " (SELECT seq FROM audit_head WHERE id = 1), (SELECT hash FROM audit_head WHERE id = 1), t.delegated_by,"
-        " t.signing, c.next_due_at, t.draft_kind"
+        " t.signing, c.next_due_at, t.draft_kind, t.process_key"
         " FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = :id"),
     "task": ("SELECT t.id, t.case_id, t.name, t.element_id, t.department_code, t.role, t.state, t.assignee,"
-             " c.business_key, t.delegated_by, t.signing, t.draft_kind FROM tasks t JOIN cases c ON c.id = t.case_id"
+             " c.business_key, t.delegated_by, t.signing, t.draft_kind, t.process_key, c.definition_id"
+             " FROM tasks t JOIN cases c ON c.id = t.case_id"
              " WHERE t.id = :id"),
     "case_by_id": ("SELECT id, business_key, definition_id, status, state, version, visited, next_due_at FROM cases"
                    " WHERE id = :id"),

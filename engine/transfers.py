@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, notices, separation, wallclock
 from .holding import colleagues, held_open_task, named, not_its_signer, text
-from .errors import Conflict, InvalidInput, Message, catalogue
+from .errors import Conflict, InvalidInput, Message, StepName, catalogue
 from .models import Case, Task
 from .routing import Actor
 from .runtime import Runtime
@@ -30,19 +30,19 @@ def transfer(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
     reason = text(reason, "reason", Message("transfer_reason"), MAX_REASON)
     task = held_open_task(session, actor, task_id, "transfer")
     if task.delegated_by is not None:
-        raise Conflict(Message("task_delegated", task=task.name, user=task.delegated_by))
+        raise Conflict(Message("task_delegated", task=StepName.of(task), user=task.delegated_by))
     if to_user == actor.username:
         raise InvalidInput(Message("transfer_to_self"), {"to_user": Message("transfer_is_yourself")})
     if to_user not in {name for name, _ in colleagues(session, task, actor.username)}:
-        raise InvalidInput(Message("cannot_take", user=named(to_user), task=task.name),
+        raise InvalidInput(Message("cannot_take", user=named(to_user), task=StepName.of(task)),
                            {"to_user": Message("not_able", role=task.role, department=task.department_code)})
     not_its_signer(session, task, to_user)
-    separation.require(session, rt, to_user, task.case_id, task.element_id, task.name)
+    separation.require(session, rt, to_user, task.case_id, task.element_id, StepName.of(task))
     moved = session.execute(update(Task).where(Task.id == task_id, Task.state == "open",
                                                or_(Task.assignee.is_(None), Task.assignee == actor.username))
                             .values(assignee=to_user, claimed_at=now), execution_options={"synchronize_session": False})
     if moved.rowcount != 1:
-        raise Conflict(Message("transfer_raced", task=task.name))
+        raise Conflict(Message("transfer_raced", task=StepName.of(task)))
     key = session.execute(select(Case.business_key).where(Case.id == task.case_id)).scalar_one()
     audit.append(session, [audit.Event("task_transferred", actor.username,
                                        {"task": task.name, "element": task.element_id, "from": actor.username,

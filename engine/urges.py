@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import audit, holding, notices, wallclock
-from .errors import Conflict, Message, NotFound, PermissionDenied, catalogue
+from .errors import Conflict, Message, NotFound, PermissionDenied, StepName, catalogue
 from .models import AuditEntry, Case, Task, User
 from .routing import ROLE_RANK, Actor
 
@@ -105,13 +105,13 @@ def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: date
     if by_department is None and actor.rank_in(task.department_code) == 0:  # an outsider learns nothing of the step
         raise PermissionDenied(Message("urge_outsider", user=actor.username))
     if by_department is None:
-        raise PermissionDenied(Message("urge_refused", user=actor.username, task=task.name,
+        raise PermissionDenied(Message("urge_refused", user=actor.username, task=StepName.of(task),
                                        department=task.department_code))
     if task.state != "open":
-        raise Conflict(Message("urge_finished", task=task.name))
+        raise Conflict(Message("urge_finished", task=StepName.of(task)))
     last = _last_urges(session, actor, [task]).get(task_id)
     if last is not None and now - last < GAP:
-        raise Conflict(Message("urge_again", user=actor.username, task=task.name,
+        raise Conflict(Message("urge_again", user=actor.username, task=StepName.of(task),
                                at=last.isoformat(timespec="minutes"), next=(last + GAP).isoformat(timespec="minutes")))
     lifted = _limit_lifted(session, actor, now, per_hour)
     if lifted is not None:

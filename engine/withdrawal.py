@@ -19,7 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import holding
 from .cases import _task_and_case, send_message
-from .errors import Conflict, Message, NotFound, PermissionDenied, catalogue
+from .errors import Conflict, Message, NotFound, PermissionDenied, StepName, catalogue
 from .models import AuditEntry, Case, Task
 from .routing import Actor
 from .runtime import Runtime
@@ -64,15 +64,15 @@ def _load(session: Session, rt: Runtime, actor: Actor, task_id: str):
     task, case = _task_and_case(session, task_id)
     row = session.get(Task, task_id)
     if task.state != "completed":
-        raise Conflict(Message("take_back_open", task=task.name))
+        raise Conflict(Message("take_back_open", task=StepName.of(task)))
     if row.completed_by != actor.username:
-        raise PermissionDenied(Message("take_back_not_yours", user=row.completed_by, task=task.name))
+        raise PermissionDenied(Message("take_back_not_yours", user=row.completed_by, task=StepName.of(task)))
     if case.status != "running":
         raise Conflict(Message("take_back_case_over", key=case.business_key, status=case.status))
     model, op, wf = open_case(session, rt, actor, case)
     step = find_task(wf, task_id, TaskState.COMPLETED)
     if step is None:
-        raise Conflict(Message("take_back_moved_on", key=case.business_key, task=task.name))
+        raise Conflict(Message("take_back_moved_on", key=case.business_key, task=StepName.of(task)))
     return task, case, row, model, op, wf, step
 
 
@@ -91,15 +91,15 @@ def withdraw(session: Session, rt: Runtime, actor: Actor, task_id: str) -> Outco
     task, case, row, model, op, wf, step = _load(session, rt, actor, task_id)
     following, join = _next_steps(session, wf, case.id, task_id)
     if not following:
-        raise Conflict(Message("take_back_moved_on", key=case.business_key, task=task.name))
+        raise Conflict(Message("take_back_moved_on", key=case.business_key, task=StepName.of(task)))
     claimed = [t for t in following if t.assignee is not None]
     if claimed:
-        raise Conflict(Message("take_back_claimed", task=claimed[0].name, user=claimed[0].assignee))
+        raise Conflict(Message("take_back_claimed", task=StepName.of(claimed[0]), user=claimed[0].assignee))
     held = session.execute(update(Task).where(Task.id.in_([t.id for t in following]), Task.state == "open",
                                               Task.assignee.is_(None)).values(assignee=_HOLD),
                            execution_options={"synchronize_session": False}).rowcount
     if held != len(following):
-        raise Conflict(Message("take_back_raced", task=task.name))
+        raise Conflict(Message("take_back_raced", task=StepName.of(task)))
     reopened = str(uuid4())
     submitted = json.loads(row.data or "{}")
 

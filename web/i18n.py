@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from engine import wallclock
 from engine.accounts import MESSAGES as ACCOUNT_MESSAGES
-from engine.errors import MESSAGES as ERROR_MESSAGES, Message
+from engine.errors import MESSAGES as ERROR_MESSAGES, Message, StepName
 from engine.forms import MESSAGES as FORM_MESSAGES
 from engine.migration import MESSAGES as MIGRATION_MESSAGES
 from workflows.counter import MESSAGES as COUNTER_MESSAGES
@@ -27,7 +27,7 @@ from workflows.intake import MESSAGES as INTAKE_MESSAGES
 from engine.models import Department
 
 from .context import runtime
-from .localized import process_named
+from .localized import process_named, step_named
 from .names import ISO_MOMENT, colon, due_day, listed, person, rule_table, semicolon, unspaced, value_text
 
 LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
@@ -188,7 +188,8 @@ MESSAGES = {**FORM_MESSAGES, **ACCOUNT_MESSAGES, **INTAKE_MESSAGES, **COUNTER_ME
 
 def coded_text(code: str, params: dict) -> str:
     """A coded engine message (forms, accounts, intake, migration) in the user's language (a process by its name)."""
-    params = {k: process_named(v) if k in _PROCESSES and isinstance(v, str) else v for k, v in params.items()}
+    params = {k: step_named(v) if isinstance(v, StepName)
+              else process_named(v) if k in _PROCESSES and isinstance(v, str) else v for k, v in params.items()}
     return gettext(msgid(MESSAGES[code]), **params) if code in MESSAGES else code
 _PERCENT = re.compile(r"\{(\w+)\}")  # the engine's {limit} placeholders, as gettext's %(limit)s
 _QUOTED = re.compile(r"\{(\w+)!r\}")  # {task!r}: a name, quoted as “…”
@@ -258,8 +259,8 @@ _PEOPLE = ("user", "users", "holder", "by", "deputy", "principal", "signer", "to
 
 def say(text) -> str:
     """Engine words in the user's language: a Message by its code (its parameters too: departments by name,
-    people by their names, processes (by their keys) by their names, a rule table as a message cites it, nested
-    messages), any other text as it is."""
+    people by their names, processes (by their keys) and steps (StepName) by their names, a rule table as a message
+    cites it, nested messages), any other text as it is."""
     if not isinstance(text, Message) or text.code not in ERROR_MESSAGES:
         return "" if text is None else str(text)
     return gettext(msgid(ERROR_MESSAGES[text.code]), **{k: _said(k, v) for k, v in text.params.items()})
@@ -270,6 +271,8 @@ def _said(key: str, value):
         return say(value)
     if isinstance(value, (list, tuple, set, frozenset)):
         return listed(_said(key, v) for v in value)
+    if isinstance(value, StepName):
+        return step_named(value)
     if key in _DEPARTMENTS and isinstance(value, str):
         return department_name(value)
     if key in _PEOPLE and isinstance(value, str):

@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 
 from engine import translations
+from engine.errors import StepName
 from engine.forms import FormField
 from engine.glossary import Glossary
 from engine.models import ProcessDefinition
@@ -44,6 +45,12 @@ def step(process_key: str, element_id: str, name: str, definition_id: int | None
     if not english():
         return name
     return next((c.names[element_id] for c in _catalogs(process_key, definition_id) if element_id in c.names), name)
+
+
+def step_named(name: StepName) -> str:
+    """A step as an engine message names it (its BPMN name, with its process and element id) in the reader's
+    language."""
+    return step(name.process_key, name.element_id, str(name), name.definition_id)
 
 
 def process(process_key: str, name: str, definition_id: int | None = None) -> str:

@@ -1,0 +1,99 @@
+"""An engine refusal names a step by what identifies it (its process, its element id); the page names it as the
+reader reads it: 拟写答复 in Chinese, the BPMN's name:en (Draft the answer) in English. Refused withdrawals (撤回),
+urges (催办), sends back (退回) and incompatible duties (不相容岗位) alike, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import pickle
+import re
+
+from sqlalchemy import select
+
+from conftest import login
+from engine import cases
+from engine.errors import Message
+from engine.models import Task
+from web.i18n import say
+from world import opened
+
+from language_support import EN, ZH
+from test_send_back_pages import inquiry_at_sign_off
+from test_side_form_refusals import lost_said
+
+
+def _client(app, username, language):
+    client = login(app.test_client(), username)
+    client.post("/language", data={"language": language})
+    return client
+
+
+def _answer_step(world, out) -> str:
+    with world.rt.db.read() as session:
+        return session.execute(select(Task.id).where(
+            Task.case_id == out.case_id, Task.element_id == "draft_answer")).scalar_one()
+
+
+def test_a_refused_withdrawal_names_the_steps_in_the_readers_language(app, world):
+    out, sign = inquiry_at_sign_off(world)
+    answer = _answer_step(world, out)
+    said = lost_said(_client(app, "hrss_supervisor", "en").post(f"/tasks/{answer}/withdraw").data.decode())
+    assert "“Draft the answer”" in said and "拟写答复" not in said, said
+    said = lost_said(_client(app, "hrss_supervisor", "zh_Hans_CN").post(f"/tasks/{answer}/withdraw").data.decode())
+    assert "拟写答复" in said and "Draft the answer" not in said, said
+    with world.rt.db.write() as session:
+        cases.claim(session, world.rt, world.users["hrss_supervisor"], sign)
+    said = lost_said(_client(app, "hrss_reviewer", "en").post(f"/tasks/{answer}/withdraw").data.decode())
+    assert "“Section chief signs the answer”" in said and "科长签发" not in said, said
+
+
+def test_a_refused_urge_names_the_step_in_the_readers_language(app, world):
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    answer = opened(out)["draft_answer"]
+    en = _client(app, "edu_reviewer", "en")
+    done = en.post(f"/tasks/{answer}/urge", data={"note": "x"}, follow_redirects=True).data.decode()
+    assert "“Draft the answer” of" in done and "“拟写答复”" not in done  # the word that it was urged too
+    again = en.post(f"/tasks/{answer}/urge", data={"note": "y"}, follow_redirects=True).data.decode()
+    said = re.search(r'id="refused">(.*?)</div>', again, re.S).group(1)
+    assert "urged “Draft the answer” already" in said and "拟写答复" not in said, said
+    zh = _client(app, "edu_reviewer", "zh_Hans_CN").post(f"/tasks/{answer}/urge", data={"note": "y"},
+                                                         follow_redirects=True).data.decode()
+    assert "催办过“拟写答复”" in zh
+
+
+def test_incompatible_duties_name_both_steps_in_the_readers_language(app, world):
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    out = world.complete("hrss_supervisor", out, "draft_answer", answer="按实际缴费月数计算", evidence="")
+    sign = opened(out)["sign_answer"]
+    with world.rt.db.write() as session:
+        try:
+            cases.claim(session, world.rt, world.users["hrss_supervisor"], sign)
+        except Exception as exc:  # noqa: BLE001 - the refusal is what is looked at
+            refused = exc
+    with app.test_request_context(headers=EN):
+        said = say(refused.message)
+        assert "“Draft the answer”" in said and "“Section chief signs the answer”" in said, said
+    with app.test_request_context(headers=ZH):
+        said = say(refused.message)
+        assert "“拟写答复”" in said and "“科长签发”" in said and "Draft" not in said, said
+
+
+def test_a_send_back_to_no_such_step_names_the_steps_it_may_go_back_to(app, world):
+    out, sign = inquiry_at_sign_off(world)
+    en = _client(app, "hrss_supervisor", "en")
+    page = en.post(f"/tasks/{sign}/send-back", data={"target": "00000000-0000-0000-0000-000000000000", "reason": "x",
+                                                     "confirm": "1"}, follow_redirects=True).data.decode()
+    assert "“Section chief signs the answer” cannot be sent back to that step" in page, page
+    assert "Draft the answer" in page.split("cannot be sent back to that step")[1][:300]
+
+
+def test_a_step_in_a_message_keeps_what_identifies_it_when_pickled_or_unknown(app):
+    from engine.errors import StepName
+
+    step = StepName("拟写答复", "formal_inquiry", "draft_answer")
+    again = pickle.loads(pickle.dumps(Message("urge_finished", task=step)))
+    assert (again.params["task"].process_key, again.params["task"].element_id) == ("formal_inquiry", "draft_answer")
+    assert str(again) == "step '拟写答复' is already finished; there is nothing to urge"  # the engine's own words
+    with app.test_request_context(headers=EN):
+        assert "“Draft the answer”" in say(again)
+        assert "“某环节”" in say(Message("urge_finished", task=StepName("某环节", "formal_inquiry", "no_such")))
