@@ -128,11 +128,16 @@ def instrument(specs, parser, files: dict[str, bytes]) -> None:
                 continue
             ref = node.get(f"{CAMUNDA}decisionRef") or ""
             dmn = parser.dmn_parsers.get(ref)
-            name = next((d.get("name") for d in dmn.node.iter() if local_name(d) == "decision" and d.get("id") == ref),
-                        None) if dmn is not None else None
+            found = next((d for d in dmn.node.iter() if local_name(d) == "decision" and d.get("id") == ref),
+                         None) if dmn is not None else None
             filename = dmn.filename if dmn is not None else ""
+            name = found.get("name") if found is not None else None
             meta = {"decision": ref, "name": name or ref, "file": filename,
                     "hash": digest(utf8(files[filename])) if filename in files else ""}
+            english = found.xpath("string(./*[local-name()='extensionElements']//*[local-name()='property']"
+                                  "[@name='name:en']/@value)").strip() if found is not None else ""
+            if english:  # the table's English name (engine/rule_names.py), as the decision's record cites it
+                meta["name_en"] = english
             basis = element_properties(node).get("decision_basis", "").strip()
             if basis in BASIS:
                 meta["basis"] = basis

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from . import retries, wallclock
 from .errors import InvalidInput, Message, catalogue
 from .models import Department, MailOut, Notification, User
-from .rule_names import cited
+from .rule_names import TableName, cited
 
 log = logging.getLogger("jointreview.mail")
 MESSAGES = catalogue({"mail_invalid": "the mail address is not valid", "mail_not_address": "not a mail address",
@@ -82,7 +82,8 @@ def text(kind: str, key: str | None, details: dict, departments: dict[str, tuple
     values = {"key": key or "", "step": "", "by": "", "reason": "", "times": "", **details}
     values_en = dict(values)
     if kind == "rule_refused":  # a notice sent before tables were named names its table by the id
-        table = str(details.get("table") or details.get("decision") or "")
+        decision = str(details.get("decision") or "")
+        table = TableName(str(details.get("table") or decision), decision, str(details.get("table_en") or ""))
         values["table"], values_en["table"] = cited(table), cited(table, chinese=False)
     names = (departments or {}).get(details.get("by_department") or "")
     if names:

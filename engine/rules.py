@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,7 @@ from .lint_messages import M
 from .models import Case, DeploymentFile, ProcessDefinition, Task
 from .models_office import RuleVersion
 from .routing import Actor
-from .rule_names import cited
+from .rule_names import TableName, cited
 
 ACTOR = Actor.system("rules")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -45,7 +45,7 @@ class Shared:
     """A decision of a deployed file that departments share."""
 
     decision: str
-    name: str
+    name: str  # a TableName (its English name too) where read from a file
     filename: str
     departments: tuple[str, ...]
 
@@ -70,8 +70,9 @@ def shared_in(name: str, content: bytes | str, every: bool = False) -> list[Shar
     out = []
     for node in root.iter():
         if local_name(node) == "decision" and (every or "applied_by" in _properties(node)):
-            out.append(Shared(node.get("id") or "", node.get("name") or node.get("id") or "", name,
-                              tuple(applied_by(_properties(node).get("applied_by", "")))))
+            decision, properties = node.get("id") or "", _properties(node)
+            table = TableName(node.get("name") or decision, decision, properties.get("name:en", ""))
+            out.append(Shared(decision, table, name, tuple(applied_by(properties.get("applied_by", "")))))
     return out
 
 
@@ -256,18 +257,28 @@ def activate(session: Session, rt, row: RuleVersion, now: datetime) -> list:
 def refuse(session: Session, row: RuleVersion, reasons: list[str], now: datetime) -> None:
     """A department refused: the version stays out, and the one who proposed it is told why."""
     row.status, row.decided_at, row.reason = "refused", now, "；".join(reasons)[:2000]
+    name = table_name(row)
     session.flush()
     audit.append(session, [audit.Event("rule_version_refused", ACTOR.username, {
         "decision": row.decision, "version": row.version, "reasons": reasons, "case": row.case_key})], now)
     notices.notify(session, [row.proposed_by], "rule_refused", row.case_key, None,
-                   {"decision": row.decision, "table": table_name(row), "version": row.version, "reason": row.reason},
-                   now)
+                   {"decision": row.decision, "table": str(name), "table_en": name.english, "version": row.version,
+                    "reason": row.reason}, now)
 
 
-def table_name(row: RuleVersion) -> str:
-    """The name of a version's table: its DMN decision's name (its id when the file gives none)."""
+def table_name(row: RuleVersion) -> TableName:
+    """The name of a version's table: its DMN decision's name (its id when the file gives none), with its English
+    name."""
     return next((t.name for t in shared_in(row.filename, row.content, every=True) if t.decision == row.decision),
-                row.decision)
+                TableName(row.decision, row.decision))
+
+
+def current_name(session: Session, decision: str) -> TableName | None:
+    """A shared table's name as its version in force names it (its newest version's when none is), e.g. for a
+    notice that kept only the table's id; None for an id no version has."""
+    row = session.execute(select(RuleVersion).where(RuleVersion.decision == decision).order_by(
+        case((RuleVersion.status == "active", 0), else_=1), RuleVersion.version.desc()).limit(1)).scalar_one_or_none()
+    return table_name(row) if row is not None else None
 
 
 @dataclass(frozen=True)

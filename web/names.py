@@ -14,7 +14,8 @@ from flask_babel import format_datetime, get_locale, gettext as _
 from sqlalchemy import select
 
 from engine.calendar import aware, written_day
-from engine.rule_names import cited
+from engine.rule_names import TableName, cited
+from engine.rules import current_name
 from engine.models import User
 
 from .context import runtime
@@ -211,10 +212,28 @@ def version(number: int | str, name: str | None = None) -> str:
     return _("%(name)s v%(version)s", name=name, version=number)
 
 
-def rule_table(name: str | None) -> str:
-    """A rule table as the reader's message cites it (the |rule_table filter): 《积分入学积分规则》 in Chinese, the plain
-    name in English (engine.rule_names.cited)."""
+def rule_table(name: str | None, decision: str | None = None) -> str:
+    """A rule table as the reader's message cites it (the |rule_table filter): 《积分入学积分规则》 in Chinese, its
+    English name in quotes in English (engine.rule_names.cited). A table known only by its id (`decision`, or a
+    TableName's: a notice kept from before tables were named) by its current name; in English, a name that came
+    without its English one by the current English name."""
+    decision = decision or getattr(name, "decision", "") or ""
+    if decision and (not name or not (chinese() or getattr(name, "english", ""))):
+        current = _current_table(decision)
+        if current is None:
+            name = name or decision
+        else:
+            name = TableName(name, decision, current.english) if name else current
     return cited(name, chinese())
+
+
+def _current_table(decision: str) -> TableName | None:
+    """A shared table's current name by its id, read once per request."""
+    known = g.setdefault("jr_rule_tables", {})
+    if decision not in known:
+        with runtime().db.read() as session:
+            known[decision] = current_name(session, decision)
+    return known[decision]
 
 
 def register(app) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from engine import mail, notices, urges
 from engine.errors import EngineError
+from engine.rule_names import TableName
 from engine.models import Task
 
 from . import localized
@@ -64,8 +65,8 @@ def words(kind: str, key: str | None, details: dict) -> str:
         return _("%(by)s removed you as a signer of “%(step)s” of %(key)s: %(reason)s", key=key, **details)
     if kind == "rule_refused":
         return _("%(table)s v%(version)s was not co-signed (%(key)s) and stays out; the version in force is "
-                 "unchanged: %(reason)s", key=key, **{**details, "table": rule_table(details.get("table")
-                                                                                     or details.get("decision"))})
+                 "unchanged: %(reason)s", key=key, **{**details, "table": rule_table(TableName(
+                     details.get("table") or "", details.get("decision") or "", details.get("table_en") or ""))})
     if kind == "urged":
         if details.get("by_department"):  # urged from another department: which one
             by = department_name(details["by_department"])

@@ -16,6 +16,7 @@ from engine.cases import BUSINESS_KEY, current_data
 from engine.cases import load as load_case
 from engine.glossary import Glossary
 from engine.models import AuditEntry, Case
+from engine.rule_names import TableName
 from engine.routing import Actor
 from workflows import idcards
 
@@ -122,7 +123,8 @@ def decision_view(record, terms: Glossary, actor: Actor | None = None) -> dict[s
             return mask(kind, value)
         return _flat([readable(terms, name, v) for v in value] if isinstance(value, list) else readable(terms, name, value))
     d = record.details
-    return dict(decision=d.get("decision", ""), name=d.get("name", ""), task=d.get("task", ""), at=record.at,
+    name = TableName(d.get("name", ""), d.get("decision", ""), d.get("name_en", ""))
+    return dict(decision=d.get("decision", ""), name=name, task=d.get("task", ""), at=record.at,
                 version=record.version, current=record.current_version, hash=(d.get("hash") or "")[:12],
                 rows=record.rows, changes=record.changes, outputs=[(o["label"], text(o["name"], o["value"])) for o in d.get("outputs", [])],
                 inputs=[(i["label"], text(i["expression"], i["value"])) for i in d.get("inputs", [])

@@ -125,7 +125,7 @@ def test_a_refusal_keeps_the_old_version_and_tells_the_proposer(world):
     assert note.kind == "rule_refused" and "补缴月数应另行认定" in note.details
     said, said_en = mail.text(note.kind, note.business_key, json.loads(note.details))
     assert said.startswith("《积分入学积分规则（共享规则）》第2版未获会签（RULE-") and "admission_points" not in said
-    assert said_en.startswith("the rule table 积分入学积分规则（共享规则） v2 was not co-signed")
+    assert said_en.startswith("the rule table “School admission points rules (shared rule)” v2 was not co-signed")
     assert version_used(world, world.start("admission_review", world.person().admission())) == 1
     # after the refusal the designer may propose again
     key2, state = propose(world, changed_points("最高50分", "最高50分（再修订）"))
@@ -180,8 +180,7 @@ def test_rules_status_on_the_command_line(world, capsys):
 
 
 def test_dropping_applied_by_does_not_escape_the_co_sign(world):
-    files = changed_points('<extensionElements><camunda:properties><camunda:property name="applied_by" '
-                           'value="EDU,PSB,HRSS,HUD" /></camunda:properties></extensionElements>', "")
+    files = changed_points('<camunda:property name="applied_by" value="EDU,PSB,HRSS,HUD" />', "")
     key, state = propose(world, files)
     assert state == "proposed" and sorted(sign_tasks(world, key)) == ["EDU", "HRSS", "HUD", "PSB"]
     assert version_used(world, world.start("admission_review", world.person().admission())) == 1
