@@ -12,7 +12,7 @@ from engine.errors import EngineError
 
 from engine.models import Task
 
-from . import side_forms
+from . import localized, side_forms
 from .cases import may_open_key, refused
 from .context import actor, runtime
 from .names import person, separator
@@ -83,7 +83,8 @@ def withdraw(task_id: str):
             outcome = withdrawal.withdraw(session, runtime(), actor(), task_id)
     except EngineError as exc:
         return side_forms.kept(task_id, "withdraw", {}, [], exc)
-    flash(_("“%(task)s” of %(key)s was taken back; it is in your tasks again.", task=task.name, key=case.business_key),
+    named = localized.step_of(task, case.definition_id)  # the step in the reader's language
+    flash(_("“%(task)s” of %(key)s was taken back; it is in your tasks again.", task=named, key=case.business_key),
           "success")
     reopened = next((row["id"] for row in outcome.opened if row["element_id"] == task.element_id), None)
     return redirect(url_for("tasks.show", task_id=reopened) if reopened else url_for("inbox.inbox", view="mine"))
@@ -182,6 +183,7 @@ def return_to_delegate(task_id: str):
             sent = delegation.send_back_to_delegate(session, actor(), task_id, typed["reason"])
     except EngineError as exc:
         return again(exc)
-    flash(_("“%(task)s” of %(key)s went back to %(user)s to redo.", task=task.name, key=case.business_key,
+    named = localized.step_of(task, case.definition_id)  # the step in the reader's language
+    flash(_("“%(task)s” of %(key)s went back to %(user)s to redo.", task=named, key=case.business_key,
             user=person(sent.assignee)), "success")
     return redirect(url_for("inbox.inbox", view="delegated"))

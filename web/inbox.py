@@ -259,7 +259,7 @@ def claim(task_id: str):
             raise  # not one who may take it at all: refused as any page refuses them
         flash(refusal(exc), "error")
         return redirect(back or url_for("inbox.inbox", view="department"))
-    flash(_("You claimed “%(task)s” of %(key)s.", task=task.name, key=task.business_key), "success")
+    flash(_("You claimed “%(task)s” of %(key)s.", task=localized.step_of(task), key=task.business_key), "success")
     if urlsplit(back).path == here:  # claimed on the step's own page: it stays as it was opened
         return redirect(back)
     return redirect(safe_next(request.form.get("next"), url_for("tasks.show", task_id=task_id, back=back or None)))
@@ -281,5 +281,6 @@ def release(task_id: str):
         if step is not None and actor().rank_in(step.department_code) > 0:
             return redirect(url_for("tasks.show", task_id=task_id))
         return redirect(url_for("inbox.inbox", view="mine"))
-    flash(_("“%(task)s” of %(key)s is back in the department queue.", task=task.name, key=task.business_key), "success")
+    flash(_("“%(task)s” of %(key)s is back in the department queue.", task=localized.step_of(task),
+            key=task.business_key), "success")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.inbox", view="department")))

@@ -53,6 +53,13 @@ def step_named(name: StepName) -> str:
     return step(name.process_key, name.element_id, str(name), name.definition_id)
 
 
+def step_of(task, definition_id: int | None = None) -> str:
+    """An inbox row's step (a Task, or the engine's TaskRef) by its name in the reader's language (as its case's
+    version names it when `definition_id` is given)."""
+    return step(task.process_key, task.element_id, task.name,
+                definition_id if definition_id is not None else getattr(task, "definition_id", None))
+
+
 def process(process_key: str, name: str, definition_id: int | None = None) -> str:
     """A process's name as the reader reads it."""
     return step(process_key, process_key, name, definition_id)

@@ -171,7 +171,7 @@ def urge(task_id: str):
         return refused(case.business_key, f"urge-{task_id}", {"note": note}, exc,
                        shown=side_forms.shown(("urge-note", _("Note"), note)))
     flash(_("“%(task)s” of %(key)s was urged (%(times)s times so far).",
-            task=localized.step(task.process_key, task.element_id, task.name, case.definition_id),
+            task=localized.step_of(task, case.definition_id),
             key=case.business_key, times=times), "success")
     return redirect(url_for("cases.show", key=case.business_key))
 

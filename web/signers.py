@@ -13,7 +13,7 @@ from engine.errors import EngineError, InvalidInput
 from engine.glossary import Glossary
 from engine.models import Task, TaskSigner
 
-from . import side_forms
+from . import localized, side_forms
 from .context import actor, runtime
 from .tasks import form_and_data, refused
 from .i18n import refusal
@@ -87,11 +87,12 @@ def add(task_id: str):
         return refused(task, case, fields, data, values, exc, ("to_user", "position", "reason"), side)
     except EngineError as exc:
         return again(exc)
+    named = localized.step_of(task, case.definition_id)  # the step in the reader's language
     if position == "before":
-        flash(_("“%(task)s” went to %(user)s to sign first; it comes back to you.", task=task.name, user=person(to_user)),
+        flash(_("“%(task)s” went to %(user)s to sign first; it comes back to you.", task=named, user=person(to_user)),
               "success")
         return redirect(url_for("inbox.inbox", view="mine"))
-    flash(_("%(user)s will sign “%(task)s” after you submit it.", task=task.name, user=person(to_user)), "success")
+    flash(_("%(user)s will sign “%(task)s” after you submit it.", task=named, user=person(to_user)), "success")
     return _back(task_id)
 
 
@@ -116,12 +117,13 @@ def sign(task_id: str):
             outcome = signers.sign(session, runtime(), actor(), task_id, decision, opinion)
     except EngineError as exc:
         return again(exc)
+    named = localized.step_of(task, case.definition_id)  # the step in the reader's language
     if outcome.opened or outcome.status != "running" or "task_completed" in outcome.events:
-        flash(_("You signed “%(task)s” of %(key)s; the step is done.", task=task.name, key=case.business_key), "success")
+        flash(_("You signed “%(task)s” of %(key)s; the step is done.", task=named, key=case.business_key), "success")
     elif decision == "agree":
-        flash(_("You signed “%(task)s” of %(key)s.", task=task.name, key=case.business_key), "success")
+        flash(_("You signed “%(task)s” of %(key)s.", task=named, key=case.business_key), "success")
     else:
-        flash(_("“%(task)s” of %(key)s went back with your opinion.", task=task.name, key=case.business_key), "success")
+        flash(_("“%(task)s” of %(key)s went back with your opinion.", task=named, key=case.business_key), "success")
     return redirect(url_for("inbox.inbox", view="mine"))
 
 

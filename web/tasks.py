@@ -192,19 +192,20 @@ def complete(task_id: str):
         return _page(task, case, fields, data, submitted, _field_errors(exc, task, case, fields), 422)
     except (Conflict, PermissionDenied) as exc:
         return lost_race(task_id, refused=isinstance(exc, PermissionDenied))
+    named = localized.step_of(task, case.definition_id)  # the step in the reader's language
     if outcome.events == ["sent_for_signature"]:
-        flash(_("“%(task)s” of %(key)s went to be signed (加签) before it is done.", task=task.name,
+        flash(_("“%(task)s” of %(key)s went to be signed (加签) before it is done.", task=named,
                 key=case.business_key), "success")
         return redirect(url_for("inbox.inbox", view="mine"))
     if outcome.events == ["delegation_returned"]:
-        flash(_("“%(task)s” of %(key)s went back to %(user)s to confirm.", task=task.name, key=case.business_key,
+        flash(_("“%(task)s” of %(key)s went back to %(user)s to confirm.", task=named, key=case.business_key,
                 user=person(task.delegated_by)), "success")
         return redirect(url_for("inbox.inbox", view="mine"))
     if outcome.events == ["delegation_returned_to_queue"]:
         flash(_("%(user)s, who delegated “%(task)s” of %(key)s, can no longer take it: it went to the department queue "
-                "to be confirmed.", task=task.name, key=case.business_key, user=person(task.delegated_by)), "success")
+                "to be confirmed.", task=named, key=case.business_key, user=person(task.delegated_by)), "success")
         return redirect(url_for("inbox.inbox", view="mine"))
-    flash(_("“%(task)s” of %(key)s is done.", task=task.name, key=case.business_key), "success")
+    flash(_("“%(task)s” of %(key)s is done.", task=named, key=case.business_key), "success")
     if outcome.error:
         flash(_("The case stopped with an error: %(error)s", error=masked_text(outcome.error, data, actor(),
                                                                              glossary_of(case))), "error")

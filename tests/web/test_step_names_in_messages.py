@@ -97,3 +97,21 @@ def test_a_step_in_a_message_keeps_what_identifies_it_when_pickled_or_unknown(ap
     with app.test_request_context(headers=EN):
         assert "“Draft the answer”" in say(again)
         assert "“某环节”" in say(Message("urge_finished", task=StepName("某环节", "formal_inquiry", "no_such")))
+
+
+def test_the_word_after_claiming_releasing_and_completing_names_the_step_in_the_readers_language(app, world):
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    draft = opened(out)["draft_inquiry"]
+    en = _client(app, "edu_reviewer", "en")
+    claimed = en.post(f"/tasks/{draft}/claim", follow_redirects=True).data.decode()
+    assert f"You claimed “Write the inquiry” of {out.business_key}." in claimed, claimed
+    released = en.post(f"/tasks/{draft}/release", follow_redirects=True).data.decode()
+    assert f"“Write the inquiry” of {out.business_key} is back in the department queue." in released
+    done = en.post(f"/tasks/{draft}", data={"inquiry_subject": "口径", "questions": "请说明", "reply_days": "5"},
+                   follow_redirects=True).data.decode()
+    assert f"“Write the inquiry” of {out.business_key} is done." in done and "“撰写函询”" not in done, done
+    again = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    zh = _client(app, "edu_reviewer", "zh_Hans_CN").post(
+        f"/tasks/{opened(again)['draft_inquiry']}", data={"inquiry_subject": "口径", "questions": "请说明",
+                                                          "reply_days": "5"}, follow_redirects=True).data.decode()
+    assert "撰写函询" in zh and "Write the inquiry" not in zh
