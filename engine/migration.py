@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import sql
 from .cases import CaseRef
-from .errors import EngineError, InvalidInput, NotFound
+from .errors import EngineError, InvalidInput, NotFound, StepName
 from .forms import fields_of
 from .models import Case, ProcessDefinition, Task
 from .repository import latest
@@ -89,8 +89,10 @@ def _live(wf) -> list:
             and getattr(t.task_spec, "bpmn_id", None)]
 
 
-def check(wf, model, version: int, mapping: dict[str, str], data: dict) -> tuple[list[str], list[Reason]]:
-    """(the steps the case waits at, why it cannot move to `model`)."""
+def check(wf, model, version: int, mapping: dict[str, str], data: dict,
+          definition_id: int | None = None) -> tuple[list[str], list[Reason]]:
+    """(the steps the case waits at, why it cannot move to `model`); a step is named by what identifies it (in the
+    case's version, `definition_id`, for one the new version lacks)."""
     steps, reasons = [], []
     for task in _live(wf):
         old = task.task_spec.bpmn_id
@@ -103,13 +105,14 @@ def check(wf, model, version: int, mapping: dict[str, str], data: dict) -> tuple
         new = mapping.get(old, old)
         new_spec = target.task_specs.get(new)
         if new_spec is None:
-            reasons.append(_reason("migrate_step_missing", step=task.task_spec.bpmn_name or old, element=old,
-                                   version=version))
+            reasons.append(_reason("migrate_step_missing", element=old, version=version,
+                                   step=StepName(task.task_spec.bpmn_name or old, spec_name, old, definition_id)))
             continue
         for form_field in fields_of(new_spec):
             if form_field.readonly and form_field.id not in data:
-                reasons.append(_reason("migrate_field_missing", step=new_spec.bpmn_name or new, version=version,
-                                       label=form_field.label, field=form_field.id))
+                step = StepName(new_spec.bpmn_name or new, spec_name, new)
+                reasons.append(_reason("migrate_field_missing", step=step, version=version, label=form_field.label,
+                                       field=form_field.id))
     return steps, reasons
 
 
@@ -139,7 +142,7 @@ def plan(session: Session, rt, process_key: str, mapping: dict[str, str] | None 
     for case in session.execute(select(Case).where(Case.process_key == process_key, Case.status == "running",
                                                    Case.definition_id.in_(older)).order_by(Case.id)).scalars():
         _, _, wf = open_case(session, rt, Actor.system("migration"), case)
-        steps, reasons = check(wf, model, target.version, mapping, current_data(wf))
+        steps, reasons = check(wf, model, target.version, mapping, current_data(wf), case.definition_id)
         out.append(Check(case.business_key, case.id, versions.get(case.definition_id, 0), steps, reasons))
     return target, out
 
@@ -187,7 +190,7 @@ def _move(rt, actor: Actor, item: Check, target: ProcessDefinition, mapping: dic
             return Moved(item.business_key, False, [_reason("migrate_changed")])
         old, op, wf = open_case(session, rt, actor, case)
         model = rt.model(session, target.id)
-        steps, reasons = check(wf, model, target.version, mapping, current_data(wf))
+        steps, reasons = check(wf, model, target.version, mapping, current_data(wf), case.definition_id)
         if reasons:
             return Moved(item.business_key, False, reasons)
         old_version = item.version

@@ -69,6 +69,10 @@ def test_the_dry_run_names_a_step_the_new_version_lacks_and_a_mapping_fixes_it(r
     assert by_key["MIG-A"].movable and by_key["MIG-C"].movable
     assert by_key["MIG-B"].reasons == ["its current step “复核” (b) does not exist in version 2; map it to a step of "
                                        "that version"]
+    _, said = by_key["MIG-B"].codes[0]  # the step by what identifies it, in the case's version
+    with rt.db.read() as session:
+        case_version = session.execute(select(Case.definition_id).where(Case.business_key == "MIG-B")).scalar_one()
+    assert (said["step"].process_key, said["step"].element_id, said["step"].definition_id) == ("mig", "b", case_version)
     with rt.db.read() as session:
         _, checks = migration.plan(session, rt, "mig", {"b": "b2"})
     assert all(c.movable for c in checks) and len(checks) == 3

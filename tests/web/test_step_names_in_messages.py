@@ -115,3 +115,19 @@ def test_the_word_after_claiming_releasing_and_completing_names_the_step_in_the_
         f"/tasks/{opened(again)['draft_inquiry']}", data={"inquiry_subject": "口径", "questions": "请说明",
                                                           "reply_days": "5"}, follow_redirects=True).data.decode()
     assert "撰写函询" in zh and "Write the inquiry" not in zh
+
+
+def test_a_migration_names_a_step_the_new_version_lacks_in_the_readers_language(app, world):
+    from engine.errors import StepName
+    from engine.models import ProcessDefinition
+    from web.i18n import coded_text
+
+    with world.rt.db.read() as session:
+        first = session.execute(select(ProcessDefinition.id).where(
+            ProcessDefinition.process_key == "formal_inquiry")).scalars().first()
+    params = {"step": StepName("拟写答复", "formal_inquiry", "draft_answer", first), "element": "draft_answer",
+              "version": 2}
+    with app.test_request_context(headers=EN):
+        assert coded_text("migrate_step_missing", params).startswith("its current step “Draft the answer” (draft_answer)")
+    with app.test_request_context(headers=ZH):
+        assert coded_text("migrate_step_missing", params).startswith("当前环节“拟写答复”（draft_answer）")
