@@ -128,6 +128,7 @@ def test_a_migration_names_a_step_the_new_version_lacks_in_the_readers_language(
     params = {"step": StepName("拟写答复", "formal_inquiry", "draft_answer", first), "element": "draft_answer",
               "version": 2}
     with app.test_request_context(headers=EN):
-        assert coded_text("migrate_step_missing", params).startswith("its current step “Draft the answer” (draft_answer)")
+        said = coded_text("migrate_step_missing", params)
+        assert said.startswith("its current step “Draft the answer” (draft_answer)"), said
     with app.test_request_context(headers=ZH):
         assert coded_text("migrate_step_missing", params).startswith("当前环节“拟写答复”（draft_answer）")
