@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from . import retries, wallclock
 from .errors import InvalidInput, Message, catalogue
+from .forms import HIDDEN
 from .models import Department, MailOut, Notification, User
 from .rule_names import TableName, cited
 
@@ -42,6 +43,8 @@ LEASE = timedelta(minutes=5)
 BATCH = 50
 DIGEST_HOUR = 8  # local time of the daily digest
 _NOT_IN_ADDRESS = re.compile(r"[\s,;\x00-\x1f\x7f]")  # one address: no spaces, line breaks, lists
+# what a mail header reads as something else than the address itself: quotes, comments, brackets, routes, escapes
+_SPECIALS = re.compile(r'[<>()\[\]\\":]')
 
 WORDS = {  # kind → (Chinese, English); free text (reasons, notes) stays in the app: it may name people
     "sent_back": ("{key}“{step}”被{by}退回，退回理由请登录查看", "{key} “{step}” was sent back to you by {by}; "
@@ -163,10 +166,22 @@ def _claim(session: Session, now: datetime) -> list[MailOut]:
     return rows
 
 
+def address_refused(email: str) -> bool:
+    """Whether `email` is not one plain address a mail's To header reads as itself: one @ between a local part
+    and a domain of dotted names, none empty; no spaces, lists, hidden characters or header specials
+    (`psb@gov\\.example` went to psb@gov, `@gov.example` to <>)."""
+    local, at, domain = email.partition("@")
+    return (len(email) > 254 or not at or "@" in domain or bool(_NOT_IN_ADDRESS.search(email))
+            or bool(_SPECIALS.search(email)) or bool(HIDDEN.search(email))
+            or "" in local.split(".") or "." not in domain or "" in domain.split("."))
+
+
 def _message(row: MailOut, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = row.to_address
+    message["To"] = row.to_address  # a line break: refused here, saying so
+    if address_refused(row.to_address):  # stored before such addresses were refused: it would go elsewhere or nowhere
+        raise ValueError(f"not one mail address: {row.to_address!r}")
     message["Subject"] = re.sub(r"\s*[\r\n]+\s*", " ", row.subject)  # a step named on two lines (&#10;): one line
     message["Message-ID"] = message_id(row)
     message.set_content(row.body)
@@ -249,8 +264,7 @@ def _mark(db, now: datetime, sent: list[int], failed: list[tuple[int, int, str]]
 def set_preferences(session: Session, username: str, email: str | None, on: bool, kinds: list[str], digest: bool) -> None:
     """A user's own mail settings; the address is checked for shape only."""
     email = (email or "").strip() or None
-    if email is not None and (len(email) > 254 or email.count("@") != 1 or _NOT_IN_ADDRESS.search(email)
-                              or "." not in email.split("@")[1]):
+    if email is not None and address_refused(email):
         raise InvalidInput(Message("mail_invalid"), {"email": Message("mail_not_address")})
     unknown = [k for k in kinds if k not in WORDS]
     if unknown:

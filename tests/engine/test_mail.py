@@ -222,3 +222,39 @@ def test_digests_of_users_whose_names_differ_only_in_punctuation_or_script_have_
     assert len(ids) == 4 and len(set(ids)) == 4
     assert all(re.fullmatch(r"<[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[a-z.]+>", i)
                for i in ids), ids  # RFC 5322 dot-atoms: no two dots together
+
+
+@pytest.mark.parametrize("address", ["@gov.example", "psb@.example", "psb@gov.", "psb@gov..example", ".psb@gov.example",
+                                     "psb@gov\\.example", "<psb@gov.example", "psb@gov.example>", "psb@gov.example:",
+                                     '"psb"@gov.example', "psb(chief)@gov.example", "psb@[10.0.0.1]",
+                                     "psb@gov.example\u200b"])
+def test_an_address_a_mail_header_reads_otherwise_is_refused(rt, users, address):
+    """An address passed the shape check that a mail's To header reads as another address or none (`psb@gov\\.example`
+    went to psb@gov, `@gov.example` to <>, refused by the server and tried ten times): it is refused, naming it."""
+    from engine.errors import InvalidInput
+
+    with rt.db.write() as session, pytest.raises(InvalidInput) as refused:
+        mail.set_preferences(session, "psb_reviewer", address, True, [], False)
+    assert refused.value.fields["email"].code == "mail_not_address"
+    with rt.db.read() as session:
+        assert session.execute(select(User.email).where(User.username == "psb_reviewer")).scalar_one() == \
+            "psb_reviewer@gov.example"
+
+
+@pytest.mark.parametrize("address", ["zhang.san@edu.hz.gov.cn", "a+b@x.example", "张三@教育局.中国"])
+def test_an_ordinary_address_is_kept(rt, users, address):
+    with rt.db.write() as session:
+        mail.set_preferences(session, "psb_reviewer", address, True, [], False)
+    with rt.db.read() as session:
+        assert session.execute(select(User.email).where(User.username == "psb_reviewer")).scalar_one() == address
+
+
+def test_a_stored_address_the_header_reads_otherwise_is_given_up_and_the_others_go(rt, users, smtp):
+    """One stored before such addresses were refused is given up at once, saying why, not sent to another address."""
+    _outbox(rt, ("psb_chief@gov\\.example", "【联审平台】一", "notice:1"), ("@gov.example", "【联审平台】二", "notice:2"),
+            ("psb_reviewer@gov.example", "【联审平台】三", "notice:3"))
+    assert mail.send_due(rt.db) == (1, 2)
+    assert [rcpts for rcpts, _ in smtp.messages] == [["psb_reviewer@gov.example"]]
+    with rt.db.read() as session:
+        given_up = session.execute(select(MailOut).where(MailOut.dedupe.in_(["notice:1", "notice:2"]))).scalars().all()
+    assert all(m.failed_at is not None and m.sent_at is None and "address" in m.last_error for m in given_up)
