@@ -18,7 +18,7 @@ from engine.models import Task
 from . import localized
 from . import side_forms
 from .cases import may_open, refused
-from .context import actor, runtime, safe_next
+from .context import actor, row_id, runtime, safe_next
 from .i18n import department_name, refusal
 from .names import chinese, rule_table
 
@@ -147,7 +147,8 @@ def settings():
 @login_required
 def read():
     """Mark one notice (or all) read; a notice can only be one's own."""
-    ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
+    given = request.form.getlist("id")  # none given: all of them ('mark all read'); a number no row can have: none
+    ids = [n for n in map(row_id, given) if n is not None] if given else None
     with runtime().db.write() as session:
         notices.mark_read(session, actor().username, ids)
     target = safe_next(request.form.get("go"), "")  # read as a browser reads it: no line breaks into the header

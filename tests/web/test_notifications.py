@@ -346,3 +346,22 @@ def test_a_refused_urge_keeps_the_note_typed(app, world):
     assert "已办理结束，无需催办" in said
     assert "请尽快答复</textarea>" in re.search(r'<section id="typed-back">.*?</section>', page, re.S).group(0)
     assert _urges(world) == 0
+
+
+def test_a_notice_number_that_can_be_no_notice_marks_nothing_read(app, world):
+    """A crafted 'mark read' naming a number past 64 bits (or ², which isdigit() passes and int() refuses) was a
+    500 page (PostgreSQL: bigint out of range; SQLite: too large); one naming only what is no number marked every
+    notice read, as 'mark all read' does. Now such numbers name nothing: the page answers, nothing is marked."""
+    from engine.models import Notification
+
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="社保口径", questions="请说明", reply_days=5)
+    login(app.test_client(), "edu_reviewer").post(f"/tasks/{opened(out)['draft_answer']}/urge", data={"note": "请尽快"})
+    hrss = login(app.test_client(), "hrss_reviewer")
+    for crafted in ("99999999999999999999", "9223372036854775808", "²", "abc", "0"):
+        response = hrss.post("/notifications/read", data={"id": crafted})
+        assert response.status_code == 302 and response.headers["Location"].endswith("/notifications"), crafted
+    with world.rt.db.read() as session:
+        unread = session.execute(select(Notification.id).where(Notification.username == "hrss_reviewer",
+                                                               Notification.read_at.is_(None))).all()
+    assert len(unread) == 1
