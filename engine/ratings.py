@@ -41,7 +41,7 @@ class Rated:
 def check(score: object, comment: object) -> tuple[int, str]:
     """The score (1–5) and the comment (at most 500 characters), or InvalidInput naming the field."""
     errors = {}
-    if isinstance(score, bool) or not isinstance(score, int) and not (isinstance(score, str) and score.strip().isdigit()):
+    if isinstance(score, bool) or not isinstance(score, int) and not (isinstance(score, str) and score.strip().isdecimal()):
         errors["score"] = Message("rating_score")
     elif not 1 <= int(score) <= 5:
         errors["score"] = Message("rating_score")

@@ -102,3 +102,11 @@ def test_ratings_feed_satisfaction(finished):
     with rt.db.read() as session:
         figures = kpis.figures(session, period, kpis.Scope(process="quick"), rt.calendar.tz)
     assert figures["satisfaction"] == {"n": 5, "too_few": False, "avg": 4.2}
+
+
+@pytest.mark.parametrize("score", ["²", "³", "①"])
+def test_a_score_of_a_digit_no_number_is_is_refused_by_name(score):
+    """'²' passed the check (str.isdigit) and int() then raised: a 500 page at the window instead of 'score'."""
+    with pytest.raises(InvalidInput) as refused:
+        ratings.check(score, "")
+    assert "score" in refused.value.fields

@@ -66,7 +66,7 @@ def test_a_refused_rating_keeps_what_was_typed_in_the_form(app, demo):
 
     case = _finished_subsidy(demo)
     clerk = login(app.test_client(), "street_reviewer")
-    for data in ({"comment": "排队太久"}, {"score": "9", "comment": "排队太久"}):
+    for data in ({"comment": "排队太久"}, {"score": "9", "comment": "排队太久"}, {"score": "²", "comment": "排队太久"}):
         refused = clerk.post(f"/cases/{case.business_key}/rating", data=data)
         form = re.search(r'<form [^>]*id="rate">.*?</form>', refused.data.decode(), re.S).group(0)
         assert refused.status_code == 422 and 'id="side-refused"' in form and "评价未保存" in form
