@@ -34,7 +34,7 @@ def problem_code(number: str | None) -> tuple[str, dict] | None:
     text = (number or "").strip().upper()
     if len(text) != 18:
         return "id_length", {"length": len(text)}
-    if not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
+    if not text.isascii() or not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):  # ² is a digit
         return "id_format", {}
     try:
         born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
