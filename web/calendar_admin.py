@@ -127,4 +127,4 @@ def _moved(done: calendar_days.Changed) -> None:
 def _year(text: str) -> int | None:
     """The year of a date typed, to show that year's page again (None: this year's)."""
     head = (text or "").strip()[:4]
-    return int(head) if head.isdigit() else None
+    return int(head) if head.isascii() and head.isdigit() else None  # ² is a digit int() refuses

@@ -149,3 +149,13 @@ def test_two_administrators_changing_one_year_at_once_lose_neither_change(world,
     monkeypatch.setattr(calendar_days, "_fresh", lambda rt: stale)
     with pytest.raises(Conflict):
         calendar_days.name_notice(rt, admin, 2027, "国办发明电〔2026〕1号")
+
+
+def test_a_day_whose_year_starts_with_a_digit_no_number_is_refused_not_a_server_error(app, world):
+    """'²026-01-01' (a crafted form: str.isdigit() passes ², int() refuses it) was a 500 page after the engine had
+    refused the day, when the page worked out which year to show again; now the refusal is said on this year's page."""
+    admin = login(app.test_client(), "admin")
+    for path, data in (("/admin/calendar/days", {"day": "²026-01-01", "kind": "holiday", "name": "节日"}),
+                       ("/admin/calendar/days/remove", {"day": "²026-01-01"})):
+        refused = admin.post(path, data=data)
+        assert refused.status_code == 302 and "year=" not in refused.headers["Location"], path
