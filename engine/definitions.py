@@ -450,9 +450,9 @@ def _attach_metadata(model: ProcessModel, parser, resolve_lane: LaneResolver, tz
             model.withdraw_message = process_props.get("withdraw_message") or None
             model.withdrawable_until = process_props.get("withdrawable_until") or "decided"
             years = (process_props.get("retention_years") or "").strip()
-            model.retention_years = int(years) if years.isdigit() else None
+            model.retention_years = int(years) if years.isdecimal() else None
             target = (process_props.get("case_target_workdays") or "").strip()
-            model.case_target_workdays = int(target) if target.isdigit() else None
+            model.case_target_workdays = int(target) if target.isdecimal() else None
             model.kpi_success = frozenset(o.strip() for o in process_props.get("kpi_success_outcomes", "").split(",")
                                           if o.strip())
         model.interrupting |= {sub.get("id") for sub in bpmn_find(process, ".//b:subProcess[@triggeredByEvent='true']")

@@ -356,7 +356,7 @@ def _constraint_problems(node, ns: dict, kind: str) -> list[str]:
             out.append(M("constraint_no_config", name=name))
         elif name not in CONSTRAINTS:
             out.append(M("constraint_unknown", name=name, known=", ".join(CONSTRAINTS)))
-        elif name in ("minlength", "maxlength") and not (config or "").isdigit():
+        elif name in ("minlength", "maxlength") and not (config or "").isdecimal():
             out.append(M("constraint_number", name=name, value=config))
         elif name in ("min", "max"):
             parse = _bound_parser(kind)

@@ -161,10 +161,10 @@ class Linter:
                 process.getparent(), "./b:message")}:
             self.add(file, process, M("withdraw_message", value=withdraw))
         years = element_properties(process).get("retention_years")
-        if years is not None and not (years.strip().isdigit() and 1 <= int(years) <= 100):
+        if years is not None and not (years.strip().isdecimal() and 1 <= int(years) <= 100):
             self.add(file, process, M("retention_years", value=years))
         target = element_properties(process).get("case_target_workdays")
-        if target is not None and not (target.strip().isdigit() and 1 <= int(target) <= 365):
+        if target is not None and not (target.strip().isdecimal() and 1 <= int(target) <= 365):
             self.add(file, process, M("case_target", value=target))
         for name in KPI_FIELDS:
             value = element_properties(process).get(f"kpi_{name}_field")

@@ -1,0 +1,25 @@
+"""Numbers a process designer writes in BPMN properties (retention_years, case_target_workdays) and in form
+constraints (minlength, maxlength) are decimal numbers: a superscript digit (³, ¹⁰⁰), which str.isdigit() passes and
+int() refuses, made the validator an internal error, and a maxlength of ¹⁰⁰ was deployed, after which every
+submission of that step's form was a server error. Each is now a problem named by the validator; nothing deploys."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine import repository
+from engine.errors import EngineError
+from tests.factories import SYSTEM
+
+INQUIRY = (Path(__file__).resolve().parents[2] / "bpmn" / "formal_inquiry.bpmn").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("old, new", [('name="retention_years" value="5"', 'name="retention_years" value="³"'),
+                                      ('name="maxlength" config="100"', 'name="maxlength" config="¹⁰⁰"')])
+def test_a_superscript_number_is_a_problem_not_an_internal_error(rt, old, new):
+    assert old in INQUIRY
+    with pytest.raises(EngineError) as refused, rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {"formal_inquiry.bpmn": INQUIRY.replace(old, new, 1).encode()})
+    assert new.split('"')[-2] in str(refused.value) or any(new.split('"')[-2] in str(p) for p in
+                                                            getattr(refused.value, "problems", []))
