@@ -256,7 +256,7 @@ class Linter:
             if text:
                 self.due(file, task, text, what)
         priority = task.get(f"{CAMUNDA}priority")
-        if priority and not priority.strip().lstrip("-").isdigit():
+        if priority and not _whole_32(priority):  # tasks.priority is a 32-bit column (PostgreSQL refused the row)
             self.add(file, task, M("priority", value=priority))
         if props.get("countersign") is not None:
             loops = bpmn_find(task, "./b:multiInstanceLoopCharacteristics")
@@ -429,6 +429,12 @@ class Linter:
             return
         if not unary_tests.is_value(found):
             self.expression(file, entry, text, "part_output_cell")
+
+
+def _whole_32(text: str) -> bool:
+    """A whole number a 32-bit integer column holds, in decimal digits (² is a digit, no number)."""
+    digits = text.strip()
+    return digits.removeprefix("-").isdecimal() and -2**31 <= int(digits) < 2**31
 
 
 def _cell_text(entry) -> str:

@@ -23,3 +23,15 @@ def test_a_superscript_number_is_a_problem_not_an_internal_error(rt, old, new):
         repository.deploy(session, rt, SYSTEM, {"formal_inquiry.bpmn": INQUIRY.replace(old, new, 1).encode()})
     assert new.split('"')[-2] in str(refused.value) or any(new.split('"')[-2] in str(p) for p in
                                                             getattr(refused.value, "problems", []))
+
+
+@pytest.mark.parametrize("priority", ["²", "3000000000", "-3000000000", "--5"])
+def test_a_priority_no_task_row_can_hold_is_a_problem(rt, priority):
+    """A step's priority of ² made deploy an internal error; one past 32 bits deployed, and on PostgreSQL (an integer
+    column) every case reaching the step then failed to store it."""
+    text = INQUIRY.replace('<bpmn:userTask id="draft_inquiry" ', f'<bpmn:userTask id="draft_inquiry" '
+                                                                 f'camunda:priority="{priority}" ', 1)
+    assert text != INQUIRY
+    with pytest.raises(EngineError) as refused, rt.db.write() as session:
+        repository.deploy(session, rt, SYSTEM, {"formal_inquiry.bpmn": text.encode()})
+    assert "priority" in str(refused.value) or any("priority" in str(p) for p in getattr(refused.value, "problems", []))
