@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import directory, holding, notices, supervision, wallclock, watermarks
+from .errors import StepName
 from .models import AuditEntry, Task
 from .routing import ROLE_RANK
 
@@ -61,19 +62,19 @@ def _announce(session: Session, row, now: datetime) -> None:
         task = session.get(Task, row.task_id) if row.task_id else None
         people = {p for code in details.get("notify", []) for p in holding.holders(session, code, "supervisor", None)}
         notices.notify(session, people, "alert", row.business_key, row.task_id,
-                       {"step": task.name if task else "", "kind": details.get("kind", ""),
+                       {"step": StepName.of(task) if task else "", "kind": details.get("kind", ""),
                         "threshold": details.get("threshold", "")}, now)
         return
     task = _open_task(session, row)
     if task is None:  # done or withdrawn before the worker came to it: nothing to say any more
         return
     if row.event == "escalation":
-        notices.notify(session, reported_to(session, task), "escalated", row.business_key, task.id, {"step": task.name},
+        notices.notify(session, reported_to(session, task), "escalated", row.business_key, task.id, {"step": StepName.of(task)},
                        now)
         return
     kind = "arrived" if row.event == "task_ready" else "overdue" if _overdue(task, now) else "reminded"
     notices.notify(session, holding.holders(session, task.department_code, task.role, task.assignee), kind,
-                   row.business_key, task.id, {"step": task.name}, now)
+                   row.business_key, task.id, {"step": StepName.of(task)}, now)
 
 
 def _overdue(task: Task, now: datetime) -> bool:

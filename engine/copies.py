@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, notices, wallclock
 from .holding import held_open_task, text
-from .errors import InvalidInput, Message, catalogue
+from .errors import InvalidInput, Message, StepName, catalogue
 from .models import Case, CaseCopy, Department, Membership, Task, User
 from .routing import Actor
 
@@ -52,7 +52,8 @@ def copy(session: Session, by: str, case: Case, task: Task | None, targets: list
     audit.append(session, [audit.Event("case_copied", by, {"task": step, "to": sorted(targets), "note": note},
                                        task.department_code if task else None, case.id, case.business_key,
                                        task.id if task else None)], now)
-    notices.notify(session, fresh, "copied", case.business_key, None, {"step": step, "by": by, "note": note}, now)
+    named = StepName.of(task, case.definition_id) if task is not None else ""
+    notices.notify(session, fresh, "copied", case.business_key, None, {"step": named, "by": by, "note": note}, now)
     return len(fresh)
 
 

@@ -58,7 +58,7 @@ def delegate(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
                                                                           "to": to_user, "note": note},
                                        task.department_code, task.case_id, key, task_id)], now)
     notices.notify(session, [to_user], "delegated", key, task_id,
-                   {"step": task.name, "by": actor.display_name or actor.username, "note": note}, now)
+                   {"step": StepName.of(task), "by": actor.display_name or actor.username, "note": note}, now)
     session.expire(task)
     return session.get(Task, task_id)
 
@@ -97,7 +97,7 @@ def hand_back(session: Session, actor: Actor, task, case_id: int, values: dict) 
         details["acting_for"] = answer["for"]
     audit.append(session, [audit.Event(event, actor.username, details, task.department_code, case_id,
                                        task.business_key, task.id)], now)
-    said = {"step": task.name, "by": actor.display_name or actor.username}
+    said = {"step": StepName.of(task), "by": actor.display_name or actor.username}
     if gone:  # those who may take it from the queue and confirm it: not its authors (`authors_of`)
         others = {name for name, _ in able(session, task.department_code, task.role)} - authors_of(answer)
         notices.notify(session, others, "delegation_queued", task.business_key, task.id, said, now)
@@ -231,7 +231,7 @@ def send_back_to_delegate(session: Session, actor: Actor, task_id: str, reason: 
     audit.append(session, [audit.Event("delegation_sent_back", actor.username, details, task.department_code,
                                        task.case_id, key, task_id)], now)
     notices.notify(session, [to_user], "delegation_sent_back", key, task_id,
-                   {"step": task.name, "by": actor.display_name or actor.username, "reason": reason}, now)
+                   {"step": StepName.of(task), "by": actor.display_name or actor.username, "reason": reason}, now)
     session.expire(task)
     return session.get(Task, task_id)
 

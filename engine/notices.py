@@ -2,7 +2,8 @@
 urged, …), written in the same transaction as the change, read and marked read by their owner.
 
 A notice holds a kind and the parameters of its words (step, who, reason), so the web layer words it in
-the reader's language. A step for a department goes to its assignee or, while unclaimed, to every
+the reader's language; a step given as a StepName keeps, beside its Chinese name, what identifies it
+(`<param>_of`: process key, element id, the case's version) so that it is named in the reader's language too. A step for a department goes to its assignee or, while unclaimed, to every
 member of the department whose role may take it.
 """
 from __future__ import annotations
@@ -15,7 +16,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from . import mail, wallclock
-from .models import Notification
+from .errors import StepName
+from .models import Case, Notification
 
 MAX_DETAIL = 500  # characters of any one parameter (a reason, a note) kept in a notice
 
@@ -28,6 +30,7 @@ def notify(session: Session, usernames: Iterable[str], kind: str, business_key: 
            details: dict, now: datetime | None = None) -> int:
     """Leave a notice for each user (once each); returns how many were written."""
     now = now or _now()
+    details = _identified(session, business_key, details)
     text = json.dumps({k: (v[:MAX_DETAIL] if isinstance(v, str) else v) for k, v in details.items()}, ensure_ascii=False)
     names = sorted(set(u for u in usernames if u and not u.startswith("system:")))
     rows = [Notification(username=u, kind=kind, business_key=business_key, task_id=task_id, details=text, created_at=now)
@@ -37,6 +40,19 @@ def notify(session: Session, usernames: Iterable[str], kind: str, business_key: 
         session.flush()
         mail.enqueue(session, rows, now)  # in the same transaction: a mail goes only if the change stays
     return len(names)
+
+
+def _identified(session: Session, business_key: str | None, details: dict) -> dict:
+    """The details with what identifies each step given as a StepName (`step_of` beside `step`: its process key,
+    element id and version, the case's when the name does not say)."""
+    steps = {k: v for k, v in details.items() if isinstance(v, StepName)}
+    if not steps:
+        return details
+    version = None
+    if business_key and any(v.definition_id is None for v in steps.values()):
+        version = session.execute(select(Case.definition_id).where(Case.business_key == business_key)).scalar()
+    return {**details, **{f"{k}_of": [v.process_key, v.element_id, v.definition_id if v.definition_id is not None
+                                      else version] for k, v in steps.items()}}
 
 
 def unread(session: Session, username: str) -> int:

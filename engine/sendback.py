@@ -204,8 +204,10 @@ def send_back(session: Session, rt: Runtime, actor: Actor, task_id: str, target_
                                 .values(assignee=back_to, claimed_at=op.now), execution_options={"synchronize_session": False})
                 row["assignee"] = back_to
             notices.notify(session, holding.holders(session, row["department_code"], row["role"], back_to), "sent_back",
-                           case.business_key, reopened, {"step": row["name"], "from_step": task.name,
-                                                         "by": actor.display_name or actor.username, "reason": reason})
+                           case.business_key, reopened,
+                           {"step": StepName(row["name"], row["process_key"], row["element_id"], case.definition_id),
+                            "from_step": StepName.of(task, case.definition_id),
+                            "by": actor.display_name or actor.username, "reason": reason})
     if task_id in outcome.closed:  # the row of the task sent back says so (the others in between were withdrawn)
         session.execute(update(Task).where(Task.id == task_id).values(state="sent_back", completed_by=actor.username),
                         execution_options={"synchronize_session": False})

@@ -123,7 +123,7 @@ def add(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user: str,
            now)
     if position == "before":
         notices.notify(session, [to_user], "sign_requested", key, task_id,
-                       {"step": task.name, "by": actor.display_name or actor.username, "reason": reason}, now)
+                       {"step": StepName.of(task), "by": actor.display_name or actor.username, "reason": reason}, now)
     session.flush()
     return row
 
@@ -146,7 +146,7 @@ def submitted(session: Session, actor: Actor, task, case_id: int, clean: dict) -
     _audit(session, actor.username, "sent_for_signature", task, task.business_key,
            {"signer": first.username, "data": clean}, now)
     notices.notify(session, [first.username], "sign_requested", task.business_key, task.id,
-                   {"step": task.name, "by": actor.display_name or actor.username, "reason": first.reason}, now)
+                   {"step": StepName.of(task), "by": actor.display_name or actor.username, "reason": first.reason}, now)
     return Outcome(case_id, task.business_key, "running", [], [], ["sent_for_signature"], None)
 
 
@@ -171,12 +171,12 @@ def sign(session: Session, rt: Runtime, actor: Actor, task_id: str, decision: st
     elif me.position == "after":  # stays pending: the revised answer comes back to be signed
         _back_to_holder(session, task, me, now, draft=me.answer)
         notices.notify(session, [me.holder], "sign_refused", key, task_id,
-                       {"step": task.name, "by": actor.display_name or actor.username, "opinion": opinion}, now)
+                       {"step": StepName.of(task), "by": actor.display_name or actor.username, "opinion": opinion}, now)
         return Outcome(task.case_id, key, "running", [], [], ["task_signed"], None)
     else:
         me.state = "signed"
     notices.notify(session, [me.holder], "signed", key, task_id,
-                   {"step": task.name, "by": actor.display_name or actor.username,
+                   {"step": StepName.of(task), "by": actor.display_name or actor.username,
                     "decision": decision, "opinion": opinion}, now)
     return _pass_on(session, rt, task, me, now, key)
 
@@ -197,7 +197,7 @@ def remove(session: Session, rt: Runtime, actor: Actor, signer_id: int, reason: 
     key = _key(session, task.case_id)
     _audit(session, actor.username, "signer_removed", task, key, {"signer": row.username, "reason": reason}, now)
     notices.notify(session, [row.username], "signer_removed", key, task.id,
-                   {"step": task.name, "by": actor.display_name or actor.username, "reason": reason}, now)
+                   {"step": StepName.of(task), "by": actor.display_name or actor.username, "reason": reason}, now)
     if was_current:
         return _pass_on(session, rt, task, row, now, key)
     if not any(s.state == "pending" for s in listed(session, task.id)):
@@ -235,7 +235,7 @@ def _pass_on(session: Session, rt: Runtime, task: Task, done: TaskSigner, now: d
         following[0].answer = done.answer
         _move(session, task.id, task.assignee, following[0].username, "signer", now)
         notices.notify(session, [following[0].username], "sign_requested", key, task.id,
-                       {"step": task.name, "by": done.holder, "reason": following[0].reason}, now)
+                       {"step": StepName.of(task), "by": done.holder, "reason": following[0].reason}, now)
         return Outcome(task.case_id, key, "running", [], [], ["task_signed"], None)
     _move(session, task.id, task.assignee, done.holder, None, now)  # the step is the holder's to complete
     ref, case = cases._task_and_case(session, task.id)

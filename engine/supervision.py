@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, holding, notices, wallclock
 from .calendar import WorkCalendar
-from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, catalogue
+from .errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, StepName, catalogue
 from .models import Case, SupervisionItem, Task
 from .routing import Actor, standard_departments
 
@@ -95,7 +95,7 @@ def open_item(session: Session, actor: Actor, overseers: tuple[str, ...], cal: W
         if task.assignee:
             people.append(task.assignee)
         notices.notify(session, people, "supervised", business_key, task.id,
-                       {"step": task.name, "by": actor.display_name or actor.username, "reason": reason}, now)
+                       {"step": StepName.of(task), "by": actor.display_name or actor.username, "reason": reason}, now)
     return item
 
 

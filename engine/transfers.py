@@ -49,6 +49,6 @@ def transfer(session: Session, rt: Runtime, actor: Actor, task_id: str, to_user:
                                         "to": to_user, "reason": reason}, task.department_code, task.case_id, key,
                                        task_id)], now)
     notices.notify(session, [to_user], "transferred", key, task_id,
-                   {"step": task.name, "by": actor.display_name or actor.username, "reason": reason}, now)
+                   {"step": StepName.of(task), "by": actor.display_name or actor.username, "reason": reason}, now)
     session.expire(task)
     return session.get(Task, task_id)

@@ -126,7 +126,7 @@ def urge(session: Session, actor: Actor, task_id: str, note: str = "", now: date
     by = {"by": actor.display_name or actor.username, **({"by_department": by_department}
                                                          if by_department != task.department_code else {})}
     told = [u for u in holding.holders(session, task.department_code, task.role, task.assignee) if u != actor.username]
-    notices.notify(session, told, "urged", key, task_id, {"step": task.name, **by, "note": note, "times": times}, now)
+    notices.notify(session, told, "urged", key, task_id, {"step": StepName.of(task), **by, "note": note, "times": times}, now)
     return times
 
 

@@ -117,8 +117,14 @@ def index():
 
 
 def _named(details: dict, step: str | None) -> dict:
-    """A notice's words with its step named in the reader's language (the notice keeps the name it was sent with)."""
-    return {**details, "step": step} if step and "step" in details else details
+    """A notice's words with its steps named in the reader's language: each by what identifies it (`step_of`,
+    `from_step_of`: process key, element id, the case's version), kept since notices keep it; an older notice's
+    step by its task's, else by the Chinese name it was sent with."""
+    named = {k: localized.step(ref[0], ref[1], details[k], ref[2]) for k in details
+             if isinstance(ref := details.get(f"{k}_of"), list) and len(ref) == 3 and details[k]}
+    if step and "step" in details and "step" not in named:
+        named["step"] = step
+    return {**details, **named}
 
 
 @bp.route("/notifications/settings", methods=["GET", "POST"])
