@@ -8,8 +8,10 @@
   after the SMTP server took a mail and before it was marked sent, the mail goes again after the lease:
   its Message-ID stays the same (made of the mail's own key and time), so mail systems can drop the copy. A
   mark that meets another writer's lock is tried again; the sending never is (the server has the mails).
-- The text is Chinese with an English version below; it names the business key, the step and who
-  acted, never personal data: free text (reasons, notes) stays in the app.
+- The text is Chinese with an English version below (English first, with an English subject, for a reader who
+  chose English); it names the business key, the step (in English as the case's version names it, where the
+  notice keeps what identifies the step) and who acted, never personal data: free text (reasons, notes) stays
+  in the app.
 
 Configuration: JOINTREVIEW_SMTP_HOST (no host: mails wait in the outbox), JOINTREVIEW_SMTP_PORT (25),
 JOINTREVIEW_SMTP_USER / JOINTREVIEW_SMTP_PASSWORD, JOINTREVIEW_SMTP_STARTTLS=1, JOINTREVIEW_MAIL_FROM,
@@ -29,10 +31,10 @@ from email.message import EmailMessage
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from . import retries, wallclock
+from . import retries, translations, wallclock
 from .errors import InvalidInput, Message, catalogue
 from .forms import HIDDEN
-from .models import Department, MailOut, Notification, User
+from .models import Department, MailOut, Notification, ProcessDefinition, User
 from .rule_names import TableName, cited
 
 log = logging.getLogger("jointreview.mail")
@@ -78,12 +80,14 @@ def _now() -> datetime:
     return wallclock.now()
 
 
-def text(kind: str, key: str | None, details: dict, departments: dict[str, tuple[str, str]] | None = None) -> tuple[str, str]:
+def text(kind: str, key: str | None, details: dict, departments: dict[str, tuple[str, str]] | None = None,
+         english: dict[str, str] | None = None) -> tuple[str, str]:
     """(Chinese, English) line for one notice; `departments` (code → names) names the department someone acted
-    from when it is not the step's own (an urge from another department)."""
+    from when it is not the step's own (an urge from another department); `english` names its steps in English
+    (`english_steps`)."""
     zh, en = WORDS.get(kind, ("{key}有新消息", "news about {key}"))
     values = {"key": key or "", "step": "", "by": "", "reason": "", "times": "", **details}
-    values_en = dict(values)
+    values_en = {**values, **(english or {})}
     if kind == "rule_refused":  # a notice sent before tables were named names its table by the id
         decision = str(details.get("decision") or "")
         table = TableName(str(details.get("table") or decision), decision, str(details.get("table_en") or ""))
@@ -92,6 +96,23 @@ def text(kind: str, key: str | None, details: dict, departments: dict[str, tuple
     if names:
         values["by"], values_en["by"] = f"{values['by']}（{names[0]}）", f"{values['by']} ({names[1] or names[0]})"
     return zh.format(**values), en.format(**values_en)
+
+
+def english_steps(session: Session, details: dict) -> dict[str, str]:
+    """A notice's steps (those it keeps what identifies: `step_of` beside `step`) by their English names, as the
+    case's version names them (name:en); a step without one is left out (its Chinese name stays)."""
+    out = {}
+    for k, v in details.items():
+        ref = details.get(f"{k}_of")
+        if not v or not isinstance(ref, list) or len(ref) != 3 or not isinstance(ref[2], int):
+            continue
+        definition = session.get(ProcessDefinition, ref[2])
+        found = translations.of_definition(session, definition) if definition is not None else {}
+        catalogs = [found[ref[0]]] * (ref[0] in found) + [c for p, c in found.items() if p != ref[0]]
+        name = next((c.names[ref[1]] for c in catalogs if ref[1] in c.names), None)
+        if name:
+            out[k] = name
+    return out
 
 
 def _departments(session: Session) -> dict[str, tuple[str, str]]:
@@ -119,10 +140,16 @@ def enqueue(session: Session, notices: list[Notification], now: datetime | None 
         kinds = {k.strip() for k in (user.mail_kinds or "").split(",") if k.strip()}
         if kinds and notice.kind not in kinds:
             continue
-        zh, en = text(notice.kind, notice.business_key, json.loads(notice.details), departments)
+        details = json.loads(notice.details)
+        zh, en = text(notice.kind, notice.business_key, details, departments, english_steps(session, details))
         link = _link(notice.business_key, notice.task_id)
-        session.add(MailOut(dedupe=f"notice:{notice.id}", to_address=user.email, subject=f"【联审平台】{zh}"[:200],
-                            body=f"{zh}\n办理：{link}\n\n{en}\nOpen: {link}\n", created_at=now, due_at=now, attempts=0))
+        chinese, english = f"{zh}\n办理：{link}\n", f"{en}\nOpen: {link}\n"
+        if user.language == "en":  # the reader chose English: English first
+            subject, body = f"[JointReview] {en}", f"{english}\n{chinese}"
+        else:
+            subject, body = f"【联审平台】{zh}", f"{chinese}\n{english}"
+        session.add(MailOut(dedupe=f"notice:{notice.id}", to_address=user.email, subject=subject[:200], body=body,
+                            created_at=now, due_at=now, attempts=0))
         count += 1
     return count
 
@@ -145,7 +172,8 @@ def queue_digests(session: Session, tz, now: datetime | None = None) -> int:
         user.digest_sent_on = today
         if not unread:
             continue
-        lines = [text(n.kind, n.business_key, json.loads(n.details), departments) for n in unread]
+        lines = [text(n.kind, n.business_key, details, departments, english_steps(session, details))
+                 for details, n in ((json.loads(n.details), n) for n in unread)]
         body = ("您有%d条未读消息：\n" % len(lines) + "\n".join(f"· {zh}" for zh, _ in lines) + f"\n查看：{_link(None, None)}\n\n"
                 + f"You have {len(lines)} unread notices:\n" + "\n".join(f"· {en}" for _, en in lines) + "\n")
         session.add(MailOut(dedupe=f"digest:{user.username}:{today}", to_address=user.email,

@@ -73,3 +73,26 @@ def test_an_old_notice_with_the_chinese_name_only_still_reads(app, world):
         notices.notify(session, ["hud_reviewer"], "copied", "JR-OLD-1", None, {"step": "旧环节", "by": "x", "note": ""})
     english = _client(app, "hud_reviewer", "en").get("/notifications").data.decode()
     assert "(from “旧环节”)" in english
+
+
+def test_a_mail_names_the_step_in_english_below_and_first_for_a_reader_who_chose_english(app, world):
+    from sqlalchemy import update
+
+    from engine.models import MailOut, User
+    with world.rt.db.write() as session:
+        session.execute(update(User).where(User.username.in_(["hrss_reviewer", "hrss_supervisor"]))
+                        .values(email="desk@gov.example", mail_on=True))
+        session.execute(update(User).where(User.username == "hrss_supervisor").values(language="en"))
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    login(app.test_client(), "edu_reviewer").post(f"/tasks/{opened(out)['draft_answer']}/urge", data={"note": "x"})
+    with world.rt.db.read() as session:
+        mails = {m.dedupe: m for m in session.execute(select(MailOut)).scalars()}
+        owner = {f"notice:{n.id}": n.username for n in session.execute(select(Notification)).scalars()}
+    by_user = {owner[k]: m for k, m in mails.items() if k in owner}
+    chinese, english = by_user["hrss_reviewer"], by_user["hrss_supervisor"]
+    assert chinese.subject.startswith("【联审平台】") and "“拟写答复”" in chinese.subject
+    zh, en = chinese.body.split("\n\n")
+    assert "“拟写答复”" in zh and "“Draft the answer”" in en and "拟写答复" not in en, chinese.body
+    assert english.subject.startswith("[JointReview]") and "“Draft the answer”" in english.subject, english.subject
+    assert english.body.index("“Draft the answer”") < english.body.index("“拟写答复”")
