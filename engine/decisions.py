@@ -93,7 +93,8 @@ class RecordingEngine(DMNEngine):
             result = matched[0].output_as_dict(task) if matched else {}
         op = getattr(task.workflow.script_engine, "op", None)
         if op is not None:
-            op.record(EVENT, {**self.meta, "element": task.task_spec.bpmn_id, "task": task.task_spec.bpmn_name or "",
+            op.record(EVENT, {**self.meta, "process": task.workflow.spec.name, "element": task.task_spec.bpmn_id,
+                              "task": task.task_spec.bpmn_name or "",
                               "hit_policy": table.hit_policy, "inputs": self._inputs(task),
                               "rules": [{"row": r.row_number, "id": r.id, "note": r.description or ""} for r in matched],
                               "outputs": [{"name": o.name, "label": o.label or o.name, "value": _plain(result.get(o.name))}

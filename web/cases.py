@@ -179,6 +179,9 @@ def show(key: str, side: side_forms.Side | None = None):
         events = [e for e in events if e.task_id in scope]
     terms = glossary_of(case)
     decided = [decision_view(r, terms, me) for r in records] if scope is None else []
+    for d in decided:  # its step as the case's version names it, in the reader's language
+        if d["element"] and d["task"]:
+            d["task"] = localized.step(d["process"] or case.process_key, d["element"], d["task"], case.definition_id)
     timeline = []
     for e in events:
         details = json.loads(e.details)

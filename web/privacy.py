@@ -124,7 +124,8 @@ def decision_view(record, terms: Glossary, actor: Actor | None = None) -> dict[s
         return _flat([readable(terms, name, v) for v in value] if isinstance(value, list) else readable(terms, name, value))
     d = record.details
     name = TableName(d.get("name", ""), d.get("decision", ""), d.get("name_en", ""))
-    return dict(decision=d.get("decision", ""), name=name, task=d.get("task", ""), at=record.at,
+    return dict(decision=d.get("decision", ""), name=name, task=d.get("task", ""), element=d.get("element"),
+                process=d.get("process"), at=record.at,
                 version=record.version, current=record.current_version, hash=(d.get("hash") or "")[:12],
                 rows=record.rows, changes=record.changes, outputs=[(o["label"], text(o["name"], o["value"])) for o in d.get("outputs", [])],
                 inputs=[(i["label"], text(i["expression"], i["value"])) for i in d.get("inputs", [])

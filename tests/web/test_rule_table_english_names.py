@@ -88,3 +88,15 @@ def test_the_decision_basis_cites_the_table_by_its_english_name(app, world, clie
     basis = reviewer.get(f"/cases/{key}").data.decode().split('id="decisions"', 1)[1]
     assert f"By “{EN_NAME}” v1" in basis and "By “School admission eligibility by points” v1" in basis, basis
     assert ZH_NAME not in basis
+
+
+def test_the_decision_basis_names_its_step_in_the_readers_language(app, world, client, issue):
+    key = submit(client, issue("portal", "portal"), applicant(world)[1]).get_json()["business_key"]
+    reviewer = login(app.test_client(), "edu_reviewer")
+    reviewer.post("/language", data={"language": "en"})
+    basis = reviewer.get(f"/cases/{key}").data.decode().split('id="decisions"', 1)[1].split("</section>")[0]
+    assert "Compute points (shared points rules) ·" in basis and "Eligibility decision ·" in basis, basis
+    assert "计算积分" not in basis and "资格判定" not in basis
+    reviewer.post("/language", data={"language": "zh_Hans_CN"})
+    basis = reviewer.get(f"/cases/{key}").data.decode().split('id="decisions"', 1)[1].split("</section>")[0]
+    assert "计算积分（共享积分规则） ·" in basis and "Eligibility decision" not in basis
