@@ -89,7 +89,8 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
         urged = urges.latest(session, case.id, task.id) if task.state == "open" else None
         stopped = clock.standing(session, case.id) if task.state == "open" else None
         redo = delegation.redo_reason(session, task)
-        apart = separation.conflict(session, runtime(), actor().username, case.id, task.element_id) if can_act else None
+        apart = separation.conflict(session, runtime(), actor().username, case.id, task.element_id,
+                                    case.definition_id) if can_act else None
         model = runtime().model(session, case.definition_id)
         may_reveal = takes_part(session, case, actor(), admin=False)  # a masked value may be shown (recorded)
         kept = attachments.of_task(session, task.id) if model.attach.get(
@@ -100,6 +101,7 @@ def _page(task: Task, case: Case, fields, data, values=None, errors=None, status
     rests_on = shown_with_form(data, actor(), terms, model.shows.get(step, ()))
     own_answer = can_act and delegation.authored(task, actor().username)  # four-eyes: another confirms it
     can_act = can_act and apart is None and not own_answer and task.signing != "signer"
+    apart = localized.step_named(apart) if apart is not None else None  # in the reader's language
     colleagues = transfer_options(task) if can_act and not task.delegated_by else []
     fields = localized.form(fields, case.process_key, task.element_id, case.definition_id)
     signing = panel(task, colleagues, terms)

@@ -132,3 +132,14 @@ def test_a_migration_names_a_step_the_new_version_lacks_in_the_readers_language(
         assert said.startswith("its current step “Draft the answer” (draft_answer)"), said
     with app.test_request_context(headers=ZH):
         assert coded_text("migrate_step_missing", params).startswith("当前环节“拟写答复”（draft_answer）")
+
+
+def test_the_task_page_names_the_incompatible_step_in_the_readers_language(app, world):
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    out = world.complete("hrss_supervisor", out, "draft_answer", answer="按实际缴费月数计算", evidence="")
+    sign = opened(out)["sign_answer"]
+    page = _client(app, "hrss_supervisor", "en").get(f"/tasks/{sign}").data.decode()
+    assert "You did “Draft the answer” in this case" in page, page
+    page = _client(app, "hrss_supervisor", "zh_Hans_CN").get(f"/tasks/{sign}").data.decode()
+    assert "拟写答复" in page.split('class="flash error"', 1)[1][:200] and "Draft the answer" not in page
