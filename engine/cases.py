@@ -154,7 +154,7 @@ def _closed(task: TaskRef, state: str) -> Conflict:
     """The refusal for a task that is no longer open (completed, withdrawn, sent back)."""
     if state in ("completed", "cancelled", "sent_back"):
         return Conflict.coded(f"task_closed_{state}", task=StepName.of(task), key=task.business_key)
-    return Conflict(f"task {task.name!r} of {task.business_key} is already {state}")
+    return Conflict(Message("task_closed_other", task=StepName.of(task), key=task.business_key, state=state))
 
 
 def _require_open(task: TaskRef, verb: str | None = None) -> None:
@@ -168,7 +168,7 @@ def _require_open(task: TaskRef, verb: str | None = None) -> None:
 def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
     """Take an open, unclaimed task of one's department; exactly one of two racing claims wins."""
     task = _task_ref(session, task_id)
-    actor.require(task.department_code, task.role, f"claim {task.name!r}")
+    actor.require(task.department_code, task.role, "claim", StepName.of(task))
     _require_open(task)
     if task.assignee == actor.username:
         return task
@@ -190,7 +190,7 @@ def claim(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
 def release(session: Session, rt: Runtime, actor: Actor, task_id: str) -> TaskRef:
     """Give a claimed task back to the department queue (who holds it, their deputy too, or a supervisor may)."""
     task = _task_ref(session, task_id)
-    actor.require(task.department_code, "reviewer", f"release {task.name!r}")  # an outsider learns nothing more
+    actor.require(task.department_code, "reviewer", "release", StepName.of(task))  # an outsider learns nothing more
     _require_open(task, "released")
     if task.assignee is None:
         raise Conflict.coded("task_not_claimed", task=StepName.of(task))
@@ -310,7 +310,7 @@ def check(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dic
 
 def _submission(session: Session, rt: Runtime, actor: Actor, task_id: str, values: dict[str, Any], lock: bool = True):
     task, case = _task_and_case(session, task_id, lock)
-    actor.require(task.department_code, task.role, f"complete {task.name!r}")
+    actor.require(task.department_code, task.role, "complete", StepName.of(task))
     _require_open(task, "completed")
     if task.assignee is not None and not actor.holds(task.assignee):
         raise Conflict.coded("task_claimed_by", task=StepName.of(task), user=task.assignee)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 # the wording in step with its translations); params fill the braces. `department` params are department codes, `rule_table` a rule table's name.
 MESSAGES = {
     "task_closed_completed": "task {task!r} of {key} is already completed",
+    "task_closed_other": "task {task!r} of {key} is already {state}",
     "task_closed_cancelled": "task {task!r} of {key} is already withdrawn",
     "task_closed_sent_back": "task {task!r} of {key} is already sent back",
     "task_taken": "task {task!r} was just claimed by {user}",

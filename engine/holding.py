@@ -68,7 +68,7 @@ def held_open_task(session: Session, actor: Actor, task_id: str, verb: str) -> T
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(Message("no_task", task=task_id))
-    actor.require(task.department_code, task.role, f"{verb} {task.name!r}")
+    actor.require(task.department_code, task.role, verb, StepName.of(task))
     if task.state != "open":
         raise Conflict(Message("task_not_open", task=StepName.of(task)))
     if task.signing == "signer":

@@ -21,6 +21,10 @@ MESSAGES = catalogue({
     "role_unknown_global": "unknown role {role!r}; use {roles}",
     "no_department": "no department {department!r}",
     "role_unknown_department": "unknown department role {role!r}; use {roles}",
+    # a step one may not act on (`action`: claim, complete, …; `task` best a StepName: named in the reader's language)
+    "step_not_a_member": "{user} may not {action} {task!r}: only a member of {department} may",
+    "step_not_a_supervisor": "{user} may not {action} {task!r}: only a supervisor of {department} may",
+    "step_not_a_head": "{user} may not {action} {task!r}: only a head of {department} may",
 })
 
 DEPARTMENTS_GROUP = "jointreview.departments"
@@ -105,11 +109,17 @@ class Actor:
         """Member of the department with at least the role the task needs."""
         return may_take(self.departments.get(department), role)
 
-    def require(self, department: str, role: str, action: str) -> None:
-        """Raise PermissionDenied unless `may_work_on`."""
+    def require(self, department: str, role: str, action: str, task: str | None = None) -> None:
+        """Raise PermissionDenied unless `may_work_on`; `action` on the step `task` (a StepName), when given, is named
+        in the refusal (claim “拟写答复”)."""
         if not self.may_work_on(department, role):
             need = "a member" if role == "reviewer" else f"a {role}"
             code = {"reviewer": "not_a_member", "supervisor": "not_a_supervisor", "head": "not_a_head"}.get(role)
+            if code is not None and task is not None:
+                raise PermissionDenied(Message(f"step_{code}", user=self.username, action=action, task=task,
+                                               department=department), code, {"user": self.username,
+                                                                              "department": department})
+            action = f"{action} {task!r}" if task is not None else action
             raise PermissionDenied(f"{self.username} may not {action}: only {need} of {department} may", code,
                                    {"user": self.username, "department": department} if code else None)
 

@@ -127,7 +127,7 @@ def _rows_of(task) -> list[str]:
 
 def _load(session: Session, rt: Runtime, actor: Actor, task_id: str):
     task, case = _task_and_case(session, task_id)
-    actor.require(task.department_code, task.role, f"send back {task.name!r}")
+    actor.require(task.department_code, task.role, "send back", StepName.of(task))
     _require_open(task, "sent back")
     if task.assignee is not None and not actor.holds(task.assignee):
         raise Conflict(Message("send_back_claimed", task=StepName.of(task), user=task.assignee))

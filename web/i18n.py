@@ -204,8 +204,8 @@ def error_text(exc) -> str:
     """An engine error in the user's language: a coded one translated (department codes named), else its own
     words."""
     code = getattr(exc, "code", None)
-    if code not in ERROR_MESSAGES:
-        return say(exc.message)
+    if code not in ERROR_MESSAGES or (isinstance(exc.message, Message) and exc.message.code in ERROR_MESSAGES):
+        return say(exc.message)  # its own words when they are coded too (they may name more: not_a_member's step)
     return say(Message(code, **exc.params))
 
 
@@ -281,7 +281,7 @@ def _said(key: str, value):
         return rule_table(value)
     if key in _PROCESSES and isinstance(value, str):
         return process_named(value)
-    if key in ("status", "role", "roles", "state", "kinds") and isinstance(value, str):
+    if key in ("status", "role", "roles", "state", "kinds", "action") and isinstance(value, str):
         return gettext(value)
     if isinstance(value, str) and ISO_MOMENT.match(value):  # a moment as the office reads it (local time, no T)
         return value_text(value)

@@ -12,7 +12,7 @@ from conftest import login
 from engine import cases
 from engine.errors import Message
 from engine.models import Task
-from web.i18n import say
+from web.i18n import error_text, say
 from world import opened
 
 from language_support import EN, ZH
@@ -143,3 +143,42 @@ def test_the_task_page_names_the_incompatible_step_in_the_readers_language(app, 
     assert "You did “Draft the answer” in this case" in page, page
     page = _client(app, "hrss_supervisor", "zh_Hans_CN").get(f"/tasks/{sign}").data.decode()
     assert "拟写答复" in page.split('class="flash error"', 1)[1][:200] and "Draft the answer" not in page
+
+
+def test_one_not_of_the_steps_department_reads_which_step_in_the_readers_language(app, world):
+    from engine.errors import PermissionDenied, StepName
+    from engine.holding import held_open_task
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    answer = opened(out)["draft_answer"]
+    refusals = []
+    for act in (lambda s: cases.claim(s, world.rt, world.users["edu_reviewer"], answer),
+                lambda s: held_open_task(s, world.users["edu_reviewer"], answer, "transfer")):
+        with world.rt.db.write() as session:
+            try:
+                act(session)
+            except PermissionDenied as exc:
+                refusals.append(exc)
+    claim, transfer = refusals
+    assert str(claim) == "edu_reviewer may not claim '拟写答复': only a member of HRSS may"  # the engine's own words
+    assert claim.code == "not_a_member"  # as before, for the API's clients
+    with app.test_request_context(headers=EN):
+        assert error_text(claim).startswith("edu_reviewer may not claim “Draft the answer”: only a member of")
+    with app.test_request_context(headers=ZH):
+        assert error_text(claim).startswith("edu_reviewer无权签收“拟写答复”：仅限")
+    with app.test_request_context(headers=EN):
+        said = say(claim.message)
+        assert said.startswith("edu_reviewer may not claim “Draft the answer”: only a member of") and "HRSS" not in said
+        assert "transfer “Draft the answer”" in say(transfer.message)
+    with app.test_request_context(headers=ZH):
+        said = say(claim.message)
+        assert said.startswith("edu_reviewer无权签收“拟写答复”：仅限") and "Draft" not in said, said
+        assert "无权转办“拟写答复”" in say(transfer.message)
+    closed = cases._closed(type("T", (), {
+        "name": "拟写答复", "process_key": "formal_inquiry", "element_id": "draft_answer", "business_key": "JR-1"})(),
+        "archived")
+    assert isinstance(closed.message.params["task"], StepName)
+    with app.test_request_context(headers=EN):
+        assert say(closed.message) == "task “Draft the answer” of JR-1 is already archived"
+    with app.test_request_context(headers=ZH):
+        assert say(closed.message).startswith("JR-1的“拟写答复”")
