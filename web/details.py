@@ -96,7 +96,7 @@ class Reader:
         out = []
         if "milestone" in details and details.get("element"):
             out.append((_("Milestone"), milestone_name(model, details, version)))
-        for key, value in sorted(details.items(), key=_place):
+        for key, value in sorted(_named(details).items(), key=_place):
             if key in HIDDEN or key == "milestone" or (key == "decision" and "name" in details):
                 continue
             if value is None or value == "" or value == [] or value == {}:
@@ -159,7 +159,7 @@ class Reader:
         if key == "roles" and isinstance(value, list):
             return _join([role_label(r) for r in value])
         if isinstance(value, dict):
-            return semicolon().join(f"{LABELS.get(k, k)}{colon()}{value_text(v)}" for k, v in value.items())
+            return semicolon().join(f"{LABELS.get(k, k)}{colon()}{value_text(v)}" for k, v in _named(value).items())
         return value_text(value)
 
     def _department_or_code(self, value: Any) -> str:
@@ -287,3 +287,13 @@ def readable(entries: list[AuditEntry], details: dict[int, dict]) -> dict[int, l
     """Each entry's details as (label, text) pairs, by entry number."""
     reader = Reader(entries)
     return {e.seq: reader.read(e, details[e.seq]) for e in entries}
+
+
+def _named(value: dict) -> dict:
+    """A rule table's record names it once, in the reader's language: its English name (name_en) stands in for the
+    Chinese name for English readers and is left out for Chinese readers."""
+    if "name_en" not in value:
+        return value
+    english = value.get("name_en")
+    return {k: (english if k == "name" and english and localized.english() else v)
+            for k, v in value.items() if k != "name_en"}

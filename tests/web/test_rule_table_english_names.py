@@ -100,3 +100,14 @@ def test_the_decision_basis_names_its_step_in_the_readers_language(app, world, c
     reviewer.post("/language", data={"language": "zh_Hans_CN"})
     basis = reviewer.get(f"/cases/{key}").data.decode().split('id="decisions"', 1)[1].split("</section>")[0]
     assert "计算积分（共享积分规则） ·" in basis and "Eligibility decision" not in basis
+
+
+def test_the_audit_log_names_a_decisions_table_once_in_the_readers_language(app, world, client, issue):
+    key = submit(client, issue("portal", "portal"), applicant(world)[1]).get_json()["business_key"]
+    auditor = login(app.test_client(), "auditor")
+    auditor.post("/language", data={"language": "en"})
+    page = auditor.get(f"/audit?key={key}&event=decision_made").data.decode()
+    assert EN_NAME in page and "name_en" not in page, page
+    auditor.post("/language", data={"language": "zh_Hans_CN"})
+    page = auditor.get(f"/audit?key={key}&event=decision_made").data.decode()
+    assert ZH_NAME in page and EN_NAME not in page and "name_en" not in page
