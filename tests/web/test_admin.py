@@ -197,3 +197,15 @@ def test_an_administrator_cannot_take_the_administrator_role_from_themselves(app
     with world.rt.db.read() as session:
         me = session.execute(select(User).where(User.username == "admin")).scalar_one()
         assert me.roles == "admin" and session.execute(select(Membership).where(Membership.user_id == me.id)).first() is None
+
+
+def test_a_tokens_end_is_one_phrase_each_language_places(app, world):
+    admin = login(app.test_client(), "admin")
+    admin.post("/admin/tokens", data={"name": "hud-system", "role": "reviewer", "department": "HUD",
+                                      "expires_days": "90"})
+    row = admin.get("/admin").get_data(as_text=True).split('data-token="hud-system"')[1].split("</tr>")[0]
+    muted = row.split('<span class="muted">')[1].split("</span>")[0]
+    assert muted.startswith("有效期至2") and "有效期至 " not in muted, muted
+    admin.post("/language", data={"language": "en"})
+    row = admin.get("/admin").get_data(as_text=True).split('data-token="hud-system"')[1].split("</tr>")[0]
+    assert row.split('<span class="muted">')[1].split("</span>")[0].startswith("until "), row
