@@ -170,3 +170,12 @@ def test_a_hostile_page_cursor_on_the_audit_log_is_ignored_not_a_server_error(ap
     for before in ("9" * 5000, "9" * 30, "²", "٣"):
         page = auditor.get(f"/audit?before={before}")
         assert page.status_code == 200, before[:12]
+
+
+def test_the_audit_case_list_heads_its_start_column_as_a_moment(app, world):
+    open_inquiries(world, 1)
+    auditor = login(app.test_client(), "auditor")
+    head = auditor.get("/audit/cases").data.decode().split("<thead>")[1].split("</thead>")[0]
+    assert "<th>发起时间</th>" in head and "发起于" not in head, head
+    auditor.post("/language", data={"language": "en"})
+    assert "<th>Started</th>" in auditor.get("/audit/cases").data.decode().split("<thead>")[1].split("</thead>")[0]
