@@ -378,8 +378,14 @@ def bottleneck_data():
             abort(404)
         xml = repository.main_xml(session, definition)
         steps = kpis.bottlenecks(session, period, scope, runtime().calendar.tz)
-    return jsonify(xml=xml, steps=steps, labels={"days": _("working days"), "waiting": _("Waiting now"),
-                                                 "too_few": _("too few cases"), "colon": colon()})
+    steps = {element: {**s, "days": _days(s["work_days"].get("avg"))} for element, s in steps.items()}
+    return jsonify(xml=xml, steps=steps, labels={"waiting": _("Waiting now"), "too_few": _("too few cases"),
+                                                 "colon": colon()})
+
+
+def _days(avg: float | None) -> str | None:
+    """A step's mean working days as its badge says them, number and unit placed by the language (3.2个工作日)."""
+    return None if avg is None else _("%(n)s working days", n=avg)
 
 
 @bp.route("/vendor/echarts/<path:name>")

@@ -81,6 +81,7 @@ def test_the_bottleneck_heat_map_colours_the_steps(demo, server, page):
     assert page.locator(".heat-badge").count() >= 1
     badges = " ".join(page.locator(".heat-badge").all_inner_texts())
     assert "当前在办：" in badges and "当前在办 " not in badges, badges  # the demo has cases waiting
+    assert "个工作日" in badges and " 个工作日" not in badges, badges  # 3.2个工作日, as Chinese writes it
 
 
 def test_the_street_office_chart_names_the_bar_of_applications_without_one(demo, server, page):

@@ -51,3 +51,19 @@ def test_the_team_page_joins_its_counts_with_a_colon(app):
     assert re.search(r'在办任务：<strong id="total-open">\d+<', zh) and re.search(r'已超期：<strong id="total-overdue">', zh)
     en = reader.get("/team", headers=EN).data.decode()
     assert re.search(r'Open tasks: <strong id="total-open">\d+<', en)
+
+
+def test_the_bottleneck_badges_days_are_placed_by_the_language(app, monkeypatch):
+    """The badge read 3.2 个工作日: the number and its unit are one message, 3.2个工作日 / 3.2 working days."""
+    import web.dashboard
+
+    steps = {"review": {"name": "审核", "completed": 9, "work_days": {"n": 9, "too_few": False, "avg": 3.2},
+                        "waiting": 1, "overdue": 0},
+             "sparse": {"name": "复核", "completed": 1, "work_days": {"n": 1, "too_few": True}, "waiting": 0,
+                        "overdue": 0}}
+    monkeypatch.setattr(web.dashboard.kpis, "bottlenecks", lambda *args: steps)
+    reader = login(app.test_client(), "admin")
+    zh = reader.get("/dashboard/bottlenecks.json?process=admission_review", headers=ZH).get_json()["steps"]
+    en = reader.get("/dashboard/bottlenecks.json?process=admission_review", headers=EN).get_json()["steps"]
+    assert zh["review"]["days"] == "3.2个工作日" and en["review"]["days"] == "3.2 working days"
+    assert zh["sparse"]["days"] is None and "days" not in steps["review"]

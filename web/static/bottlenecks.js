@@ -21,7 +21,7 @@
           canvas.addMarker(id, "heat-" + level);
           var badge = document.createElement("div");
           badge.className = "heat-badge" + (s.overdue ? " bad" : "");
-          badge.textContent = (avg === undefined ? info.labels.too_few : avg + " " + info.labels.days) +
+          badge.textContent = (s.days || info.labels.too_few) +
             (s.waiting ? " · " + info.labels.waiting + info.labels.colon + s.waiting : "");
           badge.title = s.name;
           overlays.add(id, {position: {bottom: -6, left: 0}, html: badge});
