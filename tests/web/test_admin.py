@@ -209,3 +209,10 @@ def test_a_tokens_end_is_one_phrase_each_language_places(app, world):
     admin.post("/language", data={"language": "en"})
     row = admin.get("/admin").get_data(as_text=True).split('data-token="hud-system"')[1].split("</tr>")[0]
     assert row.split('<span class="muted">')[1].split("</span>")[0].startswith("until "), row
+
+
+def test_the_api_documentation_link_follows_a_full_width_colon_without_a_space(app):
+    admin = login(app.test_client(), "admin")
+    assert "调用 REST API：<a href=" in admin.get("/admin").get_data(as_text=True)
+    admin.post("/language", data={"language": "en"})
+    assert "for the REST API: <a href=" in admin.get("/admin").get_data(as_text=True)

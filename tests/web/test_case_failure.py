@@ -23,9 +23,11 @@ def test_a_failed_case_names_the_step_in_the_readers_language(app, world):
     failure = client.get(f"/cases/{out.business_key}").data.decode().split('id="failure"')[1].split("</div>")[0]
     assert "流程在环节“计算积分”无法继续。" in failure and "请告知流程设计人员" in failure
     assert "ZeroDivisionError" in failure and "score:" not in failure  # the detail, without the element id again
+    assert "技术信息：<code>" in failure, failure  # no space after a full-width colon
     client.post("/language", data={"language": "en", "next": "/"})
     failure = client.get(f"/cases/{out.business_key}").data.decode().split('id="failure"')[1].split("</div>")[0]
     assert "The process could not go on at the step Compute the points." in failure
+    assert "what the engine reported: <code>" in failure, failure
 
 
 PERSONAL = ('<bpmn:extensionElements><camunda:properties>'
