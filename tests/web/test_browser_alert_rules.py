@@ -19,7 +19,9 @@ def test_choosing_a_process_offers_only_its_steps(world, server, page):
     page.select_option("#add-rule select[name=process_key]", "subsidy_approval")
     assert "street_check" in _offered(page) and "review_psb" not in _offered(page)
     assert page.input_value("#add-rule select[name=element_id]") == ""  # a step of the other process is not kept
+    assert page.get_attribute("#add-rule input[name=threshold]", "inputmode") == "numeric"  # idle: whole days
     page.select_option("#add-rule select[name=kind]", "sla")
+    assert page.get_attribute("#add-rule input[name=threshold]", "inputmode") == "decimal"  # a percent
     page.fill("#add-rule input[name=threshold]", "80")
     page.select_option("#add-rule select[name=element_id]", "street_check")
     page.click("#add-rule button[type=submit]")

@@ -1,5 +1,6 @@
-// The add-rule form of the alerts page: only the chosen process's steps are offered. Without this script every
-// process's steps are offered, grouped by process, and the server refuses a step of another process by name.
+// The add-rule form of the alerts page: only the chosen process's steps are offered, and the threshold's keypad
+// fits the kind of rule. Without this script every process's steps are offered, grouped by process, and the server
+// refuses a step of another process by name.
 (function () {
   const form = document.getElementById('add-rule');
   if (!form) { return; }
@@ -16,4 +17,10 @@
   };
   process.addEventListener('change', show);
   show();
+  // a day rule (idle, age) takes whole working days, the percent rule (sla) may have a fraction
+  const kind = form.querySelector('select[name=kind]');
+  const threshold = form.querySelector('input[name=threshold]');
+  const keypad = () => { threshold.inputMode = kind.value === 'sla' ? 'decimal' : 'numeric'; };
+  kind.addEventListener('change', keypad);
+  keypad();
 }());
