@@ -67,3 +67,12 @@ def test_the_bottleneck_badges_days_are_placed_by_the_language(app, monkeypatch)
     en = reader.get("/dashboard/bottlenecks.json?process=admission_review", headers=EN).get_json()["steps"]
     assert zh["review"]["days"] == "3.2个工作日" and en["review"]["days"] == "3.2 working days"
     assert zh["sparse"]["days"] is None and "days" not in steps["review"]
+
+
+def test_the_dashboards_alert_count_is_a_badge_as_the_inbox_tabs_counts_are(app):
+    """滞留预警 3 with a bare bold number read as a label and a value missing its colon; a count badge needs none."""
+    page = login(app.test_client(), "admin").get("/dashboard", headers=ZH).data.decode()
+    link = re.search(r'<a [^>]*id="alerts-link"[^>]*>(.*?)</a>', page).group(1)
+    assert re.fullmatch(r'服务滞留预警 <span class="count">\d+</span>', link), link
+    inbox = login(app.test_client(), "edu_reviewer").get("/inbox", headers=ZH).data.decode()
+    assert re.search(r'我的待办 <span class="count" id="count-mine">\d+</span>', inbox)
