@@ -1,7 +1,8 @@
 """Chinese messages are set as Chinese civil servants write them: names in full-width “…” (not "…" or 「…」), no
 space beside “ ”, none between a Chinese character and a placeholder (由%(user)s签收) or a number (至少8个字符,
 第%(seq)d条); Latin words and units keep their spaces (不是 PDF 文件, 10 MB), and so do the digits of a Latin name
-(ISO 8601 日期). Checked over every msgstr of the Chinese catalogue and the Chinese literals of workflows/ and engine/."""
+(ISO 8601 日期). Checked over every msgstr of the Chinese catalogue, the Chinese literals of workflows/ and engine/,
+and the Chinese texts of the processes in bpmn/ (names, documentation, labels, messages)."""
 from __future__ import annotations
 
 import ast
@@ -9,6 +10,7 @@ import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+from lxml import etree
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "web" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
@@ -68,3 +70,29 @@ def test_the_chinese_strings_of_the_processes_and_the_engine_are_spaced_as_chine
              for folder in ("workflows", "engine") for path in sorted((ROOT / folder).rglob("*.py"))
              for text in _chinese_literals(path) if faults(text)]
     assert not found, "\n".join(f"{path}: {text!r}: {fault}" for path, text, fault in found)
+
+
+# Code in a process file, where quotes are syntax: scripts, conditions and a decision table's FEEL cells ("通过")
+_CODE = {"script", "conditionExpression", "inputEntry", "outputEntry", "inputExpression"}
+
+
+def _chinese_texts(path: Path) -> list[tuple[str, str]]:
+    """(where, text) of each text and attribute value in a .bpmn or .dmn file holding Chinese, its code left out."""
+    found = []
+    for element in etree.parse(str(path)).iter():
+        if not isinstance(element.tag, str) or {etree.QName(e).localname for e in (element, element.getparent())
+                                                 if e is not None} & _CODE:
+            continue
+        parent = element.getparent()
+        where = element.get("id") or element.get("name") or (parent is not None and parent.get("id")) or \
+            etree.QName(element).localname
+        texts = [*element.attrib.values(), element.text or ""]
+        found += [(where, text) for text in texts if re.search(f"[{CJK}]", text)]
+    return found
+
+
+def test_the_chinese_texts_of_the_process_files_are_spaced_as_chinese_is_written():
+    found = [(f"{path.name} {where}", text, faults(text)) for path in sorted((ROOT / "bpmn").iterdir())
+             if path.suffix in (".bpmn", ".dmn") for where, text in _chinese_texts(path) if faults(text)]
+    assert found == [] and len([t for p in (ROOT / "bpmn").glob("*.bpmn") for t in _chinese_texts(p)]) > 50, \
+        "\n".join(f"{where}: {text!r}: {fault}" for where, text, fault in found)

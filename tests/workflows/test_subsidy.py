@@ -317,7 +317,7 @@ def test_a_paid_amount_other_than_the_approved_one_is_refused(world):
     with pytest.raises(InvalidInput) as info:
         world.complete("fin_reviewer", out, "disburse", payment_status="paid", payment_reference="PAY2026120800001",
                        paid_on="2026-12-08", paid_amount=amount + 500)
-    assert info.value.fields == {"paid_amount": f"须与核定的补贴金额 {amount} 元一致"}
+    assert info.value.fields == {"paid_amount": f"须与核定的补贴金额{amount}元一致"}
     assert world.inbox("FIN") and world.complete("fin_reviewer", out, "disburse", payment_status="paid",
                                                  payment_reference="PAY2026120800001", paid_on="2026-12-08",
                                                  paid_amount=amount).status == "completed"
