@@ -291,7 +291,8 @@ class ClockedTimeDate(TimeDateEventDefinition):
         if event_value is None:
             event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
             my_task._set_internal_data(event_value=event_value)
-        if TimerEventDefinition.parse_time_or_duration(event_value) < wallclock.now():
+        # due at a moment is fired at that moment, as the worker reads it (next_due_at <= now)
+        if TimerEventDefinition.parse_time_or_duration(event_value) <= wallclock.now():
             my_task._set_internal_data(event_fired=True)
         return my_task._get_internal_data("event_fired", False)
 
@@ -313,7 +314,7 @@ class ClockedCycle(CycleTimerEventDefinition):
         ready = False
         if event_value["cycles"] != 0:
             next_event, now = datetime.fromisoformat(event_value["next"]), wallclock.now()
-            if next_event < now:  # the rounds due by now fire once (a start in 2000 fired every minute since, each
+            if next_event <= now:  # the rounds due by now fire once (a start in 2000 fired every minute since, each
                 period = timedelta(seconds=event_value["duration"])  # round a step of its own: the worker never rested)
                 missed = (now - next_event) // period + 1
                 event_value["next"] = (next_event + missed * period).isoformat()

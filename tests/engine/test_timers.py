@@ -143,6 +143,21 @@ def test_cases_run_as_of_a_past_moment_on_the_engine_clock(rt):
         assert session.get(Task, check).state == "open"
 
 
+def test_a_timer_fires_at_the_moment_it_is_due(rt):
+    """On a clock standing at the very moment a reminder is due (the demo builds its data so), the reminder fires
+    once and is no longer due: it was due to the worker (next_due_at <= now) but not to the step (due < now), so
+    the worker fired the case again and again, 10,000 times in a demo build."""
+    deploy_fixtures(rt, "sla_two_lane.bpmn")
+    users = make_users(rt)
+    opened_at = datetime(2025, 3, 3, 9, tzinfo=timezone.utc)  # a Monday
+    with wallclock.travel(opened_at):
+        open_checks(rt, users, 1, "PT1H")
+    with wallclock.travel(opened_at + timedelta(hours=1)):
+        assert timers.sweep(rt, Actor.system("w"), limit=5).fired == 1
+        assert timers.sweep(rt, Actor.system("w"), limit=5).fired == 0
+    assert [n for _, n in reminders(rt)] == [1]
+
+
 def test_a_lock_held_elsewhere_postpones_the_timer_and_never_fails_the_case(pg_schema_url, monkeypatch):
     """A transient database error while a timer fires (here: the audit chain's head is locked by another session for
     longer than the lock timeout) is no fault of the case: it stays running, its timer is tried again a little later,
