@@ -159,7 +159,7 @@ def ended(session: Session, task) -> tuple[dict, dict]:
         return {}, {}
     kind, kept = draft(session.execute(select(Task.draft, Task.draft_kind, Task.state)
                                        .where(Task.id == task.id)).one()) or (None, {})
-    delegate = kept["by"] if kind in ("delegate", "returned") else task.assignee
+    delegate = delegate_of(kept) if kind in ("delegate", "returned") else task.assignee  # not their deputy
     values, recorded = {"delegated_by": None}, {"delegation_ended": task.delegated_by, "delegate": delegate}
     if kind in ("delegate", "returned"):
         back = session.execute(select(AuditEntry.event, AuditEntry.at).where(

@@ -3,14 +3,15 @@ in for are both its authors, and neither claims nor confirms it; the queue, the 
 (delegation.authored)."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from engine import accounts, deputies, delegation, wallclock
+from engine import accounts, cases, deputies, delegation, saving, wallclock
 from engine.errors import PermissionDenied
-from engine.models import Notification, Task
+from engine.models import AuditEntry, Notification, Task
 from engine.routing import add_user, load_actor
 from factories import SYSTEM, claim, complete, deploy_fixtures, make_users, opened, start
 
@@ -102,3 +103,27 @@ def test_an_answer_a_deputy_typed_goes_back_to_the_delegate_to_redo(rt, users):
         row = session.get(Task, intake)
         assert (row.assignee, row.delegated_by) == ("edu_reviewer", "edu_chief")
         assert delegation.returned(row)["values"] == {"household": "本市户籍"}
+
+
+def test_reassigning_an_answer_a_deputy_typed_names_the_delegate(rt, users):
+    """改派 of an answer a deputy typed for the delegate recorded the deputy as the one the step was delegated to
+    (the audit's `delegate`) and kept the answer as the deputy's saved text, where 退回重办 and four-eyes take it
+    as the delegate's."""
+    intake = opened(start(rt, "send_back", {"signers": ["a"]}))["intake"]
+    claim(rt, users["edu_chief"], intake)
+    with rt.db.write() as session:
+        delegation.delegate(session, rt, users["edu_chief"], intake, "edu_reviewer")
+        now = wallclock.now()
+        deputies.name(session, users["edu_reviewer"], "edu_reviewer", "edu_reviewer3", now - timedelta(hours=1),
+                      now + timedelta(days=3), "出差")
+    with rt.db.read() as session:
+        deputy = load_actor(session, "edu_reviewer3")
+    complete(rt, deputy, intake, {"household": "本市户籍"})
+    with rt.db.write() as session:
+        cases.reassign(session, rt, users["edu_chief"], [intake], "edu_reviewer2", "人员调整")
+    with rt.db.read() as session:
+        entry = session.execute(select(AuditEntry).where(AuditEntry.event == "task_reassigned")).scalar_one()
+        details = json.loads(entry.details)
+        row = session.get(Task, intake)
+        assert (details["delegation_ended"], details["delegate"]) == ("edu_chief", "edu_reviewer")
+        assert saving.saved(row)["by"] == "edu_reviewer" and saving.saved(row)["values"] == {"household": "本市户籍"}
