@@ -174,10 +174,16 @@ def queue_digests(session: Session, tz, now: datetime | None = None) -> int:
             continue
         lines = [text(n.kind, n.business_key, details, departments, english_steps(session, details))
                  for details, n in ((json.loads(n.details), n) for n in unread)]
-        body = ("您有%d条未读消息：\n" % len(lines) + "\n".join(f"· {zh}" for zh, _ in lines) + f"\n查看：{_link(None, None)}\n\n"
-                + f"You have {len(lines)} unread notices:\n" + "\n".join(f"· {en}" for _, en in lines) + "\n")
+        chinese = f"您有{len(lines)}条未读消息：\n" + "\n".join(f"· {zh}" for zh, _ in lines) + \
+            f"\n查看：{_link(None, None)}\n"
+        english = f"You have {len(lines)} unread notices:\n" + "\n".join(f"· {en}" for _, en in lines) + \
+            f"\nOpen: {_link(None, None)}\n"
+        if user.language == "en":  # the reader chose English: English first, as their notices' mails
+            subject, body = f"[JointReview] Daily digest {today}", f"{english}\n{chinese}"
+        else:
+            subject, body = f"【联审平台】每日消息摘要{today}", f"{chinese}\n{english}"
         session.add(MailOut(dedupe=f"digest:{user.username}:{today}", to_address=user.email,
-                            subject=f"【联审平台】每日消息摘要{today}", body=body, created_at=now, due_at=now, attempts=0))
+                            subject=subject, body=body, created_at=now, due_at=now, attempts=0))
         count += 1
     return count
 

@@ -258,3 +258,17 @@ def test_a_stored_address_the_header_reads_otherwise_is_given_up_and_the_others_
     with rt.db.read() as session:
         given_up = session.execute(select(MailOut).where(MailOut.dedupe.in_(["notice:1", "notice:2"]))).scalars().all()
     assert all(m.failed_at is not None and m.sent_at is None and "address" in m.last_error for m in given_up)
+
+
+def test_a_digest_for_a_reader_who_chose_english_is_in_english_first(rt, users):
+    """A notice's mail to a reader who chose English came with an English subject and the English part first; their
+    daily digest still came with the Chinese subject, the Chinese list first."""
+    with rt.db.write() as session:
+        session.execute(update(User).where(User.username == "psb_reviewer").values(mail_digest=True, language="en"))
+    urge_psb(rt, users)
+    morning = datetime.now(timezone.utc).replace(hour=1, minute=0) - timedelta(days=1)  # 09:00 in Shanghai, yesterday
+    with rt.db.write() as session:
+        assert mail.queue_digests(session, rt.calendar.tz, morning) == 1
+        row = session.execute(select(MailOut).where(MailOut.dedupe.like("digest:%"))).scalar_one()
+        assert row.subject.startswith("[JointReview]") and "每日" not in row.subject
+        assert row.body.index("You have 1 unread notices") < row.body.index("您有1条未读消息")
