@@ -33,7 +33,9 @@ def excluded_steps(session: Session, rt: Runtime, case_id: int, element_id: str,
 
 def conflict(session: Session, rt: Runtime, username: str, case_id: int, element_id: str,
              definition_id: int | None = None) -> str | None:
-    """The name of the incompatible step `username` did in this case, or None."""
+    """The name of the incompatible step `username` did in this case (as the case's version names it), or None."""
+    if definition_id is None:
+        definition_id = session.execute(select(Case.definition_id).where(Case.id == case_id)).scalar_one()
     excluded = excluded_steps(session, rt, case_id, element_id, definition_id)
     if not excluded:
         return None

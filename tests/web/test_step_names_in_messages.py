@@ -11,7 +11,7 @@ from sqlalchemy import select
 from conftest import login
 from engine import cases
 from engine.errors import Message
-from engine.models import Task
+from engine.models import Case, Task
 from web.i18n import error_text, say
 from world import opened
 
@@ -182,3 +182,21 @@ def test_one_not_of_the_steps_department_reads_which_step_in_the_readers_languag
         assert say(closed.message) == "task “Draft the answer” of JR-1 is already archived"
     with app.test_request_context(headers=ZH):
         assert say(closed.message).startswith("JR-1的“拟写答复”")
+
+
+def test_incompatible_duties_name_the_step_done_by_the_cases_version(app, world):
+    """The step one did was named by the newest version of the process (its definition id unknown) where the step
+    refused was named by the case's: a step renamed in a later version read its new name in a refusal about a case
+    of the older one."""
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    out = world.complete("hrss_supervisor", out, "draft_answer", answer="按实际缴费月数计算", evidence="")
+    sign = opened(out)["sign_answer"]
+    with world.rt.db.write() as session:
+        try:
+            cases.claim(session, world.rt, world.users["hrss_supervisor"], sign)
+        except Exception as exc:  # noqa: BLE001 - the refusal is what is looked at
+            refused = exc
+        version = session.execute(select(Case.definition_id).where(Case.id == out.case_id)).scalar_one()
+    done = refused.message.params["done"]
+    assert (done.element_id, done.definition_id) == ("draft_answer", version)
