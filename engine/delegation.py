@@ -131,9 +131,10 @@ def authors_of(answer: dict) -> set[str]:
 
 
 def author(task) -> str | None:
-    """Who gave, as a delegate (委派), the answer the open step holds for confirmation (`task` as for `authored`)."""
+    """The delegate (委派) whose answer the open step holds for confirmation, whoever typed it for them
+    (`delegate_of`; `task` as for `authored`)."""
     kept = draft(task) if task.delegated_by is None and task.signing is None else None
-    return kept[1].get("by") if kept is not None and kept[0] == "delegate" else None
+    return delegate_of(kept[1]) if kept is not None and kept[0] == "delegate" else None
 
 
 def delegate_of(answer: dict) -> str:

@@ -127,3 +127,20 @@ def test_reassigning_an_answer_a_deputy_typed_names_the_delegate(rt, users):
         row = session.get(Task, intake)
         assert (details["delegation_ended"], details["delegate"]) == ("edu_chief", "edu_reviewer")
         assert saving.saved(row)["by"] == "edu_reviewer" and saving.saved(row)["values"] == {"household": "本市户籍"}
+
+
+def test_an_answer_a_deputy_typed_is_listed_as_the_delegates(rt, users):
+    """我委派的 (and the API's `delegate`) read “Delegated to edu_reviewer3”, the deputy who typed the answer, once it
+    came back: the step was delegated to edu_reviewer."""
+    intake = opened(start(rt, "send_back", {"signers": ["a"]}))["intake"]
+    claim(rt, users["edu_chief"], intake)
+    with rt.db.write() as session:
+        delegation.delegate(session, rt, users["edu_chief"], intake, "edu_reviewer")
+        now = wallclock.now()
+        deputies.name(session, users["edu_reviewer"], "edu_reviewer", "edu_reviewer3", now - timedelta(hours=1),
+                      now + timedelta(days=3), "出差")
+    with rt.db.read() as session:
+        deputy = load_actor(session, "edu_reviewer3")
+    complete(rt, deputy, intake, {"household": "本市户籍"})
+    with rt.db.read() as session:
+        assert delegation.answered_by(session, [intake]) == {intake: "edu_reviewer"}

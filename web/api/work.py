@@ -107,7 +107,7 @@ def list_tasks(ctx: Context) -> Reply:
 def _delegation(task: Task) -> dict[str, Any]:
     """Who has a step one delegated (or answered it, 委派办结待确认), and since when."""
     answer = delegation.draft_of(task)
-    return dict(delegate=answer["by"] if answer else task.assignee, delegate_done=answer is not None,
+    return dict(delegate=delegation.delegate_of(answer) if answer else task.assignee, delegate_done=answer is not None,
                 delegated_since=task.claimed_at)
 
 
