@@ -46,21 +46,26 @@ def _found() -> Iterable[tuple[str, bool]]:
         elif NUL in (upload.filename or ""):
             yield key, True
     if request.is_json:
-        yield from ((where, False) for where in _in_json(request.get_json(silent=True), ""))
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # nested deeper than the parser goes (silent= only covers what is no JSON)
+            abort(400)
+        yield from ((where, False) for where in _in_json(body))
 
 
-def _in_json(item: Any, where: str) -> Iterable[str]:
-    """The paths (a.b.0) of the keys and strings of a JSON value that hold a NUL."""
-    if isinstance(item, str):
-        if NUL in item:
-            yield where or "body"
-    elif isinstance(item, dict):
-        for key, sub in item.items():
-            path = f"{where}.{key}" if where else str(key)
-            if NUL in str(key):
-                yield path
-            else:
-                yield from _in_json(sub, path)
-    elif isinstance(item, list):
-        for index, sub in enumerate(item):
-            yield from _in_json(sub, f"{where}.{index}" if where else str(index))
+def _in_json(body: Any) -> Iterable[str]:
+    """The paths (a.b.0) of the keys and strings of a JSON value that hold a NUL, in document order; read without
+    recursion, so that a body nested however deep the parser took is read through."""
+    stack: list[tuple[Any, str]] = [(body, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                yield where or "body"
+        elif isinstance(item, dict):
+            for key, sub in reversed(list(item.items())):
+                path = f"{where}.{key}" if where else str(key)
+                stack.append((NUL, path) if NUL in str(key) else (sub, path))  # a key holding one: said as a value
+        elif isinstance(item, list):
+            stack.extend((sub, f"{where}.{index}" if where else str(index))
+                         for index, sub in reversed(list(enumerate(item))))

@@ -87,3 +87,15 @@ def test_a_pages_json_body_holding_a_nul_is_refused_and_the_api_names_its_field_
     api = client.post(f"/api/v1/tasks/{_draft(world)}/complete", headers=token,
                       json={"values": {**ANSWER, "questions": "a\x00b"}})
     assert api.status_code == 422 and api.is_json and "values.questions" in api.data.decode()
+
+
+def test_a_pages_json_body_nested_too_deep_is_refused_not_a_server_error(app, world):
+    """Looking for a NUL in a page's JSON body read it whole, recursively: a body of a few thousand nested brackets
+    (any page, before any login) was a 500 page (RecursionError), and so was one nested some 900 deep that the
+    parser took but the search did not; a NUL found that deep is still refused by name."""
+    client = app.test_client()
+    for depth in (900, 5000):
+        response = client.post("/login", data="[" * depth + "]" * depth, content_type="application/json")
+        assert response.status_code < 500, (depth, response.status_code)
+    deep = "[" * 900 + '"a\\u0000b"' + "]" * 900
+    assert client.post("/login", data=deep, content_type="application/json").status_code == 400
