@@ -66,26 +66,30 @@ def _message(code: str, params: dict) -> Message:
 
 class StepName(str):
     """A step (or an event) as a message names it: the str is its BPMN name, and it keeps what identifies the step
-    (its process's key, its element id, the version's definition id when known), so that an adapter can name it
-    in the reader's language."""
+    (its process's key, its element id, the version's definition id when known, else its case's id), so that an
+    adapter can name it in the reader's language as the case's own version does."""
 
     process_key: str
     element_id: str
     definition_id: int | None
+    case_id: int | None
 
-    def __new__(cls, name: str, process_key: str, element_id: str, definition_id: int | None = None) -> "StepName":
+    def __new__(cls, name: str, process_key: str, element_id: str, definition_id: int | None = None,
+                case_id: int | None = None) -> "StepName":
         self = super().__new__(cls, name)
         self.process_key, self.element_id, self.definition_id = process_key, element_id, definition_id
+        self.case_id = case_id
         return self
 
     @classmethod
     def of(cls, task, definition_id: int | None = None) -> "StepName":
         """An inbox row's step (a Task, or a row read with its process key and perhaps its definition id)."""
         return cls(task.name, task.process_key, task.element_id,
-                   definition_id if definition_id is not None else getattr(task, "definition_id", None))
+                   definition_id if definition_id is not None else getattr(task, "definition_id", None),
+                   getattr(task, "case_id", None))
 
     def __reduce__(self):  # pickled and copied with what identifies it
-        return (StepName, (str(self), self.process_key, self.element_id, self.definition_id))
+        return (StepName, (str(self), self.process_key, self.element_id, self.definition_id, self.case_id))
 
 
 class EngineError(Exception):

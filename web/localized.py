@@ -14,7 +14,7 @@ from engine import translations
 from engine.errors import StepName
 from engine.forms import FormField
 from engine.glossary import Glossary
-from engine.models import ProcessDefinition
+from engine.models import Case, ProcessDefinition
 
 from .context import runtime
 
@@ -49,15 +49,30 @@ def step(process_key: str, element_id: str, name: str, definition_id: int | None
 
 def step_named(name: StepName) -> str:
     """A step as an engine message names it (its BPMN name, with its process and element id) in the reader's
-    language."""
-    return step(name.process_key, name.element_id, str(name), name.definition_id)
+    language, as its case's version names it."""
+    return step(name.process_key, name.element_id, str(name),
+                name.definition_id if name.definition_id is not None else _version_of(name.case_id))
 
 
 def step_of(task, definition_id: int | None = None) -> str:
-    """An inbox row's step (a Task, or the engine's TaskRef) by its name in the reader's language (as its case's
-    version names it when `definition_id` is given)."""
-    return step(task.process_key, task.element_id, task.name,
-                definition_id if definition_id is not None else getattr(task, "definition_id", None))
+    """An inbox row's step (a Task, or the engine's TaskRef) by its name in the reader's language, as its case's
+    version names it (`definition_id`, the row's own, or its case's)."""
+    if definition_id is None:
+        definition_id = getattr(task, "definition_id", None)
+    if definition_id is None:
+        definition_id = _version_of(getattr(task, "case_id", None))
+    return step(task.process_key, task.element_id, task.name, definition_id)
+
+
+def _version_of(case_id: int | None) -> int | None:
+    """The version (definition id) a case runs on, read once per request; None for no case."""
+    if case_id is None or not english():
+        return None
+    versions = g.setdefault("jr_case_versions", {})
+    if case_id not in versions:
+        with runtime().db.read() as session:
+            versions[case_id] = session.execute(select(Case.definition_id).where(Case.id == case_id)).scalar_one_or_none()
+    return versions[case_id]
 
 
 def process(process_key: str, name: str, definition_id: int | None = None) -> str:

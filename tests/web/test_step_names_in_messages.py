@@ -9,9 +9,13 @@ import re
 from sqlalchemy import select
 
 from conftest import login
-from engine import cases
-from engine.errors import Message
+from engine import cases, repository
+from engine.definitions import read_files
+from engine.errors import Message, StepName
 from engine.models import Case, Task
+from engine.routing import load_actor
+from web.localized import step_named, step_of
+from workflows.walkthrough import BPMN
 from web.i18n import error_text, say
 from world import opened
 
@@ -200,3 +204,31 @@ def test_incompatible_duties_name_the_step_done_by_the_cases_version(app, world)
         version = session.execute(select(Case.definition_id).where(Case.id == out.case_id)).scalar_one()
     done = refused.message.params["done"]
     assert (done.element_id, done.definition_id) == ("draft_answer", version)
+
+
+def test_a_refusal_names_the_step_as_the_cases_own_version_does(app, world):
+    """A refusal about a task row (no version known to the refusal) names its step as the case's version does,
+    not as a newer version renamed it."""
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    answer = opened(out)["draft_answer"]
+    files = read_files([BPMN])
+    files["formal_inquiry.bpmn"] = files["formal_inquiry.bpmn"].replace(b'value="Draft the answer"',
+                                                                        b'value="Write the reply"')
+    with world.rt.db.write() as session:
+        repository.deploy(session, world.rt, load_actor(session, "designer"), files)
+    with world.rt.db.read() as session:
+        task = session.get(Task, answer)
+        named = StepName.of(task)
+    assert pickle.loads(pickle.dumps(named)).case_id == task.case_id
+    with app.test_request_context(headers=EN):
+        assert step_named(named) == "Draft the answer"
+        assert step_of(task) == "Draft the answer"
+        assert say(Message("task_changed_now", task=named)).count("Draft the answer") == 1
+    later = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    later = world.complete("edu_reviewer", later, "draft_inquiry", inquiry_subject="口径", questions="请说明",
+                           reply_days=5)
+    with world.rt.db.read() as session:
+        newer = session.get(Task, opened(later)["draft_answer"])
+    with app.test_request_context(headers=EN):
+        assert step_named(StepName.of(newer)) == "Write the reply"
