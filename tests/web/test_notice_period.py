@@ -1,5 +1,5 @@
 """The public notice (公示) is an official publication read by the public: its period reads as a Chinese notice writes
-it, 2026年11月24日 至 2026年12月1日 (24 November 2026 to 1 December 2026 in English), never ISO dates or times; the
+it, 2026年11月24日至2026年12月1日 (24 November 2026 to 1 December 2026 in English), never ISO dates or times; the
 counter's papers write their days with the same formatter."""
 import re
 from datetime import date, datetime
@@ -25,7 +25,7 @@ def test_the_notice_period_reads_as_an_official_notice_writes_it(app, world):
         under_notice(world)
         chinese = app.test_client().get("/notices", headers={"Accept-Language": "zh-CN"}).data.decode()
         english = app.test_client().get("/notices", headers={"Accept-Language": "en"}).data.decode()
-    assert _periods(chinese) == ["2026年11月24日 至 2026年12月1日"]
+    assert _periods(chinese) == ["2026年11月24日至2026年12月1日"]
     assert _periods(english) == ["24 November 2026 to 1 December 2026"]
 
 

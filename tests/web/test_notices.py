@@ -52,7 +52,7 @@ def test_bad_objections_are_named_and_change_nothing(app, world):
                                                                      "objector_phone": "12345"})
     text = response.data.decode()
     assert response.status_code == 400
-    assert "请说明异议内容" in text and "请填写姓名" in text and "11 位手机号码" in text
+    assert "请说明异议内容" in text and "请填写姓名" in text and "11位手机号码" in text
     assert notice_id in client.get("/notices").data.decode()
     with world.rt.db.read() as session:
         assert session.execute(select(Case.status).where(Case.id == out.case_id)).scalar_one() == "running"
