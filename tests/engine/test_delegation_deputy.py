@@ -44,6 +44,20 @@ def _queued_by_deputy(rt, users) -> str:
     return intake
 
 
+def _delegated_with_a_deputy(rt, users):
+    """intake, claimed by edu_chief and delegated to edu_reviewer, for whom edu_reviewer3 stands in (代理); and that
+    deputy, who may type the delegate's answer."""
+    intake = opened(start(rt, "send_back", {"signers": ["a"]}))["intake"]
+    claim(rt, users["edu_chief"], intake)
+    with rt.db.write() as session:
+        delegation.delegate(session, rt, users["edu_chief"], intake, "edu_reviewer")
+        now = wallclock.now()
+        deputies.name(session, users["edu_reviewer"], "edu_reviewer", "edu_reviewer3", now - timedelta(hours=1),
+                      now + timedelta(days=3), "出差")
+    with rt.db.read() as session:
+        return intake, load_actor(session, "edu_reviewer3")
+
+
 def test_the_delegate_a_deputy_stood_in_for_may_not_claim_the_answer(rt, users):
     """The notice to the department left the delegate out as an author, yet the claim let them take it."""
     intake = _queued_by_deputy(rt, users)
@@ -87,15 +101,7 @@ def test_the_notice_the_inbox_and_the_claim_agree_on_who_authored_it(rt, users):
 def test_an_answer_a_deputy_typed_goes_back_to_the_delegate_to_redo(rt, users):
     """退回重办 sent the answer to the deputy who typed it, as their own step, rather than to the delegate the step
     was delegated to (whose deputy still sees it while the deputyship runs)."""
-    intake = opened(start(rt, "send_back", {"signers": ["a"]}))["intake"]
-    claim(rt, users["edu_chief"], intake)
-    with rt.db.write() as session:
-        delegation.delegate(session, rt, users["edu_chief"], intake, "edu_reviewer")
-        now = wallclock.now()
-        deputies.name(session, users["edu_reviewer"], "edu_reviewer", "edu_reviewer3", now - timedelta(hours=1),
-                      now + timedelta(days=3), "出差")
-    with rt.db.read() as session:
-        deputy = load_actor(session, "edu_reviewer3")
+    intake, deputy = _delegated_with_a_deputy(rt, users)
     assert complete(rt, deputy, intake, {"household": "本市户籍"}).events == ["delegation_returned"]
     with rt.db.write() as session:
         delegation.send_back_to_delegate(session, users["edu_chief"], intake, "请补充依据")
@@ -109,15 +115,7 @@ def test_reassigning_an_answer_a_deputy_typed_names_the_delegate(rt, users):
     """改派 of an answer a deputy typed for the delegate recorded the deputy as the one the step was delegated to
     (the audit's `delegate`) and kept the answer as the deputy's saved text, where 退回重办 and four-eyes take it
     as the delegate's."""
-    intake = opened(start(rt, "send_back", {"signers": ["a"]}))["intake"]
-    claim(rt, users["edu_chief"], intake)
-    with rt.db.write() as session:
-        delegation.delegate(session, rt, users["edu_chief"], intake, "edu_reviewer")
-        now = wallclock.now()
-        deputies.name(session, users["edu_reviewer"], "edu_reviewer", "edu_reviewer3", now - timedelta(hours=1),
-                      now + timedelta(days=3), "出差")
-    with rt.db.read() as session:
-        deputy = load_actor(session, "edu_reviewer3")
+    intake, deputy = _delegated_with_a_deputy(rt, users)
     complete(rt, deputy, intake, {"household": "本市户籍"})
     with rt.db.write() as session:
         cases.reassign(session, rt, users["edu_chief"], [intake], "edu_reviewer2", "人员调整")
@@ -132,15 +130,7 @@ def test_reassigning_an_answer_a_deputy_typed_names_the_delegate(rt, users):
 def test_an_answer_a_deputy_typed_is_listed_as_the_delegates(rt, users):
     """我委派的 (and the API's `delegate`) read “Delegated to edu_reviewer3”, the deputy who typed the answer, once it
     came back: the step was delegated to edu_reviewer."""
-    intake = opened(start(rt, "send_back", {"signers": ["a"]}))["intake"]
-    claim(rt, users["edu_chief"], intake)
-    with rt.db.write() as session:
-        delegation.delegate(session, rt, users["edu_chief"], intake, "edu_reviewer")
-        now = wallclock.now()
-        deputies.name(session, users["edu_reviewer"], "edu_reviewer", "edu_reviewer3", now - timedelta(hours=1),
-                      now + timedelta(days=3), "出差")
-    with rt.db.read() as session:
-        deputy = load_actor(session, "edu_reviewer3")
+    intake, deputy = _delegated_with_a_deputy(rt, users)
     complete(rt, deputy, intake, {"household": "本市户籍"})
     with rt.db.read() as session:
         assert delegation.answered_by(session, [intake]) == {intake: "edu_reviewer"}

@@ -30,6 +30,12 @@ def _client(app, username, language):
     return client
 
 
+def _inquiry_sent(world):
+    """A formal inquiry from EDU to HRSS, sent: HRSS's draft_answer is open."""
+    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
+    return world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+
+
 def _answer_step(world, out) -> str:
     with world.rt.db.read() as session:
         return session.execute(select(Task.id).where(
@@ -50,8 +56,7 @@ def test_a_refused_withdrawal_names_the_steps_in_the_readers_language(app, world
 
 
 def test_a_refused_urge_names_the_step_in_the_readers_language(app, world):
-    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
-    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    out = _inquiry_sent(world)
     answer = opened(out)["draft_answer"]
     en = _client(app, "edu_reviewer", "en")
     done = en.post(f"/tasks/{answer}/urge", data={"note": "x"}, follow_redirects=True).data.decode()
@@ -65,8 +70,7 @@ def test_a_refused_urge_names_the_step_in_the_readers_language(app, world):
 
 
 def test_incompatible_duties_name_both_steps_in_the_readers_language(app, world):
-    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
-    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    out = _inquiry_sent(world)
     out = world.complete("hrss_supervisor", out, "draft_answer", answer="按实际缴费月数计算", evidence="")
     sign = opened(out)["sign_answer"]
     with world.rt.db.write() as session:
@@ -139,8 +143,7 @@ def test_a_migration_names_a_step_the_new_version_lacks_in_the_readers_language(
 
 
 def test_the_task_page_names_the_incompatible_step_in_the_readers_language(app, world):
-    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
-    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    out = _inquiry_sent(world)
     out = world.complete("hrss_supervisor", out, "draft_answer", answer="按实际缴费月数计算", evidence="")
     sign = opened(out)["sign_answer"]
     page = _client(app, "hrss_supervisor", "en").get(f"/tasks/{sign}").data.decode()
@@ -152,8 +155,7 @@ def test_the_task_page_names_the_incompatible_step_in_the_readers_language(app, 
 def test_one_not_of_the_steps_department_reads_which_step_in_the_readers_language(app, world):
     from engine.errors import PermissionDenied, StepName
     from engine.holding import held_open_task
-    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
-    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    out = _inquiry_sent(world)
     answer = opened(out)["draft_answer"]
     refusals = []
     for act in (lambda s: cases.claim(s, world.rt, world.users["edu_reviewer"], answer),
@@ -192,8 +194,7 @@ def test_incompatible_duties_name_the_step_done_by_the_cases_version(app, world)
     """The step one did was named by the newest version of the process (its definition id unknown) where the step
     refused was named by the case's: a step renamed in a later version read its new name in a refusal about a case
     of the older one."""
-    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
-    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    out = _inquiry_sent(world)
     out = world.complete("hrss_supervisor", out, "draft_answer", answer="按实际缴费月数计算", evidence="")
     sign = opened(out)["sign_answer"]
     with world.rt.db.write() as session:
@@ -209,8 +210,7 @@ def test_incompatible_duties_name_the_step_done_by_the_cases_version(app, world)
 def test_a_refusal_names_the_step_as_the_cases_own_version_does(app, world):
     """A refusal about a task row (no version known to the refusal) names its step as the case's version does,
     not as a newer version renamed it."""
-    out = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
-    out = world.complete("edu_reviewer", out, "draft_inquiry", inquiry_subject="口径", questions="请说明", reply_days=5)
+    out = _inquiry_sent(world)
     answer = opened(out)["draft_answer"]
     files = read_files([BPMN])
     files["formal_inquiry.bpmn"] = files["formal_inquiry.bpmn"].replace(b'value="Draft the answer"',
@@ -225,9 +225,7 @@ def test_a_refusal_names_the_step_as_the_cases_own_version_does(app, world):
         assert step_named(named) == "Draft the answer"
         assert step_of(task) == "Draft the answer"
         assert say(Message("task_changed_now", task=named)).count("Draft the answer") == 1
-    later = world.start("formal_inquiry", {"requester_department": "EDU", "target_department": "HRSS"})
-    later = world.complete("edu_reviewer", later, "draft_inquiry", inquiry_subject="口径", questions="请说明",
-                           reply_days=5)
+    later = _inquiry_sent(world)
     with world.rt.db.read() as session:
         newer = session.get(Task, opened(later)["draft_answer"])
     with app.test_request_context(headers=EN):
