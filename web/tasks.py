@@ -152,7 +152,10 @@ def _draft(task: Task) -> dict | None:
     """What the step's form is filled from besides the case data: an answer saved for later (暂存), a delegate's
     answer to confirm or sent back to them to redo, or what the holder typed before adding a signer."""
     found = saving.saved(task) or delegation.draft_of(task) or delegation.returned(task)
-    return {**found, "kind": holding.draft(task)[0]} if found else None  # which, for the page to say
+    if not found:
+        return None
+    kind = holding.draft(task)[0]  # which, for the page to say; a delegate's answer goes back to the delegate
+    return {**found, "kind": kind, **({"delegate": delegation.delegate_of(found)} if kind == "delegate" else {})}
 
 
 @bp.route("/tasks/<task_id>")
