@@ -55,6 +55,11 @@ def closing() -> str:
     return "）" if chinese() else ")"
 
 
+def gap() -> str:
+    """What stands between two sentences: nothing after a Chinese full stop, a space after an English one."""
+    return "" if chinese() else " "
+
+
 def separator() -> str:
     """What joins the items of a list: 甲、乙 / A, B."""
     return "、" if chinese() else ", "
@@ -243,4 +248,5 @@ def register(app) -> None:
     app.jinja_env.filters.update(person=person, moment=moment, day=day, due=due, value=value_text, period=period,
                                  listed=listed, lines=lines, version=version,
                                  written=written, rule_table=rule_table)
-    app.jinja_env.globals.update(colon=colon, semicolon=semicolon, separator=separator, opening=opening, closing=closing)
+    app.jinja_env.globals.update(colon=colon, semicolon=semicolon, separator=separator, opening=opening, closing=closing,
+                                 gap=gap)

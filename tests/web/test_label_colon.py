@@ -6,6 +6,7 @@ import re
 
 from api_support import applicant, submit
 from conftest import login
+from engine import facts
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 EN = {"Accept-Language": "en-US,en;q=0.9"}
@@ -76,3 +77,14 @@ def test_the_dashboards_alert_count_is_a_badge_as_the_inbox_tabs_counts_are(app)
     assert re.fullmatch(r'服务滞留预警 <span class="count">\d+</span>', link), link
     inbox = login(app.test_client(), "edu_reviewer").get("/inbox", headers=ZH).data.decode()
     assert re.search(r'我的待办 <span class="count" id="count-mine">\d+</span>', inbox)
+
+
+def test_the_dashboards_two_sentences_follow_each_other_as_the_language_writes_them(app, world):
+    """…按法定工作日计。 数据更新至… had a space after the Chinese full stop (a line break in the template)."""
+    with world.rt.db.write() as session:  # the figures were brought up to date: the page says when
+        facts.rebuild_all(session, world.rt)
+    reader = login(app.test_client(), "admin")
+    zh = reader.get("/dashboard", headers=ZH).data.decode()
+    assert re.search(r"工作日计。数据更新至", zh), re.search(r"工作日计。.{0,30}", zh, re.S)
+    en = reader.get("/dashboard", headers=EN).data.decode()
+    assert re.search(r"official calendar\. Up to date as of ", en)
