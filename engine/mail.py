@@ -106,9 +106,7 @@ def english_steps(session: Session, details: dict) -> dict[str, str]:
         ref = details.get(f"{k}_of")
         if not v or not isinstance(ref, list) or len(ref) != 3 or not isinstance(ref[2], int):
             continue
-        definition = session.get(ProcessDefinition, ref[2])
-        found = translations.of_definition(session, definition) if definition is not None else {}
-        catalogs = [found[ref[0]]] * (ref[0] in found) + [c for p, c in found.items() if p != ref[0]]
+        catalogs = translations.own_first(session, session.get(ProcessDefinition, ref[2]), ref[0])
         name = next((c.names[ref[1]] for c in catalogs if ref[1] in c.names), None)
         if name:
             out[k] = name

@@ -206,3 +206,11 @@ def of_definition(session, definition) -> dict[str, Catalog]:
             _cache.clear()
         found = _cache[key] = of_files(files_of(session, definition))
     return found
+
+
+def own_first(session, definition, process_key: str | None) -> list[Catalog]:
+    """A deployed version's catalogues (none for no version), its own process's first: a name is looked up in the
+    process it belongs to before the processes the version calls."""
+    found = of_definition(session, definition) if definition is not None else {}
+    own = definition.process_key if definition is not None else process_key
+    return [found[own]] * (own in found) + [c for p, c in found.items() if p != own]

@@ -34,9 +34,7 @@ def _catalogs(process_key: str | None, definition_id: int | None) -> list[transl
             else:
                 definition = session.execute(select(ProcessDefinition).where(ProcessDefinition.process_key == process_key)
                                              .order_by(ProcessDefinition.version.desc()).limit(1)).scalar_one_or_none()
-            found = translations.of_definition(session, definition) if definition is not None else {}
-        own = definition.process_key if definition is not None else process_key
-        cache[key] = [found[own]] * (own in found) + [c for p, c in found.items() if p != own]
+            cache[key] = translations.own_first(session, definition, process_key)
     return cache[key]
 
 
